@@ -1,0 +1,125 @@
+package org.nova.devres;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The accounting root of devres: one per driver core. Creates the {@link DevresScope} of
+ * each device and counts the live resources and actions of all of them, in total and per
+ * device, per driver and per bundle (the labels set with {@link DevresScope#setOwner}).
+ *
+ * <p>An entry is live from the moment it is added until it is taken off its scope's list
+ * (released or removed). Group markers are not counted. Entries added while a scope had no
+ * owner are counted in the total and per device only. All methods are thread-safe; the
+ * counts are exact when no scope is changing and may lag by in-flight operations otherwise.
+ */
+@ProviderType
+public final class DevresTracker {
+
+    private final AtomicInteger total = new AtomicInteger();
+    private final AtomicLong sequence = new AtomicLong();
+    private final ConcurrentHashMap<String, Integer> byDevice = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Integer> byDriver = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Integer> byBundle = new ConcurrentHashMap<>();
+
+    /** Creates a tracker with no scopes and all counts zero. */
+    public DevresTracker() {
+    }
+
+    /**
+     * Creates the resource list of a device. The caller (the driver core) owns the scope for
+     * the device's whole life and must {@link DevresScope#kill() kill} it when the device is
+     * deleted; the tracker keeps no reference to it.
+     *
+     * @param device the device name, used in counts, logs and error messages
+     * @return a new, empty, live scope with no owner
+     * @throws NullPointerException if {@code device} is null
+     */
+    public DevresScope newScope(String device) {
+        return new DevresScope(this, Objects.requireNonNull(device, "device"));
+    }
+
+    /** @return the number of live entries on all scopes of this tracker */
+    public int liveTotal() {
+        return total.get();
+    }
+
+    /** @return a sorted snapshot of live entries per device; devices with none are omitted */
+    public Map<String, Integer> liveByDevice() {
+        return snapshot(byDevice);
+    }
+
+    /** @return a sorted snapshot of live entries per driver label; drivers with none are omitted */
+    public Map<String, Integer> liveByDriver() {
+        return snapshot(byDriver);
+    }
+
+    /** @return a sorted snapshot of live entries per bundle label; bundles with none are omitted */
+    public Map<String, Integer> liveByBundle() {
+        return snapshot(byBundle);
+    }
+
+    /**
+     * @param device a device name
+     * @return the number of live entries on that device's scope(s), 0 if none or unknown
+     */
+    public int liveForDevice(String device) {
+        return byDevice.getOrDefault(device, 0);
+    }
+
+    /**
+     * @param driver a driver label
+     * @return the number of live entries added under that driver label, 0 if none
+     */
+    public int liveForDriver(String driver) {
+        return byDriver.getOrDefault(driver, 0);
+    }
+
+    /**
+     * @param bundle a bundle label
+     * @return the number of live entries added under that bundle label, 0 if none
+     */
+    public int liveForBundle(String bundle) {
+        return byBundle.getOrDefault(bundle, 0);
+    }
+
+    @Override
+    public String toString() {
+        return "DevresTracker[live=" + total.get() + ", byDevice=" + liveByDevice() + "]";
+    }
+
+    /** Next sequence number for an entry; called under a scope's lock. */
+    long nextSequence() {
+        return sequence.incrementAndGet();
+    }
+
+    /** Counts an entry in ({@code delta} 1) or out ({@code delta} -1). */
+    void adjust(String device, String driver, String bundle, int delta) {
+        total.addAndGet(delta);
+        bump(byDevice, device, delta);
+        if (driver != null) {
+            bump(byDriver, driver, delta);
+        }
+        if (bundle != null) {
+            bump(byBundle, bundle, delta);
+        }
+    }
+
+    private static void bump(ConcurrentHashMap<String, Integer> counts, String key, int delta) {
+        counts.compute(key, (k, v) -> {
+            int n = (v == null ? 0 : v) + delta;
+            return n == 0 ? null : n;
+        });
+    }
+
+    private static Map<String, Integer> snapshot(Map<String, Integer> counts) {
+        return Collections.unmodifiableMap(new TreeMap<>(counts));
+    }
+}

@@ -1,0 +1,90 @@
+package org.nova.driver;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import org.nova.devres.DevresTracker;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The driver model: one OSGi service. Buses register with it; users inspect and operate it.
+ *
+ * <p>Until the framework has started (every bundle of the start level running), devices are
+ * queued rather than probed, so the driver chosen for a device does not depend on the order in
+ * which bundles start — the kernel gets this from initcall levels and deferred probing. Later
+ * arrivals probe at once.
+ */
+@ProviderType
+public interface DriverCore {
+    /**
+     * Registers a bus.
+     *
+     * @return the owner's handle; closing it unregisters the bus
+     * @throws DriverException EBUSY if a bus of that name exists
+     */
+    BusRegistration registerBus(BusType type);
+
+    /** @return the registered buses in registration order. */
+    Collection<Bus> buses();
+
+    /** @return the bus with that name. */
+    Optional<Bus> bus(String name);
+
+    /**
+     * @return the bus with that name
+     * @throws DriverException ENOENT naming the unknown bus
+     */
+    Bus requireBus(String name);
+
+    /**
+     * {@code device_link_add}: makes {@code consumer} depend on {@code supplier}. An existing
+     * link between the two is returned as is.
+     *
+     * @throws DriverException EINVAL for a forbidden flag combination (STATELESS with AUTOREMOVE_*
+     *     or AUTOPROBE_CONSUMER; AUTOPROBE_CONSUMER with AUTOREMOVE_*), a link from a device to
+     *     itself or to one of its ancestors, a cycle, or a dead device
+     */
+    DeviceLink addLink(Device supplier, Device consumer, Set<LinkFlag> flags);
+
+    /** @return every link in which the device is supplier or consumer. */
+    List<DeviceLink> links(Device device);
+
+    /** Moves every deferred device to the active list and probes them again (asynchronously). */
+    void triggerDeferredProbe();
+
+    /** @return the names of the devices on the deferred-probe list, as "bus:device". */
+    List<String> deferredDevices();
+
+    /**
+     * {@code wait_for_device_probe}: waits until no probe is running or queued — asynchronous
+     * probes, the deferred-probe work and the start-up queue included. Devices that stay
+     * deferred do not count as pending.
+     *
+     * @return false if the timeout passed first
+     */
+    boolean waitForDeviceProbe(Duration timeout);
+
+    /** @return the devres accounting shared by every device. */
+    DevresTracker devres();
+
+    /**
+     * The kernel's CONFIG_DEBUG_TEST_DRIVER_REMOVE: every successful probe is followed by a
+     * remove, a devres release and a second probe, to shake out drivers that do not clean up.
+     * Also set by the framework property {@code nova.driver.test_remove=true}.
+     */
+    void setTestDriverRemove(boolean on);
+
+    /** @return whether test-driver-remove is on. */
+    boolean testDriverRemove();
+
+    /** @return the most recent uevents, oldest first (at most a few hundred are kept). */
+    List<UeventRecord> recentUevents();
+
+    /** A uevent as it was posted. */
+    record UeventRecord(long seqnum, Uevent.Action action, String bus, String device,
+            java.util.Map<String, String> env) {
+    }
+}

@@ -1,0 +1,19 @@
+package org.nova.driver;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A registered driver, held by its bus. {@link #close()} is {@code driver_unregister}: every
+ * device bound to the driver is unbound (latest bound first) and its devres released before
+ * close returns — so a bus calling it while the driver's service is being unregistered runs
+ * every remove while the driver bundle's code is still there. Then, unlike the kernel, those
+ * devices are probed again against the drivers that remain.
+ */
+@ProviderType
+public interface DriverRegistration extends AutoCloseable {
+    /** @return the driver as registered. */
+    DriverDescriptor descriptor();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,52 @@
+package org.nova.driver;
+
+/**
+ * The kernel error numbers the driver model reports, with their Linux values
+ * (include/uapi/asm-generic/errno-base.h, errno.h, and include/linux/errno.h for the
+ * kernel-internal ones such as EPROBE_DEFER).
+ */
+public enum Errno {
+    /** Operation not permitted. */
+    EPERM(1),
+    /** No such file or directory: an unknown bus or driver name (its sysfs path would not exist). */
+    ENOENT(2),
+    /** I/O error. */
+    EIO(5),
+    /** No such device or address: a resource that is gone (a revoked mapping). */
+    ENXIO(6),
+    /** Try again: a bind request whose probe deferred. */
+    EAGAIN(11),
+    /** Out of memory. */
+    ENOMEM(12),
+    /** Device or resource busy: already bound, devres present before probe. */
+    EBUSY(16),
+    /** File exists: a duplicate name or id. */
+    EEXIST(17),
+    /** No such device: an unknown device, or a device not bound to the driver named. */
+    ENODEV(19),
+    /** Invalid argument. */
+    EINVAL(22),
+    /** No space left on device. */
+    ENOSPC(28),
+    /** Result out of range. */
+    ERANGE(34),
+    /** Function not implemented. */
+    ENOSYS(38),
+    /** Operation not supported. */
+    EOPNOTSUPP(95),
+    /** Connection timed out: a wait that did not end. */
+    ETIMEDOUT(110),
+    /** Kernel-internal: the driver asks to be probed again later (include/linux/errno.h). */
+    EPROBE_DEFER(517);
+
+    private final int code;
+
+    Errno(int code) {
+        this.code = code;
+    }
+
+    /** @return the positive Linux error number; the kernel returns its negation. */
+    public int code() {
+        return code;
+    }
+}

@@ -1,0 +1,46 @@
+package org.nova.driver.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.nova.driver.DriverDescriptor;
+import org.nova.driver.DriverInfo;
+import org.nova.driver.DriverRegistration;
+
+/** A registered driver; mutable fields guarded by the core's lock. */
+final class DriverImpl implements DriverRegistration {
+    final BusImpl bus;
+    final DriverDescriptor desc;
+    /** Bound devices in bind order (driver_detach releases the latest first). */
+    final List<DeviceImpl> bound = new ArrayList<>();
+    boolean registered = true;
+
+    DriverImpl(BusImpl bus, DriverDescriptor desc) {
+        this.bus = bus;
+        this.desc = desc;
+    }
+
+    DriverInfo info() {
+        List<String> devices = new ArrayList<>();
+        for (DeviceImpl d : bound) {
+            devices.add(d.name);
+        }
+        return new DriverInfo(desc.name(), bus.name(), desc.bundle(), desc.ranking(), desc.serviceId(),
+                desc.probeType(), List.copyOf(devices));
+    }
+
+    @Override
+    public DriverDescriptor descriptor() {
+        return desc;
+    }
+
+    @Override
+    public void close() {
+        bus.unregisterDriver(this);
+    }
+
+    @Override
+    public String toString() {
+        return bus.name() + ":" + desc.name();
+    }
+}

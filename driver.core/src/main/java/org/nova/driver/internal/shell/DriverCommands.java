@@ -1,0 +1,280 @@
+package org.nova.driver.internal.shell;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import org.nova.devres.DevresEntry;
+import org.nova.driver.Bus;
+import org.nova.driver.Device;
+import org.nova.driver.DeviceLink;
+import org.nova.driver.DriverCore;
+import org.nova.driver.DriverException;
+import org.nova.driver.DriverInfo;
+import org.nova.driver.Errno;
+import org.nova.driver.WhyReport;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The {@code drv} shell scope: the driver model as sysfs shows it. Each command gathers data and
+ * formats it once; bad input throws the {@link DriverException} of the operation (Gogo prints it
+ * and the command fails).
+ */
+@Component(service = DriverCommands.class, property = {
+        "osgi.command.scope=drv",
+        "osgi.command.function=buses",
+        "osgi.command.function=devices",
+        "osgi.command.function=drivers",
+        "osgi.command.function=bind",
+        "osgi.command.function=unbind",
+        "osgi.command.function=override",
+        "osgi.command.function=autoprobe",
+        "osgi.command.function=probe",
+        "osgi.command.function=deferred",
+        "osgi.command.function=why",
+        "osgi.command.function=devres",
+        "osgi.command.function=links",
+        "osgi.command.function=monitor",
+        "osgi.command.function=settle" })
+public final class DriverCommands {
+    private final DriverCore core;
+
+    @Activate
+    public DriverCommands(@Reference DriverCore core) {
+        this.core = core;
+    }
+
+    /** drv:buses — every bus with its device and driver counts and autoprobe. */
+    public String buses() {
+        Table t = new Table("BUS", "DEVICES", "BOUND", "DRIVERS", "AUTOPROBE");
+        for (Bus b : core.buses()) {
+            List<Device> devs = b.devices();
+            long bound = devs.stream().filter(Device::isBound).count();
+            t.row(b.name(), devs.size(), bound, b.drivers().size(), b.autoprobe() ? "on" : "off");
+        }
+        return t.toString();
+    }
+
+    /** drv:devices — every device of every bus. */
+    public String devices() {
+        return deviceTable(core.buses());
+    }
+
+    /** drv:devices BUS — the devices of one bus. */
+    public String devices(String bus) {
+        return deviceTable(List.of(core.requireBus(bus)));
+    }
+
+    private String deviceTable(Iterable<Bus> buses) {
+        Table t = new Table("BUS", "DEVICE", "DRIVER", "STATE", "PARENT", "DEVRES");
+        for (Bus b : buses) {
+            for (Device d : b.devices()) {
+                String state = d.isBound() ? "bound" : d.isProbeDeferred() ? "deferred" : "unbound";
+                t.row(b.name(), d.name(), d.driver().orElse("-"), state,
+                        d.parent().map(Device::name).orElse("-"), d.devres().liveCount());
+            }
+        }
+        return t.toString();
+    }
+
+    /** drv:drivers — every driver of every bus. */
+    public String drivers() {
+        Table t = new Table("BUS", "DRIVER", "BUNDLE", "RANKING", "SERVICE.ID", "PROBE", "DEVICES");
+        for (Bus b : core.buses()) {
+            for (DriverInfo d : b.drivers()) {
+                t.row(b.name(), d.name(), d.bundle(), d.ranking(), d.serviceId(), d.probeType(),
+                        d.devices().isEmpty() ? "-" : String.join(",", d.devices()));
+            }
+        }
+        return t.toString();
+    }
+
+    /** drv:bind BUS DEVICE DRIVER — bind now, synchronously. */
+    public String bind(String bus, String device, String driver) {
+        core.requireBus(bus).bind(device, driver);
+        return device + " bound to " + driver + "\n";
+    }
+
+    /** drv:unbind BUS DEVICE — unbind from the current driver (consumers and children first). */
+    public String unbind(String bus, String device) {
+        Bus b = core.requireBus(bus);
+        String was = b.device(device).flatMap(Device::driver).orElse("?");
+        b.unbind(device);
+        return device + " unbound from " + was + "\n";
+    }
+
+    /** drv:override BUS DEVICE — show the driver_override. */
+    public String override(String bus, String device) {
+        Device d = requireDevice(core.requireBus(bus), device);
+        return d.driverOverride().orElse("(null)") + "\n";
+    }
+
+    /** drv:override BUS DEVICE DRIVER — set it ("" clears). Does not reprobe. */
+    public String override(String bus, String device, String driver) {
+        Bus b = core.requireBus(bus);
+        b.setDriverOverride(device, driver);
+        return device + " driver_override " + requireDevice(b, device).driverOverride().orElse("(cleared)") + "\n";
+    }
+
+    /** drv:autoprobe BUS — show drivers_autoprobe. */
+    public String autoprobe(String bus) {
+        return (core.requireBus(bus).autoprobe() ? "on" : "off") + "\n";
+    }
+
+    /** drv:autoprobe BUS on|off|1|0. */
+    public String autoprobe(String bus, String value) {
+        boolean on = switch (value) {
+            case "on", "1", "true" -> true;
+            case "off", "0", "false" -> false;
+            default -> throw new DriverException(Errno.EINVAL, "autoprobe takes on or off, not '" + value + "'");
+        };
+        core.requireBus(bus).setAutoprobe(on);
+        return bus + " autoprobe " + (on ? "on" : "off") + "\n";
+    }
+
+    /** drv:probe BUS DEVICE — drivers_probe. */
+    public String probe(String bus, String device) {
+        Bus b = core.requireBus(bus);
+        b.probe(device);
+        core.waitForDeviceProbe(Duration.ofSeconds(30));
+        return device + ": " + requireDevice(b, device).driver().map(d -> "bound to " + d).orElse("not bound") + "\n";
+    }
+
+    /** drv:deferred — the deferred-probe list. */
+    public String deferred() {
+        List<String> d = core.deferredDevices();
+        return d.isEmpty() ? "no deferred probes\n" : String.join("\n", d) + "\n";
+    }
+
+    /** drv:why DEVICE — why a device is bound to what it is bound to (searched on every bus). */
+    public String why(String device) {
+        List<Bus> found = new ArrayList<>();
+        for (Bus b : core.buses()) {
+            if (b.device(device).isPresent()) {
+                found.add(b);
+            }
+        }
+        if (found.isEmpty()) {
+            throw new DriverException(Errno.ENODEV, "no device '" + device + "' on any bus");
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Bus b : found) {
+            sb.append(formatWhy(b, b.why(device)));
+        }
+        return sb.toString();
+    }
+
+    /** drv:why BUS DEVICE. */
+    public String why(String bus, String device) {
+        Bus b = core.requireBus(bus);
+        return formatWhy(b, b.why(device));
+    }
+
+    private static String formatWhy(Bus b, WhyReport r) {
+        Table t = new Table("ORDER", "DRIVER", "ANSWER", "SPECIFICITY", "RANKING", "SERVICE.ID", "REASON");
+        for (WhyReport.Candidate c : r.candidates()) {
+            t.row(c.rank() == 0 ? "-" : c.rank(), c.driver(), c.result().kind(), c.result().specificity(),
+                    c.ranking(), c.serviceId(), c.result().reason());
+        }
+        return b.name() + " " + r.device() + ": bound to " + r.boundTo().orElse("nothing")
+                + r.override().map(o -> ", driver_override " + o).orElse("") + "\n" + t + r.verdict() + "\n";
+    }
+
+    /** drv:devres DEVICE — the device's live devres, oldest first. */
+    public String devres(String device) {
+        StringBuilder sb = new StringBuilder();
+        for (Bus b : core.buses()) {
+            b.device(device).ifPresent(d -> {
+                Table t = new Table("#", "KIND", "NAME", "DRIVER", "BUNDLE");
+                for (DevresEntry e : d.devres().entries()) {
+                    t.row(e.sequence(), e.kind(), e.name(), e.driver() == null ? "-" : e.driver(),
+                            e.bundle() == null ? "-" : e.bundle());
+                }
+                sb.append(b.name()).append(' ').append(device).append(": ").append(d.devres().liveCount())
+                        .append(" live\n").append(t);
+            });
+        }
+        if (sb.isEmpty()) {
+            throw new DriverException(Errno.ENODEV, "no device '" + device + "' on any bus");
+        }
+        return sb.toString();
+    }
+
+    /** drv:devres — live devres counts per device, driver and bundle. */
+    public String devres() {
+        return "total " + core.devres().liveTotal() + "\n" + counts("DEVICE", core.devres().liveByDevice())
+                + counts("DRIVER", core.devres().liveByDriver()) + counts("BUNDLE", core.devres().liveByBundle());
+    }
+
+    private static String counts(String what, Map<String, Integer> m) {
+        Table t = new Table(what, "LIVE");
+        m.forEach(t::row);
+        return t.size() == 0 ? "" : t.toString();
+    }
+
+    /** drv:links DEVICE — the device links of a device. */
+    public String links(String device) {
+        Table t = new Table("SUPPLIER", "CONSUMER", "STATE", "FLAGS");
+        for (Bus b : core.buses()) {
+            b.device(device).ifPresent(d -> {
+                for (DeviceLink l : core.links(d)) {
+                    t.row(l.supplier().name(), l.consumer().name(), l.state(),
+                            l.flags().stream().map(Enum::name).sorted().collect(Collectors.joining(",")));
+                }
+            });
+        }
+        return t.toString();
+    }
+
+    /** drv:monitor — the recent uevents, like udevadm monitor's record. */
+    public String monitor() {
+        StringBuilder sb = new StringBuilder();
+        for (DriverCore.UeventRecord e : core.recentUevents()) {
+            sb.append(format(e));
+        }
+        return sb.toString();
+    }
+
+    /** drv:monitor SECONDS — waits that long, then prints the uevents posted meanwhile. */
+    public String monitor(int seconds) throws InterruptedException {
+        if (seconds < 0 || seconds > 3600) {
+            throw new DriverException(Errno.EINVAL, "monitor takes 0 to 3600 seconds, not " + seconds);
+        }
+        List<DriverCore.UeventRecord> before = core.recentUevents();
+        long last = before.isEmpty() ? 0 : before.get(before.size() - 1).seqnum();
+        Thread.sleep(seconds * 1000L);
+        StringBuilder sb = new StringBuilder();
+        for (DriverCore.UeventRecord e : core.recentUevents()) {
+            if (e.seqnum() > last) {
+                sb.append(format(e));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String format(DriverCore.UeventRecord e) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("KERNEL[").append(e.seqnum()).append("] ").append(String.format("%-6s", e.action().name().toLowerCase()))
+                .append(' ').append(e.env().getOrDefault("DEVPATH", e.device())).append(" (").append(e.bus()).append(")\n");
+        e.env().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(en -> sb.append("  ").append(en.getKey()).append('=').append(en.getValue()).append('\n'));
+        return sb.toString();
+    }
+
+    /** drv:settle — wait_for_device_probe (at most 60 s). */
+    public String settle() {
+        if (!core.waitForDeviceProbe(Duration.ofSeconds(60))) {
+            throw new DriverException(Errno.ETIMEDOUT, "probes still pending after 60 s");
+        }
+        return "";
+    }
+
+    private static Device requireDevice(Bus b, String device) {
+        return b.device(device).orElseThrow(
+                () -> new DriverException(Errno.ENODEV, "no device '" + device + "' on bus " + b.name()));
+    }
+}
