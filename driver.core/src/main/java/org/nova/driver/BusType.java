@@ -43,6 +43,25 @@ public interface BusType {
      */
     void remove(Device device, DriverDescriptor driver, Object driverData);
 
+    /**
+     * Index keys of a device, so the core need not ask every driver: a driver whose
+     * {@link #driverKeys} share a key with the device's, or whose keys are {@code null}, is asked
+     * to match; the others cannot match and are skipped. For PCI: one key per vendor:device.
+     * The default (null) means "ask every driver".
+     */
+    default java.util.Set<Object> deviceKeys(Device device) {
+        return null;
+    }
+
+    /**
+     * Index keys of a driver: every key of a device it may match, or {@code null} if it may match
+     * devices without a key in common (class matches, wildcards, an empty table that relies on
+     * driver_override). Must change only when the bus calls {@link DriverRegistration#idsChanged()}.
+     */
+    default java.util.Set<Object> driverKeys(DriverDescriptor driver) {
+        return null;
+    }
+
     /** Adds the bus's uevent variables (MODALIAS and the like) to {@code env}. */
     default void uevent(Device device, Map<String, String> env) {
     }

@@ -14,6 +14,12 @@ public interface DriverRegistration extends AutoCloseable {
     /** @return the driver as registered. */
     DriverDescriptor descriptor();
 
+    /**
+     * The driver's ids changed (the PCI bus's new_id / remove_id): the core re-reads its
+     * {@link BusType#driverKeys}. It does not probe by itself.
+     */
+    void idsChanged();
+
     @Override
     void close();
 }

@@ -31,6 +31,12 @@ final class BusImpl implements BusRegistration {
     private final String name;
     final Map<String, DeviceImpl> devices = new LinkedHashMap<>();
     final List<DriverImpl> drivers = new ArrayList<>();
+    /** Driver index by the bus's match keys (BusType#driverKeys); drivers without keys are in {@link #unkeyed}. */
+    private final Map<Object, List<DriverImpl>> keyed = new java.util.HashMap<>();
+    private final List<DriverImpl> unkeyed = new ArrayList<>();
+    /** Device index by match keys, so a new driver meets only the devices it may match. */
+    private final Map<Object, List<DeviceImpl>> devicesByKey = new java.util.HashMap<>();
+    private final List<DeviceImpl> unkeyedDevices = new ArrayList<>();
     private volatile boolean autoprobe = true;
     private boolean closed;
 
@@ -188,7 +194,7 @@ final class BusImpl implements BusRegistration {
     @Override
     public WhyReport why(String device) {
         DeviceImpl dev = requireDevice(device);
-        List<DriverCoreImpl.Candidate> ranked = core.rank(dev);
+        List<DriverCoreImpl.Candidate> ranked = core.rank(dev, true);
         List<WhyReport.Candidate> out = new ArrayList<>();
         int rank = 0;
         for (DriverCoreImpl.Candidate c : ranked) {
@@ -255,6 +261,7 @@ final class BusImpl implements BusRegistration {
         }
         DeviceImpl p = (DeviceImpl) parent;
         DeviceImpl dev;
+        java.util.Set<Object> keys;
         core.lock.lock();
         try {
             if (closed) {
@@ -267,6 +274,23 @@ final class BusImpl implements BusRegistration {
                 throw new DriverException(Errno.EINVAL, "parent " + p.name + " of " + device + " is gone");
             }
             dev = new DeviceImpl(core, this, device, p, busData);
+        } finally {
+            core.lock.unlock();
+        }
+        keys = type.deviceKeys(dev);
+        core.lock.lock();
+        try {
+            if (devices.containsKey(device)) {
+                throw new DriverException(Errno.EEXIST, "bus " + name + " already has a device named " + device);
+            }
+            dev.keys = keys == null ? null : java.util.Set.copyOf(keys);
+            if (dev.keys != null) {
+                for (Object k : dev.keys) {
+                    devicesByKey.computeIfAbsent(k, x -> new ArrayList<>()).add(dev);
+                }
+            } else {
+                unkeyedDevices.add(dev);
+            }
             devices.put(device, dev);
             if (p != null) {
                 p.children.add(dev);
@@ -299,6 +323,15 @@ final class BusImpl implements BusRegistration {
         core.lock.lock();
         try {
             devices.remove(dev.name, dev);
+            unkeyedDevices.remove(dev);
+            if (dev.keys != null) {
+                for (Object k : dev.keys) {
+                    List<DeviceImpl> l = devicesByKey.get(k);
+                    if (l != null && l.remove(dev) && l.isEmpty()) {
+                        devicesByKey.remove(k);
+                    }
+                }
+            }
             if (dev.parent != null) {
                 dev.parent.children.remove(dev);
             }
@@ -336,7 +369,8 @@ final class BusImpl implements BusRegistration {
             }
             drv = new DriverImpl(this, driver);
             drivers.add(drv);
-            candidates = autoprobe ? new ArrayList<>(devices.values()) : List.of();
+            index(drv, keysOf(driver));
+            candidates = !autoprobe ? List.of() : devicesFor(drv);
         } finally {
             core.lock.unlock();
         }
@@ -364,6 +398,7 @@ final class BusImpl implements BusRegistration {
             }
             drv.registered = false;
             drivers.remove(drv);
+            unindex(drv);
         } finally {
             core.lock.unlock();
         }
@@ -402,6 +437,122 @@ final class BusImpl implements BusRegistration {
             if (autoprobe && !dev.isDead() && type.autoprobeAllowed(dev)) {
                 core.deviceAttach(dev, true);
             }
+        }
+    }
+
+    // ------------------------------------------------------------------ driver index
+
+    private java.util.Set<Object> keysOf(DriverDescriptor d) {
+        try {
+            java.util.Set<Object> k = type.driverKeys(d);
+            return k == null ? null : java.util.Set.copyOf(k);
+        } catch (RuntimeException e) {
+            LOG.warn("bus {} failed to index driver {}: {}", name, d.name(), e.toString());
+            return null;
+        }
+    }
+
+    /** Call with the core's lock. */
+    private void index(DriverImpl d, java.util.Set<Object> keys) {
+        d.keys = keys;
+        if (keys == null) {
+            unkeyed.add(d);
+            return;
+        }
+        for (Object k : keys) {
+            keyed.computeIfAbsent(k, x -> new ArrayList<>()).add(d);
+        }
+    }
+
+    /** Call with the core's lock. */
+    private void unindex(DriverImpl d) {
+        if (d.keys == null) {
+            unkeyed.remove(d);
+            return;
+        }
+        for (Object k : d.keys) {
+            List<DriverImpl> l = keyed.get(k);
+            if (l != null) {
+                l.remove(d);
+                if (l.isEmpty()) {
+                    keyed.remove(k);
+                }
+            }
+        }
+    }
+
+    /**
+     * The devices a driver may match, in the order they were added: those sharing an index key
+     * with it, plus every device without keys (all devices if the driver has no keys). Call with
+     * the core's lock.
+     */
+    private List<DeviceImpl> devicesFor(DriverImpl d) {
+        if (d.keys == null || devicesByKey.isEmpty()) {
+            return new ArrayList<>(devices.values());
+        }
+        java.util.Set<DeviceImpl> set = new java.util.LinkedHashSet<>();
+        for (Object k : d.keys) {
+            List<DeviceImpl> l = devicesByKey.get(k);
+            if (l != null) {
+                set.addAll(l);
+            }
+        }
+        set.addAll(unkeyedDevices);
+        List<DeviceImpl> out = new ArrayList<>(set);
+        if (!unkeyedDevices.isEmpty()) {
+            List<DeviceImpl> order = new ArrayList<>(devices.values());
+            out.sort(java.util.Comparator.comparingInt(order::indexOf));
+        }
+        return out;
+    }
+
+    void reindex(DriverImpl d) {
+        java.util.Set<Object> keys = keysOf(d.desc);
+        core.lock.lock();
+        try {
+            if (!d.registered) {
+                return;
+            }
+            unindex(d);
+            index(d, keys);
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    /**
+     * The drivers that may match {@code dev}, in registration order: with a driver_override only
+     * the driver it names; else those the index admits (all of them when the bus has no index).
+     */
+    List<DriverImpl> candidates(DeviceImpl dev) {
+        String override = dev.overrideValue();
+        java.util.Set<Object> devKeys = override == null ? type.deviceKeys(dev) : null;
+        core.lock.lock();
+        try {
+            if (override != null) {
+                DriverImpl d = findDriver(override);
+                return d == null ? List.of() : List.of(d);
+            }
+            if (devKeys == null) {
+                return List.copyOf(drivers);
+            }
+            List<DriverImpl> out = new ArrayList<>(unkeyed);
+            for (Object k : devKeys) {
+                List<DriverImpl> l = keyed.get(k);
+                if (l != null) {
+                    for (DriverImpl d : l) {
+                        if (!out.contains(d)) {
+                            out.add(d);
+                        }
+                    }
+                }
+            }
+            if (out.size() > 1) {
+                out.sort(java.util.Comparator.comparingInt(drivers::indexOf));
+            }
+            return out;
+        } finally {
+            core.lock.unlock();
         }
     }
 

@@ -38,6 +38,8 @@ final class DeviceImpl implements Device {
     boolean unbinding;
     String deferReason;
     DriverException lastProbeError;
+    /** The bus's index keys for this device (BusType#deviceKeys), read once when added; null = none. */
+    java.util.Set<Object> keys;
 
     DeviceImpl(DriverCoreImpl core, BusImpl bus, String name, DeviceImpl parent, Object busData) {
         this.core = core;

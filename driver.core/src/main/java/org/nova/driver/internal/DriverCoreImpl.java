@@ -338,14 +338,21 @@ public class DriverCoreImpl implements DriverCore {
         }
     }
 
-    /** Every driver's answer, matches first in trial order, then non-matches in registration order. */
-    List<Candidate> rank(DeviceImpl dev) {
+    /**
+     * The drivers' answers, matches first in trial order, then non-matches in registration order:
+     * of every driver with {@code all}, else of the candidates the bus's index admits.
+     */
+    List<Candidate> rank(DeviceImpl dev, boolean all) {
         List<DriverImpl> drivers;
-        lock.lock();
-        try {
-            drivers = List.copyOf(dev.bus.drivers);
-        } finally {
-            lock.unlock();
+        if (all) {
+            lock.lock();
+            try {
+                drivers = List.copyOf(dev.bus.drivers);
+            } finally {
+                lock.unlock();
+            }
+        } else {
+            drivers = dev.bus.candidates(dev);
         }
         List<Candidate> matches = new ArrayList<>();
         List<Candidate> others = new ArrayList<>();
@@ -385,7 +392,7 @@ public class DriverCoreImpl implements DriverCore {
             lock.unlock();
         }
         long triggerCount = deferredTriggerCount.get();
-        List<Candidate> ranked = rank(dev);
+        List<Candidate> ranked = rank(dev, false);
         if (allowAsync && !ranked.isEmpty() && ranked.get(0).result().matches()
                 && ranked.get(0).driver().desc.probeType() == ProbeType.PREFER_ASYNCHRONOUS) {
             begin();
@@ -537,7 +544,7 @@ public class DriverCoreImpl implements DriverCore {
             } finally {
                 lock.unlock();
             }
-            LOG.info("{} {}: bound to {}", dev.bus.name(), dev.name(), drv.desc.name());
+            LOG.debug("{} {}: bound to {}", dev.bus.name(), dev.name(), drv.desc.name());
         } finally {
             dev.lock.unlock();
             done();
@@ -635,7 +642,7 @@ public class DriverCoreImpl implements DriverCore {
                 } finally {
                     lock.unlock();
                 }
-                LOG.info("{} {}: unbound from {}", dev.bus.name(), dev.name(), drv.desc.name());
+                LOG.debug("{} {}: unbound from {}", dev.bus.name(), dev.name(), drv.desc.name());
             } finally {
                 dev.lock.unlock();
             }

@@ -14,6 +14,8 @@ final class DriverImpl implements DriverRegistration {
     /** Bound devices in bind order (driver_detach releases the latest first). */
     final List<DeviceImpl> bound = new ArrayList<>();
     boolean registered = true;
+    /** The bus's index keys for this driver; null = may match any device. Guarded by the core's lock. */
+    java.util.Set<Object> keys;
 
     DriverImpl(BusImpl bus, DriverDescriptor desc) {
         this.bus = bus;
@@ -32,6 +34,11 @@ final class DriverImpl implements DriverRegistration {
     @Override
     public DriverDescriptor descriptor() {
         return desc;
+    }
+
+    @Override
+    public void idsChanged() {
+        bus.reindex(this);
     }
 
     @Override
