@@ -237,15 +237,27 @@ final class BusImpl implements BusRegistration {
         } else {
             sb.append(": the only driver that matches");
         }
+        // one consistent reading: probes of the device may be running
+        boolean deferred;
+        String deferReason;
+        DriverException lastError;
+        core.lock.lock();
+        try {
+            deferred = dev.deferred;
+            deferReason = dev.deferReason;
+            lastError = dev.lastProbeError;
+        } finally {
+            core.lock.unlock();
+        }
         if (bound.isPresent()) {
             sb.append("; bound to ").append(bound.get());
             if (!bound.get().equals(first.driver().desc.name())) {
                 sb.append(" (bound before a better driver arrived, or the better one failed its probe)");
             }
-        } else if (dev.deferred) {
-            sb.append("; probe deferred: ").append(dev.deferReason);
-        } else if (dev.lastProbeError != null) {
-            sb.append("; unbound, last probe failed: ").append(dev.lastProbeError.getMessage());
+        } else if (deferred) {
+            sb.append("; probe deferred: ").append(deferReason);
+        } else if (lastError != null) {
+            sb.append("; unbound, last probe failed: ").append(lastError.getMessage());
         } else {
             sb.append("; unbound");
         }
@@ -362,7 +374,8 @@ final class BusImpl implements BusRegistration {
         core.lock.lock();
         try {
             if (closed) {
-                throw new DriverException(Errno.ENODEV, "bus " + name + " is unregistered");
+                // driver_register on an unregistered bus: -EINVAL
+                throw new DriverException(Errno.EINVAL, "bus " + name + " is unregistered");
             }
             if (findDriver(driver.name()) != null) {
                 throw new DriverException(Errno.EBUSY, "bus " + name + " already has a driver named " + driver.name());

@@ -196,6 +196,10 @@ final class DeviceImpl implements Device {
         for (LinkImpl l : consumerLinks) {
             if (l.managed()) {
                 l.state = l.consumer.driver != null ? DeviceLink.State.ACTIVE : DeviceLink.State.AVAILABLE;
+                if (l.flags.contains(LinkFlag.AUTOPROBE_CONSUMER)) {
+                    // device_links_driver_bound: the consumer is probed by the deferred work this bind triggers
+                    core.queueDeferred(l.consumer, "supplier " + name + " bound (AUTOPROBE_CONSUMER)");
+                }
             }
         }
     }

@@ -136,7 +136,14 @@ public class DriverCoreImpl implements DriverCore {
     /** Stops the worker threads; the core must be empty (every bus closed) first. */
     public void shutdown() {
         shutDown = true;
-        for (BusImpl b : List.copyOf(buses.values())) {
+        List<BusImpl> all;
+        lock.lock();
+        try {
+            all = List.copyOf(buses.values());
+        } finally {
+            lock.unlock();
+        }
+        for (BusImpl b : all) {
             b.close();
         }
         asyncProbe.shutdown();
@@ -273,7 +280,10 @@ public class DriverCoreImpl implements DriverCore {
 
     // ------------------------------------------------------------------ uevents
 
-    /** Queues a uevent; call with or without {@link #lock}: posting happens on the dispatcher. */
+    /**
+     * Queues a uevent; call with or without {@link #lock}: the bus's variables are added and the
+     * event posted on the dispatcher, so {@link BusType#uevent} never runs under the lock.
+     */
     void uevent(Uevent.Action action, DeviceImpl dev, String driver, Map<String, String> extra) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put(Uevent.ACTION, action.name());
@@ -283,21 +293,22 @@ public class DriverCoreImpl implements DriverCore {
         if (driver != null) {
             env.put(Uevent.DRIVER, driver);
         }
-        try {
-            dev.bus.type.uevent(dev, env);
-        } catch (RuntimeException e) {
-            LOG.warn("bus {} failed to describe {} for a uevent: {}", dev.bus.name(), dev.name(), e.toString());
-        }
-        if (extra != null) {
-            env.putAll(extra);
-        }
+        Map<String, String> more = extra == null ? null : Map.copyOf(extra);
         long seq = seqnum.incrementAndGet();
-        env.put(Uevent.SEQNUM, Long.toString(seq));
-        UeventRecord rec = new UeventRecord(seq, action, dev.bus.name(), dev.name(), Map.copyOf(env));
         if (shutDown) {
             return;
         }
-        ueventDispatch.execute(() -> {
+        submit(ueventDispatch, () -> {
+            try {
+                dev.bus.type.uevent(dev, env);
+            } catch (RuntimeException e) {
+                LOG.warn("bus {} failed to describe {} for a uevent: {}", dev.bus.name(), dev.name(), e.toString());
+            }
+            if (more != null) {
+                env.putAll(more);
+            }
+            env.put(Uevent.SEQNUM, Long.toString(seq));
+            UeventRecord rec = new UeventRecord(seq, action, dev.bus.name(), dev.name(), Map.copyOf(env));
             synchronized (history) {
                 history.addLast(rec);
                 while (history.size() > UEVENT_HISTORY) {
@@ -371,6 +382,19 @@ public class DriverCoreImpl implements DriverCore {
     enum Probe { BOUND, DEFERRED, FAILED, SKIPPED }
 
     /**
+     * One probe attempt's outcome with its own error: {@code dev.lastProbeError} is shared with
+     * concurrent probes of the device and only kept for {@code drv:why}.
+     */
+    record Attempt(Probe outcome, DriverException error) {
+    }
+
+    /** Records the error for {@code why} and returns it with the outcome. */
+    private static Attempt attempt(DeviceImpl dev, Probe outcome, DriverException error) {
+        dev.lastProbeError = error;
+        return new Attempt(outcome, error);
+    }
+
+    /**
      * __device_attach: tries the matching drivers in trial order until one binds or defers.
      * With {@code allowAsync}, a device whose first choice prefers asynchronous probing is
      * attached on a worker instead.
@@ -396,13 +420,15 @@ public class DriverCoreImpl implements DriverCore {
         if (allowAsync && !ranked.isEmpty() && ranked.get(0).result().matches()
                 && ranked.get(0).driver().desc.probeType() == ProbeType.PREFER_ASYNCHRONOUS) {
             begin();
-            asyncProbe.execute(() -> {
+            if (!submit(asyncProbe, () -> {
                 try {
                     deviceAttach(dev, false);
                 } finally {
                     done();
                 }
-            });
+            })) {
+                done();
+            }
             return;
         }
         for (Candidate c : ranked) {
@@ -414,7 +440,7 @@ public class DriverCoreImpl implements DriverCore {
                 deferProbe(dev, triggerCount, "bus match of " + c.driver().desc.name() + " deferred: " + r.reason());
                 return;
             }
-            Probe p = probe(dev, c.driver(), r, triggerCount);
+            Probe p = probe(dev, c.driver(), r, triggerCount, true);
             if (p == Probe.BOUND || p == Probe.DEFERRED) {
                 return;
             }
@@ -446,41 +472,47 @@ public class DriverCoreImpl implements DriverCore {
     /**
      * really_probe: one driver, one device, under the device's lock.
      *
+     * @param queueDeferred whether a deferral puts the device on the deferred list (driver_probe_device);
+     *     false for a manual bind, which only reports it (device_driver_attach)
      * @throws nothing: the outcome says what happened; {@link #bindManually} turns it into errors
      */
-    Probe probe(DeviceImpl dev, DriverImpl drv, MatchResult match, long triggerCount) {
+    Probe probe(DeviceImpl dev, DriverImpl drv, MatchResult match, long triggerCount, boolean queueDeferred) {
+        return tryProbe(dev, drv, match, triggerCount, queueDeferred).outcome();
+    }
+
+    /** {@link #probe}, with the attempt's error. */
+    Attempt tryProbe(DeviceImpl dev, DriverImpl drv, MatchResult match, long triggerCount, boolean queueDeferred) {
         begin();
         dev.lock.lock();
         try {
             lock.lock();
             try {
                 if (dev.dead || !drv.registered) {
-                    dev.lastProbeError = new DriverException(Errno.ENODEV,
-                            dev.dead ? dev.name() + " is gone" : "driver " + drv.desc.name() + " is unregistered");
-                    return Probe.SKIPPED;
+                    return attempt(dev, Probe.SKIPPED, new DriverException(Errno.ENODEV,
+                            dev.dead ? dev.name() + " is gone" : "driver " + drv.desc.name() + " is unregistered"));
                 }
                 if (dev.driver != null) {
-                    dev.lastProbeError = new DriverException(Errno.EBUSY,
-                            dev.name() + " is already bound to " + dev.driver.desc.name());
-                    return Probe.SKIPPED;
+                    return attempt(dev, Probe.SKIPPED, new DriverException(Errno.EBUSY,
+                            dev.name() + " is already bound to " + dev.driver.desc.name()));
                 }
                 String waiting = dev.supplierNotReady();
                 if (waiting != null) {
-                    lock.unlock();
-                    try {
-                        deferProbe(dev, triggerCount, "supplier " + waiting + " not bound");
-                    } finally {
-                        lock.lock();
+                    if (queueDeferred) {
+                        lock.unlock();
+                        try {
+                            deferProbe(dev, triggerCount, "supplier " + waiting + " not bound");
+                        } finally {
+                            lock.lock();
+                        }
                     }
-                    dev.lastProbeError = new ProbeDeferException("supplier " + waiting + " not bound");
-                    return Probe.DEFERRED;
+                    return attempt(dev, Probe.DEFERRED, new ProbeDeferException("supplier " + waiting + " not bound"));
                 }
                 if (!dev.devres.isEmpty()) {
                     // really_probe: "Resources present before probing"
-                    dev.lastProbeError = new DriverException(Errno.EBUSY,
+                    DriverException busy = new DriverException(Errno.EBUSY,
                             dev.name() + " has " + dev.devres.liveCount() + " devres before probing");
-                    LOG.warn("{} {}: {}", dev.bus.name(), dev.name(), dev.lastProbeError.getMessage());
-                    return Probe.FAILED;
+                    LOG.warn("{} {}: {}", dev.bus.name(), dev.name(), busy.getMessage());
+                    return attempt(dev, Probe.FAILED, busy);
                 }
                 dev.probing = drv;
                 dev.devres.setOwner(drv.desc.name(), drv.desc.bundle());
@@ -509,13 +541,15 @@ public class DriverCoreImpl implements DriverCore {
                     lock.unlock();
                 }
                 if (t instanceof ProbeDeferException d) {
-                    dev.lastProbeError = d;
-                    deferProbe(dev, triggerCount, drv.desc.name() + ": " + d.getMessage());
-                    return Probe.DEFERRED;
+                    Attempt deferred = attempt(dev, Probe.DEFERRED, d);
+                    if (queueDeferred) {
+                        deferProbe(dev, triggerCount, drv.desc.name() + ": " + d.getMessage());
+                    }
+                    return deferred;
                 }
                 Errno e = DriverException.errnoOf(t);
-                dev.lastProbeError = t instanceof DriverException de ? de
-                        : new DriverException(e, drv.desc.name() + " probe of " + dev.name() + " failed: " + t, t);
+                Attempt failed = attempt(dev, Probe.FAILED, t instanceof DriverException de ? de
+                        : new DriverException(e, drv.desc.name() + " probe of " + dev.name() + " failed: " + t, t));
                 if (e == Errno.ENODEV || e == Errno.ENXIO) {
                     LOG.debug("{} {}: {} rejected it: {}", dev.bus.name(), dev.name(), drv.desc.name(), t.toString());
                 } else {
@@ -525,7 +559,7 @@ public class DriverCoreImpl implements DriverCore {
                 if (t instanceof Error err && !(t instanceof AssertionError)) {
                     throw err;
                 }
-                return Probe.FAILED;
+                return failed;
             }
             lock.lock();
             try {
@@ -551,7 +585,7 @@ public class DriverCoreImpl implements DriverCore {
         }
         // driver_bound: a new binding may be what a deferred device waited for.
         triggerDeferredProbe();
-        return Probe.BOUND;
+        return new Attempt(Probe.BOUND, null);
     }
 
     void callRemove(DeviceImpl dev, DriverImpl drv, Object data) {
@@ -571,17 +605,16 @@ public class DriverCoreImpl implements DriverCore {
                     + " (" + m.reason() + ")");
         }
         if (m.kind() == MatchResult.Kind.DEFER) {
-            deferProbe(dev, deferredTriggerCount.get(), m.reason());
             throw new DriverException(Errno.EAGAIN, "match of " + dev.name() + " with " + drv.desc.name()
                     + " deferred: " + m.reason());
         }
-        Probe p = probe(dev, drv, m, deferredTriggerCount.get());
-        switch (p) {
+        Attempt a = tryProbe(dev, drv, m, deferredTriggerCount.get(), false);
+        switch (a.outcome()) {
             case BOUND -> {
             }
             case DEFERRED -> throw new DriverException(Errno.EAGAIN, "probe of " + dev.name() + " by "
-                    + drv.desc.name() + " deferred: " + dev.lastProbeError.getMessage(), dev.lastProbeError);
-            default -> throw dev.lastProbeError;
+                    + drv.desc.name() + " deferred: " + a.error().getMessage(), a.error());
+            default -> throw a.error();
         }
     }
 
@@ -676,7 +709,26 @@ public class DriverCoreImpl implements DriverCore {
         } finally {
             lock.unlock();
         }
-        deferredWork.execute(this::runDeferred);
+        if (!submit(deferredWork, this::runDeferred)) {
+            lock.lock();
+            try {
+                deferredWorkQueued = false;
+            } finally {
+                lock.unlock();
+            }
+            done();
+        }
+    }
+
+    /** Runs work on an executor; false if the core is shutting down and the work was refused. */
+    private static boolean submit(ExecutorService executor, Runnable work) {
+        try {
+            executor.execute(work);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("driver core shutting down: work refused");
+            return false;
+        }
     }
 
     private void runDeferred() {
@@ -695,7 +747,7 @@ public class DriverCoreImpl implements DriverCore {
                     lock.unlock();
                 }
                 try {
-                    if (dev.bus.type.autoprobeAllowed(dev) || dev.overrideValue() != null) {
+                    if (dev.bus.autoprobe() && (dev.bus.type.autoprobeAllowed(dev) || dev.overrideValue() != null)) {
                         deviceAttach(dev, true);
                     }
                 } catch (RuntimeException e) {
@@ -722,6 +774,16 @@ public class DriverCoreImpl implements DriverCore {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** driver_deferred_probe_add for a device that did not probe itself; call with {@link #lock}. */
+    void queueDeferred(DeviceImpl dev, String why) {
+        if (dev.dead || dev.driver != null || dev.deferred) {
+            return;
+        }
+        dev.deferReason = why;
+        dev.deferred = true;
+        deferredPending.add(dev);
     }
 
     void forgetDeferred(DeviceImpl dev) {
@@ -768,7 +830,7 @@ public class DriverCoreImpl implements DriverCore {
                             + " is an ancestor of supplier " + supplier.name());
                 }
             }
-            if (dependsOn(supplier, consumer)) {
+            if (isDependent(consumer, supplier)) {
                 throw new DriverException(Errno.EINVAL, "link " + supplier.name() + " -> " + consumer.name()
                         + " would close a cycle");
             }
@@ -786,10 +848,19 @@ public class DriverCoreImpl implements DriverCore {
         }
     }
 
-    /** Is {@code dev} (transitively) a consumer of {@code of}? Call with {@link #lock}. */
-    private static boolean dependsOn(DeviceImpl dev, DeviceImpl of) {
-        for (LinkImpl l : dev.supplierLinks) {
-            if (l.supplier == of || dependsOn(l.supplier, of)) {
+    /**
+     * device_is_dependent: is {@code target} below {@code dev}, through children and consumer links
+     * alike? A link making {@code dev} depend on {@code target} would then close a loop (unbinding
+     * either would recurse forever). Call with {@link #lock}.
+     */
+    private static boolean isDependent(DeviceImpl dev, DeviceImpl target) {
+        for (DeviceImpl child : dev.children) {
+            if (child == target || isDependent(child, target)) {
+                return true;
+            }
+        }
+        for (LinkImpl l : dev.consumerLinks) {
+            if (l.consumer == target || isDependent(l.consumer, target)) {
                 return true;
             }
         }
