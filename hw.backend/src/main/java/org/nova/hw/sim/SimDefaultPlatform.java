@@ -1,0 +1,120 @@
+package org.nova.hw.sim;
+
+import java.io.IOException;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Map;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The default simulated platform. At startup, if Configuration Admin holds no configuration of
+ * {@value SimBridgeComponent#PID} or {@value SimDeviceComponent#PID}, this creates (as real,
+ * editable factory configurations) bridge "sim0" in domain 0 with pci-testdev at 00:02.0 and
+ * edu at 00:03.0.
+ *
+ * <p>To run without it, set the framework (or system) property {@value #DEFAULTS_PROPERTY}=false,
+ * or configure {@value #PID} with {@code enabled=false}. Supplying your own bridge/device
+ * configurations also suppresses it, provided Configuration Admin has them when this component
+ * starts (with FileInstall, which delivers them later, set {@value #DEFAULTS_PROPERTY}=false).
+ * Deleting the created configurations removes the devices and the bridge like any other.
+ */
+@Component(configurationPid = SimDefaultPlatform.PID)
+@Designate(ocd = SimDefaultPlatform.Config.class)
+public final class SimDefaultPlatform {
+    private static final Logger LOG = LoggerFactory.getLogger(SimDefaultPlatform.class);
+
+    /** Configuration PID of this component. */
+    public static final String PID = "org.nova.hw.sim.defaults";
+    /** Framework/system property that disables the default platform when "false". */
+    public static final String DEFAULTS_PROPERTY = "nova.sim.defaults";
+    /** Property of {@value #PID}: create the default platform. */
+    static final String PROP_ENABLED = "enabled";
+    /** Name of the factory configurations created (Configuration Admin 1.6 named factory configurations). */
+    static final String CONFIG_NAME_BRIDGE = "default-sim0";
+    /** Name of the pci-testdev configuration. */
+    static final String CONFIG_NAME_TESTDEV = "default-pci-testdev";
+    /** Name of the edu configuration. */
+    static final String CONFIG_NAME_EDU = "default-edu";
+    /** Default slot of pci-testdev. */
+    static final String TESTDEV_SLOT = "00:02.0";
+    /** Default slot of edu. */
+    static final String EDU_SLOT = "00:03.0";
+    /** Configuration Admin property naming a factory configuration's factory PID. */
+    static final String FACTORY_PID = "service.factoryPid";
+
+    /** Metatype of {@value #PID}. */
+    @ObjectClassDefinition(name = "Nova default simulated platform",
+            description = "Creates bridge sim0 with pci-testdev at 00:02.0 and edu at 00:03.0 when no simulated platform is configured.")
+    @interface Config {
+        /** @return whether to create the default platform */
+        @AttributeDefinition(name = "Enabled", description = "Create the default platform when none is configured.")
+        boolean enabled() default true;
+    }
+
+    /**
+     * @param configAdmin Configuration Admin
+     * @param context     the bundle context, for {@value #DEFAULTS_PROPERTY}
+     * @param properties  this component's configuration
+     */
+    @Activate
+    public SimDefaultPlatform(@Reference(name = "configAdmin") ConfigurationAdmin configAdmin, BundleContext context,
+                              Map<String, Object> properties) {
+        if (!enabled(context.getProperty(DEFAULTS_PROPERTY), properties)) {
+            LOG.info("default simulated platform disabled");
+            return;
+        }
+        try {
+            createIfUnconfigured(configAdmin);
+        } catch (IOException | InvalidSyntaxException e) {
+            LOG.error("cannot create the default simulated platform: {}", e.getMessage(), e);
+        }
+    }
+
+    /** @return whether defaults are wanted, given the framework property and this component's configuration */
+    static boolean enabled(String frameworkProperty, Map<String, ?> properties) {
+        if (frameworkProperty != null && frameworkProperty.trim().equalsIgnoreCase(Boolean.FALSE.toString())) {
+            return false;
+        }
+        return ConfigProps.bool(properties, PROP_ENABLED, true);
+    }
+
+    /** @return whether the default configurations were created */
+    static boolean createIfUnconfigured(ConfigurationAdmin cm) throws IOException, InvalidSyntaxException {
+        String filter = "(|(" + FACTORY_PID + "=" + SimBridgeComponent.PID + ")(" + FACTORY_PID + "="
+                + SimDeviceComponent.PID + "))";
+        Configuration[] existing = cm.listConfigurations(filter);
+        if (existing != null && existing.length > 0) {
+            LOG.info("simulated platform configured ({} configurations); no defaults", existing.length);
+            return false;
+        }
+        Dictionary<String, Object> bridge = new Hashtable<>();
+        bridge.put(SimBridgeComponent.PROP_NAME, SimBridgeComponent.DEFAULT_NAME);
+        bridge.put(SimBridgeComponent.PROP_DOMAIN, SimBridgeComponent.DEFAULT_DOMAIN);
+        cm.getFactoryConfiguration(SimBridgeComponent.PID, CONFIG_NAME_BRIDGE).update(bridge);
+        cm.getFactoryConfiguration(SimDeviceComponent.PID, CONFIG_NAME_TESTDEV).update(device(SimModels.PCI_TESTDEV, TESTDEV_SLOT));
+        cm.getFactoryConfiguration(SimDeviceComponent.PID, CONFIG_NAME_EDU).update(device(SimModels.EDU, EDU_SLOT));
+        LOG.info("created the default simulated platform: bridge {} with {} at {} and {} at {} (set {}=false to disable)",
+                SimBridgeComponent.DEFAULT_NAME, SimModels.PCI_TESTDEV, TESTDEV_SLOT, SimModels.EDU, EDU_SLOT,
+                DEFAULTS_PROPERTY);
+        return true;
+    }
+
+    private static Dictionary<String, Object> device(String model, String slot) {
+        Dictionary<String, Object> d = new Hashtable<>();
+        d.put(SimDeviceComponent.PROP_BRIDGE, SimBridgeComponent.DEFAULT_NAME);
+        d.put(SimDeviceComponent.PROP_SLOT, slot);
+        d.put(SimDeviceComponent.PROP_MODEL, model);
+        return d;
+    }
+}

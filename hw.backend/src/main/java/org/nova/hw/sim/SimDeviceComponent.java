@@ -1,0 +1,102 @@
+package org.nova.hw.sim;
+
+import java.util.Map;
+import org.nova.hw.HwException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One simulated device per factory configuration {@value #PID}: hot-adds the model at the slot
+ * on the named bridge (when that bridge exists), hot-removes it when the configuration is
+ * deleted. A bad configuration (unknown model, bad slot syntax, slot taken) is logged as an
+ * error naming the configuration; nothing else is affected.
+ */
+@Component(configurationPid = SimDeviceComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
+@Designate(ocd = SimDeviceComponent.Config.class, factory = true)
+public final class SimDeviceComponent {
+    private static final Logger LOG = LoggerFactory.getLogger(SimDeviceComponent.class);
+
+    /** Factory PID of device configurations. */
+    public static final String PID = "org.nova.hw.sim.device";
+    /** Property: bridge name. */
+    static final String PROP_BRIDGE = "bridge";
+    /** Property: slot. */
+    static final String PROP_SLOT = "slot";
+    /** Property: model. */
+    static final String PROP_MODEL = "model";
+    /** Default bridge. */
+    static final String DEFAULT_BRIDGE = SimBridgeComponent.DEFAULT_NAME;
+    /** Default slot. */
+    static final String DEFAULT_SLOT = "00:03.0";
+    /** Default model. */
+    static final String DEFAULT_MODEL = SimModels.EDU;
+
+    /** Metatype of {@value #PID}. */
+    @ObjectClassDefinition(name = "Nova simulated PCI device",
+            description = "A register-level simulated PCI device plugged into a simulated host bridge.")
+    @interface Config {
+        /** @return the bridge name */
+        @AttributeDefinition(name = "Bridge", description = "Name of the simulated bridge (its 'name' property).")
+        String bridge() default DEFAULT_BRIDGE;
+
+        /** @return the slot */
+        @AttributeDefinition(name = "Slot", description = "PCI address behind the bridge: bb:dd.f, or dddd:bb:dd.f with the bridge's domain.")
+        String slot() default DEFAULT_SLOT;
+
+        /** @return the model */
+        @AttributeDefinition(name = "Model", description = "Device model.", options = {
+            @Option(label = "QEMU edu (1234:11e8)", value = SimModels.EDU),
+            @Option(label = "QEMU pci-testdev (1b36:0005)", value = SimModels.PCI_TESTDEV)})
+        String model() default DEFAULT_MODEL;
+    }
+
+    private final SimPlatform platform;
+    private String pid;
+
+    /**
+     * @param platform   the platform registry
+     * @param properties the configuration
+     */
+    @Activate
+    public SimDeviceComponent(@Reference(name = "platform") SimPlatform platform, Map<String, Object> properties) {
+        this.platform = platform;
+        apply(properties);
+    }
+
+    /** A changed configuration removes the old device and adds the new one. */
+    @Modified
+    void modified(Map<String, Object> properties) {
+        platform.removeDevice(pid);
+        apply(properties);
+    }
+
+    /** Hot-removes the device. */
+    @Deactivate
+    void deactivate() {
+        platform.removeDevice(pid);
+    }
+
+    private void apply(Map<String, Object> properties) {
+        pid = ConfigProps.pid(properties);
+        SimPlatform.DeviceSpec spec = new SimPlatform.DeviceSpec(pid,
+                ConfigProps.string(properties, PROP_BRIDGE, DEFAULT_BRIDGE),
+                ConfigProps.string(properties, PROP_SLOT, DEFAULT_SLOT),
+                ConfigProps.string(properties, PROP_MODEL, DEFAULT_MODEL));
+        try {
+            platform.putDevice(spec);
+        } catch (HwException | IllegalStateException e) {
+            LOG.error("device configuration {}: cannot add {} at {} on bridge {}: {}", pid, spec.model(), spec.slot(),
+                    spec.bridge(), e.getMessage());
+        }
+    }
+}
