@@ -314,6 +314,16 @@ final class ConfigSpace {
         }
     }
 
+    /**
+     * Straps the subsystem IDs, as a board vendor does (QEMU's x-pci-sub-vendor-id and
+     * x-pci-sub-device-id): both the current value and the power-on default change.
+     */
+    void strapSubsystem(int vendor, int id) {
+        set16(PCI_SUBSYSTEM_VENDOR_ID, vendor);
+        set16(PCI_SUBSYSTEM_ID, id);
+        System.arraycopy(data, PCI_SUBSYSTEM_VENDOR_ID, defaults, PCI_SUBSYSTEM_VENDOR_ID, 2 * 2);
+    }
+
     /** @return a copy of the current contents, for tests and diagnostics */
     byte[] snapshot() {
         return Arrays.copyOf(data, size);

@@ -20,8 +20,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The default simulated platform. At startup, if Configuration Admin holds no configuration of
  * {@value SimBridgeComponent#PID} or {@value SimDeviceComponent#PID}, this creates (as real,
- * editable factory configurations) bridge "sim0" in domain 0 with pci-testdev at 00:02.0 and
- * edu at 00:03.0.
+ * editable factory configurations) bridge "sim0" in domain 0 with pci-testdev at 00:02.0,
+ * edu at 00:03.0, and a second pci-testdev at 00:04.0 whose board straps subsystem IDs
+ * 1b36:0005 — the device the auxiliary-bus sample's parent driver claims by its more specific id,
+ * as the kernel's rust_driver_auxiliary claims a pci-testdev.
  *
  * <p>To run without it, set the framework (or system) property {@value #DEFAULTS_PROPERTY}=false,
  * or configure {@value #PID} with {@code enabled=false}. Supplying your own bridge/device
@@ -46,6 +48,14 @@ public final class SimDefaultPlatform {
     static final String CONFIG_NAME_TESTDEV = "default-pci-testdev";
     /** Name of the edu configuration. */
     static final String CONFIG_NAME_EDU = "default-edu";
+    /** Name of the second pci-testdev's configuration. */
+    static final String CONFIG_NAME_TESTDEV_AUX = "default-pci-testdev-aux";
+    /** Slot of the second pci-testdev. */
+    static final String TESTDEV_AUX_SLOT = "00:04.0";
+    /** Subsystem IDs strapped on the second pci-testdev (Red Hat's vendor ID and the test device's ID). */
+    static final String TESTDEV_AUX_SUBSYSTEM_VENDOR = "1b36";
+    /** Subsystem ID strapped on the second pci-testdev. */
+    static final String TESTDEV_AUX_SUBSYSTEM_DEVICE = "0005";
     /** Default slot of pci-testdev. */
     static final String TESTDEV_SLOT = "00:02.0";
     /** Default slot of edu. */
@@ -104,9 +114,13 @@ public final class SimDefaultPlatform {
         cm.getFactoryConfiguration(SimBridgeComponent.PID, CONFIG_NAME_BRIDGE).update(bridge);
         cm.getFactoryConfiguration(SimDeviceComponent.PID, CONFIG_NAME_TESTDEV).update(device(SimModels.PCI_TESTDEV, TESTDEV_SLOT));
         cm.getFactoryConfiguration(SimDeviceComponent.PID, CONFIG_NAME_EDU).update(device(SimModels.EDU, EDU_SLOT));
-        LOG.info("created the default simulated platform: bridge {} with {} at {} and {} at {} (set {}=false to disable)",
-                SimBridgeComponent.DEFAULT_NAME, SimModels.PCI_TESTDEV, TESTDEV_SLOT, SimModels.EDU, EDU_SLOT,
-                DEFAULTS_PROPERTY);
+        Dictionary<String, Object> aux = device(SimModels.PCI_TESTDEV, TESTDEV_AUX_SLOT);
+        aux.put(SimDeviceComponent.PROP_SUBSYSTEM_VENDOR, TESTDEV_AUX_SUBSYSTEM_VENDOR);
+        aux.put(SimDeviceComponent.PROP_SUBSYSTEM_DEVICE, TESTDEV_AUX_SUBSYSTEM_DEVICE);
+        cm.getFactoryConfiguration(SimDeviceComponent.PID, CONFIG_NAME_TESTDEV_AUX).update(aux);
+        LOG.info("created the default simulated platform: bridge {} with {} at {} and {}, {} at {} (set {}=false to disable)",
+                SimBridgeComponent.DEFAULT_NAME, SimModels.PCI_TESTDEV, TESTDEV_SLOT, TESTDEV_AUX_SLOT, SimModels.EDU,
+                EDU_SLOT, DEFAULTS_PROPERTY);
         return true;
     }
 

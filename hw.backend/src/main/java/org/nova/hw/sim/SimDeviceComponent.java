@@ -34,6 +34,10 @@ public final class SimDeviceComponent {
     static final String PROP_SLOT = "slot";
     /** Property: model. */
     static final String PROP_MODEL = "model";
+    /** Property: strapped subsystem vendor ID (hex), empty for the model's own. */
+    static final String PROP_SUBSYSTEM_VENDOR = "subsystem_vendor";
+    /** Property: strapped subsystem ID (hex), empty for the model's own. */
+    static final String PROP_SUBSYSTEM_DEVICE = "subsystem_device";
     /** Default bridge. */
     static final String DEFAULT_BRIDGE = SimBridgeComponent.DEFAULT_NAME;
     /** Default slot. */
@@ -58,6 +62,16 @@ public final class SimDeviceComponent {
             @Option(label = "QEMU edu (1234:11e8)", value = SimModels.EDU),
             @Option(label = "QEMU pci-testdev (1b36:0005)", value = SimModels.PCI_TESTDEV)})
         String model() default DEFAULT_MODEL;
+
+        /** @return the strapped subsystem vendor */
+        @AttributeDefinition(name = "Subsystem vendor", required = false,
+                description = "Subsystem vendor ID in hex (like QEMU's x-pci-sub-vendor-id); empty keeps the model's.")
+        String subsystem_vendor() default "";
+
+        /** @return the strapped subsystem ID */
+        @AttributeDefinition(name = "Subsystem ID", required = false,
+                description = "Subsystem ID in hex (like QEMU's x-pci-sub-device-id); empty keeps the model's.")
+        String subsystem_device() default "";
     }
 
     private final SimPlatform platform;
@@ -88,15 +102,34 @@ public final class SimDeviceComponent {
 
     private void apply(Map<String, Object> properties) {
         pid = ConfigProps.pid(properties);
-        SimPlatform.DeviceSpec spec = new SimPlatform.DeviceSpec(pid,
-                ConfigProps.string(properties, PROP_BRIDGE, DEFAULT_BRIDGE),
-                ConfigProps.string(properties, PROP_SLOT, DEFAULT_SLOT),
-                ConfigProps.string(properties, PROP_MODEL, DEFAULT_MODEL));
+        String model = ConfigProps.string(properties, PROP_MODEL, DEFAULT_MODEL);
+        String slot = ConfigProps.string(properties, PROP_SLOT, DEFAULT_SLOT);
+        String bridge = ConfigProps.string(properties, PROP_BRIDGE, DEFAULT_BRIDGE);
         try {
+            SimPlatform.DeviceSpec spec = new SimPlatform.DeviceSpec(pid, bridge, slot, model,
+                    id16(properties, PROP_SUBSYSTEM_VENDOR), id16(properties, PROP_SUBSYSTEM_DEVICE));
             platform.putDevice(spec);
         } catch (HwException | IllegalStateException e) {
-            LOG.error("device configuration {}: cannot add {} at {} on bridge {}: {}", pid, spec.model(), spec.slot(),
-                    spec.bridge(), e.getMessage());
+            LOG.error("device configuration {}: cannot add {} at {} on bridge {}: {}", pid, model, slot, bridge,
+                    e.getMessage());
+        }
+    }
+
+    /** A 16-bit ID in hex from the configuration, or the model's own when absent or empty. */
+    static int id16(Map<String, Object> properties, String key) {
+        String v = ConfigProps.string(properties, key, "").trim();
+        if (v.isEmpty()) {
+            return SimModels.MODEL_DEFAULT;
+        }
+        String hex = v.startsWith("0x") || v.startsWith("0X") ? v.substring(2) : v;
+        try {
+            int id = Integer.parseInt(hex, 16);
+            if (id < 0 || id > 0xffff) {
+                throw new NumberFormatException();
+            }
+            return id;
+        } catch (NumberFormatException e) {
+            throw new HwException(HwException.EINVAL, key + " '" + v + "' is not a 16-bit hex ID");
         }
     }
 }

@@ -32,7 +32,12 @@ public final class SimPlatform {
      * @param slot   the slot as configured ("bb:dd.f" or "dddd:bb:dd.f")
      * @param model  the model name
      */
-    public record DeviceSpec(String pid, String bridge, String slot, String model) {
+    public record DeviceSpec(String pid, String bridge, String slot, String model, int subsystemVendor,
+            int subsystemDevice) {
+        /** A device with the model's own subsystem IDs. */
+        public DeviceSpec(String pid, String bridge, String slot, String model) {
+            this(pid, bridge, slot, model, SimModels.MODEL_DEFAULT, SimModels.MODEL_DEFAULT);
+        }
     }
 
     private final Map<String, SimulatedHostBridge> bridges = new HashMap<>();
@@ -143,6 +148,6 @@ public final class SimPlatform {
                     + " of bridge " + bridge.name());
         }
         PciAddress address = new PciAddress(bridge.domain(), parsed.bus(), parsed.device(), parsed.function());
-        plugged.put(spec.pid(), bridge.plug(address, SimModels.create(spec.model())));
+        plugged.put(spec.pid(), bridge.plug(address, SimModels.create(spec.model(), spec.subsystemVendor(), spec.subsystemDevice())));
     }
 }

@@ -209,7 +209,7 @@ class ComponentsTest {
     void defaultPlatformIsCreatedWhenNothingIsConfigured() {
         FakeConfigAdmin cm = new FakeConfigAdmin();
         new SimDefaultPlatform(cm.proxy(), context, Map.of());
-        assertEquals(3, cm.created.size());
+        assertEquals(4, cm.created.size());
         Dictionary<String, Object> bridge = cm.created.get(SimBridgeComponent.PID + "~" + SimDefaultPlatform.CONFIG_NAME_BRIDGE);
         assertEquals("sim0", bridge.get("name"));
         assertEquals(0, bridge.get("domain"));
@@ -225,8 +225,18 @@ class ComponentsTest {
         SimBridgeComponent b = bridge("default-bridge", "name", bridge.get("name"), "domain", bridge.get("domain"));
         device("default-testdev", "bridge", "sim0", "slot", testdev.get("slot"), "model", testdev.get("model"));
         device("default-edu", "bridge", "sim0", "slot", edu.get("slot"), "model", edu.get("model"));
-        assertEquals(List.of("0000:00:02.0", "0000:00:03.0"),
+        Dictionary<String, Object> aux = cm.created.get(SimDeviceComponent.PID + "~" + SimDefaultPlatform.CONFIG_NAME_TESTDEV_AUX);
+        device("default-aux", "bridge", "sim0", "slot", aux.get("slot"), "model", aux.get("model"),
+                "subsystem_vendor", aux.get("subsystem_vendor"), "subsystem_device", aux.get("subsystem_device"));
+        assertEquals(List.of("0000:00:02.0", "0000:00:03.0", "0000:00:04.0"),
                 b.bridge().functions().stream().map(f -> f.address().toString()).toList());
+        // the second pci-testdev's board straps subsystem 1b36:0005; the first keeps QEMU's 1af4:1100
+        var second = b.bridge().functions().get(2);
+        assertEquals(0x1b36, second.readConfig(0x2c, 2));
+        assertEquals(0x0005, second.readConfig(0x2e, 2));
+        second.reset();
+        assertEquals(0x0005, second.readConfig(0x2e, 2), "a strap survives reset");
+        assertEquals(0x1100, b.bridge().functions().get(0).readConfig(0x2e, 2));
     }
 
     @Test
