@@ -22,8 +22,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes the binding engine as the {@link DriverCore} service. Probing stays blocked until the
- * framework reports STARTED, so that at boot every device meets every driver at once. Uevents go
+ * Publishes the binding engine as the {@link DriverCore} service. At boot, probing stays blocked
+ * until the framework reports STARTED and then the service registry has been quiet for
+ * {@value #BOOT_QUIET_MS} ms (at most {@value #BOOT_LIMIT_MS} ms): drivers and devices that
+ * components and Configuration Admin bring up just after the start are all there when the first
+ * device is matched, so the driver a device gets does not depend on which bundle or
+ * configuration came first — the kernel's late_initcall deferred-probe flush, for OSGi. Uevents go
  * to Event Admin when it is there.
  */
 @Component(service = DriverCore.class, immediate = true)
@@ -31,6 +35,10 @@ public final class DriverCoreComponent extends DriverCoreImpl {
     private static final Logger LOG = LoggerFactory.getLogger(DriverCoreComponent.class);
     /** Framework property turning on CONFIG_DEBUG_TEST_DRIVER_REMOVE behaviour. */
     public static final String TEST_REMOVE_PROPERTY = "nova.driver.test_remove";
+    /** Boot: how long the service registry must stay quiet after STARTED before probing starts. */
+    static final long BOOT_QUIET_MS = 150;
+    /** Boot: the longest probing stays blocked after STARTED. */
+    static final long BOOT_LIMIT_MS = 10_000;
 
     private final BundleContext context;
     private final FrameworkListener startListener;
@@ -65,7 +73,23 @@ public final class DriverCoreComponent extends DriverCoreImpl {
 
     private void unblock() {
         // on a worker so that the framework's event thread is not held by probes
-        Thread t = new Thread(() -> setProbingBlocked(false), "nova-probe-unblock");
+        Thread t = new Thread(() -> {
+            java.util.concurrent.atomic.AtomicLong last = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+            org.osgi.framework.ServiceListener quiet = e -> last.set(System.nanoTime());
+            long limit = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(BOOT_LIMIT_MS);
+            try {
+                context.addServiceListener(quiet);
+                long quietNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(BOOT_QUIET_MS);
+                while (System.nanoTime() - last.get() < quietNanos && System.nanoTime() < limit) {
+                    Thread.sleep(BOOT_QUIET_MS / 3);
+                }
+                context.removeServiceListener(quiet);
+            } catch (InterruptedException | IllegalStateException e) {
+                // interrupted or the bundle is stopping: unblock at once
+            }
+            LOG.debug("boot settled: probing unblocked");
+            setProbingBlocked(false);
+        }, "nova-probe-unblock");
         t.setDaemon(true);
         t.start();
     }
