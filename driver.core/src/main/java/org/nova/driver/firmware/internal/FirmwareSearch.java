@@ -2,7 +2,6 @@ package org.nova.driver.firmware.internal;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -129,8 +128,9 @@ public class FirmwareSearch implements FirmwareLoader {
         }
         for (String seg : name.split("/", -1)) {
             if (seg.equals("..") || seg.isEmpty()) {
-                throw new DriverException(Errno.EINVAL, "firmware name '" + name
-                        + "' has a '" + seg + "' segment: it must stay inside the search path");
+                throw new DriverException(Errno.EINVAL, "firmware name '" + name + "' has "
+                        + (seg.isEmpty() ? "an empty" : "a '..'") + " path segment: names are "
+                        + "plain relative paths inside the firmware search path");
             }
         }
     }
@@ -169,6 +169,6 @@ public class FirmwareSearch implements FirmwareLoader {
 
     /** @return whether {@code dir} exists, for the log */
     static boolean exists(Path dir) {
-        return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(dir);
+        return Files.isDirectory(dir);
     }
 }

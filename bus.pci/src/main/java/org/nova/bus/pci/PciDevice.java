@@ -1,0 +1,235 @@
+package org.nova.bus.pci;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import org.nova.devres.Devres;
+import org.nova.driver.Device;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A PCI function as its driver sees it: {@code struct pci_dev} with the operations of
+ * drivers/pci and Rust's {@code pci::Device}. The core {@link Device} is {@link #device()}; its
+ * {@link Device#busData(Class) busData} is this object, so code holding only the core device (an
+ * auxiliary child, for example) reaches it with {@code device.busData(PciDevice.class)}.
+ *
+ * <p><b>Errors.</b> Every operation either succeeds or throws
+ * {@link org.nova.driver.DriverException} with the kernel's errno and changes nothing: EINVAL for
+ * bad arguments, ENODEV once the function has been removed, EBUSY for a resource already taken.
+ *
+ * <p><b>Ownership.</b> The enables, BAR mappings, interrupt vectors, handlers and DMA buffers
+ * acquired here are device resources of the current binding ({@link Device#devres()}): they are
+ * released, newest first, when the driver unbinds — after {@link PciDriver#unbind} — or when the
+ * probe fails. The resource-acquiring methods are meant for the bound driver (from its probe on);
+ * called on an unbound device they still work, and the device's removal releases them.
+ */
+@ProviderType
+public interface PciDevice {
+    /** @return the identity read from config space when the function was added */
+    PciIds ids();
+
+    /** @return the vendor ID */
+    default int vendorId() {
+        return ids().vendor();
+    }
+
+    /** @return the device ID */
+    default int deviceId() {
+        return ids().device();
+    }
+
+    /** @return the subsystem vendor ID */
+    default int subsystemVendorId() {
+        return ids().subsystemVendor();
+    }
+
+    /** @return the subsystem ID */
+    default int subsystemDeviceId() {
+        return ids().subsystemDevice();
+    }
+
+    /** @return the 24-bit class code */
+    default int classCode() {
+        return ids().classCode();
+    }
+
+    /** @return the revision ID */
+    default int revisionId() {
+        return ids().revision();
+    }
+
+    /** @return the slot name, "dddd:bb:dd.f" ({@code pci_name}), also the core device's name */
+    String slot();
+
+    /** @return the core device */
+    Device device();
+
+    /** @return false once the function has been removed (hot remove, VF disable, backend gone) */
+    boolean isPresent();
+
+    // ---- config space ------------------------------------------------------------------------
+
+    /** @return 256 for conventional PCI, 4096 with PCI Express extended config space */
+    int configSize();
+
+    /**
+     * Config space reads ({@code pci_read_config_byte/word/dword}), little-endian. The offset must
+     * lie within {@link #configSize()} and be aligned to the width.
+     *
+     * @throws org.nova.driver.DriverException EINVAL naming offset, width and size; ENODEV after removal
+     */
+    int read8(int offset);
+
+    /** @see #read8(int) */
+    int read16(int offset);
+
+    /** @see #read8(int) */
+    int read32(int offset);
+
+    /** Config space writes, checked as the reads; read-only bits keep their value. @see #read8(int) */
+    void write8(int offset, int value);
+
+    /** @see #write8(int, int) */
+    void write16(int offset, int value);
+
+    /** @see #write8(int, int) */
+    void write32(int offset, int value);
+
+    /**
+     * {@code pci_find_capability}: walks the capability list (at most
+     * {@link PciRegs#FIND_CAP_TTL} entries, stopping at a pointer below the standard header or
+     * an ID of 0xff).
+     *
+     * @param id a PCI_CAP_ID_* value ({@link PciRegs#CAP_ID_MSI}...)
+     * @return the config offset of the capability, 0 if absent
+     */
+    int findCapability(int id);
+
+    /**
+     * {@code pci_find_ext_capability}: walks the extended capability list from 0x100 (at most
+     * (4096 - 256) / 8 entries).
+     *
+     * @param id a PCI_EXT_CAP_ID_* value ({@link PciRegs#EXT_CAP_ID_SRIOV}...)
+     * @return the config offset of the capability, 0 if absent or without extended config space
+     */
+    int findExtCapability(int id);
+
+    // ---- enable, bus mastering, reset --------------------------------------------------------
+
+    /**
+     * {@code pcim_enable_device}: enables I/O and memory decoding. A device resource: at unbind
+     * the device is disabled again ({@code pci_disable_device}: bus mastering is cleared, as the
+     * kernel does; the decode enables are left as they are). Calls nest: the device is disabled
+     * when the last enable is released.
+     */
+    void enableDevice();
+
+    /** {@code pci_enable_device_mem}: as {@link #enableDevice()}, memory decoding only. */
+    void enableDeviceMem();
+
+    /** {@code pci_set_master}: enables bus mastering (DMA and MSI need it). */
+    void setMaster();
+
+    /** {@code pci_clear_master}. */
+    void clearMaster();
+
+    /**
+     * {@code pci_reset_function}: a function-level reset. Decoding, bus mastering and MSI/MSI-X
+     * enables are cleared by the hardware; existing mappings, vectors and buffers stay allocated.
+     */
+    void reset();
+
+    // ---- BARs --------------------------------------------------------------------------------
+
+    /** @return {@code pci_resource_len}: the size of BAR {@code bar} (0..5), 0 if it does not exist */
+    long resourceLen(int bar);
+
+    /**
+     * {@code pci_request_region} + {@code pci_iomap} (Rust's {@code iomap_region}): claims the BAR
+     * for this binding and maps it.
+     *
+     * @param bar the BAR index, 0..5
+     * @param name the claimant, shown in messages (the kernel's resource name)
+     * @return the mapping, registered in the binding's devres as "pci:bar&lt;n&gt;"; closing it releases
+     *     the claim earlier
+     * @throws org.nova.driver.DriverException EINVAL for an index outside 0..5; ENOMEM for a BAR
+     *     that does not exist (Rust's rule for a zero-length resource); EBUSY if the BAR is already
+     *     claimed; ENODEV after removal
+     */
+    Devres<Bar> iomapRegion(int bar, String name);
+
+    /**
+     * {@code iomap_region_sized::<SIZE>}: as {@link #iomapRegion} and the BAR must be at least
+     * {@code size} bytes (Rust's {@code Bar<SIZE>}), so offsets below size are known to fit.
+     *
+     * @throws org.nova.driver.DriverException EINVAL if the BAR is smaller than size (nothing is
+     *     claimed), or as {@link #iomapRegion}
+     */
+    Devres<Bar> iomapRegionSized(int bar, long size, String name);
+
+    // ---- interrupts --------------------------------------------------------------------------
+
+    /**
+     * {@code pci_alloc_irq_vectors}: enables between min and max vectors, trying MSI-X, then MSI,
+     * then INTx (one vector, min must be 1), each only if allowed by {@code types}. A device
+     * resource ("pci:irq-vectors").
+     *
+     * @throws org.nova.driver.DriverException EINVAL for min &lt; 1, an empty type set, or vectors
+     *     already allocated; ERANGE for max &lt; min; ENOSPC when no allowed mechanism offers min vectors
+     */
+    IrqVectors allocIrqVectors(int min, int max, Set<PciIrqType> types);
+
+    /**
+     * {@code devm_request_irq}: installs a handler on an allocated vector. A device resource
+     * ("pci:irq&lt;vector&gt;"), removed before the vectors are freed.
+     *
+     * @throws org.nova.driver.DriverException EINVAL if no vectors are allocated or the vector is
+     *     outside them; EBUSY if the vector already has a handler
+     */
+    IrqRegistration requestIrq(int vector, String name, PciIrqHandler handler);
+
+    // ---- DMA ---------------------------------------------------------------------------------
+
+    /**
+     * {@code dmam_alloc_coherent}: a zeroed buffer mapped in the function's IOMMU domain for both
+     * directions. A device resource ("pci:dma@&lt;iova&gt;").
+     *
+     * @throws org.nova.driver.DriverException EINVAL for size &lt; 1; ENOMEM when memory or IOVA
+     *     space is exhausted; ENODEV after removal
+     */
+    DmaCoherent allocCoherent(long size);
+
+    // ---- SR-IOV ------------------------------------------------------------------------------
+
+    /** @return true for an SR-IOV virtual function ({@code is_virtfn}) */
+    boolean isVirtfn();
+
+    /** @return true for a function with the SR-IOV capability ({@code is_physfn}) */
+    boolean isPhysfn();
+
+    /** @return the physical function of a VF ({@code pci_physfn}); empty for anything else */
+    Optional<PciDevice> physfn();
+
+    /** @return the VFs present now, in VF order; empty for anything but an enabled PF */
+    List<PciDevice> virtfns();
+
+    /** @return TotalVFs ({@code pci_sriov_get_totalvfs}), 0 without SR-IOV */
+    int sriovTotalVfs();
+
+    /** @return the VFs enabled now ({@code pci_num_vf}), 0 without SR-IOV */
+    int numVfs();
+
+    /**
+     * {@code pci_enable_sriov}: enables n VFs; they are added to the PCI bus as devices whose
+     * parent is this PF and probed like any device (if the PF's sriov_drivers_autoprobe is on).
+     * For the bound PF driver, normally from {@link PciDriver#sriovConfigure}. n = 0 does nothing.
+     *
+     * @throws org.nova.driver.DriverException ENOSYS if this is not a PF; EINVAL if VFs are already
+     *     enabled or n is outside 0..TotalVFs; the backend's error otherwise
+     */
+    void enableSriov(int n);
+
+    /** {@code pci_disable_sriov}: removes the VFs (their drivers unbind first). No VFs: nothing. */
+    void disableSriov();
+}

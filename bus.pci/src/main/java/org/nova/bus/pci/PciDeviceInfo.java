@@ -1,0 +1,87 @@
+package org.nova.bus.pci;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A snapshot of one function for listing tools ({@code lspci}): its address, identity, the
+ * config space bytes readable at snapshot time and its regions. Immutable; taking it changes
+ * nothing on the device.
+ *
+ * @param domain the PCI domain
+ * @param bus the bus number
+ * @param slot the device (slot) number
+ * @param function the function number
+ * @param ids the identity
+ * @param config a copy of config space, {@code configSize} bytes (256 or 4096)
+ * @param regions the BARs (index 0..5) and the expansion ROM (index 6) that exist, in index order
+ * @param driver the bound driver's name, if any
+ * @param physfn the slot name of the PF, for a VF
+ */
+public record PciDeviceInfo(int domain, int bus, int slot, int function, PciIds ids, byte[] config,
+        List<Region> regions, Optional<String> driver, Optional<String> physfn) {
+
+    /**
+     * One region of the function.
+     *
+     * @param index 0..5 for BARs, 6 for the expansion ROM
+     * @param size the size in bytes
+     * @param io true for an I/O-space BAR
+     * @param prefetchable true for a prefetchable memory BAR
+     * @param mem64 true for a 64-bit memory BAR
+     */
+    public record Region(int index, long size, boolean io, boolean prefetchable, boolean mem64) {
+        /** Region index of the expansion ROM (PCI_ROM_RESOURCE, include/linux/pci.h). */
+        public static final int ROM_INDEX = 6;
+    }
+
+    /** Copies the config bytes and the region list. */
+    public PciDeviceInfo {
+        config = config.clone();
+        regions = List.copyOf(regions);
+    }
+
+    /** @return a copy of the config bytes */
+    @Override
+    public byte[] config() {
+        return config.clone();
+    }
+
+    /** @return the slot name, "dddd:bb:dd.f" */
+    public String name() {
+        return String.format("%04x:%02x:%02x.%x", domain, bus, slot, function);
+    }
+
+    /** @return the config byte at offset (0 beyond the snapshot) */
+    public int configByte(int offset) {
+        return offset >= 0 && offset < config.length ? config[offset] & PciRegs.BYTE_MASK : 0;
+    }
+
+    /** @return the little-endian config word at offset */
+    public int configWord(int offset) {
+        return configByte(offset) | configByte(offset + 1) << Byte.SIZE;
+    }
+
+    /** @return the little-endian config dword at offset */
+    public int configDword(int offset) {
+        return configWord(offset) | configWord(offset + Short.BYTES) << Short.SIZE;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PciDeviceInfo p && domain == p.domain && bus == p.bus && slot == p.slot
+                && function == p.function && ids.equals(p.ids) && Arrays.equals(config, p.config)
+                && regions.equals(p.regions) && driver.equals(p.driver) && physfn.equals(p.physfn);
+    }
+
+    @Override
+    public int hashCode() {
+        return name().hashCode() * 31 + Arrays.hashCode(config);
+    }
+
+    @Override
+    public String toString() {
+        return "PciDeviceInfo[" + name() + " " + ids + driver.map(d -> " driver " + d).orElse("") + "]";
+    }
+}

@@ -1,0 +1,99 @@
+package org.nova.bus.pci.internal;
+
+import org.nova.bus.pci.PciRegs;
+
+/**
+ * The capability-list walks of drivers/pci/pci.c over any config space: {@code pci_find_capability}
+ * ({@code __pci_bus_find_cap_start} + {@code __pci_find_next_cap_ttl}) and
+ * {@code pci_find_ext_capability}. Both are loop-bounded like the kernel's, so a looping or
+ * corrupt list ends the walk instead of hanging it.
+ */
+public final class ConfigWalk {
+    /** Reads config space; the walks only do naturally aligned accesses within {@link #size()}. */
+    @FunctionalInterface
+    public interface Reader {
+        /** @return the value of width bytes (1, 2 or 4) at offset */
+        int read(int offset, int width);
+
+        /** @return the config space size; 256 unless overridden */
+        default int size() {
+            return PciRegs.CFG_SPACE_SIZE;
+        }
+    }
+
+    /** Byte, word and dword access widths. */
+    private static final int BYTE = 1;
+    private static final int WORD = 2;
+    private static final int DWORD = 4;
+    /** Bits of the next pointer in the capability's first word (the high byte). */
+    private static final int NEXT_SHIFT = 8;
+
+    private ConfigWalk() {
+    }
+
+    /**
+     * {@code __pci_bus_find_cap_start}: where the capability pointer is, by header type, or 0 if
+     * the status register says there is no list.
+     */
+    public static int capStart(Reader r) {
+        int status = r.read(PciRegs.STATUS, WORD);
+        if ((status & PciRegs.STATUS_CAP_LIST) == 0) {
+            return 0;
+        }
+        int type = r.read(PciRegs.HEADER_TYPE, BYTE) & PciRegs.HEADER_TYPE_MASK;
+        return switch (type) {
+            case PciRegs.HEADER_TYPE_NORMAL, PciRegs.HEADER_TYPE_BRIDGE -> PciRegs.CAPABILITY_LIST;
+            case PciRegs.HEADER_TYPE_CARDBUS -> PciRegs.CB_CAPABILITY_LIST;
+            default -> 0;
+        };
+    }
+
+    /** @return the offset of capability {@code id}, 0 if absent (pci_find_capability) */
+    public static int findCapability(Reader r, int id) {
+        int start = capStart(r);
+        if (start == 0) {
+            return 0;
+        }
+        int pos = r.read(start, BYTE);
+        for (int ttl = PciRegs.FIND_CAP_TTL; ttl > 0; ttl--) {
+            if (pos < PciRegs.STD_HEADER_SIZEOF) {
+                break;
+            }
+            pos &= PciRegs.CAP_POINTER_MASK;
+            int ent = r.read(pos, WORD);
+            int capId = ent & PciRegs.BYTE_MASK;
+            if (capId == PciRegs.CAP_ID_BROKEN) {
+                break;
+            }
+            if (capId == id) {
+                return pos;
+            }
+            pos = ent >>> NEXT_SHIFT;
+        }
+        return 0;
+    }
+
+    /** @return the offset of extended capability {@code id}, 0 if absent (pci_find_ext_capability) */
+    public static int findExtCapability(Reader r, int id) {
+        if (r.size() <= PciRegs.CFG_SPACE_SIZE) {
+            return 0;
+        }
+        int pos = PciRegs.CFG_SPACE_SIZE;
+        int ttl = (PciRegs.CFG_SPACE_EXP_SIZE - PciRegs.CFG_SPACE_SIZE) / PciRegs.EXT_CAP_MIN_SIZE;
+        int header = r.read(pos, DWORD);
+        if (header == 0) {
+            return 0;
+        }
+        while (ttl-- > 0) {
+            if ((header & PciRegs.EXT_CAP_ID_MASK) == id) {
+                return pos;
+            }
+            pos = (header >>> PciRegs.EXT_CAP_NEXT_SHIFT) & PciRegs.EXT_CAP_NEXT_MASK;
+            if (pos < PciRegs.CFG_SPACE_SIZE) {
+                break;
+            }
+            header = r.read(pos, DWORD);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,126 @@
+package org.nova.bus.pci.internal;
+
+import java.util.List;
+
+import org.nova.bus.pci.PciDeviceId;
+import org.nova.bus.pci.PciIds;
+
+/**
+ * The PCI matching rules as pure functions: drivers/pci/pci-driver.c {@code pci_match_id} and
+ * {@code pci_match_device}, and the specificity the driver core ranks matches by.
+ *
+ * <p><b>Specificity</b> (higher wins; the core then looks at service.ranking and age): a tier for
+ * which id fields the entry names, plus the number of class bits its mask compares (0..24), so
+ * that of two entries of one tier the one that also pins the class wins.
+ * <ul>
+ * <li>{@value #SUBSYSTEM}: vendor, device and a subsystem (subvendor or subdevice) named</li>
+ * <li>{@value #DEVICE}: vendor and device named</li>
+ * <li>{@value #VENDOR_CLASS}: vendor named with a class mask</li>
+ * <li>{@value #VENDOR}: vendor named, nothing else</li>
+ * <li>{@value #CLASS}: class mask only (or a device/subsystem without vendor)</li>
+ * <li>{@value #ANY}: an entry that matches everything, such as the implicit one of a
+ *     driver_override</li>
+ * </ul>
+ */
+public final class PciMatch {
+    /** Tier: vendor:device:subsystem. */
+    public static final int SUBSYSTEM = 400;
+    /** Tier: vendor:device. */
+    public static final int DEVICE = 300;
+    /** Tier: vendor and class. */
+    public static final int VENDOR_CLASS = 200;
+    /** Tier: vendor only. */
+    public static final int VENDOR = 150;
+    /** Tier: class only. */
+    public static final int CLASS = 100;
+    /** Tier: matches anything. */
+    public static final int ANY = 0;
+
+    /**
+     * The id {@code pci_match_device} returns when only the driver_override names the driver:
+     * {@code pci_device_id_any} (drivers/pci/pci-driver.c), every field PCI_ANY_ID.
+     */
+    public static final PciDeviceId OVERRIDE_ANY = new PciDeviceId(PciDeviceId.PCI_ANY_ID, PciDeviceId.PCI_ANY_ID,
+            PciDeviceId.PCI_ANY_ID, PciDeviceId.PCI_ANY_ID, 0, 0, 0, false);
+
+    private PciMatch() {
+    }
+
+    /**
+     * {@code pci_match_id}: the first entry of a static table that matches, stopping at a
+     * terminator entry.
+     *
+     * @param from index of the first entry to look at
+     * @return the index of the matching entry, or -1
+     */
+    public static int matchId(List<PciDeviceId> table, int from, PciIds ids) {
+        for (int i = from; i < table.size(); i++) {
+            PciDeviceId id = table.get(i);
+            if (id.isTerminator()) {
+                return -1;
+            }
+            if (id.matches(ids)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * {@code pci_match_device}.
+     * <ol>
+     * <li>A driver_override naming another driver: no match.</li>
+     * <li>The dynamic ids first, in the order they were added.</li>
+     * <li>The static table in order; an override_only entry counts only with a driver_override.</li>
+     * <li>A driver_override naming this driver: {@link #OVERRIDE_ANY}.</li>
+     * </ol>
+     *
+     * @param dynamicIds the driver's dynamic ids, oldest first
+     * @param staticIds the driver's table
+     * @param ids the function
+     * @param override the device's driver_override, or null
+     * @param driver the driver's name
+     * @return the matching entry, or null
+     */
+    public static PciDeviceId matchDevice(List<PciDeviceId> dynamicIds, List<PciDeviceId> staticIds, PciIds ids,
+            String override, String driver) {
+        if (override != null && !override.equals(driver)) {
+            return null;
+        }
+        for (PciDeviceId id : dynamicIds) {
+            if (id.matches(ids)) {
+                return id;
+            }
+        }
+        for (int i = matchId(staticIds, 0, ids); i >= 0; i = matchId(staticIds, i + 1, ids)) {
+            PciDeviceId id = staticIds.get(i);
+            if (!id.overrideOnly() || override != null) {
+                return id;
+            }
+        }
+        return override != null ? OVERRIDE_ANY : null;
+    }
+
+    /** @return the specificity of a match on {@code id} (see the class comment) */
+    public static int specificity(PciDeviceId id) {
+        boolean vendor = id.vendor() != PciDeviceId.PCI_ANY_ID;
+        boolean device = id.device() != PciDeviceId.PCI_ANY_ID;
+        boolean subsystem = id.subvendor() != PciDeviceId.PCI_ANY_ID || id.subdevice() != PciDeviceId.PCI_ANY_ID;
+        int classBits = Integer.bitCount(id.classMask() & org.nova.bus.pci.PciRegs.CLASS_MASK_24);
+        int tier;
+        if (vendor && device && subsystem) {
+            tier = SUBSYSTEM;
+        } else if (vendor && device) {
+            tier = DEVICE;
+        } else if (vendor && classBits > 0) {
+            tier = VENDOR_CLASS;
+        } else if (vendor) {
+            tier = VENDOR;
+        } else if (classBits > 0 || device || subsystem) {
+            tier = CLASS;
+        } else {
+            tier = ANY;
+        }
+        return tier + classBits;
+    }
+}

@@ -1,0 +1,30 @@
+package org.nova.bus.pci.internal;
+
+import java.util.Map;
+
+import org.nova.bus.pci.PciIds;
+import org.nova.bus.pci.PciRegs;
+
+/** The PCI bus's uevent variables (drivers/pci/pci-driver.c {@code pci_uevent}). */
+public final class PciUevent {
+    /** MODALIAS format of pci_uevent (also scripts/mod/file2alias.c). */
+    static final String MODALIAS_FORMAT = "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X";
+
+    private PciUevent() {
+    }
+
+    /** @return the MODALIAS value of a function */
+    public static String modalias(PciIds ids) {
+        return String.format(MODALIAS_FORMAT, ids.vendor(), ids.device(), ids.subsystemVendor(),
+                ids.subsystemDevice(), ids.baseClass(), ids.subClass(), ids.progIf());
+    }
+
+    /** Adds PCI_CLASS, PCI_ID, PCI_SUBSYS_ID, PCI_SLOT_NAME and MODALIAS to env. */
+    public static void fill(PciIds ids, String slot, Map<String, String> env) {
+        env.put("PCI_CLASS", String.format("%04X", ids.classCode() & PciRegs.CLASS_MASK_24));
+        env.put("PCI_ID", String.format("%04X:%04X", ids.vendor(), ids.device()));
+        env.put("PCI_SUBSYS_ID", String.format("%04X:%04X", ids.subsystemVendor(), ids.subsystemDevice()));
+        env.put("PCI_SLOT_NAME", slot);
+        env.put("MODALIAS", modalias(ids));
+    }
+}

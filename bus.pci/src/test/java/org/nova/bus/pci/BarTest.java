@@ -1,0 +1,174 @@
+package org.nova.bus.pci;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.nova.devres.RevokedException;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+
+/** Bar: bounds and alignment errors, both access paths, revocation. */
+class BarTest {
+    private static Errno errno(Runnable r) {
+        return assertThrows(DriverException.class, r::run).errno();
+    }
+
+    /** A register model over a byte array that records every access. */
+    static final class Regs implements Bar.Registers {
+        final MemorySegment m = MemorySegment.ofArray(new byte[64]);
+        final List<String> log = new ArrayList<>();
+
+        @Override
+        public int read8(long o) {
+            log.add("r8@" + o);
+            return m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, o) & 0xff;
+        }
+
+        @Override
+        public int read16(long o) {
+            log.add("r16@" + o);
+            return 0xbeef;
+        }
+
+        @Override
+        public int read32(long o) {
+            log.add("r32@" + o);
+            return 0xcafe0000 | (int) o;
+        }
+
+        @Override
+        public long read64(long o) {
+            log.add("r64@" + o);
+            return 0x1122334455667788L;
+        }
+
+        @Override
+        public void write8(long o, int v) {
+            log.add("w8@" + o + "=" + v);
+        }
+
+        @Override
+        public void write16(long o, int v) {
+            log.add("w16@" + o + "=" + v);
+        }
+
+        @Override
+        public void write32(long o, int v) {
+            log.add("w32@" + o + "=" + Integer.toHexString(v));
+        }
+
+        @Override
+        public void write64(long o, long v) {
+            log.add("w64@" + o);
+        }
+    }
+
+    @Test
+    void memoryPathIsLittleEndianAndTyped() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment seg = a.allocate(4096, 4096);
+            Bar bar = Bar.overMemory("bar0", seg, () -> { }).bar();
+            assertEquals(4096, bar.size());
+            bar.write32(0x10, 0x11223344);
+            assertEquals(0x44, bar.read8(0x10));
+            assertEquals(0x3344, bar.read16(0x10));
+            assertEquals(0x11223344, bar.read32(0x10));
+            bar.write64(0x18, 0x8877665544332211L);
+            assertEquals(0x8877665544332211L, bar.read64(0x18));
+            bar.write8(4095, 0xfe);
+            assertEquals(0xfe, bar.read8(4095));
+            bar.write16(4094, 0xabcd);
+            assertEquals(0xabcd, bar.read16(4094));
+        }
+    }
+
+    @Test
+    void memoryPathBoundsAndAlignment() {
+        try (Arena a = Arena.ofConfined()) {
+            Bar bar = Bar.overMemory("bar0", a.allocate(256, 4096), () -> { }).bar();
+            assertEquals(Errno.EINVAL, errno(() -> bar.read32(256)));
+            assertEquals(Errno.EINVAL, errno(() -> bar.read32(254)), "misaligned");
+            assertEquals(Errno.EINVAL, errno(() -> bar.read32(253)), "misaligned and beyond");
+            assertEquals(Errno.EINVAL, errno(() -> bar.read64(252)));
+            assertEquals(Errno.EINVAL, errno(() -> bar.read8(-1)));
+            assertEquals(Errno.EINVAL, errno(() -> bar.write16(1, 0)));
+            assertEquals(Errno.EINVAL, errno(() -> bar.write64(256, 0)));
+            DriverException e = assertThrows(DriverException.class, () -> bar.read32(0x102));
+            assertTrue(e.getMessage().contains("0x102") && e.getMessage().contains("0x100")
+                    && e.getMessage().contains("4"), e.getMessage());
+            bar.write32(252, 7);
+            assertEquals(7, bar.read32(252), "the last dword is fine");
+        }
+    }
+
+    @Test
+    void registerPathChecksBeforeCallingTheModel() {
+        Regs regs = new Regs();
+        Bar bar = Bar.overRegisters("bar2", 64, regs, () -> { }).bar();
+        assertEquals(0xcafe0008, bar.read32(8));
+        assertEquals(0xbeef, bar.read16(2));
+        bar.write32(60, 0x5a);
+        assertEquals(List.of("r32@8", "r16@2", "w32@60=5a"), regs.log);
+        assertEquals(Errno.EINVAL, errno(() -> bar.read32(62)));
+        assertEquals(Errno.EINVAL, errno(() -> bar.read32(64)));
+        assertEquals(Errno.EINVAL, errno(() -> bar.write64(4, 1)));
+        assertEquals(Errno.EINVAL, errno(() -> bar.read16(-2)));
+        assertEquals(3, regs.log.size(), "refused accesses never reach the device");
+    }
+
+    @Test
+    void revokedMemoryBarFailsCleanlyAndUnmapsOnce() {
+        AtomicInteger unmaps = new AtomicInteger();
+        try (Arena a = Arena.ofConfined()) {
+            Bar.Mapping m = Bar.overMemory("bar0", a.allocate(64, 64), unmaps::incrementAndGet);
+            Bar bar = m.bar();
+            bar.write32(0, 1);
+            m.close();
+            m.close();
+            assertEquals(1, unmaps.get());
+            assertTrue(bar.isRevoked());
+            assertThrows(RevokedException.class, () -> bar.read32(0));
+            assertThrows(RevokedException.class, () -> bar.write8(3, 0));
+            assertThrows(RevokedException.class, () -> bar.read16(1), "misaligned after revoke: revoked first");
+            assertThrows(RevokedException.class, () -> bar.read64(1000));
+        }
+    }
+
+    @Test
+    void revokedRegisterBarNeverReachesTheModel() {
+        Regs regs = new Regs();
+        Bar.Mapping m = Bar.overRegisters("bar2", 64, regs, () -> { });
+        m.close();
+        assertThrows(RevokedException.class, () -> m.bar().read32(0));
+        assertThrows(RevokedException.class, () -> m.bar().write32(0, 0));
+        assertTrue(regs.log.isEmpty());
+    }
+
+    @Test
+    void closedArenaIsReportedAsRevokedNeverTouched() {
+        Arena a = Arena.ofShared();
+        Bar bar = Bar.overMemory("bar0", a.allocate(64, 64), () -> { }).bar();
+        a.close();
+        RevokedException e = assertThrows(RevokedException.class, () -> bar.read32(0));
+        assertEquals("bar0", e.resource());
+        assertThrows(RevokedException.class, () -> bar.write64(8, 1));
+        assertFalse(bar.isRevoked(), "the backend took it away, not the owner");
+    }
+
+    @Test
+    void heapSegmentsWorkToo() {
+        Bar bar = Bar.overMemory("heap", MemorySegment.ofArray(new byte[16]), () -> { }).bar();
+        bar.write32(4, 0x01020304);
+        assertEquals(0x0304, bar.read16(4));
+        assertEquals(0x01020304, bar.read32(4));
+    }
+}
