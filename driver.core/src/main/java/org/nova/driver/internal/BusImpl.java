@@ -38,6 +38,8 @@ final class BusImpl implements BusRegistration {
     private final Map<Object, List<DeviceImpl>> devicesByKey = new java.util.HashMap<>();
     private final List<DeviceImpl> unkeyedDevices = new ArrayList<>();
     private volatile boolean autoprobe = true;
+    /** Sequence numbers of drivers and devices, for registration order without list scans. */
+    private long nextSeq;
     private boolean closed;
 
     BusImpl(DriverCoreImpl core, BusType type) {
@@ -285,7 +287,7 @@ final class BusImpl implements BusRegistration {
             if (p != null && p.dead) {
                 throw new DriverException(Errno.EINVAL, "parent " + p.name + " of " + device + " is gone");
             }
-            dev = new DeviceImpl(core, this, device, p, busData);
+            dev = new DeviceImpl(core, this, device, p, busData, nextSeq++);
         } finally {
             core.lock.unlock();
         }
@@ -380,7 +382,7 @@ final class BusImpl implements BusRegistration {
             if (findDriver(driver.name()) != null) {
                 throw new DriverException(Errno.EBUSY, "bus " + name + " already has a driver named " + driver.name());
             }
-            drv = new DriverImpl(this, driver);
+            drv = new DriverImpl(this, driver, nextSeq++);
             drivers.add(drv);
             index(drv, keysOf(driver));
             candidates = !autoprobe ? List.of() : devicesFor(drv);
@@ -513,8 +515,7 @@ final class BusImpl implements BusRegistration {
         set.addAll(unkeyedDevices);
         List<DeviceImpl> out = new ArrayList<>(set);
         if (!unkeyedDevices.isEmpty()) {
-            List<DeviceImpl> order = new ArrayList<>(devices.values());
-            out.sort(java.util.Comparator.comparingInt(order::indexOf));
+            out.sort(java.util.Comparator.comparingLong(x -> x.seq));
         }
         return out;
     }
@@ -561,7 +562,7 @@ final class BusImpl implements BusRegistration {
                 }
             }
             if (out.size() > 1) {
-                out.sort(java.util.Comparator.comparingInt(drivers::indexOf));
+                out.sort(java.util.Comparator.comparingLong(d -> d.seq));
             }
             return out;
         } finally {

@@ -25,6 +25,8 @@ final class DeviceImpl implements Device {
     final DevresScope devres;
     /** device_lock: held across probe and remove. */
     final ReentrantLock lock = new ReentrantLock();
+    /** The order in which devices were added to the bus. */
+    final long seq;
 
     final List<DeviceImpl> children = new ArrayList<>();
     final List<LinkImpl> supplierLinks = new ArrayList<>();
@@ -41,7 +43,8 @@ final class DeviceImpl implements Device {
     /** The bus's index keys for this device (BusType#deviceKeys), read once when added; null = none. */
     java.util.Set<Object> keys;
 
-    DeviceImpl(DriverCoreImpl core, BusImpl bus, String name, DeviceImpl parent, Object busData) {
+    DeviceImpl(DriverCoreImpl core, BusImpl bus, String name, DeviceImpl parent, Object busData, long seq) {
+        this.seq = seq;
         this.core = core;
         this.bus = bus;
         this.name = name;

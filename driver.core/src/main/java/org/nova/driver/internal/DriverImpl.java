@@ -14,12 +14,15 @@ final class DriverImpl implements DriverRegistration {
     /** Bound devices in bind order (driver_detach releases the latest first). */
     final List<DeviceImpl> bound = new ArrayList<>();
     boolean registered = true;
+    /** Registration order on the bus: candidates are tried in it when all else is equal. */
+    final long seq;
     /** The bus's index keys for this driver; null = may match any device. Guarded by the core's lock. */
     java.util.Set<Object> keys;
 
-    DriverImpl(BusImpl bus, DriverDescriptor desc) {
+    DriverImpl(BusImpl bus, DriverDescriptor desc, long seq) {
         this.bus = bus;
         this.desc = desc;
+        this.seq = seq;
     }
 
     DriverInfo info() {

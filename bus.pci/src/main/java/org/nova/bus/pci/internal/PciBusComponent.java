@@ -2,7 +2,6 @@ package org.nova.bus.pci.internal;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -501,25 +500,12 @@ public final class PciBusComponent implements PciBus, Topology {
 
         @Override
         public Set<Object> deviceKeys(Device device) {
-            PciIds ids = device.busData(PciDeviceImpl.class).ids();
-            return Set.of(key(ids.vendor(), ids.device()));
+            return PciMatch.deviceKeys(device.busData(PciDeviceImpl.class).ids());
         }
 
         @Override
         public Set<Object> driverKeys(DriverDescriptor desc) {
-            Set<Object> keys = new HashSet<>();
-            for (List<PciDeviceId> list : List.of(dynamicIdsOf(desc), ((PciDriver) desc.driver()).idTable())) {
-                for (PciDeviceId id : list) {
-                    if (id.isTerminator()) {
-                        break;
-                    }
-                    if (id.vendor() == PciDeviceId.PCI_ANY_ID || id.device() == PciDeviceId.PCI_ANY_ID) {
-                        return null;
-                    }
-                    keys.add(key(id.vendor(), id.device()));
-                }
-            }
-            return keys;
+            return PciMatch.driverKeys(dynamicIdsOf(desc), ((PciDriver) desc.driver()).idTable());
         }
 
         @Override
@@ -535,10 +521,6 @@ public final class PciBusComponent implements PciBus, Topology {
     }
 
     /** The index key of a vendor:device pair (ids are u32 in an id table, so both halves are kept). */
-    static Long key(int vendor, int device) {
-        return (long) vendor << Integer.SIZE | Integer.toUnsignedLong(device);
-    }
-
     private static int numVfs(PciDeviceImpl pdev) {
         try {
             return pdev.numVfs();

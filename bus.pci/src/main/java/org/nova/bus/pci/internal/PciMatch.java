@@ -101,6 +101,36 @@ public final class PciMatch {
         return override != null ? OVERRIDE_ANY : null;
     }
 
+    /** The driver core's index key of a vendor:device pair. */
+    static Long key(int vendor, int device) {
+        return (long) vendor << Integer.SIZE | Integer.toUnsignedLong(device);
+    }
+
+    /** @return the driver core's index keys of a function: its vendor:device */
+    public static java.util.Set<Object> deviceKeys(PciIds ids) {
+        return java.util.Set.of(key(ids.vendor(), ids.device()));
+    }
+
+    /**
+     * @return the driver core's index keys of a driver: the vendor:device of every entry, or null
+     *     (ask it about every device) when an entry leaves vendor or device open
+     */
+    public static java.util.Set<Object> driverKeys(List<PciDeviceId> dynamicIds, List<PciDeviceId> staticIds) {
+        java.util.Set<Object> keys = new java.util.HashSet<>();
+        for (List<PciDeviceId> list : List.of(dynamicIds, staticIds)) {
+            for (PciDeviceId id : list) {
+                if (id.isTerminator()) {
+                    break;
+                }
+                if (id.vendor() == PciDeviceId.PCI_ANY_ID || id.device() == PciDeviceId.PCI_ANY_ID) {
+                    return null;
+                }
+                keys.add(key(id.vendor(), id.device()));
+            }
+        }
+        return keys;
+    }
+
     /** @return the specificity of a match on {@code id} (see the class comment) */
     public static int specificity(PciDeviceId id) {
         boolean vendor = id.vendor() != PciDeviceId.PCI_ANY_ID;

@@ -257,10 +257,10 @@ class PciBusComponentTest {
         var reg = pci.registerDriver(exact, "t", 1);
         pci.registerDriver(cls, "t", 2);
         var type = fakeType();
-        assertEquals(java.util.Set.of(PciBusComponent.key(0x1234, 0x11e8)), type.driverKeys(reg.descriptor()));
+        assertEquals(java.util.Set.of(PciMatch.key(0x1234, 0x11e8)), type.driverKeys(reg.descriptor()));
         assertEquals(null, type.driverKeys(new org.nova.driver.DriverDescriptor("cls", cls, "t", 0, 2,
                 org.nova.driver.ProbeType.DEFAULT_STRATEGY)));
-        assertEquals(java.util.Set.of(PciBusComponent.key(0x1234, 0x11e8)), type.deviceKeys(dev("0000:00:04.0")));
+        assertEquals(java.util.Set.of(PciMatch.key(0x1234, 0x11e8)), type.deviceKeys(dev("0000:00:04.0")));
     }
 
     private org.nova.driver.BusType fakeType() {
