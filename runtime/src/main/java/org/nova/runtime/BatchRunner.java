@@ -1,5 +1,7 @@
 package org.nova.runtime;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,7 +57,14 @@ public final class BatchRunner {
         int rc;
         try {
             settle();
-            rc = execute(command, System.out, System.err);
+            // Gogo replaces System.out/err with streams that forward to the current session's;
+            // a session built on them would feed its own output back to itself (and a log line
+            // written during a command would recurse until the stack overflows). The process's
+            // own descriptors are what the batch prints to.
+            PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
+            PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
+            rc = execute(command, out, err);
+            out.flush();
         } catch (Throwable t) {
             LOG.error("batch command failed to run", t);
             rc = 2;

@@ -1,0 +1,166 @@
+package org.nova.hw.vfio;
+
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import org.nova.hw.HostBridge;
+import org.nova.hw.HwException;
+import org.nova.hw.PciAddress;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The VFIO backend: one instance per configuration (PID {@value #PID}), publishing one
+ * {@link HostBridge} service with {@code nova.backend=vfio} while enabled.
+ *
+ * <p>Configuration: {@link VfioConfig}. Without any configuration the framework properties
+ * {@value #PROP_ENABLED} ("true" enables) and {@value #PROP_DEVICES} (comma-separated addresses)
+ * supply enabled and devices, so a runtime can be started with the backend on
+ * ({@code -Dnova.vfio.enabled=true}). Updating or deleting the configuration deactivates this
+ * instance — the bridge service is unregistered (its consumers unbind their drivers and release
+ * their resources) and then every fd, mapping and thread of the bridge is closed — and activates
+ * a new one with the new values.
+ *
+ * <p>If opening fails (no /dev/vfio, group not viable, permissions, a function not bound to
+ * vfio-pci) the error, naming the function and the reason, is logged and reported by
+ * {@code vfio:status}; nothing stays open and no bridge is registered.
+ */
+@Component(service = VfioBackend.class, configurationPid = VfioBackend.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL, immediate = true)
+@Designate(ocd = VfioConfig.class)
+public final class VfioBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(VfioBackend.class);
+    /** The configuration PID. */
+    public static final String PID = "org.nova.hw.vfio";
+    /** The backend name, the value of {@link HostBridge#PROP_BACKEND}. */
+    public static final String BACKEND = "vfio";
+    /** Framework property read when no configuration exists: "true" enables the backend. */
+    public static final String PROP_ENABLED = "nova.vfio.enabled";
+    /** Framework property read when no configuration exists: comma-separated addresses. */
+    public static final String PROP_DEVICES = "nova.vfio.devices";
+
+    private final String bridgeName;
+    private final boolean enabled;
+    private final List<PciAddress> devices;
+    private final String source;
+    private volatile VfioBridge bridge;
+    private volatile ServiceRegistration<HostBridge> registration;
+    private volatile String failure;
+
+    @Activate
+    public VfioBackend(BundleContext context, VfioConfig config, Map<String, Object> properties) {
+        boolean fromConfig = properties.containsKey("service.pid");
+        this.bridgeName = config.bridge();
+        this.source = fromConfig ? "configuration " + properties.get("service.pid")
+                : "framework properties (no configuration " + PID + ")";
+        boolean en;
+        List<PciAddress> devs = new ArrayList<>();
+        String problem = null;
+        try {
+            if (fromConfig) {
+                en = config.enabled();
+                for (String d : config.devices()) {
+                    if (d != null && !d.isBlank()) {
+                        devs.add(PciAddress.parse(d.trim()));
+                    }
+                }
+            } else {
+                en = Boolean.parseBoolean(context.getProperty(PROP_ENABLED));
+                String list = context.getProperty(PROP_DEVICES);
+                if (list != null) {
+                    for (String d : list.split("[,\\s]+")) {
+                        if (!d.isBlank()) {
+                            devs.add(PciAddress.parse(d));
+                        }
+                    }
+                }
+            }
+        } catch (HwException e) {
+            en = false;
+            problem = "bad configuration: " + e.getMessage();
+        }
+        this.enabled = en;
+        this.devices = List.copyOf(devs);
+        this.failure = problem;
+        if (problem != null) {
+            LOG.error("VFIO backend {}: {}", bridgeName, problem);
+            return;
+        }
+        if (!enabled) {
+            LOG.debug("VFIO backend {} disabled ({})", bridgeName, source);
+            return;
+        }
+        try {
+            VfioBridge b = VfioBridge.open(bridgeName, SysfsPci.system(), devices);
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put(HostBridge.PROP_BACKEND, BACKEND);
+            props.put(HostBridge.PROP_BRIDGE, b.name());
+            props.put(HostBridge.PROP_DOMAIN, b.domain());
+            this.bridge = b;
+            this.registration = context.registerService(HostBridge.class, b, props);
+            LOG.info("VFIO backend: bridge {} registered with {} function(s) ({})", b.name(), b.functions().size(), source);
+        } catch (HwException | LibC.ErrnoException e) {
+            this.failure = e.getMessage();
+            LOG.error("VFIO backend {}: cannot open {}: {}", bridgeName,
+                    devices.isEmpty() ? "the functions bound to vfio-pci" : devices, e.getMessage());
+        } catch (UnsatisfiedLinkError | IllegalCallerException e) {
+            this.failure = "native access unavailable: " + e.getMessage()
+                    + " (start the JVM with --enable-native-access=ALL-UNNAMED)";
+            LOG.error("VFIO backend {}: {}", bridgeName, failure);
+        }
+    }
+
+    /** Unregisters the bridge service (consumers unbind first), then closes everything. */
+    @Deactivate
+    void deactivate() {
+        ServiceRegistration<HostBridge> r = registration;
+        registration = null;
+        if (r != null) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException e) {
+                // already unregistered by the framework (bundle stopping)
+            }
+        }
+        VfioBridge b = bridge;
+        bridge = null;
+        if (b != null) {
+            b.close();
+        }
+    }
+
+    /** @return the bridge while enabled and open, else null */
+    VfioBridge bridge() {
+        return bridge;
+    }
+
+    String bridgeName() {
+        return bridgeName;
+    }
+
+    boolean enabled() {
+        return enabled;
+    }
+
+    List<PciAddress> devices() {
+        return devices;
+    }
+
+    String source() {
+        return source;
+    }
+
+    /** @return why the backend is not running although enabled, or null */
+    String failure() {
+        return failure;
+    }
+}

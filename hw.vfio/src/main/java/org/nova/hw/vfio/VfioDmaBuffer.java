@@ -1,0 +1,111 @@
+package org.nova.hw.vfio;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.EnumSet;
+import java.util.Set;
+import org.nova.hw.DmaBuffer;
+import org.nova.hw.DmaDirection;
+import org.nova.hw.HwException;
+
+/**
+ * Anonymous host memory (mmap MAP_PRIVATE|MAP_ANONYMOUS, zero-filled, page-rounded) mapped at an
+ * IOVA of the function's container with VFIO_IOMMU_MAP_DMA (which pins it). The memory belongs to
+ * a shared {@link Arena}: {@link #close()} first unmaps the IOVA (VFIO_IOMMU_UNMAP_DMA: later device
+ * accesses fault in the IOMMU), then closes the arena (munmap; {@link #memory()} becomes
+ * inaccessible instead of dangling).
+ */
+final class VfioDmaBuffer implements DmaBuffer {
+    private final VfioFunction function;
+    private final long size;
+    private final Set<DmaDirection> directions;
+    private final Arena arena;
+    private final MemorySegment memory;
+    private final VfioGroup.DmaMap map;
+    private boolean closed;
+
+    private VfioDmaBuffer(VfioFunction f, long size, Set<DmaDirection> dirs, Arena arena, MemorySegment memory,
+                          VfioGroup.DmaMap map) {
+        this.function = f;
+        this.size = size;
+        this.directions = Set.copyOf(dirs);
+        this.arena = arena;
+        this.memory = memory;
+        this.map = map;
+    }
+
+    static VfioDmaBuffer allocate(VfioFunction f, long size, Set<DmaDirection> dirs) {
+        long len = LibC.pageAlign(size);
+        long addr;
+        try {
+            addr = LibC.mmap("mmap DMA buffer", len, LibC.PROT_READ | LibC.PROT_WRITE,
+                    LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS, -1, 0);
+        } catch (LibC.ErrnoException e) {
+            throw new HwException(HwException.ENOMEM, f.address() + ": DMA buffer of " + size + " bytes: " + e.getMessage(), e);
+        }
+        Arena arena = Arena.ofShared();
+        MemorySegment seg = MemorySegment.ofAddress(addr).reinterpret(len, arena, s -> LibC.munmap(addr, len));
+        int flags = 0;
+        EnumSet<DmaDirection> d = EnumSet.copyOf(dirs);
+        if (d.contains(DmaDirection.TO_DEVICE)) {
+            flags |= VfioUapi.VFIO_DMA_MAP_FLAG_READ;
+        }
+        if (d.contains(DmaDirection.FROM_DEVICE)) {
+            flags |= VfioUapi.VFIO_DMA_MAP_FLAG_WRITE;
+        }
+        VfioGroup.DmaMap map;
+        try {
+            map = f.group().map(f.address().toString(), addr, len, flags);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+        return new VfioDmaBuffer(f, size, d, arena, seg.asSlice(0, size), map);
+    }
+
+    @Override
+    public long iova() {
+        return map.iova();
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public Set<DmaDirection> directions() {
+        return directions;
+    }
+
+    @Override
+    public MemorySegment memory() {
+        return memory;
+    }
+
+    VfioGroup.DmaMap dmaMap() {
+        return map;
+    }
+
+    synchronized boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        function.group().unmap(map);
+        arena.close();
+        function.forget(this);
+    }
+
+    @Override
+    public String toString() {
+        return "DMA iova 0x" + Long.toHexString(map.iova()) + " " + size + " bytes " + directions;
+    }
+}

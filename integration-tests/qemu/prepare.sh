@@ -1,0 +1,101 @@
+#!/bin/bash
+# Prepares everything the real-kernel (QEMU/VFIO) suite needs; idempotent, cached in
+# integration-tests/qemu-work/ (ignored by git, survives `mvn clean`).
+#
+#   1. host packages: qemu-system-x86 busybox-static cpio kmod (apt-get, only when missing)
+#   2. Debian's kernel: the package linux-image-amd64 depends on (apt-cache), downloaded with
+#      apt-get download and unpacked with dpkg-deb -x, never installed
+#   3. the guest initramfs: busybox, the virtio/9p and VFIO modules, glibc, and guest/init
+#      (the JDK and the runtime come from the host over virtio-9p at boot, see run.sh)
+#
+# It may assume root with apt, as CI has. On success it writes qemu-work/guest.env (KVER,
+# VMLINUZ, INITRD) and prints it; on failure it exits non-zero naming what is missing.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+work=${NOVA_QEMU_WORK:-$(cd "$here/.." && pwd)/qemu-work}
+mkdir -p "$work"
+cd "$work"
+log() { echo "prepare: $*" >&2; }
+die() { echo "prepare: FAILED: $*" >&2; exit 1; }
+
+# ---- 1. host packages ----------------------------------------------------------------------
+need=()
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx insmod || need+=(busybox-static)
+command -v cpio >/dev/null || need+=(cpio)
+command -v modinfo >/dev/null || need+=(kmod)
+apt_updated=
+apt_update() { [ -n "$apt_updated" ] || { log "apt-get update"; apt-get update -q >&2 || die "apt-get update failed"; apt_updated=1; }; }
+if [ ${#need[@]} -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || die "missing host packages (${need[*]}) and not root: run 'apt-get install ${need[*]}' as root"
+  apt_update
+  log "apt-get install ${need[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >&2 \
+    || die "apt-get install ${need[*]} failed"
+fi
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found after installing qemu-system-x86"
+/bin/busybox --list | grep -qx insmod || die "/bin/busybox has no insmod applet (is busybox-static installed?)"
+
+# ---- 2. the kernel ---------------------------------------------------------------------------
+kpkg_name() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}'; }
+KPKG=$(kpkg_name)
+if [ -z "$KPKG" ]; then apt_update; KPKG=$(kpkg_name); fi
+[ -n "$KPKG" ] || die "apt-cache knows no dependency of linux-image-amd64 (no Debian apt sources?)"
+KVER=${KPKG#linux-image-}
+kdir=kernel/$KVER
+if [ ! -f "$kdir/boot/vmlinuz-$KVER" ]; then
+  mkdir -p dl
+  if ! ls dl/${KPKG}_*.deb >/dev/null 2>&1; then
+    log "apt-get download $KPKG"
+    (cd dl && apt-get download "$KPKG" >&2) || { apt_update; KPKG=$(kpkg_name); KVER=${KPKG#linux-image-}; kdir=kernel/$KVER;
+      (cd dl && apt-get download "$KPKG" >&2) || die "apt-get download $KPKG failed"; }
+  fi
+  rm -rf "$kdir.tmp" && mkdir -p "$kdir.tmp"
+  log "dpkg-deb -x $(ls dl/${KPKG}_*.deb | head -1)"
+  dpkg-deb -x "$(ls dl/${KPKG}_*.deb | head -1)" "$kdir.tmp" || die "dpkg-deb -x failed"
+  rm -rf "$kdir" && mv "$kdir.tmp" "$kdir"
+fi
+VMLINUZ=$work/$kdir/boot/vmlinuz-$KVER
+[ -f "$VMLINUZ" ] || die "no $VMLINUZ in $KPKG"
+
+# ---- 3. the initramfs ------------------------------------------------------------------------
+KMOD=$work/$kdir/lib/modules/$KVER/kernel
+MODULES="drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev
+  drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci fs/netfs/netfs fs/fscache/fscache
+  net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p
+  virt/lib/irqbypass drivers/vfio/vfio drivers/vfio/vfio_virqfd drivers/vfio/vfio_iommu_type1
+  drivers/vfio/pci/vfio-pci-core drivers/vfio/pci/vfio-pci"
+INITRD=$work/initramfs-$KVER.cpio.gz
+inputs=("$here/guest/init" "$here/prepare.sh")
+fresh=1
+[ -f "$INITRD" ] || fresh=
+for f in "${inputs[@]}"; do [ -n "$fresh" ] && [ "$f" -nt "$INITRD" ] && fresh=; done
+if [ -z "$fresh" ]; then
+  log "building $INITRD"
+  R=$work/rootfs
+  rm -rf "$R" && mkdir -p "$R"/{bin,dev,proc,sys,tmp,lib/modules,lib/x86_64-linux-gnu,lib64,jdk,nova}
+  cp /bin/busybox "$R/bin/busybox"
+  for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -sf busybox "$R/bin/$a"; done
+  modlist=
+  for m in $MODULES; do
+    src=$KMOD/$m.ko
+    [ -f "$src" ] || { [ -f "$src.xz" ] && src=$src.xz; } || true
+    [ -f "$src" ] || die "kernel module $m not found in $KPKG"
+    cp "$src" "$R/lib/modules/"
+    modlist="$modlist $(basename "$src")"
+  done
+  echo "$modlist" > "$R/lib/modules/ORDER"
+  for l in libc.so.6 libdl.so.2 libm.so.6 libpthread.so.0 librt.so.1 libz.so.1; do
+    [ -f /lib/x86_64-linux-gnu/$l ] && cp /lib/x86_64-linux-gnu/$l "$R/lib/x86_64-linux-gnu/"
+  done
+  cp /lib64/ld-linux-x86-64.so.2 "$R/lib64/"
+  cp "$here/guest/init" "$R/init" && chmod +x "$R/init"
+  (cd "$R" && find . | cpio -o -H newc --quiet) | gzip -1 > "$INITRD.tmp"
+  mv "$INITRD.tmp" "$INITRD"
+fi
+cat > guest.env <<ENV
+KVER=$KVER
+VMLINUZ=$VMLINUZ
+INITRD=$INITRD
+ENV
+cat guest.env
