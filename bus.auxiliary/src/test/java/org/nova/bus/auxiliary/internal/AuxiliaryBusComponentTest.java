@@ -16,7 +16,7 @@ import org.nova.bus.auxiliary.AuxiliaryBus;
 import org.nova.bus.auxiliary.AuxiliaryDevice;
 import org.nova.bus.auxiliary.AuxiliaryDriver;
 import org.nova.bus.auxiliary.AuxiliaryRegistration;
-import org.nova.bus.auxiliary.fake.FakeCore;
+import org.nova.driver.testing.FakeCore;
 import org.nova.devres.Devres;
 import org.nova.driver.BusRegistration;
 import org.nova.driver.BusType;

@@ -25,7 +25,7 @@ import org.nova.bus.pci.PciDeviceInfo;
 import org.nova.bus.pci.PciDriver;
 import org.nova.bus.pci.PciRegs;
 import org.nova.bus.pci.fake.FakeBridge;
-import org.nova.bus.pci.fake.FakeCore;
+import org.nova.driver.testing.FakeCore;
 import org.nova.bus.pci.fake.FakeFunction;
 import org.nova.devres.Devres;
 import org.nova.devres.RevokedException;

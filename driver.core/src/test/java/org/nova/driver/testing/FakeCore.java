@@ -1,4 +1,4 @@
-package org.nova.bus.pci.fake;
+package org.nova.driver.testing;
 
 import java.lang.reflect.Proxy;
 import java.time.Duration;
@@ -34,7 +34,8 @@ import org.osgi.framework.BundleContext;
 /**
  * A test-only driver core: a synchronous, single-threaded binding engine good enough to drive a
  * bus implementation (match ranking by specificity, probe with devres release on failure, unbind
- * children first, removal, driver_override, bind/unbind). Not the real core.
+ * children first, removal, driver_override, bind/unbind). Not the real core. Shared with the
+ * buses' unit tests through driver.core's test jar.
  */
 public final class FakeCore implements DriverCore {
     private final DevresTracker devres = new DevresTracker();
