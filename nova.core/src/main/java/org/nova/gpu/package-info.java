@@ -1,9 +1,7 @@
 /**
- * The nova-core GPU driver's exported services (the firmware command service, VRAM). Filled by issues 5 to 7; nothing is exported yet beyond this package.
+ * nova.core's API for other bundles: the {@link org.nova.gpu.NovaGpus} service describing the
+ * GPUs the driver brought up ({@link org.nova.gpu.GpuInfo}). The firmware ABI stays inside.
  */
-@Export
-@Version("0.1.0")
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
 package org.nova.gpu;
-
-import org.osgi.annotation.bundle.Export;
-import org.osgi.annotation.versioning.Version;

@@ -1,5 +1,9 @@
 package org.nova.hw.sim;
 
+import java.util.ArrayList;
+import java.util.List;
+import org.nova.hw.sim.gpu.GpuFirmwareGenerator;
+
 import java.io.IOException;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -23,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * editable factory configurations) bridge "sim0" in domain 0 with pci-testdev at 00:02.0,
  * edu at 00:03.0, and a second pci-testdev at 00:04.0 whose board straps subsystem IDs
  * 1b36:0005 — the device the auxiliary-bus sample's parent driver claims by its more specific id,
- * as the kernel's rust_driver_auxiliary claims a pci-testdev.
+ * as the kernel's rust_driver_auxiliary claims a pci-testdev — and two simulated NVIDIA GPUs,
+ * GA102 at 00:05.0 and AD102 at 00:06.0 (their generated firmware is added to the firmware
+ * loader's search path, after the system folders).
  *
  * <p>To run without it, set the framework (or system) property {@value #DEFAULTS_PROPERTY}=false,
  * or configure {@value #PID} with {@code enabled=false}. Supplying your own bridge/device
@@ -60,6 +66,20 @@ public final class SimDefaultPlatform {
     static final String TESTDEV_SLOT = "00:02.0";
     /** Default slot of edu. */
     static final String EDU_SLOT = "00:03.0";
+    /** Name of the simulated GA102's configuration. */
+    static final String CONFIG_NAME_GA102 = "default-nvidia-ga102";
+    /** Slot of the simulated GA102. */
+    static final String GA102_SLOT = "00:05.0";
+    /** Name of the simulated AD102's configuration. */
+    static final String CONFIG_NAME_AD102 = "default-nvidia-ad102";
+    /** Slot of the simulated AD102. */
+    static final String AD102_SLOT = "00:06.0";
+    /** PID of the firmware loader's configuration (org.nova.driver.firmware.FirmwareLoader.PID). */
+    static final String FIRMWARE_LOADER_PID = "org.nova.firmware";
+    /** The firmware loader's search path property. */
+    static final String FIRMWARE_LOADER_PATH = "path";
+    /** The firmware loader's default search path, before the simulator's generated firmware. */
+    static final List<String> SYSTEM_FIRMWARE_DIRS = List.of("/lib/firmware", "/usr/lib/firmware");
     /** Configuration Admin property naming a factory configuration's factory PID. */
     static final String FACTORY_PID = "service.factoryPid";
 
@@ -118,10 +138,39 @@ public final class SimDefaultPlatform {
         aux.put(SimDeviceComponent.PROP_SUBSYSTEM_VENDOR, TESTDEV_AUX_SUBSYSTEM_VENDOR);
         aux.put(SimDeviceComponent.PROP_SUBSYSTEM_DEVICE, TESTDEV_AUX_SUBSYSTEM_DEVICE);
         cm.getFactoryConfiguration(SimDeviceComponent.PID, CONFIG_NAME_TESTDEV_AUX).update(aux);
+        addGeneratedFirmwareToLoaderPath(cm);
+        Dictionary<String, Object> ga102 = device(SimModels.NVIDIA_GPU, GA102_SLOT);
+        ga102.put(SimModels.OPT_CHIP, "ga102");
+        cm.getFactoryConfiguration(SimDeviceComponent.PID, CONFIG_NAME_GA102).update(ga102);
+        Dictionary<String, Object> ad102 = device(SimModels.NVIDIA_GPU, AD102_SLOT);
+        ad102.put(SimModels.OPT_CHIP, "ad102");
+        cm.getFactoryConfiguration(SimDeviceComponent.PID, CONFIG_NAME_AD102).update(ad102);
         LOG.info("created the default simulated platform: bridge {} with {} at {} and {}, {} at {} (set {}=false to disable)",
                 SimBridgeComponent.DEFAULT_NAME, SimModels.PCI_TESTDEV, TESTDEV_SLOT, TESTDEV_AUX_SLOT, SimModels.EDU,
                 EDU_SLOT, DEFAULTS_PROPERTY);
         return true;
+    }
+
+    /**
+     * Lets the firmware loader find what the simulated GPUs generate: unless the loader is
+     * configured already, its path becomes /lib/firmware, /usr/lib/firmware, then the
+     * simulator's folder ({@link GpuFirmwareGenerator#defaultDir()}), so real files win.
+     */
+    static void addGeneratedFirmwareToLoaderPath(ConfigurationAdmin cm) throws IOException {
+        Configuration c = cm.getConfiguration(FIRMWARE_LOADER_PID, "?");
+        Dictionary<String, Object> props = c.getProperties();
+        String generated = GpuFirmwareGenerator.defaultDir().toString();
+        List<String> path = new ArrayList<>(SYSTEM_FIRMWARE_DIRS);
+        if (props != null && props.get(FIRMWARE_LOADER_PATH) instanceof String[] configured) {
+            path = new ArrayList<>(List.of(configured));
+        }
+        if (!path.contains(generated)) {
+            path.add(generated);
+            Dictionary<String, Object> update = props != null ? props : new Hashtable<>();
+            update.put(FIRMWARE_LOADER_PATH, path.toArray(String[]::new));
+            c.update(update);
+            LOG.info("firmware loader path {} (the simulated GPUs' generated firmware last)", path);
+        }
     }
 
     private static Dictionary<String, Object> device(String model, String slot) {

@@ -1,5 +1,8 @@
 package org.nova.hw.sim;
 
+import java.util.HashMap;
+import java.util.List;
+
 import java.util.Map;
 import org.nova.hw.HwException;
 import org.osgi.service.component.annotations.Activate;
@@ -60,8 +63,24 @@ public final class SimDeviceComponent {
         /** @return the model */
         @AttributeDefinition(name = "Model", description = "Device model.", options = {
             @Option(label = "QEMU edu (1234:11e8)", value = SimModels.EDU),
-            @Option(label = "QEMU pci-testdev (1b36:0005)", value = SimModels.PCI_TESTDEV)})
+            @Option(label = "QEMU pci-testdev (1b36:0005)", value = SimModels.PCI_TESTDEV),
+            @Option(label = "NVIDIA GPU (10de, chip below)", value = SimModels.NVIDIA_GPU)})
         String model() default DEFAULT_MODEL;
+
+        /** @return the GPU chip */
+        @AttributeDefinition(name = "Chip", required = false,
+                description = "nvidia-gpu only: the chip, e.g. tu102, ga102, ad102 (full models), gh100, gb202 (identification only).")
+        String chip() default SimModels.DEFAULT_CHIP;
+
+        /** @return the GPU fault */
+        @AttributeDefinition(name = "Fault", required = false,
+                description = "nvidia-gpu only: none, fwsec-error, wpr2-set, falcon-hang or gfw-hang.")
+        String fault() default "none";
+
+        /** @return the framebuffer size */
+        @AttributeDefinition(name = "Framebuffer MiB", required = false,
+                description = "nvidia-gpu only: usable framebuffer in MiB; empty for the board's.")
+        String fb_mib() default "";
 
         /** @return the strapped subsystem vendor */
         @AttributeDefinition(name = "Subsystem vendor", required = false,
@@ -74,7 +93,13 @@ public final class SimDeviceComponent {
         String subsystem_device() default "";
     }
 
+    /** System property of the firmware loader's extra directories: the GPU trusts them first too. */
+    static final String FIRMWARE_PATH_PROPERTY = "nova.firmware.path";
+    /** GPU option properties passed from the configuration to the model. */
+    static final List<String> GPU_OPTIONS = List.of(SimModels.OPT_CHIP, SimModels.OPT_FAULT, SimModels.OPT_FB_MIB);
+
     private final SimPlatform platform;
+    private final String firmwarePath;
     private String pid;
 
     /**
@@ -84,6 +109,7 @@ public final class SimDeviceComponent {
     @Activate
     public SimDeviceComponent(@Reference(name = "platform") SimPlatform platform, Map<String, Object> properties) {
         this.platform = platform;
+        this.firmwarePath = System.getProperty(FIRMWARE_PATH_PROPERTY);
         apply(properties);
     }
 
@@ -106,8 +132,18 @@ public final class SimDeviceComponent {
         String slot = ConfigProps.string(properties, PROP_SLOT, DEFAULT_SLOT);
         String bridge = ConfigProps.string(properties, PROP_BRIDGE, DEFAULT_BRIDGE);
         try {
+            Map<String, String> options = new HashMap<>();
+            for (String key : GPU_OPTIONS) {
+                String v = ConfigProps.string(properties, key, "");
+                if (!v.isEmpty()) {
+                    options.put(key, v);
+                }
+            }
+            if (firmwarePath != null && !firmwarePath.isBlank()) {
+                options.put(SimModels.OPT_FIRMWARE_PATH, firmwarePath);
+            }
             SimPlatform.DeviceSpec spec = new SimPlatform.DeviceSpec(pid, bridge, slot, model,
-                    id16(properties, PROP_SUBSYSTEM_VENDOR), id16(properties, PROP_SUBSYSTEM_DEVICE));
+                    id16(properties, PROP_SUBSYSTEM_VENDOR), id16(properties, PROP_SUBSYSTEM_DEVICE), options);
             platform.putDevice(spec);
         } catch (HwException | IllegalStateException e) {
             LOG.error("device configuration {}: cannot add {} at {} on bridge {}: {}", pid, model, slot, bridge,

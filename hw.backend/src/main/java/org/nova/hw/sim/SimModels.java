@@ -1,5 +1,16 @@
 package org.nova.hw.sim;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Map;
+import org.nova.hw.sim.gpu.GpuFault;
+import org.nova.hw.sim.gpu.GpuFirmwareGenerator;
+import org.nova.hw.sim.gpu.GpuHost;
+import org.nova.hw.sim.gpu.GpuOptions;
+import org.nova.hw.sim.gpu.NvidiaGpu;
+import org.nova.nvidia.Chipset;
+
 import java.util.List;
 import org.nova.hw.HwException;
 
@@ -12,8 +23,20 @@ final class SimModels {
     static final String EDU = "edu";
     /** QEMU's pci-testdev. */
     static final String PCI_TESTDEV = "pci-testdev";
+    /** A simulated NVIDIA GPU (option {@value #OPT_CHIP}: tu102, ga102, ad102, gh100, gb202, ...). */
+    static final String NVIDIA_GPU = "nvidia-gpu";
     /** Every model name, for messages and metatype. */
-    static final List<String> NAMES = List.of(EDU, PCI_TESTDEV);
+    static final List<String> NAMES = List.of(EDU, PCI_TESTDEV, NVIDIA_GPU);
+    /** GPU option: the chip. */
+    static final String OPT_CHIP = "chip";
+    /** GPU option: a fault to show ({@link GpuFault#key()}). */
+    static final String OPT_FAULT = "fault";
+    /** GPU option: usable framebuffer size in MiB. */
+    static final String OPT_FB_MIB = "fb_mib";
+    /** GPU option: directories (path-separator separated) whose firmware the GPU trusts, searched first. */
+    static final String OPT_FIRMWARE_PATH = "firmware_path";
+    /** Default chip of a GPU without {@value #OPT_CHIP}. */
+    static final String DEFAULT_CHIP = "ga102";
 
     /**
      * @param name a model name
@@ -21,9 +44,20 @@ final class SimModels {
      * @throws HwException EINVAL for an unknown name
      */
     static DeviceModel create(String name) {
+        return create(name, Map.of());
+    }
+
+    /**
+     * @param name a model name
+     * @param options the model's options
+     * @return a new instance of the model
+     * @throws HwException EINVAL for an unknown name or a bad option
+     */
+    static DeviceModel create(String name, Map<String, String> options) {
         return switch (name == null ? "" : name) {
             case EDU -> new EduDevice();
             case PCI_TESTDEV -> new PciTestDevice();
+            case NVIDIA_GPU -> new GpuModel(new NvidiaGpu(gpuOptions(options)));
             default -> throw new HwException(HwException.EINVAL, "unknown device model '" + name + "' (known: "
                     + String.join(", ", NAMES) + ")");
         };
@@ -38,8 +72,8 @@ final class SimModels {
      * @param subsystemDevice a strapped subsystem ID, or {@link #MODEL_DEFAULT}
      * @return a new instance of the model, its subsystem IDs strapped as given
      */
-    static DeviceModel create(String name, int subsystemVendor, int subsystemDevice) {
-        DeviceModel model = create(name);
+    static DeviceModel create(String name, Map<String, String> options, int subsystemVendor, int subsystemDevice) {
+        DeviceModel model = create(name, options);
         if (subsystemVendor == MODEL_DEFAULT && subsystemDevice == MODEL_DEFAULT) {
             return model;
         }
@@ -93,10 +127,145 @@ final class SimModels {
         }
     }
 
-    /** @throws HwException EINVAL for an unknown name */
-    static void check(String name) {
+    /** @throws HwException EINVAL for an unknown name or bad options */
+    static void check(String name, Map<String, String> options) {
         if (!NAMES.contains(name)) {
             create(name);
+        }
+        if (NVIDIA_GPU.equals(name)) {
+            gpuOptions(options);
+        }
+    }
+
+    /**
+     * The GPU's options from the configuration. Firmware it trusts: the directories of
+     * {@value #OPT_FIRMWARE_PATH}, /lib/firmware, /usr/lib/firmware, then the folder the simulator
+     * generates its firmware into ({@link GpuFirmwareGenerator#defaultDir()}), generated now.
+     *
+     * @throws HwException EINVAL naming the bad option
+     */
+    static GpuOptions gpuOptions(Map<String, String> options) {
+        try {
+            Chipset chip = Chipset.fromName(options.getOrDefault(OPT_CHIP, DEFAULT_CHIP).trim());
+            GpuFault fault = GpuFault.of(options.get(OPT_FAULT));
+            String fb = options.get(OPT_FB_MIB);
+            long fbMib = fb == null || fb.isBlank() ? GpuOptions.defaultFbMiB(chip) : Long.parseLong(fb.trim());
+            List<Path> dirs = new ArrayList<>();
+            String extra = options.get(OPT_FIRMWARE_PATH);
+            if (extra != null) {
+                for (String d : extra.split(java.io.File.pathSeparator)) {
+                    if (!d.isBlank()) {
+                        dirs.add(Path.of(d.trim()));
+                    }
+                }
+            }
+            dirs.add(Path.of("/lib/firmware"));
+            dirs.add(Path.of("/usr/lib/firmware"));
+            Path generated = GpuFirmwareGenerator.defaultDir();
+            if (chip.hasGspFirmware535()) {
+                GpuFirmwareGenerator.generate(chip, generated);
+            }
+            dirs.add(generated);
+            return new GpuOptions(chip, fbMib, fault, dirs);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new HwException(HwException.EINVAL, "nvidia-gpu: " + e.getMessage());
+        }
+    }
+
+    /** Adapts the GPU register model (package org.nova.hw.sim.gpu) to a device model. */
+    static final class GpuModel implements DeviceModel {
+        /** BAR0: registers. */
+        static final int BAR_REGS = 0;
+        /** BAR1: the VRAM aperture (64-bit, prefetchable). */
+        static final int BAR_VRAM = 1;
+
+        private final NvidiaGpu gpu;
+
+        GpuModel(NvidiaGpu gpu) {
+            this.gpu = gpu;
+        }
+
+        /** @return the register model */
+        NvidiaGpu gpu() {
+            return gpu;
+        }
+
+        @Override
+        public String description() {
+            return gpu.description();
+        }
+
+        @Override
+        public ConfigSpace createConfigSpace() {
+            return ConfigSpace.builder(PciRegs.PCI_CFG_SPACE_SIZE)
+                    .vendor(NvidiaGpu.PCI_VENDOR_ID_NVIDIA)
+                    .device(gpu.deviceId())
+                    .revision(0xa1)
+                    .classCode(gpu.classCode())
+                    .subsystem(NvidiaGpu.PCI_VENDOR_ID_NVIDIA, gpu.deviceId())
+                    .interruptPin(PciRegs.PCI_INTERRUPT_PIN_INTA)
+                    .bar(BarSpec.mem32(BAR_REGS, NvidiaGpu.BAR0_SIZE))
+                    .bar(BarSpec.mem64(BAR_VRAM, NvidiaGpu.BAR1_SIZE, true))
+                    .rom(NvidiaGpu.ROM_SIZE)
+                    .msi(1, true, false)
+                    .build();
+        }
+
+        @Override
+        public Region region(int index) {
+            return switch (index) {
+                case BAR_REGS -> new GpuRegion(NvidiaGpu.BAR0_SIZE, gpu::read, gpu::write);
+                case BAR_VRAM -> new GpuRegion(NvidiaGpu.BAR1_SIZE, gpu::vramRead, gpu::vramWrite);
+                case org.nova.hw.RegionInfo.ROM_INDEX -> new RomRegion(gpu.rom(), NvidiaGpu.ROM_SIZE);
+                default -> null;
+            };
+        }
+
+        @Override
+        public void start(DeviceContext context) {
+            gpu.start(new GpuHost() {
+                @Override
+                public boolean dmaRead(long iova, MemorySegment dst) {
+                    return context.dmaRead(iova, dst);
+                }
+
+                @Override
+                public boolean dmaWrite(long iova, MemorySegment src) {
+                    return context.dmaWrite(iova, src);
+                }
+            });
+        }
+
+        @Override
+        public void reset() {
+            gpu.reset();
+        }
+
+        @Override
+        public void stop() {
+        }
+    }
+
+    /** Reads of a region of the GPU. */
+    private interface Reader {
+        long read(long offset, int size);
+    }
+
+    /** Writes of a region of the GPU. */
+    private interface Writer {
+        void write(long offset, int size, long value);
+    }
+
+    /** A register-level region delegating to the GPU model. */
+    private record GpuRegion(long size, Reader reader, Writer writer) implements Region {
+        @Override
+        public long read(long offset, int width) {
+            return reader.read(offset, width);
+        }
+
+        @Override
+        public void write(long offset, int width, long value) {
+            writer.write(offset, width, value);
         }
     }
 }

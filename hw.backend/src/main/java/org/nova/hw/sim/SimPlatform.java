@@ -31,9 +31,21 @@ public final class SimPlatform {
      * @param bridge the bridge name
      * @param slot   the slot as configured ("bb:dd.f" or "dddd:bb:dd.f")
      * @param model  the model name
+     * @param options model options (the GPU's chip, fault, framebuffer size), as strings
      */
     public record DeviceSpec(String pid, String bridge, String slot, String model, int subsystemVendor,
-            int subsystemDevice) {
+            int subsystemDevice, Map<String, String> options) {
+        /** Copies the options. */
+        public DeviceSpec {
+            options = Map.copyOf(options);
+        }
+
+        /** A device with strapped subsystem IDs and no model options. */
+        public DeviceSpec(String pid, String bridge, String slot, String model, int subsystemVendor,
+                int subsystemDevice) {
+            this(pid, bridge, slot, model, subsystemVendor, subsystemDevice, Map.of());
+        }
+
         /** A device with the model's own subsystem IDs. */
         public DeviceSpec(String pid, String bridge, String slot, String model) {
             this(pid, bridge, slot, model, SimModels.MODEL_DEFAULT, SimModels.MODEL_DEFAULT);
@@ -81,7 +93,7 @@ public final class SimPlatform {
      *                     configuration has the slot, or any error of the hot add
      */
     synchronized void putDevice(DeviceSpec spec) {
-        SimModels.check(spec.model());
+        SimModels.check(spec.model(), spec.options());
         PciAddress.parse(spec.slot());
         if (spec.bridge() == null || spec.bridge().isBlank()) {
             throw new HwException(HwException.EINVAL, "no bridge named");
@@ -148,6 +160,6 @@ public final class SimPlatform {
                     + " of bridge " + bridge.name());
         }
         PciAddress address = new PciAddress(bridge.domain(), parsed.bus(), parsed.device(), parsed.function());
-        plugged.put(spec.pid(), bridge.plug(address, SimModels.create(spec.model(), spec.subsystemVendor(), spec.subsystemDevice())));
+        plugged.put(spec.pid(), bridge.plug(address, SimModels.create(spec.model(), spec.options(), spec.subsystemVendor(), spec.subsystemDevice())));
     }
 }

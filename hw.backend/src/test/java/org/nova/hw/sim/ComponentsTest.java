@@ -188,8 +188,8 @@ class ComponentsTest {
             return (ConfigurationAdmin) Proxy.newProxyInstance(getClass().getClassLoader(),
                     new Class<?>[] {ConfigurationAdmin.class}, (p, m, a) -> switch (m.getName()) {
                         case "listConfigurations" -> existing;
-                        case "getFactoryConfiguration" -> {
-                            String key = a[0] + "~" + a[1];
+                        case "getFactoryConfiguration", "getConfiguration" -> {
+                            String key = m.getName().equals("getConfiguration") ? (String) a[0] : a[0] + "~" + a[1];
                             yield Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Configuration.class},
                                     (p2, m2, a2) -> {
                                         if (m2.getName().equals("update")) {
@@ -209,7 +209,12 @@ class ComponentsTest {
     void defaultPlatformIsCreatedWhenNothingIsConfigured() {
         FakeConfigAdmin cm = new FakeConfigAdmin();
         new SimDefaultPlatform(cm.proxy(), context, Map.of());
-        assertEquals(4, cm.created.size());
+        // bridge, pci-testdev, edu, the second pci-testdev, two GPUs, and the firmware loader's path
+        assertEquals(7, cm.created.size());
+        assertTrue(java.util.Arrays.asList((String[]) cm.created.get(SimDefaultPlatform.FIRMWARE_LOADER_PID)
+                .get(SimDefaultPlatform.FIRMWARE_LOADER_PATH)).contains(
+                        org.nova.hw.sim.gpu.GpuFirmwareGenerator.defaultDir().toString()),
+                "the loader finds the simulated GPUs' generated firmware");
         Dictionary<String, Object> bridge = cm.created.get(SimBridgeComponent.PID + "~" + SimDefaultPlatform.CONFIG_NAME_BRIDGE);
         assertEquals("sim0", bridge.get("name"));
         assertEquals(0, bridge.get("domain"));

@@ -1,0 +1,53 @@
+package org.nova.hw.sim.gpu;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Faults the simulated GPU can be told to show (configuration property {@code fault}), so the
+ * driver's error paths can be exercised the way real hardware would trigger them.
+ */
+public enum GpuFault {
+    /** Behave like a healthy GPU. */
+    NONE("none"),
+    /** FWSEC-FRTS reports an error code in NV_PBUS_SW_SCRATCH[0xe] and creates no WPR2. */
+    FWSEC_ERROR("fwsec-error"),
+    /** WPR2 is already set at power-on (a GPU not reset since a previous driver ran FRTS). */
+    WPR2_SET("wpr2-set"),
+    /** A started falcon never halts (hung firmware): the driver's 2 s wait must time out. */
+    FALCON_HANG("falcon-hang"),
+    /** GFW boot never completes: the driver's wait for GFW_BOOT must time out. */
+    GFW_HANG("gfw-hang");
+
+    /** The FRTS error code the {@link #FWSEC_ERROR} fault reports. */
+    public static final int FWSEC_ERROR_CODE = 0x0bad;
+
+    private final String key;
+
+    GpuFault(String key) {
+        this.key = key;
+    }
+
+    /** @return the configuration value, e.g. {@code "fwsec-error"} */
+    public String key() {
+        return key;
+    }
+
+    /**
+     * @param key a configuration value (null or blank = none)
+     * @return the fault
+     * @throws IllegalArgumentException naming the known values
+     */
+    public static GpuFault of(String key) {
+        if (key == null || key.isBlank()) {
+            return NONE;
+        }
+        for (GpuFault f : values()) {
+            if (f.key.equals(key.trim().toLowerCase(Locale.ROOT))) {
+                return f;
+            }
+        }
+        throw new IllegalArgumentException("unknown GPU fault '" + key + "' (known: "
+                + Arrays.stream(values()).map(GpuFault::key).toList() + ")");
+    }
+}

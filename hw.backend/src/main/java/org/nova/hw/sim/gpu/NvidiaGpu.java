@@ -1,0 +1,700 @@
+package org.nova.hw.sim.gpu;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.nova.nvidia.Architecture;
+import org.nova.nvidia.Chipset;
+import org.nova.nvidia.FbLayoutFacts;
+import org.nova.nvidia.FirmwareNames;
+import org.nova.nvidia.FormatException;
+import org.nova.nvidia.GpuIdentity;
+import org.nova.nvidia.fw.BooterFirmware;
+import org.nova.nvidia.fw.FalconUcodeDescV3;
+import org.nova.nvidia.fw.FwsecImageBuilder;
+import org.nova.nvidia.fw.FwsecInterface;
+import org.nova.nvidia.fw.GspFirmware;
+import org.nova.nvidia.fw.Radix3;
+import org.nova.nvidia.fw.RiscvFirmware;
+import org.nova.nvidia.regs.FalconEngine;
+import org.nova.nvidia.regs.Fuse;
+import org.nova.nvidia.regs.Pbus;
+import org.nova.nvidia.regs.Pdisp;
+import org.nova.nvidia.regs.Pfalcon2;
+import org.nova.nvidia.regs.Pfb;
+import org.nova.nvidia.regs.Pgc6;
+import org.nova.nvidia.regs.Pmc;
+import org.nova.nvidia.regs.RegisterMap;
+import org.nova.nvidia.vbios.Vbios;
+import org.nova.nvidia.vbios.VbiosBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A register-level NVIDIA GPU as nova-core sees it up to a started GSP: PMC identification,
+ * the GFW boot progress and its privilege mask, the framebuffer size registers, the VBIOS
+ * (in the PCI expansion ROM and through BAR0's PROM window), the fuses that select signatures,
+ * the falcons GSP and SEC2, FWSEC-FRTS creating WPR2, and the booter on SEC2 that starts the
+ * GSP's RISC-V core after checking what it was handed.
+ *
+ * <p>The secure ROM never throws into the driver: a ucode it refuses ends its falcon run with an
+ * error code in MAILBOX0 (as the boot ROM and the booter report failures on hardware) and the
+ * reason is logged. Hopper and Blackwell chips are identification-only: their falcons run
+ * nothing (no 535 firmware exists for them).
+ *
+ * <p>Threading: the platform calls {@link #read}, {@link #write}, {@link #reset} with the
+ * function's lock held; the model has no thread of its own (GFW boot progresses with time).
+ */
+public final class NvidiaGpu {
+    private static final Logger LOG = LoggerFactory.getLogger(NvidiaGpu.class);
+
+    /** NVIDIA's PCI vendor ID. */
+    public static final int PCI_VENDOR_ID_NVIDIA = 0x10de;
+    /** PCI class: display controller, VGA compatible. */
+    public static final int PCI_CLASS_DISPLAY_VGA = 0x030000;
+    /** PCI class: display controller, 3D (data-centre parts without display). */
+    public static final int PCI_CLASS_DISPLAY_3D = 0x030200;
+    /** BAR0: 16 MiB of registers (nova-core driver.rs BAR0_SIZE). */
+    public static final long BAR0_SIZE = 16L << 20;
+    /** BAR1: the VRAM aperture the simulator exposes (sparse, zero until written). */
+    public static final long BAR1_SIZE = 256L << 20;
+    /** Expansion ROM BAR size. */
+    public static final long ROM_SIZE = 128L << 10;
+    /** PROM window: the VBIOS through BAR0 (nova-core vbios.rs ROM_OFFSET). */
+    public static final long PROM_SIZE = 1L << 20;
+    /** How long after power-on or reset GFW boot reports completion. */
+    public static final long GFW_BOOT_DELAY_NANOS = 20_000_000L;
+    /** Fuse bitmap strapped for the FWSEC and booter ucodes: version 2. */
+    static final int FUSE_BITMAP = 0b11;
+    /** FWSEC signatures are made for fuse versions 0, 1 and 2. */
+    static final int[] FWSEC_FUSE_VERSIONS = {0, 1, 2};
+    /** MAILBOX0 of the boot ROM refusing a heavy-secure ucode (bad signature or image). */
+    public static final int BROM_ERR_SIGNATURE = 0x0000_0bad;
+    /** MAILBOX0 of FWSEC for a command it does not know or cannot execute. */
+    public static final int FWSEC_ERR_COMMAND = 0x0000_0c0d;
+    /** MAILBOX0 of the booter when the WPR metadata is wrong. */
+    public static final int BOOTER_ERR_WPR_META = 0x0000_0e01;
+    /** MAILBOX0 of the booter when WPR2 does not exist (FWSEC-FRTS did not run). */
+    public static final int BOOTER_ERR_NO_WPR2 = 0x0000_0e02;
+    /** MAILBOX0 of the booter when the GSP image in system memory is not the trusted one. */
+    public static final int BOOTER_ERR_GSP_IMAGE = 0x0000_0e03;
+    /** MAILBOX0 of the booter when it has no trusted firmware to check against. */
+    public static final int BOOTER_ERR_NO_FIRMWARE = 0x0000_0e04;
+
+    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final GpuOptions options;
+    private final GpuIdentity identity;
+    private final byte[] rom;
+    private final Vbios vbios;
+    private final SimFalcon gsp;
+    private final SimFalcon sec2;
+    private final Map<Integer, Integer> plain = new HashMap<>();
+    private final Map<Long, byte[]> vram = new HashMap<>();
+    private GpuHost host;
+    private long poweredOnAt;
+    private int wpr2Lo;
+    private int wpr2Hi;
+    private int frtsScratch;
+
+    /** @param options the strapping */
+    public NvidiaGpu(GpuOptions options) {
+        this.options = options;
+        this.identity = new GpuIdentity(options.chipset(), 0xa, 0x1);
+        boolean ga102Plus = options.chipset().compareTo(Chipset.GA102) >= 0;
+        this.gsp = new SimFalcon(FalconEngine.GSP, this, ga102Plus);
+        this.sec2 = new SimFalcon(FalconEngine.SEC2, this, ga102Plus);
+        this.rom = buildVbios();
+        this.vbios = Vbios.parse("simulated VBIOS", MemorySegment.ofArray(rom));
+        powerOn();
+    }
+
+    /** @return the strapping */
+    public GpuOptions options() {
+        return options;
+    }
+
+    /** @return a description for lspci-like listings */
+    public String description() {
+        return "NVIDIA " + options.chipset() + " (simulated)";
+    }
+
+    /** @return the PCI device ID of the board modelled */
+    public int deviceId() {
+        return switch (options.chipset()) {
+            case TU102 -> 0x1e04; // GeForce RTX 2080 Ti
+            case TU104 -> 0x1e84;
+            case TU106 -> 0x1f02;
+            case TU116 -> 0x2182;
+            case TU117 -> 0x1f82;
+            case GA100 -> 0x20b0; // A100 SXM4
+            case GA102 -> 0x2204; // GeForce RTX 3090
+            case GA103 -> 0x2414;
+            case GA104 -> 0x2484;
+            case GA106 -> 0x2503;
+            case GA107 -> 0x2584;
+            case GH100 -> 0x2330; // H100 SXM5
+            case AD102 -> 0x2684; // GeForce RTX 4090
+            case AD103 -> 0x2704;
+            case AD104 -> 0x2782;
+            case AD106 -> 0x2803;
+            case AD107 -> 0x2882;
+            case GB100, GB102 -> 0x2901;
+            case GB202 -> 0x2b85; // GeForce RTX 5090
+            case GB203 -> 0x2c02;
+            case GB205, GB206, GB207 -> 0x2d04;
+        };
+    }
+
+    /** @return the 24-bit class code: VGA, or 3D for data-centre parts */
+    public int classCode() {
+        return switch (options.chipset()) {
+            case GA100, GH100, GB100, GB102 -> PCI_CLASS_DISPLAY_3D;
+            default -> PCI_CLASS_DISPLAY_VGA;
+        };
+    }
+
+    /** @return the expansion ROM contents (the VBIOS) */
+    public byte[] rom() {
+        return rom.clone();
+    }
+
+    /** @return the VBIOS as this GPU's ROM holds it, parsed */
+    public Vbios vbios() {
+        return vbios;
+    }
+
+    /** Starts the device: keeps the platform side. */
+    public void start(GpuHost gpuHost) {
+        this.host = gpuHost;
+    }
+
+    /** Function-level reset: everything back to power-on (GFW boots again). */
+    public void reset() {
+        powerOn();
+    }
+
+    GpuHost host() {
+        return host != null ? host : NO_HOST;
+    }
+
+    private static final GpuHost NO_HOST = new GpuHost() {
+        @Override
+        public boolean dmaRead(long iova, MemorySegment dst) {
+            return false;
+        }
+
+        @Override
+        public boolean dmaWrite(long iova, MemorySegment src) {
+            return false;
+        }
+    };
+
+    private void powerOn() {
+        poweredOnAt = System.nanoTime();
+        plain.clear();
+        gsp.powerOn();
+        sec2.powerOn();
+        frtsScratch = 0;
+        if (options.fault() == GpuFault.WPR2_SET) {
+            long at = (options.fbSizeMiB() << 20) - (64L << 20);
+            wpr2Lo = Pfb.wpr2Encode(at);
+            wpr2Hi = Pfb.wpr2Encode(at + FbLayoutFacts.FRTS_SIZE);
+        } else {
+            wpr2Lo = 0;
+            wpr2Hi = 0;
+        }
+    }
+
+    void log(String fmt, Object... args) {
+        LOG.warn("sim {}: " + fmt, prepend(options.chipset(), args));
+    }
+
+    private static Object[] prepend(Object first, Object[] rest) {
+        Object[] a = new Object[rest.length + 1];
+        a[0] = first;
+        System.arraycopy(rest, 0, a, 1, rest.length);
+        return a;
+    }
+
+    // ---- VBIOS ----------------------------------------------------------------------------------
+
+    private byte[] buildVbios() {
+        FwsecImageBuilder fw = new FwsecImageBuilder();
+        for (int v : FWSEC_FUSE_VERSIONS) {
+            fw.signature(v, fwsecSignature(v));
+        }
+        return new VbiosBuilder().pciIds(PCI_VENDOR_ID_NVIDIA, deviceId(), classCode())
+                .biosVersion(0x9000_0000L | (long) options.chipset().id() << 8 | 0x01)
+                .fwsec(fw.build()).build();
+    }
+
+    private byte[] fwsecSignature(int fuseVersion) {
+        byte[] b = new byte[FalconUcodeDescV3.RSA3K_SIGNATURE_SIZE];
+        new SplittableRandom(0xf5ecL * 1000 + options.chipset().id() * 16L + fuseVersion).nextBytes(b);
+        return b;
+    }
+
+    // ---- BAR0 -----------------------------------------------------------------------------------
+
+    /**
+     * A BAR0 read.
+     *
+     * @param offset offset, naturally aligned
+     * @param size 1, 2, 4 or 8
+     */
+    public long read(long offset, int size) {
+        if (offset >= Vbios.ROM_OFFSET && offset < Vbios.ROM_OFFSET + PROM_SIZE) {
+            long v = 0;
+            for (int i = size - 1; i >= 0; i--) {
+                long at = offset - Vbios.ROM_OFFSET + i;
+                v = v << 8 | (at < rom.length ? rom[(int) at] & 0xff : 0);
+            }
+            return v;
+        }
+        if (size == 8) {
+            return Integer.toUnsignedLong(read32((int) offset)) | (long) read32((int) offset + 4) << 32;
+        }
+        int word = read32((int) (offset & ~3L));
+        int shift = (int) (offset & 3) * 8;
+        long mask = size == 4 ? 0xffff_ffffL : (1L << (size * 8)) - 1;
+        return (Integer.toUnsignedLong(word) >>> shift) & mask;
+    }
+
+    /**
+     * A BAR0 write (registers take 32-bit writes; other widths are dropped).
+     *
+     * @param offset offset, naturally aligned
+     * @param size 1, 2, 4 or 8
+     * @param value the value
+     */
+    public void write(long offset, int size, long value) {
+        if (offset >= Vbios.ROM_OFFSET && offset < Vbios.ROM_OFFSET + PROM_SIZE) {
+            return; // the PROM is read-only
+        }
+        if (size == 8) {
+            write32((int) offset, (int) value);
+            write32((int) offset + 4, (int) (value >>> 32));
+            return;
+        }
+        if (size != 4) {
+            log("{}-byte write at 0x{} dropped: registers take 32-bit writes", size, Long.toHexString(offset));
+            return;
+        }
+        write32((int) offset, (int) value);
+    }
+
+    private boolean gfwDone() {
+        return options.fault() != GpuFault.GFW_HANG && System.nanoTime() - poweredOnAt >= GFW_BOOT_DELAY_NANOS;
+    }
+
+    private boolean identificationOnly() {
+        return !options.chipset().hasGspFirmware535();
+    }
+
+    private int read32(int off) {
+        int[] ids = identity.encode();
+        if (off == Pmc.BOOT_0.address()) {
+            return ids[0];
+        } else if (off == Pmc.BOOT_42.address()) {
+            return ids[1];
+        } else if (off == Pgc6.AON_SECURE_SCRATCH_GROUP_05_PRIV_LEVEL_MASK.address()) {
+            return Pgc6.PRIV_LEVEL_MASK_READ_PROTECTION_LEVEL0.set(0, gfwDone());
+        } else if (off == Pgc6.GFW_BOOT.address()) {
+            if (!gfwDone()) {
+                long ms = (System.nanoTime() - poweredOnAt) / 1_000_000;
+                return Pgc6.GFW_BOOT_PROGRESS.of(Math.min(0xfe, 0x10 + ms * 8));
+            }
+            return Pgc6.GFW_BOOT_PROGRESS.of(Pgc6.GFW_BOOT_PROGRESS_COMPLETED);
+        } else if (off == Pgc6.USABLE_FB_SIZE_IN_MB.address()) {
+            return (int) options.fbSizeMiB();
+        } else if (off == Pfb.PRI_MMU_LOCAL_MEMORY_RANGE.address()) {
+            return localMemoryRange(options.fbSizeMiB());
+        } else if (off == Pfb.PRI_MMU_WPR2_ADDR_LO.address()) {
+            return wpr2Lo;
+        } else if (off == Pfb.PRI_MMU_WPR2_ADDR_HI.address()) {
+            return wpr2Hi;
+        } else if (off == Pbus.SW_SCRATCH_0E_FRTS_ERR.address()) {
+            return frtsScratch;
+        } else if (off == Pdisp.VGA_WORKSPACE_BASE.address()) {
+            long at = (options.fbSizeMiB() << 20) - FbLayoutFacts.NV_PRAMIN_SIZE;
+            return Pdisp.VGA_WORKSPACE_ADDR.of(at >>> Pdisp.VGA_WORKSPACE_ADDR_SHIFT)
+                    | Pdisp.VGA_WORKSPACE_STATUS_VALID.of(1);
+        } else if (inArray(off, Fuse.OPT_FPF_GSP_UCODE1_VERSION) || inArray(off, Fuse.OPT_FPF_SEC2_UCODE1_VERSION)) {
+            return fuseBitmap(off);
+        } else if (off == Fuse.STATUS_OPT_DISPLAY_GM107.address() || off == Fuse.STATUS_OPT_DISPLAY_GA100.address()) {
+            return 0; // display present
+        }
+        FalconEngine e = FalconEngine.containing(off);
+        if (e != null) {
+            return falcon(e).read(off);
+        }
+        return plain.getOrDefault(off, 0);
+    }
+
+    private int fuseBitmap(int off) {
+        if (inArray(off, Fuse.OPT_FPF_SEC2_UCODE1_VERSION)) {
+            // The booter's fuse: strapped so that its signature metadata selects a signature.
+            return trustedBooter().map(b -> (int) ((1L << Math.min(15, b.params().fuseVersion())) - 1)).orElse(FUSE_BITMAP);
+        }
+        return FUSE_BITMAP;
+    }
+
+    private static boolean inArray(int off, org.nova.nvidia.regs.Register r) {
+        int d = off - r.address();
+        return d >= 0 && d % r.stride() == 0 && d / r.stride() < r.count();
+    }
+
+    /** Encodes a size in MiB as lower_mag << lower_scale (no ECC). */
+    static int localMemoryRange(long mib) {
+        int scale = Long.numberOfTrailingZeros(mib);
+        long mag = mib >>> scale;
+        while (mag > Pfb.LOCAL_MEMORY_RANGE_LOWER_MAG.maxValue()) {
+            throw new IllegalArgumentException(mib + " MiB cannot be encoded in LOCAL_MEMORY_RANGE");
+        }
+        return Pfb.LOCAL_MEMORY_RANGE_LOWER_MAG.of(mag) | Pfb.LOCAL_MEMORY_RANGE_LOWER_SCALE.of(Math.min(scale, 15));
+    }
+
+    private void write32(int off, int v) {
+        if (off == Pmc.BOOT_0.address() || off == Pmc.BOOT_42.address() || off == Pgc6.GFW_BOOT.address()
+                || off == Pfb.PRI_MMU_WPR2_ADDR_LO.address() || off == Pfb.PRI_MMU_WPR2_ADDR_HI.address()) {
+            // Read-only for the host (WPR2 is set by secure firmware only).
+            return;
+        }
+        FalconEngine e = FalconEngine.containing(off);
+        if (e != null) {
+            falcon(e).write(off, v);
+            return;
+        }
+        if (off == Pbus.SW_SCRATCH_0E_FRTS_ERR.address()) {
+            frtsScratch = v;
+            return;
+        }
+        if (RegisterMap.lookup(off).isEmpty() && !plain.containsKey(off)) {
+            LOG.debug("sim {}: write 0x{} to unmodelled register 0x{}", options.chipset(), Integer.toHexString(v),
+                    Integer.toHexString(off));
+        }
+        plain.put(off, v);
+    }
+
+    SimFalcon falcon(FalconEngine e) {
+        return e == FalconEngine.GSP ? gsp : sec2;
+    }
+
+    // ---- VRAM aperture --------------------------------------------------------------------------
+
+    /** A BAR1 read (sparse VRAM, zero until written). */
+    public long vramRead(long offset, int size) {
+        long v = 0;
+        for (int i = size - 1; i >= 0; i--) {
+            byte[] page = vram.get((offset + i) >>> 12);
+            v = v << 8 | (page == null ? 0 : page[(int) ((offset + i) & 0xfff)] & 0xff);
+        }
+        return v;
+    }
+
+    /** A BAR1 write. */
+    public void vramWrite(long offset, int size, long value) {
+        for (int i = 0; i < size; i++) {
+            vram.computeIfAbsent((offset + i) >>> 12, k -> new byte[4096])[(int) ((offset + i) & 0xfff)] =
+                    (byte) (value >>> (8 * i));
+        }
+    }
+
+    // ---- the secure ROM: what a started falcon runs -----------------------------------------------
+
+    /** Called when a falcon's CPU is started. */
+    void run(SimFalcon f) {
+        if (identificationOnly()) {
+            log("{}: no ucode runs on an identification-only {} model", f.engine, options.chipset());
+            f.finish(BROM_ERR_SIGNATURE);
+            return;
+        }
+        if (f == gsp) {
+            if (matchesFwsec(f)) {
+                runFwsec(f);
+            } else {
+                // The driver boots the GSP falcon with the libos address in the mailboxes: the
+                // RISC-V core waits for the booter; the falcon halts at once.
+                f.finish(f.mailbox0);
+            }
+        } else {
+            runBooter(f);
+        }
+    }
+
+    private boolean matchesFwsec(SimFalcon f) {
+        FalconUcodeDescV3 d = vbios.fwsecDesc();
+        MemorySegment ucode = vbios.fwsecUcode();
+        return MemorySegment.ofArray(f.imem).asSlice(d.imemPhysBase(), d.imemLoadSize())
+                .mismatch(ucode.asSlice(0, d.imemLoadSize())) == -1;
+    }
+
+    private boolean ga102Plus() {
+        return options.chipset().compareTo(Chipset.GA102) >= 0;
+    }
+
+    private void runFwsec(SimFalcon f) {
+        FalconUcodeDescV3 d = vbios.fwsecDesc();
+        if (f.dmaError) {
+            log("FWSEC: a DMA transfer into the falcon failed; the boot ROM refuses the ucode");
+            f.finish(BROM_ERR_SIGNATURE);
+            return;
+        }
+        // Signature: the one for the fused version must sit at the PKC offset of DMEM.
+        int fuse = ga102Plus() ? Fuse.versionFromBitmap(FUSE_BITMAP) : 0;
+        int idx = d.signatureIndex(fuse);
+        MemorySegment expected = vbios.fwsecSignatures().get(idx);
+        long pkc = d.pkcDataOffset();
+        if (ga102Plus() && (f.bromParaaddr != pkc || f.bromEngidmask != d.engineIdMask()
+                || f.bromUcodeId != d.ucodeId() || f.modSel != Pfalcon2.MOD_SEL_ALGO_RSA3K)) {
+            log("FWSEC: boot ROM parameters (paraaddr 0x{}, engidmask 0x{}, ucode id {}, mod_sel {}) do not match the ucode",
+                    Integer.toHexString(f.bromParaaddr), Integer.toHexString(f.bromEngidmask), f.bromUcodeId, f.modSel);
+            f.finish(BROM_ERR_SIGNATURE);
+            return;
+        }
+        MemorySegment dmem = MemorySegment.ofArray(f.dmem);
+        if (dmem.asSlice(d.dmemPhysBase() + pkc, expected.byteSize()).mismatch(expected) != -1) {
+            log("FWSEC: DMEM at 0x{} does not hold the signature for fuse version {}", Long.toHexString(pkc), fuse);
+            f.finish(BROM_ERR_SIGNATURE);
+            return;
+        }
+        // The command: the DMEM mapper's init_cmd and the FRTS region of the command buffer.
+        long mapper = d.dmemPhysBase() + FwsecImageBuilder.MAPPER_DMEM_OFFSET;
+        int initCmd = f.dmem32((int) mapper + FwsecInterface.DMEMMAPPER_INIT_CMD);
+        if (initCmd != FwsecInterface.CMD_FRTS) {
+            log("FWSEC: command 0x{} is not modelled (only FRTS)", Integer.toHexString(initCmd));
+            f.finish(FWSEC_ERR_COMMAND);
+            return;
+        }
+        int region = (int) d.dmemPhysBase() + FwsecImageBuilder.CMD_IN_DMEM_OFFSET + FwsecInterface.READ_VBIOS_SIZE;
+        long frtsAddr = Integer.toUnsignedLong(f.dmem32(region + 8)) << FwsecInterface.FRTS_SHIFT;
+        long frtsSize = Integer.toUnsignedLong(f.dmem32(region + 12)) << FwsecInterface.FRTS_SHIFT;
+        int type = f.dmem32(region + 16);
+        if (options.fault() == GpuFault.FWSEC_ERROR) {
+            frtsScratch = Pbus.FRTS_ERR_CODE.of(GpuFault.FWSEC_ERROR_CODE);
+            f.finish(0);
+            return;
+        }
+        long fb = options.fbSizeMiB() << 20;
+        if (type != FwsecInterface.FRTS_REGION_TYPE_FB || frtsSize != FbLayoutFacts.FRTS_SIZE
+                || frtsAddr + frtsSize > fb || Pfb.wpr2HigherBound(wpr2Hi) != 0) {
+            log("FWSEC-FRTS: refused region 0x{}+0x{} type {} (framebuffer 0x{}, WPR2 hi 0x{})",
+                    Long.toHexString(frtsAddr), Long.toHexString(frtsSize), type, Long.toHexString(fb),
+                    Long.toHexString(Pfb.wpr2HigherBound(wpr2Hi)));
+            frtsScratch = Pbus.FRTS_ERR_CODE.of(1);
+            f.finish(0);
+            return;
+        }
+        wpr2Lo = Pfb.wpr2Encode(frtsAddr);
+        wpr2Hi = Pfb.wpr2Encode(frtsAddr + frtsSize);
+        frtsScratch = 0;
+        f.finish(0);
+    }
+
+    /** The firmware this GPU's secure ROM trusts, found like the driver finds it. */
+    private Optional<Path> trustedFile(String file) {
+        String rel = FirmwareNames.path(options.chipset(), file, GpuFirmwareGenerator.VERSION);
+        for (Path dir : options.firmwareDirs()) {
+            Path p = dir.resolve(rel);
+            if (Files.isRegularFile(p)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<BooterFirmware> trustedBooter() {
+        try {
+            Optional<Path> p = trustedFile(FirmwareNames.BOOTER_LOAD);
+            if (p.isEmpty()) {
+                return Optional.empty();
+            }
+            byte[] b = Files.readAllBytes(p.get());
+            return Optional.of(BooterFirmware.parse(p.get().toString(), MemorySegment.ofArray(b)));
+        } catch (IOException | FormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void runBooter(SimFalcon f) {
+        Optional<BooterFirmware> trusted = trustedBooter();
+        if (trusted.isEmpty()) {
+            log("booter: no trusted booter_load for {} in {}", options.chipset(), options.firmwareDirs());
+            f.finish(BOOTER_ERR_NO_FIRMWARE);
+            return;
+        }
+        BooterFirmware b = trusted.get();
+        if (f.dmaError) {
+            log("booter: a DMA transfer into SEC2 failed; the boot ROM refuses the ucode");
+            f.finish(BROM_ERR_SIGNATURE);
+            return;
+        }
+        MemorySegment ucode = b.ucode();
+        var app0 = b.imemSecLoad();
+        MemorySegment imem = MemorySegment.ofArray(f.imem);
+        MemorySegment dmem = MemorySegment.ofArray(f.dmem);
+        if (imem.asSlice(0, app0.len()).mismatch(ucode.asSlice(app0.offset(), app0.len())) != -1
+                || f.bootvec != b.bootAddress()) {
+            log("booter: IMEM (boot vector 0x{}) does not hold booter_load's code", Integer.toHexString(f.bootvec));
+            f.finish(BROM_ERR_SIGNATURE);
+            return;
+        }
+        long pkc = b.pkcDataOffset();
+        long sigSize = b.signatureSize();
+        long dataSize = b.load().osDataSize();
+        MemorySegment data = ucode.asSlice(b.load().osDataOffset(), dataSize);
+        boolean dataOk = dmem.asSlice(0, pkc).mismatch(data.asSlice(0, pkc)) == -1
+                && dmem.asSlice(pkc + sigSize, dataSize - pkc - sigSize)
+                        .mismatch(data.asSlice(pkc + sigSize, dataSize - pkc - sigSize)) == -1;
+        int fuse = ga102Plus() ? Fuse.versionFromBitmap(fuseBitmap(Fuse.OPT_FPF_SEC2_UCODE1_VERSION.address(0))) : 0;
+        MemorySegment sig;
+        try {
+            sig = b.signatureFor(fuse);
+        } catch (FormatException e) {
+            log("booter: {}", e.getMessage());
+            f.finish(BROM_ERR_SIGNATURE);
+            return;
+        }
+        if (!dataOk || dmem.asSlice(pkc, sigSize).mismatch(sig) != -1) {
+            log("booter: DMEM does not hold booter_load's data with the signature for fuse version {} at 0x{}",
+                    fuse, Long.toHexString(pkc));
+            f.finish(BROM_ERR_SIGNATURE);
+            return;
+        }
+        if (ga102Plus() && (f.bromParaaddr != pkc || f.bromEngidmask != b.params().engineIdMask()
+                || f.bromUcodeId != b.params().ucodeId() || f.modSel != Pfalcon2.MOD_SEL_ALGO_RSA3K)) {
+            log("booter: boot ROM parameters do not match booter_load");
+            f.finish(BROM_ERR_SIGNATURE);
+            return;
+        }
+        if (Pfb.wpr2HigherBound(wpr2Hi) == 0) {
+            log("booter: WPR2 does not exist: FWSEC-FRTS has not run");
+            f.finish(BOOTER_ERR_NO_WPR2);
+            return;
+        }
+        int err = checkWprMeta(Integer.toUnsignedLong(f.mailbox0) | Integer.toUnsignedLong(f.mailbox1) << 32);
+        if (err != 0) {
+            f.finish(err);
+            return;
+        }
+        // The booter loads GSP-RM into WPR2 and starts the GSP's RISC-V core.
+        gsp.riscvActive = true;
+        f.mailbox1 = 0;
+        f.finish(0);
+    }
+
+    private long u64(MemorySegment s, long at) {
+        return s.get(LE64, at);
+    }
+
+    private int checkWprMeta(long addr) {
+        MemorySegment meta = MemorySegment.ofArray(new byte[WprMeta.SIZE]);
+        if (!host().dmaRead(addr, meta)) {
+            log("booter: WPR metadata at 0x{} is not readable", Long.toHexString(addr));
+            return BOOTER_ERR_WPR_META;
+        }
+        if (u64(meta, WprMeta.MAGIC_AT) != WprMeta.MAGIC || u64(meta, WprMeta.REVISION_AT) != WprMeta.REVISION) {
+            log("booter: WPR metadata magic 0x{} revision {}", Long.toHexString(u64(meta, WprMeta.MAGIC_AT)),
+                    u64(meta, WprMeta.REVISION_AT));
+            return BOOTER_ERR_WPR_META;
+        }
+        long fb = options.fbSizeMiB() << 20;
+        if (u64(meta, WprMeta.FRTS_OFFSET) != Pfb.wpr2LowerBound(wpr2Lo)
+                || u64(meta, WprMeta.FRTS_SIZE) != FbLayoutFacts.FRTS_SIZE || u64(meta, WprMeta.FB_SIZE) != fb
+                || u64(meta, WprMeta.GSP_FW_WPR_END) != Pfb.wpr2HigherBound(wpr2Hi)
+                || u64(meta, WprMeta.GSP_FW_WPR_START) >= u64(meta, WprMeta.FRTS_OFFSET)) {
+            log("booter: WPR metadata layout (frts 0x{}+0x{}, wpr 0x{}..0x{}, fb 0x{}) does not match WPR2 0x{}..0x{}",
+                    Long.toHexString(u64(meta, WprMeta.FRTS_OFFSET)), Long.toHexString(u64(meta, WprMeta.FRTS_SIZE)),
+                    Long.toHexString(u64(meta, WprMeta.GSP_FW_WPR_START)),
+                    Long.toHexString(u64(meta, WprMeta.GSP_FW_WPR_END)), Long.toHexString(u64(meta, WprMeta.FB_SIZE)),
+                    Long.toHexString(Pfb.wpr2LowerBound(wpr2Lo)), Long.toHexString(Pfb.wpr2HigherBound(wpr2Hi)));
+            return BOOTER_ERR_WPR_META;
+        }
+        return checkGspImage(meta);
+    }
+
+    /** Follows the radix-3 table in system memory and compares pages with the trusted .fwimage. */
+    private int checkGspImage(MemorySegment meta) {
+        Optional<Path> gspFile = trustedFile(FirmwareNames.GSP);
+        Optional<Path> blFile = trustedFile(FirmwareNames.BOOTLOADER);
+        if (gspFile.isEmpty() || blFile.isEmpty()) {
+            log("booter: no trusted gsp/bootloader image for {}", options.chipset());
+            return BOOTER_ERR_NO_FIRMWARE;
+        }
+        try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(gspFile.get(), StandardOpenOption.READ);
+                FileChannel bl = FileChannel.open(blFile.get(), StandardOpenOption.READ)) {
+            MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            GspFirmware fw = GspFirmware.parse(gspFile.get().toString(), file);
+            RiscvFirmware boot = RiscvFirmware.parse(blFile.get().toString(),
+                    bl.map(FileChannel.MapMode.READ_ONLY, 0, bl.size(), arena));
+            long size = u64(meta, WprMeta.SIZE_OF_RADIX3_ELF);
+            if (size != fw.imageSize()) {
+                log("booter: radix-3 image size 0x{} is not the GSP image's 0x{}", Long.toHexString(size),
+                        Long.toHexString(fw.imageSize()));
+                return BOOTER_ERR_GSP_IMAGE;
+            }
+            long level0 = u64(meta, WprMeta.SYSMEM_ADDR_OF_RADIX3_ELF);
+            List<Long> probes = new ArrayList<>(List.of(0L, size / 2 & -Radix3.PAGE_SIZE, (size - 1) & -Radix3.PAGE_SIZE));
+            for (long va : probes) {
+                long len = Math.min(64, size - va);
+                long pa = Radix3.translate(this::dmaU64, level0, va);
+                MemorySegment got = MemorySegment.ofArray(new byte[(int) len]);
+                if (pa == -1 || !host().dmaRead(pa, got) || got.mismatch(fw.image().asSlice(va, len)) != -1) {
+                    log("booter: GSP image page at va 0x{} (through the radix-3 table at 0x{}) is not the trusted image",
+                            Long.toHexString(va), Long.toHexString(level0));
+                    return BOOTER_ERR_GSP_IMAGE;
+                }
+            }
+            long blAddr = u64(meta, WprMeta.SYSMEM_ADDR_OF_BOOTLOADER);
+            long blSize = u64(meta, WprMeta.SIZE_OF_BOOTLOADER);
+            MemorySegment head = MemorySegment.ofArray(new byte[(int) Math.min(64, boot.ucode().byteSize())]);
+            if (blSize != boot.ucode().byteSize() || !host().dmaRead(blAddr, head)
+                    || head.mismatch(boot.ucode().asSlice(0, head.byteSize())) != -1) {
+                log("booter: bootloader at 0x{} (0x{} bytes) is not the trusted bootloader", Long.toHexString(blAddr),
+                        Long.toHexString(blSize));
+                return BOOTER_ERR_GSP_IMAGE;
+            }
+            MemorySegment sigs = fw.signatures(options.chipset());
+            long sigAddr = u64(meta, WprMeta.SYSMEM_ADDR_OF_SIGNATURE);
+            MemorySegment gotSig = MemorySegment.ofArray(new byte[(int) Math.min(64, sigs.byteSize())]);
+            if (u64(meta, WprMeta.SIZE_OF_SIGNATURE) != sigs.byteSize() || !host().dmaRead(sigAddr, gotSig)
+                    || gotSig.mismatch(sigs.asSlice(0, gotSig.byteSize())) != -1) {
+                log("booter: GSP signatures at 0x{} are not {}'s", Long.toHexString(sigAddr),
+                        options.chipset().gspSignatureSection());
+                return BOOTER_ERR_GSP_IMAGE;
+            }
+            return 0;
+        } catch (IOException | FormatException e) {
+            log("booter: cannot read the trusted GSP firmware: {}", e.getMessage());
+            return BOOTER_ERR_NO_FIRMWARE;
+        }
+    }
+
+    private long dmaU64(long addr) {
+        MemorySegment b = MemorySegment.ofArray(new byte[8]);
+        return host().dmaRead(addr, b) ? b.get(LE64, 0) : -1;
+    }
+
+    /** @return whether the GSP's RISC-V core runs (for tests and diagnostics) */
+    public boolean gspRunning() {
+        return gsp.riscvActive;
+    }
+
+    /** @return the chip's architecture */
+    public Architecture architecture() {
+        return options.chipset().architecture();
+    }
+}

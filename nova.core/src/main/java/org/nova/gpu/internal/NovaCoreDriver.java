@@ -1,0 +1,83 @@
+package org.nova.gpu.internal;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.nova.bus.pci.PciDevice;
+import org.nova.bus.pci.PciDeviceId;
+import org.nova.bus.pci.PciDriver;
+import org.nova.driver.firmware.FirmwareLoader;
+import org.nova.gpu.GpuInfo;
+import org.nova.gpu.NovaGpus;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * nova-core's PCI driver (driver.rs): binds NVIDIA display functions, VGA and 3D controllers,
+ * and brings each up to a started GSP ({@link Gpu}). Also the {@link NovaGpus} service.
+ */
+@Component(service = {PciDriver.class, NovaGpus.class})
+public final class NovaCoreDriver implements PciDriver, NovaGpus {
+    /** The driver name (nova-core's module name). */
+    public static final String NAME = "NovaCore";
+    /** NVIDIA's PCI vendor ID. */
+    static final int PCI_VENDOR_ID_NVIDIA = 0x10de;
+    /** PCI_CLASS_DISPLAY_VGA << 8. */
+    static final int PCI_CLASS_DISPLAY_VGA = 0x030000;
+    /** PCI_CLASS_DISPLAY_3D << 8. */
+    static final int PCI_CLASS_DISPLAY_3D = 0x030200;
+    /** Class and subclass must match; the programming interface is ignored. */
+    static final int CLASS_SUBCLASS_MASK = 0xffff00;
+    /** driver.rs PCI_TABLE. */
+    static final List<PciDeviceId> ID_TABLE = List.of(
+            PciDeviceId.ofClassAndVendor(PCI_CLASS_DISPLAY_VGA, CLASS_SUBCLASS_MASK, PCI_VENDOR_ID_NVIDIA),
+            PciDeviceId.ofClassAndVendor(PCI_CLASS_DISPLAY_3D, CLASS_SUBCLASS_MASK, PCI_VENDOR_ID_NVIDIA));
+
+    private final FirmwareLoader loader;
+    private final Map<String, Gpu> gpus = new ConcurrentHashMap<>();
+
+    /** @param loader the firmware loader */
+    @Activate
+    public NovaCoreDriver(@Reference FirmwareLoader loader) {
+        this.loader = loader;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public List<PciDeviceId> idTable() {
+        return ID_TABLE;
+    }
+
+    @Override
+    public Object probe(PciDevice dev, PciDeviceId id) {
+        Gpu gpu = Gpu.probe(dev, loader);
+        gpus.put(dev.slot(), gpu);
+        return gpu;
+    }
+
+    @Override
+    public void unbind(PciDevice dev, Object data) {
+        gpus.remove(dev.slot());
+        if (data instanceof Gpu gpu) {
+            gpu.unbind();
+        }
+    }
+
+    @Override
+    public List<GpuInfo> gpus() {
+        return gpus.values().stream().map(Gpu::info).sorted(Comparator.comparing(GpuInfo::device)).toList();
+    }
+
+    @Override
+    public Optional<GpuInfo> gpu(String device) {
+        return gpus().stream().filter(g -> g.device().equals(device) || g.device().endsWith(":" + device)
+                || g.device().equals("0000:" + device)).findFirst();
+    }
+}

@@ -1,0 +1,124 @@
+package org.nova.gpu.internal.shell;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+import org.nova.driver.firmware.Firmware;
+import org.nova.gpu.GpuInfo;
+import org.nova.gpu.NovaGpus;
+import org.nova.nvidia.FormatException;
+import org.nova.nvidia.fw.BinFirmware;
+import org.nova.nvidia.fw.BinHeader;
+import org.nova.nvidia.fw.BooterFirmware;
+import org.nova.nvidia.fw.Elf64;
+import org.nova.nvidia.fw.RiscvFirmware;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The {@code nova} shell scope: {@code nova:fw FILE} shows what the firmware parsers find in a
+ * file, {@code nova:info [DEVICE]} the GPUs nova.core drives.
+ */
+@Component(service = NovaCommands.class, property = {
+        "osgi.command.scope=nova",
+        "osgi.command.function=fw",
+        "osgi.command.function=info"})
+public final class NovaCommands {
+    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private final NovaGpus gpus;
+
+    @Activate
+    public NovaCommands(@Reference NovaGpus gpus) {
+        this.gpus = gpus;
+    }
+
+    /** nova:fw FILE — an ELF's sections, or a binary-header file's header fields. */
+    public String fw(String file) throws IOException {
+        Path p = Path.of(file);
+        if (!Files.isRegularFile(p)) {
+            throw new DriverException(Errno.ENOENT, "no file " + file);
+        }
+        try (Firmware f = Firmware.map(file, p)) {
+            return describe(file, f.data());
+        } catch (FormatException e) {
+            throw new DriverException(Errno.EINVAL, e.getMessage(), e);
+        }
+    }
+
+    /** @return the text nova:fw prints for a file's bytes */
+    public static String describe(String name, MemorySegment data) {
+        StringBuilder sb = new StringBuilder();
+        int magic = data.byteSize() >= 4 ? data.get(LE32, 0) : 0;
+        if (magic == Elf64.ELF_MAGIC) {
+            Elf64 elf = Elf64.parse(name, data);
+            sb.append(String.format("%s: ELF64, machine %d, %d sections%n", name, elf.machine(),
+                    elf.sections().size()));
+            sb.append(String.format("%-4s %-24s %12s %12s%n", "IDX", "NAME", "OFFSET", "SIZE"));
+            for (Elf64.Section s : elf.sections()) {
+                sb.append(String.format("%-4d %-24s %#12x %#12x%n", s.index(), s.name().isEmpty() ? "(null)" : s.name(),
+                        s.offset(), s.size()));
+            }
+            return sb.toString();
+        }
+        BinFirmware bin = BinFirmware.parse(name, data);
+        BinHeader h = bin.header();
+        sb.append(String.format("%s: NVIDIA binary firmware%n", name));
+        sb.append(String.format("bin_magic      %#x%n", h.magic()));
+        sb.append(String.format("bin_ver        %#x%n", h.version()));
+        sb.append(String.format("bin_size       %#x%n", h.binSize()));
+        sb.append(String.format("header_offset  %#x%n", h.headerOffset()));
+        sb.append(String.format("data_offset    %#x%n", h.dataOffset()));
+        sb.append(String.format("data_size      %#x%n", h.dataSize()));
+        try {
+            BooterFirmware b = BooterFirmware.parse(name, data);
+            sb.append(String.format("hs header      %s%n", b.hs()));
+            sb.append(String.format("load header    %s%n", b.load()));
+            sb.append(String.format("signature      %s%n", b.params()));
+            sb.append(String.format("patch_loc      %#x%n", b.patchLocation()));
+            sb.append(String.format("signatures     %d x %#x bytes%n", b.signatures().size(), b.signatureSize()));
+            return sb.toString();
+        } catch (FormatException notBooter) {
+            // not a heavy-secure booter: try the RISC-V descriptor
+        }
+        try {
+            RiscvFirmware r = RiscvFirmware.parse(name, data);
+            sb.append(String.format("riscv desc     %s%n", r.desc()));
+        } catch (FormatException notRiscv) {
+            sb.append("(application header neither a booter nor a RISC-V descriptor)\n");
+        }
+        return sb.toString();
+    }
+
+    /** nova:info — every GPU nova.core drives. */
+    public String info() {
+        return format(gpus.gpus());
+    }
+
+    /** nova:info DEVICE — one GPU ("0000:00:05.0" or "00:05.0"). */
+    public String info(String device) {
+        GpuInfo g = gpus.gpu(device).orElseThrow(() -> new DriverException(Errno.ENODEV,
+                "no GPU bound to NovaCore at " + device));
+        return format(List.of(g));
+    }
+
+    private static String format(List<GpuInfo> list) {
+        if (list.isEmpty()) {
+            return "no GPU bound to NovaCore";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (GpuInfo g : list) {
+            sb.append(String.format("%s: Chipset %s, Architecture %s, Revision %s, VBIOS %s, firmware %s, "
+                    + "FB %d MiB, boot state %s%n", g.device(), g.chipset(), g.architecture(), g.revision(),
+                    g.vbiosVersion().isEmpty() ? "-" : g.vbiosVersion(), g.firmwareVersion(), g.fbSize() >> 20,
+                    g.state()));
+        }
+        return sb.toString();
+    }
+}
