@@ -15,6 +15,12 @@ public interface DriverRegistration extends AutoCloseable {
     DriverDescriptor descriptor();
 
     /**
+     * The driver service's service.ranking changed: later choices use the new ranking. Bound
+     * devices stay bound (the kernel never moves a bound device to a better driver).
+     */
+    void rankingChanged(int ranking);
+
+    /**
      * The driver's ids changed (the PCI bus's new_id / remove_id): the core re-reads its
      * {@link BusType#driverKeys}. It does not probe by itself.
      */

@@ -44,8 +44,7 @@ public final class DriverTracker<S> implements AutoCloseable {
                     return null;
                 }
                 String bsn = ref.getBundle() == null ? "" : ref.getBundle().getSymbolicName();
-                Object rank = ref.getProperty(Constants.SERVICE_RANKING);
-                int ranking = rank instanceof Integer i ? i : 0;
+                int ranking = ranking(ref);
                 long id = (Long) ref.getProperty(Constants.SERVICE_ID);
                 try {
                     return bus.registerDriver(new DriverDescriptor(name.apply(driver), driver, bsn, ranking, id,
@@ -59,6 +58,11 @@ public final class DriverTracker<S> implements AutoCloseable {
             }
 
             @Override
+            public void modifiedService(ServiceReference<S> ref, DriverRegistration registration) {
+                registration.rankingChanged(ranking(ref));
+            }
+
+            @Override
             public void removedService(ServiceReference<S> ref, DriverRegistration registration) {
                 try {
                     registration.close();
@@ -67,6 +71,10 @@ public final class DriverTracker<S> implements AutoCloseable {
                 }
             }
         };
+    }
+
+    private static int ranking(ServiceReference<?> ref) {
+        return ref.getProperty(Constants.SERVICE_RANKING) instanceof Integer i ? i : 0;
     }
 
     /** Starts tracking: every present driver service registers now. */

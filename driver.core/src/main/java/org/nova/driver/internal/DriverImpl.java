@@ -10,7 +10,8 @@ import org.nova.driver.DriverRegistration;
 /** A registered driver; mutable fields guarded by the core's lock. */
 final class DriverImpl implements DriverRegistration {
     final BusImpl bus;
-    final DriverDescriptor desc;
+    /** Replaced, never mutated, when the service's ranking changes; read under the core's lock or as a snapshot. */
+    volatile DriverDescriptor desc;
     /** Bound devices in bind order (driver_detach releases the latest first). */
     final List<DeviceImpl> bound = new ArrayList<>();
     boolean registered = true;
@@ -37,6 +38,17 @@ final class DriverImpl implements DriverRegistration {
     @Override
     public DriverDescriptor descriptor() {
         return desc;
+    }
+
+    @Override
+    public void rankingChanged(int ranking) {
+        bus.core.lock.lock();
+        try {
+            DriverDescriptor d = desc;
+            desc = new DriverDescriptor(d.name(), d.driver(), d.bundle(), ranking, d.serviceId(), d.probeType());
+        } finally {
+            bus.core.lock.unlock();
+        }
     }
 
     @Override

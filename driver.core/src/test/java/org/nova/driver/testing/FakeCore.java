@@ -403,6 +403,10 @@ public final class FakeCore implements DriverCore {
                 }
 
                 @Override
+                public void rankingChanged(int ranking) {
+                }
+
+                @Override
                 public void close() {
                     for (Device d : devices()) {
                         if (((FakeDevice) d).driver == driver) {

@@ -296,6 +296,11 @@ public final class PciBusComponent implements PciBus, Topology {
                 }
 
                 @Override
+                public void rankingChanged(int ranking) {
+                    reg.rankingChanged(ranking);
+                }
+
+                @Override
                 public void close() {
                     try {
                         reg.close();

@@ -1,0 +1,64 @@
+package org.nova.it.drivers.alpha2;
+
+import java.util.List;
+
+import org.nova.driver.Device;
+import org.nova.driver.DriverCore;
+import org.nova.it.testbus.Bound;
+import org.nova.it.testbus.TestDriver;
+import org.nova.it.testbus.TestLog;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * alpha 2.0.0: the same driver name and id table as 1.0.0, new code. Its probe acquires three
+ * devres (two resources and an action) and its data says 2.0.0, so a test sees which code bound.
+ * Every callback is written to {@link TestLog} with the bundle's state.
+ */
+@Component(service = TestDriver.class)
+public final class AlphaDriver implements TestDriver {
+    static final String VERSION = "2.0.0";
+
+    private final Bundle bundle;
+    private final DriverCore core;
+
+    @Activate
+    public AlphaDriver(BundleContext context, @Reference DriverCore core) {
+        this.bundle = context.getBundle();
+        this.core = core;
+    }
+
+    @Override
+    public String name() {
+        return "alpha";
+    }
+
+    @Override
+    public List<String> ids() {
+        return List.of("widget", "gizmo");
+    }
+
+    @Override
+    public Object probe(Device device) {
+        log("probe", device);
+        device.devres().add("alpha.buffer", () -> log("release:alpha.buffer", device));
+        log("acquire:alpha.buffer", device);
+        device.devres().addAction("alpha.action", () -> log("release:alpha.action", device));
+        log("acquire:alpha.action", device);
+        device.devres().add("alpha.v2-ring", () -> log("release:alpha.v2-ring", device));
+        log("acquire:alpha.v2-ring", device);
+        return new Bound(name(), VERSION, bundle.getBundleId());
+    }
+
+    @Override
+    public void remove(Device device, Object data) {
+        log("remove", device);
+    }
+
+    private void log(String what, Device device) {
+        TestLog.record(name(), VERSION, what, device.name(), bundle, core.devres().liveForBundle(bundle.getSymbolicName()));
+    }
+}
