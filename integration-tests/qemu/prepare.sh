@@ -2,7 +2,8 @@
 # Prepares everything the real-kernel (QEMU/VFIO) suite needs; idempotent, cached in
 # integration-tests/qemu-work/ (ignored by git, survives `mvn clean`).
 #
-#   1. host packages: qemu-system-x86 busybox-static cpio kmod (apt-get, only when missing)
+#   1. host packages: qemu-system-x86 busybox-static cpio kmod pciutils (apt-get, only when missing;
+#      pciutils' lspci also goes into the guest, as the reference for the host backend's lspci -n)
 #   2. Debian's kernel: the package linux-image-amd64 depends on (apt-cache), downloaded with
 #      apt-get download and unpacked with dpkg-deb -x, never installed
 #   3. the guest initramfs: busybox, the virtio/9p and VFIO modules, glibc, and guest/init
@@ -24,6 +25,7 @@ command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx insmod || need+=(busybox-static)
 command -v cpio >/dev/null || need+=(cpio)
 command -v modinfo >/dev/null || need+=(kmod)
+command -v lspci >/dev/null || need+=(pciutils)
 apt_updated=
 apt_update() { [ -n "$apt_updated" ] || { log "apt-get update"; apt-get update -q >&2 || die "apt-get update failed"; apt_updated=1; }; }
 if [ ${#need[@]} -gt 0 ]; then
@@ -35,6 +37,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found after installing qemu-system-x86"
 /bin/busybox --list | grep -qx insmod || die "/bin/busybox has no insmod applet (is busybox-static installed?)"
+LSPCI=$(command -v lspci) || die "lspci not found after installing pciutils"
 
 # ---- 2. the kernel ---------------------------------------------------------------------------
 kpkg_name() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}'; }
@@ -66,7 +69,7 @@ MODULES="drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_
   virt/lib/irqbypass drivers/vfio/vfio drivers/vfio/vfio_virqfd drivers/vfio/vfio_iommu_type1
   drivers/vfio/pci/vfio-pci-core drivers/vfio/pci/vfio-pci"
 INITRD=$work/initramfs-$KVER.cpio.gz
-inputs=("$here/guest/init" "$here/prepare.sh")
+inputs=("$here/guest/init" "$here/prepare.sh" "$LSPCI")
 fresh=1
 [ -f "$INITRD" ] || fresh=
 for f in "${inputs[@]}"; do [ -n "$fresh" ] && [ "$f" -nt "$INITRD" ] && fresh=; done
@@ -89,6 +92,9 @@ if [ -z "$fresh" ]; then
     [ -f /lib/x86_64-linux-gnu/$l ] && cp /lib/x86_64-linux-gnu/$l "$R/lib/x86_64-linux-gnu/"
   done
   cp /lib64/ld-linux-x86-64.so.2 "$R/lib64/"
+  # pciutils' lspci and the libraries it links (libpci, libkmod, libudev, ...)
+  cp "$LSPCI" "$R/bin/lspci.pciutils"
+  for l in $(ldd "$LSPCI" | awk '/=> \//{print $3}'); do cp -L "$l" "$R/lib/x86_64-linux-gnu/"; done
   cp "$here/guest/init" "$R/init" && chmod +x "$R/init"
   (cd "$R" && find . | cpio -o -H newc --quiet) | gzip -1 > "$INITRD.tmp"
   mv "$INITRD.tmp" "$INITRD"

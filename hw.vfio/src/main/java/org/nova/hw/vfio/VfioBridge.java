@@ -109,7 +109,7 @@ final class VfioBridge implements HostBridge, AutoCloseable {
                 f = VfioFunction.open(this, g, c);
                 g.attach(f);
                 f.armRequest(poller, () -> requestRemoval(f));
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 if (newGroup) {
                     groups.remove(c.group());
                     g.close();
@@ -261,7 +261,7 @@ final class VfioBridge implements HostBridge, AutoCloseable {
                     continue;
                 }
                 try {
-                    VfioFunction f = openFunction(a);
+                    VfioFunction f = openFunction(awaitGroupNode(a));
                     added.add(f);
                     for (HostBridgeListener l : listeners) {
                         try {
@@ -270,7 +270,7 @@ final class VfioBridge implements HostBridge, AutoCloseable {
                             LOG.error("bridge {}: listener {} failed on addition of {}", name, l, a, e);
                         }
                     }
-                } catch (HwException e) {
+                } catch (RuntimeException e) {
                     LOG.error("bridge {}: cannot open {}: {}", name, a, e.getMessage());
                 }
             }
@@ -278,6 +278,36 @@ final class VfioBridge implements HostBridge, AutoCloseable {
             topology.unlock();
         }
         return added;
+    }
+
+    /** How long a rescan waits for devtmpfs to create the group node of a newly bound function. */
+    private static final long GROUP_NODE_WAIT_MS = 10_000;
+
+    /**
+     * Waits until the function's group node exists: vfio-pci's probe registers the group device
+     * synchronously with the sysfs bind, but devtmpfs creates /dev/vfio/N from its own thread
+     * (devtmpfsd), so right after drivers_probe the node may not be there yet.
+     *
+     * @return the address
+     */
+    private PciAddress awaitGroupNode(PciAddress a) {
+        long deadline = System.nanoTime() + GROUP_NODE_WAIT_MS * 1_000_000L;
+        while (true) {
+            try {
+                sysfs.describe(a);
+                return a;
+            } catch (HwException e) {
+                if (!HwException.ENOENT.equals(e.errno()) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HwException(HwException.EIO, a + ": interrupted while waiting for its VFIO group node");
+            }
+        }
     }
 
     SysfsPci sysfs() {

@@ -60,24 +60,85 @@ public final class VfioCommands {
         this.context = context;
     }
 
+    /** A PCI address as vfio:await takes it: [dddd:]bb:dd.f. */
+    private static final java.util.regex.Pattern AWAIT_DEVICE =
+            java.util.regex.Pattern.compile("(\\p{XDigit}{4}:)?\\p{XDigit}{2}:\\p{XDigit}{2}\\.[0-7]");
+    /** How long the service registry must stay still after a device appeared. */
+    private static final long AWAIT_QUIET_MS = 300;
+
     /**
      * vfio:await SCOPE:FUNCTION [SECONDS] — waits until a shell command is registered (a slow
      * machine, such as a TCG guest, may run a script before every bundle's commands are up).
+     * vfio:await DEVICE [SECONDS] — waits until a host bridge of any backend (VFIO, simulator,
+     * host) has the function DEVICE (dddd:bb:dd.f) and the service registry has been still for
+     * a moment; devices that arrive through ConfigurationAdmin come asynchronously, so a script
+     * runs this, then drv:settle (which waits for the probes) before using the device.
      */
-    public String await(String command, int... seconds) throws InterruptedException, org.osgi.framework.InvalidSyntaxException {
-        int colon = command.indexOf(':');
-        String filter = colon < 0 ? "(osgi.command.function=" + command + ")"
-                : "(&(osgi.command.scope=" + command.substring(0, colon) + ")(osgi.command.function="
-                + command.substring(colon + 1) + "))";
+    public String await(String what, int... seconds) throws InterruptedException, org.osgi.framework.InvalidSyntaxException {
         long limit = (seconds.length > 0 ? seconds[0] : 120) * 1000L;
         long t0 = System.currentTimeMillis();
+        if (AWAIT_DEVICE.matcher(what).matches()) {
+            return awaitDevice(PciAddress.parse(what), limit, t0);
+        }
+        int colon = what.indexOf(':');
+        String filter = colon < 0 ? "(osgi.command.function=" + what + ")"
+                : "(&(osgi.command.scope=" + what.substring(0, colon) + ")(osgi.command.function="
+                + what.substring(colon + 1) + "))";
         while (context.getServiceReferences((String) null, filter) == null) {
             if (System.currentTimeMillis() - t0 > limit) {
-                throw new HwException(HwException.ENOENT, "command " + command + " not registered within " + limit + " ms");
+                throw new HwException(HwException.ENOENT, "command " + what + " not registered within " + limit + " ms");
             }
             Thread.sleep(50);
         }
-        return "await: " + command + " available after " + (System.currentTimeMillis() - t0) + " ms";
+        return "await: " + what + " available after " + (System.currentTimeMillis() - t0) + " ms";
+    }
+
+    private String awaitDevice(PciAddress a, long limit, long t0) throws InterruptedException {
+        java.util.concurrent.atomic.AtomicLong lastEvent = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+        org.osgi.framework.ServiceListener l = e -> lastEvent.set(System.nanoTime());
+        context.addServiceListener(l);
+        try {
+            String where = null;
+            while (where == null) {
+                where = bridgeWith(a);
+                if (where == null) {
+                    if (System.currentTimeMillis() - t0 > limit) {
+                        throw new HwException(HwException.ENODEV, "no host bridge has " + a + " after " + limit + " ms");
+                    }
+                    Thread.sleep(50);
+                }
+            }
+            while (System.nanoTime() - lastEvent.get() < AWAIT_QUIET_MS * 1_000_000L
+                    && System.currentTimeMillis() - t0 <= limit) {
+                Thread.sleep(50);
+            }
+            return "await: " + a + " present in bridge " + where + " after " + (System.currentTimeMillis() - t0) + " ms";
+        } finally {
+            context.removeServiceListener(l);
+        }
+    }
+
+    /** @return "name (backend)" of a registered host bridge that has the function, or null */
+    private String bridgeWith(PciAddress a) {
+        try {
+            var refs = context.getServiceReferences(org.nova.hw.HostBridge.class, null);
+            for (var ref : refs) {
+                org.nova.hw.HostBridge b = context.getService(ref);
+                if (b == null) {
+                    continue;
+                }
+                try {
+                    if (b.function(a).isPresent()) {
+                        return b.name() + " (" + b.backend() + ")";
+                    }
+                } finally {
+                    context.ungetService(ref);
+                }
+            }
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        return null;
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -307,26 +368,14 @@ public final class VfioCommands {
         PciAddress a = PciAddress.parse(bdf);
         try {
             SysfsPci.system().bindToVfio(a);
-            // Rescan off the shell's thread: whatever the listeners (the PCI bus, probing drivers) log
-            // from a Gogo command thread goes through Gogo's pipe, which overflows its stack in the
-            // batch runner (seen with drv:bind and drv:probe as well).
-            String[] out = new String[1];
-            RuntimeException[] err = new RuntimeException[1];
-            Thread t = Thread.ofPlatform().name("vfio-rescan").start(() -> {
-                try {
-                    out[0] = rescan();
-                } catch (RuntimeException e) {
-                    err[0] = e;
-                }
-            });
-            t.join();
-            if (err[0] != null) {
-                throw err[0];
+            String added = rescan();
+            if (functions().stream().noneMatch(f -> f.address().equals(a))) {
+                throw new HwException(HwException.EIO, a + ": bound to vfio-pci but the rescan did not open it ("
+                        + added + "; see the log)");
             }
-            return out[0];
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HwException(HwException.EIO, a + ": bind interrupted");
+            return "vfio: " + a + " bound to vfio-pci; " + added;
+        } catch (HwException e) {
+            throw e;
         } catch (RuntimeException | StackOverflowError | LinkageError e) {
             throw new HwException(HwException.EIO, a + ": bind failed: " + trace(e), e);
         }

@@ -10,6 +10,7 @@ import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDriver;
 import org.nova.devres.Devres;
 import org.nova.devres.Revocable;
+import org.nova.devres.RevokedException;
 import org.osgi.service.component.annotations.Component;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,10 +102,13 @@ public final class PciTestdevSample implements PciDriver {
     @Override
     public void unbind(PciDevice dev, Object data) {
         Bound b = (Bound) data;
-        // reset pci-testdev by selecting the test again (its registers go back to the test's start)
+        // reset pci-testdev by selecting the test again (its registers go back to the test's start);
+        // after a surprise removal the BAR is already revoked and there is nothing to reset
         b.bar().tryAccess().ifPresent(g -> {
             try (g) {
                 g.get().write8(Regs.TEST, b.result().index());
+            } catch (RevokedException gone) {
+                LOG.debug("{}: removed, no reset", dev.slot());
             }
         });
         results.remove(dev.slot());
