@@ -15,6 +15,14 @@ public interface DriverRegistration extends AutoCloseable {
     DriverDescriptor descriptor();
 
     /**
+     * The driver's code is going away (its bundle is stopping): from now on the driver is offered
+     * no device, while the devices bound to it stay bound until {@link #close()}. Without this,
+     * a device released by one driver of a stopping bundle could be probed by another driver of
+     * the same bundle a moment before that one goes too.
+     */
+    void leaving();
+
+    /**
      * The driver service's service.ranking changed: later choices use the new ranking. Bound
      * devices stay bound (the kernel never moves a bound device to a better driver).
      */

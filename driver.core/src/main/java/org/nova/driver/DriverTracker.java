@@ -3,6 +3,7 @@ package org.nova.driver;
 import java.util.Objects;
 import java.util.function.Function;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
@@ -64,6 +65,16 @@ public final class DriverTracker<S> implements AutoCloseable {
 
             @Override
             public void removedService(ServiceReference<S> ref, DriverRegistration registration) {
+                // a stopping bundle takes all its drivers: none of them may pick up a device
+                // that another one of them lets go of
+                Bundle owner = ref.getBundle();
+                if (owner != null && owner.getState() == Bundle.STOPPING) {
+                    getTracked().forEach((r, reg) -> {
+                        if (owner.equals(r.getBundle())) {
+                            reg.leaving();
+                        }
+                    });
+                }
                 try {
                     registration.close();
                 } finally {

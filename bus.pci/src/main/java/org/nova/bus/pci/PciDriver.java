@@ -46,8 +46,10 @@ public interface PciDriver {
 
     /**
      * The driver lets go of the device (Rust's {@code unbind}): stop the hardware here. Called
-     * before the binding's devres are released, so mapped BARs are still usable. Must not fail;
-     * an exception is logged and ignored.
+     * before the binding's devres are released, so mapped BARs are still usable — unless the
+     * function was surprise-removed, in which case its BARs are already revoked and an access
+     * throws {@link org.nova.devres.RevokedException}: there is no hardware left to stop. Must not
+     * fail; an exception is logged and ignored.
      *
      * @param dev the function
      * @param data what {@link #probe} returned

@@ -545,17 +545,22 @@ final class BusImpl implements BusRegistration {
         try {
             if (override != null) {
                 DriverImpl d = findDriver(override);
-                return d == null ? List.of() : List.of(d);
+                return d == null || d.leaving ? List.of() : List.of(d);
             }
             if (devKeys == null) {
-                return List.copyOf(drivers);
+                return drivers.stream().filter(d -> !d.leaving).toList();
             }
-            List<DriverImpl> out = new ArrayList<>(unkeyed);
+            List<DriverImpl> out = new ArrayList<>();
+            for (DriverImpl d : unkeyed) {
+                if (!d.leaving) {
+                    out.add(d);
+                }
+            }
             for (Object k : devKeys) {
                 List<DriverImpl> l = keyed.get(k);
                 if (l != null) {
                     for (DriverImpl d : l) {
-                        if (!out.contains(d)) {
+                        if (!d.leaving && !out.contains(d)) {
                             out.add(d);
                         }
                     }

@@ -500,7 +500,7 @@ public class DriverCoreImpl implements DriverCore {
         try {
             lock.lock();
             try {
-                if (dev.dead || !drv.registered) {
+                if (dev.dead || !drv.registered || drv.leaving) {
                     return attempt(dev, Probe.SKIPPED, new DriverException(Errno.ENODEV,
                             dev.dead ? dev.name() + " is gone" : "driver " + drv.desc.name() + " is unregistered"));
                 }

@@ -15,6 +15,8 @@ final class DriverImpl implements DriverRegistration {
     /** Bound devices in bind order (driver_detach releases the latest first). */
     final List<DeviceImpl> bound = new ArrayList<>();
     boolean registered = true;
+    /** Its code is going away: offered no new device. Guarded by the core's lock. */
+    boolean leaving;
     /** Registration order on the bus: candidates are tried in it when all else is equal. */
     final long seq;
     /** The bus's index keys for this driver; null = may match any device. Guarded by the core's lock. */
@@ -38,6 +40,16 @@ final class DriverImpl implements DriverRegistration {
     @Override
     public DriverDescriptor descriptor() {
         return desc;
+    }
+
+    @Override
+    public void leaving() {
+        bus.core.lock.lock();
+        try {
+            leaving = true;
+        } finally {
+            bus.core.lock.unlock();
+        }
     }
 
     @Override

@@ -407,6 +407,10 @@ public final class FakeCore implements DriverCore {
                 }
 
                 @Override
+                public void leaving() {
+                }
+
+                @Override
                 public void close() {
                     for (Device d : devices()) {
                         if (((FakeDevice) d).driver == driver) {

@@ -301,6 +301,11 @@ public final class PciBusComponent implements PciBus, Topology {
                 }
 
                 @Override
+                public void leaving() {
+                    reg.leaving();
+                }
+
+                @Override
                 public void close() {
                     try {
                         reg.close();
