@@ -1,7 +1,10 @@
 /**
  * nova.core's API for other bundles: the {@link org.nova.gpu.NovaGpus} service describing the
- * GPUs the driver brought up ({@link org.nova.gpu.GpuInfo}). The firmware ABI stays inside.
+ * GPUs the driver brought up ({@link org.nova.gpu.GpuInfo}), and the command service
+ * {@link org.nova.gpu.GspCommands}: channels that send firmware commands by name and get the
+ * replies, synchronously or asynchronously, with timeouts, revoked at unbind, accounted per
+ * client. The firmware ABI (numbers and layouts per release) stays inside nova.core.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.nova.gpu;

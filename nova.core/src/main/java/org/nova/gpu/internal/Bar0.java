@@ -49,6 +49,27 @@ final class Bar0 {
         return bar.read32(r.address(e, index));
     }
 
+    /**
+     * @return the 32-bit register at an offset the firmware chose (the CPU sequencer's
+     *         operations carry raw addresses; nothing else may use this)
+     */
+    int readFirmwareDirected(int offset) {
+        checkOffset(offset);
+        return bar.read32(offset);
+    }
+
+    /** Writes the 32-bit register at an offset the firmware chose (CPU sequencer only). */
+    void writeFirmwareDirected(int offset, int value) {
+        checkOffset(offset);
+        bar.write32(offset, value);
+    }
+
+    private static void checkOffset(int offset) {
+        if (offset < 0 || offset > SIZE - 4 || (offset & 3) != 0) {
+            throw new IllegalArgumentException(String.format("register offset 0x%x outside BAR0 or misaligned", offset));
+        }
+    }
+
     /** @return the 32-bit word at a BAR0 offset of the PROM window */
     int readProm32(long offset) {
         return bar.read32(offset);

@@ -23,7 +23,7 @@ record FbLayout(long fbSize, long vgaStart, long frtsStart, long frtsEnd, long b
         long wpr2HeapStart, long wpr2HeapEnd, long wpr2Start, long heapStart) {
 
     /** Size of GspFwWprMeta, which starts WPR2. */
-    static final long WPR_META_SIZE = GspFwWprMeta.SIZE;
+    static final long WPR_META_SIZE = org.nova.nvidia.gsp.GspFwWprMeta.SIZE;
     /**
      * WPR2 heap: base size for GSP-RM, an allowance per GiB of framebuffer, and the LibOS
      * carve-out — an approximation of OpenRM's gspCalculateFbLayout heap sizing (the exact

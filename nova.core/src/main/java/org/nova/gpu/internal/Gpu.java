@@ -1,7 +1,10 @@
 package org.nova.gpu.internal;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.DmaCoherent;
@@ -30,16 +33,25 @@ import org.nova.nvidia.regs.Pfalcon;
 import org.nova.nvidia.regs.Pfb;
 import org.nova.nvidia.regs.Pgc6;
 import org.nova.nvidia.regs.Pmc;
+import org.nova.nvidia.regs.Pgsp;
+import org.nova.nvidia.gsp.GspAbi;
+import org.nova.nvidia.gsp.GspMsgQueue;
+import org.nova.nvidia.gsp.GspStruct;
+import org.nova.nvidia.gsp.LibosArgs;
 import org.nova.nvidia.vbios.Vbios;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One GPU's bring-up, nova-core's Gpu::new and Gsp::boot up to a started GSP: identify, wait
- * for GFW boot, read the VBIOS, load the firmware, compute the framebuffer layout, run
- * FWSEC-FRTS, boot the booter on SEC2 and wait for the GSP's RISC-V core. Everything acquired
+ * One GPU's bring-up, nova-core's Gpu::new and Gsp::boot: identify, wait for GFW boot, read
+ * the VBIOS, load the firmware of the newest release there are ABI bindings for, compute the
+ * framebuffer layout, run FWSEC-FRTS, set up the GSP message queues ({@link Cmdq}) and queue
+ * SetSystemInfo and SetRegistry, boot the booter on SEC2, wait for the GSP's RISC-V core, run
+ * the CPU sequencer ({@link Sequencer}), wait for init done and read GetGspStaticInfo. The
+ * bindings ({@link GspAbi}) are chosen from the image's {@code .fwversion}. Everything acquired
  * is a device resource of the binding (BAR0, DMA memory, mapped firmware); {@link #unbind}
- * resets the falcons, the binding's devres release the rest.
+ * sends UNLOADING_GUEST_DRIVER, runs booter_unload, revokes the command channels and resets the
+ * falcons; the binding's devres release the rest.
  */
 final class Gpu {
     private static final Logger LOG = LoggerFactory.getLogger(Gpu.class);
@@ -52,6 +64,11 @@ final class Gpu {
     static final int VBIOS_FIRST_READ = 64 << 10;
     /** Size of the LibOS arguments page whose address the GSP falcon gets in its mailboxes. */
     static final int LIBOS_ARGS_SIZE = Radix3.PAGE_SIZE;
+    /** How long the unload RPC may take at unbind. */
+    static final long UNLOAD_TIMEOUT_MS = 1_000;
+    /** GspSystemInfo.maxUserVa: the 47-bit user address space nova-core reports. */
+    static final long MAX_USER_VA = (1L << 47) - 1;
+    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final PciDevice dev;
     private final Devres<Bar> bar0;
@@ -61,6 +78,19 @@ final class Gpu {
     private String vbiosVersion = "";
     private String fwVersion = "";
     private long fbSize;
+    /** The firmware release whose files are loaded. */
+    private String release = FIRMWARE_VERSION;
+    private GspAbi abi;
+    private BooterFirmware booterUnload;
+    private DmaCoherent wprMeta;
+    private Cmdq cmdq;
+    private DmaCoherent logRm;
+    private volatile String gspName = "";
+    private volatile long gspFbLength;
+    /** How long the GSP may take to report init done (gsp/boot.rs wait_gsp_init_done: 10 s). */
+    static final long INIT_DONE_TIMEOUT_MS = 10_000;
+    /** How long one RPC may take by default. */
+    static final long RPC_TIMEOUT_MS = 5_000;
 
     private Gpu(PciDevice dev, Devres<Bar> bar0, GpuIdentity identity, GpuHal hal) {
         this.dev = dev;
@@ -94,8 +124,8 @@ final class Gpu {
             gpu.publish(GpuInfo.BootState.PROBING);
             gpu.bringUp(bar, loader);
             gpu.publish(GpuInfo.BootState.GSP_STARTED);
-            LOG.info("{}: {} GSP started (firmware {}, VBIOS {})", dev.slot(), id.chipset(), gpu.fwVersion,
-                    gpu.vbiosVersion);
+            LOG.info("{}: {} GSP started (firmware {}, ABI bindings {}, VBIOS {})", dev.slot(), id.chipset(),
+                    gpu.fwVersion, gpu.abi.bindingsPackage(), gpu.vbiosVersion);
             return gpu;
         }
     }
@@ -121,19 +151,19 @@ final class Gpu {
         vbiosVersion = bios.biosVersion().stream().mapToObj(Vbios::formatVersion).findFirst().orElse("");
         // firmware
         String chip = identity.chipset().firmwareName();
-        GspFirmware gspFw = parse("gsp", () -> GspFirmware.parse(name(FirmwareNames.GSP),
-                request(loader, FirmwareNames.GSP).data()));
+        Firmware gspFile = requestNewestGsp(loader);
+        GspFirmware gspFw = parse("gsp", () -> GspFirmware.parse(name(FirmwareNames.GSP), gspFile.data()));
         MemorySegment gspSigs = parse("gsp", () -> gspFw.signatures(identity.chipset()));
         fwVersion = gspFw.version();
-        if (!fwVersion.equals(FIRMWARE_VERSION)) {
-            LOG.warn("{}: GSP firmware for {} reports version {}, expected {}", dev.slot(), chip, fwVersion,
-                    FIRMWARE_VERSION);
+        if (!fwVersion.equals(release)) {
+            throw new DriverException(Errno.EINVAL, String.format("GSP firmware %s for %s reports version %s in "
+                    + ".fwversion", name(FirmwareNames.GSP), chip, fwVersion));
         }
         RiscvFirmware bootloader = parse("bootloader", () -> RiscvFirmware.parse(name(FirmwareNames.BOOTLOADER),
                 request(loader, FirmwareNames.BOOTLOADER).data()));
         BooterFirmware booterLoad = parse("booter_load", () -> BooterFirmware.parse(name(FirmwareNames.BOOTER_LOAD),
                 request(loader, FirmwareNames.BOOTER_LOAD).data()));
-        parse("booter_unload", () -> BooterFirmware.parse(name(FirmwareNames.BOOTER_UNLOAD),
+        booterUnload = parse("booter_unload", () -> BooterFirmware.parse(name(FirmwareNames.BOOTER_UNLOAD),
                 request(loader, FirmwareNames.BOOTER_UNLOAD).data()));
         // the GSP image in DMA memory, mapped by the radix-3 table; bootloader and signatures
         DmaCoherent level0 = mapGspImage(gspFw);
@@ -148,33 +178,19 @@ final class Gpu {
         Falcon gsp = new Falcon(FalconEngine.GSP, bar, hal.falconHal());
         Falcon sec2 = new Falcon(FalconEngine.SEC2, bar, hal.falconHal());
         runFwsecFrts(bar, gsp, bios, fb);
-        // booter_load, signature patched
-        DmaCoherent booter = copyToDma(booterLoad.ucode(), Pfalcon.DMA_TRANSFER_BYTES);
-        if (!booterLoad.signatures().isEmpty()) {
-            int fuse = sec2.signatureFuseVersion((int) booterLoad.params().engineIdMask(),
-                    (int) booterLoad.params().ucodeId());
-            MemorySegment sig = parse("booter_load", () -> booterLoad.signatureFor(fuse));
-            parse("booter_load", () -> {
-                booterLoad.patchSignature(booter.memory(), sig);
-                return null;
-            });
-        }
-        DmaCoherent wprMeta = dev.allocCoherent(GspFwWprMeta.SIZE);
-        GspFwWprMeta.write(wprMeta.memory(), fb, level0.iova(), gspFw.imageSize(), blDma.iova(),
+        wprMeta = dev.allocCoherent(org.nova.nvidia.gsp.GspFwWprMeta.SIZE);
+        WprMetaWriter.write(wprMeta.memory(), fb, level0.iova(), gspFw.imageSize(), blDma.iova(),
                 bootloader.ucode().byteSize(), bootloader.codeOffset(), bootloader.dataOffset(),
                 bootloader.manifestOffset(), sigDma.iova(), gspSigs.byteSize());
-        // GSP falcon: reset and boot with the LibOS arguments' address
+        // the message queues, the log buffer and the LibOS arguments that point the GSP at them
         DmaCoherent libos = dev.allocCoherent(LIBOS_ARGS_SIZE);
+        setUpQueues(bar, libos);
+        sendBootCommands();
+        // GSP falcon: reset and boot with the LibOS arguments' address
         gsp.reset();
         gsp.boot((int) libos.iova(), (int) (libos.iova() >>> 32), "the GSP bootstrap");
         // SEC2: booter_load with the WPR metadata's address
-        sec2.reset();
-        var app0 = booterLoad.imemSecLoad();
-        sec2.load(booter, new Falcon.LoadTarget(app0.offset(), 0, app0.len()),
-                new Falcon.LoadTarget(booterLoad.load().osDataOffset(), 0, booterLoad.load().osDataSize()),
-                new Falcon.BromParams(booterLoad.pkcDataOffset(), (int) booterLoad.params().engineIdMask(),
-                        (int) booterLoad.params().ucodeId()), booterLoad.bootAddress());
-        int[] mbox = sec2.boot((int) wprMeta.iova(), (int) (wprMeta.iova() >>> 32), "booter_load");
+        int[] mbox = runBooter(sec2, booterLoad, "booter_load");
         if (mbox[0] != 0) {
             throw new DriverException(Errno.ENODEV, String.format(
                     "booter_load on SEC2 failed with error 0x%x (mailbox1 0x%x): the GSP was not started",
@@ -187,10 +203,269 @@ final class Gpu {
             throw new DriverException(Errno.ETIMEDOUT, "the GSP's RISC-V core did not become active within "
                     + RISCV_ACTIVE_TIMEOUT_MS + " ms after booter_load", e);
         }
+        // boot completion: init done, then the static information
+        cmdq.watch(this::gspAlive);
+        try {
+            cmdq.awaitEvent("GSP_INIT_DONE", INIT_DONE_TIMEOUT_MS);
+        } catch (DriverException e) {
+            cmdq.kill("no init done");
+            throw new DriverException(e.errno(), "GSP-RM did not complete its initialisation: " + e.getMessage(), e);
+        }
+        readStaticInfo();
+    }
+
+    /**
+     * Loads a booter (signature patched) on SEC2 and runs it with the WPR metadata's address in
+     * its mailboxes.
+     *
+     * @return the mailboxes after it halted
+     */
+    private int[] runBooter(Falcon sec2, BooterFirmware b, String what) {
+        DmaCoherent booter = copyToDma(b.ucode(), Pfalcon.DMA_TRANSFER_BYTES);
+        if (!b.signatures().isEmpty()) {
+            int fuse = sec2.signatureFuseVersion((int) b.params().engineIdMask(), (int) b.params().ucodeId());
+            MemorySegment sig = parse(what, () -> b.signatureFor(fuse));
+            parse(what, () -> {
+                b.patchSignature(booter.memory(), sig);
+                return null;
+            });
+        }
+        sec2.reset();
+        var app0 = b.imemSecLoad();
+        sec2.load(booter, new Falcon.LoadTarget(app0.offset(), 0, app0.len()),
+                new Falcon.LoadTarget(b.load().osDataOffset(), 0, b.load().osDataSize()),
+                new Falcon.BromParams(b.pkcDataOffset(), (int) b.params().engineIdMask(), (int) b.params().ucodeId()),
+                b.bootAddress());
+        int[] mbox = sec2.boot((int) wprMeta.iova(), (int) (wprMeta.iova() >>> 32), what);
+        booter.close();
+        return mbox;
+    }
+
+    /**
+     * Unbind after the unload RPC: wait for GSP-RM to halt, then run booter_unload on SEC2, which
+     * tears WPR2 down so that a later probe can run FWSEC-FRTS again (gsp/boot.rs unload).
+     */
+    private void runBooterUnload(Bar0 bar) {
+        Falcon gsp = new Falcon(FalconEngine.GSP, bar, hal.falconHal());
+        Falcon sec2 = new Falcon(FalconEngine.SEC2, bar, hal.falconHal());
+        Poll.until("GSP RISC-V core halted after unload", UNLOAD_TIMEOUT_MS, 1, () -> !gsp.isRiscvActive());
+        int[] mbox = runBooter(sec2, booterUnload, "booter_unload");
+        if (mbox[0] != 0) {
+            throw new DriverException(Errno.EIO, String.format("booter_unload on SEC2 failed with error 0x%x", mbox[0]));
+        }
+        if (Pfb.wpr2HigherBound(bar.read(Pfb.PRI_MMU_WPR2_ADDR_HI)) != 0) {
+            throw new DriverException(Errno.EIO, "WPR2 still exists after booter_unload");
+        }
+    }
+
+    /** @return whether the GSP's RISC-V core is active (false once BAR0 is gone) */
+    private boolean gspAlive() {
+        return bar0.tryAccess().map(g -> {
+            try (g) {
+                return new Falcon(FalconEngine.GSP, new Bar0(g.get()), hal.falconHal()).isRiscvActive();
+            }
+        }).orElse(false);
+    }
+
+    private void setUpQueues(Bar0 bar, DmaCoherent libos) {
+        abi = GspAbi.forVersion(fwVersion).orElseThrow(() -> new DriverException(Errno.EINVAL,
+                "no GSP ABI bindings for firmware " + fwVersion + " (known: "
+                        + GspAbi.all().stream().map(GspAbi::version).toList() + ")"));
+        DmaCoherent shared = dev.allocCoherent(GspMsgQueue.SHARED_SIZE);
+        cmdq = new Cmdq(abi, shared.memory(), shared.iova(), v -> bar0.tryAccess().ifPresent(g -> {
+            try (g) {
+                new Bar0(g.get()).write(Pgsp.QUEUE_HEAD, v);
+            }
+        }), this::onEvent);
+        logRm = dev.allocCoherent(LibosArgs.LOG_SIZE);
+        DmaCoherent rmargs = dev.allocCoherent(LibosArgs.RMARGS_SIZE);
+        MemorySegment r = rmargs.memory();
+        r.set(LE64, LibosArgs.MQ_SHARED_MEM_PHYS_ADDR, shared.iova());
+        r.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), LibosArgs.MQ_PTE_COUNT,
+                GspMsgQueue.SHARED_PAGES);
+        r.set(LE64, LibosArgs.MQ_CMD_QUEUE_OFFSET, GspMsgQueue.CPU_QUEUE_OFFSET);
+        r.set(LE64, LibosArgs.MQ_STAT_QUEUE_OFFSET, GspMsgQueue.GSP_QUEUE_OFFSET);
+        libosEntry(libos.memory(), 0, LibosArgs.LOGRM, logRm.iova(), LibosArgs.LOG_SIZE);
+        libosEntry(libos.memory(), 1, LibosArgs.RMARGS, rmargs.iova(), LibosArgs.RMARGS_SIZE);
+        LOG.debug("{}: GSP ABI {} ({})", dev.slot(), abi.version(), abi.bindingsPackage());
+    }
+
+    private static void libosEntry(MemorySegment page, int i, String name, long pa, long size) {
+        long at = (long) i * LibosArgs.ENTRY_SIZE;
+        page.set(LE64, at + LibosArgs.ENTRY_ID8, LibosArgs.id8(name));
+        page.set(LE64, at + LibosArgs.ENTRY_PA, pa);
+        page.set(LE64, at + LibosArgs.ENTRY_SIZE_AT, size);
+        page.set(ValueLayout.JAVA_BYTE, at + LibosArgs.ENTRY_KIND, (byte) LibosArgs.KIND_CONTIGUOUS);
+        page.set(ValueLayout.JAVA_BYTE, at + LibosArgs.ENTRY_LOC, (byte) LibosArgs.LOC_SYSMEM);
+    }
+
+    /** SetSystemInfo and SetRegistry, queued before the GSP boots (gsp/commands.rs). */
+    private void sendBootCommands() {
+        GspStruct si = abi.struct("GspSystemInfo");
+        byte[] p = new byte[si.size()];
+        var ids = dev.ids();
+        si.put(p, 0, "gpuPhysAddr", 0);
+        si.put(p, 0, "nvDomainBusDeviceFunc", slotBdf(dev.slot()));
+        si.put(p, 0, "maxUserVa", MAX_USER_VA);
+        if (si.has("PCIDeviceID")) {
+            si.put(p, 0, "PCIDeviceID", (long) ids.device() << 16 | ids.vendor());
+            si.put(p, 0, "PCISubDeviceID", (long) ids.subsystemDevice() << 16 | ids.subsystemVendor());
+            si.put(p, 0, "PCIRevisionID", ids.revision());
+        }
+        if (si.has("hostPageSize")) {
+            si.put(p, 0, "hostPageSize", GspMsgQueue.PAGE_SIZE);
+        }
+        cmdq.send(abi.function("GSP_SET_SYSTEM_INFO"), p, RPC_TIMEOUT_MS);
+        GspStruct table = abi.struct("PACKED_REGISTRY_TABLE");
+        byte[] reg = new byte[table.size()];
+        table.put(reg, 0, "size", table.size());
+        table.put(reg, 0, "numEntries", 0);
+        cmdq.send(abi.function("SET_REGISTRY"), reg, RPC_TIMEOUT_MS);
+    }
+
+    /** 0000:00:05.0 → domain << 16 | bus << 8 | dev << 3 | fn. */
+    static long slotBdf(String slot) {
+        String[] a = slot.split("[:.]");
+        if (a.length != 4) {
+            return 0;
+        }
+        return Long.parseLong(a[0], 16) << 16 | Long.parseLong(a[1], 16) << 8 | Long.parseLong(a[2], 16) << 3
+                | Long.parseLong(a[3], 16);
+    }
+
+    private void readStaticInfo() {
+        int fn = abi.function("GET_GSP_STATIC_INFO");
+        GspStruct s = abi.struct("GspStaticConfigInfo");
+        GspMsgQueue.Message m = rpc(fn, new byte[s.size()], RPC_TIMEOUT_MS);
+        if (s.has("gpuNameString")) {
+            gspName = s.getString(m.payload(), 0, "gpuNameString");
+        }
+        if (s.has("fb_length")) {
+            gspFbLength = s.get(m.payload(), 0, "fb_length");
+        }
+    }
+
+    /** Sends a command and waits for its reply. */
+    GspMsgQueue.Message rpc(int function, byte[] payload, long timeoutMs) {
+        int seq = cmdq.send(function, payload, timeoutMs);
+        return cmdq.awaitReply(function, seq, timeoutMs);
+    }
+
+    private void onEvent(GspMsgQueue.Message m) {
+        LOG.debug("{}: GSP event {}", dev.slot(), abi.nameOf(m.function()));
+        if (m.function() == abi.event("GSP_RUN_CPU_SEQUENCER")) {
+            Optional<Revocable.Guard<Bar>> g = bar0.tryAccess();
+            if (g.isEmpty()) {
+                return;
+            }
+            try (Revocable.Guard<Bar> guard = g.get()) {
+                Bar0 bar = new Bar0(guard.get());
+                int ops = new Sequencer(abi, bar, new Falcon(FalconEngine.GSP, bar, hal.falconHal())).run(m);
+                sequencerRuns++;
+                LOG.debug("{}: CPU sequencer: {} operations", dev.slot(), ops);
+            } catch (DriverException e) {
+                cmdq.kill("the CPU sequencer failed: " + e.getMessage());
+                LOG.warn("{}: {}", dev.slot(), e.getMessage());
+            }
+        }
+    }
+
+    private volatile int sequencerRuns;
+
+    /** @return how many RUN_CPU_SEQUENCER events ran */
+    int sequencerRuns() {
+        return sequencerRuns;
+    }
+
+    private final java.util.Map<String, Channel.Account> accounts = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Opens a command channel for {@code client}. */
+    Channel open(String client) {
+        if (cmdq == null || cmdq.dead().isPresent()) {
+            throw new DriverException(Errno.ENODEV, dev.slot() + ": the GSP is not running"
+                    + (cmdq == null ? "" : ": " + cmdq.dead().get()));
+        }
+        return new Channel(this, accounts.computeIfAbsent(client, Channel.Account::new));
+    }
+
+    /** @return per-client accounting */
+    List<org.nova.gpu.RpcStats> stats() {
+        return accounts.values().stream().map(Channel.Account::snapshot)
+                .sorted(java.util.Comparator.comparing(org.nova.gpu.RpcStats::client)).toList();
+    }
+
+    /** @return the GSP's state */
+    org.nova.gpu.GspStatus gspStatus() {
+        Cmdq q = cmdq;
+        return new org.nova.gpu.GspStatus(dev.slot(), fwVersion, abi == null ? "" : abi.bindingsPackage(), gspName,
+                gspFbLength, q == null ? 0 : q.sent.get(), q == null ? 0 : q.received.get(),
+                q == null ? 0 : q.sendWaits.get(), q == null ? "not started" : q.dead().orElse(""));
+    }
+
+    /** @return the ABI bindings in use, null before the firmware was read */
+    GspAbi abi() {
+        return abi;
+    }
+
+    /** @return the command queue (null before the queues were set up) */
+    Cmdq cmdq() {
+        return cmdq;
+    }
+
+    /** @return the name GSP-RM reported, empty if its release does not report one here */
+    String gspName() {
+        return gspName;
+    }
+
+    /** @return the framebuffer length GSP-RM reported */
+    long gspFbLength() {
+        return gspFbLength;
+    }
+
+    /** @return the LOGRM buffer's text so far */
+    String gspLog() {
+        DmaCoherent l = logRm;
+        if (l == null) {
+            return "";
+        }
+        try {
+            long put = l.memory().get(LE64, LibosArgs.LOG_PUT);
+            put = Math.max(0, Math.min(put, LibosArgs.LOG_SIZE - LibosArgs.LOG_TEXT));
+            byte[] b = new byte[(int) put];
+            MemorySegment.copy(l.memory(), ValueLayout.JAVA_BYTE, LibosArgs.LOG_TEXT, b, 0, b.length);
+            return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalStateException e) {
+            return ""; // released at unbind
+        }
     }
 
     private String name(String file) {
-        return FirmwareNames.path(identity.chipset(), file, FIRMWARE_VERSION);
+        return FirmwareNames.path(identity.chipset(), file, release);
+    }
+
+    /**
+     * Loads the GSP image of the newest release there are bindings for; that release names the
+     * other files. The bindings themselves are then chosen from the image's {@code .fwversion}.
+     */
+    private Firmware requestNewestGsp(FirmwareLoader loader) {
+        DriverException last = null;
+        List<GspAbi> newestFirst = GspAbi.all().reversed();
+        for (GspAbi a : newestFirst) {
+            release = a.version();
+            try {
+                if (a != newestFirst.getLast()) {
+                    // an older release may follow: a missing newer file is not worth a warning
+                    return loader.requestNowarn(name(FirmwareNames.GSP), dev.device().devres());
+                }
+                return request(loader, FirmwareNames.GSP);
+            } catch (DriverException e) {
+                if (e.errno() != Errno.ENOENT) {
+                    throw e;
+                }
+                last = e;
+            }
+        }
+        throw last;
     }
 
     private Firmware request(FirmwareLoader loader, String file) {
@@ -321,6 +596,29 @@ final class Gpu {
 
     /** Unbind: stop the falcons while BAR0 is still mapped; devres release the rest. */
     void unbind() {
+        boolean unloaded = false;
+        if (cmdq != null && cmdq.dead().isEmpty()) {
+            try {
+                GspStruct u = abi.struct("rpc_unloading_guest_driver_v1F_07");
+                rpc(abi.function("UNLOADING_GUEST_DRIVER"), new byte[u.size()], UNLOAD_TIMEOUT_MS);
+                unloaded = true;
+            } catch (DriverException e) {
+                LOG.warn("{}: the GSP did not acknowledge the unload: {}", dev.slot(), e.getMessage());
+            }
+        }
+        if (unloaded) {
+            bar0.tryAccess().ifPresent(g -> {
+                try (g) {
+                    runBooterUnload(new Bar0(g.get()));
+                } catch (DriverException e) {
+                    LOG.warn("{}: booter_unload: {} (the GPU needs a reset before the next probe)", dev.slot(),
+                            e.getMessage());
+                }
+            });
+        }
+        if (cmdq != null) {
+            cmdq.kill("the device was unbound");
+        }
         bar0.tryAccess().ifPresent(g -> {
             try (g) {
                 Bar0 bar = new Bar0(g.get());

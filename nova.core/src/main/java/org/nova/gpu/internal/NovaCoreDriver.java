@@ -11,6 +11,12 @@ import org.nova.bus.pci.PciDriver;
 import org.nova.driver.firmware.FirmwareLoader;
 import org.nova.gpu.GpuInfo;
 import org.nova.gpu.NovaGpus;
+import org.nova.gpu.GspChannel;
+import org.nova.gpu.GspCommands;
+import org.nova.gpu.GspStatus;
+import org.nova.gpu.RpcStats;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -19,8 +25,8 @@ import org.osgi.service.component.annotations.Reference;
  * nova-core's PCI driver (driver.rs): binds NVIDIA display functions, VGA and 3D controllers,
  * and brings each up to a started GSP ({@link Gpu}). Also the {@link NovaGpus} service.
  */
-@Component(service = {PciDriver.class, NovaGpus.class})
-public final class NovaCoreDriver implements PciDriver, NovaGpus {
+@Component(service = {PciDriver.class, NovaGpus.class, GspCommands.class})
+public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
     /** The driver name (nova-core's module name). */
     public static final String NAME = "NovaCore";
     /** NVIDIA's PCI vendor ID. */
@@ -79,5 +85,36 @@ public final class NovaCoreDriver implements PciDriver, NovaGpus {
     public Optional<GpuInfo> gpu(String device) {
         return gpus().stream().filter(g -> g.device().equals(device) || g.device().endsWith(":" + device)
                 || g.device().equals("0000:" + device)).findFirst();
+    }
+
+    private Optional<Gpu> find(String device) {
+        return gpu(device).map(g -> gpus.get(g.device()));
+    }
+
+    @Override
+    public GspChannel open(String device, String client) {
+        return find(device).orElseThrow(() -> new DriverException(Errno.ENODEV, "no GPU bound to NovaCore at "
+                + device)).open(client);
+    }
+
+    @Override
+    public Optional<GspStatus> status(String device) {
+        return find(device).map(Gpu::gspStatus);
+    }
+
+    @Override
+    public List<GspStatus> statuses() {
+        return gpus().stream().map(g -> gpus.get(g.device())).filter(java.util.Objects::nonNull)
+                .map(Gpu::gspStatus).toList();
+    }
+
+    @Override
+    public List<RpcStats> stats(String device) {
+        return find(device).map(Gpu::stats).orElse(List.of());
+    }
+
+    @Override
+    public String log(String device) {
+        return find(device).map(Gpu::gspLog).orElse("");
     }
 }

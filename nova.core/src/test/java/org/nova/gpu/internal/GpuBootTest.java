@@ -71,6 +71,10 @@ class GpuBootTest {
     }
 
     private static void bootAndUnbind(Chipset chip, Path fwDir) {
+        bootAndUnbind(chip, fwDir, "535.113.01");
+    }
+
+    private static void bootAndUnbind(Chipset chip, Path fwDir, String release) {
         NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(chip, List.of(fwDir)));
         Run r = probe(gpu, fwDir);
         if (r.error() != null) {
@@ -80,7 +84,8 @@ class GpuBootTest {
         assertEquals(GpuInfo.BootState.GSP_STARTED, info.state());
         assertEquals(chip.name(), info.chipset());
         assertEquals(chip.architecture().displayName(), info.architecture());
-        assertEquals("535.113.01", info.firmwareVersion());
+        assertEquals(release, info.firmwareVersion());
+        assertEquals(release, r.driver().abi().version(), "the bindings follow the firmware's .fwversion");
         assertEquals(GpuOptions.defaultFbMiB(chip) << 20, info.fbSize());
         assertFalse(info.vbiosVersion().isEmpty());
         assertTrue(gpu.gspRunning(), "the GSP's RISC-V core runs");
@@ -96,7 +101,7 @@ class GpuBootTest {
     @ParameterizedTest
     @EnumSource(names = {"TU102", "GA102", "AD102"})
     void bootsEverySimulatedChipWithGeneratedFirmware(Chipset chip) {
-        bootAndUnbind(chip, GpuFirmwareGenerator.generate(chip, tmp));
+        bootAndUnbind(chip, GpuFirmwareGenerator.generate(chip, tmp), GpuFirmwareGenerator.defaultVersion(chip));
     }
 
     static Path realFirmware() {
@@ -137,7 +142,7 @@ class GpuBootTest {
 
     @Test
     void firmwareTruncated() throws IOException {
-        GpuFirmwareGenerator.generate(Chipset.AD102, tmp);
+        GpuFirmwareGenerator.generate(Chipset.AD102, tmp, "535.113.01");
         Path gsp = tmp.resolve(FirmwareNames.path(Chipset.AD102, FirmwareNames.GSP, "535.113.01"));
         byte[] all = Files.readAllBytes(gsp);
         Files.write(gsp, java.util.Arrays.copyOf(all, all.length / 2));

@@ -17,7 +17,15 @@ public enum GpuFault {
     /** A started falcon never halts (hung firmware): the driver's 2 s wait must time out. */
     FALCON_HANG("falcon-hang"),
     /** GFW boot never completes: the driver's wait for GFW_BOOT must time out. */
-    GFW_HANG("gfw-hang");
+    GFW_HANG("gfw-hang"),
+    /** The simulated GSP never answers commands (the driver's RPC wait must time out). */
+    GSP_SILENT("gsp-silent"),
+    /** The simulated GSP's messages carry a wrong checksum. */
+    GSP_BAD_CHECKSUM("gsp-bad-checksum"),
+    /** The simulated GSP answers GetGspStaticInfo with another function's number. */
+    GSP_WRONG_FUNCTION("gsp-wrong-function"),
+    /** The simulated GSP crashes (its RISC-V core halts) after init done. */
+    GSP_CRASH("gsp-crash");
 
     /** The FRTS error code the {@link #FWSEC_ERROR} fault reports. */
     public static final int FWSEC_ERROR_CODE = 0x0bad;

@@ -76,6 +76,17 @@ public final class GpuFirmwareGenerator {
      * @return file name (relative to the firmware root) → contents, in {@link FirmwareNames#ALL} order
      */
     public static Map<String, byte[]> files(Chipset chipset) {
+        return files(chipset, VERSION);
+    }
+
+    /**
+     * @param chipset a chip with GSP firmware
+     * @param version the release the images report in {@code .fwversion} and carry in their names
+     *        (535.113.01 or 570.144: the simulated GSP answers with that release's ABI bindings)
+     * @return file name (relative to the firmware root) → contents
+     */
+    public static Map<String, byte[]> files(Chipset chipset, String version) {
+        final String VERSION = version;
         if (!chipset.hasGspFirmware535()) {
             throw new IllegalArgumentException(chipset + " has no GSP firmware " + VERSION);
         }
@@ -84,7 +95,7 @@ public final class GpuFirmwareGenerator {
         out.put(FirmwareNames.path(chipset, FirmwareNames.BOOTER_UNLOAD, VERSION), booter(chipset, BOOTER_UNLOAD_UCODE_ID));
         out.put(FirmwareNames.path(chipset, FirmwareNames.BOOTLOADER, VERSION),
                 new RiscvImageBuilder().appVersion(BOOTLOADER_APP_VERSION).build());
-        out.put(FirmwareNames.path(chipset, FirmwareNames.GSP, VERSION), gsp(chipset));
+        out.put(FirmwareNames.path(chipset, FirmwareNames.GSP, VERSION), gsp(chipset, VERSION));
         return out;
     }
 
@@ -95,7 +106,26 @@ public final class GpuFirmwareGenerator {
      * @throws UncheckedIOException if a file cannot be written
      */
     public static Path generate(Chipset chipset, Path root) {
-        for (Map.Entry<String, byte[]> e : files(chipset).entrySet()) {
+        return generate(chipset, root, defaultVersion(chipset));
+    }
+
+    /**
+     * The release the simulated board of a chip ships: the Ada boards carry r570.144 (whose images
+     * Debian's package lacks, so they exist only generated), the others r535.113.01.
+     *
+     * @return the firmware release {@link #generate(Chipset, Path)} writes for the chip
+     */
+    public static String defaultVersion(Chipset chipset) {
+        return chipset.architecture() == org.nova.nvidia.Architecture.ADA ? FirmwareNames.VERSION_570_144 : VERSION;
+    }
+
+    /**
+     * Writes the chip's files of firmware release {@code version} under {@code root}.
+     *
+     * @return {@code root}
+     */
+    public static Path generate(Chipset chipset, Path root, String version) {
+        for (Map.Entry<String, byte[]> e : files(chipset, version).entrySet()) {
             Path file = root.resolve(e.getKey());
             try {
                 if (Files.isRegularFile(file) && Files.size(file) == e.getValue().length
@@ -131,7 +161,7 @@ public final class GpuFirmwareGenerator {
         return b.build();
     }
 
-    private static byte[] gsp(Chipset c) {
+    private static byte[] gsp(Chipset c, String VERSION) {
         Elf64Builder elf = new Elf64Builder();
         elf.section(GspFirmware.SECTION_IMAGE, MemorySegment.ofArray(bytes(c.id() * 1000L, GSP_IMAGE_SIZE)), 3);
         elf.section(GspFirmware.SECTION_VERSION, (VERSION + "\0").getBytes(StandardCharsets.US_ASCII));

@@ -28,6 +28,9 @@ import org.nova.nvidia.fw.FwsecInterface;
 import org.nova.nvidia.fw.GspFirmware;
 import org.nova.nvidia.fw.Radix3;
 import org.nova.nvidia.fw.RiscvFirmware;
+import org.nova.nvidia.gsp.GspAbi;
+import org.nova.nvidia.gsp.GspFwWprMeta;
+import org.nova.nvidia.regs.Pgsp;
 import org.nova.nvidia.regs.FalconEngine;
 import org.nova.nvidia.regs.Fuse;
 import org.nova.nvidia.regs.Pbus;
@@ -54,8 +57,14 @@ import org.slf4j.LoggerFactory;
  * reason is logged. Hopper and Blackwell chips are identification-only: their falcons run
  * nothing (no 535 firmware exists for them).
  *
+ * <p>Once the booter started the RISC-V core, GSP-RM ({@link SimGsp}) runs on its own thread:
+ * it serves the message queues in the driver's DMA memory with the generated bindings of the
+ * trusted firmware's release (535.113.01 or 570.144), and booter_unload tears WPR2 down after
+ * UNLOADING_GUEST_DRIVER.
+ *
  * <p>Threading: the platform calls {@link #read}, {@link #write}, {@link #reset} with the
- * function's lock held; the model has no thread of its own (GFW boot progresses with time).
+ * function's lock held; GFW boot progresses with time; GSP-RM's thread reaches host memory only
+ * through {@link GpuHost} DMA and shares with register accesses only volatile fields.
  */
 public final class NvidiaGpu {
     private static final Logger LOG = LoggerFactory.getLogger(NvidiaGpu.class);
@@ -90,6 +99,8 @@ public final class NvidiaGpu {
     public static final int BOOTER_ERR_NO_WPR2 = 0x0000_0e02;
     /** MAILBOX0 of the booter when the GSP image in system memory is not the trusted one. */
     public static final int BOOTER_ERR_GSP_IMAGE = 0x0000_0e03;
+    /** MAILBOX0 of booter_unload when GSP-RM has not stopped (no UNLOADING_GUEST_DRIVER). */
+    public static final int BOOTER_ERR_GSP_RUNNING = 0x0000_0e05;
     /** MAILBOX0 of the booter when it has no trusted firmware to check against. */
     public static final int BOOTER_ERR_NO_FIRMWARE = 0x0000_0e04;
 
@@ -108,6 +119,10 @@ public final class NvidiaGpu {
     private int wpr2Lo;
     private int wpr2Hi;
     private int frtsScratch;
+    private long libosAddr;
+    private volatile SimGsp simGsp;
+    /** What the driver's CPU sequencer last wrote to {@link SimGsp#SEQUENCER_SCRATCH} (read by GSP-RM's thread). */
+    volatile int sequencerScratch;
 
     /** @param options the strapping */
     public NvidiaGpu(GpuOptions options) {
@@ -203,6 +218,11 @@ public final class NvidiaGpu {
     };
 
     private void powerOn() {
+        SimGsp g = simGsp;
+        if (g != null) {
+            g.stop();
+            simGsp = null;
+        }
         poweredOnAt = System.nanoTime();
         plain.clear();
         gsp.powerOn();
@@ -382,6 +402,16 @@ public final class NvidiaGpu {
             frtsScratch = v;
             return;
         }
+        if (off == SimGsp.SEQUENCER_SCRATCH) {
+            sequencerScratch = v;
+        }
+        if (off == Pgsp.QUEUE_HEAD.address()) {
+            SimGsp g = simGsp;
+            if (g != null) {
+                g.kick();
+            }
+            return;
+        }
         if (RegisterMap.lookup(off).isEmpty() && !plain.containsKey(off)) {
             LOG.debug("sim {}: write 0x{} to unmodelled register 0x{}", options.chipset(), Integer.toHexString(v),
                     Integer.toHexString(off));
@@ -428,6 +458,7 @@ public final class NvidiaGpu {
             } else {
                 // The driver boots the GSP falcon with the libos address in the mailboxes: the
                 // RISC-V core waits for the booter; the falcon halts at once.
+                libosAddr = Integer.toUnsignedLong(f.mailbox0) | Integer.toUnsignedLong(f.mailbox1) << 32;
                 f.finish(f.mailbox0);
             }
         } else {
@@ -506,7 +537,7 @@ public final class NvidiaGpu {
 
     /** The firmware this GPU's secure ROM trusts, found like the driver finds it. */
     private Optional<Path> trustedFile(String file) {
-        String rel = FirmwareNames.path(options.chipset(), file, GpuFirmwareGenerator.VERSION);
+        String rel = FirmwareNames.path(options.chipset(), file, trustedVersion());
         for (Path dir : options.firmwareDirs()) {
             Path p = dir.resolve(rel);
             if (Files.isRegularFile(p)) {
@@ -516,9 +547,26 @@ public final class NvidiaGpu {
         return Optional.empty();
     }
 
+    /** @return the newest release with bindings whose GSP image the firmware folders hold */
+    private String trustedVersion() {
+        for (GspAbi abi : GspAbi.all().reversed()) {
+            String rel = FirmwareNames.path(options.chipset(), FirmwareNames.GSP, abi.version());
+            for (Path dir : options.firmwareDirs()) {
+                if (Files.isRegularFile(dir.resolve(rel))) {
+                    return abi.version();
+                }
+            }
+        }
+        return GpuFirmwareGenerator.VERSION;
+    }
+
     private Optional<BooterFirmware> trustedBooter() {
+        return trustedBooter(FirmwareNames.BOOTER_LOAD);
+    }
+
+    private Optional<BooterFirmware> trustedBooter(String file) {
         try {
-            Optional<Path> p = trustedFile(FirmwareNames.BOOTER_LOAD);
+            Optional<Path> p = trustedFile(file);
             if (p.isEmpty()) {
                 return Optional.empty();
             }
@@ -536,7 +584,13 @@ public final class NvidiaGpu {
             f.finish(BOOTER_ERR_NO_FIRMWARE);
             return;
         }
-        BooterFirmware b = trusted.get();
+        // booter_unload when SEC2's IMEM holds its code, booter_load otherwise
+        Optional<BooterFirmware> unloadFw = trustedBooter(FirmwareNames.BOOTER_UNLOAD);
+        boolean unload = unloadFw.isPresent() && MemorySegment.ofArray(f.imem)
+                .asSlice(0, unloadFw.get().imemSecLoad().len())
+                .mismatch(unloadFw.get().ucode().asSlice(unloadFw.get().imemSecLoad().offset(),
+                        unloadFw.get().imemSecLoad().len())) == -1;
+        BooterFirmware b = unload ? unloadFw.get() : trusted.get();
         if (f.dmaError) {
             log("booter: a DMA transfer into SEC2 failed; the boot ROM refuses the ucode");
             f.finish(BROM_ERR_SIGNATURE);
@@ -585,6 +639,18 @@ public final class NvidiaGpu {
             f.finish(BOOTER_ERR_NO_WPR2);
             return;
         }
+        if (unload) {
+            if (gsp.riscvActive) {
+                log("booter_unload: GSP-RM still runs; WPR2 stays");
+                f.finish(BOOTER_ERR_GSP_RUNNING);
+                return;
+            }
+            wpr2Lo = 0;
+            wpr2Hi = 0;
+            f.mailbox1 = 0;
+            f.finish(0);
+            return;
+        }
         int err = checkWprMeta(Integer.toUnsignedLong(f.mailbox0) | Integer.toUnsignedLong(f.mailbox1) << 32);
         if (err != 0) {
             f.finish(err);
@@ -592,6 +658,7 @@ public final class NvidiaGpu {
         }
         // The booter loads GSP-RM into WPR2 and starts the GSP's RISC-V core.
         gsp.riscvActive = true;
+        startGspRm();
         f.mailbox1 = 0;
         f.finish(0);
     }
@@ -601,25 +668,25 @@ public final class NvidiaGpu {
     }
 
     private int checkWprMeta(long addr) {
-        MemorySegment meta = MemorySegment.ofArray(new byte[WprMeta.SIZE]);
+        MemorySegment meta = MemorySegment.ofArray(new byte[GspFwWprMeta.SIZE]);
         if (!host().dmaRead(addr, meta)) {
             log("booter: WPR metadata at 0x{} is not readable", Long.toHexString(addr));
             return BOOTER_ERR_WPR_META;
         }
-        if (u64(meta, WprMeta.MAGIC_AT) != WprMeta.MAGIC || u64(meta, WprMeta.REVISION_AT) != WprMeta.REVISION) {
-            log("booter: WPR metadata magic 0x{} revision {}", Long.toHexString(u64(meta, WprMeta.MAGIC_AT)),
-                    u64(meta, WprMeta.REVISION_AT));
+        if (GspFwWprMeta.get(meta, GspFwWprMeta.MAGIC_AT) != GspFwWprMeta.MAGIC || GspFwWprMeta.get(meta, GspFwWprMeta.REVISION_AT) != GspFwWprMeta.REVISION) {
+            log("booter: WPR metadata magic 0x{} revision {}", Long.toHexString(GspFwWprMeta.get(meta, GspFwWprMeta.MAGIC_AT)),
+                    GspFwWprMeta.get(meta, GspFwWprMeta.REVISION_AT));
             return BOOTER_ERR_WPR_META;
         }
         long fb = options.fbSizeMiB() << 20;
-        if (u64(meta, WprMeta.FRTS_OFFSET) != Pfb.wpr2LowerBound(wpr2Lo)
-                || u64(meta, WprMeta.FRTS_SIZE) != FbLayoutFacts.FRTS_SIZE || u64(meta, WprMeta.FB_SIZE) != fb
-                || u64(meta, WprMeta.GSP_FW_WPR_END) != Pfb.wpr2HigherBound(wpr2Hi)
-                || u64(meta, WprMeta.GSP_FW_WPR_START) >= u64(meta, WprMeta.FRTS_OFFSET)) {
+        if (GspFwWprMeta.get(meta, GspFwWprMeta.FRTS_OFFSET) != Pfb.wpr2LowerBound(wpr2Lo)
+                || GspFwWprMeta.get(meta, GspFwWprMeta.FRTS_SIZE) != FbLayoutFacts.FRTS_SIZE || GspFwWprMeta.get(meta, GspFwWprMeta.FB_SIZE) != fb
+                || GspFwWprMeta.get(meta, GspFwWprMeta.GSP_FW_WPR_END) != Pfb.wpr2HigherBound(wpr2Hi)
+                || GspFwWprMeta.get(meta, GspFwWprMeta.GSP_FW_WPR_START) >= GspFwWprMeta.get(meta, GspFwWprMeta.FRTS_OFFSET)) {
             log("booter: WPR metadata layout (frts 0x{}+0x{}, wpr 0x{}..0x{}, fb 0x{}) does not match WPR2 0x{}..0x{}",
-                    Long.toHexString(u64(meta, WprMeta.FRTS_OFFSET)), Long.toHexString(u64(meta, WprMeta.FRTS_SIZE)),
-                    Long.toHexString(u64(meta, WprMeta.GSP_FW_WPR_START)),
-                    Long.toHexString(u64(meta, WprMeta.GSP_FW_WPR_END)), Long.toHexString(u64(meta, WprMeta.FB_SIZE)),
+                    Long.toHexString(GspFwWprMeta.get(meta, GspFwWprMeta.FRTS_OFFSET)), Long.toHexString(GspFwWprMeta.get(meta, GspFwWprMeta.FRTS_SIZE)),
+                    Long.toHexString(GspFwWprMeta.get(meta, GspFwWprMeta.GSP_FW_WPR_START)),
+                    Long.toHexString(GspFwWprMeta.get(meta, GspFwWprMeta.GSP_FW_WPR_END)), Long.toHexString(GspFwWprMeta.get(meta, GspFwWprMeta.FB_SIZE)),
                     Long.toHexString(Pfb.wpr2LowerBound(wpr2Lo)), Long.toHexString(Pfb.wpr2HigherBound(wpr2Hi)));
             return BOOTER_ERR_WPR_META;
         }
@@ -640,13 +707,13 @@ public final class NvidiaGpu {
             GspFirmware fw = GspFirmware.parse(gspFile.get().toString(), file);
             RiscvFirmware boot = RiscvFirmware.parse(blFile.get().toString(),
                     bl.map(FileChannel.MapMode.READ_ONLY, 0, bl.size(), arena));
-            long size = u64(meta, WprMeta.SIZE_OF_RADIX3_ELF);
+            long size = u64(meta, GspFwWprMeta.SIZE_OF_RADIX3_ELF);
             if (size != fw.imageSize()) {
                 log("booter: radix-3 image size 0x{} is not the GSP image's 0x{}", Long.toHexString(size),
                         Long.toHexString(fw.imageSize()));
                 return BOOTER_ERR_GSP_IMAGE;
             }
-            long level0 = u64(meta, WprMeta.SYSMEM_ADDR_OF_RADIX3_ELF);
+            long level0 = GspFwWprMeta.get(meta, GspFwWprMeta.SYSMEM_ADDR_OF_RADIX3_ELF);
             List<Long> probes = new ArrayList<>(List.of(0L, size / 2 & -Radix3.PAGE_SIZE, (size - 1) & -Radix3.PAGE_SIZE));
             for (long va : probes) {
                 long len = Math.min(64, size - va);
@@ -658,8 +725,8 @@ public final class NvidiaGpu {
                     return BOOTER_ERR_GSP_IMAGE;
                 }
             }
-            long blAddr = u64(meta, WprMeta.SYSMEM_ADDR_OF_BOOTLOADER);
-            long blSize = u64(meta, WprMeta.SIZE_OF_BOOTLOADER);
+            long blAddr = GspFwWprMeta.get(meta, GspFwWprMeta.SYSMEM_ADDR_OF_BOOTLOADER);
+            long blSize = u64(meta, GspFwWprMeta.SIZE_OF_BOOTLOADER);
             MemorySegment head = MemorySegment.ofArray(new byte[(int) Math.min(64, boot.ucode().byteSize())]);
             if (blSize != boot.ucode().byteSize() || !host().dmaRead(blAddr, head)
                     || head.mismatch(boot.ucode().asSlice(0, head.byteSize())) != -1) {
@@ -668,9 +735,9 @@ public final class NvidiaGpu {
                 return BOOTER_ERR_GSP_IMAGE;
             }
             MemorySegment sigs = fw.signatures(options.chipset());
-            long sigAddr = u64(meta, WprMeta.SYSMEM_ADDR_OF_SIGNATURE);
+            long sigAddr = GspFwWprMeta.get(meta, GspFwWprMeta.SYSMEM_ADDR_OF_SIGNATURE);
             MemorySegment gotSig = MemorySegment.ofArray(new byte[(int) Math.min(64, sigs.byteSize())]);
-            if (u64(meta, WprMeta.SIZE_OF_SIGNATURE) != sigs.byteSize() || !host().dmaRead(sigAddr, gotSig)
+            if (u64(meta, GspFwWprMeta.SIZE_OF_SIGNATURE) != sigs.byteSize() || !host().dmaRead(sigAddr, gotSig)
                     || gotSig.mismatch(sigs.asSlice(0, gotSig.byteSize())) != -1) {
                 log("booter: GSP signatures at 0x{} are not {}'s", Long.toHexString(sigAddr),
                         options.chipset().gspSignatureSection());
@@ -686,6 +753,56 @@ public final class NvidiaGpu {
     private long dmaU64(long addr) {
         MemorySegment b = MemorySegment.ofArray(new byte[8]);
         return host().dmaRead(addr, b) ? b.get(LE64, 0) : -1;
+    }
+
+    /** Starts GSP-RM with the bindings of the trusted firmware's release. */
+    private void startGspRm() {
+        Optional<Path> p = trustedFile(FirmwareNames.GSP);
+        String version;
+        try {
+            byte[] b = Files.readAllBytes(p.orElseThrow());
+            version = GspFirmware.parse(p.get().toString(), MemorySegment.ofArray(b)).version();
+        } catch (IOException | FormatException | java.util.NoSuchElementException e) {
+            log("GSP: cannot read the trusted GSP firmware's version: {}", e.toString());
+            return;
+        }
+        Optional<GspAbi> abi = GspAbi.forVersion(version);
+        if (abi.isEmpty()) {
+            log("GSP: no ABI bindings for firmware {}: GSP-RM idles", version);
+            return;
+        }
+        SimGsp g = new SimGsp(this, abi.get(), libosAddr, options.fault());
+        simGsp = g;
+        g.start(options.chipset().name());
+    }
+
+    /**
+     * Makes GSP-RM crash now (for fault tests): its thread stops and the RISC-V core halts, as
+     * after a firmware exception. WPR2 stays; a reset recovers the GPU.
+     */
+    public void crashGsp() {
+        SimGsp g = simGsp;
+        if (g != null) {
+            g.stop();
+        }
+        gspCrashed();
+    }
+
+    /** GSP-RM crashed: the RISC-V core halts. */
+    void gspCrashed() {
+        gsp.riscvActive = false;
+        simGsp = null;
+    }
+
+    /** GSP-RM unloaded (UNLOADING_GUEST_DRIVER): it stops; the core halts. */
+    void gspUnloaded() {
+        gsp.riscvActive = false;
+        simGsp = null;
+    }
+
+    /** @return the marketing name GSP-RM reports */
+    String boardName() {
+        return "NVIDIA " + options.chipset().name() + " (simulated)";
     }
 
     /** @return whether the GSP's RISC-V core runs (for tests and diagnostics) */

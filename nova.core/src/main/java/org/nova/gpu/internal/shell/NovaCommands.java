@@ -11,7 +11,9 @@ import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.driver.firmware.Firmware;
 import org.nova.gpu.GpuInfo;
+import org.nova.gpu.GspCommands;
 import org.nova.gpu.NovaGpus;
+import org.nova.gpu.RpcStats;
 import org.nova.nvidia.FormatException;
 import org.nova.nvidia.fw.BinFirmware;
 import org.nova.nvidia.fw.BinHeader;
@@ -24,19 +26,25 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * The {@code nova} shell scope: {@code nova:fw FILE} shows what the firmware parsers find in a
- * file, {@code nova:info [DEVICE]} the GPUs nova.core drives.
+ * file, {@code nova:info [DEVICE]} the GPUs nova.core drives (with the GSP's firmware, the ABI
+ * bindings in use and the static information it reported), {@code nova:gsplog DEVICE} the GSP-RM
+ * log buffer, {@code nova:rpc-stats [DEVICE]} the command queues' and the clients' accounting.
  */
 @Component(service = NovaCommands.class, property = {
         "osgi.command.scope=nova",
         "osgi.command.function=fw",
-        "osgi.command.function=info"})
+        "osgi.command.function=info",
+        "osgi.command.function=gsplog",
+        "osgi.command.function=rpcstats"})
 public final class NovaCommands {
     private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private final NovaGpus gpus;
+    private final GspCommands gsp;
 
     @Activate
-    public NovaCommands(@Reference NovaGpus gpus) {
+    public NovaCommands(@Reference NovaGpus gpus, @Reference GspCommands gsp) {
         this.gpus = gpus;
+        this.gsp = gsp;
     }
 
     /** nova:fw FILE — an ELF's sections, or a binary-header file's header fields. */
@@ -98,17 +106,51 @@ public final class NovaCommands {
 
     /** nova:info — every GPU nova.core drives. */
     public String info() {
-        return format(gpus.gpus());
+        return format(gpus.gpus(), gsp);
     }
 
     /** nova:info DEVICE — one GPU ("0000:00:05.0" or "00:05.0"). */
     public String info(String device) {
         GpuInfo g = gpus.gpu(device).orElseThrow(() -> new DriverException(Errno.ENODEV,
                 "no GPU bound to NovaCore at " + device));
-        return format(List.of(g));
+        return format(List.of(g), gsp);
     }
 
-    private static String format(List<GpuInfo> list) {
+    /** nova:gsplog DEVICE — the GSP-RM log buffer (debugfs logrm). */
+    public String gsplog(String device) {
+        GpuInfo g = gpus.gpu(device).orElseThrow(() -> new DriverException(Errno.ENODEV,
+                "no GPU bound to NovaCore at " + device));
+        String log = gsp.log(g.device());
+        return log.isEmpty() ? g.device() + ": the GSP log is empty" : log;
+    }
+
+    /** nova:rpc-stats — the command queues and every client, of every GPU. */
+    public String rpcstats() {
+        StringBuilder sb = new StringBuilder();
+        for (GpuInfo g : gpus.gpus()) {
+            sb.append(rpcstats(g.device()));
+        }
+        return sb.isEmpty() ? "no GPU bound to NovaCore" : sb.toString();
+    }
+
+    /** nova:rpc-stats DEVICE — one GPU's command queues and clients. */
+    public String rpcstats(String device) {
+        GpuInfo g = gpus.gpu(device).orElseThrow(() -> new DriverException(Errno.ENODEV,
+                "no GPU bound to NovaCore at " + device));
+        StringBuilder sb = new StringBuilder();
+        gsp.status(g.device()).ifPresent(s -> sb.append(String.format(
+                "%s: commands sent %d, messages received %d, sends that waited for room %d%s%n", s.device(),
+                s.commandsSent(), s.messagesReceived(), s.queueFullWaits(),
+                s.error().isEmpty() ? "" : ", queues unusable: " + s.error())));
+        for (RpcStats r : gsp.stats(g.device())) {
+            sb.append(String.format("  client %-16s calls %d, failures %d, timeouts %d, mean %.1f us%s%n", r.client(),
+                    r.calls(), r.failures(), r.timeouts(), r.calls() == 0 ? 0.0 : r.totalNanos() / 1e3 / r.calls(),
+                    r.open() ? "" : " (closed)"));
+        }
+        return sb.toString();
+    }
+
+    private static String format(List<GpuInfo> list, GspCommands gsp) {
         if (list.isEmpty()) {
             return "no GPU bound to NovaCore";
         }
@@ -118,6 +160,12 @@ public final class NovaCommands {
                     + "FB %d MiB, boot state %s%n", g.device(), g.chipset(), g.architecture(), g.revision(),
                     g.vbiosVersion().isEmpty() ? "-" : g.vbiosVersion(), g.firmwareVersion(), g.fbSize() >> 20,
                     g.state()));
+            gsp.status(g.device()).ifPresent(st -> sb.append(String.format(
+                    "  GSP firmware %s, ABI bindings %s, GPU name %s, FB reported by GSP-RM %s%s%n",
+                    st.firmwareVersion(), st.bindings().isEmpty() ? "-" : st.bindings(),
+                    st.gpuName().isEmpty() ? "(not in this release's bindings)" : st.gpuName(),
+                    st.fbLength() == 0 ? "-" : (st.fbLength() >> 20) + " MiB",
+                    st.error().isEmpty() ? "" : ", queues unusable: " + st.error())));
         }
         return sb.toString();
     }

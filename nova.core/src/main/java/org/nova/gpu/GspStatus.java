@@ -1,0 +1,18 @@
+package org.nova.gpu;
+
+/**
+ * One GPU's GSP as nova.core sees it (a snapshot).
+ *
+ * @param device the PCI device
+ * @param firmwareVersion the loaded firmware's {@code .fwversion}
+ * @param bindings the generated ABI bindings in use (their Java package)
+ * @param gpuName the name GSP-RM reports (empty if the release's bindings do not declare it)
+ * @param fbLength the framebuffer length GSP-RM reports (0 if not declared)
+ * @param commandsSent commands written to the command queue
+ * @param messagesReceived messages read from the GSP's queue
+ * @param queueFullWaits sends that had to wait for room (backpressure)
+ * @param error why the queues are unusable, empty while they work
+ */
+public record GspStatus(String device, String firmwareVersion, String bindings, String gpuName, long fbLength,
+        long commandsSent, long messagesReceived, long queueFullWaits, String error) {
+}

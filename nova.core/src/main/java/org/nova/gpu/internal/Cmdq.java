@@ -1,0 +1,242 @@
+package org.nova.gpu.internal;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
+import java.util.function.Predicate;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+import org.nova.nvidia.gsp.GspAbi;
+import org.nova.nvidia.gsp.GspMsgQueue;
+
+/**
+ * The driver's side of the GSP message queues (nova-core gsp/cmdq.rs) over the shared memory
+ * the caller allocated (coherent DMA, {@link GspMsgQueue#SHARED_SIZE} bytes). Sends wait for
+ * room (backpressure) up to a timeout and ring the doorbell; receives poll the GSP queue.
+ * Messages that are not the awaited one are handed to the event sink (events) or kept for a
+ * later receive. Thread-safe: sends and receives are serialised on this object.
+ */
+final class Cmdq {
+    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** How often an idle receive polls. */
+    static final long POLL_NANOS = 50_000L;
+
+    private final GspAbi abi;
+    private final GspMsgQueue.Endpoint ep;
+    private final IntConsumer doorbell;
+    private final Consumer<GspMsgQueue.Message> events;
+    private volatile java.util.function.BooleanSupplier alive = () -> true;
+    private final Deque<GspMsgQueue.Message> stash = new ArrayDeque<>();
+    private int nextSequence = 1;
+    private volatile String dead;
+    final AtomicLong sent = new AtomicLong();
+    final AtomicLong received = new AtomicLong();
+    final AtomicLong sendWaits = new AtomicLong();
+
+    /** The shared memory as a {@link GspMsgQueue.Memory}. */
+    static GspMsgQueue.Memory memory(MemorySegment seg) {
+        return new GspMsgQueue.Memory() {
+            @Override
+            public int getInt(long off) {
+                return seg.get(LE32, off);
+            }
+
+            @Override
+            public void putInt(long off, int value) {
+                seg.set(LE32, off, value);
+            }
+
+            @Override
+            public void read(long off, byte[] dst, int at, int len) {
+                MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, off, dst, at, len);
+            }
+
+            @Override
+            public void write(long off, byte[] src, int at, int len) {
+                MemorySegment.copy(src, at, seg, ValueLayout.JAVA_BYTE, off, len);
+            }
+        };
+    }
+
+    /**
+     * Initialises the CPU queue and the PTE page.
+     *
+     * @param shared the shared memory, zeroed
+     * @param iova its DMA address (contiguous)
+     * @param doorbell writes NV_PGSP_QUEUE_HEAD
+     * @param events receives events nobody waits for
+     */
+    Cmdq(GspAbi abi, MemorySegment shared, long iova, IntConsumer doorbell, Consumer<GspMsgQueue.Message> events) {
+        this.abi = abi;
+        this.doorbell = doorbell;
+        this.events = events;
+        for (int i = 0; i < GspMsgQueue.SHARED_PAGES; i++) {
+            shared.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 8L * i,
+                    iova + (long) i * GspMsgQueue.PAGE_SIZE);
+        }
+        GspMsgQueue.Memory mem = memory(shared);
+        GspMsgQueue.initQueue(mem, GspMsgQueue.CPU_QUEUE_OFFSET);
+        this.ep = GspMsgQueue.Endpoint.cpu(mem);
+    }
+
+    /** Sets the check that the GSP still runs, consulted while a receive waits. */
+    void watch(java.util.function.BooleanSupplier gspAlive) {
+        this.alive = gspAlive;
+    }
+
+    /** Marks the queues unusable (GSP crash, corrupt message, unbind); later calls fail. */
+    void kill(String why) {
+        if (dead == null) {
+            dead = why;
+        }
+    }
+
+    /** @return why the queues are unusable, if they are */
+    Optional<String> dead() {
+        return Optional.ofNullable(dead);
+    }
+
+    private void checkAlive() {
+        if (dead != null) {
+            throw new DriverException(Errno.ENODEV, "the GSP message queues are unusable: " + dead);
+        }
+    }
+
+    /**
+     * Queues a command, waiting up to {@code timeoutMs} for room.
+     *
+     * @return the RPC sequence number the reply will carry
+     * @throws DriverException EAGAIN when the queue stayed full, ENODEV when dead
+     */
+    synchronized int send(int function, byte[] payload, long timeoutMs) {
+        checkAlive();
+        int seq = nextSequence++;
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        boolean waited = false;
+        while (!ep.trySend(function, GspMsgQueue.RESULT_PENDING, seq, payload)) {
+            waited = true;
+            if (System.nanoTime() > deadline) {
+                throw new DriverException(Errno.EAGAIN, "the GSP command queue stayed full for " + timeoutMs
+                        + " ms (" + abi.nameOf(function) + ", " + payload.length + " bytes not sent)");
+            }
+            drainEvents();
+            java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
+        }
+        if (waited) {
+            sendWaits.incrementAndGet();
+        }
+        sent.incrementAndGet();
+        doorbell.accept(0);
+        return seq;
+    }
+
+    private GspMsgQueue.Message pollOne() {
+        try {
+            Optional<GspMsgQueue.Message> m = ep.poll();
+            if (m.isPresent()) {
+                received.incrementAndGet();
+            }
+            return m.orElse(null);
+        } catch (GspMsgQueue.QueueException e) {
+            kill(e.getMessage());
+            throw new DriverException(Errno.EIO, "corrupt message from the GSP: " + e.getMessage(), e);
+        }
+    }
+
+    /** Hands every event that arrived to the sink; keeps replies. */
+    synchronized void drainEvents() {
+        GspMsgQueue.Message m;
+        while (dead == null && (m = pollOne()) != null) {
+            route(m);
+        }
+    }
+
+    private void route(GspMsgQueue.Message m) {
+        if (abi.events().containsValue(m.function())) {
+            events.accept(m);
+        } else {
+            stash.add(m);
+        }
+    }
+
+    /**
+     * Waits for the message {@code match} accepts.
+     *
+     * @param what for messages ("the reply to GET_GSP_STATIC_INFO")
+     * @param expectedFunction the function it must carry: a reply with the awaited sequence and
+     *        another function is an ERANGE error (cmdq.rs: wrong function)
+     * @throws DriverException ETIMEDOUT, ERANGE, EIO (corrupt), ENODEV (dead)
+     */
+    GspMsgQueue.Message receive(String what, int expectedFunction, Predicate<GspMsgQueue.Message> match,
+            long timeoutMs, boolean isReply) {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        while (true) {
+            synchronized (this) {
+                checkAlive();
+                for (var it = stash.iterator(); it.hasNext();) {
+                    GspMsgQueue.Message m = it.next();
+                    if (match.test(m)) {
+                        it.remove();
+                        return checkFunction(what, expectedFunction, m);
+                    }
+                }
+                GspMsgQueue.Message m;
+                while ((m = pollOne()) != null) {
+                    if (match.test(m)) {
+                        return checkFunction(what, expectedFunction, m);
+                    }
+                    route(m);
+                }
+            }
+            if (!alive.getAsBoolean()) {
+                synchronized (this) {
+                    GspMsgQueue.Message m;
+                    while ((m = pollOne()) != null) {
+                        if (match.test(m)) {
+                            return checkFunction(what, expectedFunction, m);
+                        }
+                        route(m);
+                    }
+                    kill("GSP-RM stopped (its RISC-V core is no longer active)");
+                }
+                throw new DriverException(Errno.ENODEV, "waiting for " + what + ": GSP-RM stopped (its RISC-V core "
+                        + "is no longer active)");
+            }
+            if (System.nanoTime() > deadline) {
+                throw new DriverException(Errno.ETIMEDOUT, "no " + what + " from the GSP within " + timeoutMs + " ms");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
+        }
+    }
+
+    private GspMsgQueue.Message checkFunction(String what, int expected, GspMsgQueue.Message m) {
+        if (m.function() != expected) {
+            throw new DriverException(Errno.ERANGE, String.format("%s: the GSP answered with function %s (%d), "
+                    + "expected %s (%d)", what, abi.nameOf(m.function()), m.function(), abi.nameOf(expected), expected));
+        }
+        return m;
+    }
+
+    /** Waits for the reply to the command sent with {@code sequence} (events are routed meanwhile). */
+    GspMsgQueue.Message awaitReply(int function, int sequence, long timeoutMs) {
+        return receive("reply to " + abi.nameOf(function) + " (sequence " + sequence + ")", function,
+                m -> !abi.events().containsValue(m.function()) && m.sequence() == sequence, timeoutMs, true);
+    }
+
+    /** Waits for an event. */
+    GspMsgQueue.Message awaitEvent(String event, long timeoutMs) {
+        int ev = abi.event(event);
+        return receive("event " + event, ev, m -> m.function() == ev, timeoutMs, false);
+    }
+
+    /** @return ring pages free in the command queue */
+    int freePages() {
+        return ep.freePages();
+    }
+}

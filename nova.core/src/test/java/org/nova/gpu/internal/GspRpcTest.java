@@ -1,0 +1,198 @@
+package org.nova.gpu.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+import org.nova.hw.sim.gpu.GpuFault;
+import org.nova.hw.sim.gpu.GpuFirmwareGenerator;
+import org.nova.hw.sim.gpu.GpuOptions;
+import org.nova.hw.sim.gpu.NvidiaGpu;
+import org.nova.nvidia.Chipset;
+import org.nova.nvidia.gsp.GspMsgQueue;
+
+/** Boot completion over the GSP message queues against the simulated GSP, and its faults. */
+class GspRpcTest {
+    @TempDir
+    Path tmp;
+
+    private record Run(SimPciDevice dev, NvidiaGpu gpu, Gpu driver, DriverException error) {
+    }
+
+    private Run probe(GpuFault fault) {
+        Path fw = GpuFirmwareGenerator.generate(Chipset.GA102, tmp);
+        NvidiaGpu gpu = new NvidiaGpu(new GpuOptions(Chipset.GA102, GpuOptions.defaultFbMiB(Chipset.GA102), fault,
+                List.of(fw)));
+        SimPciDevice dev = new SimPciDevice(gpu, "0000:00:05.0");
+        try {
+            return new Run(dev, gpu, Gpu.probe(dev, new DirFirmwareLoader(fw)), null);
+        } catch (DriverException e) {
+            dev.releaseAll();
+            return new Run(dev, gpu, null, e);
+        }
+    }
+
+    @Test
+    void bootCompletesThroughTheQueuesAndUnloads() {
+        Run r = probe(GpuFault.NONE);
+        assertNull(r.error(), () -> r.error().getMessage());
+        Gpu g = r.driver();
+        assertEquals("535.113.01", g.abi().version());
+        assertEquals("org.nova.nvidia.gsp.r535_113_01", g.abi().bindingsPackage());
+        String log = g.gspLog();
+        assertTrue(log.contains("rpc GSP_SET_SYSTEM_INFO"), log);
+        assertTrue(log.contains("CPU sequencer done"), log);
+        assertTrue(log.contains("init done"), log);
+        assertEquals(1, g.sequencerRuns());
+        assertTrue(log.contains("rpc GET_GSP_STATIC_INFO"), log);
+        // a loopback command through the transport
+        byte[] p = {1, 2, 3, 4};
+        GspMsgQueue.Message m = g.rpc(g.abi().function("GSP_RM_CONTROL"), p, 2000);
+        assertEquals(4, m.payload().length);
+        assertTrue(g.cmdq().sent.get() >= 4);
+        g.unbind();
+        assertTrue(g.gspLog().isEmpty() || g.gspLog().contains("unloaded"));
+        r.dev().releaseAll();
+        assertEquals(0, r.dev().liveDma());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(DriverException.class,
+                () -> g.rpc(g.abi().function("GSP_RM_CONTROL"), p, 100));
+        assertEquals(Errno.ENODEV, e.errno());
+    }
+
+    @Test
+    void r570FirmwareBootsThroughItsOwnBindings() {
+        Path fw = GpuFirmwareGenerator.generate(Chipset.AD102, tmp.resolve("r570"), "570.144");
+        NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(Chipset.AD102, List.of(fw)));
+        SimPciDevice dev = new SimPciDevice(gpu, "0000:00:06.0");
+        Gpu g = Gpu.probe(dev, new DirFirmwareLoader(fw));
+        assertEquals("570.144", g.info().firmwareVersion());
+        assertEquals("org.nova.nvidia.gsp.r570_144", g.abi().bindingsPackage());
+        assertEquals("NVIDIA AD102 (simulated)", g.gspName());
+        assertEquals(GpuOptions.defaultFbMiB(Chipset.AD102) << 20, g.gspFbLength());
+        assertTrue(g.gspLog().contains("[570.144]"), g.gspLog());
+        g.unbind();
+        dev.releaseAll();
+        assertEquals(0, dev.liveDma());
+    }
+
+    @Test
+    void theCommandServiceSendsAccountsAndIsRevokedAtUnbind() throws Exception {
+        Run r = probe(GpuFault.NONE);
+        Gpu g = r.driver();
+        org.nova.gpu.GspChannel ch = g.open("test-client");
+        assertEquals("535.113.01", ch.firmwareVersion());
+        var reply = ch.call("GSP_RM_CONTROL", new byte[] {7, 8}, java.time.Duration.ofSeconds(2));
+        assertEquals(2, reply.payload().length);
+        var async = ch.submit("GSP_RM_CONTROL", new byte[] {1}, java.time.Duration.ofSeconds(2));
+        assertEquals(1, async.get(5, java.util.concurrent.TimeUnit.SECONDS).payload()[0]);
+        assertEquals(Errno.EINVAL, org.junit.jupiter.api.Assertions.assertThrows(DriverException.class,
+                () -> ch.call("NO_SUCH_FUNCTION", new byte[0], java.time.Duration.ofSeconds(1))).errno());
+        // SET_REGISTRY gets no answer from the GSP: the caller's timeout applies
+        assertEquals(Errno.ETIMEDOUT, org.junit.jupiter.api.Assertions.assertThrows(DriverException.class,
+                () -> ch.call("SET_REGISTRY", new byte[8], java.time.Duration.ofMillis(100))).errno());
+        var st = ch.stats();
+        assertEquals(3, st.calls());
+        assertEquals(1, st.failures());
+        assertEquals(1, st.timeouts());
+        assertEquals(List.of(st.client()), g.stats().stream().map(org.nova.gpu.RpcStats::client).toList());
+        g.unbind();
+        assertTrue(ch.revoked());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> ch.submit("GSP_RM_CONTROL", new byte[0], java.time.Duration.ofSeconds(1)).get());
+        assertEquals(Errno.ENODEV, ((DriverException) e.getCause()).errno());
+        assertTrue(e.getCause().getMessage().contains("revoked"), e.getCause().getMessage());
+        ch.close();
+        r.dev().releaseAll();
+        assertEquals(0, r.dev().liveDma());
+    }
+
+    @Test
+    void unbindRunsBooterUnloadSoTheSameGpuBindsAgain() {
+        Path fw = GpuFirmwareGenerator.generate(Chipset.GA102, tmp);
+        NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(Chipset.GA102, List.of(fw)));
+        SimPciDevice dev = new SimPciDevice(gpu, "0000:00:05.0");
+        for (int i = 0; i < 2; i++) {
+            Gpu g = Gpu.probe(dev, new DirFirmwareLoader(fw));
+            assertTrue(gpu.gspRunning());
+            g.unbind();
+            org.junit.jupiter.api.Assertions.assertFalse(gpu.gspRunning());
+            assertEquals(0, gpu.read(org.nova.nvidia.regs.Pfb.PRI_MMU_WPR2_ADDR_HI.address(), 4),
+                    "booter_unload removed WPR2");
+            dev.releaseAll();
+            assertEquals(0, dev.liveDma());
+        }
+    }
+
+    @Test
+    void aCrashAfterBootRevokesChannelsUnbindsCleanlyAndAResetLetsItBindAgain() {
+        Path fw = GpuFirmwareGenerator.generate(Chipset.GA102, tmp);
+        NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(Chipset.GA102, List.of(fw)));
+        SimPciDevice dev = new SimPciDevice(gpu, "0000:00:05.0");
+        Gpu g = Gpu.probe(dev, new DirFirmwareLoader(fw));
+        org.nova.gpu.GspChannel ch = g.open("client");
+        gpu.crashGsp();
+        DriverException e = org.junit.jupiter.api.Assertions.assertThrows(DriverException.class,
+                () -> ch.call("GSP_RM_CONTROL", new byte[4], java.time.Duration.ofSeconds(2)));
+        assertEquals(Errno.ENODEV, e.errno());
+        assertTrue(e.getMessage().contains("GSP-RM stopped"), e.getMessage());
+        assertTrue(ch.revoked());
+        assertTrue(g.gspStatus().error().contains("GSP-RM stopped"));
+        assertEquals(Errno.ENODEV, org.junit.jupiter.api.Assertions.assertThrows(DriverException.class,
+                () -> g.open("late")).errno());
+        g.unbind(); // no unload RPC possible; falcons reset
+        dev.releaseAll();
+        assertEquals(0, dev.liveDma());
+        // WPR2 survived the crash: the same GPU refuses until reset, then binds
+        DriverException busy = org.junit.jupiter.api.Assertions.assertThrows(DriverException.class,
+                () -> Gpu.probe(dev, new DirFirmwareLoader(fw)));
+        assertEquals(Errno.EBUSY, busy.errno());
+        dev.releaseAll();
+        gpu.reset();
+        Gpu again = Gpu.probe(dev, new DirFirmwareLoader(fw));
+        assertTrue(gpu.gspRunning());
+        again.unbind();
+        dev.releaseAll();
+        assertEquals(0, dev.liveDma());
+    }
+
+    private void assertFault(GpuFault fault, Errno errno, String fragment) {
+        Run r = probe(fault);
+        assertNotNull(r.error(), fault + " should fail the probe");
+        assertEquals(errno, r.error().errno(), r.error().getMessage());
+        assertTrue(r.error().getMessage().contains(fragment), r.error().getMessage());
+        assertEquals(0, r.dev().liveResources());
+        assertEquals(0, r.dev().liveDma());
+    }
+
+    @Test
+    void wrongFunctionIsErange() {
+        assertFault(GpuFault.GSP_WRONG_FUNCTION, Errno.ERANGE, "GSP_RM_CONTROL");
+    }
+
+    @Test
+    void badChecksumIsEio() {
+        assertFault(GpuFault.GSP_BAD_CHECKSUM, Errno.EIO, "checksum");
+    }
+
+    @Test
+    void crashIsDetected() {
+        assertFault(GpuFault.GSP_CRASH, Errno.ENODEV, "RISC-V core is no longer active");
+    }
+
+    @Test
+    void rebindAfterAFaultWorks() {
+        assertFault(GpuFault.GSP_WRONG_FUNCTION, Errno.ERANGE, "expected");
+        Run r = probe(GpuFault.NONE);
+        assertNull(r.error());
+        r.driver().unbind();
+        r.dev().releaseAll();
+        assertEquals(0, r.dev().liveDma());
+    }
+}
