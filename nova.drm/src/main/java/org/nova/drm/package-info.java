@@ -1,8 +1,12 @@
 /**
- * The DRM core and the nova-drm driver's client API. Filled by issue 7; nothing is exported yet beyond this package.
+ * The DRM core and its Java client API: {@link org.nova.drm.DrmClass} (devices, minors, the dma-buf
+ * fd table), {@link org.nova.drm.DrmDevice} (ioctl dispatch with drm_ioctl.c's rules, GEM,
+ * PRIME, mmap offsets, unplug), {@link org.nova.drm.DrmFile} (the client's open file),
+ * {@link org.nova.drm.NovaDrm} (the nova-drm uAPI: numbers, layouts, typed calls) and the
+ * {@link org.nova.drm.DrmDevices} service through which programs find devices.
  */
 @Export
-@Version("0.1.0")
+@Version("1.0.0")
 package org.nova.drm;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,0 +1,135 @@
+package org.nova.gpu.vram;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+
+/**
+ * The {@link VramManager} nova.core registers for each bound GPU: a {@link BuddyAllocator} with
+ * per-owner accounting. Thread-safe (one lock, the allocator's).
+ */
+public final class BuddyVramManager implements VramManager {
+    private final String gpu;
+    private final BuddyAllocator buddy;
+    private final Map<String, Set<VramBlock>> byOwner = new HashMap<>();
+    private volatile boolean revoked;
+
+    /**
+     * @param gpu the GPU's PCI device name
+     * @param buddy the allocator over the GPU's usable VRAM (e.g. the framebuffer below the
+     *     firmware's reserved regions); owned by this manager from now on
+     */
+    public BuddyVramManager(String gpu, BuddyAllocator buddy) {
+        this.gpu = gpu;
+        this.buddy = buddy;
+    }
+
+    /** A manager over {@code [base, base + size)} with 4 KiB chunks. */
+    public static BuddyVramManager of(String gpu, long base, long size) {
+        return new BuddyVramManager(gpu, new BuddyAllocator(gpu, List.of(new BuddyAllocator.Zone(base, size)),
+                BuddyAllocator.MIN_CHUNK));
+    }
+
+    /** @return the allocator behind this manager */
+    public BuddyAllocator allocator() {
+        return buddy;
+    }
+
+    @Override
+    public String gpu() {
+        return gpu;
+    }
+
+    @Override
+    public long total() {
+        return buddy.total();
+    }
+
+    @Override
+    public long available() {
+        return buddy.free();
+    }
+
+    @Override
+    public VramBlock allocate(long size, String owner) {
+        if (owner == null) {
+            throw new DriverException(Errno.EINVAL, gpu + ": VRAM allocation without an owner");
+        }
+        synchronized (buddy) {
+            if (revoked) {
+                throw new DriverException(Errno.ENODEV, gpu + ": VRAM manager revoked (GPU unbound)");
+            }
+            VramBlock b = buddy.allocate(size, owner);
+            byOwner.computeIfAbsent(owner, k -> new LinkedHashSet<>()).add(b);
+            return b;
+        }
+    }
+
+    @Override
+    public void free(VramBlock block) {
+        synchronized (buddy) {
+            String owner = block == null ? null : block.owner;
+            buddy.free(block);
+            Set<VramBlock> s = byOwner.get(owner);
+            if (s != null) {
+                s.remove(block);
+                if (s.isEmpty()) {
+                    byOwner.remove(owner);
+                }
+            }
+        }
+    }
+
+    @Override
+    public long freeAll(String owner) {
+        synchronized (buddy) {
+            Set<VramBlock> s = byOwner.remove(owner);
+            if (s == null) {
+                return 0;
+            }
+            long n = 0;
+            for (VramBlock b : new ArrayList<>(s)) {
+                n += b.size();
+                buddy.free(b);
+            }
+            return n;
+        }
+    }
+
+    @Override
+    public Map<String, Long> usageByOwner() {
+        synchronized (buddy) {
+            Map<String, Long> m = new HashMap<>();
+            byOwner.forEach((o, s) -> m.put(o, s.stream().mapToLong(VramBlock::size).sum()));
+            return Map.copyOf(m);
+        }
+    }
+
+    @Override
+    public BuddyStats stats() {
+        return buddy.stats();
+    }
+
+    @Override
+    public void revoke() {
+        synchronized (buddy) {
+            revoked = true;
+        }
+    }
+
+    @Override
+    public boolean isRevoked() {
+        return revoked;
+    }
+
+    @Override
+    public String toString() {
+        return "BuddyVramManager[" + gpu + ", " + buddy.stats() + "]";
+    }
+}

@@ -1,0 +1,28 @@
+package org.nova.gpu.vram;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The registration data of the auxiliary device "NovaCore.nova-drm.&lt;id&gt;" that nova.core
+ * registers per bound GPU, read by nova-drm with {@code registrationData(NovaDrmData.class)}.
+ * nova.core owns every part; they stay usable until the auxiliary device is deleted (nova-drm
+ * unbinds first).
+ *
+ * @param gpu the GPU's PCI device name ("0000:00:05.0")
+ * @param vramBarSize the length of the VRAM BAR (BAR1) in bytes: what
+ *     {@code NOVA_GETPARAM_VRAM_BAR_SIZE} returns (nova-drm's file.rs reads
+ *     {@code pdev.resource_len(1)})
+ * @param vram the GPU's VRAM manager, backing GEM objects
+ * @param aperture the CPU mapping of the VRAM aperture (BAR1), through which GEM objects are
+ *     mapped, or {@link MemorySegment#NULL} if there is none (mmap then fails with ENXIO)
+ */
+public record NovaDrmData(String gpu, long vramBarSize, VramManager vram, MemorySegment aperture) {
+    public NovaDrmData {
+        if (gpu == null || vram == null) {
+            throw new IllegalArgumentException("NovaDrmData needs a GPU name and a VRAM manager");
+        }
+        if (aperture == null) {
+            aperture = MemorySegment.NULL;
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package org.nova.gpu.vram;
+
+import java.util.Map;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The VRAM of one GPU, as nova.core offers it to other bundles: an OSGi service registered per
+ * bound GPU (service property {@link #GPU_PROPERTY} = the PCI device name), and handed to nova-drm
+ * in {@link NovaDrmData}. Backed by a {@link BuddyAllocator}.
+ *
+ * <p>Ownership: a block returned by {@link #allocate} belongs to the caller until it calls
+ * {@link #free} or {@link #freeAll} for its owner. When the GPU unbinds the manager is
+ * {@link #revoke revoked}: further allocations fail with ENODEV; frees are still accepted so that
+ * clients can finish releasing.
+ */
+@ProviderType
+public interface VramManager {
+    /** The service property naming the GPU's PCI device. */
+    String GPU_PROPERTY = "nova.gpu";
+
+    /** @return the GPU's PCI device name ("0000:00:05.0") */
+    String gpu();
+
+    /** @return the managed VRAM in bytes */
+    long total();
+
+    /** @return the free VRAM in bytes */
+    long available();
+
+    /**
+     * Allocates a block of at least {@code size} bytes (rounded up to a power-of-two number of 4 KiB
+     * chunks).
+     *
+     * @param size bytes, &gt; 0
+     * @param owner who is charged for the block (e.g. "nova-drm:card0:file3"), not null
+     * @return the block, owned by the caller
+     * @throws org.nova.driver.DriverException EINVAL for a size ≤ 0 or above {@link #total()},
+     *     ENOSPC when no free block is large enough, ENODEV after {@link #revoke}
+     */
+    VramBlock allocate(long size, String owner);
+
+    /**
+     * Returns a block.
+     *
+     * @throws org.nova.driver.DriverException EINVAL for a block freed already or not from this manager
+     */
+    void free(VramBlock block);
+
+    /**
+     * Frees every block charged to {@code owner}.
+     *
+     * @return the bytes returned
+     */
+    long freeAll(String owner);
+
+    /** @return the bytes allocated per owner now (owners with nothing allocated are absent) */
+    Map<String, Long> usageByOwner();
+
+    /** @return the allocator's statistics now */
+    BuddyStats stats();
+
+    /** Refuses further allocations (the GPU is unbinding). Idempotent. */
+    void revoke();
+
+    /** @return true after {@link #revoke} */
+    boolean isRevoked();
+}

@@ -1,0 +1,120 @@
+package org.nova.drm;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import org.nova.gpu.vram.VramManager;
+
+/**
+ * The DRM core's registry: device minors ({@code drm_minor_alloc}: primary minors 0..63, render
+ * minors 128..191, the same index for both) and the dma-buf fd table the devices share (a dma-buf
+ * exported from one device's file is visible to every file, as an fd is to the process). Plain
+ * Java; the nova-drm component owns one, tests make their own. Thread-safe.
+ */
+public final class DrmClass implements DrmDevices {
+    /** Minors per node type ({@code DRM_MINOR_LIMIT} ranges of 64 in drm_drv.c). */
+    public static final int MINORS_PER_TYPE = 64;
+    /** The first render minor: render node N is {@code renderD(128 + N)}. */
+    public static final int RENDER_MINOR_BASE = 128;
+    /** The first dma-buf fd handed out (0..2 are the standard streams). */
+    public static final int FIRST_FD = 3;
+
+    private final TreeMap<Integer, DrmDevice> devices = new TreeMap<>();
+    private final TreeMap<Integer, DmaBuf> fds = new TreeMap<>();
+    private int nextFd = FIRST_FD;
+
+    /**
+     * {@code drm_dev_alloc} + {@code drm_dev_register}: creates a device with the lowest free index.
+     *
+     * @param driver the driver
+     * @param parent the parent device's name (the auxiliary device)
+     * @param vram the VRAM backing GEM objects; not owned (nova.core's)
+     * @param aperture the CPU view of the VRAM aperture, {@link MemorySegment#NULL} if none
+     * @return the registered device; unregister it with {@link #unregister}
+     * @throws DrmException ENOSPC (as idr_alloc) when 64 devices exist
+     */
+    public synchronized DrmDevice register(DrmDriver driver, String parent, VramManager vram, MemorySegment aperture) {
+        int index = 0;
+        while (devices.containsKey(index)) {
+            index++;
+        }
+        if (index >= MINORS_PER_TYPE) {
+            throw new DrmException(DrmErrno.ENOSPC, "no free DRM minor for " + parent);
+        }
+        DrmDevice d = new DrmDevice(this, index, driver, parent, vram, aperture);
+        devices.put(index, d);
+        return d;
+    }
+
+    /**
+     * {@code drm_dev_unplug} + unregister: files still open get ENODEV, every GEM object and dma-buf
+     * of the device is released and its VRAM returned, the minor is freed. Idempotent.
+     */
+    public void unregister(DrmDevice dev) {
+        dev.unplug();
+        synchronized (this) {
+            devices.remove(dev.index(), dev);
+        }
+    }
+
+    @Override
+    public synchronized List<DrmDevice> devices() {
+        return List.copyOf(devices.values());
+    }
+
+    @Override
+    public synchronized Optional<DrmDevice> byMinor(int minor) {
+        int index = minor >= RENDER_MINOR_BASE ? minor - RENDER_MINOR_BASE : minor;
+        if (index < 0 || index >= MINORS_PER_TYPE) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(devices.get(index));
+    }
+
+    synchronized int installFd(DmaBuf buf) {
+        int fd = nextFd++;
+        fds.put(fd, buf);
+        return fd;
+    }
+
+    synchronized DmaBuf lookupFd(int fd) {
+        DmaBuf b = fds.get(fd);
+        if (b == null) {
+            throw new DrmException(DrmErrno.EBADF, "fd " + fd + " is not an open dma-buf");
+        }
+        return b;
+    }
+
+    /** Removes every fd of that device's dma-bufs; returns the bufs. */
+    synchronized List<DmaBuf> dropFds(DrmDevice dev) {
+        List<DmaBuf> out = new ArrayList<>();
+        fds.values().removeIf(b -> {
+            if (b.object.device == dev) {
+                out.add(b);
+                return true;
+            }
+            return false;
+        });
+        return out;
+    }
+
+    @Override
+    public void closeFd(int fd) {
+        DmaBuf b;
+        synchronized (this) {
+            b = fds.remove(fd);
+        }
+        if (b == null) {
+            throw new DrmException(DrmErrno.EBADF, "fd " + fd + " is not an open dma-buf");
+        }
+        b.object.device.releaseDmaBufFd(b);
+    }
+
+    @Override
+    public synchronized List<Integer> openFds() {
+        return List.copyOf(fds.keySet());
+    }
+}

@@ -1,0 +1,27 @@
+package org.nova.drm;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The DRM devices of the system ({@code drm_class}) and the process's dma-buf fd table, as an OSGi
+ * service: how programs find a device to {@link DrmDevice#open open}.
+ */
+public interface DrmDevices {
+    /** @return the registered devices by index */
+    List<DrmDevice> devices();
+
+    /** @return the device owning that primary (0..63) or render (128..191) minor */
+    Optional<DrmDevice> byMinor(int minor);
+
+    /**
+     * Closes a dma-buf fd returned by DRM_IOCTL_PRIME_HANDLE_TO_FD, dropping its reference on the
+     * object.
+     *
+     * @throws DrmException EBADF for an fd that is not open
+     */
+    void closeFd(int fd);
+
+    /** @return the open dma-buf fds */
+    List<Integer> openFds();
+}

@@ -1,0 +1,94 @@
+package org.nova.drm.nova;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.nova.bus.auxiliary.AuxiliaryDevice;
+import org.nova.bus.auxiliary.AuxiliaryDriver;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+import org.nova.drm.DrmClass;
+import org.nova.drm.DrmDevice;
+import org.nova.drm.DrmDevices;
+import org.nova.gpu.vram.NovaDrmData;
+import org.osgi.service.component.annotations.Component;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The nova-drm module ("Nova"): an auxiliary driver for nova.core's "NovaCore.nova-drm" devices
+ * (driver.rs AUX_TABLE). Probe reads the {@link NovaDrmData} registration data and registers a DRM
+ * device (drm::Device::new + Registration::new_foreign_owned); remove unplugs it, which fails the
+ * open files' ioctls with ENODEV and returns all their VRAM. Also the {@link DrmDevices} service.
+ */
+@Component(service = {AuxiliaryDriver.class, DrmDevices.class, NovaDrmDriver.class})
+public final class NovaDrmDriver implements AuxiliaryDriver, DrmDevices {
+    private static final Logger LOG = LoggerFactory.getLogger(NovaDrmDriver.class);
+
+    /** driver.rs: the module name. */
+    public static final String MODULE_NAME = "Nova";
+    /** driver.rs NOVA_CORE_MODULE_NAME: the parent module's name. */
+    public static final String NOVA_CORE_MODULE_NAME = "NovaCore";
+    /** driver.rs AUXILIARY_NAME. */
+    public static final String AUXILIARY_NAME = "nova-drm";
+
+    private final DrmClass drm = new DrmClass();
+    private final Map<DrmDevice, NovaDrmData> data = new ConcurrentHashMap<>();
+
+    @Override
+    public String name() {
+        return MODULE_NAME + "." + AUXILIARY_NAME;
+    }
+
+    @Override
+    public List<String> idTable() {
+        return List.of(NOVA_CORE_MODULE_NAME + "." + AUXILIARY_NAME);
+    }
+
+    @Override
+    public Object probe(AuxiliaryDevice dev, String matchedId) {
+        NovaDrmData d = dev.registrationData(NovaDrmData.class).orElseThrow(
+                () -> new DriverException(Errno.EINVAL, dev.name() + " has no NovaDrmData registration data"));
+        DrmDevice drmDev = drm.register(new NovaDriver(d.vramBarSize()), dev.name(), d.vram(), d.aperture());
+        data.put(drmDev, d);
+        LOG.info("{}: {} and {} for GPU {} ({} MiB VRAM, BAR1 {} MiB)", dev.name(), drmDev.primaryName(),
+                drmDev.renderName(), d.gpu(), d.vram().total() >> 20, d.vramBarSize() >> 20);
+        return drmDev;
+    }
+
+    @Override
+    public void remove(AuxiliaryDevice dev, Object driverData) {
+        DrmDevice drmDev = (DrmDevice) driverData;
+        int open = drmDev.files().size();
+        drm.unregister(drmDev);
+        data.remove(drmDev);
+        LOG.info("{}: {} unplugged ({} files were open)", dev.name(), drmDev.primaryName(), open);
+    }
+
+    /** @return the registration data a device was probed with */
+    public Optional<NovaDrmData> dataOf(DrmDevice dev) {
+        return Optional.ofNullable(data.get(dev));
+    }
+
+    @Override
+    public List<DrmDevice> devices() {
+        return drm.devices();
+    }
+
+    @Override
+    public Optional<DrmDevice> byMinor(int minor) {
+        return drm.byMinor(minor);
+    }
+
+    @Override
+    public void closeFd(int fd) {
+        drm.closeFd(fd);
+    }
+
+    @Override
+    public List<Integer> openFds() {
+        return drm.openFds();
+    }
+}
