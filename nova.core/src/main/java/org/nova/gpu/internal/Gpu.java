@@ -3,6 +3,8 @@ package org.nova.gpu.internal;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+
+import org.nova.gpu.vram.BuddyAllocator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -78,6 +80,8 @@ final class Gpu {
     private String vbiosVersion = "";
     private String fwVersion = "";
     private long fbSize;
+    /** The end of the VRAM clients may use: everything below the GSP's WPR2 and heap. */
+    private long clientVramEnd;
     /** The firmware release whose files are loaded. */
     private String release = FIRMWARE_VERSION;
     private GspAbi abi;
@@ -97,6 +101,11 @@ final class Gpu {
         this.bar0 = bar0;
         this.identity = identity;
         this.hal = hal;
+    }
+
+    /** @return the end of the VRAM clients may use (FbLayout heapStart, 4 KiB-aligned) */
+    long clientVramEnd() {
+        return clientVramEnd;
     }
 
     /** @return the GPU's description */
@@ -174,6 +183,7 @@ final class Gpu {
         long vga = hal.supportsDisplay(bar) ? Pdisp.vgaWorkspaceAddress(bar.read(Pdisp.VGA_WORKSPACE_BASE)) : -1;
         FbLayout fb = FbLayout.compute(fbSize, vga, bootloader.ucode().byteSize(), gspFw.imageSize());
         LOG.debug("{}: {}", dev.slot(), fb);
+        clientVramEnd = fb.heapStart() & -BuddyAllocator.MIN_CHUNK;
         publish(GpuInfo.BootState.PROBING);
         Falcon gsp = new Falcon(FalconEngine.GSP, bar, hal.falconHal());
         Falcon sec2 = new Falcon(FalconEngine.SEC2, bar, hal.falconHal());

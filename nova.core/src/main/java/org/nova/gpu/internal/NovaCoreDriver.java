@@ -1,5 +1,15 @@
 package org.nova.gpu.internal;
 
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.nova.bus.auxiliary.AuxiliaryBus;
+import org.nova.devres.Devres;
+import org.nova.gpu.vram.BuddyVramManager;
+import org.nova.gpu.vram.NovaDrmData;
+import org.nova.gpu.vram.VramManager;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.ServiceRegistration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -45,10 +55,20 @@ public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
     private final FirmwareLoader loader;
     private final Map<String, Gpu> gpus = new ConcurrentHashMap<>();
 
+    /** The auxiliary device name nova-drm binds (drivers/gpu/drm/nova/driver.rs AUXILIARY_NAME). */
+    static final String NOVA_DRM_AUX_NAME = "nova-drm";
+    /** driver.rs: the aux device id, an atomic counter across bound GPUs. */
+    private static final AtomicInteger AUX_ID = new AtomicInteger();
+    private final AuxiliaryBus auxiliary;
+    private final BundleContext context;
+
     /** @param loader the firmware loader */
     @Activate
-    public NovaCoreDriver(@Reference FirmwareLoader loader) {
+    public NovaCoreDriver(@Reference FirmwareLoader loader, @Reference AuxiliaryBus auxiliary,
+            BundleContext context) {
         this.loader = loader;
+        this.auxiliary = auxiliary;
+        this.context = context;
     }
 
     @Override
@@ -64,6 +84,19 @@ public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
     @Override
     public Object probe(PciDevice dev, PciDeviceId id) {
         Gpu gpu = Gpu.probe(dev, loader);
+        // VRAM: a buddy allocator over the framebuffer below the GSP's regions, as a service for the
+        // binding's lifetime (registered before the aux device, so devres releases it after)
+        BuddyVramManager vram = BuddyVramManager.of(dev.slot(), 0, gpu.clientVramEnd());
+        ServiceRegistration<VramManager> reg = context.registerService(
+                VramManager.class, vram,
+                FrameworkUtil.asDictionary(Map.of(VramManager.GPU_PROPERTY, dev.slot())));
+        Devres.register(dev.device().devres(), "nova-core/vram", reg, r -> {
+            vram.revoke();
+            r.unregister();
+        });
+        // driver.rs: the nova-drm auxiliary device, deleted by devres before the VRAM service goes
+        auxiliary.register(dev.device(), NAME, NOVA_DRM_AUX_NAME, AUX_ID.getAndIncrement(),
+                new NovaDrmData(dev.slot(), dev.resourceLen(1), vram, MemorySegment.NULL));
         gpus.put(dev.slot(), gpu);
         return gpu;
     }
