@@ -566,8 +566,10 @@ public class DriverCoreImpl implements DriverCore {
                 if (e == Errno.ENODEV || e == Errno.ENXIO) {
                     LOG.debug("{} {}: {} rejected it: {}", dev.bus.name(), dev.name(), drv.desc.name(), t.toString());
                 } else {
+                    // one line, as the kernel's "probe of X failed with error -5"; the trace at debug
                     LOG.warn("{} {}: probe with driver {} failed with error {}", dev.bus.name(), dev.name(),
-                            drv.desc.name(), t.toString(), t);
+                            drv.desc.name(), t.toString());
+                    LOG.debug("{} {}: probe failure", dev.bus.name(), dev.name(), t);
                 }
                 if (t instanceof Error err && !(t instanceof AssertionError)) {
                     throw err;

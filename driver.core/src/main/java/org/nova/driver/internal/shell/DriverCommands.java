@@ -39,7 +39,8 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=devres",
         "osgi.command.function=links",
         "osgi.command.function=monitor",
-        "osgi.command.function=settle" })
+        "osgi.command.function=settle",
+        "osgi.command.function=await" })
 public final class DriverCommands {
     private final DriverCore core;
 
@@ -263,6 +264,30 @@ public final class DriverCommands {
         e.env().entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .forEach(en -> sb.append("  ").append(en.getKey()).append('=').append(en.getValue()).append('\n'));
         return sb.toString();
+    }
+
+    /** drv:await BUS DEVICE — waits (at most 60 s) until the device is on the bus and no probe is pending. */
+    public String await(String bus, String device) throws InterruptedException {
+        return await(bus, device, 60);
+    }
+
+    /** drv:await BUS DEVICE SECONDS — as above with a limit; ETIMEDOUT when it passes. */
+    public String await(String bus, String device, int seconds) throws InterruptedException {
+        if (seconds < 0 || seconds > 3600) {
+            throw new DriverException(Errno.EINVAL, "await takes 0 to 3600 seconds, not " + seconds);
+        }
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (core.bus(bus).flatMap(b -> b.device(device)).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new DriverException(Errno.ETIMEDOUT, "no device " + device + " on bus " + bus + " after "
+                        + seconds + " s");
+            }
+            Thread.sleep(20);
+        }
+        if (!core.waitForDeviceProbe(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+            throw new DriverException(Errno.ETIMEDOUT, "probes still pending after " + seconds + " s");
+        }
+        return "";
     }
 
     /** drv:settle — wait_for_device_probe (at most 60 s). */
