@@ -200,9 +200,25 @@ public abstract class PciItSupport {
         Map<String, String> m = new TreeMap<>();
         for (Bus b : List.of(pciBus(), auxBus())) {
             for (Device d : b.devices()) {
-                m.put(b.name() + ":" + d.name(), d.driver().orElse("-"));
+                m.put(b.name() + ":" + stable(d.name()), d.driver().orElse("-"));
             }
         }
+        return m;
+    }
+
+    /**
+     * A device name that survives a rebind: nova-core numbers its nova-drm auxiliary devices from
+     * a counter that only grows (drivers/gpu/nova-core/driver.rs), so "NovaCore.nova-drm.3" after a
+     * rebind is the device that was "NovaCore.nova-drm.1" before.
+     */
+    protected static String stable(String device) {
+        return device.replaceFirst("^(NovaCore\\.nova-drm)\\.\\d+$", "$1.N");
+    }
+
+    /** @return the live devres per device, keyed by {@link #stable} names */
+    protected Map<String, Integer> devresByDevice() {
+        Map<String, Integer> m = new TreeMap<>();
+        core.devres().liveByDevice().forEach((k, v) -> m.merge(stable(k), v, Integer::sum));
         return m;
     }
 
