@@ -46,6 +46,7 @@ public class GspParseBench {
 
     private Arena arena;
     private MemorySegment file;
+    private Path path;
 
     @Setup(Level.Trial)
     public void map() throws IOException {
@@ -53,7 +54,7 @@ public class GspParseBench {
         if (root == null || root.isBlank()) {
             throw new IllegalStateException("set -Dnova.firmware.dir to the unpacked firmware-nvidia-graphics root");
         }
-        Path p = Path.of(root).resolve(FirmwareNames.path(Chipset.fromName(chip), FirmwareNames.GSP,
+        Path p = path = Path.of(root).resolve(FirmwareNames.path(Chipset.fromName(chip), FirmwareNames.GSP,
                 FirmwareNames.VERSION_535_113_01));
         if (!Files.isRegularFile(p)) {
             throw new IllegalStateException("no " + p);
@@ -72,6 +73,18 @@ public class GspParseBench {
     /** Parse the ELF and build the three table levels. */
     @Benchmark
     public long parseAndBuildPageTables() {
+        return parseAndBuild(file);
+    }
+
+    /** The whole request as the driver makes it: open and map the file, parse, build, unmap. */
+    @Benchmark
+    public long mapParseAndBuildPageTables() throws IOException {
+        try (Arena a = Arena.ofShared(); FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            return parseAndBuild(ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), a));
+        }
+    }
+
+    long parseAndBuild(MemorySegment file) {
         GspFirmware fw = GspFirmware.parse("gsp", file);
         Radix3.Layout l = Radix3.layout(fw.imageSize());
         try (Arena a = Arena.ofConfined()) {

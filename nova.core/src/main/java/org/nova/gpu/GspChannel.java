@@ -32,6 +32,20 @@ public interface GspChannel extends AutoCloseable {
      */
     GspReply call(String function, byte[] payload, Duration timeout);
 
+    /**
+     * Sends an RM control ({@code GSP_RM_CONTROL}) to the GPU's subdevice and waits for the reply.
+     * nova.core lays out the RPC's header for the firmware in use; the control's parameters are
+     * the caller's (NVIDIA's control parameter structures, e.g. ctrl2080vgpumgrinternal.h).
+     *
+     * @param cmd the control command ({@code NV2080_CTRL_CMD_*}, {@code NVA081_CTRL_CMD_*})
+     * @param params the control's parameters
+     * @param timeout how long to wait
+     * @return the reply: {@link GspReply#result()} is the control's NV_STATUS (0 = NV_OK), or the
+     *         RPC's result if the RPC itself failed; the payload is the parameters GSP-RM returned
+     * @throws org.nova.driver.DriverException as {@link #call}
+     */
+    GspReply control(int cmd, byte[] params, Duration timeout);
+
     /** Like {@link #call}, without blocking the caller: the future completes with the reply or the error. */
     CompletableFuture<GspReply> submit(String function, byte[] payload, Duration timeout);
 

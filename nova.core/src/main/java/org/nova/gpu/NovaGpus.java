@@ -18,4 +18,11 @@ public interface NovaGpus {
      * @return the GPU bound at that device, if any
      */
     Optional<GpuInfo> gpu(String device);
+
+    /**
+     * @param device a PCI device name
+     * @return true if a GPU is bound there and its firmware reports vGPU support (SR-IOV VFs can
+     *     then be enabled through sriov_numvfs)
+     */
+    boolean vgpuSupported(String device);
 }

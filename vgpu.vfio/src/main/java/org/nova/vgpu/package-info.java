@@ -1,8 +1,10 @@
 /**
- * The vGPU VFIO driver's device objects for a virtual-machine monitor. Filled by issue 8; nothing is exported yet beyond this package.
+ * The vGPU VFIO driver's API for a Java virtual-machine monitor: the {@link org.nova.vgpu.VgpuManager}
+ * service (vGPU types per GPU, create and destroy a vGPU on an SR-IOV virtual function) and the
+ * VFIO-style {@link org.nova.vgpu.VfioDevice} of each vGPU (regions, interrupts, reset).
  */
 @Export
-@Version("0.1.0")
+@Version("1.0.0")
 package org.nova.vgpu;
 
 import org.osgi.annotation.bundle.Export;

@@ -197,7 +197,9 @@ final class SimModels {
 
         @Override
         public ConfigSpace createConfigSpace() {
-            return ConfigSpace.builder(PciRegs.PCI_CFG_SPACE_SIZE)
+            boolean sriov = gpu.totalVfs() > 0;
+            ConfigSpace.Builder b = ConfigSpace.builder(sriov ? PciRegs.PCI_CFG_SPACE_EXP_SIZE
+                    : PciRegs.PCI_CFG_SPACE_SIZE)
                     .vendor(NvidiaGpu.PCI_VENDOR_ID_NVIDIA)
                     .device(gpu.deviceId())
                     .revision(0xa1)
@@ -207,8 +209,13 @@ final class SimModels {
                     .bar(BarSpec.mem32(BAR_REGS, NvidiaGpu.BAR0_SIZE))
                     .bar(BarSpec.mem64(BAR_VRAM, NvidiaGpu.BAR1_SIZE, true))
                     .rom(NvidiaGpu.ROM_SIZE)
-                    .msi(1, true, false)
-                    .build();
+                    .msi(1, true, false);
+            if (sriov) {
+                // a vGPU-capable board: PCIe and SR-IOV (VFs at PF + 1, stride 1; VF BAR0 registers, BAR1 aperture)
+                b.express(true).sriov(new ConfigSpace.SriovSpec(gpu.totalVfs(), 1, 1, gpu.vfDeviceId(),
+                        List.of(BarSpec.mem32(BAR_REGS, VF_BAR0_SIZE), BarSpec.mem64(BAR_VRAM, VF_BAR1_SIZE, true))));
+            }
+            return b.build();
         }
 
         @Override
@@ -239,6 +246,70 @@ final class SimModels {
         @Override
         public void reset() {
             gpu.reset();
+        }
+
+        @Override
+        public void stop() {
+        }
+
+        @Override
+        public DeviceModel virtualFunction(int vfIndex) {
+            return new GpuVfModel(gpu, vfIndex);
+        }
+    }
+
+    /** VF BAR0 size (the VF's register window). */
+    static final long VF_BAR0_SIZE = 256L << 10;
+    /** VF BAR1 size (the VF's aperture). */
+    static final long VF_BAR1_SIZE = 16L << 20;
+
+    /** An SR-IOV virtual function of a vGPU-capable GPU: a 3D controller with a register BAR and an aperture. */
+    static final class GpuVfModel implements DeviceModel {
+        private final NvidiaGpu pf;
+        private final int index;
+        private RamRegion regs;
+        private RamRegion aperture;
+
+        GpuVfModel(NvidiaGpu pf, int index) {
+            this.pf = pf;
+            this.index = index;
+        }
+
+        @Override
+        public String description() {
+            return pf.description() + " VF" + index;
+        }
+
+        @Override
+        public ConfigSpace createConfigSpace() {
+            return ConfigSpace.builder(PciRegs.PCI_CFG_SPACE_EXP_SIZE)
+                    .revision(0xa1)
+                    .classCode(NvidiaGpu.PCI_CLASS_DISPLAY_3D)
+                    .subsystem(NvidiaGpu.PCI_VENDOR_ID_NVIDIA, pf.vfDeviceId())
+                    .msi(1, true, false)
+                    .express(true)
+                    .virtualFunction()
+                    .build();
+        }
+
+        @Override
+        public Region region(int i) {
+            return switch (i) {
+                case GpuModel.BAR_REGS -> regs = new RamRegion(VF_BAR0_SIZE);
+                case GpuModel.BAR_VRAM -> aperture = new RamRegion(VF_BAR1_SIZE);
+                default -> null;
+            };
+        }
+
+        @Override
+        public void start(DeviceContext context) {
+        }
+
+        @Override
+        public void reset() {
+            if (regs != null) {
+                regs.memory().ifPresent(m -> m.fill((byte) 0));
+            }
         }
 
         @Override

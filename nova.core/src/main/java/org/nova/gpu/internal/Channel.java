@@ -87,6 +87,30 @@ final class Channel implements GspChannel {
     }
 
     @Override
+    public GspReply control(int cmd, byte[] params, Duration timeout) {
+        if (closed) {
+            throw new DriverException(Errno.EINVAL, "the GSP channel of " + account.client + " is closed");
+        }
+        if (revoked()) {
+            throw new DriverException(Errno.ENODEV, "GSP channel of " + account.client + " to " + device()
+                    + " revoked: " + gpu.cmdq().dead().orElse("the GSP is not running"));
+        }
+        account.calls.incrementAndGet();
+        long t0 = System.nanoTime();
+        try {
+            return gpu.control(cmd, params, Math.max(1, timeout.toMillis()));
+        } catch (DriverException e) {
+            account.failures.incrementAndGet();
+            if (e.errno() == Errno.ETIMEDOUT) {
+                account.timeouts.incrementAndGet();
+            }
+            throw e;
+        } finally {
+            account.nanos.addAndGet(System.nanoTime() - t0);
+        }
+    }
+
+    @Override
     public CompletableFuture<GspReply> submit(String function, byte[] payload, Duration timeout) {
         CompletableFuture<GspReply> f = new CompletableFuture<>();
         byte[] copy = payload.clone();

@@ -222,6 +222,52 @@ final class Gpu {
             throw new DriverException(e.errno(), "GSP-RM did not complete its initialisation: " + e.getMessage(), e);
         }
         readStaticInfo();
+        readVgpuSupport();
+    }
+
+    private volatile boolean vgpuSupported;
+
+    /** @return whether GSP-RM reported vGPU types (the firmware supports vGPU on this GPU) */
+    boolean vgpuSupported() {
+        return vgpuSupported;
+    }
+
+    /** Asks GSP-RM for its supported vGPU types: none or NOT_SUPPORTED means no vGPU. */
+    private void readVgpuSupport() {
+        try {
+            byte[] params = new byte[4];
+            org.nova.gpu.GspReply r = control(abi.constant("NVA081_CTRL_CMD_VGPU_CONFIG_GET_SUPPORTED_VGPU_TYPES"),
+                    params, RPC_TIMEOUT_MS);
+            vgpuSupported = r.result() == 0 && r.payload().length >= 4 && GspMsgQueue.getLe(r.payload(), 0) > 0;
+        } catch (DriverException | IllegalArgumentException e) {
+            LOG.debug("{}: no vGPU support: {}", dev.slot(), e.getMessage());
+            vgpuSupported = false;
+        }
+        LOG.debug("{}: vGPU {}supported by the firmware", dev.slot(), vgpuSupported ? "" : "not ");
+    }
+
+    /**
+     * Sends an RM control (GSP_RM_CONTROL) and waits for its reply.
+     *
+     * @return the reply: result = the RPC result if it failed, else the control's NV_STATUS; payload = the
+     *         control's parameters as GSP-RM returned them
+     */
+    org.nova.gpu.GspReply control(int cmd, byte[] params, long timeoutMs) {
+        GspStruct h = abi.struct("rpc_gsp_rm_control_v03_00");
+        byte[] p = new byte[h.size() + params.length];
+        h.put(p, 0, "hClient", 0xc1d00000L);
+        h.put(p, 0, "hObject", 0x20800000L);
+        h.put(p, 0, "cmd", cmd & 0xffff_ffffL);
+        h.put(p, 0, "paramsSize", params.length);
+        System.arraycopy(params, 0, p, h.size(), params.length);
+        GspMsgQueue.Message m = rpc(abi.function("GSP_RM_CONTROL"), p, timeoutMs);
+        byte[] r = m.payload();
+        if (m.rpcResult() != 0 || r.length < h.size()) {
+            return new org.nova.gpu.GspReply("GSP_RM_CONTROL", m.rpcResult() != 0 ? m.rpcResult() : -1, new byte[0]);
+        }
+        int size = (int) Math.min(h.get(r, 0, "paramsSize"), r.length - h.size());
+        return new org.nova.gpu.GspReply("GSP_RM_CONTROL", (int) h.get(r, 0, "status"),
+                java.util.Arrays.copyOfRange(r, h.size(), h.size() + Math.max(0, size)));
     }
 
     /**

@@ -83,6 +83,10 @@ public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
 
     @Override
     public Object probe(PciDevice dev, PciDeviceId id) {
+        if (dev.isVirtfn()) {
+            // a vGPU VF: its driver is vgpu.vfio (nova-core binds physical functions only)
+            throw new DriverException(Errno.ENODEV, dev.slot() + " is an SR-IOV virtual function");
+        }
         Gpu gpu = Gpu.probe(dev, loader);
         // VRAM: a buddy allocator over the framebuffer below the GSP's regions, as a service for the
         // binding's lifetime (registered before the aux device, so devres releases it after)
@@ -107,6 +111,45 @@ public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
         if (data instanceof Gpu gpu) {
             gpu.unbind();
         }
+    }
+
+    @Override
+    public boolean supportsSriov() {
+        return true;
+    }
+
+    /**
+     * sriov_configure: enables {@code numVfs} VFs only when the firmware reports vGPU support;
+     * 0 disables them (their drivers unbind first).
+     *
+     * @throws DriverException EOPNOTSUPP when the GPU's firmware has no vGPU support, ENODEV if
+     *     the GPU is not bound
+     */
+    @Override
+    public int sriovConfigure(PciDevice pf, int numVfs) {
+        return sriovConfigure(gpus.get(pf.slot()), pf, numVfs);
+    }
+
+    /** sriov_configure for a bound GPU ({@code gpu} null: none bound). */
+    static int sriovConfigure(Gpu gpu, PciDevice pf, int numVfs) {
+        if (numVfs == 0) {
+            pf.disableSriov();
+            return 0;
+        }
+        if (gpu == null) {
+            throw new DriverException(Errno.ENODEV, pf.slot() + ": no GPU bound to " + NAME);
+        }
+        if (!gpu.vgpuSupported()) {
+            throw new DriverException(Errno.EOPNOTSUPP, pf.slot() + ": the GSP firmware "
+                    + gpu.info().firmwareVersion() + " reports no vGPU support: SR-IOV VFs stay disabled");
+        }
+        pf.enableSriov(numVfs);
+        return numVfs;
+    }
+
+    @Override
+    public boolean vgpuSupported(String device) {
+        return find(device).map(Gpu::vgpuSupported).orElse(false);
     }
 
     @Override

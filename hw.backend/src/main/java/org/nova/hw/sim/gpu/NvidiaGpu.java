@@ -121,12 +121,14 @@ public final class NvidiaGpu {
     private int frtsScratch;
     private long libosAddr;
     private volatile SimGsp simGsp;
+    private final SimVgpuManager vgpu;
     /** What the driver's CPU sequencer last wrote to {@link SimGsp#SEQUENCER_SCRATCH} (read by GSP-RM's thread). */
     volatile int sequencerScratch;
 
     /** @param options the strapping */
     public NvidiaGpu(GpuOptions options) {
         this.options = options;
+        this.vgpu = new SimVgpuManager(this);
         this.identity = new GpuIdentity(options.chipset(), 0xa, 0x1);
         boolean ga102Plus = options.chipset().compareTo(Chipset.GA102) >= 0;
         this.gsp = new SimFalcon(FalconEngine.GSP, this, ga102Plus);
@@ -225,6 +227,9 @@ public final class NvidiaGpu {
         }
         poweredOnAt = System.nanoTime();
         plain.clear();
+        if (vgpu != null) {
+            vgpu.reset();
+        }
         gsp.powerOn();
         sec2.powerOn();
         frtsScratch = 0;
@@ -796,6 +801,7 @@ public final class NvidiaGpu {
 
     /** GSP-RM unloaded (UNLOADING_GUEST_DRIVER): it stops; the core halts. */
     void gspUnloaded() {
+        vgpu.reset();
         gsp.riscvActive = false;
         simGsp = null;
     }
@@ -813,5 +819,27 @@ public final class NvidiaGpu {
     /** @return the chip's architecture */
     public Architecture architecture() {
         return options.chipset().architecture();
+    }
+
+    // ---- SR-IOV and vGPU --------------------------------------------------------------------------
+
+    /** @return GSP-RM's vGPU manager on this GPU (no types on a chip without vGPU support) */
+    public SimVgpuManager vgpu() {
+        return vgpu;
+    }
+
+    /** @return whether the board has SR-IOV for vGPU (a vGPU-capable chip) */
+    public boolean vgpuCapable() {
+        return SimVgpuManager.supported(options.chipset());
+    }
+
+    /** @return TotalVFs of the SR-IOV capability, 0 on a chip without vGPU */
+    public int totalVfs() {
+        return vgpuCapable() ? SimVgpuManager.TOTAL_VFS : 0;
+    }
+
+    /** @return the VF Device ID of the SR-IOV capability */
+    public int vfDeviceId() {
+        return deviceId() + 1;
     }
 }

@@ -327,8 +327,33 @@ final class SimGsp implements Runnable {
             gpu.gspUnloaded();
             return false;
         }
+        if (fn == abi.function("GSP_RM_CONTROL") && m.payload().length >= abi.struct("rpc_gsp_rm_control_v03_00")
+                .size() && rmControl(ep, m)) {
+            return true;
+        }
         // anything else: echo the payload back as the reply (the RPC transport's loopback)
         send(ep, fn, GspMsgQueue.RESULT_SUCCESS, m.sequence(), m.payload());
+        return true;
+    }
+
+    /** @return true if the control was the vGPU manager's and was answered */
+    private boolean rmControl(GspMsgQueue.Endpoint ep, GspMsgQueue.Message m) {
+        GspStruct h = abi.struct("rpc_gsp_rm_control_v03_00");
+        byte[] in = m.payload();
+        int cmd = (int) h.get(in, 0, "cmd");
+        int size = (int) Math.min(h.get(in, 0, "paramsSize"), in.length - h.size());
+        byte[][] params = {java.util.Arrays.copyOfRange(in, h.size(), h.size() + Math.max(0, size))};
+        int status = gpu.vgpu().control(cmd, params);
+        if (status < 0) {
+            return false;
+        }
+        log("rm control 0x" + Integer.toHexString(cmd) + ": status 0x" + Integer.toHexString(status));
+        byte[] out = new byte[h.size() + params[0].length];
+        System.arraycopy(in, 0, out, 0, h.size());
+        h.put(out, 0, "status", status);
+        h.put(out, 0, "paramsSize", params[0].length);
+        System.arraycopy(params[0], 0, out, h.size(), params[0].length);
+        send(ep, m.function(), GspMsgQueue.RESULT_SUCCESS, m.sequence(), out);
         return true;
     }
 }

@@ -1,0 +1,96 @@
+package org.nova.gpu.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+import org.nova.gpu.GspChannel;
+import org.nova.gpu.GspReply;
+import org.nova.hw.sim.gpu.GpuFirmwareGenerator;
+import org.nova.hw.sim.gpu.GpuOptions;
+import org.nova.hw.sim.gpu.NvidiaGpu;
+import org.nova.hw.sim.gpu.SimVgpuManager;
+import org.nova.nvidia.Chipset;
+import org.nova.nvidia.gsp.GspMsgQueue;
+
+/**
+ * vGPU through nova.core: the firmware's vGPU support decides sriov_configure, and RM controls
+ * (GSP_RM_CONTROL with the header nova.core lays out) reach the simulated GSP-RM's vGPU manager.
+ */
+class VgpuFirmwareTest {
+    private static final Duration T = Duration.ofSeconds(5);
+    @TempDir
+    Path tmp;
+
+    private Gpu boot(Chipset chip, String release, SimPciDevice[] dev, NvidiaGpu[] sim) {
+        Path fw = GpuFirmwareGenerator.generate(chip, tmp.resolve(release), release);
+        sim[0] = new NvidiaGpu(GpuOptions.of(chip, List.of(fw)));
+        dev[0] = new SimPciDevice(sim[0], "0000:00:06.0");
+        return Gpu.probe(dev[0], new DirFirmwareLoader(fw));
+    }
+
+    @Test
+    void ad102ReportsVgpuOnBothReleasesAndControlsBootAVgpu() {
+        for (String release : List.of("570.144", "535.113.01")) {
+            SimPciDevice[] dev = new SimPciDevice[1];
+            NvidiaGpu[] sim = new NvidiaGpu[1];
+            Gpu g = boot(Chipset.AD102, release, dev, sim);
+            assertTrue(g.vgpuSupported(), release);
+            try (GspChannel ch = g.open("vgpu-test")) {
+                GspReply types = ch.control(SimVgpuManager.CMD_GET_TYPES, new byte[4], T);
+                assertEquals(0, types.result());
+                assertEquals(sim[0].vgpu().types().size(), GspMsgQueue.getLe(types.payload(), 0));
+                byte[] p = new byte[SimVgpuManager.BOOT_PARAMS];
+                GspMsgQueue.putLe(p, 0, 1);
+                GspMsgQueue.putLe(p, 4, 0x3b1);
+                GspMsgQueue.putLe64(p, 8, 0);
+                GspMsgQueue.putLe64(p, 16, 1L << 30);
+                GspMsgQueue.putLe(p, 24, 512);
+                GspMsgQueue.putLe(p, 28, 512);
+                GspReply r = ch.control(SimVgpuManager.CMD_BOOTLOAD, p, T);
+                assertEquals(0, r.result());
+                assertEquals(SimVgpuManager.SUCCESS_MAGIC, GspMsgQueue.getLe(r.payload(), 32));
+                assertEquals(List.of(1), sim[0].vgpu().activeGfids());
+                assertEquals(SimVgpuManager.NV_ERR_IN_USE, ch.control(SimVgpuManager.CMD_BOOTLOAD, p, T).result());
+                byte[] gfid = new byte[4];
+                GspMsgQueue.putLe(gfid, 0, 1);
+                assertEquals(0, ch.control(SimVgpuManager.CMD_SHUTDOWN, gfid, T).result());
+                assertEquals(0, ch.control(SimVgpuManager.CMD_CLEANUP, gfid, T).result());
+                assertEquals(List.of(), sim[0].vgpu().activeGfids());
+                assertEquals(5, ch.stats().calls());
+            }
+            g.unbind();
+            dev[0].releaseAll();
+        }
+    }
+
+    @Test
+    void sriovConfigureNeedsTheFirmwaresVgpuSupport() {
+        SimPciDevice[] dev = new SimPciDevice[1];
+        NvidiaGpu[] sim = new NvidiaGpu[1];
+        Gpu ga = boot(Chipset.GA102, "535.113.01", dev, sim);
+        assertFalse(ga.vgpuSupported());
+        DriverException e = assertThrows(DriverException.class, () -> NovaCoreDriver.sriovConfigure(ga, dev[0], 2));
+        assertEquals(Errno.EOPNOTSUPP, e.errno());
+        assertTrue(e.getMessage().contains("no vGPU support"), e.getMessage());
+        assertEquals(0, NovaCoreDriver.sriovConfigure(ga, dev[0], 0), "0 disables, always allowed");
+        assertEquals(Errno.ENODEV, assertThrows(DriverException.class,
+                () -> NovaCoreDriver.sriovConfigure(null, dev[0], 1)).errno());
+        ga.unbind();
+        dev[0].releaseAll();
+
+        Gpu ad = boot(Chipset.AD102, "570.144", dev, sim);
+        // vGPU supported: the gate opens and the PF's enableSriov is reached (the test PF has none)
+        assertThrows(UnsupportedOperationException.class, () -> NovaCoreDriver.sriovConfigure(ad, dev[0], 2));
+        ad.unbind();
+        dev[0].releaseAll();
+    }
+}

@@ -1,0 +1,16 @@
+package org.nova.vgpu;
+
+/**
+ * A vGPU type the GPU's firmware offers ({@code NVA081_CTRL_VGPU_INFO}).
+ *
+ * @param id the firmware's type ID ({@code vgpuType})
+ * @param name the type's name ("NVIDIA L40-1Q")
+ * @param vgpuClass the type's class ("Quadro", "NVS", "Compute")
+ * @param fbSize the framebuffer each vGPU of the type gets, in bytes
+ * @param bar1Size the BAR1 aperture of each vGPU, in bytes ({@code bar1Length} MiB)
+ * @param maxInstances how many vGPUs of this type the GPU runs at most
+ * @param channels the channels each vGPU gets
+ */
+public record VgpuType(int id, String name, String vgpuClass, long fbSize, long bar1Size, int maxInstances,
+        int channels) {
+}

@@ -1,0 +1,315 @@
+package org.nova.vgpu.internal;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.nova.bus.pci.Bar;
+import org.nova.bus.pci.PciDevice;
+import org.nova.bus.pci.PciDeviceId;
+import org.nova.bus.pci.PciDriver;
+import org.nova.devres.Devres;
+import org.nova.driver.DeviceLink;
+import org.nova.driver.DriverCore;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+import org.nova.driver.LinkFlag;
+import org.nova.driver.ProbeDeferException;
+import org.nova.devres.Revocable;
+import org.nova.gpu.GspCommands;
+import org.nova.gpu.NovaGpus;
+import org.nova.gpu.vram.VramManager;
+import org.nova.vgpu.VfioDevice;
+import org.nova.vgpu.VgpuInfo;
+import org.nova.vgpu.VgpuManager;
+import org.nova.vgpu.VgpuType;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The NVIDIA vGPU VFIO variant driver (the RFC's nvidia-vgpu-vfio): binds the SR-IOV virtual
+ * functions of GPUs that nova.core drives (a device link makes each VF a consumer of its PF; the
+ * probe defers while the PF is not bound to nova.core) and runs the vGPU lifecycle
+ * ({@link VgpuManager}) through nova.core's command service and VRAM manager.
+ *
+ * <p>Configuration (PID {@value #PID}, optional): {@code create} = entries "VF=TYPE"
+ * ("0000:00:06.1=NVIDIA L40-1Q"); a listed VF gets its vGPU when it probes.
+ */
+@Component(service = {PciDriver.class, VgpuManager.class}, configurationPid = VgpuVfioDriver.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+public final class VgpuVfioDriver implements PciDriver, VgpuManager {
+    private static final Logger LOG = LoggerFactory.getLogger(VgpuVfioDriver.class);
+    /** The configuration PID. */
+    public static final String PID = "org.nova.vgpu";
+    /** The configuration property listing "VF=TYPE" entries. */
+    public static final String PROP_CREATE = "create";
+    /** The driver name (the RFC's module). */
+    public static final String NAME = "nvidia-vgpu-vfio";
+    static final int PCI_VENDOR_ID_NVIDIA = 0x10de;
+    /** PCI_CLASS_DISPLAY_3D << 8: a GPU's VFs are 3D controllers. */
+    static final int PCI_CLASS_DISPLAY_3D = 0x030200;
+    /**
+     * The RFC's table matches NVIDIA 3D controllers; a VF's config space reads Vendor ID FFFFh,
+     * so the table matches the class and the probe checks the PF's vendor.
+     */
+    static final List<PciDeviceId> ID_TABLE = List.of(PciDeviceId.ofClass(PCI_CLASS_DISPLAY_3D, 0xffff00));
+    /** PCI_EXT_CAP_ID_SRIOV. */
+    static final int PCI_EXT_CAP_ID_SRIOV = 0x10;
+    /** PCI_SRIOV_VF_DID. */
+    static final int PCI_SRIOV_VF_DID = 0x1a;
+    /** PCI_SRIOV_VF_OFFSET. */
+    static final int PCI_SRIOV_VF_OFFSET = 0x14;
+    /** PCI_SRIOV_VF_STRIDE. */
+    static final int PCI_SRIOV_VF_STRIDE = 0x16;
+
+    /** @return bus &lt;&lt; 8 | devfn of "DDDD:BB:DD.F" */
+    static int routingId(String slot) {
+        String[] a = slot.split("[:.]");
+        int n = a.length;
+        return Integer.parseInt(a[n - 3], 16) << 8 | Integer.parseInt(a[n - 2], 16) << 3 | Integer.parseInt(a[n - 1], 16);
+    }
+
+    private final NovaGpus gpus;
+    private final DriverCore driverCore;
+    private final VgpuCore core;
+    private volatile Map<String, String> autoCreate;
+
+    @Activate
+    public VgpuVfioDriver(@Reference NovaGpus gpus, @Reference GspCommands commands,
+            @Reference DriverCore driverCore, BundleContext context, Map<String, Object> config) {
+        this.gpus = gpus;
+        this.driverCore = driverCore;
+        this.core = new VgpuCore(gpus, commands, pf -> vram(context, pf));
+        this.autoCreate = parse(config);
+    }
+
+    @Modified
+    void modified(Map<String, Object> config) {
+        autoCreate = parse(config);
+    }
+
+    @Deactivate
+    void deactivate() {
+        // the bus unbound the VFs when the driver service went; anything left goes now
+        core.closeAll();
+    }
+
+    static Map<String, String> parse(Map<String, Object> config) {
+        Map<String, String> out = new LinkedHashMap<>();
+        Object v = config == null ? null : config.get(PROP_CREATE);
+        List<String> entries = new ArrayList<>();
+        if (v instanceof String s) {
+            entries.addAll(List.of(s.split(",")));
+        } else if (v instanceof String[] a) {
+            entries.addAll(List.of(a));
+        } else if (v instanceof Collection<?> c) {
+            c.forEach(o -> entries.add(String.valueOf(o)));
+        }
+        for (String e : entries) {
+            int eq = e.indexOf('=');
+            if (eq > 0) {
+                out.put(VgpuCore.normalize(e.substring(0, eq)), e.substring(eq + 1).trim());
+            }
+        }
+        return out;
+    }
+
+    private static Optional<VramManager> vram(BundleContext context, String pf) {
+        try {
+            Collection<ServiceReference<VramManager>> refs = context.getServiceReferences(VramManager.class,
+                    "(" + VramManager.GPU_PROPERTY + "=" + pf + ")");
+            return refs.stream().findFirst().map(context::getService);
+        } catch (InvalidSyntaxException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public List<PciDeviceId> idTable() {
+        return ID_TABLE;
+    }
+
+    @Override
+    public Object probe(PciDevice dev, PciDeviceId id) {
+        if (!dev.isVirtfn()) {
+            throw new DriverException(Errno.ENODEV, dev.slot() + " is not an SR-IOV virtual function");
+        }
+        PciDevice pf = dev.physfn().orElseThrow(() -> new DriverException(Errno.ENODEV, dev.slot() + ": no PF"));
+        if (pf.vendorId() != PCI_VENDOR_ID_NVIDIA) {
+            throw new DriverException(Errno.ENODEV, dev.slot() + ": not a VF of an NVIDIA GPU");
+        }
+        if (gpus.gpu(pf.slot()).isEmpty()) {
+            throw new ProbeDeferException(dev.slot() + ": the PF " + pf.slot() + " is not bound to NovaCore");
+        }
+        if (!gpus.vgpuSupported(pf.slot())) {
+            throw new DriverException(Errno.ENODEV, dev.slot() + ": the firmware of " + pf.slot()
+                    + " reports no vGPU support");
+        }
+        // the VF consumes its PF: it unbinds before the PF
+        try {
+            DeviceLink link = driverCore.addLink(pf.device(), dev.device(), EnumSet.of(LinkFlag.AUTOREMOVE_CONSUMER));
+            Devres.register(dev.device().devres(), NAME + "/link", link, l -> {
+                try {
+                    l.close();
+                } catch (Exception e) {
+                    LOG.debug("{}: link: {}", dev.slot(), e.toString());
+                }
+            });
+        } catch (DriverException e) {
+            LOG.info("{}: no device link to {}: {}", dev.slot(), pf.slot(), e.getMessage());
+        }
+        int sriov = pf.findExtCapability(PCI_EXT_CAP_ID_SRIOV);
+        if (sriov == 0) {
+            throw new DriverException(Errno.ENODEV, pf.slot() + " has no SR-IOV capability");
+        }
+        int vfDid = pf.read16(sriov + PCI_SRIOV_VF_DID);
+        // pci_iov_virtfn_devfn inverted: routing ID = PF + First VF Offset + index * VF Stride
+        int offset = pf.read16(sriov + PCI_SRIOV_VF_OFFSET);
+        int stride = Math.max(1, pf.read16(sriov + PCI_SRIOV_VF_STRIDE));
+        int delta = routingId(dev.slot()) - routingId(pf.slot()) - offset;
+        int vfIndex = delta / stride;
+        if (delta < 0 || delta % stride != 0 || vfIndex >= pf.sriovTotalVfs()) {
+            throw new DriverException(Errno.ENODEV, dev.slot() + " is not a VF of " + pf.slot());
+        }
+        Devres<Bar> bar0 = dev.iomapRegion(0, NAME);
+        dev.enableDeviceMem();
+        VfAccess access = new PciVf(dev, vfIndex, bar0);
+        core.vfBound(pf.slot(), access, PCI_VENDOR_ID_NVIDIA | vfDid << 16);
+        LOG.info("{}: VF {} of {} bound (gfid {})", dev.slot(), vfIndex, pf.slot(), vfIndex + 1);
+        String type = autoCreate.get(dev.slot());
+        if (type != null) {
+            try {
+                core.create(dev.slot(), type);
+            } catch (DriverException e) {
+                LOG.warn("{}: configured vGPU {} not created: {}", dev.slot(), type, e.getMessage());
+            }
+        }
+        return access;
+    }
+
+    @Override
+    public void unbind(PciDevice dev, Object data) {
+        core.vfUnbound(dev.slot());
+    }
+
+    /** The VF as a PCI device. */
+    private record PciVf(PciDevice dev, int vfIndex, Devres<Bar> bar0) implements VfAccess {
+        @Override
+        public String slot() {
+            return dev.slot();
+        }
+
+        @Override
+        public int configSize() {
+            return dev.configSize();
+        }
+
+        @Override
+        public long readConfig(int offset, int width) {
+            return switch (width) {
+                case 1 -> dev.read8(offset);
+                case 2 -> dev.read16(offset);
+                case 4 -> dev.read32(offset) & 0xffff_ffffL;
+                default -> (dev.read32(offset) & 0xffff_ffffL) | (long) dev.read32(offset + 4) << 32;
+            };
+        }
+
+        @Override
+        public void writeConfig(int offset, int width, long value) {
+            switch (width) {
+                case 1 -> dev.write8(offset, (int) value);
+                case 2 -> dev.write16(offset, (int) value);
+                case 4 -> dev.write32(offset, (int) value);
+                default -> {
+                    dev.write32(offset, (int) value);
+                    dev.write32(offset + 4, (int) (value >>> 32));
+                }
+            }
+        }
+
+        @Override
+        public long bar0Size() {
+            return dev.resourceLen(0);
+        }
+
+        @Override
+        public long readBar0(long offset, int width) {
+            try (Revocable.Guard<Bar> g = bar0.access()) {
+                Bar b = g.get();
+                return switch (width) {
+                    case 1 -> b.read8(offset);
+                    case 2 -> b.read16(offset);
+                    case 4 -> b.read32(offset) & 0xffff_ffffL;
+                    default -> b.read64(offset);
+                };
+            }
+        }
+
+        @Override
+        public void writeBar0(long offset, int width, long value) {
+            try (Revocable.Guard<Bar> g = bar0.access()) {
+                Bar b = g.get();
+                switch (width) {
+                    case 1 -> b.write8(offset, (int) value);
+                    case 2 -> b.write16(offset, (int) value);
+                    case 4 -> b.write32(offset, (int) value);
+                    default -> b.write64(offset, value);
+                }
+            }
+        }
+
+        @Override
+        public void reset() {
+            dev.reset();
+        }
+    }
+
+    // ---- VgpuManager ---------------------------------------------------------------------------
+
+    @Override
+    public List<VgpuType> types(String device) {
+        return core.types(device);
+    }
+
+    @Override
+    public List<VgpuType> creatableTypes(String device) {
+        return core.creatableTypes(device);
+    }
+
+    @Override
+    public VfioDevice create(String vf, String type) {
+        return core.create(vf, type);
+    }
+
+    @Override
+    public void destroy(String vf) {
+        core.destroy(vf);
+    }
+
+    @Override
+    public List<VgpuInfo> list() {
+        return core.list();
+    }
+
+    @Override
+    public Optional<VfioDevice> device(String vf) {
+        return core.device(vf);
+    }
+}

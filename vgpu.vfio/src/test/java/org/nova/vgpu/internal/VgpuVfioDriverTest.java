@@ -1,0 +1,73 @@
+package org.nova.vgpu.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.lang.reflect.Proxy;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.nova.bus.pci.PciDevice;
+import org.nova.bus.pci.PciIds;
+import org.nova.driver.DriverCore;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+import org.nova.driver.ProbeDeferException;
+import org.osgi.framework.BundleContext;
+
+/** The driver's probe decisions: only VFs of NVIDIA GPUs, deferred while the PF is not bound to nova.core. */
+class VgpuVfioDriverTest {
+    private final FakeFirmware fw = new FakeFirmware();
+
+    @SuppressWarnings("unchecked")
+    private static <T> T proxy(Class<T> type, Map<String, Object> answers) {
+        return (T) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (p, m, a) -> {
+            if (answers.containsKey(m.getName())) {
+                return answers.get(m.getName());
+            }
+            if (m.isDefault()) {
+                return java.lang.reflect.InvocationHandler.invokeDefault(p, m, a);
+            }
+            throw new UnsupportedOperationException(m.getName());
+        });
+    }
+
+    private VgpuVfioDriver driver() {
+        return new VgpuVfioDriver(fw, fw, proxy(DriverCore.class, Map.of()), proxy(BundleContext.class, Map.of()),
+                Map.of());
+    }
+
+    private static PciDevice pf(int vendor) {
+        return proxy(PciDevice.class, Map.of("slot", FakeFirmware.PF, "ids", new PciIds(vendor, 0x2684, vendor,
+                0x2684, 0x030000, 0xa1)));
+    }
+
+    private static PciDevice vf(PciDevice pf) {
+        return proxy(PciDevice.class, Map.of("slot", "0000:00:06.1", "isVirtfn", pf != null,
+                "physfn", Optional.ofNullable(pf)));
+    }
+
+    @Test
+    void onlyVfsOfNvidiaGpusBind() {
+        VgpuVfioDriver d = driver();
+        assertEquals(Errno.ENODEV, assertThrows(DriverException.class, () -> d.probe(vf(null),
+                VgpuVfioDriver.ID_TABLE.get(0))).errno());
+        assertEquals(Errno.ENODEV, assertThrows(DriverException.class, () -> d.probe(vf(pf(0x1af4)),
+                VgpuVfioDriver.ID_TABLE.get(0))).errno());
+    }
+
+    @Test
+    void probeDefersWhileThePfIsNotBoundToNovaCore() {
+        VgpuVfioDriver d = driver();
+        fw.bound = false;
+        DriverException e = assertThrows(DriverException.class, () -> d.probe(vf(pf(0x10de)),
+                VgpuVfioDriver.ID_TABLE.get(0)));
+        assertInstanceOf(ProbeDeferException.class, e);
+        assertEquals(Errno.EPROBE_DEFER, e.errno());
+        fw.bound = true;
+        fw.vgpu = false;
+        assertEquals(Errno.ENODEV, assertThrows(DriverException.class, () -> d.probe(vf(pf(0x10de)),
+                VgpuVfioDriver.ID_TABLE.get(0))).errno());
+    }
+}
