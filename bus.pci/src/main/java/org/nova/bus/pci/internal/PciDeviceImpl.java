@@ -85,6 +85,27 @@ public final class PciDeviceImpl implements PciDevice {
         try {
             int vendor = f.readConfig(PciRegs.VENDOR_ID, WORD);
             int device = f.readConfig(PciRegs.DEVICE_ID, WORD);
+            java.util.Optional<PciFunction> pf = f.physfn();
+            if (pf.isPresent()) {
+                // a VF's Vendor and Device ID read FFFFh (SR-IOV 3.4.1.1): pci_iov_add_virtfn takes
+                // the PF's vendor and the VF Device ID of the PF's SR-IOV capability
+                PciFunction p = pf.get();
+                int sriov = ConfigWalk.findExtCapability(new ConfigWalk.Reader() {
+                    @Override
+                    public int read(int offset, int width) {
+                        return p.readConfig(offset, width);
+                    }
+
+                    @Override
+                    public int size() {
+                        return p.configSize();
+                    }
+                }, PciRegs.EXT_CAP_ID_SRIOV);
+                vendor = p.readConfig(PciRegs.VENDOR_ID, WORD);
+                if (sriov != 0) {
+                    device = p.readConfig(sriov + PciRegs.SRIOV_VF_DID, WORD);
+                }
+            }
             int classRev = f.readConfig(PciRegs.REVISION_ID, DWORD);
             int type = f.readConfig(PciRegs.HEADER_TYPE, BYTE) & PciRegs.HEADER_TYPE_MASK;
             int subVendor = 0;

@@ -1,0 +1,453 @@
+package org.nova.it.drm;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertSame;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import javax.inject.Inject;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.nova.bus.pci.PciBus;
+import org.nova.driver.Bus;
+import org.nova.driver.Device;
+import org.nova.driver.DriverCore;
+import org.nova.drm.DrmDevice;
+import org.nova.drm.DrmDevices;
+import org.nova.drm.DrmErrno;
+import org.nova.drm.DrmException;
+import org.nova.drm.DrmFile;
+import org.nova.drm.DrmIoctl;
+import org.nova.drm.GemObject;
+import org.nova.drm.NovaDrm;
+import org.nova.gpu.vram.VramManager;
+import org.nova.it.NovaOptions;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.BundleContext;
+
+/**
+ * Issue 7's "done when" in the framework: on the default simulated platform (GA102 at 00:05.0 and
+ * AD102 at 00:06.0, bound to NovaCore, each with a "NovaCore.nova-drm.N" auxiliary device bound by
+ * "Nova.nova-drm"), {@code drm:list} shows a DRM device per GPU; a program using the client API
+ * (the {@link DrmDevices} service) creates GEM objects on both through the uAPI structures,
+ * queries, shares (PRIME export/import) and frees them, with handle isolation between files and
+ * every byte back in the VRAM manager; and unbinding a GPU with a file open fails that file's
+ * ioctls with ENODEV and returns its VRAM.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class NovaDrmIT {
+    /** GPU boot (GSP RPCs on the simulator's thread) and probing; running out is a hang. */
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /** The default platform's simulated GPUs (hw.backend SimDefaultPlatform). */
+    private static final List<String> GPUS = List.of("0000:00:05.0", "0000:00:06.0");
+    private static final String NOVA_CORE = "NovaCore";
+    private static final String NOVA_DRM = "Nova.nova-drm";
+    private static final String AUX_PREFIX = "NovaCore.nova-drm.";
+    private static final String AUXILIARY = "auxiliary";
+
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    @Inject
+    private DriverCore core;
+
+    @Inject
+    private DrmDevices drm;
+
+    @Inject
+    private CommandProcessor processor;
+
+    @Inject
+    private BundleContext context;
+
+    @Configuration
+    public Option[] config() {
+        return new Option[] { NovaOptions.all() };
+    }
+
+    /** Both GPUs bound to NovaCore, their nova-drm devices bound, one DRM device each. */
+    @Before
+    public void gpusUp() {
+        // the run's test_remove switch reached the framework (the driver core reads it there)
+        assertEquals(NovaOptions.testRemove(),
+                Boolean.parseBoolean(context.getProperty(NovaOptions.TEST_REMOVE_PROPERTY)));
+        awaitGpusUp();
+    }
+
+    // ---------------------------------------------------------------- drm:list
+
+    @Test
+    public void drmListShowsADrmDevicePerGpu() throws Exception {
+        String out = shell("drm:list");
+        List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
+        assertEquals(out, List.of("MINOR", "RENDER", "NAME", "PARENT", "GPU", "VRAM(used/total)", "FILES"),
+                words(lines.get(0)));
+        Map<String, List<String>> byGpu = new TreeMap<>();
+        for (String l : lines.subList(1, lines.size())) {
+            List<String> w = words(l);
+            byGpu.put(w.get(4), w);
+        }
+        assertEquals(out, GPUS, new ArrayList<>(byGpu.keySet()));
+        for (String gpu : GPUS) {
+            DrmDevice d = deviceOf(gpu);
+            List<String> row = byGpu.get(gpu);
+            assertEquals(out, Integer.toString(d.primaryMinor()), row.get(0));
+            assertEquals(out, d.renderName(), row.get(1));
+            assertEquals(out, "nova", row.get(2));
+            assertTrue(out, row.get(3).startsWith(AUX_PREFIX));
+            assertEquals(out, d.parent(), row.get(3));
+            assertEquals(out, "0K/" + (d.vram().total() >> 20) + "M", row.get(5));
+            assertTrue(out, d.vram().total() > 0);
+            assertEquals(out, "0", row.get(6));
+            // the parent is the nova-drm auxiliary device, bound by nova-drm, child of the GPU
+            Device aux = core.requireBus(AUXILIARY).device(d.parent()).orElseThrow();
+            assertEquals(NOVA_DRM, aux.driver().orElse("-"));
+            assertEquals(gpu, aux.parent().orElseThrow().name());
+            // card N and renderD(128+N), as the kernel names them
+            assertEquals("card" + d.primaryMinor(), d.primaryName());
+            assertEquals("renderD" + d.renderMinor(), d.renderName());
+            assertEquals(d.primaryMinor() + 128, d.renderMinor());
+            assertSame(d, drm.byMinor(d.primaryMinor()).orElseThrow());
+            assertSame(d, drm.byMinor(d.renderMinor()).orElseThrow());
+        }
+    }
+
+    // ---------------------------------------------------------------- GEM through the uAPI
+
+    @Test
+    public void gemObjectsAreCreatedSharedIsolatedAndFreedOnBothGpus() {
+        for (String gpu : GPUS) {
+            DrmDevice dev = deviceOf(gpu);
+            VramManager vram = dev.vram();
+            long availableBefore = vram.available();
+            assertEquals(gpu + " usage " + vram.usageByOwner(), vram.total(), availableBefore);
+            int fdsBefore = drm.openFds().size();
+
+            int fd = -1;
+            DrmFile a = dev.open(DrmFile.Node.RENDER);
+            DrmFile b = dev.open(DrmFile.Node.RENDER);
+            try (Arena arena = Arena.ofConfined()) {
+                assertNotEquals(a.id(), b.id());
+                assertEquals(2, dev.files().size());
+
+                // GETPARAM: VRAM_BAR_SIZE is BAR1's length
+                MemorySegment param = arena.allocate(NovaDrm.STRUCT_DRM_NOVA_GETPARAM);
+                param.set(U64, 0, NovaDrm.NOVA_GETPARAM_VRAM_BAR_SIZE);
+                assertEquals(0, a.ioctl(NovaDrm.DRM_IOCTL_NOVA_GETPARAM, param));
+                long bar1 = core.requireBus(PciBus.NAME).device(gpu).orElseThrow()
+                        .busData(org.nova.bus.pci.PciDevice.class).resourceLen(1);
+                assertEquals(gpu, bar1, param.get(U64, 8));
+                assertTrue(gpu + " BAR1", bar1 > 0);
+
+                // GEM_CREATE through struct drm_nova_gem_create: sizes round up to 4 KiB
+                int ha = create(a, arena, 100_000);
+                int ha2 = create(a, arena, 1 << 20);
+                int hb = create(b, arena, 8192);
+                assertNotEquals(ha, ha2);
+                createFails(a, arena, 0, DrmErrno.EINVAL);
+
+                // GEM_INFO through struct drm_nova_gem_info
+                assertEquals(102_400L, info(a, arena, ha));
+                assertEquals(1L << 20, info(a, arena, ha2));
+                assertEquals(8192L, info(b, arena, hb));
+                // VRAM: power-of-two buddy blocks of at least the object's size
+                long inUse = 0;
+                for (GemObject o : dev.objects()) {
+                    assertEquals(o.toString(), Long.highestOneBit(o.size() * 2 - 1), o.vramSize());
+                    inUse += o.vramSize();
+                }
+                assertEquals(131_072L + (1 << 20) + 8192, inUse);
+                assertEquals(inUse, dev.vramInUse());
+                assertEquals(gpu + " " + vram.usageByOwner(), availableBefore - inUse, vram.available());
+                assertEquals(3, dev.objects().size());
+
+                // isolation: a's handles mean nothing in b (b's own handle numbers name b's objects)
+                for (int h : List.of(ha, ha2)) {
+                    if (b.objects().containsKey(h)) {
+                        assertNotEquals(a.objects().get(h), b.objects().get(h));
+                        assertEquals(8192L, info(b, arena, h));
+                    } else {
+                        assertEquals(-DrmErrno.ENOENT.value(), ioctlInfo(b, arena, h));
+                    }
+                }
+                int unused = Math.max(Math.max(ha, ha2), hb) + 100;
+                assertEquals(-DrmErrno.ENOENT.value(), ioctlInfo(a, arena, unused));
+                assertEquals(-DrmErrno.ENOENT.value(), ioctlInfo(b, arena, unused));
+
+                // PRIME: a exports ha, b imports it and sees the same object
+                fd = NovaDrm.primeHandleToFd(a, ha);
+                assertTrue(drm.openFds().contains(fd));
+                int hbImported = NovaDrm.primeFdToHandle(b, fd);
+                assertNotEquals(hb, hbImported);
+                assertEquals(102_400L, info(b, arena, hbImported));
+                GemObject shared = a.objects().get(ha);
+                assertSame(shared, b.objects().get(hbImported));
+                assertEquals(3, dev.objects().size());
+                // importing again gives the same handle (drm_prime_lookup_buf_handle)
+                assertEquals(hbImported, NovaDrm.primeFdToHandle(b, fd));
+                drm.closeFd(fd);
+                assertFalse(drm.openFds().contains(fd));
+
+                // a closes its handle: the object lives on through b's
+                gemClose(a, arena, ha);
+                assertEquals(-DrmErrno.ENOENT.value(), ioctlInfo(a, arena, ha));
+                assertEquals(102_400L, info(b, arena, hbImported));
+                assertFalse(shared.isFreed());
+                // a closing a handle twice: EINVAL, as drm_gem_handle_delete
+                MemorySegment close = arena.allocate(DrmIoctl.DRM_GEM_CLOSE_SIZE);
+                close.set(U32, 0, ha);
+                assertEquals(-DrmErrno.EINVAL.value(), a.ioctl(DrmIoctl.DRM_IOCTL_GEM_CLOSE, close));
+                // b closes it too: freed, its VRAM back
+                gemClose(b, arena, hbImported);
+                assertTrue(shared.isFreed());
+                assertEquals((1L << 20) + 8192, dev.vramInUse());
+                assertEquals(availableBefore - (1L << 20) - 8192, vram.available());
+
+                // closing the files frees the rest
+                a.close();
+                assertEquals(8192L, dev.vramInUse());
+                assertEquals(-DrmErrno.EBADF.value(), ioctlInfo(a, arena, ha2));
+                b.close();
+                assertEquals(0, dev.vramInUse());
+                assertEquals(List.of(), dev.objects());
+                assertEquals(List.of(), dev.files());
+            } finally {
+                a.close();
+                b.close();
+                if (fd >= 0 && drm.openFds().contains(fd)) {
+                    drm.closeFd(fd);
+                }
+            }
+            assertEquals(gpu + " usage " + vram.usageByOwner(), availableBefore, vram.available());
+            assertEquals(gpu, Map.of(), vram.usageByOwner());
+            assertEquals(fdsBefore, drm.openFds().size());
+        }
+    }
+
+    @Test
+    public void objectsOnBothGpusAtOnceAreIndependent() {
+        DrmDevice d0 = deviceOf(GPUS.get(0));
+        DrmDevice d1 = deviceOf(GPUS.get(1));
+        assertNotEquals(d0, d1);
+        try (Arena arena = Arena.ofConfined(); DrmFile f0 = d0.open(DrmFile.Node.RENDER);
+                DrmFile f1 = d1.open(DrmFile.Node.RENDER)) {
+            int h0 = create(f0, arena, 4096);
+            int h1 = create(f1, arena, 3 * 4096);
+            assertEquals(4096L, info(f0, arena, h0));
+            assertEquals(3L * 4096, info(f1, arena, h1));
+            assertEquals(4096L, d0.vramInUse());
+            assertEquals(4L * 4096, d1.vramInUse()); // a buddy block: 3 pages take 4
+            assertNotEquals(d0.vram(), d1.vram());
+            assertTrue(d0.vram().available() < d0.vram().total());
+            assertTrue(d1.vram().available() < d1.vram().total());
+        }
+        assertEquals(0, d0.vramInUse());
+        assertEquals(0, d1.vramInUse());
+        assertEquals(d0.vram().total(), d0.vram().available());
+        assertEquals(d1.vram().total(), d1.vram().available());
+    }
+
+    // ---------------------------------------------------------------- unbind with files open
+
+    @Test
+    public void unbindingAGpuWithAFileOpenFailsItsIoctlsWithEnodev() {
+        String gpu = GPUS.get(0);
+        DrmDevice dev = deviceOf(gpu);
+        DrmDevice other = deviceOf(GPUS.get(1));
+        VramManager vram = dev.vram();
+        String aux = dev.parent();
+        Bus pci = core.requireBus(PciBus.NAME);
+        try (Arena arena = Arena.ofConfined()) {
+            DrmFile f = dev.open(DrmFile.Node.RENDER);
+            DrmFile primary = dev.open(DrmFile.Node.PRIMARY);
+            DrmFile survivor = other.open(DrmFile.Node.RENDER);
+            int h = create(f, arena, 1 << 16);
+            create(primary, arena, 1 << 12);
+            int hs = create(survivor, arena, 1 << 12);
+            int fd = NovaDrm.primeHandleToFd(f, h);
+            assertTrue(vram.available() < vram.total());
+            try {
+                pci.unbind(gpu);
+                await(gpu + " unbound", () -> pci.device(gpu).orElseThrow().driver().isEmpty(), this::state);
+
+                assertTrue(dev.isUnplugged());
+                assertFalse(drm.devices().contains(dev));
+                assertTrue("the nova-drm device " + aux + " is gone",
+                        core.requireBus(AUXILIARY).device(aux).isEmpty());
+                // every ioctl of the open files: ENODEV
+                assertEquals(-DrmErrno.ENODEV.value(), ioctlInfo(f, arena, h));
+                MemorySegment c = arena.allocate(NovaDrm.STRUCT_DRM_NOVA_GEM_CREATE);
+                c.set(U64, 8, 4096);
+                assertEquals(-DrmErrno.ENODEV.value(), f.ioctl(NovaDrm.DRM_IOCTL_NOVA_GEM_CREATE, c));
+                MemorySegment p = arena.allocate(NovaDrm.STRUCT_DRM_NOVA_GETPARAM);
+                p.set(U64, 0, NovaDrm.NOVA_GETPARAM_VRAM_BAR_SIZE);
+                assertEquals(-DrmErrno.ENODEV.value(), primary.ioctl(NovaDrm.DRM_IOCTL_NOVA_GETPARAM, p));
+                MemorySegment close = arena.allocate(DrmIoctl.DRM_GEM_CLOSE_SIZE);
+                close.set(U32, 0, h);
+                assertEquals(-DrmErrno.ENODEV.value(), f.ioctl(DrmIoctl.DRM_IOCTL_GEM_CLOSE, close));
+                try {
+                    NovaDrm.gemInfo(f, h);
+                    fail("GEM_INFO after unplug should throw");
+                } catch (DrmException e) {
+                    assertEquals(DrmErrno.ENODEV, e.errno());
+                }
+                try {
+                    dev.open(DrmFile.Node.RENDER);
+                    fail("open after unplug should throw");
+                } catch (DrmException e) {
+                    assertEquals(DrmErrno.ENODEV, e.errno());
+                }
+                // all its memory went back to the allocator, the exported dma-buf included
+                assertEquals(0, dev.vramInUse());
+                assertEquals(vram.usageByOwner().toString(), vram.total(), vram.available());
+                assertEquals(Map.of(), vram.usageByOwner());
+                assertTrue(vram.isRevoked());
+                assertFalse(drm.openFds().contains(fd));
+                // the other GPU is untouched
+                assertEquals(4096L, info(survivor, arena, hs));
+                f.close();
+                primary.close();
+            } finally {
+                survivor.close();
+                pci.bind(gpu, NOVA_CORE);
+            }
+        }
+        awaitGpusUp();
+        DrmDevice again = deviceOf(gpu);
+        assertNotEquals(dev, again);
+        assertFalse(again.isUnplugged());
+        assertEquals(again.vram().total(), again.vram().available());
+        assertEquals(0, other.vramInUse());
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private int create(DrmFile f, Arena arena, long size) {
+        MemorySegment s = arena.allocate(NovaDrm.STRUCT_DRM_NOVA_GEM_CREATE);
+        s.set(U64, 8, size);
+        assertEquals(f + " GEM_CREATE " + size, 0, f.ioctl(NovaDrm.DRM_IOCTL_NOVA_GEM_CREATE, s));
+        int h = s.get(U32, 0);
+        assertTrue("handle " + h, h > 0);
+        return h;
+    }
+
+    private void createFails(DrmFile f, Arena arena, long size, DrmErrno expected) {
+        MemorySegment s = arena.allocate(NovaDrm.STRUCT_DRM_NOVA_GEM_CREATE);
+        s.set(U64, 8, size);
+        assertEquals(f + " GEM_CREATE " + size, -expected.value(), f.ioctl(NovaDrm.DRM_IOCTL_NOVA_GEM_CREATE, s));
+    }
+
+    private int ioctlInfo(DrmFile f, Arena arena, int handle) {
+        MemorySegment s = arena.allocate(NovaDrm.STRUCT_DRM_NOVA_GEM_INFO);
+        s.set(U32, 0, handle);
+        return f.ioctl(NovaDrm.DRM_IOCTL_NOVA_GEM_INFO, s);
+    }
+
+    private long info(DrmFile f, Arena arena, int handle) {
+        MemorySegment s = arena.allocate(NovaDrm.STRUCT_DRM_NOVA_GEM_INFO);
+        s.set(U32, 0, handle);
+        assertEquals(f + " GEM_INFO " + handle, 0, f.ioctl(NovaDrm.DRM_IOCTL_NOVA_GEM_INFO, s));
+        assertEquals(handle, s.get(U32, 0));
+        return s.get(U64, 8);
+    }
+
+    private void gemClose(DrmFile f, Arena arena, int handle) {
+        MemorySegment s = arena.allocate(DrmIoctl.DRM_GEM_CLOSE_SIZE);
+        s.set(U32, 0, handle);
+        assertEquals(f + " GEM_CLOSE " + handle, 0, f.ioctl(DrmIoctl.DRM_IOCTL_GEM_CLOSE, s));
+    }
+
+    /** @return the DRM device whose VRAM is that GPU's */
+    private DrmDevice deviceOf(String gpu) {
+        List<DrmDevice> ds = drm.devices().stream().filter(d -> gpu.equals(d.vram().gpu())).toList();
+        assertEquals("DRM devices of " + gpu + ": " + drm.devices(), 1, ds.size());
+        assertNotNull(ds.get(0));
+        return ds.get(0);
+    }
+
+    private void awaitGpusUp() {
+        await("both GPUs bound to NovaCore, each with a nova-drm DRM device", () -> {
+            Bus pci = core.requireBus(PciBus.NAME);
+            for (String gpu : GPUS) {
+                if (!pci.device(gpu).flatMap(Device::driver).map(NOVA_CORE::equals).orElse(false)) {
+                    return false;
+                }
+            }
+            List<String> bound = core.requireBus(AUXILIARY).devices().stream()
+                    .filter(d -> d.name().startsWith(AUX_PREFIX) && NOVA_DRM.equals(d.driver().orElse(null)))
+                    .map(d -> d.parent().map(Device::name).orElse("-")).sorted().toList();
+            List<String> drmGpus = drm.devices().stream().filter(d -> !d.isUnplugged()).map(d -> d.vram().gpu())
+                    .sorted().toList();
+            return bound.equals(GPUS) && drmGpus.equals(GPUS);
+        }, this::state);
+        assertTrue("probes still pending", core.waitForDeviceProbe(TIMEOUT));
+    }
+
+    private String state() {
+        StringBuilder sb = new StringBuilder();
+        for (String b : List.of(PciBus.NAME, AUXILIARY)) {
+            for (Device d : core.requireBus(b).devices()) {
+                sb.append(b).append(':').append(d.name()).append('=').append(d.driver().orElse("-")).append(' ');
+            }
+        }
+        sb.append("drm=").append(drm.devices());
+        return sb.toString();
+    }
+
+    private static void await(String what, BooleanSupplier condition, Supplier<?> state) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + TIMEOUT.toSeconds() + " s waiting until " + what
+                        + "; saw " + state.get());
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting until " + what, e);
+            }
+        }
+    }
+
+    private String shell(String commandLine) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (CommandSession s = processor.createSession(new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(out, true, StandardCharsets.UTF_8))) {
+            Object result = s.execute(commandLine);
+            return result == null ? out.toString(StandardCharsets.UTF_8) : result.toString();
+        }
+    }
+
+    private static List<String> words(String line) {
+        return List.of(line.trim().split("\\s+"));
+    }
+}
