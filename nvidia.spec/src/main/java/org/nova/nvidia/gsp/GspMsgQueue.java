@@ -170,10 +170,21 @@ public final class GspMsgQueue {
     public record Message(int seqNum, int function, int rpcResult, int sequence, byte[] payload, int elemCount) {
     }
 
-    /** @return the checksum of {@code b[0..len)} (see the class comment) */
+    /** Little-endian 64-bit words of a byte array, for the checksum's fast path. */
+    private static final java.lang.invoke.VarHandle LE64 =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * @return the checksum of {@code b[0..len)} (see the class comment). Byte i rotated left by
+     *     (i % 8) * 8 bits is byte i of a little-endian 64-bit word, so whole words are XORed at once.
+     */
     public static int checksum(byte[] b, int len) {
         long sum = 0;
-        for (int i = 0; i < len; i++) {
+        int i = 0;
+        for (; i + 8 <= len; i += 8) {
+            sum ^= (long) LE64.get(b, i);
+        }
+        for (; i < len; i++) {
             sum ^= Long.rotateLeft(b[i] & 0xffL, (i % 8) * 8);
         }
         return (int) (sum >>> 32) ^ (int) sum;
@@ -280,7 +291,8 @@ public final class GspMsgQueue {
             if (freePages() < count) {
                 return false;
             }
-            byte[] e = new byte[count * PAGE_SIZE];
+            int used = PAYLOAD_OFFSET + payload.length;
+            byte[] e = new byte[used];
             putLe(e, ELEM_SEQ_NUM, nextSeq);
             putLe(e, ELEM_COUNT, count);
             putLe(e, ELEM_HEADER_SIZE + RPC_HEADER_VERSION, HEADER_VERSION_03_00);
@@ -294,7 +306,8 @@ public final class GspMsgQueue {
             putLe(e, ELEM_CHECKSUM, checksum(e, PAYLOAD_OFFSET + payload.length));
             int wp = writePtr();
             for (int i = 0; i < count; i++) {
-                mem.write(txq + ENTRY_OFF + (long) ((wp + i) % MSG_COUNT) * PAGE_SIZE, e, i * PAGE_SIZE, PAGE_SIZE);
+                int len = Math.min(PAGE_SIZE, used - i * PAGE_SIZE);
+                mem.write(txq + ENTRY_OFF + (long) ((wp + i) % MSG_COUNT) * PAGE_SIZE, e, i * PAGE_SIZE, len);
             }
             VarHandle.releaseFence();
             mem.putInt(txq + TX_WRITE_PTR, (wp + count) % MSG_COUNT);
@@ -313,8 +326,8 @@ public final class GspMsgQueue {
                 return Optional.empty();
             }
             int rp = ownReadPtr();
-            byte[] first = new byte[PAGE_SIZE];
-            mem.read(rxq + ENTRY_OFF + (long) rp * PAGE_SIZE, first, 0, PAGE_SIZE);
+            byte[] first = new byte[PAYLOAD_OFFSET];
+            mem.read(rxq + ENTRY_OFF + (long) rp * PAGE_SIZE, first, 0, PAYLOAD_OFFSET);
             int count = getLe(first, ELEM_COUNT);
             int length = getLe(first, ELEM_HEADER_SIZE + RPC_LENGTH);
             int pending = pendingPages();
@@ -324,11 +337,14 @@ public final class GspMsgQueue {
                         "element at ring page %d: element count %d (%d pending), rpc length %d", rp, count, pending,
                         length));
             }
-            byte[] e = Arrays.copyOf(first, count * PAGE_SIZE);
-            for (int i = 1; i < count; i++) {
-                mem.read(rxq + ENTRY_OFF + (long) ((rp + i) % MSG_COUNT) * PAGE_SIZE, e, i * PAGE_SIZE, PAGE_SIZE);
-            }
             int total = ELEM_HEADER_SIZE + length;
+            byte[] e = new byte[total];
+            for (int i = 0; i < count; i++) {
+                int len = Math.min(PAGE_SIZE, total - i * PAGE_SIZE);
+                if (len > 0) {
+                    mem.read(rxq + ENTRY_OFF + (long) ((rp + i) % MSG_COUNT) * PAGE_SIZE, e, i * PAGE_SIZE, len);
+                }
+            }
             int sum = checksum(e, total);
             if (sum != 0) {
                 throw new QueueException(QueueException.Kind.BAD_CHECKSUM, String.format(
