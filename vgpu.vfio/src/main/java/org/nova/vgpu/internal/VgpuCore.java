@@ -45,9 +45,13 @@ final class VgpuCore implements VgpuManager {
     static final int CMD_CLEANUP = 0x20804008;
     /** The vGPU plugin task's success magic. */
     static final int SUCCESS_MAGIC = 0x4E654A6F;
+    /** NV_STATUS codes the vGPU controls return (NVIDIA's kernel-open/common/inc/nvstatuscodes.h). */
     static final int NV_ERR_INSUFFICIENT_RESOURCES = 0x1a;
-    static final int NV_ERR_IN_USE = 0x24;
+    /** NV_ERR_IN_USE (nvstatuscodes.h). */
+    static final int NV_ERR_IN_USE = 0x17;
+    /** NV_ERR_INVALID_STATE (nvstatuscodes.h). */
     static final int NV_ERR_INVALID_STATE = 0x40;
+    /** NV_ERR_NOT_SUPPORTED (nvstatuscodes.h). */
     static final int NV_ERR_NOT_SUPPORTED = 0x56;
     /** Bytes per type record in the types reply. */
     static final int TYPE_RECORD = 80;

@@ -40,7 +40,7 @@ public final class SimVgpuManager {
     /** NV_ERR_INVALID_ARGUMENT. */
     public static final int NV_ERR_INVALID_ARGUMENT = 0x1f;
     /** NV_ERR_IN_USE. */
-    public static final int NV_ERR_IN_USE = 0x24;
+    public static final int NV_ERR_IN_USE = 0x17;
     /** NV_ERR_INVALID_STATE. */
     public static final int NV_ERR_INVALID_STATE = 0x40;
     /** NV_ERR_NOT_SUPPORTED. */
