@@ -52,7 +52,14 @@ import org.nova.gpu.vram.VramManager;
  * {@link DrmFile#mmap} looks the offset up exactly (drm_gem_mmap: unknown → EINVAL), requires the
  * file to hold a handle on the object (drm_vma_node_is_allowed → EACCES) and a length within the
  * object (EINVAL), and returns the object's window of the VRAM aperture, which is assumed to map
- * VRAM from address 0 (BAR1 of the simulated GPU does).
+ * VRAM from address 0 (BAR1 of the simulated GPU does; nova.core sets up no BAR1 page tables).
+ * GEM_CREATE places objects below the aperture's size when they fit there (CPU-visible VRAM, as
+ * TTM does for buffers that need CPU access), elsewhere in VRAM otherwise. Without an aperture, or
+ * for an object that does not lie wholly inside it (VRAM past the BAR1 size is out of the CPU's
+ * reach), mmap fails with ENXIO. The aperture nova.core hands over is
+ * its BAR1 mapping ({@code Bar.memory()}): when the GPU unbinds, the BAR is revoked after this
+ * device is unplugged, and every slice handed out by mmap becomes inaccessible (an access throws
+ * IllegalStateException; it never touches unmapped memory).
  *
  * <h2>Unplug</h2> After {@link DrmClass#unregister}, every ioctl and mmap of an open file fails
  * with ENODEV; the files' handles and the device's dma-bufs are dropped and all VRAM goes back to
@@ -309,6 +316,25 @@ public final class DrmDevice {
     // ---- GEM ----
 
     /**
+     * Placement: in the CPU-visible VRAM below the aperture's size when it fits (TTM's visible-VRAM
+     * placement, so the object can be mmapped), anywhere else in VRAM when it does not (mmap of
+     * such an object fails with ENXIO).
+     */
+    private VramBlock allocateVram(long size, String owner) {
+        long visible = aperture.byteSize();
+        if (visible > 0) {
+            try {
+                return vram.allocateBelow(size, owner, visible);
+            } catch (DriverException e) {
+                if (e.errno() != Errno.ENOSPC) {
+                    throw e;
+                }
+            }
+        }
+        return vram.allocate(size, owner);
+    }
+
+    /**
      * Creates a GEM object of {@code size} bytes (a multiple of 4 KiB, checked by the driver) in
      * VRAM, and a handle for it in {@code file} ({@code drm_gem_handle_create}). The object is
      * charged to the file.
@@ -319,7 +345,7 @@ public final class DrmDevice {
     public int gemCreate(DrmFile file, long size) {
         VramBlock block;
         try {
-            block = vram.allocate(size, file.owner());
+            block = allocateVram(size, file.owner());
         } catch (DriverException e) {
             throw new DrmException(e.errno() == Errno.ENODEV ? DrmErrno.ENODEV : DrmErrno.ENOMEM,
                     String.format("%s: no VRAM for a GEM object of %#x bytes: %s", primaryName(), size, e.getMessage()));

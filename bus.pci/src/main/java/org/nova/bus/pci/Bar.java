@@ -1,9 +1,12 @@
 package org.nova.bus.pci;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.Reference;
 import java.nio.ByteOrder;
 import java.util.Objects;
+import java.util.Optional;
 
 import org.nova.devres.RevokedException;
 import org.nova.driver.DriverException;
@@ -34,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * the revocation may still complete against the region, never against unmapped memory: the
  * backend's segment is scoped, and an access after the backend unmapped it fails with
  * {@link RevokedException} as well.
+ *
+ * <p><b>Direct memory.</b> {@link #memory()} hands a driver the region itself (a VRAM aperture
+ * to slice for user mappings, say), as a view with its own lifetime: the Bar revokes the view
+ * before the backend unmaps, so a view kept beyond the Bar fails every access with
+ * {@link IllegalStateException} and never touches unmapped memory.
  */
 public final class Bar {
     private static final Logger LOG = LoggerFactory.getLogger(Bar.class);
@@ -126,12 +134,28 @@ public final class Bar {
     /** The register model; null on the memory path and once revoked. */
     private Registers registers;
     private volatile boolean revoked;
+    /** Scopes {@link #view}; closed by {@link #revoke()} before the backend unmaps. Null without a view. */
+    private final Arena viewArena;
+    /** What {@link #memory()} hands out: the region under {@link #viewArena}'s lifetime; null without one. */
+    private final MemorySegment view;
 
     private Bar(String name, long size, MemorySegment memory, Registers registers) {
         this.name = name;
         this.size = size;
         this.memory = memory;
         this.registers = registers;
+        if (memory != null && memory.isNative() && memory.scope().isAlive()) {
+            // Bound to an arena the Bar owns, so the Bar (not the backend, whose arena may outlive
+            // the mapping: the simulator frees region memory only on hot removal) ends the view.
+            // The cleanup keeps the backend's segment (and so an automatic backend arena) reachable
+            // while the view lives: the backend cannot be garbage-collected out from under it.
+            this.viewArena = Arena.ofShared();
+            MemorySegment keep = memory;
+            this.view = memory.reinterpret(viewArena, s -> Reference.reachabilityFence(keep));
+        } else {
+            this.viewArena = null;
+            this.view = null;
+        }
     }
 
     /**
@@ -182,6 +206,31 @@ public final class Bar {
     /** @return true once the mapping has been taken away */
     public boolean isRevoked() {
         return revoked;
+    }
+
+    /**
+     * The region as memory, for a driver that hands parts of it out (a VRAM aperture sliced for
+     * user mappings): present only for a BAR the backend gives as plain native memory (a RAM-like
+     * simulated BAR, a VFIO mmap); empty for a register-level BAR (every access must reach the
+     * device model) and for a Bar over a heap segment. Its size is {@link #size()}; accesses are
+     * raw: no alignment rule, byte order as the layout used says.
+     *
+     * <p><b>Lifetime.</b> The segment is a view whose scope the Bar owns: when the Bar is revoked
+     * (its Devres released: unbind, removal) the view is closed before the backend unmaps, and from
+     * then on every access through it, or through any slice of it, throws
+     * {@link IllegalStateException}; it never touches unmapped memory. An access racing with the
+     * revocation completes before the unmap (a shared arena's close waits for it). The backend must
+     * not free the region's memory while the Bar is mapped (VFIO unmaps only when the Bar's owner
+     * closes it; the simulator's GPU aperture is freed by the garbage collector once no view
+     * references it); the view keeps a reference to the backend's segment for this.
+     *
+     * @return the view, or empty (always empty once revoked)
+     */
+    public Optional<MemorySegment> memory() {
+        if (view == null || revoked) {
+            return Optional.empty();
+        }
+        return Optional.of(view);
     }
 
     // ---- reads -------------------------------------------------------------------------------
@@ -379,5 +428,13 @@ public final class Bar {
         revoked = true;
         memory = memory == null ? null : DEAD;
         registers = null;
+        if (viewArena != null) {
+            try {
+                viewArena.close();
+            } catch (IllegalStateException e) {
+                // the view is pinned (a native call holds it): the backend's unmap still ends access
+                LOG.warn("closing the memory view of {} failed: {}", name, e.toString());
+            }
+        }
     }
 }

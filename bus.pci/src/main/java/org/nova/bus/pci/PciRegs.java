@@ -362,6 +362,10 @@ public final class PciRegs {
     public static final int CLASS_BYTE_MASK = 0xff;
     /** Mask of the 24-bit class code (base, sub, prog-if; include/linux/pci.h, pci_dev.class). */
     public static final int CLASS_MASK_24 = 0xffffff;
+    /** Class mask of the base class only, as PCI_DEVICE_CLASS(PCI_BASE_CLASS_x << 16, 0xff0000) tables use. */
+    public static final int CLASS_MASK_BASE = 0xff0000;
+    /** Class mask of base class and subclass, ignoring the programming interface (e.g. nova-core's table). */
+    public static final int CLASS_MASK_BASE_SUB = 0xffff00;
     /** Mask of a 16-bit config register value. */
     public static final int WORD_MASK = 0xffff;
     /** Mask of an 8-bit config register value. */

@@ -171,4 +171,55 @@ class BarTest {
         assertEquals(0x0304, bar.read16(4));
         assertEquals(0x01020304, bar.read32(4));
     }
+
+    @Test
+    void memoryViewIsTheRegionAndDiesWithTheBarBeforeTheUnmap() {
+        Arena backend = Arena.ofShared();
+        MemorySegment region = backend.allocate(8192, 4096);
+        AtomicInteger viewAliveAtUnmap = new AtomicInteger(-1);
+        MemorySegment[] seen = new MemorySegment[1];
+        Bar.Mapping m = Bar.overMemory("bar1", region, () -> {
+            viewAliveAtUnmap.set(seen[0].scope().isAlive() ? 1 : 0);
+            backend.close();
+        });
+        Bar bar = m.bar();
+        MemorySegment view = bar.memory().orElseThrow();
+        seen[0] = view;
+        assertEquals(8192, view.byteSize());
+        MemorySegment slice = view.asSlice(4096, 4096);
+        slice.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 8, 0x12345678);
+        assertEquals(0x12345678, region.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 4096 + 8),
+                "the view is the region itself");
+        assertEquals(0x12345678, bar.read32(4096 + 8));
+        region.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 1, (byte) 0x5a);
+        assertEquals(0x5a, view.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 1));
+
+        m.close();
+        assertEquals(0, viewAliveAtUnmap.get(), "the view is closed before the backend unmaps");
+        assertThrows(IllegalStateException.class, () -> view.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
+        assertThrows(IllegalStateException.class, () -> slice.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, 1),
+                "slices die with the view");
+        assertTrue(bar.memory().isEmpty(), "a revoked Bar hands out nothing");
+    }
+
+    @Test
+    void viewIsRevokedEvenWhenTheBackendKeepsTheMemory() {
+        // the simulator frees a RAM BAR only on hot removal, not on unmap: the Bar must end the view
+        try (Arena backend = Arena.ofShared()) {
+            MemorySegment region = backend.allocate(64, 64);
+            Bar.Mapping m = Bar.overMemory("bar1", region, () -> { });
+            MemorySegment view = m.bar().memory().orElseThrow();
+            view.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 1);
+            m.close();
+            assertTrue(region.scope().isAlive());
+            assertThrows(IllegalStateException.class, () -> view.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
+        }
+    }
+
+    @Test
+    void registerAndHeapBarsHaveNoMemoryView() {
+        assertTrue(Bar.overRegisters("bar2", 64, new Regs(), () -> { }).bar().memory().isEmpty());
+        assertTrue(Bar.overMemory("heap", MemorySegment.ofArray(new byte[16]), () -> { }).bar().memory().isEmpty(),
+                "a heap segment cannot be revoked");
+    }
 }

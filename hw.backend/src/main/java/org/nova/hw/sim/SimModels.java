@@ -222,7 +222,7 @@ final class SimModels {
         public Region region(int index) {
             return switch (index) {
                 case BAR_REGS -> new GpuRegion(NvidiaGpu.BAR0_SIZE, gpu::read, gpu::write);
-                case BAR_VRAM -> new GpuRegion(NvidiaGpu.BAR1_SIZE, gpu::vramRead, gpu::vramWrite);
+                case BAR_VRAM -> new ApertureRegion(gpu);
                 case org.nova.hw.RegionInfo.ROM_INDEX -> new RomRegion(gpu.rom(), NvidiaGpu.ROM_SIZE);
                 default -> null;
             };
@@ -337,6 +337,34 @@ final class SimModels {
         @Override
         public void write(long offset, int width, long value) {
             writer.write(offset, width, value);
+        }
+    }
+
+    /** BAR1 of a GPU: plain memory, a window onto the model's VRAM (direct access allowed). */
+    private record ApertureRegion(NvidiaGpu gpu) implements Region {
+        @Override
+        public long size() {
+            return NvidiaGpu.BAR1_SIZE;
+        }
+
+        @Override
+        public long read(long offset, int width) {
+            return gpu.vramRead(offset, width);
+        }
+
+        @Override
+        public void write(long offset, int width, long value) {
+            gpu.vramWrite(offset, width, value);
+        }
+
+        @Override
+        public java.util.Optional<MemorySegment> memory() {
+            return java.util.Optional.of(gpu.vramAperture());
+        }
+
+        @Override
+        public void release() {
+            gpu.releaseVram();
         }
     }
 }

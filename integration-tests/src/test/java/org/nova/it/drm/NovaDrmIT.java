@@ -275,6 +275,86 @@ public class NovaDrmIT {
         assertEquals(d1.vram().total(), d1.vram().available());
     }
 
+    // ---------------------------------------------------------------- mmap through the VRAM aperture
+
+    /**
+     * On both GPUs: a GEM object created through the uAPI is mmapped through BAR1 (nova.core's
+     * devres mapping of the simulated GPU's RAM-backed aperture), written through the mapping and
+     * read back through a second file's mapping after PRIME import. Then unbinding a GPU makes a
+     * mapping kept beyond it inaccessible: IllegalStateException, never unmapped memory.
+     */
+    @Test
+    public void gemObjectsAreMappedThroughTheApertureAndDieWithTheBinding() {
+        List<MemorySegment> kept = new ArrayList<>();
+        for (String gpu : GPUS) {
+            DrmDevice dev = deviceOf(gpu);
+            try (Arena arena = Arena.ofConfined(); DrmFile a = dev.open(DrmFile.Node.RENDER);
+                    DrmFile b = dev.open(DrmFile.Node.RENDER)) {
+                create(a, arena, 3 * 4096); // an object below, so the shared one is not at VRAM 0
+                int ha = create(a, arena, 100_000);
+                MemorySegment ma = a.mmap(a.mmapOffset(ha), 102_400);
+                for (long i = 0; i < 102_400; i += 4) {
+                    ma.set(U32, i, (int) (0x6e000000L + i));
+                }
+                int fd = NovaDrm.primeHandleToFd(a, ha);
+                int hb = NovaDrm.primeFdToHandle(b, fd);
+                drm.closeFd(fd);
+                MemorySegment mb = b.mmap(b.mmapOffset(hb), 102_400);
+                for (long i = 0; i < 102_400; i += 4) {
+                    assertEquals(gpu + " at " + i, (int) (0x6e000000L + i), mb.get(U32, i));
+                }
+                // a mapping of one object is not another's
+                int hc = create(b, arena, 4096);
+                MemorySegment mc = b.mmap(b.mmapOffset(hc), 4096);
+                mc.set(U32, 0, 0xdeadbeef);
+                assertEquals((int) 0x6e000000L, mb.get(U32, 0));
+                // mmap errors of the uAPI
+                try {
+                    b.mmap(b.mmapOffset(hb), 102_400 + 4096);
+                    fail("mmap beyond the object should throw");
+                } catch (DrmException e) {
+                    assertEquals(DrmErrno.EINVAL, e.errno());
+                }
+                if (gpu.equals(GPUS.get(0))) {
+                    kept.add(mb);
+                }
+            }
+        }
+        // the object is freed (the files closed) but the slice is the GPU's BAR1 until unbind
+        MemorySegment stale = kept.get(0);
+        stale.get(U32, 0);
+        String gpu = GPUS.get(0);
+        Bus pci = core.requireBus(PciBus.NAME);
+        try {
+            pci.unbind(gpu);
+            await(gpu + " unbound", () -> pci.device(gpu).orElseThrow().driver().isEmpty(), this::state);
+            try {
+                stale.get(U32, 0);
+                fail("a mapping of " + gpu + "'s aperture is accessible after unbind");
+            } catch (IllegalStateException expected) {
+                // the BAR1 view was closed when nova.core's devres revoked the Bar
+            }
+            try {
+                stale.set(U32, 4, 1);
+                fail("a mapping of " + gpu + "'s aperture is writable after unbind");
+            } catch (IllegalStateException expected) {
+                // as above
+            }
+        } finally {
+            pci.bind(gpu, NOVA_CORE);
+        }
+        awaitGpusUp();
+        // the new binding maps the aperture again
+        DrmDevice again = deviceOf(gpu);
+        try (Arena arena = Arena.ofConfined(); DrmFile f = again.open(DrmFile.Node.RENDER)) {
+            int h = create(f, arena, 4096);
+            MemorySegment m = f.mmap(f.mmapOffset(h), 4096);
+            m.set(U32, 8, 42);
+            assertEquals(42, m.get(U32, 8));
+        }
+        assertEquals(again.vram().total(), again.vram().available());
+    }
+
     // ---------------------------------------------------------------- unbind with files open
 
     @Test

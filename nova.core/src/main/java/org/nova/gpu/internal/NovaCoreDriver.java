@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDriver;
@@ -30,6 +31,8 @@ import org.nova.driver.Errno;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * nova-core's PCI driver (driver.rs): binds NVIDIA display functions, VGA and 3D controllers,
@@ -37,6 +40,7 @@ import org.osgi.service.component.annotations.Reference;
  */
 @Component(service = {PciDriver.class, NovaGpus.class, GspCommands.class})
 public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
+    private static final Logger LOG = LoggerFactory.getLogger(NovaCoreDriver.class);
     /** The driver name (nova-core's module name). */
     public static final String NAME = "NovaCore";
     /** NVIDIA's PCI vendor ID. */
@@ -98,11 +102,38 @@ public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
             vram.revoke();
             r.unregister();
         });
+        // BAR1, the VRAM aperture through which nova-drm maps GEM objects: a devres Bar mapped
+        // before the aux device, so it is revoked after nova-drm unbinds; from then on every
+        // mapping handed out of it is inaccessible (Bar.memory())
+        MemorySegment aperture = mapAperture(dev);
         // driver.rs: the nova-drm auxiliary device, deleted by devres before the VRAM service goes
         auxiliary.register(dev.device(), NAME, NOVA_DRM_AUX_NAME, AUX_ID.getAndIncrement(),
-                new NovaDrmData(dev.slot(), dev.resourceLen(1), vram, MemorySegment.NULL));
+                new NovaDrmData(dev.slot(), dev.resourceLen(1), vram, aperture));
         gpus.put(dev.slot(), gpu);
         return gpu;
+    }
+
+    /**
+     * Maps BAR1 for the device's binding and returns its memory: VRAM offsets [0, BAR1 size)
+     * (BAR1 is assumed to map VRAM 1:1 from offset 0: nova-core sets up no BAR1 page tables).
+     *
+     * @return the aperture, or {@link MemorySegment#NULL} when BAR1 cannot be mapped or is not
+     *     plain memory (GEM mmap then fails with ENXIO; nothing else depends on it)
+     */
+    private static MemorySegment mapAperture(PciDevice dev) {
+        try {
+            Devres<Bar> bar1 = dev.iomapRegion(1, NAME + "/bar1");
+            try (var g = bar1.access()) {
+                Optional<MemorySegment> m = g.get().memory();
+                if (m.isEmpty()) {
+                    LOG.info("{}: BAR1 is not plain memory; GEM objects cannot be mmapped", dev.slot());
+                }
+                return m.orElse(MemorySegment.NULL);
+            }
+        } catch (DriverException e) {
+            LOG.warn("{}: no VRAM aperture (BAR1): {}", dev.slot(), e.getMessage());
+            return MemorySegment.NULL;
+        }
     }
 
     @Override

@@ -195,17 +195,38 @@ public final class BuddyAllocator {
      *     is large enough (the allocator is unchanged)
      */
     public synchronized VramBlock allocate(long size, String owner) {
+        return allocateBelow(size, owner, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #allocate}, restricted to blocks that end at or below {@code limit} (drm_buddy's
+     * range allocation with start 0 and end limit, as TTM places objects in CPU-visible VRAM):
+     * the smallest free block of at least the needed order whose lowest part fits below the
+     * limit, lowest address first, split down as {@link #allocate} does.
+     *
+     * @param size the size in bytes
+     * @param owner who the block is for, may be null
+     * @param limit the exclusive end address the block must fit under
+     * @return the block; the caller must {@link #free} it once
+     * @throws DriverException as {@link #allocate}; ENOSPC also when free blocks exist only above
+     *     the limit (the allocator is unchanged)
+     */
+    public synchronized VramBlock allocateBelow(long size, String owner, long limit) {
         int order = orderFor(size);
-        int o = order;
-        while (o <= maxOrder && freeLists[o].isEmpty()) {
-            o++;
+        long need = chunkSize << order;
+        VramBlock b = null;
+        for (int o = order; o <= maxOrder && b == null; o++) {
+            // a free list is ordered by offset: if its lowest block does not fit, none does
+            VramBlock first = freeLists[o].isEmpty() ? null : freeLists[o].first();
+            if (first != null && first.offset <= limit - need) {
+                b = freeLists[o].pollFirst();
+            }
         }
-        if (o > maxOrder) {
+        if (b == null) {
             throw new DriverException(Errno.ENOSPC, String.format(
-                    "%s: no free block of %#x bytes (free %#x, largest free %#x)", name, chunkSize << order, free,
-                    largestFreeLocked()));
+                    "%s: no free block of %#x bytes%s (free %#x, largest free %#x)", name, need,
+                    limit == Long.MAX_VALUE ? "" : String.format(" below %#x", limit), free, largestFreeLocked()));
         }
-        VramBlock b = freeLists[o].pollFirst();
         while (b.order > order) {
             int co = b.order - 1;
             long half = chunkSize << co;

@@ -58,6 +58,11 @@ public final class BuddyVramManager implements VramManager {
 
     @Override
     public VramBlock allocate(long size, String owner) {
+        return allocateBelow(size, owner, Long.MAX_VALUE);
+    }
+
+    @Override
+    public VramBlock allocateBelow(long size, String owner, long limit) {
         if (owner == null) {
             throw new DriverException(Errno.EINVAL, gpu + ": VRAM allocation without an owner");
         }
@@ -65,7 +70,7 @@ public final class BuddyVramManager implements VramManager {
             if (revoked) {
                 throw new DriverException(Errno.ENODEV, gpu + ": VRAM manager revoked (GPU unbound)");
             }
-            VramBlock b = buddy.allocate(size, owner);
+            VramBlock b = buddy.allocateBelow(size, owner, limit);
             byOwner.computeIfAbsent(owner, k -> new LinkedHashSet<>()).add(b);
             return b;
         }

@@ -13,8 +13,10 @@ import java.lang.foreign.MemorySegment;
  *     {@code NOVA_GETPARAM_VRAM_BAR_SIZE} returns (nova-drm's file.rs reads
  *     {@code pdev.resource_len(1)})
  * @param vram the GPU's VRAM manager, backing GEM objects
- * @param aperture the CPU mapping of the VRAM aperture (BAR1), through which GEM objects are
- *     mapped, or {@link MemorySegment#NULL} if there is none (mmap then fails with ENXIO)
+ * @param aperture the CPU mapping of the VRAM aperture (BAR1, VRAM offsets [0, BAR1 size)),
+ *     through which GEM objects are mapped, or {@link MemorySegment#NULL} if there is none (mmap
+ *     then fails with ENXIO): nova.core's devres mapping of BAR1 ({@code Bar.memory()}), which
+ *     becomes inaccessible (IllegalStateException) when nova.core unbinds, after nova-drm
  */
 public record NovaDrmData(String gpu, long vramBarSize, VramManager vram, MemorySegment aperture) {
     public NovaDrmData {

@@ -41,6 +41,29 @@ public interface VramManager {
     VramBlock allocate(long size, String owner);
 
     /**
+     * Allocates as {@link #allocate(long, String)}, but only a block that lies wholly below
+     * {@code limit}: placement in the CPU-visible part of VRAM (the BAR1 aperture), as TTM places
+     * buffers that need CPU access. The default allocates anywhere and gives back a block that
+     * does not fit.
+     *
+     * @param size bytes, &gt; 0
+     * @param owner who is charged for the block, not null
+     * @param limit the exclusive end address, in VRAM, the block must lie under
+     * @return the block, owned by the caller
+     * @throws org.nova.driver.DriverException as {@link #allocate(long, String)}; ENOSPC also when
+     *     no free block fits below the limit
+     */
+    default VramBlock allocateBelow(long size, String owner, long limit) {
+        VramBlock b = allocate(size, owner);
+        if (b.offset() > limit - b.size()) {
+            free(b);
+            throw new org.nova.driver.DriverException(org.nova.driver.Errno.ENOSPC, String.format(
+                    "%s: no VRAM block of %#x bytes below %#x", gpu(), b.size(), limit));
+        }
+        return b;
+    }
+
+    /**
      * Returns a block.
      *
      * @throws org.nova.driver.DriverException EINVAL for a block freed already or not from this manager

@@ -229,4 +229,29 @@ class BuddyAllocatorTest {
         assertEquals(16 * M1, m.available());
         assertEquals(16 * M1, m.total());
     }
+
+    @Test
+    void allocateBelowPlacesInTheVisibleWindowOrRefuses() {
+        long m = 1L << 20;
+        // 24 MiB: roots of 16 and 8 MiB; a plain allocation takes the smallest root (the high one)
+        BuddyAllocator b = new BuddyAllocator("vis", List.of(new BuddyAllocator.Zone(0, 24 * m)), BuddyAllocator.MIN_CHUNK);
+        VramBlock high = b.allocate(4096, "x");
+        assertTrue(high.offset() >= 16 * m, high.toString());
+        VramBlock low = b.allocateBelow(4096, "x", 2 * m);
+        assertEquals(0, low.offset());
+        VramBlock fill = b.allocateBelow(m, "x", 2 * m);
+        assertEquals(m, fill.offset());
+        VramBlock rest = b.allocateBelow(m / 2, "x", 2 * m);
+        assertTrue(rest.offset() + rest.size() <= 2 * m, rest.toString());
+        assertEquals(Errno.ENOSPC, errno(() -> b.allocateBelow(m, "x", 2 * m)), "nothing of 1 MiB left below 2 MiB");
+        long free = b.free();
+        assertEquals(Errno.ENOSPC, errno(() -> b.allocateBelow(4096, "x", 0)));
+        assertEquals(free, b.free(), "a refusal changes nothing");
+        b.checkInvariants();
+        for (VramBlock v : List.of(high, low, fill, rest)) {
+            b.free(v);
+        }
+        b.checkInvariants();
+        assertEquals(24 * m, b.free());
+    }
 }

@@ -106,14 +106,31 @@ public final class PciMatch {
         return (long) vendor << Integer.SIZE | Integer.toUnsignedLong(device);
     }
 
-    /** @return the driver core's index keys of a function: its vendor:device */
+    /** A class index key: the class code under one of the byte-aligned masks. */
+    record ClassKey(int mask, int classCode) {
+    }
+
+    /** The class masks the index knows (base class, base+sub class, full class); others are asked always. */
+    static final int[] INDEXED_CLASS_MASKS = {org.nova.bus.pci.PciRegs.CLASS_MASK_BASE,
+        org.nova.bus.pci.PciRegs.CLASS_MASK_BASE_SUB, org.nova.bus.pci.PciRegs.CLASS_MASK_24};
+
+    /**
+     * @return the driver core's index keys of a function: its vendor:device, and its class code
+     *     under each indexed class mask
+     */
     public static java.util.Set<Object> deviceKeys(PciIds ids) {
-        return java.util.Set.of(key(ids.vendor(), ids.device()));
+        java.util.Set<Object> keys = new java.util.HashSet<>();
+        keys.add(key(ids.vendor(), ids.device()));
+        for (int mask : INDEXED_CLASS_MASKS) {
+            keys.add(new ClassKey(mask, ids.classCode() & mask));
+        }
+        return keys;
     }
 
     /**
-     * @return the driver core's index keys of a driver: the vendor:device of every entry, or null
-     *     (ask it about every device) when an entry leaves vendor or device open
+     * @return the driver core's index keys of a driver: for each entry its vendor:device, or for a
+     *     class entry (any device) its class under the mask; null (ask it about every device) when an
+     *     entry names neither a device nor an indexed class mask
      */
     public static java.util.Set<Object> driverKeys(List<PciDeviceId> dynamicIds, List<PciDeviceId> staticIds) {
         java.util.Set<Object> keys = new java.util.HashSet<>();
@@ -122,10 +139,13 @@ public final class PciMatch {
                 if (id.isTerminator()) {
                     break;
                 }
-                if (id.vendor() == PciDeviceId.PCI_ANY_ID || id.device() == PciDeviceId.PCI_ANY_ID) {
+                if (id.vendor() != PciDeviceId.PCI_ANY_ID && id.device() != PciDeviceId.PCI_ANY_ID) {
+                    keys.add(key(id.vendor(), id.device()));
+                } else if (java.util.Arrays.stream(INDEXED_CLASS_MASKS).anyMatch(m -> m == id.classMask())) {
+                    keys.add(new ClassKey(id.classMask(), id.classCode() & id.classMask()));
+                } else {
                     return null;
                 }
-                keys.add(key(id.vendor(), id.device()));
             }
         }
         return keys;

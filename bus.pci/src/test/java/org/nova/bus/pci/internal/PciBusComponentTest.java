@@ -250,17 +250,25 @@ class PciBusComponentTest {
     }
 
     @Test
-    void driverKeysIndexExactIdsAndGiveUpOnWildcards() {
+    void driverKeysIndexExactIdsAndClassesAndGiveUpOnWildcards() {
         pci.addBridge(bridge);
         TestDriver exact = new TestDriver("exact", List.of(PciDeviceId.of(0x1234, 0x11e8)), (d, i) -> null);
         TestDriver cls = new TestDriver("cls", List.of(PciDeviceId.ofClass(0x030000, 0xff0000)), (d, i) -> null);
+        TestDriver odd = new TestDriver("odd", List.of(PciDeviceId.ofClass(0x030000, 0xf00000)), (d, i) -> null);
         var reg = pci.registerDriver(exact, "t", 1);
         pci.registerDriver(cls, "t", 2);
         var type = fakeType();
         assertEquals(java.util.Set.of(PciMatch.key(0x1234, 0x11e8)), type.driverKeys(reg.descriptor()));
-        assertEquals(null, type.driverKeys(new org.nova.driver.DriverDescriptor("cls", cls, "t", 0, 2,
+        // a class entry under a byte-aligned mask is indexed by that class; another mask is asked always
+        assertEquals(java.util.Set.of(new PciMatch.ClassKey(0xff0000, 0x030000)), type.driverKeys(
+                new org.nova.driver.DriverDescriptor("cls", cls, "t", 0, 2, org.nova.driver.ProbeType.DEFAULT_STRATEGY)));
+        assertEquals(null, type.driverKeys(new org.nova.driver.DriverDescriptor("odd", odd, "t", 0, 3,
                 org.nova.driver.ProbeType.DEFAULT_STRATEGY)));
-        assertEquals(java.util.Set.of(PciMatch.key(0x1234, 0x11e8)), type.deviceKeys(dev("0000:00:04.0")));
+        var devKeys = type.deviceKeys(dev("0000:00:04.0"));
+        assertTrue(devKeys.contains(PciMatch.key(0x1234, 0x11e8)));
+        int cls04 = dev("0000:00:04.0").busData(PciDeviceImpl.class).ids().classCode();
+        assertTrue(devKeys.contains(new PciMatch.ClassKey(0xff0000, cls04 & 0xff0000)));
+        assertTrue(devKeys.contains(new PciMatch.ClassKey(0xffffff, cls04)));
     }
 
     private org.nova.driver.BusType fakeType() {

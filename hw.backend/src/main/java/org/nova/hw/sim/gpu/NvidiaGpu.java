@@ -77,7 +77,10 @@ public final class NvidiaGpu {
     public static final int PCI_CLASS_DISPLAY_3D = 0x030200;
     /** BAR0: 16 MiB of registers (nova-core driver.rs BAR0_SIZE). */
     public static final long BAR0_SIZE = 16L << 20;
-    /** BAR1: the VRAM aperture the simulator exposes (sparse, zero until written). */
+    /**
+     * BAR1: the VRAM aperture the simulator exposes, a 1:1 window onto VRAM offsets
+     * [0, BAR1_SIZE) (no BAR1 page tables are modelled), zero until written.
+     */
     public static final long BAR1_SIZE = 256L << 20;
     /** Expansion ROM BAR size. */
     public static final long ROM_SIZE = 128L << 10;
@@ -105,6 +108,8 @@ public final class NvidiaGpu {
     public static final int BOOTER_ERR_NO_FIRMWARE = 0x0000_0e04;
 
     private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final GpuOptions options;
     private final GpuIdentity identity;
@@ -113,7 +118,9 @@ public final class NvidiaGpu {
     private final SimFalcon gsp;
     private final SimFalcon sec2;
     private final Map<Integer, Integer> plain = new HashMap<>();
-    private final Map<Long, byte[]> vram = new HashMap<>();
+    /** VRAM [0, BAR1_SIZE): what BAR1 shows; null until first used. */
+    private MemorySegment aperture;
+    private boolean vramReleased;
     private GpuHost host;
     private long poweredOnAt;
     private int wpr2Lo;
@@ -430,21 +437,70 @@ public final class NvidiaGpu {
 
     // ---- VRAM aperture --------------------------------------------------------------------------
 
-    /** A BAR1 read (sparse VRAM, zero until written). */
-    public long vramRead(long offset, int size) {
-        long v = 0;
-        for (int i = size - 1; i >= 0; i--) {
-            byte[] page = vram.get((offset + i) >>> 12);
-            v = v << 8 | (page == null ? 0 : page[(int) ((offset + i) & 0xfff)] & 0xff);
+    /**
+     * The memory behind BAR1: VRAM offsets [0, {@link #BAR1_SIZE}), the same bytes
+     * {@link #vramRead}/{@link #vramWrite} reach, so a CPU write through the aperture is what VRAM
+     * holds at that offset. Backed by a private mapping of a sparse, already deleted file: pages
+     * cost memory only once written.
+     *
+     * <p>Lifetime: like a real BAR, which stays mapped until its user unmaps it even when the
+     * device is gone, the memory is never unmapped under a holder: it belongs to an automatic
+     * arena and is unmapped by the garbage collector once neither this model nor any mapping (a
+     * PCI Bar's view keeps the segment reachable) refers to it. {@link #releaseVram()} drops the
+     * model's reference.
+     *
+     * @return the aperture memory, {@link #BAR1_SIZE} bytes
+     * @throws IllegalStateException after {@link #releaseVram()}, or if the memory cannot be mapped
+     */
+    public synchronized MemorySegment vramAperture() {
+        if (vramReleased) {
+            throw new IllegalStateException("the VRAM of the simulated " + options.chipset() + " was released");
         }
-        return v;
+        if (aperture == null) {
+            try {
+                Path file = Files.createTempFile("nova-sim-vram", ".bin");
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                    ch.write(java.nio.ByteBuffer.wrap(new byte[1]), BAR1_SIZE - 1);
+                    aperture = ch.map(FileChannel.MapMode.PRIVATE, 0, BAR1_SIZE, Arena.ofAuto());
+                } finally {
+                    Files.deleteIfExists(file);
+                }
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalStateException("cannot map the simulated VRAM aperture: " + e, e);
+            }
+        }
+        return aperture;
     }
 
-    /** A BAR1 write. */
+    /**
+     * The function was removed: the model lets go of its VRAM (unmapped once nothing refers to
+     * it) and {@link #vramAperture()}, {@link #vramRead} and {@link #vramWrite} fail from now on.
+     * Idempotent.
+     */
+    public synchronized void releaseVram() {
+        vramReleased = true;
+        aperture = null;
+    }
+
+    /** A BAR1 read: little-endian, size 1, 2, 4 or 8 bytes within {@link #BAR1_SIZE}. */
+    public long vramRead(long offset, int size) {
+        MemorySegment m = vramAperture();
+        return switch (size) {
+            case 1 -> m.get(ValueLayout.JAVA_BYTE, offset) & 0xffL;
+            case 2 -> m.get(LE16, offset) & 0xffffL;
+            case 4 -> m.get(LE32, offset) & 0xffff_ffffL;
+            default -> m.get(LE64, offset);
+        };
+    }
+
+    /** A BAR1 write: the low size bytes of value, little-endian. */
     public void vramWrite(long offset, int size, long value) {
-        for (int i = 0; i < size; i++) {
-            vram.computeIfAbsent((offset + i) >>> 12, k -> new byte[4096])[(int) ((offset + i) & 0xfff)] =
-                    (byte) (value >>> (8 * i));
+        MemorySegment m = vramAperture();
+        switch (size) {
+            case 1 -> m.set(ValueLayout.JAVA_BYTE, offset, (byte) value);
+            case 2 -> m.set(LE16, offset, (short) value);
+            case 4 -> m.set(LE32, offset, (int) value);
+            default -> m.set(LE64, offset, value);
         }
     }
 
