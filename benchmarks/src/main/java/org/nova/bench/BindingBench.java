@@ -41,7 +41,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <li>{@link #linearFirstMatchReference}: the reference the issue names — for every function,
  * walk the drivers in registration order and their tables, first match wins.</li>
  * </ul>
- * Goal: the core at least 20× faster than the reference, and under 50 ms.
+ * Goal: the core at least 20× faster than the reference, and under 50 ms. The full bind creates
+ * a new core each time, so it is timed single-shot; the two matching loops are steady-state
+ * (average time), which is how they run once warm.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -168,6 +170,7 @@ public class BindingBench {
     }
 
     @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
     public int selectAllThroughDriverCore() {
         int bound = 0;
         for (Device d : idleDevices) {
@@ -177,6 +180,7 @@ public class BindingBench {
     }
 
     @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
     public int linearFirstMatchReference() {
         int bound = 0;
         for (PciIds f : functions) {

@@ -540,7 +540,8 @@ final class BusImpl implements BusRegistration {
      */
     List<DriverImpl> candidates(DeviceImpl dev) {
         String override = dev.overrideValue();
-        java.util.Set<Object> devKeys = override == null ? type.deviceKeys(dev) : null;
+        // the keys were read once when the device was added (a device's ids do not change)
+        java.util.Set<Object> devKeys = override == null ? dev.keys : null;
         core.lock.lock();
         try {
             if (override != null) {
