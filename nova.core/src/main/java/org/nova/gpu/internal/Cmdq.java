@@ -41,27 +41,7 @@ final class Cmdq {
 
     /** The shared memory as a {@link GspMsgQueue.Memory}. */
     static GspMsgQueue.Memory memory(MemorySegment seg) {
-        return new GspMsgQueue.Memory() {
-            @Override
-            public int getInt(long off) {
-                return seg.get(LE32, off);
-            }
-
-            @Override
-            public void putInt(long off, int value) {
-                seg.set(LE32, off, value);
-            }
-
-            @Override
-            public void read(long off, byte[] dst, int at, int len) {
-                MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, off, dst, at, len);
-            }
-
-            @Override
-            public void write(long off, byte[] src, int at, int len) {
-                MemorySegment.copy(src, at, seg, ValueLayout.JAVA_BYTE, off, len);
-            }
-        };
+        return GspMsgQueue.Memory.of(seg);
     }
 
     /**

@@ -129,6 +129,33 @@ public final class GspMsgQueue {
 
         /** Copies {@code src[at..at+len)} to {@code off}. */
         void write(long off, byte[] src, int at, int len);
+
+        /** @return the queues' memory as a plain segment (the driver's coherent DMA buffer) */
+        static Memory of(java.lang.foreign.MemorySegment seg) {
+            java.lang.foreign.ValueLayout.OfInt le32 = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED
+                    .withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+            return new Memory() {
+                @Override
+                public int getInt(long off) {
+                    return seg.get(le32, off);
+                }
+
+                @Override
+                public void putInt(long off, int value) {
+                    seg.set(le32, off, value);
+                }
+
+                @Override
+                public void read(long off, byte[] dst, int at, int len) {
+                    java.lang.foreign.MemorySegment.copy(seg, java.lang.foreign.ValueLayout.JAVA_BYTE, off, dst, at, len);
+                }
+
+                @Override
+                public void write(long off, byte[] src, int at, int len) {
+                    java.lang.foreign.MemorySegment.copy(src, at, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, off, len);
+                }
+            };
+        }
     }
 
     /** A problem with a received element; the reader's pointer is not advanced past it. */
