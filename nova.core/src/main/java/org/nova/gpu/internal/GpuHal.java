@@ -40,7 +40,7 @@ interface GpuHal {
     }
 
     /** Turing: NV_PFB_PRI_MMU_LOCAL_MEMORY_RANGE, GM107 display fuse, PIO falcons. */
-    final class Tu102 implements GpuHal {
+    class Tu102 implements GpuHal {
         private final FalconHal falcon = new Tu102FalconHal();
 
         @Override
@@ -60,22 +60,10 @@ interface GpuHal {
     }
 
     /** GA100: Turing's falcons and framebuffer size, GA100's display fuse. */
-    final class Ga100 implements GpuHal {
-        private final FalconHal falcon = new Tu102FalconHal();
-
-        @Override
-        public long usableFbSize(Bar0 bar) {
-            return Pfb.usableFbSize(bar.read(Pfb.PRI_MMU_LOCAL_MEMORY_RANGE));
-        }
-
+    final class Ga100 extends Tu102 {
         @Override
         public boolean supportsDisplay(Bar0 bar) {
             return !Fuse.DISPLAY_DISABLED_GA100.isSet(bar.read(Fuse.STATUS_OPT_DISPLAY_GA100));
-        }
-
-        @Override
-        public FalconHal falconHal() {
-            return falcon;
         }
     }
 
