@@ -45,19 +45,31 @@ class VgpuFirmwareTest {
             Gpu g = boot(Chipset.AD102, release, dev, sim);
             assertTrue(g.vgpuSupported(), release);
             try (GspChannel ch = g.open("vgpu-test")) {
-                GspReply types = ch.control(SimVgpuManager.CMD_GET_TYPES, new byte[4], T);
+                org.nova.gpu.FwLayout tl = org.nova.gpu.FwLayout.of(release,
+                        "NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS");
+                GspReply types = ch.control(SimVgpuManager.CMD_GET_TYPES, tl.allocate(), T);
                 assertEquals(0, types.result());
-                assertEquals(sim[0].vgpu().types().size(), GspMsgQueue.getLe(types.payload(), 0));
-                byte[] p = new byte[SimVgpuManager.BOOT_PARAMS];
-                GspMsgQueue.putLe(p, 0, 1);
-                GspMsgQueue.putLe(p, 4, 0x3b1);
-                GspMsgQueue.putLe64(p, 8, 0);
-                GspMsgQueue.putLe64(p, 16, 1L << 30);
-                GspMsgQueue.putLe(p, 24, 512);
-                GspMsgQueue.putLe(p, 28, 512);
+                assertEquals(sim[0].vgpu().types().size(), tl.get(types.payload(), 0, "numVgpuTypes"), release);
+                org.nova.gpu.FwLayout il = org.nova.gpu.FwLayout.of(release,
+                        "NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPE_INFO_PARAMS");
+                byte[] q = il.allocate();
+                il.put(q, 0, "vgpuType", 0x3b1);
+                GspReply info = ch.control(SimVgpuManager.CMD_GET_TYPE_INFO, q, T);
+                assertEquals(0, info.result(), release);
+                org.nova.gpu.FwLayout vi = org.nova.gpu.FwLayout.of(release, "NVA081_CTRL_VGPU_INFO");
+                assertEquals("NVIDIA L40-1Q", vi.string(info.payload(), il.at("vgpuTypeInfo"), "vgpuName"));
+                org.nova.gpu.FwLayout bl = org.nova.gpu.FwLayout.of(release,
+                        "NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS");
+                byte[] p = bl.allocate();
+                bl.put(p, 0, "gfid", 1);
+                bl.put(p, 0, "vgpuType", 0x3b1);
+                bl.put(p, 0, "numChannels", 512);
+                bl.element(p, 0, "chidOffset", 4, 0, 512);
+                bl.put(p, 0, "numGuestFbSegments", 1);
+                bl.element(p, 0, "guestFbPhysAddrList", 8, 0, 0);
+                bl.element(p, 0, "guestFbLengthList", 8, 0, 1L << 30);
                 GspReply r = ch.control(SimVgpuManager.CMD_BOOTLOAD, p, T);
                 assertEquals(0, r.result());
-                assertEquals(SimVgpuManager.SUCCESS_MAGIC, GspMsgQueue.getLe(r.payload(), 32));
                 assertEquals(List.of(1), sim[0].vgpu().activeGfids());
                 assertEquals(SimVgpuManager.NV_ERR_IN_USE, ch.control(SimVgpuManager.CMD_BOOTLOAD, p, T).result());
                 byte[] gfid = new byte[4];
@@ -65,7 +77,7 @@ class VgpuFirmwareTest {
                 assertEquals(0, ch.control(SimVgpuManager.CMD_SHUTDOWN, gfid, T).result());
                 assertEquals(0, ch.control(SimVgpuManager.CMD_CLEANUP, gfid, T).result());
                 assertEquals(List.of(), sim[0].vgpu().activeGfids());
-                assertEquals(5, ch.stats().calls());
+                assertEquals(6, ch.stats().calls());
             }
             g.unbind();
             dev[0].releaseAll();

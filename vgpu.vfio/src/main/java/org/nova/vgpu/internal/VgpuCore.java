@@ -1,6 +1,5 @@
 package org.nova.vgpu.internal;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -12,6 +11,7 @@ import java.util.TreeMap;
 import java.util.function.Function;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
+import org.nova.gpu.FwLayout;
 import org.nova.gpu.GspChannel;
 import org.nova.gpu.GspCommands;
 import org.nova.gpu.GspReply;
@@ -37,14 +37,14 @@ final class VgpuCore implements VgpuManager {
     static final Duration TIMEOUT = Duration.ofSeconds(5);
     /** NVA081_CTRL_CMD_VGPU_CONFIG_GET_SUPPORTED_VGPU_TYPES. */
     static final int CMD_GET_TYPES = 0xa0810104;
+    /** NVA081_CTRL_CMD_VGPU_CONFIG_GET_VGPU_TYPE_INFO. */
+    static final int CMD_GET_TYPE_INFO = 0xa0810103;
     /** NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK. */
     static final int CMD_BOOTLOAD = 0x20804001;
     /** NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK. */
     static final int CMD_SHUTDOWN = 0x20804002;
     /** NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP. */
     static final int CMD_CLEANUP = 0x20804008;
-    /** The vGPU plugin task's success magic. */
-    static final int SUCCESS_MAGIC = 0x4E654A6F;
     /** NV_STATUS codes the vGPU controls return (NVIDIA's kernel-open/common/inc/nvstatuscodes.h). */
     static final int NV_ERR_INSUFFICIENT_RESOURCES = 0x1a;
     /** NV_ERR_IN_USE (nvstatuscodes.h). */
@@ -53,8 +53,17 @@ final class VgpuCore implements VgpuManager {
     static final int NV_ERR_INVALID_STATE = 0x40;
     /** NV_ERR_NOT_SUPPORTED (nvstatuscodes.h). */
     static final int NV_ERR_NOT_SUPPORTED = 0x56;
-    /** Bytes per type record in the types reply. */
-    static final int TYPE_RECORD = 80;
+    /*
+     * Parameter layouts: NVIDIA's structures (ctrla081.h, ctrl2080vgpumgrinternal.h) as the PF's
+     * firmware release lays them out, taken from nova.core (FwLayout, backed by nvidia.spec's ABI
+     * descriptions) so that sizes and offsets are kept in one place, never here.
+     */
+    static final String TYPES = "NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS";
+    static final String TYPE_INFO = "NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPE_INFO_PARAMS";
+    static final String INFO = "NVA081_CTRL_VGPU_INFO";
+    static final String BOOT = "NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS";
+    static final String SHUTDOWN = "NV2080_CTRL_VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK_PARAMS";
+    static final String CLEANUP = "NV2080_CTRL_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP_PARAMS";
     /** Channels per vGPU (the RFC's 512). */
     static final int CHANNELS_PER_VGPU = 512;
     /** Channel IDs of a GPU: block 0 stays the PF's. */
@@ -177,47 +186,49 @@ final class VgpuCore implements VgpuManager {
         return p;
     }
 
-    private static int le32(byte[] b, int at) {
-        return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
-    }
-
-    private static void put32(byte[] b, int at, long v) {
-        for (int i = 0; i < 4; i++) {
-            b[at + i] = (byte) (v >>> (8 * i));
+    /** @return the layout of {@code struct} in the firmware behind {@code ch} */
+    static FwLayout layout(GspChannel ch, String struct) {
+        try {
+            return FwLayout.of(ch.firmwareVersion(), struct);
+        } catch (IllegalArgumentException e) {
+            throw new DriverException(Errno.ENODEV, ch.device() + ": " + e.getMessage());
         }
     }
 
-    private static void put64(byte[] b, int at, long v) {
-        put32(b, at, v);
-        put32(b, at + 4, v >>> 32);
-    }
-
-    private static String cstr(byte[] b, int at, int len) {
-        int n = 0;
-        while (n < len && b[at + n] != 0) {
-            n++;
-        }
-        return new String(b, at, n, StandardCharsets.US_ASCII);
-    }
-
-    /** The firmware's supported types (NVA081_CTRL_CMD_VGPU_CONFIG_GET_SUPPORTED_VGPU_TYPES). */
+    /**
+     * The firmware's supported types: NVA081_CTRL_CMD_VGPU_CONFIG_GET_SUPPORTED_VGPU_TYPES for the
+     * IDs, then NVA081_CTRL_CMD_VGPU_CONFIG_GET_VGPU_TYPE_INFO for each type's NVA081_CTRL_VGPU_INFO.
+     */
     static List<VgpuType> readTypes(GspChannel ch) {
-        GspReply r = ch.control(CMD_GET_TYPES, new byte[4], TIMEOUT);
+        FwLayout tl = layout(ch, TYPES);
+        GspReply r = ch.control(CMD_GET_TYPES, tl.allocate(), TIMEOUT);
         if (r.result() == NV_ERR_NOT_SUPPORTED) {
             throw new DriverException(Errno.ENODEV, ch.device() + ": the firmware offers no vGPU types");
         }
-        if (r.result() != 0 || r.payload().length < 4) {
+        if (r.result() != 0 || r.payload().length < tl.size()) {
             throw new DriverException(Errno.EIO, ch.device() + ": GET_SUPPORTED_VGPU_TYPES failed: status 0x"
                     + Integer.toHexString(r.result()));
         }
         byte[] p = r.payload();
-        int n = le32(p, 0);
+        int n = (int) Math.min(tl.get(p, 0, "numVgpuTypes"), tl.sizeOf("vgpuTypes") / 4);
+        FwLayout il = layout(ch, TYPE_INFO);
+        FwLayout vi = layout(ch, INFO);
+        int base = il.at("vgpuTypeInfo");
         List<VgpuType> out = new ArrayList<>();
-        for (int i = 0; i < n && 4 + (i + 1) * TYPE_RECORD <= p.length; i++) {
-            int at = 4 + i * TYPE_RECORD;
-            out.add(new VgpuType(le32(p, at), cstr(p, at + 24, 32), cstr(p, at + 56, 16),
-                    (le32(p, at + 8) & 0xffff_ffffL) << 20, (le32(p, at + 12) & 0xffff_ffffL) << 20, le32(p, at + 4),
-                    le32(p, at + 16)));
+        for (int i = 0; i < n; i++) {
+            int id = (int) tl.element(p, 0, "vgpuTypes", 4, i);
+            byte[] q = il.allocate();
+            il.put(q, 0, "vgpuType", id);
+            GspReply t = ch.control(CMD_GET_TYPE_INFO, q, TIMEOUT);
+            if (t.result() != 0 || t.payload().length < il.size()) {
+                throw new DriverException(Errno.EIO, ch.device() + ": GET_VGPU_TYPE_INFO 0x" + Integer.toHexString(id)
+                        + " failed: status 0x" + Integer.toHexString(t.result()));
+            }
+            byte[] v = t.payload();
+            // bar1Length is in MiB (the RFC sizes the VF's BAR1 as bar1Length MiB); fbLength in bytes
+            out.add(new VgpuType((int) vi.get(v, base, "vgpuType"), vi.string(v, base, "vgpuName"),
+                    vi.string(v, base, "vgpuClass"), vi.get(v, base, "fbLength"), vi.get(v, base, "bar1Length") << 20,
+                    (int) vi.get(v, base, "maxInstance"), CHANNELS_PER_VGPU));
         }
         return List.copyOf(out);
     }
@@ -291,21 +302,11 @@ final class VgpuCore implements VgpuManager {
         p.channelBlocks.set(block);
         int chid = block * CHANNELS_PER_VGPU;
         try {
-            byte[] params = new byte[36];
-            put32(params, 0, gfid);
-            put32(params, 4, t.id());
-            put64(params, 8, fb.offset());
-            put64(params, 16, fb.size());
-            put32(params, 24, chid);
-            put32(params, 28, CHANNELS_PER_VGPU);
-            GspReply r = p.gsp.control(CMD_BOOTLOAD, params, TIMEOUT);
+            GspReply r = p.gsp.control(CMD_BOOTLOAD, bootParams(layout(p.gsp, BOOT), dbdf(b.vf.slot()), gfid, t.id(),
+                    chid, fb.offset(), fb.size()), TIMEOUT);
             if (r.result() != 0) {
                 throw new DriverException(errnoOf(r.result()), "the firmware refused to boot the vGPU on "
                         + b.vf.slot() + ": status 0x" + Integer.toHexString(r.result()));
-            }
-            if (r.payload().length < 36 || le32(r.payload(), 32) != SUCCESS_MAGIC) {
-                throw new DriverException(Errno.EIO, "the vGPU plugin task on " + b.vf.slot() + " did not report"
-                        + " success");
             }
         } catch (RuntimeException e) {
             p.channelBlocks.clear(block);
@@ -318,6 +319,41 @@ final class VgpuCore implements VgpuManager {
         LOG.info("{}: vGPU {} created (gfid {}, FB 0x{}+{} MiB, channels {}+{})", b.vf.slot(), t.name(), gfid,
                 Long.toHexString(fb.offset()), fb.size() >> 20, chid, CHANNELS_PER_VGPU);
         return b.vgpu;
+    }
+
+    /**
+     * NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS as the RFC fills it: the
+     * VF's dbdf, gfid, type, its channels (every engine's chidOffset is the vGPU's first channel;
+     * one plugin channel), the framebuffer as one guest FB segment. No plugin management heap is
+     * carved (pluginHeap and the ctrl/log buffer offsets stay 0).
+     */
+    static byte[] bootParams(FwLayout l, int dbdf, int gfid, int type, int chid, long fbOffset, long fbSize) {
+        byte[] params = l.allocate();
+        l.put(params, 0, "dbdf", dbdf);
+        l.put(params, 0, "gfid", gfid);
+        l.put(params, 0, "vgpuType", type);
+        l.put(params, 0, "numChannels", CHANNELS_PER_VGPU);
+        l.put(params, 0, "numPluginChannels", 1);
+        for (int e = 0; e < l.sizeOf("chidOffset") / 4; e++) {
+            l.element(params, 0, "chidOffset", 4, e, chid);
+        }
+        l.put(params, 0, "numGuestFbSegments", 1);
+        l.element(params, 0, "guestFbPhysAddrList", 8, 0, fbOffset);
+        l.element(params, 0, "guestFbLengthList", 8, 0, fbSize);
+        return params;
+    }
+
+    /** @return domain (31:16), bus (15:8), device (7:3), function (2:0) of a PCI address "dddd:bb:dd.f" */
+    static int dbdf(String slot) {
+        try {
+            String[] a = slot.split("[:.]");
+            int n = a.length;
+            int domain = n == 4 ? Integer.parseInt(a[0], 16) : 0;
+            return domain << 16 | Integer.parseInt(a[n - 3], 16) << 8 | Integer.parseInt(a[n - 2], 16) << 3
+                    | Integer.parseInt(a[n - 1], 16);
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     static Errno errnoOf(int nvStatus) {
@@ -340,8 +376,9 @@ final class VgpuCore implements VgpuManager {
         {
             for (int cmd : new int[] {CMD_SHUTDOWN, CMD_CLEANUP}) {
                 try {
-                    byte[] params = new byte[4];
-                    put32(params, 0, info.gfid());
+                    FwLayout l = layout(p.gsp, cmd == CMD_SHUTDOWN ? SHUTDOWN : CLEANUP);
+                    byte[] params = l.allocate();
+                    l.put(params, 0, "gfid", info.gfid());
                     GspReply r = p.gsp.control(cmd, params, TIMEOUT);
                     if (r.result() != 0) {
                         LOG.warn("{}: vGPU control 0x{}: status 0x{}", info.vf(), Integer.toHexString(cmd),

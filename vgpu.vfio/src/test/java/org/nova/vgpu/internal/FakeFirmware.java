@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.gpu.GpuInfo;
+import org.nova.gpu.FwLayout;
 import org.nova.gpu.GspChannel;
 import org.nova.gpu.GspCommands;
 import org.nova.gpu.GspReply;
@@ -34,6 +35,10 @@ final class FakeFirmware implements NovaGpus, GspCommands {
     boolean bound = true;
     /** A status to answer the next bootload with, 0 for none. */
     int failNextBoot;
+    /** The firmware release the fake answers as (its layouts are that release's). */
+    static final String VERSION = "570.144";
+    /** The last bootload parameters. */
+    volatile byte[] lastBoot;
     int openChannels;
 
     record T(int id, String name, int max, int fbMiB) {
@@ -102,38 +107,65 @@ final class FakeFirmware implements NovaGpus, GspCommands {
                 if (!vgpu) {
                     return new GspReply("GSP_RM_CONTROL", VgpuCore.NV_ERR_NOT_SUPPORTED, new byte[0]);
                 }
-                byte[] r = new byte[4 + VgpuCore.TYPE_RECORD * TYPES.size()];
-                ByteBuffer b = le(r);
-                b.putInt(0, TYPES.size());
-                for (int i = 0; i < TYPES.size(); i++) {
-                    T t = TYPES.get(i);
-                    int at = 4 + i * VgpuCore.TYPE_RECORD;
-                    b.putInt(at, t.id()).putInt(at + 4, t.max()).putInt(at + 8, t.fbMiB()).putInt(at + 12, 256)
-                            .putInt(at + 16, VgpuCore.CHANNELS_PER_VGPU);
-                    byte[] n = t.name().getBytes(StandardCharsets.US_ASCII);
-                    System.arraycopy(n, 0, r, at + 24, n.length);
-                    System.arraycopy("Quadro".getBytes(StandardCharsets.US_ASCII), 0, r, at + 56, 6);
+                FwLayout l = FwLayout.of(VERSION, VgpuCore.TYPES);
+                if (params.length != l.size()) {
+                    return new GspReply("GSP_RM_CONTROL", 0x1f, params);
                 }
-                return new GspReply("GSP_RM_CONTROL", 0, r);
+                l.put(params, 0, "numVgpuTypes", TYPES.size());
+                for (int i = 0; i < TYPES.size(); i++) {
+                    l.element(params, 0, "vgpuTypes", 4, i, TYPES.get(i).id());
+                }
+                return new GspReply("GSP_RM_CONTROL", 0, params);
+            }
+            case VgpuCore.CMD_GET_TYPE_INFO -> {
+                FwLayout l = FwLayout.of(VERSION, VgpuCore.TYPE_INFO);
+                FwLayout vi = FwLayout.of(VERSION, VgpuCore.INFO);
+                if (params.length != l.size()) {
+                    return new GspReply("GSP_RM_CONTROL", 0x1f, params);
+                }
+                int id = (int) l.get(params, 0, "vgpuType");
+                T t = TYPES.stream().filter(x -> x.id() == id).findFirst().orElse(null);
+                if (t == null) {
+                    return new GspReply("GSP_RM_CONTROL", 0x57, params);
+                }
+                int base = l.at("vgpuTypeInfo");
+                vi.put(params, base, "vgpuType", id);
+                byte[] n = t.name().getBytes(StandardCharsets.US_ASCII);
+                System.arraycopy(n, 0, params, base + vi.at("vgpuName"), n.length);
+                System.arraycopy("Quadro".getBytes(StandardCharsets.US_ASCII), 0, params, base + vi.at("vgpuClass"), 6);
+                vi.put(params, base, "maxInstance", t.max());
+                vi.put(params, base, "fbLength", (long) t.fbMiB() << 20);
+                vi.put(params, base, "bar1Length", 256);
+                return new GspReply("GSP_RM_CONTROL", 0, params);
             }
             case VgpuCore.CMD_BOOTLOAD -> {
+                FwLayout l = FwLayout.of(VERSION, VgpuCore.BOOT);
+                if (params.length != l.size()) {
+                    return new GspReply("GSP_RM_CONTROL", 0x1f, params);
+                }
+                lastBoot = params.clone();
                 if (failNextBoot != 0) {
                     int s = failNextBoot;
                     failNextBoot = 0;
                     return new GspReply("GSP_RM_CONTROL", s, params);
                 }
-                int gfid = p.getInt(0);
+                int gfid = (int) l.get(params, 0, "gfid");
                 if (booted.containsKey(gfid)) {
                     return new GspReply("GSP_RM_CONTROL", VgpuCore.NV_ERR_IN_USE, params);
                 }
-                booted.put(gfid, p.getInt(4));
-                p.putInt(32, VgpuCore.SUCCESS_MAGIC);
+                booted.put(gfid, (int) l.get(params, 0, "vgpuType"));
                 return new GspReply("GSP_RM_CONTROL", 0, params);
             }
             case VgpuCore.CMD_SHUTDOWN -> {
+                if (params.length != FwLayout.of(VERSION, VgpuCore.SHUTDOWN).size()) {
+                    return new GspReply("GSP_RM_CONTROL", 0x1f, params);
+                }
                 return new GspReply("GSP_RM_CONTROL", booted.containsKey(p.getInt(0)) ? 0 : 0x40, params);
             }
             case VgpuCore.CMD_CLEANUP -> {
+                if (params.length != FwLayout.of(VERSION, VgpuCore.CLEANUP).size()) {
+                    return new GspReply("GSP_RM_CONTROL", 0x1f, params);
+                }
                 return new GspReply("GSP_RM_CONTROL", booted.remove(p.getInt(0)) != null ? 0 : 0x1f, params);
             }
             default -> {
@@ -152,7 +184,7 @@ final class FakeFirmware implements NovaGpus, GspCommands {
 
         @Override
         public String firmwareVersion() {
-            return "570.144";
+            return VERSION;
         }
 
         @Override

@@ -71,6 +71,19 @@ class VgpuCoreTest {
         assertEquals(512, i.chidOffset());
         assertEquals(512, i.channels());
         assertEquals(Map.of(1, 0x3b1), fw.booted);
+        // the bootload parameters are NVIDIA's NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS
+        org.nova.gpu.FwLayout l = org.nova.gpu.FwLayout.of(FakeFirmware.VERSION, VgpuCore.BOOT);
+        byte[] bp = fw.lastBoot;
+        assertEquals(6616, bp.length);
+        assertEquals(0x0000_0031L, l.get(bp, 0, "dbdf"), "00:06.1");
+        assertEquals(1, l.get(bp, 0, "gfid"));
+        assertEquals(0x3b1, l.get(bp, 0, "vgpuType"));
+        assertEquals(512, l.get(bp, 0, "numChannels"));
+        assertEquals(512, l.element(bp, 0, "chidOffset", 4, 0));
+        assertEquals(512, l.element(bp, 0, "chidOffset", 4, 0x53));
+        assertEquals(1, l.get(bp, 0, "numGuestFbSegments"));
+        assertEquals(i.fbOffset(), l.element(bp, 0, "guestFbPhysAddrList", 8, 0));
+        assertEquals(GIB, l.element(bp, 0, "guestFbLengthList", 8, 0));
         assertEquals(Map.of("vgpu.vfio:0000:00:06.1", GIB), vram.usageByOwner());
         VfioDevice d2 = core.create("0000:00:06.3", "0x3b1");
         assertEquals(3, d2.info().gfid());
