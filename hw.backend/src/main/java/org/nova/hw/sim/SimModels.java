@@ -240,6 +240,23 @@ final class SimModels {
                 public boolean dmaWrite(long iova, MemorySegment src) {
                     return context.dmaWrite(iova, src);
                 }
+
+                @Override
+                public void interrupt(boolean asserted) {
+                    // the GSP falcon's interrupt (SWGEN0, GSP -> CPU message queue): MSI vector 0, else INTx
+                    context.lock().lock();
+                    try {
+                        if (context.msiEnabled()) {
+                            if (asserted) {
+                                context.notifyMsi(0);
+                            }
+                        } else {
+                            context.setIntx(asserted);
+                        }
+                    } finally {
+                        context.lock().unlock();
+                    }
+                }
             });
         }
 

@@ -18,14 +18,25 @@ import org.nova.nvidia.gsp.GspMsgQueue;
 /**
  * The driver's side of the GSP message queues (nova-core gsp/cmdq.rs) over the shared memory
  * the caller allocated (coherent DMA, {@link GspMsgQueue#SHARED_SIZE} bytes). Sends wait for
- * room (backpressure) up to a timeout and ring the doorbell; receives poll the GSP queue.
+ * room (backpressure) up to a timeout and ring the doorbell; receives read the GSP queue.
  * Messages that are not the awaited one are handed to the event sink (events) or kept for a
  * later receive. Thread-safe: sends and receives are serialised on this object.
+ *
+ * <p>Waking receivers: the GSP signals a write to its message queue through the GSP falcon's
+ * interrupt (SWGEN0); once the driver's handler calls {@link #interrupt()} ({@link
+ * #interruptDriven()} set), a waiting receive sleeps until the interrupt and checks the queue
+ * then. Because an interrupt can be lost (a vector torn down, a masked MSI, a firmware that does
+ * not signal), a waiting receive still looks at the queue every {@link #FALLBACK_POLL_MS} ms: a
+ * bounded safety net, counted in {@link #fallbackHits} when it, and not an interrupt, found a
+ * message. Without an interrupt (no vector could be allocated) receives poll every
+ * {@link #POLL_NANOS} ns as before.
  */
 final class Cmdq {
     private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    /** How often an idle receive polls. */
+    /** How often an idle receive polls when no interrupt wakes it. */
     static final long POLL_NANOS = 50_000L;
+    /** The safety-net poll of an interrupt-driven receive: how long it waits for an interrupt at most. */
+    static final long FALLBACK_POLL_MS = 20L;
 
     private final GspAbi abi;
     private final GspMsgQueue.Endpoint ep;
@@ -38,6 +49,14 @@ final class Cmdq {
     final AtomicLong sent = new AtomicLong();
     final AtomicLong received = new AtomicLong();
     final AtomicLong sendWaits = new AtomicLong();
+    /** Interrupts the handler reported. */
+    final AtomicLong interrupts = new AtomicLong();
+    /** Messages a receive found after its wait timed out without an interrupt (the fallback poll fired). */
+    final AtomicLong fallbackHits = new AtomicLong();
+    private volatile boolean interruptDriven;
+    /** Guards {@link #signals}; receivers wait on it for the interrupt. */
+    private final Object bell = new Object();
+    private long signals;
 
     /** The shared memory as a {@link GspMsgQueue.Memory}. */
     static GspMsgQueue.Memory memory(MemorySegment seg) {
@@ -65,6 +84,61 @@ final class Cmdq {
         this.ep = GspMsgQueue.Endpoint.cpu(mem);
     }
 
+    /** Receives wait for {@link #interrupt()} (with the bounded fallback poll) instead of polling. */
+    void interruptDriven(boolean on) {
+        this.interruptDriven = on;
+        wake();
+    }
+
+    /** @return whether receives wait for the interrupt */
+    boolean isInterruptDriven() {
+        return interruptDriven;
+    }
+
+    /** The message-queue interrupt (from the IRQ handler): wakes every waiting receive. */
+    void interrupt() {
+        interrupts.incrementAndGet();
+        wake();
+    }
+
+    private void wake() {
+        synchronized (bell) {
+            signals++;
+            bell.notifyAll();
+        }
+    }
+
+    private long signals() {
+        synchronized (bell) {
+            return signals;
+        }
+    }
+
+    /**
+     * Waits for the next interrupt after {@code seen} signals, at most until {@code deadline} and
+     * the fallback interval.
+     *
+     * @return true if the wait ended without a signal (the fallback poll fires)
+     */
+    private boolean waitForInterrupt(long seen, long deadline) {
+        long until = Math.min(deadline, System.nanoTime() + FALLBACK_POLL_MS * 1_000_000L);
+        synchronized (bell) {
+            while (signals == seen) {
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    return true;
+                }
+                try {
+                    bell.wait(Math.max(1, left / 1_000_000L), (int) (left % 1_000_000L));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new DriverException(Errno.ETIMEDOUT, "the thread was interrupted while waiting for the GSP");
+                }
+            }
+            return false;
+        }
+    }
+
     /** Sets the check that the GSP still runs, consulted while a receive waits. */
     void watch(java.util.function.BooleanSupplier gspAlive) {
         this.alive = gspAlive;
@@ -75,6 +149,7 @@ final class Cmdq {
         if (dead == null) {
             dead = why;
         }
+        wake();
     }
 
     /** @return why the queues are unusable, if they are */
@@ -156,7 +231,9 @@ final class Cmdq {
     GspMsgQueue.Message receive(String what, int expectedFunction, Predicate<GspMsgQueue.Message> match,
             long timeoutMs, boolean isReply) {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        boolean byFallback = false;
         while (true) {
+            long seen = signals();
             synchronized (this) {
                 checkAlive();
                 for (var it = stash.iterator(); it.hasNext();) {
@@ -167,7 +244,12 @@ final class Cmdq {
                     }
                 }
                 GspMsgQueue.Message m;
+                boolean found = false;
                 while ((m = pollOne()) != null) {
+                    if (!found && byFallback) {
+                        fallbackHits.incrementAndGet();
+                    }
+                    found = true;
                     if (match.test(m)) {
                         return checkFunction(what, expectedFunction, m);
                     }
@@ -191,7 +273,11 @@ final class Cmdq {
             if (System.nanoTime() > deadline) {
                 throw new DriverException(Errno.ETIMEDOUT, "no " + what + " from the GSP within " + timeoutMs + " ms");
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
+            if (interruptDriven) {
+                byFallback = waitForInterrupt(seen, deadline);
+            } else {
+                java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
+            }
         }
     }
 

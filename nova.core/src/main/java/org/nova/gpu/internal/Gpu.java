@@ -333,6 +333,7 @@ final class Gpu {
                 new Bar0(g.get()).write(Pgsp.QUEUE_HEAD, v);
             }
         }), this::onEvent);
+        requestMsgqInterrupt();
         logRm = dev.allocCoherent(LibosArgs.LOG_SIZE);
         DmaCoherent rmargs = dev.allocCoherent(LibosArgs.RMARGS_SIZE);
         MemorySegment r = rmargs.memory();
@@ -344,6 +345,36 @@ final class Gpu {
         libosEntry(libos.memory(), 0, LibosArgs.LOGRM, logRm.iova(), LibosArgs.LOG_SIZE);
         libosEntry(libos.memory(), 1, LibosArgs.RMARGS, rmargs.iova(), LibosArgs.RMARGS_SIZE);
         LOG.debug("{}: GSP ABI {} ({})", dev.slot(), abi.version(), abi.bindingsPackage());
+    }
+
+    /** The name of the GSP message-queue interrupt handler. */
+    static final String IRQ_NAME = "nova-core-gsp";
+
+    /**
+     * Requests the GPU's interrupt (one vector, MSI or INTx; devres-managed, freed on unbind):
+     * GSP-RM signals each message it writes through the GSP falcon's SWGEN0 interrupt; the
+     * handler clears it and wakes the waiting receives. Without a vector the queues are polled.
+     */
+    private void requestMsgqInterrupt() {
+        try {
+            dev.allocIrqVectors(1, 1, java.util.EnumSet.of(org.nova.bus.pci.PciIrqType.MSI,
+                    org.nova.bus.pci.PciIrqType.INTX));
+            Cmdq q = cmdq;
+            dev.requestIrq(0, IRQ_NAME, vector -> onMsgqInterrupt(q));
+            q.interruptDriven(true);
+        } catch (DriverException | UnsupportedOperationException e) {
+            LOG.warn("{}: no interrupt for the GSP message queue ({}): polling it", dev.slot(), e.getMessage());
+        }
+    }
+
+    /** The interrupt handler: clear SWGEN0 (the message-queue signal), then wake the receivers. */
+    private void onMsgqInterrupt(Cmdq q) {
+        bar0.tryAccess().ifPresent(g -> {
+            try (g) {
+                new Bar0(g.get()).write(Pfalcon.IRQSCLR, FalconEngine.GSP, Pfalcon.IRQSCLR_SWGEN0.of(1));
+            }
+        });
+        q.interrupt();
     }
 
     private static void libosEntry(MemorySegment page, int i, String name, long pa, long size) {

@@ -195,4 +195,52 @@ class GspRpcTest {
         r.dev().releaseAll();
         assertEquals(0, r.dev().liveDma());
     }
+
+    @Test
+    void repliesArriveByInterruptWithoutTheFallbackPoll() {
+        Run r = probe(GpuFault.NONE);
+        assertNull(r.error(), () -> r.error().getMessage());
+        Gpu g = r.driver();
+        Cmdq q = g.cmdq();
+        assertTrue(q.isInterruptDriven(), "the driver requested the GPU's interrupt");
+        // boot: every message GSP-RM wrote (sequencer, init done, static info, ...) raised the interrupt
+        assertTrue(r.gpu().msgqInterrupts() >= 3, () -> "interrupts raised: " + r.gpu().msgqInterrupts());
+        assertTrue(q.interrupts.get() >= 3, () -> "interrupts handled: " + q.interrupts.get());
+        long irqs = q.interrupts.get();
+        long raised = r.gpu().msgqInterrupts();
+        long fallback = q.fallbackHits.get();
+        byte[] p = {9, 8, 7, 6};
+        for (int i = 0; i < 20; i++) {
+            GspMsgQueue.Message m = g.rpc(g.abi().function("GSP_RM_CONTROL"), p, 2000);
+            assertEquals(4, m.payload().length);
+        }
+        // one interrupt per reply, each handled; no reply was found by the safety-net poll
+        assertEquals(raised + 20, r.gpu().msgqInterrupts());
+        assertEquals(irqs + 20, q.interrupts.get());
+        assertEquals(fallback, q.fallbackHits.get(), "a reply arrived through the fallback poll");
+        // the handler cleared SWGEN0 each time
+        assertTrue(!r.gpu().msgqInterruptPending(), "SWGEN0 left pending");
+        g.unbind();
+        r.dev().releaseAll();
+        assertEquals(0, r.dev().liveResources());
+    }
+
+    @Test
+    void aLostInterruptIsCoveredByTheBoundedFallbackPoll() {
+        Run r = probe(GpuFault.NONE);
+        assertNull(r.error(), () -> r.error().getMessage());
+        Gpu g = r.driver();
+        Cmdq q = g.cmdq();
+        r.dev().deliverInterrupts = false;
+        long fallback = q.fallbackHits.get();
+        long t0 = System.nanoTime();
+        GspMsgQueue.Message m = g.rpc(g.abi().function("GSP_RM_CONTROL"), new byte[] {1}, 2000);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(1, m.payload().length);
+        assertEquals(fallback + 1, q.fallbackHits.get(), "the fallback poll found the reply");
+        assertTrue(ms < 1000, "the fallback poll is bounded: " + ms + " ms");
+        r.dev().deliverInterrupts = true;
+        g.unbind();
+        r.dev().releaseAll();
+    }
 }

@@ -67,6 +67,11 @@ final class SimPciDevice implements PciDevice {
                 MemorySegment.copy(src, 0, dst, 0, src.byteSize());
                 return true;
             }
+
+            @Override
+            public void interrupt(boolean asserted) {
+                SimPciDevice.this.interrupt(asserted);
+            }
         });
     }
 
@@ -336,14 +341,84 @@ final class SimPciDevice implements PciDevice {
         return Devres.register(scope, "pci:bar0", m.bar(), b -> m.close());
     }
 
+    /** MSI vector 0 once allocated; the GPU's interrupt calls the handler on the signalling thread. */
+    private volatile boolean msi;
+    private volatile PciIrqHandler irqHandler;
+    /** When false the GPU's interrupts are dropped (a lost interrupt, for tests of the fallback poll). */
+    volatile boolean deliverInterrupts = true;
+    /** Interrupts delivered to the handler. */
+    final java.util.concurrent.atomic.AtomicLong interruptsDelivered = new java.util.concurrent.atomic.AtomicLong();
+
+    private void interrupt(boolean asserted) {
+        PciIrqHandler h = irqHandler;
+        if (asserted && msi && h != null && deliverInterrupts) {
+            interruptsDelivered.incrementAndGet();
+            h.handle(0);
+        }
+    }
+
     @Override
     public IrqVectors allocIrqVectors(int min, int max, Set<PciIrqType> types) {
-        throw new UnsupportedOperationException();
+        if (!types.contains(PciIrqType.MSI) || min > 1) {
+            throw new DriverException(Errno.ENOSPC, "the simulated GPU has one MSI vector");
+        }
+        msi = true;
+        IrqVectors v = new IrqVectors() {
+            @Override
+            public PciIrqType type() {
+                return PciIrqType.MSI;
+            }
+
+            @Override
+            public int count() {
+                return 1;
+            }
+
+            @Override
+            public boolean isActive() {
+                return msi;
+            }
+
+            @Override
+            public void close() {
+                msi = false;
+            }
+        };
+        Devres.register(scope, "pci:irq-vectors", v, IrqVectors::close);
+        return v;
     }
 
     @Override
     public IrqRegistration requestIrq(int vector, String name, PciIrqHandler handler) {
-        throw new UnsupportedOperationException();
+        if (!msi || vector != 0) {
+            throw new DriverException(Errno.EINVAL, "no vector " + vector);
+        }
+        irqHandler = handler;
+        IrqRegistration r = new IrqRegistration() {
+            @Override
+            public int vector() {
+                return vector;
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public boolean isActive() {
+                return irqHandler == handler;
+            }
+
+            @Override
+            public void close() {
+                if (irqHandler == handler) {
+                    irqHandler = null;
+                }
+            }
+        };
+        Devres.register(scope, "pci:irq" + vector, r, IrqRegistration::close);
+        return r;
     }
 
     @Override

@@ -21,4 +21,13 @@ public interface GpuHost {
      * @return false if refused; nothing was written
      */
     boolean dmaWrite(long iova, MemorySegment src);
+
+    /**
+     * Drives the GPU's interrupt (QEMU msi_notify / pci_set_irq): {@code true} signals it (MSI
+     * vector 0 when MSI is enabled, else INTx asserted), {@code false} deasserts INTx once the
+     * driver cleared the cause. Called from GSP-RM's thread or within a register access. The
+     * default drops it (a platform without an interrupt line).
+     */
+    default void interrupt(boolean asserted) {
+    }
 }

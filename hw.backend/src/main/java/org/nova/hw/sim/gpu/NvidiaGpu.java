@@ -35,6 +35,7 @@ import org.nova.nvidia.regs.FalconEngine;
 import org.nova.nvidia.regs.Fuse;
 import org.nova.nvidia.regs.Pbus;
 import org.nova.nvidia.regs.Pdisp;
+import org.nova.nvidia.regs.Pfalcon;
 import org.nova.nvidia.regs.Pfalcon2;
 import org.nova.nvidia.regs.Pfb;
 import org.nova.nvidia.regs.Pgc6;
@@ -129,6 +130,10 @@ public final class NvidiaGpu {
     private long libosAddr;
     private volatile SimGsp simGsp;
     private final SimVgpuManager vgpu;
+    /** The GSP falcon's SWGEN0 interrupt is pending (GSP-RM wrote to its message queue, not yet cleared). */
+    private volatile boolean swgen0;
+    /** GSP -> CPU message-queue interrupts raised (for tests and diagnostics). */
+    private final java.util.concurrent.atomic.AtomicLong msgqInterrupts = new java.util.concurrent.atomic.AtomicLong();
     /** What the driver's CPU sequencer last wrote to {@link SimGsp#SEQUENCER_SCRATCH} (read by GSP-RM's thread). */
     volatile int sequencerScratch;
 
@@ -404,6 +409,11 @@ public final class NvidiaGpu {
                 || off == Pfb.PRI_MMU_WPR2_ADDR_LO.address() || off == Pfb.PRI_MMU_WPR2_ADDR_HI.address()) {
             // Read-only for the host (WPR2 is set by secure firmware only).
             return;
+        }
+        if (off == GSP_IRQSCLR && Pfalcon.IRQSCLR_SWGEN0.get(v) != 0) {
+            // the driver acknowledges the message-queue interrupt: the cause clears, INTx drops
+            swgen0 = false;
+            host().interrupt(false);
         }
         FalconEngine e = FalconEngine.containing(off);
         if (e != null) {
@@ -847,6 +857,29 @@ public final class NvidiaGpu {
             g.stop();
         }
         gspCrashed();
+    }
+
+    /** The GSP falcon's interrupt-status-clear register (absolute BAR0 offset). */
+    static final int GSP_IRQSCLR = Pfalcon.IRQSCLR.address(FalconEngine.GSP);
+
+    /**
+     * GSP-RM wrote to its message queue (GSP -> CPU): the GSP falcon raises SWGEN0 and the GPU
+     * signals its interrupt (MSI vector 0, or INTx until the driver clears SWGEN0 in IRQSCLR).
+     */
+    void raiseMsgqInterrupt() {
+        swgen0 = true;
+        msgqInterrupts.incrementAndGet();
+        host().interrupt(true);
+    }
+
+    /** @return how many message-queue interrupts GSP-RM raised */
+    public long msgqInterrupts() {
+        return msgqInterrupts.get();
+    }
+
+    /** @return whether the message-queue interrupt (SWGEN0) is pending, not yet cleared by the driver */
+    public boolean msgqInterruptPending() {
+        return swgen0;
     }
 
     /** GSP-RM crashed: the RISC-V core halts. */

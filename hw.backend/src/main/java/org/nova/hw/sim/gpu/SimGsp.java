@@ -18,7 +18,8 @@ import org.nova.nvidia.regs.Pbus;
  * in the GSP falcon's mailboxes), reads commands from the CPU queue in the driver's DMA memory
  * (through the IOMMU), answers them in the GSP queue with the firmware release's generated
  * bindings ({@link GspAbi}), sends the asynchronous events (init done after SetRegistry) and
- * appends its log records to the LOGRM buffer. The driver's doorbell write wakes it.
+ * appends its log records to the LOGRM buffer. The driver's doorbell write wakes it; each
+ * message it writes to the GSP queue raises the GPU's interrupt ({@link NvidiaGpu#raiseMsgqInterrupt}).
  */
 final class SimGsp implements Runnable {
     private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -238,6 +239,7 @@ final class SimGsp implements Runnable {
                     + GspMsgQueue.ELEM_HEADER_SIZE + GspMsgQueue.RPC_SPARE;
             mem.putInt(at, mem.getInt(at) ^ 0x5a);
         }
+        gpu.raiseMsgqInterrupt();
     }
 
     /** @return the RUN_CPU_SEQUENCER payload: write, modify, poll, delay, store on the scratch register */

@@ -140,4 +140,37 @@ class NvidiaGpuTest {
         assertEquals(GpuFault.NONE, GpuFault.of(""));
         assertThrows(IllegalArgumentException.class, () -> GpuFault.of("melt"));
     }
+
+    @Test
+    void theMessageQueueInterruptIsRaisedAndClearedThroughIrqsclr() {
+        NvidiaGpu g = gpu(Chipset.GA102);
+        List<Boolean> line = new java.util.concurrent.CopyOnWriteArrayList<>();
+        g.start(new GpuHost() {
+            @Override
+            public boolean dmaRead(long iova, MemorySegment dst) {
+                return false;
+            }
+
+            @Override
+            public boolean dmaWrite(long iova, MemorySegment src) {
+                return false;
+            }
+
+            @Override
+            public void interrupt(boolean asserted) {
+                line.add(asserted);
+            }
+        });
+        assertFalse(g.msgqInterruptPending());
+        g.raiseMsgqInterrupt();
+        assertTrue(g.msgqInterruptPending(), "SWGEN0 pending");
+        assertEquals(List.of(true), line);
+        assertEquals(1, g.msgqInterrupts());
+        int irqsclr = Pfalcon.IRQSCLR.address(FalconEngine.GSP);
+        g.write(irqsclr, 4, Pfalcon.IRQSCLR_HALT.of(1));
+        assertTrue(g.msgqInterruptPending(), "clearing HALT leaves SWGEN0");
+        g.write(irqsclr, 4, Pfalcon.IRQSCLR_SWGEN0.of(1));
+        assertFalse(g.msgqInterruptPending());
+        assertEquals(List.of(true, false), line, "the driver's clear deasserts the line");
+    }
 }
