@@ -22,7 +22,10 @@ die() { echo "prepare: FAILED: $*" >&2; exit 1; }
 # ---- 1. host packages ----------------------------------------------------------------------
 need=()
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx insmod || need+=(busybox-static)
+# (grep reads the whole list: with pipefail, grep -q's early exit would make busybox die of
+# SIGPIPE and the test fail at random)
+has_insmod() { [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -x insmod >/dev/null; }
+has_insmod || need+=(busybox-static)
 command -v cpio >/dev/null || need+=(cpio)
 command -v modinfo >/dev/null || need+=(kmod)
 command -v lspci >/dev/null || need+=(pciutils)
@@ -36,7 +39,7 @@ if [ ${#need[@]} -gt 0 ]; then
     || die "apt-get install ${need[*]} failed"
 fi
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found after installing qemu-system-x86"
-/bin/busybox --list | grep -qx insmod || die "/bin/busybox has no insmod applet (is busybox-static installed?)"
+has_insmod || die "/bin/busybox has no insmod applet (is busybox-static installed?)"
 LSPCI=$(command -v lspci) || die "lspci not found after installing pciutils"
 
 # ---- 2. the kernel ---------------------------------------------------------------------------
