@@ -7,16 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.nova.hw.HwException;
 import org.nova.hw.PciAddress;
+import org.nova.hw.linux.SysfsAddresses;
 import org.nova.hw.RegionFlag;
 import org.nova.hw.RegionInfo;
 
@@ -31,15 +29,13 @@ import org.nova.hw.RegionInfo;
  */
 final class HostSysfs {
     /** A function's sysfs name: dddd:bb:dd.f. */
-    private static final Pattern BDF = Pattern.compile("\\p{XDigit}{4}:\\p{XDigit}{2}:\\p{XDigit}{2}\\.[0-7]");
     /** include/linux/ioport.h. */
     static final long IORESOURCE_IO = 0x100;
     static final long IORESOURCE_MEM = 0x200;
     static final long IORESOURCE_PREFETCH = 0x2000;
     static final long IORESOURCE_MEM_64 = 0x100000;
-    /** Address order: domain, then bus, device, function. */
-    static final Comparator<PciAddress> ORDER =
-            Comparator.comparingInt(PciAddress::domain).thenComparingInt(PciAddress::routingId);
+    /** Address order (see {@link SysfsAddresses#ORDER}). */
+    static final Comparator<PciAddress> ORDER = SysfsAddresses.ORDER;
 
     private final Path sysfs;
 
@@ -64,19 +60,7 @@ final class HostSysfs {
 
     /** @return every function sysfs lists now, in address order; empty without a PCI bus */
     List<PciAddress> functions() {
-        Path dir = sysfs.resolve("bus/pci/devices");
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        List<PciAddress> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            s.map(p -> p.getFileName().toString()).filter(n -> BDF.matcher(n).matches())
-                    .map(PciAddress::parse).forEach(out::add);
-        } catch (IOException e) {
-            throw new HwException(HwException.EIO, "cannot list " + dir + ": " + e.getMessage(), e);
-        }
-        out.sort(ORDER);
-        return out;
+        return SysfsAddresses.list(sysfs.resolve("bus/pci/devices"));
     }
 
     /**
@@ -178,16 +162,7 @@ final class HostSysfs {
 
     /** @return the name of the physical function of a virtual function, or null */
     PciAddress physfn(PciAddress a) {
-        Path link = deviceDir(a).resolve("physfn");
-        try {
-            if (!Files.isSymbolicLink(link)) {
-                return null;
-            }
-            Path t = Files.readSymbolicLink(link).getFileName();
-            return t == null || !BDF.matcher(t.toString()).matches() ? null : PciAddress.parse(t.toString());
-        } catch (IOException e) {
-            return null;
-        }
+        return SysfsAddresses.linkTarget(deviceDir(a).resolve("physfn"));
     }
 
     /** @return the bound kernel driver's name, or null */

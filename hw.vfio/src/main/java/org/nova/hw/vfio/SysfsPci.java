@@ -3,13 +3,10 @@ package org.nova.hw.vfio;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.nova.hw.HwException;
 import org.nova.hw.PciAddress;
+import org.nova.hw.linux.SysfsAddresses;
 
 /**
  * Discovery of PCI functions bound to vfio-pci through sysfs, and of the VFIO group node each one
@@ -25,11 +22,9 @@ final class SysfsPci {
     /** The driver name of vfio-pci (drivers/vfio/pci/vfio_pci.c). */
     static final String VFIO_PCI = "vfio-pci";
     /** A function's sysfs name: dddd:bb:dd.f. */
-    private static final Pattern BDF = Pattern.compile("\\p{XDigit}{4}:\\p{XDigit}{2}:\\p{XDigit}{2}\\.[0-7]");
 
-    /** Address order: domain, then routing ID (bus, device, function). */
-    static final java.util.Comparator<PciAddress> ORDER =
-            java.util.Comparator.comparingInt(PciAddress::domain).thenComparingInt(PciAddress::routingId);
+    /** Address order (see {@link SysfsAddresses#ORDER}). */
+    static final java.util.Comparator<PciAddress> ORDER = SysfsAddresses.ORDER;
 
     private final Path sysfs;
     private final Path dev;
@@ -65,36 +60,12 @@ final class SysfsPci {
 
     /** @return the addresses bound to vfio-pci now, sorted; empty if vfio-pci is not loaded */
     List<PciAddress> boundToVfio() {
-        Path drv = sysfs.resolve("bus/pci/drivers").resolve(VFIO_PCI);
-        if (!Files.isDirectory(drv)) {
-            return List.of();
-        }
-        List<PciAddress> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(drv)) {
-            s.map(p -> p.getFileName().toString()).filter(n -> BDF.matcher(n).matches())
-                    .map(PciAddress::parse).forEach(out::add);
-        } catch (IOException e) {
-            throw new HwException(HwException.EIO, "cannot list " + drv + ": " + e.getMessage(), e);
-        }
-        out.sort(ORDER);
-        return Collections.unmodifiableList(out);
+        return SysfsAddresses.list(sysfs.resolve("bus/pci/drivers").resolve(VFIO_PCI));
     }
 
     /** @return every PCI function sysfs lists, sorted */
     List<PciAddress> allFunctions() {
-        Path dir = sysfs.resolve("bus/pci/devices");
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        List<PciAddress> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            s.map(p -> p.getFileName().toString()).filter(n -> BDF.matcher(n).matches())
-                    .map(PciAddress::parse).forEach(out::add);
-        } catch (IOException e) {
-            throw new HwException(HwException.EIO, "cannot list " + dir + ": " + e.getMessage(), e);
-        }
-        out.sort(ORDER);
-        return out;
+        return SysfsAddresses.list(sysfs.resolve("bus/pci/devices"));
     }
 
     /**
