@@ -11,8 +11,13 @@ package org.nova.gpu;
  * @param commandsSent commands written to the command queue
  * @param messagesReceived messages read from the GSP's queue
  * @param queueFullWaits sends that had to wait for room (backpressure)
+ * @param interrupts message-queue interrupts the driver handled (GSP-RM's SWGEN0 signal)
+ * @param fallbackPolls messages found by the bounded fallback check rather than an interrupt (0
+ *        when every message was signalled; counts up when interrupts are lost)
+ * @param sequencerRuns CPU sequencer buffers GSP-RM had the driver run
  * @param error why the queues are unusable, empty while they work
  */
 public record GspStatus(String device, String firmwareVersion, String bindings, String gpuName, long fbLength,
-        long commandsSent, long messagesReceived, long queueFullWaits, String error) {
+        long commandsSent, long messagesReceived, long queueFullWaits, long interrupts, long fallbackPolls,
+        long sequencerRuns, String error) {
 }

@@ -6,5 +6,5 @@
  * client. The firmware ABI (numbers and layouts per release) stays inside nova.core.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package org.nova.gpu;

@@ -258,6 +258,7 @@ final class Cmdq {
             }
             if (!alive.getAsBoolean()) {
                 synchronized (this) {
+                    checkAlive(); // an earlier death (a failed CPU sequencer stopped the core) keeps its reason
                     GspMsgQueue.Message m;
                     while ((m = pollOne()) != null) {
                         if (match.test(m)) {

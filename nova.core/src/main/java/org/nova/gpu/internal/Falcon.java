@@ -78,17 +78,46 @@ final class Falcon {
      * @throws DriverException ETIMEDOUT if the falcon does not halt within 2 s
      */
     int[] boot(Integer mbox0, Integer mbox1, String what) {
+        writeMailboxes(mbox0, mbox1);
+        start();
+        waitTillHalted(what);
+        return new int[] {bar.read(MAILBOX0, engine), bar.read(MAILBOX1, engine)};
+    }
+
+    /** Writes the mailboxes given (null leaves one alone). */
+    void writeMailboxes(Integer mbox0, Integer mbox1) {
         if (mbox0 != null) {
             bar.write(MAILBOX0, engine, mbox0);
         }
         if (mbox1 != null) {
             bar.write(MAILBOX1, engine, mbox1);
         }
+    }
+
+    /** @return MAILBOX0 */
+    int mailbox0() {
+        return bar.read(MAILBOX0, engine);
+    }
+
+    /**
+     * Starts the CPU (falcon.rs start): through CPUCTL_ALIAS when alias_en is set (GA102 and
+     * later lock CPUCTL's start bit), through CPUCTL otherwise.
+     */
+    void start() {
         if (CPUCTL_ALIAS_EN.isSet(bar.read(CPUCTL, engine))) {
             bar.write(CPUCTL_ALIAS, engine, CPUCTL_ALIAS_STARTCPU.of(1));
         } else {
             bar.write(CPUCTL, engine, CPUCTL_STARTCPU.of(1));
         }
+    }
+
+    /**
+     * Waits until the CPU halts (falcon.rs wait_till_halted).
+     *
+     * @param what what the falcon runs, for the error
+     * @throws DriverException ETIMEDOUT after {@link #HALT_TIMEOUT_MS}
+     */
+    void waitTillHalted(String what) {
         try {
             Poll.until(engine + " falcon running " + what + " did not halt", HALT_TIMEOUT_MS, 1,
                     () -> CPUCTL_HALTED.isSet(bar.read(CPUCTL, engine)));
@@ -96,7 +125,15 @@ final class Falcon {
             throw new DriverException(Errno.ETIMEDOUT, engine + " falcon running " + what
                     + " did not halt within " + HALT_TIMEOUT_MS + " ms (firmware hung)", e);
         }
-        return new int[] {bar.read(MAILBOX0, engine), bar.read(MAILBOX1, engine)};
+    }
+
+    /**
+     * falcon.rs dma_reset: allow physical DMA without a context and clear DMACTL, so the engine's
+     * DMA starts from a known state after a reset.
+     */
+    void dmaReset() {
+        bar.write(FBIF_CTL, engine, bar.read(FBIF_CTL, engine) | FBIF_CTL_ALLOW_PHYS_NO_CTX.of(1));
+        bar.write(DMACTL, engine, 0);
     }
 
     int signatureFuseVersion(int engineIdMask, int ucodeId) {

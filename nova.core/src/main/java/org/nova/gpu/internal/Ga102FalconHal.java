@@ -69,8 +69,7 @@ final class Ga102FalconHal implements FalconHal {
     @Override
     public void load(Falcon f, DmaCoherent ucode, Falcon.LoadTarget imem, Falcon.LoadTarget dmem) {
         // dma_reset, then the FBIF aperture of context 0: coherent system memory, physical.
-        f.bar.write(FBIF_CTL, f.engine, f.bar.read(FBIF_CTL, f.engine) | FBIF_CTL_ALLOW_PHYS_NO_CTX.of(1));
-        f.bar.write(DMACTL, f.engine, 0);
+        f.dmaReset();
         int t = f.bar.read(FBIF_TRANSCFG, f.engine, 0);
         t = FBIF_TRANSCFG_TARGET.set(t, FBIF_TARGET_COHERENT_SYSMEM);
         t = FBIF_TRANSCFG_MEM_TYPE.set(t, 1);

@@ -194,6 +194,8 @@ final class Gpu {
                 bootloader.manifestOffset(), sigDma.iova(), gspSigs.byteSize());
         // the message queues, the log buffer and the LibOS arguments that point the GSP at them
         DmaCoherent libos = dev.allocCoherent(LIBOS_ARGS_SIZE);
+        libosArgs = libos.iova();
+        bootloaderAppVersion = bootloader.appVersion();
         setUpQueues(bar, libos);
         sendBootCommands();
         // GSP falcon: reset and boot with the LibOS arguments' address
@@ -447,7 +449,8 @@ final class Gpu {
             }
             try (Revocable.Guard<Bar> guard = g.get()) {
                 Bar0 bar = new Bar0(guard.get());
-                int ops = new Sequencer(abi, bar, new Falcon(FalconEngine.GSP, bar, hal.falconHal())).run(m);
+                int ops = new Sequencer(abi, bar, new Sequencer.Cores(new Falcon(FalconEngine.GSP, bar, hal.falconHal()),
+                        new Falcon(FalconEngine.SEC2, bar, hal.falconHal()), libosArgs, bootloaderAppVersion)).run(m);
                 sequencerRuns++;
                 LOG.debug("{}: CPU sequencer: {} operations", dev.slot(), ops);
             } catch (DriverException e) {
@@ -458,6 +461,10 @@ final class Gpu {
     }
 
     private volatile int sequencerRuns;
+    /** The LibOS arguments' DMA address (the CPU sequencer's core resume hands it to the GSP again). */
+    private volatile long libosArgs;
+    /** The GSP bootloader's application version (written to the GSP's OS register after a resume). */
+    private volatile long bootloaderAppVersion;
 
     /** @return how many RUN_CPU_SEQUENCER events ran */
     int sequencerRuns() {
@@ -486,7 +493,8 @@ final class Gpu {
         Cmdq q = cmdq;
         return new org.nova.gpu.GspStatus(dev.slot(), fwVersion, abi == null ? "" : abi.bindingsPackage(), gspName,
                 gspFbLength, q == null ? 0 : q.sent.get(), q == null ? 0 : q.received.get(),
-                q == null ? 0 : q.sendWaits.get(), q == null ? "not started" : q.dead().orElse(""));
+                q == null ? 0 : q.sendWaits.get(), q == null ? 0 : q.interrupts.get(),
+                q == null ? 0 : q.fallbackHits.get(), sequencerRuns, q == null ? "not started" : q.dead().orElse(""));
     }
 
     /** @return the ABI bindings in use, null before the firmware was read */

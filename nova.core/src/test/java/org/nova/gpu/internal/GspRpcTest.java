@@ -48,7 +48,9 @@ class GspRpcTest {
         assertEquals("org.nova.nvidia.gsp.r535_113_01", g.abi().bindingsPackage());
         String log = g.gspLog();
         assertTrue(log.contains("rpc GSP_SET_SYSTEM_INFO"), log);
-        assertTrue(log.contains("CPU sequencer done"), log);
+        // the sequence ended with GSP-RM's mid-initialisation reset: core reset, then resume through SEC2-RTOS
+        assertTrue(log.contains("CPU sequencer done, resumed by SEC2-RTOS"), log);
+        assertTrue(r.gpu().gspRunning());
         assertTrue(log.contains("init done"), log);
         assertEquals(1, g.sequencerRuns());
         assertTrue(log.contains("rpc GET_GSP_STATIC_INFO"), log);
@@ -187,6 +189,13 @@ class GspRpcTest {
     }
 
     @Test
+    void aRefusedCoreResumeFailsTheProbeWithSec2sError() {
+        // as in nova-core and nouveau, the hand-off is awaited first (2 s); the error names SEC2's verdict
+        assertFault(GpuFault.SEC2_RESUME_ERROR, Errno.ENODEV, String.format("boot stage 3 hand-off within %d ms "
+                + "(SEC2 mailbox0 0x%x)", Sequencer.RESUME_TIMEOUT_MS, NvidiaGpu.SEC2_ERR_RESUME));
+    }
+
+    @Test
     void rebindAfterAFaultWorks() {
         assertFault(GpuFault.GSP_WRONG_FUNCTION, Errno.ERANGE, "expected");
         Run r = probe(GpuFault.NONE);
@@ -220,6 +229,12 @@ class GspRpcTest {
         assertEquals(fallback, q.fallbackHits.get(), "a reply arrived through the fallback poll");
         // the handler cleared SWGEN0 each time
         assertTrue(!r.gpu().msgqInterruptPending(), "SWGEN0 left pending");
+        // what nova:rpc-stats shows
+        org.nova.gpu.GspStatus st = g.gspStatus();
+        assertEquals(irqs + 20, st.interrupts());
+        assertEquals(fallback, st.fallbackPolls());
+        assertEquals(1, st.sequencerRuns());
+        assertEquals(q.received.get(), st.messagesReceived());
         g.unbind();
         r.dev().releaseAll();
         assertEquals(0, r.dev().liveResources());

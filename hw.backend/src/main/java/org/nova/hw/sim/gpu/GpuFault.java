@@ -25,7 +25,9 @@ public enum GpuFault {
     /** The simulated GSP answers GetGspStaticInfo with another function's number. */
     GSP_WRONG_FUNCTION("gsp-wrong-function"),
     /** The simulated GSP crashes (its RISC-V core halts) after init done. */
-    GSP_CRASH("gsp-crash");
+    GSP_CRASH("gsp-crash"),
+    /** SEC2-RTOS refuses the CPU sequencer's core resume (an error in its MAILBOX0): GSP-RM never resumes. */
+    SEC2_RESUME_ERROR("sec2-resume-error");
 
     /** The FRTS error code the {@link #FWSEC_ERROR} fault reports. */
     public static final int FWSEC_ERROR_CODE = 0x0bad;

@@ -107,6 +107,16 @@ public final class NvidiaGpu {
     public static final int BOOTER_ERR_GSP_RUNNING = 0x0000_0e05;
     /** MAILBOX0 of the booter when it has no trusted firmware to check against. */
     public static final int BOOTER_ERR_NO_FIRMWARE = 0x0000_0e04;
+    /*
+     * SEC2-RTOS's verdicts on a core resume (MAILBOX0; 0 = GSP-RM resumed). The real codes are not
+     * public; these are the simulator's own, like the booter's above.
+     */
+    /** MAILBOX0 of SEC2-RTOS when no GSP-RM waits to be resumed. */
+    public static final int SEC2_ERR_NOTHING_TO_RESUME = 0x0000_0f01;
+    /** MAILBOX0 of SEC2-RTOS when the GSP's mailboxes do not hold the LibOS arguments GSP-RM booted with. */
+    public static final int SEC2_ERR_LIBOS_ARGS = 0x0000_0f02;
+    /** MAILBOX0 of SEC2-RTOS when it refuses to resume GSP-RM (the {@link GpuFault#SEC2_RESUME_ERROR} fault). */
+    public static final int SEC2_ERR_RESUME = 0x0000_0f03;
 
     private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -136,6 +146,10 @@ public final class NvidiaGpu {
     private final java.util.concurrent.atomic.AtomicLong msgqInterrupts = new java.util.concurrent.atomic.AtomicLong();
     /** What the driver's CPU sequencer last wrote to {@link SimGsp#SEQUENCER_SCRATCH} (read by GSP-RM's thread). */
     volatile int sequencerScratch;
+    /** BSI_SECURE_SCRATCH_14: GSP-RM sets boot_stage_3_handoff once it resumed; read-only to the host. */
+    private volatile int bsiScratch14;
+    /** GSP-RM staged SEC2-RTOS in SEC2 for a core resume; SEC2's next start runs it (a reset scrubs it). */
+    private volatile boolean sec2RtosStaged;
 
     /** @param options the strapping */
     public NvidiaGpu(GpuOptions options) {
@@ -245,6 +259,8 @@ public final class NvidiaGpu {
         gsp.powerOn();
         sec2.powerOn();
         frtsScratch = 0;
+        bsiScratch14 = 0;
+        sec2RtosStaged = false;
         if (options.fault() == GpuFault.WPR2_SET) {
             long at = (options.fbSizeMiB() << 20) - (64L << 20);
             wpr2Lo = Pfb.wpr2Encode(at);
@@ -357,6 +373,8 @@ public final class NvidiaGpu {
             return Pgc6.GFW_BOOT_PROGRESS.of(Pgc6.GFW_BOOT_PROGRESS_COMPLETED);
         } else if (off == Pgc6.USABLE_FB_SIZE_IN_MB.address()) {
             return (int) options.fbSizeMiB();
+        } else if (off == Pgc6.BSI_SECURE_SCRATCH_14.address()) {
+            return bsiScratch14;
         } else if (off == Pfb.PRI_MMU_LOCAL_MEMORY_RANGE.address()) {
             return localMemoryRange(options.fbSizeMiB());
         } else if (off == Pfb.PRI_MMU_WPR2_ADDR_LO.address()) {
@@ -406,8 +424,9 @@ public final class NvidiaGpu {
 
     private void write32(int off, int v) {
         if (off == Pmc.BOOT_0.address() || off == Pmc.BOOT_42.address() || off == Pgc6.GFW_BOOT.address()
-                || off == Pfb.PRI_MMU_WPR2_ADDR_LO.address() || off == Pfb.PRI_MMU_WPR2_ADDR_HI.address()) {
-            // Read-only for the host (WPR2 is set by secure firmware only).
+                || off == Pfb.PRI_MMU_WPR2_ADDR_LO.address() || off == Pfb.PRI_MMU_WPR2_ADDR_HI.address()
+                || off == Pgc6.BSI_SECURE_SCRATCH_14.address()) {
+            // Read-only for the host (WPR2 and the BSI scratch are written by secure firmware only).
             return;
         }
         if (off == GSP_IRQSCLR && Pfalcon.IRQSCLR_SWGEN0.get(v) != 0) {
@@ -532,8 +551,65 @@ public final class NvidiaGpu {
                 libosAddr = Integer.toUnsignedLong(f.mailbox0) | Integer.toUnsignedLong(f.mailbox1) << 32;
                 f.finish(f.mailbox0);
             }
+        } else if (sec2RtosStaged) {
+            runSec2Rtos(f);
         } else {
             runBooter(f);
+        }
+    }
+
+    /**
+     * A falcon was put through engine reset (its memories scrubbed). Resetting the GSP under a
+     * running GSP-RM stops it, as a reset stops any firmware; only a GSP-RM that saved its state
+     * for a core resume survives. Resetting SEC2 scrubs a staged SEC2-RTOS.
+     */
+    void falconReset(SimFalcon f) {
+        if (f == gsp) {
+            SimGsp g = simGsp;
+            if (g != null && !g.awaitingResume()) {
+                log("GSP: reset while GSP-RM runs: GSP-RM stops");
+                g.stop();
+                simGsp = null;
+            }
+        } else {
+            sec2RtosStaged = false;
+        }
+    }
+
+    /**
+     * GSP-RM's mid-initialisation reset: it saved its state in WPR2, staged SEC2-RTOS and asks the
+     * driver's CPU sequencer to reset the GSP core and resume it ({@link SimGsp}).
+     */
+    void prepareCoreResume() {
+        bsiScratch14 = 0;
+        sec2RtosStaged = true;
+    }
+
+    /**
+     * SEC2-RTOS started by the sequencer's core resume: it checks that GSP-RM waits and that the
+     * GSP's mailboxes hold the LibOS arguments it booted with, then resumes GSP-RM on the GSP's
+     * RISC-V core and reports the hand-off in BSI_SECURE_SCRATCH_14. SEC2-RTOS keeps running (its
+     * CPU does not halt); MAILBOX0 holds its verdict.
+     */
+    private void runSec2Rtos(SimFalcon f) {
+        sec2RtosStaged = false;
+        SimGsp g = simGsp;
+        long args = Integer.toUnsignedLong(gsp.mailbox0) | Integer.toUnsignedLong(gsp.mailbox1) << 32;
+        if (g == null || !g.awaitingResume()) {
+            log("SEC2-RTOS: no GSP-RM waits to be resumed");
+            f.mailbox0 = SEC2_ERR_NOTHING_TO_RESUME;
+        } else if (args != libosAddr) {
+            log("SEC2-RTOS: the GSP's mailboxes hold 0x{}, GSP-RM booted with LibOS arguments at 0x{}",
+                    Long.toHexString(args), Long.toHexString(libosAddr));
+            f.mailbox0 = SEC2_ERR_LIBOS_ARGS;
+        } else if (options.fault() == GpuFault.SEC2_RESUME_ERROR) {
+            log("SEC2-RTOS: resume refused (fault)");
+            f.mailbox0 = SEC2_ERR_RESUME;
+        } else {
+            gsp.riscvActive = true;
+            f.mailbox0 = 0;
+            bsiScratch14 = Pgc6.BSI_BOOT_STAGE_3_HANDOFF.set(bsiScratch14, true);
+            g.resume();
         }
     }
 
@@ -841,6 +917,10 @@ public final class NvidiaGpu {
         if (abi.isEmpty()) {
             log("GSP: no ABI bindings for firmware {}: GSP-RM idles", version);
             return;
+        }
+        SimGsp old = simGsp;
+        if (old != null) {
+            old.stop();
         }
         SimGsp g = new SimGsp(this, abi.get(), libosAddr, options.fault());
         simGsp = g;

@@ -203,6 +203,7 @@ final class SimFalcon {
             if (r) {
                 powerOn();
                 inReset = true;
+                gpu.falconReset(this);
             } else if (inReset) {
                 inReset = false; // scrubbing is instantaneous
             }

@@ -35,6 +35,8 @@ final class SimGsp implements Runnable {
     static final int SEQUENCER_MODIFY = 0xa5;
     /** How long GSP-RM waits for the driver to run the sequence. */
     static final long SEQUENCER_WAIT_NANOS = 5_000_000_000L;
+    /** Unused words GSP-RM's sequencer buffer carries after the commands. */
+    private static final int SEQUENCER_SPARE_WORDS = 8;
     /** How long the thread sleeps when idle and no doorbell rang. */
     private static final long IDLE_NANOS = 2_000_000L;
 
@@ -43,6 +45,7 @@ final class SimGsp implements Runnable {
     private final long libosAddr;
     private final GpuFault fault;
     private volatile boolean stop;
+    private volatile boolean awaitingResume;
     private volatile Thread thread;
     private long[] ptes;
     private long logAddr = -1;
@@ -242,7 +245,11 @@ final class SimGsp implements Runnable {
         gpu.raiseMsgqInterrupt();
     }
 
-    /** @return the RUN_CPU_SEQUENCER payload: write, modify, poll, delay, store on the scratch register */
+    /**
+     * @return the RUN_CPU_SEQUENCER payload: write, modify, poll, delay and store on the scratch
+     *         register, then GSP-RM's mid-initialisation reset: reset the GSP core and resume it
+     *         (SEC2-RTOS, staged before this is sent, restarts GSP-RM from its saved state)
+     */
     private byte[] sequence() {
         GspStruct h = abi.struct("rpc_run_cpu_sequencer_v17_00");
         int[] w = {
@@ -252,14 +259,29 @@ final class SimGsp implements Runnable {
                 1000, 0,
             abi.constant("GSP_SEQ_BUF_OPCODE_DELAY_US"), 5,
             abi.constant("GSP_SEQ_BUF_OPCODE_REG_STORE"), SEQUENCER_SCRATCH, 0,
+            abi.constant("GSP_SEQ_BUF_OPCODE_CORE_RESET"),
+            abi.constant("GSP_SEQ_BUF_OPCODE_CORE_RESUME"),
         };
-        byte[] p = new byte[h.size() + 4 * w.length];
-        h.put(p, 0, "bufferSizeDWord", w.length);
-        h.put(p, 0, "cmdIndex", 0);
+        // GSP-RM's buffer has room to spare: cmdIndex (words written) ends the sequence, not its capacity
+        int capacity = w.length + SEQUENCER_SPARE_WORDS;
+        byte[] p = new byte[h.size() + 4 * capacity];
+        h.put(p, 0, "bufferSizeDWord", capacity);
+        h.put(p, 0, "cmdIndex", w.length);
         for (int i = 0; i < w.length; i++) {
             GspMsgQueue.putLe(p, h.size() + 4 * i, w[i]);
         }
         return p;
+    }
+
+    /** @return whether GSP-RM saved its state and waits for the core resume (a GSP reset does not stop it) */
+    boolean awaitingResume() {
+        return awaitingResume;
+    }
+
+    /** SEC2-RTOS resumed GSP-RM on the GSP's RISC-V core. */
+    void resume() {
+        awaitingResume = false;
+        kick();
     }
 
     /** @return false if GSP-RM stops */
@@ -279,17 +301,26 @@ final class SimGsp implements Runnable {
             if (!initDone) {
                 initDone = true;
                 gpu.sequencerScratch = 0;
+                awaitingResume = true;
+                gpu.prepareCoreResume();
                 send(ep, abi.event("GSP_RUN_CPU_SEQUENCER"), GspMsgQueue.RESULT_SUCCESS, 0, sequence());
                 long until = System.nanoTime() + SEQUENCER_WAIT_NANOS;
-                while (gpu.sequencerScratch != (SEQUENCER_MAGIC | SEQUENCER_MODIFY)) {
+                while (awaitingResume || gpu.sequencerScratch != (SEQUENCER_MAGIC | SEQUENCER_MODIFY)) {
                     if (stop || System.nanoTime() > until) {
+                        boolean resumed = !awaitingResume;
                         log("the CPU sequencer did not run (scratch 0x" + Integer.toHexString(gpu.sequencerScratch)
-                                + "): init stalls");
+                                + (resumed ? "" : ", not resumed") + "): init stalls");
+                        if (!resumed) {
+                            // never resumed: GSP-RM gives up, its core stays halted
+                            awaitingResume = false;
+                            gpu.gspCrashed();
+                            return false;
+                        }
                         return true;
                     }
                     LockSupport.parkNanos(IDLE_NANOS / 4);
                 }
-                log("CPU sequencer done");
+                log("CPU sequencer done, resumed by SEC2-RTOS");
                 log("init done");
                 send(ep, abi.event("GSP_INIT_DONE"), GspMsgQueue.RESULT_SUCCESS, 0, new byte[0]);
             }

@@ -139,8 +139,10 @@ public final class NovaCommands {
                 "no GPU bound to NovaCore at " + device));
         StringBuilder sb = new StringBuilder();
         gsp.status(g.device()).ifPresent(s -> sb.append(String.format(
-                "%s: commands sent %d, messages received %d, sends that waited for room %d%s%n", s.device(),
-                s.commandsSent(), s.messagesReceived(), s.queueFullWaits(),
+                "%s: commands sent %d, messages received %d, sends that waited for room %d, interrupts %d, "
+                        + "found by the fallback check %d, CPU sequencer runs %d%s%n", s.device(),
+                s.commandsSent(), s.messagesReceived(), s.queueFullWaits(), s.interrupts(), s.fallbackPolls(),
+                s.sequencerRuns(),
                 s.error().isEmpty() ? "" : ", queues unusable: " + s.error())));
         for (RpcStats r : gsp.stats(g.device())) {
             sb.append(String.format("  client %-16s calls %d, failures %d, timeouts %d, mean %.1f us%s%n", r.client(),
