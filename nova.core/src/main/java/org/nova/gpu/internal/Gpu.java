@@ -234,13 +234,21 @@ final class Gpu {
         return vgpuSupported;
     }
 
-    /** Asks GSP-RM for its supported vGPU types: none or NOT_SUPPORTED means no vGPU. */
+    /**
+     * Asks GSP-RM for its supported vGPU types (NVA081_CTRL_CMD_VGPU_CONFIG_GET_SUPPORTED_VGPU_TYPES
+     * with the release's NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS): NOT_SUPPORTED, a failed
+     * control or no types means no vGPU on this GPU.
+     */
     private void readVgpuSupport() {
         try {
-            byte[] params = new byte[4];
+            GspStruct types = abi.struct("NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS");
             org.nova.gpu.GspReply r = control(abi.constant("NVA081_CTRL_CMD_VGPU_CONFIG_GET_SUPPORTED_VGPU_TYPES"),
-                    params, RPC_TIMEOUT_MS);
-            vgpuSupported = r.result() == 0 && r.payload().length >= 4 && GspMsgQueue.getLe(r.payload(), 0) > 0;
+                    new byte[types.size()], RPC_TIMEOUT_MS);
+            vgpuSupported = r.result() == abi.constant("NV_OK") && r.payload().length >= types.size()
+                    && types.get(r.payload(), 0, "numVgpuTypes") > 0;
+            if (!vgpuSupported) {
+                LOG.debug("{}: no vGPU types (status 0x{})", dev.slot(), Integer.toHexString(r.result()));
+            }
         } catch (DriverException | IllegalArgumentException e) {
             LOG.debug("{}: no vGPU support: {}", dev.slot(), e.getMessage());
             vgpuSupported = false;

@@ -92,9 +92,14 @@ public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
             throw new DriverException(Errno.ENODEV, dev.slot() + " is an SR-IOV virtual function");
         }
         Gpu gpu = Gpu.probe(dev, loader);
+        // BAR1, the VRAM aperture through which nova-drm maps GEM objects and VRAM clients fill
+        // buffers (VramManager.map): a devres Bar mapped before the VRAM service and the aux device,
+        // so it is revoked after both went; from then on every view handed out of it is
+        // inaccessible (Bar.memory())
+        MemorySegment aperture = mapAperture(dev);
         // VRAM: a buddy allocator over the framebuffer below the GSP's regions, as a service for the
         // binding's lifetime (registered before the aux device, so devres releases it after)
-        BuddyVramManager vram = BuddyVramManager.of(dev.slot(), 0, gpu.clientVramEnd());
+        BuddyVramManager vram = BuddyVramManager.of(dev.slot(), 0, gpu.clientVramEnd(), aperture);
         ServiceRegistration<VramManager> reg = context.registerService(
                 VramManager.class, vram,
                 FrameworkUtil.asDictionary(Map.of(VramManager.GPU_PROPERTY, dev.slot())));
@@ -102,10 +107,6 @@ public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
             vram.revoke();
             r.unregister();
         });
-        // BAR1, the VRAM aperture through which nova-drm maps GEM objects: a devres Bar mapped
-        // before the aux device, so it is revoked after nova-drm unbinds; from then on every
-        // mapping handed out of it is inaccessible (Bar.memory())
-        MemorySegment aperture = mapAperture(dev);
         // driver.rs: the nova-drm auxiliary device, deleted by devres before the VRAM service goes
         auxiliary.register(dev.device(), NAME, NOVA_DRM_AUX_NAME, AUX_ID.getAndIncrement(),
                 new NovaDrmData(dev.slot(), dev.resourceLen(1), vram, aperture));

@@ -1,5 +1,7 @@
 package org.nova.gpu.vram;
 
+import java.lang.foreign.MemorySegment;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -18,22 +20,53 @@ public final class BuddyVramManager implements VramManager {
     private final String gpu;
     private final BuddyAllocator buddy;
     private final Map<String, Set<VramBlock>> byOwner = new HashMap<>();
+    private final MemorySegment aperture;
     private volatile boolean revoked;
 
     /**
      * @param gpu the GPU's PCI device name
      * @param buddy the allocator over the GPU's usable VRAM (e.g. the framebuffer below the
      *     firmware's reserved regions); owned by this manager from now on
+     * @param aperture the CPU mapping of VRAM offsets [0, aperture size) (BAR1), or
+     *     {@link MemorySegment#NULL}; owned by the GPU's binding, not by this manager
      */
-    public BuddyVramManager(String gpu, BuddyAllocator buddy) {
+    public BuddyVramManager(String gpu, BuddyAllocator buddy, MemorySegment aperture) {
         this.gpu = gpu;
         this.buddy = buddy;
+        this.aperture = aperture == null ? MemorySegment.NULL : aperture;
     }
 
-    /** A manager over {@code [base, base + size)} with 4 KiB chunks. */
+    /** A manager over {@code [base, base + size)} with 4 KiB chunks and no CPU aperture. */
     public static BuddyVramManager of(String gpu, long base, long size) {
+        return of(gpu, base, size, MemorySegment.NULL);
+    }
+
+    /** A manager over {@code [base, base + size)} with 4 KiB chunks, the CPU reaching VRAM through {@code aperture}. */
+    public static BuddyVramManager of(String gpu, long base, long size, MemorySegment aperture) {
         return new BuddyVramManager(gpu, new BuddyAllocator(gpu, List.of(new BuddyAllocator.Zone(base, size)),
-                BuddyAllocator.MIN_CHUNK));
+                BuddyAllocator.MIN_CHUNK), aperture);
+    }
+
+    @Override
+    public long cpuVisibleSize() {
+        return aperture.byteSize();
+    }
+
+    @Override
+    public MemorySegment map(VramBlock block) {
+        synchronized (buddy) {
+            if (block == null || block.allocator != buddy || !block.isAllocated()) {
+                throw new DriverException(Errno.EINVAL, gpu + ": " + block + " is not an allocated block of this GPU");
+            }
+        }
+        if (aperture.byteSize() == 0) {
+            throw new DriverException(Errno.ENXIO, gpu + ": no CPU aperture onto VRAM (BAR1 is not mappable)");
+        }
+        if (block.offset() > aperture.byteSize() - block.size()) {
+            throw new DriverException(Errno.ENXIO, String.format("%s: VRAM block 0x%x+0x%x lies beyond the CPU-visible "
+                    + "0x%x bytes (BAR1)", gpu, block.offset(), block.size(), aperture.byteSize()));
+        }
+        return aperture.asSlice(block.offset(), block.size());
     }
 
     /** @return the allocator behind this manager */

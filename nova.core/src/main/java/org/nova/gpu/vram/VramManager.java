@@ -64,6 +64,26 @@ public interface VramManager {
     }
 
     /**
+     * @return how many bytes of VRAM, from offset 0, the CPU reaches through the GPU's VRAM aperture
+     *     (BAR1); 0 when the GPU has no mappable aperture
+     */
+    long cpuVisibleSize();
+
+    /**
+     * The CPU's view of an allocated block through the VRAM aperture (BAR1 maps VRAM 1:1 from
+     * offset 0): what a driver uses to fill a buffer the firmware reads, as the RFC's vGPU manager
+     * maps the plugin heap. The view belongs to the block's owner: it must not be used after the
+     * block is freed; it becomes inaccessible (IllegalStateException) when the GPU unbinds.
+     *
+     * @param block a block of this manager, allocated (use {@link #allocateBelow} with
+     *     {@link #cpuVisibleSize()} to place it in the aperture)
+     * @return the block's bytes, {@code block.size()} long
+     * @throws org.nova.driver.DriverException EINVAL for a block not allocated from this manager,
+     *     ENXIO when the block is not wholly inside the aperture or there is no aperture
+     */
+    java.lang.foreign.MemorySegment map(VramBlock block);
+
+    /**
      * Returns a block.
      *
      * @throws org.nova.driver.DriverException EINVAL for a block freed already or not from this manager

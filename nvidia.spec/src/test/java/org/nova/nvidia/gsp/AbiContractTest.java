@@ -296,5 +296,30 @@ class AbiContractTest {
         // SHUTDOWN / CLEANUP: NvU32 gfid
         assertEquals(4, abi.struct("NV2080_CTRL_VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK_PARAMS").size());
         assertEquals(4, abi.struct("NV2080_CTRL_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP_PARAMS").size());
+        assertEquals(6576, b.field("kernelLogBuffOffset").offset());
+    }
+
+    @ParameterizedTest
+    @MethodSource("releases")
+    void vgpuPluginHeapIsNvidias(GspAbi abi) {
+        // VGPU_CPU_GSP_CTRL_BUFF_REGION (the RFC's include/nvrm/vgpu.h, from nv_vgpu_gsp.h): a 4 KiB union;
+        // three NvU32, then NvU64 at 8-byte alignment
+        GspStruct c = abi.struct("VGPU_CPU_GSP_CTRL_BUFF_REGION");
+        assertEquals(4096, c.size());
+        assertEquals(0, c.field("version").offset());
+        assertEquals(8, c.field("message_seq_num").offset());
+        assertEquals(16, c.field("response_buff_offset").offset());
+        assertEquals(24, c.field("message_buff_offset").offset());
+        assertEquals(32, c.field("migration_buff_offset").offset());
+        assertEquals(40, c.field("error_buff_offset").offset());
+        assertEquals(1, abi.constant("VGPU_CPU_GSP_CTRL_BUFF_VERSION"));
+        assertEquals(4096, abi.constant("VGPU_CPU_GSP_CTRL_BUFF_REGION_SIZE"));
+        assertEquals(4096, abi.constant("VGPU_CPU_GSP_RESPONSE_BUFF_REGION_SIZE"));
+        assertEquals(4096, abi.constant("VGPU_CPU_GSP_MESSAGE_BUFF_REGION_SIZE"));
+        assertEquals(2 << 20, abi.constant("VGPU_CPU_GSP_MIGRATION_BUFF_REGION_SIZE"));
+        assertEquals(4096, abi.constant("VGPU_CPU_GSP_ERROR_BUFF_REGION_SIZE"));
+        assertEquals(128 << 10, abi.constant("VGPU_CPU_GSP_INIT_TASK_LOG_BUFF_REGION_SIZE"));
+        assertEquals(256 << 10, abi.constant("VGPU_CPU_GSP_VGPU_TASK_LOG_BUFF_REGION_SIZE"));
+        assertEquals(64 << 10, abi.constant("VGPU_CPU_GSP_KERNEL_TASK_LOG_BUFF_REGION_SIZE"));
     }
 }

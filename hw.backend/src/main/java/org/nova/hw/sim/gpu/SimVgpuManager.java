@@ -146,13 +146,6 @@ public final class SimVgpuManager {
                 if (types.isEmpty()) {
                     return NV_ERR_NOT_SUPPORTED;
                 }
-                if (p.length == 4) {
-                    // TRANSITIONAL: nova.core's Gpu.readVgpuSupport still probes with 4 bytes and reads a
-                    // count at 0 (not NVIDIA's layout); answered with the count until it sends the real
-                    // structure (its owner's change). Every other size must be a release's structure.
-                    GspMsgQueue.putLe(p, 0, types.size());
-                    return NV_OK;
-                }
                 GspStruct l = layout(TYPES, p.length);
                 if (l == null) {
                     return NV_ERR_INVALID_ARGUMENT;
