@@ -277,15 +277,21 @@ final class SimModels {
 
     /** VF BAR0 size (the VF's register window). */
     static final long VF_BAR0_SIZE = 256L << 10;
-    /** VF BAR1 size (the VF's aperture). */
-    static final long VF_BAR1_SIZE = 16L << 20;
+    /**
+     * VF BAR1 size (the VF's aperture onto its vGPU's framebuffer): 256 MiB, the bar1Length the
+     * simulated types report (the RFC sizes the vGPU's BAR1 as bar1Length MiB).
+     */
+    static final long VF_BAR1_SIZE = 256L << 20;
 
-    /** An SR-IOV virtual function of a vGPU-capable GPU: a 3D controller with a register BAR and an aperture. */
+    /**
+     * An SR-IOV virtual function of a vGPU-capable GPU: a 3D controller with a register BAR and
+     * BAR1, which the GPU maps onto the framebuffer of the vGPU GSP-RM booted for this VF (nothing
+     * before, nothing past it: {@link NvidiaGpu#vfBar1Read}).
+     */
     static final class GpuVfModel implements DeviceModel {
         private final NvidiaGpu pf;
         private final int index;
         private RamRegion regs;
-        private RamRegion aperture;
 
         GpuVfModel(NvidiaGpu pf, int index) {
             this.pf = pf;
@@ -313,7 +319,7 @@ final class SimModels {
         public Region region(int i) {
             return switch (i) {
                 case GpuModel.BAR_REGS -> regs = new RamRegion(VF_BAR0_SIZE);
-                case GpuModel.BAR_VRAM -> aperture = new RamRegion(VF_BAR1_SIZE);
+                case GpuModel.BAR_VRAM -> new VfApertureRegion(pf, index);
                 default -> null;
             };
         }
@@ -358,6 +364,24 @@ final class SimModels {
     }
 
     /** BAR1 of a GPU: plain memory, a window onto the model's VRAM (direct access allowed). */
+    /** A VF's BAR1: every access goes through the GPU's translation onto its vGPU's framebuffer. */
+    private record VfApertureRegion(NvidiaGpu gpu, int vfIndex) implements Region {
+        @Override
+        public long size() {
+            return VF_BAR1_SIZE;
+        }
+
+        @Override
+        public long read(long offset, int width) {
+            return gpu.vfBar1Read(vfIndex, offset, width);
+        }
+
+        @Override
+        public void write(long offset, int width, long value) {
+            gpu.vfBar1Write(vfIndex, offset, width, value);
+        }
+    }
+
     private record ApertureRegion(NvidiaGpu gpu) implements Region {
         @Override
         public long size() {

@@ -68,8 +68,17 @@ class VgpuFirmwareTest {
                 bl.put(p, 0, "numGuestFbSegments", 1);
                 bl.element(p, 0, "guestFbPhysAddrList", 8, 0, 0);
                 bl.element(p, 0, "guestFbLengthList", 8, 0, 1L << 30);
+                // the plugin heap above the framebuffer, its control buffer's version set by the host
+                long heap = 2L << 30;
+                org.nova.gpu.FwLayout cl = org.nova.gpu.FwLayout.of(release, "VGPU_CPU_GSP_CTRL_BUFF_REGION");
+                sim[0].vramWrite(heap + cl.at("version"), 4,
+                        org.nova.gpu.FwLayout.constant(release, "VGPU_CPU_GSP_CTRL_BUFF_VERSION"));
+                bl.put(p, 0, "pluginHeapMemoryPhysAddr", heap);
+                bl.put(p, 0, "pluginHeapMemoryLength", SimVgpuManager.GSP_HEAP);
                 GspReply r = ch.control(SimVgpuManager.CMD_BOOTLOAD, p, T);
                 assertEquals(0, r.result());
+                assertEquals(org.nova.gpu.FwLayout.constant(release, "NV_VGPU_PLUGIN_SUCCESS_MAGIC"),
+                        (int) sim[0].vramRead(heap + cl.at("message_seq_num"), 4), "the plugin reported");
                 assertEquals(List.of(1), sim[0].vgpu().activeGfids());
                 assertEquals(SimVgpuManager.NV_ERR_IN_USE, ch.control(SimVgpuManager.CMD_BOOTLOAD, p, T).result());
                 byte[] gfid = new byte[4];

@@ -27,7 +27,9 @@ public enum GpuFault {
     /** The simulated GSP crashes (its RISC-V core halts) after init done. */
     GSP_CRASH("gsp-crash"),
     /** SEC2-RTOS refuses the CPU sequencer's core resume (an error in its MAILBOX0): GSP-RM never resumes. */
-    SEC2_RESUME_ERROR("sec2-resume-error");
+    SEC2_RESUME_ERROR("sec2-resume-error"),
+    /** A vGPU's plugin task accepts the bootload but never reports success in its control buffer. */
+    VGPU_PLUGIN_HANG("vgpu-plugin-hang");
 
     /** The FRTS error code the {@link #FWSEC_ERROR} fault reports. */
     public static final int FWSEC_ERROR_CODE = 0x0bad;

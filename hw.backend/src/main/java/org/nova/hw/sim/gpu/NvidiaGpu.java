@@ -130,8 +130,11 @@ public final class NvidiaGpu {
     private final SimFalcon sec2;
     private final Map<Integer, Integer> plain = new HashMap<>();
     /** VRAM [0, BAR1_SIZE): what BAR1 shows; null until first used. */
-    private MemorySegment aperture;
+    private MemorySegment vramMemory;
     private boolean vramReleased;
+    /** VRAM chunks a vGPU wrote through its VF's BAR1, for the scrubber. */
+    private final java.util.BitSet scrubDirty = new java.util.BitSet();
+    private final java.util.concurrent.atomic.AtomicLong vfBar1Faults = new java.util.concurrent.atomic.AtomicLong();
     private GpuHost host;
     private long poweredOnAt;
     private int wpr2Lo;
@@ -464,13 +467,15 @@ public final class NvidiaGpu {
         return e == FalconEngine.GSP ? gsp : sec2;
     }
 
-    // ---- VRAM aperture --------------------------------------------------------------------------
+    // ---- VRAM and its apertures --------------------------------------------------------------------
+
+    /** Granule in which GSP-RM's scrubber tracks the VRAM a vGPU wrote through its VF's BAR1. */
+    static final long SCRUB_CHUNK = 64L << 10;
 
     /**
-     * The memory behind BAR1: VRAM offsets [0, {@link #BAR1_SIZE}), the same bytes
-     * {@link #vramRead}/{@link #vramWrite} reach, so a CPU write through the aperture is what VRAM
-     * holds at that offset. Backed by a private mapping of a sparse, already deleted file: pages
-     * cost memory only once written.
+     * The whole VRAM ({@code fbSizeMiB} MiB), zero until written. Backed by a shared mapping of a
+     * sparse, already deleted file: pages cost memory (page cache) only once written, and the
+     * mapping reserves no swap, so tens of GiB of simulated VRAM fit any host.
      *
      * <p>Lifetime: like a real BAR, which stays mapped until its user unmaps it even when the
      * device is gone, the memory is never unmapped under a holder: it belongs to an automatic
@@ -478,42 +483,56 @@ public final class NvidiaGpu {
      * PCI Bar's view keeps the segment reachable) refers to it. {@link #releaseVram()} drops the
      * model's reference.
      *
-     * @return the aperture memory, {@link #BAR1_SIZE} bytes
+     * @return the VRAM, {@code fbSizeMiB << 20} bytes
      * @throws IllegalStateException after {@link #releaseVram()}, or if the memory cannot be mapped
      */
-    public synchronized MemorySegment vramAperture() {
+    public synchronized MemorySegment vram() {
         if (vramReleased) {
             throw new IllegalStateException("the VRAM of the simulated " + options.chipset() + " was released");
         }
-        if (aperture == null) {
+        if (vramMemory == null) {
+            // (a board configured with less VRAM than BAR1 still backs the whole aperture)
+            long size = Math.max(options.fbSizeMiB() << 20, BAR1_SIZE);
             try {
                 Path file = Files.createTempFile("nova-sim-vram", ".bin");
                 try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                    ch.write(java.nio.ByteBuffer.wrap(new byte[1]), BAR1_SIZE - 1);
-                    aperture = ch.map(FileChannel.MapMode.PRIVATE, 0, BAR1_SIZE, Arena.ofAuto());
+                    ch.write(java.nio.ByteBuffer.wrap(new byte[1]), size - 1);
+                    vramMemory = ch.map(FileChannel.MapMode.READ_WRITE, 0, size, Arena.ofAuto());
                 } finally {
                     Files.deleteIfExists(file);
                 }
             } catch (IOException | RuntimeException e) {
-                throw new IllegalStateException("cannot map the simulated VRAM aperture: " + e, e);
+                throw new IllegalStateException("cannot map the simulated VRAM: " + e, e);
             }
         }
-        return aperture;
+        return vramMemory;
+    }
+
+    /**
+     * The memory behind BAR1: VRAM offsets [0, {@link #BAR1_SIZE}), the same bytes
+     * {@link #vramRead}/{@link #vramWrite} reach, so a CPU write through the aperture is what VRAM
+     * holds at that offset.
+     *
+     * @return the aperture memory, {@link #BAR1_SIZE} bytes (a view of {@link #vram()})
+     * @throws IllegalStateException after {@link #releaseVram()}, or if the memory cannot be mapped
+     */
+    public MemorySegment vramAperture() {
+        return vram().asSlice(0, BAR1_SIZE);
     }
 
     /**
      * The function was removed: the model lets go of its VRAM (unmapped once nothing refers to
-     * it) and {@link #vramAperture()}, {@link #vramRead} and {@link #vramWrite} fail from now on.
+     * it) and {@link #vram()}, {@link #vramRead} and {@link #vramWrite} fail from now on.
      * Idempotent.
      */
     public synchronized void releaseVram() {
         vramReleased = true;
-        aperture = null;
+        vramMemory = null;
     }
 
-    /** A BAR1 read: little-endian, size 1, 2, 4 or 8 bytes within {@link #BAR1_SIZE}. */
+    /** A VRAM read: little-endian, size 1, 2, 4 or 8 bytes. */
     public long vramRead(long offset, int size) {
-        MemorySegment m = vramAperture();
+        MemorySegment m = vram();
         return switch (size) {
             case 1 -> m.get(ValueLayout.JAVA_BYTE, offset) & 0xffL;
             case 2 -> m.get(LE16, offset) & 0xffffL;
@@ -522,14 +541,68 @@ public final class NvidiaGpu {
         };
     }
 
-    /** A BAR1 write: the low size bytes of value, little-endian. */
+    /** A VRAM write: the low size bytes of value, little-endian. */
     public void vramWrite(long offset, int size, long value) {
-        MemorySegment m = vramAperture();
+        MemorySegment m = vram();
         switch (size) {
             case 1 -> m.set(ValueLayout.JAVA_BYTE, offset, (byte) value);
             case 2 -> m.set(LE16, offset, (short) value);
             case 4 -> m.set(LE32, offset, (int) value);
             default -> m.set(LE64, offset, value);
+        }
+    }
+
+    /**
+     * A read through VF {@code vfIndex}'s BAR1: GSP-RM maps it onto the framebuffer of the vGPU
+     * booted with gfid {@code vfIndex + 1}, so a VF reaches its own vGPU's memory and nothing
+     * else. Without a running vGPU, or past its framebuffer, the access faults: reads return 0
+     * (the simulator's choice; the hardware's fault reply is not public) and it is counted.
+     */
+    public long vfBar1Read(int vfIndex, long offset, int size) {
+        long at = vgpu.translateVfBar1(vfIndex + 1, offset, size);
+        if (at < 0) {
+            vfBar1Faults.incrementAndGet();
+            return 0;
+        }
+        return vramRead(at, size);
+    }
+
+    /** A write through VF {@code vfIndex}'s BAR1 (see {@link #vfBar1Read}); a faulting write is dropped. */
+    public void vfBar1Write(int vfIndex, long offset, int size, long value) {
+        long at = vgpu.translateVfBar1(vfIndex + 1, offset, size);
+        if (at < 0) {
+            vfBar1Faults.incrementAndGet();
+            return;
+        }
+        synchronized (scrubDirty) {
+            scrubDirty.set((int) (at / SCRUB_CHUNK), (int) ((at + size - 1) / SCRUB_CHUNK) + 1);
+        }
+        vramWrite(at, size, value);
+    }
+
+    /** @return the VF BAR1 accesses that faulted (no vGPU behind them, or past its framebuffer) */
+    public long vfBar1Faults() {
+        return vfBar1Faults.get();
+    }
+
+    /**
+     * GSP-RM's scrubber: zeroes [offset, offset + length) of VRAM where a vGPU wrote through its
+     * VF's BAR1 (untouched VRAM is zero already, so only written chunks are cleared and a
+     * gigabyte framebuffer costs nothing to scrub).
+     */
+    void scrubVram(long offset, long length) {
+        MemorySegment m = vram();
+        synchronized (scrubDirty) {
+            int first = (int) (offset / SCRUB_CHUNK);
+            int end = (int) ((offset + length + SCRUB_CHUNK - 1) / SCRUB_CHUNK);
+            for (int c = scrubDirty.nextSetBit(first); c >= 0 && c < end; c = scrubDirty.nextSetBit(c + 1)) {
+                long from = Math.max(offset, c * SCRUB_CHUNK);
+                long to = Math.min(offset + length, (c + 1) * SCRUB_CHUNK);
+                m.asSlice(from, to - from).fill((byte) 0);
+                if (from == c * SCRUB_CHUNK && to == (c + 1) * SCRUB_CHUNK) {
+                    scrubDirty.clear(c);
+                }
+            }
         }
     }
 

@@ -13,7 +13,11 @@ import org.nova.nvidia.gsp.GspStruct;
  * and the vGPUs (by GFID = VF index + 1) whose plugin task was booted. It enforces what GSP-RM
  * enforces: GFID in range and not in use, a known type, one type at a time per GPU (homogeneous),
  * at most the type's maximum instances, the guest framebuffer segments inside VRAM and not
- * overlapping another vGPU's, and shutdown before cleanup.
+ * overlapping another vGPU's, the plugin's management heap (gspHeapSize) inside VRAM, apart from
+ * every framebuffer and heap, with its control buffer and log buffers inside it, and shutdown
+ * before cleanup. A booted plugin writes NV_VGPU_PLUGIN_SUCCESS_MAGIC into the control buffer's
+ * {@code message_seq_num} (the host polls for it, as the RFC does); while a vGPU runs, its VF's
+ * BAR1 reaches its framebuffer ({@link #translateVfBar1}); cleanup scrubs the framebuffer and heap.
  *
  * <p>Control parameters are NVIDIA's layouts as the generated bindings of the firmware's ABI
  * description give them (nvidia.spec's {@code .abi}: {@code NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS},
@@ -34,8 +38,6 @@ public final class SimVgpuManager {
     public static final int CMD_SHUTDOWN = 0x20804002;
     /** NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP. */
     public static final int CMD_CLEANUP = 0x20804008;
-    /** The plugin task's success magic. */
-    public static final int SUCCESS_MAGIC = 0x4E654A6F;
     /** NV_OK. */
     public static final int NV_OK = 0;
     /** NV_ERR_INSUFFICIENT_RESOURCES. */
@@ -63,6 +65,10 @@ public final class SimVgpuManager {
     public static final int CHANNELS_PER_VGPU = 512;
     /** gspHeapSize the types report (the plugin's management heap). */
     public static final long GSP_HEAP = 4L << 20;
+    /** The plugin heap's control buffer (the RFC's vgpu.h, from nv_vgpu_gsp.h). */
+    static final String CTRL = "VGPU_CPU_GSP_CTRL_BUFF_REGION";
+    /** VRAM page the plugin heap is aligned to. */
+    static final long PAGE = 4096;
     /** VFs of a vGPU-capable chip. */
     public static final int TOTAL_VFS = 4;
 
@@ -70,11 +76,11 @@ public final class SimVgpuManager {
     public record Type(int id, String name, String vgpuClass, int maxInstances, int fbMiB, int bar1MiB) {
     }
 
-    /** A booted vGPU. */
+    /** A booted vGPU: its framebuffer segments, channels and the plugin's heap. */
     record Active(int gfid, int type, long[] fbOffsets, long[] fbLengths, int chidOffset, int channels,
-            boolean running) {
+            long heapAddr, long heapLength, boolean running) {
         Active stopped() {
-            return new Active(gfid, type, fbOffsets, fbLengths, chidOffset, channels, false);
+            return new Active(gfid, type, fbOffsets, fbLengths, chidOffset, channels, heapAddr, heapLength, false);
         }
 
         boolean overlaps(long offset, long length) {
@@ -83,8 +89,42 @@ public final class SimVgpuManager {
                     return true;
                 }
             }
-            return false;
+            return offset < heapAddr + heapLength && heapAddr < offset + length;
         }
+
+        /** @return the VRAM address of framebuffer offset {@code at} (segments in order), or -1 */
+        long fbAddress(long at, int size) {
+            long base = 0;
+            for (int i = 0; i < fbOffsets.length; i++) {
+                if (at >= base && at + size <= base + fbLengths[i]) {
+                    return fbOffsets[i] + (at - base);
+                }
+                base += fbLengths[i];
+            }
+            return -1;
+        }
+    }
+
+    /**
+     * VF BAR1 offset {@code offset} of the vGPU with {@code gfid}: the VRAM address it reaches,
+     * or -1 when no running vGPU has that gfid or the access leaves its framebuffer.
+     */
+    synchronized long translateVfBar1(int gfid, long offset, int size) {
+        Active a = active.get(gfid);
+        if (a == null || !a.running() || offset < 0) {
+            return -1;
+        }
+        return a.fbAddress(offset, size);
+    }
+
+    /** @return whether the bootload's log buffer {@code name} (absolute address + size) lies inside the heap */
+    private static boolean inside(GspStruct l, byte[] p, String name, long heap, long heapLen) {
+        if (!l.has(name + "Offset")) {
+            return true;
+        }
+        long at = l.get(p, 0, name + "Offset");
+        long size = l.get(p, 0, name + "Size");
+        return size == 0 || at >= heap && size > 0 && at - heap + size <= heapLen;
     }
 
     private final NvidiaGpu gpu;
@@ -123,10 +163,16 @@ public final class SimVgpuManager {
 
     /** @return the structure {@code name} of the release whose layout is {@code length} bytes, or null */
     static GspStruct layout(String name, int length) {
+        GspAbi abi = release(name, length);
+        return abi == null ? null : abi.struct(name);
+    }
+
+    /** @return the first release whose structure {@code name} is {@code length} bytes, or null */
+    static GspAbi release(String name, int length) {
         for (GspAbi abi : GspAbi.all()) {
             GspStruct s = abi.structs().get(name);
             if (s != null && s.size() == length) {
-                return s;
+                return abi;
             }
         }
         return null;
@@ -221,10 +267,13 @@ public final class SimVgpuManager {
                 if (active.containsKey(gfid)) {
                     return NV_ERR_IN_USE;
                 }
+                if (active.values().stream().anyMatch(a -> a.type() != typeId)) {
+                    return NV_ERR_INVALID_STATE; // homogeneous: one type at a time
+                }
+                if (active.size() >= type.maxInstances()) {
+                    return NV_ERR_INSUFFICIENT_RESOURCES;
+                }
                 for (Active a : active.values()) {
-                    if (a.type() != typeId) {
-                        return NV_ERR_INVALID_STATE; // homogeneous: one type at a time
-                    }
                     for (int i = 0; i < segments; i++) {
                         if (a.overlaps(offs[i], lens[i])) {
                             return NV_ERR_IN_USE;
@@ -234,10 +283,47 @@ public final class SimVgpuManager {
                         return NV_ERR_IN_USE;
                     }
                 }
-                if (active.values().stream().filter(a -> a.type() == typeId).count() >= type.maxInstances()) {
-                    return NV_ERR_INSUFFICIENT_RESOURCES;
+                // the plugin's management heap: inside VRAM, apart from every framebuffer and heap,
+                // large enough, its control buffer and (absolute) log buffers inside it
+                long heap = l.get(p, 0, "pluginHeapMemoryPhysAddr");
+                long heapLen = l.get(p, 0, "pluginHeapMemoryLength");
+                long ctrlOff = l.get(p, 0, "ctrlBuffOffset");
+                GspAbi rel = release(BOOT, p.length);
+                GspStruct ctrl = rel.struct(CTRL);
+                int ctrlVersion = rel.constant("VGPU_CPU_GSP_CTRL_BUFF_VERSION");
+                if (heapLen < GSP_HEAP || heap < 0 || heap % PAGE != 0 || heap + heapLen > vram
+                        || ctrlOff < 0 || ctrlOff + ctrl.size() > heapLen
+                        || !inside(l, p, "initTaskLogBuff", heap, heapLen)
+                        || !inside(l, p, "vgpuTaskLogBuff", heap, heapLen)
+                        || !inside(l, p, "kernelLogBuff", heap, heapLen)) {
+                    gpu.log("vGPU {}: plugin heap 0x{}+0x{} (control buffer at +0x{}) refused", gfid,
+                            Long.toHexString(heap), Long.toHexString(heapLen), Long.toHexString(ctrlOff));
+                    return NV_ERR_INVALID_ARGUMENT;
                 }
-                active.put(gfid, new Active(gfid, typeId, offs, lens, chid, channels, true));
+                for (int i = 0; i < segments; i++) {
+                    if (offs[i] < heap + heapLen && heap < offs[i] + lens[i]) {
+                        return NV_ERR_INVALID_ARGUMENT;
+                    }
+                }
+                for (Active a : active.values()) {
+                    if (a.overlaps(heap, heapLen)) {
+                        return NV_ERR_IN_USE;
+                    }
+                }
+                long ctrlAt = heap + ctrlOff;
+                if (gpu.vramRead(ctrlAt + ctrl.field("version").offset(), 4) != ctrlVersion) {
+                    gpu.log("vGPU {}: control buffer version {} (expected {})", gfid,
+                            gpu.vramRead(ctrlAt + ctrl.field("version").offset(), 4), ctrlVersion);
+                    return NV_ERR_INVALID_ARGUMENT;
+                }
+                active.put(gfid, new Active(gfid, typeId, offs, lens, chid, channels, heap, heapLen, true));
+                if (gpu.options().fault() == GpuFault.VGPU_PLUGIN_HANG) {
+                    gpu.log("vGPU {}: the plugin task hangs before it reports (fault)", gfid);
+                } else {
+                    // the plugin task booted: it says so in the control buffer
+                    gpu.vramWrite(ctrlAt + ctrl.field("message_seq_num").offset(), 4,
+                            rel.constant("NV_VGPU_PLUGIN_SUCCESS_MAGIC"));
+                }
                 return NV_OK;
             }
             case CMD_SHUTDOWN -> {
@@ -265,6 +351,11 @@ public final class SimVgpuManager {
                     return NV_ERR_INVALID_STATE;
                 }
                 active.remove(a.gfid());
+                // the next vGPU on this memory must not see this one's data
+                for (int i = 0; i < a.fbOffsets().length; i++) {
+                    gpu.scrubVram(a.fbOffsets()[i], a.fbLengths()[i]);
+                }
+                gpu.vram().asSlice(a.heapAddr(), a.heapLength()).fill((byte) 0);
                 return NV_OK;
             }
             default -> {

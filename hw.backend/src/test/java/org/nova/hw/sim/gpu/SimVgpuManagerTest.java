@@ -11,15 +11,47 @@ import org.nova.nvidia.gsp.r535_113_01.NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPE_INF
 import org.nova.nvidia.gsp.r570_144.NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS;
 import org.nova.nvidia.gsp.r570_144.NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS;
 import org.nova.nvidia.gsp.r570_144.NVA081_CTRL_VGPU_INFO;
+import org.nova.nvidia.gsp.r570_144.VGPU_CPU_GSP_CTRL_BUFF_REGION;
 
 /** The simulated GSP-RM's vGPU manager: types, boot, shutdown, cleanup and its rules. */
 class SimVgpuManagerTest {
     private final NvidiaGpu ad102 = new NvidiaGpu(GpuOptions.of(Chipset.AD102, List.of()));
     private final SimVgpuManager m = ad102.vgpu();
 
-    /** NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS with one guest FB segment. */
-    private static byte[] boot(int gfid, int type, long fbOff, long fbLen, int chid) {
+    /** Where the tests put the plugin heap of gfid g: 20 GiB + g * 4 MiB (above every test framebuffer). */
+    private static long heapOf(int gfid) {
+        return (20L << 30) + gfid * SimVgpuManager.GSP_HEAP;
+    }
+
+    /** The host's part of the plugin heap: the control buffer's version (VGPU_CPU_GSP_CTRL_BUFF_VERSION). */
+    private void initHeap(long heap) {
+        ad102.vramWrite(heap + VGPU_CPU_GSP_CTRL_BUFF_REGION.VERSION_AT, 4, 1);
+        ad102.vramWrite(heap + VGPU_CPU_GSP_CTRL_BUFF_REGION.MESSAGE_SEQ_NUM_AT, 4, 0);
+    }
+
+    /**
+     * NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS with one guest FB segment and
+     * the plugin heap at {@link #heapOf}, initialised as the host does (the RFC's layout: control
+     * buffer at offset 0, the log buffers after the communication regions, as absolute addresses).
+     */
+    private byte[] boot(int gfid, int type, long fbOff, long fbLen, int chid) {
+        long heap = heapOf(gfid);
+        initHeap(heap);
+        byte[] p = bootAt(gfid, type, fbOff, fbLen, chid, heap, SimVgpuManager.GSP_HEAP);
+        return p;
+    }
+
+    private static byte[] bootAt(int gfid, int type, long fbOff, long fbLen, int chid, long heap, long heapLen) {
         byte[] p = new byte[NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS.SIZE];
+        NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS.pluginHeapMemoryPhysAddr(p, 0, heap);
+        NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS.pluginHeapMemoryLength(p, 0, heapLen);
+        NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS.ctrlBuffOffset(p, 0, 0);
+        long logs = heap + 3 * 4096 + (2 << 20) + 4096;
+        NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS.initTaskLogBuffOffset(p, 0, logs);
+        NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS.initTaskLogBuffSize(p, 0, 128 << 10);
+        NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS.vgpuTaskLogBuffOffset(p, 0,
+                logs + (128 << 10));
+        NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS.vgpuTaskLogBuffSize(p, 0, 256 << 10);
         NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS.gfid(p, 0, gfid);
         NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS.vgpuType(p, 0, type);
         NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS.numChannels(p, 0,
@@ -111,6 +143,80 @@ class SimVgpuManagerTest {
                 NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPE_INFO_PARAMS.VGPU_TYPE_INFO_AT));
         NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPE_INFO_PARAMS.vgpuType(q, 0, 0x999);
         assertEquals(SimVgpuManager.NV_ERR_OBJECT_NOT_FOUND, control(SimVgpuManager.CMD_GET_TYPE_INFO, q));
+    }
+
+    private static final long GIB = 1L << 30;
+
+    @Test
+    void theBootedPluginReportsInItsControlBuffer() {
+        assertEquals(SimVgpuManager.NV_OK, control(SimVgpuManager.CMD_BOOTLOAD, boot(1, 0x3b1, 0, GIB, 512)));
+        assertEquals(0x4E654A6FL, ad102.vramRead(heapOf(1) + VGPU_CPU_GSP_CTRL_BUFF_REGION.MESSAGE_SEQ_NUM_AT, 4));
+    }
+
+    @Test
+    void thePluginHeapMustBeItsOwnAndWellFormed() {
+        long heap = heapOf(1);
+        initHeap(heap);
+        assertEquals(SimVgpuManager.NV_ERR_INVALID_ARGUMENT, control(SimVgpuManager.CMD_BOOTLOAD,
+                bootAt(1, 0x3b1, 0, GIB, 512, heap, SimVgpuManager.GSP_HEAP / 2)), "smaller than gspHeapSize");
+        initHeap(GIB / 2);
+        assertEquals(SimVgpuManager.NV_ERR_INVALID_ARGUMENT, control(SimVgpuManager.CMD_BOOTLOAD,
+                bootAt(1, 0x3b1, 0, GIB, 512, GIB / 2, SimVgpuManager.GSP_HEAP)), "inside its own framebuffer");
+        assertEquals(SimVgpuManager.NV_ERR_INVALID_ARGUMENT, control(SimVgpuManager.CMD_BOOTLOAD,
+                bootAt(1, 0x3b1, 0, GIB, 512, heap + 12, SimVgpuManager.GSP_HEAP)), "not page-aligned");
+        byte[] logsOutside = bootAt(1, 0x3b1, 0, GIB, 512, heap, SimVgpuManager.GSP_HEAP);
+        NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS.vgpuTaskLogBuffOffset(logsOutside, 0,
+                heap + SimVgpuManager.GSP_HEAP - 4096);
+        assertEquals(SimVgpuManager.NV_ERR_INVALID_ARGUMENT, control(SimVgpuManager.CMD_BOOTLOAD, logsOutside),
+                "a log buffer past the heap");
+        ad102.vramWrite(heap, 4, 0);
+        assertEquals(SimVgpuManager.NV_ERR_INVALID_ARGUMENT, control(SimVgpuManager.CMD_BOOTLOAD,
+                bootAt(1, 0x3b1, 0, GIB, 512, heap, SimVgpuManager.GSP_HEAP)), "control buffer not initialised");
+        assertEquals(List.of(), m.activeGfids(), "nothing booted by a refused bootload");
+        assertEquals(0, ad102.vramRead(heap + VGPU_CPU_GSP_CTRL_BUFF_REGION.MESSAGE_SEQ_NUM_AT, 4));
+        assertEquals(SimVgpuManager.NV_OK, control(SimVgpuManager.CMD_BOOTLOAD, boot(1, 0x3b1, 0, GIB, 512)));
+        initHeap(heap + 4096);
+        assertEquals(SimVgpuManager.NV_ERR_IN_USE, control(SimVgpuManager.CMD_BOOTLOAD,
+                bootAt(2, 0x3b1, GIB, GIB, 1024, heap + 4096, SimVgpuManager.GSP_HEAP)), "another vGPU's heap");
+        assertEquals(SimVgpuManager.NV_ERR_IN_USE, control(SimVgpuManager.CMD_BOOTLOAD,
+                bootAt(2, 0x3b1, heap, GIB, 1024, heapOf(2), SimVgpuManager.GSP_HEAP)), "framebuffer over a heap");
+    }
+
+    @Test
+    void aVfsBar1ReachesItsOwnFramebufferOnlyAndCleanupScrubsIt() {
+        assertEquals(SimVgpuManager.NV_OK, control(SimVgpuManager.CMD_BOOTLOAD, boot(1, 0x3b1, 0, GIB, 512)));
+        assertEquals(SimVgpuManager.NV_OK, control(SimVgpuManager.CMD_BOOTLOAD, boot(2, 0x3b1, GIB, GIB, 1024)));
+        // VF0 (gfid 1) and VF1 (gfid 2) write the same BAR1 offset: each lands in its own framebuffer
+        ad102.vfBar1Write(0, 0x1000, 4, 0x1111_1111);
+        ad102.vfBar1Write(1, 0x1000, 4, 0x2222_2222);
+        assertEquals(0x1111_1111L, ad102.vramRead(0x1000, 4));
+        assertEquals(0x2222_2222L, ad102.vramRead(GIB + 0x1000, 4));
+        assertEquals(0x1111_1111L, ad102.vfBar1Read(0, 0x1000, 4));
+        assertEquals(0x2222_2222L, ad102.vfBar1Read(1, 0x1000, 4));
+        // past the framebuffer, or a VF without a vGPU: the access faults, nothing is reached
+        long faults = ad102.vfBar1Faults();
+        assertEquals(0, ad102.vfBar1Read(0, GIB, 4));
+        ad102.vfBar1Write(2, 0, 4, 0x3333_3333);
+        assertEquals(faults + 2, ad102.vfBar1Faults());
+        assertEquals(0, ad102.vramRead(2 * GIB, 4));
+        // shutdown unmaps the VF's BAR1; cleanup scrubs what the vGPU wrote and its heap
+        assertEquals(SimVgpuManager.NV_OK, control(SimVgpuManager.CMD_SHUTDOWN, gfid(1)));
+        assertEquals(0, ad102.vfBar1Read(0, 0x1000, 4));
+        assertEquals(SimVgpuManager.NV_OK, control(SimVgpuManager.CMD_CLEANUP, gfid(1)));
+        assertEquals(0, ad102.vramRead(0x1000, 4));
+        assertEquals(0, ad102.vramRead(heapOf(1) + VGPU_CPU_GSP_CTRL_BUFF_REGION.MESSAGE_SEQ_NUM_AT, 4));
+        assertEquals(0x2222_2222L, ad102.vramRead(GIB + 0x1000, 4), "the other vGPU's memory stays");
+    }
+
+    @Test
+    void aHungPluginNeverReports() {
+        NvidiaGpu hung = new NvidiaGpu(new GpuOptions(Chipset.AD102, GpuOptions.defaultFbMiB(Chipset.AD102),
+                GpuFault.VGPU_PLUGIN_HANG, List.of()));
+        long heap = heapOf(1);
+        hung.vramWrite(heap + VGPU_CPU_GSP_CTRL_BUFF_REGION.VERSION_AT, 4, 1);
+        assertEquals(SimVgpuManager.NV_OK, hung.vgpu().control(SimVgpuManager.CMD_BOOTLOAD,
+                new byte[][] {bootAt(1, 0x3b1, 0, GIB, 512, heap, SimVgpuManager.GSP_HEAP)}));
+        assertEquals(0, hung.vramRead(heap + VGPU_CPU_GSP_CTRL_BUFF_REGION.MESSAGE_SEQ_NUM_AT, 4));
     }
 
     @Test
