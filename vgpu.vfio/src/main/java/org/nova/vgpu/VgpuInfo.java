@@ -11,7 +11,9 @@ package org.nova.vgpu;
  * @param fbSize its framebuffer's size
  * @param chidOffset its first channel ID
  * @param channels its channel count
+ * @param pluginHeapOffset where its firmware plugin's management heap starts in the GPU's VRAM
+ * @param pluginHeapSize the heap's size
  */
 public record VgpuInfo(String vf, String pf, int gfid, VgpuType type, long fbOffset, long fbSize, int chidOffset,
-        int channels) {
+        int channels, long pluginHeapOffset, long pluginHeapSize) {
 }

@@ -10,7 +10,9 @@ package org.nova.vgpu;
  * @param bar1Size the BAR1 aperture of each vGPU, in bytes ({@code bar1Length} MiB)
  * @param maxInstances how many vGPUs of this type the GPU runs at most
  * @param channels the channels each vGPU gets
+ * @param gspHeapSize the VRAM each vGPU's firmware plugin gets for its management heap, in bytes
+ *     ({@code gspHeapSize})
  */
 public record VgpuType(int id, String name, String vgpuClass, long fbSize, long bar1Size, int maxInstances,
-        int channels) {
+        int channels, long gspHeapSize) {
 }

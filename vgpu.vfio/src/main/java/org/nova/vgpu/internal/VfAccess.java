@@ -1,6 +1,10 @@
 package org.nova.vgpu.internal;
 
-/** What a vGPU device needs of its VF: config space, BAR0, reset (the PCI device in the driver, a fake in tests). */
+/**
+ * What a vGPU device needs of its VF: config space, BAR0, BAR1 (which the GPU maps onto the
+ * vGPU's framebuffer once the firmware booted it), reset. The PCI device in the driver, a fake in
+ * tests.
+ */
 interface VfAccess {
     /** @return the VF's name */
     String slot();
@@ -21,6 +25,13 @@ interface VfAccess {
     long readBar0(long offset, int width);
 
     void writeBar0(long offset, int width, long value);
+
+    /** @return BAR1's size */
+    long bar1Size();
+
+    long readBar1(long offset, int width);
+
+    void writeBar1(long offset, int width, long value);
 
     /** Function-level reset. */
     void reset();

@@ -11,9 +11,10 @@ import org.nova.vgpu.VfioRegion;
 import org.nova.vgpu.VgpuInfo;
 
 /**
- * One vGPU and its VFIO-style device. BAR1 is a window of the type's BAR1 size onto the vGPU's
- * own framebuffer block: offset o reaches VRAM at fb.offset + o, and only while o is inside both
- * the aperture and the block.
+ * One vGPU and its VFIO-style device. BAR1 is the VF's own BAR1, which the GPU maps onto this
+ * vGPU's framebuffer (offset o reaches VRAM at fb.offset + o): the isolation is the hardware's.
+ * The guest sees the type's BAR1 size, at most the framebuffer and the VF's BAR; accesses outside
+ * are refused here before they reach the device.
  */
 final class Vgpu implements VfioDevice {
     /** PCI_VENDOR_ID / PCI_DEVICE_ID as the guest sees them (the VF reads FFFFh). */
@@ -21,21 +22,25 @@ final class Vgpu implements VfioDevice {
     private final VgpuInfo info;
     private final VfAccess vf;
     private final VramBlock fb;
-    private final FbMemory memory;
+    private final VramBlock heap;
     private final int vendorDevice;
     private volatile boolean closed;
     private volatile IntConsumer msi;
 
-    Vgpu(VgpuInfo info, VfAccess vf, VramBlock fb, FbMemory memory, int vendorDevice) {
+    Vgpu(VgpuInfo info, VfAccess vf, VramBlock fb, VramBlock heap, int vendorDevice) {
         this.info = info;
         this.vf = vf;
         this.fb = fb;
-        this.memory = memory;
+        this.heap = heap;
         this.vendorDevice = vendorDevice;
     }
 
     VramBlock fb() {
         return fb;
+    }
+
+    VramBlock heap() {
+        return heap;
     }
 
     void close() {
@@ -48,9 +53,9 @@ final class Vgpu implements VfioDevice {
         return info;
     }
 
-    /** @return the guest-visible BAR1 size: the type's aperture, at most the framebuffer */
+    /** @return the guest-visible BAR1 size: the type's aperture, at most the framebuffer and the VF's BAR */
     long bar1Size() {
-        return Math.min(info.type().bar1Size(), info.fbSize());
+        return Math.min(Math.min(info.type().bar1Size(), info.fbSize()), vf.bar1Size());
     }
 
     @Override
@@ -73,16 +78,6 @@ final class Vgpu implements VfioDevice {
         }
     }
 
-    private long fbAddress(long offset, int width) {
-        check(bar1Size(), offset, width);
-        long addr = fb.offset() + offset;
-        // defence in depth: the translated address must stay inside this vGPU's block
-        if (addr < fb.offset() || addr + width > fb.offset() + fb.size()) {
-            throw new DriverException(Errno.ERANGE, "BAR1 access outside the vGPU's framebuffer");
-        }
-        return addr;
-    }
-
     @Override
     public long read(int region, long offset, int width) {
         return switch (region) {
@@ -90,7 +85,10 @@ final class Vgpu implements VfioDevice {
                 check(vf.bar0Size(), offset, width);
                 yield vf.readBar0(offset, width);
             }
-            case BAR1_REGION_INDEX -> memory.read(fbAddress(offset, width), width);
+            case BAR1_REGION_INDEX -> {
+                check(bar1Size(), offset, width);
+                yield vf.readBar1(offset, width);
+            }
             case CONFIG_REGION_INDEX -> {
                 check(vf.configSize(), offset, width);
                 long v = vf.readConfig((int) offset, width);
@@ -115,7 +113,10 @@ final class Vgpu implements VfioDevice {
                 check(vf.bar0Size(), offset, width);
                 vf.writeBar0(offset, width, value);
             }
-            case BAR1_REGION_INDEX -> memory.write(fbAddress(offset, width), width, value);
+            case BAR1_REGION_INDEX -> {
+                check(bar1Size(), offset, width);
+                vf.writeBar1(offset, width, value);
+            }
             case CONFIG_REGION_INDEX -> {
                 check(vf.configSize(), offset, width);
                 if (offset >= 4) {
@@ -150,11 +151,14 @@ final class Vgpu implements VfioDevice {
         return true;
     }
 
+    /**
+     * A function-level reset of the VF. The framebuffer keeps its contents, as on hardware: the
+     * firmware scrubs a vGPU's memory when the vGPU is destroyed, not when its VF resets.
+     */
     @Override
     public void reset() {
         check(1, 0, 1);
         vf.reset();
-        memory.clear(fb.offset(), fb.size());
     }
 
     @Override

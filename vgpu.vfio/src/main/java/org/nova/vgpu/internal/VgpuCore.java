@@ -1,5 +1,6 @@
 package org.nova.vgpu.internal;
 
+import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -35,24 +36,17 @@ final class VgpuCore implements VgpuManager {
     /** The client name on nova.core's command service. */
     static final String CLIENT = "vgpu.vfio";
     static final Duration TIMEOUT = Duration.ofSeconds(5);
-    /** NVA081_CTRL_CMD_VGPU_CONFIG_GET_SUPPORTED_VGPU_TYPES. */
-    static final int CMD_GET_TYPES = 0xa0810104;
-    /** NVA081_CTRL_CMD_VGPU_CONFIG_GET_VGPU_TYPE_INFO. */
-    static final int CMD_GET_TYPE_INFO = 0xa0810103;
-    /** NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK. */
-    static final int CMD_BOOTLOAD = 0x20804001;
-    /** NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK. */
-    static final int CMD_SHUTDOWN = 0x20804002;
-    /** NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP. */
-    static final int CMD_CLEANUP = 0x20804008;
-    /** NV_STATUS codes the vGPU controls return (NVIDIA's kernel-open/common/inc/nvstatuscodes.h). */
-    static final int NV_ERR_INSUFFICIENT_RESOURCES = 0x1a;
-    /** NV_ERR_IN_USE (nvstatuscodes.h). */
-    static final int NV_ERR_IN_USE = 0x17;
-    /** NV_ERR_INVALID_STATE (nvstatuscodes.h). */
-    static final int NV_ERR_INVALID_STATE = 0x40;
-    /** NV_ERR_NOT_SUPPORTED (nvstatuscodes.h). */
-    static final int NV_ERR_NOT_SUPPORTED = 0x56;
+    /** How long the plugin task may take to report GSP_PLUGIN_BOOTLOADED after its bootload (the RFC's 10 s). */
+    static final Duration PLUGIN_BOOT_TIMEOUT = Duration.ofSeconds(10);
+    /*
+     * Command numbers and NV_STATUS codes are constants of the PF firmware release's ABI
+     * description (nvidia.spec's .abi, through nova.core's FwLayout), named as in NVIDIA's headers.
+     */
+    static final String CMD_GET_TYPES = "NVA081_CTRL_CMD_VGPU_CONFIG_GET_SUPPORTED_VGPU_TYPES";
+    static final String CMD_GET_TYPE_INFO = "NVA081_CTRL_CMD_VGPU_CONFIG_GET_VGPU_TYPE_INFO";
+    static final String CMD_BOOTLOAD = "NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK";
+    static final String CMD_SHUTDOWN = "NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK";
+    static final String CMD_CLEANUP = "NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP";
     /*
      * Parameter layouts: NVIDIA's structures (ctrla081.h, ctrl2080vgpumgrinternal.h) as the PF's
      * firmware release lays them out, taken from nova.core (FwLayout, backed by nvidia.spec's ABI
@@ -64,6 +58,8 @@ final class VgpuCore implements VgpuManager {
     static final String BOOT = "NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS";
     static final String SHUTDOWN = "NV2080_CTRL_VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK_PARAMS";
     static final String CLEANUP = "NV2080_CTRL_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP_PARAMS";
+    /** The plugin heap's control buffer (the RFC's vgpu.h, from nv_vgpu_gsp.h). */
+    static final String CTRL = "VGPU_CPU_GSP_CTRL_BUFF_REGION";
     /** Channels per vGPU (the RFC's 512). */
     static final int CHANNELS_PER_VGPU = 512;
     /** Channel IDs of a GPU: block 0 stays the PF's. */
@@ -90,7 +86,6 @@ final class VgpuCore implements VgpuManager {
         final GspChannel gsp;
         final List<VgpuType> types;
         final VramManager vram;
-        final FbMemory memory = new FbMemory();
         final BitSet channelBlocks = new BitSet();
 
         Pf(String slot, GspChannel gsp, List<VgpuType> types, VramManager vram) {
@@ -107,11 +102,19 @@ final class VgpuCore implements VgpuManager {
     private final Function<String, Optional<VramManager>> vramOf;
     private final Map<String, Bound> vfs = new TreeMap<>();
     private final Map<String, Pf> pfs = new TreeMap<>();
+    private final Duration pluginBootTimeout;
 
     VgpuCore(NovaGpus gpus, GspCommands commands, Function<String, Optional<VramManager>> vramOf) {
+        this(gpus, commands, vramOf, PLUGIN_BOOT_TIMEOUT);
+    }
+
+    /** @param pluginBootTimeout how long a plugin may take to report after its bootload */
+    VgpuCore(NovaGpus gpus, GspCommands commands, Function<String, Optional<VramManager>> vramOf,
+            Duration pluginBootTimeout) {
         this.gpus = gpus;
         this.commands = commands;
         this.vramOf = vramOf;
+        this.pluginBootTimeout = pluginBootTimeout;
     }
 
     static String normalize(String slot) {
@@ -195,14 +198,23 @@ final class VgpuCore implements VgpuManager {
         }
     }
 
+    /** @return the constant {@code name} (a command number, an NV_STATUS) of the firmware behind {@code ch} */
+    static int constant(GspChannel ch, String name) {
+        try {
+            return FwLayout.constant(ch.firmwareVersion(), name);
+        } catch (IllegalArgumentException e) {
+            throw new DriverException(Errno.ENODEV, ch.device() + ": " + e.getMessage());
+        }
+    }
+
     /**
      * The firmware's supported types: NVA081_CTRL_CMD_VGPU_CONFIG_GET_SUPPORTED_VGPU_TYPES for the
      * IDs, then NVA081_CTRL_CMD_VGPU_CONFIG_GET_VGPU_TYPE_INFO for each type's NVA081_CTRL_VGPU_INFO.
      */
     static List<VgpuType> readTypes(GspChannel ch) {
         FwLayout tl = layout(ch, TYPES);
-        GspReply r = ch.control(CMD_GET_TYPES, tl.allocate(), TIMEOUT);
-        if (r.result() == NV_ERR_NOT_SUPPORTED) {
+        GspReply r = ch.control(constant(ch, CMD_GET_TYPES), tl.allocate(), TIMEOUT);
+        if (r.result() == constant(ch, "NV_ERR_NOT_SUPPORTED")) {
             throw new DriverException(Errno.ENODEV, ch.device() + ": the firmware offers no vGPU types");
         }
         if (r.result() != 0 || r.payload().length < tl.size()) {
@@ -219,16 +231,17 @@ final class VgpuCore implements VgpuManager {
             int id = (int) tl.element(p, 0, "vgpuTypes", 4, i);
             byte[] q = il.allocate();
             il.put(q, 0, "vgpuType", id);
-            GspReply t = ch.control(CMD_GET_TYPE_INFO, q, TIMEOUT);
+            GspReply t = ch.control(constant(ch, CMD_GET_TYPE_INFO), q, TIMEOUT);
             if (t.result() != 0 || t.payload().length < il.size()) {
                 throw new DriverException(Errno.EIO, ch.device() + ": GET_VGPU_TYPE_INFO 0x" + Integer.toHexString(id)
                         + " failed: status 0x" + Integer.toHexString(t.result()));
             }
             byte[] v = t.payload();
-            // bar1Length is in MiB (the RFC sizes the VF's BAR1 as bar1Length MiB); fbLength in bytes
+            // bar1Length is in MiB (the RFC sizes the VF's BAR1 as bar1Length MiB); fbLength and
+            // gspHeapSize in bytes
             out.add(new VgpuType((int) vi.get(v, base, "vgpuType"), vi.string(v, base, "vgpuName"),
                     vi.string(v, base, "vgpuClass"), vi.get(v, base, "fbLength"), vi.get(v, base, "bar1Length") << 20,
-                    (int) vi.get(v, base, "maxInstance"), CHANNELS_PER_VGPU));
+                    (int) vi.get(v, base, "maxInstance"), CHANNELS_PER_VGPU, vi.get(v, base, "gspHeapSize")));
         }
         return List.copyOf(out);
     }
@@ -298,36 +311,163 @@ final class VgpuCore implements VgpuManager {
         }
         int gfid = b.vf.vfIndex() + 1;
         String owner = CLIENT + ":" + b.vf.slot();
-        VramBlock fb = p.vram.allocate(t.fbSize(), owner);
-        p.channelBlocks.set(block);
-        int chid = block * CHANNELS_PER_VGPU;
+        // The RFC's order is FB, channels, management heap; the heap is carved first here because it
+        // must lie in the CPU-visible part of VRAM (BAR1) and the buddy places blocks lowest first: a
+        // framebuffer carved first would take the aperture.
+        VramBlock heap = null;
+        VramBlock fb = null;
+        boolean booted = false;
         try {
-            GspReply r = p.gsp.control(CMD_BOOTLOAD, bootParams(layout(p.gsp, BOOT), dbdf(b.vf.slot()), gfid, t.id(),
-                    chid, fb.offset(), fb.size()), TIMEOUT);
+            heap = carveHeap(p, t, owner);
+            fb = p.vram.allocate(t.fbSize(), owner);
+            p.channelBlocks.set(block);
+            int chid = block * CHANNELS_PER_VGPU;
+            GspReply r = p.gsp.control(constant(p.gsp, CMD_BOOTLOAD), bootParams(layout(p.gsp, BOOT), dbdf(b.vf.slot()),
+                    gfid, t.id(), chid, fb.offset(), fb.size(), heap.offset(), heap.size(), heapLayout(p.gsp)),
+                    TIMEOUT);
             if (r.result() != 0) {
-                throw new DriverException(errnoOf(r.result()), "the firmware refused to boot the vGPU on "
+                throw new DriverException(errnoOf(p.gsp, r.result()), "the firmware refused to boot the vGPU on "
                         + b.vf.slot() + ": status 0x" + Integer.toHexString(r.result()));
             }
+            booted = true;
+            awaitPlugin(p, heap, b.vf.slot());
+            VgpuInfo info = new VgpuInfo(b.vf.slot(), p.slot, gfid, t, fb.offset(), fb.size(), chid, CHANNELS_PER_VGPU,
+                    heap.offset(), heap.size());
+            b.vgpu = new Vgpu(info, b.vf, fb, heap, b.vendorDevice);
+            b.state = p;
+            LOG.info("{}: vGPU {} created (gfid {}, FB 0x{}+{} MiB, plugin heap 0x{}+{} KiB, channels {}+{})",
+                    b.vf.slot(), t.name(), gfid, Long.toHexString(fb.offset()), fb.size() >> 20,
+                    Long.toHexString(heap.offset()), heap.size() >> 10, chid, CHANNELS_PER_VGPU);
+            return b.vgpu;
         } catch (RuntimeException e) {
+            if (booted) {
+                stopPlugin(p, gfid, b.vf.slot());
+            }
             p.channelBlocks.clear(block);
-            p.vram.free(fb);
+            if (fb != null) {
+                p.vram.free(fb);
+            }
+            if (heap != null) {
+                p.vram.free(heap);
+            }
             throw e;
         }
-        VgpuInfo info = new VgpuInfo(b.vf.slot(), p.slot, gfid, t, fb.offset(), fb.size(), chid, CHANNELS_PER_VGPU);
-        b.vgpu = new Vgpu(info, b.vf, fb, p.memory, b.vendorDevice);
-        b.state = p;
-        LOG.info("{}: vGPU {} created (gfid {}, FB 0x{}+{} MiB, channels {}+{})", b.vf.slot(), t.name(), gfid,
-                Long.toHexString(fb.offset()), fb.size() >> 20, chid, CHANNELS_PER_VGPU);
-        return b.vgpu;
+    }
+
+    /**
+     * The plugin's management heap (the RFC's setup_mgmt_heap): gspHeapSize bytes of VRAM the CPU
+     * reaches through BAR1, its control buffer initialised as the RFC's init_ctrl_buf_offsets does
+     * (version, then the response, message, migration and error regions back to back) with
+     * message_seq_num cleared, so that only this boot's GSP_PLUGIN_BOOTLOADED counts.
+     */
+    private static VramBlock carveHeap(Pf p, VgpuType t, String owner) {
+        FwLayout c = layout(p.gsp, CTRL);
+        long need = heapLayout(p.gsp).end();
+        if (t.gspHeapSize() < need) {
+            throw new DriverException(Errno.EIO, String.format("%s: type %s has a %d KiB plugin heap, its regions need "
+                    + "%d KiB", p.slot, t.name(), t.gspHeapSize() >> 10, need >> 10));
+        }
+        VramBlock heap = p.vram.allocateBelow(t.gspHeapSize(), owner + "/plugin-heap", p.vram.cpuVisibleSize());
+        try {
+            MemorySegment m = p.vram.map(heap);
+            m.asSlice(0, c.size()).fill((byte) 0);
+            putLe(m, c, "version", constant(p.gsp, "VGPU_CPU_GSP_CTRL_BUFF_VERSION"));
+            long at = constant(p.gsp, "VGPU_CPU_GSP_CTRL_BUFF_REGION_SIZE");
+            putLe(m, c, "response_buff_offset", at);
+            at += constant(p.gsp, "VGPU_CPU_GSP_RESPONSE_BUFF_REGION_SIZE");
+            putLe(m, c, "message_buff_offset", at);
+            at += constant(p.gsp, "VGPU_CPU_GSP_MESSAGE_BUFF_REGION_SIZE");
+            putLe(m, c, "migration_buff_offset", at);
+            at += constant(p.gsp, "VGPU_CPU_GSP_MIGRATION_BUFF_REGION_SIZE");
+            putLe(m, c, "error_buff_offset", at);
+            return heap;
+        } catch (RuntimeException e) {
+            p.vram.free(heap);
+            throw e;
+        }
+    }
+
+    private static void putLe(MemorySegment m, FwLayout c, String field, long value) {
+        byte[] b = new byte[c.sizeOf(field)];
+        FwLayout.put(b, 0, b.length, value);
+        MemorySegment.copy(MemorySegment.ofArray(b), 0, m, c.at(field), b.length);
+    }
+
+    /**
+     * Where the plugin heap's regions lie, from its start (the RFC's heap layout: control,
+     * response, message, migration, error, then the init task, vGPU task and kernel logs).
+     */
+    record HeapLayout(long initLog, long initLogSize, long vgpuLog, long vgpuLogSize, long kernelLog,
+            long kernelLogSize) {
+        long end() {
+            return kernelLog + kernelLogSize;
+        }
+    }
+
+    static HeapLayout heapLayout(GspChannel ch) {
+        long initLog = 0;
+        for (String r : new String[] {"CTRL", "RESPONSE", "MESSAGE", "MIGRATION", "ERROR"}) {
+            initLog += constant(ch, "VGPU_CPU_GSP_" + r + "_BUFF_REGION_SIZE");
+        }
+        long initSize = constant(ch, "VGPU_CPU_GSP_INIT_TASK_LOG_BUFF_REGION_SIZE");
+        long vgpuSize = constant(ch, "VGPU_CPU_GSP_VGPU_TASK_LOG_BUFF_REGION_SIZE");
+        long kernelSize = constant(ch, "VGPU_CPU_GSP_KERNEL_TASK_LOG_BUFF_REGION_SIZE");
+        return new HeapLayout(initLog, initSize, initLog + initSize, vgpuSize, initLog + initSize + vgpuSize,
+                kernelSize);
+    }
+
+    /**
+     * Waits for the plugin task to write GSP_PLUGIN_BOOTLOADED into the control buffer's
+     * message_seq_num (the RFC's wait_vgpu_plugin_task_bootloaded).
+     *
+     * @throws DriverException ETIMEDOUT after the plugin boot timeout
+     */
+    private void awaitPlugin(Pf p, VramBlock heap, String vf) {
+        FwLayout c = layout(p.gsp, CTRL);
+        int magic = constant(p.gsp, "NV_VGPU_PLUGIN_SUCCESS_MAGIC");
+        MemorySegment seq = p.vram.map(heap).asSlice(c.at("message_seq_num"), 4);
+        long deadline = System.nanoTime() + pluginBootTimeout.toNanos();
+        while (seq.get(LE32, 0) != magic) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new DriverException(Errno.ETIMEDOUT, String.format("%s: the vGPU plugin did not report "
+                        + "GSP_PLUGIN_BOOTLOADED within %d ms (control buffer message_seq_num 0x%x)", vf,
+                        pluginBootTimeout.toMillis(), seq.get(LE32, 0)));
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(PLUGIN_POLL_NANOS);
+        }
+    }
+
+    private static final java.lang.foreign.ValueLayout.OfInt LE32 = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED
+            .withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    /** How often the plugin's report is looked for. */
+    private static final long PLUGIN_POLL_NANOS = 100_000;
+
+    /** Shutdown and cleanup of a booted plugin (best effort: a dead GSP is no reason to keep memory). */
+    private static void stopPlugin(Pf p, int gfid, String vf) {
+        for (String cmd : new String[] {CMD_SHUTDOWN, CMD_CLEANUP}) {
+            try {
+                FwLayout l = layout(p.gsp, cmd.equals(CMD_SHUTDOWN) ? SHUTDOWN : CLEANUP);
+                byte[] params = l.allocate();
+                l.put(params, 0, "gfid", gfid);
+                GspReply r = p.gsp.control(constant(p.gsp, cmd), params, TIMEOUT);
+                if (r.result() != 0) {
+                    LOG.warn("{}: {}: status 0x{}", vf, cmd, Integer.toHexString(r.result()));
+                }
+            } catch (DriverException e) {
+                LOG.warn("{}: {}: {}", vf, cmd, e.getMessage());
+            }
+        }
     }
 
     /**
      * NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS as the RFC fills it: the
      * VF's dbdf, gfid, type, its channels (every engine's chidOffset is the vGPU's first channel;
-     * one plugin channel), the framebuffer as one guest FB segment. No plugin management heap is
-     * carved (pluginHeap and the ctrl/log buffer offsets stay 0).
+     * one plugin channel), the framebuffer as one guest FB segment, and the plugin heap: its VRAM
+     * address and length, the control buffer at its start, the log buffers as VRAM addresses
+     * (heap + their offset, as NVIDIA's RM hands them to GSP-RM).
      */
-    static byte[] bootParams(FwLayout l, int dbdf, int gfid, int type, int chid, long fbOffset, long fbSize) {
+    static byte[] bootParams(FwLayout l, int dbdf, int gfid, int type, int chid, long fbOffset, long fbSize,
+            long heapOffset, long heapSize, HeapLayout h) {
         byte[] params = l.allocate();
         l.put(params, 0, "dbdf", dbdf);
         l.put(params, 0, "gfid", gfid);
@@ -340,6 +480,15 @@ final class VgpuCore implements VgpuManager {
         l.put(params, 0, "numGuestFbSegments", 1);
         l.element(params, 0, "guestFbPhysAddrList", 8, 0, fbOffset);
         l.element(params, 0, "guestFbLengthList", 8, 0, fbSize);
+        l.put(params, 0, "pluginHeapMemoryPhysAddr", heapOffset);
+        l.put(params, 0, "pluginHeapMemoryLength", heapSize);
+        l.put(params, 0, "ctrlBuffOffset", 0);
+        l.put(params, 0, "initTaskLogBuffOffset", heapOffset + h.initLog());
+        l.put(params, 0, "initTaskLogBuffSize", h.initLogSize());
+        l.put(params, 0, "vgpuTaskLogBuffOffset", heapOffset + h.vgpuLog());
+        l.put(params, 0, "vgpuTaskLogBuffSize", h.vgpuLogSize());
+        l.put(params, 0, "kernelLogBuffOffset", heapOffset + h.kernelLog());
+        l.put(params, 0, "kernelLogBuffSize", h.kernelLogSize());
         return params;
     }
 
@@ -356,16 +505,24 @@ final class VgpuCore implements VgpuManager {
         }
     }
 
-    static Errno errnoOf(int nvStatus) {
-        return switch (nvStatus) {
-            case NV_ERR_IN_USE, NV_ERR_INVALID_STATE -> Errno.EBUSY;
-            case NV_ERR_INSUFFICIENT_RESOURCES -> Errno.ENOSPC;
-            case NV_ERR_NOT_SUPPORTED -> Errno.ENODEV;
-            default -> Errno.EIO;
-        };
+    /** @return the errno for an NV_STATUS of the firmware behind {@code ch} (the RFC's: busy, no space, no device) */
+    static Errno errnoOf(GspChannel ch, int nvStatus) {
+        if (nvStatus == constant(ch, "NV_ERR_IN_USE") || nvStatus == constant(ch, "NV_ERR_INVALID_STATE")) {
+            return Errno.EBUSY;
+        }
+        if (nvStatus == constant(ch, "NV_ERR_INSUFFICIENT_RESOURCES")) {
+            return Errno.ENOSPC;
+        }
+        if (nvStatus == constant(ch, "NV_ERR_NOT_SUPPORTED")) {
+            return Errno.ENODEV;
+        }
+        return Errno.EIO;
     }
 
-    /** Shutdown and cleanup in the firmware (best effort: a dead GSP is no reason to keep memory), then frees. */
+    /**
+     * The RFC's destroy: the plugin's shutdown and cleanup in the firmware (which unmaps the VF's
+     * BAR1 and scrubs the vGPU's memory), then the channels, the framebuffer and the heap go back.
+     */
     private void teardown(Bound b) {
         Vgpu v = b.vgpu;
         b.vgpu = null;
@@ -373,25 +530,10 @@ final class VgpuCore implements VgpuManager {
         Pf p = b.state;
         b.state = null;
         VgpuInfo info = v.info();
-        {
-            for (int cmd : new int[] {CMD_SHUTDOWN, CMD_CLEANUP}) {
-                try {
-                    FwLayout l = layout(p.gsp, cmd == CMD_SHUTDOWN ? SHUTDOWN : CLEANUP);
-                    byte[] params = l.allocate();
-                    l.put(params, 0, "gfid", info.gfid());
-                    GspReply r = p.gsp.control(cmd, params, TIMEOUT);
-                    if (r.result() != 0) {
-                        LOG.warn("{}: vGPU control 0x{}: status 0x{}", info.vf(), Integer.toHexString(cmd),
-                                Integer.toHexString(r.result()));
-                    }
-                } catch (DriverException e) {
-                    LOG.warn("{}: vGPU control 0x{}: {}", info.vf(), Integer.toHexString(cmd), e.getMessage());
-                }
-            }
-            p.memory.clear(v.fb().offset(), v.fb().size());
-            p.channelBlocks.clear(info.chidOffset() / CHANNELS_PER_VGPU);
-            p.vram.free(v.fb());
-        }
+        stopPlugin(p, info.gfid(), info.vf());
+        p.channelBlocks.clear(info.chidOffset() / CHANNELS_PER_VGPU);
+        p.vram.free(v.fb());
+        p.vram.free(v.heap());
         LOG.info("{}: vGPU {} destroyed", info.vf(), info.type().name());
     }
 
@@ -419,12 +561,6 @@ final class VgpuCore implements VgpuManager {
     /** @return the VFs bound, in order */
     synchronized List<String> boundVfs() {
         return List.copyOf(vfs.keySet());
-    }
-
-    /** @return the bytes the GPU's vGPU apertures hold (for tests) */
-    synchronized long apertureBytes(String pf) {
-        Pf p = pfs.get(normalize(pf));
-        return p == null ? 0 : p.memory.bytesHeld();
     }
 
     /** The vGPU on {@code vf} raises MSI {@code vector} (the simulated vGPU's interrupt path). */

@@ -189,8 +189,10 @@ public final class VgpuVfioDriver implements PciDriver, VgpuManager {
             throw new DriverException(Errno.ENODEV, dev.slot() + " is not a VF of " + pf.slot());
         }
         Devres<Bar> bar0 = dev.iomapRegion(0, NAME);
+        // BAR1: the GPU maps it onto the framebuffer of the vGPU the firmware boots for this VF
+        Devres<Bar> bar1 = dev.iomapRegion(1, NAME);
         dev.enableDeviceMem();
-        VfAccess access = new PciVf(dev, vfIndex, bar0);
+        VfAccess access = new PciVf(dev, vfIndex, bar0, bar1);
         core.vfBound(pf.slot(), access, PCI_VENDOR_ID_NVIDIA | vfDid << 16);
         LOG.info("{}: VF {} of {} bound (gfid {})", dev.slot(), vfIndex, pf.slot(), vfIndex + 1);
         String type = autoCreate.get(dev.slot());
@@ -210,7 +212,7 @@ public final class VgpuVfioDriver implements PciDriver, VgpuManager {
     }
 
     /** The VF as a PCI device. */
-    private record PciVf(PciDevice dev, int vfIndex, Devres<Bar> bar0) implements VfAccess {
+    private record PciVf(PciDevice dev, int vfIndex, Devres<Bar> bar0, Devres<Bar> bar1) implements VfAccess {
         @Override
         public String slot() {
             return dev.slot();
@@ -251,7 +253,31 @@ public final class VgpuVfioDriver implements PciDriver, VgpuManager {
 
         @Override
         public long readBar0(long offset, int width) {
-            try (Revocable.Guard<Bar> g = bar0.access()) {
+            return read(bar0, offset, width);
+        }
+
+        @Override
+        public void writeBar0(long offset, int width, long value) {
+            write(bar0, offset, width, value);
+        }
+
+        @Override
+        public long bar1Size() {
+            return dev.resourceLen(1);
+        }
+
+        @Override
+        public long readBar1(long offset, int width) {
+            return read(bar1, offset, width);
+        }
+
+        @Override
+        public void writeBar1(long offset, int width, long value) {
+            write(bar1, offset, width, value);
+        }
+
+        private static long read(Devres<Bar> bar, long offset, int width) {
+            try (Revocable.Guard<Bar> g = bar.access()) {
                 Bar b = g.get();
                 return switch (width) {
                     case 1 -> b.read8(offset);
@@ -262,9 +288,8 @@ public final class VgpuVfioDriver implements PciDriver, VgpuManager {
             }
         }
 
-        @Override
-        public void writeBar0(long offset, int width, long value) {
-            try (Revocable.Guard<Bar> g = bar0.access()) {
+        private static void write(Devres<Bar> bar, long offset, int width, long value) {
+            try (Revocable.Guard<Bar> g = bar.access()) {
                 Bar b = g.get();
                 switch (width) {
                     case 1 -> b.write8(offset, (int) value);

@@ -3,16 +3,18 @@ package org.nova.vgpu.internal;
 import java.util.HashMap;
 import java.util.Map;
 
-/** A VF for unit tests: config space and BAR0 as plain memory. */
+/** A VF for unit tests: config space and BAR0 as plain memory, BAR1 the fake GPU's (see {@link FakeFirmware}). */
 final class FakeVf implements VfAccess {
     private final String slot;
     private final int index;
+    private final FakeFirmware gpu;
     final Map<Long, Long> bar0 = new HashMap<>();
     final byte[] config = new byte[4096];
     int resets;
 
-    FakeVf(int index) {
+    FakeVf(int index, FakeFirmware gpu) {
         this.index = index;
+        this.gpu = gpu;
         this.slot = "0000:00:06." + (index + 1);
         config[0] = (byte) 0xff;
         config[1] = (byte) 0xff;
@@ -66,6 +68,21 @@ final class FakeVf implements VfAccess {
     @Override
     public void writeBar0(long offset, int width, long value) {
         bar0.put(offset, value);
+    }
+
+    @Override
+    public long bar1Size() {
+        return 256L << 20;
+    }
+
+    @Override
+    public long readBar1(long offset, int width) {
+        return gpu.vfBar1Read(index + 1, offset, width);
+    }
+
+    @Override
+    public void writeBar1(long offset, int width, long value) {
+        gpu.vfBar1Write(index + 1, offset, width, value);
     }
 
     @Override

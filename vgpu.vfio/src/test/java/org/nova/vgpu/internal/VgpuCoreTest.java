@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,16 +24,20 @@ import org.nova.vgpu.VgpuType;
 /** The vGPU lifecycle against a fake nova.core: types, create, the RFC's errors, destroy, release, isolation. */
 class VgpuCoreTest {
     private static final long GIB = 1L << 30;
+    private static final long MIB = 1L << 20;
+    /** The fake GPU's VRAM. */
+    private static final long TOTAL = 32 * GIB;
     private FakeFirmware fw;
     private BuddyVramManager vram;
     private VgpuCore core;
-    private final FakeVf[] vfs = {new FakeVf(0), new FakeVf(1), new FakeVf(2), new FakeVf(3)};
+    private FakeVf[] vfs;
 
     @BeforeEach
     void setUp() {
         fw = new FakeFirmware();
-        vram = BuddyVramManager.of(FakeFirmware.PF, 0, 16 * GIB);
-        core = new VgpuCore(fw, fw, pf -> Optional.of(vram));
+        vfs = new FakeVf[] {new FakeVf(0, fw), new FakeVf(1, fw), new FakeVf(2, fw), new FakeVf(3, fw)};
+        vram = BuddyVramManager.of(FakeFirmware.PF, 0, TOTAL, fw.aperture);
+        core = new VgpuCore(fw, fw, pf -> Optional.of(vram), Duration.ofMillis(300));
         for (FakeVf vf : vfs) {
             core.vfBound(FakeFirmware.PF, vf, 0x10de | 0x2685 << 16);
         }
@@ -43,9 +49,10 @@ class VgpuCoreTest {
 
     private void assertNothingHeld() {
         assertEquals(Map.of(), vram.usageByOwner());
-        assertEquals(16 * GIB, vram.available());
+        assertEquals(TOTAL, vram.available());
         assertEquals(Map.of(), fw.booted);
         assertEquals(List.of(), core.list());
+        assertEquals(0, fw.fbBytesHeld(), "framebuffers scrubbed");
     }
 
     @Test
@@ -84,7 +91,32 @@ class VgpuCoreTest {
         assertEquals(1, l.get(bp, 0, "numGuestFbSegments"));
         assertEquals(i.fbOffset(), l.element(bp, 0, "guestFbPhysAddrList", 8, 0));
         assertEquals(GIB, l.element(bp, 0, "guestFbLengthList", 8, 0));
-        assertEquals(Map.of("vgpu.vfio:0000:00:06.1", GIB), vram.usageByOwner());
+        // the plugin heap: gspHeapSize of CPU-visible VRAM, the RFC's regions, logs as VRAM addresses
+        long heap = i.pluginHeapOffset();
+        assertEquals(FakeFirmware.HEAP, i.pluginHeapSize());
+        assertTrue(heap + FakeFirmware.HEAP <= FakeFirmware.APERTURE, "in the BAR1 aperture");
+        assertEquals(heap, l.get(bp, 0, "pluginHeapMemoryPhysAddr"));
+        assertEquals(FakeFirmware.HEAP, l.get(bp, 0, "pluginHeapMemoryLength"));
+        assertEquals(0, l.get(bp, 0, "ctrlBuffOffset"));
+        assertEquals(heap + 0x204000, l.get(bp, 0, "initTaskLogBuffOffset"), "after ctrl, response, message, "
+                + "migration (2 MiB) and error");
+        assertEquals(128 << 10, l.get(bp, 0, "initTaskLogBuffSize"));
+        assertEquals(heap + 0x224000, l.get(bp, 0, "vgpuTaskLogBuffOffset"));
+        assertEquals(256 << 10, l.get(bp, 0, "vgpuTaskLogBuffSize"));
+        assertEquals(heap + 0x264000, l.get(bp, 0, "kernelLogBuffOffset"));
+        assertEquals(64 << 10, l.get(bp, 0, "kernelLogBuffSize"));
+        // the control buffer as the host set it up, and the plugin's report
+        org.nova.gpu.FwLayout c = org.nova.gpu.FwLayout.of(FakeFirmware.VERSION, VgpuCore.CTRL);
+        var le32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+        var le64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(1, fw.aperture.get(le32, heap + c.at("version")));
+        assertEquals(0x1000, fw.aperture.get(le64, heap + c.at("response_buff_offset")));
+        assertEquals(0x2000, fw.aperture.get(le64, heap + c.at("message_buff_offset")));
+        assertEquals(0x3000, fw.aperture.get(le64, heap + c.at("migration_buff_offset")));
+        assertEquals(0x203000, fw.aperture.get(le64, heap + c.at("error_buff_offset")));
+        assertEquals(0x4E654A6F, fw.aperture.get(le32, heap + c.at("message_seq_num")));
+        assertEquals(Map.of("vgpu.vfio:0000:00:06.1", GIB, "vgpu.vfio:0000:00:06.1/plugin-heap", FakeFirmware.HEAP),
+                vram.usageByOwner());
         VfioDevice d2 = core.create("0000:00:06.3", "0x3b1");
         assertEquals(3, d2.info().gfid());
         assertEquals(1024, d2.info().chidOffset());
@@ -113,21 +145,22 @@ class VgpuCoreTest {
         assertErrno(Errno.ENODEV, () -> core.create("0000:00:06.2", "NVIDIA L40-1Q")); // homogeneous
         core.create("0000:00:06.2", "NVIDIA L40-8Q");
         assertErrno(Errno.ENOSPC, () -> core.create("0000:00:06.3", "NVIDIA L40-8Q")); // max instances 2
-        assertEquals(16 * GIB, vram.usageByOwner().values().stream().mapToLong(Long::longValue).sum());
+        assertEquals(16 * GIB + 2 * FakeFirmware.HEAP, vram.usageByOwner().values().stream()
+                .mapToLong(Long::longValue).sum());
         assertEquals(2, fw.booted.size());
         core.destroy("0000:00:06.1");
         core.destroy("0000:00:06.2");
         assertNothingHeld();
         // VRAM exhausted by another client: ENOSPC, and no firmware call
-        var hog = vram.allocate(16 * GIB, "someone-else");
+        var hog = vram.allocate(TOTAL, "someone-else");
         int calls = fw.log.size();
         assertErrno(Errno.ENOSPC, () -> core.create("0000:00:06.1", "NVIDIA L40-1Q"));
         assertEquals(calls, fw.log.size());
         vram.free(hog);
         // the firmware refuses: memory and channels go back
-        fw.failNextBoot = VgpuCore.NV_ERR_IN_USE;
+        fw.failNextBoot = org.nova.gpu.FwLayout.constant(FakeFirmware.VERSION, "NV_ERR_IN_USE");
         assertErrno(Errno.EBUSY, () -> core.create("0000:00:06.1", "NVIDIA L40-1Q"));
-        fw.failNextBoot = VgpuCore.NV_ERR_INSUFFICIENT_RESOURCES;
+        fw.failNextBoot = org.nova.gpu.FwLayout.constant(FakeFirmware.VERSION, "NV_ERR_INSUFFICIENT_RESOURCES");
         assertErrno(Errno.ENOSPC, () -> core.create("0000:00:06.1", "NVIDIA L40-1Q"));
         assertNothingHeld();
         assertEquals(512, core.create("0000:00:06.1", "NVIDIA L40-1Q").info().chidOffset());
@@ -164,13 +197,37 @@ class VgpuCoreTest {
         VfioDevice b = core.create("0000:00:06.2", "NVIDIA L40-2Q");
         a.write(VfioDevice.BAR1_REGION_INDEX, 0, 8, 0x1122334455667788L);
         b.write(VfioDevice.BAR1_REGION_INDEX, 4096, 4, 0xcafe);
-        assertTrue(core.apertureBytes(FakeFirmware.PF) > 0);
+        assertTrue(fw.fbBytesHeld() > 0);
         core.closeAll();
         assertTrue(a.isClosed());
         assertTrue(b.isClosed());
         assertNothingHeld();
         assertEquals(0, fw.openChannels);
-        assertEquals(0, core.apertureBytes(FakeFirmware.PF));
+    }
+
+    @Test
+    void aPluginThatNeverReportsIsEtimedoutAndLeavesNothing() {
+        fw.pluginReports = false;
+        DriverException e = assertThrows(DriverException.class, () -> core.create("0000:00:06.1", "NVIDIA L40-1Q"));
+        assertEquals(Errno.ETIMEDOUT, e.errno());
+        assertTrue(e.getMessage().contains("GSP_PLUGIN_BOOTLOADED within 300 ms"), e.getMessage());
+        // the booted plugin was shut down and cleaned up, the heap, framebuffer and channels returned
+        assertEquals(List.of("20804001", "20804002", "20804008"), fw.log.subList(fw.log.size() - 3, fw.log.size()));
+        assertNothingHeld();
+        fw.pluginReports = true;
+        assertEquals(512, core.create("0000:00:06.1", "NVIDIA L40-1Q").info().chidOffset());
+    }
+
+    @Test
+    void noCpuVisibleVramForTheHeapIsEnospcAndLeavesNothing() {
+        var hog = vram.allocateBelow(FakeFirmware.APERTURE, "someone-else", FakeFirmware.APERTURE);
+        core.types(FakeFirmware.PF); // the types are read once
+        int calls = fw.log.size();
+        DriverException e = assertThrows(DriverException.class, () -> core.create("0000:00:06.1", "NVIDIA L40-1Q"));
+        assertEquals(Errno.ENOSPC, e.errno());
+        assertEquals(calls, fw.log.size(), "no firmware call");
+        vram.free(hog);
+        assertNothingHeld();
     }
 
     @Test
@@ -196,9 +253,9 @@ class VgpuCoreTest {
             assertErrno(Errno.ERANGE, () -> a.write(VfioDevice.BAR1_REGION_INDEX, off, 8, 0xdead));
         }
         assertEquals(0xbbbb_0000L, b.read(VfioDevice.BAR1_REGION_INDEX, 0, 8));
-        // a reset clears the vGPU's own memory only
+        // a reset is the VF's function-level reset: the framebuffer keeps its contents, as on hardware
         a.reset();
-        assertEquals(0, a.read(VfioDevice.BAR1_REGION_INDEX, 0, 8));
+        assertEquals(0xaaaa_0000L, a.read(VfioDevice.BAR1_REGION_INDEX, 0, 8));
         assertEquals(0xbbbb_0000L, b.read(VfioDevice.BAR1_REGION_INDEX, 0, 8));
         assertEquals(1, vfs[0].resets);
         // a destroyed vGPU's memory is cleared before it is reused
