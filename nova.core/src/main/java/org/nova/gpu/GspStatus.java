@@ -15,9 +15,15 @@ package org.nova.gpu;
  * @param fallbackPolls messages found by the bounded fallback check rather than an interrupt (0
  *        when every message was signalled; counts up when interrupts are lost)
  * @param sequencerRuns CPU sequencer buffers GSP-RM had the driver run
+ * @param staticInfo what GetGspStaticInfo reported, by the release's field names
+ *        ({@code GspStaticConfigInfo}): every scalar field (decimal) and the name strings, in the
+ *        structure's order; empty before the GSP answered
  * @param error why the queues are unusable, empty while they work
  */
 public record GspStatus(String device, String firmwareVersion, String bindings, String gpuName, long fbLength,
         long commandsSent, long messagesReceived, long queueFullWaits, long interrupts, long fallbackPolls,
-        long sequencerRuns, String error) {
+        long sequencerRuns, java.util.Map<String, String> staticInfo, String error) {
+    public GspStatus {
+        staticInfo = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(staticInfo));
+    }
 }

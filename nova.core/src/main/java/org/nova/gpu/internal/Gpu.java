@@ -91,6 +91,7 @@ final class Gpu {
     private DmaCoherent logRm;
     private volatile String gspName = "";
     private volatile long gspFbLength;
+    private volatile java.util.Map<String, String> staticInfo = java.util.Map.of();
     /** How long the GSP may take to report init done (gsp/boot.rs wait_gsp_init_done: 10 s). */
     static final long INIT_DONE_TIMEOUT_MS = 10_000;
     /** How long one RPC may take by default. */
@@ -440,6 +441,23 @@ final class Gpu {
         if (s.has("fb_length")) {
             gspFbLength = s.get(m.payload(), 0, "fb_length");
         }
+        staticInfo = decode(s, m.payload());
+    }
+
+    /**
+     * @return the scalar fields and the name strings of a GetGspStaticInfo reply, by the release's
+     *         field names (other byte arrays are nested structures this driver does not interpret)
+     */
+    static java.util.Map<String, String> decode(GspStruct s, byte[] p) {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (GspStruct.Field f : s.fields()) {
+            if (!f.type().equals("bytes")) {
+                out.put(f.name(), Long.toUnsignedString(s.get(p, 0, f.name())));
+            } else if (f.name().endsWith("NameString")) {
+                out.put(f.name(), s.getString(p, 0, f.name()));
+            }
+        }
+        return out;
     }
 
     /** Sends a command and waits for its reply. */
@@ -502,7 +520,8 @@ final class Gpu {
         return new org.nova.gpu.GspStatus(dev.slot(), fwVersion, abi == null ? "" : abi.bindingsPackage(), gspName,
                 gspFbLength, q == null ? 0 : q.sent.get(), q == null ? 0 : q.received.get(),
                 q == null ? 0 : q.sendWaits.get(), q == null ? 0 : q.interrupts.get(),
-                q == null ? 0 : q.fallbackHits.get(), sequencerRuns, q == null ? "not started" : q.dead().orElse(""));
+                q == null ? 0 : q.fallbackHits.get(), sequencerRuns, staticInfo,
+                q == null ? "not started" : q.dead().orElse(""));
     }
 
     /** @return the ABI bindings in use, null before the firmware was read */

@@ -78,6 +78,15 @@ class GspRpcTest {
         assertEquals("org.nova.nvidia.gsp.r570_144", g.abi().bindingsPackage());
         assertEquals("NVIDIA AD102 (simulated)", g.gspName());
         assertEquals(GpuOptions.defaultFbMiB(Chipset.AD102) << 20, g.gspFbLength());
+        // the rest of GetGspStaticInfo, by r570.144's field names
+        var info = g.gspStatus().staticInfo();
+        assertEquals("NVIDIA AD102 (simulated)", info.get("gpuNameString"));
+        assertEquals("AD102", info.get("gpuShortNameString"));
+        assertEquals("384", info.get("fb_bus_width"));
+        assertEquals(Long.toString(96L << 20), info.get("l2_cache_size"));
+        assertEquals("4", info.get("sriovMaxGfid"), "AD102 runs vGPUs on its 4 VFs");
+        assertEquals(Integer.toString(0x10de), info.get("vbiosSubVendor"));
+        assertEquals(null, info.get("gidInfo"), "nested structures are not decoded");
         assertTrue(g.gspLog().contains("[570.144]"), g.gspLog());
         g.unbind();
         dev.releaseAll();

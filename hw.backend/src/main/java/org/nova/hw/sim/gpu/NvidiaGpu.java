@@ -72,6 +72,8 @@ public final class NvidiaGpu {
 
     /** NVIDIA's PCI vendor ID. */
     public static final int PCI_VENDOR_ID_NVIDIA = 0x10de;
+    /** Memory bus width GSP-RM reports (fb_bus_width): TU102, GA102 and AD102 all have a 384-bit bus. */
+    static final int FB_BUS_WIDTH = 384;
     /** PCI class: display controller, VGA compatible. */
     public static final int PCI_CLASS_DISPLAY_VGA = 0x030000;
     /** PCI class: display controller, 3D (data-centre parts without display). */
@@ -178,6 +180,14 @@ public final class NvidiaGpu {
     }
 
     /** @return the PCI device ID of the board modelled */
+    /**
+     * @return the L2 cache size GSP-RM reports (l2_cache_size): the full chips' 96 MiB on AD102,
+     *     6 MiB on TU102 and GA102 (NVIDIA's architecture whitepapers)
+     */
+    long l2CacheSize() {
+        return options.chipset().architecture() == Architecture.ADA ? 96L << 20 : 6L << 20;
+    }
+
     public int deviceId() {
         return switch (options.chipset()) {
             case TU102 -> 0x1e04; // GeForce RTX 2080 Ti

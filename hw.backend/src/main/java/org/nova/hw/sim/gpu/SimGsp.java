@@ -342,7 +342,18 @@ final class SimGsp implements Runnable {
                 s.put(p, 0, "fb_length", gpu.options().fbSizeMiB() << 20);
             }
             if (s.has("l2_cache_size")) {
-                s.put(p, 0, "l2_cache_size", 6L << 20);
+                s.put(p, 0, "l2_cache_size", gpu.l2CacheSize());
+            }
+            if (s.has("fb_bus_width")) {
+                s.put(p, 0, "fb_bus_width", NvidiaGpu.FB_BUS_WIDTH);
+            }
+            if (s.has("sriovMaxGfid")) {
+                s.put(p, 0, "sriovMaxGfid", gpu.totalVfs());
+            }
+            if (s.has("vbiosSubVendor")) {
+                s.put(p, 0, "bVbiosValid", 1);
+                s.put(p, 0, "vbiosSubVendor", NvidiaGpu.PCI_VENDOR_ID_NVIDIA);
+                s.put(p, 0, "vbiosSubDevice", gpu.deviceId());
             }
             if (s.has("bar1PdeBase")) {
                 s.put(p, 0, "bar1PdeBase", 0);

@@ -168,6 +168,9 @@ public final class NovaCommands {
                     st.gpuName().isEmpty() ? "(not in this release's bindings)" : st.gpuName(),
                     st.fbLength() == 0 ? "-" : (st.fbLength() >> 20) + " MiB",
                     st.error().isEmpty() ? "" : ", queues unusable: " + st.error())));
+            gsp.status(g.device()).filter(st -> !st.staticInfo().isEmpty()).ifPresent(st -> sb.append("  static info: ")
+                    .append(st.staticInfo().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                            .collect(java.util.stream.Collectors.joining(", "))).append(System.lineSeparator()));
         }
         return sb.toString();
     }
