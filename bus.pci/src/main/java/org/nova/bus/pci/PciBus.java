@@ -53,8 +53,8 @@ public interface PciBus {
      * nothing; otherwise the PF driver's {@link PciDriver#sriovConfigure} enables that many.
      *
      * @throws org.nova.driver.DriverException ENODEV for an unknown device; ENOENT for a device
-     *     without SR-IOV (no such attribute); EINVAL if the value is not a u16; ERANGE above
-     *     TotalVFs; ENOENT if no driver is bound or it does not support SR-IOV; EBUSY when enabling
+     *     without SR-IOV (no such attribute); EINVAL if the value is not a number; ERANGE if it
+     *     does not fit a u16 (kstrtou16) or is above TotalVFs; ENOENT if no driver is bound or it does not support SR-IOV; EBUSY when enabling
      *     while VFs are enabled; the driver's error if sriov_configure fails
      */
     void sriovNumvfs(String device, String value);

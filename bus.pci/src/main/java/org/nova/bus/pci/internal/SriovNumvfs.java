@@ -25,13 +25,18 @@ public final class SriovNumvfs {
      * Parses the value as kstrtou16 does.
      *
      * @return the count
-     * @throws DriverException EINVAL if the value is not a u16
+     * @throws DriverException EINVAL if the value is not a number, ERANGE if it does not fit a u16
      */
     public static int parse(String device, String value) {
         int n = SysfsInput.parseU16(value);
+        String shown = value == null ? "" : value.strip();
+        if (n == SysfsInput.U16_RANGE) {
+            throw new DriverException(Errno.ERANGE, "sriov_numvfs of " + device + ": '" + shown
+                    + "' is out of range 0..65535");
+        }
         if (n < 0) {
-            throw new DriverException(Errno.EINVAL, "sriov_numvfs of " + device + ": '"
-                    + (value == null ? "" : value.strip()) + "' is not a number 0..65535");
+            throw new DriverException(Errno.EINVAL, "sriov_numvfs of " + device + ": '" + shown
+                    + "' is not a number 0..65535");
         }
         return n;
     }

@@ -58,15 +58,22 @@ public final class SysfsInput {
         return Arrays.copyOf(out, n);
     }
 
+    /** What {@link #parseU16} returns where the kernel's kstrtou16 returns -EINVAL. */
+    public static final int U16_INVALID = -1;
+    /** What {@link #parseU16} returns where the kernel's kstrtou16 returns -ERANGE. */
+    public static final int U16_RANGE = -2;
+
     /**
      * {@code kstrtou16(buf, 0, &v)}: an optional '+', then decimal, "0x" hex or "0" octal digits,
-     * then at most one newline, then nothing.
+     * then at most one newline, then nothing. As in lib/kstrtox.c, every digit is read first: a
+     * number that overflows 64 bits is -ERANGE even with junk after it; then junk is -EINVAL;
+     * then a value above 0xffff is -ERANGE.
      *
-     * @return the value, or -1 where the kernel returns an error (-EINVAL or -ERANGE)
+     * @return the value, {@link #U16_INVALID} (-EINVAL) or {@link #U16_RANGE} (-ERANGE)
      */
     public static int parseU16(String buf) {
         if (buf == null) {
-            return -1;
+            return U16_INVALID;
         }
         int i = 0;
         int len = buf.length();
@@ -86,6 +93,7 @@ public final class SysfsInput {
             radix = DECIMAL;
         }
         long v = 0;
+        boolean overflow = false;
         int digits = 0;
         while (i < len) {
             char c = buf.charAt(i);
@@ -93,20 +101,27 @@ public final class SysfsInput {
             if (d < 0 || d >= radix) {
                 break;
             }
-            v = v * radix + d;
-            if (v > U16_MAX) {
-                return -1;
+            // _parse_integer: unsigned 64-bit overflow is remembered, the digits still consumed
+            if (Long.compareUnsigned(v, Long.divideUnsigned(-1L - d, radix)) > 0) {
+                overflow = true;
             }
+            v = v * radix + d;
             digits++;
             i++;
         }
+        if (overflow) {
+            return U16_RANGE;
+        }
         if (digits == 0) {
-            return -1;
+            return U16_INVALID;
         }
         if (i < len && buf.charAt(i) == '\n') {
             i++;
         }
-        return i == len ? (int) v : -1;
+        if (i != len) {
+            return U16_INVALID;
+        }
+        return Long.compareUnsigned(v, U16_MAX) > 0 ? U16_RANGE : (int) v;
     }
 
     /** isspace() of the kernel's ctype for ASCII. */

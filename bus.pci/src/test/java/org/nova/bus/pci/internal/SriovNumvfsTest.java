@@ -14,9 +14,10 @@ class SriovNumvfsTest {
     }
 
     @Test
-    void notAU16IsEinval() {
+    void notANumberIsEinvalTooLargeForAU16IsErange() {
         assertEquals(Errno.EINVAL, errno(() -> SriovNumvfs.parse("pf", "x")));
-        assertEquals(Errno.EINVAL, errno(() -> SriovNumvfs.parse("pf", "70000")));
+        // kstrtou16: -ERANGE for a number that does not fit
+        assertEquals(Errno.ERANGE, errno(() -> SriovNumvfs.parse("pf", "70000")));
         assertEquals(Errno.EINVAL, errno(() -> SriovNumvfs.parse("pf", "-1")));
         assertEquals(4, SriovNumvfs.parse("pf", "4\n"));
     }

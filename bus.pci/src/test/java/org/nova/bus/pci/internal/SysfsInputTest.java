@@ -43,8 +43,16 @@ class SysfsInputTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"''", "'65536'", "'-1'", "' 1'", "'1 '", "'1\n\n'", "'abc'", "'08'", "'0x'", "'1x'", "'+'"})
-    void u16Refused(String in) {
-        assertEquals(-1, SysfsInput.parseU16(in), "'" + in + "'");
+    @CsvSource({"''", "'-1'", "' 1'", "'1 '", "'1\n\n'", "'abc'", "'08'", "'0x'", "'1x'", "'+'", "'65536x'"})
+    void u16InvalidIsEinval(String in) {
+        assertEquals(SysfsInput.U16_INVALID, SysfsInput.parseU16(in), "'" + in + "'");
+    }
+
+    /** kstrtou16: a number that does not fit is -ERANGE; 64-bit overflow wins even over trailing junk. */
+    @ParameterizedTest
+    @CsvSource({"'65536'", "'0x10000'", "'0200000'", "'65536\n'", "'18446744073709551616'",
+        "'18446744073709551616x'", "'0xfffffffffffffffff'"})
+    void u16TooLargeIsErange(String in) {
+        assertEquals(SysfsInput.U16_RANGE, SysfsInput.parseU16(in), "'" + in + "'");
     }
 }
