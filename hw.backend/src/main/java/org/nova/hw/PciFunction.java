@@ -147,4 +147,17 @@ public interface PciFunction {
 
     /** @return the physical function of a virtual function; empty for anything else */
     Optional<PciFunction> physfn();
+
+    // ---- diagnostics ---------------------------------------------------------------------------
+
+    /**
+     * What the device reports about state no register shows, for diagnostics and tests: a
+     * simulated model's internals (a simulated GPU's firmware-side vGPUs, its GSP). Keys and values
+     * are the model's; a snapshot, owned by the caller.
+     *
+     * @return the state; empty for real devices and models that report none
+     */
+    default java.util.Map<String, String> deviceState() {
+        return java.util.Map.of();
+    }
 }

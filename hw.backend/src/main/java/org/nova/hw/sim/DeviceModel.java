@@ -58,6 +58,11 @@ interface DeviceModel {
      * @param vfIndex 0-based VF number
      * @return the VF model
      */
+    /** @return state no register shows ({@link org.nova.hw.PciFunction#deviceState()}); none by default */
+    default java.util.Map<String, String> state() {
+        return java.util.Map.of();
+    }
+
     default DeviceModel virtualFunction(int vfIndex) {
         throw new HwException(HwException.ENODEV, description() + " has no virtual function model");
     }

@@ -190,6 +190,19 @@ final class SimModels {
             return gpu;
         }
 
+        /**
+         * {@code gsp.running}: whether GSP-RM runs; {@code vgpu.gfids}: the GFIDs GSP-RM holds a
+         * vGPU for (booted, or shut down and not yet cleaned up), comma-separated, ascending;
+         * {@code vf.bar1.faults}: VF BAR1 accesses that reached no vGPU.
+         */
+        @Override
+        public Map<String, String> state() {
+            return Map.of("gsp.running", Boolean.toString(gpu.gspRunning()),
+                    "vgpu.gfids", gpu.vgpu().activeGfids().stream().map(String::valueOf)
+                            .collect(java.util.stream.Collectors.joining(",")),
+                    "vf.bar1.faults", Long.toString(gpu.vfBar1Faults()));
+        }
+
         @Override
         public String description() {
             return gpu.description();

@@ -177,6 +177,11 @@ final class SimulatedFunction implements PciFunction, DeviceContext {
         return model;
     }
 
+    @Override
+    public java.util.Map<String, String> deviceState() {
+        return java.util.Map.copyOf(model.state());
+    }
+
     SimulatedHostBridge simBridge() {
         return bridge;
     }

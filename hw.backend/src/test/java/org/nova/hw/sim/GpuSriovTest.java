@@ -43,6 +43,9 @@ class GpuSriovTest {
         }
         s.disableVfs();
         assertEquals(0, s.numVfs());
+        // what the model reports beyond its registers: no GSP-RM yet, no vGPUs, no VF BAR1 faults
+        assertEquals(java.util.Map.of("gsp.running", "false", "vgpu.gfids", "", "vf.bar1.faults", "0"),
+                pf.deviceState());
     }
 
     @Test
