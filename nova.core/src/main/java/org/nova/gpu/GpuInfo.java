@@ -11,10 +11,13 @@ package org.nova.gpu;
  * @param vbiosVersion the VBIOS version ("90.01.72.00.01"), empty if the VBIOS has none
  * @param firmwareVersion the GSP firmware version loaded ("535.113.01")
  * @param fbSize the usable framebuffer size in bytes
+ * @param bar0Size BAR0 (registers) in bytes, as PCI reports it (GSP-RM's static information does
+ *     not carry BAR sizes in either supported release)
+ * @param bar1Size BAR1 (the VRAM aperture) in bytes, as PCI reports it
  * @param state the boot state
  */
 public record GpuInfo(String device, String chipset, String architecture, String revision, String vbiosVersion,
-        String firmwareVersion, long fbSize, BootState state) {
+        String firmwareVersion, long fbSize, long bar0Size, long bar1Size, BootState state) {
 
     /** How far the GPU's bring-up got. */
     public enum BootState {

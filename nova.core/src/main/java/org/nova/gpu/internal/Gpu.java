@@ -152,7 +152,7 @@ final class Gpu {
 
     private void publish(GpuInfo.BootState state) {
         info = new GpuInfo(dev.slot(), identity.chipset().name(), identity.architecture().displayName(),
-                identity.revision(), vbiosVersion, fwVersion, fbSize, state);
+                identity.revision(), vbiosVersion, fwVersion, fbSize, dev.resourceLen(0), dev.resourceLen(1), state);
     }
 
     private void bringUp(Bar0 bar, FirmwareLoader loader) {
@@ -752,6 +752,6 @@ final class Gpu {
             }
         });
         info = new GpuInfo(info.device(), info.chipset(), info.architecture(), info.revision(), info.vbiosVersion(),
-                info.firmwareVersion(), info.fbSize(), GpuInfo.BootState.STOPPED);
+                info.firmwareVersion(), info.fbSize(), info.bar0Size(), info.bar1Size(), GpuInfo.BootState.STOPPED);
     }
 }

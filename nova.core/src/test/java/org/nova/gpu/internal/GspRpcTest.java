@@ -75,6 +75,8 @@ class GspRpcTest {
         SimPciDevice dev = new SimPciDevice(gpu, "0000:00:06.0");
         Gpu g = Gpu.probe(dev, new DirFirmwareLoader(fw));
         assertEquals("570.144", g.info().firmwareVersion());
+        assertEquals(NvidiaGpu.BAR0_SIZE, g.info().bar0Size());
+        assertEquals(NvidiaGpu.BAR1_SIZE, g.info().bar1Size());
         assertEquals("org.nova.nvidia.gsp.r570_144", g.abi().bindingsPackage());
         assertEquals("NVIDIA AD102 (simulated)", g.gspName());
         assertEquals(GpuOptions.defaultFbMiB(Chipset.AD102) << 20, g.gspFbLength());

@@ -75,7 +75,7 @@ final class FakeFirmware implements NovaGpus, GspCommands {
         if (!bound || !(PF.equals(device) || PF.endsWith(device))) {
             return Optional.empty();
         }
-        return Optional.of(new GpuInfo(PF, "AD102", "Ada", "a.1", "", "570.144", 24L << 30,
+        return Optional.of(new GpuInfo(PF, "AD102", "Ada", "a.1", "", "570.144", 24L << 30, 16L << 20, 256L << 20,
                 GpuInfo.BootState.GSP_STARTED));
     }
 

@@ -159,9 +159,9 @@ public final class NovaCommands {
         StringBuilder sb = new StringBuilder();
         for (GpuInfo g : list) {
             sb.append(String.format("%s: Chipset %s, Architecture %s, Revision %s, VBIOS %s, firmware %s, "
-                    + "FB %d MiB, boot state %s%n", g.device(), g.chipset(), g.architecture(), g.revision(),
-                    g.vbiosVersion().isEmpty() ? "-" : g.vbiosVersion(), g.firmwareVersion(), g.fbSize() >> 20,
-                    g.state()));
+                    + "FB %d MiB, BAR0 %d MiB, BAR1 %d MiB, boot state %s%n", g.device(), g.chipset(),
+                    g.architecture(), g.revision(), g.vbiosVersion().isEmpty() ? "-" : g.vbiosVersion(),
+                    g.firmwareVersion(), g.fbSize() >> 20, g.bar0Size() >> 20, g.bar1Size() >> 20, g.state()));
             gsp.status(g.device()).ifPresent(st -> sb.append(String.format(
                     "  GSP firmware %s, ABI bindings %s, GPU name %s, FB reported by GSP-RM %s%s%n",
                     st.firmwareVersion(), st.bindings().isEmpty() ? "-" : st.bindings(),
