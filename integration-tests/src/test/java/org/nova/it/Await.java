@@ -19,10 +19,15 @@ public final class Await {
 
     /** Waits until {@code condition} holds; fails naming {@code what} and the state it saw. */
     public static void until(String what, BooleanSupplier condition, Supplier<?> state) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        until(what, TIMEOUT, condition, state);
+    }
+
+    /** Waits up to {@code timeout} until {@code condition} holds; fails naming {@code what} and the state it saw. */
+    public static void until(String what, Duration timeout, BooleanSupplier condition, Supplier<?> state) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + TIMEOUT.toSeconds() + " s waiting until " + what
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting until " + what
                         + "; saw " + state.get());
             }
             try {

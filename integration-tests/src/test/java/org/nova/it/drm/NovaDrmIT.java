@@ -8,14 +8,10 @@ import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +23,6 @@ import java.util.function.Supplier;
 import javax.inject.Inject;
 
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -44,6 +39,8 @@ import org.nova.drm.DrmIoctl;
 import org.nova.drm.GemObject;
 import org.nova.drm.NovaDrm;
 import org.nova.gpu.vram.VramManager;
+import org.nova.it.Await;
+import org.nova.it.Gogo;
 import org.nova.it.NovaOptions;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
@@ -503,28 +500,11 @@ public class NovaDrmIT {
     }
 
     private static void await(String what, BooleanSupplier condition, Supplier<?> state) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + TIMEOUT.toSeconds() + " s waiting until " + what
-                        + "; saw " + state.get());
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting until " + what, e);
-            }
-        }
+        Await.until(what, TIMEOUT, condition, state);
     }
 
     private String shell(String commandLine) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (CommandSession s = processor.createSession(new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(out, true, StandardCharsets.UTF_8))) {
-            Object result = s.execute(commandLine);
-            return result == null ? out.toString(StandardCharsets.UTF_8) : result.toString();
-        }
+        return Gogo.run(processor, commandLine);
     }
 
     private static List<String> words(String line) {

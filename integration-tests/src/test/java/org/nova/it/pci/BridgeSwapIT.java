@@ -17,6 +17,7 @@ import org.junit.runner.RunWith;
 import org.nova.bus.pci.Bar;
 import org.nova.devres.Devres;
 import org.nova.hw.HostBridge;
+import org.nova.it.Uevents;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;

@@ -22,6 +22,7 @@ import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.hw.PciAddress;
 import org.nova.it.NovaOptions;
+import org.nova.it.Uevents;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;

@@ -5,11 +5,7 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -24,7 +20,6 @@ import java.util.function.Supplier;
 import javax.inject.Inject;
 
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.junit.After;
 import org.nova.bus.pci.PciBus;
 import org.nova.bus.pci.PciDriver;
@@ -36,6 +31,8 @@ import org.nova.driver.Errno;
 import org.nova.hw.HostBridge;
 import org.nova.hw.PciAddress;
 import org.nova.hw.PciFunction;
+import org.nova.it.Await;
+import org.nova.it.Gogo;
 import org.nova.it.NovaOptions;
 import org.ops4j.pax.exam.Option;
 import org.osgi.framework.Bundle;
@@ -165,19 +162,7 @@ public abstract class PciItSupport {
 
     /** Waits until {@code condition} holds; fails naming {@code what} and the state it saw. */
     static void await(String what, BooleanSupplier condition, Supplier<?> state) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + TIMEOUT.toSeconds() + " s waiting until " + what
-                        + "; saw " + state.get());
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting until " + what, e);
-            }
-        }
+        Await.until(what, TIMEOUT, condition, state);
     }
 
     /** wait_for_device_probe: no probe running or queued. */
@@ -370,12 +355,7 @@ public abstract class PciItSupport {
 
     /** Runs one Gogo command line in a fresh session; returns what the command returned, as text. */
     protected String shell(String commandLine) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (CommandSession s = processor.createSession(new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(out, true, StandardCharsets.UTF_8))) {
-            Object result = s.execute(commandLine);
-            return result == null ? out.toString(StandardCharsets.UTF_8) : result.toString();
-        }
+        return Gogo.run(processor, commandLine);
     }
 
     /**

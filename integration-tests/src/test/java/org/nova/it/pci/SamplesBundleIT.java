@@ -12,6 +12,7 @@ import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.nova.driver.Device;
+import org.nova.it.Uevents;
 import org.osgi.framework.Bundle;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;

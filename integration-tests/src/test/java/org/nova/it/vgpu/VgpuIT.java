@@ -8,28 +8,16 @@ import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Dictionary;
 import java.util.HashMap;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Predicate;
 
 import javax.inject.Inject;
 
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
@@ -42,12 +30,13 @@ import org.nova.driver.DeviceLink;
 import org.nova.driver.DriverCore;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
-import org.nova.driver.Uevent;
 import org.nova.gpu.GspCommands;
 import org.nova.gpu.RpcStats;
 import org.nova.gpu.vram.BuddyStats;
 import org.nova.gpu.vram.VramManager;
+import org.nova.it.Gogo;
 import org.nova.it.NovaOptions;
+import org.nova.it.Uevents;
 import org.nova.vgpu.VfioDevice;
 import org.nova.vgpu.VgpuInfo;
 import org.nova.vgpu.VgpuManager;
@@ -61,10 +50,6 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceRegistration;
-import org.osgi.service.event.Event;
-import org.osgi.service.event.EventConstants;
-import org.osgi.service.event.EventHandler;
 import org.osgi.util.tracker.ServiceTracker;
 
 /**
@@ -135,7 +120,7 @@ public class VgpuIT {
     private final Map<String, ServiceTracker<?, ?>> trackers = new HashMap<>();
     /** What putting the platform back could not do. */
     private final List<String> restoreErrors = new ArrayList<>();
-    private UeventLog uevents;
+    private Uevents uevents;
 
     @Configuration
     public Option[] config() {
@@ -149,7 +134,7 @@ public class VgpuIT {
         vgpus(); // vgpu.vfio's component is active
         settle();
         assertBaseline("before the test");
-        uevents = new UeventLog(context);
+        uevents = new Uevents(context);
     }
 
     /** The test left the platform as it found it. */
@@ -308,17 +293,17 @@ public class VgpuIT {
             settle();
 
             // the order: every VF unbound, then every VF removed, then the PF unbound
-            UeventLog.U pfUnbind = uevents.await(PciBus.NAME, PF, "UNBIND", NOVA_CORE, mark);
-            List<UeventLog.U> vfUnbinds = new ArrayList<>();
-            List<UeventLog.U> vfRemoves = new ArrayList<>();
+            Uevents.U pfUnbind = uevents.await(PciBus.NAME, PF, "UNBIND", NOVA_CORE, mark);
+            List<Uevents.U> vfUnbinds = new ArrayList<>();
+            List<Uevents.U> vfRemoves = new ArrayList<>();
             for (Device vf : vfs) {
                 vfUnbinds.add(uevents.await(PciBus.NAME, vf.name(), "UNBIND", VGPU_DRIVER, mark));
                 vfRemoves.add(uevents.await(PciBus.NAME, vf.name(), "REMOVE", null, mark));
             }
             String seen = uevents.since(mark).toString();
-            long lastVfUnbind = vfUnbinds.stream().mapToLong(UeventLog.U::seqnum).max().orElseThrow();
-            long firstVfRemove = vfRemoves.stream().mapToLong(UeventLog.U::seqnum).min().orElseThrow();
-            long lastVfRemove = vfRemoves.stream().mapToLong(UeventLog.U::seqnum).max().orElseThrow();
+            long lastVfUnbind = vfUnbinds.stream().mapToLong(Uevents.U::seqnum).max().orElseThrow();
+            long firstVfRemove = vfRemoves.stream().mapToLong(Uevents.U::seqnum).min().orElseThrow();
+            long lastVfRemove = vfRemoves.stream().mapToLong(Uevents.U::seqnum).max().orElseThrow();
             assertTrue("the VFs unbind before SR-IOV is disabled: " + seen, lastVfUnbind < firstVfRemove);
             assertTrue("SR-IOV is disabled before the PF unbinds: " + seen, lastVfRemove < pfUnbind.seqnum());
             for (Device vf : vfs) {
@@ -715,12 +700,7 @@ public class VgpuIT {
 
     /** Runs one Gogo command line in a fresh session; returns what the command returned, as text. */
     private String shell(String commandLine) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (CommandSession s = processor.createSession(new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(out, true, StandardCharsets.UTF_8))) {
-            Object result = s.execute(commandLine);
-            return result == null ? out.toString(StandardCharsets.UTF_8) : result.toString();
-        }
+        return Gogo.run(processor, commandLine);
     }
 
     /** Runs code that must throw a {@link DriverException} with {@code errno}. */
@@ -736,110 +716,4 @@ public class VgpuIT {
     }
 
     // ---------------------------------------------------------------- uevents
-
-    /**
-     * The uevents as an Event Admin handler gets them (asynchronously, so ordered here by SEQNUM,
-     * the order the core emitted them in). Waiting for one is a wait on a condition the handler
-     * signals.
-     */
-    static final class UeventLog implements EventHandler, AutoCloseable {
-        /** One uevent: SEQNUM, action, bus, device, driver (null for ADD and REMOVE). */
-        record U(long seqnum, String action, String bus, String device, String driver) {
-            @Override
-            public String toString() {
-                return seqnum + " " + action + " " + bus + ":" + device + (driver == null ? "" : " " + driver);
-            }
-        }
-
-        private final ReentrantLock lock = new ReentrantLock();
-        private final Condition arrived = lock.newCondition();
-        private final List<U> events = new ArrayList<>();
-        private final ServiceRegistration<EventHandler> registration;
-
-        UeventLog(BundleContext context) {
-            Dictionary<String, Object> props = new Hashtable<>();
-            props.put(EventConstants.EVENT_TOPIC, Uevent.TOPIC_ALL);
-            registration = context.registerService(EventHandler.class, this, props);
-        }
-
-        @Override
-        public void handleEvent(Event e) {
-            U u = new U(Long.parseLong(String.valueOf(e.getProperty(Uevent.SEQNUM))),
-                    String.valueOf(e.getProperty(Uevent.ACTION)), String.valueOf(e.getProperty(Uevent.SUBSYSTEM)),
-                    String.valueOf(e.getProperty(Uevent.DEVICE)), (String) e.getProperty(Uevent.DRIVER));
-            lock.lock();
-            try {
-                events.add(u);
-                arrived.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** @return the highest SEQNUM received so far (0 if none): later events are after it */
-        long mark() {
-            lock.lock();
-            try {
-                return events.stream().mapToLong(U::seqnum).max().orElse(0);
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** @return the events with a SEQNUM above {@code after}, by SEQNUM */
-        List<U> since(long after) {
-            lock.lock();
-            try {
-                return events.stream().filter(u -> u.seqnum() > after).sorted(Comparator.comparingLong(U::seqnum))
-                        .toList();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** @return "ACTION" or "ACTION driver" of a device's events after {@code after}, by SEQNUM */
-        List<String> actions(String device, long after) {
-            return since(after).stream().filter(u -> u.device().equals(device))
-                    .map(u -> u.action() + (u.driver() == null ? "" : " " + u.driver())).toList();
-        }
-
-        /**
-         * Waits for the first event (by SEQNUM) after {@code after} of that bus, device, action and
-         * driver (null: none).
-         */
-        U await(String bus, String device, String action, String driver, long after) {
-            Predicate<U> p = u -> u.seqnum() > after && u.bus().equals(bus) && u.device().equals(device)
-                    && u.action().equals(action) && java.util.Objects.equals(u.driver(), driver);
-            long left = TimeUnit.NANOSECONDS.convert(TIMEOUT);
-            lock.lock();
-            try {
-                while (true) {
-                    Optional<U> u = events.stream().filter(p).min(Comparator.comparingLong(U::seqnum));
-                    if (u.isPresent()) {
-                        return u.get();
-                    }
-                    if (left <= 0) {
-                        throw new AssertionError("no uevent " + action + " " + bus + ":" + device
-                                + (driver == null ? "" : " " + driver) + " after " + after + " within "
-                                + TIMEOUT.toSeconds() + " s; saw " + since(after));
-                    }
-                    left = arrived.awaitNanos(left);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for a uevent", e);
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        @Override
-        public void close() {
-            try {
-                registration.unregister();
-            } catch (IllegalStateException alreadyGone) {
-                // the framework is stopping
-            }
-        }
-    }
 }
