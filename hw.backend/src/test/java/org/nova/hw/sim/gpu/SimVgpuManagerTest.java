@@ -164,6 +164,10 @@ class SimVgpuManagerTest {
                 bootAt(1, 0x3b1, 0, GIB, 512, GIB / 2, SimVgpuManager.GSP_HEAP)), "inside its own framebuffer");
         assertEquals(SimVgpuManager.NV_ERR_INVALID_ARGUMENT, control(SimVgpuManager.CMD_BOOTLOAD,
                 bootAt(1, 0x3b1, 0, GIB, 512, heap + 12, SimVgpuManager.GSP_HEAP)), "not page-aligned");
+        long vramEnd = GpuOptions.defaultFbMiB(Chipset.AD102) << 20;
+        assertEquals(SimVgpuManager.NV_ERR_INVALID_ARGUMENT, control(SimVgpuManager.CMD_BOOTLOAD,
+                bootAt(1, 0x3b1, 0, GIB, 512, vramEnd - SimVgpuManager.GSP_HEAP / 2, SimVgpuManager.GSP_HEAP)),
+                "past the end of VRAM");
         byte[] logsOutside = bootAt(1, 0x3b1, 0, GIB, 512, heap, SimVgpuManager.GSP_HEAP);
         NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS.vgpuTaskLogBuffOffset(logsOutside, 0,
                 heap + SimVgpuManager.GSP_HEAP - 4096);
