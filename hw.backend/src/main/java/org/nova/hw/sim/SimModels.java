@@ -304,7 +304,7 @@ final class SimModels {
     static final class GpuVfModel implements DeviceModel {
         private final NvidiaGpu pf;
         private final int index;
-        private RamRegion regs;
+        private GpuVfRegs regs;
 
         GpuVfModel(NvidiaGpu pf, int index) {
             this.pf = pf;
@@ -331,7 +331,7 @@ final class SimModels {
         @Override
         public Region region(int i) {
             return switch (i) {
-                case GpuModel.BAR_REGS -> regs = new RamRegion(VF_BAR0_SIZE);
+                case GpuModel.BAR_REGS -> regs = new GpuVfRegs(VF_BAR0_SIZE);
                 case GpuModel.BAR_VRAM -> new VfApertureRegion(pf, index);
                 default -> null;
             };
@@ -339,12 +339,21 @@ final class SimModels {
 
         @Override
         public void start(DeviceContext context) {
+            if (regs != null) {
+                regs.attach(context);
+            }
+        }
+
+        /** {@code vf.interrupts}: MSIs the VF's interrupt tree sent. */
+        @Override
+        public Map<String, String> state() {
+            return Map.of("vf.interrupts", Long.toString(regs == null ? 0 : regs.interrupts()));
         }
 
         @Override
         public void reset() {
             if (regs != null) {
-                regs.memory().ifPresent(m -> m.fill((byte) 0));
+                regs.reset();
             }
         }
 

@@ -37,6 +37,7 @@ import org.nova.gpu.vram.VramManager;
 import org.nova.it.Gogo;
 import org.nova.it.NovaOptions;
 import org.nova.it.Uevents;
+import org.nova.nvidia.regs.VirtualFunction;
 import org.nova.vgpu.VfioDevice;
 import org.nova.vgpu.VgpuInfo;
 import org.nova.vgpu.VgpuManager;
@@ -252,6 +253,47 @@ public class VgpuIT {
             assertTrue(d.isClosed());
             assertEquals(List.of(), firmwareGfids());
             assertEquals(available, vram.available());
+        } finally {
+            restore();
+        }
+    }
+
+    // ---------------------------------------------------------------- the vGPU's interrupt
+
+    /**
+     * A VMM listening on the vGPU's MSI gets the interrupt the VF raises: the guest's write to
+     * the VF's interrupt tree (LEAF_TRIGGER, dev_vm.h) goes through the VFIO-style device into
+     * the simulated VF, whose MSI reaches vgpu.vfio's handler and the VMM's. Not enabled at the
+     * leaf or the subtree, the vector stays pending and silent; clearing it (write 1) ends it.
+     */
+    @Test
+    public void theVfsInterruptReachesTheVmm() throws Exception {
+        try {
+            enableVfs(1);
+            VfioDevice d = vgpus().create(VF1, TYPE);
+            java.util.concurrent.BlockingQueue<Integer> msis = new java.util.concurrent.LinkedBlockingQueue<>();
+            d.setIrqHandler(VfioDevice.MSI_IRQ_INDEX, msis::add);
+            int vector = 33;
+            int leaf = VirtualFunction.leafOf(vector);
+            int bit = 1 << VirtualFunction.leafBitOf(vector);
+            d.write(VfioDevice.BAR0_REGION_INDEX, VirtualFunction.CPU_INTR_LEAF_TRIGGER.address(), 4, vector);
+            assertEquals(bit, d.read(VfioDevice.BAR0_REGION_INDEX, VirtualFunction.CPU_INTR_LEAF.address(leaf), 4));
+            assertEquals("not enabled: silent", null, msis.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS));
+            d.write(VfioDevice.BAR0_REGION_INDEX, VirtualFunction.CPU_INTR_LEAF_EN_SET.address(leaf), 4, bit);
+            d.write(VfioDevice.BAR0_REGION_INDEX, VirtualFunction.CPU_INTR_TOP_EN_SET.address(), 4,
+                    1 << VirtualFunction.subtreeOf(leaf));
+            assertEquals("the enable uncovered the pending vector", Integer.valueOf(0),
+                    msis.poll(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+            d.write(VfioDevice.BAR0_REGION_INDEX, VirtualFunction.CPU_INTR_LEAF.address(leaf), 4, bit);
+            assertEquals(0, d.read(VfioDevice.BAR0_REGION_INDEX, VirtualFunction.CPU_INTR_TOP.address(), 4));
+            d.write(VfioDevice.BAR0_REGION_INDEX, VirtualFunction.CPU_INTR_LEAF_TRIGGER.address(), 4, vector);
+            assertEquals(Integer.valueOf(0), msis.poll(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+            // the VMM stops listening: the vector is pending again, nobody is told
+            d.write(VfioDevice.BAR0_REGION_INDEX, VirtualFunction.CPU_INTR_LEAF.address(leaf), 4, bit);
+            d.setIrqHandler(VfioDevice.MSI_IRQ_INDEX, null);
+            d.write(VfioDevice.BAR0_REGION_INDEX, VirtualFunction.CPU_INTR_LEAF_TRIGGER.address(), 4, vector);
+            assertEquals(null, msis.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS));
+            vgpus().destroy(VF1);
         } finally {
             restore();
         }

@@ -22,7 +22,9 @@ public final class Register {
         /** From {@link FalconEngine#base()}. */
         PFALCON,
         /** From {@link FalconEngine#base2()}. */
-        PFALCON2
+        PFALCON2,
+        /** In an SR-IOV virtual function's BAR0 (dev_vm.h's NV_VIRTUAL_FUNCTION_PRIV registers). */
+        VF_BAR0
     }
 
     private final String name;
@@ -55,6 +57,16 @@ public final class Register {
     static Register bar0Array(String name, int offset, int count, int stride, String doc,
             String source) {
         return new Register(name, Space.BAR0, offset, count, stride, doc, source);
+    }
+
+    /** Declares a register of a virtual function's BAR0. */
+    static Register vfBar0(String name, int offset, String doc, String source) {
+        return new Register(name, Space.VF_BAR0, offset, 1, 4, doc, source);
+    }
+
+    /** Declares a register array of a virtual function's BAR0. */
+    static Register vfBar0Array(String name, int offset, int count, int stride, String doc, String source) {
+        return new Register(name, Space.VF_BAR0, offset, count, stride, doc, source);
     }
 
     /** Declares a register relative to a falcon base. */
@@ -135,12 +147,13 @@ public final class Register {
 
     /**
      * @param index the element index
-     * @return the BAR0 offset of element {@code index} of a BAR0 register (array)
+     * @return the BAR0 offset of element {@code index} of a BAR0 register (array); for a
+     *     {@link Space#VF_BAR0} register, the offset in the virtual function's BAR0
      * @throws IllegalStateException if the register is relative to a falcon base
      * @throws IndexOutOfBoundsException naming the register if {@code index} is out of range
      */
     public int address(int index) {
-        if (space != Space.BAR0) {
+        if (space != Space.BAR0 && space != Space.VF_BAR0) {
             throw new IllegalStateException(name + " is relative to a falcon base: name the engine");
         }
         return offset + checkIndex(index) * stride;
@@ -163,6 +176,7 @@ public final class Register {
         int i = checkIndex(index);
         return switch (space) {
             case BAR0 -> offset + i * stride;
+            case VF_BAR0 -> throw new IllegalStateException(name + " is in a virtual function's BAR0, not the GPU's");
             case PFALCON -> engine.base() + offset + i * stride;
             case PFALCON2 -> engine.base2() + offset + i * stride;
         };
@@ -202,6 +216,7 @@ public final class Register {
     public String toString() {
         String where = switch (space) {
             case BAR0 -> String.format("0x%08x", offset);
+            case VF_BAR0 -> String.format("VF BAR0+0x%04x", offset);
             case PFALCON -> String.format("PFALCON+0x%03x", offset);
             case PFALCON2 -> String.format("PFALCON2+0x%03x", offset);
         };

@@ -45,7 +45,10 @@ final class Vgpu implements VfioDevice {
 
     void close() {
         closed = true;
-        msi = null;
+        if (msi != null) {
+            msi = null;
+            vf.onMsi(null);
+        }
     }
 
     @Override
@@ -132,16 +135,26 @@ final class Vgpu implements VfioDevice {
         return List.of(new VfioIrq(INTX_IRQ_INDEX, "INTx", 0), new VfioIrq(MSI_IRQ_INDEX, "MSI", 1));
     }
 
+    /**
+     * The VF's MSI goes to {@code handler}: the vGPU's interrupts are the VF's (raised through its
+     * interrupt tree in BAR0), as vfio-pci passes a function's MSI to an eventfd.
+     */
     @Override
     public void setIrqHandler(int index, IntConsumer handler) {
         check(1, 0, 1);
         if (index != MSI_IRQ_INDEX) {
             throw new DriverException(Errno.EINVAL, "the vGPU has no vectors at IRQ index " + index);
         }
+        boolean wasOn = msi != null;
         msi = handler;
+        if (handler != null && !wasOn) {
+            vf.onMsi(this::signal);
+        } else if (handler == null && wasOn) {
+            vf.onMsi(null);
+        }
     }
 
-    /** The vGPU raises an MSI: the VMM's handler gets it. @return whether a handler took it */
+    /** The VF raised its MSI: the VMM's handler gets it. @return whether a handler took it */
     boolean signal(int vector) {
         IntConsumer h = msi;
         if (h == null || closed) {

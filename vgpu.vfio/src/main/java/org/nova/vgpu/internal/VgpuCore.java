@@ -331,6 +331,8 @@ final class VgpuCore implements VgpuManager {
             }
             booted = true;
             awaitPlugin(p, heap, b.vf.slot());
+            // the RFC's open_device: the VF masters the bus (its MSI and DMA) while the vGPU lives
+            b.vf.setBusMaster(true);
             VgpuInfo info = new VgpuInfo(b.vf.slot(), p.slot, gfid, t, fb.offset(), fb.size(), chid, CHANNELS_PER_VGPU,
                     heap.offset(), heap.size());
             b.vgpu = new Vgpu(info, b.vf, fb, heap, b.vendorDevice);
@@ -530,6 +532,11 @@ final class VgpuCore implements VgpuManager {
         Pf p = b.state;
         b.state = null;
         VgpuInfo info = v.info();
+        try {
+            b.vf.setBusMaster(false);
+        } catch (RuntimeException e) { // a VF going away: nothing left to quiesce
+            LOG.debug("{}: bus mastering not cleared: {}", info.vf(), e.getMessage());
+        }
         stopPlugin(p, info.gfid(), info.vf());
         p.channelBlocks.clear(info.chidOffset() / CHANNELS_PER_VGPU);
         p.vram.free(v.fb());
@@ -563,9 +570,4 @@ final class VgpuCore implements VgpuManager {
         return List.copyOf(vfs.keySet());
     }
 
-    /** The vGPU on {@code vf} raises MSI {@code vector} (the simulated vGPU's interrupt path). */
-    synchronized boolean signal(String vf, int vector) {
-        Bound b = vfs.get(normalize(vf));
-        return b != null && b.vgpu != null && b.vgpu.signal(vector);
-    }
 }

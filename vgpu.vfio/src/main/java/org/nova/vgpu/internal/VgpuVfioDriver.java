@@ -8,9 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.nova.bus.pci.Bar;
+import org.nova.bus.pci.IrqRegistration;
+import org.nova.bus.pci.IrqVectors;
 import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDriver;
+import org.nova.bus.pci.PciIrqType;
 import org.nova.devres.Devres;
 import org.nova.driver.DeviceLink;
 import org.nova.driver.DriverCore;
@@ -212,7 +215,25 @@ public final class VgpuVfioDriver implements PciDriver, VgpuManager {
     }
 
     /** The VF as a PCI device. */
-    private record PciVf(PciDevice dev, int vfIndex, Devres<Bar> bar0, Devres<Bar> bar1) implements VfAccess {
+    private record PciVf(PciDevice dev, int vfIndex, Devres<Bar> bar0, Devres<Bar> bar1, Msi msi) implements VfAccess {
+        PciVf(PciDevice dev, int vfIndex, Devres<Bar> bar0, Devres<Bar> bar1) {
+            this(dev, vfIndex, bar0, bar1, new Msi());
+        }
+
+        @Override
+        public void onMsi(java.util.function.IntConsumer handler) {
+            msi.route(dev, handler);
+        }
+
+        @Override
+        public void setBusMaster(boolean on) {
+            if (on) {
+                dev.setMaster();
+            } else {
+                dev.clearMaster();
+            }
+        }
+
         @Override
         public String slot() {
             return dev.slot();
@@ -303,6 +324,40 @@ public final class VgpuVfioDriver implements PciDriver, VgpuManager {
         @Override
         public void reset() {
             dev.reset();
+        }
+    }
+
+    /**
+     * The VF's MSI vector, enabled while a VMM listens (pci_alloc_irq_vectors + request_irq, both
+     * device resources: an unbind frees them too).
+     */
+    private static final class Msi {
+        private IrqVectors vectors;
+        private IrqRegistration registration;
+        private volatile java.util.function.IntConsumer handler;
+
+        synchronized void route(PciDevice dev, java.util.function.IntConsumer h) {
+            handler = h;
+            if (h != null && registration == null) {
+                vectors = dev.allocIrqVectors(1, 1, EnumSet.of(PciIrqType.MSI));
+                try {
+                    registration = dev.requestIrq(0, NAME, v -> {
+                        java.util.function.IntConsumer c = handler;
+                        if (c != null) {
+                            c.accept(v);
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    vectors.close();
+                    vectors = null;
+                    throw e;
+                }
+            } else if (h == null && registration != null) {
+                registration.close();
+                vectors.close();
+                registration = null;
+                vectors = null;
+            }
         }
     }
 

@@ -85,6 +85,31 @@ final class FakeVf implements VfAccess {
         gpu.vfBar1Write(index + 1, offset, width, value);
     }
 
+    /** Whether bus mastering is on. */
+    volatile boolean master;
+
+    @Override
+    public void setBusMaster(boolean on) {
+        master = on;
+    }
+
+    /** The VF's MSI as the VMM routed it (null: disabled). */
+    volatile java.util.function.IntConsumer msi;
+
+    @Override
+    public void onMsi(java.util.function.IntConsumer handler) {
+        msi = handler;
+    }
+
+    /** The fake hardware raises the VF's MSI: @return whether it was enabled */
+    boolean raiseMsi() {
+        java.util.function.IntConsumer h = master ? msi : null; // no bus mastering, no MSI
+        if (h != null) {
+            h.accept(0);
+        }
+        return h != null;
+    }
+
     @Override
     public void reset() {
         resets++;

@@ -281,12 +281,16 @@ class VgpuCoreTest {
         assertEquals(1, d.irqs().stream().filter(q -> q.index() == VfioDevice.MSI_IRQ_INDEX).findFirst()
                 .orElseThrow().count());
         AtomicInteger got = new AtomicInteger(-1);
+        assertFalse(vfs[0].raiseMsi(), "the VF's MSI is off until the VMM listens");
         d.setIrqHandler(VfioDevice.MSI_IRQ_INDEX, got::set);
-        assertTrue(core.signal("0000:00:06.1", 0));
+        assertTrue(vfs[0].raiseMsi());
         assertEquals(0, got.get());
         assertErrno(Errno.EINVAL, () -> d.setIrqHandler(VfioDevice.INTX_IRQ_INDEX, v -> { }));
+        d.setIrqHandler(VfioDevice.MSI_IRQ_INDEX, null);
+        assertFalse(vfs[0].raiseMsi(), "null disables the VF's MSI");
+        d.setIrqHandler(VfioDevice.MSI_IRQ_INDEX, got::set);
         core.destroy("0000:00:06.1");
-        assertFalse(core.signal("0000:00:06.1", 0));
+        assertFalse(vfs[0].raiseMsi(), "destroying the vGPU disables the VF's MSI");
     }
 
     @Test
