@@ -57,48 +57,43 @@ final class Channel implements GspChannel {
 
     @Override
     public GspReply call(String function, byte[] payload, Duration timeout) {
-        if (closed) {
-            throw new DriverException(Errno.EINVAL, "the GSP channel of " + account.client + " is closed");
-        }
-        if (revoked()) {
-            throw new DriverException(Errno.ENODEV, "GSP channel of " + account.client + " to " + device()
-                    + " revoked: " + gpu.cmdq().dead().orElse("the GSP is not running"));
-        }
+        checkUsable();
         int fn;
         try {
             fn = gpu.abi().function(function);
         } catch (IllegalArgumentException e) {
             throw new DriverException(Errno.EINVAL, e.getMessage(), e);
         }
-        account.calls.incrementAndGet();
-        long t0 = System.nanoTime();
-        try {
+        return accounted(() -> {
             GspMsgQueue.Message m = gpu.rpc(fn, payload, Math.max(1, timeout.toMillis()));
             return new GspReply(function, m.rpcResult(), m.payload());
-        } catch (DriverException e) {
-            account.failures.incrementAndGet();
-            if (e.errno() == Errno.ETIMEDOUT) {
-                account.timeouts.incrementAndGet();
-            }
-            throw e;
-        } finally {
-            account.nanos.addAndGet(System.nanoTime() - t0);
-        }
+        });
     }
 
     @Override
     public GspReply control(int cmd, byte[] params, Duration timeout) {
+        checkUsable();
+        return accounted(() -> gpu.control(cmd, params, Math.max(1, timeout.toMillis())));
+    }
+
+    /** @throws DriverException EINVAL once closed, ENODEV once revoked */
+    private void checkUsable() {
         if (closed) {
             throw new DriverException(Errno.EINVAL, "the GSP channel of " + account.client + " is closed");
         }
         if (revoked()) {
+            Cmdq q = gpu.cmdq();
             throw new DriverException(Errno.ENODEV, "GSP channel of " + account.client + " to " + device()
-                    + " revoked: " + gpu.cmdq().dead().orElse("the GSP is not running"));
+                    + " revoked: " + (q == null ? "the GSP is not running" : q.dead().orElse("the GSP is not running")));
         }
+    }
+
+    /** Runs one command, charging the client: a call, its time, and a failure or timeout. */
+    private GspReply accounted(java.util.function.Supplier<GspReply> command) {
         account.calls.incrementAndGet();
         long t0 = System.nanoTime();
         try {
-            return gpu.control(cmd, params, Math.max(1, timeout.toMillis()));
+            return command.get();
         } catch (DriverException e) {
             account.failures.incrementAndGet();
             if (e.errno() == Errno.ETIMEDOUT) {
