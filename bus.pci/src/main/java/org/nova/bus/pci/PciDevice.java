@@ -211,6 +211,15 @@ public interface PciDevice {
     /** @return the physical function of a VF ({@code pci_physfn}); empty for anything else */
     Optional<PciDevice> physfn();
 
+    /**
+     * {@code pci_iov_vf_id}: the index (0-based) of this virtual function among its PF's VFs, as
+     * the PF's SR-IOV capability numbers them (the RFC's gfid is this + 1).
+     *
+     * @throws org.nova.driver.DriverException EINVAL if this is not a virtual function (the
+     *     kernel's -EINVAL), ENODEV if the PF no longer lists it
+     */
+    int vfId();
+
     /** @return the VFs present now, in VF order; empty for anything but an enabled PF */
     List<PciDevice> virtfns();
 

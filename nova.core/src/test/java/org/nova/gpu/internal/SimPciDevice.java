@@ -486,6 +486,11 @@ final class SimPciDevice implements PciDevice {
     }
 
     @Override
+    public int vfId() {
+        throw new org.nova.driver.DriverException(org.nova.driver.Errno.EINVAL, slot + " is not a virtual function");
+    }
+
+    @Override
     public int sriovTotalVfs() {
         return 0;
     }

@@ -14,6 +14,7 @@ import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDriver;
 import org.nova.bus.pci.PciIrqType;
+import org.nova.bus.pci.PciRegs;
 import org.nova.devres.Devres;
 import org.nova.driver.DeviceLink;
 import org.nova.driver.DriverCore;
@@ -68,21 +69,6 @@ public final class VgpuVfioDriver implements PciDriver, VgpuManager {
      * so the table matches the class and the probe checks the PF's vendor.
      */
     static final List<PciDeviceId> ID_TABLE = List.of(PciDeviceId.ofClass(PCI_CLASS_DISPLAY_3D, 0xffff00));
-    /** PCI_EXT_CAP_ID_SRIOV. */
-    static final int PCI_EXT_CAP_ID_SRIOV = 0x10;
-    /** PCI_SRIOV_VF_DID. */
-    static final int PCI_SRIOV_VF_DID = 0x1a;
-    /** PCI_SRIOV_VF_OFFSET. */
-    static final int PCI_SRIOV_VF_OFFSET = 0x14;
-    /** PCI_SRIOV_VF_STRIDE. */
-    static final int PCI_SRIOV_VF_STRIDE = 0x16;
-
-    /** @return bus &lt;&lt; 8 | devfn of "DDDD:BB:DD.F" */
-    static int routingId(String slot) {
-        String[] a = slot.split("[:.]");
-        int n = a.length;
-        return Integer.parseInt(a[n - 3], 16) << 8 | Integer.parseInt(a[n - 2], 16) << 3 | Integer.parseInt(a[n - 1], 16);
-    }
 
     private final NovaGpus gpus;
     private final DriverCore driverCore;
@@ -178,19 +164,13 @@ public final class VgpuVfioDriver implements PciDriver, VgpuManager {
         } catch (DriverException e) {
             LOG.info("{}: no device link to {}: {}", dev.slot(), pf.slot(), e.getMessage());
         }
-        int sriov = pf.findExtCapability(PCI_EXT_CAP_ID_SRIOV);
+        int sriov = pf.findExtCapability(PciRegs.EXT_CAP_ID_SRIOV);
         if (sriov == 0) {
             throw new DriverException(Errno.ENODEV, pf.slot() + " has no SR-IOV capability");
         }
-        int vfDid = pf.read16(sriov + PCI_SRIOV_VF_DID);
-        // pci_iov_virtfn_devfn inverted: routing ID = PF + First VF Offset + index * VF Stride
-        int offset = pf.read16(sriov + PCI_SRIOV_VF_OFFSET);
-        int stride = Math.max(1, pf.read16(sriov + PCI_SRIOV_VF_STRIDE));
-        int delta = routingId(dev.slot()) - routingId(pf.slot()) - offset;
-        int vfIndex = delta / stride;
-        if (delta < 0 || delta % stride != 0 || vfIndex >= pf.sriovTotalVfs()) {
-            throw new DriverException(Errno.ENODEV, dev.slot() + " is not a VF of " + pf.slot());
-        }
+        // the guest sees the VF Device ID of the PF's SR-IOV capability (a VF reads FFFFh)
+        int vfDid = pf.read16(sriov + PciRegs.SRIOV_VF_DID);
+        int vfIndex = dev.vfId();
         Devres<Bar> bar0 = dev.iomapRegion(0, NAME);
         // BAR1: the GPU maps it onto the framebuffer of the vGPU the firmware boots for this VF
         Devres<Bar> bar1 = dev.iomapRegion(1, NAME);

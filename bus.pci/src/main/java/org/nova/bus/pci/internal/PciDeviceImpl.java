@@ -755,6 +755,19 @@ public final class PciDeviceImpl implements PciDevice {
     }
 
     @Override
+    public int vfId() {
+        PciFunction pf = function.physfn().orElseThrow(() -> new DriverException(Errno.EINVAL, slot
+                + " is not an SR-IOV virtual function"));
+        List<PciFunction> vfs = pf.sriov().map(SriovControl::vfs).orElse(List.of());
+        for (int i = 0; i < vfs.size(); i++) {
+            if (vfs.get(i).address().equals(function.address())) {
+                return i;
+            }
+        }
+        throw new DriverException(Errno.ENODEV, slot + " is no longer a VF of " + pf.address());
+    }
+
+    @Override
     public List<PciDevice> virtfns() {
         List<PciDevice> out = new ArrayList<>();
         function.sriov().ifPresent(s -> s.vfs().forEach(vf -> topology.lookup(vf).ifPresent(out::add)));

@@ -425,6 +425,10 @@ class PciBusComponentTest {
         assertEquals(Optional.of("vgpu"), dev("0000:00:07.0").driver());
         PciDevice pfDev = pci.device("0000:00:05.0").orElseThrow();
         assertEquals(2, pfDev.virtfns().size());
+        // pci_iov_vf_id: the VFs' indexes in the PF's SR-IOV numbering; a PF has none
+        assertEquals(List.of(0, 1), pfDev.virtfns().stream().map(PciDevice::vfId).toList());
+        assertEquals(1, pci.device("0000:00:07.0").orElseThrow().vfId());
+        assertEquals(Errno.EINVAL, errno(pfDev::vfId));
         assertEquals(Errno.EBUSY, errno(() -> pci.sriovNumvfs("0000:00:05.0", "3")));
         pci.sriovNumvfs("0000:00:05.0", "2");
         assertEquals(Errno.EINVAL, errno(() -> pfDev.enableSriov(1)), "already enabled");
