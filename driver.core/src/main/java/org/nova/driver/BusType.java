@@ -31,9 +31,7 @@ public interface BusType {
      * Probe: bind {@code driver} to {@code device}.
      *
      * @param match what {@link #match} returned for this pair
-     * @return the driver's per-device data, handed back to {@link #remove}; when it is
-     *     {@link AutoCloseable} the core closes it once the binding is over, after remove and
-     *     after the binding's devres (as the Rust bus adapters drop a driver's data last)
+     * @return the driver's per-device data, handed back to {@link #remove}
      * @throws Exception to fail the probe: the core releases the device's devres and tries the
      *     next driver; {@link ProbeDeferException} defers the device instead
      */

@@ -541,7 +541,6 @@ public class DriverCoreImpl implements DriverCore {
                             drv.desc.name());
                     callRemove(dev, drv, data);
                     dev.devres.releaseAll();
-                    closeDriverData(dev, drv, data);
                     data = dev.bus.type.probe(dev, drv.desc, match);
                 }
             } catch (Throwable t) {
@@ -613,18 +612,6 @@ public class DriverCoreImpl implements DriverCore {
         }
     }
 
-    /** The binding is over (remove ran, its devres is released): AutoCloseable driver data is closed last. */
-    static void closeDriverData(DeviceImpl dev, DriverImpl drv, Object data) {
-        if (data instanceof AutoCloseable c) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.warn("{} {}: closing the driver data of {} failed: {}", dev.bus.name(), dev.name(),
-                        drv.desc.name(), e.toString());
-            }
-        }
-    }
-
     /** bind_store: a synchronous probe with errors. */
     void bindManually(DeviceImpl dev, DriverImpl drv) {
         MatchResult m = match(dev, drv);
@@ -692,7 +679,6 @@ public class DriverCoreImpl implements DriverCore {
                 }
                 callRemove(dev, drv, data);
                 dev.devres.releaseAll();
-                closeDriverData(dev, drv, data);
                 dev.devres.setOwner(null, null);
                 lock.lock();
                 try {

@@ -46,24 +46,6 @@ class TestDriverRemoveTest extends CoreTestBase {
     }
 
     @Test
-    void closeableDriverDataIsClosedLastInBothRemoves() {
-        core.setTestDriverRemove(true);
-        List<String> order = new CopyOnWriteArrayList<>();
-        AtomicInteger n = new AtomicInteger();
-        register(TestDriver.of("drv", "acme:widget:*").probe((dev, drv) -> {
-            int i = n.incrementAndGet();
-            dev.devres().addAction("res#" + i, () -> order.add("release#" + i));
-            return (AutoCloseable) () -> order.add("close#" + i);
-        }).onRemove((dev, data) -> order.add("remove")));
-        add("d0", "acme:widget:1");
-        // the test remove: remove, the binding's devres, then the data, before the second probe
-        assertEquals(List.of("remove", "release#1", "close#1"), order);
-        order.clear();
-        bus.unbind("d0");
-        assertEquals(List.of("remove", "release#2", "close#2"), order);
-    }
-
-    @Test
     void offMeansOneProbe() {
         core.setTestDriverRemove(false);
         List<String> order = new CopyOnWriteArrayList<>();

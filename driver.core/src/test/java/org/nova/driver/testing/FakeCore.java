@@ -334,13 +334,6 @@ public final class FakeCore implements DriverCore {
                 probeErrors.add(e);
             }
             dev.scope.releaseAll();
-            if (dev.data instanceof AutoCloseable c) { // as the real core: driver data closed last
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    probeErrors.add(new IllegalStateException("closing the driver data failed", e));
-                }
-            }
             dev.scope.setOwner(null, null);
             dev.driver = null;
             dev.data = null;

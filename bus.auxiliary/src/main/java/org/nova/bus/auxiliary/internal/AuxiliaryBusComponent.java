@@ -114,6 +114,29 @@ public final class AuxiliaryBusComponent implements AuxiliaryBus {
         }
     }
 
+    /** Closes AutoCloseable driver data after the binding's devres (the oldest entry). */
+    private static final class PostUnbind implements Runnable {
+        private final String name;
+        volatile Object data;
+
+        PostUnbind(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public void run() {
+            Object d = data;
+            data = null;
+            if (d instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.warn("auxiliary {}: closing the driver data failed: {}", name, e.toString());
+                }
+            }
+        }
+    }
+
     /** struct bus_type auxiliary_bus_type. */
     private static final class Type implements BusType {
         @Override
@@ -137,7 +160,11 @@ public final class AuxiliaryBusComponent implements AuxiliaryBus {
             AuxiliaryDeviceImpl adev = device.busData(AuxiliaryDeviceImpl.class);
             adev.attach(device);
             AuxiliaryDriver drv = (AuxiliaryDriver) desc.driver();
-            return drv.probe(adev, (String) Objects.requireNonNull(match.id()));
+            PostUnbind post = new PostUnbind(adev.name());
+            device.devres().addAction("auxiliary:driver-data", post);
+            Object data = drv.probe(adev, (String) Objects.requireNonNull(match.id()));
+            post.data = data;
+            return data;
         }
 
         @Override

@@ -414,6 +414,29 @@ public final class PciBusComponent implements PciBus, Topology {
 
     // ---- the bus type --------------------------------------------------------------------------
 
+    /** Holds the driver data of a binding so it is closed after the binding's devres. */
+    private static final class PostUnbind implements Runnable {
+        private final String slot;
+        volatile Object data;
+
+        PostUnbind(String slot) {
+            this.slot = slot;
+        }
+
+        @Override
+        public void run() {
+            Object d = data;
+            data = null;
+            if (d instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.warn("pci {}: closing the driver data failed: {}", slot, e.toString());
+                }
+            }
+        }
+    }
+
     /** struct bus_type pci_bus_type. */
     private final class Type implements BusType {
         @Override
@@ -454,7 +477,12 @@ public final class PciBusComponent implements PciBus, Topology {
                         + " is a VF whose PF has sriov_drivers_autoprobe off, and no driver_override");
             }
             PciDriver drv = (PciDriver) desc.driver();
-            return drv.probe(pdev, (PciDeviceId) match.id());
+            PostUnbind post = new PostUnbind(pdev.slot());
+            // the oldest entry of the binding: released last, after every resource of the driver
+            device.devres().addAction("pci:driver-data", post);
+            Object data = drv.probe(pdev, (PciDeviceId) match.id());
+            post.data = data;
+            return data;
         }
 
         @Override
