@@ -16,6 +16,7 @@ import org.nova.driver.BusRegistration;
 import org.nova.driver.BusType;
 import org.nova.driver.Device;
 import org.nova.driver.DriverCore;
+import org.nova.driver.DriverData;
 import org.nova.driver.DriverDescriptor;
 import org.nova.driver.DriverException;
 import org.nova.driver.DriverTracker;
@@ -114,29 +115,6 @@ public final class AuxiliaryBusComponent implements AuxiliaryBus {
         }
     }
 
-    /** Closes AutoCloseable driver data after the binding's devres (the oldest entry). */
-    private static final class PostUnbind implements Runnable {
-        private final String name;
-        volatile Object data;
-
-        PostUnbind(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public void run() {
-            Object d = data;
-            data = null;
-            if (d instanceof AutoCloseable c) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    LOG.warn("auxiliary {}: closing the driver data failed: {}", name, e.toString());
-                }
-            }
-        }
-    }
-
     /** struct bus_type auxiliary_bus_type. */
     private static final class Type implements BusType {
         @Override
@@ -160,11 +138,9 @@ public final class AuxiliaryBusComponent implements AuxiliaryBus {
             AuxiliaryDeviceImpl adev = device.busData(AuxiliaryDeviceImpl.class);
             adev.attach(device);
             AuxiliaryDriver drv = (AuxiliaryDriver) desc.driver();
-            PostUnbind post = new PostUnbind(adev.name());
-            device.devres().addAction("auxiliary:driver-data", post);
-            Object data = drv.probe(adev, (String) Objects.requireNonNull(match.id()));
-            post.data = data;
-            return data;
+            // the oldest entry of the binding: the data is closed after every resource of the driver
+            return DriverData.register(device, "auxiliary:driver-data")
+                    .set(drv.probe(adev, (String) Objects.requireNonNull(match.id())));
         }
 
         @Override

@@ -19,6 +19,7 @@ import org.nova.driver.BusRegistration;
 import org.nova.driver.BusType;
 import org.nova.driver.Device;
 import org.nova.driver.DriverCore;
+import org.nova.driver.DriverData;
 import org.nova.driver.DriverDescriptor;
 import org.nova.driver.DriverException;
 import org.nova.driver.DriverRegistration;
@@ -414,29 +415,6 @@ public final class PciBusComponent implements PciBus, Topology {
 
     // ---- the bus type --------------------------------------------------------------------------
 
-    /** Holds the driver data of a binding so it is closed after the binding's devres. */
-    private static final class PostUnbind implements Runnable {
-        private final String slot;
-        volatile Object data;
-
-        PostUnbind(String slot) {
-            this.slot = slot;
-        }
-
-        @Override
-        public void run() {
-            Object d = data;
-            data = null;
-            if (d instanceof AutoCloseable c) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    LOG.warn("pci {}: closing the driver data failed: {}", slot, e.toString());
-                }
-            }
-        }
-    }
-
     /** struct bus_type pci_bus_type. */
     private final class Type implements BusType {
         @Override
@@ -477,12 +455,8 @@ public final class PciBusComponent implements PciBus, Topology {
                         + " is a VF whose PF has sriov_drivers_autoprobe off, and no driver_override");
             }
             PciDriver drv = (PciDriver) desc.driver();
-            PostUnbind post = new PostUnbind(pdev.slot());
-            // the oldest entry of the binding: released last, after every resource of the driver
-            device.devres().addAction("pci:driver-data", post);
-            Object data = drv.probe(pdev, (PciDeviceId) match.id());
-            post.data = data;
-            return data;
+            // the oldest entry of the binding: the data is closed after every resource of the driver
+            return DriverData.register(device, "pci:driver-data").set(drv.probe(pdev, (PciDeviceId) match.id()));
         }
 
         @Override
