@@ -754,17 +754,29 @@ public final class PciDeviceImpl implements PciDevice {
         return function.physfn().flatMap(topology::lookup).map(p -> p);
     }
 
+    /**
+     * pci_iov_vf_id: (routing ID - (the PF's routing ID + First VF Offset)) / VF Stride, from the
+     * PF's SR-IOV capability, so it answers while the VFs are still being added (their probes run
+     * before the PF's VF list is complete).
+     */
     @Override
     public int vfId() {
-        PciFunction pf = function.physfn().orElseThrow(() -> new DriverException(Errno.EINVAL, slot
+        PciFunction pfn = function.physfn().orElseThrow(() -> new DriverException(Errno.EINVAL, slot
                 + " is not an SR-IOV virtual function"));
-        List<PciFunction> vfs = pf.sriov().map(SriovControl::vfs).orElse(List.of());
-        for (int i = 0; i < vfs.size(); i++) {
-            if (vfs.get(i).address().equals(function.address())) {
-                return i;
-            }
+        PciDevice pf = physfn().orElseThrow(() -> new DriverException(Errno.ENODEV, slot + ": its PF "
+                + pfn.address() + " is not on the bus"));
+        int cap = pf.findExtCapability(PciRegs.EXT_CAP_ID_SRIOV);
+        if (cap == 0) {
+            throw new DriverException(Errno.ENODEV, pf.slot() + " has no SR-IOV capability");
         }
-        throw new DriverException(Errno.ENODEV, slot + " is no longer a VF of " + pf.address());
+        int offset = pf.read16(cap + PciRegs.SRIOV_VF_OFFSET);
+        int stride = pf.read16(cap + PciRegs.SRIOV_VF_STRIDE);
+        int delta = function.address().routingId() - (pfn.address().routingId() + offset);
+        if (stride == 0 || delta < 0 || delta % stride != 0) {
+            throw new DriverException(Errno.ENODEV, slot + " is not where " + pf.slot()
+                    + "'s SR-IOV capability places its VFs (offset " + offset + ", stride " + stride + ")");
+        }
+        return delta / stride;
     }
 
     @Override

@@ -84,10 +84,28 @@ public final class FakeFunction implements PciFunction {
         return this;
     }
 
+    /**
+     * Gives the function SR-IOV with {@code total} VFs, and (in an extended config space) the
+     * capability that says where they are: at 0x100, First VF Offset and VF Stride 8 (the VFs sit
+     * on the devices after the PF's, as {@link FakeSriov} places them), VF Device ID 0x10ff.
+     */
     public FakeFunction sriov(int total) {
         this.sriov = new FakeSriov(total);
+        if (config.length > PciRegs.CFG_SPACE_SIZE) {
+            int cap = PciRegs.CFG_SPACE_SIZE;
+            put(cap, 4, PciRegs.EXT_CAP_ID_SRIOV | 1 << PciRegs.EXT_CAP_VER_SHIFT);
+            put(cap + PciRegs.SRIOV_TOTAL_VF, 2, total);
+            put(cap + PciRegs.SRIOV_VF_OFFSET, 2, FAKE_VF_ROUTING_STEP);
+            put(cap + PciRegs.SRIOV_VF_STRIDE, 2, FAKE_VF_ROUTING_STEP);
+            put(cap + PciRegs.SRIOV_VF_DID, 2, FAKE_VF_DEVICE_ID);
+        }
         return this;
     }
+
+    /** Routing-ID distance between the fake's consecutive VFs (and from the PF): one device number. */
+    private static final int FAKE_VF_ROUTING_STEP = 8;
+    /** Device ID of the fake's VFs. */
+    private static final int FAKE_VF_DEVICE_ID = 0x10ff;
 
     void physfn(FakeFunction pf) {
         this.physfn = pf;
@@ -433,7 +451,7 @@ public final class FakeFunction implements PciFunction {
         return Optional.ofNullable(physfn);
     }
 
-    /** SR-IOV: VFs at function numbers after the PF, on the same bus and device. */
+    /** SR-IOV: VFs on the devices after the PF's, function 0, on the same bus. */
     final class FakeSriov implements SriovControl {
         private final int total;
         private final List<FakeFunction> vfs = new ArrayList<>();
@@ -466,7 +484,7 @@ public final class FakeFunction implements PciFunction {
                 for (int i = 1; i <= n; i++) {
                     FakeFunction vf = new FakeFunction(bridge, new PciAddress(address.domain(), address.bus(),
                             address.device() + i, 0), PciRegs.CFG_SPACE_SIZE);
-                    vf.put(0, 2, readConfig(0, 2)).put(2, 2, 0x10ff).put(PciRegs.REVISION_ID, 4, readConfig(8, 4));
+                    vf.put(0, 2, readConfig(0, 2)).put(2, 2, FAKE_VF_DEVICE_ID).put(PciRegs.REVISION_ID, 4, readConfig(8, 4));
                     vf.physfn(FakeFunction.this);
                     vfs.add(vf);
                     added.add(vf);
