@@ -77,16 +77,11 @@ public final class DynamicIds {
             throw new DriverException(Errno.EINVAL, "new_id for " + driver + ": '" + printable(fields)
                     + "' has fewer than 2 hex fields (vendor device [subvendor subdevice class class_mask driver_data])");
         }
-        int vendor = (int) f[VENDOR];
-        int device = (int) f[DEVICE];
-        int subvendor = f.length > SUBVENDOR ? (int) f[SUBVENDOR] : PciDeviceId.PCI_ANY_ID;
-        int subdevice = f.length > SUBDEVICE ? (int) f[SUBDEVICE] : PciDeviceId.PCI_ANY_ID;
-        int cls = f.length > CLASS ? (int) f[CLASS] : 0;
-        int mask = f.length > CLASS_MASK ? (int) f[CLASS_MASK] : 0;
         long data = f.length > DRIVER_DATA ? f[DRIVER_DATA] : 0;
+        PciDeviceId id = fromFields(f, data);
         if (f.length != NEW_ID_FIELDS) {
             // new_id_store: a pci_dev with these ids (and no driver_override) must not already match
-            PciIds probe = new PciIds(vendor, device, subvendor, subdevice, cls, 0);
+            PciIds probe = new PciIds(id.vendor(), id.device(), id.subvendor(), id.subdevice(), id.classCode(), 0);
             PciDeviceId existing = PciMatch.matchDevice(dynamic, table, probe, null, driver);
             if (existing != null) {
                 throw new DriverException(Errno.EEXIST, "new_id for " + driver + ": " + probe
@@ -109,7 +104,15 @@ public final class DynamicIds {
                         + Long.toHexString(data) + " is not the driver_data of any entry of its id table");
             }
         }
-        return new PciDeviceId(vendor, device, subvendor, subdevice, cls, mask, data, false);
+        return id;
+    }
+
+    /** The id the sysfs fields give: vendor device [subvendor subdevice class class_mask], defaults as the kernel's. */
+    private static PciDeviceId fromFields(long[] f, long data) {
+        return new PciDeviceId((int) f[VENDOR], (int) f[DEVICE],
+                f.length > SUBVENDOR ? (int) f[SUBVENDOR] : PciDeviceId.PCI_ANY_ID,
+                f.length > SUBDEVICE ? (int) f[SUBDEVICE] : PciDeviceId.PCI_ANY_ID,
+                f.length > CLASS ? (int) f[CLASS] : 0, f.length > CLASS_MASK ? (int) f[CLASS_MASK] : 0, data, false);
     }
 
     /** The search of remove_id_store, without side effects. @return the index to remove */
@@ -119,18 +122,13 @@ public final class DynamicIds {
             throw new DriverException(Errno.EINVAL, "remove_id: '" + printable(fields)
                     + "' has fewer than 2 hex fields (vendor device [subvendor subdevice class class_mask])");
         }
-        int vendor = (int) f[VENDOR];
-        int device = (int) f[DEVICE];
-        int subvendor = f.length > SUBVENDOR ? (int) f[SUBVENDOR] : PciDeviceId.PCI_ANY_ID;
-        int subdevice = f.length > SUBDEVICE ? (int) f[SUBDEVICE] : PciDeviceId.PCI_ANY_ID;
-        int cls = f.length > CLASS ? (int) f[CLASS] : 0;
-        int mask = f.length > CLASS_MASK ? (int) f[CLASS_MASK] : 0;
+        PciDeviceId want = fromFields(f, 0);
         for (int i = 0; i < dynamic.size(); i++) {
             PciDeviceId id = dynamic.get(i);
-            if (id.vendor() == vendor && id.device() == device
-                    && (subvendor == PciDeviceId.PCI_ANY_ID || id.subvendor() == subvendor)
-                    && (subdevice == PciDeviceId.PCI_ANY_ID || id.subdevice() == subdevice)
-                    && ((id.classCode() ^ cls) & mask) == 0) {
+            if (id.vendor() == want.vendor() && id.device() == want.device()
+                    && (want.subvendor() == PciDeviceId.PCI_ANY_ID || id.subvendor() == want.subvendor())
+                    && (want.subdevice() == PciDeviceId.PCI_ANY_ID || id.subdevice() == want.subdevice())
+                    && ((id.classCode() ^ want.classCode()) & want.classMask()) == 0) {
                 return i;
             }
         }
