@@ -2,8 +2,6 @@ package org.nova.hw.sim;
 
 import static org.nova.nvidia.regs.VirtualFunction.*;
 
-import org.nova.nvidia.regs.Register;
-
 /**
  * BAR0 of a simulated GPU virtual function: the CPU interrupt tree of dev_vm.h
  * ({@link org.nova.nvidia.regs.VirtualFunction}) in front of plain register storage. A vector
@@ -51,18 +49,13 @@ final class GpuVfRegs implements Region {
         return storage.size();
     }
 
-    private static int index(Register r, long offset) {
-        long d = offset - r.address(0);
-        return d >= 0 && d % r.stride() == 0 && d / r.stride() < r.count() ? (int) (d / r.stride()) : -1;
-    }
-
     @Override
     public long read(long offset, int size) {
         if (size == Integer.BYTES) {
             int i;
-            if ((i = index(CPU_INTR_LEAF, offset)) >= 0) {
+            if ((i = CPU_INTR_LEAF.indexAt(offset)) >= 0) {
                 return Integer.toUnsignedLong(pending[i]);
-            } else if ((i = index(CPU_INTR_LEAF_EN_SET, offset)) >= 0 || (i = index(CPU_INTR_LEAF_EN_CLEAR, offset)) >= 0) {
+            } else if ((i = CPU_INTR_LEAF_EN_SET.indexAt(offset)) >= 0 || (i = CPU_INTR_LEAF_EN_CLEAR.indexAt(offset)) >= 0) {
                 return Integer.toUnsignedLong(enabled[i]);
             } else if (offset == CPU_INTR_TOP.address()) {
                 return Integer.toUnsignedLong(top());
@@ -84,11 +77,11 @@ final class GpuVfRegs implements Region {
         int v = (int) value;
         int before = top();
         int i;
-        if ((i = index(CPU_INTR_LEAF, offset)) >= 0) {
+        if ((i = CPU_INTR_LEAF.indexAt(offset)) >= 0) {
             pending[i] &= ~v;
-        } else if ((i = index(CPU_INTR_LEAF_EN_SET, offset)) >= 0) {
+        } else if ((i = CPU_INTR_LEAF_EN_SET.indexAt(offset)) >= 0) {
             enabled[i] |= v;
-        } else if ((i = index(CPU_INTR_LEAF_EN_CLEAR, offset)) >= 0) {
+        } else if ((i = CPU_INTR_LEAF_EN_CLEAR.indexAt(offset)) >= 0) {
             enabled[i] &= ~v;
         } else if (offset == CPU_INTR_TOP_EN_SET.address()) {
             topEnabled |= v;

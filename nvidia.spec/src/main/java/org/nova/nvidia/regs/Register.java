@@ -182,6 +182,18 @@ public final class Register {
         };
     }
 
+    /**
+     * The reverse of {@link #address(int)} for one register: which element an access lands on.
+     *
+     * @param offset an offset in this register's space: the BAR0 (or VF BAR0) offset, or for a
+     *     falcon register the offset from its engine's base
+     * @return the element of this register (array) at {@code offset}, or -1 if none starts there
+     */
+    public int indexAt(long offset) {
+        long d = offset - this.offset;
+        return d >= 0 && d % stride == 0 && d / stride < count ? (int) (d / stride) : -1;
+    }
+
     private int checkIndex(int index) {
         if (index < 0 || index >= count) {
             throw new IndexOutOfBoundsException(name + "[" + index + "]: the array has " + count

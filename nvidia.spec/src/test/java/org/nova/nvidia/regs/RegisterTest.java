@@ -109,4 +109,17 @@ class RegisterTest {
             }
         }
     }
+
+    @Test
+    void indexAtIsTheReverseOfAddress() {
+        // a BAR0 array, a falcon array (offsets from the engine base) and a VF BAR0 array
+        for (int i = 0; i < VirtualFunction.CPU_INTR_LEAF.count(); i++) {
+            assertEquals(i, VirtualFunction.CPU_INTR_LEAF.indexAt(VirtualFunction.CPU_INTR_LEAF.address(i)));
+        }
+        assertEquals(3, Pfalcon.FBIF_TRANSCFG.indexAt(Pfalcon.FBIF_TRANSCFG.offset() + 3 * 4));
+        assertEquals(-1, Pfalcon.FBIF_TRANSCFG.indexAt(Pfalcon.FBIF_TRANSCFG.offset() + 2), "inside an element");
+        assertEquals(-1, Pfalcon.FBIF_TRANSCFG.indexAt(Pfalcon.FBIF_TRANSCFG.offset() + 8 * 4), "past the array");
+        assertEquals(-1, Pfalcon.FBIF_TRANSCFG.indexAt(Pfalcon.FBIF_TRANSCFG.offset() - 4), "before it");
+        assertEquals(0, Pmc.BOOT_0.indexAt(Pmc.BOOT_0.address()));
+    }
 }

@@ -400,7 +400,7 @@ public final class NvidiaGpu {
             long at = (options.fbSizeMiB() << 20) - FbLayoutFacts.NV_PRAMIN_SIZE;
             return Pdisp.VGA_WORKSPACE_ADDR.of(at >>> Pdisp.VGA_WORKSPACE_ADDR_SHIFT)
                     | Pdisp.VGA_WORKSPACE_STATUS_VALID.of(1);
-        } else if (inArray(off, Fuse.OPT_FPF_GSP_UCODE1_VERSION) || inArray(off, Fuse.OPT_FPF_SEC2_UCODE1_VERSION)) {
+        } else if (Fuse.OPT_FPF_GSP_UCODE1_VERSION.indexAt(off) >= 0 || Fuse.OPT_FPF_SEC2_UCODE1_VERSION.indexAt(off) >= 0) {
             return fuseBitmap(off);
         } else if (off == Fuse.STATUS_OPT_DISPLAY_GM107.address() || off == Fuse.STATUS_OPT_DISPLAY_GA100.address()) {
             return 0; // display present
@@ -413,16 +413,11 @@ public final class NvidiaGpu {
     }
 
     private int fuseBitmap(int off) {
-        if (inArray(off, Fuse.OPT_FPF_SEC2_UCODE1_VERSION)) {
+        if (Fuse.OPT_FPF_SEC2_UCODE1_VERSION.indexAt(off) >= 0) {
             // The booter's fuse: strapped so that its signature metadata selects a signature.
             return trustedBooter().map(b -> (int) ((1L << Math.min(15, b.params().fuseVersion())) - 1)).orElse(FUSE_BITMAP);
         }
         return FUSE_BITMAP;
-    }
-
-    private static boolean inArray(int off, org.nova.nvidia.regs.Register r) {
-        int d = off - r.address();
-        return d >= 0 && d % r.stride() == 0 && d / r.stride() < r.count();
     }
 
     /** Encodes a size in MiB as lower_mag << lower_scale (no ECC). */

@@ -39,7 +39,7 @@ final class SimFalcon {
     int dmaBase1;
     int dmaMoffs;
     int dmaFboffs;
-    final int[] transcfg = new int[8];
+    final int[] transcfg = new int[FBIF_TRANSCFG.count()];
     int fbifCtl;
     final int[] imemc = new int[4];
     final int[] dmemc = new int[8];
@@ -144,26 +144,18 @@ final class SimFalcon {
             return ENGINE_RESET.set(0, inReset);
         } else if (rel == FBIF_CTL.offset()) {
             return fbifCtl;
-        } else if (rel >= FBIF_TRANSCFG.offset() && rel < FBIF_TRANSCFG.offset() + 8 * 4) {
-            return transcfg[(rel - FBIF_TRANSCFG.offset()) / 4];
-        } else if (port(rel, IMEMC) >= 0) {
-            return imemc[port(rel, IMEMC)];
-        } else if (port(rel, DMEMC) >= 0) {
-            return dmemc[port(rel, DMEMC)];
-        } else if (port(rel, IMEMD) >= 0) {
-            return pio(imem, imemc, port(rel, IMEMD), IMEMC_OFFS.mask(), IMEMC_AINCW.mask(), 0, false);
-        } else if (port(rel, DMEMD) >= 0) {
-            return pio(dmem, dmemc, port(rel, DMEMD), DMEMC_OFFS.mask(), DMEMC_AINCW.mask(), 0, false);
+        } else if (FBIF_TRANSCFG.indexAt(rel) >= 0) {
+            return transcfg[FBIF_TRANSCFG.indexAt(rel)];
+        } else if (IMEMC.indexAt(rel) >= 0) {
+            return imemc[IMEMC.indexAt(rel)];
+        } else if (DMEMC.indexAt(rel) >= 0) {
+            return dmemc[DMEMC.indexAt(rel)];
+        } else if (IMEMD.indexAt(rel) >= 0) {
+            return pio(imem, imemc, IMEMD.indexAt(rel), IMEMC_OFFS.mask(), IMEMC_AINCW.mask(), 0, false);
+        } else if (DMEMD.indexAt(rel) >= 0) {
+            return pio(dmem, dmemc, DMEMD.indexAt(rel), DMEMC_OFFS.mask(), DMEMC_AINCW.mask(), 0, false);
         }
         return 0;
-    }
-
-    private static int port(int rel, org.nova.nvidia.regs.Register r) {
-        int d = rel - r.offset();
-        if (d < 0 || d % r.stride() != 0 || d / r.stride() >= r.count()) {
-            return -1;
-        }
-        return d / r.stride();
     }
 
     private void writePfalcon(int rel, int v) {
@@ -209,16 +201,16 @@ final class SimFalcon {
             }
         } else if (rel == FBIF_CTL.offset()) {
             fbifCtl = v;
-        } else if (rel >= FBIF_TRANSCFG.offset() && rel < FBIF_TRANSCFG.offset() + 8 * 4) {
-            transcfg[(rel - FBIF_TRANSCFG.offset()) / 4] = v;
-        } else if (port(rel, IMEMC) >= 0) {
-            imemc[port(rel, IMEMC)] = v;
-        } else if (port(rel, DMEMC) >= 0) {
-            dmemc[port(rel, DMEMC)] = v;
-        } else if (port(rel, IMEMD) >= 0) {
-            pio(imem, imemc, port(rel, IMEMD), IMEMC_OFFS.mask(), IMEMC_AINCW.mask(), v, true);
-        } else if (port(rel, DMEMD) >= 0) {
-            pio(dmem, dmemc, port(rel, DMEMD), DMEMC_OFFS.mask(), DMEMC_AINCW.mask(), v, true);
+        } else if (FBIF_TRANSCFG.indexAt(rel) >= 0) {
+            transcfg[FBIF_TRANSCFG.indexAt(rel)] = v;
+        } else if (IMEMC.indexAt(rel) >= 0) {
+            imemc[IMEMC.indexAt(rel)] = v;
+        } else if (DMEMC.indexAt(rel) >= 0) {
+            dmemc[DMEMC.indexAt(rel)] = v;
+        } else if (IMEMD.indexAt(rel) >= 0) {
+            pio(imem, imemc, IMEMD.indexAt(rel), IMEMC_OFFS.mask(), IMEMC_AINCW.mask(), v, true);
+        } else if (DMEMD.indexAt(rel) >= 0) {
+            pio(dmem, dmemc, DMEMD.indexAt(rel), DMEMC_OFFS.mask(), DMEMC_AINCW.mask(), v, true);
         }
     }
 
