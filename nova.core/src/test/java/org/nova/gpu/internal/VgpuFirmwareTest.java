@@ -47,14 +47,14 @@ class VgpuFirmwareTest {
             try (GspChannel ch = g.open("vgpu-test")) {
                 org.nova.gpu.FwLayout tl = org.nova.gpu.FwLayout.of(release,
                         "NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS");
-                GspReply types = ch.control(SimVgpuManager.CMD_GET_TYPES, tl.allocate(), T);
+                GspReply types = ch.control(org.nova.gpu.FwLayout.constant(release, SimVgpuManager.CMD_GET_TYPES), tl.allocate(), T);
                 assertEquals(0, types.result());
                 assertEquals(sim[0].vgpu().types().size(), tl.get(types.payload(), 0, "numVgpuTypes"), release);
                 org.nova.gpu.FwLayout il = org.nova.gpu.FwLayout.of(release,
                         "NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPE_INFO_PARAMS");
                 byte[] q = il.allocate();
                 il.put(q, 0, "vgpuType", 0x3b1);
-                GspReply info = ch.control(SimVgpuManager.CMD_GET_TYPE_INFO, q, T);
+                GspReply info = ch.control(org.nova.gpu.FwLayout.constant(release, SimVgpuManager.CMD_GET_TYPE_INFO), q, T);
                 assertEquals(0, info.result(), release);
                 org.nova.gpu.FwLayout vi = org.nova.gpu.FwLayout.of(release, "NVA081_CTRL_VGPU_INFO");
                 assertEquals("NVIDIA L40-1Q", vi.string(info.payload(), il.at("vgpuTypeInfo"), "vgpuName"));
@@ -75,16 +75,16 @@ class VgpuFirmwareTest {
                         org.nova.gpu.FwLayout.constant(release, "VGPU_CPU_GSP_CTRL_BUFF_VERSION"));
                 bl.put(p, 0, "pluginHeapMemoryPhysAddr", heap);
                 bl.put(p, 0, "pluginHeapMemoryLength", SimVgpuManager.GSP_HEAP);
-                GspReply r = ch.control(SimVgpuManager.CMD_BOOTLOAD, p, T);
+                GspReply r = ch.control(org.nova.gpu.FwLayout.constant(release, SimVgpuManager.CMD_BOOTLOAD), p, T);
                 assertEquals(0, r.result());
                 assertEquals(org.nova.gpu.FwLayout.constant(release, "NV_VGPU_PLUGIN_SUCCESS_MAGIC"),
                         (int) sim[0].vramRead(heap + cl.at("message_seq_num"), 4), "the plugin reported");
                 assertEquals(List.of(1), sim[0].vgpu().activeGfids());
-                assertEquals(SimVgpuManager.NV_ERR_IN_USE, ch.control(SimVgpuManager.CMD_BOOTLOAD, p, T).result());
+                assertEquals(org.nova.gpu.FwLayout.constant(release, "NV_ERR_IN_USE"), ch.control(org.nova.gpu.FwLayout.constant(release, SimVgpuManager.CMD_BOOTLOAD), p, T).result());
                 byte[] gfid = new byte[4];
                 GspMsgQueue.putLe(gfid, 0, 1);
-                assertEquals(0, ch.control(SimVgpuManager.CMD_SHUTDOWN, gfid, T).result());
-                assertEquals(0, ch.control(SimVgpuManager.CMD_CLEANUP, gfid, T).result());
+                assertEquals(0, ch.control(org.nova.gpu.FwLayout.constant(release, SimVgpuManager.CMD_SHUTDOWN), gfid, T).result());
+                assertEquals(0, ch.control(org.nova.gpu.FwLayout.constant(release, SimVgpuManager.CMD_CLEANUP), gfid, T).result());
                 assertEquals(List.of(), sim[0].vgpu().activeGfids());
                 assertEquals(6, ch.stats().calls());
             }

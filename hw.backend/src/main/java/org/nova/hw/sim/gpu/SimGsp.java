@@ -387,7 +387,7 @@ final class SimGsp implements Runnable {
         int cmd = (int) h.get(in, 0, "cmd");
         int size = (int) Math.min(h.get(in, 0, "paramsSize"), in.length - h.size());
         byte[][] params = {java.util.Arrays.copyOfRange(in, h.size(), h.size() + Math.max(0, size))};
-        int status = gpu.vgpu().control(cmd, params);
+        int status = gpu.vgpu().control(abi, cmd, params);
         if (status < 0) {
             return false;
         }

@@ -19,39 +19,21 @@ import org.nova.nvidia.gsp.GspStruct;
  * {@code message_seq_num} (the host polls for it, as the RFC does); while a vGPU runs, its VF's
  * BAR1 reaches its framebuffer ({@link #translateVfBar1}); cleanup scrubs the framebuffer and heap.
  *
- * <p>Control parameters are NVIDIA's layouts as the generated bindings of the firmware's ABI
+ * <p>Control parameters are NVIDIA's layouts as the generated bindings of the running release's ABI
  * description give them (nvidia.spec's {@code .abi}: {@code NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS},
  * {@code NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPE_INFO_PARAMS} with its {@code NVA081_CTRL_VGPU_INFO},
- * {@code NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS}, and the shutdown and
- * cleanup parameters). Like GSP-RM, a control whose parameter size is not its structure's size
- * fails; the release is the one whose structure has that size (the type structures differ between
- * 535.113.01 and 570.144, the plugin task's do not).
+ * {@code NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS}, the shutdown and
+ * cleanup parameters, the plugin heap's control buffer), and so are the command numbers and
+ * NV_STATUS codes. Like GSP-RM, a control whose parameter size is not its structure's size in that
+ * release fails.
  */
 public final class SimVgpuManager {
-    /** NVA081_CTRL_CMD_VGPU_CONFIG_GET_SUPPORTED_VGPU_TYPES. */
-    public static final int CMD_GET_TYPES = 0xa0810104;
-    /** NVA081_CTRL_CMD_VGPU_CONFIG_GET_VGPU_TYPE_INFO. */
-    public static final int CMD_GET_TYPE_INFO = 0xa0810103;
-    /** NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK. */
-    public static final int CMD_BOOTLOAD = 0x20804001;
-    /** NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK. */
-    public static final int CMD_SHUTDOWN = 0x20804002;
-    /** NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP. */
-    public static final int CMD_CLEANUP = 0x20804008;
-    /** NV_OK. */
-    public static final int NV_OK = 0;
-    /** NV_ERR_INSUFFICIENT_RESOURCES. */
-    public static final int NV_ERR_INSUFFICIENT_RESOURCES = 0x1a;
-    /** NV_ERR_INVALID_ARGUMENT. */
-    public static final int NV_ERR_INVALID_ARGUMENT = 0x1f;
-    /** NV_ERR_IN_USE. */
-    public static final int NV_ERR_IN_USE = 0x17;
-    /** NV_ERR_INVALID_STATE. */
-    public static final int NV_ERR_INVALID_STATE = 0x40;
-    /** NV_ERR_NOT_SUPPORTED. */
-    public static final int NV_ERR_NOT_SUPPORTED = 0x56;
-    /** NV_ERR_OBJECT_NOT_FOUND. */
-    public static final int NV_ERR_OBJECT_NOT_FOUND = 0x57;
+    /** The vGPU manager's controls, by their names in NVIDIA's headers and the ABI descriptions. */
+    public static final String CMD_GET_TYPES = "NVA081_CTRL_CMD_VGPU_CONFIG_GET_SUPPORTED_VGPU_TYPES";
+    public static final String CMD_GET_TYPE_INFO = "NVA081_CTRL_CMD_VGPU_CONFIG_GET_VGPU_TYPE_INFO";
+    public static final String CMD_BOOTLOAD = "NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK";
+    public static final String CMD_SHUTDOWN = "NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK";
+    public static final String CMD_CLEANUP = "NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP";
     /** NVA081_CTRL_VGPU_CONFIG_STATE_READY. */
     static final int CONFIG_STATE_READY = 2;
     /** Parameter structures (names in NVIDIA's headers and the ABI descriptions). */
@@ -161,206 +143,218 @@ public final class SimVgpuManager {
         active.clear();
     }
 
-    /** @return the structure {@code name} of the release whose layout is {@code length} bytes, or null */
-    static GspStruct layout(String name, int length) {
-        GspAbi abi = release(name, length);
-        return abi == null ? null : abi.struct(name);
-    }
-
-    /** @return the first release whose structure {@code name} is {@code length} bytes, or null */
-    static GspAbi release(String name, int length) {
-        for (GspAbi abi : GspAbi.all()) {
-            GspStruct s = abi.structs().get(name);
-            if (s != null && s.size() == length) {
-                return abi;
-            }
-        }
-        return null;
-    }
-
     /**
-     * Runs a control.
+     * Runs a control as GSP-RM of the firmware release {@code abi} does: the command numbers,
+     * parameter layouts and NV_STATUS codes are that release's (a parameter block of another size
+     * is NV_ERR_INVALID_ARGUMENT).
      *
+     * @param abi the running GSP-RM's bindings
      * @param cmd the control command
      * @param params the parameters (updated in place for the reply)
      * @return the NV_STATUS, or -1 if the command is not the vGPU manager's
      */
-    synchronized int control(int cmd, byte[][] params) {
+    synchronized int control(GspAbi abi, int cmd, byte[][] params) {
         byte[] p = params[0];
-        switch (cmd) {
-            case CMD_GET_TYPES -> {
-                if (types.isEmpty()) {
-                    return NV_ERR_NOT_SUPPORTED;
-                }
-                GspStruct l = layout(TYPES, p.length);
-                if (l == null) {
-                    return NV_ERR_INVALID_ARGUMENT;
-                }
-                l.put(p, 0, "vgpuConfigState", CONFIG_STATE_READY);
-                l.put(p, 0, "numVgpuTypes", types.size());
-                int at = l.field("vgpuTypes").offset();
-                for (int i = 0; i < types.size(); i++) {
-                    GspMsgQueue.putLe(p, at + 4 * i, types.get(i).id());
-                }
-                return NV_OK;
+        if (cmd == abi.constant(CMD_GET_TYPES)) {
+            return getTypes(abi, p);
+        }
+        if (cmd == abi.constant(CMD_GET_TYPE_INFO)) {
+            return typeInfo(abi, p);
+        }
+        if (cmd == abi.constant(CMD_BOOTLOAD)) {
+            return bootload(abi, p);
+        }
+        if (cmd == abi.constant(CMD_SHUTDOWN)) {
+            return shutdown(abi, p);
+        }
+        if (cmd == abi.constant(CMD_CLEANUP)) {
+            return cleanup(abi, p);
+        }
+        return -1;
+    }
+
+    /** @return the release's structure {@code name} if {@code p} is its size, else null */
+    private static GspStruct sized(GspAbi abi, String name, byte[] p) {
+        GspStruct s = abi.struct(name);
+        return s.size() == p.length ? s : null;
+    }
+
+    /** NVA081_CTRL_CMD_VGPU_CONFIG_GET_SUPPORTED_VGPU_TYPES: the type IDs. */
+    private int getTypes(GspAbi abi, byte[] p) {
+        if (types.isEmpty()) {
+            return abi.constant("NV_ERR_NOT_SUPPORTED");
+        }
+        GspStruct l = sized(abi, TYPES, p);
+        if (l == null) {
+            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+        }
+        l.put(p, 0, "vgpuConfigState", CONFIG_STATE_READY);
+        l.put(p, 0, "numVgpuTypes", types.size());
+        int at = l.field("vgpuTypes").offset();
+        for (int i = 0; i < types.size(); i++) {
+            GspMsgQueue.putLe(p, at + 4 * i, types.get(i).id());
+        }
+        return abi.constant("NV_OK");
+    }
+
+    /** NVA081_CTRL_CMD_VGPU_CONFIG_GET_VGPU_TYPE_INFO: one type's NVA081_CTRL_VGPU_INFO. */
+    private int typeInfo(GspAbi abi, byte[] p) {
+        if (types.isEmpty()) {
+            return abi.constant("NV_ERR_NOT_SUPPORTED");
+        }
+        GspStruct l = sized(abi, TYPE_INFO, p);
+        if (l == null) {
+            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+        }
+        int id = (int) l.get(p, 0, "vgpuType");
+        Type t = types.stream().filter(x -> x.id() == id).findFirst().orElse(null);
+        if (t == null) {
+            return abi.constant("NV_ERR_OBJECT_NOT_FOUND");
+        }
+        int base = l.field("vgpuTypeInfo").offset();
+        GspStruct info = abi.struct(INFO);
+        java.util.Arrays.fill(p, base, p.length, (byte) 0);
+        info.put(p, base, "vgpuType", t.id());
+        info.putString(p, base, "vgpuName", t.name());
+        info.putString(p, base, "vgpuClass", t.vgpuClass());
+        info.put(p, base, "maxInstance", t.maxInstances());
+        info.put(p, base, "numHeads", 1);
+        info.put(p, base, "fbLength", (long) t.fbMiB() << 20);
+        info.put(p, base, "profileSize", (long) t.fbMiB() << 20);
+        info.put(p, base, "bar1Length", t.bar1MiB());
+        info.put(p, base, "gspHeapSize", GSP_HEAP);
+        return abi.constant("NV_OK");
+    }
+
+    /** NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK: boot a vGPU's plugin task. */
+    private int bootload(GspAbi abi, byte[] p) {
+        if (types.isEmpty()) {
+            return abi.constant("NV_ERR_NOT_SUPPORTED");
+        }
+        GspStruct l = sized(abi, BOOT, p);
+        if (l == null) {
+            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+        }
+        int gfid = (int) l.get(p, 0, "gfid");
+        int typeId = (int) l.get(p, 0, "vgpuType");
+        int channels = (int) l.get(p, 0, "numChannels");
+        int chid = GspMsgQueue.getLe(p, l.field("chidOffset").offset());
+        int segments = (int) l.get(p, 0, "numGuestFbSegments");
+        Type type = types.stream().filter(t -> t.id() == typeId).findFirst().orElse(null);
+        if (gfid < 1 || gfid > TOTAL_VFS || type == null || channels != CHANNELS_PER_VGPU || segments < 1
+                || segments > l.field("guestFbPhysAddrList").size() / 8) {
+            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+        }
+        long[] offs = new long[segments];
+        long[] lens = new long[segments];
+        long total = 0;
+        long vram = gpu.options().fbSizeMiB() << 20;
+        for (int i = 0; i < segments; i++) {
+            offs[i] = GspMsgQueue.getLe64(p, l.field("guestFbPhysAddrList").offset() + 8 * i);
+            lens[i] = GspMsgQueue.getLe64(p, l.field("guestFbLengthList").offset() + 8 * i);
+            if (offs[i] < 0 || lens[i] <= 0 || offs[i] + lens[i] > vram) {
+                return abi.constant("NV_ERR_INVALID_ARGUMENT");
             }
-            case CMD_GET_TYPE_INFO -> {
-                if (types.isEmpty()) {
-                    return NV_ERR_NOT_SUPPORTED;
+            total += lens[i];
+        }
+        if (total < (long) type.fbMiB() << 20) {
+            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+        }
+        if (active.containsKey(gfid)) {
+            return abi.constant("NV_ERR_IN_USE");
+        }
+        if (active.values().stream().anyMatch(a -> a.type() != typeId)) {
+            return abi.constant("NV_ERR_INVALID_STATE"); // homogeneous: one type at a time
+        }
+        if (active.size() >= type.maxInstances()) {
+            return abi.constant("NV_ERR_INSUFFICIENT_RESOURCES");
+        }
+        for (Active a : active.values()) {
+            for (int i = 0; i < segments; i++) {
+                if (a.overlaps(offs[i], lens[i])) {
+                    return abi.constant("NV_ERR_IN_USE");
                 }
-                GspStruct l = layout(TYPE_INFO, p.length);
-                if (l == null) {
-                    return NV_ERR_INVALID_ARGUMENT;
-                }
-                int id = (int) l.get(p, 0, "vgpuType");
-                Type t = types.stream().filter(x -> x.id() == id).findFirst().orElse(null);
-                if (t == null) {
-                    return NV_ERR_OBJECT_NOT_FOUND;
-                }
-                int base = l.field("vgpuTypeInfo").offset();
-                GspStruct info = layout(INFO, l.field("vgpuTypeInfo").size());
-                java.util.Arrays.fill(p, base, p.length, (byte) 0);
-                info.put(p, base, "vgpuType", t.id());
-                info.putString(p, base, "vgpuName", t.name());
-                info.putString(p, base, "vgpuClass", t.vgpuClass());
-                info.put(p, base, "maxInstance", t.maxInstances());
-                info.put(p, base, "numHeads", 1);
-                info.put(p, base, "fbLength", (long) t.fbMiB() << 20);
-                info.put(p, base, "profileSize", (long) t.fbMiB() << 20);
-                info.put(p, base, "bar1Length", t.bar1MiB());
-                info.put(p, base, "gspHeapSize", GSP_HEAP);
-                return NV_OK;
             }
-            case CMD_BOOTLOAD -> {
-                if (types.isEmpty()) {
-                    return NV_ERR_NOT_SUPPORTED;
-                }
-                GspStruct l = layout(BOOT, p.length);
-                if (l == null) {
-                    return NV_ERR_INVALID_ARGUMENT;
-                }
-                int gfid = (int) l.get(p, 0, "gfid");
-                int typeId = (int) l.get(p, 0, "vgpuType");
-                int channels = (int) l.get(p, 0, "numChannels");
-                int chid = GspMsgQueue.getLe(p, l.field("chidOffset").offset());
-                int segments = (int) l.get(p, 0, "numGuestFbSegments");
-                Type type = types.stream().filter(t -> t.id() == typeId).findFirst().orElse(null);
-                if (gfid < 1 || gfid > TOTAL_VFS || type == null || channels != CHANNELS_PER_VGPU || segments < 1
-                        || segments > l.field("guestFbPhysAddrList").size() / 8) {
-                    return NV_ERR_INVALID_ARGUMENT;
-                }
-                long[] offs = new long[segments];
-                long[] lens = new long[segments];
-                long total = 0;
-                long vram = gpu.options().fbSizeMiB() << 20;
-                for (int i = 0; i < segments; i++) {
-                    offs[i] = GspMsgQueue.getLe64(p, l.field("guestFbPhysAddrList").offset() + 8 * i);
-                    lens[i] = GspMsgQueue.getLe64(p, l.field("guestFbLengthList").offset() + 8 * i);
-                    if (offs[i] < 0 || lens[i] <= 0 || offs[i] + lens[i] > vram) {
-                        return NV_ERR_INVALID_ARGUMENT;
-                    }
-                    total += lens[i];
-                }
-                if (total < (long) type.fbMiB() << 20) {
-                    return NV_ERR_INVALID_ARGUMENT;
-                }
-                if (active.containsKey(gfid)) {
-                    return NV_ERR_IN_USE;
-                }
-                if (active.values().stream().anyMatch(a -> a.type() != typeId)) {
-                    return NV_ERR_INVALID_STATE; // homogeneous: one type at a time
-                }
-                if (active.size() >= type.maxInstances()) {
-                    return NV_ERR_INSUFFICIENT_RESOURCES;
-                }
-                for (Active a : active.values()) {
-                    for (int i = 0; i < segments; i++) {
-                        if (a.overlaps(offs[i], lens[i])) {
-                            return NV_ERR_IN_USE;
-                        }
-                    }
-                    if (chid < a.chidOffset() + a.channels() && a.chidOffset() < chid + channels) {
-                        return NV_ERR_IN_USE;
-                    }
-                }
-                // the plugin's management heap: inside VRAM, apart from every framebuffer and heap,
-                // large enough, its control buffer and (absolute) log buffers inside it
-                long heap = l.get(p, 0, "pluginHeapMemoryPhysAddr");
-                long heapLen = l.get(p, 0, "pluginHeapMemoryLength");
-                long ctrlOff = l.get(p, 0, "ctrlBuffOffset");
-                GspAbi rel = release(BOOT, p.length);
-                GspStruct ctrl = rel.struct(CTRL);
-                int ctrlVersion = rel.constant("VGPU_CPU_GSP_CTRL_BUFF_VERSION");
-                if (heapLen < GSP_HEAP || heap < 0 || heap % PAGE != 0 || heap + heapLen > vram
-                        || ctrlOff < 0 || ctrlOff + ctrl.size() > heapLen
-                        || !inside(l, p, "initTaskLogBuff", heap, heapLen)
-                        || !inside(l, p, "vgpuTaskLogBuff", heap, heapLen)
-                        || !inside(l, p, "kernelLogBuff", heap, heapLen)) {
-                    gpu.log("vGPU {}: plugin heap 0x{}+0x{} (control buffer at +0x{}) refused", gfid,
-                            Long.toHexString(heap), Long.toHexString(heapLen), Long.toHexString(ctrlOff));
-                    return NV_ERR_INVALID_ARGUMENT;
-                }
-                for (int i = 0; i < segments; i++) {
-                    if (offs[i] < heap + heapLen && heap < offs[i] + lens[i]) {
-                        return NV_ERR_INVALID_ARGUMENT;
-                    }
-                }
-                for (Active a : active.values()) {
-                    if (a.overlaps(heap, heapLen)) {
-                        return NV_ERR_IN_USE;
-                    }
-                }
-                long ctrlAt = heap + ctrlOff;
-                if (gpu.vramRead(ctrlAt + ctrl.field("version").offset(), 4) != ctrlVersion) {
-                    gpu.log("vGPU {}: control buffer version {} (expected {})", gfid,
-                            gpu.vramRead(ctrlAt + ctrl.field("version").offset(), 4), ctrlVersion);
-                    return NV_ERR_INVALID_ARGUMENT;
-                }
-                active.put(gfid, new Active(gfid, typeId, offs, lens, chid, channels, heap, heapLen, true));
-                if (gpu.options().fault() == GpuFault.VGPU_PLUGIN_HANG) {
-                    gpu.log("vGPU {}: the plugin task hangs before it reports (fault)", gfid);
-                } else {
-                    // the plugin task booted: it says so in the control buffer
-                    gpu.vramWrite(ctrlAt + ctrl.field("message_seq_num").offset(), 4,
-                            rel.constant("NV_VGPU_PLUGIN_SUCCESS_MAGIC"));
-                }
-                return NV_OK;
-            }
-            case CMD_SHUTDOWN -> {
-                GspStruct l = layout(SHUTDOWN, p.length);
-                if (l == null) {
-                    return NV_ERR_INVALID_ARGUMENT;
-                }
-                Active a = active.get((int) l.get(p, 0, "gfid"));
-                if (a == null || !a.running()) {
-                    return NV_ERR_INVALID_STATE;
-                }
-                active.put(a.gfid(), a.stopped());
-                return NV_OK;
-            }
-            case CMD_CLEANUP -> {
-                GspStruct l = layout(CLEANUP, p.length);
-                if (l == null) {
-                    return NV_ERR_INVALID_ARGUMENT;
-                }
-                Active a = active.get((int) l.get(p, 0, "gfid"));
-                if (a == null) {
-                    return NV_ERR_INVALID_ARGUMENT;
-                }
-                if (a.running()) {
-                    return NV_ERR_INVALID_STATE;
-                }
-                active.remove(a.gfid());
-                // the next vGPU on this memory must not see this one's data
-                for (int i = 0; i < a.fbOffsets().length; i++) {
-                    gpu.scrubVram(a.fbOffsets()[i], a.fbLengths()[i]);
-                }
-                gpu.vram().asSlice(a.heapAddr(), a.heapLength()).fill((byte) 0);
-                return NV_OK;
-            }
-            default -> {
-                return -1;
+            if (chid < a.chidOffset() + a.channels() && a.chidOffset() < chid + channels) {
+                return abi.constant("NV_ERR_IN_USE");
             }
         }
+        // the plugin's management heap: inside VRAM, apart from every framebuffer and heap,
+        // large enough, its control buffer and (absolute) log buffers inside it
+        long heap = l.get(p, 0, "pluginHeapMemoryPhysAddr");
+        long heapLen = l.get(p, 0, "pluginHeapMemoryLength");
+        long ctrlOff = l.get(p, 0, "ctrlBuffOffset");
+        GspStruct ctrl = abi.struct(CTRL);
+        int ctrlVersion = abi.constant("VGPU_CPU_GSP_CTRL_BUFF_VERSION");
+        if (heapLen < GSP_HEAP || heap < 0 || heap % PAGE != 0 || heap + heapLen > vram
+                || ctrlOff < 0 || ctrlOff + ctrl.size() > heapLen
+                || !inside(l, p, "initTaskLogBuff", heap, heapLen)
+                || !inside(l, p, "vgpuTaskLogBuff", heap, heapLen)
+                || !inside(l, p, "kernelLogBuff", heap, heapLen)) {
+            gpu.log("vGPU {}: plugin heap 0x{}+0x{} (control buffer at +0x{}) refused", gfid,
+                    Long.toHexString(heap), Long.toHexString(heapLen), Long.toHexString(ctrlOff));
+            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+        }
+        for (int i = 0; i < segments; i++) {
+            if (offs[i] < heap + heapLen && heap < offs[i] + lens[i]) {
+                return abi.constant("NV_ERR_INVALID_ARGUMENT");
+            }
+        }
+        for (Active a : active.values()) {
+            if (a.overlaps(heap, heapLen)) {
+                return abi.constant("NV_ERR_IN_USE");
+            }
+        }
+        long ctrlAt = heap + ctrlOff;
+        if (gpu.vramRead(ctrlAt + ctrl.field("version").offset(), 4) != ctrlVersion) {
+            gpu.log("vGPU {}: control buffer version {} (expected {})", gfid,
+                    gpu.vramRead(ctrlAt + ctrl.field("version").offset(), 4), ctrlVersion);
+            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+        }
+        active.put(gfid, new Active(gfid, typeId, offs, lens, chid, channels, heap, heapLen, true));
+        if (gpu.options().fault() == GpuFault.VGPU_PLUGIN_HANG) {
+            gpu.log("vGPU {}: the plugin task hangs before it reports (fault)", gfid);
+        } else {
+            // the plugin task booted: it says so in the control buffer
+            gpu.vramWrite(ctrlAt + ctrl.field("message_seq_num").offset(), 4,
+                    abi.constant("NV_VGPU_PLUGIN_SUCCESS_MAGIC"));
+        }
+        return abi.constant("NV_OK");
+    }
+
+    /** NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK: stop a plugin task. */
+    private int shutdown(GspAbi abi, byte[] p) {
+        GspStruct l = sized(abi, SHUTDOWN, p);
+        if (l == null) {
+            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+        }
+        Active a = active.get((int) l.get(p, 0, "gfid"));
+        if (a == null || !a.running()) {
+            return abi.constant("NV_ERR_INVALID_STATE");
+        }
+        active.put(a.gfid(), a.stopped());
+        return abi.constant("NV_OK");
+    }
+
+    /** NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP: forget a stopped vGPU, scrub its memory. */
+    private int cleanup(GspAbi abi, byte[] p) {
+        GspStruct l = sized(abi, CLEANUP, p);
+        if (l == null) {
+            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+        }
+        Active a = active.get((int) l.get(p, 0, "gfid"));
+        if (a == null) {
+            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+        }
+        if (a.running()) {
+            return abi.constant("NV_ERR_INVALID_STATE");
+        }
+        active.remove(a.gfid());
+        // the next vGPU on this memory must not see this one's data
+        for (int i = 0; i < a.fbOffsets().length; i++) {
+            gpu.scrubVram(a.fbOffsets()[i], a.fbLengths()[i]);
+        }
+        gpu.vram().asSlice(a.heapAddr(), a.heapLength()).fill((byte) 0);
+        return abi.constant("NV_OK");
     }
 }
