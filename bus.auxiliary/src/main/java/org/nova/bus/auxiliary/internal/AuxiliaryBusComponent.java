@@ -42,7 +42,8 @@ public final class AuxiliaryBusComponent implements AuxiliaryBus {
     /** Every auxiliary match is by full "modname.devname": one specificity for all. */
     static final int SPECIFICITY = 100;
 
-    private final BusRegistration bus;
+    /** The bus's registration with the core (package-visible: the tests register drivers on it directly). */
+    final BusRegistration bus;
     private final DriverTracker<AuxiliaryDriver> tracker;
 
     /**

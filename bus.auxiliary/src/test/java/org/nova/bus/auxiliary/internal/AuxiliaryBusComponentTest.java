@@ -16,7 +16,8 @@ import org.nova.bus.auxiliary.AuxiliaryBus;
 import org.nova.bus.auxiliary.AuxiliaryDevice;
 import org.nova.bus.auxiliary.AuxiliaryDriver;
 import org.nova.bus.auxiliary.AuxiliaryRegistration;
-import org.nova.driver.testing.FakeCore;
+import org.nova.driver.internal.DriverCoreImpl;
+import org.nova.driver.testing.TestContexts;
 import org.nova.devres.Devres;
 import org.nova.driver.BusRegistration;
 import org.nova.driver.BusType;
@@ -28,11 +29,11 @@ import org.nova.driver.Errno;
 import org.nova.driver.MatchResult;
 import org.nova.driver.ProbeType;
 
-/** The auxiliary bus against a fake core, with a parent on a trivial "platform" bus. */
+/** The auxiliary bus against the real driver core, with a parent on a trivial "platform" bus. */
 class AuxiliaryBusComponentTest {
-    FakeCore core;
+    DriverCoreImpl core;
     AuxiliaryBusComponent aux;
-    FakeCore.FakeBus auxBus;
+    BusRegistration auxBus;
     BusRegistration platform;
     final List<String> log = new CopyOnWriteArrayList<>();
     /** What the parent driver's probe does with its device. */
@@ -99,15 +100,17 @@ class AuxiliaryBusComponentTest {
 
     @BeforeEach
     void setUp() {
-        core = new FakeCore();
-        aux = new AuxiliaryBusComponent(FakeCore.nullContext(), core);
-        auxBus = core.fakeBus(AuxiliaryBus.NAME);
+        core = new DriverCoreImpl();
+        core.setTestDriverRemove(false); // these tests count probes; the core's own suite covers test remove
+        aux = new AuxiliaryBusComponent(TestContexts.nullContext(), core);
+        auxBus = aux.bus;
         platform = core.registerBus(new PlatformType());
     }
 
     @AfterEach
     void tearDown() {
         aux.deactivate();
+        core.shutdown();
     }
 
     private DriverRegistration registerAux(AuxiliaryDriver d) {

@@ -70,6 +70,8 @@ public final class PciBusComponent implements PciBus, Topology {
     }
 
     private final BusRegistration bus;
+    /** The bus type registered with the core (package-visible for the match-index tests). */
+    final BusType type = new Type();
     private final DriverTracker<PciDriver> tracker;
     private final Object lock = new Object();
     /** Added functions, keyed by the backend's function object. Guarded by lock. */
@@ -88,7 +90,7 @@ public final class PciBusComponent implements PciBus, Topology {
      */
     @Activate
     public PciBusComponent(BundleContext context, @Reference(name = "core") DriverCore core) {
-        this.bus = core.registerBus(new Type());
+        this.bus = core.registerBus(type);
         this.tracker = new DriverTracker<>(context, PciDriver.class, new Registrar(), PciBusComponent::driverName,
                 PciDriver::probeType);
         tracker.open();
