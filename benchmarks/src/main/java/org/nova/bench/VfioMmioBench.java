@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.nova.hw.HostBridge;
 import org.nova.hw.Mmio;
-import org.nova.hw.PciAddress;
+import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

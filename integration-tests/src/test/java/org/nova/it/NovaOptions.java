@@ -54,7 +54,7 @@ public final class NovaOptions {
     public static final int LEVEL_FRAMEWORK = 15;
 
     /** Every Nova bundle, in dependency order (DESIGN §8). */
-    public static final List<String> NOVA_BUNDLES = List.of("devres", "driver.core", "nvidia.spec", "hw.backend", "hw.vfio",
+    public static final List<String> NOVA_BUNDLES = List.of("devres", "driver.core", "nvidia.spec", "hw.api", "hw.sim", "hw.vfio",
             "bus.pci", "bus.auxiliary", "nova.core", "nova.drm", "vgpu.vfio", "samples", "runtime");
 
     private NovaOptions() {

@@ -98,10 +98,10 @@ public interface PciDevice {
 
     /**
      * {@code pci_find_capability}: walks the capability list (at most
-     * {@link PciRegs#FIND_CAP_TTL} entries, stopping at a pointer below the standard header or
+     * {@link org.nova.hw.pci.PciRegs#PCI_FIND_CAP_TTL} entries, stopping at a pointer below the standard header or
      * an ID of 0xff).
      *
-     * @param id a PCI_CAP_ID_* value ({@link PciRegs#CAP_ID_MSI}...)
+     * @param id a PCI_CAP_ID_* value ({@link org.nova.hw.pci.PciRegs#PCI_CAP_ID_MSI}...)
      * @return the config offset of the capability, 0 if absent
      */
     int findCapability(int id);
@@ -110,7 +110,7 @@ public interface PciDevice {
      * {@code pci_find_ext_capability}: walks the extended capability list from 0x100 (at most
      * (4096 - 256) / 8 entries).
      *
-     * @param id a PCI_EXT_CAP_ID_* value ({@link PciRegs#EXT_CAP_ID_SRIOV}...)
+     * @param id a PCI_EXT_CAP_ID_* value ({@link org.nova.hw.pci.PciRegs#PCI_EXT_CAP_ID_SRIOV}...)
      * @return the config offset of the capability, 0 if absent or without extended config space
      */
     int findExtCapability(int id);

@@ -1,5 +1,7 @@
 package org.nova.bus.pci;
 
+import org.nova.hw.pci.PciRegs;
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -55,7 +57,7 @@ public record PciDeviceInfo(int domain, int bus, int slot, int function, PciIds 
 
     /** @return the config byte at offset (0 beyond the snapshot) */
     public int configByte(int offset) {
-        return offset >= 0 && offset < config.length ? config[offset] & PciRegs.BYTE_MASK : 0;
+        return offset >= 0 && offset < config.length ? config[offset] & PciRegs.PCI_BYTE_MASK : 0;
     }
 
     /** @return the little-endian config word at offset */

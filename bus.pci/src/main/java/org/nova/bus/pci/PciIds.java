@@ -1,5 +1,7 @@
 package org.nova.bus.pci;
 
+import org.nova.hw.pci.PciRegs;
+
 /**
  * The identity of a PCI function as matching sees it: the fields of {@code struct pci_dev} that
  * {@code pci_match_one_device} compares, plus the revision. Values are read from config space
@@ -17,17 +19,17 @@ public record PciIds(int vendor, int device, int subsystemVendor, int subsystemD
 
     /** @return the base class, the top byte of {@link #classCode()} */
     public int baseClass() {
-        return (classCode >>> PciRegs.CLASS_BASE_SHIFT) & PciRegs.CLASS_BYTE_MASK;
+        return (classCode >>> PciRegs.PCI_CLASS_BASE_SHIFT) & PciRegs.PCI_CLASS_BYTE_MASK;
     }
 
     /** @return the subclass, the middle byte of {@link #classCode()} */
     public int subClass() {
-        return (classCode >>> PciRegs.CLASS_SUB_SHIFT) & PciRegs.CLASS_BYTE_MASK;
+        return (classCode >>> PciRegs.PCI_CLASS_SUB_SHIFT) & PciRegs.PCI_CLASS_BYTE_MASK;
     }
 
     /** @return the programming interface, the low byte of {@link #classCode()} */
     public int progIf() {
-        return classCode & PciRegs.CLASS_BYTE_MASK;
+        return classCode & PciRegs.PCI_CLASS_BYTE_MASK;
     }
 
     @Override

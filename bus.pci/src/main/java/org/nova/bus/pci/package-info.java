@@ -9,11 +9,11 @@
  * interrupt vectors, coherent DMA buffers and SR-IOV. Everything acquired through it is a device
  * resource of the binding and is released when the driver unbinds, whatever the reason.
  *
- * <p>{@link org.nova.bus.pci.PciRegs} names the registers and bits of
+ * <p>{@link org.nova.hw.pci.PciRegs} names the registers and bits of
  * include/uapi/linux/pci_regs.h that drivers need.
  */
 @Export
-@Version("1.1.0")
+@Version("2.0.0")
 package org.nova.bus.pci;
 
 import org.osgi.annotation.bundle.Export;

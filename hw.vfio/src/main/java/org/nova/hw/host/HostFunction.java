@@ -12,7 +12,7 @@ import org.nova.hw.IrqHandler;
 import org.nova.hw.IrqSet;
 import org.nova.hw.IrqType;
 import org.nova.hw.Mmio;
-import org.nova.hw.PciAddress;
+import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
 import org.nova.hw.RegionInfo;
 import org.nova.hw.SriovControl;

@@ -8,7 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HostBridgeListener;
 import org.nova.hw.HwException;
-import org.nova.hw.PciAddress;
+import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
 
 /**

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.nova.hw.HwException;
-import org.nova.hw.PciAddress;
+import org.nova.hw.pci.PciAddress;
 import org.nova.hw.linux.SysfsAddresses;
 import org.nova.hw.RegionFlag;
 import org.nova.hw.RegionInfo;

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.nova.hw.HwException;
-import org.nova.hw.PciAddress;
+import org.nova.hw.pci.PciAddress;
 
 /**
  * PCI addresses as Linux's sysfs names them (/sys/bus/pci/devices/DDDD:BB:DD.F, the entries of a

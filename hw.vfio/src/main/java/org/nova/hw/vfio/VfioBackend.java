@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HwException;
-import org.nova.hw.PciAddress;
+import org.nova.hw.pci.PciAddress;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;

@@ -15,7 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HostBridgeListener;
 import org.nova.hw.HwException;
-import org.nova.hw.PciAddress;
+import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,5 +1,7 @@
 package org.nova.hw.vfio;
 
+import org.nova.hw.pci.PciRegs;
+
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -20,7 +22,7 @@ import org.nova.hw.HwException;
 import org.nova.hw.IrqSet;
 import org.nova.hw.IrqType;
 import org.nova.hw.Mmio;
-import org.nova.hw.PciAddress;
+import org.nova.hw.pci.PciAddress;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Component;
@@ -258,11 +260,11 @@ public final class VfioCommands {
 
     static String lspciLine(VfioFunction f) {
         PciAddress a = f.address();
-        int vendor = f.readConfig(PciConfig.PCI_VENDOR_ID, 2);
-        int device = f.readConfig(PciConfig.PCI_DEVICE_ID, 2);
-        int cls = f.readConfig(PciConfig.PCI_CLASS_DEVICE, 2);
-        int rev = f.readConfig(PciConfig.PCI_REVISION_ID, 1);
-        int progIf = f.readConfig(PciConfig.PCI_CLASS_PROG, 1);
+        int vendor = f.readConfig(PciRegs.PCI_VENDOR_ID, 2);
+        int device = f.readConfig(PciRegs.PCI_DEVICE_ID, 2);
+        int cls = f.readConfig(PciRegs.PCI_CLASS_DEVICE, 2);
+        int rev = f.readConfig(PciRegs.PCI_REVISION_ID, 1);
+        int progIf = f.readConfig(PciRegs.PCI_CLASS_PROG, 1);
         String addr = a.domain() == 0 ? String.format("%02x:%02x.%x", a.bus(), a.device(), a.function()) : a.toString();
         return String.format("%s %04x: %04x:%04x%s%s", addr, cls, vendor, device,
                 rev != 0 ? String.format(" (rev %02x)", rev) : "", progIf != 0 ? String.format(" (prog-if %02x)", progIf) : "");
@@ -461,8 +463,8 @@ public final class VfioCommands {
         VfioFunction f = function(bdf);
         int[] before = fdCensus();
         int mappingsBefore = f.mappings().size();
-        int cmd = f.readConfig(PciConfig.PCI_COMMAND, 2);
-        f.writeConfig(PciConfig.PCI_COMMAND, 2, cmd | PciConfig.PCI_COMMAND_MEMORY | PciConfig.PCI_COMMAND_MASTER);
+        int cmd = f.readConfig(PciRegs.PCI_COMMAND, 2);
+        f.writeConfig(PciRegs.PCI_COMMAND, 2, cmd | PciRegs.PCI_COMMAND_MEMORY | PciRegs.PCI_COMMAND_MASTER);
         try (Mmio bar = f.map(0)) {
             c.check("edu.mmap", bar.segment().isPresent(), "BAR0 " + bar.size() + " bytes, " + bar);
             int ident = bar.read32(EDU_IDENT);
@@ -545,7 +547,7 @@ public final class VfioCommands {
                 c.info("INFO edu.reset " + e.getMessage());
             }
         }
-        f.writeConfig(PciConfig.PCI_COMMAND, 2, cmd);
+        f.writeConfig(PciRegs.PCI_COMMAND, 2, cmd);
         int[] after = fdCensus();
         c.check("edu.fds.released", after[0] == before[0] && after[1] == before[1] && after[2] == before[2] && f.mappings().size() == mappingsBefore
                 && f.buffers().isEmpty() && f.group().maps().isEmpty(), String.format("vfio fds %d->%d, eventfds %d->%d,"
@@ -587,8 +589,8 @@ public final class VfioCommands {
         Checks c = new Checks();
         VfioFunction f = function(bdf);
         int mappingsBefore = f.mappings().size();
-        int cmd = f.readConfig(PciConfig.PCI_COMMAND, 2);
-        f.writeConfig(PciConfig.PCI_COMMAND, 2, cmd | PciConfig.PCI_COMMAND_MEMORY | PciConfig.PCI_COMMAND_IO);
+        int cmd = f.readConfig(PciRegs.PCI_COMMAND, 2);
+        f.writeConfig(PciRegs.PCI_COMMAND, 2, cmd | PciRegs.PCI_COMMAND_MEMORY | PciRegs.PCI_COMMAND_IO);
         c.check("testdev.ident", f.readConfig(0, 2) == 0x1b36 && f.readConfig(2, 2) == 0x0005,
                 String.format("%04x:%04x", f.readConfig(0, 2), f.readConfig(2, 2)));
         for (int barIndex = 0; barIndex <= 1; barIndex++) {
@@ -625,7 +627,7 @@ public final class VfioCommands {
                 }
             }
         }
-        f.writeConfig(PciConfig.PCI_COMMAND, 2, cmd);
+        f.writeConfig(PciRegs.PCI_COMMAND, 2, cmd);
         c.check("testdev.released", f.mappings().size() == mappingsBefore, "mappings " + mappingsBefore + " -> "
                 + f.mappings().size());
         return c.result("testdev " + f.address());
@@ -643,8 +645,8 @@ public final class VfioCommands {
         int barIndex = args.length > 0 ? args[0] : 0;
         long offset = args.length > 1 ? args[1] : 0;
         long millis = args.length > 2 ? args[2] : 1500;
-        int cmd = f.readConfig(PciConfig.PCI_COMMAND, 2);
-        f.writeConfig(PciConfig.PCI_COMMAND, 2, cmd | PciConfig.PCI_COMMAND_MEMORY);
+        int cmd = f.readConfig(PciRegs.PCI_COMMAND, 2);
+        f.writeConfig(PciRegs.PCI_COMMAND, 2, cmd | PciRegs.PCI_COMMAND_MEMORY);
         StringBuilder sb = new StringBuilder();
         try (Mmio mapped = f.map(barIndex); Mmio rw = f.map(barIndex, false)) {
             MemorySegment seg = mapped.segment().orElseThrow(() -> new HwException(HwException.EINVAL,
@@ -657,7 +659,7 @@ public final class VfioCommands {
             sb.append(String.format("BENCH pread.read32 %.1f ns/op%n", pread));
             sb.append(String.format("BENCH ratio pread/mmio.read32 %.1f, pread/segment %.1f", pread / checked, pread / segment));
         } finally {
-            f.writeConfig(PciConfig.PCI_COMMAND, 2, cmd);
+            f.writeConfig(PciRegs.PCI_COMMAND, 2, cmd);
         }
         return sb.toString();
     }

@@ -1,5 +1,7 @@
 package org.nova.hw.vfio;
 
+import org.nova.hw.pci.PciRegs;
+
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -25,7 +27,7 @@ import org.nova.hw.IrqHandler;
 import org.nova.hw.IrqSet;
 import org.nova.hw.IrqType;
 import org.nova.hw.Mmio;
-import org.nova.hw.PciAddress;
+import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
 import org.nova.hw.RegionFlag;
 import org.nova.hw.RegionInfo;
@@ -135,7 +137,7 @@ final class VfioFunction implements PciFunction {
                 f.irqFlags[i] = ii.get(JAVA_INT, 4);
                 f.irqCount[i] = ii.get(JAVA_INT, VfioUapi.offsetOf(VfioUapi.IRQ_INFO, "count"));
             }
-            f.memoryEnabled = (f.readConfig(PciConfig.PCI_COMMAND, 2) & PciConfig.PCI_COMMAND_MEMORY) != 0;
+            f.memoryEnabled = (f.readConfig(PciRegs.PCI_COMMAND, 2) & PciRegs.PCI_COMMAND_MEMORY) != 0;
             return f;
         } catch (LibC.ErrnoException e) {
             LibC.close(fd);
@@ -209,7 +211,7 @@ final class VfioFunction implements PciFunction {
     @Override
     public int configSize() {
         long s = regions[VfioUapi.VFIO_PCI_CONFIG_REGION_INDEX].size();
-        return s >= PciConfig.PCI_CFG_SPACE_EXP_SIZE ? PciConfig.PCI_CFG_SPACE_EXP_SIZE : PciConfig.PCI_CFG_SPACE_SIZE;
+        return s >= PciRegs.PCI_CFG_SPACE_EXP_SIZE ? PciRegs.PCI_CFG_SPACE_EXP_SIZE : PciRegs.PCI_CFG_SPACE_SIZE;
     }
 
     @Override
@@ -332,13 +334,13 @@ final class VfioFunction implements PciFunction {
         ensurePresent("config write");
         long base = regions[VfioUapi.VFIO_PCI_CONFIG_REGION_INDEX].offset();
         pwrite("config write 0x" + Integer.toHexString(offset), base + offset, width, value);
-        if (offset <= PciConfig.PCI_COMMAND && PciConfig.PCI_COMMAND < offset + width) {
+        if (offset <= PciRegs.PCI_COMMAND && PciRegs.PCI_COMMAND < offset + width) {
             refreshCommand();
         }
     }
 
     private void refreshCommand() {
-        memoryEnabled = (readConfig(PciConfig.PCI_COMMAND, 2) & PciConfig.PCI_COMMAND_MEMORY) != 0;
+        memoryEnabled = (readConfig(PciRegs.PCI_COMMAND, 2) & PciRegs.PCI_COMMAND_MEMORY) != 0;
     }
 
     // ---- regions -------------------------------------------------------------------------------
@@ -367,15 +369,15 @@ final class VfioFunction implements PciFunction {
         if (index == RegionInfo.ROM_INDEX) {
             flags.add(RegionFlag.MEMORY);
         } else {
-            int bar = readConfig(PciConfig.PCI_BASE_ADDRESS_0 + 4 * index, 4);
-            if ((bar & PciConfig.PCI_BASE_ADDRESS_SPACE_IO) != 0) {
+            int bar = readConfig(PciRegs.PCI_BASE_ADDRESS_0 + 4 * index, 4);
+            if ((bar & PciRegs.PCI_BASE_ADDRESS_SPACE_IO) != 0) {
                 flags.add(RegionFlag.IO);
             } else {
                 flags.add(RegionFlag.MEMORY);
-                if ((bar & PciConfig.PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PciConfig.PCI_BASE_ADDRESS_MEM_TYPE_64) {
+                if ((bar & PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_64) {
                     flags.add(RegionFlag.MEM64);
                 }
-                if ((bar & PciConfig.PCI_BASE_ADDRESS_MEM_PREFETCH) != 0) {
+                if ((bar & PciRegs.PCI_BASE_ADDRESS_MEM_PREFETCH) != 0) {
                     flags.add(RegionFlag.PREFETCHABLE);
                 }
                 if (r.has(VfioUapi.VFIO_REGION_INFO_FLAG_MMAP)) {
@@ -517,11 +519,11 @@ final class VfioFunction implements PciFunction {
             VfioIrqSet set = new VfioIrqSet(this, type, index, fds, handler, automasked);
             irqSet = set;
             set.arm(bridge.poller());
-            int cmd = readConfig(PciConfig.PCI_COMMAND, 2);
-            int want = type == IrqType.INTX ? cmd & ~PciConfig.PCI_COMMAND_INTX_DISABLE
-                    : cmd | PciConfig.PCI_COMMAND_INTX_DISABLE;
+            int cmd = readConfig(PciRegs.PCI_COMMAND, 2);
+            int want = type == IrqType.INTX ? cmd & ~PciRegs.PCI_COMMAND_INTX_DISABLE
+                    : cmd | PciRegs.PCI_COMMAND_INTX_DISABLE;
             if (want != cmd) {
-                writeConfig(PciConfig.PCI_COMMAND, 2, want);
+                writeConfig(PciRegs.PCI_COMMAND, 2, want);
             }
             return set;
         }
@@ -534,8 +536,8 @@ final class VfioFunction implements PciFunction {
             try {
                 irqAction(set.vfioIndex(), VfioUapi.VFIO_IRQ_SET_ACTION_TRIGGER, 0);
                 if (set.type() == IrqType.INTX) {
-                    int cmd = readConfig(PciConfig.PCI_COMMAND, 2);
-                    writeConfig(PciConfig.PCI_COMMAND, 2, cmd | PciConfig.PCI_COMMAND_INTX_DISABLE);
+                    int cmd = readConfig(PciRegs.PCI_COMMAND, 2);
+                    writeConfig(PciRegs.PCI_COMMAND, 2, cmd | PciRegs.PCI_COMMAND_INTX_DISABLE);
                 }
             } catch (HwException e) {
                 LOG.warn("{}: disabling {} interrupts failed: {}", address, set.type(), e.getMessage());

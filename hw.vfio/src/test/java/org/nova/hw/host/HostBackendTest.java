@@ -23,7 +23,7 @@ import org.nova.hw.DmaDirection;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HwException;
 import org.nova.hw.IrqType;
-import org.nova.hw.PciAddress;
+import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
 import org.nova.hw.RegionFlag;
 import org.nova.hw.RegionInfo;

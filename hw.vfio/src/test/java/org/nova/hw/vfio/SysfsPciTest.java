@@ -13,7 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nova.hw.HwException;
-import org.nova.hw.PciAddress;
+import org.nova.hw.pci.PciAddress;
 
 /** Discovery from a fake sysfs and /dev in a temporary directory, and the error paths needing no kernel. */
 class SysfsPciTest {

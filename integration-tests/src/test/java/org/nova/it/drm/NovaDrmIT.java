@@ -63,7 +63,7 @@ import org.osgi.framework.BundleContext;
 public class NovaDrmIT {
     /** GPU boot (GSP RPCs on the simulator's thread) and probing; running out is a hang. */
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    /** The default platform's simulated GPUs (hw.backend SimDefaultPlatform). */
+    /** The default platform's simulated GPUs (hw.sim SimDefaultPlatform). */
     private static final List<String> GPUS = List.of("0000:00:05.0", "0000:00:06.0");
     private static final String NOVA_CORE = "NovaCore";
     private static final String NOVA_DRM = "Nova.nova-drm";

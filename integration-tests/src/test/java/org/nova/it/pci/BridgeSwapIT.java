@@ -182,7 +182,7 @@ public class BridgeSwapIT extends PciItSupport {
     }
 
     /**
-     * The simulated backend as a whole (the hw.backend bundle) goes away and comes back: every
+     * The simulated backend as a whole (the hw.sim bundle) goes away and comes back: every
      * PCI device and its auxiliary children go, every devres is released; then the same devices
      * come back from their configurations and the same drivers bind them again.
      */
@@ -191,7 +191,7 @@ public class BridgeSwapIT extends PciItSupport {
         List<String> sim0Devices = devicesOfDomain0();
         Map<String, String> bindings = bindings();
         Map<String, Integer> devres = devresByDevice();
-        org.osgi.framework.Bundle backend = bundle("hw.backend");
+        org.osgi.framework.Bundle backend = bundle("hw.sim");
         try {
             backend.stop();
             await("every simulated device is gone", () -> pciBus().devices().isEmpty() && auxBus().devices().isEmpty(),

@@ -28,7 +28,7 @@ import org.nova.driver.Device;
 import org.nova.driver.Errno;
 import org.nova.hw.HostBridge;
 import org.nova.hw.IommuFault;
-import org.nova.hw.PciAddress;
+import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
@@ -211,9 +211,9 @@ public class DefaultPlatformIT extends PciItSupport {
                 numeric);
         // -v -k: edu's MSI capability, enabled by its driver, where the capability walk finds it
         PciDevice edu = pci.device(EDU).orElseThrow();
-        int msi = edu.findCapability(org.nova.bus.pci.PciRegs.CAP_ID_MSI);
+        int msi = edu.findCapability(org.nova.hw.pci.PciRegs.PCI_CAP_ID_MSI);
         assertTrue("edu has an MSI capability", msi >= 0x40);
-        assertEquals(0, edu.findCapability(org.nova.bus.pci.PciRegs.CAP_ID_EXP));
+        assertEquals(0, edu.findCapability(org.nova.hw.pci.PciRegs.PCI_CAP_ID_EXP));
         String verbose = shell("pci:lspci -v -k -s 00:03.0");
         assertTrue(verbose, verbose.contains(String.format("\tCapabilities: [%02x] MSI: Enable+ Count=1/1", msi)));
         assertTrue(verbose, verbose.contains("[size=1M]"));

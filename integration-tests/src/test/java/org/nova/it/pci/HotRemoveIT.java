@@ -20,7 +20,7 @@ import org.nova.devres.Revocable;
 import org.nova.devres.RevokedException;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
-import org.nova.hw.PciAddress;
+import org.nova.hw.pci.PciAddress;
 import org.nova.it.NovaOptions;
 import org.nova.it.Uevents;
 import org.ops4j.pax.exam.Configuration;

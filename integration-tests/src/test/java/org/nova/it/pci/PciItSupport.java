@@ -29,7 +29,7 @@ import org.nova.driver.DriverCore;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.hw.HostBridge;
-import org.nova.hw.PciAddress;
+import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
 import org.nova.it.Await;
 import org.nova.it.Gogo;
@@ -54,7 +54,7 @@ public abstract class PciItSupport {
     /** How long anything asynchronous of these tests may take; running out is a hang, not slowness. */
     static final Duration TIMEOUT = Duration.ofSeconds(20);
 
-    /** The default platform's bridge and devices (hw.backend SimDefaultPlatform). */
+    /** The default platform's bridge and devices (hw.sim SimDefaultPlatform). */
     static final String SIM0 = "sim0";
     static final String TESTDEV = "0000:00:02.0";
     static final String EDU = "0000:00:03.0";
@@ -73,7 +73,7 @@ public abstract class PciItSupport {
     /** Every sample binding of the default platform: bus:device → driver. */
     static final Map<String, String> SAMPLE_BINDINGS = sampleBindings();
 
-    /** Factory PIDs of the simulator (hw.backend SimBridgeComponent.PID, SimDeviceComponent.PID). */
+    /** Factory PIDs of the simulator (hw.sim SimBridgeComponent.PID, SimDeviceComponent.PID). */
     static final String BRIDGE_PID = "org.nova.hw.sim.bridge";
     static final String DEVICE_PID = "org.nova.hw.sim.device";
     /** Configuration Admin's property naming a factory configuration's factory PID. */

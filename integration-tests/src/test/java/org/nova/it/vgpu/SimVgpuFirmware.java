@@ -5,7 +5,7 @@ import java.util.Collection;
 import java.util.List;
 
 import org.nova.hw.HostBridge;
-import org.nova.hw.PciAddress;
+import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;

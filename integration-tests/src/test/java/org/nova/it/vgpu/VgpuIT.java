@@ -79,7 +79,7 @@ import org.osgi.util.tracker.ServiceTracker;
 public class VgpuIT {
     /** GPU boot (GSP RPCs on the simulator's thread), probing, firmware calls; running out is a hang. */
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    /** The default platform's bridge, vGPU-capable AD102 and its VFs (hw.backend SimDefaultPlatform). */
+    /** The default platform's bridge, vGPU-capable AD102 and its VFs (hw.sim SimDefaultPlatform). */
     private static final String SIM0 = "sim0";
     private static final String PF = "0000:00:06.0";
     private static final String GA102 = "0000:00:05.0";

@@ -1,5 +1,11 @@
 package org.nova.gpu.internal;
 
+import static org.nova.hw.pci.PciRegs.PCI_CLASS_MASK_BASE_SUB;
+import static org.nova.hw.pci.PciClass.withProgIf;
+import static org.nova.hw.pci.PciClass.PCI_CLASS_DISPLAY_VGA;
+import static org.nova.hw.pci.PciClass.PCI_CLASS_DISPLAY_3D;
+import static org.nova.nvidia.NvidiaPciIds.PCI_VENDOR_ID_NVIDIA;
+
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.nova.bus.auxiliary.AuxiliaryBus;
@@ -43,18 +49,10 @@ public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
     private static final Logger LOG = LoggerFactory.getLogger(NovaCoreDriver.class);
     /** The driver name (nova-core's module name). */
     public static final String NAME = "NovaCore";
-    /** NVIDIA's PCI vendor ID. */
-    static final int PCI_VENDOR_ID_NVIDIA = 0x10de;
-    /** PCI_CLASS_DISPLAY_VGA << 8. */
-    static final int PCI_CLASS_DISPLAY_VGA = 0x030000;
-    /** PCI_CLASS_DISPLAY_3D << 8. */
-    static final int PCI_CLASS_DISPLAY_3D = 0x030200;
-    /** Class and subclass must match; the programming interface is ignored. */
-    static final int CLASS_SUBCLASS_MASK = 0xffff00;
     /** driver.rs PCI_TABLE. */
     static final List<PciDeviceId> ID_TABLE = List.of(
-            PciDeviceId.ofClassAndVendor(PCI_CLASS_DISPLAY_VGA, CLASS_SUBCLASS_MASK, PCI_VENDOR_ID_NVIDIA),
-            PciDeviceId.ofClassAndVendor(PCI_CLASS_DISPLAY_3D, CLASS_SUBCLASS_MASK, PCI_VENDOR_ID_NVIDIA));
+            PciDeviceId.ofClassAndVendor(withProgIf(PCI_CLASS_DISPLAY_VGA, 0), PCI_CLASS_MASK_BASE_SUB, PCI_VENDOR_ID_NVIDIA),
+            PciDeviceId.ofClassAndVendor(withProgIf(PCI_CLASS_DISPLAY_3D, 0), PCI_CLASS_MASK_BASE_SUB, PCI_VENDOR_ID_NVIDIA));
 
     private final FirmwareLoader loader;
     private final Map<String, Gpu> gpus = new ConcurrentHashMap<>();

@@ -103,7 +103,7 @@ final class SimPciDevice implements PciDevice {
 
     @Override
     public PciIds ids() {
-        return new PciIds(NvidiaGpu.PCI_VENDOR_ID_NVIDIA, gpu.deviceId(), NvidiaGpu.PCI_VENDOR_ID_NVIDIA,
+        return new PciIds(org.nova.nvidia.NvidiaPciIds.PCI_VENDOR_ID_NVIDIA, gpu.deviceId(), org.nova.nvidia.NvidiaPciIds.PCI_VENDOR_ID_NVIDIA,
                 gpu.deviceId(), gpu.classCode(), 0xa1);
     }
 

@@ -8,7 +8,7 @@ import java.nio.ByteOrder;
  * {@code GspFwWprMeta} (OpenRM gsp_fw_wpr_meta.h, r535 and r570 alike; nova-core gsp/fw.rs):
  * where the booter finds the GSP image (radix-3), the bootloader, the signatures and the
  * framebuffer layout. 256 bytes of little-endian u64 fields in coherent DMA memory; the driver
- * writes it, the booter (simulated in hw.backend) reads it.
+ * writes it, the booter (simulated in hw.sim) reads it.
  */
 public final class GspFwWprMeta {
     /** Size of the structure. */

@@ -1,5 +1,7 @@
 package org.nova.nvidia.vbios;
 
+import org.nova.nvidia.NvidiaPciIds;
+
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +32,7 @@ public final class VbiosBuilder {
     /** Offset of the FWSEC descriptor in the second FWSEC image. */
     public static final int FWSEC_DESC_AT = 0x100;
 
-    private int vendorId = 0x10de;
+    private int vendorId = NvidiaPciIds.PCI_VENDOR_ID_NVIDIA;
     private int deviceId = 0x1e04;
     private int classCode = 0x030000;
     private long biosVersion = 0x9002_4200L;

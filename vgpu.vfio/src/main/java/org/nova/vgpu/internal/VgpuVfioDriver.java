@@ -1,5 +1,9 @@
 package org.nova.vgpu.internal;
 
+import static org.nova.hw.pci.PciClass.PCI_CLASS_DISPLAY_3D;
+import static org.nova.hw.pci.PciClass.withProgIf;
+import static org.nova.hw.pci.PciRegs.PCI_CLASS_MASK_BASE_SUB;
+
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
@@ -14,7 +18,7 @@ import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDriver;
 import org.nova.bus.pci.PciIrqType;
-import org.nova.bus.pci.PciRegs;
+import org.nova.hw.pci.PciRegs;
 import org.nova.devres.Devres;
 import org.nova.driver.DeviceLink;
 import org.nova.driver.DriverCore;
@@ -62,13 +66,11 @@ public final class VgpuVfioDriver implements PciDriver, VgpuManager {
     /** The driver name (the RFC's module). */
     public static final String NAME = "nvidia-vgpu-vfio";
     static final int PCI_VENDOR_ID_NVIDIA = 0x10de;
-    /** PCI_CLASS_DISPLAY_3D << 8: a GPU's VFs are 3D controllers. */
-    static final int PCI_CLASS_DISPLAY_3D = 0x030200;
     /**
      * The RFC's table matches NVIDIA 3D controllers; a VF's config space reads Vendor ID FFFFh,
      * so the table matches the class and the probe checks the PF's vendor.
      */
-    static final List<PciDeviceId> ID_TABLE = List.of(PciDeviceId.ofClass(PCI_CLASS_DISPLAY_3D, 0xffff00));
+    static final List<PciDeviceId> ID_TABLE = List.of(PciDeviceId.ofClass(withProgIf(PCI_CLASS_DISPLAY_3D, 0), PCI_CLASS_MASK_BASE_SUB));
 
     private final NovaGpus gpus;
     private final DriverCore driverCore;
@@ -164,12 +166,12 @@ public final class VgpuVfioDriver implements PciDriver, VgpuManager {
         } catch (DriverException e) {
             LOG.info("{}: no device link to {}: {}", dev.slot(), pf.slot(), e.getMessage());
         }
-        int sriov = pf.findExtCapability(PciRegs.EXT_CAP_ID_SRIOV);
+        int sriov = pf.findExtCapability(PciRegs.PCI_EXT_CAP_ID_SRIOV);
         if (sriov == 0) {
             throw new DriverException(Errno.ENODEV, pf.slot() + " has no SR-IOV capability");
         }
         // the guest sees the VF Device ID of the PF's SR-IOV capability (a VF reads FFFFh)
-        int vfDid = pf.read16(sriov + PciRegs.SRIOV_VF_DID);
+        int vfDid = pf.read16(sriov + PciRegs.PCI_SRIOV_VF_DID);
         int vfIndex = dev.vfId();
         Devres<Bar> bar0 = dev.iomapRegion(0, NAME);
         // BAR1: the GPU maps it onto the framebuffer of the vGPU the firmware boots for this VF

@@ -1,6 +1,6 @@
 package org.nova.bus.pci.internal;
 
-import org.nova.bus.pci.PciRegs;
+import org.nova.hw.pci.PciRegs;
 
 /**
  * The capability-list walks of drivers/pci/pci.c over any config space: {@code pci_find_capability}
@@ -17,7 +17,7 @@ public final class ConfigWalk {
 
         /** @return the config space size; 256 unless overridden */
         default int size() {
-            return PciRegs.CFG_SPACE_SIZE;
+            return PciRegs.PCI_CFG_SPACE_SIZE;
         }
     }
 
@@ -36,14 +36,14 @@ public final class ConfigWalk {
      * the status register says there is no list.
      */
     public static int capStart(Reader r) {
-        int status = r.read(PciRegs.STATUS, WORD);
-        if ((status & PciRegs.STATUS_CAP_LIST) == 0) {
+        int status = r.read(PciRegs.PCI_STATUS, WORD);
+        if ((status & PciRegs.PCI_STATUS_CAP_LIST) == 0) {
             return 0;
         }
-        int type = r.read(PciRegs.HEADER_TYPE, BYTE) & PciRegs.HEADER_TYPE_MASK;
+        int type = r.read(PciRegs.PCI_HEADER_TYPE, BYTE) & PciRegs.PCI_HEADER_TYPE_MASK;
         return switch (type) {
-            case PciRegs.HEADER_TYPE_NORMAL, PciRegs.HEADER_TYPE_BRIDGE -> PciRegs.CAPABILITY_LIST;
-            case PciRegs.HEADER_TYPE_CARDBUS -> PciRegs.CB_CAPABILITY_LIST;
+            case PciRegs.PCI_HEADER_TYPE_NORMAL, PciRegs.PCI_HEADER_TYPE_BRIDGE -> PciRegs.PCI_CAPABILITY_LIST;
+            case PciRegs.PCI_HEADER_TYPE_CARDBUS -> PciRegs.PCI_CB_CAPABILITY_LIST;
             default -> 0;
         };
     }
@@ -55,14 +55,14 @@ public final class ConfigWalk {
             return 0;
         }
         int pos = r.read(start, BYTE);
-        for (int ttl = PciRegs.FIND_CAP_TTL; ttl > 0; ttl--) {
-            if (pos < PciRegs.STD_HEADER_SIZEOF) {
+        for (int ttl = PciRegs.PCI_FIND_CAP_TTL; ttl > 0; ttl--) {
+            if (pos < PciRegs.PCI_STD_HEADER_SIZEOF) {
                 break;
             }
-            pos &= PciRegs.CAP_POINTER_MASK;
+            pos &= PciRegs.PCI_CAP_POINTER_MASK;
             int ent = r.read(pos, WORD);
-            int capId = ent & PciRegs.BYTE_MASK;
-            if (capId == PciRegs.CAP_ID_BROKEN) {
+            int capId = ent & PciRegs.PCI_BYTE_MASK;
+            if (capId == PciRegs.PCI_CAP_ID_BROKEN) {
                 break;
             }
             if (capId == id) {
@@ -75,21 +75,21 @@ public final class ConfigWalk {
 
     /** @return the offset of extended capability {@code id}, 0 if absent (pci_find_ext_capability) */
     public static int findExtCapability(Reader r, int id) {
-        if (r.size() <= PciRegs.CFG_SPACE_SIZE) {
+        if (r.size() <= PciRegs.PCI_CFG_SPACE_SIZE) {
             return 0;
         }
-        int pos = PciRegs.CFG_SPACE_SIZE;
-        int ttl = (PciRegs.CFG_SPACE_EXP_SIZE - PciRegs.CFG_SPACE_SIZE) / PciRegs.EXT_CAP_MIN_SIZE;
+        int pos = PciRegs.PCI_CFG_SPACE_SIZE;
+        int ttl = (PciRegs.PCI_CFG_SPACE_EXP_SIZE - PciRegs.PCI_CFG_SPACE_SIZE) / PciRegs.PCI_EXT_CAP_MIN_SIZE;
         int header = r.read(pos, DWORD);
         if (header == 0) {
             return 0;
         }
         while (ttl-- > 0) {
-            if ((header & PciRegs.EXT_CAP_ID_MASK) == id) {
+            if ((header & PciRegs.PCI_EXT_CAP_ID_MASK) == id) {
                 return pos;
             }
-            pos = (header >>> PciRegs.EXT_CAP_NEXT_SHIFT) & PciRegs.EXT_CAP_NEXT_MASK;
-            if (pos < PciRegs.CFG_SPACE_SIZE) {
+            pos = (header >>> PciRegs.PCI_EXT_CAP_NEXT_SHIFT) & PciRegs.PCI_EXT_CAP_NEXT_MASK;
+            if (pos < PciRegs.PCI_CFG_SPACE_SIZE) {
                 break;
             }
             header = r.read(pos, DWORD);

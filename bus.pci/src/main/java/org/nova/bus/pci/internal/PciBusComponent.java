@@ -29,7 +29,7 @@ import org.nova.driver.MatchResult;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HostBridgeListener;
 import org.nova.hw.HwException;
-import org.nova.hw.PciAddress;
+import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;

@@ -19,7 +19,7 @@ import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciIds;
 import org.nova.bus.pci.PciIrqHandler;
 import org.nova.bus.pci.PciIrqType;
-import org.nova.bus.pci.PciRegs;
+import org.nova.hw.pci.PciRegs;
 import org.nova.devres.Devres;
 import org.nova.devres.DevresException;
 import org.nova.devres.DevresScope;
@@ -83,8 +83,8 @@ public final class PciDeviceImpl implements PciDevice {
 
     static PciIds readIds(PciFunction f) {
         try {
-            int vendor = f.readConfig(PciRegs.VENDOR_ID, WORD);
-            int device = f.readConfig(PciRegs.DEVICE_ID, WORD);
+            int vendor = f.readConfig(PciRegs.PCI_VENDOR_ID, WORD);
+            int device = f.readConfig(PciRegs.PCI_DEVICE_ID, WORD);
             java.util.Optional<PciFunction> pf = f.physfn();
             if (pf.isPresent()) {
                 // a VF's Vendor and Device ID read FFFFh (SR-IOV 3.4.1.1): pci_iov_add_virtfn takes
@@ -100,26 +100,26 @@ public final class PciDeviceImpl implements PciDevice {
                     public int size() {
                         return p.configSize();
                     }
-                }, PciRegs.EXT_CAP_ID_SRIOV);
-                vendor = p.readConfig(PciRegs.VENDOR_ID, WORD);
+                }, PciRegs.PCI_EXT_CAP_ID_SRIOV);
+                vendor = p.readConfig(PciRegs.PCI_VENDOR_ID, WORD);
                 if (sriov != 0) {
-                    device = p.readConfig(sriov + PciRegs.SRIOV_VF_DID, WORD);
+                    device = p.readConfig(sriov + PciRegs.PCI_SRIOV_VF_DID, WORD);
                 }
             }
-            int classRev = f.readConfig(PciRegs.REVISION_ID, DWORD);
-            int type = f.readConfig(PciRegs.HEADER_TYPE, BYTE) & PciRegs.HEADER_TYPE_MASK;
+            int classRev = f.readConfig(PciRegs.PCI_REVISION_ID, DWORD);
+            int type = f.readConfig(PciRegs.PCI_HEADER_TYPE, BYTE) & PciRegs.PCI_HEADER_TYPE_MASK;
             int subVendor = 0;
             int subDevice = 0;
             // pci_setup_device: subsystem ids by header type
-            if (type == PciRegs.HEADER_TYPE_NORMAL) {
-                subVendor = f.readConfig(PciRegs.SUBSYSTEM_VENDOR_ID, WORD);
-                subDevice = f.readConfig(PciRegs.SUBSYSTEM_ID, WORD);
-            } else if (type == PciRegs.HEADER_TYPE_CARDBUS) {
-                subVendor = f.readConfig(PciRegs.CB_SUBSYSTEM_VENDOR_ID, WORD);
-                subDevice = f.readConfig(PciRegs.CB_SUBSYSTEM_ID, WORD);
+            if (type == PciRegs.PCI_HEADER_TYPE_NORMAL) {
+                subVendor = f.readConfig(PciRegs.PCI_SUBSYSTEM_VENDOR_ID, WORD);
+                subDevice = f.readConfig(PciRegs.PCI_SUBSYSTEM_ID, WORD);
+            } else if (type == PciRegs.PCI_HEADER_TYPE_CARDBUS) {
+                subVendor = f.readConfig(PciRegs.PCI_CB_SUBSYSTEM_VENDOR_ID, WORD);
+                subDevice = f.readConfig(PciRegs.PCI_CB_SUBSYSTEM_ID, WORD);
             }
             return new PciIds(vendor, device, subVendor, subDevice, classRev >>> Byte.SIZE,
-                    classRev & PciRegs.BYTE_MASK);
+                    classRev & PciRegs.PCI_BYTE_MASK);
         } catch (HwException e) {
             throw Hw.translate(e, "reading the identity of " + f.address());
         }
@@ -288,12 +288,12 @@ public final class PciDeviceImpl implements PciDevice {
         for (int i = 0; i < RegionInfo.BAR_COUNT; i++) {
             Optional<RegionInfo> r = region(i);
             if (r.isPresent() && r.get().size() > 0) {
-                bits |= r.get().has(RegionFlag.IO) ? (io ? PciRegs.COMMAND_IO : 0) : PciRegs.COMMAND_MEMORY;
+                bits |= r.get().has(RegionFlag.IO) ? (io ? PciRegs.PCI_COMMAND_IO : 0) : PciRegs.PCI_COMMAND_MEMORY;
             }
         }
-        int cmd = read16(PciRegs.COMMAND);
+        int cmd = read16(PciRegs.PCI_COMMAND);
         if ((cmd | bits) != cmd) {
-            write16(PciRegs.COMMAND, cmd | bits);
+            write16(PciRegs.PCI_COMMAND, cmd | bits);
         }
         enableCount.incrementAndGet();
         addAction("pci:enable", this::disableOne);
@@ -305,9 +305,9 @@ public final class PciDeviceImpl implements PciDevice {
             return;
         }
         try {
-            int cmd = function.readConfig(PciRegs.COMMAND, WORD);
-            if ((cmd & PciRegs.COMMAND_MASTER) != 0) {
-                function.writeConfig(PciRegs.COMMAND, WORD, cmd & ~PciRegs.COMMAND_MASTER);
+            int cmd = function.readConfig(PciRegs.PCI_COMMAND, WORD);
+            if ((cmd & PciRegs.PCI_COMMAND_MASTER) != 0) {
+                function.writeConfig(PciRegs.PCI_COMMAND, WORD, cmd & ~PciRegs.PCI_COMMAND_MASTER);
             }
         } catch (HwException e) {
             LOG.debug("pci {}: disable skipped: {}", slot, e.getMessage());
@@ -316,17 +316,17 @@ public final class PciDeviceImpl implements PciDevice {
 
     @Override
     public void setMaster() {
-        int cmd = read16(PciRegs.COMMAND);
-        if ((cmd & PciRegs.COMMAND_MASTER) == 0) {
-            write16(PciRegs.COMMAND, cmd | PciRegs.COMMAND_MASTER);
+        int cmd = read16(PciRegs.PCI_COMMAND);
+        if ((cmd & PciRegs.PCI_COMMAND_MASTER) == 0) {
+            write16(PciRegs.PCI_COMMAND, cmd | PciRegs.PCI_COMMAND_MASTER);
         }
     }
 
     @Override
     public void clearMaster() {
-        int cmd = read16(PciRegs.COMMAND);
-        if ((cmd & PciRegs.COMMAND_MASTER) != 0) {
-            write16(PciRegs.COMMAND, cmd & ~PciRegs.COMMAND_MASTER);
+        int cmd = read16(PciRegs.PCI_COMMAND);
+        if ((cmd & PciRegs.PCI_COMMAND_MASTER) != 0) {
+            write16(PciRegs.PCI_COMMAND, cmd & ~PciRegs.PCI_COMMAND_MASTER);
         }
     }
 
@@ -350,8 +350,8 @@ public final class PciDeviceImpl implements PciDevice {
     }
 
     private static void checkBarIndex(int bar) {
-        if (bar < 0 || bar >= PciRegs.STD_NUM_BARS) {
-            throw new DriverException(Errno.EINVAL, "BAR index " + bar + " is outside 0.." + (PciRegs.STD_NUM_BARS - 1));
+        if (bar < 0 || bar >= PciRegs.PCI_STD_NUM_BARS) {
+            throw new DriverException(Errno.EINVAL, "BAR index " + bar + " is outside 0.." + (PciRegs.PCI_STD_NUM_BARS - 1));
         }
     }
 
@@ -729,7 +729,7 @@ public final class PciDeviceImpl implements PciDevice {
                             ri.has(RegionFlag.PREFETCHABLE), ri.has(RegionFlag.MEM64)));
                 }
             }
-            org.nova.hw.PciAddress a = function.address();
+            org.nova.hw.pci.PciAddress a = function.address();
             return new org.nova.bus.pci.PciDeviceInfo(a.domain(), a.bus(), a.device(), a.function(), ids, config,
                     regions, driver, function.physfn().map(pf -> pf.address().toString()));
         } catch (HwException e) {
@@ -765,12 +765,12 @@ public final class PciDeviceImpl implements PciDevice {
                 + " is not an SR-IOV virtual function"));
         PciDevice pf = physfn().orElseThrow(() -> new DriverException(Errno.ENODEV, slot + ": its PF "
                 + pfn.address() + " is not on the bus"));
-        int cap = pf.findExtCapability(PciRegs.EXT_CAP_ID_SRIOV);
+        int cap = pf.findExtCapability(PciRegs.PCI_EXT_CAP_ID_SRIOV);
         if (cap == 0) {
             throw new DriverException(Errno.ENODEV, pf.slot() + " has no SR-IOV capability");
         }
-        int offset = pf.read16(cap + PciRegs.SRIOV_VF_OFFSET);
-        int stride = pf.read16(cap + PciRegs.SRIOV_VF_STRIDE);
+        int offset = pf.read16(cap + PciRegs.PCI_SRIOV_VF_OFFSET);
+        int stride = pf.read16(cap + PciRegs.PCI_SRIOV_VF_STRIDE);
         int delta = function.address().routingId() - (pfn.address().routingId() + offset);
         if (stride == 0 || delta < 0 || delta % stride != 0) {
             throw new DriverException(Errno.ENODEV, slot + " is not where " + pf.slot()

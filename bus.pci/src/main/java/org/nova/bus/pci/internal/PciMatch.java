@@ -111,8 +111,8 @@ public final class PciMatch {
     }
 
     /** The class masks the index knows (base class, base+sub class, full class); others are asked always. */
-    static final int[] INDEXED_CLASS_MASKS = {org.nova.bus.pci.PciRegs.CLASS_MASK_BASE,
-        org.nova.bus.pci.PciRegs.CLASS_MASK_BASE_SUB, org.nova.bus.pci.PciRegs.CLASS_MASK_24};
+    static final int[] INDEXED_CLASS_MASKS = {org.nova.hw.pci.PciRegs.PCI_CLASS_MASK_BASE,
+        org.nova.hw.pci.PciRegs.PCI_CLASS_MASK_BASE_SUB, org.nova.hw.pci.PciRegs.PCI_CLASS_MASK_24};
 
     /**
      * @return the driver core's index keys of a function: its vendor:device, and its class code
@@ -156,7 +156,7 @@ public final class PciMatch {
         boolean vendor = id.vendor() != PciDeviceId.PCI_ANY_ID;
         boolean device = id.device() != PciDeviceId.PCI_ANY_ID;
         boolean subsystem = id.subvendor() != PciDeviceId.PCI_ANY_ID || id.subdevice() != PciDeviceId.PCI_ANY_ID;
-        int classBits = Integer.bitCount(id.classMask() & org.nova.bus.pci.PciRegs.CLASS_MASK_24);
+        int classBits = Integer.bitCount(id.classMask() & org.nova.hw.pci.PciRegs.PCI_CLASS_MASK_24);
         int tier;
         if (vendor && device && subsystem) {
             tier = SUBSYSTEM;

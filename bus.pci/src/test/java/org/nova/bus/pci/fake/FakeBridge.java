@@ -7,7 +7,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.nova.hw.HostBridge;
 import org.nova.hw.HostBridgeListener;
-import org.nova.hw.PciAddress;
+import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
 
 /** A test-only host bridge. */

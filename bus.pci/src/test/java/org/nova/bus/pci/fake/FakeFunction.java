@@ -12,7 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.nova.bus.pci.PciRegs;
+import org.nova.hw.pci.PciRegs;
 import org.nova.hw.DmaBuffer;
 import org.nova.hw.DmaDirection;
 import org.nova.hw.HostBridge;
@@ -22,7 +22,7 @@ import org.nova.hw.IrqHandler;
 import org.nova.hw.IrqSet;
 import org.nova.hw.IrqType;
 import org.nova.hw.Mmio;
-import org.nova.hw.PciAddress;
+import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
 import org.nova.hw.RegionFlag;
 import org.nova.hw.RegionInfo;
@@ -56,11 +56,11 @@ public final class FakeFunction implements PciFunction {
 
     /** Sets the ids: vendor, device, subsystem, class (24 bits), revision; header type 0. */
     public FakeFunction ids(int vendor, int device, int subVendor, int subDevice, int cls, int rev) {
-        put(PciRegs.VENDOR_ID, 2, vendor);
-        put(PciRegs.DEVICE_ID, 2, device);
-        put(PciRegs.SUBSYSTEM_VENDOR_ID, 2, subVendor);
-        put(PciRegs.SUBSYSTEM_ID, 2, subDevice);
-        put(PciRegs.REVISION_ID, 4, cls << 8 | rev);
+        put(PciRegs.PCI_VENDOR_ID, 2, vendor);
+        put(PciRegs.PCI_DEVICE_ID, 2, device);
+        put(PciRegs.PCI_SUBSYSTEM_VENDOR_ID, 2, subVendor);
+        put(PciRegs.PCI_SUBSYSTEM_ID, 2, subDevice);
+        put(PciRegs.PCI_REVISION_ID, 4, cls << 8 | rev);
         return this;
     }
 
@@ -91,13 +91,13 @@ public final class FakeFunction implements PciFunction {
      */
     public FakeFunction sriov(int total) {
         this.sriov = new FakeSriov(total);
-        if (config.length > PciRegs.CFG_SPACE_SIZE) {
-            int cap = PciRegs.CFG_SPACE_SIZE;
-            put(cap, 4, PciRegs.EXT_CAP_ID_SRIOV | 1 << PciRegs.EXT_CAP_VER_SHIFT);
-            put(cap + PciRegs.SRIOV_TOTAL_VF, 2, total);
-            put(cap + PciRegs.SRIOV_VF_OFFSET, 2, FAKE_VF_ROUTING_STEP);
-            put(cap + PciRegs.SRIOV_VF_STRIDE, 2, FAKE_VF_ROUTING_STEP);
-            put(cap + PciRegs.SRIOV_VF_DID, 2, FAKE_VF_DEVICE_ID);
+        if (config.length > PciRegs.PCI_CFG_SPACE_SIZE) {
+            int cap = PciRegs.PCI_CFG_SPACE_SIZE;
+            put(cap, 4, PciRegs.PCI_EXT_CAP_ID_SRIOV | 1 << PciRegs.PCI_EXT_CAP_VER_SHIFT);
+            put(cap + PciRegs.PCI_SRIOV_TOTAL_VF, 2, total);
+            put(cap + PciRegs.PCI_SRIOV_VF_OFFSET, 2, FAKE_VF_ROUTING_STEP);
+            put(cap + PciRegs.PCI_SRIOV_VF_STRIDE, 2, FAKE_VF_ROUTING_STEP);
+            put(cap + PciRegs.PCI_SRIOV_VF_DID, 2, FAKE_VF_DEVICE_ID);
         }
         return this;
     }
@@ -483,8 +483,8 @@ public final class FakeFunction implements PciFunction {
                 }
                 for (int i = 1; i <= n; i++) {
                     FakeFunction vf = new FakeFunction(bridge, new PciAddress(address.domain(), address.bus(),
-                            address.device() + i, 0), PciRegs.CFG_SPACE_SIZE);
-                    vf.put(0, 2, readConfig(0, 2)).put(2, 2, FAKE_VF_DEVICE_ID).put(PciRegs.REVISION_ID, 4, readConfig(8, 4));
+                            address.device() + i, 0), PciRegs.PCI_CFG_SPACE_SIZE);
+                    vf.put(0, 2, readConfig(0, 2)).put(2, 2, FAKE_VF_DEVICE_ID).put(PciRegs.PCI_REVISION_ID, 4, readConfig(8, 4));
                     vf.physfn(FakeFunction.this);
                     vfs.add(vf);
                     added.add(vf);

@@ -23,7 +23,7 @@ import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDeviceInfo;
 import org.nova.bus.pci.PciDriver;
-import org.nova.bus.pci.PciRegs;
+import org.nova.hw.pci.PciRegs;
 import org.nova.bus.pci.fake.FakeBridge;
 import org.nova.driver.Bus;
 import org.nova.driver.internal.DriverCoreImpl;
@@ -105,10 +105,10 @@ class PciBusComponentTest {
         pci = new PciBusComponent(TestContexts.nullContext(), core);
         fake = core.requireBus(PciBus.NAME);
         bridge = new FakeBridge("fake0", 0);
-        edu = bridge.function(4, 0, PciRegs.CFG_SPACE_SIZE).ids(0x1234, 0x11e8, 0x1af4, 0x1100, 0x00ff00, 0x10)
+        edu = bridge.function(4, 0, PciRegs.PCI_CFG_SPACE_SIZE).ids(0x1234, 0x11e8, 0x1af4, 0x1100, 0x00ff00, 0x10)
                 .region(0, 0x100000, false, RegionFlag.MEMORY)
                 .irqs(org.nova.hw.IrqType.MSI, 1).irqs(org.nova.hw.IrqType.INTX, 1);
-        testdev = bridge.function(3, 0, PciRegs.CFG_SPACE_SIZE).ids(0x1b36, 0x0005, 0x1af4, 0x1100, 0x00ff00, 0)
+        testdev = bridge.function(3, 0, PciRegs.PCI_CFG_SPACE_SIZE).ids(0x1b36, 0x0005, 0x1af4, 0x1100, 0x00ff00, 0)
                 .region(0, 0x1000, true, RegionFlag.MEMORY).region(1, 0x100, false, RegionFlag.IO);
     }
 
@@ -153,7 +153,7 @@ class PciBusComponentTest {
         DriverRegistration reg = pci.registerDriver(d, "test", 1);
         assertEquals(Optional.of("testdev"), dev("0000:00:03.0").driver());
         assertSame(data, dev("0000:00:03.0").driverData(AutoCloseable.class).orElseThrow());
-        assertEquals(PciRegs.COMMAND_MEMORY | PciRegs.COMMAND_MASTER, testdev.readConfig(PciRegs.COMMAND, 2));
+        assertEquals(PciRegs.PCI_COMMAND_MEMORY | PciRegs.PCI_COMMAND_MASTER, testdev.readConfig(PciRegs.PCI_COMMAND, 2));
         Bar bar;
         try (var g = bars.get(0).access()) {
             bar = g.get();
@@ -167,7 +167,7 @@ class PciBusComponentTest {
         assertThrows(RevokedException.class, () -> bars.get(0).access());
         assertThrows(RevokedException.class, () -> bar.read32(0x10), "a kept reference fails too");
         assertEquals(0, testdev.liveMaps.get(), "the mapping was closed");
-        assertEquals(PciRegs.COMMAND_MEMORY, testdev.readConfig(PciRegs.COMMAND, 2), "disable clears bus mastering");
+        assertEquals(PciRegs.PCI_COMMAND_MEMORY, testdev.readConfig(PciRegs.PCI_COMMAND, 2), "disable clears bus mastering");
         assertTrue(dev("0000:00:03.0").devres().isEmpty());
     }
 
@@ -195,7 +195,7 @@ class PciBusComponentTest {
         assertEquals(0, edu.liveDma.get());
         assertEquals(0, edu.liveMaps.get());
         assertFalse(devs.get(0).isPresent());
-        assertEquals(Errno.ENODEV, errno(() -> devs.get(0).read16(PciRegs.VENDOR_ID)));
+        assertEquals(Errno.ENODEV, errno(() -> devs.get(0).read16(PciRegs.PCI_VENDOR_ID)));
         assertEquals(List.of("edu.probe 0000:00:04.0", "edu.unbind 0000:00:04.0"), log);
     }
 
@@ -215,7 +215,7 @@ class PciBusComponentTest {
     void hotAddProbes() {
         pci.addBridge(bridge);
         pci.registerDriver(new TestDriver("edu", List.of(PciDeviceId.of(0x1234, 0x11e9)), (dev, id) -> null), "t", 1);
-        FakeFunction second = bridge.function(5, 0, PciRegs.CFG_SPACE_SIZE).ids(0x1234, 0x11e9, 0, 0, 0x00ff00, 0);
+        FakeFunction second = bridge.function(5, 0, PciRegs.PCI_CFG_SPACE_SIZE).ids(0x1234, 0x11e9, 0, 0, 0x00ff00, 0);
         bridge.add(second);
         assertEquals(Optional.of("edu"), dev("0000:00:05.0").driver());
     }
@@ -231,7 +231,7 @@ class PciBusComponentTest {
         PciDeviceId matched = dev("0000:00:04.0").driverData(PciDeviceId.class).orElseThrow();
         assertEquals(PciDeviceId.PCI_ANY_ID, matched.subvendor());
         // the core's index learned the new id: a device added later with it binds at once
-        bridge.add(bridge.function(6, 0, PciRegs.CFG_SPACE_SIZE).ids(0x1234, 0x11e8, 0, 0, 0x00ff00, 0));
+        bridge.add(bridge.function(6, 0, PciRegs.PCI_CFG_SPACE_SIZE).ids(0x1234, 0x11e8, 0, 0, 0x00ff00, 0));
         assertEquals(Optional.of("pci-stub"), dev("0000:00:06.0").driver());
         assertEquals(Errno.EEXIST, errno(() -> pci.newId("pci-stub", "1234 11e8")));
         assertEquals(Errno.EINVAL, errno(() -> pci.newId("pci-stub", "1234")));
@@ -242,7 +242,7 @@ class PciBusComponentTest {
         assertEquals(Optional.of("pci-stub"), dev("0000:00:04.0").driver(), "remove_id does not unbind");
         assertEquals(Errno.ENODEV, errno(() -> pci.removeId("pci-stub", "1234 11e8")));
         // and forgot it: the next such device stays unbound
-        bridge.add(bridge.function(7, 0, PciRegs.CFG_SPACE_SIZE).ids(0x1234, 0x11e8, 0, 0, 0x00ff00, 0));
+        bridge.add(bridge.function(7, 0, PciRegs.PCI_CFG_SPACE_SIZE).ids(0x1234, 0x11e8, 0, 0, 0x00ff00, 0));
         assertTrue(dev("0000:00:07.0").driver().isEmpty());
     }
 
@@ -297,22 +297,22 @@ class PciBusComponentTest {
 
     @Test
     void configAccessorsCheckAndWalkCapabilities() {
-        edu.put(PciRegs.STATUS, 2, PciRegs.STATUS_CAP_LIST).put(PciRegs.CAPABILITY_LIST, 1, 0x40)
-                .put(0x40, 1, PciRegs.CAP_ID_MSI).put(0x41, 1, 0);
+        edu.put(PciRegs.PCI_STATUS, 2, PciRegs.PCI_STATUS_CAP_LIST).put(PciRegs.PCI_CAPABILITY_LIST, 1, 0x40)
+                .put(0x40, 1, PciRegs.PCI_CAP_ID_MSI).put(0x41, 1, 0);
         pci.addBridge(bridge);
         PciDevice p = pci.device("00:04.0").orElseThrow();
-        assertEquals(0x1234, p.read16(PciRegs.VENDOR_ID));
+        assertEquals(0x1234, p.read16(PciRegs.PCI_VENDOR_ID));
         assertEquals(0x11e81234, p.read32(0));
-        assertEquals(0x10, p.read8(PciRegs.REVISION_ID));
-        assertEquals(0x40, p.findCapability(PciRegs.CAP_ID_MSI));
-        assertEquals(0, p.findCapability(PciRegs.CAP_ID_MSIX));
-        assertEquals(0, p.findExtCapability(PciRegs.EXT_CAP_ID_SRIOV), "no extended space");
+        assertEquals(0x10, p.read8(PciRegs.PCI_REVISION_ID));
+        assertEquals(0x40, p.findCapability(PciRegs.PCI_CAP_ID_MSI));
+        assertEquals(0, p.findCapability(PciRegs.PCI_CAP_ID_MSIX));
+        assertEquals(0, p.findExtCapability(PciRegs.PCI_EXT_CAP_ID_SRIOV), "no extended space");
         assertEquals(Errno.EINVAL, errno(() -> p.read32(2)));
         assertEquals(Errno.EINVAL, errno(() -> p.read16(255)));
         assertEquals(Errno.EINVAL, errno(() -> p.read8(256)));
         assertEquals(Errno.EINVAL, errno(() -> p.write32(-4, 0)));
-        p.write8(PciRegs.LATENCY_TIMER, 0x40);
-        assertEquals(0x40, p.read8(PciRegs.LATENCY_TIMER));
+        p.write8(PciRegs.PCI_LATENCY_TIMER, 0x40);
+        assertEquals(0x40, p.read8(PciRegs.PCI_LATENCY_TIMER));
         assertEquals(0x100000, p.resourceLen(0));
         assertEquals(0, p.resourceLen(5));
         assertEquals(Errno.EINVAL, errno(() -> p.resourceLen(6)));
@@ -396,7 +396,7 @@ class PciBusComponentTest {
 
     @Test
     void sriovNumvfsRulesAndVfsAsDevices() {
-        FakeFunction pf = bridge.function(5, 0, PciRegs.CFG_SPACE_EXP_SIZE)
+        FakeFunction pf = bridge.function(5, 0, PciRegs.PCI_CFG_SPACE_EXP_SIZE)
                 .ids(0x10de, 0x2684, 0x10de, 0x167c, 0x030000, 0xa1).sriov(4);
         pci.addBridge(bridge);
         assertEquals(Errno.ENOENT, errno(() -> pci.sriovNumvfs("0000:00:04.0", "1")), "not a PF");
@@ -438,7 +438,7 @@ class PciBusComponentTest {
 
     @Test
     void vfsProbeOnlyWithAutoprobeOrOverride() {
-        bridge.function(5, 0, PciRegs.CFG_SPACE_EXP_SIZE).ids(0x10de, 0x2684, 0, 0, 0x030000, 0).sriov(2);
+        bridge.function(5, 0, PciRegs.PCI_CFG_SPACE_EXP_SIZE).ids(0x10de, 0x2684, 0, 0, 0x030000, 0).sriov(2);
         pci.addBridge(bridge);
         TestDriver gpu = new TestDriver("nova", List.of(PciDeviceId.of(0x10de, 0x2684)), (dev, id) -> null);
         gpu.sriov = true;
@@ -456,7 +456,7 @@ class PciBusComponentTest {
 
     @Test
     void pfUnbindConfiguresZeroVfsBeforeUnbind() {
-        bridge.function(5, 0, PciRegs.CFG_SPACE_EXP_SIZE).ids(0x10de, 0x2684, 0, 0, 0x030000, 0).sriov(2);
+        bridge.function(5, 0, PciRegs.PCI_CFG_SPACE_EXP_SIZE).ids(0x10de, 0x2684, 0, 0, 0x030000, 0).sriov(2);
         pci.addBridge(bridge);
         TestDriver gpu = new TestDriver("nova", List.of(PciDeviceId.of(0x10de, 0x2684)), (dev, id) -> null);
         gpu.sriov = true;

@@ -3,7 +3,7 @@ package org.nova.bus.pci.internal.shell;
 import java.util.List;
 
 import org.nova.bus.pci.PciDeviceInfo;
-import org.nova.bus.pci.PciRegs;
+import org.nova.hw.pci.PciRegs;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 
@@ -111,7 +111,7 @@ public final class Lspci {
         public static final IdFilter ALL = new IdFilter(ANY, ANY, ANY, ANY);
 
         boolean matches(PciDeviceInfo d) {
-            int cls16 = d.ids().classCode() >>> PciRegs.CLASS_SUB_SHIFT;
+            int cls16 = d.ids().classCode() >>> PciRegs.PCI_CLASS_SUB_SHIFT;
             return (vendor == ANY || vendor == d.ids().vendor()) && (device == ANY || device == d.ids().device())
                     && (cls == ANY || cls == cls16) && (progIf == ANY || progIf == d.ids().progIf());
         }
@@ -344,7 +344,7 @@ public final class Lspci {
             sb.append(String.format("%04x:", d.domain()));
         }
         sb.append(String.format("%02x:%02x.%d", d.bus(), d.slot(), d.function()));
-        int cls16 = d.ids().classCode() >>> PciRegs.CLASS_SUB_SHIFT;
+        int cls16 = d.ids().classCode() >>> PciRegs.PCI_CLASS_SUB_SHIFT;
         sb.append(' ').append(className(names, o.numeric(), cls16)).append(": ")
                 .append(deviceName(names, o.numeric(), d.ids().vendor(), d.ids().device()));
         if (d.ids().revision() != 0) {
@@ -364,7 +364,7 @@ public final class Lspci {
         sb.append('\n');
         if (o.verbose() > 0 || o.kernel()) {
             int sv = d.ids().subsystemVendor();
-            if (sv != 0 && sv != PciRegs.WORD_MASK) {
+            if (sv != 0 && sv != PciRegs.PCI_WORD_MASK) {
                 sb.append("\tSubsystem: ").append(subsystemName(names, o.numeric(), d.ids().vendor(),
                         d.ids().device(), sv, d.ids().subsystemDevice())).append('\n');
             }
@@ -373,68 +373,68 @@ public final class Lspci {
 
     /** show_verbose at verbosity 1. */
     private static void verbose(StringBuilder sb, PciDeviceInfo d, Options o, PciNames names) {
-        int status = d.configWord(PciRegs.STATUS);
-        int cmd = d.configWord(PciRegs.COMMAND);
-        int htype = d.configByte(PciRegs.HEADER_TYPE) & PciRegs.HEADER_TYPE_MASK;
-        int bist = d.configByte(PciRegs.BIST);
-        int latency = d.configByte(PciRegs.LATENCY_TIMER);
-        int pin = d.configByte(PciRegs.INTERRUPT_PIN);
-        int irq = pin != 0 ? d.configByte(PciRegs.INTERRUPT_LINE) : 0;
+        int status = d.configWord(PciRegs.PCI_STATUS);
+        int cmd = d.configWord(PciRegs.PCI_COMMAND);
+        int htype = d.configByte(PciRegs.PCI_HEADER_TYPE) & PciRegs.PCI_HEADER_TYPE_MASK;
+        int bist = d.configByte(PciRegs.PCI_BIST);
+        int latency = d.configByte(PciRegs.PCI_LATENCY_TIMER);
+        int pin = d.configByte(PciRegs.PCI_INTERRUPT_PIN);
+        int irq = pin != 0 ? d.configByte(PciRegs.PCI_INTERRUPT_LINE) : 0;
         int bars;
         switch (htype) {
-            case PciRegs.HEADER_TYPE_NORMAL -> bars = PciRegs.STD_NUM_BARS;
-            case PciRegs.HEADER_TYPE_BRIDGE -> {
+            case PciRegs.PCI_HEADER_TYPE_NORMAL -> bars = PciRegs.PCI_STD_NUM_BARS;
+            case PciRegs.PCI_HEADER_TYPE_BRIDGE -> {
                 bars = BRIDGE_NUM_BARS;
                 irq = 0;
             }
-            case PciRegs.HEADER_TYPE_CARDBUS -> bars = CARDBUS_NUM_BARS;
+            case PciRegs.PCI_HEADER_TYPE_CARDBUS -> bars = CARDBUS_NUM_BARS;
             default -> {
                 sb.append(String.format("\t!!! Unknown header type %02x\n", htype));
                 return;
             }
         }
         sb.append("\tFlags: ");
-        if ((cmd & PciRegs.COMMAND_MASTER) != 0) {
+        if ((cmd & PciRegs.PCI_COMMAND_MASTER) != 0) {
             sb.append("bus master, ");
         }
-        if ((cmd & PciRegs.COMMAND_VGA_PALETTE) != 0) {
+        if ((cmd & PciRegs.PCI_COMMAND_VGA_PALETTE) != 0) {
             sb.append("VGA palette snoop, ");
         }
-        if ((cmd & PciRegs.COMMAND_WAIT) != 0) {
+        if ((cmd & PciRegs.PCI_COMMAND_WAIT) != 0) {
             sb.append("stepping, ");
         }
-        if ((cmd & PciRegs.COMMAND_FAST_BACK) != 0) {
+        if ((cmd & PciRegs.PCI_COMMAND_FAST_BACK) != 0) {
             sb.append("fast Back2Back, ");
         }
-        if ((status & PciRegs.STATUS_66MHZ) != 0) {
+        if ((status & PciRegs.PCI_STATUS_66MHZ) != 0) {
             sb.append("66MHz, ");
         }
-        if ((status & PciRegs.STATUS_UDF) != 0) {
+        if ((status & PciRegs.PCI_STATUS_UDF) != 0) {
             sb.append("user-definable features, ");
         }
-        int devsel = status & PciRegs.STATUS_DEVSEL_MASK;
-        sb.append(devsel == PciRegs.STATUS_DEVSEL_SLOW ? "slow"
-                : devsel == PciRegs.STATUS_DEVSEL_MEDIUM ? "medium"
-                : devsel == PciRegs.STATUS_DEVSEL_FAST ? "fast" : "??").append(" devsel");
-        if ((cmd & PciRegs.COMMAND_MASTER) != 0) {
+        int devsel = status & PciRegs.PCI_STATUS_DEVSEL_MASK;
+        sb.append(devsel == PciRegs.PCI_STATUS_DEVSEL_SLOW ? "slow"
+                : devsel == PciRegs.PCI_STATUS_DEVSEL_MEDIUM ? "medium"
+                : devsel == PciRegs.PCI_STATUS_DEVSEL_FAST ? "fast" : "??").append(" devsel");
+        if ((cmd & PciRegs.PCI_COMMAND_MASTER) != 0) {
             sb.append(", latency ").append(latency);
         }
         if (irq != 0) {
             sb.append(", IRQ ").append(irq);
         }
         sb.append('\n');
-        if ((bist & PciRegs.BIST_CAPABLE) != 0) {
-            if ((bist & PciRegs.BIST_START) != 0) {
+        if ((bist & PciRegs.PCI_BIST_CAPABLE) != 0) {
+            if ((bist & PciRegs.PCI_BIST_START) != 0) {
                 sb.append("\tBIST is running\n");
             } else {
-                sb.append(String.format("\tBIST result: %02x\n", bist & PciRegs.BIST_CODE_MASK));
+                sb.append(String.format("\tBIST result: %02x\n", bist & PciRegs.PCI_BIST_CODE_MASK));
             }
         }
         bases(sb, d, bars, cmd);
-        if (htype == PciRegs.HEADER_TYPE_NORMAL) {
-            rom(sb, d, PciRegs.ROM_ADDRESS, cmd);
-        } else if (htype == PciRegs.HEADER_TYPE_BRIDGE) {
-            rom(sb, d, PciRegs.ROM_ADDRESS1, cmd);
+        if (htype == PciRegs.PCI_HEADER_TYPE_NORMAL) {
+            rom(sb, d, PciRegs.PCI_ROM_ADDRESS, cmd);
+        } else if (htype == PciRegs.PCI_HEADER_TYPE_BRIDGE) {
+            rom(sb, d, PciRegs.PCI_ROM_ADDRESS1, cmd);
         }
         caps(sb, d, o, names);
     }
@@ -465,23 +465,23 @@ public final class Lspci {
     /** show_bases. */
     private static void bases(StringBuilder sb, PciDeviceInfo d, int count, int cmd) {
         for (int i = 0; i < count; i++) {
-            int reg = PciRegs.BASE_ADDRESS_0 + PciRegs.BASE_ADDRESS_STRIDE * i;
+            int reg = PciRegs.PCI_BASE_ADDRESS_0 + PciRegs.PCI_BASE_ADDRESS_STRIDE * i;
             int flg = d.configDword(reg);
             if (flg == ALL_ONES) {
                 flg = 0;
             }
             PciDeviceInfo.Region r = region(d, i);
             long len = r == null ? 0 : r.size();
-            boolean io = (flg & PciRegs.BASE_ADDRESS_SPACE_IO) != 0;
-            long pos = Integer.toUnsignedLong(flg) & (io ? PciRegs.BASE_ADDRESS_IO_MASK : PciRegs.BASE_ADDRESS_MEM_MASK);
-            int type = flg & PciRegs.BASE_ADDRESS_MEM_TYPE_MASK;
+            boolean io = (flg & PciRegs.PCI_BASE_ADDRESS_SPACE_IO) != 0;
+            long pos = Integer.toUnsignedLong(flg) & (io ? PciRegs.PCI_BASE_ADDRESS_IO_MASK : PciRegs.PCI_BASE_ADDRESS_MEM_MASK);
+            int type = flg & PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_MASK;
             boolean broken = false;
-            if (!io && type == PciRegs.BASE_ADDRESS_MEM_TYPE_64) {
+            if (!io && type == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_64) {
                 if (i >= count - 1) {
                     broken = true;
                 } else {
                     i++;
-                    long upper = Integer.toUnsignedLong(d.configDword(reg + PciRegs.BASE_ADDRESS_STRIDE));
+                    long upper = Integer.toUnsignedLong(d.configDword(reg + PciRegs.PCI_BASE_ADDRESS_STRIDE));
                     pos |= upper << Integer.SIZE;
                 }
             }
@@ -491,12 +491,12 @@ public final class Lspci {
             sb.append('\t');
             if (io) {
                 sb.append("I/O ports at ");
-                if (pos != 0 || (cmd & PciRegs.COMMAND_IO) != 0) {
+                if (pos != 0 || (cmd & PciRegs.PCI_COMMAND_IO) != 0) {
                     sb.append(String.format("%04x", pos));
                 } else {
                     sb.append("<unassigned>");
                 }
-                if ((cmd & PciRegs.COMMAND_IO) == 0) {
+                if ((cmd & PciRegs.PCI_COMMAND_IO) == 0) {
                     sb.append(" [disabled]");
                 }
             } else {
@@ -508,12 +508,12 @@ public final class Lspci {
                 } else {
                     sb.append("<unassigned>");
                 }
-                sb.append(" (").append(type == PciRegs.BASE_ADDRESS_MEM_TYPE_32 ? "32-bit"
-                        : type == PciRegs.BASE_ADDRESS_MEM_TYPE_64 ? "64-bit"
-                        : type == PciRegs.BASE_ADDRESS_MEM_TYPE_1M ? "low-1M" : "type 3")
-                        .append(", ").append((flg & PciRegs.BASE_ADDRESS_MEM_PREFETCH) != 0 ? "" : "non-")
+                sb.append(" (").append(type == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_32 ? "32-bit"
+                        : type == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_64 ? "64-bit"
+                        : type == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_1M ? "low-1M" : "type 3")
+                        .append(", ").append((flg & PciRegs.PCI_BASE_ADDRESS_MEM_PREFETCH) != 0 ? "" : "non-")
                         .append("prefetchable)");
-                if ((cmd & PciRegs.COMMAND_MEMORY) == 0) {
+                if ((cmd & PciRegs.PCI_COMMAND_MEMORY) == 0) {
                     sb.append(" [disabled]");
                 }
             }
@@ -526,15 +526,15 @@ public final class Lspci {
         long flg = Integer.toUnsignedLong(d.configDword(reg));
         PciDeviceInfo.Region r = region(d, PciDeviceInfo.Region.ROM_INDEX);
         long len = r == null ? 0 : r.size();
-        long rom = flg & PciRegs.ROM_ADDRESS_MASK;
+        long rom = flg & PciRegs.PCI_ROM_ADDRESS_MASK;
         if (rom == 0 && flg == 0 && len == 0) {
             return;
         }
         sb.append("\tExpansion ROM at ");
         sb.append(rom != 0 ? String.format("%08x", rom) : "<unassigned>");
-        if ((flg & PciRegs.ROM_ADDRESS_ENABLE) == 0) {
+        if ((flg & PciRegs.PCI_ROM_ADDRESS_ENABLE) == 0) {
             sb.append(" [disabled]");
-        } else if ((cmd & PciRegs.COMMAND_MEMORY) == 0) {
+        } else if ((cmd & PciRegs.PCI_COMMAND_MEMORY) == 0) {
             sb.append(" [disabled by cmd]");
         }
         sb.append(size(len)).append('\n');
@@ -543,97 +543,97 @@ public final class Lspci {
     /** show_caps, then show_ext_caps when a PCI Express or PCI-X capability was seen. */
     private static void caps(StringBuilder sb, PciDeviceInfo d, Options o, PciNames names) {
         boolean ext = false;
-        if ((d.configWord(PciRegs.STATUS) & PciRegs.STATUS_CAP_LIST) != 0) {
-            boolean[] seen = new boolean[PciRegs.CFG_SPACE_SIZE];
-            int where = d.configByte(PciRegs.CAPABILITY_LIST) & PciRegs.CAP_POINTER_MASK;
+        if ((d.configWord(PciRegs.PCI_STATUS) & PciRegs.PCI_STATUS_CAP_LIST) != 0) {
+            boolean[] seen = new boolean[PciRegs.PCI_CFG_SPACE_SIZE];
+            int where = d.configByte(PciRegs.PCI_CAPABILITY_LIST) & PciRegs.PCI_CAP_POINTER_MASK;
             while (where != 0) {
                 sb.append("\tCapabilities: ");
-                int id = d.configByte(where + PciRegs.CAP_LIST_ID);
-                int next = d.configByte(where + PciRegs.CAP_LIST_NEXT) & PciRegs.CAP_POINTER_MASK;
-                int cap = d.configWord(where + PciRegs.CAP_FLAGS);
+                int id = d.configByte(where + PciRegs.PCI_CAP_LIST_ID);
+                int next = d.configByte(where + PciRegs.PCI_CAP_LIST_NEXT) & PciRegs.PCI_CAP_POINTER_MASK;
+                int cap = d.configWord(where + PciRegs.PCI_CAP_FLAGS);
                 sb.append(String.format("[%02x] ", where));
                 if (seen[where]) {
                     sb.append("<chain looped>\n");
                     break;
                 }
                 seen[where] = true;
-                if (id == PciRegs.CAP_ID_BROKEN) {
+                if (id == PciRegs.PCI_CAP_ID_BROKEN) {
                     sb.append("<chain broken>\n");
                     break;
                 }
                 switch (id) {
-                    case PciRegs.CAP_ID_PM -> sb.append("Power Management version ")
-                            .append(cap & PciRegs.PM_CAP_VER_MASK).append('\n');
-                    case PciRegs.CAP_ID_VPD -> sb.append("Vital Product Data\n");
-                    case PciRegs.CAP_ID_MSI -> sb.append(String.format("MSI: Enable%c Count=%d/%d Maskable%c 64bit%c\n",
-                            flag(cap, PciRegs.MSI_FLAGS_ENABLE),
-                            1 << ((cap & PciRegs.MSI_FLAGS_QSIZE) >> PciRegs.MSI_FLAGS_QSIZE_SHIFT),
-                            1 << ((cap & PciRegs.MSI_FLAGS_QMASK) >> PciRegs.MSI_FLAGS_QMASK_SHIFT),
-                            flag(cap, PciRegs.MSI_FLAGS_MASKBIT), flag(cap, PciRegs.MSI_FLAGS_64BIT)));
-                    case PciRegs.CAP_ID_PCIX -> {
-                        int ht = d.configByte(PciRegs.HEADER_TYPE) & PciRegs.HEADER_TYPE_MASK;
-                        if (ht == PciRegs.HEADER_TYPE_NORMAL) {
+                    case PciRegs.PCI_CAP_ID_PM -> sb.append("Power Management version ")
+                            .append(cap & PciRegs.PCI_PM_CAP_VER_MASK).append('\n');
+                    case PciRegs.PCI_CAP_ID_VPD -> sb.append("Vital Product Data\n");
+                    case PciRegs.PCI_CAP_ID_MSI -> sb.append(String.format("MSI: Enable%c Count=%d/%d Maskable%c 64bit%c\n",
+                            flag(cap, PciRegs.PCI_MSI_FLAGS_ENABLE),
+                            1 << ((cap & PciRegs.PCI_MSI_FLAGS_QSIZE) >> PciRegs.PCI_MSI_FLAGS_QSIZE_SHIFT),
+                            1 << ((cap & PciRegs.PCI_MSI_FLAGS_QMASK) >> PciRegs.PCI_MSI_FLAGS_QMASK_SHIFT),
+                            flag(cap, PciRegs.PCI_MSI_FLAGS_MASKBIT), flag(cap, PciRegs.PCI_MSI_FLAGS_64BIT)));
+                    case PciRegs.PCI_CAP_ID_PCIX -> {
+                        int ht = d.configByte(PciRegs.PCI_HEADER_TYPE) & PciRegs.PCI_HEADER_TYPE_MASK;
+                        if (ht == PciRegs.PCI_HEADER_TYPE_NORMAL) {
                             sb.append("PCI-X non-bridge device\n");
-                        } else if (ht == PciRegs.HEADER_TYPE_BRIDGE) {
+                        } else if (ht == PciRegs.PCI_HEADER_TYPE_BRIDGE) {
                             sb.append("PCI-X bridge device\n");
                         }
                         ext = true;
                     }
-                    case PciRegs.CAP_ID_VNDR -> sb.append(String.format("Vendor Specific Information: Len=%02x <?>\n",
+                    case PciRegs.PCI_CAP_ID_VNDR -> sb.append(String.format("Vendor Specific Information: Len=%02x <?>\n",
                             d.configByte(where + VNDR_LEN_OFFSET)));
-                    case PciRegs.CAP_ID_HT -> sb.append("HyperTransport\n");
-                    case PciRegs.CAP_ID_SSVID -> sb.append("Subsystem: ").append(subsystemName(names, o.numeric(),
-                            d.ids().vendor(), d.ids().device(), d.configWord(where + PciRegs.BASE_ADDRESS_STRIDE),
-                            d.configWord(where + PciRegs.BASE_ADDRESS_STRIDE + WORD))).append('\n');
-                    case PciRegs.CAP_ID_EXP -> {
+                    case PciRegs.PCI_CAP_ID_HT -> sb.append("HyperTransport\n");
+                    case PciRegs.PCI_CAP_ID_SSVID -> sb.append("Subsystem: ").append(subsystemName(names, o.numeric(),
+                            d.ids().vendor(), d.ids().device(), d.configWord(where + PciRegs.PCI_BASE_ADDRESS_STRIDE),
+                            d.configWord(where + PciRegs.PCI_BASE_ADDRESS_STRIDE + WORD))).append('\n');
+                    case PciRegs.PCI_CAP_ID_EXP -> {
                         express(sb, cap);
                         ext = true;
                     }
-                    case PciRegs.CAP_ID_MSIX -> sb.append(String.format("MSI-X: Enable%c Count=%d Masked%c\n",
-                            flag(cap, PciRegs.MSIX_FLAGS_ENABLE), (cap & PciRegs.MSIX_FLAGS_QSIZE) + MSIX_SIZE_BIAS,
-                            flag(cap, PciRegs.MSIX_FLAGS_MASKALL)));
-                    case PciRegs.CAP_ID_AF -> sb.append("PCI Advanced Features\n");
+                    case PciRegs.PCI_CAP_ID_MSIX -> sb.append(String.format("MSI-X: Enable%c Count=%d Masked%c\n",
+                            flag(cap, PciRegs.PCI_MSIX_FLAGS_ENABLE), (cap & PciRegs.PCI_MSIX_FLAGS_QSIZE) + MSIX_SIZE_BIAS,
+                            flag(cap, PciRegs.PCI_MSIX_FLAGS_MASKALL)));
+                    case PciRegs.PCI_CAP_ID_AF -> sb.append("PCI Advanced Features\n");
                     default -> sb.append(String.format("#%02x [%04x]\n", id, cap));
                 }
                 where = next;
             }
         }
-        if (ext && d.config().length > PciRegs.CFG_SPACE_SIZE) {
+        if (ext && d.config().length > PciRegs.PCI_CFG_SPACE_SIZE) {
             extCaps(sb, d);
         }
     }
 
     /** cap_express, the first line only (verbosity 1). */
     private static void express(StringBuilder sb, int cap) {
-        int type = (cap & PciRegs.EXP_FLAGS_TYPE) >> PciRegs.EXP_FLAGS_TYPE_SHIFT;
+        int type = (cap & PciRegs.PCI_EXP_FLAGS_TYPE) >> PciRegs.PCI_EXP_FLAGS_TYPE_SHIFT;
         sb.append("Express ");
         switch (type) {
-            case PciRegs.EXP_TYPE_ENDPOINT -> sb.append("Endpoint");
-            case PciRegs.EXP_TYPE_LEG_END -> sb.append("Legacy Endpoint");
-            case PciRegs.EXP_TYPE_ROOT_PORT -> sb.append("Root Port (Slot").append(flag(cap, PciRegs.EXP_FLAGS_SLOT))
+            case PciRegs.PCI_EXP_TYPE_ENDPOINT -> sb.append("Endpoint");
+            case PciRegs.PCI_EXP_TYPE_LEG_END -> sb.append("Legacy Endpoint");
+            case PciRegs.PCI_EXP_TYPE_ROOT_PORT -> sb.append("Root Port (Slot").append(flag(cap, PciRegs.PCI_EXP_FLAGS_SLOT))
                     .append(')');
-            case PciRegs.EXP_TYPE_UPSTREAM -> sb.append("Upstream Port");
-            case PciRegs.EXP_TYPE_DOWNSTREAM -> sb.append("Downstream Port (Slot")
-                    .append(flag(cap, PciRegs.EXP_FLAGS_SLOT)).append(')');
-            case PciRegs.EXP_TYPE_PCI_BRIDGE -> sb.append("PCI-Express to PCI/PCI-X Bridge");
-            case PciRegs.EXP_TYPE_PCIE_BRIDGE -> sb.append("PCI/PCI-X to PCI-Express Bridge");
-            case PciRegs.EXP_TYPE_RC_END -> sb.append("Root Complex Integrated Endpoint");
-            case PciRegs.EXP_TYPE_RC_EC -> sb.append("Root Complex Event Collector");
+            case PciRegs.PCI_EXP_TYPE_UPSTREAM -> sb.append("Upstream Port");
+            case PciRegs.PCI_EXP_TYPE_DOWNSTREAM -> sb.append("Downstream Port (Slot")
+                    .append(flag(cap, PciRegs.PCI_EXP_FLAGS_SLOT)).append(')');
+            case PciRegs.PCI_EXP_TYPE_PCI_BRIDGE -> sb.append("PCI-Express to PCI/PCI-X Bridge");
+            case PciRegs.PCI_EXP_TYPE_PCIE_BRIDGE -> sb.append("PCI/PCI-X to PCI-Express Bridge");
+            case PciRegs.PCI_EXP_TYPE_RC_END -> sb.append("Root Complex Integrated Endpoint");
+            case PciRegs.PCI_EXP_TYPE_RC_EC -> sb.append("Root Complex Event Collector");
             default -> sb.append("Unknown type ").append(type);
         }
-        sb.append(", IntMsgNum ").append((cap & PciRegs.EXP_FLAGS_IRQ) >> PciRegs.EXP_FLAGS_IRQ_SHIFT).append('\n');
+        sb.append(", IntMsgNum ").append((cap & PciRegs.PCI_EXP_FLAGS_IRQ) >> PciRegs.PCI_EXP_FLAGS_IRQ_SHIFT).append('\n');
     }
 
     /** show_ext_caps at verbosity 1. */
     private static void extCaps(StringBuilder sb, PciDeviceInfo d) {
-        boolean[] seen = new boolean[PciRegs.CFG_SPACE_EXP_SIZE];
-        int where = PciRegs.CFG_SPACE_SIZE;
+        boolean[] seen = new boolean[PciRegs.PCI_CFG_SPACE_EXP_SIZE];
+        int where = PciRegs.PCI_CFG_SPACE_SIZE;
         do {
             int header = d.configDword(where);
             if (header == 0 || header == ALL_ONES) {
                 break;
             }
-            int id = header & PciRegs.EXT_CAP_ID_MASK;
+            int id = header & PciRegs.PCI_EXT_CAP_ID_MASK;
             sb.append(String.format("\tCapabilities: [%03x] ", where));
             if (seen[where]) {
                 sb.append("<chain looped>\n");
@@ -641,48 +641,48 @@ public final class Lspci {
             }
             seen[where] = true;
             sb.append(extCapName(d, where, id)).append('\n');
-            where = (header >>> PciRegs.EXT_CAP_NEXT_SHIFT) & PciRegs.EXT_CAP_NEXT_MASK;
-        } while (where != 0 && where < PciRegs.CFG_SPACE_EXP_SIZE);
+            where = (header >>> PciRegs.PCI_EXT_CAP_NEXT_SHIFT) & PciRegs.PCI_EXT_CAP_NEXT_MASK;
+        } while (where != 0 && where < PciRegs.PCI_CFG_SPACE_EXP_SIZE);
     }
 
     /** The first line ls-ecaps.c prints for an extended capability. */
     private static String extCapName(PciDeviceInfo d, int where, int id) {
         return switch (id) {
-            case PciRegs.EXT_CAP_ID_NULL -> "Null";
-            case PciRegs.EXT_CAP_ID_ERR -> "Advanced Error Reporting";
-            case PciRegs.EXT_CAP_ID_VC, PciRegs.EXT_CAP_ID_VC9 -> "Virtual Channel";
-            case PciRegs.EXT_CAP_ID_DSN -> {
+            case PciRegs.PCI_EXT_CAP_ID_NULL -> "Null";
+            case PciRegs.PCI_EXT_CAP_ID_ERR -> "Advanced Error Reporting";
+            case PciRegs.PCI_EXT_CAP_ID_VC, PciRegs.PCI_EXT_CAP_ID_VC9 -> "Virtual Channel";
+            case PciRegs.PCI_EXT_CAP_ID_DSN -> {
                 long dsn = Integer.toUnsignedLong(d.configDword(where + DSN_HIGH)) << Integer.SIZE
                         | Integer.toUnsignedLong(d.configDword(where + DSN_LOW));
                 StringBuilder s = new StringBuilder("Device Serial Number ");
                 for (int b = Long.BYTES - 1; b >= 0; b--) {
-                    s.append(String.format("%02x", (dsn >>> (b * Byte.SIZE)) & PciRegs.BYTE_MASK));
+                    s.append(String.format("%02x", (dsn >>> (b * Byte.SIZE)) & PciRegs.PCI_BYTE_MASK));
                     if (b > 0) {
                         s.append('-');
                     }
                 }
                 yield s.toString();
             }
-            case PciRegs.EXT_CAP_ID_PWR -> "Power Budgeting <?>";
-            case PciRegs.EXT_CAP_ID_VNDR -> {
+            case PciRegs.PCI_EXT_CAP_ID_PWR -> "Power Budgeting <?>";
+            case PciRegs.PCI_EXT_CAP_ID_VNDR -> {
                 int h = d.configDword(where + VNDR_HEADER);
                 yield String.format("Vendor Specific Information: ID=%04x Rev=%d Len=%03x <?>", h & VSEC_ID_MASK,
                         h >>> VSEC_REV_SHIFT & VSEC_REV_MASK, h >>> VSEC_LEN_SHIFT & VSEC_LEN_MASK);
             }
-            case PciRegs.EXT_CAP_ID_ACS -> "Access Control Services";
-            case PciRegs.EXT_CAP_ID_ARI -> "Alternative Routing-ID Interpretation (ARI)";
-            case PciRegs.EXT_CAP_ID_ATS -> "Address Translation Service (ATS)";
-            case PciRegs.EXT_CAP_ID_SRIOV -> "Single Root I/O Virtualization (SR-IOV)";
-            case PciRegs.EXT_CAP_ID_MCAST -> "Multicast";
-            case PciRegs.EXT_CAP_ID_PRI -> "Page Request Interface (PRI)";
-            case PciRegs.EXT_CAP_ID_REBAR -> "Physical Resizable BAR";
-            case PciRegs.EXT_CAP_ID_TPH -> "Transaction Processing Hints";
-            case PciRegs.EXT_CAP_ID_LTR -> "Latency Tolerance Reporting";
-            case PciRegs.EXT_CAP_ID_SECPCI -> "Secondary PCI Express";
-            case PciRegs.EXT_CAP_ID_PASID -> "Process Address Space ID (PASID)";
-            case PciRegs.EXT_CAP_ID_DPC -> "Downstream Port Containment";
-            case PciRegs.EXT_CAP_ID_L1SS -> "L1 PM Substates";
-            case PciRegs.EXT_CAP_ID_PTM -> "Precision Time Measurement";
+            case PciRegs.PCI_EXT_CAP_ID_ACS -> "Access Control Services";
+            case PciRegs.PCI_EXT_CAP_ID_ARI -> "Alternative Routing-ID Interpretation (ARI)";
+            case PciRegs.PCI_EXT_CAP_ID_ATS -> "Address Translation Service (ATS)";
+            case PciRegs.PCI_EXT_CAP_ID_SRIOV -> "Single Root I/O Virtualization (SR-IOV)";
+            case PciRegs.PCI_EXT_CAP_ID_MCAST -> "Multicast";
+            case PciRegs.PCI_EXT_CAP_ID_PRI -> "Page Request Interface (PRI)";
+            case PciRegs.PCI_EXT_CAP_ID_REBAR -> "Physical Resizable BAR";
+            case PciRegs.PCI_EXT_CAP_ID_TPH -> "Transaction Processing Hints";
+            case PciRegs.PCI_EXT_CAP_ID_LTR -> "Latency Tolerance Reporting";
+            case PciRegs.PCI_EXT_CAP_ID_SECPCI -> "Secondary PCI Express";
+            case PciRegs.PCI_EXT_CAP_ID_PASID -> "Process Address Space ID (PASID)";
+            case PciRegs.PCI_EXT_CAP_ID_DPC -> "Downstream Port Containment";
+            case PciRegs.PCI_EXT_CAP_ID_L1SS -> "L1 PM Substates";
+            case PciRegs.PCI_EXT_CAP_ID_PTM -> "Precision Time Measurement";
             default -> "Extended Capability ID 0x" + Integer.toHexString(id);
         };
     }

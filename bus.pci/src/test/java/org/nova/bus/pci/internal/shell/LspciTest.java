@@ -12,7 +12,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.nova.bus.pci.PciDeviceInfo;
 import org.nova.bus.pci.PciIds;
-import org.nova.bus.pci.PciRegs;
+import org.nova.hw.pci.PciRegs;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 
@@ -54,19 +54,19 @@ class LspciTest {
     /** QEMU edu at 00:04.0: BAR0 1M at fea00000, MSI capability at 0x40, INTA routed to IRQ 10. */
     static PciDeviceInfo edu(int command, Optional<String> driver) {
         byte[] c = config(256);
-        put(c, PciRegs.VENDOR_ID, 2, 0x1234);
-        put(c, PciRegs.DEVICE_ID, 2, 0x11e8);
-        put(c, PciRegs.COMMAND, 2, command);
-        put(c, PciRegs.STATUS, 2, PciRegs.STATUS_CAP_LIST);
-        put(c, PciRegs.REVISION_ID, 4, 0x00ff0010);
-        put(c, PciRegs.BASE_ADDRESS_0, 4, 0xfea00000);
-        put(c, PciRegs.SUBSYSTEM_VENDOR_ID, 2, 0x1af4);
-        put(c, PciRegs.SUBSYSTEM_ID, 2, 0x1100);
-        put(c, PciRegs.CAPABILITY_LIST, 1, 0x40);
-        put(c, PciRegs.INTERRUPT_LINE, 1, 10);
-        put(c, PciRegs.INTERRUPT_PIN, 1, 1);
-        put(c, 0x40, 1, PciRegs.CAP_ID_MSI);
-        put(c, 0x42, 2, PciRegs.MSI_FLAGS_64BIT);
+        put(c, PciRegs.PCI_VENDOR_ID, 2, 0x1234);
+        put(c, PciRegs.PCI_DEVICE_ID, 2, 0x11e8);
+        put(c, PciRegs.PCI_COMMAND, 2, command);
+        put(c, PciRegs.PCI_STATUS, 2, PciRegs.PCI_STATUS_CAP_LIST);
+        put(c, PciRegs.PCI_REVISION_ID, 4, 0x00ff0010);
+        put(c, PciRegs.PCI_BASE_ADDRESS_0, 4, 0xfea00000);
+        put(c, PciRegs.PCI_SUBSYSTEM_VENDOR_ID, 2, 0x1af4);
+        put(c, PciRegs.PCI_SUBSYSTEM_ID, 2, 0x1100);
+        put(c, PciRegs.PCI_CAPABILITY_LIST, 1, 0x40);
+        put(c, PciRegs.PCI_INTERRUPT_LINE, 1, 10);
+        put(c, PciRegs.PCI_INTERRUPT_PIN, 1, 1);
+        put(c, 0x40, 1, PciRegs.PCI_CAP_ID_MSI);
+        put(c, 0x42, 2, PciRegs.PCI_MSI_FLAGS_64BIT);
         return new PciDeviceInfo(0, 0, 4, 0, new PciIds(0x1234, 0x11e8, 0x1af4, 0x1100, 0x00ff00, 0x10), c,
                 List.of(new PciDeviceInfo.Region(0, 0x100000, false, false, false)), driver, Optional.empty());
     }
@@ -74,8 +74,8 @@ class LspciTest {
     /** QEMU pci-testdev at 00:03.0, rev 0. */
     static PciDeviceInfo testdev() {
         byte[] c = config(256);
-        put(c, PciRegs.VENDOR_ID, 4, 0x00051b36);
-        put(c, PciRegs.REVISION_ID, 4, 0x00ff0000);
+        put(c, PciRegs.PCI_VENDOR_ID, 4, 0x00051b36);
+        put(c, PciRegs.PCI_REVISION_ID, 4, 0x00ff0000);
         return new PciDeviceInfo(0, 0, 3, 0, new PciIds(0x1b36, 0x0005, 0x1af4, 0x1100, 0x00ff00, 0), c, List.of(),
                 Optional.empty(), Optional.empty());
     }
@@ -83,21 +83,21 @@ class LspciTest {
     /** A PCIe VGA function with a 64-bit prefetchable BAR, PM, MSI-X, Express and extended caps. */
     static PciDeviceInfo gpu(int domain) {
         byte[] c = config(4096);
-        put(c, PciRegs.VENDOR_ID, 4, 0x268410de);
-        put(c, PciRegs.COMMAND, 2, PciRegs.COMMAND_MEMORY | PciRegs.COMMAND_IO | PciRegs.COMMAND_MASTER);
-        put(c, PciRegs.STATUS, 2, PciRegs.STATUS_CAP_LIST);
-        put(c, PciRegs.REVISION_ID, 4, 0x030000a1);
-        put(c, PciRegs.BASE_ADDRESS_0, 4, 0xfb000000);
-        put(c, PciRegs.BASE_ADDRESS_0 + 4, 4, 0xc | PciRegs.BASE_ADDRESS_MEM_TYPE_64);
-        put(c, PciRegs.BASE_ADDRESS_0 + 8, 4, 0x38);
-        put(c, PciRegs.BASE_ADDRESS_0 + 20, 4, 0xe001);
-        put(c, PciRegs.ROM_ADDRESS, 4, 0xfc000000);
-        put(c, PciRegs.CAPABILITY_LIST, 1, 0x60);
-        put(c, 0x60, 4, PciRegs.CAP_ID_PM | 0x68 << 8 | 3 << 16);
-        put(c, 0x68, 4, PciRegs.CAP_ID_MSIX | 0x78 << 8 | (PciRegs.MSIX_FLAGS_ENABLE | 7) << 16);
-        put(c, 0x78, 4, PciRegs.CAP_ID_EXP | 0x00 << 8 | 0x0002 << 16);
-        put(c, 0x100, 4, PciRegs.EXT_CAP_ID_ERR | 1 << 16 | 0x140 << 20);
-        put(c, 0x140, 4, PciRegs.EXT_CAP_ID_SRIOV | 1 << 16 | 0x180 << 20);
+        put(c, PciRegs.PCI_VENDOR_ID, 4, 0x268410de);
+        put(c, PciRegs.PCI_COMMAND, 2, PciRegs.PCI_COMMAND_MEMORY | PciRegs.PCI_COMMAND_IO | PciRegs.PCI_COMMAND_MASTER);
+        put(c, PciRegs.PCI_STATUS, 2, PciRegs.PCI_STATUS_CAP_LIST);
+        put(c, PciRegs.PCI_REVISION_ID, 4, 0x030000a1);
+        put(c, PciRegs.PCI_BASE_ADDRESS_0, 4, 0xfb000000);
+        put(c, PciRegs.PCI_BASE_ADDRESS_0 + 4, 4, 0xc | PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_64);
+        put(c, PciRegs.PCI_BASE_ADDRESS_0 + 8, 4, 0x38);
+        put(c, PciRegs.PCI_BASE_ADDRESS_0 + 20, 4, 0xe001);
+        put(c, PciRegs.PCI_ROM_ADDRESS, 4, 0xfc000000);
+        put(c, PciRegs.PCI_CAPABILITY_LIST, 1, 0x60);
+        put(c, 0x60, 4, PciRegs.PCI_CAP_ID_PM | 0x68 << 8 | 3 << 16);
+        put(c, 0x68, 4, PciRegs.PCI_CAP_ID_MSIX | 0x78 << 8 | (PciRegs.PCI_MSIX_FLAGS_ENABLE | 7) << 16);
+        put(c, 0x78, 4, PciRegs.PCI_CAP_ID_EXP | 0x00 << 8 | 0x0002 << 16);
+        put(c, 0x100, 4, PciRegs.PCI_EXT_CAP_ID_ERR | 1 << 16 | 0x140 << 20);
+        put(c, 0x140, 4, PciRegs.PCI_EXT_CAP_ID_SRIOV | 1 << 16 | 0x180 << 20);
         put(c, 0x180, 4, 0x2a | 1 << 16);
         return new PciDeviceInfo(domain, 1, 0, 0, new PciIds(0x10de, 0x2684, 0x10de, 0x167c, 0x030000, 0xa1), c,
                 List.of(new PciDeviceInfo.Region(0, 16 << 20, false, false, false),
@@ -159,7 +159,7 @@ class LspciTest {
                 \tCapabilities: [40] MSI: Enable- Count=1/1 Maskable- 64bit+
                 \tKernel driver in use: edu
 
-                """, run(List.of(edu(PciRegs.COMMAND_MEMORY, Optional.of("edu"))), names(), "-v"));
+                """, run(List.of(edu(PciRegs.PCI_COMMAND_MEMORY, Optional.of("edu"))), names(), "-v"));
     }
 
     @Test
@@ -248,7 +248,7 @@ class LspciTest {
 
     @Test
     void brokenAndLoopedCapabilityChains() {
-        PciDeviceInfo e = edu(PciRegs.COMMAND_MEMORY, Optional.empty());
+        PciDeviceInfo e = edu(PciRegs.PCI_COMMAND_MEMORY, Optional.empty());
         byte[] c = e.config();
         put(c, 0x41, 1, 0x40);
         PciDeviceInfo looped = new PciDeviceInfo(0, 0, 4, 0, e.ids(), c, e.regions(), Optional.empty(),

@@ -1,0 +1,404 @@
+package org.nova.hw.sim.gpu;
+
+import org.nova.nvidia.NvidiaPciIds;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
+import org.nova.nvidia.gsp.GspAbi;
+import org.nova.nvidia.gsp.GspMsgQueue;
+import org.nova.nvidia.gsp.GspStruct;
+import org.nova.nvidia.gsp.LibosArgs;
+import org.nova.nvidia.regs.Pbus;
+
+/**
+ * GSP-RM as the simulated GPU runs it once the booter started the RISC-V core: on its own
+ * thread, it finds the message queues through the LibOS arguments (the address the driver put
+ * in the GSP falcon's mailboxes), reads commands from the CPU queue in the driver's DMA memory
+ * (through the IOMMU), answers them in the GSP queue with the firmware release's generated
+ * bindings ({@link GspAbi}), sends the asynchronous events (init done after SetRegistry) and
+ * appends its log records to the LOGRM buffer. The driver's doorbell write wakes it; each
+ * message it writes to the GSP queue raises the GPU's interrupt ({@link NvidiaGpu#raiseMsgqInterrupt}).
+ */
+final class SimGsp implements Runnable {
+    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /**
+     * The register the simulated GSP-RM has the driver's CPU sequencer program before it reports
+     * init done (a software scratch register; GSP-RM's real sequences touch falcon registers).
+     */
+    static final int SEQUENCER_SCRATCH = Pbus.SW_SCRATCH.address(0x10);
+    /** Value the sequence writes first. */
+    static final int SEQUENCER_MAGIC = 0x5e90_0000;
+    /** Low byte the sequence then sets with REG_MODIFY. */
+    static final int SEQUENCER_MODIFY = 0xa5;
+    /** How long GSP-RM waits for the driver to run the sequence. */
+    static final long SEQUENCER_WAIT_NANOS = 5_000_000_000L;
+    /** Unused words GSP-RM's sequencer buffer carries after the commands. */
+    private static final int SEQUENCER_SPARE_WORDS = 8;
+    /** How long the thread sleeps when idle and no doorbell rang. */
+    private static final long IDLE_NANOS = 2_000_000L;
+
+    private final NvidiaGpu gpu;
+    private final GspAbi abi;
+    private final long libosAddr;
+    private final GpuFault fault;
+    private volatile boolean stop;
+    private volatile boolean awaitingResume;
+    private volatile Thread thread;
+    private long[] ptes;
+    private long logAddr = -1;
+    private long logPut;
+    private boolean initDone;
+    /** Commands answered (for diagnostics). */
+    volatile long answered;
+
+    SimGsp(NvidiaGpu gpu, GspAbi abi, long libosAddr, GpuFault fault) {
+        this.gpu = gpu;
+        this.abi = abi;
+        this.libosAddr = libosAddr;
+        this.fault = fault;
+    }
+
+    void start(String name) {
+        Thread t = Thread.ofPlatform().daemon().name("sim-gsp-" + name).unstarted(this);
+        thread = t;
+        t.start();
+    }
+
+    /** The doorbell. */
+    void kick() {
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    void stop() {
+        stop = true;
+        kick();
+    }
+
+    private boolean dmaRead(long addr, byte[] dst, int at, int len) {
+        MemorySegment seg = MemorySegment.ofArray(new byte[len]);
+        if (!gpu.host().dmaRead(addr, seg)) {
+            return false;
+        }
+        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, 0, dst, at, len);
+        return true;
+    }
+
+    private long u64(long addr) {
+        byte[] b = new byte[8];
+        return dmaRead(addr, b, 0, 8) ? GspMsgQueue.getLe64(b, 0) : -1;
+    }
+
+    /** The shared memory through the driver's PTE page. */
+    private final class SharedMemory implements GspMsgQueue.Memory {
+        private long addr(long off, int len) {
+            int page = (int) (off / GspMsgQueue.PAGE_SIZE);
+            if (page >= ptes.length || (off % GspMsgQueue.PAGE_SIZE) + len > GspMsgQueue.PAGE_SIZE) {
+                throw new IllegalStateException("GSP access at shared offset 0x" + Long.toHexString(off)
+                        + " outside the mapped pages");
+            }
+            return ptes[page] + off % GspMsgQueue.PAGE_SIZE;
+        }
+
+        @Override
+        public int getInt(long off) {
+            MemorySegment s = MemorySegment.ofArray(new byte[4]);
+            if (!gpu.host().dmaRead(addr(off, 4), s)) {
+                throw new IllegalStateException("DMA read refused");
+            }
+            return s.get(LE32, 0);
+        }
+
+        @Override
+        public void putInt(long off, int value) {
+            MemorySegment s = MemorySegment.ofArray(new byte[4]);
+            s.set(LE32, 0, value);
+            if (!gpu.host().dmaWrite(addr(off, 4), s)) {
+                throw new IllegalStateException("DMA write refused");
+            }
+        }
+
+        @Override
+        public void read(long off, byte[] dst, int at, int len) {
+            if (!dmaRead(addr(off, len), dst, at, len)) {
+                throw new IllegalStateException("DMA read refused");
+            }
+        }
+
+        @Override
+        public void write(long off, byte[] src, int at, int len) {
+            MemorySegment s = MemorySegment.ofArray(new byte[len]);
+            MemorySegment.copy(src, at, s, ValueLayout.JAVA_BYTE, 0, len);
+            if (!gpu.host().dmaWrite(addr(off, len), s)) {
+                throw new IllegalStateException("DMA write refused");
+            }
+        }
+    }
+
+    private Optional<long[]> region(String name) {
+        byte[] page = new byte[GspMsgQueue.PAGE_SIZE];
+        if (!dmaRead(libosAddr, page, 0, page.length)) {
+            return Optional.empty();
+        }
+        for (int i = 0; i < LibosArgs.MAX_ENTRIES; i++) {
+            int at = i * LibosArgs.ENTRY_SIZE;
+            if (GspMsgQueue.getLe64(page, at + LibosArgs.ENTRY_ID8) == LibosArgs.id8(name)) {
+                return Optional.of(new long[] {GspMsgQueue.getLe64(page, at + LibosArgs.ENTRY_PA),
+                        GspMsgQueue.getLe64(page, at + LibosArgs.ENTRY_SIZE_AT)});
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Appends one record to the LOGRM buffer. */
+    void log(String text) {
+        if (logAddr < 0) {
+            return;
+        }
+        byte[] line = ("[" + abi.version() + "] " + text + "\n").getBytes(StandardCharsets.UTF_8);
+        if (LibosArgs.LOG_TEXT + logPut + line.length > LibosArgs.LOG_SIZE) {
+            return;
+        }
+        gpu.host().dmaWrite(logAddr + LibosArgs.LOG_TEXT + logPut, MemorySegment.ofArray(line));
+        logPut += line.length;
+        MemorySegment p = MemorySegment.ofArray(new byte[8]);
+        p.set(LE64, 0, logPut);
+        gpu.host().dmaWrite(logAddr + LibosArgs.LOG_PUT, p);
+    }
+
+    @Override
+    public void run() {
+        try {
+            Optional<long[]> rmargs = region(LibosArgs.RMARGS);
+            if (rmargs.isEmpty()) {
+                gpu.log("GSP: no {} region in the LibOS arguments at 0x{}: GSP-RM idles", LibosArgs.RMARGS,
+                        Long.toHexString(libosAddr));
+                return;
+            }
+            region(LibosArgs.LOGRM).ifPresent(r -> logAddr = r[0]);
+            long base = rmargs.get()[0];
+            long shared = u64(base + LibosArgs.MQ_SHARED_MEM_PHYS_ADDR);
+            byte[] cnt = new byte[4];
+            dmaRead(base + LibosArgs.MQ_PTE_COUNT, cnt, 0, 4);
+            int n = GspMsgQueue.getLe(cnt, 0);
+            if (n < GspMsgQueue.SHARED_PAGES) {
+                gpu.log("GSP: {} PTEs for the message queues, {} needed", n, GspMsgQueue.SHARED_PAGES);
+                return;
+            }
+            ptes = new long[n];
+            for (int i = 0; i < n; i++) {
+                ptes[i] = u64(shared + 8L * i);
+            }
+            SharedMemory mem = new SharedMemory();
+            GspMsgQueue.initQueue(mem, GspMsgQueue.GSP_QUEUE_OFFSET);
+            GspMsgQueue.Endpoint ep = GspMsgQueue.Endpoint.gsp(mem);
+            log("GSP-RM " + abi.version() + " started; bindings " + abi.bindingsPackage());
+            while (!stop) {
+                Optional<GspMsgQueue.Message> m;
+                try {
+                    m = ep.poll();
+                } catch (GspMsgQueue.QueueException e) {
+                    gpu.log("GSP: bad command: {}", e.getMessage());
+                    return;
+                }
+                if (m.isEmpty()) {
+                    LockSupport.parkNanos(IDLE_NANOS);
+                    continue;
+                }
+                if (!handle(ep, m.get())) {
+                    return;
+                }
+            }
+        } catch (RuntimeException e) {
+            if (!stop) {
+                gpu.log("GSP-RM stopped: {}", e.toString());
+            }
+        } finally {
+            thread = null;
+        }
+    }
+
+    private void send(GspMsgQueue.Endpoint ep, int function, int result, int sequence, byte[] payload) {
+        if (fault == GpuFault.GSP_SILENT) {
+            return;
+        }
+        while (!ep.trySend(function, result, sequence, payload)) {
+            if (stop) {
+                return;
+            }
+            LockSupport.parkNanos(IDLE_NANOS); // backpressure: wait for the driver to read
+        }
+        if (fault == GpuFault.GSP_BAD_CHECKSUM && initDone) {
+            // corrupt the element just written: flip a payload byte of the last page written
+            SharedMemory mem = new SharedMemory();
+            int wp = mem.getInt(GspMsgQueue.GSP_QUEUE_OFFSET + GspMsgQueue.TX_WRITE_PTR);
+            int slot = Math.floorMod(wp - GspMsgQueue.elemCount(payload.length), GspMsgQueue.MSG_COUNT);
+            long at = GspMsgQueue.GSP_QUEUE_OFFSET + GspMsgQueue.ENTRY_OFF + (long) slot * GspMsgQueue.PAGE_SIZE
+                    + GspMsgQueue.ELEM_HEADER_SIZE + GspMsgQueue.RPC_SPARE;
+            mem.putInt(at, mem.getInt(at) ^ 0x5a);
+        }
+        gpu.raiseMsgqInterrupt();
+    }
+
+    /**
+     * @return the RUN_CPU_SEQUENCER payload: write, modify, poll, delay and store on the scratch
+     *         register, then GSP-RM's mid-initialisation reset: reset the GSP core and resume it
+     *         (SEC2-RTOS, staged before this is sent, restarts GSP-RM from its saved state)
+     */
+    private byte[] sequence() {
+        GspStruct h = abi.struct("rpc_run_cpu_sequencer_v17_00");
+        int[] w = {
+            abi.constant("GSP_SEQ_BUF_OPCODE_REG_WRITE"), SEQUENCER_SCRATCH, SEQUENCER_MAGIC,
+            abi.constant("GSP_SEQ_BUF_OPCODE_REG_MODIFY"), SEQUENCER_SCRATCH, 0xff, SEQUENCER_MODIFY,
+            abi.constant("GSP_SEQ_BUF_OPCODE_REG_POLL"), SEQUENCER_SCRATCH, -1, SEQUENCER_MAGIC | SEQUENCER_MODIFY,
+                1000, 0,
+            abi.constant("GSP_SEQ_BUF_OPCODE_DELAY_US"), 5,
+            abi.constant("GSP_SEQ_BUF_OPCODE_REG_STORE"), SEQUENCER_SCRATCH, 0,
+            abi.constant("GSP_SEQ_BUF_OPCODE_CORE_RESET"),
+            abi.constant("GSP_SEQ_BUF_OPCODE_CORE_RESUME"),
+        };
+        // GSP-RM's buffer has room to spare: cmdIndex (words written) ends the sequence, not its capacity
+        int capacity = w.length + SEQUENCER_SPARE_WORDS;
+        byte[] p = new byte[h.size() + 4 * capacity];
+        h.put(p, 0, "bufferSizeDWord", capacity);
+        h.put(p, 0, "cmdIndex", w.length);
+        for (int i = 0; i < w.length; i++) {
+            GspMsgQueue.putLe(p, h.size() + 4 * i, w[i]);
+        }
+        return p;
+    }
+
+    /** @return whether GSP-RM saved its state and waits for the core resume (a GSP reset does not stop it) */
+    boolean awaitingResume() {
+        return awaitingResume;
+    }
+
+    /** SEC2-RTOS resumed GSP-RM on the GSP's RISC-V core. */
+    void resume() {
+        awaitingResume = false;
+        kick();
+    }
+
+    /** @return false if GSP-RM stops */
+    private boolean handle(GspMsgQueue.Endpoint ep, GspMsgQueue.Message m) {
+        int fn = m.function();
+        String name = abi.nameOf(fn);
+        log("rpc " + name + " (seq " + m.seqNum() + ", " + m.payload().length + " bytes)");
+        answered++;
+        if (fn == abi.function("GSP_SET_SYSTEM_INFO")) {
+            GspStruct si = abi.struct("GspSystemInfo");
+            if (m.payload().length < si.size()) {
+                log("GspSystemInfo of " + m.payload().length + " bytes, expected " + si.size());
+            }
+            return true;
+        }
+        if (fn == abi.function("SET_REGISTRY")) {
+            if (!initDone) {
+                initDone = true;
+                gpu.sequencerScratch = 0;
+                awaitingResume = true;
+                gpu.prepareCoreResume();
+                send(ep, abi.event("GSP_RUN_CPU_SEQUENCER"), GspMsgQueue.RESULT_SUCCESS, 0, sequence());
+                long until = System.nanoTime() + SEQUENCER_WAIT_NANOS;
+                while (awaitingResume || gpu.sequencerScratch != (SEQUENCER_MAGIC | SEQUENCER_MODIFY)) {
+                    if (stop || System.nanoTime() > until) {
+                        boolean resumed = !awaitingResume;
+                        log("the CPU sequencer did not run (scratch 0x" + Integer.toHexString(gpu.sequencerScratch)
+                                + (resumed ? "" : ", not resumed") + "): init stalls");
+                        if (!resumed) {
+                            // never resumed: GSP-RM gives up, its core stays halted
+                            awaitingResume = false;
+                            gpu.gspCrashed();
+                            return false;
+                        }
+                        return true;
+                    }
+                    LockSupport.parkNanos(IDLE_NANOS / 4);
+                }
+                log("CPU sequencer done, resumed by SEC2-RTOS");
+                log("init done");
+                send(ep, abi.event("GSP_INIT_DONE"), GspMsgQueue.RESULT_SUCCESS, 0, new byte[0]);
+            }
+            return true;
+        }
+        if (fn == abi.function("GET_GSP_STATIC_INFO")) {
+            if (fault == GpuFault.GSP_CRASH) {
+                log("GSP-RM crashed");
+                gpu.gspCrashed();
+                return false;
+            }
+            GspStruct s = abi.struct("GspStaticConfigInfo");
+            byte[] p = new byte[s.size()];
+            if (s.has("gpuNameString")) {
+                s.putString(p, 0, "gpuNameString", gpu.boardName());
+                s.putString(p, 0, "gpuShortNameString", gpu.options().chipset().name());
+            }
+            if (s.has("fb_length")) {
+                s.put(p, 0, "fb_length", gpu.options().fbSizeMiB() << 20);
+            }
+            if (s.has("l2_cache_size")) {
+                s.put(p, 0, "l2_cache_size", gpu.l2CacheSize());
+            }
+            if (s.has("fb_bus_width")) {
+                s.put(p, 0, "fb_bus_width", NvidiaGpu.FB_BUS_WIDTH);
+            }
+            if (s.has("sriovMaxGfid")) {
+                s.put(p, 0, "sriovMaxGfid", gpu.totalVfs());
+            }
+            if (s.has("vbiosSubVendor")) {
+                s.put(p, 0, "bVbiosValid", 1);
+                s.put(p, 0, "vbiosSubVendor", NvidiaPciIds.PCI_VENDOR_ID_NVIDIA);
+                s.put(p, 0, "vbiosSubDevice", gpu.deviceId());
+            }
+            if (s.has("bar1PdeBase")) {
+                s.put(p, 0, "bar1PdeBase", 0);
+            }
+            if (s.has("gpcMask")) {
+                s.put(p, 0, "gpcMask", 0x7f);
+            }
+            int replyFn = fault == GpuFault.GSP_WRONG_FUNCTION ? abi.function("GSP_RM_CONTROL") : fn;
+            send(ep, replyFn, GspMsgQueue.RESULT_SUCCESS, m.sequence(), p);
+            return true;
+        }
+        if (fn == abi.function("UNLOADING_GUEST_DRIVER")) {
+            send(ep, fn, GspMsgQueue.RESULT_SUCCESS, m.sequence(), new byte[0]);
+            log("unloaded");
+            gpu.gspUnloaded();
+            return false;
+        }
+        if (fn == abi.function("GSP_RM_CONTROL") && m.payload().length >= abi.struct("rpc_gsp_rm_control_v03_00")
+                .size() && rmControl(ep, m)) {
+            return true;
+        }
+        // anything else: echo the payload back as the reply (the RPC transport's loopback)
+        send(ep, fn, GspMsgQueue.RESULT_SUCCESS, m.sequence(), m.payload());
+        return true;
+    }
+
+    /** @return true if the control was the vGPU manager's and was answered */
+    private boolean rmControl(GspMsgQueue.Endpoint ep, GspMsgQueue.Message m) {
+        GspStruct h = abi.struct("rpc_gsp_rm_control_v03_00");
+        byte[] in = m.payload();
+        int cmd = (int) h.get(in, 0, "cmd");
+        int size = (int) Math.min(h.get(in, 0, "paramsSize"), in.length - h.size());
+        byte[][] params = {java.util.Arrays.copyOfRange(in, h.size(), h.size() + Math.max(0, size))};
+        int status = gpu.vgpu().control(abi, cmd, params);
+        if (status < 0) {
+            return false;
+        }
+        log("rm control 0x" + Integer.toHexString(cmd) + ": status 0x" + Integer.toHexString(status));
+        byte[] out = new byte[h.size() + params[0].length];
+        System.arraycopy(in, 0, out, 0, h.size());
+        h.put(out, 0, "status", status);
+        h.put(out, 0, "paramsSize", params[0].length);
+        System.arraycopy(params[0], 0, out, h.size(), params[0].length);
+        send(ep, m.function(), GspMsgQueue.RESULT_SUCCESS, m.sequence(), out);
+        return true;
+    }
+}

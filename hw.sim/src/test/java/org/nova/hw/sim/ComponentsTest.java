@@ -1,0 +1,266 @@
+package org.nova.hw.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.nova.hw.HostBridge;
+import org.nova.hw.pci.PciAddress;
+import org.nova.hw.PciFunction;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/** The Configuration Admin components, driven as SCR would with configuration maps. */
+class ComponentsTest {
+
+    /** A registered service of the fake framework. */
+    static final class Registered {
+        final Object service;
+        final Dictionary<String, ?> properties;
+        boolean unregistered;
+
+        Registered(Object service, Dictionary<String, ?> properties) {
+            this.service = service;
+            this.properties = properties;
+        }
+    }
+
+    private final List<Registered> registry = new ArrayList<>();
+    private final Map<String, String> frameworkProperties = new HashMap<>();
+    private final List<SimBridgeComponent> bridges = new ArrayList<>();
+
+    private final BundleContext context = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
+            new Class<?>[] {BundleContext.class}, (proxy, method, args) -> switch (method.getName()) {
+                case "registerService" -> {
+                    @SuppressWarnings("unchecked")
+                    Registered r = new Registered(args[1], (Dictionary<String, ?>) args[2]);
+                    registry.add(r);
+                    yield Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {ServiceRegistration.class},
+                            (p, m, a) -> {
+                                if (m.getName().equals("unregister")) {
+                                    if (r.unregistered) {
+                                        throw new IllegalStateException("already unregistered");
+                                    }
+                                    r.unregistered = true;
+                                }
+                                return null;
+                            });
+                }
+                case "getProperty" -> frameworkProperties.get((String) args[0]);
+                case "toString" -> "fake BundleContext";
+                default -> throw new UnsupportedOperationException(method.getName());
+            });
+
+    private final SimPlatform platform = new SimPlatform();
+
+    @AfterEach
+    void tearDown() {
+        bridges.forEach(SimBridgeComponent::deactivate);
+    }
+
+    private SimBridgeComponent bridge(String pid, Object... kv) {
+        SimBridgeComponent c = new SimBridgeComponent(platform, context, config(pid, kv));
+        bridges.add(c);
+        return c;
+    }
+
+    private SimDeviceComponent device(String pid, Object... kv) {
+        return new SimDeviceComponent(platform, config(pid, kv));
+    }
+
+    private static Map<String, Object> config(String pid, Object... kv) {
+        Map<String, Object> m = new HashMap<>();
+        m.put(ConfigProps.SERVICE_PID, pid);
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    private List<Registered> live() {
+        return registry.stream().filter(r -> !r.unregistered).toList();
+    }
+
+    @Test
+    void bridgeConfigurationRegistersAHostBridgeService() {
+        SimBridgeComponent c = bridge("b1", "name", "sim0", "domain", 0);
+        assertEquals(1, live().size());
+        Registered r = live().get(0);
+        assertEquals("sim", r.properties.get(HostBridge.PROP_BACKEND));
+        assertEquals("sim0", r.properties.get(HostBridge.PROP_BRIDGE));
+        assertEquals(0, r.properties.get(HostBridge.PROP_DOMAIN));
+        HostBridge b = (HostBridge) r.service;
+        assertEquals("sim0", b.name());
+        assertSame(c.bridge(), b);
+        c.deactivate();
+        assertTrue(live().isEmpty(), "deleting the configuration unregisters the bridge");
+        assertTrue(platform.bridge("sim0").isEmpty());
+    }
+
+    @Test
+    void devicesAttachToTheirBridgeInAnyOrder() {
+        SimDeviceComponent early = device("d1", "bridge", "sim1", "slot", "00:03.0", "model", "edu");
+        assertTrue(platform.function("d1").isEmpty(), "waits for its bridge");
+        bridge("b1", "name", "sim1", "domain", "2");
+        HostBridge b = (HostBridge) live().get(0).service;
+        assertEquals(2, b.domain(), "string-typed configuration values are accepted");
+        PciFunction edu = b.function(new PciAddress(2, 0, 3, 0)).orElseThrow();
+        assertEquals("QEMU edu", edu.model());
+        SimTestSupport.Events events = new SimTestSupport.Events();
+        b.addListener(events);
+        SimDeviceComponent late = device("d2", "bridge", "sim1", "slot", "0002:00:02.0", "model", "pci-testdev");
+        assertEquals(1, events.added.size(), "hot add");
+        assertEquals("0002:00:02.0", events.added.get(0).address().toString());
+        early.deactivate();
+        assertEquals(List.of(edu), events.removed, "deleting a device configuration hot-removes it");
+        assertFalse(edu.isPresent());
+        late.modified(config("d2", "bridge", "sim1", "slot", "00:05.0", "model", "edu"));
+        assertEquals(2, events.removed.size());
+        assertEquals("0002:00:05.0", events.added.get(1).address().toString(), "modified moves the device");
+        late.deactivate();
+    }
+
+    @Test
+    void badConfigurationsAreLoggedAndChangeNothingElse() {
+        bridge("b1", "name", "sim0");
+        HostBridge b = (HostBridge) live().get(0).service;
+        device("ok", "slot", "00:03.0", "model", "edu");
+        device("unknown-model", "slot", "00:04.0", "model", "gpu9000");
+        device("bad-slot", "slot", "00:3", "model", "edu");
+        device("dup-slot", "slot", "00:03.0", "model", "pci-testdev");
+        device("other-domain", "slot", "0005:00:06.0", "model", "edu");
+        assertEquals(1, b.functions().size());
+        assertEquals("QEMU edu", b.functions().get(0).model());
+        assertTrue(platform.function("unknown-model").isEmpty());
+        assertTrue(platform.function("dup-slot").isEmpty());
+        // A second bridge with the same name is refused; the first keeps working.
+        SimBridgeComponent dup = bridge("b2", "name", "sim0", "domain", 1);
+        assertNull(dup.bridge());
+        SimBridgeComponent badDomain = bridge("b3", "name", "simX", "domain", "zero");
+        assertNull(badDomain.bridge());
+        assertEquals(1, live().size());
+        assertTrue(b.functions().get(0).isPresent());
+    }
+
+    @Test
+    void deletingTheBridgeRemovesItsFunctionsAndDevicesComeBackWithIt() {
+        SimBridgeComponent c = bridge("b1", "name", "sim0");
+        device("d1", "slot", "00:03.0", "model", "edu");
+        PciFunction first = platform.function("d1").orElseThrow();
+        c.deactivate();
+        assertFalse(first.isPresent());
+        assertTrue(live().isEmpty());
+        bridge("b1", "name", "sim0");
+        PciFunction second = platform.function("d1").orElseThrow();
+        assertTrue(second.isPresent(), "the device configuration still exists: plugged into the new bridge");
+    }
+
+    @Test
+    void bridgeModifiedReplacesTheBridgeOnlyWhenItChanges() {
+        SimBridgeComponent c = bridge("b1", "name", "sim0", "domain", 0);
+        SimulatedHostBridge first = c.bridge();
+        c.modified(config("b1", "name", "sim0", "domain", 0));
+        assertSame(first, c.bridge());
+        c.modified(config("b1", "name", "sim7", "domain", 0));
+        assertEquals("sim7", c.bridge().name());
+        assertEquals(1, live().size());
+        assertEquals("sim7", live().get(0).properties.get(HostBridge.PROP_BRIDGE));
+    }
+
+    /** A fake Configuration Admin that records created configurations. */
+    private static final class FakeConfigAdmin {
+        final Map<String, Dictionary<String, Object>> created = new HashMap<>();
+        Configuration[] existing;
+
+        ConfigurationAdmin proxy() {
+            return (ConfigurationAdmin) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {ConfigurationAdmin.class}, (p, m, a) -> switch (m.getName()) {
+                        case "listConfigurations" -> existing;
+                        case "getFactoryConfiguration", "getConfiguration" -> {
+                            String key = m.getName().equals("getConfiguration") ? (String) a[0] : a[0] + "~" + a[1];
+                            yield Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Configuration.class},
+                                    (p2, m2, a2) -> {
+                                        if (m2.getName().equals("update")) {
+                                            @SuppressWarnings("unchecked")
+                                            Dictionary<String, Object> d = (Dictionary<String, Object>) a2[0];
+                                            created.put(key, d);
+                                        }
+                                        return null;
+                                    });
+                        }
+                        default -> throw new UnsupportedOperationException(m.getName());
+                    });
+        }
+    }
+
+    @Test
+    void defaultPlatformIsCreatedWhenNothingIsConfigured() {
+        FakeConfigAdmin cm = new FakeConfigAdmin();
+        new SimDefaultPlatform(cm.proxy(), context, Map.of());
+        // bridge, pci-testdev, edu, the second pci-testdev, two GPUs, and the firmware loader's path
+        assertEquals(7, cm.created.size());
+        assertTrue(java.util.Arrays.asList((String[]) cm.created.get(SimDefaultPlatform.FIRMWARE_LOADER_PID)
+                .get(SimDefaultPlatform.FIRMWARE_LOADER_PATH)).contains(
+                        org.nova.hw.sim.gpu.GpuFirmwareGenerator.defaultDir().toString()),
+                "the loader finds the simulated GPUs' generated firmware");
+        Dictionary<String, Object> bridge = cm.created.get(SimBridgeComponent.PID + "~" + SimDefaultPlatform.CONFIG_NAME_BRIDGE);
+        assertEquals("sim0", bridge.get("name"));
+        assertEquals(0, bridge.get("domain"));
+        Dictionary<String, Object> testdev = cm.created.get(SimDeviceComponent.PID + "~" + SimDefaultPlatform.CONFIG_NAME_TESTDEV);
+        assertEquals("pci-testdev", testdev.get("model"));
+        assertEquals("00:02.0", testdev.get("slot"));
+        assertEquals("sim0", testdev.get("bridge"));
+        Dictionary<String, Object> edu = cm.created.get(SimDeviceComponent.PID + "~" + SimDefaultPlatform.CONFIG_NAME_EDU);
+        assertEquals("edu", edu.get("model"));
+        assertEquals("00:03.0", edu.get("slot"));
+
+        // Feeding those configurations to the components gives the default platform.
+        SimBridgeComponent b = bridge("default-bridge", "name", bridge.get("name"), "domain", bridge.get("domain"));
+        device("default-testdev", "bridge", "sim0", "slot", testdev.get("slot"), "model", testdev.get("model"));
+        device("default-edu", "bridge", "sim0", "slot", edu.get("slot"), "model", edu.get("model"));
+        Dictionary<String, Object> aux = cm.created.get(SimDeviceComponent.PID + "~" + SimDefaultPlatform.CONFIG_NAME_TESTDEV_AUX);
+        device("default-aux", "bridge", "sim0", "slot", aux.get("slot"), "model", aux.get("model"),
+                "subsystem_vendor", aux.get("subsystem_vendor"), "subsystem_device", aux.get("subsystem_device"));
+        assertEquals(List.of("0000:00:02.0", "0000:00:03.0", "0000:00:04.0"),
+                b.bridge().functions().stream().map(f -> f.address().toString()).toList());
+        // the second pci-testdev's board straps subsystem 1b36:0005; the first keeps QEMU's 1af4:1100
+        var second = b.bridge().functions().get(2);
+        assertEquals(0x1b36, second.readConfig(0x2c, 2));
+        assertEquals(0x0005, second.readConfig(0x2e, 2));
+        second.reset();
+        assertEquals(0x0005, second.readConfig(0x2e, 2), "a strap survives reset");
+        assertEquals(0x1100, b.bridge().functions().get(0).readConfig(0x2e, 2));
+    }
+
+    @Test
+    void defaultPlatformStaysAwayWhenConfiguredOrDisabled() {
+        FakeConfigAdmin cm = new FakeConfigAdmin();
+        cm.existing = new Configuration[] {(Configuration) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {Configuration.class}, (p, m, a) -> null)};
+        new SimDefaultPlatform(cm.proxy(), context, Map.of());
+        assertTrue(cm.created.isEmpty(), "a user configuration exists");
+
+        FakeConfigAdmin cm2 = new FakeConfigAdmin();
+        frameworkProperties.put(SimDefaultPlatform.DEFAULTS_PROPERTY, "false");
+        new SimDefaultPlatform(cm2.proxy(), context, Map.of());
+        assertTrue(cm2.created.isEmpty(), "nova.sim.defaults=false");
+        frameworkProperties.clear();
+        new SimDefaultPlatform(cm2.proxy(), context, Map.of("enabled", false));
+        assertTrue(cm2.created.isEmpty(), "enabled=false");
+        assertTrue(SimDefaultPlatform.enabled(null, Map.of()));
+        assertTrue(SimDefaultPlatform.enabled("true", Map.of()));
+        assertFalse(SimDefaultPlatform.enabled(" FALSE ", Map.of("enabled", true)));
+    }
+}

@@ -1,0 +1,108 @@
+package org.nova.hw.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.nova.hw.pci.PciRegs.PCI_COMMAND;
+import static org.nova.hw.pci.PciRegs.PCI_COMMAND_MASTER;
+import static org.nova.hw.pci.PciRegs.PCI_COMMAND_MEMORY;
+import static org.nova.hw.sim.SimTestSupport.assertHw;
+
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.nova.hw.DmaBuffer;
+import org.nova.hw.DmaDirection;
+import org.nova.hw.HwException;
+import org.nova.hw.IrqSet;
+import org.nova.hw.IrqType;
+import org.nova.hw.Mmio;
+import org.nova.hw.pci.PciAddress;
+import org.nova.hw.PciFunction;
+
+class HotplugTest {
+
+    @Test
+    void hotAddAssignsResourcesAndTellsListeners() {
+        try (SimulatedHostBridge bridge = new SimulatedHostBridge("t1", 1)) {
+            SimTestSupport.Events events = new SimTestSupport.Events();
+            bridge.addListener(events);
+            bridge.addListener(events);
+            PciFunction edu = bridge.plug(new PciAddress(1, 0, 3, 0), new EduDevice());
+            PciFunction testdev = bridge.plug(new PciAddress(1, 0, 2, 0), new PciTestDevice());
+            assertEquals(List.of(edu, testdev), events.added, "one event each, registration is idempotent");
+            assertEquals(List.of(testdev, edu), bridge.functions(), "address order");
+            assertEquals("0001:00:03.0", edu.address().toString());
+            assertEquals(edu, bridge.function(edu.address()).orElseThrow());
+            assertEquals("sim", bridge.backend());
+            long bar0 = Integer.toUnsignedLong(edu.readConfig(0x10, 4));
+            assertTrue(bar0 >= Firmware.MEM32_BASE && bar0 < Firmware.MEM32_LIMIT && bar0 % (1 << 20) == 0, Long.toHexString(bar0));
+            assertEquals(11, edu.readConfig(0x3c, 1), "INTA# of slot 3 swizzles to the 4th routing entry");
+            int io = testdev.readConfig(0x14, 4);
+            assertEquals(1, io & 3, "I/O BAR");
+            assertTrue((io & ~3) >= Firmware.IO_BASE);
+            assertHw(HwException.EEXIST, () -> bridge.plug(new PciAddress(1, 0, 3, 0), new PciTestDevice()));
+            assertHw(HwException.EINVAL, () -> bridge.plug(new PciAddress(0, 0, 4, 0), new PciTestDevice()));
+            assertHw(HwException.ENOENT, () -> bridge.unplug(new PciAddress(1, 0, 9, 0)));
+            assertEquals(2, events.added.size(), "refused hot adds change nothing");
+        }
+    }
+
+    @Test
+    void hotRemoveKillsMappingsAndInterrupts() {
+        SimulatedHostBridge bridge = new SimulatedHostBridge("t0", 0);
+        SimTestSupport.Events events = new SimTestSupport.Events();
+        bridge.addListener(events);
+        PciFunction edu = bridge.plug(PciAddress.parse("00:03.0"), new EduDevice());
+        edu.writeConfig(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+        Mmio bar = edu.map(0);
+        IrqSet irqs = edu.enableIrqs(IrqType.MSI, 1, v -> { });
+        DmaBuffer buf = edu.allocateDma(4096, Set.of(DmaDirection.TO_DEVICE));
+        assertEquals(0x010000ed, bar.read32(0));
+
+        bridge.unplug(edu.address());
+
+        assertEquals(List.of(edu), events.removed);
+        assertFalse(edu.isPresent());
+        assertTrue(bridge.functions().isEmpty());
+        HwException e = assertHw(HwException.ENODEV, () -> bar.read32(0));
+        assertTrue(e.getMessage().contains("removed"), e.getMessage());
+        assertHw(HwException.ENODEV, () -> bar.write32(4, 1));
+        assertHw(HwException.ENODEV, () -> edu.readConfig(0, 4));
+        assertHw(HwException.ENODEV, () -> edu.writeConfig(4, 2, 0));
+        assertHw(HwException.ENODEV, () -> edu.map(0));
+        assertHw(HwException.ENODEV, () -> edu.region(0));
+        assertHw(HwException.ENODEV, () -> edu.irqCount(IrqType.MSI));
+        assertHw(HwException.ENODEV, () -> edu.enableIrqs(IrqType.INTX, 1, v -> { }));
+        assertHw(HwException.ENODEV, () -> edu.allocateDma(4096, Set.of(DmaDirection.TO_DEVICE)));
+        assertHw(HwException.ENODEV, edu::reset);
+        assertFalse(irqs.isActive());
+        assertEquals("QEMU edu", edu.model());
+        assertEquals(256, edu.configSize());
+        // The consumer still owns and releases what it allocated.
+        irqs.close();
+        bar.close();
+        buf.close();
+        assertThrows(IllegalStateException.class, () -> buf.memory().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0),
+                "closed buffers are freed");
+        PciFunction again = bridge.plug(PciAddress.parse("00:03.0"), new EduDevice());
+        assertTrue(again.isPresent(), "the slot can be reused");
+        bridge.close();
+        assertEquals(2, events.removed.size(), "closing the bridge removes what is left");
+        assertHw(HwException.ENODEV, () -> bridge.plug(PciAddress.parse("00:04.0"), new EduDevice()));
+    }
+
+    @Test
+    void ramRegionMemoryIsReleasedOnRemove() {
+        SimulatedHostBridge bridge = new SimulatedHostBridge("t0", 0);
+        PciFunction pf = bridge.plug(PciAddress.parse("00:04.0"), new TestPfDevice());
+        pf.writeConfig(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+        Mmio m = pf.map(0);
+        var seg = m.segment().orElseThrow();
+        seg.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 1);
+        bridge.close();
+        assertThrows(IllegalStateException.class, () -> seg.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
+        assertHw(HwException.ENODEV, m::segment);
+    }
+}
