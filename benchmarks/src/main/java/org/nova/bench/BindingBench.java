@@ -16,7 +16,8 @@ import org.nova.driver.Device;
 import org.nova.driver.DriverDescriptor;
 import org.nova.driver.MatchResult;
 import org.nova.driver.ProbeType;
-import org.nova.driver.internal.DriverCoreImpl;
+import org.nova.driver.DriverCore;
+import org.nova.driver.testing.StandaloneDriverCore;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -37,7 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * the PCI bus's matching rules ({@link PciMatch}: pci_match_device, specificity, index keys).</li>
  * <li>{@link #selectAllThroughDriverCore}: the matching step alone on the same core (10,000
  * functions registered with autoprobe off; for each, the driver the core would bind:
- * {@link DriverCoreImpl#firstChoice}) — what the reference computes.</li>
+ * {@link DriverCore#firstChoice}) — what the reference computes.</li>
  * <li>{@link #linearFirstMatchReference}: the reference the issue names — for every function,
  * walk the drivers in registration order and their tables, first match wins.</li>
  * </ul>
@@ -66,7 +67,7 @@ public class BindingBench {
     List<Drv> drivers;
     List<PciIds> functions;
     /** A core with every driver and function registered and autoprobe off, for the matching step. */
-    DriverCoreImpl idle;
+    StandaloneDriverCore idle;
     List<Device> idleDevices;
 
     @Setup
@@ -93,8 +94,8 @@ public class BindingBench {
             int cls = 0x010000 | r.nextInt(DRIVERS / CLASS_DRIVER_EVERY + 4) << 8;
             functions.add(new PciIds(vendor, device, 0x1af4, 0x1100, cls, 0));
         }
-        idle = new DriverCoreImpl();
-        BusRegistration bus = register(idle);
+        idle = StandaloneDriverCore.start();
+        BusRegistration bus = register(idle.core());
         bus.setAutoprobe(false);
         idleDevices = new ArrayList<>();
         for (int f = 0; f < functions.size(); f++) {
@@ -104,10 +105,10 @@ public class BindingBench {
 
     @org.openjdk.jmh.annotations.TearDown
     public void tearDown() {
-        idle.shutdown();
+        idle.close();
     }
 
-    private BusRegistration register(DriverCoreImpl core) {
+    private BusRegistration register(DriverCore core) {
         BusRegistration bus = core.registerBus(new Bus());
         for (int i = 0; i < drivers.size(); i++) {
             Drv d = drivers.get(i);
@@ -152,8 +153,8 @@ public class BindingBench {
 
     @Benchmark
     public int bindAllThroughDriverCore() {
-        DriverCoreImpl core = new DriverCoreImpl();
-        try {
+        try (StandaloneDriverCore standalone = StandaloneDriverCore.start()) {
+            DriverCore core = standalone.core();
             BusRegistration bus = register(core);
             for (int f = 0; f < functions.size(); f++) {
                 bus.addDevice("0000:" + f, null, functions.get(f));
@@ -164,8 +165,6 @@ public class BindingBench {
                 bound += dev.isBound() ? 1 : 0;
             }
             return bound;
-        } finally {
-            core.shutdown();
         }
     }
 
@@ -174,7 +173,7 @@ public class BindingBench {
     public int selectAllThroughDriverCore() {
         int bound = 0;
         for (Device d : idleDevices) {
-            bound += idle.firstChoice(d).isPresent() ? 1 : 0;
+            bound += idle.core().firstChoice(d).isPresent() ? 1 : 0;
         }
         return bound;
     }

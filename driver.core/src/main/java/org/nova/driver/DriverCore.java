@@ -3,6 +3,7 @@ package org.nova.driver;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -71,6 +72,16 @@ public interface DriverCore {
     DevresTracker devres();
 
     /**
+     * The driver the core would try first for a device now: the matching step of a bind without
+     * the probe (the bus's index narrows the candidates, then specificity, ranking and age order
+     * them). For diagnostics and benchmarks; nothing is bound or changed.
+     *
+     * @param device a device of a bus of this core
+     * @return the driver's name, or empty if none matches
+     */
+    Optional<String> firstChoice(Device device);
+
+    /**
      * The kernel's CONFIG_DEBUG_TEST_DRIVER_REMOVE: every successful probe is followed by a
      * remove, a devres release and a second probe, to shake out drivers that do not clean up.
      * Also set by the framework property {@code nova.driver.test_remove=true}.
@@ -85,6 +96,6 @@ public interface DriverCore {
 
     /** A uevent as it was posted. */
     record UeventRecord(long seqnum, Uevent.Action action, String bus, String device,
-            java.util.Map<String, String> env) {
+            Map<String, String> env) {
     }
 }

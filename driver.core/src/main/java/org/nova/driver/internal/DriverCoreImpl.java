@@ -376,13 +376,7 @@ public class DriverCoreImpl implements DriverCore {
         return matches;
     }
 
-    /**
-     * The driver the core would try first for a device now — the matching step of a bind, without
-     * the probe: the bus's index narrows the candidates, then specificity, ranking and age order
-     * them. For benchmarks and diagnostics.
-     *
-     * @return the driver's name, or empty if none matches
-     */
+    @Override
     public Optional<String> firstChoice(Device device) {
         List<Candidate> ranked = rank((DeviceImpl) device, false);
         return ranked.isEmpty() || !ranked.get(0).result().matches() ? Optional.empty()

@@ -16,7 +16,8 @@ import org.nova.bus.auxiliary.AuxiliaryBus;
 import org.nova.bus.auxiliary.AuxiliaryDevice;
 import org.nova.bus.auxiliary.AuxiliaryDriver;
 import org.nova.bus.auxiliary.AuxiliaryRegistration;
-import org.nova.driver.internal.DriverCoreImpl;
+import org.nova.driver.DriverCore;
+import org.nova.driver.testing.StandaloneDriverCore;
 import org.nova.driver.testing.TestContexts;
 import org.nova.devres.Devres;
 import org.nova.driver.BusRegistration;
@@ -31,7 +32,8 @@ import org.nova.driver.ProbeType;
 
 /** The auxiliary bus against the real driver core, with a parent on a trivial "platform" bus. */
 class AuxiliaryBusComponentTest {
-    DriverCoreImpl core;
+    StandaloneDriverCore standalone;
+    DriverCore core;
     AuxiliaryBusComponent aux;
     BusRegistration auxBus;
     BusRegistration platform;
@@ -100,7 +102,8 @@ class AuxiliaryBusComponentTest {
 
     @BeforeEach
     void setUp() {
-        core = new DriverCoreImpl();
+        standalone = StandaloneDriverCore.start();
+        core = standalone.core();
         core.setTestDriverRemove(false); // these tests count probes; the core's own suite covers test remove
         aux = new AuxiliaryBusComponent(TestContexts.nullContext(), core);
         auxBus = aux.bus;
@@ -110,7 +113,7 @@ class AuxiliaryBusComponentTest {
     @AfterEach
     void tearDown() {
         aux.deactivate();
-        core.shutdown();
+        standalone.close();
     }
 
     private DriverRegistration registerAux(AuxiliaryDriver d) {

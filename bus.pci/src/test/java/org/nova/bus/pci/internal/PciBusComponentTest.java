@@ -26,7 +26,8 @@ import org.nova.bus.pci.PciDriver;
 import org.nova.hw.pci.PciRegs;
 import org.nova.bus.pci.fake.FakeBridge;
 import org.nova.driver.Bus;
-import org.nova.driver.internal.DriverCoreImpl;
+import org.nova.driver.DriverCore;
+import org.nova.driver.testing.StandaloneDriverCore;
 import org.nova.driver.testing.TestContexts;
 import org.nova.bus.pci.fake.FakeFunction;
 import org.nova.devres.Devres;
@@ -39,7 +40,8 @@ import org.nova.hw.RegionFlag;
 
 /** The PCI bus component against the real driver core and fake host bridges. */
 class PciBusComponentTest {
-    DriverCoreImpl core;
+    StandaloneDriverCore standalone;
+    DriverCore core;
     Bus fake;
     PciBusComponent pci;
     FakeBridge bridge;
@@ -100,7 +102,8 @@ class PciBusComponentTest {
 
     @BeforeEach
     void setUp() {
-        core = new DriverCoreImpl();
+        standalone = StandaloneDriverCore.start();
+        core = standalone.core();
         core.setTestDriverRemove(false); // these tests count probes; the core's own suite covers test remove
         pci = new PciBusComponent(TestContexts.nullContext(), core);
         fake = core.requireBus(PciBus.NAME);
@@ -115,7 +118,7 @@ class PciBusComponentTest {
     @AfterEach
     void tearDown() {
         pci.deactivate();
-        core.shutdown();
+        standalone.close();
     }
 
     private Device dev(String name) {
