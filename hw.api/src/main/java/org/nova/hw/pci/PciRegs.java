@@ -10,6 +10,9 @@ package org.nova.hw.pci;
  * size, the masks of the class code) and say where they come from; they carry the same {@code PCI_}
  * prefix so that one static import reads like the kernel's code. Offsets inside a capability are
  * relative to the capability's start.
+ *
+ * <p>Why one class: it is one header. Split by capability it would scatter what pci_regs.h keeps
+ * together and what a reader of the kernel expects to find in one place.
  */
 public final class PciRegs {
     private PciRegs() {

@@ -1,0 +1,75 @@
+package org.nova.it;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The runtime as a user runs it: an exported launcher jar of runtime/ started as a process with a
+ * batch command line ({@code ./nova -c}), its output captured in a log file under
+ * integration-tests/target. Used by the tests that compare the runtime with a reference tool.
+ */
+public final class NovaProcess {
+    /** How long one process may run: a cold start on a loaded 2-core machine takes a few seconds. */
+    public static final long TIMEOUT_S = 240;
+
+    private NovaProcess() {
+    }
+
+    /** @return the repository's root (the parent of integration-tests) */
+    public static Path repo() {
+        return Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath().getParent();
+    }
+
+    /**
+     * Runs {@code command} to completion and returns its output lines; fails the test if it does
+     * not finish in time or exits non-zero, with the output in the message.
+     */
+    public static List<String> run(List<String> command, Path log) throws IOException, InterruptedException {
+        Files.createDirectories(log.getParent());
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail(command + " did not finish within " + TIMEOUT_S + " s:\n"
+                    + Files.readString(log, StandardCharsets.ISO_8859_1));
+        }
+        List<String> out = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
+        assertEquals(command + " exit status; output:\n" + String.join("\n", out), 0, p.exitValue());
+        return out;
+    }
+
+    /**
+     * Runs the launcher {@code runtime/target/JAR} with the batch command line {@code commands}, a
+     * framework cache of its own under {@code work}, and the extra system properties given.
+     *
+     * @return every line the process printed
+     */
+    public static List<String> runBatch(String jar, Path work, String commands, String... properties)
+            throws IOException, InterruptedException {
+        Path launcher = repo().resolve("runtime/target").resolve(jar);
+        assertTrue(launcher + " is missing: build the runtime first (mvn install -pl runtime -am)",
+                Files.isRegularFile(launcher));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-Dlogback.configurationFile=" + repo().resolve("runtime/etc/logback.xml"),
+                "-Dorg.osgi.framework.storage=" + work.resolve("felix-cache"),
+                "-Dorg.osgi.framework.storage.clean=onFirstInit",
+                "-Dgosh.args=--nointeractive", "-Dnova.command=" + commands));
+        for (String p : properties) {
+            cmd.add("-D" + p);
+        }
+        cmd.addAll(List.of("-jar", launcher.toString()));
+        return run(cmd, work.resolve("nova.log"));
+    }
+}
