@@ -1,20 +1,11 @@
 package org.nova.drm;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
-import org.nova.driver.DriverException;
-import org.nova.driver.Errno;
-import org.nova.gpu.vram.VramBlock;
 import org.nova.gpu.vram.VramManager;
 
 /**
@@ -66,6 +57,10 @@ import org.nova.gpu.vram.VramManager;
  * the allocator at once (the kernel frees at last close; this device gives the memory back at
  * unbind because nova.core's VRAM manager must be empty when the GPU goes). In-flight ioctls finish
  * before unplug proceeds (drm_dev_enter/exit: here a read-write lock).
+ *
+ * <h2>Where the kernel's files are</h2> This class is drm_drv.c and drm_file.c (the device, its
+ * nodes, open, close, unplug); {@link IoctlDispatch} is drm_ioctl.c, {@link DrmGem} drm_gem.c,
+ * {@link DrmPrime} drm_prime.c and {@link DrmAuth} drm_auth.c, all guarded by this device's lock.
  */
 public final class DrmDevice {
     /**
@@ -74,44 +69,31 @@ public final class DrmDevice {
      */
     public static final long DRM_FILE_PAGE_OFFSET_START = ((0xFFFFFFFFL >>> 12) + 1) << 12;
 
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
+    /** Guards the files, the GEM objects and handles, the dma-bufs and the authentication state. */
     final Object lock = new Object();
+    /** drm_dev_enter/exit: ioctls, opens, closes and mmaps read; unplug writes. */
     private final ReentrantReadWriteLock srcu = new ReentrantReadWriteLock();
-    private final DrmClass cls;
     private final int index;
     private final DrmDriver driver;
     private final String parent;
     private final VramManager vram;
-    private final MemorySegment aperture;
-    private final IoctlDesc[] coreIoctls = new IoctlDesc[DrmIoctl.DRM_COMMAND_BASE];
-    private final IoctlDesc[] driverIoctls;
+    private final DrmGem gem;
+    private final DrmAuth auth;
+    private final DrmPrime prime;
+    private final IoctlDispatch ioctls;
     private final Map<Integer, DrmFile> files = new LinkedHashMap<>();
-    private final TreeMap<Long, GemObject> byMmapOffset = new TreeMap<>();
-    private final Map<Integer, DrmFile> magics = new HashMap<>();
-    private DrmFile master;
     private int nextFile = 1;
-    private int nextObject = 1;
-    private int nextMagic = 1;
     private volatile boolean unplugged;
 
     DrmDevice(DrmClass cls, int index, DrmDriver driver, String parent, VramManager vram, MemorySegment aperture) {
-        this.cls = cls;
         this.index = index;
         this.driver = driver;
         this.parent = parent;
         this.vram = vram;
-        this.aperture = aperture == null ? MemorySegment.NULL : aperture;
-        this.driverIoctls = driver.ioctls().toArray(IoctlDesc[]::new);
-        core(DrmIoctl.DRM_IOCTL_GET_MAGIC, 0, "GET_MAGIC", this::getMagic);
-        core(DrmIoctl.DRM_IOCTL_GEM_CLOSE, DrmIoctl.DRM_RENDER_ALLOW, "GEM_CLOSE", this::gemCloseIoctl);
-        core(DrmIoctl.DRM_IOCTL_AUTH_MAGIC, DrmIoctl.DRM_MASTER, "AUTH_MAGIC", this::authMagic);
-        core(DrmIoctl.DRM_IOCTL_PRIME_HANDLE_TO_FD, DrmIoctl.DRM_RENDER_ALLOW, "PRIME_HANDLE_TO_FD", this::primeHandleToFd);
-        core(DrmIoctl.DRM_IOCTL_PRIME_FD_TO_HANDLE, DrmIoctl.DRM_RENDER_ALLOW, "PRIME_FD_TO_HANDLE", this::primeFdToHandle);
-    }
-
-    private void core(int cmd, int flags, String name, IoctlDesc.Handler h) {
-        coreIoctls[DrmIoctl.nr(cmd)] = new IoctlDesc(cmd, flags, name, h);
+        this.gem = new DrmGem(this, lock, vram, aperture == null ? MemorySegment.NULL : aperture);
+        this.auth = new DrmAuth(lock);
+        this.prime = new DrmPrime(this, lock, cls, gem);
+        this.ioctls = new IoctlDispatch(this, gem, auth, prime);
     }
 
     /** @return the index: primary minor N, render minor 128 + N */
@@ -182,10 +164,7 @@ public final class DrmDevice {
                     throw new DrmException(DrmErrno.ENODEV, primaryName() + " is unplugged");
                 }
                 f = new DrmFile(this, nextFile++, node);
-                if (node == DrmFile.Node.PRIMARY && master == null) {
-                    master = f;
-                    f.authenticated = true;
-                }
+                auth.opened(f);
                 files.put(f.id(), f);
             }
             try {
@@ -193,9 +172,7 @@ public final class DrmDevice {
             } catch (RuntimeException e) {
                 synchronized (lock) {
                     files.remove(f.id());
-                    if (master == f) {
-                        master = null;
-                    }
+                    auth.closed(f);
                     f.closed = true;
                 }
                 throw e;
@@ -215,28 +192,19 @@ public final class DrmDevice {
 
     /** @return the live GEM objects, by id */
     public List<GemObject> objects() {
-        synchronized (lock) {
-            List<GemObject> l = new ArrayList<>(byMmapOffset.values());
-            l.sort(Comparator.comparingInt(GemObject::id));
-            return l;
-        }
+        return gem.objects();
     }
 
     /** @return the VRAM held by this device's GEM objects, in bytes */
     public long vramInUse() {
-        synchronized (lock) {
-            return byMmapOffset.values().stream().mapToLong(o -> o.block.size()).sum();
-        }
+        return gem.vramInUse();
     }
 
     boolean isMaster(DrmFile f) {
-        synchronized (lock) {
-            return master == f;
-        }
+        return auth.isMaster(f);
     }
 
-    // ---- ioctl dispatch ----
-
+    /** {@code drm_ioctl} inside drm_dev_enter: ENODEV once unplugged, EBADF on a closed file. */
     int ioctl(DrmFile file, int cmd, MemorySegment user) {
         srcu.readLock().lock();
         try {
@@ -246,92 +214,10 @@ public final class DrmDevice {
             if (file.closed) {
                 return -DrmErrno.EBADF.value();
             }
-            int nr = DrmIoctl.nr(cmd);
-            IoctlDesc desc;
-            if (nr >= DrmIoctl.DRM_COMMAND_BASE && nr < DrmIoctl.DRM_COMMAND_END) {
-                int i = nr - DrmIoctl.DRM_COMMAND_BASE;
-                desc = i < driverIoctls.length ? driverIoctls[i] : null;
-            } else {
-                desc = nr < coreIoctls.length ? coreIoctls[nr] : null;
-            }
-            if (desc == null) {
-                return -DrmErrno.EINVAL.value();
-            }
-            int usize = DrmIoctl.size(cmd);
-            int inSize = (DrmIoctl.dir(cmd) & DrmIoctl.dir(desc.cmd()) & DrmIoctl.IOC_WRITE) != 0 ? usize : 0;
-            int outSize = (DrmIoctl.dir(cmd) & DrmIoctl.dir(desc.cmd()) & DrmIoctl.IOC_READ) != 0 ? usize : 0;
-            int ksize = Math.max(Math.max(inSize, outSize), DrmIoctl.size(desc.cmd()));
-            if ((inSize > 0 || outSize > 0) && (user == null || user.byteSize() < Math.max(inSize, outSize))) {
-                return -DrmErrno.EFAULT.value();
-            }
-            MemorySegment k = MemorySegment.ofArray(new long[(ksize + 7) / 8]).asSlice(0, ksize);
-            if (inSize > 0) {
-                MemorySegment.copy(user, 0, k, 0, inSize);
-            }
-            int ret = 0;
-            try {
-                permit(file, desc.flags());
-                desc.handler().handle(file, k);
-            } catch (DrmException e) {
-                ret = -e.errno().value();
-            } catch (DriverException e) {
-                ret = -fromDriver(e.errno()).value();
-            }
-            if (outSize > 0) {
-                MemorySegment.copy(k, 0, user, 0, outSize);
-            }
-            return ret;
+            return ioctls.dispatch(file, cmd, user);
         } finally {
             srcu.readLock().unlock();
         }
-    }
-
-    private static DrmErrno fromDriver(Errno e) {
-        return switch (e) {
-            case ENOMEM, ENOSPC -> DrmErrno.ENOMEM;
-            case ENODEV -> DrmErrno.ENODEV;
-            case ENOENT -> DrmErrno.ENOENT;
-            case EPERM -> DrmErrno.EPERM;
-            case ENXIO -> DrmErrno.ENXIO;
-            case EOPNOTSUPP -> DrmErrno.EOPNOTSUPP;
-            default -> DrmErrno.EINVAL;
-        };
-    }
-
-    private void permit(DrmFile f, int flags) {
-        if ((flags & DrmIoctl.DRM_ROOT_ONLY) != 0) {
-            throw new DrmException(DrmErrno.EACCES, "root-only ioctl");
-        }
-        if ((flags & DrmIoctl.DRM_AUTH) != 0 && f.node() != DrmFile.Node.RENDER && !f.isAuthenticated()) {
-            throw new DrmException(DrmErrno.EACCES, f + " is not authenticated");
-        }
-        if ((flags & DrmIoctl.DRM_MASTER) != 0 && !isMaster(f)) {
-            throw new DrmException(DrmErrno.EACCES, f + " is not the master");
-        }
-        if ((flags & DrmIoctl.DRM_RENDER_ALLOW) == 0 && f.node() == DrmFile.Node.RENDER) {
-            throw new DrmException(DrmErrno.EACCES, "ioctl not allowed on the render node");
-        }
-    }
-
-    // ---- GEM ----
-
-    /**
-     * Placement: in the CPU-visible VRAM below the aperture's size when it fits (TTM's visible-VRAM
-     * placement, so the object can be mmapped), anywhere else in VRAM when it does not (mmap of
-     * such an object fails with ENXIO).
-     */
-    private VramBlock allocateVram(long size, String owner) {
-        long visible = aperture.byteSize();
-        if (visible > 0) {
-            try {
-                return vram.allocateBelow(size, owner, visible);
-            } catch (DriverException e) {
-                if (e.errno() != Errno.ENOSPC) {
-                    throw e;
-                }
-            }
-        }
-        return vram.allocate(size, owner);
     }
 
     /**
@@ -343,22 +229,7 @@ public final class DrmDevice {
      * @throws DrmException ENOMEM when VRAM cannot hold it, ENODEV if unplugged
      */
     public int gemCreate(DrmFile file, long size) {
-        VramBlock block;
-        try {
-            block = allocateVram(size, file.owner());
-        } catch (DriverException e) {
-            throw new DrmException(e.errno() == Errno.ENODEV ? DrmErrno.ENODEV : DrmErrno.ENOMEM,
-                    String.format("%s: no VRAM for a GEM object of %#x bytes: %s", primaryName(), size, e.getMessage()));
-        }
-        synchronized (lock) {
-            if (unplugged || file.closed) {
-                vram.free(block);
-                throw new DrmException(DrmErrno.ENODEV, primaryName() + " is unplugged");
-            }
-            GemObject o = new GemObject(this, nextObject++, size, file.owner(), block);
-            byMmapOffset.put(DRM_FILE_PAGE_OFFSET_START + block.offset(), o);
-            return file.addHandle(o);
-        }
+        return gem.create(file, size);
     }
 
     /**
@@ -367,13 +238,7 @@ public final class DrmDevice {
      * @throws DrmException ENOENT for a handle the file does not have
      */
     public GemObject lookup(DrmFile file, int handle) {
-        synchronized (lock) {
-            GemObject o = file.handles.get(handle);
-            if (o == null) {
-                throw new DrmException(DrmErrno.ENOENT, file + " has no GEM handle " + Integer.toUnsignedString(handle));
-            }
-            return o;
-        }
+        return gem.lookup(file, handle);
     }
 
     /**
@@ -382,64 +247,7 @@ public final class DrmDevice {
      * @throws DrmException EINVAL for a handle the file does not have
      */
     public void gemClose(DrmFile file, int handle) {
-        synchronized (lock) {
-            GemObject o = file.removeHandle(handle);
-            if (o == null) {
-                throw new DrmException(DrmErrno.EINVAL, file + " has no GEM handle " + Integer.toUnsignedString(handle));
-            }
-            o.handleCount--;
-            maybeFree(o);
-        }
-    }
-
-    private void maybeFree(GemObject o) {
-        if (o.handleCount == 0 && o.dmaBufRefs == 0 && o.block != null) {
-            byMmapOffset.remove(DRM_FILE_PAGE_OFFSET_START + o.block.offset());
-            vram.free(o.block);
-            o.block = null;
-            o.dmaBuf = null;
-        }
-    }
-
-    private void gemCloseIoctl(DrmFile f, MemorySegment a) {
-        gemClose(f, a.get(U32, 0));
-    }
-
-    // ---- auth ----
-
-    private void getMagic(DrmFile f, MemorySegment a) {
-        synchronized (lock) {
-            if (f.magic == 0) {
-                f.magic = nextMagic++;
-                magics.put(f.magic, f);
-            }
-            a.set(U32, 0, f.magic);
-        }
-    }
-
-    private void authMagic(DrmFile f, MemorySegment a) {
-        synchronized (lock) {
-            DrmFile t = magics.remove(a.get(U32, 0));
-            if (t == null) {
-                throw new DrmException(DrmErrno.EINVAL, "no file with magic " + Integer.toUnsignedString(a.get(U32, 0)));
-            }
-            t.authenticated = true;
-        }
-    }
-
-    // ---- PRIME ----
-
-    private void primeHandleToFd(DrmFile f, MemorySegment a) {
-        int handle = a.get(U32, 0);
-        int flags = a.get(U32, 4);
-        if ((flags & ~(DrmIoctl.DRM_CLOEXEC | DrmIoctl.DRM_RDWR)) != 0) {
-            throw new DrmException(DrmErrno.EINVAL, "PRIME flags " + Integer.toHexString(flags));
-        }
-        a.set(U32, 8, exportHandle(f, handle));
-    }
-
-    private void primeFdToHandle(DrmFile f, MemorySegment a) {
-        a.set(U32, 0, importFd(f, a.get(U32, 8)));
+        gem.close(file, handle);
     }
 
     /**
@@ -450,15 +258,7 @@ public final class DrmDevice {
      * @throws DrmException ENOENT for an unknown handle
      */
     public int exportHandle(DrmFile file, int handle) {
-        synchronized (lock) {
-            GemObject o = lookup(file, handle);
-            if (o.dmaBuf == null) {
-                o.dmaBuf = new DmaBuf(o);
-            }
-            o.dmaBuf.fds++;
-            o.dmaBufRefs++;
-            return cls.installFd(o.dmaBuf);
-        }
+        return prime.exportHandle(file, handle);
     }
 
     /**
@@ -470,62 +270,23 @@ public final class DrmDevice {
      *     another device (nova-drm has no import of foreign buffers)
      */
     public int importFd(DrmFile file, int fd) {
-        DmaBuf b = cls.lookupFd(fd);
-        synchronized (lock) {
-            if (b.object.device != this) {
-                throw new DrmException(DrmErrno.EINVAL, "fd " + fd + " is a dma-buf of " + b.object.device.primaryName());
-            }
-            if (b.object.block == null) {
-                throw new DrmException(DrmErrno.EBADF, "fd " + fd + " refers to a freed object");
-            }
-            Integer h = file.byObject.get(b.object);
-            return h != null ? h : file.addHandle(b.object);
-        }
+        return prime.importFd(file, fd);
     }
 
     void releaseDmaBufFd(DmaBuf b) {
-        synchronized (lock) {
-            if (b.fds > 0) {
-                b.fds--;
-                b.object.dmaBufRefs--;
-                maybeFree(b.object);
-            }
-        }
+        prime.releaseFd(b);
     }
-
-    // ---- mmap ----
 
     MemorySegment mmap(DrmFile file, long offset, long length) {
         srcu.readLock().lock();
         try {
-            synchronized (lock) {
-                if (unplugged) {
-                    throw new DrmException(DrmErrno.ENODEV, primaryName() + " is unplugged");
-                }
-                GemObject o = byMmapOffset.get(offset);
-                if (o == null) {
-                    throw new DrmException(DrmErrno.EINVAL, String.format("no GEM object at mmap offset %#x", offset));
-                }
-                if (!file.byObject.containsKey(o)) {
-                    throw new DrmException(DrmErrno.EACCES, file + " holds no handle on " + o);
-                }
-                if (length <= 0 || length > o.size) {
-                    throw new DrmException(DrmErrno.EINVAL, String.format("mmap of %#x bytes of %s", length, o));
-                }
-                long at = o.block.offset();
-                if (aperture.byteSize() < at + length) {
-                    throw new DrmException(DrmErrno.ENXIO, String.format("%s at VRAM %#x is outside the %#x-byte aperture",
-                            o, at, aperture.byteSize()));
-                }
-                return aperture.asSlice(at, length);
-            }
+            return gem.mmap(file, offset, length);
         } finally {
             srcu.readLock().unlock();
         }
     }
 
-    // ---- close and unplug ----
-
+    /** {@code drm_release}: the driver's postclose (skipped once unplugged), then handles and roles go. */
     void close(DrmFile f) {
         srcu.readLock().lock();
         try {
@@ -543,29 +304,16 @@ public final class DrmDevice {
             }
             synchronized (lock) {
                 f.closed = true;
-                releaseHandles(f);
+                gem.releaseHandles(f);
                 files.remove(f.id());
-                if (f.magic != 0) {
-                    magics.remove(f.magic);
-                }
-                if (master == f) {
-                    master = null;
-                }
+                auth.closed(f);
             }
         } finally {
             srcu.readLock().unlock();
         }
     }
 
-    private void releaseHandles(DrmFile f) {
-        for (GemObject o : f.handles.values()) {
-            o.handleCount--;
-            maybeFree(o);
-        }
-        f.handles.clear();
-        f.byObject.clear();
-    }
-
+    /** {@code drm_dev_unplug}: waits for the readers, then every handle, fd and object lets go of VRAM. */
     void unplug() {
         srcu.writeLock().lock();
         try {
@@ -575,18 +323,10 @@ public final class DrmDevice {
                 }
                 unplugged = true;
                 for (DrmFile f : files.values()) {
-                    releaseHandles(f);
+                    gem.releaseHandles(f);
                 }
-                for (DmaBuf b : cls.dropFds(this)) {
-                    b.object.dmaBufRefs -= b.fds;
-                    b.fds = 0;
-                    maybeFree(b.object);
-                }
-                for (GemObject o : new ArrayList<>(byMmapOffset.values())) {
-                    o.handleCount = 0;
-                    o.dmaBufRefs = 0;
-                    maybeFree(o);
-                }
+                prime.dropAll();
+                gem.freeAll();
             }
         } finally {
             srcu.writeLock().unlock();

@@ -1,0 +1,100 @@
+package org.nova.drm;
+
+import java.lang.foreign.MemorySegment;
+
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+
+/**
+ * drivers/gpu/drm/drm_ioctl.c for one device: the core's ioctl table (the part of
+ * {@code drm_ioctls[]} this runtime implements), the driver's table, {@code drm_ioctl}'s dispatch
+ * and argument copying, and {@code drm_ioctl_permit}. The rules are listed on {@link DrmDevice}.
+ * Runs inside the device's read side (drm_dev_enter), which {@link DrmDevice#ioctl} holds.
+ */
+final class IoctlDispatch {
+    private final IoctlDesc[] core = new IoctlDesc[DrmIoctl.DRM_COMMAND_BASE];
+    private final IoctlDesc[] driver;
+    private final DrmDevice device;
+
+    IoctlDispatch(DrmDevice device, DrmGem gem, DrmAuth auth, DrmPrime prime) {
+        this.device = device;
+        this.driver = device.driver().ioctls().toArray(IoctlDesc[]::new);
+        add(DrmIoctl.DRM_IOCTL_GET_MAGIC, 0, "GET_MAGIC", auth::getMagic);
+        add(DrmIoctl.DRM_IOCTL_GEM_CLOSE, DrmIoctl.DRM_RENDER_ALLOW, "GEM_CLOSE", gem::closeIoctl);
+        add(DrmIoctl.DRM_IOCTL_AUTH_MAGIC, DrmIoctl.DRM_MASTER, "AUTH_MAGIC", auth::authMagic);
+        add(DrmIoctl.DRM_IOCTL_PRIME_HANDLE_TO_FD, DrmIoctl.DRM_RENDER_ALLOW, "PRIME_HANDLE_TO_FD", prime::handleToFdIoctl);
+        add(DrmIoctl.DRM_IOCTL_PRIME_FD_TO_HANDLE, DrmIoctl.DRM_RENDER_ALLOW, "PRIME_FD_TO_HANDLE", prime::fdToHandleIoctl);
+    }
+
+    private void add(int cmd, int flags, String name, IoctlDesc.Handler h) {
+        core[DrmIoctl.nr(cmd)] = new IoctlDesc(cmd, flags, name, h);
+    }
+
+    /** {@code drm_ioctl}: finds the entry, copies the argument in, checks permission, runs, copies out. */
+    int dispatch(DrmFile file, int cmd, MemorySegment user) {
+        int nr = DrmIoctl.nr(cmd);
+        IoctlDesc desc;
+        if (nr >= DrmIoctl.DRM_COMMAND_BASE && nr < DrmIoctl.DRM_COMMAND_END) {
+            int i = nr - DrmIoctl.DRM_COMMAND_BASE;
+            desc = i < driver.length ? driver[i] : null;
+        } else {
+            desc = nr < core.length ? core[nr] : null;
+        }
+        if (desc == null) {
+            return -DrmErrno.EINVAL.value();
+        }
+        int usize = DrmIoctl.size(cmd);
+        int inSize = (DrmIoctl.dir(cmd) & DrmIoctl.dir(desc.cmd()) & DrmIoctl.IOC_WRITE) != 0 ? usize : 0;
+        int outSize = (DrmIoctl.dir(cmd) & DrmIoctl.dir(desc.cmd()) & DrmIoctl.IOC_READ) != 0 ? usize : 0;
+        int ksize = Math.max(Math.max(inSize, outSize), DrmIoctl.size(desc.cmd()));
+        if ((inSize > 0 || outSize > 0) && (user == null || user.byteSize() < Math.max(inSize, outSize))) {
+            return -DrmErrno.EFAULT.value();
+        }
+        MemorySegment k = MemorySegment.ofArray(new long[(ksize + Long.BYTES - 1) / Long.BYTES]).asSlice(0, ksize);
+        if (inSize > 0) {
+            MemorySegment.copy(user, 0, k, 0, inSize);
+        }
+        int ret = 0;
+        try {
+            permit(file, desc.flags());
+            desc.handler().handle(file, k);
+        } catch (DrmException e) {
+            ret = -e.errno().value();
+        } catch (DriverException e) {
+            ret = -fromDriver(e.errno()).value();
+        }
+        if (outSize > 0) {
+            MemorySegment.copy(k, 0, user, 0, outSize);
+        }
+        return ret;
+    }
+
+    /** The driver model's errors as the DRM uAPI reports them. */
+    private static DrmErrno fromDriver(Errno e) {
+        return switch (e) {
+            case ENOMEM, ENOSPC -> DrmErrno.ENOMEM;
+            case ENODEV -> DrmErrno.ENODEV;
+            case ENOENT -> DrmErrno.ENOENT;
+            case EPERM -> DrmErrno.EPERM;
+            case ENXIO -> DrmErrno.ENXIO;
+            case EOPNOTSUPP -> DrmErrno.EOPNOTSUPP;
+            default -> DrmErrno.EINVAL;
+        };
+    }
+
+    /** {@code drm_ioctl_permit}. */
+    private void permit(DrmFile f, int flags) {
+        if ((flags & DrmIoctl.DRM_ROOT_ONLY) != 0) {
+            throw new DrmException(DrmErrno.EACCES, "root-only ioctl");
+        }
+        if ((flags & DrmIoctl.DRM_AUTH) != 0 && f.node() != DrmFile.Node.RENDER && !f.isAuthenticated()) {
+            throw new DrmException(DrmErrno.EACCES, f + " is not authenticated");
+        }
+        if ((flags & DrmIoctl.DRM_MASTER) != 0 && !device.isMaster(f)) {
+            throw new DrmException(DrmErrno.EACCES, f + " is not the master");
+        }
+        if ((flags & DrmIoctl.DRM_RENDER_ALLOW) == 0 && f.node() == DrmFile.Node.RENDER) {
+            throw new DrmException(DrmErrno.EACCES, "ioctl not allowed on the render node");
+        }
+    }
+}
