@@ -2,9 +2,7 @@ package org.nova.devres;
 
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -40,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * resource's {@code close()} or an action is logged with the resource name and the device,
  * does not stop the remaining releases, is not re-thrown, and is reported by
  * {@link #lastReleaseFailures()}.
+ *
+ * <p>drivers/base/devres.c's entry points are here; the list itself is {@link DevresList}, an
+ * entry {@link DevresNode}, a group and its walks {@link DevresGroup}, the counts
+ * {@link DevresTracker}.
  */
 @ProviderType
 public final class DevresScope {
@@ -53,9 +55,9 @@ public final class DevresScope {
      */
     public static final class Action {
         private final DevresScope scope;
-        private final Node node;
+        private final DevresNode node;
 
-        private Action(DevresScope scope, Node node) {
+        private Action(DevresScope scope, DevresNode node) {
             this.scope = scope;
             this.node = node;
         }
@@ -76,73 +78,15 @@ public final class DevresScope {
         }
     }
 
-    /** A group's id and markers. */
-    private static final class Group {
-        final Object id;
-        Node open;
-        /** Null until the group is closed; afterwards the close marker (linked or not). */
-        Node close;
-
-        Group(Object id) {
-            this.id = id;
-        }
-
-        /** Kernel rule: a group is open while its close marker is not on the list. */
-        boolean isOpen() {
-            return close == null || !close.linked;
-        }
-    }
-
-    /** The id {@link DevresScope#openGroup(Object) openGroup(null)} invents. */
-    private record GroupId(String device, long sequence) {
-        @Override
-        public String toString() {
-            return "group#" + sequence + "@" + device;
-        }
-    }
-
-    /** An entry on the list; the list is circular and doubly linked through a sentinel. */
-    private static final class Node {
-        final String name;
-        final Kind kind;
-        final String driver;
-        final String bundle;
-        final long sequence;
-        final AutoCloseable resource;
-        final Runnable action;
-        final Group group;
-        Node prev;
-        Node next;
-        boolean linked;
-
-        Node(String name, Kind kind, String driver, String bundle, long sequence,
-                AutoCloseable resource, Runnable action, Group group) {
-            this.name = name;
-            this.kind = kind;
-            this.driver = driver;
-            this.bundle = bundle;
-            this.sequence = sequence;
-            this.resource = resource;
-            this.action = action;
-            this.group = group;
-        }
-
-        boolean isMarker() {
-            return group != null;
-        }
-    }
-
     private final DevresTracker tracker;
     private final String device;
+    /** devres_lock: guards the list and every field below; never held while a release runs. */
     private final Object lock = new Object();
-    /** Sentinel: {@code head.next} is the oldest entry, {@code head.prev} the newest. */
-    private final Node head = new Node("<head>", null, null, null, 0, null, null, null);
-
-    // All guarded by lock.
-    private int live;
+    private final DevresList list;
     private String driver;
     private String bundle;
     private boolean dead;
+    /** How many releaseAll calls are running (a release callback may start another). */
     private int releasingAll;
     /** Ids of groups whose markers the latest releaseAll took off the list. */
     private final Set<Object> retiredGroups = new HashSet<>();
@@ -152,8 +96,7 @@ public final class DevresScope {
     DevresScope(DevresTracker tracker, String device) {
         this.tracker = tracker;
         this.device = device;
-        head.prev = head;
-        head.next = head;
+        this.list = new DevresList(tracker, device);
     }
 
     /** @return the name of the device this scope belongs to */
@@ -208,11 +151,13 @@ public final class DevresScope {
     public <T extends AutoCloseable> T add(String name, T resource) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(resource, "resource");
-        Node node = tryLink(name, Kind.RESOURCE, resource, null);
-        if (node == null) {
-            throw refused(name, resource, null);
+        synchronized (lock) {
+            if (!dead) {
+                link(DevresNode.resource(name, resource, driver, bundle, tracker.nextSequence()));
+                return resource;
+            }
         }
-        return resource;
+        throw DevresNode.refuse(name, device, resource, null);
     }
 
     /**
@@ -229,11 +174,14 @@ public final class DevresScope {
     public Action addAction(String name, Runnable action) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(action, "action");
-        Node node = tryLink(name, Kind.ACTION, null, action);
-        if (node == null) {
-            throw refused(name, null, action);
+        synchronized (lock) {
+            if (!dead) {
+                DevresNode node = DevresNode.action(name, action, driver, bundle, tracker.nextSequence());
+                link(node);
+                return new Action(this, node);
+            }
         }
-        return new Action(this, node);
+        throw DevresNode.refuse(name, device, null, action);
     }
 
     /**
@@ -262,12 +210,12 @@ public final class DevresScope {
      * @throws IllegalArgumentException if the handle belongs to another scope
      */
     public boolean releaseAction(Action action) {
-        Node node = own(action);
+        DevresNode node = own(action);
         synchronized (lock) {
             if (!node.linked) {
                 return false;
             }
-            unlink(node);
+            list.unlink(node);
         }
         List<DevresException> failures = new ArrayList<>(1);
         release(node, failures);
@@ -285,12 +233,12 @@ public final class DevresScope {
      * @throws IllegalArgumentException if the handle belongs to another scope
      */
     public boolean removeAction(Action action) {
-        Node node = own(action);
+        DevresNode node = own(action);
         synchronized (lock) {
             if (!node.linked) {
                 return false;
             }
-            unlink(node);
+            list.unlink(node);
         }
         LOG.debug("devres: removed action '{}' from device {}", node.name, device);
         return true;
@@ -310,10 +258,10 @@ public final class DevresScope {
                 throw new DevresException("cannot open devres group " + id + ": device "
                         + device + " is gone");
             }
-            Object gid = id != null ? id : new GroupId(device, tracker.nextSequence());
-            Group group = new Group(gid);
-            group.open = newNode(String.valueOf(gid), Kind.GROUP_OPEN, null, null, group);
-            link(group.open);
+            Object gid = id != null ? id : new DevresGroup.GeneratedId(device, tracker.nextSequence());
+            DevresGroup group = new DevresGroup(gid);
+            group.open = DevresNode.marker(group, Kind.GROUP_OPEN, driver, bundle, tracker.nextSequence());
+            list.link(group.open);
             retiredGroups.remove(gid);
             return gid;
         }
@@ -331,7 +279,7 @@ public final class DevresScope {
      */
     public void closeGroup(Object id) {
         synchronized (lock) {
-            Group group = findGroup(id);
+            DevresGroup group = DevresGroup.find(list, id);
             if (group == null) {
                 missingGroup(id, "close");
                 return;
@@ -340,8 +288,8 @@ public final class DevresScope {
                 throw new DevresException("devres group " + group.id + " on device " + device
                         + " is already closed");
             }
-            group.close = newNode(String.valueOf(group.id), Kind.GROUP_CLOSE, null, null, group);
-            link(group.close);
+            group.close = DevresNode.marker(group, Kind.GROUP_CLOSE, driver, bundle, tracker.nextSequence());
+            list.link(group.close);
         }
     }
 
@@ -359,43 +307,24 @@ public final class DevresScope {
      *         a missing group is not an error and 0 is returned.
      */
     public int releaseGroup(Object id) {
-        List<Node> todo = new ArrayList<>();
+        List<DevresNode> todo;
         synchronized (lock) {
-            Group group = findGroup(id);
+            DevresGroup group = DevresGroup.find(list, id);
             if (group == null) {
                 missingGroup(id, "release");
                 return 0;
             }
-            Node end = group.isOpen() ? head : group.close.next;
-            // Kernel remove_nodes(): collect the regular entries, and "colour" each group
-            // met in the range; a colour of 2 means the group lies wholly inside it.
-            Map<Group, Integer> colour = new IdentityHashMap<>();
-            for (Node n = group.open; n != end; n = n.next) {
-                if (n.isMarker()) {
-                    colour.merge(n.group, n.group.isOpen() ? 2 : 1, Integer::sum);
-                } else {
-                    todo.add(n);
-                }
-            }
-            for (Map.Entry<Group, Integer> e : colour.entrySet()) {
-                if (e.getValue() == 2) {
-                    Group g = e.getKey();
-                    if (g.close != null && g.close.linked) {
-                        unlink(g.close);
-                    }
-                    unlink(g.open);
-                }
-            }
+            todo = group.takeRange(list);
         }
         List<DevresException> failures = new ArrayList<>();
         int count = 0;
         for (int i = todo.size() - 1; i >= 0; i--) {
-            Node n = todo.get(i);
+            DevresNode n = todo.get(i);
             synchronized (lock) {
                 if (!n.linked) {
                     continue; // released or removed by someone else meanwhile
                 }
-                unlink(n);
+                list.unlink(n);
             }
             release(n, failures);
             count++;
@@ -415,17 +344,12 @@ public final class DevresScope {
      */
     public void removeGroup(Object id) {
         synchronized (lock) {
-            Group group = findGroup(id);
+            DevresGroup group = DevresGroup.find(list, id);
             if (group == null) {
                 missingGroup(id, "remove");
                 return;
             }
-            if (group.close != null && group.close.linked) {
-                unlink(group.close);
-            }
-            if (group.open.linked) {
-                unlink(group.open);
-            }
+            group.removeMarkers(list);
         }
     }
 
@@ -448,13 +372,13 @@ public final class DevresScope {
         int count = 0;
         try {
             while (true) {
-                Node n;
+                DevresNode n;
                 synchronized (lock) {
-                    n = head.prev;
-                    if (n == head) {
+                    n = list.newest();
+                    if (n == null) {
                         break;
                     }
-                    unlink(n);
+                    list.unlink(n);
                     if (n.isMarker()) {
                         if (n.kind == Kind.GROUP_OPEN) {
                             retiredGroups.add(n.group.id);
@@ -510,7 +434,7 @@ public final class DevresScope {
     /** @return the number of resources and actions on the list (group markers not counted) */
     public int liveCount() {
         synchronized (lock) {
-            return live;
+            return list.live();
         }
     }
 
@@ -521,13 +445,9 @@ public final class DevresScope {
 
     /** @return a snapshot of the list, oldest first, group markers included */
     public List<DevresEntry> entries() {
-        List<DevresEntry> out = new ArrayList<>();
         synchronized (lock) {
-            for (Node n = head.next; n != head; n = n.next) {
-                out.add(new DevresEntry(n.name, n.kind, n.driver, n.bundle, n.sequence));
-            }
+            return list.entries();
         }
-        return List.copyOf(out);
     }
 
     @Override
@@ -537,69 +457,18 @@ public final class DevresScope {
 
     // ---------------------------------------------------------------- internals
 
-    private Node newNode(String name, Kind kind, AutoCloseable resource, Runnable action,
-            Group group) {
-        return new Node(name, kind, driver, bundle, tracker.nextSequence(), resource, action,
-                group);
+    /** Links a resource or an action; call with {@link #lock}. */
+    private void link(DevresNode node) {
+        list.link(node);
+        LOG.trace("devres: added {} '{}' to device {}", node.kind, node.name, device);
     }
 
-    /** Links a new entry unless the scope is dead; returns null if dead. */
-    private Node tryLink(String name, Kind kind, AutoCloseable resource, Runnable action) {
-        synchronized (lock) {
-            if (dead) {
-                return null;
-            }
-            Node node = newNode(name, kind, resource, action, null);
-            link(node);
-            LOG.trace("devres: added {} '{}' to device {}", kind, name, device);
-            return node;
-        }
-    }
-
-    /** Closes or runs what a dead scope was handed, and builds the exception to throw. */
-    private DevresException refused(String name, AutoCloseable resource, Runnable action) {
-        DevresException gone = new DevresException("cannot add '" + name + "': device "
-                + device + " is gone");
-        try {
-            if (resource != null) {
-                resource.close();
-            } else {
-                action.run();
-            }
-        } catch (VirtualMachineError e) {
-            throw e;
-        } catch (Throwable t) {
-            if (t instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            gone.addSuppressed(t);
-        }
-        return gone;
-    }
-
-    private Node own(Action action) {
+    private DevresNode own(Action action) {
         Objects.requireNonNull(action, "action");
         if (action.scope != this) {
             throw new IllegalArgumentException(action + " does not belong to device " + device);
         }
         return action.node;
-    }
-
-    /** Newest first; a null id finds the latest open group (kernel find_group). */
-    private Group findGroup(Object id) {
-        for (Node n = head.prev; n != head; n = n.prev) {
-            if (!n.isMarker()) {
-                continue;
-            }
-            if (id != null) {
-                if (Objects.equals(n.group.id, id)) {
-                    return n.group;
-                }
-            } else if (n.group.isOpen()) {
-                return n.group;
-            }
-        }
-        return null;
     }
 
     /** A group is not on the list: fine if it went with the device, an error otherwise. */
@@ -613,45 +482,10 @@ public final class DevresScope {
                 + (id == null ? "(latest open)" : id) + ": no such group on device " + device);
     }
 
-    private void link(Node node) {
-        Node tail = head.prev;
-        node.prev = tail;
-        node.next = head;
-        tail.next = node;
-        head.prev = node;
-        node.linked = true;
-        if (!node.isMarker()) {
-            live++;
-            tracker.adjust(device, node.driver, node.bundle, 1);
-        }
-    }
-
-    private void unlink(Node node) {
-        node.prev.next = node.next;
-        node.next.prev = node.prev;
-        node.prev = null;
-        node.next = null;
-        node.linked = false;
-        if (!node.isMarker()) {
-            live--;
-            tracker.adjust(device, node.driver, node.bundle, -1);
-        }
-    }
-
     /** Runs one release outside the lock; a failure is logged and collected. */
-    private void release(Node node, List<DevresException> failures) {
-        try {
-            if (node.resource != null) {
-                node.resource.close();
-            } else {
-                node.action.run();
-            }
-        } catch (VirtualMachineError e) {
-            throw e;
-        } catch (Throwable t) {
-            if (t instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
+    private void release(DevresNode node, List<DevresException> failures) {
+        Throwable t = node.release();
+        if (t != null) {
             LOG.warn("devres: release of {} '{}' on device {} failed", node.kind, node.name,
                     device, t);
             failures.add(new DevresException("release of '" + node.name + "' on device "

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -233,7 +234,7 @@ public class Revocable<T> implements AutoCloseable {
         }
     }
 
-    private void awaitUntil(java.util.function.BooleanSupplier done, String what) {
+    private void awaitUntil(BooleanSupplier done, String what) {
         boolean interrupted = false;
         long warnNanos = TimeUnit.SECONDS.toNanos(WAIT_WARN_SECONDS);
         long waited = 0;

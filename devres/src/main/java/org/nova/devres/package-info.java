@@ -11,6 +11,9 @@
  * {@link org.nova.devres.DevresTracker} counts live resources per device, driver and bundle
  * so tests and the shell can prove nothing leaked.
  */
-@org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@Export
+@Version("1.0.0")
 package org.nova.devres;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

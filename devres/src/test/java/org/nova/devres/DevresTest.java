@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
@@ -119,7 +120,7 @@ class DevresTest {
         });
         assertTrue(holding.await(TIMEOUT_S, TimeUnit.SECONDS));
         Future<Integer> unbind = pool.submit(scope::releaseAll);
-        assertThrows(java.util.concurrent.TimeoutException.class,
+        assertThrows(TimeoutException.class,
                 () -> unbind.get(100, TimeUnit.MILLISECONDS));
         letGo.countDown();
         holder.get(TIMEOUT_S, TimeUnit.SECONDS);

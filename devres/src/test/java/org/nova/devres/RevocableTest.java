@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -130,7 +131,7 @@ class RevocableTest {
         assertTrue(r.isRevoked());
         assertThrows(RevokedException.class, r::access);
         // The revoker must still be blocked: the guard is held.
-        assertThrows(java.util.concurrent.TimeoutException.class,
+        assertThrows(TimeoutException.class,
                 () -> revoker.get(100, TimeUnit.MILLISECONDS));
         synchronized (order) {
             assertTrue(order.isEmpty(), "released while a guard was in flight: " + order);

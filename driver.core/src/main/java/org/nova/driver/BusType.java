@@ -1,6 +1,7 @@
 package org.nova.driver;
 
 import java.util.Map;
+import java.util.Set;
 
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -49,7 +50,7 @@ public interface BusType {
      * to match; the others cannot match and are skipped. For PCI: one key per vendor:device.
      * The default (null) means "ask every driver".
      */
-    default java.util.Set<Object> deviceKeys(Device device) {
+    default Set<Object> deviceKeys(Device device) {
         return null;
     }
 
@@ -58,7 +59,7 @@ public interface BusType {
      * devices without a key in common (class matches, wildcards, an empty table that relies on
      * driver_override). Must change only when the bus calls {@link DriverRegistration#idsChanged()}.
      */
-    default java.util.Set<Object> driverKeys(DriverDescriptor driver) {
+    default Set<Object> driverKeys(DriverDescriptor driver) {
         return null;
     }
 

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.nova.driver.BusRegistration;
 import org.nova.driver.BusType;
@@ -15,28 +16,31 @@ import org.nova.driver.DriverException;
 import org.nova.driver.DriverInfo;
 import org.nova.driver.DriverRegistration;
 import org.nova.driver.Errno;
-import org.nova.driver.MatchResult;
-import org.nova.driver.ProbeType;
 import org.nova.driver.Uevent;
 import org.nova.driver.WhyReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A registered bus: drivers/base/bus.c. Lists guarded by the core's lock. */
+/**
+ * A registered bus: drivers/base/bus.c ({@code bus_add_device}, {@code bus_probe_device},
+ * {@code bus_remove_device}, {@code bus_add_driver}, {@code bus_remove_driver}, the
+ * {@code bind}/{@code unbind}/{@code drivers_autoprobe}/{@code drivers_probe} attributes) with
+ * the parts of core.c's {@code device_add} / {@code device_del} that put a device on its bus and in
+ * its parent. Binding itself is {@link Binding}'s, the match index {@link MatchIndex}'s.
+ *
+ * <p>Owns the bus's device and driver lists, its index and the closed flag. Locking: all guarded
+ * by the core's lock; the bus's callbacks (keys, autoprobe) and every probe run without it.
+ */
 final class BusImpl implements BusRegistration {
     private static final Logger LOG = LoggerFactory.getLogger(BusImpl.class);
 
     final DriverCoreImpl core;
     final BusType type;
     private final String name;
-    final Map<String, DeviceImpl> devices = new LinkedHashMap<>();
-    final List<DriverImpl> drivers = new ArrayList<>();
-    /** Driver index by the bus's match keys (BusType#driverKeys); drivers without keys are in {@link #unkeyed}. */
-    private final Map<Object, List<DriverImpl>> keyed = new java.util.HashMap<>();
-    private final List<DriverImpl> unkeyed = new ArrayList<>();
-    /** Device index by match keys, so a new driver meets only the devices it may match. */
-    private final Map<Object, List<DeviceImpl>> devicesByKey = new java.util.HashMap<>();
-    private final List<DeviceImpl> unkeyedDevices = new ArrayList<>();
+    private final Map<String, DeviceImpl> devices = new LinkedHashMap<>();
+    private final List<DriverImpl> drivers = new ArrayList<>();
+    private final MatchIndex index = new MatchIndex();
+    /** drivers_autoprobe; read by probes without the core's lock. */
     private volatile boolean autoprobe = true;
     /** Sequence numbers of drivers and devices, for registration order without list scans. */
     private long nextSeq;
@@ -80,6 +84,16 @@ final class BusImpl implements BusRegistration {
         core.lock.lock();
         try {
             return drivers.stream().map(DriverImpl::info).toList();
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    /** @return every registered driver, in registration order, as a copy. */
+    List<DriverImpl> driverList() {
+        core.lock.lock();
+        try {
+            return List.copyOf(drivers);
         } finally {
             core.lock.unlock();
         }
@@ -138,13 +152,14 @@ final class BusImpl implements BusRegistration {
         DeviceImpl dev = requireDevice(device);
         core.lock.lock();
         try {
-            if (dev.driver != null) {
-                throw new DriverException(Errno.EBUSY, device + " is already bound to " + dev.driver.desc.name());
+            DriverImpl bound = dev.binding.driver();
+            if (bound != null) {
+                throw new DriverException(Errno.EBUSY, device + " is already bound to " + bound.desc.name());
             }
         } finally {
             core.lock.unlock();
         }
-        core.bindManually(dev, drv);
+        core.binding.bindManually(dev, drv);
     }
 
     @Override
@@ -152,29 +167,19 @@ final class BusImpl implements BusRegistration {
         DeviceImpl dev = requireDevice(device);
         core.lock.lock();
         try {
-            if (dev.driver == null) {
+            if (dev.binding.driver() == null) {
                 throw new DriverException(Errno.ENODEV, device + " is not bound to a driver");
             }
         } finally {
             core.lock.unlock();
         }
-        core.releaseDriver(dev);
+        core.binding.releaseDriver(dev);
     }
 
     @Override
     public void setDriverOverride(String device, String driver) {
-        DeviceImpl dev = requireDevice(device);
-        String value = driver == null ? "" : driver;
-        if (value.length() >= DriverCoreImpl.OVERRIDE_MAX) {
-            throw new DriverException(Errno.EINVAL, "driver_override of " + value.length()
-                    + " characters is too long (the limit is " + (DriverCoreImpl.OVERRIDE_MAX - 1) + ")");
-        }
-        int nl = value.indexOf('\n');
-        if (nl >= 0) {
-            value = value.substring(0, nl);
-        }
-        dev.override = value.isEmpty() ? null : value;
-        LOG.info("{} {}: driver_override {}", name, device, dev.override == null ? "cleared" : "= " + dev.override);
+        String now = requireDevice(device).setOverride(driver);
+        LOG.info("{} {}: driver_override {}", name, device, now == null ? "cleared" : "= " + now);
     }
 
     @Override
@@ -189,85 +194,17 @@ final class BusImpl implements BusRegistration {
 
     @Override
     public void probe(String device) {
-        DeviceImpl dev = requireDevice(device);
-        core.deviceAttach(dev, false);
+        core.binding.deviceAttach(requireDevice(device), false);
     }
 
     @Override
     public WhyReport why(String device) {
-        DeviceImpl dev = requireDevice(device);
-        List<DriverCoreImpl.Candidate> ranked = core.rank(dev, true);
-        List<WhyReport.Candidate> out = new ArrayList<>();
-        int rank = 0;
-        for (DriverCoreImpl.Candidate c : ranked) {
-            boolean m = c.result().kind() != MatchResult.Kind.NO_MATCH;
-            out.add(new WhyReport.Candidate(c.driver().desc.name(), c.result(), c.driver().desc.ranking(),
-                    c.driver().desc.serviceId(), m ? ++rank : 0));
-        }
-        Optional<String> bound = dev.driver();
-        Optional<String> override = dev.driverOverride();
-        String verdict = verdict(dev, ranked, bound);
-        return new WhyReport(device, bound, override, out, verdict);
-    }
-
-    private String verdict(DeviceImpl dev, List<DriverCoreImpl.Candidate> ranked, Optional<String> bound) {
-        List<DriverCoreImpl.Candidate> matching = ranked.stream()
-                .filter(c -> c.result().kind() != MatchResult.Kind.NO_MATCH).toList();
-        StringBuilder sb = new StringBuilder();
-        if (matching.isEmpty()) {
-            sb.append("no driver on bus ").append(name).append(" matches ").append(dev.name());
-            if (dev.override != null) {
-                sb.append(" (driver_override = ").append(dev.override).append(")");
-            }
-            return sb.toString();
-        }
-        DriverCoreImpl.Candidate first = matching.get(0);
-        sb.append(first.driver().desc.name()).append(" is tried first");
-        if (matching.size() > 1) {
-            DriverCoreImpl.Candidate second = matching.get(1);
-            if (first.result().specificity() != second.result().specificity()) {
-                sb.append(": its match is more specific (").append(first.result().specificity()).append(" > ")
-                        .append(second.result().specificity()).append(")");
-            } else if (first.driver().desc.ranking() != second.driver().desc.ranking()) {
-                sb.append(": equally specific, higher service.ranking (").append(first.driver().desc.ranking())
-                        .append(" > ").append(second.driver().desc.ranking()).append(")");
-            } else {
-                sb.append(": equally specific and ranked, registered earlier (service.id ")
-                        .append(first.driver().desc.serviceId()).append(" < ")
-                        .append(second.driver().desc.serviceId()).append(")");
-            }
-        } else {
-            sb.append(": the only driver that matches");
-        }
-        // one consistent reading: probes of the device may be running
-        boolean deferred;
-        String deferReason;
-        DriverException lastError;
-        core.lock.lock();
-        try {
-            deferred = dev.deferred;
-            deferReason = dev.deferReason;
-            lastError = dev.lastProbeError;
-        } finally {
-            core.lock.unlock();
-        }
-        if (bound.isPresent()) {
-            sb.append("; bound to ").append(bound.get());
-            if (!bound.get().equals(first.driver().desc.name())) {
-                sb.append(" (bound before a better driver arrived, or the better one failed its probe)");
-            }
-        } else if (deferred) {
-            sb.append("; probe deferred: ").append(deferReason);
-        } else if (lastError != null) {
-            sb.append("; unbound, last probe failed: ").append(lastError.getMessage());
-        } else {
-            sb.append("; unbound");
-        }
-        return sb.toString();
+        return core.matching.why(requireDevice(device));
     }
 
     // ------------------------------------------------------------------ owner operations
 
+    /** device_add for a device of this bus: indexed, listed, linked into its parent, ADD, then probed. */
     @Override
     public Device addDevice(String device, Device parent, Object busData) {
         if (device == null || device.isEmpty()) {
@@ -275,7 +212,6 @@ final class BusImpl implements BusRegistration {
         }
         DeviceImpl p = (DeviceImpl) parent;
         DeviceImpl dev;
-        java.util.Set<Object> keys;
         core.lock.lock();
         try {
             if (closed) {
@@ -284,95 +220,75 @@ final class BusImpl implements BusRegistration {
             if (devices.containsKey(device)) {
                 throw new DriverException(Errno.EEXIST, "bus " + name + " already has a device named " + device);
             }
-            if (p != null && p.dead) {
+            if (p != null && p.deadLocked()) {
                 throw new DriverException(Errno.EINVAL, "parent " + p.name + " of " + device + " is gone");
             }
             dev = new DeviceImpl(core, this, device, p, busData, nextSeq++);
         } finally {
             core.lock.unlock();
         }
-        keys = type.deviceKeys(dev);
+        Set<Object> keys = type.deviceKeys(dev);
         core.lock.lock();
         try {
             if (devices.containsKey(device)) {
                 throw new DriverException(Errno.EEXIST, "bus " + name + " already has a device named " + device);
             }
-            dev.keys = keys == null ? null : java.util.Set.copyOf(keys);
-            if (dev.keys != null) {
-                for (Object k : dev.keys) {
-                    devicesByKey.computeIfAbsent(k, x -> new ArrayList<>()).add(dev);
-                }
-            } else {
-                unkeyedDevices.add(dev);
-            }
+            index.addDevice(dev, keys == null ? null : Set.copyOf(keys));
             devices.put(device, dev);
             if (p != null) {
-                p.children.add(dev);
+                p.addChild(dev);
             }
-            core.uevent(Uevent.Action.ADD, dev, null, null);
+            core.uevents.emit(Uevent.Action.ADD, dev, null, null);
         } finally {
             core.lock.unlock();
         }
         LOG.debug("{} {}: added", name, device);
+        // bus_probe_device
         if (autoprobe && type.autoprobeAllowed(dev)) {
-            core.deviceAttach(dev, true);
+            core.binding.deviceAttach(dev, true);
         }
         return dev;
     }
 
+    /**
+     * device_del for a device of this bus: killed, its driver released, off every list and link,
+     * its devres released even if it never bound, then REMOVE.
+     */
     @Override
     public void removeDevice(Device device) {
         DeviceImpl dev = (DeviceImpl) device;
         core.lock.lock();
         try {
-            if (dev.dead || dev.bus != this) {
+            if (dev.bus != this || !dev.kill()) {
                 return;
             }
-            dev.dead = true;
-            core.forgetDeferred(dev);
+            core.deferred.forget(dev);
         } finally {
             core.lock.unlock();
         }
-        core.releaseDriver(dev);
+        core.binding.releaseDriver(dev);
         core.lock.lock();
         try {
             devices.remove(dev.name, dev);
-            unkeyedDevices.remove(dev);
-            if (dev.keys != null) {
-                for (Object k : dev.keys) {
-                    List<DeviceImpl> l = devicesByKey.get(k);
-                    if (l != null && l.remove(dev) && l.isEmpty()) {
-                        devicesByKey.remove(k);
-                    }
-                }
-            }
+            index.removeDevice(dev);
             if (dev.parent != null) {
-                dev.parent.children.remove(dev);
+                dev.parent.removeChild(dev);
             }
-            for (LinkImpl l : new ArrayList<>(dev.supplierLinks)) {
-                l.detach();
-            }
-            for (LinkImpl l : new ArrayList<>(dev.consumerLinks)) {
-                l.detach();
-            }
+            core.links.purge(dev);
         } finally {
             core.lock.unlock();
         }
-        // device_del: devres are released even if the device never bound
         dev.devres.kill();
-        core.lock.lock();
-        try {
-            core.uevent(Uevent.Action.REMOVE, dev, null, null);
-        } finally {
-            core.lock.unlock();
-        }
+        core.uevents.emit(Uevent.Action.REMOVE, dev, null, null);
         LOG.debug("{} {}: removed", name, dev.name);
     }
 
+    /** bus_add_driver: listed and indexed, then offered the devices it may match (driver_attach). */
     @Override
     public DriverRegistration registerDriver(DriverDescriptor driver) {
         DriverImpl drv;
         List<DeviceImpl> candidates;
+        Set<Object> keys = keysOf(driver);
         core.lock.lock();
         try {
             if (closed) {
@@ -384,151 +300,64 @@ final class BusImpl implements BusRegistration {
             }
             drv = new DriverImpl(this, driver, nextSeq++);
             drivers.add(drv);
-            index(drv, keysOf(driver));
-            candidates = !autoprobe ? List.of() : devicesFor(drv);
+            index.addDriver(drv, keys);
+            candidates = !autoprobe ? List.of() : index.devicesFor(drv, devices.values());
         } finally {
             core.lock.unlock();
         }
         LOG.info("{} driver {} registered (bundle {}, ranking {}, {})", name, driver.name(), driver.bundle(),
                 driver.ranking(), driver.probeType());
-        // driver_attach, except that each device goes to its best driver, so that the choice never
-        // depends on which driver registered first.
-        for (DeviceImpl dev : candidates) {
-            if (dev.isBound() || dev.isDead() || !type.autoprobeAllowed(dev)) {
-                continue;
-            }
-            if (core.match(dev, drv).kind() != MatchResult.Kind.NO_MATCH) {
-                core.deviceAttach(dev, driver.probeType() != ProbeType.FORCE_SYNCHRONOUS);
-            }
-        }
+        core.binding.driverAttach(drv, candidates);
         return drv;
     }
 
-    /** driver_unregister: unbind every device (latest bound first), then reprobe them elsewhere. */
+    /**
+     * bus_remove_driver: every device is unbound (driver_detach, latest bound first), then each is
+     * offered to the remaining drivers, oldest first. (The kernel leaves them unbound until a
+     * driver arrives; here another matching driver takes them at once.)
+     */
     void unregisterDriver(DriverImpl drv) {
         core.lock.lock();
         try {
-            if (!drv.registered) {
+            if (!drv.unregister()) {
                 return;
             }
-            drv.registered = false;
             drivers.remove(drv);
-            unindex(drv);
+            index.removeDriver(drv);
         } finally {
             core.lock.unlock();
         }
-        List<DeviceImpl> released = new ArrayList<>();
-        while (true) {
-            DeviceImpl next = null;
-            core.lock.lock();
-            try {
-                if (!drv.bound.isEmpty()) {
-                    next = drv.bound.get(drv.bound.size() - 1);
-                } else {
-                    for (DeviceImpl d : devices.values()) {
-                        if (d.probing == drv) {
-                            next = d;
-                            break;
-                        }
-                    }
-                }
-            } finally {
-                core.lock.unlock();
-            }
-            if (next == null) {
-                break;
-            }
-            // waits for a probe in flight on that device, then unbinds it
-            next.lock.lock();
-            next.lock.unlock();
-            core.releaseDriver(next);
-            if (!released.contains(next)) {
-                released.add(next);
-            }
-        }
+        List<DeviceImpl> released = core.binding.driverDetach(drv);
         LOG.info("{} driver {} unregistered; {} device(s) released", name, drv.desc.name(), released.size());
         Collections.reverse(released);
         for (DeviceImpl dev : released) {
             if (autoprobe && !dev.isDead() && type.autoprobeAllowed(dev)) {
-                core.deviceAttach(dev, true);
+                core.binding.deviceAttach(dev, true);
             }
         }
     }
 
-    // ------------------------------------------------------------------ driver index
-
-    private java.util.Set<Object> keysOf(DriverDescriptor d) {
+    /** The driver's keys from the bus; a bus that fails to tell leaves the driver unindexed (asked always). */
+    private Set<Object> keysOf(DriverDescriptor d) {
         try {
-            java.util.Set<Object> k = type.driverKeys(d);
-            return k == null ? null : java.util.Set.copyOf(k);
+            Set<Object> k = type.driverKeys(d);
+            return k == null ? null : Set.copyOf(k);
         } catch (RuntimeException e) {
             LOG.warn("bus {} failed to index driver {}: {}", name, d.name(), e.toString());
             return null;
         }
     }
 
-    /** Call with the core's lock. */
-    private void index(DriverImpl d, java.util.Set<Object> keys) {
-        d.keys = keys;
-        if (keys == null) {
-            unkeyed.add(d);
-            return;
-        }
-        for (Object k : keys) {
-            keyed.computeIfAbsent(k, x -> new ArrayList<>()).add(d);
-        }
-    }
-
-    /** Call with the core's lock. */
-    private void unindex(DriverImpl d) {
-        if (d.keys == null) {
-            unkeyed.remove(d);
-            return;
-        }
-        for (Object k : d.keys) {
-            List<DriverImpl> l = keyed.get(k);
-            if (l != null) {
-                l.remove(d);
-                if (l.isEmpty()) {
-                    keyed.remove(k);
-                }
-            }
-        }
-    }
-
-    /**
-     * The devices a driver may match, in the order they were added: those sharing an index key
-     * with it, plus every device without keys (all devices if the driver has no keys). Call with
-     * the core's lock.
-     */
-    private List<DeviceImpl> devicesFor(DriverImpl d) {
-        if (d.keys == null || devicesByKey.isEmpty()) {
-            return new ArrayList<>(devices.values());
-        }
-        java.util.Set<DeviceImpl> set = new java.util.LinkedHashSet<>();
-        for (Object k : d.keys) {
-            List<DeviceImpl> l = devicesByKey.get(k);
-            if (l != null) {
-                set.addAll(l);
-            }
-        }
-        set.addAll(unkeyedDevices);
-        List<DeviceImpl> out = new ArrayList<>(set);
-        if (!unkeyedDevices.isEmpty()) {
-            out.sort(java.util.Comparator.comparingLong(x -> x.seq));
-        }
-        return out;
-    }
-
+    /** The driver's ids changed (dynamic ids): indexed again under its new keys. */
     void reindex(DriverImpl d) {
-        java.util.Set<Object> keys = keysOf(d.desc);
+        Set<Object> keys = keysOf(d.desc);
         core.lock.lock();
         try {
-            if (!d.registered) {
+            if (!d.isRegistered()) {
                 return;
             }
-            unindex(d);
-            index(d, keys);
+            index.removeDriver(d);
+            index.addDriver(d, keys);
         } finally {
             core.lock.unlock();
         }
@@ -536,41 +365,17 @@ final class BusImpl implements BusRegistration {
 
     /**
      * The drivers that may match {@code dev}, in registration order: with a driver_override only
-     * the driver it names; else those the index admits (all of them when the bus has no index).
+     * the driver it names; else those the index admits. Drivers that are leaving are left out.
      */
     List<DriverImpl> candidates(DeviceImpl dev) {
         String override = dev.overrideValue();
-        // the keys were read once when the device was added (a device's ids do not change)
-        java.util.Set<Object> devKeys = override == null ? dev.keys : null;
         core.lock.lock();
         try {
             if (override != null) {
                 DriverImpl d = findDriver(override);
-                return d == null || d.leaving ? List.of() : List.of(d);
+                return d == null || d.isLeaving() ? List.of() : List.of(d);
             }
-            if (devKeys == null) {
-                return drivers.stream().filter(d -> !d.leaving).toList();
-            }
-            List<DriverImpl> out = new ArrayList<>();
-            for (DriverImpl d : unkeyed) {
-                if (!d.leaving) {
-                    out.add(d);
-                }
-            }
-            for (Object k : devKeys) {
-                List<DriverImpl> l = keyed.get(k);
-                if (l != null) {
-                    for (DriverImpl d : l) {
-                        if (!d.leaving && !out.contains(d)) {
-                            out.add(d);
-                        }
-                    }
-                }
-            }
-            if (out.size() > 1) {
-                out.sort(java.util.Comparator.comparingLong(d -> d.seq));
-            }
-            return out;
+            return index.driversFor(dev, drivers);
         } finally {
             core.lock.unlock();
         }
@@ -578,14 +383,10 @@ final class BusImpl implements BusRegistration {
 
     @Override
     public void changed(Device device, Map<String, String> extra) {
-        core.lock.lock();
-        try {
-            core.uevent(Uevent.Action.CHANGE, (DeviceImpl) device, device.driver().orElse(null), extra);
-        } finally {
-            core.lock.unlock();
-        }
+        core.uevents.emit(Uevent.Action.CHANGE, (DeviceImpl) device, device.driver().orElse(null), extra);
     }
 
+    /** bus_unregister: devices removed newest first, then drivers unregistered. */
     @Override
     public void close() {
         List<DeviceImpl> all;

@@ -1,22 +1,34 @@
 package org.nova.driver.internal;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.LinkedHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.nova.devres.DevresScope;
 import org.nova.driver.Bus;
 import org.nova.driver.Device;
-import org.nova.driver.DeviceLink;
 import org.nova.driver.DriverException;
-import org.nova.driver.LinkFlag;
+import org.nova.driver.Errno;
 import org.nova.driver.Uevent;
 
-/** A device; every mutable field is guarded by the core's lock, probe and remove by {@link #lock}. */
+/**
+ * {@code struct device} and its {@code device_private}. The device keeps what is its own (its
+ * place in the tree, whether it is dead, its driver_override); the rest of its state belongs to
+ * the class that changes it, each as a small object only that class writes: {@link #binding} to
+ * {@link Binding} (dd.c), {@link #deferral} to {@link DeferredProbe} (dd.c's deferred lists),
+ * {@link #links} to {@link DeviceLinks} (core.c's device links). The bus's match keys live in the
+ * bus's {@link MatchIndex}.
+ *
+ * <p>Locking: {@link #children} and {@link #dead} are guarded by the core's lock, like the state
+ * objects; {@link #lock} is the kernel's device_lock, held across probe and remove.
+ */
 final class DeviceImpl implements Device {
+    /** driver_set_override (drivers/base/driver.c) refuses an override of PAGE_SIZE - 1 bytes or more. */
+    static final int OVERRIDE_MAX = 4096 - 1;
+
     final DriverCoreImpl core;
     final BusImpl bus;
     final String name;
@@ -27,21 +39,19 @@ final class DeviceImpl implements Device {
     final ReentrantLock lock = new ReentrantLock();
     /** The order in which devices were added to the bus. */
     final long seq;
+    /** Driver, probe and unbind state; written by {@link Binding} only. */
+    final Binding.State binding = new Binding.State();
+    /** Place on the deferred-probe lists; written by {@link DeferredProbe} only. */
+    final DeferredProbe.State deferral = new DeferredProbe.State();
+    /** Links to suppliers and consumers; written by {@link DeviceLinks} only. */
+    final DeviceLinks.Ends links = new DeviceLinks.Ends();
 
-    final List<DeviceImpl> children = new ArrayList<>();
-    final List<LinkImpl> supplierLinks = new ArrayList<>();
-    final List<LinkImpl> consumerLinks = new ArrayList<>();
-    DriverImpl driver;
-    DriverImpl probing;
-    Object drvdata;
-    volatile String override;
-    boolean dead;
-    boolean deferred;
-    boolean unbinding;
-    String deferReason;
-    DriverException lastProbeError;
-    /** The bus's index keys for this device (BusType#deviceKeys), read once when added; null = none. */
-    java.util.Set<Object> keys;
+    /** Live children, oldest first ({@code klist_children}). */
+    private final List<DeviceImpl> children = new ArrayList<>();
+    /** {@code dev->p->dead}: set once by {@link #kill()}. */
+    private boolean dead;
+    /** driver_override; read without the core's lock by matching, hence volatile. */
+    private volatile String override;
 
     DeviceImpl(DriverCoreImpl core, BusImpl bus, String name, DeviceImpl parent, Object busData, long seq) {
         this.seq = seq;
@@ -87,7 +97,8 @@ final class DeviceImpl implements Device {
     public Optional<String> driver() {
         core.lock.lock();
         try {
-            return driver == null ? Optional.empty() : Optional.of(driver.desc.name());
+            DriverImpl drv = binding.driver();
+            return drv == null ? Optional.empty() : Optional.of(drv.desc.name());
         } finally {
             core.lock.unlock();
         }
@@ -97,7 +108,8 @@ final class DeviceImpl implements Device {
     public <T> Optional<T> driverData(Class<T> type) {
         core.lock.lock();
         try {
-            return type.isInstance(drvdata) ? Optional.of(type.cast(drvdata)) : Optional.empty();
+            Object data = binding.drvdata();
+            return type.isInstance(data) ? Optional.of(type.cast(data)) : Optional.empty();
         } finally {
             core.lock.unlock();
         }
@@ -113,7 +125,29 @@ final class DeviceImpl implements Device {
         return Optional.ofNullable(override);
     }
 
+    /** @return the driver_override, or null when unset. */
     String overrideValue() {
+        return override;
+    }
+
+    /**
+     * driver_set_override: sets or clears (null, "" or "\n") the override; the value ends at its
+     * first newline. Setting it does not reprobe.
+     *
+     * @return the override now in force, or null
+     * @throws DriverException EINVAL if the value is {@link #OVERRIDE_MAX} characters or longer
+     */
+    String setOverride(String driver) {
+        String value = driver == null ? "" : driver;
+        if (value.length() >= OVERRIDE_MAX) {
+            throw new DriverException(Errno.EINVAL, "driver_override of " + value.length()
+                    + " characters is too long (the limit is " + (OVERRIDE_MAX - 1) + ")");
+        }
+        int nl = value.indexOf('\n');
+        if (nl >= 0) {
+            value = value.substring(0, nl);
+        }
+        override = value.isEmpty() ? null : value;
         return override;
     }
 
@@ -127,11 +161,44 @@ final class DeviceImpl implements Device {
         }
     }
 
+    /** @return whether the device is dead; call with the core's lock. */
+    boolean deadLocked() {
+        return dead;
+    }
+
+    /**
+     * kill_device: marks the device dead, once. Call with the core's lock.
+     *
+     * @return false if it was dead already
+     */
+    boolean kill() {
+        if (dead) {
+            return false;
+        }
+        dead = true;
+        return true;
+    }
+
+    /** Links a new child in ({@code device_add}); call with the core's lock. */
+    void addChild(DeviceImpl child) {
+        children.add(child);
+    }
+
+    /** Unlinks a removed child ({@code device_del}); call with the core's lock. */
+    void removeChild(DeviceImpl child) {
+        children.remove(child);
+    }
+
+    /** @return the live children, oldest first, as a copy; call with the core's lock. */
+    List<DeviceImpl> childrenLocked() {
+        return List.copyOf(children);
+    }
+
     @Override
     public boolean isProbeDeferred() {
         core.lock.lock();
         try {
-            return deferred;
+            return deferral.isDeferred();
         } finally {
             core.lock.unlock();
         }
@@ -155,80 +222,5 @@ final class DeviceImpl implements Device {
     @Override
     public String toString() {
         return bus.name() + ":" + name;
-    }
-
-    // ---- device links, all with the core's lock held
-
-    /** @return the name of a supplier that keeps this device from probing, or null. */
-    String supplierNotReady() {
-        for (LinkImpl l : supplierLinks) {
-            if (l.managed() && (l.supplier.driver == null || l.supplier.unbinding)) {
-                return l.supplier.name;
-            }
-        }
-        return null;
-    }
-
-    void linksConsumerProbe() {
-        for (LinkImpl l : supplierLinks) {
-            if (l.managed()) {
-                l.state = DeviceLink.State.CONSUMER_PROBE;
-            }
-        }
-    }
-
-    void linksProbeFailed() {
-        for (LinkImpl l : List.copyOf(supplierLinks)) {
-            if (!l.managed()) {
-                continue;
-            }
-            if (l.flags.contains(LinkFlag.AUTOREMOVE_CONSUMER) && !l.flags.contains(LinkFlag.AUTOREMOVE_SUPPLIER)) {
-                l.detach();
-            } else {
-                l.state = DeviceLink.State.AVAILABLE;
-            }
-        }
-    }
-
-    void linksDriverBound() {
-        for (LinkImpl l : supplierLinks) {
-            if (l.managed()) {
-                l.state = DeviceLink.State.ACTIVE;
-            }
-        }
-        for (LinkImpl l : consumerLinks) {
-            if (l.managed()) {
-                l.state = l.consumer.driver != null ? DeviceLink.State.ACTIVE : DeviceLink.State.AVAILABLE;
-                if (l.flags.contains(LinkFlag.AUTOPROBE_CONSUMER)) {
-                    // device_links_driver_bound: the consumer is probed by the deferred work this bind triggers
-                    core.queueDeferred(l.consumer, "supplier " + name + " bound (AUTOPROBE_CONSUMER)");
-                }
-            }
-        }
-    }
-
-    void linksDriverUnbound() {
-        // as a consumer
-        for (LinkImpl l : List.copyOf(supplierLinks)) {
-            if (!l.managed()) {
-                continue;
-            }
-            if (l.flags.contains(LinkFlag.AUTOREMOVE_CONSUMER) && !l.flags.contains(LinkFlag.AUTOREMOVE_SUPPLIER)) {
-                l.detach();
-            } else {
-                l.state = l.supplier.driver != null ? DeviceLink.State.AVAILABLE : DeviceLink.State.DORMANT;
-            }
-        }
-        // as a supplier: consumers are unbound by now
-        for (LinkImpl l : List.copyOf(consumerLinks)) {
-            if (!l.managed()) {
-                continue;
-            }
-            if (l.flags.contains(LinkFlag.AUTOREMOVE_SUPPLIER)) {
-                l.detach();
-            } else {
-                l.state = DeviceLink.State.DORMANT;
-            }
-        }
     }
 }

@@ -2,6 +2,8 @@ package org.nova.driver.internal;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.nova.driver.DriverCore;
 import org.nova.driver.Uevent;
@@ -9,6 +11,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.FrameworkListener;
+import org.osgi.framework.ServiceListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -74,12 +77,12 @@ public final class DriverCoreComponent extends DriverCoreImpl {
     private void unblock() {
         // on a worker so that the framework's event thread is not held by probes
         Thread t = new Thread(() -> {
-            java.util.concurrent.atomic.AtomicLong last = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
-            org.osgi.framework.ServiceListener quiet = e -> last.set(System.nanoTime());
-            long limit = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(BOOT_LIMIT_MS);
+            AtomicLong last = new AtomicLong(System.nanoTime());
+            ServiceListener quiet = e -> last.set(System.nanoTime());
+            long limit = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BOOT_LIMIT_MS);
             try {
                 context.addServiceListener(quiet);
-                long quietNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(BOOT_QUIET_MS);
+                long quietNanos = TimeUnit.MILLISECONDS.toNanos(BOOT_QUIET_MS);
                 while (System.nanoTime() - last.get() < quietNanos && System.nanoTime() < limit) {
                     Thread.sleep(BOOT_QUIET_MS / 3);
                 }

@@ -1,26 +1,30 @@
 package org.nova.driver.internal;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import org.nova.driver.DriverDescriptor;
 import org.nova.driver.DriverInfo;
 import org.nova.driver.DriverRegistration;
 
-/** A registered driver; mutable fields guarded by the core's lock. */
+/**
+ * A registered driver: {@code struct device_driver} with its {@code driver_private}. Its devices
+ * ({@code klist_devices}) are {@link #devices}, written by {@link Binding} only; its match keys
+ * live in the bus's {@link MatchIndex}.
+ *
+ * <p>Locking: {@link #registered} and {@link #leaving} are guarded by the core's lock;
+ * {@link #desc} is replaced whole under it and may be read as a snapshot without it.
+ */
 final class DriverImpl implements DriverRegistration {
     final BusImpl bus;
-    /** Replaced, never mutated, when the service's ranking changes; read under the core's lock or as a snapshot. */
-    volatile DriverDescriptor desc;
-    /** Bound devices in bind order (driver_detach releases the latest first). */
-    final List<DeviceImpl> bound = new ArrayList<>();
-    boolean registered = true;
-    /** Its code is going away: offered no new device. Guarded by the core's lock. */
-    boolean leaving;
     /** Registration order on the bus: candidates are tried in it when all else is equal. */
     final long seq;
-    /** The bus's index keys for this driver; null = may match any device. Guarded by the core's lock. */
-    java.util.Set<Object> keys;
+    /** The devices bound to or probing with this driver; written by {@link Binding} only. */
+    final Binding.Devices devices = new Binding.Devices();
+    /** Replaced, never mutated, when the service's ranking changes. */
+    volatile DriverDescriptor desc;
+    private boolean registered = true;
+    /** Its code is going away: offered no new device. */
+    private boolean leaving;
 
     DriverImpl(BusImpl bus, DriverDescriptor desc, long seq) {
         this.bus = bus;
@@ -28,13 +32,34 @@ final class DriverImpl implements DriverRegistration {
         this.seq = seq;
     }
 
+    /** @return the driver as the API shows it; call with the core's lock. */
     DriverInfo info() {
-        List<String> devices = new ArrayList<>();
-        for (DeviceImpl d : bound) {
-            devices.add(d.name);
-        }
+        List<String> names = devices.bound().stream().map(d -> d.name).toList();
         return new DriverInfo(desc.name(), bus.name(), desc.bundle(), desc.ranking(), desc.serviceId(),
-                desc.probeType(), List.copyOf(devices));
+                desc.probeType(), names);
+    }
+
+    /** @return whether the driver is still registered; call with the core's lock. */
+    boolean isRegistered() {
+        return registered;
+    }
+
+    /**
+     * Marks the driver unregistered (bus_remove_driver); call with the core's lock.
+     *
+     * @return false if it was unregistered already
+     */
+    boolean unregister() {
+        if (!registered) {
+            return false;
+        }
+        registered = false;
+        return true;
+    }
+
+    /** @return whether the driver's code is going away; call with the core's lock. */
+    boolean isLeaving() {
+        return leaving;
     }
 
     @Override

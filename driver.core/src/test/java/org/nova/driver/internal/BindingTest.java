@@ -188,7 +188,7 @@ class BindingTest extends CoreTestBase {
         assertEquals(Optional.of("fallback"), bus.device("l0").orElseThrow().driver());
         assertFalse(quietLog.contains("quietdrv"), "ENODEV must not be logged above debug: " + quietLog);
         assertTrue(loudLog.contains("WARN") && loudLog.contains("louddrv"), "other errors are warnings: " + loudLog);
-        assertNull(((DeviceImpl) bus.device("q0").orElseThrow()).lastProbeError);
+        assertNull(((DeviceImpl) bus.device("q0").orElseThrow()).binding.lastProbeError());
     }
 
     private static String captureStderr(Runnable r) {

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -64,20 +67,20 @@ class DeferredProbeTest extends CoreTestBase {
     void aBindDuringAProbeThatThenDefersRetriggers() throws Exception {
         // driver_deferred_probe_add_trigger: B binds (and triggers) while A's probe is running and
         // before A is on the list; A must be retried all the same.
-        java.util.concurrent.CountDownLatch inProbe = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch bAdded = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch inProbe = new CountDownLatch(1);
+        CountDownLatch bAdded = new CountDownLatch(1);
         register(TestDriver.of("drvA", "race:a:*").probe((dev, d) -> {
             if (bus.device("B").map(Device::isBound).orElse(false)) {
                 return "ok";
             }
             inProbe.countDown();
-            assertTrue(bAdded.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(bAdded.await(10, TimeUnit.SECONDS));
             throw new ProbeDeferException("B was not bound when I looked");
         }));
         register(TestDriver.of("drvB", "race:b:*"));
         Thread t = new Thread(() -> add("A", "race:a:1"), "adder");
         t.start();
-        assertTrue(inProbe.await(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(inProbe.await(10, TimeUnit.SECONDS));
         add("B", "race:b:1"); // binds and triggers; the deferred list is empty at this moment
         bAdded.countDown();
         t.join(10_000);
@@ -156,7 +159,7 @@ class DeferredProbeTest extends CoreTestBase {
 
     @Test
     void devresOfADeferredProbeAreReleased() {
-        List<String> released = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> released = new CopyOnWriteArrayList<>();
         register(TestDriver.of("never", "acme:widget:*").probe((dev, d) -> {
             dev.devres().addAction("irq", () -> released.add("irq"));
             throw new ProbeDeferException("clock missing");

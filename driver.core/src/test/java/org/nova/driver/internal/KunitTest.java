@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.nova.driver.Device;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
+import org.nova.driver.ProbeType;
 
 /**
  * The kernel's driver-core kunit cases in our terms: drivers/base/test/platform-device-test.c
@@ -101,7 +102,7 @@ class KunitTest extends CoreTestBase {
     @Test
     void aForcedSynchronousDriverIsProbedOnTheRegisteringThread() {
         Thread me = Thread.currentThread();
-        register(TestDriver.of("forced", "forced:*:*").probeType(org.nova.driver.ProbeType.FORCE_SYNCHRONOUS)
+        register(TestDriver.of("forced", "forced:*:*").probeType(ProbeType.FORCE_SYNCHRONOUS)
                 .probe((dev, drv) -> {
                     assertEquals(me, Thread.currentThread());
                     return "ok";

@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Test;
 import org.nova.driver.Device;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
+import org.nova.driver.ProbeDeferException;
 import org.nova.driver.Uevent;
 import org.nova.driver.WhyReport;
 
@@ -131,10 +133,10 @@ class SysfsTest extends CoreTestBase {
 
     @Test
     void withAutoprobeOffADeferredDeviceIsNotBoundByTheDeferredWork() {
-        java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean ready = new AtomicBoolean();
         register(TestDriver.of("waiter", "acme:widget:*").probe((dev, drv) -> {
             if (!ready.get()) {
-                throw new org.nova.driver.ProbeDeferException("not ready");
+                throw new ProbeDeferException("not ready");
             }
             return "ok";
         }));

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.nova.driver.Device;
+import org.nova.driver.Uevent;
 
 /** CONFIG_DEBUG_TEST_DRIVER_REMOVE: every bind probes, removes and probes again. */
 class TestDriverRemoveTest extends CoreTestBase {
@@ -42,7 +43,7 @@ class TestDriverRemoveTest extends CoreTestBase {
         assertEquals(List.of("probe#3", "remove(data#3)", "release#3", "probe#4"), order);
         // one BIND per bind: the extra remove is not an unbind
         awaitActions("d0", 4);
-        assertEquals(2, ueventsOf("d0").stream().filter(r -> r.action() == org.nova.driver.Uevent.Action.BIND).count());
+        assertEquals(2, ueventsOf("d0").stream().filter(r -> r.action() == Uevent.Action.BIND).count());
     }
 
     @Test

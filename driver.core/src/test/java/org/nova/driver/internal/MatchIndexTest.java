@@ -1,0 +1,108 @@
+package org.nova.driver.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+/** The bus's match index on its own: which drivers a device is offered, which devices a driver meets. */
+class MatchIndexTest extends CoreTestBase {
+    private final MatchIndex index = new MatchIndex();
+    private long seq;
+
+    private DriverImpl driver(String name) {
+        return new DriverImpl((BusImpl) bus, TestDriver.of(name).descriptor(), seq++);
+    }
+
+    private DeviceImpl device(String name) {
+        return new DeviceImpl(core, (BusImpl) bus, name, null, new TestBus.TestDev(name), seq++);
+    }
+
+    private static List<String> names(List<DriverImpl> drivers) {
+        return drivers.stream().map(d -> d.desc.name()).toList();
+    }
+
+    private static List<String> deviceNames(List<DeviceImpl> devices) {
+        return devices.stream().map(d -> d.name).toList();
+    }
+
+    @Test
+    void aDeviceIsOfferedTheDriversSharingAKeyAndTheUnkeyedInRegistrationOrder() {
+        DriverImpl wild = driver("wild");
+        DriverImpl nic = driver("nic");
+        DriverImpl gpu = driver("gpu");
+        DriverImpl both = driver("both");
+        index.addDriver(wild, null);
+        index.addDriver(nic, Set.of("8086:1533"));
+        index.addDriver(gpu, Set.of("10de:2684"));
+        index.addDriver(both, Set.of("10de:2684", "8086:1533"));
+        List<DriverImpl> all = List.of(wild, nic, gpu, both);
+
+        DeviceImpl card = device("card");
+        index.addDevice(card, Set.of("10de:2684"));
+        assertEquals(List.of("wild", "gpu", "both"), names(index.driversFor(card, all)));
+
+        DeviceImpl unkeyed = device("unkeyed");
+        index.addDevice(unkeyed, null);
+        assertEquals(List.of("wild", "nic", "gpu", "both"), names(index.driversFor(unkeyed, all)),
+                "a device without keys is offered every driver");
+
+        DeviceImpl none = device("none");
+        index.addDevice(none, Set.of());
+        assertEquals(List.of("wild"), names(index.driversFor(none, all)), "an empty key set meets only unkeyed drivers");
+    }
+
+    @Test
+    void leavingDriversAreNotOffered() {
+        DriverImpl gpu = driver("gpu");
+        DriverImpl other = driver("other");
+        index.addDriver(gpu, Set.of("10de:2684"));
+        index.addDriver(other, null);
+        DeviceImpl card = device("card");
+        index.addDevice(card, Set.of("10de:2684"));
+        gpu.leaving();
+        assertEquals(List.of("other"), names(index.driversFor(card, List.of(gpu, other))));
+        assertEquals(List.of("other"), names(index.driversFor(device("plain"), List.of(gpu, other))));
+    }
+
+    @Test
+    void aDriverMeetsTheDevicesSharingAKeyAndTheUnkeyedInTheOrderAdded() {
+        DeviceImpl a = device("a");
+        DeviceImpl b = device("b");
+        DeviceImpl c = device("c");
+        DeviceImpl d = device("d");
+        index.addDevice(a, Set.of("k1"));
+        index.addDevice(b, Set.of("k2"));
+        index.addDevice(c, null);
+        index.addDevice(d, Set.of("k1", "k2"));
+        List<DeviceImpl> all = List.of(a, b, c, d);
+
+        DriverImpl k1 = driver("k1");
+        index.addDriver(k1, Set.of("k1"));
+        assertEquals(List.of("a", "c", "d"), deviceNames(index.devicesFor(k1, all)));
+        DriverImpl any = driver("any");
+        index.addDriver(any, null);
+        assertEquals(List.of("a", "b", "c", "d"), deviceNames(index.devicesFor(any, all)));
+    }
+
+    @Test
+    void removedEntriesAreForgotten() {
+        DriverImpl gpu = driver("gpu");
+        index.addDriver(gpu, Set.of("10de:2684"));
+        DeviceImpl card = device("card");
+        index.addDevice(card, Set.of("10de:2684"));
+        DeviceImpl spare = device("spare");
+        index.addDevice(spare, Set.of("10de:2684"));
+
+        index.removeDevice(card);
+        assertEquals(List.of("spare"), deviceNames(index.devicesFor(gpu, List.of(spare))));
+        index.removeDriver(gpu);
+        assertEquals(List.of(), names(index.driversFor(spare, List.of())));
+        DriverImpl again = driver("again");
+        index.addDriver(again, Set.of("10de:2684"));
+        assertEquals(List.of("again"), names(index.driversFor(spare, List.of(again))),
+                "a driver indexed again under the same key is found");
+    }
+}
