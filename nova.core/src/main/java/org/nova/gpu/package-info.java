@@ -3,8 +3,10 @@
  * GPUs the driver brought up ({@link org.nova.gpu.GpuInfo}), and the command service
  * {@link org.nova.gpu.GspCommands}: channels that send firmware commands by name and get the
  * replies, synchronously or asynchronously, with timeouts, revoked at unbind, accounted per
- * client. The firmware ABI (numbers and layouts per release) stays inside nova.core.
+ * client, and the typed vGPU manager controls {@link org.nova.gpu.VgpuControl}. The firmware ABI
+ * (numbers and layouts per release) stays inside nova.core: no client lays out a firmware
+ * structure by field name.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("2.0.0")
 package org.nova.gpu;

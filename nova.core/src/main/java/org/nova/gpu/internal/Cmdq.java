@@ -296,10 +296,9 @@ final class Cmdq {
                 m -> !abi.events().containsValue(m.function()) && m.sequence() == sequence, timeoutMs, true);
     }
 
-    /** Waits for an event. */
-    GspMsgQueue.Message awaitEvent(String event, long timeoutMs) {
-        int ev = abi.event(event);
-        return receive("event " + event, ev, m -> m.function() == ev, timeoutMs, false);
+    /** Waits for the event numbered {@code ev} in the running release. */
+    GspMsgQueue.Message awaitEvent(int ev, long timeoutMs) {
+        return receive("event " + abi.nameOf(ev), ev, m -> m.function() == ev, timeoutMs, false);
     }
 
     /** @return ring pages free in the command queue */

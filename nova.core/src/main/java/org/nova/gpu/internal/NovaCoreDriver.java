@@ -7,33 +7,35 @@ import static org.nova.hw.pci.PciClass.PCI_CLASS_DISPLAY_3D;
 import static org.nova.nvidia.NvidiaPciIds.PCI_VENDOR_ID_NVIDIA;
 
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.nova.bus.auxiliary.AuxiliaryBus;
-import org.nova.devres.Devres;
-import org.nova.gpu.vram.BuddyVramManager;
-import org.nova.gpu.vram.NovaDrmData;
-import org.nova.gpu.vram.VramManager;
-import org.osgi.framework.BundleContext;
-import org.osgi.framework.FrameworkUtil;
-import org.osgi.framework.ServiceRegistration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.nova.bus.auxiliary.AuxiliaryBus;
 import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDriver;
+import org.nova.devres.Devres;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
 import org.nova.driver.firmware.FirmwareLoader;
 import org.nova.gpu.GpuInfo;
-import org.nova.gpu.NovaGpus;
 import org.nova.gpu.GspChannel;
 import org.nova.gpu.GspCommands;
 import org.nova.gpu.GspStatus;
+import org.nova.gpu.NovaGpus;
 import org.nova.gpu.RpcStats;
-import org.nova.driver.DriverException;
-import org.nova.driver.Errno;
+import org.nova.gpu.VgpuControl;
+import org.nova.gpu.vram.BuddyVramManager;
+import org.nova.gpu.vram.NovaDrmData;
+import org.nova.gpu.vram.VramManager;
+import org.nova.hw.pci.PciAddress;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -55,7 +57,12 @@ public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
             PciDeviceId.ofClassAndVendor(withProgIf(PCI_CLASS_DISPLAY_3D, 0), PCI_CLASS_MASK_BASE_SUB, PCI_VENDOR_ID_NVIDIA));
 
     private final FirmwareLoader loader;
-    private final Map<String, Gpu> gpus = new ConcurrentHashMap<>();
+    /** The bound GPUs, with the VRAM manager of each. */
+    private final Map<PciAddress, Bound> gpus = new ConcurrentHashMap<>();
+
+    /** A bound GPU and its VRAM manager. */
+    private record Bound(Gpu gpu, VramManager vram) {
+    }
 
     /** The auxiliary device name nova-drm binds (drivers/gpu/drm/nova/driver.rs AUXILIARY_NAME). */
     static final String NOVA_DRM_AUX_NAME = "nova-drm";
@@ -108,7 +115,7 @@ public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
         // driver.rs: the nova-drm auxiliary device, deleted by devres before the VRAM service goes
         auxiliary.register(dev.device(), NAME, NOVA_DRM_AUX_NAME, AUX_ID.getAndIncrement(),
                 new NovaDrmData(dev.slot(), dev.resourceLen(1), vram, aperture));
-        gpus.put(dev.slot(), gpu);
+        gpus.put(PciAddress.parse(dev.slot()), new Bound(gpu, vram));
         return gpu;
     }
 
@@ -137,7 +144,7 @@ public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
 
     @Override
     public void unbind(PciDevice dev, Object data) {
-        gpus.remove(dev.slot());
+        gpus.remove(PciAddress.parse(dev.slot()));
         if (data instanceof Gpu gpu) {
             gpu.unbind();
         }
@@ -157,7 +164,8 @@ public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
      */
     @Override
     public int sriovConfigure(PciDevice pf, int numVfs) {
-        return sriovConfigure(gpus.get(pf.slot()), pf, numVfs);
+        Bound b = gpus.get(PciAddress.parse(pf.slot()));
+        return sriovConfigure(b == null ? null : b.gpu(), pf, numVfs);
     }
 
     /** sriov_configure for a bound GPU ({@code gpu} null: none bound). */
@@ -184,17 +192,27 @@ public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
 
     @Override
     public List<GpuInfo> gpus() {
-        return gpus.values().stream().map(Gpu::info).sorted(Comparator.comparing(GpuInfo::device)).toList();
+        return gpus.values().stream().map(b -> b.gpu().info()).sorted(Comparator.comparing(GpuInfo::device)).toList();
     }
 
     @Override
     public Optional<GpuInfo> gpu(String device) {
-        return gpus().stream().filter(g -> g.device().equals(device) || g.device().endsWith(":" + device)
-                || g.device().equals("0000:" + device)).findFirst();
+        return bound(device).map(b -> b.gpu().info());
+    }
+
+    /** @return the GPU bound at {@code device} ("0000:00:05.0" or "00:05.0"); empty for anything else */
+    private Optional<Bound> bound(String device) {
+        PciAddress a;
+        try {
+            a = PciAddress.parse(device);
+        } catch (RuntimeException e) { // not a PCI address (PciAddress.parse's EINVAL): no GPU there
+            return Optional.empty();
+        }
+        return Optional.ofNullable(gpus.get(a));
     }
 
     private Optional<Gpu> find(String device) {
-        return gpu(device).map(g -> gpus.get(g.device()));
+        return bound(device).map(Bound::gpu);
     }
 
     @Override
@@ -204,14 +222,20 @@ public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
     }
 
     @Override
+    public VgpuControl openVgpu(String device, String client) {
+        Bound b = bound(device).orElseThrow(() -> new DriverException(Errno.ENODEV, "no GPU bound to NovaCore at "
+                + device));
+        return b.gpu().openVgpu(client, b.vram());
+    }
+
+    @Override
     public Optional<GspStatus> status(String device) {
         return find(device).map(Gpu::gspStatus);
     }
 
     @Override
     public List<GspStatus> statuses() {
-        return gpus().stream().map(g -> gpus.get(g.device())).filter(java.util.Objects::nonNull)
-                .map(Gpu::gspStatus).toList();
+        return gpus().stream().map(g -> find(g.device())).flatMap(Optional::stream).map(Gpu::gspStatus).toList();
     }
 
     @Override

@@ -2,9 +2,13 @@ package org.nova.gpu.internal;
 
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
-import org.nova.nvidia.gsp.GspAbi;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import org.nova.nvidia.gsp.GspMsgQueue;
-import org.nova.nvidia.gsp.GspStruct;
+import org.nova.nvidia.gsp.bindings.GspBindings;
+import org.nova.nvidia.gsp.bindings.rpc_run_cpu_sequencer_v17_00;
 import org.nova.nvidia.regs.Pgc6;
 
 /**
@@ -42,16 +46,39 @@ final class Sequencer {
     record Cores(Falcon gsp, Falcon sec2, long libosArgs, long bootloaderAppVersion) {
     }
 
-    private final GspAbi abi;
+    /** GSP_SEQ_BUF_OPCODE: the operations; their numbers are the release's. */
+    private enum Op {
+        REG_WRITE, REG_MODIFY, REG_POLL, DELAY_US, REG_STORE, CORE_RESET, CORE_START, CORE_WAIT_FOR_HALT, CORE_RESUME
+    }
+
+    private final GspBindings abi;
     private final Bar0 bar;
     private final Cores cores;
     private final int[] save;
+    /** The release's opcode numbers. */
+    private final Map<Integer, Op> opcodes = new HashMap<>();
+    /** The u32 arguments each operation takes (its GSP_SEQ_BUF_PAYLOAD_*; the core operations take none). */
+    private final Map<Op, Integer> argc = new EnumMap<>(Op.class);
 
-    Sequencer(GspAbi abi, Bar0 bar, Cores cores) {
+    Sequencer(GspBindings abi, Bar0 bar, Cores cores) {
         this.abi = abi;
         this.bar = bar;
         this.cores = cores;
-        this.save = new int[abi.constant("GSP_SEQUENCER_REG_SAVE_AREA_WORDS")];
+        this.save = new int[abi.GSP_SEQUENCER_REG_SAVE_AREA_WORDS()];
+        op(Op.REG_WRITE, abi.GSP_SEQ_BUF_OPCODE_REG_WRITE(), abi.GSP_SEQ_BUF_ARGS_REG_WRITE());
+        op(Op.REG_MODIFY, abi.GSP_SEQ_BUF_OPCODE_REG_MODIFY(), abi.GSP_SEQ_BUF_ARGS_REG_MODIFY());
+        op(Op.REG_POLL, abi.GSP_SEQ_BUF_OPCODE_REG_POLL(), abi.GSP_SEQ_BUF_ARGS_REG_POLL());
+        op(Op.DELAY_US, abi.GSP_SEQ_BUF_OPCODE_DELAY_US(), abi.GSP_SEQ_BUF_ARGS_DELAY_US());
+        op(Op.REG_STORE, abi.GSP_SEQ_BUF_OPCODE_REG_STORE(), abi.GSP_SEQ_BUF_ARGS_REG_STORE());
+        op(Op.CORE_RESET, abi.GSP_SEQ_BUF_OPCODE_CORE_RESET(), 0);
+        op(Op.CORE_START, abi.GSP_SEQ_BUF_OPCODE_CORE_START(), 0);
+        op(Op.CORE_WAIT_FOR_HALT, abi.GSP_SEQ_BUF_OPCODE_CORE_WAIT_FOR_HALT(), 0);
+        op(Op.CORE_RESUME, abi.GSP_SEQ_BUF_OPCODE_CORE_RESUME(), 0);
+    }
+
+    private void op(Op op, int opcode, int args) {
+        opcodes.put(opcode, op);
+        argc.put(op, args);
     }
 
     /**
@@ -62,14 +89,14 @@ final class Sequencer {
      *         core wait), EIO (the resume failed)
      */
     int run(GspMsgQueue.Message m) {
-        GspStruct h = abi.struct("rpc_run_cpu_sequencer_v17_00");
+        rpc_run_cpu_sequencer_v17_00 h = abi.rpc_run_cpu_sequencer_v17_00();
         byte[] p = m.payload();
         if (p.length < h.size()) {
             throw new DriverException(Errno.EINVAL, "RUN_CPU_SEQUENCER payload of " + p.length + " bytes is shorter than "
                     + h.name() + " (" + h.size() + ")");
         }
-        long capacity = h.get(p, 0, "bufferSizeDWord");
-        long end = h.get(p, 0, "cmdIndex");
+        long capacity = Integer.toUnsignedLong(h.bufferSizeDWord(p, 0));
+        long end = Integer.toUnsignedLong(h.cmdIndex(p, 0));
         if (end > capacity || h.size() + 4 * end > p.length) {
             throw new DriverException(Errno.EINVAL, "RUN_CPU_SEQUENCER: cmdIndex " + end + " is beyond the buffer ("
                     + capacity + " words, " + (p.length - h.size()) / 4 + " in the " + p.length + "-byte payload)");
@@ -78,10 +105,15 @@ final class Sequencer {
         int at = 0;
         int ops = 0;
         while (at < words) {
-            int op = word(p, h, at++);
-            int n = args(op);
+            int opcode = word(p, h, at++);
+            Op op = opcodes.get(opcode);
+            if (op == null) {
+                throw new DriverException(Errno.EINVAL, "RUN_CPU_SEQUENCER: unknown opcode " + opcode
+                        + " for firmware " + abi.version());
+            }
+            int n = argc.get(op);
             if (at + n > words) {
-                throw new DriverException(Errno.EINVAL, "RUN_CPU_SEQUENCER: opcode " + op + " at word " + (at - 1)
+                throw new DriverException(Errno.EINVAL, "RUN_CPU_SEQUENCER: opcode " + opcode + " at word " + (at - 1)
                         + " needs " + n + " arguments, " + (words - at) + " left");
             }
             int[] a = new int[n];
@@ -99,55 +131,34 @@ final class Sequencer {
         return save.clone();
     }
 
-    private static int word(byte[] p, GspStruct h, int i) {
-        return GspMsgQueue.getLe(p, h.size() + 4 * i);
+    private static int word(byte[] p, rpc_run_cpu_sequencer_v17_00 h, int i) {
+        return GspMsgQueue.getLe(p, h.size() + Integer.BYTES * i);
     }
 
-    private boolean is(int op, String name) {
-        return op == abi.constant("GSP_SEQ_BUF_OPCODE_" + name);
-    }
-
-    private int args(int op) {
-        for (String n : new String[] {"REG_WRITE", "REG_MODIFY", "REG_POLL", "DELAY_US", "REG_STORE"}) {
-            if (is(op, n)) {
-                return abi.constant("GSP_SEQ_BUF_ARGS_" + n);
-            }
-        }
-        for (String n : new String[] {"CORE_RESET", "CORE_START", "CORE_WAIT_FOR_HALT", "CORE_RESUME"}) {
-            if (is(op, n)) {
-                return 0;
-            }
-        }
-        throw new DriverException(Errno.EINVAL, "RUN_CPU_SEQUENCER: unknown opcode " + op + " for firmware "
-                + abi.version());
-    }
-
-    private void execute(int op, int[] a) {
+    private void execute(Op op, int[] a) {
         try {
-            if (is(op, "REG_WRITE")) {
-                bar.writeFirmwareDirected(a[0], a[1]);
-            } else if (is(op, "REG_MODIFY")) {
-                int v = bar.readFirmwareDirected(a[0]);
-                bar.writeFirmwareDirected(a[0], (v & ~a[1]) | a[2]);
-            } else if (is(op, "REG_POLL")) {
-                poll(a);
-            } else if (is(op, "DELAY_US")) {
-                java.util.concurrent.locks.LockSupport.parkNanos(Integer.toUnsignedLong(a[0]) * 1000);
-            } else if (is(op, "REG_STORE")) {
-                if (a[1] < 0 || a[1] >= save.length) {
-                    throw new DriverException(Errno.EINVAL, "RUN_CPU_SEQUENCER: save index " + a[1] + " out of range 0.."
-                            + (save.length - 1));
+            switch (op) {
+                case REG_WRITE -> bar.writeFirmwareDirected(a[0], a[1]);
+                case REG_MODIFY -> {
+                    int v = bar.readFirmwareDirected(a[0]);
+                    bar.writeFirmwareDirected(a[0], (v & ~a[1]) | a[2]);
                 }
-                save[a[1]] = bar.readFirmwareDirected(a[0]);
-            } else if (is(op, "CORE_RESET")) {
-                cores.gsp().reset();
-                cores.gsp().dmaReset();
-            } else if (is(op, "CORE_START")) {
-                cores.gsp().start();
-            } else if (is(op, "CORE_WAIT_FOR_HALT")) {
-                cores.gsp().waitTillHalted("the sequence GSP-RM asked for");
-            } else {
-                resume();
+                case REG_POLL -> poll(a);
+                case DELAY_US -> LockSupport.parkNanos(Integer.toUnsignedLong(a[0]) * 1000);
+                case REG_STORE -> {
+                    if (a[1] < 0 || a[1] >= save.length) {
+                        throw new DriverException(Errno.EINVAL, "RUN_CPU_SEQUENCER: save index " + a[1]
+                                + " out of range 0.." + (save.length - 1));
+                    }
+                    save[a[1]] = bar.readFirmwareDirected(a[0]);
+                }
+                case CORE_RESET -> {
+                    cores.gsp().reset();
+                    cores.gsp().dmaReset();
+                }
+                case CORE_START -> cores.gsp().start();
+                case CORE_WAIT_FOR_HALT -> cores.gsp().waitTillHalted("the sequence GSP-RM asked for");
+                case CORE_RESUME -> resume();
             }
         } catch (IllegalArgumentException e) {
             throw new DriverException(Errno.EINVAL, "RUN_CPU_SEQUENCER: " + e.getMessage(), e);

@@ -237,7 +237,7 @@ class GpuBootTest {
         SimPciDevice dev = new SimPciDevice(gpu, "0000:00:06.0");
         var bar = dev.iomapRegionSized(0, Bar0.SIZE, Bar0.NAME);
         try (var g = bar.access()) {
-            var bios = Gpu.readVbios(new Bar0(g.get()));
+            var bios = VbiosReader.read(new Bar0(g.get()));
             assertEquals(gpu.vbios().fwsecDesc(), bios.fwsecDesc());
             assertEquals(3, bios.fwsecDesc().signatureCount());
         }

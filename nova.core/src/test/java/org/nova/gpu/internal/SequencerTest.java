@@ -22,7 +22,7 @@ import org.nova.hw.sim.gpu.GpuFirmwareGenerator;
 import org.nova.hw.sim.gpu.GpuOptions;
 import org.nova.hw.sim.gpu.NvidiaGpu;
 import org.nova.nvidia.Chipset;
-import org.nova.nvidia.gsp.GspAbi;
+import org.nova.nvidia.gsp.bindings.GspBindings;
 import org.nova.nvidia.gsp.GspMsgQueue;
 import org.nova.nvidia.gsp.GspStruct;
 import org.nova.nvidia.regs.FalconEngine;
@@ -41,7 +41,7 @@ class SequencerTest {
     @TempDir
     Path tmp;
 
-    private final GspAbi abi = GspAbi.forVersion("535.113.01").orElseThrow();
+    private final GspBindings abi = GspBindings.of("535.113.01").orElseThrow();
     private SimPciDevice dev;
     private Revocable.Guard<Bar> guard;
     private Bar0 bar;

@@ -151,8 +151,8 @@ class GspMsgQueueTest {
         byte[] b = new byte[r570.struct("GspStaticConfigInfo").size()];
         r570.struct("GspStaticConfigInfo").putString(b, 0, "gpuNameString", "NVIDIA X");
         assertEquals("NVIDIA X", r570.struct("GspStaticConfigInfo").getString(b, 0, "gpuNameString"));
-        org.nova.nvidia.gsp.r570_144.GspSystemInfo.hostPageSize(b, 0, 4096L);
-        assertEquals(4096L, org.nova.nvidia.gsp.r570_144.GspSystemInfo.hostPageSize(b, 0));
+        org.nova.nvidia.gsp.r570_144.GspSystemInfo.INSTANCE.hostPageSize(b, 0, 4096L);
+        assertEquals(4096L, org.nova.nvidia.gsp.r570_144.GspSystemInfo.INSTANCE.hostPageSize(b, 0));
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntConsumer;
 import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.IrqRegistration;
 import org.nova.bus.pci.IrqVectors;
@@ -18,6 +19,7 @@ import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDriver;
 import org.nova.bus.pci.PciIrqType;
+import org.nova.hw.pci.PciAddress;
 import org.nova.hw.pci.PciRegs;
 import org.nova.devres.Devres;
 import org.nova.driver.DeviceLink;
@@ -65,12 +67,15 @@ public final class VgpuVfioDriver implements PciDriver, VgpuManager {
     public static final String PROP_CREATE = "create";
     /** The driver name (the RFC's module). */
     public static final String NAME = "nvidia-vgpu-vfio";
-    static final int PCI_VENDOR_ID_NVIDIA = 0x10de;
     /**
      * The RFC's table matches NVIDIA 3D controllers; a VF's config space reads Vendor ID FFFFh,
-     * so the table matches the class and the probe checks the PF's vendor.
+     * so the table matches the class and the probe asks nova.core whether the PF is one of its
+     * GPUs (nova.core binds NVIDIA's only).
      */
     static final List<PciDeviceId> ID_TABLE = List.of(PciDeviceId.ofClass(withProgIf(PCI_CLASS_DISPLAY_3D, 0), PCI_CLASS_MASK_BASE_SUB));
+
+    /** Where the Device ID sits above the Vendor ID in the first config dword (pci_regs.h PCI_DEVICE_ID). */
+    static final int VF_DEVICE_ID_SHIFT = Byte.SIZE * PciRegs.PCI_DEVICE_ID;
 
     private final NovaGpus gpus;
     private final DriverCore driverCore;
@@ -111,7 +116,7 @@ public final class VgpuVfioDriver implements PciDriver, VgpuManager {
         for (String e : entries) {
             int eq = e.indexOf('=');
             if (eq > 0) {
-                out.put(VgpuCore.normalize(e.substring(0, eq)), e.substring(eq + 1).trim());
+                out.put(VgpuCore.address(e.substring(0, eq)).toString(), e.substring(eq + 1).trim());
             }
         }
         return out;
@@ -143,10 +148,12 @@ public final class VgpuVfioDriver implements PciDriver, VgpuManager {
             throw new DriverException(Errno.ENODEV, dev.slot() + " is not an SR-IOV virtual function");
         }
         PciDevice pf = dev.physfn().orElseThrow(() -> new DriverException(Errno.ENODEV, dev.slot() + ": no PF"));
-        if (pf.vendorId() != PCI_VENDOR_ID_NVIDIA) {
-            throw new DriverException(Errno.ENODEV, dev.slot() + ": not a VF of an NVIDIA GPU");
-        }
         if (gpus.gpu(pf.slot()).isEmpty()) {
+            Optional<String> other = pf.device().driver();
+            if (other.isPresent()) {
+                throw new DriverException(Errno.ENODEV, dev.slot() + ": the PF " + pf.slot() + " is bound to "
+                        + other.get() + ", not to NovaCore: not a VF of a GPU nova.core drives");
+            }
             throw new ProbeDeferException(dev.slot() + ": the PF " + pf.slot() + " is not bound to NovaCore");
         }
         if (!gpus.vgpuSupported(pf.slot())) {
@@ -178,9 +185,10 @@ public final class VgpuVfioDriver implements PciDriver, VgpuManager {
         Devres<Bar> bar1 = dev.iomapRegion(1, NAME);
         dev.enableDeviceMem();
         VfAccess access = new PciVf(dev, vfIndex, bar0, bar1);
-        core.vfBound(pf.slot(), access, PCI_VENDOR_ID_NVIDIA | vfDid << 16);
+        // a VF's vendor is its PF's (drivers/pci/iov.c pci_iov_add_virtfn: virtfn->vendor = dev->vendor)
+        core.vfBound(PciAddress.parse(pf.slot()), access, pf.vendorId() | vfDid << VF_DEVICE_ID_SHIFT);
         LOG.info("{}: VF {} of {} bound (gfid {})", dev.slot(), vfIndex, pf.slot(), vfIndex + 1);
-        String type = autoCreate.get(dev.slot());
+        String type = autoCreate.get(PciAddress.parse(dev.slot()).toString());
         if (type != null) {
             try {
                 core.create(dev.slot(), type);
@@ -203,7 +211,7 @@ public final class VgpuVfioDriver implements PciDriver, VgpuManager {
         }
 
         @Override
-        public void onMsi(java.util.function.IntConsumer handler) {
+        public void onMsi(IntConsumer handler) {
             msi.route(dev, handler);
         }
 
@@ -316,15 +324,15 @@ public final class VgpuVfioDriver implements PciDriver, VgpuManager {
     private static final class Msi {
         private IrqVectors vectors;
         private IrqRegistration registration;
-        private volatile java.util.function.IntConsumer handler;
+        private volatile IntConsumer handler;
 
-        synchronized void route(PciDevice dev, java.util.function.IntConsumer h) {
+        synchronized void route(PciDevice dev, IntConsumer h) {
             handler = h;
             if (h != null && registration == null) {
                 vectors = dev.allocIrqVectors(1, 1, EnumSet.of(PciIrqType.MSI));
                 try {
                     registration = dev.requestIrq(0, NAME, v -> {
-                        java.util.function.IntConsumer c = handler;
+                        IntConsumer c = handler;
                         if (c != null) {
                             c.accept(v);
                         }

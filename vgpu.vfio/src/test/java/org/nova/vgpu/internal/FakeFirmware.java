@@ -2,10 +2,6 @@ package org.nova.vgpu.internal;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,18 +13,22 @@ import java.util.concurrent.CompletableFuture;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.gpu.GpuInfo;
-import org.nova.gpu.FwLayout;
 import org.nova.gpu.GspChannel;
 import org.nova.gpu.GspCommands;
 import org.nova.gpu.GspReply;
 import org.nova.gpu.GspStatus;
 import org.nova.gpu.NovaGpus;
+import org.nova.gpu.PluginTask;
 import org.nova.gpu.RpcStats;
+import org.nova.gpu.VgpuControl;
+import org.nova.gpu.VgpuTypeInfo;
+import org.nova.gpu.vram.VramBlock;
+import org.nova.hw.pci.PciAddress;
 
 /**
- * nova.core as vgpu.vfio sees it, for unit tests: one GPU ("0000:00:06.0") whose command
- * service answers the vGPU manager's controls like GSP-RM (the simulated GPU's rules), and
- * records them. It also plays the GPU's memory: VRAM below {@link #APERTURE} is the BAR1
+ * nova.core as vgpu.vfio sees it, for unit tests: one GPU ("0000:00:06.0") whose typed vGPU
+ * controls ({@link VgpuControl}) answer like nova.core over GSP-RM (the simulated GPU's rules,
+ * refusals as nova.core's errnos), and record them. It also plays the GPU's memory: VRAM below {@link #APERTURE} is the BAR1
  * aperture the VRAM manager maps (where the plugin reports GSP_PLUGIN_BOOTLOADED), the rest a
  * sparse page store; a VF's BAR1 reaches its booted vGPU's framebuffer ({@link #vfBar1Read}),
  * and cleanup scrubs it.
@@ -51,12 +51,14 @@ final class FakeFirmware implements NovaGpus, GspCommands {
     final List<String> log = new ArrayList<>();
     boolean vgpu = true;
     boolean bound = true;
-    /** A status to answer the next bootload with, 0 for none. */
-    int failNextBoot;
-    /** The firmware release the fake answers as (its layouts are that release's). */
+    /** The errno nova.core reports for the next bootload (GSP-RM refused it), null for none. */
+    Errno failNextBoot;
+    /** The firmware release the fake answers as. */
     static final String VERSION = "570.144";
-    /** The last bootload parameters. */
-    volatile byte[] lastBoot;
+    /** The plugin heap the fake's firmware needs: the RFC's regions, kernel log included. */
+    static final long HEAP_MINIMUM = 0x274000;
+    /** The last bootload. */
+    volatile PluginTask lastBoot;
     int openChannels;
 
     record T(int id, String name, int max, int fbMiB) {
@@ -113,110 +115,64 @@ final class FakeFirmware implements NovaGpus, GspCommands {
         return "";
     }
 
-    private static ByteBuffer le(byte[] b) {
-        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+    @Override
+    public VgpuControl openVgpu(String device, String client) {
+        if (gpu(device).isEmpty() || !vgpu) {
+            throw new DriverException(Errno.ENODEV, "no GPU with vGPU support at " + device);
+        }
+        openChannels++;
+        return new Control();
     }
 
-    private static int constant(String name) {
-        return FwLayout.constant(VERSION, name);
+    synchronized List<VgpuTypeInfo> supportedTypes() {
+        log.add("types");
+        if (!vgpu) {
+            throw new DriverException(Errno.ENODEV, PF + ": the firmware offers no vGPU types");
+        }
+        return TYPES.stream().map(t -> new VgpuTypeInfo(t.id(), t.name(), "Quadro", (long) t.fbMiB() << 20, 256L << 20,
+                t.max(), HEAP)).toList();
     }
 
-    private static GspReply reply(int status, byte[] params) {
-        return new GspReply("GSP_RM_CONTROL", status, params);
+    synchronized void bootload(PluginTask t) {
+        log.add("bootload");
+        lastBoot = t;
+        if (failNextBoot != null) {
+            Errno e = failNextBoot;
+            failNextBoot = null;
+            throw new DriverException(e, "the firmware refused the bootload");
+        }
+        if (booted.containsKey(t.gfid())) {
+            throw new DriverException(Errno.EBUSY, "gfid " + t.gfid() + " in use");
+        }
+        VramBlock heap = t.heap();
+        if (heap.size() < HEAP_MINIMUM || heap.offset() + heap.size() > APERTURE) {
+            throw new DriverException(Errno.EIO, "plugin heap refused");
+        }
+        booted.put(t.gfid(), t.vgpuType());
+        fbs.put(t.gfid(), new long[] {t.framebuffer().offset(), t.framebuffer().size(), heap.offset()});
     }
 
-    synchronized GspReply control(int cmd, byte[] params) {
-        log.add(Integer.toHexString(cmd));
-        ByteBuffer p = le(params);
-        if (cmd == constant(VgpuCore.CMD_GET_TYPES)) {
-            if (!vgpu) {
-                return reply(constant("NV_ERR_NOT_SUPPORTED"), new byte[0]);
-            }
-            FwLayout l = FwLayout.of(VERSION, VgpuCore.TYPES);
-            if (params.length != l.size()) {
-                return reply(constant("NV_ERR_INVALID_ARGUMENT"), params);
-            }
-            l.put(params, 0, "numVgpuTypes", TYPES.size());
-            for (int i = 0; i < TYPES.size(); i++) {
-                l.element(params, 0, "vgpuTypes", 4, i, TYPES.get(i).id());
-            }
-            return reply(0, params);
-        }
-        if (cmd == constant(VgpuCore.CMD_GET_TYPE_INFO)) {
-            FwLayout l = FwLayout.of(VERSION, VgpuCore.TYPE_INFO);
-            FwLayout vi = FwLayout.of(VERSION, VgpuCore.INFO);
-            if (params.length != l.size()) {
-                return reply(constant("NV_ERR_INVALID_ARGUMENT"), params);
-            }
-            int id = (int) l.get(params, 0, "vgpuType");
-            T t = TYPES.stream().filter(x -> x.id() == id).findFirst().orElse(null);
-            if (t == null) {
-                return reply(constant("NV_ERR_OBJECT_NOT_FOUND"), params);
-            }
-            int base = l.at("vgpuTypeInfo");
-            vi.put(params, base, "vgpuType", id);
-            byte[] n = t.name().getBytes(StandardCharsets.US_ASCII);
-            System.arraycopy(n, 0, params, base + vi.at("vgpuName"), n.length);
-            System.arraycopy("Quadro".getBytes(StandardCharsets.US_ASCII), 0, params, base + vi.at("vgpuClass"), 6);
-            vi.put(params, base, "maxInstance", t.max());
-            vi.put(params, base, "fbLength", (long) t.fbMiB() << 20);
-            vi.put(params, base, "bar1Length", 256);
-            vi.put(params, base, "gspHeapSize", HEAP);
-            return reply(0, params);
-        }
-        if (cmd == constant(VgpuCore.CMD_BOOTLOAD)) {
-            FwLayout l = FwLayout.of(VERSION, VgpuCore.BOOT);
-            if (params.length != l.size()) {
-                return reply(constant("NV_ERR_INVALID_ARGUMENT"), params);
-            }
-            lastBoot = params.clone();
-            if (failNextBoot != 0) {
-                int s = failNextBoot;
-                failNextBoot = 0;
-                return reply(s, params);
-            }
-            int gfid = (int) l.get(params, 0, "gfid");
-            if (booted.containsKey(gfid)) {
-                return reply(constant("NV_ERR_IN_USE"), params);
-            }
-            long heap = l.get(params, 0, "pluginHeapMemoryPhysAddr");
-            FwLayout c = FwLayout.of(VERSION, VgpuCore.CTRL);
-            if (heap + HEAP > APERTURE || aperture.get(LE32, heap + c.at("version"))
-                    != constant("VGPU_CPU_GSP_CTRL_BUFF_VERSION")) {
-                return reply(constant("NV_ERR_INVALID_ARGUMENT"), params);
-            }
-            booted.put(gfid, (int) l.get(params, 0, "vgpuType"));
-            fbs.put(gfid, new long[] {l.element(params, 0, "guestFbPhysAddrList", 8, 0),
-                l.element(params, 0, "guestFbLengthList", 8, 0), heap});
-            if (pluginReports) {
-                aperture.set(LE32, heap + c.at("message_seq_num"), constant("NV_VGPU_PLUGIN_SUCCESS_MAGIC"));
-            }
-            return reply(0, params);
-        }
-        if (cmd == constant(VgpuCore.CMD_SHUTDOWN)) {
-            if (params.length != FwLayout.of(VERSION, VgpuCore.SHUTDOWN).size()) {
-                return reply(constant("NV_ERR_INVALID_ARGUMENT"), params);
-            }
-            return reply(booted.containsKey(p.getInt(0)) ? 0 : constant("NV_ERR_INVALID_STATE"), params);
-        }
-        if (cmd == constant(VgpuCore.CMD_CLEANUP)) {
-            if (params.length != FwLayout.of(VERSION, VgpuCore.CLEANUP).size()) {
-                return reply(constant("NV_ERR_INVALID_ARGUMENT"), params);
-            }
-            int gfid = p.getInt(0);
-            long[] fb = fbs.remove(gfid);
-            if (booted.remove(gfid) == null) {
-                return reply(constant("NV_ERR_INVALID_ARGUMENT"), params);
-            }
-            // scrub: the framebuffer and the heap
-            pages.keySet().removeIf(k -> k * PAGE >= fb[0] && k * PAGE < fb[0] + fb[1]);
-            aperture.asSlice(fb[2], HEAP).fill((byte) 0);
-            return reply(0, params);
-        }
-        return reply(constant("NV_ERR_NOT_SUPPORTED"), params);
+    synchronized boolean pluginBooted(VramBlock heap) {
+        return pluginReports && fbs.values().stream().anyMatch(f -> f[2] == heap.offset());
     }
 
-    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    synchronized void shutdown(int gfid) {
+        log.add("shutdown");
+        if (!booted.containsKey(gfid)) {
+            throw new DriverException(Errno.EBUSY, "gfid " + gfid + " is not running");
+        }
+    }
+
+    synchronized void cleanup(int gfid) {
+        log.add("cleanup");
+        long[] fb = fbs.remove(gfid);
+        if (booted.remove(gfid) == null) {
+            throw new DriverException(Errno.EIO, "gfid " + gfid + " was not booted");
+        }
+        // scrub: the framebuffer and the heap
+        pages.keySet().removeIf(k -> k * PAGE >= fb[0] && k * PAGE < fb[0] + fb[1]);
+        aperture.asSlice(fb[2], HEAP).fill((byte) 0);
+    }
 
     /** @return the VRAM address VF BAR1 offset {@code off} of gfid reaches, or -1 (no vGPU, past its FB) */
     private synchronized long translate(int gfid, long off, int width) {
@@ -273,10 +229,7 @@ final class FakeFirmware implements NovaGpus, GspCommands {
 
         @Override
         public GspReply control(int cmd, byte[] params, Duration timeout) {
-            if (!bound) {
-                throw new DriverException(Errno.ENODEV, "revoked");
-            }
-            return FakeFirmware.this.control(cmd, params.clone());
+            throw new DriverException(Errno.EINVAL, "not used");
         }
 
         @Override
@@ -287,6 +240,79 @@ final class FakeFirmware implements NovaGpus, GspCommands {
         @Override
         public RpcStats stats() {
             return new RpcStats("vgpu.vfio", 0, 0, 0, 0, !closed);
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                openChannels--;
+            }
+        }
+    }
+
+    /** The typed vGPU controls of the fake GPU. */
+    final class Control implements VgpuControl {
+        boolean closed;
+
+        private void usable() {
+            if (!bound) {
+                throw new DriverException(Errno.ENODEV, "revoked");
+            }
+        }
+
+        @Override
+        public PciAddress device() {
+            return PciAddress.parse(PF);
+        }
+
+        @Override
+        public String firmwareVersion() {
+            return VERSION;
+        }
+
+        @Override
+        public boolean revoked() {
+            return !bound;
+        }
+
+        @Override
+        public List<VgpuTypeInfo> supportedTypes() {
+            usable();
+            return FakeFirmware.this.supportedTypes();
+        }
+
+        @Override
+        public long pluginHeapMinimum() {
+            return HEAP_MINIMUM;
+        }
+
+        @Override
+        public void bootloadPluginTask(PluginTask task) {
+            usable();
+            bootload(task);
+        }
+
+        @Override
+        public boolean pluginTaskBooted(VramBlock heap) {
+            return pluginBooted(heap);
+        }
+
+        @Override
+        public void shutdownPluginTask(int gfid) {
+            usable();
+            shutdown(gfid);
+        }
+
+        @Override
+        public void cleanupPlugin(int gfid) {
+            usable();
+            cleanup(gfid);
+        }
+
+        @Override
+        public RpcStats stats() {
+            return new RpcStats("vgpu.vfio", log.size(), 0, 0, 0, !closed);
         }
 
         @Override

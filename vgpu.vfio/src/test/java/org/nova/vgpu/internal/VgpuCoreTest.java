@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
+import org.nova.gpu.PluginTask;
 import org.nova.gpu.vram.BuddyVramManager;
+import org.nova.hw.pci.PciAddress;
 import org.nova.vgpu.VfioDevice;
 import org.nova.vgpu.VgpuInfo;
 import org.nova.vgpu.VgpuType;
@@ -39,7 +40,7 @@ class VgpuCoreTest {
         vram = BuddyVramManager.of(FakeFirmware.PF, 0, TOTAL, fw.aperture);
         core = new VgpuCore(fw, fw, pf -> Optional.of(vram), Duration.ofMillis(300));
         for (FakeVf vf : vfs) {
-            core.vfBound(FakeFirmware.PF, vf, 0x10de | 0x2685 << 16);
+            core.vfBound(PciAddress.parse(FakeFirmware.PF), vf, 0x10de | 0x2685 << 16);
         }
     }
 
@@ -78,43 +79,21 @@ class VgpuCoreTest {
         assertEquals(512, i.chidOffset());
         assertEquals(512, i.channels());
         assertEquals(Map.of(1, 0x3b1), fw.booted);
-        // the bootload parameters are NVIDIA's NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS
-        org.nova.gpu.FwLayout l = org.nova.gpu.FwLayout.of(FakeFirmware.VERSION, VgpuCore.BOOT);
-        byte[] bp = fw.lastBoot;
-        assertEquals(6616, bp.length);
-        assertEquals(0x0000_0031L, l.get(bp, 0, "dbdf"), "00:06.1");
-        assertEquals(1, l.get(bp, 0, "gfid"));
-        assertEquals(0x3b1, l.get(bp, 0, "vgpuType"));
-        assertEquals(512, l.get(bp, 0, "numChannels"));
-        assertEquals(512, l.element(bp, 0, "chidOffset", 4, 0));
-        assertEquals(512, l.element(bp, 0, "chidOffset", 4, 0x53));
-        assertEquals(1, l.get(bp, 0, "numGuestFbSegments"));
-        assertEquals(i.fbOffset(), l.element(bp, 0, "guestFbPhysAddrList", 8, 0));
-        assertEquals(GIB, l.element(bp, 0, "guestFbLengthList", 8, 0));
-        // the plugin heap: gspHeapSize of CPU-visible VRAM, the RFC's regions, logs as VRAM addresses
+        // the bootload nova.core lays out for the firmware (its layout is nova.core's VgpuFirmwareTest's)
+        PluginTask boot = fw.lastBoot;
+        assertEquals(PciAddress.parse("00:06.1"), boot.vf());
+        assertEquals(1, boot.gfid());
+        assertEquals(0x3b1, boot.vgpuType());
+        assertEquals(512, boot.firstChannel());
+        assertEquals(512, boot.channels());
+        assertEquals(i.fbOffset(), boot.framebuffer().offset());
+        assertEquals(GIB, boot.framebuffer().size());
+        // the plugin heap: gspHeapSize of CPU-visible VRAM
         long heap = i.pluginHeapOffset();
         assertEquals(FakeFirmware.HEAP, i.pluginHeapSize());
+        assertEquals(heap, boot.heap().offset());
+        assertEquals(FakeFirmware.HEAP, boot.heap().size());
         assertTrue(heap + FakeFirmware.HEAP <= FakeFirmware.APERTURE, "in the BAR1 aperture");
-        assertEquals(heap, l.get(bp, 0, "pluginHeapMemoryPhysAddr"));
-        assertEquals(FakeFirmware.HEAP, l.get(bp, 0, "pluginHeapMemoryLength"));
-        assertEquals(0, l.get(bp, 0, "ctrlBuffOffset"));
-        assertEquals(heap + 0x204000, l.get(bp, 0, "initTaskLogBuffOffset"), "after ctrl, response, message, "
-                + "migration (2 MiB) and error");
-        assertEquals(128 << 10, l.get(bp, 0, "initTaskLogBuffSize"));
-        assertEquals(heap + 0x224000, l.get(bp, 0, "vgpuTaskLogBuffOffset"));
-        assertEquals(256 << 10, l.get(bp, 0, "vgpuTaskLogBuffSize"));
-        assertEquals(heap + 0x264000, l.get(bp, 0, "kernelLogBuffOffset"));
-        assertEquals(64 << 10, l.get(bp, 0, "kernelLogBuffSize"));
-        // the control buffer as the host set it up, and the plugin's report
-        org.nova.gpu.FwLayout c = org.nova.gpu.FwLayout.of(FakeFirmware.VERSION, VgpuCore.CTRL);
-        var le32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-        var le64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-        assertEquals(1, fw.aperture.get(le32, heap + c.at("version")));
-        assertEquals(0x1000, fw.aperture.get(le64, heap + c.at("response_buff_offset")));
-        assertEquals(0x2000, fw.aperture.get(le64, heap + c.at("message_buff_offset")));
-        assertEquals(0x3000, fw.aperture.get(le64, heap + c.at("migration_buff_offset")));
-        assertEquals(0x203000, fw.aperture.get(le64, heap + c.at("error_buff_offset")));
-        assertEquals(0x4E654A6F, fw.aperture.get(le32, heap + c.at("message_seq_num")));
         assertEquals(Map.of("vgpu.vfio:0000:00:06.1", GIB, "vgpu.vfio:0000:00:06.1/plugin-heap", FakeFirmware.HEAP),
                 vram.usageByOwner());
         VfioDevice d2 = core.create("0000:00:06.3", "0x3b1");
@@ -125,7 +104,7 @@ class VgpuCoreTest {
         assertTrue(d.isClosed());
         assertErrno(Errno.ENODEV, () -> d.read(VfioDevice.BAR1_REGION_INDEX, 0, 4));
         // boot, boot, then shutdown and cleanup of gfid 1, in that order
-        assertEquals(List.of("20804001", "20804001", "20804002", "20804008"), fw.log.subList(fw.log.size() - 4,
+        assertEquals(List.of("bootload", "bootload", "shutdown", "cleanup"), fw.log.subList(fw.log.size() - 4,
                 fw.log.size()));
         // the freed channels are reused
         assertEquals(512, core.create("0000:00:06.2", "NVIDIA L40-1Q").info().chidOffset());
@@ -158,9 +137,9 @@ class VgpuCoreTest {
         assertEquals(calls, fw.log.size());
         vram.free(hog);
         // the firmware refuses: memory and channels go back
-        fw.failNextBoot = org.nova.gpu.FwLayout.constant(FakeFirmware.VERSION, "NV_ERR_IN_USE");
+        fw.failNextBoot = Errno.EBUSY;
         assertErrno(Errno.EBUSY, () -> core.create("0000:00:06.1", "NVIDIA L40-1Q"));
-        fw.failNextBoot = org.nova.gpu.FwLayout.constant(FakeFirmware.VERSION, "NV_ERR_INSUFFICIENT_RESOURCES");
+        fw.failNextBoot = Errno.ENOSPC;
         assertErrno(Errno.ENOSPC, () -> core.create("0000:00:06.1", "NVIDIA L40-1Q"));
         assertNothingHeld();
         assertEquals(512, core.create("0000:00:06.1", "NVIDIA L40-1Q").info().chidOffset());
@@ -212,7 +191,7 @@ class VgpuCoreTest {
         assertEquals(Errno.ETIMEDOUT, e.errno());
         assertTrue(e.getMessage().contains("GSP_PLUGIN_BOOTLOADED within 300 ms"), e.getMessage());
         // the booted plugin was shut down and cleaned up, the heap, framebuffer and channels returned
-        assertEquals(List.of("20804001", "20804002", "20804008"), fw.log.subList(fw.log.size() - 3, fw.log.size()));
+        assertEquals(List.of("bootload", "shutdown", "cleanup"), fw.log.subList(fw.log.size() - 3, fw.log.size()));
         assertNothingHeld();
         fw.pluginReports = true;
         assertEquals(512, core.create("0000:00:06.1", "NVIDIA L40-1Q").info().chidOffset());

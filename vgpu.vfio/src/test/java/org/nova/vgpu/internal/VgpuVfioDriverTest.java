@@ -3,6 +3,7 @@ package org.nova.vgpu.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciIds;
+import org.nova.driver.Device;
 import org.nova.driver.DriverCore;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
@@ -38,9 +40,10 @@ class VgpuVfioDriverTest {
                 Map.of());
     }
 
-    private static PciDevice pf(int vendor) {
-        return proxy(PciDevice.class, Map.of("slot", FakeFirmware.PF, "ids", new PciIds(vendor, 0x2684, vendor,
-                0x2684, 0x030000, 0xa1)));
+    /** The PF, bound to {@code driver} (empty: to none). */
+    private static PciDevice pf(Optional<String> driver) {
+        return proxy(PciDevice.class, Map.of("slot", FakeFirmware.PF, "ids", new PciIds(0x10de, 0x2684, 0x10de,
+                0x2684, 0x030000, 0xa1), "device", proxy(Device.class, Map.of("driver", driver))));
     }
 
     private static PciDevice vf(PciDevice pf) {
@@ -49,25 +52,29 @@ class VgpuVfioDriverTest {
     }
 
     @Test
-    void onlyVfsOfNvidiaGpusBind() {
+    void onlyVfsOfGpusNovaCoreDrivesBind() {
         VgpuVfioDriver d = driver();
         assertEquals(Errno.ENODEV, assertThrows(DriverException.class, () -> d.probe(vf(null),
                 VgpuVfioDriver.ID_TABLE.get(0))).errno());
-        assertEquals(Errno.ENODEV, assertThrows(DriverException.class, () -> d.probe(vf(pf(0x1af4)),
-                VgpuVfioDriver.ID_TABLE.get(0))).errno());
+        // a PF another driver holds is not one of nova.core's GPUs: no deferral, no binding
+        fw.bound = false;
+        DriverException e = assertThrows(DriverException.class, () -> d.probe(vf(pf(Optional.of("virtio-pci"))),
+                VgpuVfioDriver.ID_TABLE.get(0)));
+        assertEquals(Errno.ENODEV, e.errno());
+        assertTrue(e.getMessage().contains("virtio-pci"), e.getMessage());
     }
 
     @Test
     void probeDefersWhileThePfIsNotBoundToNovaCore() {
         VgpuVfioDriver d = driver();
         fw.bound = false;
-        DriverException e = assertThrows(DriverException.class, () -> d.probe(vf(pf(0x10de)),
+        DriverException e = assertThrows(DriverException.class, () -> d.probe(vf(pf(Optional.empty())),
                 VgpuVfioDriver.ID_TABLE.get(0)));
         assertInstanceOf(ProbeDeferException.class, e);
         assertEquals(Errno.EPROBE_DEFER, e.errno());
         fw.bound = true;
         fw.vgpu = false;
-        assertEquals(Errno.ENODEV, assertThrows(DriverException.class, () -> d.probe(vf(pf(0x10de)),
+        assertEquals(Errno.ENODEV, assertThrows(DriverException.class, () -> d.probe(vf(pf(Optional.empty())),
                 VgpuVfioDriver.ID_TABLE.get(0))).errno());
     }
 }

@@ -7,9 +7,14 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
+import java.util.Arrays;
 import org.nova.nvidia.gsp.GspAbi;
 import org.nova.nvidia.gsp.GspMsgQueue;
-import org.nova.nvidia.gsp.GspStruct;
+import org.nova.nvidia.gsp.bindings.GspBindings;
+import org.nova.nvidia.gsp.bindings.GspStaticConfigInfo;
+import org.nova.nvidia.gsp.bindings.GspSystemInfo;
+import org.nova.nvidia.gsp.bindings.rpc_gsp_rm_control_v03_00;
+import org.nova.nvidia.gsp.bindings.rpc_run_cpu_sequencer_v17_00;
 import org.nova.nvidia.gsp.LibosArgs;
 import org.nova.nvidia.regs.Pbus;
 
@@ -40,9 +45,18 @@ final class SimGsp implements Runnable {
     private static final int SEQUENCER_SPARE_WORDS = 8;
     /** How long the thread sleeps when idle and no doorbell rang. */
     private static final long IDLE_NANOS = 2_000_000L;
+    /**
+     * The handles of the simulated GSP-RM's internal client, device and subdevice, which it reports
+     * in GspStaticConfigInfo (hInternalClient, ...). GSP-RM chooses them; these follow its internal
+     * client handle base, RS_CLIENT_INTERNAL_HANDLE_BASE 0xC1E00000 (open-gpu-kernel-modules
+     * g_resserv_nvoc.h), device and subdevice numbered after their client.
+     */
+    static final int INTERNAL_CLIENT = 0xc1e0_0000;
+    static final int INTERNAL_DEVICE = INTERNAL_CLIENT + 1;
+    static final int INTERNAL_SUBDEVICE = INTERNAL_CLIENT + 2;
 
     private final NvidiaGpu gpu;
-    private final GspAbi abi;
+    private final GspBindings abi;
     private final long libosAddr;
     private final GpuFault fault;
     private volatile boolean stop;
@@ -57,7 +71,7 @@ final class SimGsp implements Runnable {
 
     SimGsp(NvidiaGpu gpu, GspAbi abi, long libosAddr, GpuFault fault) {
         this.gpu = gpu;
-        this.abi = abi;
+        this.abi = GspBindings.of(abi.version()).orElseThrow();
         this.libosAddr = libosAddr;
         this.fault = fault;
     }
@@ -252,22 +266,22 @@ final class SimGsp implements Runnable {
      *         (SEC2-RTOS, staged before this is sent, restarts GSP-RM from its saved state)
      */
     private byte[] sequence() {
-        GspStruct h = abi.struct("rpc_run_cpu_sequencer_v17_00");
+        rpc_run_cpu_sequencer_v17_00 h = abi.rpc_run_cpu_sequencer_v17_00();
         int[] w = {
-            abi.constant("GSP_SEQ_BUF_OPCODE_REG_WRITE"), SEQUENCER_SCRATCH, SEQUENCER_MAGIC,
-            abi.constant("GSP_SEQ_BUF_OPCODE_REG_MODIFY"), SEQUENCER_SCRATCH, 0xff, SEQUENCER_MODIFY,
-            abi.constant("GSP_SEQ_BUF_OPCODE_REG_POLL"), SEQUENCER_SCRATCH, -1, SEQUENCER_MAGIC | SEQUENCER_MODIFY,
+            abi.GSP_SEQ_BUF_OPCODE_REG_WRITE(), SEQUENCER_SCRATCH, SEQUENCER_MAGIC,
+            abi.GSP_SEQ_BUF_OPCODE_REG_MODIFY(), SEQUENCER_SCRATCH, 0xff, SEQUENCER_MODIFY,
+            abi.GSP_SEQ_BUF_OPCODE_REG_POLL(), SEQUENCER_SCRATCH, -1, SEQUENCER_MAGIC | SEQUENCER_MODIFY,
                 1000, 0,
-            abi.constant("GSP_SEQ_BUF_OPCODE_DELAY_US"), 5,
-            abi.constant("GSP_SEQ_BUF_OPCODE_REG_STORE"), SEQUENCER_SCRATCH, 0,
-            abi.constant("GSP_SEQ_BUF_OPCODE_CORE_RESET"),
-            abi.constant("GSP_SEQ_BUF_OPCODE_CORE_RESUME"),
+            abi.GSP_SEQ_BUF_OPCODE_DELAY_US(), 5,
+            abi.GSP_SEQ_BUF_OPCODE_REG_STORE(), SEQUENCER_SCRATCH, 0,
+            abi.GSP_SEQ_BUF_OPCODE_CORE_RESET(),
+            abi.GSP_SEQ_BUF_OPCODE_CORE_RESUME(),
         };
         // GSP-RM's buffer has room to spare: cmdIndex (words written) ends the sequence, not its capacity
         int capacity = w.length + SEQUENCER_SPARE_WORDS;
         byte[] p = new byte[h.size() + 4 * capacity];
-        h.put(p, 0, "bufferSizeDWord", capacity);
-        h.put(p, 0, "cmdIndex", w.length);
+        h.bufferSizeDWord(p, 0, capacity);
+        h.cmdIndex(p, 0, w.length);
         for (int i = 0; i < w.length; i++) {
             GspMsgQueue.putLe(p, h.size() + 4 * i, w[i]);
         }
@@ -291,20 +305,20 @@ final class SimGsp implements Runnable {
         String name = abi.nameOf(fn);
         log("rpc " + name + " (seq " + m.seqNum() + ", " + m.payload().length + " bytes)");
         answered++;
-        if (fn == abi.function("GSP_SET_SYSTEM_INFO")) {
-            GspStruct si = abi.struct("GspSystemInfo");
+        if (fn == abi.FUNCTION_GSP_SET_SYSTEM_INFO()) {
+            GspSystemInfo si = abi.GspSystemInfo();
             if (m.payload().length < si.size()) {
                 log("GspSystemInfo of " + m.payload().length + " bytes, expected " + si.size());
             }
             return true;
         }
-        if (fn == abi.function("SET_REGISTRY")) {
+        if (fn == abi.FUNCTION_SET_REGISTRY()) {
             if (!initDone) {
                 initDone = true;
                 gpu.sequencerScratch = 0;
                 awaitingResume = true;
                 gpu.prepareCoreResume();
-                send(ep, abi.event("GSP_RUN_CPU_SEQUENCER"), GspMsgQueue.RESULT_SUCCESS, 0, sequence());
+                send(ep, abi.EVENT_GSP_RUN_CPU_SEQUENCER(), GspMsgQueue.RESULT_SUCCESS, 0, sequence());
                 long until = System.nanoTime() + SEQUENCER_WAIT_NANOS;
                 while (awaitingResume || gpu.sequencerScratch != (SEQUENCER_MAGIC | SEQUENCER_MODIFY)) {
                     if (stop || System.nanoTime() > until) {
@@ -323,57 +337,46 @@ final class SimGsp implements Runnable {
                 }
                 log("CPU sequencer done, resumed by SEC2-RTOS");
                 log("init done");
-                send(ep, abi.event("GSP_INIT_DONE"), GspMsgQueue.RESULT_SUCCESS, 0, new byte[0]);
+                send(ep, abi.EVENT_GSP_INIT_DONE(), GspMsgQueue.RESULT_SUCCESS, 0, new byte[0]);
             }
             return true;
         }
-        if (fn == abi.function("GET_GSP_STATIC_INFO")) {
+        if (fn == abi.FUNCTION_GET_GSP_STATIC_INFO()) {
             if (fault == GpuFault.GSP_CRASH) {
                 log("GSP-RM crashed");
                 gpu.gspCrashed();
                 return false;
             }
-            GspStruct s = abi.struct("GspStaticConfigInfo");
+            GspStaticConfigInfo s = abi.GspStaticConfigInfo();
             byte[] p = new byte[s.size()];
-            if (s.has("gpuNameString")) {
-                s.putString(p, 0, "gpuNameString", gpu.boardName());
-                s.putString(p, 0, "gpuShortNameString", gpu.options().chipset().name());
+            s.gpuNameStringString(p, 0, gpu.boardName());
+            s.gpuShortNameStringString(p, 0, gpu.options().chipset().name());
+            s.fb_length(p, 0, gpu.options().fbSizeMiB() << 20);
+            s.l2_cache_size(p, 0, (int) gpu.l2CacheSize());
+            s.fb_bus_width(p, 0, NvidiaGpu.FB_BUS_WIDTH);
+            s.sriovMaxGfid(p, 0, gpu.totalVfs());
+            s.bVbiosValid(p, 0, 1);
+            s.vbiosSubVendor(p, 0, NvidiaPciIds.PCI_VENDOR_ID_NVIDIA);
+            s.vbiosSubDevice(p, 0, gpu.deviceId());
+            s.bar1PdeBase(p, 0, 0);
+            if (s.hasGpcMask()) {
+                s.gpcMask(p, 0, 0x7f);
             }
-            if (s.has("fb_length")) {
-                s.put(p, 0, "fb_length", gpu.options().fbSizeMiB() << 20);
-            }
-            if (s.has("l2_cache_size")) {
-                s.put(p, 0, "l2_cache_size", gpu.l2CacheSize());
-            }
-            if (s.has("fb_bus_width")) {
-                s.put(p, 0, "fb_bus_width", NvidiaGpu.FB_BUS_WIDTH);
-            }
-            if (s.has("sriovMaxGfid")) {
-                s.put(p, 0, "sriovMaxGfid", gpu.totalVfs());
-            }
-            if (s.has("vbiosSubVendor")) {
-                s.put(p, 0, "bVbiosValid", 1);
-                s.put(p, 0, "vbiosSubVendor", NvidiaPciIds.PCI_VENDOR_ID_NVIDIA);
-                s.put(p, 0, "vbiosSubDevice", gpu.deviceId());
-            }
-            if (s.has("bar1PdeBase")) {
-                s.put(p, 0, "bar1PdeBase", 0);
-            }
-            if (s.has("gpcMask")) {
-                s.put(p, 0, "gpcMask", 0x7f);
-            }
-            int replyFn = fault == GpuFault.GSP_WRONG_FUNCTION ? abi.function("GSP_RM_CONTROL") : fn;
+            s.hInternalClient(p, 0, INTERNAL_CLIENT);
+            s.hInternalDevice(p, 0, INTERNAL_DEVICE);
+            s.hInternalSubdevice(p, 0, INTERNAL_SUBDEVICE);
+            int replyFn = fault == GpuFault.GSP_WRONG_FUNCTION ? abi.FUNCTION_GSP_RM_CONTROL() : fn;
             send(ep, replyFn, GspMsgQueue.RESULT_SUCCESS, m.sequence(), p);
             return true;
         }
-        if (fn == abi.function("UNLOADING_GUEST_DRIVER")) {
+        if (fn == abi.FUNCTION_UNLOADING_GUEST_DRIVER()) {
             send(ep, fn, GspMsgQueue.RESULT_SUCCESS, m.sequence(), new byte[0]);
             log("unloaded");
             gpu.gspUnloaded();
             return false;
         }
-        if (fn == abi.function("GSP_RM_CONTROL") && m.payload().length >= abi.struct("rpc_gsp_rm_control_v03_00")
-                .size() && rmControl(ep, m)) {
+        if (fn == abi.FUNCTION_GSP_RM_CONTROL() && m.payload().length >= abi.rpc_gsp_rm_control_v03_00().size()
+                && rmControl(ep, m)) {
             return true;
         }
         // anything else: echo the payload back as the reply (the RPC transport's loopback)
@@ -381,13 +384,21 @@ final class SimGsp implements Runnable {
         return true;
     }
 
-    /** @return true if the control was the vGPU manager's and was answered */
+    /**
+     * @return true if the control was the vGPU manager's, addressed to the internal subdevice
+     *     this GSP-RM reported, and was answered (others are echoed as any RPC)
+     */
     private boolean rmControl(GspMsgQueue.Endpoint ep, GspMsgQueue.Message m) {
-        GspStruct h = abi.struct("rpc_gsp_rm_control_v03_00");
+        rpc_gsp_rm_control_v03_00 h = abi.rpc_gsp_rm_control_v03_00();
         byte[] in = m.payload();
-        int cmd = (int) h.get(in, 0, "cmd");
-        int size = (int) Math.min(h.get(in, 0, "paramsSize"), in.length - h.size());
-        byte[][] params = {java.util.Arrays.copyOfRange(in, h.size(), h.size() + Math.max(0, size))};
+        if (h.hClient(in, 0) != INTERNAL_CLIENT || h.hObject(in, 0) != INTERNAL_SUBDEVICE) {
+            log(String.format("rm control to client 0x%x object 0x%x: not the internal subdevice", h.hClient(in, 0),
+                    h.hObject(in, 0)));
+            return false;
+        }
+        int cmd = h.cmd(in, 0);
+        int size = (int) Math.min(Integer.toUnsignedLong(h.paramsSize(in, 0)), in.length - h.size());
+        byte[][] params = {Arrays.copyOfRange(in, h.size(), h.size() + Math.max(0, size))};
         int status = gpu.vgpu().control(abi, cmd, params);
         if (status < 0) {
             return false;
@@ -395,8 +406,8 @@ final class SimGsp implements Runnable {
         log("rm control 0x" + Integer.toHexString(cmd) + ": status 0x" + Integer.toHexString(status));
         byte[] out = new byte[h.size() + params[0].length];
         System.arraycopy(in, 0, out, 0, h.size());
-        h.put(out, 0, "status", status);
-        h.put(out, 0, "paramsSize", params[0].length);
+        h.status(out, 0, status);
+        h.paramsSize(out, 0, params[0].length);
         System.arraycopy(params[0], 0, out, h.size(), params[0].length);
         send(ep, m.function(), GspMsgQueue.RESULT_SUCCESS, m.sequence(), out);
         return true;

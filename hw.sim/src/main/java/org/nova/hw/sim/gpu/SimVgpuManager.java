@@ -4,9 +4,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.nova.nvidia.Chipset;
-import org.nova.nvidia.gsp.GspAbi;
-import org.nova.nvidia.gsp.GspMsgQueue;
+import java.util.Arrays;
 import org.nova.nvidia.gsp.GspStruct;
+import org.nova.nvidia.gsp.bindings.GspBindings;
+import org.nova.nvidia.gsp.bindings.NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS;
+import org.nova.nvidia.gsp.bindings.NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS;
+import org.nova.nvidia.gsp.bindings.NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPE_INFO_PARAMS;
+import org.nova.nvidia.gsp.bindings.NVA081_CTRL_VGPU_INFO;
+import org.nova.nvidia.gsp.bindings.VGPU_CPU_GSP_CTRL_BUFF_REGION;
 
 /**
  * GSP-RM's vGPU manager as the simulated GPU runs it: the vGPU types a vGPU-capable chip offers
@@ -19,8 +24,9 @@ import org.nova.nvidia.gsp.GspStruct;
  * {@code message_seq_num} (the host polls for it, as the RFC does); while a vGPU runs, its VF's
  * BAR1 reaches its framebuffer ({@link #translateVfBar1}); cleanup scrubs the framebuffer and heap.
  *
- * <p>Control parameters are NVIDIA's layouts as the generated bindings of the running release's ABI
- * description give them (nvidia.spec's {@code .abi}: {@code NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS},
+ * <p>Control parameters are NVIDIA's layouts as the typed bindings of the running release give
+ * them (nvidia.spec's generated {@code org.nova.nvidia.gsp.bindings}:
+ * {@code NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS},
  * {@code NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPE_INFO_PARAMS} with its {@code NVA081_CTRL_VGPU_INFO},
  * {@code NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS}, the shutdown and
  * cleanup parameters, the plugin heap's control buffer), and so are the command numbers and
@@ -28,27 +34,12 @@ import org.nova.nvidia.gsp.GspStruct;
  * release fails.
  */
 public final class SimVgpuManager {
-    /** The vGPU manager's controls, by their names in NVIDIA's headers and the ABI descriptions. */
-    public static final String CMD_GET_TYPES = "NVA081_CTRL_CMD_VGPU_CONFIG_GET_SUPPORTED_VGPU_TYPES";
-    public static final String CMD_GET_TYPE_INFO = "NVA081_CTRL_CMD_VGPU_CONFIG_GET_VGPU_TYPE_INFO";
-    public static final String CMD_BOOTLOAD = "NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK";
-    public static final String CMD_SHUTDOWN = "NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK";
-    public static final String CMD_CLEANUP = "NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP";
     /** NVA081_CTRL_VGPU_CONFIG_STATE_READY. */
     static final int CONFIG_STATE_READY = 2;
-    /** Parameter structures (names in NVIDIA's headers and the ABI descriptions). */
-    static final String TYPES = "NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS";
-    static final String TYPE_INFO = "NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPE_INFO_PARAMS";
-    static final String INFO = "NVA081_CTRL_VGPU_INFO";
-    static final String BOOT = "NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS";
-    static final String SHUTDOWN = "NV2080_CTRL_VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK_PARAMS";
-    static final String CLEANUP = "NV2080_CTRL_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP_PARAMS";
     /** Channels per vGPU. */
     public static final int CHANNELS_PER_VGPU = 512;
     /** gspHeapSize the types report (the plugin's management heap). */
     public static final long GSP_HEAP = 4L << 20;
-    /** The plugin heap's control buffer (the RFC's vgpu.h, from nv_vgpu_gsp.h). */
-    static final String CTRL = "VGPU_CPU_GSP_CTRL_BUFF_REGION";
     /** VRAM page the plugin heap is aligned to. */
     static final long PAGE = 4096;
     /** VFs of a vGPU-capable chip. */
@@ -99,13 +90,8 @@ public final class SimVgpuManager {
         return a.fbAddress(offset, size);
     }
 
-    /** @return whether the bootload's log buffer {@code name} (absolute address + size) lies inside the heap */
-    private static boolean inside(GspStruct l, byte[] p, String name, long heap, long heapLen) {
-        if (!l.has(name + "Offset")) {
-            return true;
-        }
-        long at = l.get(p, 0, name + "Offset");
-        long size = l.get(p, 0, name + "Size");
+    /** @return whether a bootload's log buffer (absolute address + size) lies inside the heap */
+    private static boolean inside(long at, long size, long heap, long heapLen) {
         return size == 0 || at >= heap && size > 0 && at - heap + size <= heapLen;
     }
 
@@ -153,201 +139,201 @@ public final class SimVgpuManager {
      * @param params the parameters (updated in place for the reply)
      * @return the NV_STATUS, or -1 if the command is not the vGPU manager's
      */
-    synchronized int control(GspAbi abi, int cmd, byte[][] params) {
+    synchronized int control(GspBindings abi, int cmd, byte[][] params) {
         byte[] p = params[0];
-        if (cmd == abi.constant(CMD_GET_TYPES)) {
+        if (cmd == abi.NVA081_CTRL_CMD_VGPU_CONFIG_GET_SUPPORTED_VGPU_TYPES()) {
             return getTypes(abi, p);
         }
-        if (cmd == abi.constant(CMD_GET_TYPE_INFO)) {
+        if (cmd == abi.NVA081_CTRL_CMD_VGPU_CONFIG_GET_VGPU_TYPE_INFO()) {
             return typeInfo(abi, p);
         }
-        if (cmd == abi.constant(CMD_BOOTLOAD)) {
+        if (cmd == abi.NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK()) {
             return bootload(abi, p);
         }
-        if (cmd == abi.constant(CMD_SHUTDOWN)) {
+        if (cmd == abi.NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK()) {
             return shutdown(abi, p);
         }
-        if (cmd == abi.constant(CMD_CLEANUP)) {
+        if (cmd == abi.NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP()) {
             return cleanup(abi, p);
         }
         return -1;
     }
 
-    /** @return the release's structure {@code name} if {@code p} is its size, else null */
-    private static GspStruct sized(GspAbi abi, String name, byte[] p) {
-        GspStruct s = abi.struct(name);
+    /** @return the release's structure {@code s} if {@code p} is its size, else null */
+    private static <S extends GspStruct> S sized(S s, byte[] p) {
         return s.size() == p.length ? s : null;
     }
 
     /** NVA081_CTRL_CMD_VGPU_CONFIG_GET_SUPPORTED_VGPU_TYPES: the type IDs. */
-    private int getTypes(GspAbi abi, byte[] p) {
+    private int getTypes(GspBindings abi, byte[] p) {
         if (types.isEmpty()) {
-            return abi.constant("NV_ERR_NOT_SUPPORTED");
+            return abi.NV_ERR_NOT_SUPPORTED();
         }
-        GspStruct l = sized(abi, TYPES, p);
+        NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS l = sized(abi.NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS(), p);
         if (l == null) {
-            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+            return abi.NV_ERR_INVALID_ARGUMENT();
         }
-        l.put(p, 0, "vgpuConfigState", CONFIG_STATE_READY);
-        l.put(p, 0, "numVgpuTypes", types.size());
-        int at = l.field("vgpuTypes").offset();
+        l.vgpuConfigState(p, 0, CONFIG_STATE_READY);
+        l.numVgpuTypes(p, 0, types.size());
         for (int i = 0; i < types.size(); i++) {
-            GspMsgQueue.putLe(p, at + 4 * i, types.get(i).id());
+            l.vgpuTypesU32(p, 0, i, types.get(i).id());
         }
-        return abi.constant("NV_OK");
+        return abi.NV_OK();
     }
 
     /** NVA081_CTRL_CMD_VGPU_CONFIG_GET_VGPU_TYPE_INFO: one type's NVA081_CTRL_VGPU_INFO. */
-    private int typeInfo(GspAbi abi, byte[] p) {
+    private int typeInfo(GspBindings abi, byte[] p) {
         if (types.isEmpty()) {
-            return abi.constant("NV_ERR_NOT_SUPPORTED");
+            return abi.NV_ERR_NOT_SUPPORTED();
         }
-        GspStruct l = sized(abi, TYPE_INFO, p);
+        NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPE_INFO_PARAMS l =
+                sized(abi.NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPE_INFO_PARAMS(), p);
         if (l == null) {
-            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+            return abi.NV_ERR_INVALID_ARGUMENT();
         }
-        int id = (int) l.get(p, 0, "vgpuType");
+        int id = l.vgpuType(p, 0);
         Type t = types.stream().filter(x -> x.id() == id).findFirst().orElse(null);
         if (t == null) {
-            return abi.constant("NV_ERR_OBJECT_NOT_FOUND");
+            return abi.NV_ERR_OBJECT_NOT_FOUND();
         }
-        int base = l.field("vgpuTypeInfo").offset();
-        GspStruct info = abi.struct(INFO);
-        java.util.Arrays.fill(p, base, p.length, (byte) 0);
-        info.put(p, base, "vgpuType", t.id());
-        info.putString(p, base, "vgpuName", t.name());
-        info.putString(p, base, "vgpuClass", t.vgpuClass());
-        info.put(p, base, "maxInstance", t.maxInstances());
-        info.put(p, base, "numHeads", 1);
-        info.put(p, base, "fbLength", (long) t.fbMiB() << 20);
-        info.put(p, base, "profileSize", (long) t.fbMiB() << 20);
-        info.put(p, base, "bar1Length", t.bar1MiB());
-        info.put(p, base, "gspHeapSize", GSP_HEAP);
-        return abi.constant("NV_OK");
+        int base = l.vgpuTypeInfoOffset();
+        NVA081_CTRL_VGPU_INFO info = abi.NVA081_CTRL_VGPU_INFO();
+        Arrays.fill(p, base, p.length, (byte) 0);
+        info.vgpuType(p, base, t.id());
+        info.vgpuNameString(p, base, t.name());
+        info.vgpuClassString(p, base, t.vgpuClass());
+        info.maxInstance(p, base, t.maxInstances());
+        info.numHeads(p, base, 1);
+        info.fbLength(p, base, (long) t.fbMiB() << 20);
+        info.profileSize(p, base, (long) t.fbMiB() << 20);
+        info.bar1Length(p, base, t.bar1MiB());
+        info.gspHeapSize(p, base, GSP_HEAP);
+        return abi.NV_OK();
     }
 
     /** NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK: boot a vGPU's plugin task. */
-    private int bootload(GspAbi abi, byte[] p) {
+    private int bootload(GspBindings abi, byte[] p) {
         if (types.isEmpty()) {
-            return abi.constant("NV_ERR_NOT_SUPPORTED");
+            return abi.NV_ERR_NOT_SUPPORTED();
         }
-        GspStruct l = sized(abi, BOOT, p);
+        NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS l =
+                sized(abi.NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS(), p);
         if (l == null) {
-            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+            return abi.NV_ERR_INVALID_ARGUMENT();
         }
-        int gfid = (int) l.get(p, 0, "gfid");
-        int typeId = (int) l.get(p, 0, "vgpuType");
-        int channels = (int) l.get(p, 0, "numChannels");
-        int chid = GspMsgQueue.getLe(p, l.field("chidOffset").offset());
-        int segments = (int) l.get(p, 0, "numGuestFbSegments");
+        int gfid = l.gfid(p, 0);
+        int typeId = l.vgpuType(p, 0);
+        int channels = l.numChannels(p, 0);
+        int chid = l.chidOffsetU32(p, 0, 0);
+        int segments = l.numGuestFbSegments(p, 0);
         Type type = types.stream().filter(t -> t.id() == typeId).findFirst().orElse(null);
         if (gfid < 1 || gfid > TOTAL_VFS || type == null || channels != CHANNELS_PER_VGPU || segments < 1
-                || segments > l.field("guestFbPhysAddrList").size() / 8) {
-            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+                || segments > l.guestFbPhysAddrListLength() / Long.BYTES) {
+            return abi.NV_ERR_INVALID_ARGUMENT();
         }
         long[] offs = new long[segments];
         long[] lens = new long[segments];
         long total = 0;
         long vram = gpu.options().fbSizeMiB() << 20;
         for (int i = 0; i < segments; i++) {
-            offs[i] = GspMsgQueue.getLe64(p, l.field("guestFbPhysAddrList").offset() + 8 * i);
-            lens[i] = GspMsgQueue.getLe64(p, l.field("guestFbLengthList").offset() + 8 * i);
+            offs[i] = l.guestFbPhysAddrListU64(p, 0, i);
+            lens[i] = l.guestFbLengthListU64(p, 0, i);
             if (offs[i] < 0 || lens[i] <= 0 || offs[i] + lens[i] > vram) {
-                return abi.constant("NV_ERR_INVALID_ARGUMENT");
+                return abi.NV_ERR_INVALID_ARGUMENT();
             }
             total += lens[i];
         }
         if (total < (long) type.fbMiB() << 20) {
-            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+            return abi.NV_ERR_INVALID_ARGUMENT();
         }
         if (active.containsKey(gfid)) {
-            return abi.constant("NV_ERR_IN_USE");
+            return abi.NV_ERR_IN_USE();
         }
         if (active.values().stream().anyMatch(a -> a.type() != typeId)) {
-            return abi.constant("NV_ERR_INVALID_STATE"); // homogeneous: one type at a time
+            return abi.NV_ERR_INVALID_STATE(); // homogeneous: one type at a time
         }
         if (active.size() >= type.maxInstances()) {
-            return abi.constant("NV_ERR_INSUFFICIENT_RESOURCES");
+            return abi.NV_ERR_INSUFFICIENT_RESOURCES();
         }
         for (Active a : active.values()) {
             for (int i = 0; i < segments; i++) {
                 if (a.overlaps(offs[i], lens[i])) {
-                    return abi.constant("NV_ERR_IN_USE");
+                    return abi.NV_ERR_IN_USE();
                 }
             }
             if (chid < a.chidOffset() + a.channels() && a.chidOffset() < chid + channels) {
-                return abi.constant("NV_ERR_IN_USE");
+                return abi.NV_ERR_IN_USE();
             }
         }
         // the plugin's management heap: inside VRAM, apart from every framebuffer and heap,
         // large enough, its control buffer and (absolute) log buffers inside it
-        long heap = l.get(p, 0, "pluginHeapMemoryPhysAddr");
-        long heapLen = l.get(p, 0, "pluginHeapMemoryLength");
-        long ctrlOff = l.get(p, 0, "ctrlBuffOffset");
-        GspStruct ctrl = abi.struct(CTRL);
-        int ctrlVersion = abi.constant("VGPU_CPU_GSP_CTRL_BUFF_VERSION");
+        long heap = l.pluginHeapMemoryPhysAddr(p, 0);
+        long heapLen = l.pluginHeapMemoryLength(p, 0);
+        long ctrlOff = l.ctrlBuffOffset(p, 0);
+        VGPU_CPU_GSP_CTRL_BUFF_REGION ctrl = abi.VGPU_CPU_GSP_CTRL_BUFF_REGION();
+        int ctrlVersion = abi.VGPU_CPU_GSP_CTRL_BUFF_VERSION();
         if (heapLen < GSP_HEAP || heap < 0 || heap % PAGE != 0 || heap + heapLen > vram
                 || ctrlOff < 0 || ctrlOff + ctrl.size() > heapLen
-                || !inside(l, p, "initTaskLogBuff", heap, heapLen)
-                || !inside(l, p, "vgpuTaskLogBuff", heap, heapLen)
-                || !inside(l, p, "kernelLogBuff", heap, heapLen)) {
+                || !inside(l.initTaskLogBuffOffset(p, 0), l.initTaskLogBuffSize(p, 0), heap, heapLen)
+                || !inside(l.vgpuTaskLogBuffOffset(p, 0), l.vgpuTaskLogBuffSize(p, 0), heap, heapLen)
+                || l.hasKernelLogBuffOffset()
+                        && !inside(l.kernelLogBuffOffset(p, 0), l.kernelLogBuffSize(p, 0), heap, heapLen)) {
             gpu.log("vGPU {}: plugin heap 0x{}+0x{} (control buffer at +0x{}) refused", gfid,
                     Long.toHexString(heap), Long.toHexString(heapLen), Long.toHexString(ctrlOff));
-            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+            return abi.NV_ERR_INVALID_ARGUMENT();
         }
         for (int i = 0; i < segments; i++) {
             if (offs[i] < heap + heapLen && heap < offs[i] + lens[i]) {
-                return abi.constant("NV_ERR_INVALID_ARGUMENT");
+                return abi.NV_ERR_INVALID_ARGUMENT();
             }
         }
         for (Active a : active.values()) {
             if (a.overlaps(heap, heapLen)) {
-                return abi.constant("NV_ERR_IN_USE");
+                return abi.NV_ERR_IN_USE();
             }
         }
         long ctrlAt = heap + ctrlOff;
-        if (gpu.vramRead(ctrlAt + ctrl.field("version").offset(), 4) != ctrlVersion) {
-            gpu.log("vGPU {}: control buffer version {} (expected {})", gfid,
-                    gpu.vramRead(ctrlAt + ctrl.field("version").offset(), 4), ctrlVersion);
-            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+        int version = ctrl.version(gpu.vram(), ctrlAt);
+        if (version != ctrlVersion) {
+            gpu.log("vGPU {}: control buffer version {} (expected {})", gfid, version, ctrlVersion);
+            return abi.NV_ERR_INVALID_ARGUMENT();
         }
         active.put(gfid, new Active(gfid, typeId, offs, lens, chid, channels, heap, heapLen, true));
         if (gpu.options().fault() == GpuFault.VGPU_PLUGIN_HANG) {
             gpu.log("vGPU {}: the plugin task hangs before it reports (fault)", gfid);
         } else {
             // the plugin task booted: it says so in the control buffer
-            gpu.vramWrite(ctrlAt + ctrl.field("message_seq_num").offset(), 4,
-                    abi.constant("NV_VGPU_PLUGIN_SUCCESS_MAGIC"));
+            ctrl.message_seq_num(gpu.vram(), ctrlAt, abi.NV_VGPU_PLUGIN_SUCCESS_MAGIC());
         }
-        return abi.constant("NV_OK");
+        return abi.NV_OK();
     }
 
     /** NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK: stop a plugin task. */
-    private int shutdown(GspAbi abi, byte[] p) {
-        GspStruct l = sized(abi, SHUTDOWN, p);
+    private int shutdown(GspBindings abi, byte[] p) {
+        var l = sized(abi.NV2080_CTRL_VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK_PARAMS(), p);
         if (l == null) {
-            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+            return abi.NV_ERR_INVALID_ARGUMENT();
         }
-        Active a = active.get((int) l.get(p, 0, "gfid"));
+        Active a = active.get(l.gfid(p, 0));
         if (a == null || !a.running()) {
-            return abi.constant("NV_ERR_INVALID_STATE");
+            return abi.NV_ERR_INVALID_STATE();
         }
         active.put(a.gfid(), a.stopped());
-        return abi.constant("NV_OK");
+        return abi.NV_OK();
     }
 
     /** NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP: forget a stopped vGPU, scrub its memory. */
-    private int cleanup(GspAbi abi, byte[] p) {
-        GspStruct l = sized(abi, CLEANUP, p);
+    private int cleanup(GspBindings abi, byte[] p) {
+        var l = sized(abi.NV2080_CTRL_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP_PARAMS(), p);
         if (l == null) {
-            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+            return abi.NV_ERR_INVALID_ARGUMENT();
         }
-        Active a = active.get((int) l.get(p, 0, "gfid"));
+        Active a = active.get(l.gfid(p, 0));
         if (a == null) {
-            return abi.constant("NV_ERR_INVALID_ARGUMENT");
+            return abi.NV_ERR_INVALID_ARGUMENT();
         }
         if (a.running()) {
-            return abi.constant("NV_ERR_INVALID_STATE");
+            return abi.NV_ERR_INVALID_STATE();
         }
         active.remove(a.gfid());
         // the next vGPU on this memory must not see this one's data
@@ -355,6 +341,6 @@ public final class SimVgpuManager {
             gpu.scrubVram(a.fbOffsets()[i], a.fbLengths()[i]);
         }
         gpu.vram().asSlice(a.heapAddr(), a.heapLength()).fill((byte) 0);
-        return abi.constant("NV_OK");
+        return abi.NV_OK();
     }
 }

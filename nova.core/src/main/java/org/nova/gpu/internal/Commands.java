@@ -1,0 +1,103 @@
+package org.nova.gpu.internal;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nova.bus.pci.PciDevice;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+import org.nova.hw.pci.PciAddress;
+import org.nova.nvidia.gsp.GspMsgQueue;
+import org.nova.nvidia.gsp.GspStruct;
+import org.nova.nvidia.gsp.bindings.GspBindings;
+import org.nova.nvidia.gsp.bindings.GspStaticConfigInfo;
+import org.nova.nvidia.gsp.bindings.GspSystemInfo;
+import org.nova.nvidia.gsp.bindings.PACKED_REGISTRY_TABLE;
+
+/**
+ * The GSP commands of the boot and of the unbind (nova-core gsp/commands.rs): SetSystemInfo and
+ * SetRegistry queued before the GSP starts, GetGspStaticInfo once it initialised, and
+ * UNLOADING_GUEST_DRIVER at unbind; each laid out by the running release's typed bindings.
+ */
+final class Commands {
+    /** GspSystemInfo.maxUserVa: the 47-bit user address space nova-core reports (gsp/commands.rs). */
+    static final long MAX_USER_VA = (1L << 47) - 1;
+    /** Bits of the bus/device/function routing ID below the domain in nvDomainBusDeviceFunc. */
+    static final int DOMAIN_SHIFT = 16;
+    /** Bits of the device ID above the vendor ID in GspSystemInfo's PCIDeviceID and PCISubDeviceID. */
+    static final int DEVICE_ID_SHIFT = 16;
+
+    /** What GetGspStaticInfo reported. */
+    record StaticInfo(String name, long fbLength, RmHandles handles, Map<String, String> fields) {
+    }
+
+    private Commands() {
+    }
+
+    /** @return domain << 16 | bus << 8 | device << 3 | function, GspSystemInfo's nvDomainBusDeviceFunc */
+    static long domainBusDeviceFunc(PciAddress a) {
+        return (long) a.domain() << DOMAIN_SHIFT | a.routingId();
+    }
+
+    /** SetSystemInfo and SetRegistry (an empty registry), queued before the GSP boots. */
+    static void sendBootCommands(GspBindings abi, Cmdq cmdq, PciDevice dev, long timeoutMs) {
+        GspSystemInfo si = abi.GspSystemInfo();
+        byte[] p = new byte[si.size()];
+        var ids = dev.ids();
+        si.gpuPhysAddr(p, 0, 0);
+        si.nvDomainBusDeviceFunc(p, 0, domainBusDeviceFunc(PciAddress.parse(dev.slot())));
+        si.maxUserVa(p, 0, MAX_USER_VA);
+        if (si.hasPCIDeviceID()) {
+            si.PCIDeviceID(p, 0, ids.device() << DEVICE_ID_SHIFT | ids.vendor());
+            si.PCISubDeviceID(p, 0, ids.subsystemDevice() << DEVICE_ID_SHIFT | ids.subsystemVendor());
+            si.PCIRevisionID(p, 0, ids.revision());
+        }
+        if (si.hasHostPageSize()) {
+            si.hostPageSize(p, 0, GspMsgQueue.PAGE_SIZE);
+        }
+        cmdq.send(abi.FUNCTION_GSP_SET_SYSTEM_INFO(), p, timeoutMs);
+        PACKED_REGISTRY_TABLE table = abi.PACKED_REGISTRY_TABLE();
+        byte[] reg = new byte[table.size()];
+        table.size(reg, 0, table.size());
+        table.numEntries(reg, 0, 0);
+        cmdq.send(abi.FUNCTION_SET_REGISTRY(), reg, timeoutMs);
+    }
+
+    /**
+     * GetGspStaticInfo: the GPU's name, framebuffer length and GSP-RM's internal handles.
+     *
+     * @throws DriverException EIO if the reply is shorter than the release's structure; as the RPC
+     */
+    static StaticInfo getStaticInfo(GspBindings abi, RmControl.Rpc rpc, long timeoutMs) {
+        GspStaticConfigInfo s = abi.GspStaticConfigInfo();
+        byte[] p = rpc.call(abi.FUNCTION_GET_GSP_STATIC_INFO(), new byte[s.size()], timeoutMs).payload();
+        if (p.length < s.size()) {
+            throw new DriverException(Errno.EIO, "GetGspStaticInfo reply of " + p.length + " bytes is shorter than "
+                    + s.name() + " (" + s.size() + ") of firmware " + abi.version());
+        }
+        return new StaticInfo(s.gpuNameStringString(p, 0), s.fb_length(p, 0),
+                new RmHandles(s.hInternalClient(p, 0), s.hInternalDevice(p, 0), s.hInternalSubdevice(p, 0)),
+                decode(s, p));
+    }
+
+    /**
+     * @return the scalar fields and the name strings of a GetGspStaticInfo reply, by the release's
+     *         field names (other byte arrays are nested structures this driver does not interpret)
+     */
+    static Map<String, String> decode(GspStruct s, byte[] p) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (GspStruct.Field f : s.fields()) {
+            if (!f.type().equals("bytes")) {
+                out.put(f.name(), Long.toUnsignedString(s.get(p, 0, f)));
+            } else if (f.name().endsWith("NameString")) {
+                out.put(f.name(), s.getString(p, 0, f));
+            }
+        }
+        return out;
+    }
+
+    /** UNLOADING_GUEST_DRIVER, a plain unload (no PM transition), and its acknowledgement. */
+    static void unloadingGuestDriver(GspBindings abi, RmControl.Rpc rpc, long timeoutMs) {
+        rpc.call(abi.FUNCTION_UNLOADING_GUEST_DRIVER(), new byte[abi.rpc_unloading_guest_driver_v1F_07().size()],
+                timeoutMs);
+    }
+}
