@@ -3,6 +3,7 @@ package org.nova.bus.pci;
 import java.util.List;
 import java.util.Optional;
 
+import org.nova.hw.pci.PciAddress;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -73,6 +74,9 @@ public interface PciBus {
 
     /** @return the PCI device with that slot name ("0000:00:03.0"; "00:03.0" means domain 0) */
     Optional<PciDevice> device(String slot);
+
+    /** @return the PCI device at that address, if the bus has it */
+    Optional<PciDevice> device(PciAddress address);
 
     /** @return a snapshot of every present function, in address order */
     List<PciDeviceInfo> devices();

@@ -6,6 +6,7 @@ import java.util.Set;
 
 import org.nova.devres.Devres;
 import org.nova.driver.Device;
+import org.nova.hw.pci.PciAddress;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -59,8 +60,19 @@ public interface PciDevice {
         return ids().revision();
     }
 
-    /** @return the slot name, "dddd:bb:dd.f" ({@code pci_name}), also the core device's name */
-    String slot();
+    /**
+     * @return the function's address (domain, bus, device, function: the kernel's
+     *     {@code pci_domain_nr}, {@code bus->number} and {@code devfn}), fixed for the device's life
+     */
+    PciAddress address();
+
+    /**
+     * @return the slot name, "dddd:bb:dd.f" ({@code pci_name}), also the core device's name: the
+     *     text of {@link #address()}
+     */
+    default String slot() {
+        return address().toString();
+    }
 
     /** @return the core device */
     Device device();

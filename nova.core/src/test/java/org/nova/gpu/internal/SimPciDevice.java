@@ -23,6 +23,7 @@ import org.nova.driver.Bus;
 import org.nova.driver.Device;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
+import org.nova.hw.pci.PciAddress;
 import org.nova.hw.sim.gpu.GpuHost;
 import org.nova.hw.sim.gpu.NvidiaGpu;
 
@@ -105,6 +106,11 @@ final class SimPciDevice implements PciDevice {
     public PciIds ids() {
         return new PciIds(org.nova.nvidia.NvidiaPciIds.PCI_VENDOR_ID_NVIDIA, gpu.deviceId(), org.nova.nvidia.NvidiaPciIds.PCI_VENDOR_ID_NVIDIA,
                 gpu.deviceId(), gpu.classCode(), 0xa1);
+    }
+
+    @Override
+    public PciAddress address() {
+        return PciAddress.parse(slot);
     }
 
     @Override

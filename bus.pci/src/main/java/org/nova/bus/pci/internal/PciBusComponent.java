@@ -55,6 +55,10 @@ import org.slf4j.LoggerFactory;
 public final class PciBusComponent implements PciBus, Topology {
     private static final Logger LOG = LoggerFactory.getLogger(PciBusComponent.class);
 
+    /** Address order, as lspci lists and the kernel scans: domain, then bus, device, function (the routing ID). */
+    public static final Comparator<PciAddress> ADDRESS_ORDER = Comparator.comparingInt(PciAddress::domain)
+            .thenComparingInt(PciAddress::routingId);
+
     /** A registered driver object, its registration and its dynamic ids (one per registration). */
     private record DriverEntry(PciDriver driver, DynamicIds dynamicIds, DriverRegistration registration) {
     }
@@ -168,7 +172,7 @@ public final class PciBusComponent implements PciBus, Topology {
             }
         }
         gone.sort(Comparator.comparing((PciFunction f) -> f.physfn().isEmpty())
-                .thenComparing(f -> f.address().toString(), Comparator.reverseOrder()));
+                .thenComparing(PciFunction::address, ADDRESS_ORDER.reversed()));
         for (PciFunction f : gone) {
             removeFunction(f);
         }
@@ -205,7 +209,7 @@ public final class PciBusComponent implements PciBus, Topology {
             entries.put(f, entry);
         }
         try {
-            Device d = bus.addDevice(pdev.slot(), parent, pdev);
+            Device d = bus.addDevice(pdev.address().toString(), parent, pdev);
             pdev.attach(d);
             entry.device = d;
             LOG.debug("pci {}: added {}", pdev.slot(), pdev.ids());
@@ -232,7 +236,7 @@ public final class PciBusComponent implements PciBus, Topology {
                 }
             }
         }
-        children.sort(Comparator.comparing((PciFunction c) -> c.address().toString(), Comparator.reverseOrder()));
+        children.sort(Comparator.comparing(PciFunction::address, ADDRESS_ORDER.reversed()));
         for (PciFunction c : children) {
             removeFunction(c);
         }
@@ -497,7 +501,7 @@ public final class PciBusComponent implements PciBus, Topology {
         @Override
         public void uevent(Device device, Map<String, String> env) {
             PciDeviceImpl pdev = device.busData(PciDeviceImpl.class);
-            PciUevent.fill(pdev.ids(), pdev.slot(), env);
+            PciUevent.fill(pdev.ids(), pdev.address(), env);
         }
 
         @Override
@@ -565,15 +569,20 @@ public final class PciBusComponent implements PciBus, Topology {
         return driver(driver).dynamicIds().list();
     }
 
-    /** @return the device and its PCI object, by slot name with or without the domain */
+    /** @return the device by slot name with or without the domain */
     private Device deviceNamed(String slot) {
-        String name;
+        PciAddress address;
         try {
-            name = PciAddress.parse(slot).toString();
+            address = PciAddress.parse(slot);
         } catch (HwException e) {
             throw new DriverException(Errno.ENODEV, "no PCI device " + slot + ": " + e.getMessage());
         }
-        return bus.device(name).orElseThrow(() -> new DriverException(Errno.ENODEV, "no PCI device " + slot));
+        return deviceAt(address).orElseThrow(() -> new DriverException(Errno.ENODEV, "no PCI device " + slot));
+    }
+
+    /** @return the core device at an address: its name is the address's text ({@code pci_name}) */
+    private Optional<Device> deviceAt(PciAddress address) {
+        return bus.device(address.toString());
     }
 
     private PciDeviceImpl physfnNamed(String slot, Device d) {
@@ -629,6 +638,11 @@ public final class PciBusComponent implements PciBus, Topology {
     }
 
     @Override
+    public Optional<PciDevice> device(PciAddress address) {
+        return deviceAt(address).map(d -> d.busData(PciDeviceImpl.class));
+    }
+
+    @Override
     public Optional<PciDevice> device(String slot) {
         try {
             return Optional.of(deviceNamed(slot).busData(PciDeviceImpl.class));
@@ -648,8 +662,7 @@ public final class PciBusComponent implements PciBus, Topology {
                 LOG.debug("pci {}: not listed: {}", pdev.slot(), e.getMessage());
             }
         }
-        out.sort(Comparator.comparingInt(PciDeviceInfo::domain).thenComparingInt(PciDeviceInfo::bus)
-                .thenComparingInt(PciDeviceInfo::slot).thenComparingInt(PciDeviceInfo::function));
+        out.sort(Comparator.comparing(PciDeviceInfo::address, ADDRESS_ORDER));
         return out;
     }
 }

@@ -16,10 +16,10 @@ import org.nova.bus.pci.DmaCoherent;
 import org.nova.bus.pci.IrqRegistration;
 import org.nova.bus.pci.IrqVectors;
 import org.nova.bus.pci.PciDevice;
+import org.nova.bus.pci.PciDeviceInfo;
 import org.nova.bus.pci.PciIds;
 import org.nova.bus.pci.PciIrqHandler;
 import org.nova.bus.pci.PciIrqType;
-import org.nova.hw.pci.PciRegs;
 import org.nova.devres.Devres;
 import org.nova.devres.DevresException;
 import org.nova.devres.DevresScope;
@@ -37,6 +37,8 @@ import org.nova.hw.PciFunction;
 import org.nova.hw.RegionFlag;
 import org.nova.hw.RegionInfo;
 import org.nova.hw.SriovControl;
+import org.nova.hw.pci.PciAddress;
+import org.nova.hw.pci.PciRegs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +58,7 @@ public final class PciDeviceImpl implements PciDevice {
     private final PciFunction function;
     private final Topology topology;
     private final PciIds ids;
-    private final String slot;
+    private final PciAddress address;
     private volatile Device device;
     private volatile boolean sriovDriversAutoprobe = true;
 
@@ -77,7 +79,7 @@ public final class PciDeviceImpl implements PciDevice {
     public PciDeviceImpl(PciFunction function, Topology topology) {
         this.function = Objects.requireNonNull(function, "function");
         this.topology = Objects.requireNonNull(topology, "topology");
-        this.slot = function.address().toString();
+        this.address = function.address();
         this.ids = readIds(function);
     }
 
@@ -85,7 +87,7 @@ public final class PciDeviceImpl implements PciDevice {
         try {
             int vendor = f.readConfig(PciRegs.PCI_VENDOR_ID, WORD);
             int device = f.readConfig(PciRegs.PCI_DEVICE_ID, WORD);
-            java.util.Optional<PciFunction> pf = f.physfn();
+            Optional<PciFunction> pf = f.physfn();
             if (pf.isPresent()) {
                 // a VF's Vendor and Device ID read FFFFh (SR-IOV 3.4.1.1): pci_iov_add_virtfn takes
                 // the PF's vendor and the VF Device ID of the PF's SR-IOV capability
@@ -159,15 +161,15 @@ public final class PciDeviceImpl implements PciDevice {
     }
 
     @Override
-    public String slot() {
-        return slot;
+    public PciAddress address() {
+        return address;
     }
 
     @Override
     public Device device() {
         Device d = device;
         if (d == null) {
-            throw new DriverException(Errno.ENODEV, slot + " is not (yet) a device of the PCI bus");
+            throw new DriverException(Errno.ENODEV, address + " is not (yet) a device of the PCI bus");
         }
         return d;
     }
@@ -179,7 +181,7 @@ public final class PciDeviceImpl implements PciDevice {
 
     @Override
     public String toString() {
-        return "PciDevice[" + slot + " " + ids + "]";
+        return "PciDevice[" + address + " " + ids + "]";
     }
 
     // ---- config space ------------------------------------------------------------------------
@@ -194,7 +196,7 @@ public final class PciDeviceImpl implements PciDevice {
         if (offset < 0 || offset > size - width || (offset & (width - 1)) != 0) {
             throw new DriverException(Errno.EINVAL, String.format(
                     "%s of config space of %s at offset 0x%x: a %d-byte access must be aligned and lie within 0x%x bytes",
-                    op, slot, offset, width, size));
+                    op, address, offset, width, size));
         }
     }
 
@@ -203,7 +205,7 @@ public final class PciDeviceImpl implements PciDevice {
         try {
             return function.readConfig(offset, width);
         } catch (HwException e) {
-            throw Hw.translate(e, op + " of " + slot + " at 0x" + Integer.toHexString(offset));
+            throw Hw.translate(e, op + " of " + address + " at 0x" + Integer.toHexString(offset));
         }
     }
 
@@ -212,7 +214,7 @@ public final class PciDeviceImpl implements PciDevice {
         try {
             function.writeConfig(offset, width, value);
         } catch (HwException e) {
-            throw Hw.translate(e, op + " of " + slot + " at 0x" + Integer.toHexString(offset));
+            throw Hw.translate(e, op + " of " + address + " at 0x" + Integer.toHexString(offset));
         }
     }
 
@@ -310,7 +312,7 @@ public final class PciDeviceImpl implements PciDevice {
                 function.writeConfig(PciRegs.PCI_COMMAND, WORD, cmd & ~PciRegs.PCI_COMMAND_MASTER);
             }
         } catch (HwException e) {
-            LOG.debug("pci {}: disable skipped: {}", slot, e.getMessage());
+            LOG.debug("pci {}: disable skipped: {}", address, e.getMessage());
         }
     }
 
@@ -335,7 +337,7 @@ public final class PciDeviceImpl implements PciDevice {
         try {
             function.reset();
         } catch (HwException e) {
-            throw Hw.translate(e, "reset of " + slot);
+            throw Hw.translate(e, "reset of " + address);
         }
     }
 
@@ -345,7 +347,7 @@ public final class PciDeviceImpl implements PciDevice {
         try {
             return function.region(index);
         } catch (HwException e) {
-            throw Hw.translate(e, "region " + index + " of " + slot);
+            throw Hw.translate(e, "region " + index + " of " + address);
         }
     }
 
@@ -380,24 +382,24 @@ public final class PciDeviceImpl implements PciDevice {
         DevresScope scope = device().devres();
         long len = region(bar).map(RegionInfo::size).orElse(0L);
         if (len == 0) {
-            throw new DriverException(Errno.ENOMEM, "BAR " + bar + " of " + slot + " does not exist");
+            throw new DriverException(Errno.ENOMEM, "BAR " + bar + " of " + address + " does not exist");
         }
         if (len < minSize) {
             throw new DriverException(Errno.EINVAL, String.format(
-                    "BAR %d of %s is 0x%x bytes, smaller than the 0x%x the driver needs", bar, slot, len, minSize));
+                    "BAR %d of %s is 0x%x bytes, smaller than the 0x%x the driver needs", bar, address, len, minSize));
         }
         synchronized (claimed) {
             if (!claimed.add(bar)) {
-                throw new DriverException(Errno.EBUSY, "BAR " + bar + " of " + slot + " is already claimed");
+                throw new DriverException(Errno.EBUSY, "BAR " + bar + " of " + address + " is already claimed");
             }
         }
-        String barName = "pci:bar" + bar + " of " + slot + " (" + name + ")";
+        String barName = "pci:bar" + bar + " of " + address + " (" + name + ")";
         Mmio mmio;
         try {
             mmio = function.map(bar);
         } catch (HwException e) {
             unclaim(bar);
-            throw Hw.translate(e, "mapping BAR " + bar + " of " + slot);
+            throw Hw.translate(e, "mapping BAR " + bar + " of " + address);
         }
         AutoCloseable unmap = () -> {
             try {
@@ -418,7 +420,7 @@ public final class PciDeviceImpl implements PciDevice {
             return Devres.register(scope, "pci:bar" + bar, mapping.bar(), b -> mapping.close());
         } catch (DevresException e) {
             // the mapping was released already by the registration
-            throw new DriverException(Errno.ENODEV, slot + " is gone: " + e.getMessage(), e);
+            throw new DriverException(Errno.ENODEV, address + " is gone: " + e.getMessage(), e);
         }
     }
 
@@ -434,7 +436,7 @@ public final class PciDeviceImpl implements PciDevice {
         try {
             return device().devres().addAction(name, action);
         } catch (DevresException e) {
-            throw new DriverException(Errno.ENODEV, slot + " is gone: " + e.getMessage(), e);
+            throw new DriverException(Errno.ENODEV, address + " is gone: " + e.getMessage(), e);
         }
     }
 
@@ -468,7 +470,7 @@ public final class PciDeviceImpl implements PciDevice {
                 try (g) {
                     g.get().handle(vector);
                 } catch (RuntimeException e) {
-                    LOG.warn("pci {}: handler {} of vector {} failed: {}", slot, r.name(), vector, e.toString());
+                    LOG.warn("pci {}: handler {} of vector {} failed: {}", address, r.name(), vector, e.toString());
                 }
             });
         }
@@ -492,7 +494,7 @@ public final class PciDeviceImpl implements PciDevice {
         public void close() {
             for (int i = 0; i < count; i++) {
                 if (handlers.get(i) != null) {
-                    throw new DriverException(Errno.EBUSY, "vector " + i + " of " + slot + " still has a handler");
+                    throw new DriverException(Errno.EBUSY, "vector " + i + " of " + address + " still has a handler");
                 }
             }
             device().devres().releaseAction(action);
@@ -522,18 +524,18 @@ public final class PciDeviceImpl implements PciDevice {
     @Override
     public IrqVectors allocIrqVectors(int min, int max, Set<PciIrqType> types) {
         if (types == null || types.isEmpty()) {
-            throw new DriverException(Errno.EINVAL, "allocIrqVectors on " + slot + ": no interrupt type allowed");
+            throw new DriverException(Errno.EINVAL, "allocIrqVectors on " + address + ": no interrupt type allowed");
         }
         if (min < 1) {
-            throw new DriverException(Errno.EINVAL, "allocIrqVectors on " + slot + ": min " + min + " < 1");
+            throw new DriverException(Errno.EINVAL, "allocIrqVectors on " + address + ": min " + min + " < 1");
         }
         if (max < min) {
-            throw new DriverException(Errno.ERANGE, "allocIrqVectors on " + slot + ": max " + max + " < min " + min);
+            throw new DriverException(Errno.ERANGE, "allocIrqVectors on " + address + ": max " + max + " < min " + min);
         }
         DevresScope scope = device().devres();
         synchronized (this) {
             if (irq != null) {
-                throw new DriverException(Errno.EINVAL, "interrupt vectors of " + slot + " are already allocated ("
+                throw new DriverException(Errno.EINVAL, "interrupt vectors of " + address + " are already allocated ("
                         + irq.count + " " + irq.type + ")");
             }
             List<String> tried = new ArrayList<>();
@@ -546,7 +548,7 @@ public final class PciDeviceImpl implements PciDevice {
                 try {
                     available = function.irqCount(hwType);
                 } catch (HwException e) {
-                    throw Hw.translate(e, "interrupt count of " + slot);
+                    throw Hw.translate(e, "interrupt count of " + address);
                 }
                 int n;
                 if (t == PciIrqType.INTX) {
@@ -562,18 +564,18 @@ public final class PciDeviceImpl implements PciDevice {
                 try {
                     state.set = function.enableIrqs(hwType, n, state::dispatch);
                 } catch (HwException e) {
-                    throw Hw.translate(e, "enabling " + n + " " + t + " vectors of " + slot);
+                    throw Hw.translate(e, "enabling " + n + " " + t + " vectors of " + address);
                 }
                 irq = state;
                 try {
                     state.action = scope.addAction("pci:irq-vectors", state::free);
                 } catch (DevresException e) {
-                    throw new DriverException(Errno.ENODEV, slot + " is gone: " + e.getMessage(), e);
+                    throw new DriverException(Errno.ENODEV, address + " is gone: " + e.getMessage(), e);
                 }
-                LOG.debug("pci {}: {} {} vectors allocated", slot, n, t);
+                LOG.debug("pci {}: {} {} vectors allocated", address, n, t);
                 return state;
             }
-            throw new DriverException(Errno.ENOSPC, "no allowed interrupt type of " + slot + " offers " + min
+            throw new DriverException(Errno.ENOSPC, "no allowed interrupt type of " + address + " offers " + min
                     + " vectors: " + String.join(", ", tried));
         }
     }
@@ -630,23 +632,23 @@ public final class PciDeviceImpl implements PciDevice {
             s = irq;
         }
         if (s == null || !s.active) {
-            throw new DriverException(Errno.EINVAL, "requestIrq on " + slot + ": no interrupt vectors allocated");
+            throw new DriverException(Errno.EINVAL, "requestIrq on " + address + ": no interrupt vectors allocated");
         }
         if (vector < 0 || vector >= s.count) {
-            throw new DriverException(Errno.EINVAL, "requestIrq on " + slot + ": vector " + vector
+            throw new DriverException(Errno.EINVAL, "requestIrq on " + address + ": vector " + vector
                     + " is not allocated (0.." + (s.count - 1) + ")");
         }
-        Revocable<PciIrqHandler> r = new Revocable<>(name + " (vector " + vector + " of " + slot + ")", handler,
+        Revocable<PciIrqHandler> r = new Revocable<>(name + " (vector " + vector + " of " + address + ")", handler,
                 h -> {
                 });
         if (!s.handlers.compareAndSet(vector, null, r)) {
-            throw new DriverException(Errno.EBUSY, "vector " + vector + " of " + slot + " already has a handler");
+            throw new DriverException(Errno.EBUSY, "vector " + vector + " of " + address + " already has a handler");
         }
         Handler h = new Handler(s, vector, name, r);
         try {
             h.action = scope.addAction("pci:irq" + vector, h::free);
         } catch (DevresException e) {
-            throw new DriverException(Errno.ENODEV, slot + " is gone: " + e.getMessage(), e);
+            throw new DriverException(Errno.ENODEV, address + " is gone: " + e.getMessage(), e);
         }
         return h;
     }
@@ -686,20 +688,20 @@ public final class PciDeviceImpl implements PciDevice {
     @Override
     public DmaCoherent allocCoherent(long size) {
         if (size < 1) {
-            throw new DriverException(Errno.EINVAL, "allocCoherent on " + slot + ": size " + size + " < 1");
+            throw new DriverException(Errno.EINVAL, "allocCoherent on " + address + ": size " + size + " < 1");
         }
         DevresScope scope = device().devres();
         DmaBuffer b;
         try {
             b = function.allocateDma(size, EnumSet.of(DmaDirection.TO_DEVICE, DmaDirection.FROM_DEVICE));
         } catch (HwException e) {
-            throw Hw.translate(e, "allocating " + size + " bytes of DMA memory for " + slot);
+            throw Hw.translate(e, "allocating " + size + " bytes of DMA memory for " + address);
         }
         Coherent c = new Coherent(b);
         try {
             c.action = scope.addAction("pci:dma@" + Long.toHexString(b.iova()), b::close);
         } catch (DevresException e) {
-            throw new DriverException(Errno.ENODEV, slot + " is gone: " + e.getMessage(), e);
+            throw new DriverException(Errno.ENODEV, address + " is gone: " + e.getMessage(), e);
         }
         return c;
     }
@@ -710,7 +712,7 @@ public final class PciDeviceImpl implements PciDevice {
      * @return the listing snapshot: config space and regions as readable now
      * @throws DriverException with the backend's errno (ENODEV once removed)
      */
-    org.nova.bus.pci.PciDeviceInfo snapshot(Optional<String> driver) {
+    PciDeviceInfo snapshot(Optional<String> driver) {
         try {
             int size = function.configSize();
             byte[] config = new byte[size];
@@ -720,20 +722,18 @@ public final class PciDeviceImpl implements PciDevice {
                     config[off + b] = (byte) (v >>> (b * Byte.SIZE));
                 }
             }
-            List<org.nova.bus.pci.PciDeviceInfo.Region> regions = new ArrayList<>();
+            List<PciDeviceInfo.Region> regions = new ArrayList<>();
             for (int i = 0; i <= RegionInfo.ROM_INDEX; i++) {
                 Optional<RegionInfo> r = function.region(i);
                 if (r.isPresent() && r.get().size() > 0) {
                     RegionInfo ri = r.get();
-                    regions.add(new org.nova.bus.pci.PciDeviceInfo.Region(i, ri.size(), ri.has(RegionFlag.IO),
+                    regions.add(new PciDeviceInfo.Region(i, ri.size(), ri.has(RegionFlag.IO),
                             ri.has(RegionFlag.PREFETCHABLE), ri.has(RegionFlag.MEM64)));
                 }
             }
-            org.nova.hw.pci.PciAddress a = function.address();
-            return new org.nova.bus.pci.PciDeviceInfo(a.domain(), a.bus(), a.device(), a.function(), ids, config,
-                    regions, driver, function.physfn().map(pf -> pf.address().toString()));
+            return new PciDeviceInfo(address, ids, config, regions, driver, function.physfn().map(PciFunction::address));
         } catch (HwException e) {
-            throw Hw.translate(e, "snapshot of " + slot);
+            throw Hw.translate(e, "snapshot of " + address);
         }
     }
 
@@ -761,19 +761,19 @@ public final class PciDeviceImpl implements PciDevice {
      */
     @Override
     public int vfId() {
-        PciFunction pfn = function.physfn().orElseThrow(() -> new DriverException(Errno.EINVAL, slot
+        PciFunction pfn = function.physfn().orElseThrow(() -> new DriverException(Errno.EINVAL, address
                 + " is not an SR-IOV virtual function"));
-        PciDevice pf = physfn().orElseThrow(() -> new DriverException(Errno.ENODEV, slot + ": its PF "
+        PciDevice pf = physfn().orElseThrow(() -> new DriverException(Errno.ENODEV, address + ": its PF "
                 + pfn.address() + " is not on the bus"));
         int cap = pf.findExtCapability(PciRegs.PCI_EXT_CAP_ID_SRIOV);
         if (cap == 0) {
-            throw new DriverException(Errno.ENODEV, pf.slot() + " has no SR-IOV capability");
+            throw new DriverException(Errno.ENODEV, pf.address() + " has no SR-IOV capability");
         }
         int offset = pf.read16(cap + PciRegs.PCI_SRIOV_VF_OFFSET);
         int stride = pf.read16(cap + PciRegs.PCI_SRIOV_VF_STRIDE);
         int delta = function.address().routingId() - (pfn.address().routingId() + offset);
         if (stride == 0 || delta < 0 || delta % stride != 0) {
-            throw new DriverException(Errno.ENODEV, slot + " is not where " + pf.slot()
+            throw new DriverException(Errno.ENODEV, address + " is not where " + pf.address()
                     + "'s SR-IOV capability places its VFs (offset " + offset + ", stride " + stride + ")");
         }
         return delta / stride;
@@ -799,23 +799,23 @@ public final class PciDeviceImpl implements PciDevice {
     @Override
     public void enableSriov(int n) {
         SriovControl s = function.sriov().orElseThrow(
-                () -> new DriverException(Errno.ENOSYS, slot + " is not an SR-IOV physical function"));
+                () -> new DriverException(Errno.ENOSYS, address + " is not an SR-IOV physical function"));
         if (n == 0) {
             return;
         }
         if (s.numVfs() != 0) {
-            throw new DriverException(Errno.EINVAL, slot + " already has " + s.numVfs() + " VFs enabled");
+            throw new DriverException(Errno.EINVAL, address + " already has " + s.numVfs() + " VFs enabled");
         }
         if (n < 0 || n > s.totalVfs()) {
-            throw new DriverException(Errno.EINVAL, "cannot enable " + n + " VFs on " + slot + " (TotalVFs "
+            throw new DriverException(Errno.EINVAL, "cannot enable " + n + " VFs on " + address + " (TotalVFs "
                     + s.totalVfs() + ")");
         }
         try {
             s.enableVfs(n);
         } catch (HwException e) {
-            throw Hw.translate(e, "enabling " + n + " VFs on " + slot);
+            throw Hw.translate(e, "enabling " + n + " VFs on " + address);
         }
-        LOG.info("pci {}: {} VFs enabled", slot, n);
+        LOG.info("pci {}: {} VFs enabled", address, n);
     }
 
     @Override
@@ -832,10 +832,10 @@ public final class PciDeviceImpl implements PciDevice {
         try {
             s.get().disableVfs();
         } catch (HwException e) {
-            throw Hw.translate(e, "disabling the VFs of " + slot);
+            throw Hw.translate(e, "disabling the VFs of " + address);
         }
         if (!vfs.isEmpty()) {
-            LOG.info("pci {}: {} VFs disabled", slot, vfs.size());
+            LOG.info("pci {}: {} VFs disabled", address, vfs.size());
         }
     }
 }

@@ -37,6 +37,7 @@ import org.nova.driver.DriverException;
 import org.nova.driver.DriverRegistration;
 import org.nova.driver.Errno;
 import org.nova.hw.RegionFlag;
+import org.nova.hw.pci.PciAddress;
 
 /** The PCI bus component against the real driver core and fake host bridges. */
 class PciBusComponentTest {
@@ -424,6 +425,10 @@ class PciBusComponentTest {
         assertEquals("0000:00:05.0", vf1.parent().orElseThrow().name());
         assertEquals(Optional.of("vgpu"), vf1.driver());
         assertEquals(Optional.of("vgpu"), dev("0000:00:07.0").driver());
+        Optional<PciAddress> none = Optional.empty();
+        Optional<PciAddress> pf05 = Optional.of(new PciAddress(0, 0, 5, 0));
+        assertEquals(List.of(none, none, none, pf05, pf05), pci.devices().stream().map(PciDeviceInfo::physfn).toList(),
+                "the listing names a VF's PF by address");
         PciDevice pfDev = pci.device("0000:00:05.0").orElseThrow();
         assertEquals(2, pfDev.virtfns().size());
         // pci_iov_vf_id: the VFs' indexes in the PF's SR-IOV numbering; a PF has none
@@ -478,5 +483,11 @@ class PciBusComponentTest {
         assertTrue(pci.device("0000:00:04.0").isPresent());
         assertTrue(pci.device("junk").isEmpty());
         assertNotNull(pci.device("00:03.0").orElseThrow().device());
+        PciDevice edu04 = pci.device(new PciAddress(0, 0, 4, 0)).orElseThrow();
+        assertSame(pci.device("00:04.0").orElseThrow(), edu04);
+        assertEquals(new PciAddress(0, 0, 4, 0), edu04.address());
+        assertEquals("0000:00:04.0", edu04.slot());
+        assertTrue(pci.device(new PciAddress(1, 0, 4, 0)).isEmpty(), "another domain");
+        assertEquals(new PciAddress(0, 0, 4, 0), pci.devices().get(1).address());
     }
 }

@@ -1,11 +1,14 @@
 package org.nova.bus.pci.internal.shell;
 
+import java.util.Comparator;
 import java.util.List;
 
 import org.nova.bus.pci.PciDeviceInfo;
-import org.nova.hw.pci.PciRegs;
+import org.nova.bus.pci.internal.PciBusComponent;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
+import org.nova.hw.pci.PciAddress;
+import org.nova.hw.pci.PciRegs;
 
 /**
  * {@code lspci} of pciutils (lspci.c, ls-caps.c, ls-ecaps.c, lib/names.c, lib/filter.c) over
@@ -100,8 +103,9 @@ public final class Lspci {
         public static final SlotFilter ALL = new SlotFilter(ANY, ANY, ANY, ANY);
 
         boolean matches(PciDeviceInfo d) {
-            return (domain == ANY || domain == d.domain()) && (bus == ANY || bus == d.bus())
-                    && (slot == ANY || slot == d.slot()) && (func == ANY || func == d.function());
+            PciAddress a = d.address();
+            return (domain == ANY || domain == a.domain()) && (bus == ANY || bus == a.bus())
+                    && (slot == ANY || slot == a.device()) && (func == ANY || func == a.function());
         }
     }
 
@@ -315,11 +319,10 @@ public final class Lspci {
      * @return the listing, one line per device (plus detail lines and a blank line per device with -v)
      */
     public static String format(List<PciDeviceInfo> devices, Options o, PciNames names) {
-        boolean domains = o.alwaysDomains() || devices.stream().anyMatch(d -> d.domain() != 0);
+        boolean domains = o.alwaysDomains() || devices.stream().anyMatch(d -> d.address().domain() != 0);
         StringBuilder sb = new StringBuilder();
         devices.stream()
-                .sorted(java.util.Comparator.comparingInt(PciDeviceInfo::domain).thenComparingInt(PciDeviceInfo::bus)
-                        .thenComparingInt(PciDeviceInfo::slot).thenComparingInt(PciDeviceInfo::function))
+                .sorted(Comparator.comparing(PciDeviceInfo::address, PciBusComponent.ADDRESS_ORDER))
                 .filter(d -> o.slot().matches(d) && o.id().matches(d))
                 .forEach(d -> device(sb, d, o, names, domains));
         return sb.toString();
@@ -340,10 +343,11 @@ public final class Lspci {
 
     /** show_slot_name + show_terse. */
     private static void terse(StringBuilder sb, PciDeviceInfo d, Options o, PciNames names, boolean domains) {
+        PciAddress a = d.address();
         if (domains) {
-            sb.append(String.format("%04x:", d.domain()));
+            sb.append(String.format("%04x:", a.domain()));
         }
-        sb.append(String.format("%02x:%02x.%d", d.bus(), d.slot(), d.function()));
+        sb.append(String.format("%02x:%02x.%d", a.bus(), a.device(), a.function()));
         int cls16 = d.ids().classCode() >>> PciRegs.PCI_CLASS_SUB_SHIFT;
         sb.append(' ').append(className(names, o.numeric(), cls16)).append(": ")
                 .append(deviceName(names, o.numeric(), d.ids().vendor(), d.ids().device()));
