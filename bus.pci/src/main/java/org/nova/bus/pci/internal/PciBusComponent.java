@@ -29,8 +29,9 @@ import org.nova.driver.MatchResult;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HostBridgeListener;
 import org.nova.hw.HwException;
-import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
+import org.nova.hw.pci.PciAddress;
+import org.nova.hw.pci.PciRegs;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -196,7 +197,7 @@ public final class PciBusComponent implements PciBus, Topology {
         }
         PciDeviceImpl pdev;
         try {
-            pdev = new PciDeviceImpl(f, this);
+            pdev = new PciDeviceImpl(f, setupDevice(f), this);
         } catch (DriverException e) {
             LOG.warn("pci: function {} not added: {}", f.address(), e.getMessage());
             return;
@@ -218,6 +219,37 @@ public final class PciBusComponent implements PciBus, Topology {
                 entries.remove(f, entry);
             }
             LOG.warn("pci: function {} not added: {}", f.address(), e.getMessage());
+        }
+    }
+
+    /**
+     * pci_setup_device: the identity of a new function, from its config space (a VF's vendor and
+     * device as {@link PciIov#virtfnIds} gives them).
+     *
+     * @throws DriverException with the backend's errno if config space cannot be read
+     */
+    static PciIds setupDevice(PciFunction f) {
+        try {
+            int vendor = f.readConfig(PciRegs.PCI_VENDOR_ID, PciDeviceImpl.WORD);
+            int device = f.readConfig(PciRegs.PCI_DEVICE_ID, PciDeviceImpl.WORD);
+            int classRev = f.readConfig(PciRegs.PCI_REVISION_ID, PciDeviceImpl.DWORD);
+            int type = f.readConfig(PciRegs.PCI_HEADER_TYPE, PciDeviceImpl.BYTE) & PciRegs.PCI_HEADER_TYPE_MASK;
+            int subVendor = 0;
+            int subDevice = 0;
+            // subsystem ids by header type
+            if (type == PciRegs.PCI_HEADER_TYPE_NORMAL) {
+                subVendor = f.readConfig(PciRegs.PCI_SUBSYSTEM_VENDOR_ID, PciDeviceImpl.WORD);
+                subDevice = f.readConfig(PciRegs.PCI_SUBSYSTEM_ID, PciDeviceImpl.WORD);
+            } else if (type == PciRegs.PCI_HEADER_TYPE_CARDBUS) {
+                subVendor = f.readConfig(PciRegs.PCI_CB_SUBSYSTEM_VENDOR_ID, PciDeviceImpl.WORD);
+                subDevice = f.readConfig(PciRegs.PCI_CB_SUBSYSTEM_ID, PciDeviceImpl.WORD);
+            }
+            PciIds ids = new PciIds(vendor, device, subVendor, subDevice, classRev >>> Byte.SIZE,
+                    classRev & PciRegs.PCI_BYTE_MASK);
+            Optional<PciFunction> pf = f.physfn();
+            return pf.isPresent() ? PciIov.virtfnIds(pf.get(), ids) : ids;
+        } catch (HwException e) {
+            throw Hw.translate(e, "reading the identity of " + f.address());
         }
     }
 
@@ -525,7 +557,7 @@ public final class PciBusComponent implements PciBus, Topology {
         if (pf.isEmpty()) {
             return true;
         }
-        boolean autoprobe = lookup(pf.get()).map(PciDeviceImpl::sriovDriversAutoprobe).orElse(true);
+        boolean autoprobe = lookup(pf.get()).map(p -> p.iov().driversAutoprobe()).orElse(true);
         return autoprobe || device.driverOverride().isPresent();
     }
 
@@ -596,45 +628,20 @@ public final class PciBusComponent implements PciBus, Topology {
     @Override
     public void sriovNumvfs(String device, String value) {
         Device d = deviceNamed(device);
-        PciDeviceImpl pdev = physfnNamed(device, d);
-        int n = SriovNumvfs.parse(pdev.slot(), value);
-        if (n > pdev.sriovTotalVfs()) {
-            SriovNumvfs.decide(pdev.slot(), n, pdev.sriovTotalVfs(), 0, false, false);
-        }
-        synchronized (pdev.sriovLock) {
-            Optional<String> bound = d.driver();
-            DriverEntry e = bound.map(drivers::get).orElse(null);
-            PciDriver drv = e == null ? null : e.driver();
-            SriovNumvfs.Action a = SriovNumvfs.decide(pdev.slot(), n, pdev.sriovTotalVfs(), pdev.numVfs(),
-                    drv != null, drv != null && drv.supportsSriov());
-            if (a == SriovNumvfs.Action.NOTHING) {
-                return;
-            }
-            int got;
-            try {
-                got = drv.sriovConfigure(pdev, a == SriovNumvfs.Action.DISABLE ? 0 : n);
-            } catch (DriverException x) {
-                throw x;
-            } catch (Exception x) {
-                throw new DriverException(DriverException.errnoOf(x), "sriov_configure(" + n + ") of "
-                        + bound.get() + " on " + pdev.slot() + " failed: " + x, x);
-            }
-            if (a == SriovNumvfs.Action.ENABLE && got != n) {
-                LOG.warn("pci {}: {} VFs requested; only {} enabled", pdev.slot(), n, got);
-            }
-        }
+        physfnNamed(device, d).iov().numvfsStore(value,
+                () -> d.driver().map(drivers::get).map(DriverEntry::driver));
     }
 
     @Override
     public void setSriovDriversAutoprobe(String device, boolean on) {
         Device d = deviceNamed(device);
-        physfnNamed(device, d).setSriovDriversAutoprobe(on);
+        physfnNamed(device, d).iov().setDriversAutoprobe(on);
     }
 
     @Override
     public boolean sriovDriversAutoprobe(String device) {
         Device d = deviceNamed(device);
-        return physfnNamed(device, d).sriovDriversAutoprobe();
+        return physfnNamed(device, d).iov().driversAutoprobe();
     }
 
     @Override
@@ -657,7 +664,7 @@ public final class PciBusComponent implements PciBus, Topology {
         for (Device d : bus.devices()) {
             PciDeviceImpl pdev = d.busData(PciDeviceImpl.class);
             try {
-                out.add(pdev.snapshot(d.driver()));
+                out.add(PciSysfs.snapshot(pdev, d.driver()));
             } catch (DriverException e) {
                 LOG.debug("pci {}: not listed: {}", pdev.slot(), e.getMessage());
             }
