@@ -4,7 +4,7 @@ import java.util.Comparator;
 import java.util.List;
 
 import org.nova.bus.pci.PciDeviceInfo;
-import org.nova.bus.pci.internal.PciBusComponent;
+import org.nova.bus.pci.internal.PciBusImpl;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.hw.pci.PciAddress;
@@ -322,7 +322,7 @@ public final class Lspci {
         boolean domains = o.alwaysDomains() || devices.stream().anyMatch(d -> d.address().domain() != 0);
         StringBuilder sb = new StringBuilder();
         devices.stream()
-                .sorted(Comparator.comparing(PciDeviceInfo::address, PciBusComponent.ADDRESS_ORDER))
+                .sorted(Comparator.comparing(PciDeviceInfo::address, PciBusImpl.ADDRESS_ORDER))
                 .filter(d -> o.slot().matches(d) && o.id().matches(d))
                 .forEach(d -> device(sb, d, o, names, domains));
         return sb.toString();
