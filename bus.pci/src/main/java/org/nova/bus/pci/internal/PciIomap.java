@@ -1,9 +1,7 @@
 package org.nova.bus.pci.internal;
 
-import java.lang.foreign.MemorySegment;
 import java.util.HashSet;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 
 import org.nova.bus.pci.Bar;
@@ -76,16 +74,9 @@ final class PciIomap {
                 release(bar);
             }
         };
-        Bar.Mapping mapping;
-        Optional<MemorySegment> seg = mmio.segment();
-        if (seg.isPresent()) {
-            MemorySegment m = seg.get();
-            mapping = Bar.overMemory(barName, m.byteSize() > len ? m.asSlice(0, len) : m, unmap);
-        } else {
-            mapping = Bar.overRegisters(barName, len, new MmioRegisters(mmio, barName), unmap);
-        }
+        BarImpl mapped = BarImpl.over(barName, len, mmio, unmap);
         try {
-            return Devres.register(scope, "pci:bar" + bar, mapping.bar(), b -> mapping.close());
+            return Devres.<Bar>register(scope, "pci:bar" + bar, mapped, b -> mapped.release());
         } catch (DevresException e) {
             // the registration released the mapping already
             throw dev.gone(e);
