@@ -35,6 +35,8 @@ final class PciProbe implements Topology {
     private static final class Entry {
         final PciDeviceImpl pdev;
         volatile Device device;
+        /** The VFs of a PF that are on the bus now. Guarded by the bus's lock. */
+        final List<PciFunction> vfs = new ArrayList<>();
 
         Entry(PciDeviceImpl pdev) {
             this.pdev = pdev;
@@ -156,6 +158,7 @@ final class PciProbe implements Topology {
                 return;
             }
             entries.put(f, entry);
+            pf.map(entries::get).ifPresent(pe -> pe.vfs.add(f));
         }
         try {
             // the device's name is pci_name(): the address's text
@@ -165,7 +168,9 @@ final class PciProbe implements Topology {
             LOG.debug("pci {}: added {}", pdev.address(), pdev.ids());
         } catch (RuntimeException e) {
             synchronized (lock) {
-                entries.remove(f, entry);
+                if (entries.remove(f, entry)) {
+                    pf.map(entries::get).ifPresent(pe -> pe.vfs.remove(f));
+                }
             }
             LOG.warn("pci: function {} not added: {}", f.address(), e.getMessage());
         }
@@ -206,17 +211,14 @@ final class PciProbe implements Topology {
     @Override
     public void removeFunction(PciFunction f) {
         Entry e;
-        List<PciFunction> children = new ArrayList<>();
+        List<PciFunction> children;
         synchronized (lock) {
             e = entries.remove(f);
             if (e == null) {
                 return;
             }
-            for (PciFunction c : entries.keySet()) {
-                if (c.physfn().orElse(null) == f) {
-                    children.add(c);
-                }
-            }
+            f.physfn().map(entries::get).ifPresent(pe -> pe.vfs.remove(f));
+            children = new ArrayList<>(e.vfs);
         }
         children.sort(Comparator.comparing(PciFunction::address, PciBusImpl.ADDRESS_ORDER.reversed()));
         for (PciFunction c : children) {
