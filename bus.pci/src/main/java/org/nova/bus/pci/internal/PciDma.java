@@ -5,6 +5,7 @@ import java.util.EnumSet;
 import java.util.Set;
 
 import org.nova.bus.pci.DmaCoherent;
+import org.nova.bus.pci.PciDevice;
 import org.nova.devres.DevresScope;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
@@ -58,7 +59,7 @@ final class PciDma {
         }
     }
 
-    /** @see org.nova.bus.pci.PciDevice#allocCoherent */
+    /** @see PciDevice#allocCoherent */
     DmaCoherent allocCoherent(long size) {
         if (size < 1) {
             throw new DriverException(Errno.EINVAL, "allocCoherent on " + dev.address() + ": size " + size + " < 1");

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
+import org.nova.bus.pci.PciBus;
+import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDriver;
 import org.nova.bus.pci.PciIds;
 import org.nova.driver.DriverException;
@@ -89,7 +91,7 @@ final class PciIov {
      * PF's SR-IOV capability, so it answers while the VFs are still being added (their probes run
      * before the PF's VF list is complete).
      *
-     * @see org.nova.bus.pci.PciDevice#vfId
+     * @see PciDevice#vfId
      */
     int vfId() {
         PciFunction pfn = dev.function().physfn().orElseThrow(() -> new DriverException(Errno.EINVAL, dev.address()
@@ -129,7 +131,7 @@ final class PciIov {
         return dev.function().sriov().map(SriovControl::numVfs).orElse(0);
     }
 
-    /** @see org.nova.bus.pci.PciDevice#enableSriov */
+    /** @see PciDevice#enableSriov */
     void enableSriov(int n) {
         SriovControl s = dev.function().sriov().orElseThrow(
                 () -> new DriverException(Errno.ENOSYS, dev.address() + " is not an SR-IOV physical function"));
@@ -151,7 +153,7 @@ final class PciIov {
         LOG.info("pci {}: {} VFs enabled", dev.address(), n);
     }
 
-    /** @see org.nova.bus.pci.PciDevice#disableSriov */
+    /** @see PciDevice#disableSriov */
     void disableSriov() {
         Optional<SriovControl> s = dev.function().sriov();
         if (s.isEmpty()) {
@@ -188,7 +190,7 @@ final class PciIov {
      *
      * @param value the text written
      * @param boundDriver the driver bound to the PF now, if any; asked under the lock
-     * @throws DriverException as {@link org.nova.bus.pci.PciBus#sriovNumvfs} says
+     * @throws DriverException as {@link PciBus#sriovNumvfs} says
      */
     void numvfsStore(String value, Supplier<Optional<PciDriver>> boundDriver) {
         String name = dev.address().toString();

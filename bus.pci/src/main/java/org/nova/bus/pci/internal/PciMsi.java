@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import org.nova.bus.pci.IrqRegistration;
 import org.nova.bus.pci.IrqVectors;
+import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciIrqHandler;
 import org.nova.bus.pci.PciIrqType;
 import org.nova.devres.DevresException;
@@ -123,7 +124,7 @@ final class PciMsi {
         }
     }
 
-    /** @see org.nova.bus.pci.PciDevice#allocIrqVectors */
+    /** @see PciDevice#allocIrqVectors */
     IrqVectors allocIrqVectors(int min, int max, Set<PciIrqType> types) {
         if (types == null || types.isEmpty()) {
             throw new DriverException(Errno.EINVAL, "allocIrqVectors on " + dev.address() + ": no interrupt type allowed");
@@ -225,7 +226,7 @@ final class PciMsi {
         }
     }
 
-    /** @see org.nova.bus.pci.PciDevice#requestIrq */
+    /** @see PciDevice#requestIrq */
     IrqRegistration requestIrq(int vector, String name, PciIrqHandler handler) {
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(name, "name");

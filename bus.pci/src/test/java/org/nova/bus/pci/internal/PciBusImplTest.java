@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
 
@@ -23,20 +25,24 @@ import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDeviceInfo;
 import org.nova.bus.pci.PciDriver;
-import org.nova.hw.pci.PciRegs;
+import org.nova.bus.pci.PciIrqType;
 import org.nova.bus.pci.fake.FakeBridge;
-import org.nova.driver.Bus;
-import org.nova.driver.DriverCore;
-import org.nova.driver.testing.StandaloneDriverCore;
 import org.nova.bus.pci.fake.FakeFunction;
 import org.nova.devres.Devres;
 import org.nova.devres.RevokedException;
+import org.nova.driver.Bus;
 import org.nova.driver.Device;
+import org.nova.driver.DriverCore;
+import org.nova.driver.DriverDescriptor;
 import org.nova.driver.DriverException;
 import org.nova.driver.DriverRegistration;
 import org.nova.driver.Errno;
+import org.nova.driver.ProbeType;
+import org.nova.driver.testing.StandaloneDriverCore;
+import org.nova.hw.IrqType;
 import org.nova.hw.RegionFlag;
 import org.nova.hw.pci.PciAddress;
+import org.nova.hw.pci.PciRegs;
 
 /** The PCI bus against the real driver core and fake host bridges. */
 class PciBusImplTest {
@@ -110,7 +116,7 @@ class PciBusImplTest {
         bridge = new FakeBridge("fake0", 0);
         edu = bridge.function(4, 0, PciRegs.PCI_CFG_SPACE_SIZE).ids(0x1234, 0x11e8, 0x1af4, 0x1100, 0x00ff00, 0x10)
                 .region(0, 0x100000, false, RegionFlag.MEMORY)
-                .irqs(org.nova.hw.IrqType.MSI, 1).irqs(org.nova.hw.IrqType.INTX, 1);
+                .irqs(IrqType.MSI, 1).irqs(IrqType.INTX, 1);
         testdev = bridge.function(3, 0, PciRegs.PCI_CFG_SPACE_SIZE).ids(0x1b36, 0x0005, 0x1af4, 0x1100, 0x00ff00, 0)
                 .region(0, 0x1000, true, RegionFlag.MEMORY).region(1, 0x100, false, RegionFlag.IO);
     }
@@ -269,12 +275,12 @@ class PciBusImplTest {
         var reg = pci.registerDriver(exact, "t", 0, 1);
         pci.registerDriver(cls, "t", 0, 2);
         var type = pci.type();
-        assertEquals(java.util.Set.of(PciMatch.key(0x1234, 0x11e8)), type.driverKeys(reg.descriptor()));
+        assertEquals(Set.of(PciMatch.key(0x1234, 0x11e8)), type.driverKeys(reg.descriptor()));
         // a class entry under a byte-aligned mask is indexed by that class; another mask is asked always
-        assertEquals(java.util.Set.of(new PciMatch.ClassKey(0xff0000, 0x030000)), type.driverKeys(
-                new org.nova.driver.DriverDescriptor("cls", cls, "t", 0, 2, org.nova.driver.ProbeType.DEFAULT_STRATEGY)));
-        assertEquals(null, type.driverKeys(new org.nova.driver.DriverDescriptor("odd", odd, "t", 0, 3,
-                org.nova.driver.ProbeType.DEFAULT_STRATEGY)));
+        assertEquals(Set.of(new PciMatch.ClassKey(0xff0000, 0x030000)), type.driverKeys(
+                new DriverDescriptor("cls", cls, "t", 0, 2, ProbeType.DEFAULT_STRATEGY)));
+        assertEquals(null, type.driverKeys(new DriverDescriptor("odd", odd, "t", 0, 3,
+                ProbeType.DEFAULT_STRATEGY)));
         var devKeys = type.deviceKeys(dev("0000:00:04.0"));
         assertTrue(devKeys.contains(PciMatch.key(0x1234, 0x11e8)));
         int cls04 = dev("0000:00:04.0").busData(PciDeviceImpl.class).ids().classCode();
@@ -358,15 +364,15 @@ class PciBusImplTest {
         List<Errno> errors = new ArrayList<>();
         pci.registerDriver(new TestDriver("edu", List.of(PciDeviceId.of(0x1234, 0x11e8)), (dev, id) -> {
             errors.add(errno(() -> dev.requestIrq(0, "early", v -> { })));
-            errors.add(errno(() -> dev.allocIrqVectors(0, 1, java.util.Set.of(org.nova.bus.pci.PciIrqType.MSI))));
-            errors.add(errno(() -> dev.allocIrqVectors(2, 1, java.util.Set.of(org.nova.bus.pci.PciIrqType.MSI))));
-            errors.add(errno(() -> dev.allocIrqVectors(1, 1, java.util.Set.of())));
-            errors.add(errno(() -> dev.allocIrqVectors(2, 4, java.util.Set.of(org.nova.bus.pci.PciIrqType.MSIX,
-                    org.nova.bus.pci.PciIrqType.MSI))));
-            var v = dev.allocIrqVectors(1, 8, java.util.EnumSet.allOf(org.nova.bus.pci.PciIrqType.class));
-            assertEquals(org.nova.bus.pci.PciIrqType.MSI, v.type(), "MSI-X absent, MSI next");
+            errors.add(errno(() -> dev.allocIrqVectors(0, 1, Set.of(PciIrqType.MSI))));
+            errors.add(errno(() -> dev.allocIrqVectors(2, 1, Set.of(PciIrqType.MSI))));
+            errors.add(errno(() -> dev.allocIrqVectors(1, 1, Set.of())));
+            errors.add(errno(() -> dev.allocIrqVectors(2, 4, Set.of(PciIrqType.MSIX,
+                    PciIrqType.MSI))));
+            var v = dev.allocIrqVectors(1, 8, EnumSet.allOf(PciIrqType.class));
+            assertEquals(PciIrqType.MSI, v.type(), "MSI-X absent, MSI next");
             assertEquals(1, v.count());
-            errors.add(errno(() -> dev.allocIrqVectors(1, 1, java.util.Set.of(org.nova.bus.pci.PciIrqType.INTX))));
+            errors.add(errno(() -> dev.allocIrqVectors(1, 1, Set.of(PciIrqType.INTX))));
             errors.add(errno(() -> dev.requestIrq(1, "beyond", fired::add)));
             dev.requestIrq(0, "edu", fired::add);
             errors.add(errno(() -> dev.requestIrq(0, "twice", fired::add)));
