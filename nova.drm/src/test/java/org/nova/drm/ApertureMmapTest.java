@@ -10,6 +10,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
 import org.nova.bus.pci.Bar;
+import org.nova.bus.pci.testing.TestBars;
 import org.nova.drm.DrmFile.Node;
 import org.nova.drm.nova.NovaDriver;
 import org.nova.gpu.vram.BuddyVramManager;
@@ -32,7 +33,7 @@ class ApertureMmapTest {
     void writtenThroughOneMappingReadThroughAnotherAndDeadAfterRevocation() {
         long vramSize = 16L << 20;
         Arena backend = Arena.ofShared();
-        Bar.Mapping bar1 = Bar.overMemory("pci:bar1", backend.allocate(vramSize, K4), backend::close);
+        TestBars.Mapping bar1 = TestBars.overMemory("pci:bar1", backend.allocate(vramSize, K4), backend::close);
         DrmClass cls = new DrmClass();
         BuddyVramManager vram = BuddyVramManager.of("0000:00:05.0", 0, vramSize);
         DrmDevice dev = cls.register(new NovaDriver(vramSize), "NovaCore.nova-drm.0", vram,
@@ -67,7 +68,7 @@ class ApertureMmapTest {
         long vramSize = 16L << 20;
         long barSize = 1L << 20;
         try (Arena arena = Arena.ofShared()) {
-            Bar.Mapping bar1 = Bar.overMemory("pci:bar1", arena.allocate(barSize, K4), () -> { });
+            TestBars.Mapping bar1 = TestBars.overMemory("pci:bar1", arena.allocate(barSize, K4), () -> { });
             DrmClass cls = new DrmClass();
             BuddyVramManager vram = BuddyVramManager.of("0000:00:05.0", 0, vramSize);
             DrmDevice dev = cls.register(new NovaDriver(barSize), "NovaCore.nova-drm.0", vram,

@@ -2,6 +2,7 @@ package org.nova.bus.auxiliary;
 
 import org.nova.devres.Devres;
 import org.nova.driver.Device;
+import org.nova.driver.DriverException;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -29,7 +30,7 @@ public interface AuxiliaryBus {
      * @param id distinguishes devices of the same name (printed with %d, as the kernel does)
      * @param data the registration data, or null
      * @return the registration inside a Devres of the parent's binding
-     * @throws org.nova.driver.DriverException EINVAL for a null parent, a parent that is not
+     * @throws DriverException EINVAL for a null parent, a parent that is not
      *     bound, or a null or empty modname or devname (nothing is created); EEXIST if a device of
      *     that name exists (nothing is left behind)
      */

@@ -2,6 +2,7 @@ package org.nova.bus.auxiliary;
 
 import java.util.List;
 
+import org.nova.driver.ProbeDeferException;
 import org.nova.driver.ProbeType;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -29,7 +30,7 @@ public interface AuxiliaryDriver {
      * @param matchedId the id table entry that matched
      * @return the driver data, given back to {@link #remove}; if it is {@link AutoCloseable} it is
      *     closed after the binding's devres are released
-     * @throws Exception to refuse the device ({@link org.nova.driver.ProbeDeferException} to be
+     * @throws Exception to refuse the device ({@link ProbeDeferException} to be
      *     probed again later); what the probe acquired is released
      */
     Object probe(AuxiliaryDevice dev, String matchedId) throws Exception;

@@ -1,5 +1,6 @@
 package org.nova.bus.pci;
 
+import org.nova.driver.DriverException;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -23,7 +24,7 @@ public interface IrqVectors extends AutoCloseable {
     /**
      * Frees the vectors now ({@code pci_free_irq_vectors}); a second close does nothing.
      *
-     * @throws org.nova.driver.DriverException EBUSY while a handler is requested on a vector
+     * @throws DriverException EBUSY while a handler is requested on a vector
      */
     @Override
     void close();

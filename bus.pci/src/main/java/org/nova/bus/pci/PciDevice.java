@@ -6,6 +6,9 @@ import java.util.Set;
 
 import org.nova.devres.Devres;
 import org.nova.driver.Device;
+import org.nova.driver.DriverException;
+import org.nova.hw.pci.PciAddress;
+import org.nova.hw.pci.PciRegs;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -15,7 +18,7 @@ import org.osgi.annotation.versioning.ProviderType;
  * auxiliary child, for example) reaches it with {@code device.busData(PciDevice.class)}.
  *
  * <p><b>Errors.</b> Every operation either succeeds or throws
- * {@link org.nova.driver.DriverException} with the kernel's errno and changes nothing: EINVAL for
+ * {@link DriverException} with the kernel's errno and changes nothing: EINVAL for
  * bad arguments, ENODEV once the function has been removed, EBUSY for a resource already taken.
  *
  * <p><b>Ownership.</b> The enables, BAR mappings, interrupt vectors, handlers and DMA buffers
@@ -59,8 +62,19 @@ public interface PciDevice {
         return ids().revision();
     }
 
-    /** @return the slot name, "dddd:bb:dd.f" ({@code pci_name}), also the core device's name */
-    String slot();
+    /**
+     * @return the function's address (domain, bus, device, function: the kernel's
+     *     {@code pci_domain_nr}, {@code bus->number} and {@code devfn}), fixed for the device's life
+     */
+    PciAddress address();
+
+    /**
+     * @return the slot name, "dddd:bb:dd.f" ({@code pci_name}), also the core device's name: the
+     *     text of {@link #address()}
+     */
+    default String slot() {
+        return address().toString();
+    }
 
     /** @return the core device */
     Device device();
@@ -77,7 +91,7 @@ public interface PciDevice {
      * Config space reads ({@code pci_read_config_byte/word/dword}), little-endian. The offset must
      * lie within {@link #configSize()} and be aligned to the width.
      *
-     * @throws org.nova.driver.DriverException EINVAL naming offset, width and size; ENODEV after removal
+     * @throws DriverException EINVAL naming offset, width and size; ENODEV after removal
      */
     int read8(int offset);
 
@@ -98,10 +112,10 @@ public interface PciDevice {
 
     /**
      * {@code pci_find_capability}: walks the capability list (at most
-     * {@link org.nova.hw.pci.PciRegs#PCI_FIND_CAP_TTL} entries, stopping at a pointer below the standard header or
+     * {@link PciRegs#PCI_FIND_CAP_TTL} entries, stopping at a pointer below the standard header or
      * an ID of 0xff).
      *
-     * @param id a PCI_CAP_ID_* value ({@link org.nova.hw.pci.PciRegs#PCI_CAP_ID_MSI}...)
+     * @param id a PCI_CAP_ID_* value ({@link PciRegs#PCI_CAP_ID_MSI}...)
      * @return the config offset of the capability, 0 if absent
      */
     int findCapability(int id);
@@ -110,7 +124,7 @@ public interface PciDevice {
      * {@code pci_find_ext_capability}: walks the extended capability list from 0x100 (at most
      * (4096 - 256) / 8 entries).
      *
-     * @param id a PCI_EXT_CAP_ID_* value ({@link org.nova.hw.pci.PciRegs#PCI_EXT_CAP_ID_SRIOV}...)
+     * @param id a PCI_EXT_CAP_ID_* value ({@link PciRegs#PCI_EXT_CAP_ID_SRIOV}...)
      * @return the config offset of the capability, 0 if absent or without extended config space
      */
     int findExtCapability(int id);
@@ -153,7 +167,7 @@ public interface PciDevice {
      * @param name the claimant, shown in messages (the kernel's resource name)
      * @return the mapping, registered in the binding's devres as "pci:bar&lt;n&gt;"; closing it releases
      *     the claim earlier
-     * @throws org.nova.driver.DriverException EINVAL for an index outside 0..5; ENOMEM for a BAR
+     * @throws DriverException EINVAL for an index outside 0..5; ENOMEM for a BAR
      *     that does not exist (Rust's rule for a zero-length resource); EBUSY if the BAR is already
      *     claimed; ENODEV after removal
      */
@@ -163,7 +177,7 @@ public interface PciDevice {
      * {@code iomap_region_sized::<SIZE>}: as {@link #iomapRegion} and the BAR must be at least
      * {@code size} bytes (Rust's {@code Bar<SIZE>}), so offsets below size are known to fit.
      *
-     * @throws org.nova.driver.DriverException EINVAL if the BAR is smaller than size (nothing is
+     * @throws DriverException EINVAL if the BAR is smaller than size (nothing is
      *     claimed), or as {@link #iomapRegion}
      */
     Devres<Bar> iomapRegionSized(int bar, long size, String name);
@@ -175,7 +189,7 @@ public interface PciDevice {
      * then INTx (one vector, min must be 1), each only if allowed by {@code types}. A device
      * resource ("pci:irq-vectors").
      *
-     * @throws org.nova.driver.DriverException EINVAL for min &lt; 1, an empty type set, or vectors
+     * @throws DriverException EINVAL for min &lt; 1, an empty type set, or vectors
      *     already allocated; ERANGE for max &lt; min; ENOSPC when no allowed mechanism offers min vectors
      */
     IrqVectors allocIrqVectors(int min, int max, Set<PciIrqType> types);
@@ -184,7 +198,7 @@ public interface PciDevice {
      * {@code devm_request_irq}: installs a handler on an allocated vector. A device resource
      * ("pci:irq&lt;vector&gt;"), removed before the vectors are freed.
      *
-     * @throws org.nova.driver.DriverException EINVAL if no vectors are allocated or the vector is
+     * @throws DriverException EINVAL if no vectors are allocated or the vector is
      *     outside them; EBUSY if the vector already has a handler
      */
     IrqRegistration requestIrq(int vector, String name, PciIrqHandler handler);
@@ -195,7 +209,7 @@ public interface PciDevice {
      * {@code dmam_alloc_coherent}: a zeroed buffer mapped in the function's IOMMU domain for both
      * directions. A device resource ("pci:dma@&lt;iova&gt;").
      *
-     * @throws org.nova.driver.DriverException EINVAL for size &lt; 1; ENOMEM when memory or IOVA
+     * @throws DriverException EINVAL for size &lt; 1; ENOMEM when memory or IOVA
      *     space is exhausted; ENODEV after removal
      */
     DmaCoherent allocCoherent(long size);
@@ -215,7 +229,7 @@ public interface PciDevice {
      * {@code pci_iov_vf_id}: the index (0-based) of this virtual function among its PF's VFs, as
      * the PF's SR-IOV capability numbers them (the RFC's gfid is this + 1).
      *
-     * @throws org.nova.driver.DriverException EINVAL if this is not a virtual function (the
+     * @throws DriverException EINVAL if this is not a virtual function (the
      *     kernel's -EINVAL), ENODEV if the PF no longer lists it
      */
     int vfId();
@@ -234,7 +248,7 @@ public interface PciDevice {
      * parent is this PF and probed like any device (if the PF's sriov_drivers_autoprobe is on).
      * For the bound PF driver, normally from {@link PciDriver#sriovConfigure}. n = 0 does nothing.
      *
-     * @throws org.nova.driver.DriverException ENOSYS if this is not a PF; EINVAL if VFs are already
+     * @throws DriverException ENOSYS if this is not a PF; EINVAL if VFs are already
      *     enabled or n is outside 0..TotalVFs; the backend's error otherwise
      */
     void enableSriov(int n);

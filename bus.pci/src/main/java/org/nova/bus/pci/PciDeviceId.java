@@ -79,11 +79,12 @@ public record PciDeviceId(int vendor, int device, int subvendor, int subdevice, 
 
     @Override
     public String toString() {
-        return String.format("%s:%s sub %s:%s class %06x/%06x data %x%s", any(vendor), any(device), any(subvendor),
-                any(subdevice), classCode, classMask, driverData, overrideOnly ? " override-only" : "");
+        return any(vendor) + ":" + any(device) + " sub " + any(subvendor) + ":" + any(subdevice)
+                + " class " + Hex.of(classCode, Hex.CLASS_DIGITS) + "/" + Hex.of(classMask, Hex.CLASS_DIGITS)
+                + " data " + Hex.of(driverData) + (overrideOnly ? " override-only" : "");
     }
 
     private static String any(int v) {
-        return v == PCI_ANY_ID ? "*" : String.format("%04x", v);
+        return v == PCI_ANY_ID ? "*" : Hex.of(v, Hex.ID_DIGITS);
     }
 }

@@ -1,28 +1,26 @@
 package org.nova.bus.pci;
 
-import org.nova.hw.pci.PciRegs;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+
+import org.nova.hw.pci.PciAddress;
+import org.nova.hw.pci.PciRegs;
 
 /**
  * A snapshot of one function for listing tools ({@code lspci}): its address, identity, the
  * config space bytes readable at snapshot time and its regions. Immutable; taking it changes
  * nothing on the device.
  *
- * @param domain the PCI domain
- * @param bus the bus number
- * @param slot the device (slot) number
- * @param function the function number
+ * @param address the function's address
  * @param ids the identity
  * @param config a copy of config space, {@code configSize} bytes (256 or 4096)
  * @param regions the BARs (index 0..5) and the expansion ROM (index 6) that exist, in index order
  * @param driver the bound driver's name, if any
- * @param physfn the slot name of the PF, for a VF
+ * @param physfn the address of the PF, for a VF
  */
-public record PciDeviceInfo(int domain, int bus, int slot, int function, PciIds ids, byte[] config,
-        List<Region> regions, Optional<String> driver, Optional<String> physfn) {
+public record PciDeviceInfo(PciAddress address, PciIds ids, byte[] config, List<Region> regions,
+        Optional<String> driver, Optional<PciAddress> physfn) {
 
     /**
      * One region of the function.
@@ -50,9 +48,9 @@ public record PciDeviceInfo(int domain, int bus, int slot, int function, PciIds 
         return config.clone();
     }
 
-    /** @return the slot name, "dddd:bb:dd.f" */
+    /** @return the slot name, "dddd:bb:dd.f": the text of {@link #address()} */
     public String name() {
-        return String.format("%04x:%02x:%02x.%x", domain, bus, slot, function);
+        return address.toString();
     }
 
     /** @return the config byte at offset (0 beyond the snapshot) */
@@ -72,14 +70,13 @@ public record PciDeviceInfo(int domain, int bus, int slot, int function, PciIds 
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PciDeviceInfo p && domain == p.domain && bus == p.bus && slot == p.slot
-                && function == p.function && ids.equals(p.ids) && Arrays.equals(config, p.config)
+        return o instanceof PciDeviceInfo p && address.equals(p.address) && ids.equals(p.ids) && Arrays.equals(config, p.config)
                 && regions.equals(p.regions) && driver.equals(p.driver) && physfn.equals(p.physfn);
     }
 
     @Override
     public int hashCode() {
-        return name().hashCode() * 31 + Arrays.hashCode(config);
+        return address.hashCode() * 31 + Arrays.hashCode(config);
     }
 
     @Override

@@ -2,6 +2,8 @@ package org.nova.bus.pci;
 
 import java.util.List;
 
+import org.nova.devres.RevokedException;
+import org.nova.driver.ProbeDeferException;
 import org.nova.driver.ProbeType;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -39,7 +41,7 @@ public interface PciDriver {
      * @param id the entry that matched: a static entry, a dynamic id added by new_id, or an
      *     all-{@link PciDeviceId#PCI_ANY_ID} entry when only the driver_override named this driver
      * @return the driver data, given back to {@link #unbind} (may be null)
-     * @throws Exception to refuse the device; {@link org.nova.driver.ProbeDeferException} to be
+     * @throws Exception to refuse the device; {@link ProbeDeferException} to be
      *     probed again later; either way what the probe acquired is released
      */
     Object probe(PciDevice dev, PciDeviceId id) throws Exception;
@@ -48,7 +50,7 @@ public interface PciDriver {
      * The driver lets go of the device (Rust's {@code unbind}): stop the hardware here. Called
      * before the binding's devres are released, so mapped BARs are still usable — unless the
      * function was surprise-removed, in which case its BARs are already revoked and an access
-     * throws {@link org.nova.devres.RevokedException}: there is no hardware left to stop. Must not
+     * throws {@link RevokedException}: there is no hardware left to stop. Must not
      * fail; an exception is logged and ignored.
      *
      * @param dev the function

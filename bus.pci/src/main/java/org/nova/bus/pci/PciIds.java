@@ -34,7 +34,8 @@ public record PciIds(int vendor, int device, int subsystemVendor, int subsystemD
 
     @Override
     public String toString() {
-        return String.format("%04x:%04x (subsystem %04x:%04x, class %06x, rev %02x)", vendor, device,
-                subsystemVendor, subsystemDevice, classCode, revision);
+        return Hex.of(vendor, Hex.ID_DIGITS) + ":" + Hex.of(device, Hex.ID_DIGITS) + " (subsystem "
+                + Hex.of(subsystemVendor, Hex.ID_DIGITS) + ":" + Hex.of(subsystemDevice, Hex.ID_DIGITS) + ", class "
+                + Hex.of(classCode, Hex.CLASS_DIGITS) + ", rev " + Hex.of(revision, Hex.BYTE_DIGITS) + ")";
     }
 }

@@ -16,6 +16,7 @@ import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciIds;
 import org.nova.bus.pci.PciIrqHandler;
 import org.nova.bus.pci.PciIrqType;
+import org.nova.bus.pci.testing.TestBars;
 import org.nova.devres.Devres;
 import org.nova.devres.DevresScope;
 import org.nova.devres.DevresTracker;
@@ -23,6 +24,8 @@ import org.nova.driver.Bus;
 import org.nova.driver.Device;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
+import org.nova.hw.Mmio;
+import org.nova.hw.pci.PciAddress;
 import org.nova.hw.sim.gpu.GpuHost;
 import org.nova.hw.sim.gpu.NvidiaGpu;
 
@@ -105,6 +108,11 @@ final class SimPciDevice implements PciDevice {
     public PciIds ids() {
         return new PciIds(org.nova.nvidia.NvidiaPciIds.PCI_VENDOR_ID_NVIDIA, gpu.deviceId(), org.nova.nvidia.NvidiaPciIds.PCI_VENDOR_ID_NVIDIA,
                 gpu.deviceId(), gpu.classCode(), 0xa1);
+    }
+
+    @Override
+    public PciAddress address() {
+        return PciAddress.parse(slot);
     }
 
     @Override
@@ -278,7 +286,7 @@ final class SimPciDevice implements PciDevice {
         if (bar != 0 || size > NvidiaGpu.BAR0_SIZE) {
             throw new DriverException(Errno.EINVAL, "harness maps BAR0 only");
         }
-        Bar.Registers regs = new Bar.Registers() {
+        Mmio regs = new Mmio() {
             private long rd(long off, int w) {
                 lock.lock();
                 try {
@@ -295,6 +303,25 @@ final class SimPciDevice implements PciDevice {
                 } finally {
                     lock.unlock();
                 }
+            }
+
+            @Override
+            public int index() {
+                return 0;
+            }
+
+            @Override
+            public long size() {
+                return NvidiaGpu.BAR0_SIZE;
+            }
+
+            @Override
+            public Optional<MemorySegment> segment() {
+                return Optional.empty();
+            }
+
+            @Override
+            public void close() {
             }
 
             @Override
@@ -337,7 +364,7 @@ final class SimPciDevice implements PciDevice {
                 wr(o, 8, v);
             }
         };
-        Bar.Mapping m = Bar.overRegisters(name, NvidiaGpu.BAR0_SIZE, regs, () -> { });
+        TestBars.Mapping m = TestBars.map(name, regs);
         return Devres.register(scope, "pci:bar0", m.bar(), b -> m.close());
     }
 

@@ -21,10 +21,6 @@ public final class ConfigWalk {
         }
     }
 
-    /** Byte, word and dword access widths. */
-    private static final int BYTE = 1;
-    private static final int WORD = 2;
-    private static final int DWORD = 4;
     /** Bits of the next pointer in the capability's first word (the high byte). */
     private static final int NEXT_SHIFT = 8;
 
@@ -36,11 +32,11 @@ public final class ConfigWalk {
      * the status register says there is no list.
      */
     public static int capStart(Reader r) {
-        int status = r.read(PciRegs.PCI_STATUS, WORD);
+        int status = r.read(PciRegs.PCI_STATUS, PciDeviceImpl.WORD);
         if ((status & PciRegs.PCI_STATUS_CAP_LIST) == 0) {
             return 0;
         }
-        int type = r.read(PciRegs.PCI_HEADER_TYPE, BYTE) & PciRegs.PCI_HEADER_TYPE_MASK;
+        int type = r.read(PciRegs.PCI_HEADER_TYPE, PciDeviceImpl.BYTE) & PciRegs.PCI_HEADER_TYPE_MASK;
         return switch (type) {
             case PciRegs.PCI_HEADER_TYPE_NORMAL, PciRegs.PCI_HEADER_TYPE_BRIDGE -> PciRegs.PCI_CAPABILITY_LIST;
             case PciRegs.PCI_HEADER_TYPE_CARDBUS -> PciRegs.PCI_CB_CAPABILITY_LIST;
@@ -54,13 +50,13 @@ public final class ConfigWalk {
         if (start == 0) {
             return 0;
         }
-        int pos = r.read(start, BYTE);
+        int pos = r.read(start, PciDeviceImpl.BYTE);
         for (int ttl = PciRegs.PCI_FIND_CAP_TTL; ttl > 0; ttl--) {
             if (pos < PciRegs.PCI_STD_HEADER_SIZEOF) {
                 break;
             }
             pos &= PciRegs.PCI_CAP_POINTER_MASK;
-            int ent = r.read(pos, WORD);
+            int ent = r.read(pos, PciDeviceImpl.WORD);
             int capId = ent & PciRegs.PCI_BYTE_MASK;
             if (capId == PciRegs.PCI_CAP_ID_BROKEN) {
                 break;
@@ -80,7 +76,7 @@ public final class ConfigWalk {
         }
         int pos = PciRegs.PCI_CFG_SPACE_SIZE;
         int ttl = (PciRegs.PCI_CFG_SPACE_EXP_SIZE - PciRegs.PCI_CFG_SPACE_SIZE) / PciRegs.PCI_EXT_CAP_MIN_SIZE;
-        int header = r.read(pos, DWORD);
+        int header = r.read(pos, PciDeviceImpl.DWORD);
         if (header == 0) {
             return 0;
         }
@@ -92,7 +88,7 @@ public final class ConfigWalk {
             if (pos < PciRegs.PCI_CFG_SPACE_SIZE) {
                 break;
             }
-            header = r.read(pos, DWORD);
+            header = r.read(pos, PciDeviceImpl.DWORD);
         }
         return 0;
     }

@@ -1,9 +1,13 @@
 package org.nova.bus.pci.internal;
 
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciIds;
+import org.nova.hw.pci.PciRegs;
 
 /**
  * The PCI matching rules as pure functions: drivers/pci/pci-driver.c {@code pci_match_id} and
@@ -111,15 +115,15 @@ public final class PciMatch {
     }
 
     /** The class masks the index knows (base class, base+sub class, full class); others are asked always. */
-    static final int[] INDEXED_CLASS_MASKS = {org.nova.hw.pci.PciRegs.PCI_CLASS_MASK_BASE,
-        org.nova.hw.pci.PciRegs.PCI_CLASS_MASK_BASE_SUB, org.nova.hw.pci.PciRegs.PCI_CLASS_MASK_24};
+    static final int[] INDEXED_CLASS_MASKS = {PciRegs.PCI_CLASS_MASK_BASE,
+        PciRegs.PCI_CLASS_MASK_BASE_SUB, PciRegs.PCI_CLASS_MASK_24};
 
     /**
      * @return the driver core's index keys of a function: its vendor:device, and its class code
      *     under each indexed class mask
      */
-    public static java.util.Set<Object> deviceKeys(PciIds ids) {
-        java.util.Set<Object> keys = new java.util.HashSet<>();
+    public static Set<Object> deviceKeys(PciIds ids) {
+        Set<Object> keys = new HashSet<>();
         keys.add(key(ids.vendor(), ids.device()));
         for (int mask : INDEXED_CLASS_MASKS) {
             keys.add(new ClassKey(mask, ids.classCode() & mask));
@@ -132,8 +136,8 @@ public final class PciMatch {
      *     class entry (any device) its class under the mask; null (ask it about every device) when an
      *     entry names neither a device nor an indexed class mask
      */
-    public static java.util.Set<Object> driverKeys(List<PciDeviceId> dynamicIds, List<PciDeviceId> staticIds) {
-        java.util.Set<Object> keys = new java.util.HashSet<>();
+    public static Set<Object> driverKeys(List<PciDeviceId> dynamicIds, List<PciDeviceId> staticIds) {
+        Set<Object> keys = new HashSet<>();
         for (List<PciDeviceId> list : List.of(dynamicIds, staticIds)) {
             for (PciDeviceId id : list) {
                 if (id.isTerminator()) {
@@ -141,7 +145,7 @@ public final class PciMatch {
                 }
                 if (id.vendor() != PciDeviceId.PCI_ANY_ID && id.device() != PciDeviceId.PCI_ANY_ID) {
                     keys.add(key(id.vendor(), id.device()));
-                } else if (java.util.Arrays.stream(INDEXED_CLASS_MASKS).anyMatch(m -> m == id.classMask())) {
+                } else if (Arrays.stream(INDEXED_CLASS_MASKS).anyMatch(m -> m == id.classMask())) {
                     keys.add(new ClassKey(id.classMask(), id.classCode() & id.classMask()));
                 } else {
                     return null;
@@ -156,7 +160,7 @@ public final class PciMatch {
         boolean vendor = id.vendor() != PciDeviceId.PCI_ANY_ID;
         boolean device = id.device() != PciDeviceId.PCI_ANY_ID;
         boolean subsystem = id.subvendor() != PciDeviceId.PCI_ANY_ID || id.subdevice() != PciDeviceId.PCI_ANY_ID;
-        int classBits = Integer.bitCount(id.classMask() & org.nova.hw.pci.PciRegs.PCI_CLASS_MASK_24);
+        int classBits = Integer.bitCount(id.classMask() & PciRegs.PCI_CLASS_MASK_24);
         int tier;
         if (vendor && device && subsystem) {
             tier = SUBSYSTEM;

@@ -5,6 +5,7 @@ import java.util.stream.Collectors;
 
 import org.nova.bus.pci.PciBus;
 import org.nova.bus.pci.PciDeviceId;
+import org.nova.driver.DriverException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -14,7 +15,7 @@ import org.osgi.service.component.annotations.Reference;
  * {@code remove_id} and {@code sriov_numvfs}. A Gogo command is a plain service with the
  * {@code osgi.command.scope} and {@code osgi.command.function} properties; no Gogo API is needed.
  * Each command returns its whole output as one string and throws
- * {@link org.nova.driver.DriverException} (errno and reason) on bad input, which Gogo reports.
+ * {@link DriverException} (errno and reason) on bad input, which Gogo reports.
  */
 @Component(service = PciCommands.class, property = {
         "osgi.command.scope=pci",

@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The PCI ID database (the pci.ids file pciutils reads, Debian package {@code pci.ids}): names of
- * vendors, devices, subsystems, classes, subclasses and programming interfaces. Parsed once;
- * {@link #system()} loads the system's file lazily, or is empty when there is none.
+ * vendors, devices, subsystems, classes, subclasses and programming interfaces, and the text
+ * lspci makes of them in each name mode (pciutils lib/names.c {@code pci_lookup_name}). Parsed
+ * once; {@link #system()} loads the system's file lazily, or is empty when there is none.
  *
  * <p>File format (pciutils lib/names-parse.c): '#' comments and blank lines are ignored; a vendor
  * line is "vvvv  name", its devices follow as "\tdddd  name", their subsystems as
@@ -30,6 +31,10 @@ public final class PciNames {
     static final List<Path> SYSTEM_PATHS = List.of(Path.of("/usr/share/misc/pci.ids"),
             Path.of("/usr/share/hwdata/pci.ids"), Path.of("/usr/share/pci.ids"));
 
+    /** Name modes of lib/names.c: names only, numbers only (-n, PCI_LOOKUP_NUMERIC), both (-nn, PCI_LOOKUP_MIXED). */
+    static final int NAMES = 0;
+    static final int NUMERIC = 1;
+    static final int MIXED = 2;
     /** Radix of every id in the file. */
     private static final int HEX = 16;
     /** Bits of one 16-bit id when ids are packed into a key. */
@@ -238,5 +243,62 @@ public final class PciNames {
     /** @return true if the database has no entry at all */
     public boolean isEmpty() {
         return vendors.isEmpty() && classes.isEmpty();
+    }
+
+    // ---- the names lspci prints (lib/names.c pci_lookup_name) ------------------------------------
+
+    /** format_name: one id. */
+    private static String formatName(int numeric, String name, String num, String unknown) {
+        if (numeric == NUMERIC) {
+            return num;
+        }
+        if (name == null) {
+            return numeric == MIXED ? unknown + " [" + num + "]" : unknown + " " + num;
+        }
+        return numeric == MIXED ? name + " [" + num + "]" : name;
+    }
+
+    /** format_name_pair: vendor and device. */
+    private static String formatPair(int numeric, String v, String d, String num) {
+        if (numeric == NUMERIC) {
+            return num;
+        }
+        if (numeric == MIXED) {
+            if (v != null && d != null) {
+                return v + " " + d + " [" + num + "]";
+            }
+            return v == null ? "Device [" + num + "]" : v + " Device [" + num + "]";
+        }
+        if (v != null && d != null) {
+            return v + " " + d;
+        }
+        // "v Device dddd": num + 5 skips "vvvv:"
+        return v == null ? "Device " + num : v + " Device " + num.substring(num.indexOf(':') + 1);
+    }
+
+    /** PCI_LOOKUP_CLASS: the subclass name, else the class name with the number always shown. */
+    String className(int numeric, int cls16) {
+        String num = String.format("%04x", cls16);
+        String name = subClass(cls16);
+        int mode = numeric;
+        if (name == null) {
+            name = baseClass(cls16 >>> Byte.SIZE);
+            if (name != null && numeric != NUMERIC) {
+                mode = MIXED;
+            }
+        }
+        return formatName(mode, name, num, "Class");
+    }
+
+    /** PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE. */
+    String deviceName(int numeric, int vendor, int device) {
+        return formatPair(numeric, vendor(vendor), device(vendor, device),
+                String.format("%04x:%04x", vendor, device));
+    }
+
+    /** PCI_LOOKUP_SUBSYSTEM | PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE. */
+    String subsystemName(int numeric, int vendor, int device, int sv, int sd) {
+        return formatPair(numeric, vendor(sv), subsystem(vendor, device, sv, sd),
+                String.format("%04x:%04x", sv, sd));
     }
 }

@@ -12,6 +12,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.nova.bus.pci.PciDeviceInfo;
 import org.nova.bus.pci.PciIds;
+import org.nova.hw.pci.PciAddress;
 import org.nova.hw.pci.PciRegs;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
@@ -67,7 +68,7 @@ class LspciTest {
         put(c, PciRegs.PCI_INTERRUPT_PIN, 1, 1);
         put(c, 0x40, 1, PciRegs.PCI_CAP_ID_MSI);
         put(c, 0x42, 2, PciRegs.PCI_MSI_FLAGS_64BIT);
-        return new PciDeviceInfo(0, 0, 4, 0, new PciIds(0x1234, 0x11e8, 0x1af4, 0x1100, 0x00ff00, 0x10), c,
+        return new PciDeviceInfo(new PciAddress(0, 0, 4, 0), new PciIds(0x1234, 0x11e8, 0x1af4, 0x1100, 0x00ff00, 0x10), c,
                 List.of(new PciDeviceInfo.Region(0, 0x100000, false, false, false)), driver, Optional.empty());
     }
 
@@ -76,7 +77,7 @@ class LspciTest {
         byte[] c = config(256);
         put(c, PciRegs.PCI_VENDOR_ID, 4, 0x00051b36);
         put(c, PciRegs.PCI_REVISION_ID, 4, 0x00ff0000);
-        return new PciDeviceInfo(0, 0, 3, 0, new PciIds(0x1b36, 0x0005, 0x1af4, 0x1100, 0x00ff00, 0), c, List.of(),
+        return new PciDeviceInfo(new PciAddress(0, 0, 3, 0), new PciIds(0x1b36, 0x0005, 0x1af4, 0x1100, 0x00ff00, 0), c, List.of(),
                 Optional.empty(), Optional.empty());
     }
 
@@ -99,7 +100,7 @@ class LspciTest {
         put(c, 0x100, 4, PciRegs.PCI_EXT_CAP_ID_ERR | 1 << 16 | 0x140 << 20);
         put(c, 0x140, 4, PciRegs.PCI_EXT_CAP_ID_SRIOV | 1 << 16 | 0x180 << 20);
         put(c, 0x180, 4, 0x2a | 1 << 16);
-        return new PciDeviceInfo(domain, 1, 0, 0, new PciIds(0x10de, 0x2684, 0x10de, 0x167c, 0x030000, 0xa1), c,
+        return new PciDeviceInfo(new PciAddress(domain, 1, 0, 0), new PciIds(0x10de, 0x2684, 0x10de, 0x167c, 0x030000, 0xa1), c,
                 List.of(new PciDeviceInfo.Region(0, 16 << 20, false, false, false),
                         new PciDeviceInfo.Region(1, 256L << 30, false, true, true),
                         new PciDeviceInfo.Region(5, 128, true, false, false),
@@ -251,14 +252,14 @@ class LspciTest {
         PciDeviceInfo e = edu(PciRegs.PCI_COMMAND_MEMORY, Optional.empty());
         byte[] c = e.config();
         put(c, 0x41, 1, 0x40);
-        PciDeviceInfo looped = new PciDeviceInfo(0, 0, 4, 0, e.ids(), c, e.regions(), Optional.empty(),
+        PciDeviceInfo looped = new PciDeviceInfo(new PciAddress(0, 0, 4, 0), e.ids(), c, e.regions(), Optional.empty(),
                 Optional.empty());
         String out = run(List.of(looped), names(), "-v");
         assertTrue(out.contains("\tCapabilities: [40] MSI: Enable- Count=1/1 Maskable- 64bit+\n"
                 + "\tCapabilities: [40] <chain looped>\n"), out);
         put(c, 0x41, 1, 0x50);
         put(c, 0x50, 1, 0xff);
-        PciDeviceInfo broken = new PciDeviceInfo(0, 0, 4, 0, e.ids(), c, e.regions(), Optional.empty(),
+        PciDeviceInfo broken = new PciDeviceInfo(new PciAddress(0, 0, 4, 0), e.ids(), c, e.regions(), Optional.empty(),
                 Optional.empty());
         assertTrue(run(List.of(broken), names(), "-v").contains("\tCapabilities: [50] <chain broken>\n"));
     }
