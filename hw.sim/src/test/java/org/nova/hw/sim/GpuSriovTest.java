@@ -41,8 +41,8 @@ class GpuSriovTest {
             assertEquals(0xffff, vf.readConfig(PciRegs.PCI_VENDOR_ID, 2), "a VF's Vendor ID reads FFFFh");
             assertEquals(0x030200, vf.readConfig(PciRegs.PCI_REVISION_ID, 4) >>> 8);
             RegionInfo bar0 = vf.region(0).orElseThrow();
-            assertEquals(SimModels.VF_BAR0_SIZE, bar0.size());
-            assertEquals(SimModels.VF_BAR1_SIZE, vf.region(1).orElseThrow().size());
+            assertEquals(GpuVfModel.VF_BAR0_SIZE, bar0.size());
+            assertEquals(GpuVfModel.VF_BAR1_SIZE, vf.region(1).orElseThrow().size());
         }
         s.disableVfs();
         assertEquals(0, s.numVfs());

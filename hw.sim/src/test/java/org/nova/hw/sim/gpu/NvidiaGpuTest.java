@@ -71,7 +71,7 @@ class NvidiaGpuTest {
         int mask = Pgc6.AON_SECURE_SCRATCH_GROUP_05_PRIV_LEVEL_MASK.address();
         assertFalse(Pgc6.gfwBootCompleted(r32(g, Pgc6.GFW_BOOT.address())));
         assertFalse(Pgc6.PRIV_LEVEL_MASK_READ_PROTECTION_LEVEL0.isSet(r32(g, mask)));
-        Thread.sleep(NvidiaGpu.GFW_BOOT_DELAY_NANOS / 1_000_000 + 5);
+        Thread.sleep(SimGfw.BOOT_DELAY_NANOS / 1_000_000 + 5);
         assertTrue(Pgc6.gfwBootCompleted(r32(g, Pgc6.GFW_BOOT.address())));
         assertTrue(Pgc6.PRIV_LEVEL_MASK_READ_PROTECTION_LEVEL0.isSet(r32(g, mask)));
         assertEquals(24 * 1024, r32(g, Pgc6.USABLE_FB_SIZE_IN_MB.address()));
