@@ -60,7 +60,7 @@ final class GpuModel implements DeviceModel {
     @Override
     public ConfigSpace createConfigSpace() {
         boolean sriov = gpu.totalVfs() > 0;
-        ConfigSpace.Builder b = ConfigSpace.builder(sriov ? PciRegs.PCI_CFG_SPACE_EXP_SIZE : PciRegs.PCI_CFG_SPACE_SIZE)
+        ConfigSpaceBuilder b = ConfigSpace.builder(sriov ? PciRegs.PCI_CFG_SPACE_EXP_SIZE : PciRegs.PCI_CFG_SPACE_SIZE)
                 .vendor(NvidiaPciIds.PCI_VENDOR_ID_NVIDIA)
                 .device(gpu.deviceId())
                 .revision(gpu.pciRevision())
@@ -73,7 +73,7 @@ final class GpuModel implements DeviceModel {
                 .msi(MSI_VECTORS, true, false);
         if (sriov) {
             // a vGPU-capable board: PCIe and SR-IOV (VF BAR0 registers, BAR1 aperture)
-            b.express(true).sriov(new ConfigSpace.SriovSpec(gpu.totalVfs(), FIRST_VF_OFFSET, VF_STRIDE, gpu.vfDeviceId(),
+            b.express(true).sriov(new SriovSpec(gpu.totalVfs(), FIRST_VF_OFFSET, VF_STRIDE, gpu.vfDeviceId(),
                     List.of(BarSpec.mem32(BAR_REGS, GpuVfModel.VF_BAR0_SIZE),
                             BarSpec.mem64(BAR_VRAM, GpuVfModel.VF_BAR1_SIZE, true))));
         }

@@ -235,7 +235,7 @@ class ConfigSpaceTest {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> ConfigSpace.builder(256).bar(BarSpec.mem64(0, 4096, false)).bar(BarSpec.mem32(1, 4096)));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                () -> ConfigSpace.builder(256).sriov(new ConfigSpace.SriovSpec(1, 1, 1, 1, java.util.List.of())));
+                () -> ConfigSpace.builder(256).sriov(new SriovSpec(1, 1, 1, 1, java.util.List.of())));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> ConfigSpace.builder(256).bar(BarSpec.mem32(0, 4096)).msix(64, 0, 0, 0, 0x1000).build());
     }
