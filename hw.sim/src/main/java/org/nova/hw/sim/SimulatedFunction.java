@@ -6,7 +6,6 @@ import static org.nova.hw.pci.PciRegs.PCI_COMMAND_MEMORY;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,7 +22,6 @@ import org.nova.hw.IrqSet;
 import org.nova.hw.IrqType;
 import org.nova.hw.Mmio;
 import org.nova.hw.PciFunction;
-import org.nova.hw.RegionFlag;
 import org.nova.hw.RegionInfo;
 import org.nova.hw.SriovControl;
 import org.nova.hw.pci.PciAddress;
@@ -50,11 +48,10 @@ final class SimulatedFunction implements PciFunction, DeviceContext {
     private final DeviceModel model;
     private final ConfigSpace config;
     private final ReentrantLock lock = new ReentrantLock();
-    private final BarSpec[] bars = new BarSpec[RegionInfo.ROM_INDEX + 1];
-    private final Region[] regions = new Region[RegionInfo.ROM_INDEX + 1];
     private final SimulatedFunction physfn;
     private final int vfIndex;
     private final String who;
+    private final FunctionBars bars;
     private final FunctionIrqs irqs;
     /** Null without a PCI Express capability. */
     private final ExpressCapability express;
@@ -84,19 +81,14 @@ final class SimulatedFunction implements PciFunction, DeviceContext {
             throw new IllegalStateException(who + ": VF config space "
                     + (physfn != null ? "required" : "only allowed") + " for a virtual function");
         }
-        for (int i = 0; i < bars.length; i++) {
-            bars[i] = physfn == null ? config.bar(i)
-                    : i < RegionInfo.BAR_COUNT ? physfn.config.vfBar(i) : null;
-            if (bars[i] != null) {
-                Region r = model.region(i);
-                if (r == null || r.size() != bars[i].size()) {
-                    throw new IllegalStateException(who + ": region " + i + " does not match its BAR of "
-                            + bars[i].size() + " bytes");
-                }
-                regions[i] = r;
-            }
+        BarSpec[] specs = new BarSpec[RegionInfo.ROM_INDEX + 1];
+        for (int i = 0; i < specs.length; i++) {
+            specs[i] = physfn == null ? config.bar(i) : i < RegionInfo.BAR_COUNT ? physfn.config.vfBar(i) : null;
         }
-        this.irqs = new FunctionIrqs(this, bridge, config, regions, bars);
+        this.bars = new FunctionBars(who, model, specs, () -> (config.command() & PCI_COMMAND_IO) != 0,
+                this::memoryDecodeEnabled, physfn == null ? "disabled (PCI_COMMAND_MEMORY clear)"
+                        : "disabled (VF MSE clear in the PF's SR-IOV control)");
+        this.irqs = new FunctionIrqs(this, bridge, config, bars.regions(), bars.bars());
         this.express = config.expCap() == 0 ? null : new ExpressCapability(config, config.expCap());
         this.sriov = config.sriovCap() == 0 ? null : new SriovState(this, config.sriovCap());
         this.dma = new SimDma(address, who, config, this::isPresent);
@@ -163,7 +155,7 @@ final class SimulatedFunction implements PciFunction, DeviceContext {
 
     /** @return the BAR spec at index (for VFs: the PF's VF BAR), or null */
     BarSpec barSpec(int index) {
-        return bars[index];
+        return bars.bar(index);
     }
 
     private void checkPresent() {
@@ -232,39 +224,18 @@ final class SimulatedFunction implements PciFunction, DeviceContext {
 
     // ---- regions -------------------------------------------------------------------------------
 
-    private static void checkRegionIndex(String who, int index) {
-        if (index < 0 || index > RegionInfo.ROM_INDEX) {
-            throw new HwException(HwException.EINVAL, who + ": region index " + index + " is outside 0.."
-                    + RegionInfo.ROM_INDEX);
-        }
-    }
-
     @Override
     public Optional<RegionInfo> region(int index) {
-        checkRegionIndex(who, index);
+        bars.checkIndex(index);
         checkPresent();
-        BarSpec bar = bars[index];
-        if (bar == null) {
-            return Optional.empty();
-        }
-        Set<RegionFlag> flags = EnumSet.copyOf(bar.baseFlags());
-        if (!regions[index].readOnly()) {
-            flags.add(RegionFlag.WRITE);
-        }
-        if (regions[index].memory().isPresent()) {
-            flags.add(RegionFlag.MAPPABLE);
-        }
-        return Optional.of(new RegionInfo(index, bar.size(), flags));
+        return bars.info(index);
     }
 
     @Override
     public Mmio map(int index) {
-        checkRegionIndex(who, index);
+        bars.checkIndex(index);
         checkPresent();
-        if (bars[index] == null) {
-            throw new HwException(HwException.ENXIO, who + " has no region " + index);
-        }
-        return new SimMmio(this, index, bars[index], regions[index]);
+        return bars.map(this, index);
     }
 
     /**
@@ -276,26 +247,7 @@ final class SimulatedFunction implements PciFunction, DeviceContext {
         try {
             checkPresent();
             mapping.checkOpen();
-            Region region = regions[index];
-            BarSpec bar = bars[index];
-            if (write && region.readOnly()) {
-                throw new HwException(HwException.EROFS, who + ": region " + index + " is read-only");
-            }
-            if (bar.kind() == BarSpec.Kind.IO) {
-                if ((config.command() & PCI_COMMAND_IO) == 0) {
-                    // Not decoded: a master abort reads all ones and drops writes (PCI Local Bus Spec 3.0, 6.2.2).
-                    return write ? 0 : Region.allOnes(width);
-                }
-            } else if (bar.kind() != BarSpec.Kind.ROM && !memoryDecodeEnabled()) {
-                throw new HwException(HwException.EIO, who + ": BAR" + index + " accessed while memory space is "
-                        + (physfn == null ? "disabled (PCI_COMMAND_MEMORY clear)"
-                                : "disabled (VF MSE clear in the PF's SR-IOV control)"));
-            }
-            if (write) {
-                region.write(offset, width, value);
-                return 0;
-            }
-            return region.read(offset, width) & Region.allOnes(width);
+            return bars.access(index, offset, width, write, value);
         } finally {
             lock.unlock();
         }
@@ -488,10 +440,6 @@ final class SimulatedFunction implements PciFunction, DeviceContext {
 
     /** Frees what the regions hold; also used for a function that was built but never plugged in. */
     void releaseRegions() {
-        for (Region r : regions) {
-            if (r != null) {
-                r.release();
-            }
-        }
+        bars.release();
     }
 }
