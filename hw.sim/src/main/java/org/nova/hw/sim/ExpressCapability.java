@@ -11,9 +11,6 @@ import static org.nova.hw.pci.PciRegs.*;
  * <p>Its state is config space; guarded by the function's lock.
  */
 final class ExpressCapability {
-    /** Max_Read_Request_Size 512 bytes, the reset default (pci_regs.h PCI_EXP_DEVCTL_READRQ_512B; PCIe Base Spec 7.5.3.4). */
-    private static final int PCI_EXP_DEVCTL_READRQ_512B = 0x2000;
-
     private final ConfigSpace config;
     private final int cap;
 
