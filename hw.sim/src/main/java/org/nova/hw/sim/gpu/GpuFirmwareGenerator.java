@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.nova.nvidia.Architecture;
 import org.nova.nvidia.Chipset;
 import org.nova.nvidia.FirmwareNames;
 import org.nova.nvidia.fw.BooterImageBuilder;
@@ -116,7 +117,7 @@ public final class GpuFirmwareGenerator {
      * @return the firmware release {@link #generate(Chipset, Path)} writes for the chip
      */
     public static String defaultVersion(Chipset chipset) {
-        return chipset.architecture() == org.nova.nvidia.Architecture.ADA ? FirmwareNames.VERSION_570_144 : VERSION;
+        return chipset.architecture() == Architecture.ADA ? FirmwareNames.VERSION_570_144 : VERSION;
     }
 
     /**

@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -143,7 +144,7 @@ class NvidiaGpuTest {
     @Test
     void theMessageQueueInterruptIsRaisedAndClearedThroughIrqsclr() {
         NvidiaGpu g = gpu(Chipset.GA102);
-        List<Boolean> line = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Boolean> line = new CopyOnWriteArrayList<>();
         g.start(new GpuHost() {
             @Override
             public boolean dmaRead(long iova, MemorySegment dst) {
