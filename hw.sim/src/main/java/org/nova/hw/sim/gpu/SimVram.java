@@ -87,9 +87,9 @@ final class SimVram {
     long read(long offset, int size) {
         MemorySegment m = memory();
         return switch (size) {
-            case Byte.BYTES -> m.get(ValueLayout.JAVA_BYTE, offset) & 0xffL;
-            case Short.BYTES -> m.get(LE16, offset) & 0xffffL;
-            case Integer.BYTES -> m.get(LE32, offset) & 0xffff_ffffL;
+            case Byte.BYTES -> Byte.toUnsignedLong(m.get(ValueLayout.JAVA_BYTE, offset));
+            case Short.BYTES -> Short.toUnsignedLong(m.get(LE16, offset));
+            case Integer.BYTES -> Integer.toUnsignedLong(m.get(LE32, offset));
             default -> m.get(LE64, offset);
         };
     }
