@@ -3,6 +3,8 @@ package org.nova.hw.sim.gpu;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.nova.nvidia.regs.FalconEngine;
+import org.nova.nvidia.regs.Register;
 import org.nova.nvidia.regs.RegisterMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,13 +42,37 @@ final class SimBar0 {
      * @param gpu the GPU, for messages and the CPU sequencer's scratch register
      * @param vbios the ROM behind the PROM window
      * @param intr watches writes that acknowledge the GPU's interrupt
-     * @param units the units decoding registers, none sharing one
+     * @param units the units decoding registers
+     * @throws IllegalStateException if two units decode the same register NVIDIA declares
      */
     SimBar0(NvidiaGpu gpu, SimVbios vbios, SimIntr intr, List<Bar0Unit> units) {
         this.gpu = gpu;
         this.vbios = vbios;
         this.intr = intr;
         this.units = List.copyOf(units);
+        for (Register r : RegisterMap.all()) {
+            for (int i = 0; i < r.count(); i++) {
+                switch (r.space()) {
+                    case BAR0 -> checkOneUnit(r, i, r.address(i));
+                    case PFALCON, PFALCON2 -> {
+                        for (FalconEngine e : FalconEngine.values()) {
+                            checkOneUnit(r, i, r.address(e, i));
+                        }
+                    }
+                    case VF_BAR0 -> {
+                        // a virtual function's register, not in the GPU's BAR0
+                    }
+                }
+            }
+        }
+    }
+
+    private void checkOneUnit(Register r, int index, int off) {
+        List<Bar0Unit> decoding = units.stream().filter(u -> u.decodes(off)).toList();
+        if (decoding.size() > 1) {
+            throw new IllegalStateException(r.name() + "[" + index + "] at 0x" + Integer.toHexString(off)
+                    + " is decoded by " + decoding.stream().map(u -> u.getClass().getSimpleName()).toList());
+        }
     }
 
     /** Power-on or reset: the undecoded registers read zero again. */

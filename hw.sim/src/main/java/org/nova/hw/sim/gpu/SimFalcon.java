@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import org.nova.nvidia.regs.FalconEngine;
 import org.nova.nvidia.regs.Pfalcon;
+import org.nova.nvidia.regs.Pgsp;
 
 /**
  * One falcon engine of the simulated GPU (GSP or SEC2), nova-core's falcon.rs seen from the
@@ -111,9 +112,13 @@ final class SimFalcon implements Bar0Unit {
         Arrays.fill(dmem, (byte) 0);
     }
 
+    /**
+     * The engine's windows, except NV_PGSP_QUEUE_HEAD: it lies in the GSP's PFALCON window but is
+     * the GSP engine's command queue doorbell, not a falcon core register ({@link SimGspBoot}).
+     */
     @Override
     public boolean decodes(int off) {
-        return FalconEngine.containing(off) == engine;
+        return FalconEngine.containing(off) == engine && off != Pgsp.QUEUE_HEAD.address();
     }
 
     @Override
