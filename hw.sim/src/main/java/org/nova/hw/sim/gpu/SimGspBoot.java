@@ -21,11 +21,6 @@ import org.nova.nvidia.regs.Pgsp;
  * {@link #crashed} and {@link #unloaded}; the state both share is volatile.
  */
 final class SimGspBoot implements Bar0Unit {
-    /*
-     * SEC2-RTOS's verdicts on a core resume are NvidiaGpu's SEC2_ERR_ codes (MAILBOX0; 0 = GSP-RM
-     * resumed): the real codes are not public.
-     */
-
     private final NvidiaGpu gpu;
     private final SimFalcon gsp;
     private final TrustedFirmware trusted;
@@ -149,7 +144,8 @@ final class SimGspBoot implements Bar0Unit {
      * SEC2-RTOS started by the sequencer's core resume: it checks that GSP-RM waits and that the
      * GSP's mailboxes hold the LibOS arguments it booted with, then resumes GSP-RM on the GSP's
      * RISC-V core and reports the hand-off in BSI_SECURE_SCRATCH_14. SEC2-RTOS keeps running (its
-     * CPU does not halt); MAILBOX0 holds its verdict.
+     * CPU does not halt); MAILBOX0 holds its verdict: 0 when GSP-RM resumed, else one of
+     * {@link NvidiaGpu}'s SEC2_ERR_ codes (the real ones are not public).
      */
     void runSec2Rtos(SimFalcon sec2) {
         sec2RtosStaged = false;
