@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import org.nova.nvidia.regs.FalconEngine;
 import org.nova.nvidia.regs.Pfalcon;
-import org.nova.nvidia.regs.Pgsp;
 
 /**
  * One falcon engine of the simulated GPU (GSP or SEC2), nova-core's falcon.rs seen from the
@@ -113,12 +112,13 @@ final class SimFalcon implements Bar0Unit {
     }
 
     /**
-     * The engine's windows, except NV_PGSP_QUEUE_HEAD: it lies in the GSP's PFALCON window but is
-     * the GSP engine's command queue doorbell, not a falcon core register ({@link SimGspBoot}).
+     * The engine's PFALCON and PFALCON2 windows, whole: registers this model does not implement
+     * read 0 and ignore writes. That includes NV_PGSP_QUEUE_HEAD, the GSP's command queue doorbell
+     * in the GSP's window, which is not modelled ({@link SimGspBoot}).
      */
     @Override
     public boolean decodes(int off) {
-        return FalconEngine.containing(off) == engine && off != Pgsp.QUEUE_HEAD.address();
+        return FalconEngine.containing(off) == engine;
     }
 
     @Override

@@ -5,16 +5,17 @@ import java.util.Optional;
 import org.nova.nvidia.FormatException;
 import org.nova.nvidia.gsp.GspAbi;
 import org.nova.nvidia.regs.Pgc6;
-import org.nova.nvidia.regs.Pgsp;
 
 /**
  * What the hardware does at each step of nova-core's GSP boot (gsp/boot.rs) beyond the ucodes
  * themselves: the GSP falcon started with the LibOS arguments' address in its mailboxes (its
  * RISC-V core waits for the booter), the booter starting GSP-RM ({@link SimGsp}, on its own
- * thread, with the bindings of the trusted firmware's release), the command queue doorbell
- * (NV_PGSP_QUEUE_HEAD), GSP-RM's mid-initialisation core resume through SEC2-RTOS, which the CPU
- * sequencer triggers (gsp/sequencer.rs) and which reports in BSI_SECURE_SCRATCH_14, and the end
- * of GSP-RM: crash, unload or a reset.
+ * thread, with the bindings of the trusted firmware's release), GSP-RM's mid-initialisation core
+ * resume through SEC2-RTOS, which the CPU sequencer triggers (gsp/sequencer.rs) and which reports
+ * in BSI_SECURE_SCRATCH_14, and the end of GSP-RM: crash, unload or a reset.
+ *
+ * <p>The command queue doorbell (NV_PGSP_QUEUE_HEAD) is not modelled: the driver's write lands in
+ * the GSP falcon's window ({@link SimFalcon}), and GSP-RM finds commands by polling its queue.
  *
  * <p>Owns the running GSP-RM and the boot hand-off state. Threading: register accesses and resets
  * come with the function's lock held; GSP-RM's thread calls {@link #prepareCoreResume},
@@ -171,23 +172,16 @@ final class SimGspBoot implements Bar0Unit {
 
     @Override
     public boolean decodes(int off) {
-        return off == Pgc6.BSI_SECURE_SCRATCH_14.address() || off == Pgsp.QUEUE_HEAD.address();
+        return off == Pgc6.BSI_SECURE_SCRATCH_14.address();
     }
 
     @Override
     public int read(int off) {
-        // the doorbell holds nothing
-        return off == Pgc6.BSI_SECURE_SCRATCH_14.address() ? bsiScratch14 : 0;
+        return bsiScratch14;
     }
 
     @Override
     public void write(int off, int value) {
         // BSI_SECURE_SCRATCH_14 is written by secure firmware only
-        if (off == Pgsp.QUEUE_HEAD.address()) {
-            SimGsp g = gspRm;
-            if (g != null) {
-                g.kick();
-            }
-        }
     }
 }
