@@ -388,6 +388,8 @@ public final class PciRegs {
     public static final int PCI_EXP_DEVCTL_RELAX_EN = 0x0010;
     /** Device control: Max_Read_Request_Size. */
     public static final int PCI_EXP_DEVCTL_READRQ = 0x7000;
+    /** Device control: Max_Read_Request_Size of 512 bytes, the reset default (PCI_EXP_DEVCTL_READRQ_512B). */
+    public static final int PCI_EXP_DEVCTL_READRQ_512B = 0x2000;
     /** Device control: Max_Payload_Size. */
     public static final int PCI_EXP_DEVCTL_PAYLOAD = 0x00e0;
     /** Device control: Initiate Function Level Reset (reads as 0). */

@@ -104,6 +104,14 @@ record BarSpec(int index, long size, Kind kind, boolean prefetchable) {
         };
     }
 
+    /**
+     * @return the address bits software may write in the BAR register: writing all ones reads
+     *     back this mask, from which software learns the size (PCI Local Bus Spec 3.0, 6.2.5.1)
+     */
+    long sizeMask() {
+        return ~(size - 1);
+    }
+
     /** @return whether the BAR decodes memory space (memory BARs and the ROM) */
     boolean isMemory() {
         return kind != Kind.IO;

@@ -1,5 +1,6 @@
 package org.nova.hw.sim;
 
+import java.util.Map;
 import org.nova.hw.HwException;
 
 /**
@@ -49,20 +50,21 @@ interface DeviceModel {
     default void configWritten(int offset, int width) {
     }
 
+    /** @return state no register shows ({@link org.nova.hw.PciFunction#deviceState()}); none by default */
+    default Map<String, String> state() {
+        return Map.of();
+    }
+
     /**
      * Creates the model of an SR-IOV virtual function of this physical function. Only called
      * when the config space has an SR-IOV capability. The VF's config space must be built with
-     * {@link ConfigSpace.Builder#virtualFunction()}; its regions must match the VF BARs of the
+     * {@link ConfigSpaceBuilder#virtualFunction()}; its regions must match the VF BARs of the
      * PF's SR-IOV capability.
      *
      * @param vfIndex 0-based VF number
      * @return the VF model
+     * @throws HwException ENODEV by default: the model has no virtual functions
      */
-    /** @return state no register shows ({@link org.nova.hw.PciFunction#deviceState()}); none by default */
-    default java.util.Map<String, String> state() {
-        return java.util.Map.of();
-    }
-
     default DeviceModel virtualFunction(int vfIndex) {
         throw new HwException(HwException.ENODEV, description() + " has no virtual function model");
     }

@@ -1,6 +1,7 @@
 package org.nova.hw.sim;
 
 import static org.nova.nvidia.regs.VirtualFunction.*;
+import java.util.Arrays;
 
 /**
  * BAR0 of a simulated GPU virtual function: the CPU interrupt tree of dev_vm.h
@@ -34,8 +35,8 @@ final class GpuVfRegs implements Region {
 
     /** Function-level reset: nothing pending, nothing enabled, the storage zeroed. */
     void reset() {
-        java.util.Arrays.fill(pending, 0);
-        java.util.Arrays.fill(enabled, 0);
+        Arrays.fill(pending, 0);
+        Arrays.fill(enabled, 0);
         topEnabled = 0;
         storage.memory().ifPresent(m -> m.fill((byte) 0));
     }

@@ -1,8 +1,9 @@
 package org.nova.hw.sim;
 
-import org.nova.hw.pci.PciRegs;
-
+import java.lang.foreign.MemorySegment;
+import java.util.Optional;
 import java.util.function.IntConsumer;
+import org.nova.hw.pci.PciRegs;
 
 /**
  * A BAR region with the MSI-X table and/or PBA laid over part of it, as QEMU's msix_init
@@ -76,9 +77,9 @@ final class MsixOverlay implements Region {
     }
 
     @Override
-    public java.util.Optional<java.lang.foreign.MemorySegment> memory() {
+    public Optional<MemorySegment> memory() {
         // The table must see every access: never expose the BAR as plain memory.
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     @Override

@@ -24,7 +24,7 @@ final class MsixTable {
     MsixTable(int size) {
         this.size = size;
         this.table = new byte[size * PCI_MSIX_ENTRY_SIZE];
-        this.pba = new long[(int) (ConfigSpace.pbaBytes(size) / Long.BYTES)];
+        this.pba = new long[(int) (MsixCapability.pbaBytes(size) / Long.BYTES)];
         reset();
     }
 

@@ -151,16 +151,23 @@ public final class SimDeviceComponent {
         }
     }
 
+    /** The optional prefix of a hex ID. */
+    private static final String HEX_PREFIX = "0x";
+    /** IDs are written in hex. */
+    private static final int HEX_RADIX = 16;
+    /** The largest vendor or device ID: they are 16 bits wide. */
+    private static final int ID_MAX = (1 << Short.SIZE) - 1;
+
     /** A 16-bit ID in hex from the configuration, or the model's own when absent or empty. */
     static int id16(Map<String, Object> properties, String key) {
         String v = ConfigProps.string(properties, key, "").trim();
         if (v.isEmpty()) {
             return SimModels.MODEL_DEFAULT;
         }
-        String hex = v.startsWith("0x") || v.startsWith("0X") ? v.substring(2) : v;
+        String hex = v.regionMatches(true, 0, HEX_PREFIX, 0, HEX_PREFIX.length()) ? v.substring(HEX_PREFIX.length()) : v;
         try {
-            int id = Integer.parseInt(hex, 16);
-            if (id < 0 || id > 0xffff) {
+            int id = Integer.parseInt(hex, HEX_RADIX);
+            if (id < 0 || id > ID_MAX) {
                 throw new NumberFormatException();
             }
             return id;

@@ -1,12 +1,6 @@
 package org.nova.hw.sim;
 
-import static org.nova.hw.pci.PciRegs.PCI_SRIOV_CTRL;
-import static org.nova.hw.pci.PciRegs.PCI_SRIOV_CTRL_MSE;
-import static org.nova.hw.pci.PciRegs.PCI_SRIOV_CTRL_VFE;
-import static org.nova.hw.pci.PciRegs.PCI_SRIOV_NUM_VF;
-import static org.nova.hw.pci.PciRegs.PCI_SRIOV_TOTAL_VF;
-import static org.nova.hw.pci.PciRegs.PCI_SRIOV_VF_OFFSET;
-import static org.nova.hw.pci.PciRegs.PCI_SRIOV_VF_STRIDE;
+import static org.nova.hw.pci.PciRegs.*;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,11 +12,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The SR-IOV side of a simulated physical function, driven generically by its capability
- * fields: VF n (0-based) lives at routing ID PF + First VF Offset + n × VF Stride
- * (PCI SR-IOV spec 1.1, 3.3.10-11; drivers/pci/iov.c pci_iov_virtfn_bus/devfn). Setting VF
- * Enable, through {@link #enableVfs} or a config write, adds the VFs to the bridge; clearing it
- * removes them.
+ * The SR-IOV capability of a simulated physical function (PCI SR-IOV spec 1.1, 3.3), as QEMU's
+ * hw/pci/pcie_sriov.c models it: its layout ({@link #add}, pcie_sriov_pf_init) and the VFs it
+ * drives, generically from its fields: VF n (0-based) lives at routing ID PF + First VF Offset +
+ * n × VF Stride (3.3.10-11; drivers/pci/iov.c pci_iov_virtfn_bus/devfn). Setting VF Enable,
+ * through {@link #enableVfs} or a config write ({@link #configWritten}), adds the VFs to the
+ * bridge; clearing it removes them. VF Memory Space Enable gates the VFs' BARs.
  */
 final class SriovState implements SriovControl {
     private static final Logger LOG = LoggerFactory.getLogger(SriovState.class);
@@ -33,9 +28,69 @@ final class SriovState implements SriovControl {
     private final List<SimulatedFunction> vfs = new ArrayList<>();
     private volatile boolean vfMemoryEnabled;
 
+    /** SR-IOV Control and NumVFs before a software write, for {@link #configWritten}. */
+    record Control(int ctrl, int numVfs) {
+    }
+
+    /**
+     * Lays out an SR-IOV extended capability (the first one is at 0x100): VF Enable, VF MSE and
+     * ARI Capable Hierarchy writable in the control register, NumVFs writable, 4 KiB pages, and
+     * the VF BARs with their sizing masks.
+     */
+    static void add(ConfigSpaceBuilder b, SriovSpec spec) {
+        int cap = b.addExtCap(PCI_EXT_CAP_ID_SRIOV, PCI_SRIOV_CAP_VERSION, PCI_EXT_CAP_SRIOV_SIZEOF);
+        b.mask16(cap + PCI_SRIOV_CTRL, PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE | PCI_SRIOV_CTRL_ARI);
+        b.put16(cap + PCI_SRIOV_INITIAL_VF, spec.totalVfs());
+        b.put16(cap + PCI_SRIOV_TOTAL_VF, spec.totalVfs());
+        b.mask16(cap + PCI_SRIOV_NUM_VF, PCI_ID_ABSENT);
+        b.put16(cap + PCI_SRIOV_VF_OFFSET, spec.firstVfOffset());
+        b.put16(cap + PCI_SRIOV_VF_STRIDE, spec.vfStride());
+        b.put16(cap + PCI_SRIOV_VF_DID, spec.vfDeviceId());
+        b.put32(cap + PCI_SRIOV_SUP_PGSIZE, PCI_SRIOV_PGSIZE_4K);
+        b.put32(cap + PCI_SRIOV_SYS_PGSIZE, PCI_SRIOV_PGSIZE_4K);
+        b.mask32(cap + PCI_SRIOV_SYS_PGSIZE, PCI_SRIOV_PGSIZE_4K);
+        BarSpec[] vfBars = new BarSpec[PCI_SRIOV_NUM_BARS];
+        for (BarSpec bar : spec.vfBars()) {
+            if (bar.kind() == BarSpec.Kind.IO || bar.kind() == BarSpec.Kind.ROM) {
+                throw new IllegalArgumentException("VF BAR" + bar.index() + " must be a memory BAR");
+            }
+            vfBars[bar.index()] = bar;
+            b.barRegisters(cap + PCI_SRIOV_BAR + bar.index() * ConfigSpace.DWORD, bar);
+        }
+        b.vfBars(vfBars);
+    }
+
     SriovState(SimulatedFunction pf, int cap) {
         this.pf = pf;
         this.cap = cap;
+    }
+
+    /** @return SR-IOV Control and NumVFs now (function lock held) */
+    Control control() {
+        ConfigSpace config = pf.config();
+        return new Control(config.get16(cap + PCI_SRIOV_CTRL), config.get16(cap + PCI_SRIOV_NUM_VF));
+    }
+
+    /**
+     * Side effects of a software config write (function lock held): NumVFs is read-only while VF
+     * Enable is set, VF MSE follows the control register, and a change of VF Enable adds or
+     * removes the VFs once the lock is released (queued on {@code after}).
+     */
+    void configWritten(int offset, int width, Control before, List<Runnable> after) {
+        ConfigSpace config = pf.config();
+        int ctrl = config.get16(cap + PCI_SRIOV_CTRL);
+        boolean was = (before.ctrl() & PCI_SRIOV_CTRL_VFE) != 0;
+        if (was && ConfigSpace.overlaps(offset, width, cap + PCI_SRIOV_NUM_VF, Short.BYTES)) {
+            // NumVFs may only change while VF Enable is clear (PCI SR-IOV spec 1.1, 3.3.7).
+            config.set16(cap + PCI_SRIOV_NUM_VF, before.numVfs());
+        }
+        setVfMemoryEnabled((ctrl & PCI_SRIOV_CTRL_VFE) != 0 && (ctrl & PCI_SRIOV_CTRL_MSE) != 0);
+        boolean is = (ctrl & PCI_SRIOV_CTRL_VFE) != 0;
+        if (!was && is) {
+            after.add(this::vfEnableWritten);
+        } else if (was && !is) {
+            after.add(this::vfEnableCleared);
+        }
     }
 
     boolean vfMemoryEnabled() {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Dictionary;
 import java.util.HashMap;
 import java.util.List;
@@ -15,8 +16,9 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.nova.hw.HostBridge;
-import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
+import org.nova.hw.pci.PciAddress;
+import org.nova.hw.sim.gpu.GpuFirmwareGenerator;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.Configuration;
@@ -211,9 +213,9 @@ class ComponentsTest {
         new SimDefaultPlatform(cm.proxy(), context, Map.of());
         // bridge, pci-testdev, edu, the second pci-testdev, two GPUs, and the firmware loader's path
         assertEquals(7, cm.created.size());
-        assertTrue(java.util.Arrays.asList((String[]) cm.created.get(SimDefaultPlatform.FIRMWARE_LOADER_PID)
+        assertTrue(Arrays.asList((String[]) cm.created.get(SimDefaultPlatform.FIRMWARE_LOADER_PID)
                 .get(SimDefaultPlatform.FIRMWARE_LOADER_PATH)).contains(
-                        org.nova.hw.sim.gpu.GpuFirmwareGenerator.defaultDir().toString()),
+                        GpuFirmwareGenerator.defaultDir().toString()),
                 "the loader finds the simulated GPUs' generated firmware");
         Dictionary<String, Object> bridge = cm.created.get(SimBridgeComponent.PID + "~" + SimDefaultPlatform.CONFIG_NAME_BRIDGE);
         assertEquals("sim0", bridge.get("name"));

@@ -8,13 +8,14 @@ import static org.nova.hw.pci.PciRegs.*;
 import static org.nova.hw.sim.SimTestSupport.assertHw;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nova.hw.HwException;
-import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
+import org.nova.hw.pci.PciAddress;
 
 class ConfigSpaceTest {
     private SimulatedHostBridge bridge;
@@ -167,8 +168,8 @@ class ConfigSpaceTest {
     @Test
     void capabilityWalkFindsEachCapability() {
         Map<Integer, Integer> caps = walkCapabilities(pf);
-        assertEquals(java.util.List.of(PCI_CAP_ID_PM, PCI_CAP_ID_MSI, PCI_CAP_ID_MSIX, PCI_CAP_ID_EXP),
-                java.util.List.copyOf(caps.keySet()));
+        assertEquals(List.of(PCI_CAP_ID_PM, PCI_CAP_ID_MSI, PCI_CAP_ID_MSIX, PCI_CAP_ID_EXP),
+                List.copyOf(caps.keySet()));
         assertEquals(0x40, caps.get(PCI_CAP_ID_PM));
         int msi = caps.get(PCI_CAP_ID_MSI);
         assertEquals(0x48, msi);
@@ -235,7 +236,7 @@ class ConfigSpaceTest {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> ConfigSpace.builder(256).bar(BarSpec.mem64(0, 4096, false)).bar(BarSpec.mem32(1, 4096)));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                () -> ConfigSpace.builder(256).sriov(new ConfigSpace.SriovSpec(1, 1, 1, 1, java.util.List.of())));
+                () -> ConfigSpace.builder(256).sriov(new SriovSpec(1, 1, 1, 1, List.of())));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> ConfigSpace.builder(256).bar(BarSpec.mem32(0, 4096)).msix(64, 0, 0, 0, 0x1000).build());
     }

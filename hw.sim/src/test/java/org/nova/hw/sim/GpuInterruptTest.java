@@ -31,7 +31,7 @@ class GpuInterruptTest {
 
     @BeforeEach
     void setUp() {
-        SimModels.GpuModel model = (SimModels.GpuModel) SimModels.create(SimModels.NVIDIA_GPU,
+        GpuModel model = (GpuModel) SimModels.create(SimModels.NVIDIA_GPU,
                 Map.of(SimModels.OPT_CHIP, "ga102"));
         gpu = model.gpu();
         fn = bridge.plug(PciAddress.parse("00:05.0"), model);

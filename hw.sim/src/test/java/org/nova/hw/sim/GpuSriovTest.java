@@ -1,19 +1,23 @@
 package org.nova.hw.sim;
 
-import org.nova.hw.pci.PciRegs;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.nova.hw.pci.PciAddress;
+import org.nova.hw.IrqSet;
+import org.nova.hw.IrqType;
 import org.nova.hw.PciFunction;
 import org.nova.hw.RegionInfo;
 import org.nova.hw.SriovControl;
+import org.nova.hw.pci.PciAddress;
+import org.nova.hw.pci.PciRegs;
 import org.nova.nvidia.regs.VirtualFunction;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** SR-IOV on the simulated GPUs: the vGPU-capable AD102 has it, the GA102 does not. */
 class GpuSriovTest {
@@ -41,13 +45,13 @@ class GpuSriovTest {
             assertEquals(0xffff, vf.readConfig(PciRegs.PCI_VENDOR_ID, 2), "a VF's Vendor ID reads FFFFh");
             assertEquals(0x030200, vf.readConfig(PciRegs.PCI_REVISION_ID, 4) >>> 8);
             RegionInfo bar0 = vf.region(0).orElseThrow();
-            assertEquals(SimModels.VF_BAR0_SIZE, bar0.size());
-            assertEquals(SimModels.VF_BAR1_SIZE, vf.region(1).orElseThrow().size());
+            assertEquals(GpuVfModel.VF_BAR0_SIZE, bar0.size());
+            assertEquals(GpuVfModel.VF_BAR1_SIZE, vf.region(1).orElseThrow().size());
         }
         s.disableVfs();
         assertEquals(0, s.numVfs());
         // what the model reports beyond its registers: no GSP-RM yet, no vGPUs, no VF BAR1 faults
-        assertEquals(java.util.Map.of("gsp.running", "false", "vgpu.gfids", "", "vf.bar1.faults", "0"),
+        assertEquals(Map.of("gsp.running", "false", "vgpu.gfids", "", "vf.bar1.faults", "0"),
                 pf.deviceState());
     }
 
@@ -58,30 +62,30 @@ class GpuSriovTest {
         vf.writeConfig(PciRegs.PCI_COMMAND, 2, PciRegs.PCI_COMMAND_MEMORY
                 | PciRegs.PCI_COMMAND_MASTER);
         org.nova.hw.Mmio bar0 = vf.map(0);
-        java.util.concurrent.BlockingQueue<Integer> msis = new java.util.concurrent.LinkedBlockingQueue<>();
-        try (org.nova.hw.IrqSet irqs = vf.enableIrqs(org.nova.hw.IrqType.MSI, 1, msis::add)) {
+        BlockingQueue<Integer> msis = new LinkedBlockingQueue<>();
+        try (IrqSet irqs = vf.enableIrqs(IrqType.MSI, 1, msis::add)) {
             int vector = 33; // leaf 1, bit 1, subtree 0
             int leaf = VirtualFunction.leafOf(vector);
             // pending but not enabled: no interrupt, TOP shows nothing
             bar0.write32(VirtualFunction.CPU_INTR_LEAF_TRIGGER.address(), vector);
             assertEquals(1 << 1, bar0.read32(VirtualFunction.CPU_INTR_LEAF.address(leaf)));
             assertEquals(0, bar0.read32(VirtualFunction.CPU_INTR_TOP.address()));
-            assertEquals(null, msis.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS));
+            assertEquals(null, msis.poll(100, TimeUnit.MILLISECONDS));
             // enabling the leaf bit and the subtree uncovers it: one MSI
             bar0.write32(VirtualFunction.CPU_INTR_LEAF_EN_SET.address(leaf), 1 << 1);
             bar0.write32(VirtualFunction.CPU_INTR_TOP_EN_SET.address(), 1);
-            assertEquals(0, msis.poll(5, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(0, msis.poll(5, TimeUnit.SECONDS));
             assertEquals(1, bar0.read32(VirtualFunction.CPU_INTR_TOP.address()));
             // write 1 to clear; a new trigger interrupts again
             bar0.write32(VirtualFunction.CPU_INTR_LEAF.address(leaf), 1 << 1);
             assertEquals(0, bar0.read32(VirtualFunction.CPU_INTR_TOP.address()));
             bar0.write32(VirtualFunction.CPU_INTR_LEAF_TRIGGER.address(), vector);
-            assertEquals(0, msis.poll(5, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(0, msis.poll(5, TimeUnit.SECONDS));
             // disabled again: a trigger stays pending, silent
             bar0.write32(VirtualFunction.CPU_INTR_LEAF.address(leaf), 1 << 1);
             bar0.write32(VirtualFunction.CPU_INTR_LEAF_EN_CLEAR.address(leaf), 1 << 1);
             bar0.write32(VirtualFunction.CPU_INTR_LEAF_TRIGGER.address(), vector);
-            assertEquals(null, msis.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS));
+            assertEquals(null, msis.poll(100, TimeUnit.MILLISECONDS));
             assertEquals("2", vf.deviceState().get("vf.interrupts"));
             // other offsets are plain registers
             bar0.write32(0x100, 0x1234);

@@ -9,6 +9,7 @@ import static org.nova.hw.pci.PciRegs.PCI_COMMAND_MASTER;
 import static org.nova.hw.pci.PciRegs.PCI_COMMAND_MEMORY;
 import static org.nova.hw.sim.SimTestSupport.assertHw;
 
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -18,8 +19,8 @@ import org.nova.hw.HwException;
 import org.nova.hw.IrqSet;
 import org.nova.hw.IrqType;
 import org.nova.hw.Mmio;
-import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
+import org.nova.hw.pci.PciAddress;
 
 class HotplugTest {
 
@@ -84,7 +85,7 @@ class HotplugTest {
         irqs.close();
         bar.close();
         buf.close();
-        assertThrows(IllegalStateException.class, () -> buf.memory().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0),
+        assertThrows(IllegalStateException.class, () -> buf.memory().get(ValueLayout.JAVA_BYTE, 0),
                 "closed buffers are freed");
         PciFunction again = bridge.plug(PciAddress.parse("00:03.0"), new EduDevice());
         assertTrue(again.isPresent(), "the slot can be reused");
@@ -100,9 +101,9 @@ class HotplugTest {
         pf.writeConfig(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
         Mmio m = pf.map(0);
         var seg = m.segment().orElseThrow();
-        seg.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 1);
+        seg.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
         bridge.close();
-        assertThrows(IllegalStateException.class, () -> seg.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
+        assertThrows(IllegalStateException.class, () -> seg.get(ValueLayout.JAVA_BYTE, 0));
         assertHw(HwException.ENODEV, m::segment);
     }
 }

@@ -7,17 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.nova.hw.pci.PciRegs.*;
 import static org.nova.hw.sim.SimTestSupport.await;
 
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.nova.hw.HwException;
 import org.nova.hw.IrqSet;
 import org.nova.hw.IrqType;
 import org.nova.hw.Mmio;
-import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
 import org.nova.hw.RegionFlag;
+import org.nova.hw.pci.PciAddress;
 
 /** MSI-X and maskable MSI on the synthetic test device. */
 class MsixTest {
@@ -114,13 +116,13 @@ class MsixTest {
         assertTrue(rom.has(RegionFlag.READ) && !rom.has(RegionFlag.WRITE));
         try (Mmio m = pf.map(6)) {
             assertEquals(0xaa55, m.read16(0), "ROM signature, little-endian");
-            SimTestSupport.assertHw(org.nova.hw.HwException.EROFS, () -> m.write8(0, 0));
+            SimTestSupport.assertHw(HwException.EROFS, () -> m.write8(0, 0));
         }
         var ram = pf.region(0).orElseThrow();
         assertTrue(ram.has(RegionFlag.MAPPABLE) && ram.has(RegionFlag.WRITE));
         try (Mmio m = pf.map(0)) {
             m.write32(0x10, 0xcafef00d);
-            assertEquals(0xcafef00d, m.segment().orElseThrow().get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 0x10));
+            assertEquals(0xcafef00d, m.segment().orElseThrow().get(ValueLayout.JAVA_INT_UNALIGNED, 0x10));
             assertEquals(0xf00d, m.read16(0x10));
             assertEquals(0x0d, m.read8(0x10));
         }

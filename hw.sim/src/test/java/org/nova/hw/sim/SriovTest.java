@@ -7,17 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.nova.hw.pci.PciRegs.*;
 import static org.nova.hw.sim.SimTestSupport.assertHw;
 
+import java.lang.foreign.ValueLayout;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.nova.hw.DmaDirection;
 import org.nova.hw.HwException;
+import org.nova.hw.IrqType;
 import org.nova.hw.Mmio;
-import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
 import org.nova.hw.RegionFlag;
 import org.nova.hw.RegionInfo;
 import org.nova.hw.SriovControl;
+import org.nova.hw.pci.PciAddress;
 
 class SriovTest {
     private static final int SRIOV = 0x100;
@@ -72,7 +76,7 @@ class SriovTest {
         // VF memory decodes per the PF's VF MSE; the VF's own BAR is plain memory.
         try (Mmio m = vfs.get(1).map(0)) {
             m.write64(8, 0x1122334455667788L);
-            assertEquals(0x1122334455667788L, m.segment().orElseThrow().get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 8));
+            assertEquals(0x1122334455667788L, m.segment().orElseThrow().get(ValueLayout.JAVA_LONG_UNALIGNED, 8));
             pf.writeConfig(SRIOV + PCI_SRIOV_CTRL, 2, PCI_SRIOV_CTRL_VFE);
             assertHw(HwException.EIO, () -> m.read32(0));
             pf.writeConfig(SRIOV + PCI_SRIOV_CTRL, 2, PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE);
@@ -145,10 +149,10 @@ class SriovTest {
     @Test
     void vfsHaveTheirOwnIommuDomainAndInterrupts() {
         PciFunction vf = pf.sriov().orElseThrow().enableVfs(1).get(0);
-        assertEquals(0, vf.irqCount(org.nova.hw.IrqType.INTX), "VFs have no INTx");
-        assertEquals(1, vf.irqCount(org.nova.hw.IrqType.MSI));
-        try (var a = pf.allocateDma(4096, java.util.Set.of(org.nova.hw.DmaDirection.TO_DEVICE));
-             var b = vf.allocateDma(4096, java.util.Set.of(org.nova.hw.DmaDirection.TO_DEVICE))) {
+        assertEquals(0, vf.irqCount(IrqType.INTX), "VFs have no INTx");
+        assertEquals(1, vf.irqCount(IrqType.MSI));
+        try (var a = pf.allocateDma(4096, Set.of(DmaDirection.TO_DEVICE));
+             var b = vf.allocateDma(4096, Set.of(DmaDirection.TO_DEVICE))) {
             assertEquals(a.iova(), b.iova(), "separate IOVA spaces");
         }
         assertHw(HwException.EINVAL, () -> bridge.unplug(vf.address()));

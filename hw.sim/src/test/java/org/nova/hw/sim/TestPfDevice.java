@@ -52,7 +52,7 @@ final class TestPfDevice implements DeviceModel {
                 .msi(MSI_VECTORS, true, true)
                 .msix(MSIX_VECTORS, 2, MSIX_TABLE_OFFSET, 2, MSIX_PBA_OFFSET)
                 .express(true)
-                .sriov(new ConfigSpace.SriovSpec(TOTAL_VFS, FIRST_VF_OFFSET, VF_STRIDE, VF_DEVICE,
+                .sriov(new SriovSpec(TOTAL_VFS, FIRST_VF_OFFSET, VF_STRIDE, VF_DEVICE,
                         List.of(BarSpec.mem64(0, VF_BAR_SIZE, true))))
                 .build();
     }

@@ -16,13 +16,27 @@ import org.nova.nvidia.Chipset;
  *        searched in order like the driver's firmware loader
  */
 public record GpuOptions(Chipset chipset, long fbSizeMiB, GpuFault fault, List<Path> firmwareDirs) {
+    /** Smallest framebuffer accepted, in MiB: room for the layout nova-core's fb.rs carves from its top. */
+    public static final long MIN_FB_MIB = 256;
+    /** MiB per GiB. */
+    private static final long MIB_PER_GIB = 1024;
+    /** Framebuffer of the Turing board modelled, the GeForce RTX 2080 Ti: 11 GiB. */
+    private static final long FB_GIB_TURING = 11;
+    /** Framebuffer of the Hopper board modelled, the H100 SXM5: 80 GiB. */
+    private static final long FB_GIB_HOPPER = 80;
+    /** Framebuffer of the Blackwell boards modelled, as the GeForce RTX 5090: 32 GiB. */
+    private static final long FB_GIB_BLACKWELL = 32;
+    /** Framebuffer of the Ampere and Ada boards modelled, the GeForce RTX 3090 and 4090: 24 GiB. */
+    private static final long FB_GIB_AMPERE_ADA = 24;
 
+    /** Validates the options. */
     public GpuOptions {
         Objects.requireNonNull(chipset, "chipset");
         Objects.requireNonNull(fault, "fault");
         firmwareDirs = List.copyOf(firmwareDirs);
-        if (fbSizeMiB < 256) {
-            throw new IllegalArgumentException("framebuffer of " + fbSizeMiB + " MiB is too small (256 MiB at least)");
+        if (fbSizeMiB < MIN_FB_MIB) {
+            throw new IllegalArgumentException("framebuffer of " + fbSizeMiB + " MiB is too small (" + MIN_FB_MIB
+                    + " MiB at least)");
         }
     }
 
@@ -38,11 +52,11 @@ public record GpuOptions(Chipset chipset, long fbSizeMiB, GpuFault fault, List<P
 
     /** @return the framebuffer size of the board the simulator models for a chip */
     public static long defaultFbMiB(Chipset c) {
-        return switch (c.architecture()) {
-            case TURING -> 11L * 1024;
-            case HOPPER -> 80L * 1024;
-            case BLACKWELL_GB10X, BLACKWELL_GB20X -> 32L * 1024;
-            default -> 24L * 1024;
+        return MIB_PER_GIB * switch (c.architecture()) {
+            case TURING -> FB_GIB_TURING;
+            case HOPPER -> FB_GIB_HOPPER;
+            case BLACKWELL_GB10X, BLACKWELL_GB20X -> FB_GIB_BLACKWELL;
+            default -> FB_GIB_AMPERE_ADA;
         };
     }
 }

@@ -4,53 +4,75 @@ import static org.nova.nvidia.regs.Pfalcon.*;
 import static org.nova.nvidia.regs.Pfalcon2.*;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import org.nova.nvidia.regs.FalconEngine;
 import org.nova.nvidia.regs.Pfalcon;
 
 /**
- * One falcon engine of the simulated GPU (GSP or SEC2): mailboxes, CPU control (with the alias
- * on GA102 and later), boot vector, DMA engine copying from host memory into IMEM/DMEM, PIO
- * ports (IMEMC/IMEMD, DMEMC/DMEMD, as Turing loads), engine reset with memory scrubbing, the
- * boot ROM parameters and the RISC-V core state. Starting the CPU hands control to the GPU's
- * secure ROM model ({@link NvidiaGpu#run}), which decides what the loaded ucode does.
+ * One falcon engine of the simulated GPU (GSP or SEC2), nova-core's falcon.rs seen from the
+ * hardware side: mailboxes, CPU control (with the alias on GA102 and later), boot vector, DMA
+ * engine copying from host memory into IMEM/DMEM, PIO ports (IMEMC/IMEMD, DMEMC/DMEMD, as Turing
+ * loads), engine reset with memory scrubbing, the boot ROM parameters and the RISC-V core state.
+ * Starting the CPU hands control to the GPU's secure ROM model ({@link NvidiaGpu#run}), which
+ * decides what the loaded ucode does and reports through {@link #finish} or {@link #post}.
+ *
+ * <p>Owns the engine's state: the ucode models read it through the accessors and change it only
+ * through the methods here.
  */
-final class SimFalcon {
+final class SimFalcon implements Bar0Unit {
     /** IMEM size modelled (64 KiB, enough for FWSEC and the booter). */
     static final int IMEM_SIZE = 64 << 10;
     /** DMEM size modelled. */
     static final int DMEM_SIZE = 64 << 10;
+    /** Each of the PFALCON and PFALCON2 windows spans 4 KiB of BAR0 ({@link FalconEngine#containing}). */
+    private static final int WINDOW_SIZE = 0x1000;
+    /** HWCFG1 core_rev before GA102 (falcon.rs FalconCoreRev::Rev6). */
+    private static final int CORE_REV_TU102 = 6;
+    /** HWCFG1 core_rev from GA102 on (falcon.rs FalconCoreRev::Rev7). */
+    private static final int CORE_REV_GA102 = 7;
+    /** Bytes per PIO data word (IMEMD/DMEMD). */
+    private static final int PIO_WORD = Integer.BYTES;
+    /** Bits per byte, to assemble words. */
+    private static final int BYTE_BITS = 8;
+    /** Mask of an unsigned byte. */
+    private static final int BYTE_MASK = 0xff;
+    /** Bits of a mailbox register, to join MAILBOX0 and MAILBOX1 into a 64-bit value. */
+    private static final int MAILBOX_BITS = 32;
+    /** DMATRFBASE holds address bits 39:8 (falcon.rs dma_wr). */
+    private static final int DMATRFBASE_SHIFT = 8;
+    /** DMATRFBASE1 holds address bits 48:40 (falcon.rs dma_wr). */
+    private static final int DMATRFBASE1_SHIFT = 40;
 
-    final FalconEngine engine;
+    private final FalconEngine engine;
     private final NvidiaGpu gpu;
     private final boolean ga102Plus;
 
-    final byte[] imem = new byte[IMEM_SIZE];
-    final byte[] dmem = new byte[DMEM_SIZE];
-    int mailbox0;
-    int mailbox1;
-    int bootvec;
-    int os;
-    int rm;
-    boolean halted;
-    boolean started;
-    boolean inReset;
-    int dmactl;
-    int dmaBase;
-    int dmaBase1;
-    int dmaMoffs;
-    int dmaFboffs;
-    final int[] transcfg = new int[FBIF_TRANSCFG.count()];
-    int fbifCtl;
-    final int[] imemc = new int[4];
-    final int[] dmemc = new int[8];
-    int bromParaaddr;
-    int bromEngidmask;
-    int bromUcodeId;
-    int modSel;
-    int bcrCtrl;
-    boolean riscvActive;
+    private final byte[] imem = new byte[IMEM_SIZE];
+    private final byte[] dmem = new byte[DMEM_SIZE];
+    private int mailbox0;
+    private int mailbox1;
+    private int bootvec;
+    private int os;
+    private int rm;
+    private boolean halted;
+    private boolean inReset;
+    private int dmactl;
+    private int dmaBase;
+    private int dmaBase1;
+    private int dmaMoffs;
+    private int dmaFboffs;
+    private final int[] transcfg = new int[FBIF_TRANSCFG.count()];
+    private int fbifCtl;
+    private final int[] imemc = new int[IMEMC.count()];
+    private final int[] dmemc = new int[DMEMC.count()];
+    private int bromParaaddr;
+    private int bromEngidmask;
+    private int bromUcodeId;
+    private int modSel;
+    private int bcrCtrl;
+    private volatile boolean riscvActive;
     /** Set when a DMA transfer was refused (bad aperture, IOMMU); the ucode will not verify. */
-    boolean dmaError;
+    private boolean dmaError;
 
     SimFalcon(FalconEngine engine, NvidiaGpu gpu, boolean ga102Plus) {
         this.engine = engine;
@@ -67,13 +89,12 @@ final class SimFalcon {
         os = 0;
         rm = 0;
         halted = false;
-        started = false;
         inReset = false;
         dmactl = 0;
-        java.util.Arrays.fill(transcfg, 0);
+        Arrays.fill(transcfg, 0);
         fbifCtl = 0;
-        java.util.Arrays.fill(imemc, 0);
-        java.util.Arrays.fill(dmemc, 0);
+        Arrays.fill(imemc, 0);
+        Arrays.fill(dmemc, 0);
         bromParaaddr = 0;
         bromEngidmask = 0;
         bromUcodeId = 0;
@@ -86,22 +107,33 @@ final class SimFalcon {
     }
 
     private void scrub() {
-        java.util.Arrays.fill(imem, (byte) 0);
-        java.util.Arrays.fill(dmem, (byte) 0);
+        Arrays.fill(imem, (byte) 0);
+        Arrays.fill(dmem, (byte) 0);
     }
 
-    /** @return whether {@code reg} at {@code rel} (offset from base or base2) belongs to this engine */
-    int read(int off) {
+    /**
+     * The engine's PFALCON and PFALCON2 windows, whole: registers this model does not implement
+     * read 0 and ignore writes. That includes NV_PGSP_QUEUE_HEAD, the GSP's command queue doorbell
+     * in the GSP's window, which is not modelled ({@link SimGspBoot}).
+     */
+    @Override
+    public boolean decodes(int off) {
+        return FalconEngine.containing(off) == engine;
+    }
+
+    @Override
+    public int read(int off) {
         int rel = off - engine.base();
-        if (rel >= 0 && rel < 0x1000) {
+        if (rel >= 0 && rel < WINDOW_SIZE) {
             return readPfalcon(rel);
         }
         return readPfalcon2(off - engine.base2());
     }
 
-    void write(int off, int value) {
+    @Override
+    public void write(int off, int value) {
         int rel = off - engine.base();
-        if (rel >= 0 && rel < 0x1000) {
+        if (rel >= 0 && rel < WINDOW_SIZE) {
             writePfalcon(rel, value);
         } else {
             writePfalcon2(off - engine.base2(), value);
@@ -137,7 +169,7 @@ final class SimFalcon {
         } else if (rel == DMATRFCMD.offset()) {
             return DMATRFCMD_IDLE.of(1); // transfers complete synchronously
         } else if (rel == HWCFG1.offset()) {
-            return HWCFG1_CORE_REV.of(ga102Plus ? 7 : 6) | HWCFG1_SECURITY_MODEL.of(SECURITY_MODEL_HEAVY);
+            return HWCFG1_CORE_REV.of(ga102Plus ? CORE_REV_GA102 : CORE_REV_TU102) | HWCFG1_SECURITY_MODEL.of(SECURITY_MODEL_HEAVY);
         } else if (rel == CPUCTL_ALIAS.offset()) {
             return 0;
         } else if (rel == ENGINE.offset()) {
@@ -215,21 +247,19 @@ final class SimFalcon {
     }
 
     private static int pio(byte[] mem, int[] ctl, int port, int offsMask, int aincwMask, int v, boolean write) {
-        int at = ctl[port] & offsMask & ~3;
+        int at = ctl[port] & offsMask & -PIO_WORD;
         int r = 0;
-        if (at + 4 <= mem.length) {
+        if (at + PIO_WORD <= mem.length) {
             if (write) {
-                for (int i = 0; i < 4; i++) {
-                    mem[at + i] = (byte) (v >>> (8 * i));
+                for (int i = 0; i < PIO_WORD; i++) {
+                    mem[at + i] = (byte) (v >>> (BYTE_BITS * i));
                 }
             } else {
-                for (int i = 0; i < 4; i++) {
-                    r |= (mem[at + i] & 0xff) << (8 * i);
-                }
+                r = word(mem, at);
             }
         }
         if (write && (ctl[port] & aincwMask) != 0) {
-            ctl[port] = (ctl[port] & ~offsMask) | ((at + 4) & offsMask);
+            ctl[port] = (ctl[port] & ~offsMask) | ((at + PIO_WORD) & offsMask);
         }
         return r;
     }
@@ -289,7 +319,7 @@ final class SimFalcon {
             dmaError = true;
             return;
         }
-        long base = (Integer.toUnsignedLong(dmaBase) << 8) | ((long) dmaBase1 << 40);
+        long base = (Integer.toUnsignedLong(dmaBase) << DMATRFBASE_SHIFT) | ((long) dmaBase1 << DMATRFBASE1_SHIFT);
         long src = base + Integer.toUnsignedLong(dmaFboffs);
         boolean toImem = DMATRFCMD_IMEM.isSet(cmd);
         byte[] mem = toImem ? imem : dmem;
@@ -312,9 +342,75 @@ final class SimFalcon {
         if (inReset) {
             return;
         }
-        started = true;
         halted = false;
         gpu.run(this);
+    }
+
+    // ---- what the ucode models see and do ---------------------------------------------------------
+
+    /** @return the engine */
+    FalconEngine engine() {
+        return engine;
+    }
+
+    /** @return IMEM (a view: the ucode models compare it, never write it) */
+    MemorySegment imem() {
+        return MemorySegment.ofArray(imem);
+    }
+
+    /** @return DMEM (a view: the ucode models compare it, never write it) */
+    MemorySegment dmem() {
+        return MemorySegment.ofArray(dmem);
+    }
+
+    /** @return MAILBOX0 */
+    int mailbox0() {
+        return mailbox0;
+    }
+
+    /** @return MAILBOX1:MAILBOX0 as one 64-bit value (how the driver hands over an address) */
+    long mailboxes() {
+        return Integer.toUnsignedLong(mailbox0) | Integer.toUnsignedLong(mailbox1) << MAILBOX_BITS;
+    }
+
+    /** @return the boot vector the driver set */
+    int bootvec() {
+        return bootvec;
+    }
+
+    /** @return whether a DMA transfer into the falcon failed since its last reset */
+    boolean dmaError() {
+        return dmaError;
+    }
+
+    /**
+     * @return whether the boot ROM parameters the driver set (falcon/hal/ga102.rs
+     *     program_brom_ga102) are the given ucode's, with the RSA-3K signature algorithm
+     */
+    boolean bromParamsAre(long pkcDataOffset, long engineIdMask, long ucodeId) {
+        return bromParaaddr == pkcDataOffset && bromEngidmask == engineIdMask && bromUcodeId == ucodeId
+                && modSel == MOD_SEL_ALGO_RSA3K;
+    }
+
+    /** @return the boot ROM parameters, for messages */
+    String bromParams() {
+        return "paraaddr 0x" + Integer.toHexString(bromParaaddr) + ", engidmask 0x" + Integer.toHexString(bromEngidmask)
+                + ", ucode id " + bromUcodeId + ", mod_sel " + modSel;
+    }
+
+    /** @return whether the RISC-V core runs */
+    boolean riscvActive() {
+        return riscvActive;
+    }
+
+    /** The RISC-V core starts (the booter started GSP-RM, or SEC2-RTOS resumed it). */
+    void startRiscv() {
+        riscvActive = true;
+    }
+
+    /** The RISC-V core halts (GSP-RM crashed or unloaded). */
+    void haltRiscv() {
+        riscvActive = false;
     }
 
     /** Ends a run: result in MAILBOX0, CPU halted (unless the GPU was told to hang). */
@@ -323,8 +419,27 @@ final class SimFalcon {
         halted = !gpu.options().fault().equals(GpuFault.FALCON_HANG);
     }
 
+    /** Ends a run as {@link #finish(int)}, with MAILBOX1 set too. */
+    void finish(int result, int mailbox1Value) {
+        mailbox1 = mailbox1Value;
+        finish(result);
+    }
+
+    /** A firmware that keeps running (its CPU does not halt) posts a verdict in MAILBOX0. */
+    void post(int result) {
+        mailbox0 = result;
+    }
+
     /** @return a little-endian u32 of DMEM */
     int dmem32(int at) {
-        return (dmem[at] & 0xff) | (dmem[at + 1] & 0xff) << 8 | (dmem[at + 2] & 0xff) << 16 | (dmem[at + 3] & 0xff) << 24;
+        return word(dmem, at);
+    }
+
+    private static int word(byte[] mem, int at) {
+        int r = 0;
+        for (int i = 0; i < PIO_WORD; i++) {
+            r |= (mem[at + i] & BYTE_MASK) << (BYTE_BITS * i);
+        }
+        return r;
     }
 }

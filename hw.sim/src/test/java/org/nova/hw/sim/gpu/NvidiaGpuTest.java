@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -71,7 +72,7 @@ class NvidiaGpuTest {
         int mask = Pgc6.AON_SECURE_SCRATCH_GROUP_05_PRIV_LEVEL_MASK.address();
         assertFalse(Pgc6.gfwBootCompleted(r32(g, Pgc6.GFW_BOOT.address())));
         assertFalse(Pgc6.PRIV_LEVEL_MASK_READ_PROTECTION_LEVEL0.isSet(r32(g, mask)));
-        Thread.sleep(NvidiaGpu.GFW_BOOT_DELAY_NANOS / 1_000_000 + 5);
+        Thread.sleep(SimGfw.BOOT_DELAY_NANOS / 1_000_000 + 5);
         assertTrue(Pgc6.gfwBootCompleted(r32(g, Pgc6.GFW_BOOT.address())));
         assertTrue(Pgc6.PRIV_LEVEL_MASK_READ_PROTECTION_LEVEL0.isSet(r32(g, mask)));
         assertEquals(24 * 1024, r32(g, Pgc6.USABLE_FB_SIZE_IN_MB.address()));
@@ -143,7 +144,7 @@ class NvidiaGpuTest {
     @Test
     void theMessageQueueInterruptIsRaisedAndClearedThroughIrqsclr() {
         NvidiaGpu g = gpu(Chipset.GA102);
-        List<Boolean> line = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Boolean> line = new CopyOnWriteArrayList<>();
         g.start(new GpuHost() {
             @Override
             public boolean dmaRead(long iova, MemorySegment dst) {
