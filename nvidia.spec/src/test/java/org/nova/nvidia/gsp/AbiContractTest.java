@@ -251,10 +251,9 @@ class AbiContractTest {
         boolean r570 = abi.version().equals("570.144");
         assertEquals(0xa0810103, abi.constant("NVA081_CTRL_CMD_VGPU_CONFIG_GET_VGPU_TYPE_INFO"));
         assertEquals(0x57, abi.constant("NV_ERR_OBJECT_NOT_FOUND"));
-        // ctrla081.h NVA081_CTRL_VGPU_INFO: 570.144 as open-gpu-kernel-modules 575.51.02 (commit 41595798;
-        // maxInstancePerGI and the placement fields added), 535.113.01 as the RFC's excerpt
-        // (zhiwang-nvidia/linux nvidia-vgpu/include/nvrm/.../ctrla081.h@de26a349); sizes and offsets computed
-        // with gcc x86-64 from the headers. KERNEL-NOTES section 7 says 5424 bytes: neither header gives that.
+        // ctrla081.h NVA081_CTRL_VGPU_INFO of 535.113.01 and 570.144 (open-gpu-kernel-modules; 570.144 adds the
+        // placement fields after gpuInstanceProfileId, neither has 575.51.02's maxInstancePerGI); sizes and offsets
+        // computed with gcc x86-64 from the headers
         GspStruct vi = abi.struct("NVA081_CTRL_VGPU_INFO");
         assertEquals(r570 ? 5224 : 4952, vi.size());
         assertEquals(0, vi.field("vgpuType").offset());
@@ -266,37 +265,38 @@ class AbiContractTest {
         assertEquals(400, vi.field("gspHeapSize").offset());
         assertEquals(432, vi.field("bar1Length").offset());
         assertEquals(828, vi.field("vgpuExtraParams").offset());
-        assertEquals(r570 ? 4952 : 4948, vi.field("gpuInstanceProfileId").offset());
+        assertEquals(4948, vi.field("gpuInstanceProfileId").offset());
+        assertTrue(!vi.has("maxInstancePerGI"));
         // NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPE_INFO_PARAMS: u32 vgpuType, the info 8-aligned
         GspStruct ti = abi.struct("NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPE_INFO_PARAMS");
         assertEquals(vi.size() + 8, ti.size());
         assertEquals(8, ti.field("vgpuTypeInfo").offset());
-        // NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS (575.51.02 adds gpuInstanceId first)
+        // NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS: no gpuInstanceId in either release
         GspStruct ty = abi.struct("NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS");
-        assertEquals(r570 ? 268 : 264, ty.size());
-        assertEquals(r570 ? 8 : 4, ty.field("numVgpuTypes").offset());
+        assertEquals(264, ty.size());
+        assertEquals(4, ty.field("numVgpuTypes").offset());
         assertEquals(4 * 0x40, ty.field("vgpuTypes").size());
-        // ctrl2080vgpumgrinternal.h BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS: the RFC's excerpt of 570.124.04
-        // (nvidia-vgpu/include/nvrm/bootload.h@02aee8de), identical in open-gpu-kernel-modules 580.65.06
-        // (commit 307159f2); NV2080_GPU_MAX_ENGINES 0x54, NV2080_CTRL_MAX_VMMU_SEGMENTS 384
+        // ctrl2080vgpumgrinternal.h BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS: NV2080_GPU_MAX_ENGINES 0x3e in 535.113.01,
+        // 0x54 in 570.144; NV2080_CTRL_MAX_VMMU_SEGMENTS 384; 535.113.01 has no kernel log nor MIG RM heap fields
         GspStruct b = abi.struct("NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS");
-        assertEquals(6616, b.size());
+        assertEquals(r570 ? 6616 : 6496, b.size());
         assertEquals(0, b.field("dbdf").offset());
         assertEquals(4, b.field("gfid").offset());
         assertEquals(8, b.field("vgpuType").offset());
         assertEquals(20, b.field("numChannels").offset());
         assertEquals(28, b.field("chidOffset").offset());
-        assertEquals(4 * 0x54, b.field("chidOffset").size());
-        assertEquals(368, b.field("numGuestFbSegments").offset());
-        assertEquals(376, b.field("guestFbPhysAddrList").offset());
-        assertEquals(3448, b.field("guestFbLengthList").offset());
-        assertEquals(6520, b.field("pluginHeapMemoryPhysAddr").offset());
-        assertEquals(6536, b.field("ctrlBuffOffset").offset());
-        assertEquals(6608, b.field("bDeviceProfilingEnabled").offset());
+        assertEquals(4 * (r570 ? 0x54 : 0x3e), b.field("chidOffset").size());
+        assertEquals(r570 ? 368 : 280, b.field("numGuestFbSegments").offset());
+        assertEquals(r570 ? 376 : 288, b.field("guestFbPhysAddrList").offset());
+        assertEquals(r570 ? 3448 : 3360, b.field("guestFbLengthList").offset());
+        assertEquals(r570 ? 6520 : 6432, b.field("pluginHeapMemoryPhysAddr").offset());
+        assertEquals(r570 ? 6536 : 6448, b.field("ctrlBuffOffset").offset());
+        assertEquals(r570 ? 6608 : 6488, b.field("bDeviceProfilingEnabled").offset());
         // SHUTDOWN / CLEANUP: NvU32 gfid
         assertEquals(4, abi.struct("NV2080_CTRL_VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK_PARAMS").size());
         assertEquals(4, abi.struct("NV2080_CTRL_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP_PARAMS").size());
-        assertEquals(6576, b.field("kernelLogBuffOffset").offset());
+        assertEquals(r570, b.has("kernelLogBuffOffset"));
+        assertEquals(r570, b.has("migRmHeapMemoryPhysAddr"));
     }
 
     @ParameterizedTest
