@@ -116,6 +116,8 @@ public class BridgeSwapIT extends PciItSupport {
             // the bridge plugs its functions in one by one: wait for all of them, then for their probes
             await("sim0's devices are back", () -> sim0Devices.stream().allMatch(this::present), this::bindings);
             awaitSamplesBound();
+            // the GPUs boot their GSP while the samples are long bound: wait for every probe
+            settle();
             uevents.awaitTail(TESTDEV, List.of("ADD", "BIND " + RUST_DRIVER_PCI));
             uevents.awaitTail(EDU, List.of("ADD", "BIND " + EDU_SAMPLE));
             uevents.awaitTail(TESTDEV_AUX, List.of("ADD", "BIND " + AUX_PARENT));
