@@ -21,8 +21,6 @@ import org.nova.hw.linux.SysfsAddresses;
 final class SysfsPci {
     /** The driver name of vfio-pci (drivers/vfio/pci/vfio_pci.c). */
     static final String VFIO_PCI = "vfio-pci";
-    /** A function's sysfs name: dddd:bb:dd.f. */
-
     /** Address order (see {@link SysfsAddresses#ORDER}). */
     static final java.util.Comparator<PciAddress> ORDER = SysfsAddresses.ORDER;
 
@@ -116,16 +114,7 @@ final class SysfsPci {
 
     /** @return the file name a symlink points to, or null if it does not exist */
     static String linkName(Path link) {
-        try {
-            if (!Files.isSymbolicLink(link)) {
-                return null;
-            }
-            Path target = Files.readSymbolicLink(link);
-            Path name = target.getFileName();
-            return name == null ? null : name.toString();
-        } catch (IOException e) {
-            return null;
-        }
+        return SysfsAddresses.linkName(link);
     }
 
     /** @return a sysfs attribute "0x1234\n" as an int, or -1 if unreadable */

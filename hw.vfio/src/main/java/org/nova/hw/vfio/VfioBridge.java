@@ -108,7 +108,7 @@ final class VfioBridge implements HostBridge, AutoCloseable {
             try {
                 f = VfioFunction.open(this, g, c);
                 g.attach(f);
-                f.armRequest(poller, () -> requestRemoval(f));
+                f.armRequest(() -> requestRemoval(f));
             } catch (RuntimeException | Error e) {
                 if (newGroup) {
                     groups.remove(c.group());
@@ -308,14 +308,6 @@ final class VfioBridge implements HostBridge, AutoCloseable {
                 throw new HwException(HwException.EIO, a + ": interrupted while waiting for its VFIO group node");
             }
         }
-    }
-
-    SysfsPci sysfs() {
-        return sysfs;
-    }
-
-    boolean isClosed() {
-        return closed;
     }
 
     /**

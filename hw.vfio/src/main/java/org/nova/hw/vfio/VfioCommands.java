@@ -501,7 +501,7 @@ public final class VfioCommands {
                 try (DmaBuffer buf = f.allocateDma(2 * EDU_DMA_LEN, EnumSet.allOf(DmaDirection.class))) {
                     MemorySegment mem = buf.memory();
                     for (int i = 0; i < EDU_DMA_LEN; i += 4) {
-                        mem.set(VfioFunction.LE_INT, i, 0xC0DE0000 | i);
+                        mem.set(VfioDeviceFd.LE_INT, i, 0xC0DE0000 | i);
                     }
                     dma(bar, buf.iova(), EDU_BUFFER, false, false);
                     dmaLatch[0] = new CountDownLatch(1);
@@ -648,10 +648,10 @@ public final class VfioCommands {
         int cmd = f.readConfig(PciRegs.PCI_COMMAND, 2);
         f.writeConfig(PciRegs.PCI_COMMAND, 2, cmd | PciRegs.PCI_COMMAND_MEMORY);
         StringBuilder sb = new StringBuilder();
-        try (Mmio mapped = f.map(barIndex); Mmio rw = f.map(barIndex, false)) {
+        try (Mmio mapped = f.map(barIndex); Mmio rw = f.mapWithoutMmap(barIndex)) {
             MemorySegment seg = mapped.segment().orElseThrow(() -> new HwException(HwException.EINVAL,
                     "region " + barIndex + " is not mmap-able"));
-            double segment = measure(millis, () -> seg.get(VfioFunction.LE_INT, offset));
+            double segment = measure(millis, () -> seg.get(VfioDeviceFd.LE_INT, offset));
             double checked = measure(millis, () -> mapped.read32(offset));
             double pread = measure(millis, () -> rw.read32(offset));
             sb.append(String.format("BENCH mmio.segment.read32 %.1f ns/op%n", segment));

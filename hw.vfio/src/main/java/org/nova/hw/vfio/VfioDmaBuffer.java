@@ -45,22 +45,31 @@ final class VfioDmaBuffer implements DmaBuffer {
         }
         Arena arena = Arena.ofShared();
         MemorySegment seg = MemorySegment.ofAddress(addr).reinterpret(len, arena, s -> LibC.munmap(addr, len));
-        int flags = 0;
         EnumSet<DmaDirection> d = EnumSet.copyOf(dirs);
-        if (d.contains(DmaDirection.TO_DEVICE)) {
-            flags |= VfioUapi.VFIO_DMA_MAP_FLAG_READ;
-        }
-        if (d.contains(DmaDirection.FROM_DEVICE)) {
-            flags |= VfioUapi.VFIO_DMA_MAP_FLAG_WRITE;
-        }
         VfioGroup.DmaMap map;
         try {
-            map = f.group().map(f.address().toString(), addr, len, flags);
+            map = f.group().map(f.address().toString(), addr, len, mapFlags(d));
         } catch (RuntimeException e) {
             arena.close();
             throw e;
         }
         return new VfioDmaBuffer(f, size, d, arena, seg.asSlice(0, size), map);
+    }
+
+    /**
+     * @return the VFIO_IOMMU_MAP_DMA permissions of the directions, as the device sees them: a
+     *         buffer the device only reads (TO_DEVICE) is mapped read-only, so the IOMMU blocks a
+     *         device write into it
+     */
+    static int mapFlags(Set<DmaDirection> directions) {
+        int flags = 0;
+        if (directions.contains(DmaDirection.TO_DEVICE)) {
+            flags |= VfioUapi.VFIO_DMA_MAP_FLAG_READ;
+        }
+        if (directions.contains(DmaDirection.FROM_DEVICE)) {
+            flags |= VfioUapi.VFIO_DMA_MAP_FLAG_WRITE;
+        }
+        return flags;
     }
 
     @Override
@@ -81,14 +90,6 @@ final class VfioDmaBuffer implements DmaBuffer {
     @Override
     public MemorySegment memory() {
         return memory;
-    }
-
-    VfioGroup.DmaMap dmaMap() {
-        return map;
-    }
-
-    synchronized boolean isClosed() {
-        return closed;
     }
 
     @Override
