@@ -42,6 +42,12 @@ final class LibC {
     static final int MAP_PRIVATE = 0x02;
     /** mmap(2): not backed by a file, zero-filled (MAP_ANONYMOUS, x86). */
     static final int MAP_ANONYMOUS = 0x20;
+    /**
+     * mmap(2): fault the pages in now (MAP_POPULATE, include/uapi/asm-generic/mman-common.h); for a
+     * writable private mapping with write faults, so each page is the process's own and not the
+     * shared zero page (mm/gup.c populate_vma_page_range).
+     */
+    static final int MAP_POPULATE = 0x8000;
     /** mmap(2) failure value (MAP_FAILED = (void *) -1). */
     static final long MAP_FAILED = -1L;
     /** eventfd(2): close on exec (EFD_CLOEXEC = O_CLOEXEC). */
