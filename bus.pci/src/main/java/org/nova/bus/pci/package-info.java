@@ -6,14 +6,14 @@
  * {@link org.nova.bus.pci.PciDeviceId} table and the dynamic ids added through
  * {@link org.nova.bus.pci.PciBus#newId}. A bound driver gets a {@link org.nova.bus.pci.PciDevice}:
  * config space, BARs as {@link org.nova.devres.Devres}-wrapped {@link org.nova.bus.pci.Bar}s,
- * interrupt vectors, coherent DMA buffers and SR-IOV. Everything acquired through it is a device
+ * interrupt vectors, coherent and one-direction DMA buffers and SR-IOV. Everything acquired through it is a device
  * resource of the binding and is released when the driver unbinds, whatever the reason.
  *
  * <p>{@link org.nova.hw.pci.PciRegs} names the registers and bits of
  * include/uapi/linux/pci_regs.h that drivers need.
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package org.nova.bus.pci;
 
 import org.osgi.annotation.bundle.Export;

@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.DmaCoherent;
+import org.nova.bus.pci.DmaDataDirection;
+import org.nova.bus.pci.DmaNoncoherent;
 import org.nova.bus.pci.IrqRegistration;
 import org.nova.bus.pci.IrqVectors;
 import org.nova.bus.pci.PciDevice;
@@ -702,6 +704,72 @@ public final class PciDeviceImpl implements PciDevice {
             throw new DriverException(Errno.ENODEV, slot + " is gone: " + e.getMessage(), e);
         }
         return c;
+    }
+
+    /** A one-direction buffer over a backend DMA buffer. */
+    private final class Noncoherent implements DmaNoncoherent {
+        final DmaBuffer buffer;
+        final DmaDataDirection direction;
+        DevresScope.Action action;
+
+        Noncoherent(DmaBuffer buffer, DmaDataDirection direction) {
+            this.buffer = buffer;
+            this.direction = direction;
+        }
+
+        @Override
+        public long iova() {
+            return buffer.iova();
+        }
+
+        @Override
+        public long size() {
+            return buffer.size();
+        }
+
+        @Override
+        public DmaDataDirection direction() {
+            return direction;
+        }
+
+        @Override
+        public MemorySegment memory() {
+            return buffer.memory();
+        }
+
+        @Override
+        public void close() {
+            device().devres().releaseAction(action);
+        }
+    }
+
+    @Override
+    public DmaNoncoherent allocNoncoherent(long size, DmaDataDirection direction) {
+        if (size < 1) {
+            throw new DriverException(Errno.EINVAL, "allocNoncoherent on " + slot + ": size " + size + " < 1");
+        }
+        if (direction == null) {
+            throw new DriverException(Errno.EINVAL, "allocNoncoherent on " + slot + ": no direction");
+        }
+        Set<DmaDirection> ways = switch (direction) {
+            case BIDIRECTIONAL -> EnumSet.of(DmaDirection.TO_DEVICE, DmaDirection.FROM_DEVICE);
+            case TO_DEVICE -> EnumSet.of(DmaDirection.TO_DEVICE);
+            case FROM_DEVICE -> EnumSet.of(DmaDirection.FROM_DEVICE);
+        };
+        DevresScope scope = device().devres();
+        DmaBuffer b;
+        try {
+            b = function.allocateDma(size, ways);
+        } catch (HwException e) {
+            throw Hw.translate(e, "allocating " + size + " bytes of " + direction + " DMA memory for " + slot);
+        }
+        Noncoherent n = new Noncoherent(b, direction);
+        try {
+            n.action = scope.addAction("pci:dma@" + Long.toHexString(b.iova()), b::close);
+        } catch (DevresException e) {
+            throw new DriverException(Errno.ENODEV, slot + " is gone: " + e.getMessage(), e);
+        }
+        return n;
     }
 
     // ---- snapshot ----------------------------------------------------------------------------
