@@ -15,6 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HostBridgeListener;
 import org.nova.hw.HwException;
+import org.nova.hw.Mmio;
 import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
 import org.slf4j.Logger;
@@ -29,8 +30,11 @@ import org.slf4j.LoggerFactory;
  * <p>Ownership: the backend component owns the bridge; {@link #close()} (after the service is
  * unregistered) releases every function, group, eventfd and thread. Thread safety: topology
  * changes are serialized by one lock; events are delivered under it, in order.
+ *
+ * <p>Public only for {@link org.nova.hw.vfio.testing.StandaloneVfioBridge}, which owns one outside
+ * a framework; the package is not exported.
  */
-final class VfioBridge implements HostBridge, AutoCloseable {
+public final class VfioBridge implements HostBridge, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VfioBridge.class);
 
     private final String name;
@@ -89,6 +93,34 @@ final class VfioBridge implements HostBridge, AutoCloseable {
             LOG.warn("bridge {}: no PCI function is bound to vfio-pci; the bridge is empty", name);
         }
         return b;
+    }
+
+    /**
+     * Opens functions bound to vfio-pci in this machine's kernel (/sys, /dev), as
+     * {@link #open(String, SysfsPci, List)} does.
+     */
+    public static VfioBridge open(String name, List<PciAddress> wanted) {
+        return open(name, SysfsPci.system(), wanted);
+    }
+
+    /**
+     * Maps a region of a function through pread/pwrite on its device fd, even where it could be
+     * mmap'd.
+     *
+     * @throws HwException ENODEV if the bridge has no such function, else as {@link PciFunction#map}
+     */
+    public Mmio mapThroughDeviceFd(PciAddress a, int index) {
+        VfioFunction f;
+        topology.lock();
+        try {
+            f = functions.get(a);
+        } finally {
+            topology.unlock();
+        }
+        if (f == null) {
+            throw new HwException(HwException.ENODEV, "bridge " + name + " has no function " + a);
+        }
+        return f.mapWithoutMmap(index);
     }
 
     /** Opens one function (and its group if needed); the caller holds no lock or the topology lock. */
