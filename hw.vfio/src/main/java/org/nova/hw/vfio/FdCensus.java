@@ -17,8 +17,8 @@ import java.util.stream.Stream;
 record FdCensus(int vfio, int vfioDevice, int eventfd) {
     /** The process's fd directory (proc(5)). */
     private static final Path PROC_SELF_FD = Path.of("/proc/self/fd");
-    /** Where the VFIO container and group nodes live (drivers/vfio/group.c, the "vfio/" devnode). */
-    private static final String VFIO_NODES = "/dev/vfio/";
+    /** What the link of an open container or group node starts with: /dev/vfio/. */
+    private static final String VFIO_NODES = SysfsPci.system().vfioDir() + "/";
     /** The link of an eventfd (fs/eventfd.c anon_inode_getfile "[eventfd]"). */
     private static final String EVENTFD = "anon_inode:[eventfd]";
     /** The link of a VFIO device fd (drivers/vfio/group.c anon_inode_getfile "[vfio-device]"). */
