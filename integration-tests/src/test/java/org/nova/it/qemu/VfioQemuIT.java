@@ -71,12 +71,8 @@ public class VfioQemuIT {
         text = String.join("\n", console);
         StringBuilder fig = new StringBuilder();
         fig.append("guest boot + suite wall time: ").append(wallMs).append(" ms (QEMU exit ").append(qemuExit).append(")\n");
-        for (String l : console) {
-            if (JMH_RESULT.matcher(l).matches()) {
-                fig.append(l).append('\n');
-            }
-        }
         Map<String, Double> scores = jmhScores();
+        scores.forEach((name, score) -> fig.append(String.format("VfioMmioBench.%s %.1f ns/op%n", name, score)));
         if (scores.containsKey(MMIO) && scores.containsKey(PREAD)) {
             fig.append(String.format("ratio pread/mmio.read32 %.1f%n", scores.get(PREAD) / scores.get(MMIO)));
         }
