@@ -6,7 +6,8 @@
 #   env: JDK (default: the JDK running ./nova or Temurin 25), TIMEOUT (s, default 240),
 #        SMP (2), MEM (MiB, 1536), JAVA_OPTS_GUEST (comma-separated extra JVM options),
 #        SUITE (the Gogo script, default guest/suite.gosh), STAGE (staging directory),
-#        JMH=1 (also run the JMH benchmark VfioMmioBench in the guest after the suite)
+#        JMH=1 (also run the JMH benchmark VfioMmioBench in the guest after the suite),
+#        JMH_ARGS (comma-separated extra JMH options, e.g. -wi,1,-i,3)
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -29,11 +30,10 @@ done
 mv "$STAGE/nova.jar.tmp" "$STAGE/nova.jar"
 cp "$repo/runtime/etc/logback.xml" "$STAGE/logback.xml"
 cp "${SUITE:-$here/guest/suite.gosh}" "$STAGE/suite.gosh"
-rm -f "$STAGE/benchmarks.jar" "$STAGE/hw.vfio.jar"
-if [ "${JMH:-0}" = 1 ]; then # the JMH benchmark VfioMmioBench after the suite (./nova bench builds benchmarks.jar)
-  [ -f "$repo/benchmarks/target/benchmarks.jar" ] || { echo "run: JMH=1 but benchmarks/target/benchmarks.jar is missing" >&2; exit 2; }
+rm -f "$STAGE/benchmarks.jar"
+if [ "${JMH:-0}" = 1 ]; then # the JMH benchmark VfioMmioBench after the suite (the build packages benchmarks.jar)
+  [ -f "$repo/benchmarks/target/benchmarks.jar" ] || { echo "run: JMH=1 but benchmarks/target/benchmarks.jar is missing (build the benchmarks module)" >&2; exit 2; }
   cp "$repo/benchmarks/target/benchmarks.jar" "$STAGE/benchmarks.jar"
-  cp "$(ls "$repo"/hw.vfio/target/hw.vfio-*.jar | grep -v sources | head -1)" "$STAGE/hw.vfio.jar"
 fi
 LOG=${LOG:-/dev/null}
 timeout "${TIMEOUT:-240}" qemu-system-x86_64 \
@@ -44,5 +44,5 @@ timeout "${TIMEOUT:-240}" qemu-system-x86_64 \
   -virtfs local,path="$STAGE",mount_tag=nova,security_model=none,readonly=on \
   -nographic -no-reboot -nodefaults -serial stdio -display none \
   -kernel "$VMLINUZ" -initrd "$INITRD" \
-  -append "console=ttyS0 intel_iommu=on panic=-1 quiet loglevel=4 nova.java_opts=${JAVA_OPTS_GUEST:-} nova.jmh=${JMH:-0}" 2>&1 | tee "$LOG"
+  -append "console=ttyS0 intel_iommu=on panic=-1 quiet loglevel=4 nova.java_opts=${JAVA_OPTS_GUEST:-} nova.jmh=${JMH:-0} nova.jmh_args=${JMH_ARGS:-}" 2>&1 | tee "$LOG"
 exit "${PIPESTATUS[0]}"

@@ -1,5 +1,6 @@
 package org.nova.samples;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -11,14 +12,16 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * The {@code samples} shell scope: what the sample drivers saw. {@code samples:edu DEVICE} runs
- * the edu checks again and fails (a thrown error) if one of them fails, so a script can assert on
- * it; the same command serves the simulator and a real device behind VFIO.
+ * The {@code samples} shell scope: what the sample drivers saw. {@code samples:edu DEVICE} and
+ * {@code samples:testdev DEVICE} run a bound device's checks again and fail (a thrown error) if one
+ * of them fails, so a script can assert on it; the same commands serve the simulator and a real
+ * device behind VFIO.
  */
 @Component(service = SampleCommands.class, property = {
         "osgi.command.scope=samples",
         "osgi.command.function=status",
-        "osgi.command.function=edu" })
+        "osgi.command.function=edu",
+        "osgi.command.function=testdev" })
 public final class SampleCommands {
     private final PciTestdevSample pci;
     private final EduSample edu;
@@ -39,28 +42,36 @@ public final class SampleCommands {
                     .append(" offset 0x").append(Long.toHexString(r.offset())).append(" data 0x")
                     .append(Integer.toHexString(r.data())).append(" data-match count ").append(r.count()).append('\n');
         }
-        for (Map.Entry<String, List<EduSample.Check>> e : edu.results().entrySet()) {
-            for (EduSample.Check c : e.getValue()) {
+        for (Map.Entry<String, List<Check>> e : edu.results().entrySet()) {
+            for (Check c : e.getValue()) {
                 sb.append(EduSample.NAME).append(' ').append(e.getKey()).append(": ").append(c).append('\n');
             }
         }
-        aux.seen().values().stream().sorted(java.util.Comparator.comparing(AuxDriverSample.Seen::device)).forEach(s ->
+        aux.seen().values().stream().sorted(Comparator.comparing(AuxDriverSample.Seen::device)).forEach(s ->
                 sb.append(s.device()).append(": parent ").append(s.parent()).append(String.format(" %04x:%04x", s.vendor(),
                         s.deviceId())).append(" data index ").append(s.index()).append('\n'));
         return sb.toString();
     }
 
-    /** samples:edu DEVICE — runs the edu checks again; throws if one fails. */
+    /** samples:edu DEVICE — runs the edu checks again, with the IOMMU and INTx checks; throws if one fails. */
     public String edu(String device) throws InterruptedException {
-        List<EduSample.Check> checks = edu.selftest(device);
+        return report("edu", device, edu.selftest(device));
+    }
+
+    /** samples:testdev DEVICE — runs every pci-testdev test on both BARs; throws if one fails. */
+    public String testdev(String device) {
+        return report("pci-testdev", device, pci.selftest(device));
+    }
+
+    private static String report(String what, String device, List<Check> checks) {
         StringBuilder sb = new StringBuilder();
         boolean ok = true;
-        for (EduSample.Check c : checks) {
+        for (Check c : checks) {
             sb.append(c).append('\n');
             ok &= c.ok();
         }
         if (!ok) {
-            throw new IllegalStateException("edu selftest of " + device + " failed:\n" + sb);
+            throw new IllegalStateException(what + " selftest of " + device + " failed:\n" + sb);
         }
         return sb.toString();
     }

@@ -214,6 +214,17 @@ public interface PciDevice {
      */
     DmaCoherent allocCoherent(long size);
 
+    /**
+     * {@code dma_alloc_noncoherent}: a zeroed buffer mapped in the function's IOMMU domain for one
+     * direction only: a device write into a {@link DmaDataDirection#TO_DEVICE} buffer, or a device
+     * read of a {@link DmaDataDirection#FROM_DEVICE} one, is refused by the IOMMU. A device
+     * resource ("pci:dma@&lt;iova&gt;").
+     *
+     * @throws org.nova.driver.DriverException EINVAL for size &lt; 1 or a null direction; ENOMEM
+     *     when memory or IOVA space is exhausted; ENODEV after removal
+     */
+    DmaNoncoherent allocNoncoherent(long size, DmaDataDirection direction);
+
     // ---- SR-IOV ------------------------------------------------------------------------------
 
     /** @return true for an SR-IOV virtual function ({@code is_virtfn}) */

@@ -6,7 +6,7 @@
  * {@link org.nova.bus.pci.PciDeviceId} table and the dynamic ids added through
  * {@link org.nova.bus.pci.PciBus#newId}. A bound driver gets a {@link org.nova.bus.pci.PciDevice}:
  * config space, BARs as {@link org.nova.devres.Devres}-wrapped {@link org.nova.bus.pci.Bar}s,
- * interrupt vectors, coherent DMA buffers and SR-IOV. Everything acquired through it is a device
+ * interrupt vectors, coherent and one-direction DMA buffers and SR-IOV. Everything acquired through it is a device
  * resource of the binding and is released when the driver unbinds, whatever the reason.
  *
  * <p>{@link org.nova.hw.pci.PciRegs} names the registers and bits of

@@ -13,6 +13,7 @@ import org.nova.hw.IrqSet;
 import org.nova.hw.IrqType;
 import org.nova.hw.Mmio;
 import org.nova.hw.pci.PciAddress;
+import org.nova.hw.pci.PciRegs;
 import org.nova.hw.PciFunction;
 import org.nova.hw.RegionInfo;
 import org.nova.hw.SriovControl;
@@ -25,18 +26,6 @@ import org.nova.hw.SriovControl;
  * file descriptor between calls, so a refused or abandoned probe leaks nothing.
  */
 final class HostFunction implements PciFunction {
-    /** pci_regs.h. */
-    private static final int PCI_VENDOR_ID = 0x00;
-    private static final int PCI_STATUS = 0x06;
-    private static final int PCI_STATUS_CAP_LIST = 0x10;
-    private static final int PCI_CAPABILITY_LIST = 0x34;
-    private static final int PCI_INTERRUPT_PIN = 0x3d;
-    private static final int PCI_CAP_ID_MSI = 0x05;
-    private static final int PCI_CAP_ID_MSIX = 0x11;
-    private static final int PCI_MSI_FLAGS_QMASK = 0x0e;
-    private static final int PCI_MSIX_FLAGS_QSIZE = 0x7ff;
-    private static final int MAX_CAPS = 48;
-
     private final HostPciBridge bridge;
     private final PciAddress address;
     private final HostSysfs sysfs;
@@ -49,9 +38,10 @@ final class HostFunction implements PciFunction {
         this.sysfs = sysfs;
         this.address = address;
         this.configSize = sysfs.configSize(address);
-        int id = readConfig(PCI_VENDOR_ID, 4);
+        int vendor = readConfig(PciRegs.PCI_VENDOR_ID, Short.BYTES);
+        int device = readConfig(PciRegs.PCI_DEVICE_ID, Short.BYTES);
         String drv = sysfs.driver(address);
-        this.model = String.format("PCI device %04x:%04x (host, read-only%s)", id & 0xffff, id >>> 16,
+        this.model = String.format("PCI device %04x:%04x (host, read-only%s)", vendor, device,
                 drv == null ? "" : ", kernel driver " + drv);
     }
 
@@ -101,14 +91,14 @@ final class HostFunction implements PciFunction {
         byte[] b = sysfs.readConfig(address, offset, width);
         int v = 0;
         for (int i = 0; i < width; i++) {
-            v |= (b[i] & 0xff) << (8 * i);
+            v |= Byte.toUnsignedInt(b[i]) << (Byte.SIZE * i); // little-endian, as PCI
         }
         return v;
     }
 
     private void checkAccess(int offset, int width) {
         live();
-        if (width != 1 && width != 2 && width != 4) {
+        if (width != Byte.BYTES && width != Short.BYTES && width != Integer.BYTES) {
             throw new HwException(HwException.EINVAL, address + ": config access width " + width + " (1, 2 or 4)");
         }
         if (offset % width != 0) {
@@ -149,30 +139,31 @@ final class HostFunction implements PciFunction {
     public int irqCount(IrqType type) {
         live();
         return switch (type) {
-            case INTX -> readConfig(PCI_INTERRUPT_PIN, 1) != 0 ? 1 : 0;
+            case INTX -> readConfig(PciRegs.PCI_INTERRUPT_PIN, Byte.BYTES) != 0 ? 1 : 0;
             case MSI -> {
-                int cap = capability(PCI_CAP_ID_MSI);
-                yield cap == 0 ? 0 : 1 << ((readConfig(cap + 2, 2) & PCI_MSI_FLAGS_QMASK) >> 1);
+                int cap = capability(PciRegs.PCI_CAP_ID_MSI);
+                yield cap == 0 ? 0 : 1 << ((readConfig(cap + PciRegs.PCI_MSI_FLAGS, Short.BYTES)
+                        & PciRegs.PCI_MSI_FLAGS_QMASK) >> PciRegs.PCI_MSI_FLAGS_QMASK_SHIFT);
             }
             case MSIX -> {
-                int cap = capability(PCI_CAP_ID_MSIX);
-                yield cap == 0 ? 0 : (readConfig(cap + 2, 2) & PCI_MSIX_FLAGS_QSIZE) + 1;
+                int cap = capability(PciRegs.PCI_CAP_ID_MSIX);
+                yield cap == 0 ? 0 : (readConfig(cap + PciRegs.PCI_MSIX_FLAGS, Short.BYTES) & PciRegs.PCI_MSIX_FLAGS_QSIZE) + 1;
             }
         };
     }
 
     /** @return the offset of a capability, 0 if absent (or not readable by this process) */
     private int capability(int id) {
-        if ((readConfig(PCI_STATUS, 2) & PCI_STATUS_CAP_LIST) == 0) {
+        if ((readConfig(PciRegs.PCI_STATUS, Short.BYTES) & PciRegs.PCI_STATUS_CAP_LIST) == 0) {
             return 0;
         }
-        int pos = readConfig(PCI_CAPABILITY_LIST, 1) & ~3;
-        for (int n = 0; n < MAX_CAPS && pos >= 0x40 && pos < 256; n++) {
-            int hdr = readConfig(pos, 2);
-            if ((hdr & 0xff) == id) {
+        int pos = readConfig(PciRegs.PCI_CAPABILITY_LIST, Byte.BYTES) & PciRegs.PCI_CAP_POINTER_MASK;
+        for (int n = 0; n < PciRegs.PCI_FIND_CAP_TTL && pos >= PciRegs.PCI_STD_HEADER_SIZEOF
+                && pos < PciRegs.PCI_CFG_SPACE_SIZE; n++) {
+            if (readConfig(pos + PciRegs.PCI_CAP_LIST_ID, Byte.BYTES) == id) {
                 return pos;
             }
-            pos = (hdr >>> 8) & ~3;
+            pos = readConfig(pos + PciRegs.PCI_CAP_LIST_NEXT, Byte.BYTES) & PciRegs.PCI_CAP_POINTER_MASK;
         }
         return 0;
     }

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.nova.hw.HwException;
 import org.nova.hw.pci.PciAddress;
+import org.nova.hw.pci.PciRegs;
 import org.nova.hw.linux.SysfsAddresses;
 import org.nova.hw.RegionFlag;
 import org.nova.hw.RegionInfo;
@@ -28,12 +29,16 @@ import org.nova.hw.RegionInfo;
  * closed before returning: nothing stays open.
  */
 final class HostSysfs {
-    /** A function's sysfs name: dddd:bb:dd.f. */
-    /** include/linux/ioport.h. */
+    /** Resource flag: I/O port space (include/linux/ioport.h IORESOURCE_IO). */
     static final long IORESOURCE_IO = 0x100;
+    /** Resource flag: memory space (include/linux/ioport.h IORESOURCE_MEM). */
     static final long IORESOURCE_MEM = 0x200;
+    /** Resource flag: prefetchable memory (include/linux/ioport.h IORESOURCE_PREFETCH). */
     static final long IORESOURCE_PREFETCH = 0x2000;
+    /** Resource flag: a 64-bit memory BAR (include/linux/ioport.h IORESOURCE_MEM_64). */
     static final long IORESOURCE_MEM_64 = 0x100000;
+    /** The radix of every number in the resource file ("0x%016llx", drivers/pci/pci-sysfs.c resource_show). */
+    private static final int RESOURCE_RADIX = 16;
     /** Address order (see {@link SysfsAddresses#ORDER}). */
     static final Comparator<PciAddress> ORDER = SysfsAddresses.ORDER;
 
@@ -71,7 +76,7 @@ final class HostSysfs {
         Path f = deviceDir(a).resolve("config");
         try {
             long size = Files.size(f);
-            return size >= 4096 ? 4096 : 256;
+            return size >= PciRegs.PCI_CFG_SPACE_EXP_SIZE ? PciRegs.PCI_CFG_SPACE_EXP_SIZE : PciRegs.PCI_CFG_SPACE_SIZE;
         } catch (NoSuchFileException e) {
             throw new HwException(HwException.ENODEV, a + ": no longer listed in " + f.getParent().getParent());
         } catch (IOException e) {
@@ -135,9 +140,9 @@ final class HostSysfs {
         if (f.length < 3) {
             return Optional.empty();
         }
-        long start = Long.parseUnsignedLong(strip(f[0]), 16);
-        long end = Long.parseUnsignedLong(strip(f[1]), 16);
-        long flags = Long.parseUnsignedLong(strip(f[2]), 16);
+        long start = Long.parseUnsignedLong(strip(f[0]), RESOURCE_RADIX);
+        long end = Long.parseUnsignedLong(strip(f[1]), RESOURCE_RADIX);
+        long flags = Long.parseUnsignedLong(strip(f[2]), RESOURCE_RADIX);
         if ((start == 0 && end == 0) || (flags & (IORESOURCE_IO | IORESOURCE_MEM)) == 0) {
             return Optional.empty();
         }
@@ -167,16 +172,7 @@ final class HostSysfs {
 
     /** @return the bound kernel driver's name, or null */
     String driver(PciAddress a) {
-        Path link = deviceDir(a).resolve("driver");
-        try {
-            if (!Files.isSymbolicLink(link)) {
-                return null;
-            }
-            Path t = Files.readSymbolicLink(link).getFileName();
-            return t == null ? null : t.toString();
-        } catch (IOException e) {
-            return null;
-        }
+        return SysfsAddresses.linkName(deviceDir(a).resolve("driver"));
     }
 
     boolean exists(PciAddress a) {

@@ -15,8 +15,8 @@ import org.nova.hw.pci.PciAddress;
 
 /**
  * PCI addresses as Linux's sysfs names them (/sys/bus/pci/devices/DDDD:BB:DD.F, the entries of a
- * driver's directory, a VF's physfn link), shared by the VFIO backend and the read-only host
- * backend. Private to this bundle.
+ * driver's directory, a VF's physfn link) and the names its links point to (driver,
+ * iommu_group), shared by the VFIO backend and the read-only host backend. Private to this bundle.
  */
 public final class SysfsAddresses {
     /** A sysfs PCI device name: DDDD:BB:DD.F in hex (drivers/pci/probe.c, pci_setup_device's dev_set_name). */
@@ -49,16 +49,22 @@ public final class SysfsAddresses {
         return Collections.unmodifiableList(out);
     }
 
-    /** @return the address a symbolic link such as physfn points to, or null if it is none */
-    public static PciAddress linkTarget(Path link) {
+    /** @return the file name a symbolic link (driver, iommu_group) points to, or null if there is no such link */
+    public static String linkName(Path link) {
         try {
             if (!Files.isSymbolicLink(link)) {
                 return null;
             }
-            Path t = Files.readSymbolicLink(link).getFileName();
-            return t == null || !BDF.matcher(t.toString()).matches() ? null : PciAddress.parse(t.toString());
+            Path name = Files.readSymbolicLink(link).getFileName();
+            return name == null ? null : name.toString();
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /** @return the address a symbolic link such as physfn points to, or null if it is none */
+    public static PciAddress linkTarget(Path link) {
+        String t = linkName(link);
+        return t == null || !BDF.matcher(t).matches() ? null : PciAddress.parse(t);
     }
 }

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +23,8 @@ import org.slf4j.LoggerFactory;
  */
 final class IrqPoller implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IrqPoller.class);
+    /** How long unregister and close wait for the thread before giving up with a warning. */
+    private static final long THREAD_WAIT_MS = 5_000;
 
     /** Called on the poller thread with the eventfd counter (how many signals were merged). */
     @FunctionalInterface
@@ -32,7 +36,7 @@ final class IrqPoller implements AutoCloseable {
     private final int wakeFd;
     private final Thread thread;
     private volatile boolean running = true;
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
     /** Incremented by the thread each time it (re)builds its poll set. */
     private long generation;
 
@@ -75,11 +79,11 @@ final class IrqPoller implements AutoCloseable {
         synchronized (this) {
             long target = generation + 1;
             LibC.signalEventfd(wakeFd);
-            long deadline = System.nanoTime() + 5_000_000_000L;
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(THREAD_WAIT_MS);
             while (generation < target && running && thread.isAlive()) {
-                long left = (deadline - System.nanoTime()) / 1_000_000;
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (left <= 0) {
-                    LOG.warn("interrupt poller did not acknowledge removal of fd {} within 5 s", fd);
+                    LOG.warn("interrupt poller did not acknowledge removal of fd {} within {} ms", fd, THREAD_WAIT_MS);
                     return;
                 }
                 try {
@@ -115,7 +119,7 @@ final class IrqPoller implements AutoCloseable {
                 int n = set.size() + 1;
                 if (n > capacity) {
                     capacity = Math.max(n, capacity * 2);
-                    pollfds = arena.allocate(LibC.POLLFD_SIZE * capacity, 8);
+                    pollfds = arena.allocate(LibC.POLLFD, capacity);
                 }
                 LibC.setPollfd(pollfds, 0, wakeFd);
                 for (int i = 0; i < set.size(); i++) {
@@ -174,13 +178,13 @@ final class IrqPoller implements AutoCloseable {
         LibC.signalEventfd(wakeFd);
         if (!onPollerThread()) {
             try {
-                thread.join(5000);
+                thread.join(THREAD_WAIT_MS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
         if (thread.isAlive() && !onPollerThread()) {
-            LOG.warn("interrupt poller thread {} did not stop within 5 s", thread.getName());
+            LOG.warn("interrupt poller thread {} did not stop within {} ms", thread.getName(), THREAD_WAIT_MS);
         } else {
             LibC.close(wakeFd);
         }

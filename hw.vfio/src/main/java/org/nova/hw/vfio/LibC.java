@@ -42,6 +42,12 @@ final class LibC {
     static final int MAP_PRIVATE = 0x02;
     /** mmap(2): not backed by a file, zero-filled (MAP_ANONYMOUS, x86). */
     static final int MAP_ANONYMOUS = 0x20;
+    /**
+     * mmap(2): fault the pages in now (MAP_POPULATE, include/uapi/asm-generic/mman-common.h); for a
+     * writable private mapping with write faults, so each page is the process's own and not the
+     * shared zero page (mm/gup.c populate_vma_page_range).
+     */
+    static final int MAP_POPULATE = 0x8000;
     /** mmap(2) failure value (MAP_FAILED = (void *) -1). */
     static final long MAP_FAILED = -1L;
     /** eventfd(2): close on exec (EFD_CLOEXEC = O_CLOEXEC). */
@@ -56,8 +62,9 @@ final class LibC {
     static final short POLLHUP = 0x10;
     /** poll(2): fd not open (POLLNVAL). */
     static final short POLLNVAL = 0x20;
-    /** Size of struct pollfd { int fd; short events, revents; }. */
-    static final long POLLFD_SIZE = 8;
+    /** struct pollfd { int fd; short events, revents; } (include/uapi/asm-generic/poll.h). */
+    static final StructLayout POLLFD = MemoryLayout.structLayout(
+            JAVA_INT.withName("fd"), JAVA_SHORT.withName("events"), JAVA_SHORT.withName("revents"));
     /** Page size of x86-64 (the IOMMU's smallest page as well). */
     static final long PAGE_SIZE = 4096;
 
@@ -331,15 +338,20 @@ final class LibC {
 
     /** Writes struct pollfd i of the array. */
     static void setPollfd(MemorySegment pollfds, int i, int fd) {
-        pollfds.set(JAVA_INT, i * POLLFD_SIZE, fd);
-        pollfds.set(JAVA_SHORT, i * POLLFD_SIZE + 4, POLLIN);
-        pollfds.set(JAVA_SHORT, i * POLLFD_SIZE + 6, (short) 0);
+        long at = i * POLLFD.byteSize();
+        pollfds.set(JAVA_INT, at + POLLFD_FD, fd);
+        pollfds.set(JAVA_SHORT, at + POLLFD_EVENTS, POLLIN);
+        pollfds.set(JAVA_SHORT, at + POLLFD_REVENTS, (short) 0);
     }
 
     /** @return revents of struct pollfd i */
     static short revents(MemorySegment pollfds, int i) {
-        return pollfds.get(JAVA_SHORT, i * POLLFD_SIZE + 6);
+        return pollfds.get(JAVA_SHORT, i * POLLFD.byteSize() + POLLFD_REVENTS);
     }
+
+    private static final long POLLFD_FD = POLLFD.byteOffset(MemoryLayout.PathElement.groupElement("fd"));
+    private static final long POLLFD_EVENTS = POLLFD.byteOffset(MemoryLayout.PathElement.groupElement("events"));
+    private static final long POLLFD_REVENTS = POLLFD.byteOffset(MemoryLayout.PathElement.groupElement("revents"));
 
     /** @return x rounded up to a multiple of the page size */
     static long pageAlign(long x) {

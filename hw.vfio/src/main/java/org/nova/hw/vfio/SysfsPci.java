@@ -21,8 +21,12 @@ import org.nova.hw.linux.SysfsAddresses;
 final class SysfsPci {
     /** The driver name of vfio-pci (drivers/vfio/pci/vfio_pci.c). */
     static final String VFIO_PCI = "vfio-pci";
-    /** A function's sysfs name: dddd:bb:dd.f. */
-
+    /** The directory of VFIO's device nodes under /dev (drivers/vfio/group.c vfio_devnode "vfio/%s"). */
+    static final String VFIO_DEV_DIR = "vfio";
+    /** The container node's name in that directory (drivers/vfio/container.c, miscdevice nodename "vfio/vfio"). */
+    static final String VFIO_CONTAINER = "vfio";
+    /** The name prefix of a group node vfio's no-IOMMU mode created (drivers/vfio/group.c vfio_group_alloc). */
+    static final String NOIOMMU_PREFIX = "noiommu-";
     /** Address order (see {@link SysfsAddresses#ORDER}). */
     static final java.util.Comparator<PciAddress> ORDER = SysfsAddresses.ORDER;
 
@@ -48,9 +52,14 @@ final class SysfsPci {
                      int group, Path groupNode, boolean noiommu) {
     }
 
+    /** @return the directory of VFIO's nodes, /dev/vfio */
+    Path vfioDir() {
+        return dev.resolve(VFIO_DEV_DIR);
+    }
+
     /** @return the VFIO container node, /dev/vfio/vfio */
     Path containerNode() {
-        return dev.resolve("vfio/vfio");
+        return vfioDir().resolve(VFIO_CONTAINER);
     }
 
     /** @return the sysfs directory of a function */
@@ -98,8 +107,8 @@ final class SysfsPci {
         } catch (NumberFormatException e) {
             throw new HwException(HwException.EINVAL, a + ": IOMMU group '" + groupName + "' is not a number");
         }
-        Path node = dev.resolve("vfio").resolve(Integer.toString(group));
-        Path noiommuNode = dev.resolve("vfio").resolve("noiommu-" + group);
+        Path node = vfioDir().resolve(Integer.toString(group));
+        Path noiommuNode = vfioDir().resolve(NOIOMMU_PREFIX + group);
         boolean noiommu = false;
         if (!Files.exists(node)) {
             if (Files.exists(noiommuNode)) {
@@ -116,16 +125,7 @@ final class SysfsPci {
 
     /** @return the file name a symlink points to, or null if it does not exist */
     static String linkName(Path link) {
-        try {
-            if (!Files.isSymbolicLink(link)) {
-                return null;
-            }
-            Path target = Files.readSymbolicLink(link);
-            Path name = target.getFileName();
-            return name == null ? null : name.toString();
-        } catch (IOException e) {
-            return null;
-        }
+        return SysfsAddresses.linkName(link);
     }
 
     /** @return a sysfs attribute "0x1234\n" as an int, or -1 if unreadable */

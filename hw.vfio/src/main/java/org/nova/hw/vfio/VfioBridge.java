@@ -15,6 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HostBridgeListener;
 import org.nova.hw.HwException;
+import org.nova.hw.Mmio;
 import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
 import org.slf4j.Logger;
@@ -29,8 +30,11 @@ import org.slf4j.LoggerFactory;
  * <p>Ownership: the backend component owns the bridge; {@link #close()} (after the service is
  * unregistered) releases every function, group, eventfd and thread. Thread safety: topology
  * changes are serialized by one lock; events are delivered under it, in order.
+ *
+ * <p>Public only for {@link org.nova.hw.vfio.testing.StandaloneVfioBridge}, which owns one outside
+ * a framework; the package is not exported.
  */
-final class VfioBridge implements HostBridge, AutoCloseable {
+public final class VfioBridge implements HostBridge, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VfioBridge.class);
 
     private final String name;
@@ -91,6 +95,34 @@ final class VfioBridge implements HostBridge, AutoCloseable {
         return b;
     }
 
+    /**
+     * Opens functions bound to vfio-pci in this machine's kernel (/sys, /dev), as
+     * {@link #open(String, SysfsPci, List)} does.
+     */
+    public static VfioBridge open(String name, List<PciAddress> wanted) {
+        return open(name, SysfsPci.system(), wanted);
+    }
+
+    /**
+     * Maps a region of a function through pread/pwrite on its device fd, even where it could be
+     * mmap'd.
+     *
+     * @throws HwException ENODEV if the bridge has no such function, else as {@link PciFunction#map}
+     */
+    public Mmio mapThroughDeviceFd(PciAddress a, int index) {
+        VfioFunction f;
+        topology.lock();
+        try {
+            f = functions.get(a);
+        } finally {
+            topology.unlock();
+        }
+        if (f == null) {
+            throw new HwException(HwException.ENODEV, "bridge " + name + " has no function " + a);
+        }
+        return f.mapWithoutMmap(index);
+    }
+
     /** Opens one function (and its group if needed); the caller holds no lock or the topology lock. */
     private VfioFunction openFunction(PciAddress a) {
         SysfsPci.Candidate c = sysfs.describe(a);
@@ -108,7 +140,7 @@ final class VfioBridge implements HostBridge, AutoCloseable {
             try {
                 f = VfioFunction.open(this, g, c);
                 g.attach(f);
-                f.armRequest(poller, () -> requestRemoval(f));
+                f.armRequest(() -> requestRemoval(f));
             } catch (RuntimeException | Error e) {
                 if (newGroup) {
                     groups.remove(c.group());
@@ -308,14 +340,6 @@ final class VfioBridge implements HostBridge, AutoCloseable {
                 throw new HwException(HwException.EIO, a + ": interrupted while waiting for its VFIO group node");
             }
         }
-    }
-
-    SysfsPci sysfs() {
-        return sysfs;
-    }
-
-    boolean isClosed() {
-        return closed;
     }
 
     /**

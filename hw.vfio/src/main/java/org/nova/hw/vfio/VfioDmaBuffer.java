@@ -10,7 +10,11 @@ import org.nova.hw.HwException;
 
 /**
  * Anonymous host memory (mmap MAP_PRIVATE|MAP_ANONYMOUS, zero-filled, page-rounded) mapped at an
- * IOVA of the function's container with VFIO_IOMMU_MAP_DMA (which pins it). The memory belongs to
+ * IOVA of the function's container with VFIO_IOMMU_MAP_DMA (which pins it). The pages are
+ * populated before they are pinned (MAP_POPULATE): VFIO pins a mapping the device may only read
+ * without asking for write access (drivers/vfio/vfio_iommu_type1.c vaddr_get_pfns, FOLL_WRITE only
+ * with IOMMU_WRITE), and an untouched private page is then the shared zero page; the CPU's first
+ * write would give the process a copy the device never sees. The memory belongs to
  * a shared {@link Arena}: {@link #close()} first unmaps the IOVA (VFIO_IOMMU_UNMAP_DMA: later device
  * accesses fault in the IOMMU), then closes the arena (munmap; {@link #memory()} becomes
  * inaccessible instead of dangling).
@@ -39,28 +43,37 @@ final class VfioDmaBuffer implements DmaBuffer {
         long addr;
         try {
             addr = LibC.mmap("mmap DMA buffer", len, LibC.PROT_READ | LibC.PROT_WRITE,
-                    LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS, -1, 0);
+                    LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_POPULATE, -1, 0);
         } catch (LibC.ErrnoException e) {
             throw new HwException(HwException.ENOMEM, f.address() + ": DMA buffer of " + size + " bytes: " + e.getMessage(), e);
         }
         Arena arena = Arena.ofShared();
         MemorySegment seg = MemorySegment.ofAddress(addr).reinterpret(len, arena, s -> LibC.munmap(addr, len));
-        int flags = 0;
         EnumSet<DmaDirection> d = EnumSet.copyOf(dirs);
-        if (d.contains(DmaDirection.TO_DEVICE)) {
-            flags |= VfioUapi.VFIO_DMA_MAP_FLAG_READ;
-        }
-        if (d.contains(DmaDirection.FROM_DEVICE)) {
-            flags |= VfioUapi.VFIO_DMA_MAP_FLAG_WRITE;
-        }
         VfioGroup.DmaMap map;
         try {
-            map = f.group().map(f.address().toString(), addr, len, flags);
+            map = f.group().map(f.address().toString(), addr, len, mapFlags(d));
         } catch (RuntimeException e) {
             arena.close();
             throw e;
         }
         return new VfioDmaBuffer(f, size, d, arena, seg.asSlice(0, size), map);
+    }
+
+    /**
+     * @return the VFIO_IOMMU_MAP_DMA permissions of the directions, as the device sees them: a
+     *         buffer the device only reads (TO_DEVICE) is mapped read-only, so the IOMMU blocks a
+     *         device write into it
+     */
+    static int mapFlags(Set<DmaDirection> directions) {
+        int flags = 0;
+        if (directions.contains(DmaDirection.TO_DEVICE)) {
+            flags |= VfioUapi.VFIO_DMA_MAP_FLAG_READ;
+        }
+        if (directions.contains(DmaDirection.FROM_DEVICE)) {
+            flags |= VfioUapi.VFIO_DMA_MAP_FLAG_WRITE;
+        }
+        return flags;
     }
 
     @Override
@@ -81,14 +94,6 @@ final class VfioDmaBuffer implements DmaBuffer {
     @Override
     public MemorySegment memory() {
         return memory;
-    }
-
-    VfioGroup.DmaMap dmaMap() {
-        return map;
-    }
-
-    synchronized boolean isClosed() {
-        return closed;
     }
 
     @Override

@@ -1,7 +1,6 @@
 package org.nova.hw.vfio;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -107,10 +106,9 @@ final class VfioGroup implements AutoCloseable {
             }
             group = openNode(who, candidate.groupNode().toString());
             try (Arena a = Arena.ofConfined()) {
-                MemorySegment st = a.allocate(VfioUapi.GROUP_STATUS);
-                st.set(JAVA_INT, 0, (int) VfioUapi.GROUP_STATUS.byteSize());
+                MemorySegment st = VfioUapi.allocate(a, VfioUapi.GROUP_STATUS, 0);
                 LibC.ioctl("VFIO_GROUP_GET_STATUS", group, VfioUapi.VFIO_GROUP_GET_STATUS, st);
-                int flags = st.get(JAVA_INT, VfioUapi.offsetOf(VfioUapi.GROUP_STATUS, "flags"));
+                int flags = VfioUapi.getInt(st, VfioUapi.GROUP_STATUS, "flags");
                 if ((flags & VfioUapi.VFIO_GROUP_FLAGS_VIABLE) == 0) {
                     throw new HwException(HwException.EBUSY, who + ": group not viable: every function of IOMMU group "
                             + candidate.group() + " must be bound to vfio-pci or to no driver");
@@ -126,11 +124,10 @@ final class VfioGroup implements AutoCloseable {
             long pgsizes = 0;
             if (mode != IommuMode.NOIOMMU) {
                 try (Arena a = Arena.ofConfined()) {
-                    MemorySegment info = a.allocate(VfioUapi.IOMMU_TYPE1_INFO);
-                    info.set(JAVA_INT, 0, (int) VfioUapi.IOMMU_TYPE1_INFO.byteSize());
+                    MemorySegment info = VfioUapi.allocate(a, VfioUapi.IOMMU_TYPE1_INFO, 0);
                     LibC.ioctl("VFIO_IOMMU_GET_INFO", container, VfioUapi.VFIO_IOMMU_GET_INFO, info);
-                    if ((info.get(JAVA_INT, 4) & VfioUapi.VFIO_IOMMU_INFO_PGSIZES) != 0) {
-                        pgsizes = info.get(JAVA_LONG, VfioUapi.offsetOf(VfioUapi.IOMMU_TYPE1_INFO, "iova_pgsizes"));
+                    if ((VfioUapi.getInt(info, VfioUapi.IOMMU_TYPE1_INFO, "flags") & VfioUapi.VFIO_IOMMU_INFO_PGSIZES) != 0) {
+                        pgsizes = VfioUapi.getLong(info, VfioUapi.IOMMU_TYPE1_INFO, "iova_pgsizes");
                     }
                 }
             }
@@ -183,11 +180,6 @@ final class VfioGroup implements AutoCloseable {
         return groupFd;
     }
 
-    /** @return whether close() ran */
-    synchronized boolean isClosed() {
-        return closed;
-    }
-
     /** Opens a device fd of this group (VFIO_GROUP_GET_DEVICE_FD). */
     synchronized int openDevice(String name) {
         if (closed) {
@@ -224,12 +216,11 @@ final class VfioGroup implements AutoCloseable {
         }
         long at = iova.allocate(size);
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment m = a.allocate(VfioUapi.DMA_MAP);
-            m.set(JAVA_INT, 0, (int) VfioUapi.DMA_MAP.byteSize());
-            m.set(JAVA_INT, 4, flags);
-            m.set(JAVA_LONG, VfioUapi.offsetOf(VfioUapi.DMA_MAP, "vaddr"), vaddr);
-            m.set(JAVA_LONG, VfioUapi.offsetOf(VfioUapi.DMA_MAP, "iova"), at);
-            m.set(JAVA_LONG, VfioUapi.offsetOf(VfioUapi.DMA_MAP, "size"), size);
+            MemorySegment m = VfioUapi.allocate(a, VfioUapi.DMA_MAP, 0);
+            VfioUapi.setInt(m, VfioUapi.DMA_MAP, "flags", flags);
+            VfioUapi.setLong(m, VfioUapi.DMA_MAP, "vaddr", vaddr);
+            VfioUapi.setLong(m, VfioUapi.DMA_MAP, "iova", at);
+            VfioUapi.setLong(m, VfioUapi.DMA_MAP, "size", size);
             LibC.ioctl("VFIO_IOMMU_MAP_DMA", containerFd, VfioUapi.VFIO_IOMMU_MAP_DMA, m);
         } catch (LibC.ErrnoException e) {
             iova.free(at);
@@ -251,10 +242,9 @@ final class VfioGroup implements AutoCloseable {
             return;
         }
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment u = a.allocate(VfioUapi.DMA_UNMAP);
-            u.set(JAVA_INT, 0, (int) VfioUapi.DMA_UNMAP.byteSize());
-            u.set(JAVA_LONG, VfioUapi.offsetOf(VfioUapi.DMA_UNMAP, "iova"), d.iova());
-            u.set(JAVA_LONG, VfioUapi.offsetOf(VfioUapi.DMA_UNMAP, "size"), d.size());
+            MemorySegment u = VfioUapi.allocate(a, VfioUapi.DMA_UNMAP, 0);
+            VfioUapi.setLong(u, VfioUapi.DMA_UNMAP, "iova", d.iova());
+            VfioUapi.setLong(u, VfioUapi.DMA_UNMAP, "size", d.size());
             LibC.ioctl("VFIO_IOMMU_UNMAP_DMA", containerFd, VfioUapi.VFIO_IOMMU_UNMAP_DMA, u);
         } catch (LibC.ErrnoException e) {
             LOG.warn("group {}: unmapping iova 0x{} ({} bytes) failed: {}", number, Long.toHexString(d.iova()),

@@ -1,5 +1,6 @@
 package org.nova.hw.vfio;
 
+import java.util.concurrent.atomic.AtomicLong;
 import org.nova.hw.IrqHandler;
 import org.nova.hw.IrqSet;
 import org.nova.hw.IrqType;
@@ -7,9 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Interrupts of one type enabled on a {@link VfioFunction}: one eventfd per vector, signalled by
- * the kernel (VFIO_IRQ_SET_ACTION_TRIGGER), polled by the bridge's poller thread. INTx is
- * automasked by the kernel when it fires; the set unmasks it (VFIO_IRQ_SET_ACTION_UNMASK) after
+ * Interrupts of one type enabled on a vfio-pci function ({@link VfioIrqs#enable}): one eventfd
+ * per vector, signalled by the kernel (VFIO_IRQ_SET_ACTION_TRIGGER), polled by the bridge's poller
+ * thread. INTx is automasked by the kernel when it fires; the set unmasks it (VFIO_IRQ_SET_ACTION_UNMASK) after
  * each handler call, so a line still asserted fires again.
  *
  * <p>Ownership: the consumer closes it; closing disables the VFIO index and closes the eventfds.
@@ -17,7 +18,7 @@ import org.slf4j.LoggerFactory;
 final class VfioIrqSet implements IrqSet {
     private static final Logger LOG = LoggerFactory.getLogger(VfioIrqSet.class);
 
-    private final VfioFunction function;
+    private final VfioIrqs owner;
     private final IrqType type;
     private final int vfioIndex;
     private final int[] fds;
@@ -25,10 +26,10 @@ final class VfioIrqSet implements IrqSet {
     private final boolean automasked;
     private volatile boolean active = true;
     /** Interrupts delivered (diagnostics). */
-    private final java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong delivered = new AtomicLong();
 
-    VfioIrqSet(VfioFunction function, IrqType type, int vfioIndex, int[] fds, IrqHandler handler, boolean automasked) {
-        this.function = function;
+    VfioIrqSet(VfioIrqs owner, IrqType type, int vfioIndex, int[] fds, IrqHandler handler, boolean automasked) {
+        this.owner = owner;
         this.type = type;
         this.vfioIndex = vfioIndex;
         this.fds = fds.clone();
@@ -51,13 +52,13 @@ final class VfioIrqSet implements IrqSet {
         try {
             handler.interrupt(vector);
         } catch (RuntimeException e) {
-            LOG.error("{}: {} vector {} handler threw", function.address(), type, vector, e);
+            LOG.error("{}: {} vector {} handler threw", owner.address(), type, vector, e);
         }
         if (automasked && active) {
             try {
-                function.irqAction(vfioIndex, VfioUapi.VFIO_IRQ_SET_ACTION_UNMASK, 1);
+                owner.action(vfioIndex, VfioUapi.VFIO_IRQ_SET_ACTION_UNMASK, 1);
             } catch (RuntimeException e) {
-                LOG.warn("{}: unmasking INTx failed: {}", function.address(), e.getMessage());
+                LOG.warn("{}: unmasking INTx failed: {}", owner.address(), e.getMessage());
             }
         }
     }
@@ -86,7 +87,7 @@ final class VfioIrqSet implements IrqSet {
 
     @Override
     public boolean isActive() {
-        return active && function.isPresent();
+        return active && owner.present();
     }
 
     @Override
@@ -97,6 +98,6 @@ final class VfioIrqSet implements IrqSet {
             }
             active = false;
         }
-        function.disableIrqs(this);
+        owner.disable(this);
     }
 }

@@ -9,22 +9,23 @@ import org.nova.hw.HwException;
 import org.nova.hw.Mmio;
 import org.nova.hw.RegionFlag;
 import org.nova.hw.RegionInfo;
+import org.nova.hw.pci.PciAddress;
 
 /**
- * A mapping of one region of a {@link VfioFunction}: either an mmap of the device fd (the BAR's
- * memory itself, owned by a shared {@link Arena}: closing the arena munmaps it, and from then on
- * any access through the segment throws IllegalStateException instead of touching unmapped
- * memory), or, where the region cannot be mapped (I/O BARs, the ROM, a failed mmap), pread and
- * pwrite on the device fd at the region's offset.
+ * A mapping of one region of a vfio-pci function ({@link VfioRegions#map}): either an mmap of
+ * the device fd (the BAR's memory itself, owned by a shared {@link Arena}: closing the arena
+ * munmaps it, and from then on any access through the segment throws IllegalStateException
+ * instead of touching unmapped memory), or, where the region cannot be mapped (I/O BARs, the
+ * ROM, a failed mmap), pread and pwrite on the device fd at the region's offset.
  *
  * <p>Checks (see {@link Mmio}): closed or removed → ENODEV, out of range → ERANGE, misaligned →
  * EINVAL, a memory BAR while PCI_COMMAND_MEMORY is clear → EIO (checked against the command
- * register as last written through the function, so a mapped access never reaches a BAR the
- * kernel has zapped: vfio-pci revokes BAR mmaps while memory decoding is off, and touching one
- * would be a SIGBUS), a write to the ROM → EROFS.
+ * register as last written through the function, {@link VfioPciConfig#memoryEnabled()}, so a
+ * mapped access never reaches a BAR the kernel has zapped), a write to the ROM → EROFS.
  */
 final class VfioMmio implements Mmio {
-    private final VfioFunction function;
+    private final VfioRegions owner;
+    private final PciAddress address;
     private final RegionInfo info;
     private final long fdOffset;
     private final long size;
@@ -35,8 +36,9 @@ final class VfioMmio implements Mmio {
     private final Arena arena;
     private volatile boolean closed;
 
-    private VfioMmio(VfioFunction function, RegionInfo info, VfioFunction.VRegion r, MemorySegment segment, Arena arena) {
-        this.function = function;
+    private VfioMmio(VfioRegions owner, RegionInfo info, VfioDeviceFd.Region r, MemorySegment segment, Arena arena) {
+        this.owner = owner;
+        this.address = owner.address();
         this.info = info;
         this.fdOffset = r.offset();
         this.size = info.size();
@@ -47,19 +49,18 @@ final class VfioMmio implements Mmio {
     }
 
     /** Maps the region with mmap(MAP_SHARED) on the device fd. */
-    static VfioMmio mapped(VfioFunction f, RegionInfo info, VfioFunction.VRegion r) {
+    static VfioMmio mapped(VfioRegions owner, RegionInfo info, VfioDeviceFd.Region r) {
         int prot = LibC.PROT_READ | (info.has(RegionFlag.WRITE) ? LibC.PROT_WRITE : 0);
         long len = LibC.pageAlign(info.size());
-        long addr = f.mmapDevice("mmap region " + info.index(), len, prot, r.offset());
+        long addr = owner.fd().mmap("mmap region " + info.index(), len, prot, r.offset());
         Arena arena = Arena.ofShared();
         MemorySegment seg = MemorySegment.ofAddress(addr).reinterpret(info.size(), arena, s -> LibC.munmap(addr, len));
-        f.group(); // (the mapping is tracked by the function; see VfioFunction.map)
-        return new VfioMmio(f, info, r, seg, arena);
+        return new VfioMmio(owner, info, r, seg, arena);
     }
 
     /** The pread/pwrite path. */
-    static VfioMmio rw(VfioFunction f, RegionInfo info, VfioFunction.VRegion r) {
-        return new VfioMmio(f, info, r, null, null);
+    static VfioMmio rw(VfioRegions owner, RegionInfo info, VfioDeviceFd.Region r) {
+        return new VfioMmio(owner, info, r, null, null);
     }
 
     @Override
@@ -72,52 +73,46 @@ final class VfioMmio implements Mmio {
         return size;
     }
 
-    /** @return whether this mapping is an mmap (else pread/pwrite) */
-    boolean isMapped() {
-        return segment != null;
-    }
-
-    boolean isClosed() {
-        return closed;
-    }
-
     private void check(long offset, int width, boolean write) {
         if (closed) {
-            throw new HwException(HwException.ENODEV, function.address() + ": region " + info.index() + " is unmapped");
+            throw new HwException(HwException.ENODEV, address + ": region " + info.index() + " is unmapped");
         }
-        function.ensurePresent("region " + info.index() + " access");
+        if (!owner.fd().usable()) {
+            throw new HwException(HwException.ENODEV, address + ": region " + info.index()
+                    + " access: the function was removed");
+        }
         if (offset < 0 || offset > size - width) {
-            throw new HwException(HwException.ERANGE, function.address() + ": region " + info.index() + " offset 0x"
+            throw new HwException(HwException.ERANGE, address + ": region " + info.index() + " offset 0x"
                     + Long.toHexString(offset) + " + " + width + " beyond its " + size + " bytes");
         }
         if ((offset & (width - 1)) != 0) {
-            throw new HwException(HwException.EINVAL, function.address() + ": region " + info.index() + " offset 0x"
+            throw new HwException(HwException.EINVAL, address + ": region " + info.index() + " offset 0x"
                     + Long.toHexString(offset) + " is not aligned to " + width);
         }
         if (write && readOnly) {
-            throw new HwException(HwException.EROFS, function.address() + ": region " + info.index() + " is read-only");
+            throw new HwException(HwException.EROFS, address + ": region " + info.index() + " is read-only");
         }
-        if (memory && !function.memoryEnabled()) {
-            throw new HwException(HwException.EIO, function.address() + ": BAR " + info.index()
+        if (memory && !owner.config().memoryEnabled()) {
+            throw new HwException(HwException.EIO, address + ": BAR " + info.index()
                     + " accessed while memory decoding is off (PCI_COMMAND_MEMORY clear)");
         }
     }
 
     private HwException gone(IllegalStateException e) {
-        return new HwException(HwException.ENODEV, function.address() + ": region " + info.index() + " is unmapped", e);
+        return new HwException(HwException.ENODEV, address + ": region " + info.index() + " is unmapped", e);
     }
 
     private long read(long offset, int width) {
         check(offset, width, false);
         if (segment == null) {
-            return function.pread("region " + info.index() + " read", fdOffset + offset, width);
+            return owner.fd().pread("region " + info.index() + " read", fdOffset + offset, width);
         }
         try {
             return switch (width) {
-                case 1 -> Byte.toUnsignedInt(segment.get(JAVA_BYTE, offset));
-                case 2 -> Short.toUnsignedInt(segment.get(VfioFunction.LE_SHORT, offset));
-                case 4 -> Integer.toUnsignedLong(segment.get(VfioFunction.LE_INT, offset));
-                default -> segment.get(VfioFunction.LE_LONG, offset);
+                case Byte.BYTES -> Byte.toUnsignedInt(segment.get(JAVA_BYTE, offset));
+                case Short.BYTES -> Short.toUnsignedInt(segment.get(VfioDeviceFd.LE_SHORT, offset));
+                case Integer.BYTES -> Integer.toUnsignedLong(segment.get(VfioDeviceFd.LE_INT, offset));
+                default -> segment.get(VfioDeviceFd.LE_LONG, offset);
             };
         } catch (IllegalStateException e) {
             throw gone(e);
@@ -127,15 +122,15 @@ final class VfioMmio implements Mmio {
     private void write(long offset, int width, long value) {
         check(offset, width, true);
         if (segment == null) {
-            function.pwrite("region " + info.index() + " write", fdOffset + offset, width, value);
+            owner.fd().pwrite("region " + info.index() + " write", fdOffset + offset, width, value);
             return;
         }
         try {
             switch (width) {
-                case 1 -> segment.set(JAVA_BYTE, offset, (byte) value);
-                case 2 -> segment.set(VfioFunction.LE_SHORT, offset, (short) value);
-                case 4 -> segment.set(VfioFunction.LE_INT, offset, (int) value);
-                default -> segment.set(VfioFunction.LE_LONG, offset, value);
+                case Byte.BYTES -> segment.set(JAVA_BYTE, offset, (byte) value);
+                case Short.BYTES -> segment.set(VfioDeviceFd.LE_SHORT, offset, (short) value);
+                case Integer.BYTES -> segment.set(VfioDeviceFd.LE_INT, offset, (int) value);
+                default -> segment.set(VfioDeviceFd.LE_LONG, offset, value);
             }
         } catch (IllegalStateException e) {
             throw gone(e);
@@ -144,42 +139,42 @@ final class VfioMmio implements Mmio {
 
     @Override
     public int read8(long offset) {
-        return (int) read(offset, 1);
+        return (int) read(offset, Byte.BYTES);
     }
 
     @Override
     public int read16(long offset) {
-        return (int) read(offset, 2);
+        return (int) read(offset, Short.BYTES);
     }
 
     @Override
     public int read32(long offset) {
-        return (int) read(offset, 4);
+        return (int) read(offset, Integer.BYTES);
     }
 
     @Override
     public long read64(long offset) {
-        return read(offset, 8);
+        return read(offset, Long.BYTES);
     }
 
     @Override
     public void write8(long offset, int value) {
-        write(offset, 1, value);
+        write(offset, Byte.BYTES, value);
     }
 
     @Override
     public void write16(long offset, int value) {
-        write(offset, 2, value);
+        write(offset, Short.BYTES, value);
     }
 
     @Override
     public void write32(long offset, int value) {
-        write(offset, 4, value);
+        write(offset, Integer.BYTES, value);
     }
 
     @Override
     public void write64(long offset, long value) {
-        write(offset, 8, value);
+        write(offset, Long.BYTES, value);
     }
 
     @Override
@@ -198,7 +193,7 @@ final class VfioMmio implements Mmio {
         if (arena != null) {
             arena.close(); // munmap; the segment is inaccessible from here on
         }
-        function.forget(this);
+        owner.forget(this);
     }
 
     @Override

@@ -3,9 +3,10 @@ package org.nova.hw.vfio;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.VarHandle;
 
 /**
  * The user-space ABI of Linux VFIO: ioctl numbers, flags and struct layouts, each as
@@ -146,46 +147,74 @@ final class VfioUapi {
     static final int VFIO_DMA_MAP_FLAG_WRITE = 1 << 1;
 
     // ---- struct layouts ----
+    /** The field every VFIO ioctl argument starts with: the size of the argument, trailing data included. */
+    static final String ARGSZ = "argsz";
+
     /** struct vfio_group_status { u32 argsz, flags; }. */
     static final StructLayout GROUP_STATUS = MemoryLayout.structLayout(
-            JAVA_INT.withName("argsz"), JAVA_INT.withName("flags"));
+            JAVA_INT.withName(ARGSZ), JAVA_INT.withName("flags"));
     /** struct vfio_device_info { u32 argsz, flags, num_regions, num_irqs, cap_offset, pad; }. */
     static final StructLayout DEVICE_INFO = MemoryLayout.structLayout(
-            JAVA_INT.withName("argsz"), JAVA_INT.withName("flags"), JAVA_INT.withName("num_regions"),
+            JAVA_INT.withName(ARGSZ), JAVA_INT.withName("flags"), JAVA_INT.withName("num_regions"),
             JAVA_INT.withName("num_irqs"), JAVA_INT.withName("cap_offset"), JAVA_INT.withName("pad"));
     /** struct vfio_region_info { u32 argsz, flags, index, cap_offset; aligned_u64 size, offset; }. */
     static final StructLayout REGION_INFO = MemoryLayout.structLayout(
-            JAVA_INT.withName("argsz"), JAVA_INT.withName("flags"), JAVA_INT.withName("index"),
+            JAVA_INT.withName(ARGSZ), JAVA_INT.withName("flags"), JAVA_INT.withName("index"),
             JAVA_INT.withName("cap_offset"), JAVA_LONG.withName("size"), JAVA_LONG.withName("offset"));
     /** struct vfio_irq_info { u32 argsz, flags, index, count; }. */
     static final StructLayout IRQ_INFO = MemoryLayout.structLayout(
-            JAVA_INT.withName("argsz"), JAVA_INT.withName("flags"), JAVA_INT.withName("index"),
+            JAVA_INT.withName(ARGSZ), JAVA_INT.withName("flags"), JAVA_INT.withName("index"),
             JAVA_INT.withName("count"));
     /** struct vfio_irq_set { u32 argsz, flags, index, start, count; u8 data[]; } (header only). */
     static final StructLayout IRQ_SET = MemoryLayout.structLayout(
-            JAVA_INT.withName("argsz"), JAVA_INT.withName("flags"), JAVA_INT.withName("index"),
+            JAVA_INT.withName(ARGSZ), JAVA_INT.withName("flags"), JAVA_INT.withName("index"),
             JAVA_INT.withName("start"), JAVA_INT.withName("count"));
     /** struct vfio_iommu_type1_info { u32 argsz, flags; aligned_u64 iova_pgsizes; u32 cap_offset, pad; }. */
     static final StructLayout IOMMU_TYPE1_INFO = MemoryLayout.structLayout(
-            JAVA_INT.withName("argsz"), JAVA_INT.withName("flags"), JAVA_LONG.withName("iova_pgsizes"),
+            JAVA_INT.withName(ARGSZ), JAVA_INT.withName("flags"), JAVA_LONG.withName("iova_pgsizes"),
             JAVA_INT.withName("cap_offset"), JAVA_INT.withName("pad"));
     /** struct vfio_iommu_type1_dma_map { u32 argsz, flags; u64 vaddr, iova, size; }. */
     static final StructLayout DMA_MAP = MemoryLayout.structLayout(
-            JAVA_INT.withName("argsz"), JAVA_INT.withName("flags"), JAVA_LONG.withName("vaddr"),
+            JAVA_INT.withName(ARGSZ), JAVA_INT.withName("flags"), JAVA_LONG.withName("vaddr"),
             JAVA_LONG.withName("iova"), JAVA_LONG.withName("size"));
     /** struct vfio_iommu_type1_dma_unmap { u32 argsz, flags; u64 iova, size; u8 data[]; } (header only). */
     static final StructLayout DMA_UNMAP = MemoryLayout.structLayout(
-            JAVA_INT.withName("argsz"), JAVA_INT.withName("flags"), JAVA_LONG.withName("iova"),
+            JAVA_INT.withName(ARGSZ), JAVA_INT.withName("flags"), JAVA_LONG.withName("iova"),
             JAVA_LONG.withName("size"));
-
-    /** @return a VarHandle of a field, taking (segment, 0L) */
-    static VarHandle field(StructLayout layout, String name) {
-        return layout.varHandle(MemoryLayout.PathElement.groupElement(name));
-    }
 
     /** @return the byte offset of a field */
     static long offsetOf(StructLayout layout, String name) {
         return layout.byteOffset(MemoryLayout.PathElement.groupElement(name));
+    }
+
+    /**
+     * Allocates a zeroed ioctl argument of the struct with {@code trailing} bytes of variable data
+     * after it (vfio_irq_set's data[]), and sets its {@value #ARGSZ} to the whole size.
+     */
+    static MemorySegment allocate(Arena arena, StructLayout layout, long trailing) {
+        MemorySegment s = arena.allocate(layout.byteSize() + trailing, layout.byteAlignment());
+        s.set(JAVA_INT, offsetOf(layout, ARGSZ), (int) s.byteSize());
+        return s;
+    }
+
+    /** @return a u32 field of the struct */
+    static int getInt(MemorySegment s, StructLayout layout, String field) {
+        return s.get(JAVA_INT, offsetOf(layout, field));
+    }
+
+    /** Sets a u32 field of the struct. */
+    static void setInt(MemorySegment s, StructLayout layout, String field, int value) {
+        s.set(JAVA_INT, offsetOf(layout, field), value);
+    }
+
+    /** @return a u64 field of the struct */
+    static long getLong(MemorySegment s, StructLayout layout, String field) {
+        return s.get(JAVA_LONG, offsetOf(layout, field));
+    }
+
+    /** Sets a u64 field of the struct. */
+    static void setLong(MemorySegment s, StructLayout layout, String field, long value) {
+        s.set(JAVA_LONG, offsetOf(layout, field), value);
     }
 
     /**

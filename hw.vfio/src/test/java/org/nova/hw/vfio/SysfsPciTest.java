@@ -109,7 +109,7 @@ class SysfsPciTest {
         assertEquals(HwException.ENOENT, e.errno());
         assertTrue(e.getMessage().contains("vfio/vfio does not exist"), e.getMessage());
         assertTrue(e.getMessage().contains("0000:00:03.0"), e.getMessage());
-        assertEquals(0, VfioCommands.fdCensus()[0]);
+        assertEquals(0, FdCensus.take().vfio());
     }
 
     @Test
@@ -123,10 +123,10 @@ class SysfsPciTest {
     @Test
     void openingAFunctionBoundElsewhereFailsBeforeTouchingTheKernel() {
         SysfsPci s = new SysfsPci(sys, dev);
-        int[] before = VfioCommands.fdCensus();
+        FdCensus before = FdCensus.take();
         HwException e = assertThrows(HwException.class, () -> VfioBridge.open("t0", s, List.of(PciAddress.parse("0000:00:04.0"))));
         assertEquals(HwException.EBUSY, e.errno());
-        int[] after = VfioCommands.fdCensus();
-        assertEquals(before[1], after[1], "the poller's eventfd was closed again");
+        FdCensus after = FdCensus.take();
+        assertEquals(before.eventfd(), after.eventfd(), "the poller's eventfd was closed again");
     }
 }

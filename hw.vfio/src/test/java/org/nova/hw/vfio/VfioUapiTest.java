@@ -2,8 +2,13 @@ package org.nova.hw.vfio;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.util.EnumSet;
 import org.junit.jupiter.api.Test;
+import org.nova.hw.DmaDirection;
 
 /**
  * The ioctl numbers, flags and struct layouts against include/uapi/linux/vfio.h (torvalds/linux):
@@ -88,5 +93,27 @@ class VfioUapiTest {
         layout(VfioUapi.IOMMU_TYPE1_INFO, 24, "flags", "4", "iova_pgsizes", "8", "cap_offset", "16", "pad", "20");
         layout(VfioUapi.DMA_MAP, 32, "flags", "4", "vaddr", "8", "iova", "16", "size", "24");
         layout(VfioUapi.DMA_UNMAP, 24, "flags", "4", "iova", "8", "size", "16");
+    }
+
+    @Test
+    void anArgumentCarriesItsWholeSizeInArgsz() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment info = VfioUapi.allocate(a, VfioUapi.REGION_INFO, 0);
+            assertEquals(32, VfioUapi.getInt(info, VfioUapi.REGION_INFO, VfioUapi.ARGSZ));
+            // vfio_irq_set with three eventfds in data[]: the header and the data
+            MemorySegment set = VfioUapi.allocate(a, VfioUapi.IRQ_SET, 3 * Integer.BYTES);
+            assertEquals(32, set.byteSize());
+            assertEquals(32, VfioUapi.getInt(set, VfioUapi.IRQ_SET, VfioUapi.ARGSZ));
+            VfioUapi.setInt(set, VfioUapi.IRQ_SET, "count", 3);
+            assertEquals(3, set.get(ValueLayout.JAVA_INT, 16));
+        }
+    }
+
+    @Test
+    void dmaDirectionsBecomeTheIommuPermissionsTheDeviceGets() {
+        assertEquals(VfioUapi.VFIO_DMA_MAP_FLAG_READ, VfioDmaBuffer.mapFlags(EnumSet.of(DmaDirection.TO_DEVICE)));
+        assertEquals(VfioUapi.VFIO_DMA_MAP_FLAG_WRITE, VfioDmaBuffer.mapFlags(EnumSet.of(DmaDirection.FROM_DEVICE)));
+        assertEquals(VfioUapi.VFIO_DMA_MAP_FLAG_READ | VfioUapi.VFIO_DMA_MAP_FLAG_WRITE,
+                VfioDmaBuffer.mapFlags(EnumSet.allOf(DmaDirection.class)));
     }
 }

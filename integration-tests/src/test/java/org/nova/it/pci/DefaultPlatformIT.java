@@ -171,7 +171,7 @@ public class DefaultPlatformIT extends PciItSupport {
         String out = shell("samples:edu " + EDU);
 
         List<String> checks = lines(out);
-        assertEquals(out, 5, checks.size());
+        assertEquals(out, 7, checks.size());
         assertTrue(out, checks.get(0).startsWith("PASS identification: 0x010000ed (edu 1.0)"));
         assertEquals("PASS liveness: wrote 0x12345678 read 0xedcba987", checks.get(1));
         assertTrue(out, checks.get(2).startsWith("PASS factorial: 12! = 479001600, completion interrupt 0x1 on "));
@@ -181,6 +181,11 @@ public class DefaultPlatformIT extends PciItSupport {
                 .matcher(checks.get(4));
         assertTrue(out, m.find());
         long iova = Long.parseUnsignedLong(m.group(1), 16);
+        Matcher ro = Pattern.compile("PASS dma-readonly: 2048 bytes edu read from the read-only iova 0x([0-9a-f]+); its write"
+                + " into it was blocked, the buffer is unchanged").matcher(checks.get(5));
+        assertTrue(out, ro.find());
+        long readOnly = Long.parseUnsignedLong(ro.group(1), 16);
+        assertEquals("PASS intx: 2 of 2 interrupts raised through IRQ_RAISE arrived on INTx; back on MSI", checks.get(6));
 
         // the IOMMU refused the device's write and recorded it against edu
         List<IommuFault> faults = edu.iommuFaults().stream()
@@ -190,6 +195,10 @@ public class DefaultPlatformIT extends PciItSupport {
         assertEquals(PciAddress.parse(EDU), f.address());
         assertTrue("a device write to host memory", f.write());
         assertNotNull(f.reason());
+        // and the write into the read-only buffer, as a write to a page mapped read-only
+        assertTrue("no read-only IOMMU fault at 0x" + Long.toHexString(readOnly) + " in " + edu.iommuFaults(),
+                edu.iommuFaults().stream().anyMatch(r -> !r.time().isBefore(before) && r.iova() == readOnly && r.write()
+                        && r.reason().contains("read-only")));
         // and no other QEMU device saw a fault
         for (String slot : List.of(TESTDEV, TESTDEV_AUX)) {
             assertEquals(slot + " faults", List.of(), function(SIM0, slot).iommuFaults());
@@ -199,6 +208,29 @@ public class DefaultPlatformIT extends PciItSupport {
 
         // a device that is not an edu bound to the sample: ENODEV
         shellFails(Errno.ENODEV, "no edu bound to " + EDU_SAMPLE + " at " + TESTDEV, "samples:edu " + TESTDEV);
+    }
+
+    @Test
+    public void testdevSelftestRunsEveryTestOnBothBarsAndGivesBackWhatItTook() throws Exception {
+        int devres = core.devres().liveForDevice(TESTDEV);
+
+        List<String> checks = lines(shell("samples:testdev " + TESTDEV));
+
+        assertEquals(checks.toString(), 6, checks.size());
+        assertEquals("PASS mmio-no-eventfd: BAR0 memory (register accesses), width 1, offset 0x800, data 0xfa, count 0 -> 1",
+                checks.get(0));
+        assertTrue(checks.get(1), checks.get(1).startsWith("INFO mmio-wildcard-eventfd: BAR0 memory"));
+        assertTrue(checks.get(2), checks.get(2).startsWith("INFO mmio-datamatch-eventfd: BAR0 memory"));
+        assertEquals("PASS portio-no-eventfd: BAR1 I/O ports (register accesses), width 1, offset 0x83, data 0xfa, count 0 -> 1",
+                checks.get(3));
+        assertTrue(checks.get(4), checks.get(4).startsWith("INFO portio-wildcard-eventfd: BAR1 I/O ports"));
+        assertTrue(checks.get(5), checks.get(5).startsWith("INFO portio-datamatch-eventfd: BAR1 I/O ports"));
+        // BAR1 and the I/O decoding were the self-test's only: released, so a second run claims BAR1 again
+        assertEquals(devres, core.devres().liveForDevice(TESTDEV));
+        assertEquals(checks, lines(shell("samples:testdev " + TESTDEV)));
+        assertEquals(devres, core.devres().liveForDevice(TESTDEV));
+        // a device that is not a pci-testdev bound to the sample: ENODEV
+        shellFails(Errno.ENODEV, "no pci-testdev bound to " + RUST_DRIVER_PCI + " at " + EDU, "samples:testdev " + EDU);
     }
 
     @Test

@@ -10,6 +10,8 @@ import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.DmaCoherent;
+import org.nova.bus.pci.DmaDataDirection;
+import org.nova.bus.pci.DmaNoncoherent;
 import org.nova.bus.pci.IrqRegistration;
 import org.nova.bus.pci.IrqVectors;
 import org.nova.bus.pci.PciDevice;
@@ -490,6 +492,11 @@ final class SimPciDevice implements PciDevice {
             }
         };
         return scope.add("pci:dma@" + Long.toHexString(iova), d);
+    }
+
+    @Override
+    public DmaNoncoherent allocNoncoherent(long size, DmaDataDirection direction) {
+        throw new UnsupportedOperationException();
     }
 
     @Override

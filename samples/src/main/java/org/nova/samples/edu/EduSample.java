@@ -7,21 +7,28 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.DmaCoherent;
+import org.nova.bus.pci.DmaDataDirection;
+import org.nova.bus.pci.DmaNoncoherent;
+import org.nova.bus.pci.IrqRegistration;
 import org.nova.bus.pci.IrqVectors;
 import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDriver;
 import org.nova.bus.pci.PciIrqType;
 import org.nova.devres.Devres;
+import org.nova.devres.DevresScope;
 import org.nova.devres.Revocable;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
+import org.nova.samples.Check;
 import org.osgi.service.component.annotations.Component;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,9 +37,12 @@ import org.slf4j.LoggerFactory;
  * A driver for QEMU's edu device (docs/specs/edu.rst): probe checks the identification and the
  * liveness register, computes a factorial and waits for its completion interrupt, and moves a
  * buffer RAM → edu → RAM with the DMA engine through a coherent buffer mapped in the device's
- * IOMMU domain. {@link #selftest} runs the same checks again on demand, plus a DMA to an IOVA
- * that is no longer mapped (the IOMMU must block it: the simulator records the fault, a real
- * kernel logs a DMAR fault).
+ * IOMMU domain. {@link #selftest} runs the same checks again on demand, plus what a probe must
+ * not do to a device it keeps: a DMA to an IOVA that is no longer mapped and a device write into a
+ * buffer mapped for the device to read only (the IOMMU must block both: the simulator records the
+ * faults, a real kernel logs DMAR faults), and the legacy interrupt: the MSI vector is freed, edu
+ * raises INTx twice (the second arrives only if the first was acknowledged and the line unmasked
+ * again), then the probe's vector is allocated again.
  */
 @Component(service = {PciDriver.class, EduSample.class})
 public final class EduSample implements PciDriver {
@@ -78,6 +88,14 @@ public final class EduSample implements PciDriver {
 
     /** IDENT's low byte, "ed". */
     static final int IDENT_MAGIC = 0xed;
+    /** The bits of IDENT that hold {@link #IDENT_MAGIC}. */
+    static final int IDENT_MAGIC_MASK = 0xff;
+    /** IDENT bits 31..24: the major version. */
+    static final int IDENT_MAJOR_SHIFT = 24;
+    /** IDENT bits 23..16: the minor version. */
+    static final int IDENT_MINOR_SHIFT = 16;
+    /** The width of the minor version. */
+    static final int IDENT_MINOR_MASK = 0xff;
     /** STATUS bit 0: a factorial is being computed. */
     static final int STATUS_COMPUTING = 0x01;
     /** STATUS bit 7: raise interrupt 0x01 when the factorial completes. */
@@ -86,6 +104,8 @@ public final class EduSample implements PciDriver {
     static final int IRQ_FACT = 0x001;
     /** IRQ_STATUS bit of the DMA completion. */
     static final int IRQ_DMA = 0x100;
+    /** An IRQ_STATUS bit edu gives no meaning of its own, raised through IRQ_RAISE by the INTx check. */
+    static final int IRQ_SELFTEST = 0x002;
     /** DMA_CMD bit 0: start; clears when the transfer is done. */
     static final int DMA_START = 0x01;
     /** DMA_CMD bit 1: direction edu → RAM (0 is RAM → edu). */
@@ -107,31 +127,54 @@ public final class EduSample implements PciDriver {
     static final long FACT_EXPECTED = 479_001_600L;
     /** The liveness probe value. */
     static final int LIVENESS_PATTERN = 0x12345678;
+    /** What the DMA checks write into their buffers, per 32-bit word, with the word's offset ORed in. */
+    static final int DMA_PATTERN = 0xc0de0000;
+    /** A second pattern, for the read-only check: what edu holds when it tries to overwrite the first. */
+    static final int DMA_PATTERN_OTHER = 0x5a5a0000;
+    /** The interrupt types the probe accepts, best first as pci_alloc_irq_vectors tries them. */
+    static final Set<PciIrqType> PROBE_IRQ_TYPES = EnumSet.of(PciIrqType.MSI, PciIrqType.INTX);
+    /**
+     * INTx interrupts the self-test raises: VFIO masks INTx when it fires (VFIO_IRQ_INFO_AUTOMASKED)
+     * and the second one arrives only if the line was unmasked after the first.
+     */
+    static final int INTX_ROUNDS = 2;
     /** How long an interrupt or a DMA may take, in milliseconds. */
     static final long TIMEOUT_MS = 5_000;
 
     private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** The outcome of one check. */
-    public record Check(String name, boolean ok, String detail) {
-        @Override
-        public String toString() {
-            return (ok ? "PASS " : "FAIL ") + name + ": " + detail;
-        }
-    }
-
-    /** A bound edu: its BAR, vectors and the interrupts the handler saw. */
+    /**
+     * A bound edu: its BAR, its interrupt vector with the handler, and the interrupts the handler
+     * saw. The vector and the handler change only under the state's lock (the INTx check replaces
+     * them); one check runs at a time.
+     */
     static final class State {
         final PciDevice dev;
         final Devres<Bar> bar;
-        final IrqVectors vectors;
         final LinkedBlockingQueue<Integer> irqs = new LinkedBlockingQueue<>();
+        private IrqVectors vectors;
+        private IrqRegistration handler;
         volatile List<Check> checks = List.of();
 
-        State(PciDevice dev, Devres<Bar> bar, IrqVectors vectors) {
+        State(PciDevice dev, Devres<Bar> bar) {
             this.dev = dev;
             this.bar = bar;
-            this.vectors = vectors;
+        }
+
+        /** pci_alloc_irq_vectors + request_irq: one vector of the given types, handled by onInterrupt. */
+        synchronized void requestVector(Set<PciIrqType> types) {
+            vectors = dev.allocIrqVectors(1, 1, types);
+            handler = dev.requestIrq(0, NAME, vector -> onInterrupt(this));
+        }
+
+        /** free_irq + pci_free_irq_vectors. */
+        synchronized void freeVector() {
+            handler.close();
+            vectors.close();
+        }
+
+        synchronized PciIrqType irqType() {
+            return vectors.type();
         }
     }
 
@@ -156,13 +199,12 @@ public final class EduSample implements PciDriver {
         try (Revocable.Guard<Bar> g = bar.access()) {
             ident = g.get().read32(Regs.IDENT);
         }
-        if ((ident & 0xff) != IDENT_MAGIC) {
+        if ((ident & IDENT_MAGIC_MASK) != IDENT_MAGIC) {
             throw new DriverException(Errno.ENODEV, dev.slot() + " is not an edu: identification reads 0x"
                     + Integer.toHexString(ident));
         }
-        IrqVectors vectors = dev.allocIrqVectors(1, 1, EnumSet.of(PciIrqType.MSI, PciIrqType.INTX));
-        State s = new State(dev, bar, vectors);
-        dev.requestIrq(0, NAME, vector -> onInterrupt(s));
+        State s = new State(dev, bar);
+        s.requestVector(PROBE_IRQ_TYPES);
         List<Check> checks = runChecks(s, false);
         s.checks = checks;
         for (Check c : checks) {
@@ -194,7 +236,7 @@ public final class EduSample implements PciDriver {
     }
 
     /**
-     * Runs the checks again on a bound edu, with the unmapped-DMA check.
+     * Runs the checks again on a bound edu, with the IOMMU and INTx checks.
      *
      * @throws DriverException ENODEV if the device is not bound to this driver
      */
@@ -203,33 +245,37 @@ public final class EduSample implements PciDriver {
         if (s == null) {
             throw new DriverException(Errno.ENODEV, "no edu bound to " + NAME + " at " + device);
         }
-        List<Check> checks = runChecks(s, true);
-        s.checks = checks;
-        return checks;
+        synchronized (s) {
+            List<Check> checks = runChecks(s, true);
+            s.checks = checks;
+            return checks;
+        }
     }
 
     /** @return the checks of each bound device's last run */
     public Map<String, List<Check>> results() {
-        Map<String, List<Check>> out = new java.util.TreeMap<>();
+        Map<String, List<Check>> out = new TreeMap<>();
         bound.forEach((k, v) -> out.put(k, v.checks));
         return out;
     }
 
-    private List<Check> runChecks(State s, boolean unmappedDma) throws InterruptedException {
+    private List<Check> runChecks(State s, boolean selftest) throws InterruptedException {
         List<Check> out = new ArrayList<>();
         s.irqs.clear();
         try (Revocable.Guard<Bar> g = s.bar.access()) {
             Bar bar = g.get();
             int ident = bar.read32(Regs.IDENT);
-            out.add(new Check("identification", (ident & 0xff) == IDENT_MAGIC, String.format(
-                    "0x%08x (edu %d.%d)", ident, ident >>> 24, (ident >>> 16) & 0xff)));
+            out.add(Check.of("identification", (ident & IDENT_MAGIC_MASK) == IDENT_MAGIC, String.format(
+                    "0x%08x (edu %d.%d)", ident, ident >>> IDENT_MAJOR_SHIFT, (ident >>> IDENT_MINOR_SHIFT) & IDENT_MINOR_MASK)));
             bar.write32(Regs.LIVENESS, LIVENESS_PATTERN);
             int live = bar.read32(Regs.LIVENESS);
-            out.add(new Check("liveness", live == ~LIVENESS_PATTERN, String.format("wrote 0x%08x read 0x%08x", LIVENESS_PATTERN, live)));
+            out.add(Check.of("liveness", live == ~LIVENESS_PATTERN, String.format("wrote 0x%08x read 0x%08x", LIVENESS_PATTERN, live)));
             out.add(factorial(s, bar));
             out.add(dmaRoundTrip(s, bar));
-            if (unmappedDma) {
+            if (selftest) {
                 out.add(dmaToUnmapped(s, bar));
+                out.add(dmaIntoReadOnly(s, bar));
+                out.add(intx(s, bar));
             }
         }
         return out;
@@ -242,27 +288,24 @@ public final class EduSample implements PciDriver {
         bar.write32(Regs.STATUS, 0);
         long value = Integer.toUnsignedLong(bar.read32(Regs.FACTORIAL));
         boolean ok = irq != null && (irq & IRQ_FACT) != 0 && value == FACT_EXPECTED;
-        return new Check("factorial", ok, FACT_N + "! = " + value + (irq == null ? ", no completion interrupt"
-                : ", completion interrupt 0x" + Integer.toHexString(irq) + " on " + s.vectors.type()));
+        return Check.of("factorial", ok, FACT_N + "! = " + value + (irq == null ? ", no completion interrupt"
+                : ", completion interrupt 0x" + Integer.toHexString(irq) + " on " + s.irqType()));
     }
 
     private Check dmaRoundTrip(State s, Bar bar) throws InterruptedException {
         try (DmaCoherent buf = s.dev.allocCoherent(2 * DMA_PAGE)) {
             MemorySegment mem = buf.memory();
-            for (int i = 0; i < DMA_BYTES; i += 4) {
-                mem.set(LE32, i, 0xc0de0000 | i);
-            }
+            fill(mem, DMA_PATTERN);
             // RAM -> edu, polled
-            transfer(bar, buf.iova(), EDU_DMA_BUFFER, DMA_START);
-            if (!waitDmaIdle(bar)) {
-                return new Check("dma", false, "RAM -> edu transfer never completed");
+            if (!dma(bar, buf.iova(), EDU_DMA_BUFFER, DMA_START)) {
+                return Check.of("dma", false, "RAM -> edu transfer never completed");
             }
             // edu -> RAM (second page), with the completion interrupt
             transfer(bar, EDU_DMA_BUFFER, buf.iova() + DMA_PAGE, DMA_START | DMA_TO_RAM | DMA_IRQ);
             Integer irq = s.irqs.poll(TIMEOUT_MS, TimeUnit.MILLISECONDS);
             long mismatch = mem.asSlice(0, DMA_BYTES).mismatch(mem.asSlice(DMA_PAGE, DMA_BYTES));
             boolean ok = irq != null && (irq & IRQ_DMA) != 0 && mismatch == -1;
-            return new Check("dma", ok, DMA_BYTES + " bytes RAM -> edu -> RAM at iova 0x" + Long.toHexString(buf.iova())
+            return Check.of("dma", ok, DMA_BYTES + " bytes RAM -> edu -> RAM at iova 0x" + Long.toHexString(buf.iova())
                     + (mismatch == -1 ? ", identical" : ", first difference at " + mismatch)
                     + (irq == null ? ", no completion interrupt" : ", completion interrupt 0x" + Integer.toHexString(irq)));
         }
@@ -274,10 +317,79 @@ public final class EduSample implements PciDriver {
             iova = gone.iova();
         }
         // the IOMMU must refuse the device's write: nothing may land anywhere
-        transfer(bar, EDU_DMA_BUFFER, iova, DMA_START | DMA_TO_RAM);
-        boolean idle = waitDmaIdle(bar);
-        return new Check("dma-unmapped", idle, "edu -> RAM to unmapped iova 0x" + Long.toHexString(iova)
+        boolean idle = dma(bar, EDU_DMA_BUFFER, iova, DMA_START | DMA_TO_RAM);
+        return Check.of("dma-unmapped", idle, "edu -> RAM to unmapped iova 0x" + Long.toHexString(iova)
                 + (idle ? " issued; the IOMMU must have blocked it" : " never completed"));
+    }
+
+    /**
+     * The device may read a DMA_TO_DEVICE buffer and must not write it: edu reads the buffer (its
+     * contents come back through a coherent buffer), is loaded with other data, and writes that into
+     * the read-only buffer, which must stay as it was.
+     */
+    private Check dmaIntoReadOnly(State s, Bar bar) throws InterruptedException {
+        try (DmaNoncoherent ro = s.dev.allocNoncoherent(DMA_BYTES, DmaDataDirection.TO_DEVICE);
+             DmaCoherent scratch = s.dev.allocCoherent(DMA_BYTES)) {
+            String where = "read-only iova 0x" + Long.toHexString(ro.iova());
+            fill(ro.memory(), DMA_PATTERN);
+            boolean read = dma(bar, ro.iova(), EDU_DMA_BUFFER, DMA_START)
+                    && dma(bar, EDU_DMA_BUFFER, scratch.iova(), DMA_START | DMA_TO_RAM)
+                    && scratch.memory().mismatch(ro.memory()) == -1;
+            if (!read) {
+                return Check.of("dma-readonly", false, "edu could not read the " + where + " (what came back differs)");
+            }
+            fill(scratch.memory(), DMA_PATTERN_OTHER);
+            boolean idle = dma(bar, scratch.iova(), EDU_DMA_BUFFER, DMA_START)
+                    && dma(bar, EDU_DMA_BUFFER, ro.iova(), DMA_START | DMA_TO_RAM);
+            long changed = firstDifference(ro.memory(), DMA_PATTERN);
+            return Check.of("dma-readonly", idle && changed == -1, DMA_BYTES + " bytes edu read from the " + where
+                    + (changed == -1 ? "; its write into it was blocked, the buffer is unchanged"
+                    : "; its write into it went through: changed at byte " + changed));
+        }
+    }
+
+    /**
+     * The legacy interrupt: the probe's vector is freed, one INTx vector handles {@link #INTX_ROUNDS}
+     * interrupts raised through IRQ_RAISE, and the probe's kind of vector comes back.
+     */
+    private Check intx(State s, Bar bar) throws InterruptedException {
+        DevresScope devres = s.dev.device().devres();
+        s.freeVector();
+        int received = 0;
+        Object group = devres.openGroup(null);
+        try {
+            s.requestVector(EnumSet.of(PciIrqType.INTX));
+            for (int round = 0; round < INTX_ROUNDS; round++) {
+                bar.write32(Regs.IRQ_RAISE, IRQ_SELFTEST);
+                Integer irq = s.irqs.poll(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                if (irq == null || (irq & IRQ_SELFTEST) == 0) {
+                    break;
+                }
+                received++;
+            }
+        } finally {
+            devres.releaseGroup(group);
+            s.requestVector(PROBE_IRQ_TYPES);
+        }
+        return Check.of("intx", received == INTX_ROUNDS, received + " of " + INTX_ROUNDS
+                + " interrupts raised through IRQ_RAISE arrived on INTx; back on " + s.irqType());
+    }
+
+    /** Fills the memory with the pattern, one little-endian word per 4 bytes, the word's offset ORed in. */
+    private static void fill(MemorySegment mem, int pattern) {
+        for (int i = 0; i < DMA_BYTES; i += Integer.BYTES) {
+            mem.set(LE32, i, pattern | i);
+        }
+    }
+
+    /** @return the offset of the first word that is not what {@link #fill} put there, or -1 */
+    private static long firstDifference(MemorySegment mem, int pattern) {
+        for (int i = 0; i < DMA_BYTES; i += Integer.BYTES) {
+            if (mem.get(LE32, i) != (pattern | i)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static void transfer(Bar bar, long src, long dst, int cmd) {
@@ -285,6 +397,12 @@ public final class EduSample implements PciDriver {
         bar.write64(Regs.DMA_DST, dst);
         bar.write64(Regs.DMA_COUNT, DMA_BYTES);
         bar.write64(Regs.DMA_CMD, cmd);
+    }
+
+    /** One polled transfer: edu ignores its DMA registers while a transfer runs, so each waits for the last. */
+    private static boolean dma(Bar bar, long src, long dst, int cmd) throws InterruptedException {
+        transfer(bar, src, dst, cmd);
+        return waitDmaIdle(bar);
     }
 
     private static boolean waitDmaIdle(Bar bar) throws InterruptedException {

@@ -8,6 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.DmaCoherent;
+import org.nova.bus.pci.DmaDataDirection;
+import org.nova.bus.pci.DmaNoncoherent;
 import org.nova.bus.pci.IrqRegistration;
 import org.nova.bus.pci.IrqVectors;
 import org.nova.bus.pci.PciDevice;
@@ -360,6 +362,11 @@ public final class PciDeviceImpl implements PciDevice {
     @Override
     public DmaCoherent allocCoherent(long size) {
         return dma.allocCoherent(size);
+    }
+
+    @Override
+    public DmaNoncoherent allocNoncoherent(long size, DmaDataDirection direction) {
+        return dma.allocNoncoherent(size, direction);
     }
 
     @Override

@@ -5,6 +5,8 @@ import java.util.EnumSet;
 import java.util.Set;
 
 import org.nova.bus.pci.DmaCoherent;
+import org.nova.bus.pci.DmaDataDirection;
+import org.nova.bus.pci.DmaNoncoherent;
 import org.nova.bus.pci.PciDevice;
 import org.nova.devres.DevresScope;
 import org.nova.driver.DriverException;
@@ -14,9 +16,10 @@ import org.nova.hw.DmaDirection;
 import org.nova.hw.HwException;
 
 /**
- * Coherent DMA for one function: kernel/dma/mapping.c {@code dmam_alloc_coherent} (a buffer the
- * device reaches through its IOMMU domain, freed with the binding) and Rust's
- * {@code dma::CoherentAllocation}.
+ * DMA buffers for one function, kernel/dma/mapping.c: {@code dmam_alloc_coherent} (Rust's
+ * {@code dma::CoherentAllocation}; mapped both ways) and {@code dma_alloc_noncoherent} (mapped for
+ * one direction, so the IOMMU refuses the other). Each is a buffer the device reaches through its
+ * IOMMU domain, freed with the binding at the latest.
  */
 final class PciDma {
     /** A coherent buffer is mapped for both directions (DMA_BIDIRECTIONAL). */
@@ -59,20 +62,77 @@ final class PciDma {
         }
     }
 
+    /** A one-direction buffer over a backend DMA buffer. */
+    private final class Noncoherent implements DmaNoncoherent {
+        final DmaBuffer buffer;
+        final DmaDataDirection direction;
+        DevresScope.Action action;
+
+        Noncoherent(DmaBuffer buffer, DmaDataDirection direction) {
+            this.buffer = buffer;
+            this.direction = direction;
+        }
+
+        @Override
+        public long iova() {
+            return buffer.iova();
+        }
+
+        @Override
+        public long size() {
+            return buffer.size();
+        }
+
+        @Override
+        public DmaDataDirection direction() {
+            return direction;
+        }
+
+        @Override
+        public MemorySegment memory() {
+            return buffer.memory();
+        }
+
+        @Override
+        public void close() {
+            dev.device().devres().releaseAction(action);
+        }
+    }
+
     /** @see PciDevice#allocCoherent */
     DmaCoherent allocCoherent(long size) {
-        if (size < 1) {
-            throw new DriverException(Errno.EINVAL, "allocCoherent on " + dev.address() + ": size " + size + " < 1");
-        }
-        dev.device(); // not yet a device of the bus: refused before anything is allocated
-        DmaBuffer b;
-        try {
-            b = dev.function().allocateDma(size, BIDIRECTIONAL);
-        } catch (HwException e) {
-            throw Hw.translate(e, "allocating " + size + " bytes of DMA memory for " + dev.address());
-        }
+        DmaBuffer b = allocate("allocCoherent", size, BIDIRECTIONAL, "DMA memory");
         Coherent c = new Coherent(b);
         c.action = dev.addAction("pci:dma@" + Long.toHexString(b.iova()), b::close);
         return c;
+    }
+
+    /** @see PciDevice#allocNoncoherent */
+    DmaNoncoherent allocNoncoherent(long size, DmaDataDirection direction) {
+        if (direction == null) {
+            throw new DriverException(Errno.EINVAL, "allocNoncoherent on " + dev.address() + ": no direction");
+        }
+        Set<DmaDirection> ways = switch (direction) {
+            case BIDIRECTIONAL -> BIDIRECTIONAL;
+            case TO_DEVICE -> EnumSet.of(DmaDirection.TO_DEVICE);
+            case FROM_DEVICE -> EnumSet.of(DmaDirection.FROM_DEVICE);
+        };
+        DmaBuffer b = allocate("allocNoncoherent", size, ways, direction + " DMA memory");
+        Noncoherent n = new Noncoherent(b, direction);
+        n.action = dev.addAction("pci:dma@" + Long.toHexString(b.iova()), b::close);
+        return n;
+    }
+
+    /** Checks the size, then takes a buffer from the backend; nothing is held if this throws. */
+    private DmaBuffer allocate(String call, long size, Set<DmaDirection> ways, String what) {
+        if (size < 1) {
+            throw new DriverException(Errno.EINVAL, call + " on " + dev.address() + ": size " + size + " < 1");
+        }
+        dev.device(); // not yet a device of the bus: refused before anything is allocated
+        try {
+            return dev.function().allocateDma(size, ways);
+        } catch (HwException e) {
+            throw Hw.translate(e, "allocating " + size + " bytes of " + what + " for " + dev.address());
+        }
     }
 }

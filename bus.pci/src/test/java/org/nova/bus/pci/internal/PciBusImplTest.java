@@ -20,6 +20,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nova.bus.pci.Bar;
+import org.nova.bus.pci.DmaDataDirection;
+import org.nova.bus.pci.DmaNoncoherent;
 import org.nova.bus.pci.PciBus;
 import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDeviceId;
@@ -387,6 +389,28 @@ class PciBusImplTest {
         assertFalse(edu.irqSet().isActive(), "vectors freed at unbind");
         edu.fire(0);
         assertEquals(List.of(0), fired, "no handler after unbind");
+    }
+
+    @Test
+    void oneDirectionDmaBufferIsADeviceResource() {
+        pci.addBridge(bridge);
+        List<DmaNoncoherent> buffers = new ArrayList<>();
+        pci.registerDriver(new TestDriver("edu", List.of(PciDeviceId.of(0x1234, 0x11e8)), (dev, id) -> {
+            assertEquals(Errno.EINVAL, assertThrows(DriverException.class,
+                    () -> dev.allocNoncoherent(0, DmaDataDirection.TO_DEVICE)).errno());
+            assertEquals(Errno.EINVAL, assertThrows(DriverException.class, () -> dev.allocNoncoherent(64, null)).errno());
+            buffers.add(dev.allocNoncoherent(64, DmaDataDirection.TO_DEVICE));
+            buffers.add(dev.allocNoncoherent(64, DmaDataDirection.FROM_DEVICE));
+            return null;
+        }), "t", 0, 1);
+        assertEquals(2, edu.liveDma.get());
+        assertEquals(DmaDataDirection.TO_DEVICE, buffers.get(0).direction());
+        assertEquals(64, buffers.get(1).size());
+        buffers.get(0).close();
+        assertEquals(1, edu.liveDma.get(), "closing frees one buffer early");
+        fake.unbind("0000:00:04.0");
+        assertEquals(0, edu.liveDma.get(), "unbind frees the other");
+        assertTrue(dev("0000:00:04.0").devres().isEmpty());
     }
 
     @Test
