@@ -3,11 +3,13 @@ package org.nova.bench;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
+
 import org.nova.nvidia.Chipset;
 import org.nova.nvidia.FirmwareNames;
 import org.nova.nvidia.fw.GspFirmware;
@@ -96,7 +98,7 @@ public class GspParseBench {
             Radix3.writeLevel2(level2, l, i -> imageBase + i * Radix3.PAGE_SIZE);
             Radix3.writeLevel1(level1, l, i -> level2Base + i * Radix3.PAGE_SIZE);
             Radix3.writeLevel0(level0, 0x3_0000_0000L);
-            return level2.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 8) + fw.signatures(Chipset.fromName(chip)).byteSize();
+            return level2.get(ValueLayout.JAVA_LONG_UNALIGNED, 8) + fw.signatures(Chipset.fromName(chip)).byteSize();
         }
     }
 }

@@ -2,6 +2,8 @@ package org.nova.driver;
 
 import java.util.Objects;
 
+import org.nova.devres.RevokedException;
+
 /**
  * An error of the driver model, carrying the kernel error number a C caller would have seen.
  * The message names what failed and why; {@link #getMessage()} starts with the errno name.
@@ -34,7 +36,7 @@ public class DriverException extends RuntimeException {
         if (t instanceof DriverException d) {
             return d.errno();
         }
-        if (t instanceof org.nova.devres.RevokedException) {
+        if (t instanceof RevokedException) {
             return Errno.ENXIO;
         }
         if (t instanceof IllegalArgumentException) {

@@ -1,10 +1,11 @@
 package org.nova.hw;
 
-import org.nova.hw.pci.PciAddress;
-
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+
+import org.nova.hw.pci.PciAddress;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -159,7 +160,7 @@ public interface PciFunction {
      *
      * @return the state; empty for real devices and models that report none
      */
-    default java.util.Map<String, String> deviceState() {
-        return java.util.Map.of();
+    default Map<String, String> deviceState() {
+        return Map.of();
     }
 }

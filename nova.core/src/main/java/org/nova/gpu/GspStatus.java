@@ -1,5 +1,9 @@
 package org.nova.gpu;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * One GPU's GSP as nova.core sees it (a snapshot).
  *
@@ -22,8 +26,8 @@ package org.nova.gpu;
  */
 public record GspStatus(String device, String firmwareVersion, String bindings, String gpuName, long fbLength,
         long commandsSent, long messagesReceived, long queueFullWaits, long interrupts, long fallbackPolls,
-        long sequencerRuns, java.util.Map<String, String> staticInfo, String error) {
+        long sequencerRuns, Map<String, String> staticInfo, String error) {
     public GspStatus {
-        staticInfo = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(staticInfo));
+        staticInfo = Collections.unmodifiableMap(new LinkedHashMap<>(staticInfo));
     }
 }

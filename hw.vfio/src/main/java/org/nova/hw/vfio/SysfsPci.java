@@ -3,10 +3,12 @@ package org.nova.hw.vfio;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
+
 import org.nova.hw.HwException;
-import org.nova.hw.pci.PciAddress;
 import org.nova.hw.linux.SysfsAddresses;
+import org.nova.hw.pci.PciAddress;
 
 /**
  * Discovery of PCI functions bound to vfio-pci through sysfs, and of the VFIO group node each one
@@ -28,7 +30,7 @@ final class SysfsPci {
     /** The name prefix of a group node vfio's no-IOMMU mode created (drivers/vfio/group.c vfio_group_alloc). */
     static final String NOIOMMU_PREFIX = "noiommu-";
     /** Address order (see {@link SysfsAddresses#ORDER}). */
-    static final java.util.Comparator<PciAddress> ORDER = SysfsAddresses.ORDER;
+    static final Comparator<PciAddress> ORDER = SysfsAddresses.ORDER;
 
     private final Path sysfs;
     private final Path dev;

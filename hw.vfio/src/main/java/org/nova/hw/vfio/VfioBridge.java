@@ -1,5 +1,6 @@
 package org.nova.hw.vfio;
 
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -10,14 +11,16 @@ import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+
 import org.nova.hw.HostBridge;
 import org.nova.hw.HostBridgeListener;
 import org.nova.hw.HwException;
 import org.nova.hw.Mmio;
-import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
+import org.nova.hw.pci.PciAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +78,7 @@ public final class VfioBridge implements HostBridge, AutoCloseable {
                         + domain + " and " + a.domain() + " cannot share one bridge; configure one bridge per domain");
             }
         }
-        if (!java.nio.file.Files.exists(sysfs.containerNode())) {
+        if (!Files.exists(sysfs.containerNode())) {
             throw new HwException(HwException.ENOENT, "bridge " + name + ": " + sysfs.containerNode()
                     + " does not exist (load the vfio and vfio-pci modules)"
                     + (targets.isEmpty() ? "" : "; cannot open " + targets));
@@ -231,7 +234,7 @@ public final class VfioBridge implements HostBridge, AutoCloseable {
         }
         try {
             hotplug.execute(() -> remove(f.address(), "the kernel requested the device (VFIO request interrupt)"));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             LOG.debug("bridge {} closing; request for {} ignored", name, f.address());
         }
     }

@@ -3,6 +3,8 @@ package org.nova.gpu.internal;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.gpu.GspChannel;
@@ -89,7 +91,7 @@ final class Channel implements GspChannel {
     }
 
     /** Runs one command, charging the client: a call, its time, and a failure or timeout. */
-    private GspReply accounted(java.util.function.Supplier<GspReply> command) {
+    private GspReply accounted(Supplier<GspReply> command) {
         account.calls.incrementAndGet();
         long t0 = System.nanoTime();
         try {

@@ -7,9 +7,11 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import java.util.function.Predicate;
+
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.nvidia.gsp.GspAbi;
@@ -42,7 +44,7 @@ final class Cmdq {
     private final GspMsgQueue.Endpoint ep;
     private final IntConsumer doorbell;
     private final Consumer<GspMsgQueue.Message> events;
-    private volatile java.util.function.BooleanSupplier alive = () -> true;
+    private volatile BooleanSupplier alive = () -> true;
     private final Deque<GspMsgQueue.Message> stash = new ArrayDeque<>();
     private int nextSequence = 1;
     private volatile String dead;

@@ -1,7 +1,10 @@
 package org.nova.gpu.vram;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Map;
 
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -57,7 +60,7 @@ public interface VramManager {
         VramBlock b = allocate(size, owner);
         if (b.offset() > limit - b.size()) {
             free(b);
-            throw new org.nova.driver.DriverException(org.nova.driver.Errno.ENOSPC, String.format(
+            throw new DriverException(Errno.ENOSPC, String.format(
                     "%s: no VRAM block of %#x bytes below %#x", gpu(), b.size(), limit));
         }
         return b;
@@ -81,7 +84,7 @@ public interface VramManager {
      * @throws org.nova.driver.DriverException EINVAL for a block not allocated from this manager,
      *     ENXIO when the block is not wholly inside the aperture or there is no aperture
      */
-    java.lang.foreign.MemorySegment map(VramBlock block);
+    MemorySegment map(VramBlock block);
 
     /**
      * Returns a block.

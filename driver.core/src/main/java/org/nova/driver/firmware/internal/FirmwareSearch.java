@@ -1,5 +1,6 @@
 package org.nova.driver.firmware.internal;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -145,7 +146,7 @@ public class FirmwareSearch implements FirmwareLoader {
     static List<Path> compose(String property, String[] configured) {
         List<Path> out = new ArrayList<>();
         if (property != null) {
-            for (String p : property.split(java.io.File.pathSeparator)) {
+            for (String p : property.split(File.pathSeparator)) {
                 addDir(out, p);
             }
         }
