@@ -32,70 +32,51 @@ final class PciDma {
         this.dev = dev;
     }
 
-    /** A coherent buffer over a backend DMA buffer. */
-    private final class Coherent implements DmaCoherent {
+    /** A device resource over a backend DMA buffer: released by close() or with the binding. */
+    private abstract class Buffer {
         final DmaBuffer buffer;
         DevresScope.Action action;
 
-        Coherent(DmaBuffer buffer) {
+        Buffer(DmaBuffer buffer) {
             this.buffer = buffer;
         }
 
-        @Override
         public long iova() {
             return buffer.iova();
         }
 
-        @Override
         public long size() {
             return buffer.size();
         }
 
-        @Override
         public MemorySegment memory() {
             return buffer.memory();
         }
 
-        @Override
         public void close() {
             dev.device().devres().releaseAction(action);
         }
     }
 
-    /** A one-direction buffer over a backend DMA buffer. */
-    private final class Noncoherent implements DmaNoncoherent {
-        final DmaBuffer buffer;
+    /** A coherent buffer: mapped both ways. */
+    private final class Coherent extends Buffer implements DmaCoherent {
+        Coherent(DmaBuffer buffer) {
+            super(buffer);
+        }
+    }
+
+    /** A one-direction buffer. */
+    private final class Noncoherent extends Buffer implements DmaNoncoherent {
         final DmaDataDirection direction;
-        DevresScope.Action action;
 
         Noncoherent(DmaBuffer buffer, DmaDataDirection direction) {
-            this.buffer = buffer;
+            super(buffer);
             this.direction = direction;
-        }
-
-        @Override
-        public long iova() {
-            return buffer.iova();
-        }
-
-        @Override
-        public long size() {
-            return buffer.size();
         }
 
         @Override
         public DmaDataDirection direction() {
             return direction;
-        }
-
-        @Override
-        public MemorySegment memory() {
-            return buffer.memory();
-        }
-
-        @Override
-        public void close() {
-            dev.device().devres().releaseAction(action);
         }
     }
 
