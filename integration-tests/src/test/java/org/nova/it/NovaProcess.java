@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * The runtime as a user runs it: an exported launcher jar of runtime/ started as a process with a
@@ -19,10 +20,28 @@ import java.util.concurrent.TimeUnit;
  * integration-tests/target. Used by the tests that compare the runtime with a reference tool.
  */
 public final class NovaProcess {
+    /** A first line of lspci (ours and pciutils'): [dddd:]bb:dd.f followed by a space. */
+    public static final Pattern LSPCI_LINE = Pattern.compile("^(\\p{XDigit}{4}:)?\\p{XDigit}{2}:\\p{XDigit}{2}\\.[0-7] .*");
     /** How long one process may run: a cold start on a loaded 2-core machine takes a few seconds. */
     public static final long TIMEOUT_S = 240;
 
     private NovaProcess() {
+    }
+
+    /**
+     * @return pciutils' lspci, the reference the runtime's lspci is compared with; fails the test
+     *     (never skips) when it is not installed
+     */
+    public static Path pciutilsLspci() {
+        for (String dir : List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin")) {
+            Path p = Path.of(dir, "lspci");
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        fail("pciutils' lspci is not installed (apt-get install pciutils; .ci/run installs it through"
+                + " integration-tests/qemu/prepare.sh): the runtime's lspci cannot be compared with it");
+        return null;
     }
 
     /** @return the repository's root (the parent of integration-tests) */

@@ -19,6 +19,7 @@ import javax.inject.Inject;
 
 import org.apache.felix.service.command.CommandProcessor;
 import org.junit.Test;
+import org.nova.it.NovaProcess;
 import org.junit.runner.RunWith;
 import org.nova.bus.pci.PciBus;
 import org.nova.bus.pci.PciDeviceInfo;
@@ -93,7 +94,7 @@ public class HostBackendWithoutSimIT {
             assertEquals("every bridge is the host backend's: " + ref, "host", ref.getProperty(HostBridge.PROP_BACKEND));
         }
         String lspci = Gogo.run(processor, "lspci -n");
-        assertEquals(lspci, sysfs.size(), lspci.lines().filter(l -> HostLspciIT.LSPCI_LINE.matcher(l).matches()).count());
+        assertEquals(lspci, sysfs.size(), lspci.lines().filter(l -> NovaProcess.LSPCI_LINE.matcher(l).matches()).count());
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.BeforeClass;
 import org.junit.Test;
+import org.nova.it.NovaProcess;
 
 /**
  * The real-kernel suite: boots Debian's kernel in QEMU (q35, TCG) with edu and pci-testdev
@@ -264,10 +265,9 @@ public class VfioQemuIT {
         int b = console.indexOf(begin);
         int e = b < 0 ? -1 : console.subList(b, console.size()).indexOf(end);
         assertTrue("no " + begin + " ... " + end + " in the console" + context(), b >= 0 && e > 0);
-        return console.subList(b + 1, b + e).stream().filter(l -> LSPCI_LINE.matcher(l).matches()).toList();
+        return console.subList(b + 1, b + e).stream().filter(l -> NovaProcess.LSPCI_LINE.matcher(l).matches()).toList();
     }
 
-    private static final Pattern LSPCI_LINE = Pattern.compile("^(\\p{XDigit}{4}:)?\\p{XDigit}{2}:\\p{XDigit}{2}\\.[0-7] .*");
 
     private static String guestAddress(String key) {
         Matcher m = Pattern.compile("^GUEST edu=(\\S+) testdev=(\\S+)", Pattern.MULTILINE).matcher(text);

@@ -3,9 +3,7 @@ package org.nova.it.runtime;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -20,18 +18,12 @@ import org.nova.it.NovaProcess;
  * simulated platform.
  */
 public class HardwareRuntimeIT {
-    /** A first line of lspci: [dddd:]bb:dd.f followed by a space. */
-    private static final Pattern LSPCI_LINE = Pattern.compile("^(\\p{XDigit}{4}:)?\\p{XDigit}{2}:\\p{XDigit}{2}\\.[0-7] .*");
     /** A line of Gogo's {@code lb -s}: id|state|level|symbolic name (version)|version. */
     private static final Pattern LB_LINE = Pattern.compile("^\\s*\\d+\\|(\\w+)\\s*\\|\\s*\\d+\\|([^ (|]+).*");
 
     @Test
     public void startsWithoutTheSimulatorAndListsTheHostLikePciutils() throws Exception {
-        Path lspci = List.of("/usr/bin/lspci", "/bin/lspci", "/usr/sbin/lspci", "/sbin/lspci").stream()
-                .map(Path::of).filter(Files::isExecutable).findFirst().orElse(null);
-        if (lspci == null) {
-            fail("pciutils' lspci is not installed (apt-get install pciutils; .ci/run installs it)");
-        }
+        Path lspci = NovaProcess.pciutilsLspci();
         Path work = NovaProcess.repo().resolve("integration-tests/target/hw-runtime");
         List<String> expected = NovaProcess.run(List.of(lspci.toString(), "-n"), work.resolve("pciutils.log"));
         List<String> out = NovaProcess.runBatch("nova-hw.jar", work, "lb -s; lspci -n");
@@ -44,7 +36,7 @@ public class HardwareRuntimeIT {
         for (String b : List.of("hw.api", "hw.vfio", "bus.pci", "nova.core", "samples", "runtime")) {
             assertTrue(b + " is active: " + bundles, bundles.contains(b + "=Active"));
         }
-        List<String> ours = out.stream().filter(l -> LSPCI_LINE.matcher(l).matches()).toList();
+        List<String> ours = out.stream().filter(l -> NovaProcess.LSPCI_LINE.matcher(l).matches()).toList();
         assertFalse("the host backend lists at least the host bridge", expected.isEmpty());
         assertEquals("lspci -n of the runtime without the simulator vs pciutils'; its output:\n" + all,
                 String.join("\n", expected), String.join("\n", ours));
