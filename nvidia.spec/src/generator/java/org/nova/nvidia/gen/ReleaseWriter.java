@@ -18,13 +18,20 @@ final class ReleaseWriter {
         this.model = model;
     }
 
+    /**
+     * Version of every release package. 2.0.0: the static per-field accessors of 1.0.0 became the
+     * instance methods of the release-neutral interfaces, and descriptions that were another
+     * release's layout lost fields. Raise it with every incompatible change of the generated API.
+     */
+    static final String RELEASE_PACKAGE_VERSION = "2.0.0";
+
     /** @return source files by qualified name */
     Map<String, String> sources() {
         String pkg = a.javaPackage();
         Map<String, String> out = new LinkedHashMap<>();
         out.put(pkg + ".package-info", "/**\n * Generated GSP firmware ABI bindings for release " + a.version
                 + ".\n * Source: " + a.source + "\n */\n@org.osgi.annotation.bundle.Export\n"
-                + "@org.osgi.annotation.versioning.Version(\"1.0.0\")\npackage " + pkg + ";\n");
+                + "@org.osgi.annotation.versioning.Version(\"" + RELEASE_PACKAGE_VERSION + "\")\npackage " + pkg + ";\n");
         for (AbiDescription.Struct s : a.structs) {
             out.put(pkg + "." + s.name(), struct(s));
         }
