@@ -17,7 +17,7 @@ import org.osgi.annotation.versioning.ConsumerType;
  *
  * <p><b>Driver data.</b> {@code D} is what Rust's {@code auxiliary::Driver} calls {@code Self}: the
  * per-device state {@link #probe} creates and {@link #remove} gets back, typed; the bus keeps it for
- * the binding, and the device's {@code driverData(type)} reaches it while this driver is bound.
+ * the binding, and {@code dev.device().driverData(type)} reaches it while the driver is bound.
  *
  * <p><b>No id info.</b> The id table holds names only: C's {@code auxiliary_device_id.driver_data}
  * and Rust's {@code type IdInfo} have no counterpart here, since no auxiliary driver in the tree has

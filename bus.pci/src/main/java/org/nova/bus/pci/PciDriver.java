@@ -25,8 +25,8 @@ import org.osgi.annotation.versioning.ConsumerType;
  *
  * <p><b>Driver data.</b> {@code D} is what Rust's {@code pci::Driver} calls {@code Self}: the
  * per-device state {@link #probe} creates and {@link #unbind} gets back, typed. The bus keeps it for
- * the binding; anyone holding the device reaches it with {@code dev.device().driverData(type)},
- * empty unless this driver is bound.
+ * the binding; anyone holding the device reaches it with {@code dev.device().driverData(type)}
+ * (empty while the device is unbound, or if the bound driver's data is of another type).
  *
  * <p><b>Id info.</b> An entry's {@link PciDeviceId#driverData()} is the kernel's
  * {@code unsigned long}: what new_id writes and checks. A driver that wants a typed value per entry
