@@ -136,14 +136,14 @@ public class BindingBench {
     }
 
     /** A driver with a static id table and a trivial probe, probed synchronously. */
-    record Drv(String name, List<PciDeviceId> table) implements PciDriver {
+    record Drv(String name, List<PciDeviceId> table) implements PciDriver<PciDeviceId> {
         @Override
         public List<PciDeviceId> idTable() {
             return table;
         }
 
         @Override
-        public Object probe(PciDevice dev, PciDeviceId id) {
+        public PciDeviceId probe(PciDevice dev, PciDeviceId id) {
             return id;
         }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import org.junit.After;
 import org.junit.Before;
@@ -42,7 +43,7 @@ import org.osgi.framework.ServiceRegistration;
 public class DriverWhiteboardIT extends TestBusSupport {
     private static final String WIDGET = "widget0";
 
-    private final List<ServiceRegistration<TestDriver>> registrations = new CopyOnWriteArrayList<>();
+    private final List<ServiceRegistration<?>> registrations = new CopyOnWriteArrayList<>();
     private final List<String> calls = new CopyOnWriteArrayList<>();
 
     @Configuration
@@ -64,7 +65,7 @@ public class DriverWhiteboardIT extends TestBusSupport {
     @After
     public void cleanUp() throws Exception {
         control.removeAll();
-        for (ServiceRegistration<TestDriver> r : registrations) {
+        for (ServiceRegistration<?> r : registrations) {
             try {
                 r.unregister();
             } catch (IllegalStateException alreadyGone) {
@@ -112,7 +113,7 @@ public class DriverWhiteboardIT extends TestBusSupport {
     public void unregisteringADriverWaitsForItsAsynchronousProbe() throws Exception {
         stop("beta");
         CountDownLatch gate = new CountDownLatch(1);
-        ServiceRegistration<TestDriver> slow = register(
+        ServiceRegistration<?> slow = register(
                 new Driver("slow", Behaviour.BIND, ProbeType.PREFER_ASYNCHRONOUS, gate), 0);
         Device widget = control.add(WIDGET, "widget");
         Await.until("slow is probing " + WIDGET, () -> calls.contains("probe slow " + WIDGET), () -> calls);
@@ -143,7 +144,7 @@ public class DriverWhiteboardIT extends TestBusSupport {
      */
     @Test
     public void aChangedRankingReordersTheDrivers() throws Exception {
-        ServiceRegistration<TestDriver> one = register(new Driver("one", Behaviour.BIND, ProbeType.DEFAULT_STRATEGY,
+        ServiceRegistration<?> one = register(new Driver("one", Behaviour.BIND, ProbeType.DEFAULT_STRATEGY,
                 null), 0);
         register(new Driver("two", Behaviour.BIND, ProbeType.DEFAULT_STRATEGY, null), 5);
         Dictionary<String, Object> props = new Hashtable<>();
@@ -157,16 +158,16 @@ public class DriverWhiteboardIT extends TestBusSupport {
 
     // ------------------------------------------------------------------ helpers
 
-    private ServiceRegistration<TestDriver> register(TestDriver driver, int ranking) {
+    private ServiceRegistration<?> register(TestDriver<?> driver, int ranking) {
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(Constants.SERVICE_RANKING, ranking);
-        ServiceRegistration<TestDriver> r = context.registerService(TestDriver.class, driver, props);
+        ServiceRegistration<?> r = context.registerService(TestDriver.class.getName(), driver, props);
         registrations.add(r);
         return r;
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
-        return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
+        return Stream.concat(a.stream(), b.stream()).toList();
     }
 
     private static void sleep(long ms) {
@@ -180,7 +181,7 @@ public class DriverWhiteboardIT extends TestBusSupport {
     private enum Behaviour { BIND, FAIL }
 
     /** An exact "widget" driver that acquires one devres action and records its callbacks. */
-    private final class Driver implements TestDriver {
+    private final class Driver implements TestDriver<String> {
         private final String name;
         private final Behaviour behaviour;
         private final ProbeType probeType;
@@ -204,7 +205,7 @@ public class DriverWhiteboardIT extends TestBusSupport {
         }
 
         @Override
-        public Object probe(Device device) throws Exception {
+        public String probe(Device device) throws Exception {
             calls.add("probe " + name + " " + device.name());
             device.devres().addAction(name + ".action", () -> calls.add("release " + name + " " + device.name()));
             if (gate != null && !gate.await(Await.TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
@@ -217,7 +218,7 @@ public class DriverWhiteboardIT extends TestBusSupport {
         }
 
         @Override
-        public void remove(Device device, Object data) {
+        public void remove(Device device, String data) {
             calls.add("remove " + name + " " + device.name());
         }
 

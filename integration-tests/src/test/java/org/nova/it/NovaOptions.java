@@ -50,6 +50,8 @@ public final class NovaOptions {
     public static final int LEVEL_BUNDLES = 10;
     /** The package the testbus bundle exports to the drivers and the tests. */
     public static final String TEST_BUS_PACKAGE = "org.nova.it.testbus";
+    /** The major version the testbus bundle exports {@link #TEST_BUS_PACKAGE} at: 2 since TestDriver is generic. */
+    public static final int TEST_BUS_MAJOR = 2;
     /** The framework's final start level. */
     public static final int LEVEL_FRAMEWORK = 15;
 
@@ -143,7 +145,8 @@ public final class NovaOptions {
      * so that suites without the test bus resolve too.
      */
     public static TestProbeBuilder probe(TestProbeBuilder probe) {
-        return probe.setHeader("Import-Package", TEST_BUS_PACKAGE + ";version=\"[1.0,2)\";resolution:=optional");
+        return probe.setHeader("Import-Package", TEST_BUS_PACKAGE + ";version=\"[" + TEST_BUS_MAJOR + ".0,"
+                + (TEST_BUS_MAJOR + 1) + ")\";resolution:=optional");
     }
 
     /** @return whether this run has test_remove on (-Dnova.driver.test_remove=true) */

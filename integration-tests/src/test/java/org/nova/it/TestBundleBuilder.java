@@ -57,7 +57,8 @@ public final class TestBundleBuilder {
                     .addClass(TestBus.class)
                     .symbolicName("testbus")
                     .setHeader("Bundle-Version", "1.0.0")
-                    .setHeader("Export-Package", "org.nova.it.testbus;version=1.0.0")
+                    .setHeader("Export-Package",
+                            NovaOptions.TEST_BUS_PACKAGE + ";version=" + NovaOptions.TEST_BUS_MAJOR + ".0.0")
                     .setHeader("Private-Package", "org.nova.it.testbus.internal"));
             write(TestBundles.ALPHA_1, ds(bundle())
                     .addClass(org.nova.it.drivers.alpha1.AlphaDriver.class)

@@ -29,14 +29,14 @@ public final class DrmClass implements DrmDevices {
     /**
      * {@code drm_dev_alloc} + {@code drm_dev_register}: creates a device with the lowest free index.
      *
-     * @param driver the driver
+     * @param driver the driver, serving this device only (its own state is the device's driver data)
      * @param parent the parent device's name (the auxiliary device)
      * @param vram the VRAM backing GEM objects; not owned (nova.core's)
      * @param aperture the CPU view of the VRAM aperture, {@link MemorySegment#NULL} if none
      * @return the registered device; unregister it with {@link #unregister}
      * @throws DrmException ENOSPC (as idr_alloc) when 64 devices exist
      */
-    public synchronized DrmDevice register(DrmDriver driver, String parent, VramManager vram, MemorySegment aperture) {
+    public synchronized DrmDevice register(DrmDriver<?> driver, String parent, VramManager vram, MemorySegment aperture) {
         int index = 0;
         while (devices.containsKey(index)) {
             index++;

@@ -59,7 +59,8 @@ import org.nova.gpu.vram.VramManager;
  * before unplug proceeds (drm_dev_enter/exit: here a read-write lock).
  *
  * <h2>Where the kernel's files are</h2> This class is drm_drv.c and drm_file.c (the device, its
- * nodes, open, close, unplug); {@link IoctlDispatch} is drm_ioctl.c, {@link DrmGem} drm_gem.c,
+ * nodes, open, close, unplug), with {@link DriverFiles} for drm_file.c's calls into the driver and
+ * the per-file data they make; {@link IoctlDispatch} is drm_ioctl.c, {@link DrmGem} drm_gem.c,
  * {@link DrmPrime} drm_prime.c and {@link DrmAuth} drm_auth.c, all guarded by this device's lock.
  */
 public final class DrmDevice {
@@ -74,26 +75,29 @@ public final class DrmDevice {
     /** drm_dev_enter/exit: ioctls, opens, closes and mmaps read; unplug writes. */
     private final ReentrantReadWriteLock srcu = new ReentrantReadWriteLock();
     private final int index;
-    private final DrmDriver driver;
+    /** The driver and the data it made for each open file. */
+    private final DriverFiles<?> driverFiles;
     private final String parent;
     private final VramManager vram;
     private final DrmGem gem;
     private final DrmAuth auth;
     private final DrmPrime prime;
-    private final IoctlDispatch ioctls;
+    private final IoctlDispatch<?> ioctls;
     private final Map<Integer, DrmFile> files = new LinkedHashMap<>();
     private int nextFile = 1;
     private volatile boolean unplugged;
 
-    DrmDevice(DrmClass cls, int index, DrmDriver driver, String parent, VramManager vram, MemorySegment aperture) {
+    <F> DrmDevice(DrmClass cls, int index, DrmDriver<F> driver, String parent, VramManager vram,
+            MemorySegment aperture) {
+        DriverFiles<F> driverFiles = new DriverFiles<>(driver);
         this.index = index;
-        this.driver = driver;
+        this.driverFiles = driverFiles;
         this.parent = parent;
         this.vram = vram;
         this.gem = new DrmGem(this, lock, vram, aperture == null ? MemorySegment.NULL : aperture);
         this.auth = new DrmAuth(lock);
         this.prime = new DrmPrime(this, lock, cls, gem);
-        this.ioctls = new IoctlDispatch(this, gem, auth, prime);
+        this.ioctls = new IoctlDispatch<>(this, driverFiles, gem, auth, prime);
     }
 
     /** @return the index: primary minor N, render minor 128 + N */
@@ -123,12 +127,12 @@ public final class DrmDevice {
 
     /** @return the driver's name, description and version */
     public DrmDriverInfo info() {
-        return driver.info();
+        return driverFiles.driver().info();
     }
 
     /** @return the driver */
-    public DrmDriver driver() {
-        return driver;
+    public DrmDriver<?> driver() {
+        return driverFiles.driver();
     }
 
     /** @return the parent device's name */
@@ -168,7 +172,7 @@ public final class DrmDevice {
                 files.put(f.id(), f);
             }
             try {
-                driver.open(f);
+                driverFiles.open(f);
             } catch (RuntimeException e) {
                 synchronized (lock) {
                     files.remove(f.id());
@@ -297,7 +301,7 @@ public final class DrmDevice {
             }
             if (!unplugged) {
                 try {
-                    driver.postclose(f);
+                    driverFiles.postclose(f);
                 } catch (RuntimeException e) {
                     // postclose must not fail; the file closes anyway
                 }
@@ -307,6 +311,7 @@ public final class DrmDevice {
                 gem.releaseHandles(f);
                 files.remove(f.id());
                 auth.closed(f);
+                driverFiles.closed(f);
             }
         } finally {
             srcu.readLock().unlock();
@@ -335,6 +340,6 @@ public final class DrmDevice {
 
     @Override
     public String toString() {
-        return primaryName() + "(" + driver.info().name() + ", " + parent + ")";
+        return primaryName() + "(" + info().name() + ", " + parent + ")";
     }
 }

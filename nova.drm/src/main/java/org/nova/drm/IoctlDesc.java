@@ -9,18 +9,24 @@ import java.lang.foreign.MemorySegment;
  * @param flags {@link DrmIoctl#DRM_AUTH}, {@link DrmIoctl#DRM_RENDER_ALLOW}, ...
  * @param name the command's name, for messages
  * @param handler the handler
+ * @param <F> the driver's per-file data ({@link DrmDriver})
  */
-public record IoctlDesc(int cmd, int flags, String name, Handler handler) {
+public record IoctlDesc<F>(int cmd, int flags, String name, Handler<F> handler) {
 
-    /** An ioctl handler: reads and writes the kernel copy of the argument. */
+    /**
+     * An ioctl handler: reads and writes the kernel copy of the argument.
+     *
+     * @param <F> the driver's per-file data
+     */
     @FunctionalInterface
-    public interface Handler {
+    public interface Handler<F> {
         /**
          * @param file the calling file
+         * @param data the calling file's data, what the driver's {@link DrmDriver#open} returned
          * @param arg the kernel copy of the argument: {@code max(user size, kernel size)} bytes, the
          *     user's bytes first, the rest zero; valid during the call only
          * @throws DrmException the errno to return
          */
-        void handle(DrmFile file, MemorySegment arg);
+        void handle(DrmFile file, F data, MemorySegment arg);
     }
 }

@@ -1,6 +1,10 @@
 package org.nova.drm;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.BiConsumer;
 
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
@@ -10,15 +14,21 @@ import org.nova.driver.Errno;
  * {@code drm_ioctls[]} this runtime implements), the driver's table, {@code drm_ioctl}'s dispatch
  * and argument copying, and {@code drm_ioctl_permit}. The rules are listed on {@link DrmDevice}.
  * Runs inside the device's read side (drm_dev_enter), which {@link DrmDevice#ioctl} holds.
+ *
+ * @param <F> the driver's per-file data, handed to its handlers
  */
-final class IoctlDispatch {
-    private final IoctlDesc[] core = new IoctlDesc[DrmIoctl.DRM_COMMAND_BASE];
-    private final IoctlDesc[] driver;
+final class IoctlDispatch<F> {
+    /** The core's table by number below DRM_COMMAND_BASE; null where this runtime has no ioctl. */
+    private final List<IoctlDesc<F>> core = new ArrayList<>(Collections.nCopies(DrmIoctl.DRM_COMMAND_BASE, null));
+    /** The driver's table, read once; null entries are holes. */
+    private final List<IoctlDesc<F>> driver;
+    private final DriverFiles<F> files;
     private final DrmDevice device;
 
-    IoctlDispatch(DrmDevice device, DrmGem gem, DrmAuth auth, DrmPrime prime) {
+    IoctlDispatch(DrmDevice device, DriverFiles<F> files, DrmGem gem, DrmAuth auth, DrmPrime prime) {
         this.device = device;
-        this.driver = device.driver().ioctls().toArray(IoctlDesc[]::new);
+        this.files = files;
+        this.driver = new ArrayList<>(files.driver().ioctls());
         add(DrmIoctl.DRM_IOCTL_GET_MAGIC, 0, "GET_MAGIC", auth::getMagic);
         add(DrmIoctl.DRM_IOCTL_GEM_CLOSE, DrmIoctl.DRM_RENDER_ALLOW, "GEM_CLOSE", gem::closeIoctl);
         add(DrmIoctl.DRM_IOCTL_AUTH_MAGIC, DrmIoctl.DRM_MASTER, "AUTH_MAGIC", auth::authMagic);
@@ -26,19 +36,25 @@ final class IoctlDispatch {
         add(DrmIoctl.DRM_IOCTL_PRIME_FD_TO_HANDLE, DrmIoctl.DRM_RENDER_ALLOW, "PRIME_FD_TO_HANDLE", prime::fdToHandleIoctl);
     }
 
-    private void add(int cmd, int flags, String name, IoctlDesc.Handler h) {
-        core[DrmIoctl.nr(cmd)] = new IoctlDesc(cmd, flags, name, h);
+    /** A core ioctl: its handler needs no driver data. */
+    private void add(int cmd, int flags, String name, BiConsumer<DrmFile, MemorySegment> h) {
+        core.set(DrmIoctl.nr(cmd), new IoctlDesc<>(cmd, flags, name, (file, data, arg) -> h.accept(file, arg)));
     }
 
     /** {@code drm_ioctl}: finds the entry, copies the argument in, checks permission, runs, copies out. */
     int dispatch(DrmFile file, int cmd, MemorySegment user) {
+        F data = files.data(file);
+        if (data == null) {
+            // the file closed while the call came in
+            return -DrmErrno.EBADF.value();
+        }
         int nr = DrmIoctl.nr(cmd);
-        IoctlDesc desc;
+        IoctlDesc<F> desc;
         if (nr >= DrmIoctl.DRM_COMMAND_BASE && nr < DrmIoctl.DRM_COMMAND_END) {
             int i = nr - DrmIoctl.DRM_COMMAND_BASE;
-            desc = i < driver.length ? driver[i] : null;
+            desc = i < driver.size() ? driver.get(i) : null;
         } else {
-            desc = nr < core.length ? core[nr] : null;
+            desc = nr < core.size() ? core.get(nr) : null;
         }
         if (desc == null) {
             return -DrmErrno.EINVAL.value();
@@ -57,7 +73,7 @@ final class IoctlDispatch {
         int ret = 0;
         try {
             permit(file, desc.flags());
-            desc.handler().handle(file, k);
+            desc.handler().handle(file, data, k);
         } catch (DrmException e) {
             ret = -e.errno().value();
         } catch (DriverException e) {

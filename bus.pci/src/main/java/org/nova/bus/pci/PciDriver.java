@@ -22,9 +22,23 @@ import org.osgi.annotation.versioning.ConsumerType;
  * {@link #unbind}; then the binding's devres are released newest first; then, if the driver data
  * is {@link AutoCloseable}, it is closed (Rust drops the driver data after the devres callbacks).
  * A failed probe releases whatever it acquired and the next matching driver is tried.
+ *
+ * <p><b>Driver data.</b> {@code D} is what Rust's {@code pci::Driver} calls {@code Self}: the
+ * per-device state {@link #probe} creates and {@link #unbind} gets back, typed. The bus keeps it for
+ * the binding; anyone holding the device reaches it with {@code dev.device().driverData(type)}
+ * (empty while the device is unbound, or if the bound driver's data is of another type).
+ *
+ * <p><b>Id info.</b> An entry's {@link PciDeviceId#driverData()} is the kernel's
+ * {@code unsigned long}: what new_id writes and checks. A driver that wants a typed value per entry
+ * (Rust's {@code type IdInfo}) builds its table as a {@link PciIdTable}, returns its
+ * {@link PciIdTable#ids()} here and asks it for the matched entry's {@link PciIdTable#info info} in
+ * {@link #probe}. That is not a second type parameter of this interface because most drivers have no
+ * info (Rust's {@code type IdInfo = ()}) and Java has no defaults for type parameters.
+ *
+ * @param <D> the driver's per-device data: what {@link #probe} returns and {@link #unbind} receives
  */
 @ConsumerType
-public interface PciDriver {
+public interface PciDriver<D> {
     /** @return the driver's name, unique on the PCI bus (the kernel's {@code pci_driver.name}) */
     String name();
 
@@ -40,11 +54,12 @@ public interface PciDriver {
      * @param dev the function, valid until {@link #unbind} returns
      * @param id the entry that matched: a static entry, a dynamic id added by new_id, or an
      *     all-{@link PciDeviceId#PCI_ANY_ID} entry when only the driver_override named this driver
-     * @return the driver data, given back to {@link #unbind} (may be null)
+     * @return the driver data, given back to {@link #unbind} (may be null); owned by the binding,
+     *     closed after its devres if it is {@link AutoCloseable}
      * @throws Exception to refuse the device; {@link ProbeDeferException} to be
      *     probed again later; either way what the probe acquired is released
      */
-    Object probe(PciDevice dev, PciDeviceId id) throws Exception;
+    D probe(PciDevice dev, PciDeviceId id) throws Exception;
 
     /**
      * The driver lets go of the device (Rust's {@code unbind}): stop the hardware here. Called
@@ -54,9 +69,9 @@ public interface PciDriver {
      * fail; an exception is logged and ignored.
      *
      * @param dev the function
-     * @param data what {@link #probe} returned
+     * @param data what {@link #probe} returned for this device
      */
-    default void unbind(PciDevice dev, Object data) {
+    default void unbind(PciDevice dev, D data) {
     }
 
     /** @return how the initial probes of this driver run */

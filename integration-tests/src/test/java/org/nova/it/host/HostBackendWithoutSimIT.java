@@ -103,8 +103,8 @@ public class HostBackendWithoutSimIT {
         assertTrue(status, status.contains("backend vfio0: disabled"));
         assertTrue(status, status.contains("open: bridges=0 containers=0 groups=0 devices=0"));
         Set<String> drivers = new TreeSet<>();
-        for (ServiceReference<PciDriver> ref : context.getServiceReferences(PciDriver.class, null)) {
-            PciDriver d = context.getService(ref);
+        for (ServiceReference<?> ref : context.getServiceReferences(PciDriver.class.getName(), null)) {
+            PciDriver<?> d = (PciDriver<?>) context.getService(ref);
             try {
                 drivers.add(d.name());
             } finally {

@@ -49,7 +49,7 @@ public class BadInputIT extends PciItSupport {
     /** A slot the default platform leaves free. */
     private static final String SLOT = "0000:00:1d.0";
 
-    private final HoldingDriver driver = new HoldingDriver();
+    private final HoldingDriver<HoldingDriver.Bound> driver = new HoldingDriver<>(HoldingDriver.Bound::new);
 
     @Configuration
     public Option[] config() {

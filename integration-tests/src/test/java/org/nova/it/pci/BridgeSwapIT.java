@@ -165,7 +165,7 @@ public class BridgeSwapIT extends PciItSupport {
     @Test
     public void aBridgeThatGoesRevokesTheBarsDriversHold() throws Exception {
         String slot = "0003:00:05.0";
-        HoldingDriver driver = new HoldingDriver();
+        HoldingDriver<HoldingDriver.Bound> driver = new HoldingDriver<>(HoldingDriver.Bound::new);
         registerDriver(driver);
         org.osgi.service.cm.Configuration bridge = createBridge("sim3", 3);
         createDevice("sim3", "00:05.0", MODEL_TESTDEV, HoldingDriver.SUBSYSTEM_VENDOR, HoldingDriver.SUBSYSTEM_DEVICE);

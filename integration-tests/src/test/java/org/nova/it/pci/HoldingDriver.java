@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 
 import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.PciDevice;
@@ -17,8 +18,10 @@ import org.nova.devres.Devres;
  * rust_driver_pci sample's, so such a device comes here — enables memory decoding, maps BAR0 and
  * keeps the {@code Devres<Bar>} of its latest binding of each device, as a driver keeps its BAR in
  * its driver data. It touches nothing on unbind.
+ *
+ * @param <D> its driver data: a {@link Bound} record, or the Devres itself as a Rust driver keeps it
  */
-class HoldingDriver implements PciDriver {
+class HoldingDriver<D> implements PciDriver<D> {
     /** The driver name. */
     static final String NAME = "it_holding_bar";
     /** Subsystem vendor strapped on the test's pci-testdev (hex, as SimDeviceComponent takes it). */
@@ -36,24 +39,23 @@ class HoldingDriver implements PciDriver {
     /** BAR0 of pci-testdev: 4 KiB of MMIO (IOTEST_MEMSIZE * 2). */
     static final long BAR0_SIZE = 4096;
 
-    /** The driver data by default: not AutoCloseable, so the bus does not close it after the devres. */
+    /** The usual driver data: not AutoCloseable, so the bus does not close it after the devres. */
     record Bound(String slot, Devres<Bar> bar) {
     }
 
     private final Map<String, Devres<Bar>> bars = new ConcurrentHashMap<>();
-    /** Return the Devres itself as driver data (AutoCloseable: the bus closes it after the devres). */
-    private final boolean devresAsData;
+    /** Makes a binding's driver data from the slot and its BAR0. */
+    private final BiFunction<String, Devres<Bar>, D> data;
     final AtomicInteger probes = new AtomicInteger();
     final AtomicInteger unbinds = new AtomicInteger();
 
-    /** A driver whose data is a record holding the Devres. */
-    HoldingDriver() {
-        this(false);
-    }
-
-    /** @param devresAsData whether the driver data is the Devres itself, as a Rust driver keeps it */
-    HoldingDriver(boolean devresAsData) {
-        this.devresAsData = devresAsData;
+    /**
+     * @param data makes a binding's driver data from the slot and its BAR0: {@code Bound::new}, or
+     *     {@code (slot, bar) -> bar} to keep the Devres itself (AutoCloseable: the bus closes it
+     *     after the binding's devres)
+     */
+    HoldingDriver(BiFunction<String, Devres<Bar>, D> data) {
+        this.data = data;
     }
 
     @Override
@@ -68,16 +70,16 @@ class HoldingDriver implements PciDriver {
     }
 
     @Override
-    public Object probe(PciDevice dev, PciDeviceId id) {
+    public D probe(PciDevice dev, PciDeviceId id) {
         dev.enableDeviceMem();
         Devres<Bar> bar = dev.iomapRegion(0, NAME);
         bars.put(dev.slot(), bar);
         probes.incrementAndGet();
-        return devresAsData ? bar : new Bound(dev.slot(), bar);
+        return data.apply(dev.slot(), bar);
     }
 
     @Override
-    public void unbind(PciDevice dev, Object data) {
+    public void unbind(PciDevice dev, D data) {
         unbinds.incrementAndGet();
     }
 

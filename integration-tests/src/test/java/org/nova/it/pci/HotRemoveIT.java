@@ -13,6 +13,7 @@ import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.nova.bus.pci.Bar;
+import org.nova.bus.pci.PciDeviceId;
 import org.nova.driver.Device;
 import org.nova.devres.Devres;
 import org.nova.devres.DevresEntry;
@@ -43,7 +44,7 @@ public class HotRemoveIT extends PciItSupport {
     /** A slot the default platform leaves free. */
     private static final String SLOT = "0000:00:1d.0";
 
-    private final HoldingDriver driver = new HoldingDriver();
+    private final HoldingDriver<HoldingDriver.Bound> driver = new HoldingDriver<>(HoldingDriver.Bound::new);
     private org.osgi.service.cm.Configuration deviceConfig;
 
     @Configuration
@@ -239,15 +240,15 @@ public class HotRemoveIT extends PciItSupport {
      */
     @Test
     public void aDevresKeptAsDriverDataIsClosedOnceAfterTheRelease() throws Exception {
-        HoldingDriver rust = new HoldingDriver(true) {
+        HoldingDriver<Devres<Bar>> rust = new HoldingDriver<>((slot, bar) -> bar) {
             @Override
             public String name() {
                 return "it_devres_as_data";
             }
 
             @Override
-            public List<org.nova.bus.pci.PciDeviceId> idTable() {
-                return List.of(org.nova.bus.pci.PciDeviceId.of(VENDOR_EDU, DEVICE_EDU).asOverrideOnly());
+            public List<PciDeviceId> idTable() {
+                return List.of(PciDeviceId.of(VENDOR_EDU, DEVICE_EDU).asOverrideOnly());
             }
         };
         registerDriver(rust);

@@ -328,8 +328,8 @@ public abstract class PciItSupport {
     // ---------------------------------------------------------------- drivers and bundles
 
     /** Registers a PCI driver service from the test; unregistered after the test. */
-    protected ServiceRegistration<PciDriver> registerDriver(PciDriver driver) {
-        ServiceRegistration<PciDriver> r = context.registerService(PciDriver.class, driver, null);
+    protected ServiceRegistration<?> registerDriver(PciDriver<?> driver) {
+        ServiceRegistration<?> r = context.registerService(PciDriver.class.getName(), driver, null);
         registered.add(r);
         await("driver " + driver.name() + " is registered on the PCI bus",
                 () -> pciBus().driver(driver.name()).isPresent(), () -> pciBus().drivers());

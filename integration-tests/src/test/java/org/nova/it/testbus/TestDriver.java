@@ -11,8 +11,10 @@ import org.nova.driver.ProbeType;
  *
  * <p>The id table holds exact ids ("widget": specificity {@value #EXACT}) and prefixes ending in
  * '*' ("widget*": specificity {@value #PREFIX}), so an exact driver beats a generic one.
+ *
+ * @param <D> the driver's per-device data: what {@link #probe} returns and {@link #remove} receives
  */
-public interface TestDriver {
+public interface TestDriver<D> {
     /** Specificity of an exact id match. */
     int EXACT = 2;
     /** Specificity of a prefix match ("widget*"). */
@@ -29,10 +31,14 @@ public interface TestDriver {
      *
      * @return the per-device data, handed back to {@link #remove}
      */
-    Object probe(Device device) throws Exception;
+    D probe(Device device) throws Exception;
 
-    /** Lets go of the device; its devres are released right after. */
-    void remove(Device device, Object data);
+    /**
+     * Lets go of the device; its devres are released right after.
+     *
+     * @param data what {@link #probe} returned for this device
+     */
+    void remove(Device device, D data);
 
     /** @return how the core should run the initial probes */
     default ProbeType probeType() {

@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * and brings each up to a started GSP ({@link Gpu}). Also the {@link NovaGpus} service.
  */
 @Component(service = {PciDriver.class, NovaGpus.class, GspCommands.class})
-public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
+public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspCommands {
     private static final Logger LOG = LoggerFactory.getLogger(NovaCoreDriver.class);
     /** The driver name (nova-core's module name). */
     public static final String NAME = "NovaCore";
@@ -91,7 +91,7 @@ public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
     }
 
     @Override
-    public Object probe(PciDevice dev, PciDeviceId id) {
+    public Gpu probe(PciDevice dev, PciDeviceId id) {
         if (dev.isVirtfn()) {
             // a vGPU VF: its driver is vgpu.vfio (nova-core binds physical functions only)
             throw new DriverException(Errno.ENODEV, dev.slot() + " is an SR-IOV virtual function");
@@ -143,11 +143,9 @@ public final class NovaCoreDriver implements PciDriver, NovaGpus, GspCommands {
     }
 
     @Override
-    public void unbind(PciDevice dev, Object data) {
+    public void unbind(PciDevice dev, Gpu gpu) {
         gpus.remove(PciAddress.parse(dev.slot()));
-        if (data instanceof Gpu gpu) {
-            gpu.unbind();
-        }
+        gpu.unbind();
     }
 
     @Override

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * open files' ioctls with ENODEV and returns all their VRAM. Also the {@link DrmDevices} service.
  */
 @Component(service = {AuxiliaryDriver.class, DrmDevices.class, NovaDrmDriver.class})
-public final class NovaDrmDriver implements AuxiliaryDriver, DrmDevices {
+public final class NovaDrmDriver implements AuxiliaryDriver<DrmDevice>, DrmDevices {
     private static final Logger LOG = LoggerFactory.getLogger(NovaDrmDriver.class);
 
     /** driver.rs: the module name. */
@@ -48,7 +48,7 @@ public final class NovaDrmDriver implements AuxiliaryDriver, DrmDevices {
     }
 
     @Override
-    public Object probe(AuxiliaryDevice dev, String matchedId) {
+    public DrmDevice probe(AuxiliaryDevice dev, String matchedId) {
         NovaDrmData d = dev.registrationData(NovaDrmData.class).orElseThrow(
                 () -> new DriverException(Errno.EINVAL, dev.name() + " has no NovaDrmData registration data"));
         DrmDevice drmDev = drm.register(new NovaDriver(d.vramBarSize()), dev.name(), d.vram(), d.aperture());
@@ -59,8 +59,7 @@ public final class NovaDrmDriver implements AuxiliaryDriver, DrmDevices {
     }
 
     @Override
-    public void remove(AuxiliaryDevice dev, Object driverData) {
-        DrmDevice drmDev = (DrmDevice) driverData;
+    public void remove(AuxiliaryDevice dev, DrmDevice drmDev) {
         int open = drmDev.files().size();
         drm.unregister(drmDev);
         data.remove(drmDev);

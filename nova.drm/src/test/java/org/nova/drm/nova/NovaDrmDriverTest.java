@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Optional;
 
@@ -77,7 +78,7 @@ class NovaDrmDriverTest {
                 vram[i] = BuddyVramManager.of("0000:00:0" + (5 + i) + ".0", 0, 64L << 20);
                 aux[i] = new FakeAux("NovaCore.nova-drm." + i,
                         new NovaDrmData(vram[i].gpu(), 256L << 20, vram[i], arena.allocate(64L << 20)));
-                devs[i] = (DrmDevice) nova.probe(aux[i], "NovaCore.nova-drm");
+                devs[i] = nova.probe(aux[i], "NovaCore.nova-drm");
             }
             assertEquals(2, nova.devices().size());
             String list = cmds.list();
@@ -94,8 +95,8 @@ class NovaDrmDriverTest {
                 int hb = NovaDrm.primeFdToHandle(b, fd);
                 assertEquals(25 * K4, NovaDrm.gemInfo(b, hb));
                 MemorySegment ma = a.mmap(a.mmapOffset(h), 25 * K4);
-                ma.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 5, (byte) (7 + i));
-                assertEquals(7 + i, b.mmap(b.mmapOffset(hb), K4).get(java.lang.foreign.ValueLayout.JAVA_BYTE, 5));
+                ma.set(ValueLayout.JAVA_BYTE, 5, (byte) (7 + i));
+                assertEquals(7 + i, b.mmap(b.mmapOffset(hb), K4).get(ValueLayout.JAVA_BYTE, 5));
                 String gem = cmds.gem(dev.primaryName());
                 assertTrue(gem.contains(a.name() + ":" + h) && gem.contains(b.name() + ":" + hb), gem);
                 assertTrue(cmds.gem(b.name()).contains("0x19000"), cmds.gem(b.name()));

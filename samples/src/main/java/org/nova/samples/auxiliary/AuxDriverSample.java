@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * reads its parent's PCI ids and its registration data.
  */
 @Component(service = {AuxiliaryDriver.class, AuxDriverSample.class})
-public final class AuxDriverSample implements AuxiliaryDriver {
+public final class AuxDriverSample implements AuxiliaryDriver<AuxDriverSample.Seen> {
     private static final Logger LOG = LoggerFactory.getLogger(AuxDriverSample.class);
 
     /** What one probe saw. */
@@ -39,7 +39,7 @@ public final class AuxDriverSample implements AuxiliaryDriver {
     }
 
     @Override
-    public Object probe(AuxiliaryDevice dev, String matchedId) {
+    public Seen probe(AuxiliaryDevice dev, String matchedId) {
         PciDevice parent = dev.parent().busData(PciDevice.class);
         AuxParentSample.Data data = dev.registrationData(AuxParentSample.Data.class).orElseThrow(
                 () -> new DriverException(Errno.EINVAL, dev.name() + " has no registration data"));
@@ -51,7 +51,7 @@ public final class AuxDriverSample implements AuxiliaryDriver {
     }
 
     @Override
-    public void remove(AuxiliaryDevice dev, Object data) {
+    public void remove(AuxiliaryDevice dev, Seen s) {
         seen.remove(dev.name());
     }
 

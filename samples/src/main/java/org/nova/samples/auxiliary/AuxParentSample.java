@@ -1,5 +1,6 @@
 package org.nova.samples.auxiliary;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import org.nova.bus.auxiliary.AuxiliaryBus;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * comes here whatever order the two drivers start in.
  */
 @Component(service = PciDriver.class)
-public final class AuxParentSample implements PciDriver {
+public final class AuxParentSample implements PciDriver<List<Devres<AuxiliaryRegistration>>> {
     private static final Logger LOG = LoggerFactory.getLogger(AuxParentSample.class);
 
     /** The module name, which names the auxiliary devices. */
@@ -62,13 +63,12 @@ public final class AuxParentSample implements PciDriver {
     }
 
     @Override
-    public Object probe(PciDevice dev, PciDeviceId id) {
-        @SuppressWarnings("unchecked")
-        Devres<AuxiliaryRegistration>[] regs = new Devres[CHILDREN];
+    public List<Devres<AuxiliaryRegistration>> probe(PciDevice dev, PciDeviceId id) {
+        List<Devres<AuxiliaryRegistration>> regs = new ArrayList<>(CHILDREN);
         for (int i = 0; i < CHILDREN; i++) {
-            regs[i] = auxiliary.register(dev.device(), MODNAME, AUXILIARY_NAME, i, new Data(i));
+            regs.add(auxiliary.register(dev.device(), MODNAME, AUXILIARY_NAME, i, new Data(i)));
         }
         LOG.info("{}: registered {} auxiliary devices", dev.slot(), CHILDREN);
-        return List.of(regs);
+        return List.copyOf(regs);
     }
 }

@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * again), then the probe's vector is allocated again.
  */
 @Component(service = {PciDriver.class, EduSample.class})
-public final class EduSample implements PciDriver {
+public final class EduSample implements PciDriver<EduSample.State> {
     private static final Logger LOG = LoggerFactory.getLogger(EduSample.class);
 
     /** The driver name. */
@@ -191,7 +191,7 @@ public final class EduSample implements PciDriver {
     }
 
     @Override
-    public Object probe(PciDevice dev, PciDeviceId id) throws Exception {
+    public State probe(PciDevice dev, PciDeviceId id) throws Exception {
         dev.enableDeviceMem();
         dev.setMaster();
         Devres<Bar> bar = dev.iomapRegionSized(0, Regs.BAR0_SIZE, NAME);
@@ -231,7 +231,7 @@ public final class EduSample implements PciDriver {
     }
 
     @Override
-    public void unbind(PciDevice dev, Object data) {
+    public void unbind(PciDevice dev, State s) {
         bound.remove(dev.slot());
     }
 

@@ -10,6 +10,7 @@ import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDriver;
+import org.nova.bus.pci.PciIdTable;
 import org.nova.devres.Devres;
 import org.nova.devres.DevresScope;
 import org.nova.devres.Revocable;
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * (memory) and on BAR1 (I/O ports, which the probe leaves alone).
  */
 @Component(service = {PciDriver.class, PciTestdevSample.class})
-public final class PciTestdevSample implements PciDriver {
+public final class PciTestdevSample implements PciDriver<PciTestdevSample.Bound> {
     private static final Logger LOG = LoggerFactory.getLogger(PciTestdevSample.class);
 
     /** The driver name (the kernel module's name). */
@@ -62,8 +63,15 @@ public final class PciTestdevSample implements PciDriver {
         }
     }
 
-    /** TestIndex::NO_EVENTFD: the test that counts hits without an eventfd. */
-    static final int NO_EVENTFD = 0;
+    /** The test an id table entry selects: the sample's {@code TestIndex}, its IdInfo. */
+    record TestIndex(int value) {
+        /** TestIndex::NO_EVENTFD: the test that counts hits without an eventfd. */
+        static final TestIndex NO_EVENTFD = new TestIndex(0);
+    }
+
+    /** PCI_TABLE: pci-testdev, running the no-eventfd test. */
+    static final PciIdTable<TestIndex> ID_TABLE = PciIdTable.of(
+            PciIdTable.entry(PciDeviceId.of(PCI_VENDOR_ID_REDHAT, PCI_DEVICE_ID_REDHAT_TEST), TestIndex.NO_EVENTFD));
     /** The memory BAR (pci-testdev-mmio). */
     static final int MMIO_BAR = 0;
     /** The I/O port BAR (pci-testdev-portio). */
@@ -94,20 +102,20 @@ public final class PciTestdevSample implements PciDriver {
 
     @Override
     public List<PciDeviceId> idTable() {
-        return List.of(PciDeviceId.of(PCI_VENDOR_ID_REDHAT, PCI_DEVICE_ID_REDHAT_TEST).withDriverData(NO_EVENTFD));
+        return ID_TABLE.ids();
     }
 
     @Override
-    public Object probe(PciDevice dev, PciDeviceId id) {
+    public Bound probe(PciDevice dev, PciDeviceId id) {
         LOG.debug("{}: probe (PCI ID {}:{})", dev.slot(), Integer.toHexString(dev.vendorId()),
                 Integer.toHexString(dev.deviceId()));
         dev.enableDeviceMem();
         dev.setMaster();
         Devres<Bar> bar = dev.iomapRegionSized(0, Regs.END, NAME);
-        int index = (int) id.driverData();
+        TestIndex index = ID_TABLE.info(id);
         Result r;
         try (Revocable.Guard<Bar> g = bar.access()) {
-            r = testdev(dev.slot(), index, g.get());
+            r = testdev(dev.slot(), index.value(), g.get());
         }
         LOG.info("{}: pci-testdev data-match count: {}", dev.slot(), r.count());
         Bound b = new Bound(dev, bar, r);
@@ -126,8 +134,7 @@ public final class PciTestdevSample implements PciDriver {
     }
 
     @Override
-    public void unbind(PciDevice dev, Object data) {
-        Bound b = (Bound) data;
+    public void unbind(PciDevice dev, Bound b) {
         // reset pci-testdev by selecting the test again (its registers go back to the test's start);
         // after a surprise removal the BAR is already revoked and there is nothing to reset
         b.bar().tryAccess().ifPresent(g -> {
@@ -195,7 +202,7 @@ public final class PciTestdevSample implements PciDriver {
                 long after = Integer.toUnsignedLong(b.read32(Regs.COUNT));
                 String detail = String.format("%s, width %d, offset 0x%x, data 0x%x, count %d -> %d", kind, width,
                         offset, data, before, after);
-                out.add(t == NO_EVENTFD ? Check.of(name, after == before + 1, detail) : Check.info(name, detail));
+                out.add(t == TestIndex.NO_EVENTFD.value() ? Check.of(name, after == before + 1, detail) : Check.info(name, detail));
             }
         }
     }

@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
  */
 @Component(service = {PciDriver.class, VgpuManager.class}, configurationPid = VgpuVfioDriver.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
-public final class VgpuVfioDriver implements PciDriver, VgpuManager {
+public final class VgpuVfioDriver implements PciDriver<VfAccess>, VgpuManager {
     private static final Logger LOG = LoggerFactory.getLogger(VgpuVfioDriver.class);
     /** The configuration PID. */
     public static final String PID = "org.nova.vgpu";
@@ -143,7 +143,7 @@ public final class VgpuVfioDriver implements PciDriver, VgpuManager {
     }
 
     @Override
-    public Object probe(PciDevice dev, PciDeviceId id) {
+    public VfAccess probe(PciDevice dev, PciDeviceId id) {
         if (!dev.isVirtfn()) {
             throw new DriverException(Errno.ENODEV, dev.slot() + " is not an SR-IOV virtual function");
         }
@@ -200,7 +200,7 @@ public final class VgpuVfioDriver implements PciDriver, VgpuManager {
     }
 
     @Override
-    public void unbind(PciDevice dev, Object data) {
+    public void unbind(PciDevice dev, VfAccess vf) {
         core.vfUnbound(dev.slot());
     }
 

@@ -42,9 +42,12 @@ public final class AuxiliaryBusComponent implements AuxiliaryBus {
     /** Every auxiliary match is by full "modname.devname": one specificity for all. */
     static final int SPECIFICITY = 100;
 
+    /** The driver whiteboard's service interface. */
+    static final Class<AuxiliaryDriver<?>> SERVICE = serviceType();
+
     /** The bus's registration with the core (package-visible: the tests register drivers on it directly). */
     final BusRegistration bus;
-    private final DriverTracker<AuxiliaryDriver> tracker;
+    private final DriverTracker<AuxiliaryDriver<?>> tracker;
 
     /**
      * Registers the bus and starts tracking drivers.
@@ -54,7 +57,7 @@ public final class AuxiliaryBusComponent implements AuxiliaryBus {
     @Activate
     public AuxiliaryBusComponent(BundleContext context, @Reference(name = "core") DriverCore core) {
         this.bus = core.registerBus(new Type());
-        this.tracker = new DriverTracker<>(context, AuxiliaryDriver.class, bus, AuxiliaryBusComponent::driverName,
+        this.tracker = new DriverTracker<>(context, SERVICE, bus, AuxiliaryBusComponent::driverName,
                 AuxiliaryDriver::probeType);
         tracker.open();
     }
@@ -65,8 +68,18 @@ public final class AuxiliaryBusComponent implements AuxiliaryBus {
         bus.close();
     }
 
+    /**
+     * A class literal names the erased interface only; every service registered under it is an
+     * {@code AuxiliaryDriver} of some data type, which is what {@code AuxiliaryDriver<?>} says, so
+     * the view is exact.
+     */
+    @SuppressWarnings("unchecked")
+    private static Class<AuxiliaryDriver<?>> serviceType() {
+        return (Class<AuxiliaryDriver<?>>) (Class<?>) AuxiliaryDriver.class;
+    }
+
     /** __auxiliary_driver_register: a driver needs a name and an id table. */
-    static String driverName(AuxiliaryDriver d) {
+    static String driverName(AuxiliaryDriver<?> d) {
         String name = d.name();
         if (name == null || name.isEmpty()) {
             throw new DriverException(Errno.EINVAL, "auxiliary driver " + d.getClass().getName() + " has no name");
@@ -126,7 +139,7 @@ public final class AuxiliaryBusComponent implements AuxiliaryBus {
         @Override
         public MatchResult match(Device device, DriverDescriptor desc) {
             AuxiliaryDeviceImpl adev = device.busData(AuxiliaryDeviceImpl.class);
-            AuxiliaryDriver drv = (AuxiliaryDriver) desc.driver();
+            AuxiliaryDriver<?> drv = (AuxiliaryDriver<?>) desc.driver();
             String id = AuxMatch.matchId(drv.idTable(), adev.name());
             if (id == null) {
                 return MatchResult.noMatch("no id of " + desc.name() + " is " + adev.matchName());
@@ -138,7 +151,7 @@ public final class AuxiliaryBusComponent implements AuxiliaryBus {
         public Object probe(Device device, DriverDescriptor desc, MatchResult match) throws Exception {
             AuxiliaryDeviceImpl adev = device.busData(AuxiliaryDeviceImpl.class);
             adev.attach(device);
-            AuxiliaryDriver drv = (AuxiliaryDriver) desc.driver();
+            AuxiliaryDriver<?> drv = (AuxiliaryDriver<?>) desc.driver();
             // the oldest entry of the binding: the data is closed after every resource of the driver
             return DriverData.register(device, "auxiliary:driver-data")
                     .set(drv.probe(adev, (String) Objects.requireNonNull(match.id())));
@@ -146,7 +159,18 @@ public final class AuxiliaryBusComponent implements AuxiliaryBus {
 
         @Override
         public void remove(Device device, DriverDescriptor desc, Object data) {
-            ((AuxiliaryDriver) desc.driver()).remove(device.busData(AuxiliaryDeviceImpl.class), data);
+            remove((AuxiliaryDriver<?>) desc.driver(), device.busData(AuxiliaryDeviceImpl.class), data);
+        }
+
+        /**
+         * Rust's {@code remove_callback}: the driver gets its own data back, typed. The bus's one
+         * cast of driver data, and a safe one: the core hands {@code remove} exactly what
+         * {@code probe} returned for this device and this driver, which is the {@code D} of this
+         * driver's probe.
+         */
+        @SuppressWarnings("unchecked")
+        private static <D> void remove(AuxiliaryDriver<D> drv, AuxiliaryDevice dev, Object data) {
+            drv.remove(dev, (D) data);
         }
 
         @Override
@@ -158,7 +182,7 @@ public final class AuxiliaryBusComponent implements AuxiliaryBus {
         @Override
         public Set<Object> driverKeys(DriverDescriptor desc) {
             Set<Object> keys = new HashSet<>();
-            for (String id : ((AuxiliaryDriver) desc.driver()).idTable()) {
+            for (String id : ((AuxiliaryDriver<?>) desc.driver()).idTable()) {
                 if (id == null || id.isEmpty()) {
                     break;
                 }

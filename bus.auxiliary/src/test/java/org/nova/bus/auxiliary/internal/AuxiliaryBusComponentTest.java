@@ -1,6 +1,7 @@
 package org.nova.bus.auxiliary.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,11 +66,13 @@ class AuxiliaryBusComponentTest {
         }
     }
 
-    /** An auxiliary driver that logs. */
-    final class TestAuxDriver implements AuxiliaryDriver {
+    /** An auxiliary driver that logs; its data is closed with a log line, and remove keeps what it got. */
+    final class TestAuxDriver implements AuxiliaryDriver<AutoCloseable> {
         final List<String> ids;
+        final List<AutoCloseable> removed = new CopyOnWriteArrayList<>();
         volatile AuxiliaryDevice bound;
         volatile String matched;
+        volatile AutoCloseable data;
 
         TestAuxDriver(List<String> ids) {
             this.ids = ids;
@@ -86,17 +89,19 @@ class AuxiliaryBusComponentTest {
         }
 
         @Override
-        public Object probe(AuxiliaryDevice dev, String matchedId) {
+        public AutoCloseable probe(AuxiliaryDevice dev, String matchedId) {
             bound = dev;
             matched = matchedId;
             log.add("aux.probe " + dev.name());
             dev.device().devres().addAction("aux-resource", () -> log.add("aux.devres"));
-            return (AutoCloseable) () -> log.add("aux.data.close");
+            data = () -> log.add("aux.data.close");
+            return data;
         }
 
         @Override
-        public void remove(AuxiliaryDevice dev, Object data) {
+        public void remove(AuxiliaryDevice dev, AutoCloseable d) {
             log.add("aux.remove " + dev.name());
+            removed.add(d);
         }
     }
 
@@ -116,7 +121,7 @@ class AuxiliaryBusComponentTest {
         standalone.close();
     }
 
-    private DriverRegistration registerAux(AuxiliaryDriver d) {
+    private DriverRegistration registerAux(AuxiliaryDriver<?> d) {
         return auxBus.registerDriver(new DriverDescriptor(AuxiliaryBusComponent.driverName(d), d, "t", 0, 1,
                 d.probeType()));
     }
@@ -193,6 +198,20 @@ class AuxiliaryBusComponentTest {
         assertTrue(auxBus.devices().isEmpty());
         assertTrue(child.isDead());
         assertTrue(p.devres().isEmpty());
+    }
+
+    @Test
+    void theDeviceReachesTheDriverDataAndRemoveGetsItBack() {
+        TestAuxDriver drv = new TestAuxDriver(List.of("m.d"));
+        registerAux(drv);
+        Device p = boundParent();
+        aux.register(p, "m", "d", 0, null);
+        Device child = auxBus.device("m.d.0").orElseThrow();
+        assertSame(drv.data, child.driverData(AutoCloseable.class).orElseThrow());
+        assertEquals(Optional.empty(), child.driverData(String.class), "typed: data of another type is not there");
+        platform.unbind("parent0");
+        assertEquals(List.of(drv.data), drv.removed);
+        assertEquals(Optional.empty(), child.driverData(AutoCloseable.class), "unbound: no data");
     }
 
     @Test

@@ -32,7 +32,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 @Component(service = PciBus.class, immediate = true)
 public final class PciBusComponent implements PciBus {
     private final PciBusImpl bus;
-    private final DriverTracker<PciDriver> tracker;
+    private final DriverTracker<PciDriver<?>> tracker;
 
     /**
      * Registers the bus and starts tracking drivers.
@@ -44,7 +44,7 @@ public final class PciBusComponent implements PciBus {
     @Activate
     public PciBusComponent(BundleContext context, @Reference(name = "core") DriverCore core) {
         this.bus = new PciBusImpl(core);
-        this.tracker = new DriverTracker<>(context, PciDriver.class, bus.driverRegistrar(), PciBusImpl::driverName,
+        this.tracker = new DriverTracker<>(context, PciDrivers.SERVICE, bus.driverRegistrar(), PciBusImpl::driverName,
                 PciDriver::probeType);
         tracker.open();
     }

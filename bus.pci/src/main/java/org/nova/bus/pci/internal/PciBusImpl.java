@@ -85,7 +85,7 @@ public final class PciBusImpl implements PciBus, AutoCloseable {
     }
 
     /** @return the name a driver registers under; refuses a driver without name or table */
-    public static String driverName(PciDriver driver) {
+    public static String driverName(PciDriver<?> driver) {
         return PciDrivers.driverName(driver);
     }
 
@@ -98,7 +98,7 @@ public final class PciBusImpl implements PciBus, AutoCloseable {
      * @return the registration; closing it unbinds the driver's devices and drops its dynamic ids
      * @throws DriverException EINVAL for a driver without name or id table; the core's error otherwise
      */
-    public DriverRegistration registerDriver(PciDriver driver, String bundle, int ranking, long serviceId) {
+    public DriverRegistration registerDriver(PciDriver<?> driver, String bundle, int ranking, long serviceId) {
         return drivers.registrar().registerDriver(new DriverDescriptor(driverName(driver), driver, bundle, ranking,
                 serviceId, driver.probeType()));
     }

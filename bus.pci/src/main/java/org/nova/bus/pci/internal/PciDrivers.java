@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.nova.bus.pci.PciBus;
+import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDriver;
 import org.nova.driver.BusRegistration;
@@ -37,8 +38,11 @@ import org.slf4j.LoggerFactory;
 final class PciDrivers {
     private static final Logger LOG = LoggerFactory.getLogger(PciDrivers.class);
 
+    /** The driver whiteboard's service interface. */
+    static final Class<PciDriver<?>> SERVICE = serviceType();
+
     /** A registered driver object, its registration and its dynamic ids (one per registration). */
-    private record Entry(PciDriver driver, DynamicIds dynamicIds, DriverRegistration registration) {
+    private record Entry(PciDriver<?> driver, DynamicIds dynamicIds, DriverRegistration registration) {
     }
 
     private final BusType type = new Type();
@@ -65,7 +69,7 @@ final class PciDrivers {
     // ---- registration --------------------------------------------------------------------------
 
     /** The name a driver registers under; a driver without name or table is refused. */
-    static String driverName(PciDriver d) {
+    static String driverName(PciDriver<?> d) {
         String name = d.name();
         if (name == null || name.isEmpty()) {
             throw new DriverException(Errno.EINVAL, "a PCI driver service (" + d.getClass().getName()
@@ -91,7 +95,7 @@ final class PciDrivers {
         @Override
         public DriverRegistration registerDriver(DriverDescriptor desc) {
             DriverRegistration reg = bus.registerDriver(desc);
-            Entry entry = new Entry((PciDriver) desc.driver(), new DynamicIds(), reg);
+            Entry entry = new Entry((PciDriver<?>) desc.driver(), new DynamicIds(), reg);
             drivers.put(desc.name(), entry);
             return new DriverRegistration() {
                 @Override
@@ -216,7 +220,7 @@ final class PciDrivers {
     }
 
     /** @return the driver object registered under a name, if any */
-    Optional<PciDriver> driver(String name) {
+    Optional<PciDriver<?>> driver(String name) {
         return Optional.ofNullable(drivers.get(name)).map(Entry::driver);
     }
 
@@ -280,7 +284,7 @@ final class PciDrivers {
         public MatchResult match(Device device, DriverDescriptor desc) {
             PciDeviceImpl pdev = device.busData(PciDeviceImpl.class);
             pdev.attach(device);
-            PciDriver drv = (PciDriver) desc.driver();
+            PciDriver<?> drv = (PciDriver<?>) desc.driver();
             List<PciDeviceId> dynamic = dynamicIdsOf(desc);
             String override = device.driverOverride().orElse(null);
             PciDeviceId id = PciMatch.matchDevice(dynamic, drv.idTable(), pdev.ids(), override, desc.name());
@@ -309,7 +313,7 @@ final class PciDrivers {
                 throw new DriverException(Errno.ENODEV, pdev.address()
                         + " is a VF whose PF has sriov_drivers_autoprobe off, and no driver_override");
             }
-            PciDriver drv = (PciDriver) desc.driver();
+            PciDriver<?> drv = (PciDriver<?>) desc.driver();
             // the oldest entry of the binding: the data is closed after every resource of the driver
             return DriverData.register(device, "pci:driver-data").set(drv.probe(pdev, (PciDeviceId) match.id()));
         }
@@ -318,7 +322,7 @@ final class PciDrivers {
         @Override
         public void remove(Device device, DriverDescriptor desc, Object data) {
             PciDeviceImpl pdev = device.busData(PciDeviceImpl.class);
-            PciDriver drv = (PciDriver) desc.driver();
+            PciDriver<?> drv = (PciDriver<?>) desc.driver();
             if (numVfs(pdev) > 0 && drv.supportsSriov()) {
                 // Rust pci: sriov_configure(0) before unbind, so a bound VF implies a bound PF
                 try {
@@ -328,7 +332,7 @@ final class PciDrivers {
                 }
             }
             try {
-                drv.unbind(pdev, data);
+                unbind(drv, pdev, data);
             } finally {
                 int left = numVfs(pdev);
                 if (left > 0) {
@@ -345,7 +349,7 @@ final class PciDrivers {
 
         @Override
         public Set<Object> driverKeys(DriverDescriptor desc) {
-            return PciMatch.driverKeys(dynamicIdsOf(desc), ((PciDriver) desc.driver()).idTable());
+            return PciMatch.driverKeys(dynamicIdsOf(desc), ((PciDriver<?>) desc.driver()).idTable());
         }
 
         /** pci_uevent. */
@@ -359,6 +363,26 @@ final class PciDrivers {
         public boolean autoprobeAllowed(Device device) {
             return canProbe(device.busData(PciDeviceImpl.class), device);
         }
+    }
+
+    /**
+     * Rust's {@code remove_callback}: the driver gets its own data back, typed. The bus's one cast
+     * of driver data, and a safe one: the core hands {@code remove} exactly what {@code probe}
+     * returned for this device and this driver, which is the {@code D} of this driver's probe.
+     */
+    @SuppressWarnings("unchecked")
+    private static <D> void unbind(PciDriver<D> drv, PciDevice dev, Object data) {
+        drv.unbind(dev, (D) data);
+    }
+
+    /**
+     * A class literal names the erased interface only; every service registered under it is a
+     * {@code PciDriver} of some data type, which is what {@code PciDriver<?>} says, so the view is
+     * exact.
+     */
+    @SuppressWarnings("unchecked")
+    private static Class<PciDriver<?>> serviceType() {
+        return (Class<PciDriver<?>>) (Class<?>) PciDriver.class;
     }
 
     /** @return the VFs a PF has enabled now; 0 for a function that is gone */

@@ -192,14 +192,14 @@ final class PciIov {
      * @param boundDriver the driver bound to the PF now, if any; asked under the lock
      * @throws DriverException as {@link PciBus#sriovNumvfs} says
      */
-    void numvfsStore(String value, Supplier<Optional<PciDriver>> boundDriver) {
+    void numvfsStore(String value, Supplier<Optional<PciDriver<?>>> boundDriver) {
         String name = dev.address().toString();
         int n = SriovNumvfs.parse(name, value);
         if (n > totalVfs()) {
             SriovNumvfs.decide(name, n, totalVfs(), 0, false, false);
         }
         synchronized (numvfsLock) {
-            PciDriver drv = boundDriver.get().orElse(null);
+            PciDriver<?> drv = boundDriver.get().orElse(null);
             SriovNumvfs.Action a = SriovNumvfs.decide(name, n, totalVfs(), numVfs(), drv != null,
                     drv != null && drv.supportsSriov());
             if (a == SriovNumvfs.Action.NOTHING) {

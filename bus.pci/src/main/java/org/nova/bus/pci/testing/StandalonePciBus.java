@@ -81,7 +81,7 @@ public final class StandalonePciBus implements AutoCloseable {
      * @throws DriverException EINVAL for a driver without name or id table; EBUSY for a name
      *     already registered on the bus
      */
-    public DriverRegistration registerDriver(PciDriver driver) {
+    public DriverRegistration registerDriver(PciDriver<?> driver) {
         return registerDriver(driver, 0);
     }
 
@@ -89,7 +89,7 @@ public final class StandalonePciBus implements AutoCloseable {
      * As {@link #registerDriver(PciDriver)}, with a service.ranking (higher wins among matches
      * of equal specificity).
      */
-    public DriverRegistration registerDriver(PciDriver driver, int ranking) {
+    public DriverRegistration registerDriver(PciDriver<?> driver, int ranking) {
         return bus.registerDriver(driver, OWNER, ranking, registrations.incrementAndGet());
     }
 

@@ -27,6 +27,7 @@ import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDeviceInfo;
 import org.nova.bus.pci.PciDriver;
+import org.nova.bus.pci.PciIdTable;
 import org.nova.bus.pci.PciIrqType;
 import org.nova.bus.pci.fake.FakeBridge;
 import org.nova.bus.pci.fake.FakeFunction;
@@ -57,14 +58,15 @@ class PciBusImplTest {
     FakeFunction testdev;
     final List<String> log = new CopyOnWriteArrayList<>();
 
-    /** A driver whose probe runs a lambda and logs. */
-    final class TestDriver implements PciDriver {
+    /** A driver whose probe runs a lambda and logs; it keeps the data its unbinds were given. */
+    final class TestDriver<D> implements PciDriver<D> {
         final String name;
         final List<PciDeviceId> table;
-        final BiFunction<PciDevice, PciDeviceId, Object> probe;
+        final BiFunction<PciDevice, PciDeviceId, D> probe;
+        final List<D> unbound = new CopyOnWriteArrayList<>();
         boolean sriov;
 
-        TestDriver(String name, List<PciDeviceId> table, BiFunction<PciDevice, PciDeviceId, Object> probe) {
+        TestDriver(String name, List<PciDeviceId> table, BiFunction<PciDevice, PciDeviceId, D> probe) {
             this.name = name;
             this.table = table;
             this.probe = probe;
@@ -81,14 +83,15 @@ class PciBusImplTest {
         }
 
         @Override
-        public Object probe(PciDevice dev, PciDeviceId id) {
+        public D probe(PciDevice dev, PciDeviceId id) {
             log.add(name + ".probe " + dev.slot());
             return probe.apply(dev, id);
         }
 
         @Override
-        public void unbind(PciDevice dev, Object data) {
+        public void unbind(PciDevice dev, D data) {
             log.add(name + ".unbind " + dev.slot());
+            unbound.add(data);
         }
 
         @Override
@@ -154,7 +157,7 @@ class PciBusImplTest {
         pci.addBridge(bridge);
         List<Devres<Bar>> bars = new ArrayList<>();
         AutoCloseable data = () -> log.add("data.close");
-        TestDriver d = new TestDriver("testdev", List.of(PciDeviceId.of(0x1b36, 0x0005)), (dev, id) -> {
+        TestDriver<AutoCloseable> d = new TestDriver<>("testdev", List.of(PciDeviceId.of(0x1b36, 0x0005)), (dev, id) -> {
             dev.enableDeviceMem();
             dev.setMaster();
             bars.add(dev.iomapRegionSized(0, 0x100, "testdev"));
@@ -175,6 +178,7 @@ class PciBusImplTest {
         reg.close();
         assertEquals(List.of("testdev.probe 0000:00:03.0", "testdev.unbind 0000:00:03.0", "devres.release",
                 "data.close"), log);
+        assertEquals(List.of(data), d.unbound, "unbind got the probe's data");
         assertThrows(RevokedException.class, () -> bars.get(0).access());
         assertThrows(RevokedException.class, () -> bar.read32(0x10), "a kept reference fails too");
         assertEquals(0, testdev.liveMaps.get(), "the mapping was closed");
@@ -187,7 +191,7 @@ class PciBusImplTest {
         pci.addBridge(bridge);
         List<Devres<Bar>> bars = new ArrayList<>();
         List<PciDevice> devs = new ArrayList<>();
-        pci.registerDriver(new TestDriver("edu", List.of(PciDeviceId.of(0x1234, 0x11e8)), (dev, id) -> {
+        pci.registerDriver(new TestDriver<>("edu", List.of(PciDeviceId.of(0x1234, 0x11e8)), (dev, id) -> {
             devs.add(dev);
             bars.add(dev.iomapRegion(0, "edu"));
             dev.allocCoherent(4096);
@@ -213,7 +217,7 @@ class PciBusImplTest {
     @Test
     void bridgeLeavingRemovesItsDevicesAndListener() {
         pci.addBridge(bridge);
-        pci.registerDriver(new TestDriver("edu", List.of(PciDeviceId.of(0x1234, 0x11e8)), (dev, id) -> null), "t", 0, 1);
+        pci.registerDriver(new TestDriver<>("edu", List.of(PciDeviceId.of(0x1234, 0x11e8)), (dev, id) -> null), "t", 0, 1);
         pci.removeBridge(bridge);
         assertTrue(fake.devices().isEmpty());
         assertEquals(0, bridge.listenerCount());
@@ -225,7 +229,7 @@ class PciBusImplTest {
     @Test
     void hotAddProbes() {
         pci.addBridge(bridge);
-        pci.registerDriver(new TestDriver("edu", List.of(PciDeviceId.of(0x1234, 0x11e9)), (dev, id) -> null), "t", 0, 1);
+        pci.registerDriver(new TestDriver<>("edu", List.of(PciDeviceId.of(0x1234, 0x11e9)), (dev, id) -> null), "t", 0, 1);
         FakeFunction second = bridge.function(5, 0, PciRegs.PCI_CFG_SPACE_SIZE).ids(0x1234, 0x11e9, 0, 0, 0x00ff00, 0);
         bridge.add(second);
         assertEquals(Optional.of("edu"), dev("0000:00:05.0").driver());
@@ -234,7 +238,7 @@ class PciBusImplTest {
     @Test
     void newIdBindsAndIsIndexedRemoveIdDoesNotUnbind() {
         pci.addBridge(bridge);
-        TestDriver stub = new TestDriver("pci-stub", List.of(PciDeviceId.of(0xffff, 0xffff)), (dev, id) -> id);
+        TestDriver<PciDeviceId> stub = new TestDriver<>("pci-stub", List.of(PciDeviceId.of(0xffff, 0xffff)), (dev, id) -> id);
         pci.registerDriver(stub, "t", 0, 1);
         assertTrue(dev("0000:00:04.0").driver().isEmpty());
         pci.newId("pci-stub", "1234 11e8");
@@ -259,7 +263,7 @@ class PciBusImplTest {
 
     @Test
     void dynamicIdsDieWithTheRegistration() {
-        TestDriver stub = new TestDriver("pci-stub", List.of(PciDeviceId.of(0xffff, 0xffff)), (dev, id) -> null);
+        TestDriver<Object> stub = new TestDriver<>("pci-stub", List.of(PciDeviceId.of(0xffff, 0xffff)), (dev, id) -> null);
         DriverRegistration r = pci.registerDriver(stub, "t", 0, 1);
         pci.newId("pci-stub", "1234 11e8");
         r.close();
@@ -271,9 +275,9 @@ class PciBusImplTest {
     @Test
     void driverKeysIndexExactIdsAndClassesAndGiveUpOnWildcards() {
         pci.addBridge(bridge);
-        TestDriver exact = new TestDriver("exact", List.of(PciDeviceId.of(0x1234, 0x11e8)), (d, i) -> null);
-        TestDriver cls = new TestDriver("cls", List.of(PciDeviceId.ofClass(0x030000, 0xff0000)), (d, i) -> null);
-        TestDriver odd = new TestDriver("odd", List.of(PciDeviceId.ofClass(0x030000, 0xf00000)), (d, i) -> null);
+        TestDriver<Object> exact = new TestDriver<>("exact", List.of(PciDeviceId.of(0x1234, 0x11e8)), (d, i) -> null);
+        TestDriver<Object> cls = new TestDriver<>("cls", List.of(PciDeviceId.ofClass(0x030000, 0xff0000)), (d, i) -> null);
+        TestDriver<Object> odd = new TestDriver<>("odd", List.of(PciDeviceId.ofClass(0x030000, 0xf00000)), (d, i) -> null);
         var reg = pci.registerDriver(exact, "t", 0, 1);
         pci.registerDriver(cls, "t", 0, 2);
         var type = pci.type();
@@ -293,7 +297,7 @@ class PciBusImplTest {
     @Test
     void overrideOnlyAndOverrideMatching() {
         pci.addBridge(bridge);
-        TestDriver vfio = new TestDriver("vfio", List.of(PciDeviceId.of(0x1234, 0x11e8).asOverrideOnly()),
+        TestDriver<PciDeviceId> vfio = new TestDriver<>("vfio", List.of(PciDeviceId.of(0x1234, 0x11e8).asOverrideOnly()),
                 (dev, id) -> id);
         pci.registerDriver(vfio, "t", 0, 1);
         assertTrue(dev("0000:00:04.0").driver().isEmpty(), "override_only needs an override");
@@ -304,6 +308,36 @@ class PciBusImplTest {
         fake.probe("0000:00:03.0");
         assertSame(PciMatch.OVERRIDE_ANY, dev("0000:00:03.0").driverData(PciDeviceId.class).orElseThrow(),
                 "an override naming the driver always matches");
+    }
+
+    @Test
+    void idTableInfoReachesTheProbeAndTheDataComesBackToUnbindTyped() {
+        pci.addBridge(bridge);
+        PciIdTable<String> table = PciIdTable.of(
+                PciIdTable.entry(PciDeviceId.of(0xffff, 0xfffe), "entry 0"),
+                PciIdTable.entry(PciDeviceId.of(0x1b36, 0x0005), "entry 1"));
+        TestDriver<String> d = new TestDriver<>("info", table.ids(), (dev, id) -> dev.slot() + ": " + table.info(id));
+        DriverRegistration reg = pci.registerDriver(d, "t", 0, 1);
+        assertEquals(Optional.of("0000:00:03.0: entry 1"), dev("0000:00:03.0").driverData(String.class),
+                "a static entry's info");
+        // new_id with entry 1's driver_data: edu is driven as entry 1 says
+        pci.newId("info", "1234 11e8 ffffffff ffffffff 0 0 1");
+        assertEquals(Optional.of("0000:00:04.0: entry 1"), dev("0000:00:04.0").driverData(String.class));
+        assertEquals(Errno.EINVAL, errno(() -> pci.newId("info", "1234 11e9 ffffffff ffffffff 0 0 2")),
+                "driver_data 2 is no entry's");
+        // new_id without driver_data carries 0: entry 0's info, as in Rust
+        bridge.add(bridge.function(6, 0, PciRegs.PCI_CFG_SPACE_SIZE).ids(0x1234, 0x11e9, 0, 0, 0x00ff00, 0));
+        pci.newId("info", "1234 11e9");
+        assertEquals(Optional.of("0000:00:06.0: entry 0"), dev("0000:00:06.0").driverData(String.class));
+        // a driver_override match of a device outside the table (pci_device_id_any) carries 0 too
+        bridge.add(bridge.function(7, 0, PciRegs.PCI_CFG_SPACE_SIZE).ids(0x1af4, 0x1000, 0, 0, 0x020000, 0));
+        fake.setDriverOverride("0000:00:07.0", "info");
+        fake.probe("0000:00:07.0");
+        assertEquals(Optional.of("0000:00:07.0: entry 0"), dev("0000:00:07.0").driverData(String.class));
+        reg.close();
+        List<String> unbound = d.unbound;
+        assertEquals(Set.of("0000:00:03.0: entry 1", "0000:00:04.0: entry 1", "0000:00:06.0: entry 0",
+                "0000:00:07.0: entry 0"), Set.copyOf(unbound), "each unbind got its own device's data");
     }
 
     @Test
@@ -334,7 +368,7 @@ class PciBusImplTest {
         pci.addBridge(bridge);
         List<Errno> errors = new ArrayList<>();
         List<Devres<Bar>> held = new ArrayList<>();
-        pci.registerDriver(new TestDriver("testdev", List.of(PciDeviceId.of(0x1b36, 0x0005)), (dev, id) -> {
+        pci.registerDriver(new TestDriver<>("testdev", List.of(PciDeviceId.of(0x1b36, 0x0005)), (dev, id) -> {
             errors.add(errno(() -> dev.iomapRegion(6, "x")));
             errors.add(errno(() -> dev.iomapRegion(-1, "x")));
             errors.add(errno(() -> dev.iomapRegion(2, "x")));
@@ -364,7 +398,7 @@ class PciBusImplTest {
         pci.addBridge(bridge);
         List<Integer> fired = new CopyOnWriteArrayList<>();
         List<Errno> errors = new ArrayList<>();
-        pci.registerDriver(new TestDriver("edu", List.of(PciDeviceId.of(0x1234, 0x11e8)), (dev, id) -> {
+        pci.registerDriver(new TestDriver<>("edu", List.of(PciDeviceId.of(0x1234, 0x11e8)), (dev, id) -> {
             errors.add(errno(() -> dev.requestIrq(0, "early", v -> { })));
             errors.add(errno(() -> dev.allocIrqVectors(0, 1, Set.of(PciIrqType.MSI))));
             errors.add(errno(() -> dev.allocIrqVectors(2, 1, Set.of(PciIrqType.MSI))));
@@ -395,7 +429,7 @@ class PciBusImplTest {
     void oneDirectionDmaBufferIsADeviceResource() {
         pci.addBridge(bridge);
         List<DmaNoncoherent> buffers = new ArrayList<>();
-        pci.registerDriver(new TestDriver("edu", List.of(PciDeviceId.of(0x1234, 0x11e8)), (dev, id) -> {
+        pci.registerDriver(new TestDriver<>("edu", List.of(PciDeviceId.of(0x1234, 0x11e8)), (dev, id) -> {
             assertEquals(Errno.EINVAL, assertThrows(DriverException.class,
                     () -> dev.allocNoncoherent(0, DmaDataDirection.TO_DEVICE)).errno());
             assertEquals(Errno.EINVAL, assertThrows(DriverException.class, () -> dev.allocNoncoherent(64, null)).errno());
@@ -416,7 +450,7 @@ class PciBusImplTest {
     @Test
     void failedProbeReleasesWhatItAcquired() {
         pci.addBridge(bridge);
-        pci.registerDriver(new TestDriver("bad", List.of(PciDeviceId.of(0x1b36, 0x0005)), (dev, id) -> {
+        pci.registerDriver(new TestDriver<>("bad", List.of(PciDeviceId.of(0x1b36, 0x0005)), (dev, id) -> {
             dev.iomapRegion(0, "bad");
             dev.allocCoherent(100);
             throw new DriverException(Errno.EIO, "hardware says no");
@@ -436,13 +470,13 @@ class PciBusImplTest {
         assertEquals(Errno.ENODEV, errno(() -> pci.sriovNumvfs("0000:00:09.0", "1")));
         assertEquals(Errno.ENOENT, errno(() -> pci.sriovNumvfs("0000:00:05.0", "2")), "no driver");
         pci.sriovNumvfs("0000:00:05.0", "0");
-        TestDriver gpu = new TestDriver("nova", List.of(PciDeviceId.of(0x10de, 0x2684)), (dev, id) -> null);
+        TestDriver<Object> gpu = new TestDriver<>("nova", List.of(PciDeviceId.of(0x10de, 0x2684)), (dev, id) -> null);
         pci.registerDriver(gpu, "t", 0, 1);
         assertEquals(Errno.ENOENT, errno(() -> pci.sriovNumvfs("0000:00:05.0", "2")), "no sriov_configure");
         gpu.sriov = true;
         assertEquals(Errno.EINVAL, errno(() -> pci.sriovNumvfs("0000:00:05.0", "two")));
         assertEquals(Errno.ERANGE, errno(() -> pci.sriovNumvfs("0000:00:05.0", "5")));
-        TestDriver vfDriver = new TestDriver("vgpu", List.of(PciDeviceId.of(0x10de, 0x10ff)), (dev, id) -> {
+        TestDriver<Object> vfDriver = new TestDriver<>("vgpu", List.of(PciDeviceId.of(0x10de, 0x10ff)), (dev, id) -> {
             assertTrue(dev.isVirtfn());
             assertEquals("0000:00:05.0", dev.physfn().orElseThrow().slot());
             return null;
@@ -477,10 +511,10 @@ class PciBusImplTest {
     void vfsProbeOnlyWithAutoprobeOrOverride() {
         bridge.function(5, 0, PciRegs.PCI_CFG_SPACE_EXP_SIZE).ids(0x10de, 0x2684, 0, 0, 0x030000, 0).sriov(2);
         pci.addBridge(bridge);
-        TestDriver gpu = new TestDriver("nova", List.of(PciDeviceId.of(0x10de, 0x2684)), (dev, id) -> null);
+        TestDriver<Object> gpu = new TestDriver<>("nova", List.of(PciDeviceId.of(0x10de, 0x2684)), (dev, id) -> null);
         gpu.sriov = true;
         pci.registerDriver(gpu, "t", 0, 1);
-        pci.registerDriver(new TestDriver("vgpu", List.of(PciDeviceId.of(0x10de, 0x10ff)), (dev, id) -> null), "t", 0, 2);
+        pci.registerDriver(new TestDriver<>("vgpu", List.of(PciDeviceId.of(0x10de, 0x10ff)), (dev, id) -> null), "t", 0, 2);
         pci.setSriovDriversAutoprobe("0000:00:05.0", false);
         assertFalse(pci.sriovDriversAutoprobe("0000:00:05.0"));
         pci.sriovNumvfs("0000:00:05.0", "1");
@@ -495,7 +529,7 @@ class PciBusImplTest {
     void pfUnbindConfiguresZeroVfsBeforeUnbind() {
         bridge.function(5, 0, PciRegs.PCI_CFG_SPACE_EXP_SIZE).ids(0x10de, 0x2684, 0, 0, 0x030000, 0).sriov(2);
         pci.addBridge(bridge);
-        TestDriver gpu = new TestDriver("nova", List.of(PciDeviceId.of(0x10de, 0x2684)), (dev, id) -> null);
+        TestDriver<Object> gpu = new TestDriver<>("nova", List.of(PciDeviceId.of(0x10de, 0x2684)), (dev, id) -> null);
         gpu.sriov = true;
         DriverRegistration r = pci.registerDriver(gpu, "t", 0, 1);
         pci.sriovNumvfs("0000:00:05.0", "2");

@@ -32,7 +32,7 @@ class StandalonePciBusTest {
     static final PciAddress TESTDEV = new PciAddress(0, 0, 3, 0);
 
     /** pci-testdev's driver in miniature: enable, map BAR0, write a register. */
-    static final class Testdev implements PciDriver {
+    static final class Testdev implements PciDriver<Void> {
         final List<Devres<Bar>> bars = new ArrayList<>();
         final List<String> log = new ArrayList<>();
 
@@ -47,7 +47,7 @@ class StandalonePciBusTest {
         }
 
         @Override
-        public Object probe(PciDevice dev, PciDeviceId id) {
+        public Void probe(PciDevice dev, PciDeviceId id) {
             dev.enableDeviceMem();
             Devres<Bar> bar = dev.iomapRegionSized(0, 0x100, name());
             try (var g = bar.access()) {
@@ -59,7 +59,7 @@ class StandalonePciBusTest {
         }
 
         @Override
-        public void unbind(PciDevice dev, Object data) {
+        public void unbind(PciDevice dev, Void data) {
             log.add("unbind " + dev.address());
         }
     }

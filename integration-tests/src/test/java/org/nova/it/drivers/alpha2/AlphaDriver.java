@@ -19,7 +19,7 @@ import org.osgi.service.component.annotations.Reference;
  * Every callback is written to {@link TestLog} with the bundle's state.
  */
 @Component(service = TestDriver.class)
-public final class AlphaDriver implements TestDriver {
+public final class AlphaDriver implements TestDriver<Bound> {
     static final String VERSION = "2.0.0";
 
     private final Bundle bundle;
@@ -42,7 +42,7 @@ public final class AlphaDriver implements TestDriver {
     }
 
     @Override
-    public Object probe(Device device) {
+    public Bound probe(Device device) {
         log("probe", device);
         device.devres().add("alpha.buffer", () -> log("release:alpha.buffer", device));
         log("acquire:alpha.buffer", device);
@@ -54,7 +54,7 @@ public final class AlphaDriver implements TestDriver {
     }
 
     @Override
-    public void remove(Device device, Object data) {
+    public void remove(Device device, Bound data) {
         log("remove", device);
     }
 

@@ -18,7 +18,7 @@ import org.osgi.service.component.annotations.Reference;
  * fallback a widget reprobes to when alpha goes away. Acquires one devres resource.
  */
 @Component(service = TestDriver.class)
-public final class BetaDriver implements TestDriver {
+public final class BetaDriver implements TestDriver<Bound> {
     static final String VERSION = "1.0.0";
 
     private final Bundle bundle;
@@ -41,7 +41,7 @@ public final class BetaDriver implements TestDriver {
     }
 
     @Override
-    public Object probe(Device device) {
+    public Bound probe(Device device) {
         log("probe", device);
         device.devres().add("beta.buffer", () -> log("release:beta.buffer", device));
         log("acquire:beta.buffer", device);
@@ -49,7 +49,7 @@ public final class BetaDriver implements TestDriver {
     }
 
     @Override
-    public void remove(Device device, Object data) {
+    public void remove(Device device, Bound data) {
         log("remove", device);
     }
 

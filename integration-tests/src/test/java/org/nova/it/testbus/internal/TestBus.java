@@ -25,14 +25,25 @@ import org.osgi.service.component.annotations.Reference;
  */
 @Component(service = TestBusControl.class, immediate = true)
 public final class TestBus implements TestBusControl, BusType {
+    /** The whiteboard's service interface. */
+    private static final Class<TestDriver<?>> SERVICE = serviceType();
+
     private final BusRegistration bus;
-    private final DriverTracker<TestDriver> drivers;
+    private final DriverTracker<TestDriver<?>> drivers;
 
     @Activate
     public TestBus(BundleContext context, @Reference DriverCore core) {
         this.bus = core.registerBus(this);
-        this.drivers = new DriverTracker<>(context, TestDriver.class, bus, TestDriver::name, TestDriver::probeType)
-                .open();
+        this.drivers = new DriverTracker<>(context, SERVICE, bus, TestDriver::name, TestDriver::probeType).open();
+    }
+
+    /**
+     * A class literal names the erased interface only; every service registered under it is a
+     * {@code TestDriver} of some data type, as {@code TestDriver<?>} says.
+     */
+    @SuppressWarnings("unchecked")
+    private static Class<TestDriver<?>> serviceType() {
+        return (Class<TestDriver<?>>) (Class<?>) TestDriver.class;
     }
 
     /** bus_unregister: the devices go first (their drivers unbind), then the whiteboard. */
@@ -53,7 +64,7 @@ public final class TestBus implements TestBusControl, BusType {
     public MatchResult match(Device device, DriverDescriptor driver) {
         String id = device.busData(TestDevice.class).id();
         MatchResult best = MatchResult.noMatch("id " + id + " is not in the id table of " + driver.name());
-        for (String entry : ((TestDriver) driver.driver()).ids()) {
+        for (String entry : ((TestDriver<?>) driver.driver()).ids()) {
             if (entry.equals(id)) {
                 return MatchResult.match(TestDriver.EXACT, entry, "id " + id + " is in the id table");
             }
@@ -66,12 +77,21 @@ public final class TestBus implements TestBusControl, BusType {
 
     @Override
     public Object probe(Device device, DriverDescriptor driver, MatchResult match) throws Exception {
-        return ((TestDriver) driver.driver()).probe(device);
+        return ((TestDriver<?>) driver.driver()).probe(device);
     }
 
     @Override
     public void remove(Device device, DriverDescriptor driver, Object driverData) {
-        ((TestDriver) driver.driver()).remove(device, driverData);
+        remove((TestDriver<?>) driver.driver(), device, driverData);
+    }
+
+    /**
+     * The driver gets its own data back, typed. The bus's one cast of driver data: the core hands
+     * {@code remove} exactly what {@code probe} returned for this device and driver, a {@code D}.
+     */
+    @SuppressWarnings("unchecked")
+    private static <D> void remove(TestDriver<D> driver, Device device, Object data) {
+        driver.remove(device, (D) data);
     }
 
     @Override
