@@ -67,7 +67,7 @@ class KmsgTest {
     void theBufferIsBoundedAndDropsTheOldestFirst() {
         configuredBuffer(3);
         try (Kmsg k = new Kmsg(context, boot)) {
-            Logger log = context.getLogger("org.nova.driver.internal.Binding");
+            Logger log = context.getLogger("org.nova.driver.core.Binding");
             for (int i = 1; i <= 5; i++) {
                 log.info("pci 0000:00:0{}.0: bound to x, probe took {} ms", i, i * 10);
             }
@@ -78,7 +78,7 @@ class KmsgTest {
                     "pci 0000:00:05.0: bound to x, probe took 50 ms"), messages(k));
             Kmsg.Record r = k.read().get(0);
             assertEquals(Level.INFO, r.level());
-            assertEquals("org.nova.driver.internal.Binding", r.logger());
+            assertEquals("org.nova.driver.core.Binding", r.logger());
             assertTrue(!r.sinceBoot().isNegative() && r.sinceBoot().toSeconds() < 60, r.sinceBoot().toString());
             k.clear();
             assertEquals(List.of(), k.read());

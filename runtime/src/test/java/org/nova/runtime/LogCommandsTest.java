@@ -62,7 +62,7 @@ class LogCommandsTest {
     void theConsoleShowsWarningsTheFileAndDmesgEverything() throws Exception {
         configure(Map.of());
         LogCommands cmd = new LogCommands(context, Instant.now());
-        Logger binding = context.getLogger("org.nova.driver.internal.Binding");
+        Logger binding = context.getLogger("org.nova.driver.core.Binding");
         binding.info("pci 0000:00:05.0: bound to NovaCore, probe took 180.0 ms");
         binding.warn("pci 0000:00:02.0: probe with driver x failed after 3.0 ms with error EIO");
 
@@ -115,7 +115,7 @@ class LogCommandsTest {
         LogCommands cmd = new LogCommands(context, Instant.now());
         assertEquals("org.nova.driver: INFO (inherited)\n", cmd.level("org.nova.driver"));
         assertEquals("org.nova.driver: DEBUG\n", cmd.level("org.nova.driver", "debug"));
-        assertTrue(context.getLogger("org.nova.driver.internal.Binding").isDebugEnabled());
+        assertTrue(context.getLogger("org.nova.driver.core.Binding").isDebugEnabled());
         assertTrue(cmd.level().contains("org.nova.driver  DEBUG"), cmd.level());
         assertEquals("org.nova.driver: ERROR\n", cmd.level("org.nova.driver", "err"), "dmesg's names work too");
         assertEquals("org.nova.driver: INFO (inherited)\n", cmd.level("org.nova.driver", "inherit"));
