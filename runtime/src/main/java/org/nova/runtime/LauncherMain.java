@@ -1,8 +1,6 @@
 package org.nova.runtime;
 
 import java.util.Hashtable;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
@@ -20,8 +18,6 @@ import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
 
 /**
  * The exported launcher's main thread, and with it the process's exit. The bnd launcher
@@ -33,8 +29,8 @@ import sun.misc.SignalHandler;
  * <ul>
  * <li>{@code exit [N]} and the end of {@code ./nova -c}: {@link Reboot#requestExit} wakes
  * {@link #call}, which returns N;</li>
- * <li>SIGINT and SIGTERM: handled here (the JVM's own handlers would exit at once with 130/143
- * and no stop) as {@code exit 0};</li>
+ * <li>SIGINT and SIGTERM: {@link ExitSignals} turns them into {@code exit 0} (the JVM's own
+ * handlers would exit at once with 130/143 and no stop);</li>
  * <li>Ctrl-D and {@code stop 0}: the shell stops the framework itself. Left alone, the launcher's
  * framework waiter would then exit with its STOPPED code (117) the moment the stop completes; so
  * when this component is deactivated by a framework stop, it makes {@link #call} return 0 and
@@ -62,16 +58,14 @@ public final class LauncherMain implements Callable<Integer> {
     static final String MAIN_THREAD = "main.thread";
     /** How long a framework stop is held for the launcher's main thread to take the status. */
     static final long HANDOVER_MS = 5000;
-    /** The signals that stop the runtime in order: Ctrl-C's and kill's default. */
-    static final List<String> SIGNALS = List.of("INT", "TERM");
 
     private final BundleContext context;
     private final Reboot reboot;
     private final Thread hook;
     /** The main-thread service, registered only under the launcher; null otherwise. */
     private final ServiceRegistration<?> registration;
-    /** The signal handlers replaced, to put back; guarded by this. */
-    private final Map<Signal, SignalHandler> replaced = new LinkedHashMap<>();
+    /** SIGINT and SIGTERM taken, under the launcher only; null otherwise. */
+    private final ExitSignals signals;
     /** The launcher's main thread while it is in or past {@link #call}; guarded by this. */
     private Thread main;
     /** Set as {@link #call} returns. */
@@ -84,25 +78,13 @@ public final class LauncherMain implements Callable<Integer> {
         this.hook = new Thread(reboot::stopBeforeExit, "nova-shutdown-hook");
         if (underLauncher(context)) {
             reboot.attachMainThread();
-            takeSignals();
+            signals = new ExitSignals(reboot);
             Runtime.getRuntime().addShutdownHook(hook);
             registration = context.registerService(Callable.class, this,
                     new Hashtable<>(Map.of(MAIN_THREAD, Boolean.TRUE.toString())));
         } else {
+            signals = null;
             registration = null;
-        }
-    }
-
-    /** From now on SIGINT and SIGTERM are exit requests; the JVM's handlers are kept to put back. */
-    private synchronized void takeSignals() {
-        for (String name : SIGNALS) {
-            try {
-                Signal s = new Signal(name);
-                replaced.put(s, Signal.handle(s, sig -> reboot.requestExit(0, "SIG" + sig.getName())));
-            } catch (IllegalArgumentException e) {
-                // ignored by the process that started the JVM, or reserved (-Xrs): left as it is
-                LOG.debug("SIG{} cannot be handled: {}", name, e.getMessage());
-            }
         }
     }
 
@@ -151,9 +133,8 @@ public final class LauncherMain implements Callable<Integer> {
         Thread t;
         synchronized (this) {
             t = main;
-            replaced.forEach(Signal::handle);
-            replaced.clear();
         }
+        signals.close();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {
