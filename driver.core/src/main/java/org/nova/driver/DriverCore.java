@@ -68,6 +68,26 @@ public interface DriverCore {
      */
     boolean waitForDeviceProbe(Duration timeout);
 
+    /**
+     * Waits until the runtime has settled, the condition under {@code ./nova -c} and
+     * {@code drv:settle}: the framework has started (its start level reached), every bundle of
+     * the run configuration is active, no immediate component is being activated, Configuration
+     * Admin has delivered every change made so far, and {@link #waitForDeviceProbe} holds — all at
+     * once, with nothing started, registered or configured while it was checked. Bundles that did
+     * not start and components whose references have no target do not hold it up: the report
+     * lists them. Outside OSGi (a standalone core) this is {@link #waitForDeviceProbe}.
+     *
+     * @return what was found; {@link SettleReport#settled()} is false if the timeout passed first
+     *     or the thread was interrupted (its flag set again)
+     */
+    SettleReport settle(Duration timeout);
+
+    /**
+     * @return the drivers' probes and removes running now, longest-running first: a hung driver
+     *     names itself here (the shutdown's bounded wait reports it)
+     */
+    List<DriverCall> callsInProgress();
+
     /** @return the devres accounting shared by every device. */
     DevresTracker devres();
 

@@ -10,7 +10,7 @@
  * probe, deferred probe, device links, unbinding, devres release, uevents — is the core's.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.nova.driver;
 
 import org.osgi.annotation.bundle.Export;

@@ -4,15 +4,13 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
 import org.nova.driver.DriverCore;
-import org.osgi.framework.Bundle;
+import org.nova.driver.SettleReport;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -21,92 +19,96 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code ./nova -c 'COMMANDS'}: when the framework property {@value #COMMAND} is set, waits until
- * the runtime has settled — framework started, no probe pending (wait_for_device_probe), no
- * service coming or going for a moment — runs the Gogo command line, prints what it returns, and
- * exits the JVM with 0, or 1 if a command failed. The launcher's shutdown hook then stops the
- * framework, so every driver unbinds cleanly on the way out.
+ * the runtime has settled ({@link DriverCore#settle}: framework started, bundles active,
+ * components activated, configurations delivered, no probe pending), prints what did not come up
+ * (bundles that did not start, components without their mandatory services) to standard error,
+ * runs the Gogo command line statement by statement, prints what each returns, and asks
+ * {@link Reboot} for the exit: the framework stops in order, then the process exits with
+ * {@value #OK}, {@value #COMMAND_FAILED} if a command failed, {@value #NOT_SETTLED} if the
+ * runtime did not settle within {@value #SETTLE_LIMIT_S} s (the commands are not run), or
+ * {@value #NOT_SATISFIED} if something did not come up and the framework property
+ * {@value #STRICT} is true (the commands are not run). A command that exits ({@code exit N})
+ * ends the command line there, with its status.
  */
 @Component(immediate = true)
 public final class BatchRunner {
     private static final Logger LOG = LoggerFactory.getLogger(BatchRunner.class);
     /** Framework (or system) property holding the command line to run. */
     public static final String COMMAND = "nova.command";
-    /** How long the service registry must stay still to count as settled. */
-    private static final Duration QUIET = Duration.ofMillis(300);
+    /** Framework property: true makes a bundle or component that did not come up fail the run. */
+    public static final String STRICT = "nova.settle.strict";
     /** The longest the runner waits for the runtime to settle. */
-    private static final Duration SETTLE_LIMIT = Duration.ofSeconds(120);
+    static final long SETTLE_LIMIT_S = 120;
+    /** Exit status: every command ran. */
+    static final int OK = 0;
+    /** Exit status: a command failed (the ones after it did not run). */
+    static final int COMMAND_FAILED = 1;
+    /** Exit status: the runtime did not settle in time, or the runner itself failed. */
+    static final int NOT_SETTLED = 2;
+    /** Exit status: strict, and a bundle or component did not come up. */
+    static final int NOT_SATISFIED = 3;
 
-    private final BundleContext context;
     private final DriverCore core;
     private final CommandProcessor processor;
+    private final Reboot reboot;
     private final StartupSummary summary;
+    private final boolean strict;
 
     @Activate
     public BatchRunner(BundleContext context, @Reference DriverCore core, @Reference CommandProcessor processor,
-            @Reference StartupSummary summary) {
-        this.context = context;
+            @Reference Reboot reboot, @Reference StartupSummary summary) {
         this.core = core;
         this.processor = processor;
+        this.reboot = reboot;
         this.summary = summary;
+        this.strict = Boolean.parseBoolean(context.getProperty(STRICT));
         String command = context.getProperty(COMMAND);
         if (command != null && !command.isBlank()) {
             Thread t = new Thread(() -> run(command), "nova-batch");
-            t.setDaemon(false);
+            t.setDaemon(true);
             t.start();
         }
     }
 
     private void run(String command) {
+        // Gogo replaces System.out/err with streams that forward to the current session's; a
+        // session built on them would feed its own output back to itself (and a log line written
+        // during a command would recurse until the stack overflows). The process's own
+        // descriptors are what the batch prints to.
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
         int rc;
         try {
-            settle();
-            summary.settled();
-            // Gogo replaces System.out/err with streams that forward to the current session's;
-            // a session built on them would feed its own output back to itself (and a log line
-            // written during a command would recurse until the stack overflows). The process's
-            // own descriptors are what the batch prints to.
-            PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
-            PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
-            rc = execute(command, out, err);
-            out.flush();
-        } catch (Throwable t) {
-            LOG.error("batch command failed to run", t);
-            rc = 2;
-        }
-        System.out.flush();
-        System.exit(rc);
-    }
-
-    /** Waits for framework start, probes and a quiet service registry. */
-    private void settle() throws InterruptedException {
-        long deadline = System.nanoTime() + SETTLE_LIMIT.toNanos();
-        Bundle system = context.getBundle(0);
-        while (system.getState() != Bundle.ACTIVE && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        AtomicLong lastEvent = new AtomicLong(System.nanoTime());
-        ServiceListener l = e -> lastEvent.set(System.nanoTime());
-        context.addServiceListener(l);
-        try {
-            while (System.nanoTime() < deadline) {
-                core.waitForDeviceProbe(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-                long quietFor = System.nanoTime() - lastEvent.get();
-                if (quietFor >= QUIET.toNanos() && core.waitForDeviceProbe(Duration.ZERO)) {
-                    return;
-                }
-                Thread.sleep(Math.max(10, (QUIET.toNanos() - quietFor) / 1_000_000));
+            SettleReport settled = core.settle(Duration.ofSeconds(SETTLE_LIMIT_S));
+            for (String s : settled.notSatisfied()) {
+                err.println("nova: not satisfied: " + s);
             }
-            LOG.warn("runtime did not settle within {}; running the commands anyway", SETTLE_LIMIT);
-        } finally {
-            context.removeServiceListener(l);
+            if (!settled.settled()) {
+                err.println("nova: the runtime did not settle within " + SETTLE_LIMIT_S + " s: "
+                        + String.join("; ", settled.pending()));
+                rc = NOT_SETTLED;
+            } else if (strict && !settled.notSatisfied().isEmpty()) {
+                err.println("nova: " + STRICT + " is set and " + settled.notSatisfied().size()
+                        + " bundle(s) or component(s) did not come up: the commands are not run");
+                rc = NOT_SATISFIED;
+            } else {
+                LOG.debug("settled in {} ms", settled.waited().toMillis());
+                summary.settled();
+                rc = execute(command, out, err);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("batch command failed to run", e);
+            rc = NOT_SETTLED;
         }
+        out.flush();
+        reboot.requestExit(rc, "end of -c");
     }
 
     /**
      * Runs the command line statement by statement (Gogo itself would return only the last
-     * statement's value), printing each result; stops at the first failure.
+     * statement's value), printing each result; stops at the first failure or exit.
      *
-     * @return 0 on success, 1 if a command threw
+     * @return {@value #OK}, or {@value #COMMAND_FAILED} if a command threw
      */
     int execute(String command, PrintStream out, PrintStream err) {
         CommandSession session = processor.createSession(System.in, out, err);
@@ -117,12 +119,15 @@ public final class BatchRunner {
                     out.println(result instanceof CharSequence cs ? stripNewline(cs)
                             : session.format(result, Converter.INSPECT));
                 }
+                if (reboot.exitRequested().isPresent()) {
+                    break;
+                }
             }
-            return 0;
+            return OK;
         } catch (Exception e) {
             err.println("nova: " + e.getMessage());
             LOG.debug("command failed", e);
-            return 1;
+            return COMMAND_FAILED;
         } finally {
             session.close();
         }

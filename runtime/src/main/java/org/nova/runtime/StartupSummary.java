@@ -8,15 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.nova.driver.Bus;
 import org.nova.driver.Device;
 import org.nova.driver.DriverCore;
-import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -33,19 +30,14 @@ import org.slf4j.LoggerFactory;
  * commands' output: scripts read it.
  *
  * <p>Who says "settled": {@link BatchRunner} calls {@link #settled()} when its start condition
- * holds; in an interactive session this component waits itself — framework started, then the
- * service registry quiet and no probe pending ({@link DriverCore#waitForDeviceProbe}), the
- * batch runner's condition. Whoever owns the start condition calls {@link #settled()} from it.
+ * holds; in an interactive session this component waits itself for the same condition,
+ * {@link DriverCore#settle}. Whoever owns the start condition calls {@link #settled()} from it.
  */
 @Component(service = StartupSummary.class, immediate = true)
 public final class StartupSummary {
     private static final Logger LOG = LoggerFactory.getLogger(StartupSummary.class);
     /** The longest an interactive session waits for the runtime to settle before it says so anyway. */
     static final Duration LIMIT = Duration.ofSeconds(120);
-    /** How long the service registry must stay still to count as settled (BatchRunner's figure). */
-    private static final Duration QUIET = Duration.ofMillis(300);
-    /** How often the framework's state is looked at while it starts. */
-    private static final Duration POLL = Duration.ofMillis(20);
 
     /** One bus's counts, as the summary shows them. */
     record BusCounts(String name, int devices, int bound, int deferred, int drivers) {
@@ -62,7 +54,7 @@ public final class StartupSummary {
         this.boot = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
         String command = context.getProperty(BatchRunner.COMMAND);
         if (command == null || command.isBlank()) {
-            waiter = new Thread(() -> awaitAndSay(context), "nova-startup-summary");
+            waiter = new Thread(this::awaitAndSay, "nova-startup-summary");
             waiter.setDaemon(true);
             waiter.start();
         } else {
@@ -77,34 +69,10 @@ public final class StartupSummary {
         }
     }
 
-    private void awaitAndSay(BundleContext context) {
-        long deadline = System.nanoTime() + LIMIT.toNanos();
-        AtomicLong lastEvent = new AtomicLong(System.nanoTime());
-        ServiceListener l = e -> lastEvent.set(System.nanoTime());
-        try {
-            context.addServiceListener(l);
-            Bundle system = context.getBundle(0);
-            while (system.getState() != Bundle.ACTIVE && System.nanoTime() < deadline) {
-                Thread.sleep(POLL);
-            }
-            // drivers and devices keep arriving after STARTED (components, configurations): the
-            // same quiet registry and idle probes as BatchRunner's wait
-            while (System.nanoTime() < deadline) {
-                core.waitForDeviceProbe(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-                long quietFor = System.nanoTime() - lastEvent.get();
-                if (quietFor >= QUIET.toNanos() && core.waitForDeviceProbe(Duration.ZERO)) {
-                    break;
-                }
-                Thread.sleep(Duration.ofNanos(Math.max(POLL.toNanos(), QUIET.toNanos() - quietFor)));
-            }
-        } catch (InterruptedException | IllegalStateException e) {
-            return; // stopped before it settled: nothing to say
-        } finally {
-            try {
-                context.removeServiceListener(l);
-            } catch (IllegalStateException stopped) {
-                // the bundle is stopping: its listeners go with it
-            }
+    private void awaitAndSay() {
+        // the batch runner's start condition, shared through the driver core
+        if (!core.settle(LIMIT).settled() || Thread.currentThread().isInterrupted()) {
+            return; // stopped or never settled: drv:settle says what is pending
         }
         String said = settled();
         Console console = System.console();

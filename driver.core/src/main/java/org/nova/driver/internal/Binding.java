@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.nova.driver.DriverCall;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.driver.MatchResult;
@@ -293,13 +294,18 @@ final class Binding {
 
     /** The bus's probe; with test driver remove, followed by a remove, a devres release and a second probe. */
     private Object callProbe(DeviceImpl dev, DriverImpl drv, MatchResult match) throws Exception {
-        Object data = dev.bus.type.probe(dev, drv.desc, match);
+        Object data;
+        try (DriverCalls.Call c = core.calls.begin(dev, drv, DriverCall.Kind.PROBE)) {
+            data = dev.bus.type.probe(dev, drv.desc, match);
+        }
         if (testRemove) {
             LOG.debug("{} {}: test driver remove: removing and probing {} again", dev.bus.name(), dev.name(),
                     drv.desc.name());
             callRemove(dev, drv, data);
             dev.devres.releaseAll();
-            data = dev.bus.type.probe(dev, drv.desc, match);
+            try (DriverCalls.Call c = core.calls.begin(dev, drv, DriverCall.Kind.PROBE)) {
+                data = dev.bus.type.probe(dev, drv.desc, match);
+            }
         }
         return data;
     }
@@ -384,7 +390,7 @@ final class Binding {
     }
 
     private static void callRemove(DeviceImpl dev, DriverImpl drv, Object data) {
-        try {
+        try (DriverCalls.Call c = dev.bus.core.calls.begin(dev, drv, DriverCall.Kind.REMOVE)) {
             dev.bus.type.remove(dev, drv.desc, data);
         } catch (RuntimeException e) {
             LOG.warn("{} {}: remove of driver {} failed (ignored, as the kernel does): {}", dev.bus.name(),
@@ -457,6 +463,7 @@ final class Binding {
             dev.binding.driver = null;
             dev.binding.drvdata = null;
             drv.devices.bound.remove(dev);
+            core.unbinds.incrementAndGet();
             core.links.driverCleanup(dev);
             core.uevents.emit(Uevent.Action.UNBIND, dev, drv.desc.name(), null);
         } finally {

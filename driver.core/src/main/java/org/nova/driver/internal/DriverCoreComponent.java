@@ -1,17 +1,18 @@
 package org.nova.driver.internal;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.nova.driver.DriverCore;
+import org.nova.driver.SettleReport;
 import org.nova.driver.Uevent;
-import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.FrameworkEvent;
-import org.osgi.framework.FrameworkListener;
-import org.osgi.framework.ServiceListener;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.Constants;
+import org.osgi.framework.SynchronousBundleListener;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -19,90 +20,125 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes the binding engine as the {@link DriverCore} service. At boot, probing stays blocked
- * until the framework reports STARTED and then the service registry has been quiet for
- * {@value #BOOT_QUIET_MS} ms (at most {@value #BOOT_LIMIT_MS} ms): drivers and devices that
- * components and Configuration Admin bring up just after the start are all there when the first
- * device is matched, so the driver a device gets does not depend on which bundle or
- * configuration came first — the kernel's late_initcall deferred-probe flush, for OSGi. Uevents go
- * to Event Admin when it is there.
+ * Publishes the binding engine as the {@link DriverCore} service, with the OSGi side of it: the
+ * settle condition ({@link Settle}) behind {@link #settle}, the start-up block, the shutdown
+ * account, and uevents to Event Admin when it is there.
+ *
+ * <p>Start-up: activated before the framework has reached its beginning start level, the core
+ * keeps probing blocked until the runtime has settled (every bundle started, components
+ * activated, configurations delivered; probing itself left out), at most {@value #BOOT_LIMIT_MS}
+ * ms: drivers and devices that bundles, components and Configuration Admin bring up during the
+ * start are all there when the first device is matched, so the driver a device gets does not
+ * depend on which came first — the kernel's late_initcall deferred-probe flush, for OSGi.
+ * Activated later (the bundle restarted in a running framework), it probes at once.
+ *
+ * <p>Shutdown: when the framework begins to stop (the system bundle's STOPPING event), the core
+ * notes how many devices are bound and how much devres is held; deactivated at the end of the
+ * stop, after every bus and driver has gone, it logs one line: how many devices were unbound and
+ * devres released since, and anything left.
  */
 @Component(service = DriverCore.class, immediate = true)
 public final class DriverCoreComponent extends DriverCoreImpl {
     private static final Logger LOG = LoggerFactory.getLogger(DriverCoreComponent.class);
     /** Framework property turning on CONFIG_DEBUG_TEST_DRIVER_REMOVE behaviour. */
     public static final String TEST_REMOVE_PROPERTY = "nova.driver.test_remove";
-    /** Boot: how long the service registry must stay quiet after STARTED before probing starts. */
-    static final long BOOT_QUIET_MS = 150;
-    /** Boot: the longest probing stays blocked after STARTED. */
+    /** Start-up: the longest probing stays blocked waiting for the runtime to settle. */
     static final long BOOT_LIMIT_MS = 10_000;
 
+    /** What shutdown counts from: a moment's bound devices, held devres and unbinds so far. */
+    private record Tally(long nanos, int bound, int devres, long unbinds) {
+    }
+
     private final BundleContext context;
-    private final FrameworkListener startListener;
+    private final Settle settle;
+    private final SynchronousBundleListener frameworkStopping;
+    private final Thread boot;
+    /** Taken when the framework began to stop; null until then. */
+    private volatile Tally stopping;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile EventAdmin eventAdmin;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ServiceComponentRuntime scr;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ConfigurationAdmin configAdmin;
+
     @Activate
+    @SuppressWarnings("this-escape") // the listeners only read the core once the framework calls them
     public DriverCoreComponent(BundleContext context) {
         this.context = context;
         setTestDriverRemove(Boolean.parseBoolean(context.getProperty(TEST_REMOVE_PROPERTY)));
         setUeventSink(this::post);
-        Bundle system = context.getBundle(0);
-        if (system.getState() == Bundle.ACTIVE) {
-            startListener = null;
+        this.settle = new Settle(context, this, () -> scr, () -> configAdmin);
+        this.frameworkStopping = e -> {
+            if (e.getBundle().getBundleId() == Constants.SYSTEM_BUNDLE_ID && e.getType() == BundleEvent.STOPPING) {
+                stopping = tally();
+            }
+        };
+        context.addBundleListener(frameworkStopping);
+        if (settle.frameworkStarted()) {
+            boot = null;
         } else {
             setProbingBlocked(true);
-            LOG.debug("framework starting: probing blocked until it has started");
-            startListener = event -> {
-                if (event.getType() == FrameworkEvent.STARTED) {
-                    unblock();
-                }
-            };
-            context.addFrameworkListener(startListener);
-            // the framework may have finished starting between the state check and the listener
-            if (system.getState() == Bundle.ACTIVE) {
-                unblock();
-            }
+            LOG.debug("framework starting: probing blocked until the runtime has settled");
+            boot = new Thread(this::unblockWhenSettled, "nova-probe-unblock");
+            boot.setDaemon(true);
+            boot.start();
         }
     }
 
-    private void unblock() {
-        // on a worker so that the framework's event thread is not held by probes
-        Thread t = new Thread(() -> {
-            AtomicLong last = new AtomicLong(System.nanoTime());
-            ServiceListener quiet = e -> last.set(System.nanoTime());
-            long limit = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BOOT_LIMIT_MS);
-            try {
-                context.addServiceListener(quiet);
-                long quietNanos = TimeUnit.MILLISECONDS.toNanos(BOOT_QUIET_MS);
-                while (System.nanoTime() - last.get() < quietNanos && System.nanoTime() < limit) {
-                    Thread.sleep(BOOT_QUIET_MS / 3);
-                }
-                context.removeServiceListener(quiet);
-            } catch (InterruptedException | IllegalStateException e) {
-                // interrupted or the bundle is stopping: unblock at once
-            }
-            LOG.debug("boot settled: probing unblocked");
-            setProbingBlocked(false);
-        }, "nova-probe-unblock");
-        t.setDaemon(true);
-        t.start();
+    private void unblockWhenSettled() {
+        SettleReport r = settle.await(Duration.ofMillis(BOOT_LIMIT_MS), false);
+        if (r.settled()) {
+            LOG.debug("runtime settled after {} ms: probing unblocked", r.waited().toMillis());
+        } else if (!Thread.currentThread().isInterrupted()) {
+            LOG.warn("probing unblocked although the runtime has not settled within {} ms: {}", BOOT_LIMIT_MS,
+                    String.join("; ", r.pending()));
+        }
+        setProbingBlocked(false);
+    }
+
+    @Override
+    public SettleReport settle(Duration timeout) {
+        return settle.await(timeout, true);
+    }
+
+    private Tally tally() {
+        return new Tally(System.nanoTime(), boundDevices(), devres().liveTotal(), unbindCount());
     }
 
     @Deactivate
     void deactivate() {
-        if (startListener != null) {
-            context.removeFrameworkListener(startListener);
+        Tally from = stopping != null ? stopping : tally();
+        try {
+            context.removeBundleListener(frameworkStopping);
+        } catch (IllegalStateException e) {
+            // the bundle is stopping: its listeners go with it
         }
+        if (boot != null) {
+            boot.interrupt();
+        }
+        settle.close();
         shutdown();
+        Tally to = tally();
+        LOG.info("shutdown: {} devices unbound ({} were bound), {} of {} devres released, in {} ms",
+                to.unbinds() - from.unbinds(), from.bound(), from.devres() - to.devres(), from.devres(),
+                TimeUnit.NANOSECONDS.toMillis(to.nanos() - from.nanos()));
+        if (to.devres() > 0) {
+            LOG.warn("shutdown: {} devres still held: {}", to.devres(), devres().liveByDevice());
+        }
     }
 
     private void post(UeventRecord rec) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -16,10 +17,12 @@ import org.nova.driver.BusRegistration;
 import org.nova.driver.BusType;
 import org.nova.driver.Device;
 import org.nova.driver.DeviceLink;
+import org.nova.driver.DriverCall;
 import org.nova.driver.DriverCore;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.driver.LinkFlag;
+import org.nova.driver.SettleReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +36,7 @@ import org.slf4j.LoggerFactory;
  * <li>{@link Binding} — drivers/base/dd.c: attach, probe, release, manual bind;</li>
  * <li>{@link DeferredProbe} — drivers/base/dd.c: the deferred-probe lists, blocked probing;</li>
  * <li>{@link ProbeCount} — drivers/base/dd.c: probe_count, wait_for_device_probe;</li>
+ * <li>{@link DriverCalls} — the probes and removes running now (what kernel/hung_task.c names);</li>
  * <li>{@link DriverMatch} — drivers/base/base.h driver_match_device, and the trial order;</li>
  * <li>{@link DeviceLinks} — drivers/base/core.c: device links;</li>
  * <li>{@link Uevents} — lib/kobject_uevent.c.</li>
@@ -51,6 +55,9 @@ public class DriverCoreImpl implements DriverCore {
 
     final ReentrantLock lock = new ReentrantLock();
     final ProbeCount probes = new ProbeCount();
+    final DriverCalls calls = new DriverCalls();
+    /** Every unbind since the core started (written by {@link Binding}): shutdown counts its own. */
+    final AtomicLong unbinds = new AtomicLong();
     final Uevents uevents;
     final DriverMatch matching;
     final DeviceLinks links;
@@ -196,6 +203,45 @@ public class DriverCoreImpl implements DriverCore {
     @Override
     public boolean waitForDeviceProbe(Duration timeout) {
         return probes.awaitIdle(timeout);
+    }
+
+    /** Outside OSGi nothing else starts or configures: settled is wait_for_device_probe. */
+    @Override
+    public SettleReport settle(Duration timeout) {
+        long start = System.nanoTime();
+        boolean idle = probes.awaitIdle(timeout);
+        return new SettleReport(idle, Duration.ofNanos(System.nanoTime() - start), idle ? List.of() : pendingProbes(),
+                List.of());
+    }
+
+    /** @return the probes running now, or what else keeps wait_for_device_probe waiting */
+    List<String> pendingProbes() {
+        List<String> running = calls.inProgress().stream().map(Object::toString).toList();
+        return running.isEmpty() ? List.of("probe work queued (deferred-probe work or devices waiting for probing)")
+                : running;
+    }
+
+    @Override
+    public List<DriverCall> callsInProgress() {
+        return calls.inProgress();
+    }
+
+    /** @return how many devices of every bus are bound now */
+    int boundDevices() {
+        int n = 0;
+        for (Bus b : buses()) {
+            for (Device d : b.devices()) {
+                if (d.isBound()) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** @return every unbind since the core started */
+    long unbindCount() {
+        return unbinds.get();
     }
 
     @Override

@@ -18,10 +18,18 @@ final class ProbeCount {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ReentrantLock idleLock = new ReentrantLock();
     private final Condition idle = idleLock.newCondition();
+    /** Told of every {@link #begin}: the settle condition counts a new probe as activity. */
+    private volatile Runnable beginListener = () -> { };
 
     /** One more probe or queued probe work. */
     void begin() {
         inFlight.incrementAndGet();
+        beginListener.run();
+    }
+
+    /** Sets what {@link #begin} tells; it runs on the prober's thread and must not block. */
+    void setBeginListener(Runnable listener) {
+        beginListener = listener == null ? () -> { } : listener;
     }
 
     /** That probe or work has finished; the last one wakes the waiters. */

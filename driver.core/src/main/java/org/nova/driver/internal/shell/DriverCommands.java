@@ -14,6 +14,7 @@ import org.nova.driver.DriverCore;
 import org.nova.driver.DriverException;
 import org.nova.driver.DriverInfo;
 import org.nova.driver.Errno;
+import org.nova.driver.SettleReport;
 import org.nova.driver.WhyReport;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -290,10 +291,14 @@ public final class DriverCommands {
         return "";
     }
 
-    /** drv:settle — wait_for_device_probe (at most 60 s). */
+    /**
+     * drv:settle — waits (at most 60 s) until the runtime has settled: bundles started, components
+     * activated, configuration changes applied, no probe pending ({@link DriverCore#settle}).
+     */
     public String settle() {
-        if (!core.waitForDeviceProbe(Duration.ofSeconds(60))) {
-            throw new DriverException(Errno.ETIMEDOUT, "probes still pending after 60 s");
+        SettleReport r = core.settle(Duration.ofSeconds(60));
+        if (!r.settled()) {
+            throw new DriverException(Errno.ETIMEDOUT, "not settled after 60 s: " + String.join("; ", r.pending()));
         }
         return "";
     }

@@ -1,0 +1,5 @@
+package org.nova.it.lifecycle.unsatisfied;
+
+/** A service nobody provides. */
+public interface Missing {
+}
