@@ -67,11 +67,14 @@ public final class ConfigStatus implements AutoCloseable {
     public static final String REASON = "nova.config.reason";
     /**
      * Service property: the configuration answered for, an unmodifiable Map of its properties
-     * without the component's own (those starting with {@value #COMPONENT_PREFIX}, and {@value #ANSWERS}).
+     * without those DS adds (starting with {@value #COMPONENT_PREFIX} or {@value #DS_PREFIX}) and
+     * {@value #ANSWERS}.
      */
     public static final String PROPERTIES = "nova.config.properties";
     /** Prefix of the properties SCR adds to a component's configuration (component.name, component.id). */
     public static final String COMPONENT_PREFIX = "component.";
+    /** Prefix of DS's own properties (osgi.ds.satisfying.condition.target, DS 1.5). */
+    public static final String DS_PREFIX = "osgi.ds.";
     /** Configuration Admin's property of a factory configuration's factory PID (ConfigurationAdmin.SERVICE_FACTORYPID). */
     private static final String SERVICE_FACTORYPID = "service.factoryPid";
     /** DS's property naming the component (ComponentConstants.COMPONENT_NAME). */
@@ -182,7 +185,7 @@ public final class ConfigStatus implements AutoCloseable {
     private Map<String, Object> properties(Map<String, ?> configuration) {
         Map<String, Object> answered = new LinkedHashMap<>();
         configuration.forEach((k, v) -> {
-            if (!k.startsWith(COMPONENT_PREFIX) && !k.equals(ANSWERS)) {
+            if (!k.startsWith(COMPONENT_PREFIX) && !k.startsWith(DS_PREFIX) && !k.equals(ANSWERS)) {
                 answered.put(k, v);
             }
         });

@@ -65,7 +65,7 @@ class ConfigStatusTest {
 
     private static final Map<String, Object> CONFIG = Map.of("service.pid", "org.nova.x~a", "service.factoryPid",
             "org.nova.x", "component.name", "org.nova.X", "component.id", 7L, ConfigStatus.ANSWERS, true, "slot",
-            "00:03.0");
+            "00:03.0", "osgi.ds.satisfying.condition.target", "(osgi.condition.id=true)");
 
     @Test
     void theFirstAnswerRegistersAConditionNamingThePidTheOwnerAndTheConfiguration() {
@@ -84,7 +84,7 @@ class ConfigStatusTest {
         assertEquals(ConfigStatus.APPLIED, r.properties.get(ConfigStatus.STATE));
         assertNull(r.properties.get(ConfigStatus.ERRNO));
         assertEquals(Map.of("service.pid", "org.nova.x~a", "service.factoryPid", "org.nova.x", "slot", "00:03.0"),
-                r.properties.get(ConfigStatus.PROPERTIES), "the configuration, without the component's own properties");
+                r.properties.get(ConfigStatus.PROPERTIES), "the configuration, without the properties DS adds");
         assertEquals(ConfigStatus.APPLIED, s.state());
         assertNull(s.refusal());
     }
