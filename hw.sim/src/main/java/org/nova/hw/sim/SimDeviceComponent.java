@@ -175,7 +175,7 @@ public final class SimDeviceComponent {
                 status.applied(properties);
             } else {
                 HwException why = SimPlatform.noBridge(spec);
-                LOG.warn("device configuration {}: {}", pid, why.getMessage());
+                LOG.info("device configuration {}: {}", pid, why.getMessage());
                 status.refused(properties, why.errno(), why.reason());
             }
         } catch (HwException e) {

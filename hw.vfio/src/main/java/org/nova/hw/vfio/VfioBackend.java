@@ -136,7 +136,7 @@ public final class VfioBackend {
         } catch (HwException e) {
             this.failure = e.getMessage();
             LOG.error("VFIO backend {}: cannot open {}: {}", bridgeName, opening, e.getMessage());
-            status.refused(properties, e.errno(), "enabled: cannot open " + opening + ": " + e.reason());
+            status.refused(properties, e.errno(), "enabled: " + e.reason());
         } catch (LibC.ErrnoException e) {
             this.failure = e.getMessage();
             LOG.error("VFIO backend {}: cannot open {}: {}", bridgeName, opening, e.getMessage());
