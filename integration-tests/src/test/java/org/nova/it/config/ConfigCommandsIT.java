@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import javax.inject.Inject;
@@ -247,6 +249,27 @@ public class ConfigCommandsIT {
             touched.remove(FirmwareLoader.PID);
             find(FirmwareLoader.PID).orElseThrow().update(before);
         }
+    }
+
+    @Test
+    public void settleWaitsForChangesMadeBehindTheShellsBack() throws Exception {
+        String pid = touch(DEVICE + "~it-settle");
+        for (int i = 0; i < 3; i++) {
+            org.osgi.service.cm.Configuration c = cm.getFactoryConfiguration(DEVICE, "it-settle", "?");
+            c.update(new Hashtable<>(Map.of("model", "edu", "slot", FREE)));
+            shell("cm:settle");
+            assertTrue("round " + i + ": the device is there once cm:settle returns", present(FREE));
+            c.delete();
+            shell("cm:settle");
+            assertFalse("round " + i + ": and gone once it returns after the deletion", present(FREE));
+        }
+        // a refusal is an answer too: settled, and cm:list says why
+        cm.getFactoryConfiguration(DEVICE, "it-settle", "?").update(new Hashtable<>(Map.of("model", "edu", "slot",
+                FREE, "bridge", "nosuch")));
+        shell("cm:settle");
+        String line = shell("cm:list").lines().filter(l -> l.startsWith(pid + " ")).findFirst().orElseThrow();
+        assertMentions(line, "refused", "ENODEV", "nosuch", "SimDeviceComponent");
+        assertMentions(shell("cm:get " + pid), "answer: refused: ENODEV");
     }
 
     // ---------------------------------------------------------------- helpers
