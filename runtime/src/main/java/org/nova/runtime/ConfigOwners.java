@@ -11,9 +11,12 @@ import org.nova.hw.ConfigStatus;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+import org.osgi.service.component.runtime.dto.ReferenceDTO;
 import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
 
 /**
@@ -90,7 +93,10 @@ final class ConfigOwners {
     /**
      * @param owner the owner
      * @param pid   a PID it takes; without a configuration stored, an optional owner's own PID
-     * @return why the owner cannot answer for the PID now (it lacks a reference), or empty
+     * @return why the owner cannot answer for the PID now (it lacks a reference: no service is
+     *         registered that could satisfy it), or empty. SCR shows a component configuration it
+     *         is still setting up as unsatisfied too; a reference a registered service matches is
+     *         one SCR has not bound yet, not a missing one.
      */
     Optional<String> unable(Owner owner, String pid) {
         Optional<ComponentConfigurationDTO> c = configuration(owner, pid);
@@ -99,10 +105,30 @@ final class ConfigOwners {
         }
         List<String> missing = new ArrayList<>();
         for (UnsatisfiedReferenceDTO r : c.get().unsatisfiedReferences) {
-            missing.add(r.name);
+            if (noService(owner, r)) {
+                missing.add(r.name);
+            }
+        }
+        if (missing.isEmpty()) {
+            return Optional.empty();
         }
         return Optional.of(owner.name() + " is not active: it lacks its reference" + (missing.size() == 1 ? " " : "s ")
                 + String.join(", ", missing));
+    }
+
+    /** @return whether no registered service could satisfy the reference */
+    private boolean noService(Owner owner, UnsatisfiedReferenceDTO r) {
+        ReferenceDTO declared = owner.description().references == null ? null
+                : Arrays.stream(owner.description().references).filter(d -> d.name.equals(r.name)).findFirst().orElse(null);
+        if (declared == null) {
+            return true;
+        }
+        try {
+            ServiceReference<?>[] found = context.getAllServiceReferences(declared.interfaceName, r.target);
+            return found == null || found.length == 0;
+        } catch (InvalidSyntaxException e) {
+            return true;
+        }
     }
 
     /** @return why the owner's component configuration for the PID failed to activate, or empty */

@@ -17,10 +17,12 @@ import org.junit.jupiter.api.Test;
 import org.nova.hw.ConfigStatus;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.dto.BundleDTO;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+import org.osgi.service.component.runtime.dto.ReferenceDTO;
 import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
 
 /** Who owns a PID and whether it can answer, from a fake SCR's descriptions and configurations. */
@@ -29,6 +31,8 @@ class ConfigOwnersTest {
     private final Map<String, List<ComponentConfigurationDTO>> configurations = new HashMap<>();
     private final Set<String> disabled = new HashSet<>();
     private final Map<Long, Integer> bundleStates = new HashMap<>();
+    /** The interfaces a service is registered under. */
+    private final Set<String> registered = new HashSet<>();
 
     private final ServiceComponentRuntime scr = (ServiceComponentRuntime) Proxy.newProxyInstance(
             getClass().getClassLoader(), new Class<?>[] {ServiceComponentRuntime.class}, (p, m, a) -> switch (m.getName()) {
@@ -41,6 +45,11 @@ class ConfigOwnersTest {
 
     private final BundleContext context = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
             new Class<?>[] {BundleContext.class}, (p, m, a) -> {
+                if (m.getName().equals("getAllServiceReferences")) {
+                    return registered.contains((String) a[0]) ? new ServiceReference<?>[] {
+                        (ServiceReference<?>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                                new Class<?>[] {ServiceReference.class}, (p2, m2, a2) -> null)} : null;
+                }
                 if (!m.getName().equals("getBundle") || a == null) {
                     throw new UnsupportedOperationException(m.getName());
                 }
@@ -59,8 +68,17 @@ class ConfigOwnersTest {
         d.configurationPolicy = policy;
         d.configurationPid = pids;
         d.properties = answers ? Map.of(ConfigStatus.ANSWERS, true) : Map.of();
+        d.references = new ReferenceDTO[] {reference("gpus", "org.nova.gpu.NovaGpus"),
+            reference("commands", "org.nova.gpu.GspCommands"), reference("platform", "org.nova.hw.sim.SimPlatform")};
         descriptions.add(d);
         return d;
+    }
+
+    private static ReferenceDTO reference(String name, String interfaceName) {
+        ReferenceDTO r = new ReferenceDTO();
+        r.name = name;
+        r.interfaceName = interfaceName;
+        return r;
     }
 
     private void configuration(String component, int state, Map<String, Object> props, String... missing) {
@@ -111,6 +129,12 @@ class ConfigOwnersTest {
         assertTrue(o.optional());
         assertEquals(Optional.of("VgpuVfioDriver is not active: it lacks its references gpus, commands"),
                 owners.unable(o, "org.nova.vgpu"), "without a configuration: the component's own PID");
+        registered.add("org.nova.gpu.GspCommands");
+        assertEquals(Optional.of("VgpuVfioDriver is not active: it lacks its reference gpus"),
+                owners.unable(o, "org.nova.vgpu"), "a reference a registered service matches is not missing");
+        registered.add("org.nova.gpu.NovaGpus");
+        assertEquals(Optional.empty(), owners.unable(o, "org.nova.vgpu"),
+                "SCR has not bound what is there yet: it is setting the component up, not lacking anything");
         assertEquals(Optional.empty(), owners.failed(o, "org.nova.vgpu"));
 
         component("org.nova.hw.sim.SimDeviceComponent", 7, "require", true, "org.nova.hw.sim.device");
@@ -121,5 +145,15 @@ class ConfigOwnersTest {
                 owners.failed(d, "org.nova.hw.sim.device~x"));
         assertEquals(Optional.empty(), owners.unable(d, "org.nova.hw.sim.device~x"));
         assertEquals(Optional.empty(), owners.failed(d, "org.nova.hw.sim.device~y"), "another configuration of it");
+    }
+
+    @Test
+    void aConfigurationSetUpWithNoReferenceNamedIsNotUnable() {
+        component("org.nova.hw.sim.SimDeviceComponent", 7, "require", true, "org.nova.hw.sim.device");
+        configuration("org.nova.hw.sim.SimDeviceComponent", ComponentConfigurationDTO.UNSATISFIED_REFERENCE,
+                Map.of("service.pid", "org.nova.hw.sim.device~x"));
+        ConfigOwners.Owner d = owners.owner("org.nova.hw.sim.device~x", "org.nova.hw.sim.device").orElseThrow();
+        assertEquals(Optional.empty(), owners.unable(d, "org.nova.hw.sim.device~x"),
+                "SCR shows a configuration it is still setting up as unsatisfied");
     }
 }
