@@ -178,6 +178,21 @@ public class ConfigCommandsIT {
         assertNoConfiguration(VFIO);
     }
 
+    @Test
+    public void aRefusedChangeOfABackendPutsItsPreviousConfigurationBackAndDeleteAnswersToo() throws Exception {
+        touch(VFIO);
+        assertMentions(shell("cm:set " + VFIO + " enabled=false bridge=vfio7"), VFIO, "applied by VfioBackend");
+        assertMentions(fails(Errno.EINVAL, "cm:set " + VFIO + " enabled=true devices=zz"), "previous configuration is back");
+        Dictionary<String, Object> now = find(VFIO).orElseThrow().getProperties();
+        assertEquals(Boolean.FALSE, now.get("enabled"));
+        assertEquals("vfio7", now.get("bridge"));
+        assertNull(now.get("devices"));
+        assertMentions(shell("cm:get " + VFIO), "answer: applied (VfioBackend)");
+        assertMentions(shell("cm:delete " + VFIO), VFIO + " deleted");
+        assertNoConfiguration(VFIO);
+        assertMentions(fails(Errno.ENOENT, "cm:delete " + VFIO), "no such configuration");
+    }
+
     // ---------------------------------------------------------------- Metatype
 
     @Test
