@@ -11,13 +11,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
  * The runtime as a user runs it: an exported launcher jar of runtime/ started as a process with a
- * batch command line ({@code ./nova -c}), its output captured in a log file under
- * integration-tests/target. Used by the tests that compare the runtime with a reference tool.
+ * batch command line ({@code ./nova -c}), its output (the console) captured in a file under
+ * integration-tests/target, its log file (runtime/etc/logback.xml's) in {@code work/log}. Used by
+ * the tests that compare the runtime with a reference tool and by those of the console and logs.
  */
 public final class NovaProcess {
     /** A first line of lspci (ours and pciutils'): [dddd:]bb:dd.f followed by a space. */
@@ -54,9 +56,17 @@ public final class NovaProcess {
      * not finish in time or exits non-zero, with the output in the message.
      */
     public static List<String> run(List<String> command, Path log) throws IOException, InterruptedException {
+        return run(command, Map.of(), log);
+    }
+
+    /** {@link #run(List, Path)} with {@code env} added to the process's environment. */
+    public static List<String> run(List<String> command, Map<String, String> env, Path log)
+            throws IOException, InterruptedException {
         Files.createDirectories(log.getParent());
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(env);
+        Process p = pb.start();
         if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             fail(command + " did not finish within " + TIMEOUT_S + " s:\n"
@@ -75,6 +85,15 @@ public final class NovaProcess {
      */
     public static List<String> runBatch(String jar, Path work, String commands, String... properties)
             throws IOException, InterruptedException {
+        return runBatch(jar, work, Map.of(), commands, properties);
+    }
+
+    /**
+     * {@link #runBatch(String, Path, String, String...)} with {@code env} added to the process's
+     * environment (NOVA_LOG, NOVA_CONSOLE_LOG). The runtime's log file is {@link #logFile}.
+     */
+    public static List<String> runBatch(String jar, Path work, Map<String, String> env, String commands,
+            String... properties) throws IOException, InterruptedException {
         Path launcher = repo().resolve("runtime/target").resolve(jar);
         assertTrue(launcher + " is missing: build the runtime first (mvn install -pl runtime -am)",
                 Files.isRegularFile(launcher));
@@ -82,6 +101,8 @@ public final class NovaProcess {
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow",
                 "-Dlogback.configurationFile=" + repo().resolve("runtime/etc/logback.xml"),
+                "-Djava.util.logging.config.file=" + repo().resolve("runtime/etc/logging.properties"),
+                "-Dnova.log.dir=" + work.resolve("log"),
                 "-Dorg.osgi.framework.storage=" + work.resolve("felix-cache"),
                 "-Dorg.osgi.framework.storage.clean=onFirstInit",
                 "-Dgosh.args=--nointeractive", "-Dnova.command=" + commands));
@@ -89,6 +110,11 @@ public final class NovaProcess {
             cmd.add("-D" + p);
         }
         cmd.addAll(List.of("-jar", launcher.toString()));
-        return run(cmd, work.resolve("nova.log"));
+        return run(cmd, env, work.resolve("console.log"));
+    }
+
+    /** @return the log file of a runtime that {@link #runBatch} started with {@code work} */
+    public static Path logFile(Path work) {
+        return work.resolve("log/nova.log");
     }
 }

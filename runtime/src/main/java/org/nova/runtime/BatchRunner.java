@@ -39,12 +39,15 @@ public final class BatchRunner {
     private final BundleContext context;
     private final DriverCore core;
     private final CommandProcessor processor;
+    private final StartupSummary summary;
 
     @Activate
-    public BatchRunner(BundleContext context, @Reference DriverCore core, @Reference CommandProcessor processor) {
+    public BatchRunner(BundleContext context, @Reference DriverCore core, @Reference CommandProcessor processor,
+            @Reference StartupSummary summary) {
         this.context = context;
         this.core = core;
         this.processor = processor;
+        this.summary = summary;
         String command = context.getProperty(COMMAND);
         if (command != null && !command.isBlank()) {
             Thread t = new Thread(() -> run(command), "nova-batch");
@@ -57,6 +60,7 @@ public final class BatchRunner {
         int rc;
         try {
             settle();
+            summary.settled();
             // Gogo replaces System.out/err with streams that forward to the current session's;
             // a session built on them would feed its own output back to itself (and a log line
             // written during a command would recurse until the stack overflows). The process's

@@ -3,7 +3,9 @@ package org.nova.driver.internal;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.nova.driver.DriverException;
@@ -32,6 +34,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Binding {
     private static final Logger LOG = LoggerFactory.getLogger(Binding.class);
+    /** Microseconds in a millisecond, for {@link #duration}. */
+    private static final long MICROS_PER_MILLI = 1000;
 
     /** A device's binding; guarded by the core's lock, written by {@link Binding} only. */
     static final class State {
@@ -264,18 +268,20 @@ final class Binding {
             }
             if (waiting != null) {
                 String why = "supplier " + waiting + " not bound";
+                LOG.debug("{} {}: probe deferral - {}", dev.bus.name(), dev.name(), why);
                 if (queueDeferred) {
                     core.deferred.defer(dev, triggerCount, why);
                 }
                 return attempt(dev, Probe.DEFERRED, new ProbeDeferException(why));
             }
             Object data;
+            long started = System.nanoTime();
             try {
                 data = callProbe(dev, drv, match);
             } catch (Throwable t) {
-                return probeFailed(dev, drv, t, triggerCount, queueDeferred);
+                return probeFailed(dev, drv, t, System.nanoTime() - started, triggerCount, queueDeferred);
             }
-            driverBound(dev, drv, data);
+            driverBound(dev, drv, data, System.nanoTime() - started);
         } finally {
             dev.lock.unlock();
             core.probes.done();
@@ -298,8 +304,12 @@ final class Binding {
         return data;
     }
 
-    /** really_probe's failure path: devres released, links back to available, deferral or the next driver. */
-    private Attempt probeFailed(DeviceImpl dev, DriverImpl drv, Throwable t, long triggerCount,
+    /**
+     * really_probe's failure path: devres released, links back to available, deferral or the next
+     * driver. {@code nanos} is how long the probe ran, for the log line (initcall_debug's "returned
+     * ... after N usecs").
+     */
+    private Attempt probeFailed(DeviceImpl dev, DriverImpl drv, Throwable t, long nanos, long triggerCount,
             boolean queueDeferred) {
         dev.devres.releaseAll();
         dev.devres.setOwner(null, null);
@@ -312,6 +322,8 @@ final class Binding {
             lock.unlock();
         }
         if (t instanceof ProbeDeferException d) {
+            LOG.info("{} {}: driver {} requests probe deferral after {}: {}", dev.bus.name(), dev.name(),
+                    drv.desc.name(), duration(nanos), d.getMessage());
             Attempt deferred = attempt(dev, Probe.DEFERRED, d);
             if (queueDeferred) {
                 core.deferred.defer(dev, triggerCount, drv.desc.name() + ": " + d.getMessage());
@@ -322,11 +334,12 @@ final class Binding {
         Attempt failed = attempt(dev, Probe.FAILED, t instanceof DriverException de ? de
                 : new DriverException(e, drv.desc.name() + " probe of " + dev.name() + " failed: " + t, t));
         if (e == Errno.ENODEV || e == Errno.ENXIO) {
-            LOG.debug("{} {}: {} rejected it: {}", dev.bus.name(), dev.name(), drv.desc.name(), t.toString());
+            LOG.debug("{} {}: {} rejected it after {}: {}", dev.bus.name(), dev.name(), drv.desc.name(),
+                    duration(nanos), t.toString());
         } else {
             // one line, as the kernel's "probe of X failed with error -5"; the trace at debug
-            LOG.warn("{} {}: probe with driver {} failed with error {}", dev.bus.name(), dev.name(),
-                    drv.desc.name(), t.toString());
+            LOG.warn("{} {}: probe with driver {} failed after {} with error {}", dev.bus.name(), dev.name(),
+                    drv.desc.name(), duration(nanos), t.toString());
             LOG.debug("{} {}: probe failure", dev.bus.name(), dev.name(), t);
         }
         if (t instanceof Error err && !(t instanceof AssertionError)) {
@@ -335,8 +348,12 @@ final class Binding {
         return failed;
     }
 
-    /** driver_bound: the binding is recorded, the device leaves the deferred lists, BIND is sent. */
-    private void driverBound(DeviceImpl dev, DriverImpl drv, Object data) {
+    /**
+     * driver_bound: the binding is recorded, the device leaves the deferred lists, BIND is sent.
+     * {@code nanos} is how long the probe took (with test driver remove: both probes and the
+     * remove between them).
+     */
+    private void driverBound(DeviceImpl dev, DriverImpl drv, Object data, long nanos) {
         lock.lock();
         try {
             dev.binding.probing = null;
@@ -351,7 +368,19 @@ final class Binding {
         } finally {
             lock.unlock();
         }
-        LOG.debug("{} {}: bound to {}", dev.bus.name(), dev.name(), drv.desc.name());
+        LOG.info("{} {}: bound to {}, probe took {}", dev.bus.name(), dev.name(), drv.desc.name(), duration(nanos));
+    }
+
+    /**
+     * A probe's or remove's time as a person reads it in the log: milliseconds with one decimal,
+     * microseconds below one millisecond (the kernel's initcall_debug prints usecs).
+     */
+    static String duration(long nanos) {
+        long micros = TimeUnit.NANOSECONDS.toMicros(nanos);
+        if (micros < MICROS_PER_MILLI) {
+            return micros + " us";
+        }
+        return String.format(Locale.ROOT, "%.1f ms", micros / (double) MICROS_PER_MILLI);
     }
 
     private static void callRemove(DeviceImpl dev, DriverImpl drv, Object data) {
@@ -418,8 +447,10 @@ final class Binding {
         if (drv == null) {
             return;
         }
+        long started = System.nanoTime();
         callRemove(dev, drv, data);
-        dev.devres.releaseAll();
+        int released = dev.devres.releaseAll();
+        long nanos = System.nanoTime() - started;
         dev.devres.setOwner(null, null);
         lock.lock();
         try {
@@ -431,7 +462,8 @@ final class Binding {
         } finally {
             lock.unlock();
         }
-        LOG.debug("{} {}: unbound from {}", dev.bus.name(), dev.name(), drv.desc.name());
+        LOG.info("{} {}: unbound from {}, remove and devres release took {}, {} devres released", dev.bus.name(),
+                dev.name(), drv.desc.name(), duration(nanos), released);
     }
 
     /**

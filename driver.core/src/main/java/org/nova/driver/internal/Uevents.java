@@ -3,6 +3,7 @@ package org.nova.driver.internal;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
@@ -84,6 +85,10 @@ final class Uevents {
         }
         env.put(Uevent.SEQNUM, Long.toString(seq));
         UeventRecord rec = new UeventRecord(seq, action, dev.bus.name(), dev.name(), Map.copyOf(env));
+        // as udevadm monitor --kernel shows it, so that dmesg and the log file carry the session's uevents
+        String driver = env.get(Uevent.DRIVER);
+        LOG.info("uevent {} {} {} ({}){}", seq, action.name().toLowerCase(Locale.ROOT), env.get(Uevent.DEVPATH),
+                dev.bus.name(), driver == null ? "" : " DRIVER=" + driver);
         synchronized (history) {
             history.addLast(rec);
             while (history.size() > HISTORY) {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.stream.Collectors;
 
@@ -70,7 +71,7 @@ public class FirmwareSearch implements FirmwareLoader {
         } catch (DriverException e) {
             if (warn) {
                 LOG.warn("{}: Direct firmware load for {} failed with error -{}: {}", device,
-                        name, e.errno().code(), e.getMessage());
+                        printable(name), e.errno().code(), e.getMessage());
             }
             throw e;
         }
@@ -114,14 +115,31 @@ public class FirmwareSearch implements FirmwareLoader {
                 + searched + (problems.isEmpty() ? "" : " (" + String.join("; ", problems) + ")"));
     }
 
+    /**
+     * The name as a message may carry it: control characters, NUL first of all, written as
+     * {@code \xNN} (the kernel's {@code %pE}), so that no log line or terminal receives them raw.
+     */
+    static String printable(String name) {
+        StringBuilder sb = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (Character.isISOControl(c)) {
+                sb.append(String.format(Locale.ROOT, "\\x%02x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
     /** Refuses names that are not plain relative paths. */
     static void validate(String name) {
         if (name == null || name.isEmpty()) {
             throw new DriverException(Errno.EINVAL, "empty firmware name");
         }
         if (name.indexOf('\0') >= 0 || name.indexOf('\\') >= 0) {
-            throw new DriverException(Errno.EINVAL, "firmware name '" + name.replace("\0",
-                    "\\0") + "' contains a NUL or backslash");
+            throw new DriverException(Errno.EINVAL, "firmware name '" + printable(name)
+                    + "' contains a NUL or backslash");
         }
         if (name.startsWith("/") || Path.of(name).isAbsolute()) {
             throw new DriverException(Errno.EINVAL, "firmware name '" + name

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,6 +113,23 @@ class FirmwareSearchTest {
         DriverException e = assertThrows(DriverException.class, () -> loader.request(name, scope));
         assertEquals(Errno.EINVAL, e.errno(), e.getMessage());
         assertEquals(0, scope.liveCount());
+    }
+
+    /** A NUL in a refused name once reached the warning raw and so every CI log (issue 13). */
+    @Test
+    void theWarningForANameWithANulCarriesNoControlCharacter() {
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        // slf4j-simple, the unit tests' provider, writes to whatever System.err is at the time
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            assertThrows(DriverException.class, () -> loader.request("nv\0idia\u001b[0m/x", scope));
+        } finally {
+            System.setErr(err);
+        }
+        String line = captured.toString(StandardCharsets.UTF_8);
+        assertTrue(line.contains("Direct firmware load for nv\\x00idia\\x1b[0m/x failed"), line);
+        assertTrue(line.chars().noneMatch(c -> Character.isISOControl(c) && c != '\n'), line);
     }
 
     @Test
