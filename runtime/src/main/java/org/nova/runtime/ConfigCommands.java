@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
+import org.apache.felix.service.command.Descriptor;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.runtime.ConfigAnswers.Outcome;
@@ -85,12 +86,15 @@ public final class ConfigCommands {
     }
 
     /** cm:list — every configuration's PID, with its owner's answer. */
+    @Descriptor("list every configuration with its owner's answer (applied, or refused and why)")
     public String list() throws IOException, InvalidSyntaxException {
         return list(null);
     }
 
     /** cm:list FILTER — the PIDs of the configurations an LDAP filter selects, with their owners' answers. */
-    public String list(String filter) throws IOException, InvalidSyntaxException {
+    @Descriptor("list the configurations an LDAP filter selects, with their owners' answers")
+    public String list(@Descriptor("an LDAP filter over the properties, e.g. (service.factoryPid=org.nova.hw.sim.device)")
+            String filter) throws IOException, InvalidSyntaxException {
         Configuration[] all = cm.listConfigurations(filter);
         List<String> pids = new ArrayList<>();
         if (all != null) {
@@ -111,7 +115,8 @@ public final class ConfigCommands {
     }
 
     /** cm:get PID — a configuration's properties and its owner's answer. */
-    public String get(String pid) throws IOException, InvalidSyntaxException {
+    @Descriptor("show a configuration's properties and its owner's answer")
+    public String get(@Descriptor("the configuration's PID, e.g. org.nova.hw.sim.device~default-edu") String pid) throws IOException, InvalidSyntaxException {
         Configuration c = find(pid).orElseThrow(() -> new DriverException(Errno.ENOENT, "cm:get " + pid
                 + ": no such configuration"));
         StringBuilder sb = new StringBuilder(c.getPid()).append('\n');
@@ -139,7 +144,10 @@ public final class ConfigCommands {
      *                         project that nothing describes), the owner's errno (it refused; the
      *                         previous configuration is back), ETIMEDOUT (no answer; likewise)
      */
-    public String set(String target, String... assignments) throws IOException, InterruptedException {
+    @Descriptor("create or replace a configuration, checked against its Metatype; returns once its owner applied it, "
+            + "fails with the owner's reason (the previous configuration back) when it refused")
+    public String set(@Descriptor("PID, or FACTORYPID~NAME for a named factory configuration") String target,
+            @Descriptor("KEY=VALUE, lists comma-separated: the whole configuration") String... assignments) throws IOException, InterruptedException {
         String what = "cm:set " + target;
         Target t = target(what, target);
         Hashtable<String, Object> props = properties(what, t, List.of(assignments));
@@ -171,7 +179,8 @@ public final class ConfigCommands {
      * @throws DriverException ENOENT (no such configuration), the owner's errno (it refused to run
      *                         without it; the configuration is back), ETIMEDOUT (no answer; likewise)
      */
-    public String delete(String pid) throws IOException, InvalidSyntaxException, InterruptedException {
+    @Descriptor("delete a configuration; returns once its owner let it go")
+    public String delete(@Descriptor("the configuration's PID") String pid) throws IOException, InvalidSyntaxException, InterruptedException {
         String what = "cm:delete " + pid;
         checkPid(what, pid);
         Configuration c = find(pid).orElseThrow(() -> new DriverException(Errno.ENOENT, what
@@ -189,12 +198,14 @@ public final class ConfigCommands {
     }
 
     /** cm:settle — waits until every owner has answered for the configuration in force (at most 60 s). */
+    @Descriptor("wait until every owner has answered for the configuration in force (at most 60 s)")
     public String settle() throws InterruptedException {
         return settle((int) SETTLE_TIMEOUT.toSeconds());
     }
 
     /** cm:settle SECONDS — waits until every owner has answered for the configuration in force. */
-    public String settle(int seconds) throws InterruptedException {
+    @Descriptor("wait until every owner has answered for the configuration in force")
+    public String settle(@Descriptor("how long to wait at most, in seconds") int seconds) throws InterruptedException {
         List<Pending> pending = answers.awaitSettled(Duration.ofSeconds(seconds));
         if (!pending.isEmpty()) {
             throw new DriverException(Errno.ETIMEDOUT, "cm:settle: after " + seconds + " s still awaiting "
