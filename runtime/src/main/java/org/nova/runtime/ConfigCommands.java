@@ -54,7 +54,7 @@ import org.osgi.service.metatype.MetaTypeService;
         "osgi.command.function=delete",
         "osgi.command.function=settle" })
 public final class ConfigCommands {
-    /** Separates a factory PID from the name of one of its configurations (Configuration Admin 1.6 named factory configurations). */
+    /** Separates a factory PID from a configuration's name (Configuration Admin 1.6 named factory configurations). */
     static final String FACTORY_SEPARATOR = "~";
     /** How long cm:set and cm:delete wait for the owner's answer (a GPU's probe may run inside it). */
     static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(30);
@@ -87,15 +87,21 @@ public final class ConfigCommands {
 
     /** cm:list — every configuration's PID, with its owner's answer. */
     @Descriptor("list every configuration with its owner's answer (applied, or refused and why)")
-    public String list() throws IOException, InvalidSyntaxException {
+    public String list() throws IOException {
         return list(null);
     }
 
     /** cm:list FILTER — the PIDs of the configurations an LDAP filter selects, with their owners' answers. */
     @Descriptor("list the configurations an LDAP filter selects, with their owners' answers")
-    public String list(@Descriptor("an LDAP filter over the properties, e.g. (service.factoryPid=org.nova.hw.sim.device)")
-            String filter) throws IOException, InvalidSyntaxException {
-        Configuration[] all = cm.listConfigurations(filter);
+    public String list(
+            @Descriptor("an LDAP filter over the properties, quoted: \"(service.factoryPid=org.nova.hw.sim.device)\"")
+            String filter) throws IOException {
+        Configuration[] all;
+        try {
+            all = cm.listConfigurations(filter);
+        } catch (InvalidSyntaxException e) {
+            throw new DriverException(Errno.EINVAL, "cm:list " + filter + ": not an LDAP filter: " + e.getMessage());
+        }
         List<String> pids = new ArrayList<>();
         if (all != null) {
             for (Configuration c : all) {
@@ -116,7 +122,8 @@ public final class ConfigCommands {
 
     /** cm:get PID — a configuration's properties and its owner's answer. */
     @Descriptor("show a configuration's properties and its owner's answer")
-    public String get(@Descriptor("the configuration's PID, e.g. org.nova.hw.sim.device~default-edu") String pid) throws IOException, InvalidSyntaxException {
+    public String get(@Descriptor("the configuration's PID, e.g. org.nova.hw.sim.device~default-edu") String pid)
+            throws IOException {
         Configuration c = find(pid).orElseThrow(() -> new DriverException(Errno.ENOENT, "cm:get " + pid
                 + ": no such configuration"));
         StringBuilder sb = new StringBuilder(c.getPid()).append('\n');
@@ -147,7 +154,8 @@ public final class ConfigCommands {
     @Descriptor("create or replace a configuration, checked against its Metatype; returns once its owner applied it, "
             + "fails with the owner's reason (the previous configuration back) when it refused")
     public String set(@Descriptor("PID, or FACTORYPID~NAME for a named factory configuration") String target,
-            @Descriptor("KEY=VALUE, lists comma-separated: the whole configuration") String... assignments) throws IOException, InterruptedException {
+            @Descriptor("KEY=VALUE, lists comma-separated: the whole configuration") String... assignments)
+            throws IOException, InterruptedException {
         String what = "cm:set " + target;
         Target t = target(what, target);
         Hashtable<String, Object> props = properties(what, t, List.of(assignments));
@@ -180,7 +188,7 @@ public final class ConfigCommands {
      *                         without it; the configuration is back), ETIMEDOUT (no answer; likewise)
      */
     @Descriptor("delete a configuration; returns once its owner let it go")
-    public String delete(@Descriptor("the configuration's PID") String pid) throws IOException, InvalidSyntaxException, InterruptedException {
+    public String delete(@Descriptor("the configuration's PID") String pid) throws IOException, InterruptedException {
         String what = "cm:delete " + pid;
         checkPid(what, pid);
         Configuration c = find(pid).orElseThrow(() -> new DriverException(Errno.ENOENT, what
@@ -263,7 +271,8 @@ public final class ConfigCommands {
         if (def.isEmpty()) {
             if (id.startsWith(ConfigDefinitions.NAMESPACE) && !answers.configures(id)) {
                 throw new DriverException(Errno.ENOENT, what + ": no component is configured by " + id
-                        + " and no Metatype describes it (the project's: " + String.join(", ", definitions.known()) + ")");
+                        + " and no Metatype describes it (the project's: " + String.join(", ", definitions.known())
+                        + ")");
             }
             return ConfigDefinitions.parseUntyped(what, words);
         }
@@ -362,7 +371,8 @@ public final class ConfigCommands {
             return String.join(String.valueOf(ConfigDefinitions.LIST_SEPARATOR), parts);
         }
         if (value instanceof List<?> l) {
-            return l.stream().map(String::valueOf).collect(Collectors.joining(String.valueOf(ConfigDefinitions.LIST_SEPARATOR)));
+            return l.stream().map(String::valueOf)
+                    .collect(Collectors.joining(String.valueOf(ConfigDefinitions.LIST_SEPARATOR)));
         }
         return String.valueOf(value);
     }

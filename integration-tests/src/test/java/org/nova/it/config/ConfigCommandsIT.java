@@ -229,6 +229,19 @@ public class ConfigCommandsIT {
     }
 
     @Test
+    public void theOtherCommandsNameWhatIsWrongToo() {
+        // Gogo reads (...) as a sub-command: filters and such PIDs are quoted
+        assertMentions(fails(Errno.EINVAL, "cm:list \"(nope\""), "cm:list (nope", "not an LDAP filter");
+        assertMentions(fails(Errno.ENOENT, "cm:get org.nova.nosuch"), "cm:get org.nova.nosuch", "no such configuration");
+        assertMentions(fails(Errno.EINVAL, "cm:delete \"(x)\""), "cm:delete (x)", "is not a PID");
+        assertMentions(fails(Errno.EINVAL, "cm:set " + DEVICE + " model=edu"), DEVICE, "is a factory PID",
+                DEVICE + "~NAME");
+        assertMentions(fails(Errno.EINVAL, "cm:set " + VFIO + "~x enabled=false"), VFIO, "is not a factory PID");
+        assertMentions(fails(Errno.EINVAL, "cm:set " + DEVICE + "~x model"), "'model' is not KEY=VALUE");
+        assertNoConfiguration(VFIO + "~x");
+    }
+
+    @Test
     public void aBridgeNameThatIsTakenIsRefused() {
         String pid = touch(BRIDGE + "~it-dup");
         assertMentions(fails(Errno.EEXIST, "cm:set " + pid + " name=" + SIM0 + " domain=7"), pid, SIM0);
