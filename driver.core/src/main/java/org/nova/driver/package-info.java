@@ -8,6 +8,9 @@
  * bundles publish their drivers as services of the bus's own driver interface;
  * {@link org.nova.driver.DriverTracker} is the whiteboard). Everything else — matching order,
  * probe, deferred probe, device links, unbinding, devres release, uevents — is the core's.
+ *
+ * <p>A driver component answers each configuration it is given with a
+ * {@link org.nova.driver.ConfigStatus}: applied, or refused with an errno and a reason.
  */
 @Export
 @Version("1.3.0")

@@ -30,7 +30,7 @@ final class ConfigProps {
 
     /**
      * @return the int value (Number or decimal/0x-hex String), or def when absent
-     * @throws HwException EINVAL when it is not a number
+     * @throws HwException EINVAL when it is not a number (the message gives the value; the caller names the key)
      */
     static int integer(Map<String, ?> props, String key, int def) {
         Object v = props.get(key);
@@ -43,7 +43,7 @@ final class ConfigProps {
         try {
             return Integer.decode(v.toString().trim());
         } catch (NumberFormatException e) {
-            throw new HwException(HwException.EINVAL, "property " + key + " = '" + v + "' is not a number");
+            throw new HwException(HwException.EINVAL, "'" + v + "' is not a number");
         }
     }
 

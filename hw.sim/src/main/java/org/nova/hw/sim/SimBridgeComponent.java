@@ -3,6 +3,7 @@ package org.nova.hw.sim;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Map;
+import org.nova.hw.ConfigStatus;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HwException;
 import org.nova.hw.pci.PciAddress;
@@ -28,11 +29,14 @@ import org.slf4j.LoggerFactory;
  * {@value HostBridge#PROP_DOMAIN}=domain. Deleting the configuration unregisters the service
  * first (consumers drop the functions), then closes the bridge. The service is registered by hand
  * (its properties depend on the configuration), so the osgi.service capability is declared here
- * for the resolver.
+ * for the resolver. Every configuration is answered ({@link ConfigStatus}): applied once the bridge
+ * is registered, refused for a name another bridge has (EEXIST) or a domain that is not a number
+ * or outside 0..65535 (EINVAL); a refused change has no bridge (a changed bridge is a new one).
  */
 @Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=\"org.nova.hw.HostBridge\"",
         uses = HostBridge.class)
-@Component(configurationPid = SimBridgeComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
+@Component(configurationPid = SimBridgeComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {},
+        property = ConfigStatus.DECLARATION)
 @Designate(ocd = SimBridgeComponent.Config.class, factory = true)
 public final class SimBridgeComponent {
     private static final Logger LOG = LoggerFactory.getLogger(SimBridgeComponent.class);
@@ -64,7 +68,8 @@ public final class SimBridgeComponent {
 
     private final SimPlatform platform;
     private final BundleContext context;
-    private String pid;
+    private final String pid;
+    private final ConfigStatus status;
     private SimulatedHostBridge bridge;
     private ServiceRegistration<HostBridge> registration;
 
@@ -78,6 +83,8 @@ public final class SimBridgeComponent {
                               Map<String, Object> properties) {
         this.platform = platform;
         this.context = context;
+        this.pid = ConfigProps.pid(properties);
+        this.status = new ConfigStatus(context, pid);
         start(properties);
     }
 
@@ -88,6 +95,7 @@ public final class SimBridgeComponent {
             try {
                 if (bridge.name().equals(ConfigProps.string(properties, PROP_NAME, DEFAULT_NAME))
                         && bridge.domain() == ConfigProps.integer(properties, PROP_DOMAIN, DEFAULT_DOMAIN)) {
+                    status.applied(properties);
                     return;
                 }
             } catch (HwException e) {
@@ -98,10 +106,16 @@ public final class SimBridgeComponent {
         start(properties);
     }
 
-    /** Unregisters the service, then closes the bridge. */
+    /** Unregisters the service, then closes the bridge, and withdraws the answer. */
     @Deactivate
     void deactivate() {
         stop();
+        status.close();
+    }
+
+    /** @return the answer to the configuration in force */
+    ConfigStatus status() {
+        return status;
     }
 
     /** @return the bridge, or null when the configuration is bad */
@@ -110,28 +124,38 @@ public final class SimBridgeComponent {
     }
 
     private void start(Map<String, Object> properties) {
-        pid = ConfigProps.pid(properties);
-        SimulatedHostBridge b = null;
+        String name = ConfigProps.string(properties, PROP_NAME, DEFAULT_NAME);
+        int domain;
+        SimulatedHostBridge b;
         try {
-            String name = ConfigProps.string(properties, PROP_NAME, DEFAULT_NAME);
-            int domain = ConfigProps.integer(properties, PROP_DOMAIN, DEFAULT_DOMAIN);
+            domain = ConfigProps.integer(properties, PROP_DOMAIN, DEFAULT_DOMAIN);
             b = new SimulatedHostBridge(name, domain);
-            platform.addBridge(b);
-            Dictionary<String, Object> props = new Hashtable<>();
-            props.put(HostBridge.PROP_BACKEND, SimulatedHostBridge.BACKEND);
-            props.put(HostBridge.PROP_BRIDGE, name);
-            props.put(HostBridge.PROP_DOMAIN, domain);
-            registration = context.registerService(HostBridge.class, b, props);
-            bridge = b;
-            LOG.info("bridge configuration {}: simulated bridge {} (domain {}) registered with {} functions",
-                    pid, name, domain, b.functions().size());
         } catch (HwException e) {
-            LOG.error("bridge configuration {}: {}", pid, e.getMessage());
-            if (b != null) {
-                platform.removeBridge(b);
-                b.close();
-            }
+            refuse(properties, PROP_DOMAIN, e);
+            return;
         }
+        try {
+            platform.addBridge(b);
+        } catch (HwException e) {
+            b.close();
+            refuse(properties, PROP_NAME, e);
+            return;
+        }
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(HostBridge.PROP_BACKEND, SimulatedHostBridge.BACKEND);
+        props.put(HostBridge.PROP_BRIDGE, name);
+        props.put(HostBridge.PROP_DOMAIN, domain);
+        registration = context.registerService(HostBridge.class, b, props);
+        bridge = b;
+        LOG.info("bridge configuration {}: simulated bridge {} (domain {}) registered with {} functions",
+                pid, name, domain, b.functions().size());
+        status.applied(properties);
+    }
+
+    /** Logs a refused configuration and answers it, naming the key the error concerns. */
+    private void refuse(Map<String, Object> properties, String key, HwException e) {
+        LOG.error("bridge configuration {}: {}: {}: {}", pid, e.errno(), key, e.reason());
+        status.refused(properties, e.errno(), key + ": " + e.reason());
     }
 
     private void stop() {

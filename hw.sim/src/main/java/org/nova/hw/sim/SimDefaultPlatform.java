@@ -8,12 +8,15 @@ import java.io.IOException;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Map;
+import org.nova.hw.ConfigStatus;
+import org.nova.hw.HwException;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
@@ -36,8 +39,11 @@ import org.slf4j.LoggerFactory;
  * configurations also suppresses it, provided Configuration Admin has them when this component
  * starts (with FileInstall, which delivers them later, set {@value #DEFAULTS_PROPERTY}=false).
  * Deleting the created configurations removes the devices and the bridge like any other.
+ *
+ * <p>Its own configuration is answered ({@link ConfigStatus}): applied (created, not needed, or
+ * disabled), or refused with EIO when Configuration Admin cannot store the defaults.
  */
-@Component(configurationPid = SimDefaultPlatform.PID)
+@Component(configurationPid = SimDefaultPlatform.PID, property = ConfigStatus.DECLARATION)
 @Designate(ocd = SimDefaultPlatform.Config.class)
 public final class SimDefaultPlatform {
     private static final Logger LOG = LoggerFactory.getLogger(SimDefaultPlatform.class);
@@ -97,18 +103,31 @@ public final class SimDefaultPlatform {
      * @param context     the bundle context, for {@value #DEFAULTS_PROPERTY}
      * @param properties  this component's configuration
      */
+    private final ConfigStatus status;
+
     @Activate
     public SimDefaultPlatform(@Reference(name = "configAdmin") ConfigurationAdmin configAdmin, BundleContext context,
                               Map<String, Object> properties) {
+        status = new ConfigStatus(context, ConfigStatus.pidOf(properties, PID));
         if (!enabled(context.getProperty(DEFAULTS_PROPERTY), properties)) {
             LOG.info("default simulated platform disabled");
+            status.applied(properties);
             return;
         }
         try {
             createIfUnconfigured(configAdmin);
+            status.applied(properties);
         } catch (IOException | InvalidSyntaxException e) {
             LOG.error("cannot create the default simulated platform: {}", e.getMessage(), e);
+            status.refused(properties, HwException.EIO, "cannot store the default platform's configurations: "
+                    + e.getMessage());
         }
+    }
+
+    /** Withdraws the answer. */
+    @Deactivate
+    void deactivate() {
+        status.close();
     }
 
     /** @return whether defaults are wanted, given the framework property and this component's configuration */

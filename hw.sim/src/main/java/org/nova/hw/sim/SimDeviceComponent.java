@@ -4,7 +4,9 @@ import java.util.HashMap;
 import java.util.List;
 
 import java.util.Map;
+import org.nova.hw.ConfigStatus;
 import org.nova.hw.HwException;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -21,10 +23,15 @@ import org.slf4j.LoggerFactory;
 /**
  * One simulated device per factory configuration {@value #PID}: hot-adds the model at the slot
  * on the named bridge (when that bridge exists), hot-removes it when the configuration is
- * deleted. A bad configuration (unknown model, bad slot syntax, slot taken) is logged as an
- * error naming the configuration; nothing else is affected.
+ * deleted. Every configuration is answered ({@link ConfigStatus}): applied once the device is
+ * plugged in; refused — logged too, naming the configuration — for an unknown model or option
+ * (EINVAL), a malformed slot (EINVAL), a slot another configuration has (EEXIST), or a bridge that
+ * does not exist (ENODEV: the device waits for it, and the answer turns to applied when it is
+ * plugged in). A refused change leaves the previous device plugged in, except a change to a
+ * bridge that does not exist, which unplugs it to wait. Nothing else is affected.
  */
-@Component(configurationPid = SimDeviceComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
+@Component(configurationPid = SimDeviceComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {},
+        property = ConfigStatus.DECLARATION)
 @Designate(ocd = SimDeviceComponent.Config.class, factory = true)
 public final class SimDeviceComponent {
     private static final Logger LOG = LoggerFactory.getLogger(SimDeviceComponent.class);
@@ -100,34 +107,43 @@ public final class SimDeviceComponent {
 
     private final SimPlatform platform;
     private final String firmwarePath;
-    private String pid;
+    private final String pid;
+    private final ConfigStatus status;
 
     /**
      * @param platform   the platform registry
+     * @param context    the bundle context, to publish the answer
      * @param properties the configuration
      */
     @Activate
-    public SimDeviceComponent(@Reference(name = "platform") SimPlatform platform, Map<String, Object> properties) {
+    public SimDeviceComponent(@Reference(name = "platform") SimPlatform platform, BundleContext context,
+                              Map<String, Object> properties) {
         this.platform = platform;
         this.firmwarePath = System.getProperty(FIRMWARE_PATH_PROPERTY);
+        this.pid = ConfigProps.pid(properties);
+        this.status = new ConfigStatus(context, pid);
         apply(properties);
     }
 
-    /** A changed configuration removes the old device and adds the new one. */
+    /** A changed configuration replaces the device once the platform has checked it. */
     @Modified
     void modified(Map<String, Object> properties) {
-        platform.removeDevice(pid);
         apply(properties);
     }
 
-    /** Hot-removes the device. */
+    /** Hot-removes the device and withdraws the answer. */
     @Deactivate
     void deactivate() {
         platform.removeDevice(pid);
+        status.close();
+    }
+
+    /** @return the answer to the configuration in force */
+    ConfigStatus status() {
+        return status;
     }
 
     private void apply(Map<String, Object> properties) {
-        pid = ConfigProps.pid(properties);
         String model = ConfigProps.string(properties, PROP_MODEL, DEFAULT_MODEL);
         String slot = ConfigProps.string(properties, PROP_SLOT, DEFAULT_SLOT);
         String bridge = ConfigProps.string(properties, PROP_BRIDGE, DEFAULT_BRIDGE);
@@ -144,10 +160,32 @@ public final class SimDeviceComponent {
             }
             SimPlatform.DeviceSpec spec = new SimPlatform.DeviceSpec(pid, bridge, slot, model,
                     id16(properties, PROP_SUBSYSTEM_VENDOR), id16(properties, PROP_SUBSYSTEM_DEVICE), options);
-            platform.putDevice(spec);
-        } catch (HwException | IllegalStateException e) {
+            SimPlatform.DeviceWatcher watcher = new SimPlatform.DeviceWatcher() {
+                @Override
+                public void plugged() {
+                    status.applied(properties);
+                }
+
+                @Override
+                public void waiting(HwException why) {
+                    status.refused(properties, why.errno(), why.reason());
+                }
+            };
+            if (platform.putDevice(spec, watcher)) {
+                status.applied(properties);
+            } else {
+                HwException why = SimPlatform.noBridge(spec);
+                LOG.info("device configuration {}: {}", pid, why.getMessage());
+                status.refused(properties, why.errno(), why.reason());
+            }
+        } catch (HwException e) {
             LOG.error("device configuration {}: cannot add {} at {} on bridge {}: {}", pid, model, slot, bridge,
                     e.getMessage());
+            status.refused(properties, e.errno(), e.reason());
+        } catch (IllegalStateException e) {
+            LOG.error("device configuration {}: cannot add {} at {} on bridge {}: {}", pid, model, slot, bridge,
+                    e.getMessage());
+            status.refused(properties, HwException.EIO, e.getMessage());
         }
     }
 
@@ -172,7 +210,7 @@ public final class SimDeviceComponent {
             }
             return id;
         } catch (NumberFormatException e) {
-            throw new HwException(HwException.EINVAL, key + " '" + v + "' is not a 16-bit hex ID");
+            throw new HwException(HwException.EINVAL, key + ": '" + v + "' is not a 16-bit hex ID");
         }
     }
 }

@@ -52,8 +52,22 @@ public final class SimPlatform {
         }
     }
 
+    /**
+     * What the owner of a device configuration hears when the platform plugs the device in or
+     * takes it out on its own, as its bridge comes and goes. Called with the platform's lock held:
+     * it must not call back into the platform.
+     */
+    interface DeviceWatcher {
+        /** The bridge the device waited for appeared and the device is plugged in. */
+        void plugged();
+
+        /** The device is not plugged in: its bridge went, or it could not be plugged into the new one. */
+        void waiting(HwException why);
+    }
+
     private final Map<String, SimulatedHostBridge> bridges = new HashMap<>();
     private final Map<String, DeviceSpec> devices = new LinkedHashMap<>();
+    private final Map<String, DeviceWatcher> watchers = new HashMap<>();
     private final Map<String, PciFunction> plugged = new HashMap<>();
 
     /**
@@ -68,16 +82,22 @@ public final class SimPlatform {
         bridges.put(bridge.name(), bridge);
         for (DeviceSpec spec : devices.values()) {
             if (spec.bridge().equals(bridge.name())) {
-                plugLogged(spec);
+                plugWaiting(spec);
             }
         }
     }
 
-    /** Forgets a bridge; its owner closes it (which removes its functions). */
+    /** Forgets a bridge; its owner closes it (which removes its functions); its devices wait for it again. */
     synchronized void removeBridge(SimulatedHostBridge bridge) {
         if (bridges.get(bridge.name()) == bridge) {
             bridges.remove(bridge.name());
             plugged.values().removeIf(f -> f.bridge() == bridge);
+            for (DeviceSpec spec : devices.values()) {
+                DeviceWatcher w = watchers.get(spec.pid());
+                if (spec.bridge().equals(bridge.name()) && w != null) {
+                    w.waiting(noBridge(spec));
+                }
+            }
         }
     }
 
@@ -86,36 +106,88 @@ public final class SimPlatform {
         return Optional.ofNullable(bridges.get(name));
     }
 
+    /** Adds or replaces the device of a configuration: {@link #putDevice(DeviceSpec, DeviceWatcher)} without a watcher. */
+    synchronized boolean putDevice(DeviceSpec spec) {
+        return putDevice(spec, null);
+    }
+
     /**
-     * Adds or replaces the device of a configuration and plugs it in if its bridge exists.
+     * Adds or replaces the device of a configuration and plugs it in if its bridge exists. The
+     * checks come first: a spec they refuse changes nothing (the configuration's previous device
+     * stays plugged in). A spec equal to the one in force changes nothing either.
      *
-     * @throws HwException EINVAL for an unknown model or bad slot syntax, EEXIST if another
-     *                     configuration has the slot, or any error of the hot add
+     * @param watcher told when the platform later plugs the device in or takes it out; may be null
+     * @return true when the device is plugged in, false when it waits for its bridge
+     * @throws HwException EINVAL for an unknown model or option, a malformed slot or a slot outside
+     *                     the bridge's domain; EEXIST if another configuration has the slot; or any
+     *                     error of the hot add (the device is then not plugged in)
      */
-    synchronized void putDevice(DeviceSpec spec) {
-        SimModels.check(spec.model(), spec.options());
-        PciAddress.parse(spec.slot());
-        if (spec.bridge() == null || spec.bridge().isBlank()) {
-            throw new HwException(HwException.EINVAL, "no bridge named");
-        }
+    synchronized boolean putDevice(DeviceSpec spec, DeviceWatcher watcher) {
+        check(spec);
         for (DeviceSpec other : devices.values()) {
             if (!other.pid().equals(spec.pid()) && other.bridge().equals(spec.bridge())
                     && sameSlot(other.slot(), spec.slot())) {
-                throw new HwException(HwException.EEXIST, "slot " + spec.slot() + " on bridge " + spec.bridge()
-                        + " is already configured by " + other.pid());
+                throw new HwException(HwException.EEXIST, SimDeviceComponent.PROP_SLOT + ": " + spec.slot()
+                        + " on bridge " + spec.bridge() + " is already configured by " + other.pid());
             }
+        }
+        SimulatedHostBridge bridge = bridges.get(spec.bridge());
+        if (bridge != null) {
+            checkDomain(spec, bridge);
+        }
+        if (spec.equals(devices.get(spec.pid())) && (bridge == null || plugged.containsKey(spec.pid()))) {
+            if (watcher != null) {
+                watchers.put(spec.pid(), watcher);
+            }
+            return bridge != null;
         }
         removeDevice(spec.pid());
         devices.put(spec.pid(), spec);
-        if (bridges.containsKey(spec.bridge())) {
-            try {
-                plug(spec);
-            } catch (HwException e) {
-                devices.remove(spec.pid());
-                throw e;
-            }
-        } else {
-            LOG.info("configuration {}: {} at {} waits for bridge {}", spec.pid(), spec.model(), spec.slot(), spec.bridge());
+        if (watcher != null) {
+            watchers.put(spec.pid(), watcher);
+        }
+        if (bridge == null) {
+            LOG.info("configuration {}: {} at {} waits for bridge {}", spec.pid(), spec.model(), spec.slot(),
+                    spec.bridge());
+            return false;
+        }
+        try {
+            plug(spec);
+        } catch (HwException e) {
+            devices.remove(spec.pid());
+            watchers.remove(spec.pid());
+            throw e;
+        }
+        return true;
+    }
+
+    /** @return the refusal of a device whose bridge does not exist, naming the key and the bridge */
+    static HwException noBridge(DeviceSpec spec) {
+        return new HwException(HwException.ENODEV, SimDeviceComponent.PROP_BRIDGE + ": no simulated bridge '"
+                + spec.bridge() + "' (the device is added when a bridge of that name appears)");
+    }
+
+    private static void check(DeviceSpec spec) {
+        try {
+            SimModels.check(spec.model(), spec.options());
+        } catch (HwException e) {
+            throw new HwException(e.errno(), SimDeviceComponent.PROP_MODEL + ": " + e.reason());
+        }
+        try {
+            PciAddress.parse(spec.slot());
+        } catch (HwException e) {
+            throw new HwException(e.errno(), SimDeviceComponent.PROP_SLOT + ": " + e.reason());
+        }
+        if (spec.bridge() == null || spec.bridge().isBlank()) {
+            throw new HwException(HwException.EINVAL, SimDeviceComponent.PROP_BRIDGE + ": no bridge named");
+        }
+    }
+
+    private static void checkDomain(DeviceSpec spec, SimulatedHostBridge bridge) {
+        PciAddress parsed = PciAddress.parse(spec.slot());
+        if (hasDomain(spec.slot()) && parsed.domain() != bridge.domain()) {
+            throw new HwException(HwException.EINVAL, SimDeviceComponent.PROP_SLOT + ": " + spec.slot()
+                    + " is not in domain " + bridge.domain() + " of bridge " + bridge.name());
         }
     }
 
@@ -129,9 +201,10 @@ public final class SimPlatform {
         return slot.chars().filter(c -> c == ':').count() == COLONS_WITH_DOMAIN;
     }
 
-    /** Hot-removes the device of a configuration, if it is plugged in, and forgets it. */
+    /** Hot-removes the device of a configuration, if it is plugged in, and forgets it and its watcher. */
     synchronized void removeDevice(String pid) {
         devices.remove(pid);
+        watchers.remove(pid);
         PciFunction f = plugged.remove(pid);
         if (f != null && f.isPresent()) {
             ((SimulatedHostBridge) f.bridge()).unplug(f.address());
@@ -143,22 +216,28 @@ public final class SimPlatform {
         return Optional.ofNullable(plugged.get(pid));
     }
 
-    private void plugLogged(DeviceSpec spec) {
+    /** Plugs in a device that waited for its bridge, telling its watcher how that went. */
+    private void plugWaiting(DeviceSpec spec) {
+        DeviceWatcher w = watchers.get(spec.pid());
         try {
+            checkDomain(spec, bridges.get(spec.bridge()));
             plug(spec);
         } catch (HwException | IllegalStateException e) {
             LOG.error("configuration {}: cannot add {} at {} on bridge {}: {}", spec.pid(), spec.model(), spec.slot(),
                     spec.bridge(), e.getMessage());
+            if (w != null) {
+                w.waiting(e instanceof HwException h ? h : new HwException(HwException.EIO, e.getMessage(), e));
+            }
+            return;
+        }
+        if (w != null) {
+            w.plugged();
         }
     }
 
     private void plug(DeviceSpec spec) {
         SimulatedHostBridge bridge = bridges.get(spec.bridge());
         PciAddress parsed = PciAddress.parse(spec.slot());
-        if (hasDomain(spec.slot()) && parsed.domain() != bridge.domain()) {
-            throw new HwException(HwException.EINVAL, "slot " + spec.slot() + " is not in domain " + bridge.domain()
-                    + " of bridge " + bridge.name());
-        }
         PciAddress address = new PciAddress(bridge.domain(), parsed.bus(), parsed.device(), parsed.function());
         plugged.put(spec.pid(), bridge.plug(address, SimModels.create(spec.model(), spec.options(), spec.subsystemVendor(), spec.subsystemDevice())));
     }

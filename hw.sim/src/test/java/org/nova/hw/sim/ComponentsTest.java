@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.nova.hw.ConfigStatus;
 import org.nova.hw.HostBridge;
 import org.nova.hw.PciFunction;
 import org.nova.hw.pci.PciAddress;
@@ -30,7 +31,7 @@ class ComponentsTest {
     /** A registered service of the fake framework. */
     static final class Registered {
         final Object service;
-        final Dictionary<String, ?> properties;
+        Dictionary<String, ?> properties;
         boolean unregistered;
 
         Registered(Object service, Dictionary<String, ?> properties) {
@@ -56,6 +57,10 @@ class ComponentsTest {
                                         throw new IllegalStateException("already unregistered");
                                     }
                                     r.unregistered = true;
+                                } else if (m.getName().equals("setProperties")) {
+                                    @SuppressWarnings("unchecked")
+                                    Dictionary<String, ?> updated = (Dictionary<String, ?>) a[0];
+                                    r.properties = updated;
                                 }
                                 return null;
                             });
@@ -79,7 +84,7 @@ class ComponentsTest {
     }
 
     private SimDeviceComponent device(String pid, Object... kv) {
-        return new SimDeviceComponent(platform, config(pid, kv));
+        return new SimDeviceComponent(platform, context, config(pid, kv));
     }
 
     private static Map<String, Object> config(String pid, Object... kv) {
@@ -91,8 +96,30 @@ class ComponentsTest {
         return m;
     }
 
+    /** @return the live HostBridge registrations (the answers are registered services too) */
     private List<Registered> live() {
-        return registry.stream().filter(r -> !r.unregistered).toList();
+        return registry.stream().filter(r -> !r.unregistered && r.service instanceof HostBridge).toList();
+    }
+
+    /** @return the live answer for a PID: its service properties, or null */
+    private Dictionary<String, ?> answer(String pid) {
+        return registry.stream().filter(r -> !r.unregistered && pid.equals(r.properties.get(ConfigStatus.PID)))
+                .map(r -> r.properties).findFirst().orElse(null);
+    }
+
+    private void assertApplied(String pid) {
+        Dictionary<String, ?> a = answer(pid);
+        assertEquals(ConfigStatus.APPLIED, a == null ? null : a.get(ConfigStatus.STATE), pid + ": " + a);
+    }
+
+    /** Asserts a refusal of {@code pid} with {@code errno} whose reason starts with the key {@code key}. */
+    private String assertRefused(String pid, String errno, String key) {
+        Dictionary<String, ?> a = answer(pid);
+        assertEquals(ConfigStatus.REFUSED, a == null ? null : a.get(ConfigStatus.STATE), pid + ": " + a);
+        assertEquals(errno, a.get(ConfigStatus.ERRNO), pid + ": " + a);
+        String reason = (String) a.get(ConfigStatus.REASON);
+        assertTrue(reason.startsWith(key + ": "), reason);
+        return reason;
     }
 
     @Test
@@ -179,6 +206,81 @@ class ComponentsTest {
         assertEquals("sim7", c.bridge().name());
         assertEquals(1, live().size());
         assertEquals("sim7", live().get(0).properties.get(HostBridge.PROP_BRIDGE));
+    }
+
+    @Test
+    void everyDeviceConfigurationIsAnsweredWithTheKeyItConcerns() {
+        bridge("b1", "name", "sim0");
+        device("ok", "slot", "00:03.0", "model", "edu");
+        assertApplied("ok");
+        device("unknown-model", "slot", "00:04.0", "model", "gpu9000");
+        assertTrue(assertRefused("unknown-model", "EINVAL", "model").contains("gpu9000"));
+        device("bad-slot", "slot", "00:3", "model", "edu");
+        assertTrue(assertRefused("bad-slot", "EINVAL", "slot").contains("00:3"));
+        device("dup-slot", "slot", "00:03.0", "model", "pci-testdev");
+        assertTrue(assertRefused("dup-slot", "EEXIST", "slot").contains("ok"), "names who has the slot");
+        device("other-domain", "slot", "0005:00:06.0", "model", "edu");
+        assertRefused("other-domain", "EINVAL", "slot");
+        device("bad-id", "slot", "00:07.0", "model", "edu", "subsystem_vendor", "xyz");
+        assertTrue(assertRefused("bad-id", "EINVAL", "subsystem_vendor").contains("xyz"));
+    }
+
+    @Test
+    void aDeviceWaitingForItsBridgeIsRefusedUntilTheBridgeComesAndAgainWhenItGoes() {
+        SimDeviceComponent d = device("d1", "bridge", "sim1", "slot", "00:03.0", "model", "edu");
+        assertTrue(assertRefused("d1", "ENODEV", "bridge").contains("sim1"));
+        assertEquals("ENODEV: " + answer("d1").get(ConfigStatus.REASON), d.status().refusal());
+        SimBridgeComponent b = bridge("b1", "name", "sim1");
+        assertApplied("d1");
+        assertTrue(platform.function("d1").isPresent());
+        b.deactivate();
+        assertRefused("d1", "ENODEV", "bridge");
+        d.deactivate();
+        assertEquals(null, answer("d1"), "deleting the configuration withdraws the answer");
+    }
+
+    @Test
+    void aRefusedChangeLeavesThePreviousDevicePluggedInAndAnEqualOneChangesNothing() {
+        bridge("b1", "name", "sim0");
+        SimTestSupport.Events events = new SimTestSupport.Events();
+        ((HostBridge) live().get(0).service).addListener(events);
+        device("other", "slot", "00:04.0", "model", "pci-testdev");
+        SimDeviceComponent d = device("d1", "slot", "00:03.0", "model", "edu");
+        PciFunction edu = platform.function("d1").orElseThrow();
+        for (Map<String, Object> bad : List.of(config("d1", "slot", "00:03.0", "model", "gpu9000"),
+                config("d1", "slot", "zz", "model", "edu"), config("d1", "slot", "00:04.0", "model", "edu"))) {
+            d.modified(bad);
+            assertEquals(ConfigStatus.REFUSED, d.status().state(), bad.toString());
+            assertSame(edu, platform.function("d1").orElseThrow(), "the previous device stays: " + bad);
+            assertTrue(edu.isPresent());
+        }
+        int removed = events.removed.size();
+        d.modified(config("d1", "slot", "00:03.0", "model", "edu"));
+        assertApplied("d1");
+        assertSame(edu, platform.function("d1").orElseThrow(), "the configuration in force again: nothing replugged");
+        assertEquals(removed, events.removed.size());
+    }
+
+    @Test
+    void everyBridgeConfigurationIsAnswered() {
+        SimBridgeComponent ok = bridge("b1", "name", "sim0");
+        assertApplied("b1");
+        bridge("b2", "name", "sim0", "domain", 1);
+        assertTrue(assertRefused("b2", "EEXIST", "name").contains("sim0"));
+        bridge("b3", "name", "simX", "domain", "zero");
+        assertTrue(assertRefused("b3", "EINVAL", "domain").contains("zero"));
+        bridge("b4", "name", "simY", "domain", 70000);
+        assertTrue(assertRefused("b4", "EINVAL", "domain").contains("70000"));
+        ok.modified(config("b1", "name", "sim0", "domain", 0));
+        assertApplied("b1");
+        ok.deactivate();
+        assertEquals(null, answer("b1"));
+    }
+
+    @Test
+    void theDefaultPlatformAnswersItsOwnConfiguration() {
+        new SimDefaultPlatform(new FakeConfigAdmin().proxy(), context, Map.of());
+        assertApplied(SimDefaultPlatform.PID);
     }
 
     /** A fake Configuration Admin that records created configurations. */

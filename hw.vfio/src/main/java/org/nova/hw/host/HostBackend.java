@@ -5,6 +5,7 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import org.nova.hw.ConfigStatus;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HwException;
 import org.osgi.framework.BundleContext;
@@ -25,9 +26,13 @@ import org.slf4j.LoggerFactory;
  * from /sys/bus/pci/devices/ADDR/config, region sizes from its resource file; every write,
  * mapping, interrupt, DMA buffer and reset is refused with EROFS naming the function, so a
  * driver's probe fails at its first enable and nothing is left behind.
+ *
+ * <p>Every configuration (and the start without one) is answered ({@link ConfigStatus}): applied,
+ * or refused with the errno of the failure when the host's functions cannot be listed (no bridge
+ * is registered then).
  */
 @Component(service = HostBackend.class, configurationPid = HostBackend.PID,
-        configurationPolicy = ConfigurationPolicy.OPTIONAL, immediate = true)
+        configurationPolicy = ConfigurationPolicy.OPTIONAL, immediate = true, property = ConfigStatus.DECLARATION)
 @Designate(ocd = HostConfig.class)
 public final class HostBackend {
     private static final Logger LOG = LoggerFactory.getLogger(HostBackend.class);
@@ -42,6 +47,7 @@ public final class HostBackend {
     private final String source;
     private final List<HostPciBridge> bridges = new ArrayList<>();
     private final List<ServiceRegistration<HostBridge>> registrations = new ArrayList<>();
+    private final ConfigStatus status;
     private volatile String failure;
 
     @Activate
@@ -54,8 +60,10 @@ public final class HostBackend {
         this.source = fromConfig ? "configuration " + properties.get("service.pid")
                 : "framework properties (no configuration " + PID + ")";
         this.enabled = fromConfig ? config.enabled() : Boolean.parseBoolean(context.getProperty(PROP_ENABLED));
+        this.status = new ConfigStatus(context, ConfigStatus.pidOf(properties, PID));
         if (!enabled) {
             LOG.debug("host backend disabled ({})", source);
+            status.applied(properties);
             return;
         }
         try {
@@ -63,6 +71,7 @@ public final class HostBackend {
         } catch (HwException e) {
             failure = e.getMessage();
             LOG.error("host backend: cannot list the host's PCI functions: {}", failure);
+            status.refused(properties, e.errno(), "enabled: cannot list the host's PCI functions: " + e.reason());
             return;
         }
         if (bridges.isEmpty()) {
@@ -77,9 +86,10 @@ public final class HostBackend {
             LOG.info("host backend: bridge {} registered with {} function(s), read-only ({})", b.name(),
                     b.functions().size(), source);
         }
+        status.applied(properties);
     }
 
-    /** Unregisters every bridge (consumers remove the devices), then marks the functions gone. */
+    /** Unregisters every bridge (consumers remove the devices), then marks the functions gone; withdraws the answer. */
     @Deactivate
     void deactivate() {
         for (ServiceRegistration<HostBridge> r : registrations) {
@@ -94,6 +104,7 @@ public final class HostBackend {
             b.close();
         }
         bridges.clear();
+        status.close();
     }
 
     boolean enabled() {
@@ -106,6 +117,11 @@ public final class HostBackend {
 
     String failure() {
         return failure;
+    }
+
+    /** @return the answer to the configuration in force */
+    ConfigStatus status() {
+        return status;
     }
 
     List<HostPciBridge> bridges() {

@@ -19,6 +19,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nova.hw.ConfigStatus;
 import org.nova.hw.DmaDirection;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HwException;
@@ -222,8 +223,11 @@ class HostBackendTest {
 
     // ---- the component ---------------------------------------------------------------------------
 
+    /** The HostBridge registrations (the answers are registered too, and kept apart). */
     private final List<Dictionary<String, ?>> registered = new ArrayList<>();
     private final List<Object> unregistered = new ArrayList<>();
+    /** The latest properties of the backend's answer (ConfigStatus), or null. */
+    private Dictionary<String, ?> answer;
 
     private BundleContext context(Map<String, String> frameworkProps) {
         return (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {BundleContext.class},
@@ -232,11 +236,24 @@ class HostBackendTest {
                     case "registerService" -> {
                         @SuppressWarnings("unchecked")
                         Dictionary<String, ?> props = (Dictionary<String, ?>) a[2];
-                        registered.add(props);
+                        boolean isAnswer = props.get(ConfigStatus.PID) != null;
+                        if (isAnswer) {
+                            answer = props;
+                        } else {
+                            registered.add(props);
+                        }
                         yield Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {ServiceRegistration.class},
                                 (p2, m2, a2) -> {
                                     if (m2.getName().equals("unregister")) {
-                                        unregistered.add(props);
+                                        if (isAnswer) {
+                                            answer = null;
+                                        } else {
+                                            unregistered.add(props);
+                                        }
+                                    } else if (m2.getName().equals("setProperties") && isAnswer) {
+                                        @SuppressWarnings("unchecked")
+                                        Dictionary<String, ?> updated = (Dictionary<String, ?>) a2[0];
+                                        answer = updated;
                                     }
                                     return null;
                                 });
@@ -283,5 +300,35 @@ class HostBackendTest {
         assertTrue(on.enabled());
         assertEquals(2, registered.size());
         assertTrue(on.source().contains(HostBackend.PID));
+    }
+
+    @Test
+    void everyStartIsAnswered() {
+        HostBackend off = new HostBackend(context(Map.of()), config(false), Map.of(), sysfs);
+        assertEquals(ConfigStatus.APPLIED, answer.get(ConfigStatus.STATE), "disabled is a configuration applied");
+        assertEquals(HostBackend.PID, answer.get(ConfigStatus.PID), "without a configuration: its own PID");
+        off.deactivate();
+        assertEquals(null, answer, "deactivating withdraws the answer");
+        Map<String, Object> props = new HashMap<>();
+        props.put("service.pid", HostBackend.PID);
+        HostBackend on = new HostBackend(context(Map.of()), config(true), props, sysfs);
+        assertEquals(ConfigStatus.APPLIED, answer.get(ConfigStatus.STATE));
+        assertEquals(ConfigStatus.APPLIED, on.status().state());
+    }
+
+    @Test
+    void aHostWhoseFunctionsCannotBeListedIsRefusedAndRegistersNothing() throws IOException {
+        // a config that cannot be read: a directory where sysfs has the file
+        Path broken = root.resolve("bus/pci/devices").resolve("0000:00:09.0");
+        Files.createDirectories(broken.resolve("config"));
+        Map<String, Object> props = new HashMap<>();
+        props.put("service.pid", HostBackend.PID);
+        HostBackend be = new HostBackend(context(Map.of()), config(true), props, sysfs);
+        assertTrue(registered.isEmpty());
+        assertEquals(ConfigStatus.REFUSED, answer.get(ConfigStatus.STATE));
+        assertEquals(HwException.EIO, answer.get(ConfigStatus.ERRNO));
+        String reason = (String) answer.get(ConfigStatus.REASON);
+        assertTrue(reason.startsWith("enabled: cannot list the host's PCI functions: 0000:00:09.0"), reason);
+        assertEquals("EIO: " + reason, be.status().refusal());
     }
 }

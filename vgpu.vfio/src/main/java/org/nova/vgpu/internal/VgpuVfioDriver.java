@@ -22,6 +22,7 @@ import org.nova.bus.pci.PciIrqType;
 import org.nova.hw.pci.PciAddress;
 import org.nova.hw.pci.PciRegs;
 import org.nova.devres.Devres;
+import org.nova.driver.ConfigStatus;
 import org.nova.driver.DeviceLink;
 import org.nova.driver.DriverCore;
 import org.nova.driver.DriverException;
@@ -45,6 +46,7 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,17 +56,24 @@ import org.slf4j.LoggerFactory;
  * probe defers while the PF is not bound to nova.core) and runs the vGPU lifecycle
  * ({@link VgpuManager}) through nova.core's command service and VRAM manager.
  *
- * <p>Configuration (PID {@value #PID}, optional): {@code create} = entries "VF=TYPE"
- * ("0000:00:06.1=NVIDIA L40-1Q"); a listed VF gets its vGPU when it probes.
+ * <p>Configuration (PID {@value #PID}, optional, {@link VgpuConfig}): {@code create} = entries
+ * "VF=TYPE" ("0000:00:06.1=NVIDIA L40-1Q"); a listed VF gets its vGPU when it probes. Each
+ * configuration is answered ({@link ConfigStatus}): applied, or refused with EINVAL naming the
+ * entry that is not VF=TYPE (the previous entries stay in force).
  */
 @Component(service = {PciDriver.class, VgpuManager.class}, configurationPid = VgpuVfioDriver.PID,
-        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+        configurationPolicy = ConfigurationPolicy.OPTIONAL, property = ConfigStatus.DECLARATION)
+@Designate(ocd = VgpuConfig.class)
 public final class VgpuVfioDriver implements PciDriver<VfAccess>, VgpuManager {
     private static final Logger LOG = LoggerFactory.getLogger(VgpuVfioDriver.class);
     /** The configuration PID. */
     public static final String PID = "org.nova.vgpu";
     /** The configuration property listing "VF=TYPE" entries. */
     public static final String PROP_CREATE = "create";
+    /** The separator of a VF from its type in an entry of {@value #PROP_CREATE}. */
+    static final char ENTRY_SEPARATOR = '=';
+    /** The separator of entries given as one string. */
+    static final String ENTRIES_SEPARATOR = ",";
     /** The driver name (the RFC's module). */
     public static final String NAME = "nvidia-vgpu-vfio";
     /**
@@ -80,7 +89,8 @@ public final class VgpuVfioDriver implements PciDriver<VfAccess>, VgpuManager {
     private final NovaGpus gpus;
     private final DriverCore driverCore;
     private final VgpuCore core;
-    private volatile Map<String, String> autoCreate;
+    private final ConfigStatus status;
+    private volatile Map<String, String> autoCreate = Map.of();
 
     @Activate
     public VgpuVfioDriver(@Reference NovaGpus gpus, @Reference GspCommands commands,
@@ -88,36 +98,64 @@ public final class VgpuVfioDriver implements PciDriver<VfAccess>, VgpuManager {
         this.gpus = gpus;
         this.driverCore = driverCore;
         this.core = new VgpuCore(gpus, commands, pf -> vram(context, pf));
-        this.autoCreate = parse(config);
+        this.status = new ConfigStatus(context, ConfigStatus.pidOf(config, PID));
+        modified(config);
     }
 
+    /** Takes the new entries, or keeps the previous ones when one of them is not VF=TYPE. */
     @Modified
     void modified(Map<String, Object> config) {
-        autoCreate = parse(config);
+        try {
+            autoCreate = parse(config);
+        } catch (DriverException e) {
+            LOG.error("configuration {}: {}", status.pid(), e.getMessage());
+            status.refused(config, e.errno().name(), e.getMessage());
+            return;
+        }
+        status.applied(config);
     }
 
     @Deactivate
     void deactivate() {
         // the bus unbound the VFs when the driver service went; anything left goes now
         core.closeAll();
+        status.close();
     }
 
+    /**
+     * @return VF address → vGPU type of the entries of {@value #PROP_CREATE}
+     * @throws DriverException EINVAL naming an entry that is not VF=TYPE with a PCI address
+     */
     static Map<String, String> parse(Map<String, Object> config) {
         Map<String, String> out = new LinkedHashMap<>();
         Object v = config == null ? null : config.get(PROP_CREATE);
         List<String> entries = new ArrayList<>();
         if (v instanceof String s) {
-            entries.addAll(List.of(s.split(",")));
+            entries.addAll(List.of(s.split(ENTRIES_SEPARATOR)));
         } else if (v instanceof String[] a) {
             entries.addAll(List.of(a));
         } else if (v instanceof Collection<?> c) {
             c.forEach(o -> entries.add(String.valueOf(o)));
         }
         for (String e : entries) {
-            int eq = e.indexOf('=');
-            if (eq > 0) {
-                out.put(VgpuCore.address(e.substring(0, eq)).toString(), e.substring(eq + 1).trim());
+            if (e.isBlank()) {
+                continue;
             }
+            int eq = e.indexOf(ENTRY_SEPARATOR);
+            String type = eq < 0 ? "" : e.substring(eq + 1).trim();
+            if (eq <= 0 || type.isEmpty()) {
+                throw new DriverException(Errno.EINVAL, PROP_CREATE + ": '" + e
+                        + "' is not VF=TYPE (e.g. 0000:00:06.1=NVIDIA L40-1Q)");
+            }
+            String vf = e.substring(0, eq).trim();
+            PciAddress address;
+            try {
+                address = PciAddress.parse(vf);
+            } catch (RuntimeException notAnAddress) { // PciAddress.parse's EINVAL
+                throw new DriverException(Errno.EINVAL, PROP_CREATE + ": '" + e + "': the VF '" + vf
+                        + "' is not a PCI address [dddd:]bb:dd.f");
+            }
+            out.put(address.toString(), type);
         }
         return out;
     }

@@ -6,17 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
+import java.util.Dictionary;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciIds;
+import org.nova.driver.ConfigStatus;
 import org.nova.driver.Device;
 import org.nova.driver.DriverCore;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.driver.ProbeDeferException;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 
 /** The driver's probe decisions: only VFs of NVIDIA GPUs, deferred while the PF is not bound to nova.core. */
 class VgpuVfioDriverTest {
@@ -35,9 +38,31 @@ class VgpuVfioDriverTest {
         });
     }
 
+    /** The latest properties of the driver's answer to its configuration. */
+    private Dictionary<String, ?> answer;
+
+    @SuppressWarnings("unchecked")
+    private BundleContext context() {
+        ServiceRegistration<?> registration = (ServiceRegistration<?>) Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {ServiceRegistration.class}, (p, m, a) -> {
+                    if (m.getName().equals("setProperties")) {
+                        answer = (Dictionary<String, ?>) a[0];
+                        return null;
+                    }
+                    throw new UnsupportedOperationException(m.getName());
+                });
+        return (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {BundleContext.class},
+                (p, m, a) -> {
+                    if (m.getName().equals("registerService")) {
+                        answer = (Dictionary<String, ?>) a[2];
+                        return registration;
+                    }
+                    throw new UnsupportedOperationException(m.getName());
+                });
+    }
+
     private VgpuVfioDriver driver() {
-        return new VgpuVfioDriver(fw, fw, proxy(DriverCore.class, Map.of()), proxy(BundleContext.class, Map.of()),
-                Map.of());
+        return new VgpuVfioDriver(fw, fw, proxy(DriverCore.class, Map.of()), context(), Map.of());
     }
 
     /** The PF, bound to {@code driver} (empty: to none). */
@@ -76,5 +101,24 @@ class VgpuVfioDriverTest {
         fw.vgpu = false;
         assertEquals(Errno.ENODEV, assertThrows(DriverException.class, () -> d.probe(vf(pf(Optional.empty())),
                 VgpuVfioDriver.ID_TABLE.get(0))).errno());
+    }
+
+    @Test
+    void everyConfigurationIsAnsweredAndAnEntryThatIsNotVfEqualsTypeIsRefused() {
+        VgpuVfioDriver d = driver();
+        assertEquals(ConfigStatus.APPLIED, answer.get(ConfigStatus.STATE), "no configuration: the defaults");
+        assertEquals(VgpuVfioDriver.PID, answer.get(ConfigStatus.PID));
+        Map<String, Object> good = Map.of("service.pid", VgpuVfioDriver.PID, VgpuVfioDriver.PROP_CREATE,
+                new String[] {"00:06.1=NVIDIA L40-1Q"});
+        d.modified(good);
+        assertEquals(ConfigStatus.APPLIED, answer.get(ConfigStatus.STATE));
+        for (String bad : new String[] {"00:06.1", "00:06.1=", "=NVIDIA L40-1Q", "zz=NVIDIA L40-1Q"}) {
+            d.modified(Map.of("service.pid", VgpuVfioDriver.PID, VgpuVfioDriver.PROP_CREATE, new String[] {bad}));
+            assertEquals(ConfigStatus.REFUSED, answer.get(ConfigStatus.STATE), bad);
+            assertEquals("EINVAL", answer.get(ConfigStatus.ERRNO));
+            String reason = (String) answer.get(ConfigStatus.REASON);
+            assertTrue(reason.startsWith("create: '" + bad + "'"), reason);
+        }
+        assertThrows(DriverException.class, () -> VgpuVfioDriver.parse(Map.of(VgpuVfioDriver.PROP_CREATE, "00:06.1")));
     }
 }
