@@ -34,6 +34,7 @@ public class HwException extends RuntimeException {
     public static final String ENOENT = "ENOENT";
 
     private final String errno;
+    private final String reason;
 
     /**
      * @param errno   the kernel error name, e.g. {@link #EINVAL}
@@ -42,6 +43,7 @@ public class HwException extends RuntimeException {
     public HwException(String errno, String message) {
         super(errno + ": " + message);
         this.errno = Objects.requireNonNull(errno, "errno");
+        this.reason = message;
     }
 
     /**
@@ -52,10 +54,28 @@ public class HwException extends RuntimeException {
     public HwException(String errno, String message, Throwable cause) {
         super(errno + ": " + message, cause);
         this.errno = Objects.requireNonNull(errno, "errno");
+        this.reason = message;
     }
 
     /** @return the kernel error name, e.g. "EINVAL" */
     public String errno() {
         return errno;
+    }
+
+    /**
+     * @return what was attempted and why it failed, without the errno name: for a caller that
+     *     reports the failure under an errno of its own without nesting one message in another
+     */
+    public String reason() {
+        return reason;
+    }
+
+    /**
+     * @return the message alone, which starts with the errno name: what a shell prints for a
+     *     failed command (Gogo's prints {@code toString()}), one line without the Java class
+     */
+    @Override
+    public String toString() {
+        return getMessage();
     }
 }

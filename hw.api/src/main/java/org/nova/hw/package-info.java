@@ -13,5 +13,5 @@
  * operation that fails changes nothing.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.0.0")
+@org.osgi.annotation.versioning.Version("2.1.0")
 package org.nova.hw;
