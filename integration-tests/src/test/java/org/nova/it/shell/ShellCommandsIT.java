@@ -145,7 +145,7 @@ public class ShellCommandsIT {
 
     @Test
     public void errorsAreOneLineWithTheErrnoFirst() throws Exception {
-        assertEquals("EINVAL: '0000:00:99.0' is not a PCI address: device 0x99 is outside 0..0x1f",
+        assertEquals("ENODEV: '0000:00:99.0' is not a PCI address: device 0x99 is outside 0..0x1f",
                 error("pci:sriov_numvfs 0000:00:99.0 2"));
         assertEquals("as drv:why and drv:devres", "ENODEV: no device 'nosuch' on any bus", error("drv:links nosuch"));
         assertEquals("ENODEV: no device 'nosuch' on any bus", error("drv:why nosuch"));
