@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
 
+import org.nova.bus.pci.PciBus;
 import org.nova.driver.Bus;
 import org.nova.driver.DriverCore;
 import org.nova.driver.DriverInfo;
@@ -58,10 +59,6 @@ public final class ShellNames {
     static final String BUNDLE = "BUNDLE";
     /** A configuration's PID. */
     static final String PID = "PID";
-    /** The bus PCI functions sit on (drivers/pci/pci-driver.c pci_bus_type.name). */
-    static final String PCI_BUS = "pci";
-    /** The prefix of a vGPU type's name that its short form leaves out. */
-    static final String VENDOR_PREFIX = "NVIDIA ";
 
     /** The words typed before the one being completed, by the metavariable of their parameter. */
     static final class Context extends HashMap<String, String> {
@@ -97,11 +94,11 @@ public final class ShellNames {
             case BUS -> core.buses().forEach(b -> out.add(b.name()));
             case DEVICE -> buses(before).forEach(b -> b.devices().forEach(d -> out.add(d.name())));
             case DRIVER -> buses(before).forEach(b -> b.drivers().stream().map(DriverInfo::name).forEach(out::add));
-            case PCI -> core.bus(PCI_BUS).ifPresent(b -> b.devices().forEach(d -> out.add(d.name())));
-            case VF -> core.bus(PCI_BUS).ifPresent(b -> b.devices().stream()
+            case PCI -> core.bus(PciBus.NAME).ifPresent(b -> b.devices().forEach(d -> out.add(d.name())));
+            case VF -> core.bus(PciBus.NAME).ifPresent(b -> b.devices().stream()
                     .filter(d -> d.parent().map(p -> p.bus() == b).orElse(false)).forEach(d -> out.add(d.name())));
             case GPU -> gpuNames().forEach(out::add);
-            case TYPE -> types(before).forEach(t -> out.add(shortName(t)));
+            case TYPE -> types(before).forEach(t -> out.add(t.shortName()));
             case NODE -> drmDevices().forEach(d -> {
                 out.add(d.primaryName());
                 out.add(d.renderName());
@@ -170,10 +167,5 @@ public final class ShellNames {
         } catch (IOException | InvalidSyntaxException e) {
             return List.of();
         }
-    }
-
-    /** @return "L40-1Q" for "NVIDIA L40-1Q" (vgpu:create takes both) */
-    static String shortName(VgpuType t) {
-        return t.name().startsWith(VENDOR_PREFIX) ? t.name().substring(VENDOR_PREFIX.length()) : t.name();
     }
 }

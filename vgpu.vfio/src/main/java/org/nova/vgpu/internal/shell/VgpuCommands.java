@@ -34,8 +34,6 @@ import org.osgi.service.component.annotations.Reference;
 public final class VgpuCommands {
     /** The osgi.command.scope of these commands. */
     static final String SCOPE = "vgpu";
-    /** The vendor prefix of every type name the firmware reports ("NVIDIA L40-1Q"). */
-    static final String VENDOR_PREFIX = "NVIDIA ";
     /** Parameter descriptor of a VF. */
     private static final String VF = "VF: a GPU's virtual function bound to vgpu.vfio (0000:00:06.1)";
     /** Bytes in a MiB, for the sizes the types table prints. */
@@ -65,7 +63,7 @@ public final class VgpuCommands {
         List<VgpuType> creatable = vgpus.creatableTypes(device);
         Table t = new Table("ID", "NAME", "SHORT", "CLASS", "FB", "BAR1", "HEAP", "MAX", "CHANNELS", "CREATABLE");
         for (VgpuType v : vgpus.types(device)) {
-            t.row(String.format("%#x", v.id()), v.name(), shortName(v), v.vgpuClass(), mib(v.fbSize()),
+            t.row(String.format("%#x", v.id()), v.name(), v.shortName(), v.vgpuClass(), mib(v.fbSize()),
                     mib(v.bar1Size()), mib(v.gspHeapSize()), v.maxInstances(), v.channels(),
                     creatable.contains(v) ? "yes" : "no");
         }
@@ -78,7 +76,7 @@ public final class VgpuCommands {
             + " quoted (\"NVIDIA L40-1Q\") or dashed (NVIDIA-L40-1Q), or id (0x3b1)") String type) {
         VgpuType t = type(vgpus.types(vf), type).orElseThrow(() -> new DriverException(Errno.ENODEV, "no vGPU type '"
                 + type + "' on " + vf + " (types: " + String.join(", ", vgpus.types(vf).stream()
-                        .map(VgpuCommands::shortName).toList()) + ")"));
+                        .map(VgpuType::shortName).toList()) + ")"));
         VfioDevice d = vgpus.create(vf, t.name());
         VgpuInfo i = d.info();
         return String.format("%s: vGPU %s created (gfid %d, FB 0x%x+%d MiB, plugin heap 0x%x+%d KiB, channels %d-%d)",
@@ -109,11 +107,6 @@ public final class VgpuCommands {
         return vf + ": vGPU destroyed";
     }
 
-    /** @return "L40-1Q" for "NVIDIA L40-1Q": the name without the vendor, which has no blank to quote */
-    static String shortName(VgpuType t) {
-        return t.name().startsWith(VENDOR_PREFIX) ? t.name().substring(VENDOR_PREFIX.length()) : t.name();
-    }
-
     /**
      * @param types the types on offer
      * @param typed a short name, a full name (blanks as blanks or dashes), or an id (decimal or 0x hex)
@@ -123,7 +116,7 @@ public final class VgpuCommands {
         String t = typed.strip();
         for (VgpuType v : types) {
             if (v.name().equalsIgnoreCase(t) || v.name().replace(' ', '-').equalsIgnoreCase(t)
-                    || shortName(v).equalsIgnoreCase(t)) {
+                    || v.shortName().equalsIgnoreCase(t)) {
                 return Optional.of(v);
             }
         }

@@ -33,6 +33,6 @@ class VgpuTypeNamesTest {
 
     @Test
     void theShortNameHasNoBlank() {
-        assertEquals("L40-1Q", VgpuCommands.shortName(Q1));
+        assertEquals("L40-1Q", Q1.shortName());
     }
 }
