@@ -112,20 +112,29 @@ public final class ShellCompletion {
      * @return the names the parameters at that position can take, sorted, without duplicates
      */
     List<String> candidates(List<String> before) {
-        if (before.isEmpty()) {
-            return List.of();
-        }
-        int position = before.size() - 1;
+        return before.isEmpty() ? List.of() : candidates(methods(before.get(0)), before.subList(1, before.size()), names::of);
+    }
+
+    /** What a metavariable names, given the words typed before ({@link ShellNames#of}). */
+    interface Names {
+        List<String> of(String kind, ShellNames.Context before);
+    }
+
+    /**
+     * @param overloads the command's methods
+     * @param typed the arguments typed before the one being completed
+     * @param names what each metavariable names
+     * @return the names the parameters at that position can take in any overload, sorted, once each
+     */
+    static List<String> candidates(List<Method> overloads, List<String> typed, Names names) {
         TreeSet<String> out = new TreeSet<>();
-        for (Method m : methods(before.get(0))) {
+        for (Method m : overloads) {
             List<Usage.Parameter> params = Usage.parameters(m);
-            Usage.Parameter p = parameterAt(params, position);
-            if (p == null) {
-                continue;
-            }
-            List<String> earlier = before.subList(1, before.size());
-            for (String kind : p.metavariables()) {
-                out.addAll(names.of(kind, context(params, earlier)));
+            Usage.Parameter p = parameterAt(params, typed.size());
+            if (p != null) {
+                for (String kind : p.metavariables()) {
+                    out.addAll(names.of(kind, context(params, typed)));
+                }
             }
         }
         return new ArrayList<>(out);
