@@ -23,6 +23,15 @@ public class DriverException extends RuntimeException {
         this.errno = errno;
     }
 
+    /**
+     * @return the message alone, which starts with the errno name: what a shell prints for a
+     *     failed command (Gogo's prints {@code toString()}), one line without the Java class
+     */
+    @Override
+    public String toString() {
+        return getMessage();
+    }
+
     /** @return the kernel error number this failure maps to. */
     public Errno errno() {
         return errno;

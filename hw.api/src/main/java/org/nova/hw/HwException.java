@@ -62,8 +62,20 @@ public class HwException extends RuntimeException {
         return errno;
     }
 
-    /** @return what was attempted and why it failed: the message without the errno name */
+    /**
+     * @return what was attempted and why it failed, without the errno name: for a caller that
+     *     reports the failure under an errno of its own without nesting one message in another
+     */
     public String reason() {
         return reason;
+    }
+
+    /**
+     * @return the message alone, which starts with the errno name: what a shell prints for a
+     *     failed command (Gogo's prints {@code toString()}), one line without the Java class
+     */
+    @Override
+    public String toString() {
+        return getMessage();
     }
 }

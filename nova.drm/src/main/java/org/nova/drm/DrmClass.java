@@ -26,18 +26,42 @@ public final class DrmClass implements DrmDevices {
     private final TreeMap<Integer, DmaBuf> fds = new TreeMap<>();
     private int nextFd = FIRST_FD;
 
+    /** {@link #register(DrmDriver, String, VramManager, MemorySegment, int)}'s "no preference": the lowest free index. */
+    public static final int ANY_INDEX = -1;
+
     /**
-     * {@code drm_dev_alloc} + {@code drm_dev_register}: creates a device with the lowest free index.
+     * {@code drm_dev_alloc} + {@code drm_dev_register}: creates a device with the lowest free index,
+     * as drm_minor_alloc's xa_alloc does.
+     *
+     * @see #register(DrmDriver, String, VramManager, MemorySegment, int)
+     */
+    public DrmDevice register(DrmDriver<?> driver, String parent, VramManager vram, MemorySegment aperture) {
+        return register(driver, parent, vram, aperture, ANY_INDEX);
+    }
+
+    /**
+     * {@code drm_dev_alloc} + {@code drm_dev_register} with an index the caller prefers: the kernel
+     * takes the lowest free one (drm_minor_alloc), so card0 is whichever device registered first;
+     * that is stable only while devices probe in a stable order. A driver whose devices may probe
+     * in any order (nova-drm: GPUs hot-added in any order, probed concurrently) asks for the index
+     * of its parent's place among its siblings instead, so that card0 stays with the lowest PCI
+     * address, as udev's by-path names would. The preference yields to a device already holding
+     * the index: then the lowest free index, as the kernel.
      *
      * @param driver the driver, serving this device only (its own state is the device's driver data)
      * @param parent the parent device's name (the auxiliary device)
      * @param vram the VRAM backing GEM objects; not owned (nova.core's)
      * @param aperture the CPU view of the VRAM aperture, {@link MemorySegment#NULL} if none
+     * @param preferred the index wanted, 0..{@value #MINORS_PER_TYPE} - 1, or {@link #ANY_INDEX}
      * @return the registered device; unregister it with {@link #unregister}
      * @throws DrmException ENOSPC (as idr_alloc) when 64 devices exist
      */
-    public synchronized DrmDevice register(DrmDriver<?> driver, String parent, VramManager vram, MemorySegment aperture) {
+    public synchronized DrmDevice register(DrmDriver<?> driver, String parent, VramManager vram, MemorySegment aperture,
+            int preferred) {
         int index = 0;
+        if (preferred >= 0 && preferred < MINORS_PER_TYPE && !devices.containsKey(preferred)) {
+            index = preferred;
+        }
         while (devices.containsKey(index)) {
             index++;
         }

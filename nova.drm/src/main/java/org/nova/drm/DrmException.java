@@ -14,6 +14,15 @@ public class DrmException extends RuntimeException {
         this.errno = errno;
     }
 
+    /**
+     * @return the message alone, which starts with the errno name: what a shell prints for a
+     *     failed command (Gogo's prints {@code toString()}), one line without the Java class
+     */
+    @Override
+    public String toString() {
+        return getMessage();
+    }
+
     /** @return the errno */
     public DrmErrno errno() {
         return errno;

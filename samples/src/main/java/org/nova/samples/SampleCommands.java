@@ -3,6 +3,12 @@ package org.nova.samples;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+
+import org.apache.felix.service.command.Descriptor;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+import org.nova.driver.shell.Usage;
 
 import org.nova.samples.auxiliary.AuxDriverSample;
 import org.nova.samples.edu.EduSample;
@@ -13,9 +19,10 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * The {@code samples} shell scope: what the sample drivers saw. {@code samples:edu DEVICE} and
- * {@code samples:testdev DEVICE} run a bound device's checks again and fail (a thrown error) if one
- * of them fails, so a script can assert on it; the same commands serve the simulator and a real
- * device behind VFIO.
+ * {@code samples:testdev DEVICE} run a bound device's checks again and fail (EIO, naming the failed
+ * checks) if one of them fails, so a script can assert on it; the same commands serve the
+ * simulator and a real device behind VFIO. Arguments no overload takes get EINVAL with the usage
+ * line.
  */
 @Component(service = SampleCommands.class, property = {
         "osgi.command.scope=samples",
@@ -23,6 +30,8 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=edu",
         "osgi.command.function=testdev" })
 public final class SampleCommands {
+    /** The osgi.command.scope of these commands. */
+    static final String SCOPE = "samples";
     private final PciTestdevSample pci;
     private final EduSample edu;
     private final AuxDriverSample aux;
@@ -34,7 +43,17 @@ public final class SampleCommands {
         this.aux = aux;
     }
 
+    /**
+     * Gogo's catch-all, tried after every overload of the name: arguments none of them takes.
+     *
+     * @throws DriverException always, EINVAL with the command's usage line
+     */
+    public String _main(String... argv) {
+        throw new DriverException(Errno.EINVAL, Usage.message(getClass(), SCOPE, argv));
+    }
+
     /** samples:status — every bound sample device and what its probe saw. */
+    @Descriptor("show what each bound sample driver's probe saw")
     public String status() {
         StringBuilder sb = new StringBuilder();
         for (PciTestdevSample.Result r : pci.results().values()) {
@@ -54,12 +73,15 @@ public final class SampleCommands {
     }
 
     /** samples:edu DEVICE — runs the edu checks again, with the IOMMU and INTx checks; throws if one fails. */
-    public String edu(String device) throws InterruptedException {
+    @Descriptor("run the edu checks again on a bound edu device, with the IOMMU and INTx checks; fails if one fails")
+    public String edu(@Descriptor("PCI: the edu device bound to edu_sample (0000:00:03.0)") String device)
+            throws InterruptedException {
         return report("edu", device, edu.selftest(device));
     }
 
     /** samples:testdev DEVICE — runs every pci-testdev test on both BARs; throws if one fails. */
-    public String testdev(String device) {
+    @Descriptor("run every pci-testdev test on both BARs of a bound device; fails if one fails")
+    public String testdev(@Descriptor("PCI: the pci-testdev bound to rust_driver_pci (0000:00:02.0)") String device) {
         return report("pci-testdev", device, pci.selftest(device));
     }
 
@@ -71,7 +93,8 @@ public final class SampleCommands {
             ok &= c.ok();
         }
         if (!ok) {
-            throw new IllegalStateException(what + " selftest of " + device + " failed:\n" + sb);
+            throw new DriverException(Errno.EIO, what + " selftest of " + device + " failed: " + checks.stream()
+                    .filter(c -> !c.ok()).map(Check::toString).collect(Collectors.joining("; ")));
         }
         return sb.toString();
     }

@@ -15,4 +15,11 @@ package org.nova.vgpu;
  */
 public record VgpuType(int id, String name, String vgpuClass, long fbSize, long bar1Size, int maxInstances,
         int channels, long gspHeapSize) {
+    /** The vendor prefix of the names the firmware reports ("NVIDIA L40-1Q"). */
+    public static final String VENDOR_PREFIX = "NVIDIA ";
+
+    /** @return the name without the vendor prefix ("L40-1Q"): a word a shell user types without quotes */
+    public String shortName() {
+        return name.startsWith(VENDOR_PREFIX) ? name.substring(VENDOR_PREFIX.length()) : name;
+    }
 }

@@ -52,10 +52,15 @@ public record PciAddress(int domain, int bus, int device, int function) {
     }
 
     private static void check(String what, int value, int max) {
-        if (value < 0 || value > max) {
-            throw new HwException(HwException.EINVAL,
-                    "PCI " + what + " " + value + " is outside 0.." + max);
+        String why = outOfRange(what, value, max);
+        if (why != null) {
+            throw new HwException(HwException.EINVAL, "PCI " + why);
         }
+    }
+
+    /** @return why a field is out of range, in hex as lspci prints addresses; null if it is in range */
+    private static String outOfRange(String what, int value, int max) {
+        return value < 0 || value > max ? String.format("%s %#x is outside 0..%#x", what, value, max) : null;
     }
 
     /**
@@ -73,12 +78,16 @@ public record PciAddress(int domain, int bus, int device, int function) {
                     + "' is not a PCI address of the form [dddd:]bb:dd.f (hex)");
         }
         int domain = m.group("domain") == null ? 0 : Integer.parseInt(m.group("domain"), HEX);
-        try {
-            return new PciAddress(domain, Integer.parseInt(m.group("bus"), HEX),
-                    Integer.parseInt(m.group("device"), HEX), Integer.parseInt(m.group("function"), HEX));
-        } catch (HwException e) {
-            throw new HwException(HwException.EINVAL, "'" + text + "': " + e.getMessage());
+        int bus = Integer.parseInt(m.group("bus"), HEX);
+        int device = Integer.parseInt(m.group("device"), HEX);
+        int function = Integer.parseInt(m.group("function"), HEX);
+        // the syntax bounds domain and bus; device and function have spare digits
+        String why = outOfRange("device", device, MAX_DEVICE);
+        why = why != null ? why : outOfRange("function", function, MAX_FUNCTION);
+        if (why != null) {
+            throw new HwException(HwException.EINVAL, "'" + text + "' is not a PCI address: " + why);
         }
+        return new PciAddress(domain, bus, device, function);
     }
 
     /** @return device and function as the 8-bit devfn (include/uapi/linux/pci.h PCI_DEVFN) */

@@ -43,4 +43,14 @@ class PciAddressTest {
         HwException e = assertThrows(HwException.class, () -> PciAddress.parse("00:20.0"));
         assertEquals(true, e.getMessage().contains("00:20.0"), e.getMessage());
     }
+
+    @Test
+    void theReasonIsOneLevelDeepWithFieldsInHex() {
+        HwException e = assertThrows(HwException.class, () -> PciAddress.parse("0000:00:99.0"));
+        assertEquals("EINVAL: '0000:00:99.0' is not a PCI address: device 0x99 is outside 0..0x1f", e.getMessage());
+        assertEquals("'0000:00:99.0' is not a PCI address: device 0x99 is outside 0..0x1f", e.reason());
+        assertEquals(e.getMessage(), e.toString(), "a shell prints toString(): the errno name first, no class name");
+        e = assertThrows(HwException.class, () -> new PciAddress(0, 0, 0, 8));
+        assertEquals("EINVAL: PCI function 0x8 is outside 0..0x7", e.getMessage());
+    }
 }

@@ -11,6 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
+
+import org.apache.felix.service.command.Descriptor;
+import org.nova.driver.shell.Usage;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HwException;
 import org.nova.hw.pci.PciAddress;
@@ -33,7 +36,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * function (unbind from vfio-pci, which exercises the request interrupt; bind and rescan), and
  * waiting for commands and devices to appear. What a device does is its driver's business: the
  * sample drivers check edu and pci-testdev ({@code samples:edu}, {@code samples:testdev}), the MMIO
- * benchmark is benchmarks' VfioMmioBench.
+ * benchmark is benchmarks' VfioMmioBench. Arguments no overload takes get EINVAL with the usage
+ * line.
  */
 @Component(service = VfioCommands.class, property = {
         "osgi.command.scope=vfio",
@@ -47,6 +51,10 @@ import org.osgi.service.component.annotations.ReferencePolicy;
         "osgi.command.function=cfg",
         "osgi.command.function=await" })
 public final class VfioCommands {
+    /** The osgi.command.scope of these commands. */
+    static final String SCOPE = "vfio";
+    /** Parameter descriptor of a function's address. */
+    private static final String BDF = "PCI: the function's address, [dddd:]bb:dd.f";
     /** How long enable/disable wait for the backend to follow the configuration. */
     private static final long CONFIG_WAIT_MS = 15_000;
     /** How long await waits when the script gives no time. */
@@ -75,6 +83,15 @@ public final class VfioCommands {
         this.context = context;
     }
 
+    /**
+     * Gogo's catch-all, tried after every overload of the name: arguments none of them takes.
+     *
+     * @throws HwException always, EINVAL with the command's usage line
+     */
+    public String _main(String... argv) {
+        throw new HwException(HwException.EINVAL, Usage.message(getClass(), SCOPE, argv));
+    }
+
     // ---- waiting -----------------------------------------------------------------------------------
 
     /**
@@ -85,7 +102,10 @@ public final class VfioCommands {
      * a moment; devices that arrive through ConfigurationAdmin come asynchronously, so a script
      * runs this, then drv:settle (which waits for the probes) before using the device.
      */
-    public String await(String what, int... seconds) throws InterruptedException, InvalidSyntaxException {
+    @Descriptor("wait until a shell command is registered, or until a host bridge has a function")
+    public String await(@Descriptor("COMMAND|PCI: a command (scope:function) or a function's address") String what,
+            @Descriptor("SECONDS: how long to wait at most (default 120)") int... seconds)
+            throws InterruptedException, InvalidSyntaxException {
         long limit = TimeUnit.SECONDS.toMillis(seconds.length > 0 ? seconds[0] : AWAIT_DEFAULT_S);
         long t0 = System.currentTimeMillis();
         if (AWAIT_DEVICE.matcher(what).matches()) {
@@ -158,7 +178,8 @@ public final class VfioCommands {
      * map, then two lines a script can parse: {@code open[LABEL]:} what the backend holds by its own
      * count, {@code proc-fds[LABEL]:} what the process holds by the kernel's ({@link FdCensus}).
      */
-    public String status(String... label) {
+    @Descriptor("show the VFIO backend's open containers, groups, devices, mappings and IRQs against the process's fds")
+    public String status(@Descriptor("LABEL: a tag for the two summary lines, for scripts") String... label) {
         String tag = label.length > 0 ? "[" + label[0] + "]" : "";
         StringBuilder sb = new StringBuilder();
         int containers = 0;
@@ -231,6 +252,7 @@ public final class VfioCommands {
     }
 
     /** vfio:devices — the functions of every VFIO bridge, as {@code lspci -n} prints them. */
+    @Descriptor("list the functions of every VFIO bridge, as lspci -n prints them")
     public String devices() {
         StringBuilder sb = new StringBuilder();
         for (VfioFunction f : functions()) {
@@ -252,9 +274,16 @@ public final class VfioCommands {
     }
 
     /** vfio:cfg BDF OFFSET [WIDTH] — reads config space (WIDTH 1, 2 or 4 bytes, default 4). */
-    public String cfg(String bdf, String offset, int... width) {
+    @Descriptor("read a VFIO function's config space")
+    public String cfg(@Descriptor(BDF) String bdf, @Descriptor("OFFSET: the register's offset, decimal or 0x hex") String offset,
+            @Descriptor("WIDTH: 1, 2 or 4 bytes (default 4)") int... width) {
         VfioFunction f = function(bdf);
-        int off = Integer.decode(offset);
+        int off;
+        try {
+            off = Integer.decode(offset);
+        } catch (NumberFormatException e) {
+            throw new HwException(HwException.EINVAL, "config offset '" + offset + "' is not a number");
+        }
         int w = width.length > 0 ? width[0] : Integer.BYTES;
         return String.format("0x%0" + (2 * w) + "x", f.readConfig(off, w));
     }
@@ -262,7 +291,9 @@ public final class VfioCommands {
     // ---- configuration ---------------------------------------------------------------------------
 
     /** vfio:enable [BDF...] — sets the configuration enabled=true (devices: the arguments) and waits for the bridge. */
-    public String enable(String... devices) throws IOException, InterruptedException {
+    @Descriptor("enable the VFIO backend (configuration enabled=true) and wait for its bridge")
+    public String enable(@Descriptor("PCI: the functions to open (default: every function bound to vfio-pci)")
+            String... devices) throws IOException, InterruptedException {
         Dictionary<String, Object> props = new Hashtable<>();
         props.put("enabled", Boolean.TRUE);
         props.put("devices", devices);
@@ -270,6 +301,7 @@ public final class VfioCommands {
     }
 
     /** vfio:disable — sets the configuration enabled=false and waits until no VFIO bridge is left. */
+    @Descriptor("disable the VFIO backend (configuration enabled=false) and wait until its bridge is gone")
     public String disable() throws IOException, InterruptedException {
         Dictionary<String, Object> props = new Hashtable<>();
         props.put("enabled", Boolean.FALSE);
@@ -322,7 +354,8 @@ public final class VfioCommands {
      * request interrupt and waits; the backend hot-unplugs the function and closes its fds, which
      * lets the kernel finish.
      */
-    public String unbind(String bdf) throws InterruptedException {
+    @Descriptor("ask the host kernel to unbind a function from vfio-pci (exercises the request interrupt)")
+    public String unbind(@Descriptor(BDF) String bdf) throws InterruptedException {
         PciAddress a = PciAddress.parse(bdf);
         SysfsPci sysfs = SysfsPci.system();
         long t0 = System.nanoTime();
@@ -347,7 +380,8 @@ public final class VfioCommands {
     }
 
     /** vfio:bind BDF — binds the function to vfio-pci in the kernel, then rescans every VFIO bridge. */
-    public String bind(String bdf) throws IOException {
+    @Descriptor("bind a function to vfio-pci in the host kernel, then rescan every VFIO bridge")
+    public String bind(@Descriptor(BDF) String bdf) throws IOException {
         PciAddress a = PciAddress.parse(bdf);
         try {
             SysfsPci.system().bindToVfio(a);
@@ -375,6 +409,7 @@ public final class VfioCommands {
     }
 
     /** vfio:rescan — opens newly bound functions and announces them. */
+    @Descriptor("open the functions newly bound to vfio-pci and announce them")
     public String rescan() {
         StringBuilder sb = new StringBuilder();
         for (VfioBackend be : backends) {

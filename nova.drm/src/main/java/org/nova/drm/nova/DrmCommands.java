@@ -2,6 +2,11 @@ package org.nova.drm.nova;
 
 import java.util.List;
 
+import org.apache.felix.service.command.Descriptor;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+import org.nova.driver.shell.Table;
+import org.nova.driver.shell.Usage;
 import org.nova.drm.DrmDevice;
 import org.nova.drm.DrmErrno;
 import org.nova.drm.DrmException;
@@ -14,13 +19,21 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * The {@code drm} shell scope: {@code drm:list} (one line per DRM device) and
- * {@code drm:gem [FILE|DEVICE]} (GEM objects with their handles and sizes).
+ * {@code drm:gem [FILE|NODE]} (GEM objects with their handles and sizes). A node is named as
+ * user space names it: "card0", "/dev/dri/card0", "renderD128", its minor, or the parent device.
+ * Errors: ENODEV for no such node, ENOENT for no such open file; arguments no overload takes get
+ * EINVAL with the usage line.
  */
 @Component(service = DrmCommands.class, property = {
         "osgi.command.scope=drm",
         "osgi.command.function=list",
         "osgi.command.function=gem"})
 public final class DrmCommands {
+    /** The osgi.command.scope of these commands. */
+    static final String SCOPE = "drm";
+    /** Where user space finds the nodes (drm_sysfs.c: the "dri/" devnode). */
+    static final String DEV_DRI = "/dev/dri/";
+
     private final NovaDrmDriver nova;
 
     @Activate
@@ -28,20 +41,29 @@ public final class DrmCommands {
         this.nova = nova;
     }
 
+    /**
+     * Gogo's catch-all, tried after every overload of the name: arguments none of them takes.
+     *
+     * @throws DriverException always, EINVAL with the command's usage line
+     */
+    public String _main(String... argv) {
+        throw new DriverException(Errno.EINVAL, Usage.message(getClass(), SCOPE, argv));
+    }
+
     /** drm:list — minor, name, parent, VRAM (used / total), open files. */
+    @Descriptor("list the DRM devices: minors, driver, parent, GPU, VRAM in use and open files")
     public String list() {
-        StringBuilder sb = new StringBuilder(String.format("%-6s %-10s %-6s %-24s %-14s %-26s %s%n",
-                "MINOR", "RENDER", "NAME", "PARENT", "GPU", "VRAM(used/total)", "FILES"));
+        Table t = new Table("MINOR", "RENDER", "NAME", "PARENT", "GPU", "VRAM(used/total)", "FILES");
         for (DrmDevice d : nova.devices()) {
-            String gpu = nova.dataOf(d).map(NovaDrmData::gpu).orElse("-");
-            sb.append(String.format("%-6d %-10s %-6s %-24s %-14s %-26s %d%n", d.primaryMinor(), d.renderName(),
-                    d.info().name(), d.parent(), gpu,
-                    String.format("%dK/%dM", d.vramInUse() >> 10, d.vram().total() >> 20), d.files().size()));
+            t.row(d.primaryMinor(), d.renderName(), d.info().name(), d.parent(),
+                    nova.dataOf(d).map(NovaDrmData::gpu).orElse("-"),
+                    String.format("%dK/%dM", d.vramInUse() >> 10, d.vram().total() >> 20), d.files().size());
         }
-        return sb.toString();
+        return t.toString();
     }
 
     /** drm:gem — every device's objects. */
+    @Descriptor("list GEM objects: every node's, one node's, or one open file's handles")
     public String gem() {
         StringBuilder sb = new StringBuilder();
         for (DrmDevice d : nova.devices()) {
@@ -51,41 +73,42 @@ public final class DrmCommands {
     }
 
     /**
-     * drm:gem FILE|DEVICE — FILE is "card0/3" or "renderD128/4" (as drm:gem lists them): its handles;
-     * DEVICE is a minor, "card0", "renderD128" or the parent's name: all its objects and handles.
+     * drm:gem FILE|NODE — FILE is "card0/3" or "renderD128/4" (as drm:gem lists them): its handles;
+     * NODE is "card0", "/dev/dri/card0", "renderD128", a minor or the parent's name: all its
+     * objects and handles.
      */
-    public String gem(String what) {
-        int slash = what.indexOf('/');
-        if (slash >= 0) {
-            DrmDevice d = device(what.substring(0, slash));
-            for (DrmFile f : d.files()) {
-                if (f.name().equals(what)) {
-                    StringBuilder sb = new StringBuilder(String.format("%s:%n%-8s %-6s %-12s %-14s%n", f.name(), "HANDLE",
-                            "OBJ", "SIZE", "MMAP-OFFSET"));
-                    f.objects().forEach((h, o) -> sb.append(String.format("%-8d %-6d %#-12x %#-14x%n", h, o.id(), o.size(),
-                            o.mmapOffset())));
-                    return sb.toString();
-                }
-            }
-            throw new DrmException(DrmErrno.ENOENT, "no open file " + what);
+    @Descriptor("list GEM objects: every node's, one node's, or one open file's handles")
+    public String gem(@Descriptor("FILE|NODE: an open file (card0/3, as drm:gem lists them) or a node"
+            + " (card0, /dev/dri/card0, renderD128, a minor, or the parent device)") String what) {
+        String name = what.startsWith(DEV_DRI) ? what.substring(DEV_DRI.length()) : what;
+        int slash = name.indexOf('/');
+        if (slash < 0) {
+            return deviceObjects(node(name, what));
         }
-        return deviceObjects(device(what));
+        DrmDevice d = node(name.substring(0, slash), what);
+        for (DrmFile f : d.files()) {
+            if (f.name().equals(name)) {
+                Table t = new Table("HANDLE", "OBJ", "SIZE", "MMAP-OFFSET");
+                f.objects().forEach((h, o) -> t.row(h, o.id(), hex(o.size()), hex(o.mmapOffset())));
+                return f.name() + ":\n" + t;
+            }
+        }
+        throw new DrmException(DrmErrno.ENOENT, "no open file " + what);
     }
 
-    private DrmDevice device(String name) {
-        List<DrmDevice> ds = nova.devices();
-        for (DrmDevice d : ds) {
+    /** @return the device a node name means; {@code asTyped} names it in the error */
+    private DrmDevice node(String name, String asTyped) {
+        for (DrmDevice d : nova.devices()) {
             if (d.primaryName().equals(name) || d.renderName().equals(name) || d.parent().equals(name)
                     || name.equals(Integer.toString(d.primaryMinor())) || name.equals(Integer.toString(d.renderMinor()))) {
                 return d;
             }
         }
-        throw new DrmException(DrmErrno.ENODEV, "no DRM device " + name);
+        throw new DrmException(DrmErrno.ENODEV, "no DRM device " + asTyped);
     }
 
     private static String deviceObjects(DrmDevice d) {
-        StringBuilder sb = new StringBuilder(String.format("%s (%s):%n%-6s %-12s %-12s %-14s %s%n", d.primaryName(),
-                d.parent(), "OBJ", "SIZE", "VRAM", "MMAP-OFFSET", "HANDLES"));
+        Table t = new Table("OBJ", "SIZE", "VRAM", "MMAP-OFFSET", "HANDLES");
         List<DrmFile> files = d.files();
         for (GemObject o : d.objects()) {
             StringBuilder handles = new StringBuilder();
@@ -96,9 +119,13 @@ public final class DrmCommands {
                     }
                 });
             }
-            sb.append(String.format("%-6d %#-12x %#-12x %#-14x %s%n", o.id(), o.size(), o.vramOffset(), o.mmapOffset(),
-                    handles.isEmpty() ? "(dma-buf only)" : handles));
+            t.row(o.id(), hex(o.size()), hex(o.vramOffset()), hex(o.mmapOffset()),
+                    handles.isEmpty() ? "(dma-buf only)" : handles);
         }
-        return sb.toString();
+        return d.primaryName() + " (" + d.parent() + "):\n" + t;
+    }
+
+    private static String hex(long v) {
+        return String.format("%#x", v);
     }
 }

@@ -7,6 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.nova.bus.auxiliary.AuxiliaryDevice;
 import org.nova.bus.auxiliary.AuxiliaryDriver;
+import org.nova.driver.Device;
+import org.nova.driver.DriverCore;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.drm.DrmClass;
@@ -14,6 +16,7 @@ import org.nova.drm.DrmDevice;
 import org.nova.drm.DrmDevices;
 import org.nova.gpu.vram.NovaDrmData;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +25,9 @@ import org.slf4j.LoggerFactory;
  * (driver.rs AUX_TABLE). Probe reads the {@link NovaDrmData} registration data and registers a DRM
  * device (drm::Device::new + Registration::new_foreign_owned); remove unplugs it, which fails the
  * open files' ioctls with ENODEV and returns all their VRAM. Also the {@link DrmDevices} service.
+ *
+ * <p>Minors: card0 is the GPU with the lowest PCI address, whatever order the GPUs arrive and
+ * probe in (see {@link #gpuIndex}); the kernel's first-come rule only where that place is taken.
  */
 @Component(service = {AuxiliaryDriver.class, DrmDevices.class, NovaDrmDriver.class})
 public final class NovaDrmDriver implements AuxiliaryDriver<DrmDevice>, DrmDevices {
@@ -35,6 +41,9 @@ public final class NovaDrmDriver implements AuxiliaryDriver<DrmDevice>, DrmDevic
     public static final String AUXILIARY_NAME = "nova-drm";
 
     private final DrmClass drm = new DrmClass();
+    /** The driver core (DS): which GPUs nova-core drives or is about to, for the minors' order. */
+    @Reference
+    private volatile DriverCore core;
     private final Map<DrmDevice, NovaDrmData> data = new ConcurrentHashMap<>();
 
     @Override
@@ -51,7 +60,8 @@ public final class NovaDrmDriver implements AuxiliaryDriver<DrmDevice>, DrmDevic
     public DrmDevice probe(AuxiliaryDevice dev, String matchedId) {
         NovaDrmData d = dev.registrationData(NovaDrmData.class).orElseThrow(
                 () -> new DriverException(Errno.EINVAL, dev.name() + " has no NovaDrmData registration data"));
-        DrmDevice drmDev = drm.register(new NovaDriver(d.vramBarSize()), dev.name(), d.vram(), d.aperture());
+        DrmDevice drmDev = drm.register(new NovaDriver(d.vramBarSize()), dev.name(), d.vram(), d.aperture(),
+                gpuIndex(dev.parent()));
         data.put(drmDev, d);
         LOG.info("{}: {} and {} for GPU {} ({} MiB VRAM, BAR1 {} MiB)", dev.name(), drmDev.primaryName(),
                 drmDev.renderName(), d.gpu(), d.vram().total() >> 20, d.vramBarSize() >> 20);
@@ -64,6 +74,31 @@ public final class NovaDrmDriver implements AuxiliaryDriver<DrmDevice>, DrmDevic
         drm.unregister(drmDev);
         data.remove(drmDev);
         LOG.info("{}: {} unplugged ({} files were open)", dev.name(), drmDev.primaryName(), open);
+    }
+
+    /**
+     * The DRM index of a GPU by PCI address: its place among the devices of its bus that nova-core
+     * drives or would bind first (device names on the PCI bus are addresses, so their order is the
+     * address order). A GPU whose probe is still to come keeps its place: when 0000:00:06.0 probes
+     * before 0000:00:05.0, it becomes card1 and 05.0 card0 later. A GPU hot-added after a higher
+     * one took its place gets the lowest free index, as in the kernel.
+     *
+     * @param gpu the nova-drm device's parent, or null (no parent: unit tests)
+     * @return the preferred index, or {@link DrmClass#ANY_INDEX} without a parent or a driver core
+     */
+    int gpuIndex(Device gpu) {
+        DriverCore c = core;
+        if (gpu == null || c == null) {
+            return DrmClass.ANY_INDEX;
+        }
+        int index = 0;
+        for (Device other : gpu.bus().devices()) {
+            String driver = other.driver().or(() -> c.firstChoice(other)).orElse("");
+            if (driver.equals(NOVA_CORE_MODULE_NAME) && other.name().compareTo(gpu.name()) < 0) {
+                index++;
+            }
+        }
+        return index;
     }
 
     /** @return the registration data a device was probed with */

@@ -171,7 +171,7 @@ public final class PciBusImpl implements PciBus, AutoCloseable {
         try {
             address = PciAddress.parse(slot);
         } catch (HwException e) {
-            throw new DriverException(Errno.ENODEV, "no PCI device " + slot + ": " + e.getMessage());
+            throw new DriverException(Errno.ENODEV, e.reason());
         }
         return deviceAt(address).orElseThrow(() -> new DriverException(Errno.ENODEV, "no PCI device " + slot));
     }

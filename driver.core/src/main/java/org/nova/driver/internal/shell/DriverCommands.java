@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
+import org.apache.felix.service.command.Descriptor;
 import org.nova.devres.DevresEntry;
 import org.nova.driver.Bus;
 import org.nova.driver.Device;
@@ -16,6 +18,8 @@ import org.nova.driver.DriverInfo;
 import org.nova.driver.Errno;
 import org.nova.driver.SettleReport;
 import org.nova.driver.WhyReport;
+import org.nova.driver.shell.Table;
+import org.nova.driver.shell.Usage;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -23,7 +27,7 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * The {@code drv} shell scope: the driver model as sysfs shows it. Each command gathers data and
  * formats it once; bad input throws the {@link DriverException} of the operation (Gogo prints it
- * and the command fails).
+ * and the command fails), arguments no overload takes throw EINVAL with the usage line.
  */
 @Component(service = DriverCommands.class, property = {
         "osgi.command.scope=drv",
@@ -43,6 +47,19 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=settle",
         "osgi.command.function=await" })
 public final class DriverCommands {
+    /** The osgi.command.scope of these commands. */
+    static final String SCOPE = "drv";
+    /** Parameter descriptor of a bus name. */
+    private static final String BUS = "BUS: the bus, as drv:buses lists it (pci, auxiliary)";
+    /** Parameter descriptor of a device name. */
+    private static final String DEVICE = "DEVICE: the device's name on its bus, as drv:devices lists it (0000:00:05.0)";
+    /** Parameter descriptor of a driver name. */
+    private static final String DRIVER = "DRIVER: the driver's name on the bus, as drv:drivers lists it";
+    /** Parameter descriptor of a time limit. */
+    private static final String SECONDS = "SECONDS: how long to wait at most, 0 to 3600";
+    /** The longest wait a command accepts, in seconds. */
+    private static final int MAX_SECONDS = 3600;
+
     private final DriverCore core;
 
     @Activate
@@ -50,7 +67,17 @@ public final class DriverCommands {
         this.core = core;
     }
 
+    /**
+     * Gogo's catch-all, tried after every overload of the name: arguments none of them takes.
+     *
+     * @throws DriverException always, EINVAL with the command's usage line
+     */
+    public String _main(String... argv) {
+        throw new DriverException(Errno.EINVAL, Usage.message(getClass(), SCOPE, argv));
+    }
+
     /** drv:buses — every bus with its device and driver counts and autoprobe. */
+    @Descriptor("list the buses with their device and driver counts and drivers_autoprobe")
     public String buses() {
         Table t = new Table("BUS", "DEVICES", "BOUND", "DRIVERS", "AUTOPROBE");
         for (Bus b : core.buses()) {
@@ -62,12 +89,14 @@ public final class DriverCommands {
     }
 
     /** drv:devices — every device of every bus. */
+    @Descriptor("list the devices of every bus, or of one, with driver, state, parent and live devres")
     public String devices() {
         return deviceTable(core.buses());
     }
 
     /** drv:devices BUS — the devices of one bus. */
-    public String devices(String bus) {
+    @Descriptor("list the devices of every bus, or of one, with driver, state, parent and live devres")
+    public String devices(@Descriptor(BUS) String bus) {
         return deviceTable(List.of(core.requireBus(bus)));
     }
 
@@ -84,6 +113,7 @@ public final class DriverCommands {
     }
 
     /** drv:drivers — every driver of every bus. */
+    @Descriptor("list the drivers of every bus with bundle, ranking, service id, probe type and devices")
     public String drivers() {
         Table t = new Table("BUS", "DRIVER", "BUNDLE", "RANKING", "SERVICE.ID", "PROBE", "DEVICES");
         for (Bus b : core.buses()) {
@@ -96,13 +126,16 @@ public final class DriverCommands {
     }
 
     /** drv:bind BUS DEVICE DRIVER — bind now, synchronously. */
-    public String bind(String bus, String device, String driver) {
+    @Descriptor("bind a device to a driver now, synchronously (sysfs bind)")
+    public String bind(@Descriptor(BUS) String bus, @Descriptor(DEVICE) String device,
+            @Descriptor(DRIVER) String driver) {
         core.requireBus(bus).bind(device, driver);
         return device + " bound to " + driver + "\n";
     }
 
     /** drv:unbind BUS DEVICE — unbind from the current driver (consumers and children first). */
-    public String unbind(String bus, String device) {
+    @Descriptor("unbind a device from its driver, consumers and children first (sysfs unbind)")
+    public String unbind(@Descriptor(BUS) String bus, @Descriptor(DEVICE) String device) {
         Bus b = core.requireBus(bus);
         String was = b.device(device).flatMap(Device::driver).orElse("?");
         b.unbind(device);
@@ -110,25 +143,30 @@ public final class DriverCommands {
     }
 
     /** drv:override BUS DEVICE — show the driver_override. */
-    public String override(String bus, String device) {
+    @Descriptor("show or set a device's driver_override (\"\" clears it; setting it does not reprobe)")
+    public String override(@Descriptor(BUS) String bus, @Descriptor(DEVICE) String device) {
         Device d = requireDevice(core.requireBus(bus), device);
         return d.driverOverride().orElse("(null)") + "\n";
     }
 
     /** drv:override BUS DEVICE DRIVER — set it ("" clears). Does not reprobe. */
-    public String override(String bus, String device, String driver) {
+    @Descriptor("show or set a device's driver_override (\"\" clears it; setting it does not reprobe)")
+    public String override(@Descriptor(BUS) String bus, @Descriptor(DEVICE) String device,
+            @Descriptor("DRIVER: the only driver allowed to bind the device, \"\" for any") String driver) {
         Bus b = core.requireBus(bus);
         b.setDriverOverride(device, driver);
         return device + " driver_override " + requireDevice(b, device).driverOverride().orElse("(cleared)") + "\n";
     }
 
     /** drv:autoprobe BUS — show drivers_autoprobe. */
-    public String autoprobe(String bus) {
+    @Descriptor("show or set a bus's drivers_autoprobe")
+    public String autoprobe(@Descriptor(BUS) String bus) {
         return (core.requireBus(bus).autoprobe() ? "on" : "off") + "\n";
     }
 
     /** drv:autoprobe BUS on|off|1|0. */
-    public String autoprobe(String bus, String value) {
+    @Descriptor("show or set a bus's drivers_autoprobe")
+    public String autoprobe(@Descriptor(BUS) String bus, @Descriptor("ON|OFF: on, off, 1 or 0") String value) {
         boolean on = switch (value) {
             case "on", "1", "true" -> true;
             case "off", "0", "false" -> false;
@@ -139,7 +177,8 @@ public final class DriverCommands {
     }
 
     /** drv:probe BUS DEVICE — drivers_probe. */
-    public String probe(String bus, String device) {
+    @Descriptor("probe a device as drivers_probe does: the best matching driver binds")
+    public String probe(@Descriptor(BUS) String bus, @Descriptor(DEVICE) String device) {
         Bus b = core.requireBus(bus);
         b.probe(device);
         core.waitForDeviceProbe(Duration.ofSeconds(30));
@@ -147,13 +186,15 @@ public final class DriverCommands {
     }
 
     /** drv:deferred — the deferred-probe list. */
+    @Descriptor("list the devices whose probe is deferred (deferred_probe_pending_list)")
     public String deferred() {
         List<String> d = core.deferredDevices();
         return d.isEmpty() ? "no deferred probes\n" : String.join("\n", d) + "\n";
     }
 
     /** drv:why DEVICE — why a device is bound to what it is bound to (searched on every bus). */
-    public String why(String device) {
+    @Descriptor("explain which drivers match a device, in which order they are tried, and why it is bound as it is")
+    public String why(@Descriptor(DEVICE) String device) {
         List<Bus> found = new ArrayList<>();
         for (Bus b : core.buses()) {
             if (b.device(device).isPresent()) {
@@ -161,7 +202,7 @@ public final class DriverCommands {
             }
         }
         if (found.isEmpty()) {
-            throw new DriverException(Errno.ENODEV, "no device '" + device + "' on any bus");
+            throw noDevice(device);
         }
         StringBuilder sb = new StringBuilder();
         for (Bus b : found) {
@@ -171,7 +212,8 @@ public final class DriverCommands {
     }
 
     /** drv:why BUS DEVICE. */
-    public String why(String bus, String device) {
+    @Descriptor("explain which drivers match a device, in which order they are tried, and why it is bound as it is")
+    public String why(@Descriptor(BUS) String bus, @Descriptor(DEVICE) String device) {
         Bus b = core.requireBus(bus);
         return formatWhy(b, b.why(device));
     }
@@ -187,7 +229,8 @@ public final class DriverCommands {
     }
 
     /** drv:devres DEVICE — the device's live devres, oldest first. */
-    public String devres(String device) {
+    @Descriptor("list live devres: counts per device, driver and bundle, or one device's entries")
+    public String devres(@Descriptor(DEVICE) String device) {
         StringBuilder sb = new StringBuilder();
         for (Bus b : core.buses()) {
             b.device(device).ifPresent(d -> {
@@ -201,12 +244,13 @@ public final class DriverCommands {
             });
         }
         if (sb.isEmpty()) {
-            throw new DriverException(Errno.ENODEV, "no device '" + device + "' on any bus");
+            throw noDevice(device);
         }
         return sb.toString();
     }
 
     /** drv:devres — live devres counts per device, driver and bundle. */
+    @Descriptor("list live devres: counts per device, driver and bundle, or one device's entries")
     public String devres() {
         return "total " + core.devres().liveTotal() + "\n" + counts("DEVICE", core.devres().liveByDevice())
                 + counts("DRIVER", core.devres().liveByDriver()) + counts("BUNDLE", core.devres().liveByBundle());
@@ -218,21 +262,29 @@ public final class DriverCommands {
         return t.size() == 0 ? "" : t.toString();
     }
 
-    /** drv:links DEVICE — the device links of a device. */
-    public String links(String device) {
+    /** drv:links DEVICE — the device links of a device; ENODEV, as drv:why and drv:devres, for no device. */
+    @Descriptor("list a device's device links, as supplier and as consumer")
+    public String links(@Descriptor(DEVICE) String device) {
         Table t = new Table("SUPPLIER", "CONSUMER", "STATE", "FLAGS");
+        boolean found = false;
         for (Bus b : core.buses()) {
-            b.device(device).ifPresent(d -> {
-                for (DeviceLink l : core.links(d)) {
+            Optional<Device> d = b.device(device);
+            if (d.isPresent()) {
+                found = true;
+                for (DeviceLink l : core.links(d.get())) {
                     t.row(l.supplier().name(), l.consumer().name(), l.state(),
                             l.flags().stream().map(Enum::name).sorted().collect(Collectors.joining(",")));
                 }
-            });
+            }
+        }
+        if (!found) {
+            throw noDevice(device);
         }
         return t.toString();
     }
 
     /** drv:monitor — the recent uevents, like udevadm monitor's record. */
+    @Descriptor("print the recent uevents, or wait and print those posted meanwhile (udevadm monitor)")
     public String monitor() {
         StringBuilder sb = new StringBuilder();
         for (DriverCore.UeventRecord e : core.recentUevents()) {
@@ -242,9 +294,10 @@ public final class DriverCommands {
     }
 
     /** drv:monitor SECONDS — waits that long, then prints the uevents posted meanwhile. */
-    public String monitor(int seconds) throws InterruptedException {
-        if (seconds < 0 || seconds > 3600) {
-            throw new DriverException(Errno.EINVAL, "monitor takes 0 to 3600 seconds, not " + seconds);
+    @Descriptor("print the recent uevents, or wait and print those posted meanwhile (udevadm monitor)")
+    public String monitor(@Descriptor("SECONDS: how long to listen, 0 to 3600") int seconds) throws InterruptedException {
+        if (seconds < 0 || seconds > MAX_SECONDS) {
+            throw new DriverException(Errno.EINVAL, "monitor takes 0 to " + MAX_SECONDS + " seconds, not " + seconds);
         }
         List<DriverCore.UeventRecord> before = core.recentUevents();
         long last = before.isEmpty() ? 0 : before.get(before.size() - 1).seqnum();
@@ -268,14 +321,17 @@ public final class DriverCommands {
     }
 
     /** drv:await BUS DEVICE — waits (at most 60 s) until the device is on the bus and no probe is pending. */
-    public String await(String bus, String device) throws InterruptedException {
+    @Descriptor("wait until a device is on a bus and no probe is pending (default: at most 60 s)")
+    public String await(@Descriptor(BUS) String bus, @Descriptor(DEVICE) String device) throws InterruptedException {
         return await(bus, device, 60);
     }
 
     /** drv:await BUS DEVICE SECONDS — as above with a limit; ETIMEDOUT when it passes. */
-    public String await(String bus, String device, int seconds) throws InterruptedException {
-        if (seconds < 0 || seconds > 3600) {
-            throw new DriverException(Errno.EINVAL, "await takes 0 to 3600 seconds, not " + seconds);
+    @Descriptor("wait until a device is on a bus and no probe is pending (default: at most 60 s)")
+    public String await(@Descriptor(BUS) String bus, @Descriptor(DEVICE) String device,
+            @Descriptor(SECONDS) int seconds) throws InterruptedException {
+        if (seconds < 0 || seconds > MAX_SECONDS) {
+            throw new DriverException(Errno.EINVAL, "await takes 0 to " + MAX_SECONDS + " seconds, not " + seconds);
         }
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         while (core.bus(bus).flatMap(b -> b.device(device)).isEmpty()) {
@@ -295,12 +351,17 @@ public final class DriverCommands {
      * drv:settle — waits (at most 60 s) until the runtime has settled: bundles started, components
      * activated, configuration changes applied, no probe pending ({@link DriverCore#settle}).
      */
+    @Descriptor("wait until the runtime has settled: bundles started, components active, configuration applied, no probe pending (at most 60 s)")
     public String settle() {
         SettleReport r = core.settle(Duration.ofSeconds(60));
         if (!r.settled()) {
             throw new DriverException(Errno.ETIMEDOUT, "not settled after 60 s: " + String.join("; ", r.pending()));
         }
         return "";
+    }
+
+    private static DriverException noDevice(String device) {
+        return new DriverException(Errno.ENODEV, "no device '" + device + "' on any bus");
     }
 
     private static Device requireDevice(Bus b, String device) {

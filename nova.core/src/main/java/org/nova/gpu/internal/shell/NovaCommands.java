@@ -7,9 +7,13 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Collectors;
+
+import org.apache.felix.service.command.Descriptor;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.driver.firmware.Firmware;
+import org.nova.driver.shell.Usage;
 import org.nova.gpu.GpuInfo;
 import org.nova.gpu.GspCommands;
 import org.nova.gpu.NovaGpus;
@@ -29,6 +33,7 @@ import org.osgi.service.component.annotations.Reference;
  * file, {@code nova:info [DEVICE]} the GPUs nova.core drives (with the GSP's firmware, the ABI
  * bindings in use and the static information it reported), {@code nova:gsplog DEVICE} the GSP-RM
  * log buffer, {@code nova:rpc-stats [DEVICE]} the command queues' and the clients' accounting.
+ * Arguments no overload takes get EINVAL with the usage line.
  */
 @Component(service = NovaCommands.class, property = {
         "osgi.command.scope=nova",
@@ -37,6 +42,10 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=gsplog",
         "osgi.command.function=rpcstats"})
 public final class NovaCommands {
+    /** The osgi.command.scope of these commands. */
+    static final String SCOPE = "nova";
+    /** Parameter descriptor of a GPU. */
+    static final String GPU = "GPU: the GPU's PCI device, \"0000:00:05.0\" or \"00:05.0\" (nova:info lists them)";
     private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private final NovaGpus gpus;
     private final GspCommands gsp;
@@ -47,8 +56,19 @@ public final class NovaCommands {
         this.gsp = gsp;
     }
 
+    /**
+     * Gogo's catch-all, tried after every overload of the name: arguments none of them takes.
+     *
+     * @throws DriverException always, EINVAL with the command's usage line
+     */
+    public String _main(String... argv) {
+        throw new DriverException(Errno.EINVAL, Usage.message(getClass(), SCOPE, argv));
+    }
+
     /** nova:fw FILE — an ELF's sections, or a binary-header file's header fields. */
-    public String fw(String file) throws IOException {
+    @Descriptor("show what the firmware parsers find in a file: an ELF's sections or a binary header's fields")
+    public String fw(@Descriptor("FILE: a firmware file, e.g. /lib/firmware/nvidia/ga102/gsp/booter_load-535.113.01.bin")
+            String file) throws IOException {
         Path p = Path.of(file);
         if (!Files.isRegularFile(p)) {
             throw new DriverException(Errno.ENOENT, "no file " + file);
@@ -105,19 +125,22 @@ public final class NovaCommands {
     }
 
     /** nova:info — every GPU nova.core drives. */
+    @Descriptor("show the GPUs nova-core drives: chipset, VBIOS, firmware, memory, GSP state")
     public String info() {
         return format(gpus.gpus(), gsp);
     }
 
     /** nova:info DEVICE — one GPU ("0000:00:05.0" or "00:05.0"). */
-    public String info(String device) {
+    @Descriptor("show the GPUs nova-core drives: chipset, VBIOS, firmware, memory, GSP state")
+    public String info(@Descriptor(GPU) String device) {
         GpuInfo g = gpus.gpu(device).orElseThrow(() -> new DriverException(Errno.ENODEV,
                 "no GPU bound to NovaCore at " + device));
         return format(List.of(g), gsp);
     }
 
     /** nova:gsplog DEVICE — the GSP-RM log buffer (debugfs logrm). */
-    public String gsplog(String device) {
+    @Descriptor("print a GPU's GSP-RM log buffer (debugfs logrm)")
+    public String gsplog(@Descriptor(GPU) String device) {
         GpuInfo g = gpus.gpu(device).orElseThrow(() -> new DriverException(Errno.ENODEV,
                 "no GPU bound to NovaCore at " + device));
         String log = gsp.log(g.device());
@@ -125,6 +148,7 @@ public final class NovaCommands {
     }
 
     /** nova:rpc-stats — the command queues and every client, of every GPU. */
+    @Descriptor("show the GSP command queues' and the RPC clients' accounting")
     public String rpcstats() {
         StringBuilder sb = new StringBuilder();
         for (GpuInfo g : gpus.gpus()) {
@@ -134,7 +158,8 @@ public final class NovaCommands {
     }
 
     /** nova:rpc-stats DEVICE — one GPU's command queues and clients. */
-    public String rpcstats(String device) {
+    @Descriptor("show the GSP command queues' and the RPC clients' accounting")
+    public String rpcstats(@Descriptor(GPU) String device) {
         GpuInfo g = gpus.gpu(device).orElseThrow(() -> new DriverException(Errno.ENODEV,
                 "no GPU bound to NovaCore at " + device));
         StringBuilder sb = new StringBuilder();
@@ -170,7 +195,7 @@ public final class NovaCommands {
                     st.error().isEmpty() ? "" : ", queues unusable: " + st.error())));
             gsp.status(g.device()).filter(st -> !st.staticInfo().isEmpty()).ifPresent(st -> sb.append("  static info: ")
                     .append(st.staticInfo().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                            .collect(java.util.stream.Collectors.joining(", "))).append(System.lineSeparator()));
+                            .collect(Collectors.joining(", "))).append(System.lineSeparator()));
         }
         return sb.toString();
     }

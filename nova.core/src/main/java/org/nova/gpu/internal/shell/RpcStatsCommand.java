@@ -1,5 +1,8 @@
 package org.nova.gpu.internal.shell;
 
+import org.apache.felix.service.command.Descriptor;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
 import org.nova.gpu.GspCommands;
 import org.nova.gpu.NovaGpus;
 import org.osgi.service.component.annotations.Activate;
@@ -15,6 +18,8 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.scope=nova",
         "osgi.command.function=rpc-stats"})
 public final class RpcStatsCommand {
+    /** The command's name: Gogo cannot call a Java method by it. */
+    private static final String NAME = "rpc-stats";
     private final NovaCommands commands;
 
     @Activate
@@ -22,9 +27,17 @@ public final class RpcStatsCommand {
         this.commands = new NovaCommands(gpus, gsp);
     }
 
-    /** nova:rpc-stats [DEVICE] (Gogo passes the command's name first). */
-    public String _main(String... args) {
-        int from = args.length > 0 && args[0].endsWith("rpc-stats") ? 1 : 0;
+    /**
+     * nova:rpc-stats [GPU] (Gogo passes the command's name first).
+     *
+     * @throws DriverException EINVAL with the usage line for more than one argument
+     */
+    @Descriptor("show the GSP command queues' and the RPC clients' accounting")
+    public String _main(@Descriptor(NovaCommands.GPU + " (optional; every GPU without it)") String... args) {
+        int from = args.length > 0 && args[0].endsWith(NAME) ? 1 : 0;
+        if (args.length - from > 1) {
+            throw new DriverException(Errno.EINVAL, "usage: " + NovaCommands.SCOPE + ":" + NAME + " [GPU]");
+        }
         return args.length == from ? commands.rpcstats() : commands.rpcstats(args[from]);
     }
 }

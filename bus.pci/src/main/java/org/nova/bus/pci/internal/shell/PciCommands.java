@@ -3,9 +3,12 @@ package org.nova.bus.pci.internal.shell;
 import java.util.List;
 import java.util.stream.Collectors;
 
+import org.apache.felix.service.command.Descriptor;
 import org.nova.bus.pci.PciBus;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+import org.nova.driver.shell.Usage;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -15,7 +18,8 @@ import org.osgi.service.component.annotations.Reference;
  * {@code remove_id} and {@code sriov_numvfs}. A Gogo command is a plain service with the
  * {@code osgi.command.scope} and {@code osgi.command.function} properties; no Gogo API is needed.
  * Each command returns its whole output as one string and throws
- * {@link DriverException} (errno and reason) on bad input, which Gogo reports.
+ * {@link DriverException} (errno and reason) on bad input, which Gogo reports; arguments no
+ * overload takes get EINVAL with the usage line.
  */
 @Component(service = PciCommands.class, property = {
         "osgi.command.scope=pci",
@@ -24,6 +28,13 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=remove_id",
         "osgi.command.function=sriov_numvfs"})
 public final class PciCommands {
+    /** The osgi.command.scope of these commands. */
+    static final String SCOPE = "pci";
+    /** Parameter descriptor of a driver name. */
+    private static final String DRIVER = "DRIVER: the PCI driver's name, as drv:drivers pci lists it";
+    /** Parameter descriptor of new_id's and remove_id's fields. */
+    private static final String FIELDS = "FIELDS: \"vendor device [subvendor subdevice class class_mask driver_data]\" in hex, quoted";
+
     private final PciBus bus;
 
     @Activate
@@ -31,31 +42,47 @@ public final class PciCommands {
         this.bus = bus;
     }
 
+    /**
+     * Gogo's catch-all, tried after every overload of the name: arguments none of them takes.
+     *
+     * @throws DriverException always, EINVAL with the command's usage line
+     */
+    public String _main(String... argv) {
+        throw new DriverException(Errno.EINVAL, Usage.message(getClass(), SCOPE, argv));
+    }
+
     /** {@code lspci}: Gogo does not call a varargs method without arguments, hence this overload. */
+    @Descriptor("list the PCI functions as pciutils' lspci does")
     public String lspci() {
         return lspci(new String[0]);
     }
 
     /** {@code lspci [-n|-nn] [-v] [-k] [-D] [-s SLOT] [-d VENDOR:DEVICE]}. */
-    public String lspci(String... args) {
+    @Descriptor("list the PCI functions as pciutils' lspci does")
+    public String lspci(@Descriptor("OPTION: -n, -nn, -v, -k, -D, -s [[[[<domain>]:]<bus>]:][<slot>][.[<func>]],"
+            + " -d [<vendor>]:[<device>][:<class>]") String... args) {
         Lspci.Options o = Lspci.parse(args);
         return Lspci.format(bus.devices(), o, PciNames.system());
     }
 
     /** {@code pci:new_id DRIVER "vendor device [subvendor subdevice class class_mask driver_data]"}. */
-    public String new_id(String driver, String fields) {
+    @Descriptor("add a dynamic id to a PCI driver (sysfs new_id); matching unbound devices are probed")
+    public String new_id(@Descriptor(DRIVER) String driver, @Descriptor(FIELDS) String fields) {
         bus.newId(driver, fields);
         return dynamicIds(driver, bus.dynamicIds(driver));
     }
 
     /** {@code pci:remove_id DRIVER "vendor device [subvendor subdevice class class_mask]"}. */
-    public String remove_id(String driver, String fields) {
+    @Descriptor("remove a dynamic id from a PCI driver (sysfs remove_id)")
+    public String remove_id(@Descriptor(DRIVER) String driver, @Descriptor(FIELDS) String fields) {
         bus.removeId(driver, fields);
         return dynamicIds(driver, bus.dynamicIds(driver));
     }
 
     /** {@code pci:sriov_numvfs DEVICE N}. */
-    public String sriov_numvfs(String device, String n) {
+    @Descriptor("enable N virtual functions of a PCI device, or disable them with 0 (sysfs sriov_numvfs)")
+    public String sriov_numvfs(@Descriptor("PCI: the physical function, as lspci -D prints it (0000:00:06.0)") String device,
+            @Descriptor("N: how many VFs, 0 to sriov_totalvfs") String n) {
         bus.sriovNumvfs(device, n);
         return device + ": sriov_numvfs " + n.strip();
     }

@@ -1,17 +1,31 @@
-package org.nova.driver.internal.shell;
+package org.nova.driver.shell;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** Rows of cells turned into aligned text once, at the end of a command. */
-final class Table {
+/**
+ * Rows of cells turned into aligned text once, at the end of a shell command: every column is as
+ * wide as its widest cell, columns are two spaces apart, and no line ends in blanks. The shell
+ * commands of every bundle format their tables with it, so columns never drift with the width of
+ * a name. Not thread-safe: one command builds one table.
+ */
+public final class Table {
+    /** Blanks between two columns. */
+    private static final int GAP = 2;
+
     private final List<String[]> rows = new ArrayList<>();
 
-    Table(String... header) {
-        rows.add(header);
+    /** @param header the column titles, also the number of columns a row normally has */
+    public Table(String... header) {
+        rows.add(header.clone());
     }
 
-    Table row(Object... cells) {
+    /**
+     * Adds a row; each cell is printed as {@link String#valueOf(Object)} shows it.
+     *
+     * @return this table
+     */
+    public Table row(Object... cells) {
         String[] r = new String[cells.length];
         for (int i = 0; i < cells.length; i++) {
             r[i] = String.valueOf(cells[i]);
@@ -20,10 +34,12 @@ final class Table {
         return this;
     }
 
-    int size() {
+    /** @return the number of rows below the header */
+    public int size() {
         return rows.size() - 1;
     }
 
+    /** @return the header and every row, one line each, each line ending in a newline */
     @Override
     public String toString() {
         int cols = 0;
@@ -42,7 +58,7 @@ final class Table {
             for (int i = 0; i < r.length; i++) {
                 line.append(r[i]);
                 if (i < r.length - 1) {
-                    line.append(" ".repeat(w[i] - r[i].length() + 2));
+                    line.append(" ".repeat(w[i] - r[i].length() + GAP));
                 }
             }
             sb.append(line.toString().stripTrailing()).append('\n');
