@@ -82,6 +82,7 @@ public class WebPageIT {
 
     private Browser browser;
     private String page;
+    private String authorization;
 
     @Configuration
     public Option[] config() {
@@ -96,7 +97,7 @@ public class WebPageIT {
         Await.until("edu is bound to " + EDU_DRIVER, START, () -> edu().flatMap(Device::driver).filter(EDU_DRIVER::equals)
                 .isPresent() && core.waitForDeviceProbe(Duration.ofSeconds(1)), this::eduState);
         page = "http://127.0.0.1:" + context.getProperty(WebOptions.PORT) + WebOptions.PAGE;
-        String authorization = Browser.basic("admin", generatedPassword());
+        authorization = Browser.basic("admin", generatedPassword());
         awaitServed(authorization);
         browser = Browser.start(Path.of(System.getProperty("user.dir"), "target", "web-it", name.getMethodName()),
                 authorization);
@@ -201,6 +202,24 @@ public class WebPageIT {
         row(browser.driver()).findElement(By.cssSelector("button.override")).click();
         browser.await("the page reports the override cleared", d -> message(d).equals(EDU + " driver_override (cleared)"));
         assertEquals("(null)\n", Gogo.run(processor, "drv:override " + BUS + " " + EDU));
+    }
+
+    @Test
+    public void anActionWithoutThePagesHeaderIsRefused() throws Exception {
+        HttpRequest unbind = HttpRequest.newBuilder(URI.create(page + "/unbind")).header("Authorization", authorization)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("bus=" + BUS + "&device=" + EDU)).build();
+        HttpResponse<String> r = HttpClient.newHttpClient().send(unbind, HttpResponse.BodyHandlers.ofString());
+        assertEquals("a cross-site form cannot send the header, so it cannot unbind", 403, r.statusCode());
+        assertEquals(Optional.of(EDU_DRIVER), edu().flatMap(Device::driver));
+        HttpResponse<String> ok = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(page + "/unbind"))
+                .header("Authorization", authorization).header("X-Requested-With", "nova")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("bus=" + BUS + "&device=" + EDU)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(ok.body(), 200, ok.statusCode());
+        assertEquals("{\"ok\":true,\"message\":\"" + EDU + " unbound from " + EDU_DRIVER + "\"}", ok.body());
+        assertEquals(Optional.empty(), edu().flatMap(Device::driver));
     }
 
     private Optional<Device> edu() {
