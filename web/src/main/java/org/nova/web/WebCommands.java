@@ -26,14 +26,16 @@ public final class WebCommands {
 
     private final BundleContext context;
     private final ConsoleSecurity security;
+    private final WebServer server;
 
     @Activate
-    public WebCommands(BundleContext context, @Reference ConsoleSecurity security) {
+    public WebCommands(BundleContext context, @Reference ConsoleSecurity security, @Reference WebServer server) {
         this.context = context;
         this.security = security;
+        this.server = server;
     }
 
-    /** web:info — the page's address, the console's user and, if generated here, its password. */
+    /** web:info — the HTTP server's state, the page's address, the console's user and, if generated here, its password. */
     public String info() throws InvalidSyntaxException {
         ConsoleSecurity.Credentials c = security.credentials();
         List<String> pages = new ArrayList<>();
@@ -44,6 +46,7 @@ public final class WebCommands {
             }
         }
         StringBuilder sb = new StringBuilder();
+        sb.append("server    ").append(server.state()).append('\n');
         if (pages.isEmpty()) {
             sb.append("page      (no HTTP server is running)\n");
         }

@@ -38,6 +38,10 @@ public final class WebOptions {
     public static final String HOST = "org.apache.felix.http.host", PORT = "org.osgi.service.http.port";
     /** The Web Console's framework property naming the security providers it waits for. */
     public static final String SECURITY_PROVIDERS = "felix.webconsole.security.providers";
+    /** Felix HTTP's framework property that makes Jetty wait for its configuration (web creates it). */
+    public static final String REQUIRE_CONFIG = "org.apache.felix.http.require.config";
+    /** The web bundle's framework property that starts the HTTP server whatever the runtime's mode. */
+    public static final String SERVER = "nova.web.server";
     /** The Web Console's root path (its default manager.root) and the device tree page's label. */
     public static final String CONSOLE = "/system/console", PAGE = CONSOLE + "/nova";
 
@@ -70,7 +74,7 @@ public final class WebOptions {
     public static Option web(int port) {
         Map<String, String> runtime = runtimeProperties();
         List<Option> o = new ArrayList<>();
-        for (String key : List.of(HOST, SECURITY_PROVIDERS)) {
+        for (String key : List.of(HOST, REQUIRE_CONFIG, SECURITY_PROVIDERS)) {
             String value = runtime.get(key);
             if (value == null) {
                 throw new IllegalStateException("runtime/nova.bndrun sets no " + key + " in -runproperties");
