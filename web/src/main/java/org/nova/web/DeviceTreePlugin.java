@@ -74,7 +74,7 @@ public final class DeviceTreePlugin extends HttpServlet {
     private transient volatile DrmDevices drm;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private transient volatile VgpuManager vgpus;
-    /** False once the component is deactivated: open uevent streams end. */
+    /** False once the component is deactivated or the console destroys the servlet: open uevent streams end. */
     private transient volatile boolean open = true;
 
     @Activate
@@ -85,6 +85,13 @@ public final class DeviceTreePlugin extends HttpServlet {
     @Deactivate
     void deactivate() {
         open = false;
+    }
+
+    /** The console lets go of the page (it stops, or the plugin goes): open uevent streams end. */
+    @Override
+    public void destroy() {
+        open = false;
+        super.destroy();
     }
 
     @Override
