@@ -10,6 +10,7 @@ import java.util.Hashtable;
 
 import org.apache.felix.webconsole.spi.SecurityProvider;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -49,6 +50,10 @@ public final class ConsoleSecurity implements SecurityProvider, ConfigurationLis
     static final String PROVIDER_ID = "nova";
     /** The Web Console's configuration PID (its OsgiManager's class name). */
     static final String CONSOLE_PID = "org.apache.felix.webconsole.internal.servlet.OsgiManager";
+    /** Configuration Admin's multi-location: every bundle may receive the configuration (the console and DS alike). */
+    static final String ANY_LOCATION = "?";
+    /** Selects the console's configuration whatever location it is bound to. */
+    private static final String PID_FILTER = "(" + Constants.SERVICE_PID + "=" + CONSOLE_PID + ")";
     /** The console's configuration properties this provider reads. */
     static final String USERNAME = "username", PASSWORD = "password", REALM = "realm", MANAGER_ROOT = "manager.root";
     /** The console's framework properties for the same, used when the configuration has none. */
@@ -206,7 +211,7 @@ public final class ConsoleSecurity implements SecurityProvider, ConfigurationLis
     private Dictionary<String, Object> consoleProperties() {
         try {
             // listed rather than fetched: the configuration may be bound to the console's location
-            Configuration[] found = cm.listConfigurations("(service.pid=" + CONSOLE_PID + ")");
+            Configuration[] found = cm.listConfigurations(PID_FILTER);
             return found == null || found[0].getProperties() == null ? new Hashtable<>() : found[0].getProperties();
         } catch (IOException | InvalidSyntaxException e) {
             LOG.error("web console: cannot read configuration {}: {}", CONSOLE_PID, e.toString());
@@ -232,8 +237,8 @@ public final class ConsoleSecurity implements SecurityProvider, ConfigurationLis
         updated.put(USERNAME, user);
         updated.put(PASSWORD, stored);
         try {
-            Configuration[] found = cm.listConfigurations("(service.pid=" + CONSOLE_PID + ")");
-            Configuration c = found == null ? cm.getConfiguration(CONSOLE_PID, "?") : found[0];
+            Configuration[] found = cm.listConfigurations(PID_FILTER);
+            Configuration c = found == null ? cm.getConfiguration(CONSOLE_PID, ANY_LOCATION) : found[0];
             c.update(updated);
         } catch (IOException | InvalidSyntaxException e) {
             LOG.warn("web console: cannot store the generated password in {} ({}); it holds until the runtime stops",

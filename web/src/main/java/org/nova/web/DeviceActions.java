@@ -17,6 +17,8 @@ import jakarta.servlet.http.HttpServletResponse;
 final class DeviceActions {
     /** The actions, as the last segment of the POST's path. */
     static final String BIND = "bind", UNBIND = "unbind", OVERRIDE = "override";
+    /** The parameters of an action (form fields of the POST). */
+    static final String BUS = "bus", DEVICE = "device", DRIVER = "driver";
 
     private DeviceActions() {
     }
@@ -34,11 +36,11 @@ final class DeviceActions {
      *     {@link Bus#setDriverOverride} throws
      */
     static String perform(DriverCore core, String action, String bus, String device, String driver) {
-        Bus b = core.requireBus(required("bus", bus));
-        String dev = required("device", device);
+        Bus b = core.requireBus(required(BUS, bus));
+        String dev = required(DEVICE, device);
         return switch (action) {
             case BIND -> {
-                String drv = required("driver", driver);
+                String drv = required(DRIVER, driver);
                 b.bind(dev, drv);
                 yield dev + " bound to " + drv;
             }

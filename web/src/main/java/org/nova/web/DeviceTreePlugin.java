@@ -60,12 +60,12 @@ public final class DeviceTreePlugin extends HttpServlet {
     static final String REQUEST_HEADER = "X-Requested-With", REQUEST_HEADER_VALUE = "nova";
     /** The SSE request header of a reconnecting browser, and the query parameter a first connection uses instead. */
     static final String LAST_EVENT_ID = "Last-Event-ID", AFTER = "after";
-    /** The parameters of an action. */
-    static final String BUS = "bus", DEVICE = "device", DRIVER = "driver";
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(DeviceTreePlugin.class);
     private static final String JSON = "application/json";
+    /** Every answer but the page's files is live: never from a cache. */
+    private static final String CACHE_CONTROL = "Cache-Control", NO_STORE = "no-store";
 
     private final transient DriverCore core;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -116,8 +116,8 @@ public final class DeviceTreePlugin extends HttpServlet {
         String action = subPath(req).replaceFirst("^/", "");
         Map<String, Object> answer = new LinkedHashMap<>();
         try {
-            String message = DeviceActions.perform(core, action, req.getParameter(BUS), req.getParameter(DEVICE),
-                    req.getParameter(DRIVER));
+            String message = DeviceActions.perform(core, action, req.getParameter(DeviceActions.BUS),
+                    req.getParameter(DeviceActions.DEVICE), req.getParameter(DeviceActions.DRIVER));
             answer.put("ok", true);
             answer.put("message", message);
             json(resp, HttpServletResponse.SC_OK, answer);
@@ -155,7 +155,7 @@ public final class DeviceTreePlugin extends HttpServlet {
         }
         resp.setContentType(UeventStream.CONTENT_TYPE);
         resp.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        resp.setHeader("Cache-Control", "no-store");
+        resp.setHeader(CACHE_CONTROL, NO_STORE);
         try {
             UeventStream.run(core, after, resp.getWriter(), () -> open);
         } catch (InterruptedException e) {
@@ -167,7 +167,7 @@ public final class DeviceTreePlugin extends HttpServlet {
         resp.setStatus(status);
         resp.setContentType(JSON);
         resp.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        resp.setHeader("Cache-Control", "no-store");
+        resp.setHeader(CACHE_CONTROL, NO_STORE);
         resp.getWriter().write(Json.write(body));
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Hashtable;
 
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -51,9 +52,9 @@ public final class WebServer {
         }
         String s;
         try {
-            Configuration[] found = cm.listConfigurations("(service.pid=" + HTTP_PID + ")");
+            Configuration[] found = cm.listConfigurations("(" + Constants.SERVICE_PID + "=" + HTTP_PID + ")");
             if (found == null) {
-                cm.getConfiguration(HTTP_PID, "?").update(new Hashtable<>());
+                cm.getConfiguration(HTTP_PID, ConsoleSecurity.ANY_LOCATION).update(new Hashtable<>());
                 s = "started (" + why + ")";
             } else {
                 s = "configured by " + HTTP_PID;
