@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * asynchronous probing. Deferred probing, the other half of dd.c, is {@link DeferredProbe}.
  *
  * <p>Owns each device's {@link State} (driver, probe in progress, driver data, unbinding, last
- * probe error) and each driver's {@link Devices}; nothing else writes them.
+ * probe error) and each driver's {@link DriverDevices}; nothing else writes them.
  *
  * <p>Locking: the state is guarded by the core's lock, held only for bookkeeping and never while
  * a bus or driver callback runs. A probe and a remove run under the device's own lock
@@ -70,26 +70,6 @@ final class Binding {
         /** @return the error of the latest failed or deferred probe, null after a bind; no lock needed. */
         DriverException lastProbeError() {
             return lastProbeError;
-        }
-    }
-
-    /** A driver's devices ({@code klist_devices}); guarded by the core's lock, written by {@link Binding} only. */
-    static final class Devices {
-        /** In bind order: driver_detach releases the latest first. */
-        private final List<DeviceImpl> bound = new ArrayList<>();
-        private final List<DeviceImpl> probing = new ArrayList<>();
-
-        /** @return the bound devices in bind order, as a copy. */
-        List<DeviceImpl> bound() {
-            return List.copyOf(bound);
-        }
-
-        /** @return the device driver_detach releases next: the latest bound, else one still probing, else null. */
-        DeviceImpl nextToDetach() {
-            if (!bound.isEmpty()) {
-                return bound.get(bound.size() - 1);
-            }
-            return probing.isEmpty() ? null : probing.get(0);
         }
     }
 

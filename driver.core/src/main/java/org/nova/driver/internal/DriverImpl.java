@@ -19,7 +19,7 @@ final class DriverImpl implements DriverRegistration {
     /** Registration order on the bus: candidates are tried in it when all else is equal. */
     final long seq;
     /** The devices bound to or probing with this driver; written by {@link Binding} only. */
-    final Binding.Devices devices = new Binding.Devices();
+    final DriverDevices devices = new DriverDevices();
     /** Replaced, never mutated, when the service's ranking changes. */
     volatile DriverDescriptor desc;
     private boolean registered = true;
