@@ -1,5 +1,9 @@
 package org.nova.runtime;
 
+import org.apache.felix.service.command.Descriptor;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+import org.nova.driver.shell.Usage;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -30,6 +34,7 @@ public final class ExitCommand {
     }
 
     /** exit — stops the runtime in order; the process exits with 0. */
+    @Descriptor("stop the runtime in order (every driver unbinds, every devres is released) and exit with 0")
     public void exit() {
         exit(0);
     }
@@ -39,7 +44,13 @@ public final class ExitCommand {
      *
      * @throws IllegalArgumentException if N is outside 0..255
      */
-    public void exit(int status) {
+    @Descriptor("stop the runtime in order and exit with STATUS")
+    public void exit(@Descriptor("STATUS: the process's exit status, 0 to 255") int status) {
         reboot.requestExit(status, "exit " + status);
+    }
+
+    /** Gogo's catch-all: exit with arguments none of its forms takes gets the usage line. */
+    public void _main(String... argv) {
+        throw new DriverException(Errno.EINVAL, Usage.message(getClass(), SCOPE, argv));
     }
 }

@@ -16,6 +16,7 @@ import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
+import org.nova.driver.shell.Usage;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -32,12 +33,14 @@ import org.slf4j.LoggerFactory;
  * backend is not Logback.
  */
 @Component(service = LogCommands.class, property = {
-        "osgi.command.scope=log",
+        "osgi.command.scope=" + LogCommands.SCOPE,
         "osgi.command.function=dmesg",
         "osgi.command.function=level" })
 public final class LogCommands {
     /** log:level's word for "no level of its own: inherit the parent's". */
     static final String INHERIT = "inherit";
+    /** The command scope. */
+    static final String SCOPE = "log";
 
     private final LoggerContext context;
     private final Kmsg kmsg;
@@ -75,15 +78,15 @@ public final class LogCommands {
             @Parameter(names = { "-T", "--ctime" }, presentValue = "true", absentValue = "false") boolean ctime,
             @Descriptor("print the facility and level of each message")
             @Parameter(names = { "-x", "--decode" }, presentValue = "true", absentValue = "false") boolean decode,
-            @Descriptor("print only these levels, comma-separated: emerg,alert,crit,err,warn,notice,info,debug")
+            @Descriptor("LEVELS: print only these levels, comma-separated: emerg,alert,crit,err,warn,notice,info,debug")
             @Parameter(names = { "-l", "--level" }, absentValue = "") String levels,
-            @Descriptor("set the lowest level the console prints (e.g. info, warn) and print nothing else")
+            @Descriptor("LEVEL: set the lowest level the console prints (e.g. info, warn) and print nothing else")
             @Parameter(names = { "-n", "--console-level" }, absentValue = "") String consoleLevel,
             @Descriptor("clear the log after printing it")
             @Parameter(names = { "-c", "--read-clear" }, presentValue = "true", absentValue = "false") boolean readClear,
             @Descriptor("clear the log and print nothing")
             @Parameter(names = { "-C", "--clear" }, presentValue = "true", absentValue = "false") boolean clear,
-            @Descriptor("print only messages containing one of these texts (a device such as 0000:00:05.0, a driver)")
+            @Descriptor("TEXT: print only messages containing one of these texts (a device such as 0000:00:05.0, a driver)")
             String... match) {
         if (!consoleLevel.isEmpty()) {
             Level l = Dmesg.KernLevel.parse(consoleLevel).logback();
@@ -125,7 +128,7 @@ public final class LogCommands {
 
     /** log:level LOGGER — one logger's level and where it comes from. */
     @Descriptor("show a logger's level")
-    public String level(@Descriptor("the logger: a class or package name, or ROOT") String logger) {
+    public String level(@Descriptor("LOGGER: a class or package name, or ROOT") String logger) {
         Logger l = context.getLogger(logger);
         Level own = l.getLevel();
         return l.getName() + ": " + l.getEffectiveLevel() + (own == null ? " (inherited)" : "") + "\n";
@@ -133,11 +136,16 @@ public final class LogCommands {
 
     /** log:level LOGGER LEVEL — sets a logger's level until the runtime stops. */
     @Descriptor("set a logger's level until the runtime stops")
-    public String level(@Descriptor("the logger: a class or package name, or ROOT") String logger,
-            @Descriptor("trace, debug, info, warn, error, off, or inherit (the parent's)") String level) {
+    public String level(@Descriptor("LOGGER: a class or package name, or ROOT") String logger,
+            @Descriptor("LEVEL: trace, debug, info, warn, error, off, or inherit (the parent's)") String level) {
         Logger l = context.getLogger(logger);
         l.setLevel(parseLevel(level));
         return level(logger);
+    }
+
+    /** Gogo's catch-all: log:level with arguments none of its forms takes gets the usage line. */
+    public String _main(String... argv) {
+        throw new DriverException(Errno.EINVAL, Usage.message(getClass(), SCOPE, argv));
     }
 
     /**

@@ -43,6 +43,8 @@ public final class Usage {
     static final String UNNAMED = "ARG";
     /** What follows a repeated (varargs) parameter's metavariable. */
     private static final String REPEATED = "...";
+    /** The metavariable of an option's value when its descriptor names none. */
+    static final String OPTION_VALUE = "VALUE";
 
     private Usage() {
     }
@@ -54,8 +56,10 @@ public final class Usage {
      *     "FILE|DEVICE"); {@value #UNNAMED} when the descriptor names none
      * @param repeated a varargs parameter: zero or more words
      * @param description the descriptor after the metavariable, or "" when there is none
+     * @param option an option (Gogo's {@code @Parameter}, "-T" or "-l LEVELS"), which the usage
+     *     line shows in brackets: options may be left out and come in any order
      */
-    public record Parameter(List<String> metavariables, boolean repeated, String description) {
+    public record Parameter(List<String> metavariables, boolean repeated, String description, boolean option) {
         public Parameter {
             metavariables = List.copyOf(metavariables);
         }
@@ -98,24 +102,42 @@ public final class Usage {
                 continue;
             }
             Descriptor d = null;
+            org.apache.felix.service.command.Parameter option = null;
             for (Annotation a : annotations[i]) {
                 if (a instanceof Descriptor descriptor) {
                     d = descriptor;
+                } else if (a instanceof org.apache.felix.service.command.Parameter o) {
+                    option = o;
                 }
             }
             boolean repeated = i == types.length - 1 && m.isVarArgs();
-            out.add(parameter(d == null ? "" : d.value(), repeated));
+            Parameter p = parameter(d == null ? "" : d.value(), repeated);
+            out.add(option == null ? p : option(option, p));
         }
         return out;
+    }
+
+    /**
+     * An option (Gogo's {@code @Parameter}): a flag shows as its first name ("-T"); an option with
+     * a value as its name and the descriptor's metavariable ("-l LEVELS"), or "VALUE" when the
+     * descriptor names none. Its description is the descriptor without the metavariable.
+     */
+    private static Parameter option(org.apache.felix.service.command.Parameter o, Parameter described) {
+        String name = o.names()[0];
+        boolean flag = !org.apache.felix.service.command.Parameter.UNSPECIFIED.equals(o.presentValue());
+        String value = described.metavariables().equals(List.of(UNNAMED)) ? OPTION_VALUE
+                : String.join("|", described.metavariables());
+        return new Parameter(List.of(flag ? name : name + " " + value), false, described.description(), true);
     }
 
     /** @return the parameter a descriptor text describes (see the class comment for the convention) */
     static Parameter parameter(String descriptor, boolean repeated) {
         Matcher mv = METAVARIABLE.matcher(descriptor);
         if (mv.lookingAt()) {
-            return new Parameter(List.of(mv.group(1).split("\\|")), repeated, descriptor.substring(mv.end()).strip());
+            return new Parameter(List.of(mv.group(1).split("\\|")), repeated, descriptor.substring(mv.end()).strip(),
+                    false);
         }
-        return new Parameter(List.of(UNNAMED), repeated, descriptor.strip());
+        return new Parameter(List.of(UNNAMED), repeated, descriptor.strip(), false);
     }
 
     /**
@@ -159,6 +181,10 @@ public final class Usage {
         for (int i = 0; i < params.size(); i++) {
             Parameter p = params.get(i);
             sb.append(' ');
+            if (p.option()) {
+                sb.append('[').append(p.synopsis()).append(']');
+                continue;
+            }
             if (optionalFrom.contains(i) && !p.repeated()) {
                 sb.append('[');
                 open++;

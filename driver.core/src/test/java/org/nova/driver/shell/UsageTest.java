@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
 import org.junit.jupiter.api.Test;
 
 /** The usage line as it is read from a command class's descriptors. */
@@ -63,9 +64,28 @@ class UsageTest {
             return "";
         }
 
+        @Descriptor("dmesg")
+        public String dmesg(@Descriptor("dates") @Parameter(names = { "-T", "--ctime" }, presentValue = "true",
+                absentValue = "false") boolean ctime,
+                @Descriptor("LEVELS: only these") @Parameter(names = { "-l", "--level" }, absentValue = "") String levels,
+                @Descriptor("a value") @Parameter(names = { "-n" }, absentValue = "") String unnamed,
+                @Descriptor("TEXT: matching") String... match) {
+            return "";
+        }
+
         public String _main(String... argv) {
             return "";
         }
+    }
+
+    @Test
+    void optionsShowInBracketsWithTheirValuesMetavariable() {
+        assertEquals("log:dmesg [-T] [-l LEVELS] [-n VALUE] [TEXT...]", Usage.synopsis(Commands.class, "log", "dmesg"));
+        List<Usage.Parameter> p = Usage.parameters(Usage.overloads(Commands.class, "dmesg").get(0));
+        assertEquals(List.of("-T"), p.get(0).metavariables());
+        assertEquals("dates", p.get(0).description());
+        assertEquals("only these", p.get(1).description());
+        assertEquals(List.of(true, true, true, false), p.stream().map(Usage.Parameter::option).toList());
     }
 
     @Test
