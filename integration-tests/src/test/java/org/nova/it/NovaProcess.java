@@ -89,6 +89,18 @@ public final class NovaProcess {
     }
 
     /**
+     * The shell options {@code ./nova -c} gives the runtime: Gogo's shell without a line reader
+     * (no prompt, no terminal probing and its warning) and the runtime's own profile
+     * (runtime/etc/gosh_profile; Gogo's default one fails without a line reader).
+     *
+     * @return JVM options, one per element
+     */
+    public static List<String> batchShell() {
+        return List.of("-Dgosh.args=--nointeractive", "-Dorg.jline.terminal.dumb=true",
+                "-Dgosh.home=" + repo().resolve("runtime"));
+    }
+
+    /**
      * {@link #runBatch(String, Path, String, String...)} with {@code env} added to the process's
      * environment (NOVA_LOG, NOVA_CONSOLE_LOG). The runtime's log file is {@link #logFile}.
      */
@@ -105,7 +117,8 @@ public final class NovaProcess {
                 "-Dnova.log.dir=" + work.resolve("log"),
                 "-Dorg.osgi.framework.storage=" + work.resolve("felix-cache"),
                 "-Dorg.osgi.framework.storage.clean=onFirstInit",
-                "-Dgosh.args=--nointeractive", "-Dnova.command=" + commands));
+                "-Dnova.command=" + commands));
+        cmd.addAll(batchShell());
         for (String p : properties) {
             cmd.add("-D" + p);
         }

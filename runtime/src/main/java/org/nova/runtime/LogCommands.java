@@ -3,20 +3,20 @@ package org.nova.runtime;
 import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
-import org.nova.driver.shell.Usage;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -29,31 +29,39 @@ import org.slf4j.LoggerFactory;
  * at run time, as Logback's configuration sets it at start). Changes last until the runtime stops;
  * runtime/etc/logback.xml holds the levels a session starts with.
  *
- * <p>Errors are {@link DriverException}s: EINVAL for a level nobody knows, ENODEV when the logging
+ * <p>{@code log:level} is {@link LogLevelCommands}, registered by this component. Errors are {@link DriverException}s: EINVAL for a level nobody knows, ENODEV when the logging
  * backend is not Logback.
  */
-@Component(service = LogCommands.class, property = {
+@Component(service = LogCommands.class, immediate = true, property = {
         "osgi.command.scope=" + LogCommands.SCOPE,
-        "osgi.command.function=dmesg",
-        "osgi.command.function=level" })
+        "osgi.command.function=dmesg" })
 public final class LogCommands {
-    /** log:level's word for "no level of its own: inherit the parent's". */
-    static final String INHERIT = "inherit";
     /** The command scope. */
     static final String SCOPE = "log";
 
-    private final LoggerContext context;
     private final Kmsg kmsg;
+    private final LogLevelCommands levels;
+    private ServiceRegistration<LogLevelCommands> levelRegistration;
 
     @Activate
-    public LogCommands() {
+    public LogCommands(BundleContext bundleContext) {
         this(loggerContext(), Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime()));
+        // log:level is a service object of its own (registered at activation, hence immediate):
+        // its usage-line catch-all (_main) would
+        // otherwise compete with dmesg's options in Gogo's choice of method, and win
+        levelRegistration = bundleContext.registerService(LogLevelCommands.class, levels, FrameworkUtil.asDictionary(
+                Map.of("osgi.command.scope", SCOPE, "osgi.command.function", LogLevelCommands.FUNCTION)));
     }
 
     /** For tests: a Logback context of their own, timestamps counted from {@code boot}. */
     LogCommands(LoggerContext context, Instant boot) {
-        this.context = context;
         this.kmsg = new Kmsg(context, boot);
+        this.levels = new LogLevelCommands(context, kmsg);
+    }
+
+    /** @return log:level, which shares this scope's log buffer and console */
+    LogLevelCommands levels() {
+        return levels;
     }
 
     private static LoggerContext loggerContext() {
@@ -67,6 +75,13 @@ public final class LogCommands {
 
     @Deactivate
     void deactivate() {
+        if (levelRegistration != null) {
+            try {
+                levelRegistration.unregister();
+            } catch (IllegalStateException e) {
+                // already gone with the bundle
+            }
+        }
         kmsg.close();
     }
 
@@ -106,65 +121,4 @@ public final class LogCommands {
         return out.isEmpty() ? null : out;
     }
 
-    /** log:level — every logger with a level of its own, and the console's. */
-    @Descriptor("list the loggers that have a level of their own, and the console's level")
-    public String level() {
-        StringBuilder sb = new StringBuilder();
-        List<Logger> set = new ArrayList<>();
-        int width = "console".length();
-        for (Logger l : context.getLoggerList()) {
-            if (l.getLevel() != null) {
-                set.add(l);
-                width = Math.max(width, l.getName().length());
-            }
-        }
-        String row = "%-" + width + "s  %s%n";
-        for (Logger l : set) {
-            sb.append(String.format(Locale.ROOT, row, l.getName(), l.getLevel()));
-        }
-        kmsg.consoleLevel().ifPresent(c -> sb.append(String.format(Locale.ROOT, row, "console", c)));
-        return sb.toString();
-    }
-
-    /** log:level LOGGER — one logger's level and where it comes from. */
-    @Descriptor("show a logger's level")
-    public String level(@Descriptor("LOGGER: a class or package name, or ROOT") String logger) {
-        Logger l = context.getLogger(logger);
-        Level own = l.getLevel();
-        return l.getName() + ": " + l.getEffectiveLevel() + (own == null ? " (inherited)" : "") + "\n";
-    }
-
-    /** log:level LOGGER LEVEL — sets a logger's level until the runtime stops. */
-    @Descriptor("set a logger's level until the runtime stops")
-    public String level(@Descriptor("LOGGER: a class or package name, or ROOT") String logger,
-            @Descriptor("LEVEL: trace, debug, info, warn, error, off, or inherit (the parent's)") String level) {
-        Logger l = context.getLogger(logger);
-        l.setLevel(parseLevel(level));
-        return level(logger);
-    }
-
-    /** Gogo's catch-all: log:level with arguments none of its forms takes gets the usage line. */
-    public String _main(String... argv) {
-        throw new DriverException(Errno.EINVAL, Usage.message(getClass(), SCOPE, argv));
-    }
-
-    /**
-     * @return the Logback level named (or the kernel level's equivalent), null for {@value #INHERIT}
-     * @throws DriverException EINVAL for a name neither knows
-     */
-    static Level parseLevel(String s) {
-        if (INHERIT.equalsIgnoreCase(s)) {
-            return null;
-        }
-        Level l = Level.toLevel(s, null);
-        if (l != null) {
-            return l;
-        }
-        try {
-            return Dmesg.KernLevel.parse(s).logback();
-        } catch (DriverException e) {
-            throw new DriverException(Errno.EINVAL, "unknown level '" + s
-                    + "': use trace, debug, info, warn, error, off or " + INHERIT);
-        }
-    }
 }

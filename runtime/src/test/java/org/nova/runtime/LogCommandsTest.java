@@ -68,7 +68,7 @@ class LogCommandsTest {
 
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         assertEquals(Level.INFO, root.getLevel());
-        assertTrue(cmd.level().contains("console  WARN"), cmd.level());
+        assertTrue(cmd.levels().level().contains("console  WARN"), cmd.levels().level());
         Path file = tmp.resolve("log/nova.log");
         assertTrue(root.getAppender("FILE") instanceof RollingFileAppender<?>);
         String text = Files.readString(file, StandardCharsets.UTF_8);
@@ -97,7 +97,7 @@ class LogCommandsTest {
         configure(Map.of());
         LogCommands cmd = new LogCommands(context, Instant.now());
         assertEquals("console level: info\n", cmd.dmesg(false, false, "", "info", false, false));
-        assertTrue(cmd.level().contains("console  INFO"), cmd.level());
+        assertTrue(cmd.levels().level().contains("console  INFO"), cmd.levels().level());
         assertEquals("console level: err\n", cmd.dmesg(false, false, "", "crit", false, false));
         context.getLogger("a").info("one");
         assertFalse(cmd.dmesg(false, false, "", "", true, false).isEmpty(), "-c prints, then clears");
@@ -113,13 +113,13 @@ class LogCommandsTest {
     void logLevelSetsShowsAndResetsALogger() throws Exception {
         configure(Map.of());
         LogCommands cmd = new LogCommands(context, Instant.now());
-        assertEquals("org.nova.driver: INFO (inherited)\n", cmd.level("org.nova.driver"));
-        assertEquals("org.nova.driver: DEBUG\n", cmd.level("org.nova.driver", "debug"));
+        assertEquals("org.nova.driver: INFO (inherited)\n", cmd.levels().level("org.nova.driver"));
+        assertEquals("org.nova.driver: DEBUG\n", cmd.levels().level("org.nova.driver", "debug"));
         assertTrue(context.getLogger("org.nova.driver.core.Binding").isDebugEnabled());
-        assertTrue(cmd.level().contains("org.nova.driver  DEBUG"), cmd.level());
-        assertEquals("org.nova.driver: ERROR\n", cmd.level("org.nova.driver", "err"), "dmesg's names work too");
-        assertEquals("org.nova.driver: INFO (inherited)\n", cmd.level("org.nova.driver", "inherit"));
-        DriverException e = assertThrows(DriverException.class, () -> cmd.level("org.nova.driver", "loud"));
+        assertTrue(cmd.levels().level().contains("org.nova.driver  DEBUG"), cmd.levels().level());
+        assertEquals("org.nova.driver: ERROR\n", cmd.levels().level("org.nova.driver", "err"), "dmesg's names work too");
+        assertEquals("org.nova.driver: INFO (inherited)\n", cmd.levels().level("org.nova.driver", "inherit"));
+        DriverException e = assertThrows(DriverException.class, () -> cmd.levels().level("org.nova.driver", "loud"));
         assertEquals(Errno.EINVAL, e.errno());
         assertTrue(e.getMessage().contains("'loud'"), e.getMessage());
     }

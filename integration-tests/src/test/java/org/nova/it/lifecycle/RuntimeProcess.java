@@ -59,7 +59,7 @@ final class RuntimeProcess implements AutoCloseable {
                 "-Dorg.osgi.framework.storage=" + work.resolve("felix-cache"),
                 "-Dorg.osgi.framework.storage.clean=onFirstInit"));
         if (batch != null) {
-            cmd.add("-Dgosh.args=--nointeractive");
+            cmd.addAll(NovaProcess.batchShell());
             cmd.add("-Dnova.command=" + batch);
         }
         for (String p : properties) {

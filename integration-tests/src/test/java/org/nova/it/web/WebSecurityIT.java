@@ -69,15 +69,16 @@ public class WebSecurityIT {
         log = work.resolve("nova.log");
         port = WebOptions.freePort();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = List.of(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-Dlogback.configurationFile=" + NovaProcess.repo().resolve("runtime/etc/logback.xml"),
                 "-Dorg.osgi.framework.storage=" + work.resolve("felix-cache"),
                 "-Dorg.osgi.framework.storage.clean=onFirstInit",
                 "-D" + WebOptions.PORT + "=" + port,
                 // a batch command line starts no HTTP server unless asked to
                 "-D" + WebOptions.SERVER + "=true",
-                "-Dgosh.args=--nointeractive", "-Dnova.command=drv:monitor 600",
-                "-jar", launcher.toString());
+                "-Dnova.command=drv:monitor 600"));
+        cmd.addAll(NovaProcess.batchShell());
+        cmd.addAll(List.of("-jar", launcher.toString()));
         runtime = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         awaitChallenge();
