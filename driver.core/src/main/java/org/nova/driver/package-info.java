@@ -9,11 +9,11 @@
  * {@link org.nova.driver.DriverTracker} is the whiteboard). Everything else — matching order,
  * probe, deferred probe, device links, unbinding, devres release, uevents — is the core's.
  *
- * <p>A driver component answers each configuration it is given with a
- * {@link org.nova.driver.ConfigStatus}: applied, or refused with an errno and a reason.
+ * <p>A driver component answers each configuration it is given with the configuration answer
+ * ({@code org.nova.config.ConfigStatus}): applied, or refused with an errno and a reason.
  */
 @Export
-@Version("1.3.0")
+@Version("2.0.0")
 package org.nova.driver;
 
 import org.osgi.annotation.bundle.Export;

@@ -9,12 +9,12 @@
  * {@link org.nova.hw.HostBridgeListener} and {@link org.nova.hw.IrqHandler} are implemented by
  * consumers.
  *
- * <p>A backend component answers each configuration it is given with a
- * {@link org.nova.hw.ConfigStatus}: applied, or refused with an errno and a reason.
+ * <p>A backend component answers each configuration it is given with the configuration answer
+ * ({@code org.nova.config.ConfigStatus}): applied, or refused with an errno and a reason.
  *
  * <p>Errors are reported as {@link org.nova.hw.HwException} with a kernel-style errno name; an
  * operation that fails changes nothing.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.1.0")
+@org.osgi.annotation.versioning.Version("3.0.0")
 package org.nova.hw;

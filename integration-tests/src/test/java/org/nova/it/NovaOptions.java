@@ -56,8 +56,9 @@ public final class NovaOptions {
     public static final int LEVEL_FRAMEWORK = 15;
 
     /** Every Nova bundle, in dependency order (DESIGN §8). */
-    public static final List<String> NOVA_BUNDLES = List.of("devres", "driver.core", "nvidia.spec", "hw.api", "hw.sim", "hw.vfio",
-            "bus.pci", "bus.auxiliary", "nova.core", "nova.drm", "vgpu.vfio", "samples", "runtime");
+    public static final List<String> NOVA_BUNDLES = List.of("devres", "config.answer", "driver.core", "nvidia.spec",
+            "hw.api", "hw.sim", "hw.vfio", "bus.pci", "bus.auxiliary", "nova.core", "nova.drm", "vgpu.vfio", "samples",
+            "runtime");
 
     private NovaOptions() {
     }
@@ -107,9 +108,9 @@ public final class NovaOptions {
         return composite(o.toArray(Option[]::new));
     }
 
-    /** @return the platform with devres and driver.core: the driver model alone */
+    /** @return the platform with devres, config.answer and driver.core: the driver model alone */
     public static Option driverModel() {
-        return composite(platform(), nova("devres", "driver.core"));
+        return composite(platform(), nova("devres", "config.answer", "driver.core"));
     }
 
     /** @return the platform with every Nova bundle */

@@ -14,8 +14,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.nova.config.ConfigStatus;
 import org.nova.driver.Errno;
-import org.nova.hw.ConfigStatus;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleListener;
 import org.osgi.framework.Constants;
@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The configurations' answers: what each owning component last said about the configuration it
- * was given ({@code org.nova.hw.ConfigStatus} and {@code org.nova.driver.ConfigStatus}: applied, or
- * refused with an errno and a reason), and the waits for them. This is what makes a configuration
+ * was given ({@link ConfigStatus}: applied, or refused with an errno and a reason), and the
+ * waits for them. This is what makes a configuration
  * change a condition to wait on rather than a pause:
  *
  * <ul>

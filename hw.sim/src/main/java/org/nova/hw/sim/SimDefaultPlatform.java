@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Map;
-import org.nova.hw.ConfigStatus;
+import org.nova.config.ConfigStatus;
 import org.nova.hw.HwException;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;

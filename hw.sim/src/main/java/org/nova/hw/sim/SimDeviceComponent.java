@@ -4,7 +4,7 @@ import java.util.HashMap;
 import java.util.List;
 
 import java.util.Map;
-import org.nova.hw.ConfigStatus;
+import org.nova.config.ConfigStatus;
 import org.nova.hw.HwException;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.nova.hw.ConfigStatus;
+import org.nova.config.ConfigStatus;
 import org.nova.hw.HostBridge;
 import org.nova.hw.PciFunction;
 import org.nova.hw.pci.PciAddress;

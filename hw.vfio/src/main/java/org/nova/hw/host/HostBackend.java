@@ -5,7 +5,7 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
-import org.nova.hw.ConfigStatus;
+import org.nova.config.ConfigStatus;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HwException;
 import org.osgi.framework.BundleContext;

@@ -15,7 +15,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nova.hw.ConfigStatus;
+import org.nova.config.ConfigStatus;
 import org.nova.hw.HwException;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;

@@ -52,7 +52,7 @@ public class HostBackendWithoutSimIT {
     /** The simulator's bundle, which this framework must not have. */
     private static final String SIMULATOR = "hw.sim";
     /** The bundles of this framework (artifactIds = symbolic names). */
-    private static final List<String> BUNDLES = List.of("devres", "driver.core", "hw.api", "hw.vfio", "bus.pci",
+    private static final List<String> BUNDLES = List.of("devres", "config.answer", "driver.core", "hw.api", "hw.vfio", "bus.pci",
             "bus.auxiliary", "samples");
     /** The sample drivers' names (samples' PciTestdevSample.NAME, EduSample.NAME, AuxParentSample's). */
     private static final Set<String> SAMPLE_DRIVERS = Set.of("rust_driver_pci", "edu_sample", "rust_driver_auxiliary");

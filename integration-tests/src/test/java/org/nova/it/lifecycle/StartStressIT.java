@@ -69,7 +69,7 @@ public class StartStressIT {
      * the GPU stack whose API packages the runtime's shell completion imports (no backend, so no
      * device for them: the slow device and driver stand in for the platform's).
      */
-    static final List<String> NOVA = List.of("devres", "driver.core", "hw.api", "nvidia.spec", "bus.pci",
+    static final List<String> NOVA = List.of("devres", "config.answer", "driver.core", "hw.api", "nvidia.spec", "bus.pci",
             "bus.auxiliary", "nova.core", "nova.drm", "vgpu.vfio", "runtime");
 
     @Test

@@ -12,7 +12,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciIds;
-import org.nova.driver.ConfigStatus;
+import org.nova.config.ConfigStatus;
 import org.nova.driver.Device;
 import org.nova.driver.DriverCore;
 import org.nova.driver.DriverException;

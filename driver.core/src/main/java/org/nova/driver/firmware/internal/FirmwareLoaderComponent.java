@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import org.nova.driver.ConfigStatus;
+import org.nova.config.ConfigStatus;
 import org.nova.driver.Errno;
 import org.nova.driver.firmware.FirmwareLoader;
 import org.osgi.framework.BundleContext;

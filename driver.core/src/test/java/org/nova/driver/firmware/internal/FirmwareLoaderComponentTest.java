@@ -13,7 +13,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nova.driver.ConfigStatus;
+import org.nova.config.ConfigStatus;
 import org.nova.driver.firmware.FirmwareLoader;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;

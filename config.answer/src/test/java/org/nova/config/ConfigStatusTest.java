@@ -1,4 +1,4 @@
-package org.nova.driver;
+package org.nova.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -93,7 +93,7 @@ class ConfigStatusTest {
     void laterAnswersUpdateTheSameServiceAndARefusalCarriesItsErrnoOnce() {
         ConfigStatus s = new ConfigStatus(context, "org.nova.x~a");
         s.applied(CONFIG);
-        s.refused(CONFIG, Errno.EINVAL.name(), new DriverException(Errno.EINVAL, "slot 'zz' is not a PCI address").getMessage());
+        s.refused(CONFIG, "EINVAL", "EINVAL: slot 'zz' is not a PCI address");
         assertEquals(1, registry.size());
         Registered r = registry.get(0);
         assertEquals(1, r.updates);

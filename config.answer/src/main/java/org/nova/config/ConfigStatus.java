@@ -1,4 +1,4 @@
-package org.nova.hw;
+package org.nova.config;
 
 import java.util.Collections;
 import java.util.Dictionary;
@@ -13,7 +13,7 @@ import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.condition.Condition;
 
 /**
- * A backend component's answer to the configuration it was given: applied, or refused with a
+ * A component's answer to the configuration it was given: applied, or refused with a
  * kernel errno name and a reason. Whoever changed the configuration waits for it ({@code cm:set}
  * and {@code cm:delete} return the answer, the runtime's settle condition waits until every owner
  * has answered for the configuration in force). The kernel's nearest relative is a sysfs
@@ -34,10 +34,6 @@ import org.osgi.service.condition.Condition;
  * that waited for its bridge is plugged in); and closes it when it deactivates. Without a
  * configuration (an optional one) it answers for its own PID with the properties it got, which
  * then lack {@code service.pid}: "running on the defaults".
- *
- * <p>This class is one half of a contract whose other half is {@code org.nova.driver.ConfigStatus}
- * (drivers answer with that one: a backend knows no driver, the driver core knows no backend);
- * their names and values are the same, and the runtime's tests hold them so.
  *
  * <p>Thread safety: every method may be called from any thread; answers never block on the
  * waiters (service listeners are told synchronously and only record).
