@@ -18,26 +18,31 @@ JAVA_HOME=${JAVA_HOME:?set JAVA_HOME to the JDK ./nova uses}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# The exit status each side ends with: nova 0; the bare launcher 117, the bnd launcher's status
+# for a framework stopped from inside (Gogo's shell stops it after its -c command), which the
+# runtime's LauncherMain turns into 0 and a bare Felix does not.
+declare -A status=([nova]=0 [bare]=117)
+
 measure() { # NAME CMD...: appends "wall_s rss_kib" of one run to $work/NAME
-  local name=$1; shift
-  if ! /usr/bin/time -f '%e %M' -o "$work/$name.one" "$@" >"$work/$name.out" 2>&1; then
-    echo "start-stop-figures: $name failed:" >&2; tail -n 20 "$work/$name.out" >&2; exit 1
+  local name=$1 rc=0; shift
+  /usr/bin/time -f '%e %M' -o "$work/$name.one" "$@" </dev/null >"$work/$name.out" 2>&1 || rc=$?
+  if [ "$rc" != "${status[$name]}" ]; then
+    echo "start-stop-figures: $name exited $rc, not ${status[$name]}:" >&2; tail -n 20 "$work/$name.out" >&2; exit 1
   fi
+  tail -n 1 "$work/$name.one" >"$work/$name.last" && mv "$work/$name.last" "$work/$name.one"
   cat "$work/$name.one" >>"$work/$name"
 }
 
-nova() { (cd "$here" && ./nova -c 'drv:settle' </dev/null); }
-bare() {
-  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-    -Dorg.osgi.framework.storage="$work/bare-cache" -Dgosh.args='-c lb' \
-    -jar "$here/runtime/target/bare.jar" </dev/null
-}
+# GNU time runs programs, not shell functions: each side is one command line
+nova=(bash -c 'cd "$1" && exec ./nova -c drv:settle </dev/null' nova "$here")
+bare=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
+  -Dorg.osgi.framework.storage="$work/bare-cache" -Dgosh.args='-c lb' -jar "$here/runtime/target/bare.jar")
 
-measure nova nova; measure bare bare # warm-up: page cache, the first bundle cache
+measure nova "${nova[@]}"; measure bare "${bare[@]}" # warm-up: page cache, the first bundle cache
 : >"$work/nova"; : >"$work/bare"
 for _ in $(seq "$pairs"); do
-  measure nova nova
-  measure bare bare
+  measure nova "${nova[@]}"
+  measure bare "${bare[@]}"
 done
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
