@@ -35,6 +35,8 @@ public final class BatchRunner {
     private static final Logger LOG = LoggerFactory.getLogger(BatchRunner.class);
     /** Framework (or system) property holding the command line to run. */
     public static final String COMMAND = "nova.command";
+    /** Gogo's session variable listing the scopes searched first for a command without one. */
+    static final String COMMAND_SCOPES = "SCOPE";
     /** Framework property: true makes a bundle or component that did not come up fail the run. */
     public static final String STRICT = "nova.settle.strict";
     /** The longest the runner waits for the runtime to settle. */
@@ -112,6 +114,9 @@ public final class BatchRunner {
      */
     int execute(String command, PrintStream out, PrintStream err) {
         CommandSession session = processor.createSession(System.in, out, err);
+        // as the shell's profile: the runtime's own commands (exit, update) win over a command of
+        // the same name in another scope
+        session.put(COMMAND_SCOPES, ExitCommand.SCOPE + ":*");
         try {
             for (String statement : Statements.split(command)) {
                 Object result = session.execute(statement);
