@@ -32,9 +32,15 @@ class StartupSummaryTest {
 
     /** A bus whose driver binds the devices named "ok*" and rejects the others. */
     private static final class Bus implements BusType {
+        private final String name;
+
+        Bus(String name) {
+            this.name = name;
+        }
+
         @Override
         public String name() {
-            return "test";
+            return name;
         }
 
         @Override
@@ -59,7 +65,7 @@ class StartupSummaryTest {
     void countsComeFromTheDriverCore() {
         try (StandaloneDriverCore core = StandaloneDriverCore.start()) {
             assertEquals(List.of(), StartupSummary.counts(core.core()));
-            BusRegistration bus = core.core().registerBus(new Bus());
+            BusRegistration bus = core.core().registerBus(new Bus("test"));
             bus.registerDriver(new DriverDescriptor("drv", new Object(), "test.bundle", 0, 1,
                     ProbeType.FORCE_SYNCHRONOUS));
             bus.addDevice("ok0", null, null);
@@ -67,6 +73,16 @@ class StartupSummaryTest {
             bus.addDevice("no0", null, null);
             assertTrue(core.core().waitForDeviceProbe(Duration.ofSeconds(10)));
             assertEquals(List.of(new BusCounts("test", 3, 2, 0, 1)), StartupSummary.counts(core.core()));
+        }
+    }
+
+    @Test
+    void busesAreListedByNameWhateverTheirRegistrationOrder() {
+        try (StandaloneDriverCore core = StandaloneDriverCore.start()) {
+            core.core().registerBus(new Bus("pci"));
+            core.core().registerBus(new Bus("auxiliary"));
+            assertEquals(List.of("auxiliary", "pci"),
+                    StartupSummary.counts(core.core()).stream().map(BusCounts::name).toList());
         }
     }
 }

@@ -118,7 +118,8 @@ public final class Usage {
     }
 
     /**
-     * An option (Gogo's {@code @Parameter}): a flag shows as its first name ("-T"); an option with
+     * An option (Gogo's {@code @Parameter}, written out in full here and above: this class's own
+     * record is named Parameter): a flag shows as its first name ("-T"); an option with
      * a value as its name and the descriptor's metavariable ("-l LEVELS"), or "VALUE" when the
      * descriptor names none. Its description is the descriptor without the metavariable.
      */
