@@ -31,6 +31,8 @@ public class InteractiveShellIT {
      * lines the terminal is in cooked mode, where the tty itself would take a Ctrl-D.
      */
     private static final long KEY_S = 30;
+    /** The startup summary, printed at a terminal once the runtime has settled (StartupSummary). */
+    private static final String SETTLED = "nova: settled in [0-9.]+ s: .*";
     /** The console shows warnings and errors only, so log lines do not cut through a line being edited. */
     private static final String QUIET_LOGBACK = """
             <configuration>
@@ -73,6 +75,10 @@ public class InteractiveShellIT {
     public void tabCompletesAndHistoryOutlivesTheSession() throws Exception {
         try (Terminal t = new Terminal(runtime(), work.resolve("first-session.log"))) {
             t.await(0, PROMPT, NovaProcess.TIMEOUT_S);
+            // the startup banner comes once the runtime has settled, after the first prompt: a
+            // person starts typing after it, and so does this test (a line being typed while it is
+            // printed is cut in two)
+            t.await(0, SETTLED, NovaProcess.TIMEOUT_S);
             assertFalse("the profile ran without an error: " + t.shown(), t.shown().contains("ERROR"));
 
             int m = t.mark();
@@ -107,6 +113,7 @@ public class InteractiveShellIT {
 
         try (Terminal t = new Terminal(runtime(), work.resolve("second-session.log"))) {
             t.await(0, PROMPT, NovaProcess.TIMEOUT_S);
+            t.await(0, SETTLED, NovaProcess.TIMEOUT_S);
             int m = t.mark();
             // back past drv:bind pci, help drv:bind and the completed drv:bind to the first line
             t.type(UP + UP + UP + UP + ENTER);
