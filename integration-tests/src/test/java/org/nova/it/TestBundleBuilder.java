@@ -79,18 +79,22 @@ public final class TestBundleBuilder {
     }
 
     /** DS descriptors from annotations, and the manifest the runtime's bundles carry. */
-    private static TinyBundle ds(TinyBundle b) {
+    public static TinyBundle ds(TinyBundle b) {
         return b.setHeader("-dsannotations", "*")
                 .setHeader("-noextraheaders", "true")
                 .setHeader("-noimportjava", "true");
     }
 
-    /**
-     * Builds the bundle and writes it without the bnd instructions TinyBundles leaves in the
-     * manifest (headers starting with '-'), then checks that bnd wrote the DS descriptors.
-     */
     private static void write(String name, TinyBundle b) throws IOException {
-        Path jar = TestBundles.jar(name).toPath();
+        write(name, b, TestBundles.jar(name).toPath());
+    }
+
+    /**
+     * Builds the bundle and writes it to {@code jar} without the bnd instructions TinyBundles
+     * leaves in the manifest (headers starting with '-'), then checks that bnd wrote the DS
+     * descriptors it names. For every suite's DS test bundles (see {@link #ds}).
+     */
+    public static void write(String name, TinyBundle b, Path jar) throws IOException {
         byte[] built;
         try (InputStream in = b.build(bndBuilder())) {
             built = in.readAllBytes();

@@ -1,20 +1,14 @@
 package org.nova.it.lifecycle;
 
-import static org.ops4j.pax.tinybundles.TinyBundles.bndBuilder;
 import static org.ops4j.pax.tinybundles.TinyBundles.bundle;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.jar.JarEntry;
-import java.util.jar.JarInputStream;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 
 import org.nova.it.NovaOptions;
+import org.nova.it.TestBundleBuilder;
 import org.nova.it.lifecycle.hang.HangOnRemove;
 import org.nova.it.lifecycle.slowstart.CheckCommand;
 import org.nova.it.lifecycle.slowstart.Probed;
@@ -73,29 +67,7 @@ public final class LifecycleBundles {
 
     private static void write(String name, TinyBundle b) throws IOException {
         Files.createDirectories(dir());
-        b.setHeader("Bundle-Version", "1.0.0")
-                .setHeader("-dsannotations", "*")
-                .setHeader("-noextraheaders", "true")
-                .setHeader("-noimportjava", "true");
-        byte[] built;
-        try (InputStream in = b.build(bndBuilder())) {
-            built = in.readAllBytes();
-        }
-        // the bnd instructions TinyBundles leaves in the manifest (headers starting with '-') go
-        try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(built))) {
-            Manifest manifest = in.getManifest();
-            manifest.getMainAttributes().keySet().removeIf(k -> k.toString().startsWith("-"));
-            if (manifest.getMainAttributes().getValue("Service-Component") == null) {
-                throw new IllegalStateException(name + ": bnd wrote no Service-Component header");
-            }
-            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(dir().resolve(name + ".jar")),
-                    manifest)) {
-                for (JarEntry e; (e = in.getNextJarEntry()) != null;) {
-                    out.putNextEntry(new JarEntry(e.getName()));
-                    in.transferTo(out);
-                    out.closeEntry();
-                }
-            }
-        }
+        TestBundleBuilder.write(name, TestBundleBuilder.ds(b).setHeader("Bundle-Version", "1.0.0"),
+                dir().resolve(name + ".jar"));
     }
 }
