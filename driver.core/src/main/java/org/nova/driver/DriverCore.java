@@ -28,7 +28,10 @@ public interface DriverCore {
      */
     BusRegistration registerBus(BusType type);
 
-    /** @return the registered buses in registration order. */
+    /**
+     * @return the registered buses by name, as {@code ls /sys/bus} lists them: the order they
+     *     register in depends on which bundle starts first, and listings must not vary with it
+     */
     Collection<Bus> buses();
 
     /** @return the bus with that name. */

@@ -5,7 +5,6 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -118,8 +117,6 @@ public final class StartupSummary {
             }
             out.add(new BusCounts(b.name(), devices.size(), bound, deferred, b.drivers().size()));
         }
-        // by name: buses register in whatever order their bundles start, the line must not vary
-        out.sort(Comparator.comparing(BusCounts::name));
         return out;
     }
 

@@ -2,6 +2,7 @@ package org.nova.driver.internal;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -154,7 +155,7 @@ public class DriverCoreImpl implements DriverCore {
     public Collection<Bus> buses() {
         lock.lock();
         try {
-            return List.copyOf(buses.values());
+            return buses.values().stream().sorted(Comparator.comparing(BusImpl::name)).<Bus>map(b -> b).toList();
         } finally {
             lock.unlock();
         }
