@@ -166,10 +166,18 @@ public final class UpdateCommand {
         }
     }
 
-    /** Refreshes the bundle and its dependents, so that nothing stays wired to the old revision. */
+    /**
+     * Refreshes the bundle and its dependents when something is still wired to its old revision
+     * (the framework keeps an updated bundle's old revision while another bundle uses its packages).
+     * A bundle nobody imports from is already running its new revision after the update; refreshing
+     * it anyway would stop and start it, and unbind and rebind its devices, a second time.
+     */
     private void refresh(Bundle b) {
-        CountDownLatch done = new CountDownLatch(1);
         FrameworkWiring wiring = context.getBundle(Constants.SYSTEM_BUNDLE_ID).adapt(FrameworkWiring.class);
+        if (!wiring.getRemovalPendingBundles().contains(b)) {
+            return;
+        }
+        CountDownLatch done = new CountDownLatch(1);
         wiring.refreshBundles(List.of(b), e -> {
             if (e.getType() == FrameworkEvent.PACKAGES_REFRESHED) {
                 done.countDown();
