@@ -75,14 +75,10 @@ public final class UpdateCommand {
         Bundle b = bundle(id);
         String location = b.getLocation();
         if (isUrl(location)) {
-            try (InputStream in = URI.create(location).toURL().openStream()) {
-                return replace(b, in, location);
-            }
+            return replace(b, URI.create(location).toURL(), location);
         }
         Path built = buildOutput(b);
-        try (InputStream in = Files.newInputStream(built)) {
-            return replace(b, in, built.toString());
-        }
+        return replace(b, built.toUri().toURL(), built.toString());
     }
 
     /** update ID URL — from a URL (file:, http:, ...). */
@@ -93,9 +89,7 @@ public final class UpdateCommand {
         if (!isUrl(url)) {
             throw new DriverException(Errno.EINVAL, "'" + url + "' is not a URL (file:/path/to/bundle.jar)");
         }
-        try (InputStream in = URI.create(url).toURL().openStream()) {
-            return replace(b, in, url);
-        }
+        return replace(b, URI.create(url).toURL(), url);
     }
 
     /** Gogo's catch-all: update with arguments none of its forms takes gets the usage line. */
@@ -132,10 +126,11 @@ public final class UpdateCommand {
         return built;
     }
 
-    private String replace(Bundle b, InputStream in, String from) {
+    /** Checks, then updates from {@code jar} (named {@code from} in messages), refreshes and settles. */
+    private String replace(Bundle b, URL jar, String from) throws IOException {
         String name = b.getSymbolicName();
         refuseInUse(b);
-        try {
+        try (InputStream in = jar.openStream()) {
             b.update(in);
         } catch (BundleException | IllegalStateException e) {
             throw new DriverException(Errno.EIO, "bundle " + b.getBundleId() + " (" + name + ") refused " + from
