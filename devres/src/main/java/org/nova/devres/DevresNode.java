@@ -105,12 +105,13 @@ final class DevresNode {
     }
 
     /**
-     * What a dead scope does with what it is handed: closes the resource or runs the action at
+     * What a dead scope (or an injected fault) does with what it is handed: closes the resource or runs the action at
      * once, so nothing leaks, and builds the exception for the caller to throw, with what the
      * release threw attached as suppressed.
      */
-    static DevresException refuse(String name, String device, AutoCloseable resource, Runnable action) {
-        DevresException gone = new DevresException("cannot add '" + name + "': device " + device + " is gone");
+    static DevresException refuse(String name, String device, AutoCloseable resource, Runnable action, String why,
+            boolean injected) {
+        DevresException gone = new DevresException("cannot add '" + name + "': " + why, injected);
         Throwable t = release(resource, action);
         if (t != null) {
             gone.addSuppressed(t);

@@ -92,11 +92,22 @@ public final class DevresScope {
     private final Set<Object> retiredGroups = new HashSet<>();
 
     private volatile List<DevresException> lastFailures = List.of();
+    private final FailNth failNth;
 
     DevresScope(DevresTracker tracker, String device) {
         this.tracker = tracker;
         this.device = device;
         this.list = new DevresList(tracker, device);
+        this.failNth = new FailNth(device);
+    }
+
+    /**
+     * @return the device's fault injection countdown: every {@code add*} and
+     *         {@link #openGroup} of this scope is a fault point of it; the scope owns it for
+     *         the device's life
+     */
+    public FailNth failNth() {
+        return failNth;
     }
 
     /** @return the name of the device this scope belongs to */
@@ -144,20 +155,24 @@ public final class DevresScope {
      * @param name the resource's name, for logs, errors and {@link #entries()}
      * @param resource the resource; ownership passes to the scope
      * @return {@code resource}, for chaining
-     * @throws DevresException if the device is gone; the resource has then already been
-     *         closed (a failure to close is attached as suppressed)
+     * @throws DevresException if the device is gone or {@link #failNth()} fails this point;
+     *         the resource has then already been closed (a failure to close is attached as suppressed)
      * @throws NullPointerException if an argument is null (nothing is closed)
      */
     public <T extends AutoCloseable> T add(String name, T resource) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(resource, "resource");
+        String why;
+        boolean gone;
         synchronized (lock) {
-            if (!dead) {
+            gone = dead;
+            why = refusal("devres '" + name + "'");
+            if (why == null) {
                 link(DevresNode.resource(name, resource, driver, bundle, tracker.nextSequence()));
                 return resource;
             }
         }
-        throw DevresNode.refuse(name, device, resource, null);
+        throw DevresNode.refuse(name, device, resource, null, why, !gone);
     }
 
     /**
@@ -167,21 +182,26 @@ public final class DevresScope {
      * @param name the action's name, for logs, errors and {@link #entries()}
      * @param action what to run on release; ownership passes to the scope
      * @return the handle for {@link #releaseAction} and {@link #removeAction}
-     * @throws DevresException if the device is gone; the action has then already run (an
+     * @throws DevresException if the device is gone or {@link #failNth()} fails this point;
+     *         the action has then already run (an
      *         exception it threw is attached as suppressed), so nothing leaks
      * @throws NullPointerException if an argument is null (nothing is run)
      */
     public Action addAction(String name, Runnable action) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(action, "action");
+        String why;
+        boolean gone;
         synchronized (lock) {
-            if (!dead) {
+            gone = dead;
+            why = refusal("devres action '" + name + "'");
+            if (why == null) {
                 DevresNode node = DevresNode.action(name, action, driver, bundle, tracker.nextSequence());
                 link(node);
                 return new Action(this, node);
             }
         }
-        throw DevresNode.refuse(name, device, null, action);
+        throw DevresNode.refuse(name, device, null, action, why, !gone);
     }
 
     /**
@@ -257,6 +277,10 @@ public final class DevresScope {
             if (dead) {
                 throw new DevresException("cannot open devres group " + id + ": device "
                         + device + " is gone");
+            }
+            if (failNth.shouldFail("devres group " + id)) {
+                throw new DevresException("cannot open devres group " + id + " on device "
+                        + device + ": fault injected (fail-nth)", true);
             }
             Object gid = id != null ? id : new DevresGroup.GeneratedId(device, tracker.nextSequence());
             DevresGroup group = new DevresGroup(gid);
@@ -469,6 +493,17 @@ public final class DevresScope {
             throw new IllegalArgumentException(action + " does not belong to device " + device);
         }
         return action.node;
+    }
+
+    /**
+     * Whether an add may link its entry: null if so, else why not (the device is gone, or
+     * fail-nth fails this point). Call with {@link #lock}.
+     */
+    private String refusal(String point) {
+        if (dead) {
+            return "device " + device + " is gone";
+        }
+        return failNth.shouldFail(point) ? "fault injected on device " + device + " (fail-nth)" : null;
     }
 
     /** A group is not on the list: fine if it went with the device, an error otherwise. */

@@ -143,12 +143,13 @@ class DevresListTest {
 
     @Test
     void refuseReleasesWhatADeadScopeWasHanded() {
-        DevresException e = DevresNode.refuse("late", "dev0", null, () -> log.add("late"));
+        DevresException e = DevresNode.refuse("late", "dev0", null, () -> log.add("late"), "device dev0 is gone", false);
+        assertEquals("cannot add 'late': device dev0 is gone", e.getMessage());
         assertEquals(List.of("late"), log);
         assertEquals(0, e.getSuppressed().length);
         DevresException withCause = DevresNode.refuse("late2", "dev0", () -> {
             throw new IOException("close failed");
-        }, null);
+        }, null, "device dev0 is gone", false);
         assertEquals(1, withCause.getSuppressed().length);
     }
 }

@@ -1,5 +1,6 @@
 package org.nova.driver;
 
+import org.nova.devres.DevresException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,10 +28,17 @@ public final class DriverData implements Runnable {
      *
      * @param label the devres entry's name ("pci:driver-data")
      * @return the entry; {@link #set} it with what the driver's probe returned
+     * @throws DriverException ENOMEM if fault injection failed the registration (the
+     *         allocation it stands for), ENODEV if the device is gone
      */
     public static DriverData register(Device device, String label) {
         DriverData d = new DriverData(device.name());
-        device.devres().addAction(label, d);
+        try {
+            device.devres().addAction(label, d);
+        } catch (DevresException e) {
+            throw new DriverException(e.isInjected() ? Errno.ENOMEM : Errno.ENODEV,
+                    device.name() + ": " + e.getMessage(), e);
+        }
         return d;
     }
 

@@ -124,6 +124,10 @@ public final class AuxiliaryBusComponent implements AuxiliaryBus {
                     r -> bus.removeDevice(d));
         } catch (DevresException e) {
             // the registration ran the release already: the device is gone again
+            if (e.isInjected()) {
+                throw new DriverException(Errno.ENOMEM, "auxiliary device " + name + " of " + parent.name()
+                        + ": " + e.getMessage(), e);
+            }
             throw new DriverException(Errno.EINVAL, "the parent " + parent.name() + " of " + name
                     + " went away: " + e.getMessage(), e);
         }

@@ -114,8 +114,14 @@ public final class PciDeviceImpl implements PciDevice {
         }
     }
 
-    /** @return the error for a devres registration refused because the device is gone */
+    /**
+     * @return the error for a refused devres registration: ENODEV when the device is gone,
+     *         ENOMEM when fault injection failed it (the allocation failure it stands for)
+     */
     DriverException gone(DevresException e) {
+        if (e.isInjected()) {
+            return new DriverException(Errno.ENOMEM, address + ": " + e.getMessage(), e);
+        }
         return new DriverException(Errno.ENODEV, address + " is gone: " + e.getMessage(), e);
     }
 

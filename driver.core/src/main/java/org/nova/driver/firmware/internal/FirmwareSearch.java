@@ -62,8 +62,8 @@ public class FirmwareSearch implements FirmwareLoader {
                 scope.add("firmware " + name, fw);
             } catch (DevresException gone) {
                 // the scope has already closed fw
-                throw new DriverException(Errno.ENODEV, "firmware " + name + " for device "
-                        + device + ": " + gone.getMessage(), gone);
+                throw new DriverException(gone.isInjected() ? Errno.ENOMEM : Errno.ENODEV, "firmware " + name
+                        + " for device " + device + ": " + gone.getMessage(), gone);
             }
             LOG.debug("{}: loaded firmware {} ({} bytes) from {}", device, name, fw.size(),
                     fw.path());
