@@ -7,6 +7,8 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -121,10 +123,16 @@ public class SoakIT {
 
     @Test
     public void aLongLifeLeavesNothingBehind() throws Exception {
-        try {
+        try (LogWarnings warnings = new LogWarnings()) {
             soak();
+            System.out.println("SOAK warnings without a stack trace: " + warnings.plain().size() + " "
+                    + warnings.plain().stream().distinct().limit(20).toList());
+            assertEquals("failures an orderly life logged with a stack trace", List.of(), warnings.withThrowable());
         } catch (AssertionError | Exception e) {
-            throw new AssertionError("soak seed " + SEED + " (replay with -Dnova.soak.seed=" + SEED + "): " + e, e);
+            // Pax Exam reports a cause in place of its wrapper: the seed and the trace go in the message
+            StringWriter trace = new StringWriter();
+            e.printStackTrace(new PrintWriter(trace));
+            throw new AssertionError("soak seed " + SEED + " (replay with -Dnova.soak.seed=" + SEED + "): " + trace);
         }
     }
 
