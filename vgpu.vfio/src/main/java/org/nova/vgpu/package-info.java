@@ -4,7 +4,7 @@
  * VFIO-style {@link org.nova.vgpu.VfioDevice} of each vGPU (regions, interrupts, reset).
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.nova.vgpu;
 
 import org.osgi.annotation.bundle.Export;

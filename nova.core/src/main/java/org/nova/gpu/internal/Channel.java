@@ -54,7 +54,7 @@ final class Channel implements GspChannel {
 
     @Override
     public boolean revoked() {
-        return gpu.cmdq() == null || gpu.cmdq().dead().isPresent();
+        return gpu.clients().closedReason() != null || gpu.cmdq() == null || gpu.cmdq().dead().isPresent();
     }
 
     @Override
@@ -84,14 +84,29 @@ final class Channel implements GspChannel {
             throw new DriverException(Errno.EINVAL, "the GSP channel of " + account.client + " is closed");
         }
         if (revoked()) {
-            Cmdq q = gpu.cmdq();
             throw new DriverException(Errno.ENODEV, "GSP channel of " + account.client + " to " + device()
-                    + " revoked: " + (q == null ? "the GSP is not running" : q.dead().orElse("the GSP is not running")));
+                    + " revoked: " + revocation());
         }
     }
 
-    /** Runs one command, charging the client: a call, its time, and a failure or timeout. */
+    /** @return why the channel is revoked: the unbind first, else the queue's death */
+    private String revocation() {
+        String unbinding = gpu.clients().closedReason();
+        if (unbinding != null) {
+            return unbinding;
+        }
+        Cmdq q = gpu.cmdq();
+        return q == null ? "the GSP is not running" : q.dead().orElse("the GSP is not running");
+    }
+
+    /**
+     * Runs one command, charging the client: a call, its time, and a failure or timeout. The call
+     * runs inside the GPU's {@link ClientGate}: the unbind waits for it before the unload.
+     *
+     * @throws DriverException ENODEV when the GPU started unbinding
+     */
     private GspReply accounted(Supplier<GspReply> command) {
+        gpu.clients().enter("GSP channel of " + account.client + " to " + device());
         account.calls.incrementAndGet();
         long t0 = System.nanoTime();
         try {
@@ -104,6 +119,7 @@ final class Channel implements GspChannel {
             throw e;
         } finally {
             account.nanos.addAndGet(System.nanoTime() - t0);
+            gpu.clients().exit();
         }
     }
 

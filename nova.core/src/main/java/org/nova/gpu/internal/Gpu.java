@@ -76,6 +76,8 @@ final class Gpu {
     private volatile boolean vgpuSupported;
     private volatile int sequencerRuns;
     private final Map<String, Channel.Account> accounts = new ConcurrentHashMap<>();
+    /** The clients' use of the command queue, closed by {@link #unbind} before the unload. */
+    private final ClientGate clients = new ClientGate();
 
     private Gpu(PciDevice dev, Devres<Bar> bar0, GpuIdentity identity, GpuHal hal) {
         this.dev = dev;
@@ -265,6 +267,11 @@ final class Gpu {
 
     /** Opens a command channel for {@code client}. */
     Channel open(String client) {
+        String unbinding = clients.closedReason();
+        if (unbinding != null) {
+            throw new DriverException(Errno.ENODEV, dev.slot() + ": no new GSP channel for " + client + ": "
+                    + unbinding);
+        }
         Cmdq q = cmdq();
         if (q == null || q.dead().isPresent()) {
             throw new DriverException(Errno.ENODEV, dev.slot() + ": the GSP is not running"
@@ -284,6 +291,11 @@ final class Gpu {
             throw new DriverException(Errno.ENODEV, dev.slot() + ": the firmware reports no vGPU support");
         }
         return new VgpuMgr(abi, open(client), vram);
+    }
+
+    /** @return the gate the clients' channels pass through */
+    ClientGate clients() {
+        return clients;
     }
 
     /** @return per-client accounting */
@@ -344,8 +356,16 @@ final class Gpu {
         }
     }
 
-    /** Unbind: stop the falcons while BAR0 is still mapped; devres release the rest. */
+    /**
+     * Unbind: the clients' channels close first (their calls in flight finish, new ones get
+     * ENODEV: {@link ClientGate}), so the unload is the only command on the queue; then stop the
+     * falcons while BAR0 is still mapped; devres release the rest.
+     */
     void unbind() {
+        int stuck = clients.close("the GPU " + dev.slot() + " is unbinding", RPC_TIMEOUT_MS);
+        if (stuck > 0) {
+            LOG.warn("{}: {} client call(s) still waiting for the GSP at unbind", dev.slot(), stuck);
+        }
         boolean unloaded = false;
         Cmdq cmdq = cmdq();
         if (cmdq != null && cmdq.dead().isEmpty()) {

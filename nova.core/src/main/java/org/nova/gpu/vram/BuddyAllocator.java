@@ -244,6 +244,84 @@ public final class BuddyAllocator {
     }
 
     /**
+     * Allocates the block of {@code size} bytes at {@code offset} exactly (drm_buddy's range
+     * allocation, DRM_BUDDY_RANGE_ALLOCATION, with start and end one block apart): the free block
+     * containing it is split down to it. What a caller uses that places memory in fixed-size
+     * slots (the vGPU manager's framebuffer placements) so the slots never fragment each other.
+     *
+     * @param offset where the block starts: a multiple of its size from its root
+     * @param size the size in bytes (rounded up as {@link #allocate} does)
+     * @param owner who the block is for, may be null
+     * @return the block; the caller must {@link #free} it once
+     * @throws DriverException EINVAL for a size ≤ 0 or above the total, or an offset no block of
+     *     that size can start at; ENOSPC when part of the range is allocated (the allocator is
+     *     unchanged)
+     */
+    public synchronized VramBlock allocateAt(long offset, long size, String owner) {
+        int order = orderFor(size);
+        VramBlock b = blockContaining(offset, order);
+        while (b.order > order) {
+            if (b.state == VramBlock.State.ALLOCATED) {
+                break;
+            }
+            if (b.state == VramBlock.State.FREE) { // every block under a free one is free: split
+                freeLists[b.order].remove(b);
+                int co = b.order - 1;
+                b.left = new VramBlock(this, b.offset, co, b, b.rootOffset, b.rootOrder);
+                b.right = new VramBlock(this, b.offset + (chunkSize << co), co, b, b.rootOffset, b.rootOrder);
+                b.state = VramBlock.State.SPLIT;
+                freeLists[co].add(b.left);
+                freeLists[co].add(b.right);
+            }
+            b = offset < b.right.offset ? b.left : b.right;
+        }
+        if (b.state != VramBlock.State.FREE || b.order != order) {
+            throw new DriverException(Errno.ENOSPC, String.format("%s: %#x+%#x is not free (%s)", name, offset,
+                    chunkSize << order, b));
+        }
+        freeLists[order].remove(b);
+        b.state = VramBlock.State.ALLOCATED;
+        b.owner = owner;
+        free -= b.size();
+        allocatedBlocks++;
+        return b;
+    }
+
+    /**
+     * @param offset where the range starts
+     * @param size its size in bytes (rounded up as {@link #allocate} does)
+     * @return whether {@link #allocateAt allocateAt(offset, size, ...)} would succeed now
+     * @throws DriverException EINVAL as {@link #allocateAt}
+     */
+    public synchronized boolean isFree(long offset, long size) {
+        int order = orderFor(size);
+        VramBlock b = blockContaining(offset, order);
+        while (b.state == VramBlock.State.SPLIT && b.order > order) {
+            b = offset < b.right.offset ? b.left : b.right;
+        }
+        return b.state == VramBlock.State.FREE;
+    }
+
+    /**
+     * @return the root whose tree holds the block of {@code order} at {@code offset}
+     * @throws DriverException EINVAL when no root holds such a block (outside the zones, too
+     *     large for the root there, or not aligned to the block size within it)
+     */
+    private VramBlock blockContaining(long offset, int order) {
+        long need = chunkSize << order;
+        for (VramBlock r : roots) {
+            if (offset >= r.offset && offset - r.offset < r.size()) {
+                if (r.order < order || ((offset - r.offset) & (need - 1)) != 0) {
+                    break;
+                }
+                return r;
+            }
+        }
+        throw new DriverException(Errno.EINVAL, String.format("%s: no block of %#x bytes can start at %#x", name,
+                need, offset));
+    }
+
+    /**
      * Gives a block back, merging it with its free buddies.
      *
      * @param block a block this allocator handed out and that is not freed yet

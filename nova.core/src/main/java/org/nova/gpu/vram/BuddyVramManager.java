@@ -110,6 +110,28 @@ public final class BuddyVramManager implements VramManager {
     }
 
     @Override
+    public VramBlock allocateAt(long offset, long size, String owner) {
+        if (owner == null) {
+            throw new DriverException(Errno.EINVAL, gpu + ": VRAM allocation without an owner");
+        }
+        synchronized (buddy) {
+            if (revoked) {
+                throw new DriverException(Errno.ENODEV, gpu + ": VRAM manager revoked (GPU unbound)");
+            }
+            VramBlock b = buddy.allocateAt(offset, size, owner);
+            byOwner.computeIfAbsent(owner, k -> new LinkedHashSet<>()).add(b);
+            return b;
+        }
+    }
+
+    @Override
+    public boolean isFree(long offset, long size) {
+        synchronized (buddy) {
+            return !revoked && buddy.isFree(offset, size);
+        }
+    }
+
+    @Override
     public void free(VramBlock block) {
         synchronized (buddy) {
             String owner = block == null ? null : block.owner;

@@ -67,6 +67,30 @@ public interface VramManager {
     }
 
     /**
+     * Allocates the block at {@code offset} exactly ({@link BuddyAllocator#allocateAt}): for a
+     * client that carves VRAM in fixed-size slots of its own (the vGPU manager's framebuffer
+     * placements), so that no placement ever straddles another.
+     *
+     * @param offset where the block starts, a multiple of its block size
+     * @param size bytes, &gt; 0 (rounded up to a power-of-two number of 4 KiB chunks)
+     * @param owner who is charged for the block, not null
+     * @return the block, owned by the caller
+     * @throws org.nova.driver.DriverException EINVAL for a bad size, an offset no block of that
+     *     size starts at, or no owner; ENOSPC when part of the range is allocated; ENODEV after
+     *     {@link #revoke}. Nothing is allocated on error.
+     */
+    VramBlock allocateAt(long offset, long size, String owner);
+
+    /**
+     * @param offset where a block would start
+     * @param size its size in bytes
+     * @return whether {@link #allocateAt} of that block would succeed now (false after
+     *     {@link #revoke})
+     * @throws org.nova.driver.DriverException EINVAL as {@link #allocateAt}
+     */
+    boolean isFree(long offset, long size);
+
+    /**
      * @return how many bytes of VRAM, from offset 0, the CPU reaches through the GPU's VRAM aperture
      *     (BAR1); 0 when the GPU has no mappable aperture
      */

@@ -42,6 +42,8 @@ final class VgpuCore implements VgpuManager {
     static final int CHANNELS_PER_VGPU = 512;
     /** Channel IDs of a GPU: block 0 stays the PF's. */
     static final int TOTAL_CHANNELS = 4096;
+    /** Bytes in a MiB, for placement sizes in messages. */
+    private static final int MIB_SHIFT = 20;
 
     /** PCI addresses in the order lspci prints them. */
     private static final Comparator<PciAddress> ADDRESS_ORDER = Comparator.comparing(PciAddress::toString);
@@ -204,12 +206,47 @@ final class VgpuCore implements VgpuManager {
     @Override
     public synchronized List<VgpuType> creatableTypes(String device) {
         Pf p = pf(device);
+        return p.types.stream().filter(t -> available(p, t) > 0).toList();
+    }
+
+    @Override
+    public synchronized int availableInstances(String device, int typeId) {
+        Pf p = pf(device);
+        VgpuType t = p.types.stream().filter(v -> v.id() == typeId).findFirst().orElseThrow(() -> new DriverException(
+                Errno.ENODEV, String.format("no vGPU type %#x on %s", typeId, p.slot)));
+        return available(p, t);
+    }
+
+    /**
+     * How many more vGPUs of {@code t} the GPU takes now (sysfs available_instances): its free
+     * placements ({@link VgpuPlacements}: none while vGPUs of another placement size run), within
+     * its maximum instances, the VFs bound here without a vGPU and the channel blocks left. Each
+     * of them a create of that type would get: what this counts is creatable.
+     */
+    private int available(Pf p, VgpuType t) {
         List<Vgpu> running = active(vfs, p.slot);
-        if (running.isEmpty()) {
-            return p.types;
+        if (running.stream().anyMatch(v -> !VgpuPlacements.samePlacementSize(v.info().type(), t))) {
+            return 0;
         }
-        VgpuType t = running.get(0).info().type();
-        return running.size() < t.maxInstances() ? List.of(t) : List.of();
+        long idleVfs = vfs.values().stream().filter(b -> b.pf.equals(p.slot) && b.vgpu == null).count();
+        int channelBlocks = TOTAL_CHANNELS / CHANNELS_PER_VGPU - p.channelBlocks.cardinality();
+        long placements = placements(p, t).stream().filter(pl -> slotFree(p, pl)).count();
+        return (int) Math.max(0, Math.min(Math.min(placements, t.maxInstances() - running.size()),
+                Math.min(idleVfs, channelBlocks)));
+    }
+
+    /** @return the type's slots on this GPU: above the CPU-visible aperture, highest first */
+    private static List<VgpuPlacements.Placement> placements(Pf p, VgpuType t) {
+        return VgpuPlacements.of(t, p.vram.total(), p.vram.cpuVisibleSize());
+    }
+
+    /** @return whether nothing lies in the slot (a slot the VRAM manager cannot hand out is not free) */
+    private static boolean slotFree(Pf p, VgpuPlacements.Placement pl) {
+        try {
+            return p.vram.isFree(pl.offset(), pl.size());
+        } catch (DriverException notASlot) { // EINVAL: no block of that size starts there
+            return false;
+        }
     }
 
     private static Optional<VgpuType> findType(Pf p, String type) {
@@ -242,30 +279,39 @@ final class VgpuCore implements VgpuManager {
         VgpuType t = findType(p, type).orElseThrow(() -> new DriverException(Errno.ENODEV, "no vGPU type '" + type
                 + "' on " + p.slot + " (types: " + p.types.stream().map(VgpuType::name).toList() + ")"));
         List<Vgpu> running = active(vfs, p.slot);
-        if (!running.isEmpty() && running.get(0).info().type().id() != t.id()) {
-            throw new DriverException(Errno.ENODEV, t.name() + " is not creatable on " + p.slot + ": it runs "
-                    + running.get(0).info().type().name() + " vGPUs (one type at a time)");
+        Optional<Vgpu> other = running.stream()
+                .filter(v -> !VgpuPlacements.samePlacementSize(v.info().type(), t)).findFirst();
+        if (other.isPresent()) {
+            VgpuType o = other.get().info().type();
+            throw new DriverException(Errno.ENODEV, String.format("%s is not creatable on %s: it runs %s vGPUs, whose "
+                    + "placements are %d MiB, not %d MiB (one placement size at a time)", t.name(), p.slot, o.name(),
+                    VgpuPlacements.slotSize(o) >> MIB_SHIFT, VgpuPlacements.slotSize(t) >> MIB_SHIFT));
         }
         if (running.size() >= t.maxInstances()) {
-            throw new DriverException(Errno.ENOSPC, p.slot + " runs " + running.size() + " " + t.name()
-                    + " vGPUs, the most it can");
+            throw new DriverException(Errno.ENOSPC, p.slot + " runs " + running.size() + " vGPUs, the most "
+                    + t.name() + " allows");
         }
+        // every check before anything is allocated: the placement, the channels, the heap's size
+        List<VgpuPlacements.Placement> slots = placements(p, t);
+        VgpuPlacements.Placement slot = slots.stream().filter(pl -> slotFree(p, pl)).findFirst().orElseThrow(
+                () -> new DriverException(Errno.ENOSPC, String.format("%s: no free placement for %s: its %d slots of "
+                        + "%d MiB are taken", p.slot, t.name(), slots.size(),
+                        VgpuPlacements.slotSize(t) >> MIB_SHIFT)));
         int block = p.channelBlocks.nextClearBit(1);
         if ((block + 1) * CHANNELS_PER_VGPU > TOTAL_CHANNELS) {
             throw new DriverException(Errno.ENOSPC, p.slot + ": no channels left");
         }
+        checkHeapSize(p, t);
         int gfid = b.vf.vfIndex() + 1;
         String owner = CLIENT + ":" + b.vf.slot();
-        // The RFC's order is FB, channels, management heap; the heap is carved first here because it
-        // must lie in the CPU-visible part of VRAM (BAR1) and the buddy places blocks lowest first: a
-        // framebuffer carved first would take the aperture.
+        // the RFC's order: the framebuffer (in its placement), the channels, the management heap
         VramBlock heap = null;
         VramBlock fb = null;
         boolean booted = false;
         try {
-            heap = carveHeap(p, t, owner);
-            fb = p.vram.allocate(t.fbSize(), owner);
+            fb = p.vram.allocateAt(slot.offset(), t.fbSize(), owner);
             p.channelBlocks.set(block);
+            heap = carveHeap(p, t, owner);
             int chid = block * CHANNELS_PER_VGPU;
             p.gsp.bootloadPluginTask(new PluginTask(vfAddress, gfid, t.id(), chid, CHANNELS_PER_VGPU, fb, heap));
             booted = true;
@@ -296,18 +342,23 @@ final class VgpuCore implements VgpuManager {
     }
 
     /**
-     * The plugin's management heap (the RFC's setup_mgmt_heap): gspHeapSize bytes of VRAM the CPU
-     * reaches through BAR1, where nova.core sets up its control buffer at the bootload.
-     *
-     * @throws DriverException EIO if the type's heap cannot hold the firmware's heap regions,
-     *     ENOSPC if no CPU-visible VRAM is left
+     * @throws DriverException EIO if the type's plugin heap cannot hold the firmware's heap regions
      */
-    private static VramBlock carveHeap(Pf p, VgpuType t, String owner) {
+    private static void checkHeapSize(Pf p, VgpuType t) {
         long need = p.gsp.pluginHeapMinimum();
         if (t.gspHeapSize() < need) {
             throw new DriverException(Errno.EIO, String.format("%s: type %s has a %d KiB plugin heap, its regions need "
                     + "%d KiB", p.slot, t.name(), t.gspHeapSize() >> 10, need >> 10));
         }
+    }
+
+    /**
+     * The plugin's management heap (the RFC's setup_mgmt_heap): gspHeapSize bytes of VRAM the CPU
+     * reaches through BAR1, where nova.core sets up its control buffer at the bootload.
+     *
+     * @throws DriverException ENOSPC if no CPU-visible VRAM is left
+     */
+    private static VramBlock carveHeap(Pf p, VgpuType t, String owner) {
         return p.vram.allocateBelow(t.gspHeapSize(), owner + "/plugin-heap", p.vram.cpuVisibleSize());
     }
 

@@ -402,6 +402,11 @@ public final class VgpuVfioDriver implements PciDriver<VfAccess>, VgpuManager {
     }
 
     @Override
+    public int availableInstances(String device, int typeId) {
+        return core.availableInstances(device, typeId);
+    }
+
+    @Override
     public VfioDevice create(String vf, String type) {
         return core.create(vf, type);
     }

@@ -66,6 +66,18 @@ final class FakeFirmware implements NovaGpus, GspCommands {
 
     static final List<T> TYPES = List.of(new T(0x3b1, "NVIDIA L40-1Q", 4, 1024), new T(0x3b2, "NVIDIA L40-2Q", 4, 2048),
             new T(0x3b4, "NVIDIA L40-8Q", 2, 8192));
+    /** The types this fake's firmware offers. */
+    final List<T> types;
+
+    /** A fake offering {@link #TYPES}. */
+    FakeFirmware() {
+        this(TYPES);
+    }
+
+    /** A fake offering {@code types}. */
+    FakeFirmware(List<T> types) {
+        this.types = List.copyOf(types);
+    }
 
     @Override
     public List<GpuInfo> gpus() {
@@ -129,7 +141,7 @@ final class FakeFirmware implements NovaGpus, GspCommands {
         if (!vgpu) {
             throw new DriverException(Errno.ENODEV, PF + ": the firmware offers no vGPU types");
         }
-        return TYPES.stream().map(t -> new VgpuTypeInfo(t.id(), t.name(), "Quadro", (long) t.fbMiB() << 20, 256L << 20,
+        return types.stream().map(t -> new VgpuTypeInfo(t.id(), t.name(), "Quadro", (long) t.fbMiB() << 20, 256L << 20,
                 t.max(), HEAP)).toList();
     }
 
@@ -147,6 +159,16 @@ final class FakeFirmware implements NovaGpus, GspCommands {
         VramBlock heap = t.heap();
         if (heap.size() < HEAP_MINIMUM || heap.offset() + heap.size() > APERTURE) {
             throw new DriverException(Errno.EIO, "plugin heap refused");
+        }
+        // GSP-RM's rules of the simulated GPU: one profile size at a time, framebuffers apart
+        int mib = types.stream().filter(x -> x.id() == t.vgpuType()).mapToInt(T::fbMiB).findFirst().orElseThrow();
+        if (booted.values().stream().anyMatch(o -> types.stream().filter(x -> x.id() == o).mapToInt(T::fbMiB)
+                .findFirst().orElseThrow() != mib)) {
+            throw new DriverException(Errno.EBUSY, "NV_ERR_INVALID_STATE: another profile size runs");
+        }
+        long at = t.framebuffer().offset();
+        if (fbs.values().stream().anyMatch(f -> at < f[0] + f[1] && f[0] < at + t.framebuffer().size())) {
+            throw new DriverException(Errno.EBUSY, "NV_ERR_IN_USE: framebuffers overlap");
         }
         booted.put(t.gfid(), t.vgpuType());
         fbs.put(t.gfid(), new long[] {t.framebuffer().offset(), t.framebuffer().size(), heap.offset()});

@@ -16,8 +16,10 @@ import org.nova.nvidia.gsp.bindings.VGPU_CPU_GSP_CTRL_BUFF_REGION;
 /**
  * GSP-RM's vGPU manager as the simulated GPU runs it: the vGPU types a vGPU-capable chip offers
  * and the vGPUs (by GFID = VF index + 1) whose plugin task was booted. It enforces what GSP-RM
- * enforces: GFID in range and not in use, a known type, one type at a time per GPU (homogeneous),
- * at most the type's maximum instances, the guest framebuffer segments inside VRAM and not
+ * enforces: GFID in range and not in use, a known type, one profile size at a time per GPU (RM's
+ * homogeneous placement mode, kernel_vgpu_mgr.c kvgpumgrSetVgpuType: the types of the running
+ * vGPUs' profile size stay creatable, so L40-1Q and L40-1B may run side by side), at most the
+ * type's maximum instances, the guest framebuffer segments inside VRAM and not
  * overlapping another vGPU's, the plugin's management heap (gspHeapSize) inside VRAM, apart from
  * every framebuffer and heap, with its control buffer and log buffers inside it, and shutdown
  * before cleanup. A booted plugin writes NV_VGPU_PLUGIN_SUCCESS_MAGIC into the control buffer's
@@ -108,6 +110,11 @@ public final class SimVgpuManager {
                 new Type(0x3b4, "NVIDIA L40-8Q", "Quadro", 2, 8192, 256),
                 new Type(0x3c1, "NVIDIA L40-1B", "NVS", 4, 1024, 256))
                 : List.of();
+    }
+
+    /** @return the profile size, in MiB, of a type offered */
+    private int profileMiB(int typeId) {
+        return types.stream().filter(t -> t.id() == typeId).mapToInt(Type::fbMiB).findFirst().orElse(-1);
     }
 
     /** @return whether the chip's GSP-RM supports vGPU (the simulator models it on AD102) */
@@ -249,8 +256,8 @@ public final class SimVgpuManager {
         if (active.containsKey(gfid)) {
             return abi.NV_ERR_IN_USE();
         }
-        if (active.values().stream().anyMatch(a -> a.type() != typeId)) {
-            return abi.NV_ERR_INVALID_STATE(); // homogeneous: one type at a time
+        if (active.values().stream().anyMatch(a -> profileMiB(a.type()) != type.fbMiB())) {
+            return abi.NV_ERR_INVALID_STATE(); // homogeneous: one placement (profile) size at a time
         }
         if (active.size() >= type.maxInstances()) {
             return abi.NV_ERR_INSUFFICIENT_RESOURCES();

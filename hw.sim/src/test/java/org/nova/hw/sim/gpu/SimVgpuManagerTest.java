@@ -109,6 +109,21 @@ class SimVgpuManagerTest {
     }
 
     @Test
+    void typesOfOneProfileSizeRunSideBySideOthersWaitUntilTheLastIsGone() {
+        long gib = 1L << 30;
+        assertEquals(nv("NV_OK"), control(BOOTLOAD, boot(1, 0x3b1, 0, gib, 512)));
+        assertEquals(nv("NV_OK"), control(BOOTLOAD, boot(2, 0x3c1, 2 * gib, gib, 1024)),
+                "L40-1B has L40-1Q's 1 GiB profile");
+        assertEquals(nv("NV_ERR_INVALID_STATE"), control(BOOTLOAD, boot(3, 0x3b2, 4 * gib, 2 * gib, 1536)),
+                "a 2 GiB profile while 1 GiB ones run");
+        for (int g = 1; g <= 2; g++) {
+            assertEquals(nv("NV_OK"), control(SHUTDOWN, gfid(g)));
+            assertEquals(nv("NV_OK"), control(CLEANUP, gfid(g)));
+        }
+        assertEquals(nv("NV_OK"), control(BOOTLOAD, boot(3, 0x3b2, 4 * gib, 2 * gib, 1536)), "none runs now");
+    }
+
+    @Test
     void bootEnforcesTheRulesAndCleanupFrees() {
         long gib = 1L << 30;
         byte[] p = boot(1, 0x3b1, 0, gib, 512);

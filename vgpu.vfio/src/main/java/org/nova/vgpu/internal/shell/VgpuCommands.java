@@ -18,8 +18,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * The {@code vgpu} shell scope: {@code vgpu:types GPU|VF} (the types the firmware offers, which
- * are creatable now), {@code vgpu:create VF TYPE}, {@code vgpu:list}, {@code vgpu:destroy VF}.
+ * The {@code vgpu} shell scope: {@code vgpu:types GPU|VF} (the types the firmware offers, and
+ * how many of each can be created now: sysfs available_instances), {@code vgpu:create VF TYPE},
+ * {@code vgpu:list}, {@code vgpu:destroy VF}.
  * A type is named as typed best: its short name ("L40-1Q"), its full name quoted
  * ("NVIDIA L40-1Q") or with dashes for the blanks ("NVIDIA-L40-1Q"), or its id (0x3b1 or 945).
  * Errors are the manager's (ENODEV, EBUSY, ENOSPC); arguments no overload takes get EINVAL with
@@ -58,14 +59,13 @@ public final class VgpuCommands {
     }
 
     /** vgpu:types GPU|VF. */
-    @Descriptor("list the vGPU types a GPU's firmware offers, with their resources and whether one can be created now")
+    @Descriptor("list the vGPU types a GPU's firmware offers, with their resources and how many can be created now")
     public String types(@Descriptor("GPU|VF: the GPU (0000:00:06.0) or one of its VFs") String device) {
-        List<VgpuType> creatable = vgpus.creatableTypes(device);
-        Table t = new Table("ID", "NAME", "SHORT", "CLASS", "FB", "BAR1", "HEAP", "MAX", "CHANNELS", "CREATABLE");
+        Table t = new Table("ID", "NAME", "SHORT", "CLASS", "FB", "BAR1", "HEAP", "MAX", "CHANNELS", "AVAILABLE");
         for (VgpuType v : vgpus.types(device)) {
             t.row(String.format("%#x", v.id()), v.name(), v.shortName(), v.vgpuClass(), mib(v.fbSize()),
                     mib(v.bar1Size()), mib(v.gspHeapSize()), v.maxInstances(), v.channels(),
-                    creatable.contains(v) ? "yes" : "no");
+                    vgpus.availableInstances(device, v.id()));
         }
         return t.toString();
     }
