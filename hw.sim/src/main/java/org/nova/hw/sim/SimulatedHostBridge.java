@@ -109,7 +109,8 @@ public final class SimulatedHostBridge implements HostBridge, AutoCloseable {
      *
      * @return the new function
      * @throws HwException EINVAL if the address is in another domain, EEXIST if it is taken,
-     *                     ENOMEM if the BAR windows are full, ENODEV if the bridge is closed
+     *                     ENOSPC (naming the BAR and its size) if a window has no room for a BAR,
+     *                     ENODEV if the bridge is closed; nothing stays assigned or plugged in
      */
     PciFunction plug(PciAddress address, DeviceModel model) {
         topology.lock();
@@ -133,7 +134,13 @@ public final class SimulatedHostBridge implements HostBridge, AutoCloseable {
                 f.releaseRegions();
                 throw e;
             }
-            attach(f);
+            try {
+                attach(f);
+            } catch (RuntimeException e) {
+                firmware.release(f);
+                f.releaseRegions();
+                throw e;
+            }
             LOG.info("{}: hot add {} {}", name, address, model.description());
             return f;
         } finally {
@@ -169,6 +176,12 @@ public final class SimulatedHostBridge implements HostBridge, AutoCloseable {
             f.sriovState().removeVfs();
         }
         detach(f);
+        firmware.release(f);
+    }
+
+    /** @return the firmware that assigns this bridge's windows (for tests and leak checks) */
+    Firmware firmware() {
+        return firmware;
     }
 
     /** Adds a function and announces it. Topology lock held. */
