@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One simulated device per factory configuration {@value #PID}: hot-adds the model at the slot
  * on the named bridge (when that bridge exists), hot-removes it when the configuration is
- * deleted. Every configuration is answered ({@link ConfigStatus}): applied once the device is
- * plugged in; refused — logged too, naming the configuration — for an unknown model or option
+ * deleted: orderly (its drivers unbind first, while it works), or as a surprise with
+ * {@value #PROP_REMOVAL}={@value #REMOVAL_SURPRISE}. Every configuration is answered
+ * ({@link ConfigStatus}): applied once the device is plugged in; refused — logged too, naming the configuration — for an unknown model or option
  * (EINVAL), a malformed slot (EINVAL), a slot another configuration has (EEXIST), a BAR no free
  * range of the bridge's window holds (ENOSPC, naming the BAR and its size), or a bridge that
  * does not exist (ENODEV: the device waits for it, and the answer turns to applied when it is
@@ -50,6 +51,12 @@ public final class SimDeviceComponent {
     static final String PROP_SUBSYSTEM_VENDOR = "subsystem_vendor";
     /** Property: strapped subsystem ID (hex), empty for the model's own. */
     static final String PROP_SUBSYSTEM_DEVICE = "subsystem_device";
+    /** Property: how the device leaves when its configuration is deleted ({@value #REMOVAL_ORDERLY} or {@value #REMOVAL_SURPRISE}). */
+    static final String PROP_REMOVAL = "removal";
+    /** Removal as pciehp's attention button does it: drivers unbind while the device works, then it goes. */
+    static final String REMOVAL_ORDERLY = "orderly";
+    /** Removal as a pulled card is: the device vanishes under its drivers, then they hear of it. */
+    static final String REMOVAL_SURPRISE = "surprise";
     /** Default bridge. */
     static final String DEFAULT_BRIDGE = SimBridgeComponent.DEFAULT_NAME;
     /** Default slot. */
@@ -102,6 +109,13 @@ public final class SimDeviceComponent {
                 description = "Subsystem ID in hex (like QEMU's x-pci-sub-device-id); empty keeps the model's.")
         String subsystem__device() default "";
 
+        /** @return how the device leaves */
+        @AttributeDefinition(name = "Removal", required = false,
+                description = "How the device leaves when this configuration is deleted: orderly (its drivers unbind while it still works, as pci_stop_and_remove_bus_device) or surprise (it vanishes under its drivers, as a pulled card).",
+                options = {@Option(label = "orderly", value = REMOVAL_ORDERLY),
+                    @Option(label = "surprise", value = REMOVAL_SURPRISE)})
+        String removal() default REMOVAL_ORDERLY;
+
         /** @return the generic device's vendor ID */
         @AttributeDefinition(name = "Vendor ID", required = false,
                 description = "pci-generic only (required there): vendor ID in hex, e.g. 1b36.")
@@ -145,6 +159,8 @@ public final class SimDeviceComponent {
     private final String firmwarePath;
     private final String pid;
     private final ConfigStatus status;
+    /** Whether deleting the configuration pulls the device ({@value #PROP_REMOVAL}); the configuration in force says. */
+    private volatile boolean surprise;
 
     /**
      * @param platform   the platform registry
@@ -170,7 +186,7 @@ public final class SimDeviceComponent {
     /** Hot-removes the device and withdraws the answer. */
     @Deactivate
     void deactivate() {
-        platform.removeDevice(pid);
+        platform.removeDevice(pid, surprise);
         status.close();
     }
 
@@ -184,6 +200,11 @@ public final class SimDeviceComponent {
         String slot = ConfigProps.string(properties, PROP_SLOT, DEFAULT_SLOT);
         String bridge = ConfigProps.string(properties, PROP_BRIDGE, DEFAULT_BRIDGE);
         try {
+            String removal = ConfigProps.string(properties, PROP_REMOVAL, REMOVAL_ORDERLY);
+            if (!removal.equals(REMOVAL_ORDERLY) && !removal.equals(REMOVAL_SURPRISE)) {
+                throw new HwException(HwException.EINVAL, PROP_REMOVAL + ": '" + removal + "' is neither "
+                        + REMOVAL_ORDERLY + " nor " + REMOVAL_SURPRISE);
+            }
             Map<String, String> options = new HashMap<>();
             for (String key : MODEL_OPTIONS) {
                 String v = ConfigProps.string(properties, key, "");
@@ -207,7 +228,9 @@ public final class SimDeviceComponent {
                     status.refused(properties, why.errno(), why.reason());
                 }
             };
-            if (platform.putDevice(spec, watcher)) {
+            boolean plugged = platform.putDevice(spec, watcher);
+            surprise = removal.equals(REMOVAL_SURPRISE);
+            if (plugged) {
                 status.applied(properties);
             } else {
                 HwException why = SimPlatform.noBridge(spec);

@@ -410,4 +410,22 @@ class ComponentsTest {
                 "bars", "0:mem32:512M");
         assertApplied("small");
     }
+
+    @Test
+    void deletingADeviceConfigurationRemovesItOrderlyOrAsTheSurpriseItAsksFor() {
+        bridge("b1", "name", "sim0");
+        HostBridge b = (HostBridge) live().get(0).service;
+        SimTestSupport.Events events = new SimTestSupport.Events();
+        b.addListener(events);
+        SimDeviceComponent orderly = device("o", "slot", "00:08.0", "model", "edu");
+        SimDeviceComponent pulled = device("s", "slot", "00:09.0", "model", "edu", "removal", "surprise");
+        assertApplied("s");
+        orderly.deactivate();
+        assertEquals(List.of("0000:00:08.0 present"), events.removing);
+        pulled.deactivate();
+        assertEquals(1, events.removing.size(), "the surprise removal was not announced");
+        assertEquals(2, events.removed.size());
+        device("bad", "slot", "00:0a.0", "model", "edu", "removal", "yank");
+        assertTrue(assertRefused("bad", "EINVAL", "removal").contains("yank"));
+    }
 }

@@ -167,4 +167,23 @@ class HotplugTest {
             assertEquals(List.of(edu), events.added, "listeners never heard of the refused device");
         }
     }
+
+    @Test
+    void anOrderlyRemovalTellsListenersWhileTheFunctionWorksASurpriseOnlyOnceItIsGone() {
+        try (SimulatedHostBridge bridge = new SimulatedHostBridge("rm", 0)) {
+            SimTestSupport.Events events = new SimTestSupport.Events();
+            bridge.addListener(events);
+            PciFunction first = bridge.plug(PciAddress.parse("00:03.0"), new EduDevice());
+            bridge.unplug(first.address());
+            assertEquals(List.of("0000:00:03.0 present"), events.removing, "pci_stop_and_remove_bus_device first");
+            assertEquals(List.of(first), events.removed, "then the function goes");
+            assertFalse(first.isPresent());
+
+            PciFunction second = bridge.plug(PciAddress.parse("00:03.0"), new EduDevice());
+            bridge.unplug(second.address(), true);
+            assertEquals(1, events.removing.size(), "a surprise removal is not announced before");
+            assertEquals(List.of(first, second), events.removed);
+            assertFalse(second.isPresent());
+        }
+    }
 }
