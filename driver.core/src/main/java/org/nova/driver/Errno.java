@@ -26,6 +26,8 @@ public enum Errno {
     ENODEV(19),
     /** Invalid argument. */
     EINVAL(22),
+    /** Inappropriate ioctl for device; the kernel's answer for an operation a device has no means for (no reset method: pci_reset_function). */
+    ENOTTY(25),
     /** No space left on device. */
     ENOSPC(28),
     /** Result out of range. */

@@ -28,6 +28,8 @@ public class HwException extends RuntimeException {
     public static final String EIO = "EIO";
     /** Out of memory (or out of IOVA / address space). */
     public static final String ENOMEM = "ENOMEM";
+    /** No space left on device; here: no free range in a bridge window for a BAR. */
+    public static final String ENOSPC = "ENOSPC";
     /** Already exists. */
     public static final String EEXIST = "EEXIST";
     /** No such entry. */

@@ -74,6 +74,40 @@ public interface PciBus {
     /** @return the current sriov_drivers_autoprobe of a PF (see {@link #setSriovDriversAutoprobe}) */
     boolean sriovDriversAutoprobe(String device);
 
+    /**
+     * The sysfs {@code reset} attribute written with 1 (drivers/pci/pci-sysfs.c reset_store →
+     * drivers/pci/pci.c pci_reset_function): under the device's lock the bound driver's
+     * {@link PciDriver#resetPrepare} runs, config state is saved, the first of the device's reset
+     * methods ({@link #resetMethod}) that works resets it, the state is restored and the driver's
+     * {@link PciDriver#resetDone} runs. The driver stays bound. Nothing is touched when the device
+     * has no reset method.
+     *
+     * @return the method that reset the device ("flr", "pm", ...)
+     * @throws DriverException ENODEV for an unknown device; ENOTTY when it has no reset method;
+     *     the backend's errno when the reset fails (EPERM from the read-only host backend), the
+     *     state restored and the driver told
+     */
+    String reset(String device);
+
+    /**
+     * The sysfs {@code reset_method} attribute (drivers/pci/pci.c reset_method_show): the reset
+     * methods the device tries, in order, space-separated, from device_specific, acpi, flr,
+     * af_flr, pm, bus, cxl_bus; empty when it has none.
+     *
+     * @throws DriverException ENODEV for an unknown device
+     */
+    String resetMethod(String device);
+
+    /**
+     * Writes {@code reset_method} (reset_method_store): "default" restores every supported method
+     * in the kernel's order, an empty value disables reset, otherwise the space-separated names
+     * become the order.
+     *
+     * @throws DriverException ENODEV for an unknown device; EINVAL for a name that is not a reset
+     *     method or one the device does not support (the methods are then unchanged)
+     */
+    void setResetMethod(String device, String value);
+
     /** @return the PCI device with that slot name ("0000:00:03.0"; "00:03.0" means domain 0) */
     Optional<PciDevice> device(String slot);
 

@@ -74,6 +74,29 @@ public interface PciDriver<D> {
     default void unbind(PciDevice dev, D data) {
     }
 
+    /**
+     * {@code pci_error_handlers.reset_prepare}: a reset of the bound device is about to start
+     * ({@link PciBus#reset}); stop using the device. The device stays bound. Must not fail; an
+     * exception is logged and the reset goes on.
+     *
+     * @param dev the device
+     * @param data what {@link #probe} returned for it
+     */
+    default void resetPrepare(PciDevice dev, D data) {
+    }
+
+    /**
+     * {@code pci_error_handlers.reset_done}: the reset is over and the saved config state
+     * restored (the device's own state is at power-on); take the device up again. Called after
+     * {@link #resetPrepare} whether or not the reset succeeded. Must not fail; an exception is
+     * logged.
+     *
+     * @param dev the device
+     * @param data what {@link #probe} returned for it
+     */
+    default void resetDone(PciDevice dev, D data) {
+    }
+
     /** @return how the initial probes of this driver run */
     default ProbeType probeType() {
         return ProbeType.DEFAULT_STRATEGY;

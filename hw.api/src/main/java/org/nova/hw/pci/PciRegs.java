@@ -232,6 +232,16 @@ public final class PciRegs {
     public static final int PCI_CAP_ID_SECDEV = 0x0f;
     /** PCI Express (PCI_CAP_ID_EXP). */
     public static final int PCI_CAP_ID_EXP = 0x10;
+    /** Advanced Features: capabilities byte (PCI_AF_CAP). */
+    public static final int PCI_AF_CAP = 3;
+    /** Advanced Features: Transactions Pending supported (PCI_AF_CAP_TP). */
+    public static final int PCI_AF_CAP_TP = 0x01;
+    /** Advanced Features: Function Level Reset supported (PCI_AF_CAP_FLR). */
+    public static final int PCI_AF_CAP_FLR = 0x02;
+    /** Advanced Features: control byte (PCI_AF_CTRL). */
+    public static final int PCI_AF_CTRL = 4;
+    /** Advanced Features control: initiate FLR (PCI_AF_CTRL_FLR). */
+    public static final int PCI_AF_CTRL_FLR = 0x01;
     /** MSI-X (PCI_CAP_ID_MSIX). */
     public static final int PCI_CAP_ID_MSIX = 0x11;
     /** SATA Data/Index Configuration (PCI_CAP_ID_SATA). */
@@ -255,6 +265,10 @@ public final class PciRegs {
     public static final int PCI_PM_CTRL_STATE_MASK = 0x0003;
     /** PM control: no reset on the D3hot to D0 transition. */
     public static final int PCI_PM_CTRL_NO_SOFT_RESET = 0x0008;
+    /** PM control: the D0 power state in the state field (PCI PM spec 1.2, 3.2.4; include/linux/pci.h PCI_D0). */
+    public static final int PCI_PM_CTRL_STATE_D0 = 0;
+    /** PM control: the D3hot power state in the state field (PCI PM spec 1.2, 3.2.4; include/linux/pci.h PCI_D3hot). */
+    public static final int PCI_PM_CTRL_STATE_D3HOT = 3;
     /** PM: capabilities register, 16 bits. */
     public static final int PCI_PM_PMC = 2;
     /** PM capability size. */
@@ -374,6 +388,12 @@ public final class PciRegs {
     public static final int PCI_EXP_DEVCAP_FLR = 0x10000000;
     /** PCIe: device control, 16 bits. */
     public static final int PCI_EXP_DEVCTL = 8;
+    /** PCIe: Link Control, 16 bits (PCI_EXP_LNKCTL). */
+    public static final int PCI_EXP_LNKCTL = 0x10;
+    /** PCIe: Device Control 2, 16 bits (PCI_EXP_DEVCTL2). */
+    public static final int PCI_EXP_DEVCTL2 = 0x28;
+    /** PCIe: Link Control 2, 16 bits (PCI_EXP_LNKCTL2). */
+    public static final int PCI_EXP_LNKCTL2 = 0x30;
     /** Device control: correctable error reporting enable. */
     public static final int PCI_EXP_DEVCTL_CERE = 0x0001;
     /** Device control: non-fatal error reporting enable. */

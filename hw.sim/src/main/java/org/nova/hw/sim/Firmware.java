@@ -1,17 +1,27 @@
 package org.nova.hw.sim;
 
-import org.nova.hw.pci.PciRegs;
-
 import static org.nova.hw.pci.PciRegs.PCI_INTERRUPT_LINE;
 import static org.nova.hw.pci.PciRegs.PCI_INTERRUPT_PIN;
 
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 import org.nova.hw.HwException;
 import org.nova.hw.RegionInfo;
+import org.nova.hw.pci.PciRegs;
 
 /**
  * The platform firmware's part in PCI: it assigns each BAR an address in the bridge's windows,
- * naturally aligned (as SeaBIOS src/fw/pciinit.c pci_bios_map_devices does), and the interrupt
- * line of a function with an interrupt pin. Addresses are handed out once and not reused.
+ * naturally aligned (as SeaBIOS src/fw/pciinit.c pci_bios_map_devices does; PCI Local Bus Spec
+ * 3.0, 6.2.5.1: a BAR decodes a naturally aligned range of its size), 64-bit prefetchable BARs in
+ * the 64-bit window, and the interrupt line of a function with an interrupt pin. When a function
+ * is removed its ranges go back to their windows for later functions, as drivers/pci/remove.c
+ * pci_destroy_dev → pci_free_resources releases each BAR's resource (kernel/resource.c
+ * release_resource).
+ *
+ * <p>Thread-safe: every method is synchronized; the assignments of a function are owned here
+ * from {@link #assign} to {@link #release}.
  */
 final class Firmware {
     /** 32-bit memory window start: below 4 GiB, above RAM (this platform's layout). */
@@ -31,57 +41,52 @@ final class Firmware {
     /** Pins per slot (INTA#..INTD#). */
     private static final int PCI_NUM_PINS = 4;
 
-    /** One address window, handed out upwards. */
-    private static final class Window {
-        private final String name;
-        private final long limit;
-        private long next;
-
-        Window(String name, long base, long limit) {
-            this.name = name;
-            this.next = base;
-            this.limit = limit;
-        }
-
-        /** @return a base aligned to align with length bytes free above it */
-        long take(long align, long length, SimulatedFunction f) {
-            long base = (next + align - 1) & -align;
-            if (base < next || base + length > limit || base + length < base) {
-                throw new HwException(HwException.ENOMEM, f.address() + ": the " + name
-                        + " window has no room for " + length + " bytes");
-            }
-            next = base + length;
-            return base;
-        }
+    /** One range handed out: the window and the start of the range in it. */
+    private record Assigned(ResourceWindow window, long start) {
     }
 
-    private final Window mem32 = new Window("32-bit memory", MEM32_BASE, MEM32_LIMIT);
-    private final Window mem64 = new Window("64-bit prefetchable memory", MEM64_BASE, MEM64_LIMIT);
-    private final Window io = new Window("I/O", IO_BASE, IO_LIMIT);
+    private final ResourceWindow mem32 = new ResourceWindow("32-bit memory", MEM32_BASE, MEM32_LIMIT);
+    private final ResourceWindow mem64 = new ResourceWindow("64-bit prefetchable memory", MEM64_BASE, MEM64_LIMIT);
+    private final ResourceWindow io = new ResourceWindow("I/O", IO_BASE, IO_LIMIT);
+    /** The ranges each assigned function holds. */
+    private final Map<SimulatedFunction, List<Assigned>> assigned = new IdentityHashMap<>();
 
     /**
-     * Assigns the BARs, ROM, VF BARs and interrupt line of a physical function.
+     * Assigns the BARs, ROM, VF BARs and interrupt line of a physical function. All or nothing:
+     * on failure the ranges taken for earlier BARs of the function are free again.
      *
-     * @throws HwException ENOMEM if a window is exhausted
+     * @throws HwException ENOSPC naming the BAR, its size and the window when a window has no free
+     *                     naturally aligned range for it; EEXIST if the function is assigned already
      */
     synchronized void assign(SimulatedFunction f) {
-        ConfigSpace config = f.config();
-        for (int i = 0; i <= RegionInfo.ROM_INDEX; i++) {
-            BarSpec bar = config.bar(i);
-            if (bar != null) {
-                config.assignBar(i, allocate(bar, bar.size(), f));
-            }
+        if (assigned.containsKey(f)) {
+            throw new HwException(HwException.EEXIST, f.address() + ": BARs already assigned");
         }
-        if (config.sriovCap() != 0) {
-            int total = config.get16(config.sriovCap() + PciRegs.PCI_SRIOV_TOTAL_VF);
-            for (int i = 0; i < PciRegs.PCI_SRIOV_NUM_BARS; i++) {
-                BarSpec bar = config.vfBar(i);
+        ConfigSpace config = f.config();
+        List<Assigned> taken = new ArrayList<>();
+        try {
+            for (int i = 0; i <= RegionInfo.ROM_INDEX; i++) {
+                BarSpec bar = config.bar(i);
                 if (bar != null) {
-                    // The VF BAR region holds TotalVFs BARs back to back (PCI SR-IOV spec 1.1, 2.1.1.1).
-                    config.assignVfBar(i, allocate(bar, bar.size() * total, f));
+                    config.assignBar(i, allocate(bar, bar.size(), barName(bar), f, taken));
                 }
             }
+            if (config.sriovCap() != 0) {
+                int total = config.get16(config.sriovCap() + PciRegs.PCI_SRIOV_TOTAL_VF);
+                for (int i = 0; i < PciRegs.PCI_SRIOV_NUM_BARS; i++) {
+                    BarSpec bar = config.vfBar(i);
+                    if (bar != null) {
+                        // The VF BAR region holds TotalVFs BARs back to back (PCI SR-IOV spec 1.1, 2.1.1.1).
+                        config.assignVfBar(i, allocate(bar, bar.size() * total, "VF BAR" + i + " (" + total
+                                + " VFs)", f, taken));
+                    }
+                }
+            }
+        } catch (HwException e) {
+            taken.forEach(a -> a.window().release(a.start()));
+            throw e;
         }
+        assigned.put(f, taken);
         int pin = config.get8(PCI_INTERRUPT_PIN);
         if (pin != 0) {
             // Swizzle by slot (PCI-to-PCI Bridge Architecture Spec 1.2, 9.1), as SeaBIOS does.
@@ -89,13 +94,37 @@ final class Firmware {
         }
     }
 
-    private long allocate(BarSpec bar, long length, SimulatedFunction f) {
-        Window w = switch (bar.kind()) {
+    /** Gives a removed function's ranges back to their windows; a function holding none is ignored. */
+    synchronized void release(SimulatedFunction f) {
+        List<Assigned> ranges = assigned.remove(f);
+        if (ranges != null) {
+            ranges.forEach(a -> a.window().release(a.start()));
+        }
+    }
+
+    /** @return the bytes of each window handed out now, by window name (for tests and leak checks) */
+    synchronized Map<String, Long> used() {
+        return Map.of(mem32.name(), mem32.used(), mem64.name(), mem64.used(), io.name(), io.used());
+    }
+
+    private static String barName(BarSpec bar) {
+        return bar.kind() == BarSpec.Kind.ROM ? "expansion ROM" : "BAR" + bar.index();
+    }
+
+    private long allocate(BarSpec bar, long length, String what, SimulatedFunction f, List<Assigned> taken) {
+        ResourceWindow w = switch (bar.kind()) {
             case IO -> io;
             // Non-prefetchable BARs must sit in the 32-bit window behind bridges (PCI-to-PCI Bridge Spec 1.2, 4.4).
             case MEM64 -> bar.prefetchable() ? mem64 : mem32;
             default -> mem32;
         };
-        return w.take(bar.size(), length, f);
+        long start = w.allocate(bar.size(), length);
+        if (start < 0) {
+            throw new HwException(HwException.ENOSPC, f.address() + ": " + what + " (" + bar.kind() + ", "
+                    + length + " bytes) does not fit: the " + w.name() + " window 0x" + Long.toHexString(w.base())
+                    + "-0x" + Long.toHexString(w.limit() - 1) + " has no free range of that size at its natural alignment");
+        }
+        taken.add(new Assigned(w, start));
+        return start;
     }
 }

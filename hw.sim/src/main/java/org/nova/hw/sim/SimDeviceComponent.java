@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.List;
 
 import java.util.Map;
+import java.util.stream.Stream;
 import org.nova.config.ConfigStatus;
 import org.nova.hw.HwException;
 import org.osgi.framework.BundleContext;
@@ -23,9 +24,11 @@ import org.slf4j.LoggerFactory;
 /**
  * One simulated device per factory configuration {@value #PID}: hot-adds the model at the slot
  * on the named bridge (when that bridge exists), hot-removes it when the configuration is
- * deleted. Every configuration is answered ({@link ConfigStatus}): applied once the device is
- * plugged in; refused — logged too, naming the configuration — for an unknown model or option
- * (EINVAL), a malformed slot (EINVAL), a slot another configuration has (EEXIST), or a bridge that
+ * deleted: orderly (its drivers unbind first, while it works), or as a surprise with
+ * {@value #PROP_REMOVAL}={@value #REMOVAL_SURPRISE}. Every configuration is answered
+ * ({@link ConfigStatus}): applied once the device is plugged in; refused — logged too, naming the configuration — for an unknown model or option
+ * (EINVAL), a malformed slot (EINVAL), a slot another configuration has (EEXIST), a BAR no free
+ * range of the bridge's window holds (ENOSPC, naming the BAR and its size), or a bridge that
  * does not exist (ENODEV: the device waits for it, and the answer turns to applied when it is
  * plugged in). A refused change leaves the previous device plugged in, except a change to a
  * bridge that does not exist, which unplugs it to wait. Nothing else is affected.
@@ -48,6 +51,12 @@ public final class SimDeviceComponent {
     static final String PROP_SUBSYSTEM_VENDOR = "subsystem_vendor";
     /** Property: strapped subsystem ID (hex), empty for the model's own. */
     static final String PROP_SUBSYSTEM_DEVICE = "subsystem_device";
+    /** Property: how the device leaves when its configuration is deleted ({@value #REMOVAL_ORDERLY} or {@value #REMOVAL_SURPRISE}). */
+    static final String PROP_REMOVAL = "removal";
+    /** Removal as pciehp's attention button does it: drivers unbind while the device works, then it goes. */
+    static final String REMOVAL_ORDERLY = "orderly";
+    /** Removal as a pulled card is: the device vanishes under its drivers, then they hear of it. */
+    static final String REMOVAL_SURPRISE = "surprise";
     /** Default bridge. */
     static final String DEFAULT_BRIDGE = SimBridgeComponent.DEFAULT_NAME;
     /** Default slot. */
@@ -71,7 +80,8 @@ public final class SimDeviceComponent {
         @AttributeDefinition(name = "Model", description = "Device model.", options = {
             @Option(label = "QEMU edu (1234:11e8)", value = SimModels.EDU),
             @Option(label = "QEMU pci-testdev (1b36:0005)", value = SimModels.PCI_TESTDEV),
-            @Option(label = "NVIDIA GPU (10de, chip below)", value = SimModels.NVIDIA_GPU)})
+            @Option(label = "NVIDIA GPU (10de, chip below)", value = SimModels.NVIDIA_GPU),
+            @Option(label = "Generic PCI device (IDs, class, BARs below)", value = SimModels.PCI_GENERIC)})
         String model() default DEFAULT_MODEL;
 
         /** @return the GPU chip */
@@ -87,28 +97,70 @@ public final class SimDeviceComponent {
         /** @return the framebuffer size */
         @AttributeDefinition(name = "Framebuffer MiB", required = false,
                 description = "nvidia-gpu only: usable framebuffer in MiB; empty for the board's.")
-        String fb_mib() default "";
+        String fb__mib() default "";
 
         /** @return the strapped subsystem vendor */
         @AttributeDefinition(name = "Subsystem vendor", required = false,
                 description = "Subsystem vendor ID in hex (like QEMU's x-pci-sub-vendor-id); empty keeps the model's.")
-        String subsystem_vendor() default "";
+        String subsystem__vendor() default "";
 
         /** @return the strapped subsystem ID */
         @AttributeDefinition(name = "Subsystem ID", required = false,
                 description = "Subsystem ID in hex (like QEMU's x-pci-sub-device-id); empty keeps the model's.")
-        String subsystem_device() default "";
+        String subsystem__device() default "";
+
+        /** @return how the device leaves */
+        @AttributeDefinition(name = "Removal", required = false,
+                description = "How the device leaves when this configuration is deleted: orderly (its drivers unbind while it still works, as pci_stop_and_remove_bus_device) or surprise (it vanishes under its drivers, as a pulled card).",
+                options = {@Option(label = "orderly", value = REMOVAL_ORDERLY),
+                    @Option(label = "surprise", value = REMOVAL_SURPRISE)})
+        String removal() default REMOVAL_ORDERLY;
+
+        /** @return the generic device's vendor ID */
+        @AttributeDefinition(name = "Vendor ID", required = false,
+                description = "pci-generic only (required there): vendor ID in hex, e.g. 1b36.")
+        String vendor() default "";
+
+        /** @return the generic device's device ID */
+        @AttributeDefinition(name = "Device ID", required = false,
+                description = "pci-generic only (required there): device ID in hex.")
+        String device() default "";
+
+        /** @return the generic device's class code */
+        @AttributeDefinition(name = "Class", required = false,
+                description = "pci-generic only: 24-bit class code in hex (base class, subclass, prog-if), as sysfs 'class' shows it; empty for ff0000.")
+        String class$() default "";
+
+        /** @return the generic device's revision */
+        @AttributeDefinition(name = "Revision", required = false,
+                description = "pci-generic only: revision ID in hex; empty for 00.")
+        String revision() default "";
+
+        /** @return the generic device's BARs */
+        @AttributeDefinition(name = "BARs", required = false,
+                description = "pci-generic only: comma-separated INDEX:KIND:SIZE, KIND mem32, mem64, mem64-pref or io, SIZE a power of two with an optional K, M or G; empty for 0:mem32:4K.")
+        String bars() default "";
+
+        /** @return whether the generic device is PCIe with FLR */
+        @AttributeDefinition(name = "FLR", required = false,
+                description = "pci-generic only: true for a PCI Express function that advertises Function Level Reset.")
+        String flr() default "false";
     }
 
     /** System property of the firmware loader's extra directories: the GPU trusts them first too. */
     static final String FIRMWARE_PATH_PROPERTY = "nova.firmware.path";
     /** GPU option properties passed from the configuration to the model. */
     static final List<String> GPU_OPTIONS = List.of(SimModels.OPT_CHIP, SimModels.OPT_FAULT, SimModels.OPT_FB_MIB);
+    /** Every model option property passed from the configuration to the model. */
+    static final List<String> MODEL_OPTIONS = Stream.concat(GPU_OPTIONS.stream(), PciGenericDevice.OPTIONS.stream())
+            .toList();
 
     private final SimPlatform platform;
     private final String firmwarePath;
     private final String pid;
     private final ConfigStatus status;
+    /** Whether deleting the configuration pulls the device ({@value #PROP_REMOVAL}); the configuration in force says. */
+    private volatile boolean surprise;
 
     /**
      * @param platform   the platform registry
@@ -134,7 +186,7 @@ public final class SimDeviceComponent {
     /** Hot-removes the device and withdraws the answer. */
     @Deactivate
     void deactivate() {
-        platform.removeDevice(pid);
+        platform.removeDevice(pid, surprise);
         status.close();
     }
 
@@ -148,8 +200,13 @@ public final class SimDeviceComponent {
         String slot = ConfigProps.string(properties, PROP_SLOT, DEFAULT_SLOT);
         String bridge = ConfigProps.string(properties, PROP_BRIDGE, DEFAULT_BRIDGE);
         try {
+            String removal = ConfigProps.string(properties, PROP_REMOVAL, REMOVAL_ORDERLY);
+            if (!removal.equals(REMOVAL_ORDERLY) && !removal.equals(REMOVAL_SURPRISE)) {
+                throw new HwException(HwException.EINVAL, PROP_REMOVAL + ": '" + removal + "' is neither "
+                        + REMOVAL_ORDERLY + " nor " + REMOVAL_SURPRISE);
+            }
             Map<String, String> options = new HashMap<>();
-            for (String key : GPU_OPTIONS) {
+            for (String key : MODEL_OPTIONS) {
                 String v = ConfigProps.string(properties, key, "");
                 if (!v.isEmpty()) {
                     options.put(key, v);
@@ -171,7 +228,9 @@ public final class SimDeviceComponent {
                     status.refused(properties, why.errno(), why.reason());
                 }
             };
-            if (platform.putDevice(spec, watcher)) {
+            boolean plugged = platform.putDevice(spec, watcher);
+            surprise = removal.equals(REMOVAL_SURPRISE);
+            if (plugged) {
                 status.applied(properties);
             } else {
                 HwException why = SimPlatform.noBridge(spec);

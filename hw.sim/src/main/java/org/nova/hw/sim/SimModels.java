@@ -25,8 +25,10 @@ final class SimModels {
     static final String PCI_TESTDEV = "pci-testdev";
     /** A simulated NVIDIA GPU (option {@value #OPT_CHIP}: tu102, ga102, ad102, gh100, gb202, ...). */
     static final String NVIDIA_GPU = "nvidia-gpu";
+    /** A generic function whose IDs, class, revision and BARs come from its options ({@link PciGenericDevice}). */
+    static final String PCI_GENERIC = "pci-generic";
     /** Every model name, for messages and metatype. */
-    static final List<String> NAMES = List.of(EDU, PCI_TESTDEV, NVIDIA_GPU);
+    static final List<String> NAMES = List.of(EDU, PCI_TESTDEV, NVIDIA_GPU, PCI_GENERIC);
     /** GPU option: the chip. */
     static final String OPT_CHIP = "chip";
     /** GPU option: a fault to show ({@link GpuFault#key()}). */
@@ -58,6 +60,7 @@ final class SimModels {
             case EDU -> new EduDevice();
             case PCI_TESTDEV -> new PciTestDevice();
             case NVIDIA_GPU -> new GpuModel(new NvidiaGpu(gpuOptions(options)));
+            case PCI_GENERIC -> new PciGenericDevice(PciGenericDevice.parse(options));
             default -> throw new HwException(HwException.EINVAL, "unknown device model '" + name + "' (known: "
                     + String.join(", ", NAMES) + ")");
         };
@@ -134,6 +137,9 @@ final class SimModels {
         }
         if (NVIDIA_GPU.equals(name)) {
             gpuOptions(options);
+        }
+        if (PCI_GENERIC.equals(name)) {
+            PciGenericDevice.parse(options);
         }
     }
 

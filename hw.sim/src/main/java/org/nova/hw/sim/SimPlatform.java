@@ -201,13 +201,24 @@ public final class SimPlatform {
         return slot.chars().filter(c -> c == ':').count() == COLONS_WITH_DOMAIN;
     }
 
-    /** Hot-removes the device of a configuration, if it is plugged in, and forgets it and its watcher. */
+    /** Orderly hot remove of the device of a configuration: {@link #removeDevice(String, boolean)}. */
     synchronized void removeDevice(String pid) {
+        removeDevice(pid, false);
+    }
+
+    /**
+     * Hot-removes the device of a configuration, if it is plugged in, and forgets it and its
+     * watcher.
+     *
+     * @param surprise false for an orderly removal (its drivers unbind first, while it works),
+     *                 true for the device vanishing under its drivers
+     */
+    synchronized void removeDevice(String pid, boolean surprise) {
         devices.remove(pid);
         watchers.remove(pid);
         PciFunction f = plugged.remove(pid);
         if (f != null && f.isPresent()) {
-            ((SimulatedHostBridge) f.bridge()).unplug(f.address());
+            ((SimulatedHostBridge) f.bridge()).unplug(f.address(), surprise);
         }
     }
 

@@ -109,7 +109,8 @@ public final class SimulatedHostBridge implements HostBridge, AutoCloseable {
      *
      * @return the new function
      * @throws HwException EINVAL if the address is in another domain, EEXIST if it is taken,
-     *                     ENOMEM if the BAR windows are full, ENODEV if the bridge is closed
+     *                     ENOSPC (naming the BAR and its size) if a window has no room for a BAR,
+     *                     ENODEV if the bridge is closed; nothing stays assigned or plugged in
      */
     PciFunction plug(PciAddress address, DeviceModel model) {
         topology.lock();
@@ -133,7 +134,13 @@ public final class SimulatedHostBridge implements HostBridge, AutoCloseable {
                 f.releaseRegions();
                 throw e;
             }
-            attach(f);
+            try {
+                attach(f);
+            } catch (RuntimeException e) {
+                firmware.release(f);
+                f.releaseRegions();
+                throw e;
+            }
             LOG.info("{}: hot add {} {}", name, address, model.description());
             return f;
         } finally {
@@ -141,15 +148,28 @@ public final class SimulatedHostBridge implements HostBridge, AutoCloseable {
         }
     }
 
+    /** Orderly hot remove: {@link #unplug(PciAddress, boolean)} without surprise. */
+    void unplug(PciAddress address) {
+        unplug(address, false);
+    }
+
     /**
-     * Hot remove: the function (after its VFs) stops being present, listeners are told.
+     * Hot remove of a physical function and its VFs. Orderly, as pciehp does on the attention
+     * button (pciehp_unconfigure_device with the card present): listeners are told
+     * {@link HostBridgeListener#functionRemoving} first, while the function still works, so its
+     * drivers unbind against live hardware (pci_stop_and_remove_bus_device); then the function is
+     * taken down, its windows freed, and listeners told {@link HostBridgeListener#functionRemoved}.
+     * A surprise removal (the card pulled: pci_dev_set_disconnected before anyone is told) skips
+     * the first step: the function is gone when listeners hear of it.
      *
+     * @param surprise whether the function vanishes under its consumers
      * @throws HwException ENOENT if nothing is at address, EINVAL for a VF (disable SR-IOV instead)
      */
-    void unplug(PciAddress address) {
+    void unplug(PciAddress address, boolean surprise) {
+        SimulatedFunction f;
         topology.lock();
         try {
-            SimulatedFunction f = functions.get(address);
+            f = functions.get(address);
             if (f == null) {
                 throw new HwException(HwException.ENOENT, "bridge " + name + ": no function at " + address);
             }
@@ -157,8 +177,26 @@ public final class SimulatedHostBridge implements HostBridge, AutoCloseable {
                 throw new HwException(HwException.EINVAL, "bridge " + name + ": " + address
                         + " is a virtual function; disable SR-IOV on its PF instead");
             }
+        } finally {
+            topology.unlock();
+        }
+        if (!surprise) {
+            // Without the topology lock: a driver's remove may disable SR-IOV, which takes it.
+            for (HostBridgeListener l : listeners) {
+                try {
+                    l.functionRemoving(f);
+                } catch (RuntimeException e) {
+                    LOG.error("{}: listener {} failed on functionRemoving({})", name, l, address, e);
+                }
+            }
+        }
+        topology.lock();
+        try {
+            if (functions.get(address) != f) {
+                return;
+            }
+            LOG.info("{}: {} remove {} {}", name, surprise ? "surprise" : "hot", address, f.model());
             removeTree(f);
-            LOG.info("{}: hot remove {} {}", name, address, f.model());
         } finally {
             topology.unlock();
         }
@@ -169,6 +207,12 @@ public final class SimulatedHostBridge implements HostBridge, AutoCloseable {
             f.sriovState().removeVfs();
         }
         detach(f);
+        firmware.release(f);
+    }
+
+    /** @return the firmware that assigns this bridge's windows (for tests and leak checks) */
+    Firmware firmware() {
+        return firmware;
     }
 
     /** Adds a function and announces it. Topology lock held. */

@@ -367,4 +367,65 @@ class ComponentsTest {
         assertTrue(SimDefaultPlatform.enabled("true", Map.of()));
         assertFalse(SimDefaultPlatform.enabled(" FALSE ", Map.of("enabled", true)));
     }
+
+    @Test
+    void aGenericDeviceTakesItsIdentityFromItsConfiguration() {
+        bridge("b1", "name", "sim0");
+        device("gen", "slot", "00:08.0", "model", "pci-generic", "vendor", "0x1b36", "device", "00fe", "class", "0c0330",
+                "revision", "2a", "subsystem_vendor", "abcd", "subsystem_device", "1234", "bars", "0:mem32:64K,2:mem64-pref:1G,4:io:32");
+        assertApplied("gen");
+        PciFunction f = platform.function("gen").orElseThrow();
+        assertEquals("generic PCI device", f.model());
+        assertEquals(0x00fe1b36, f.readConfig(0x00, 4), "device, vendor");
+        assertEquals(0x0c03302a, f.readConfig(0x08, 4), "class, revision");
+        assertEquals(0x1234abcd, f.readConfig(0x2c, 4), "subsystem, subsystem vendor");
+        assertEquals(64 << 10, f.region(0).orElseThrow().size());
+        assertEquals(1L << 30, f.region(2).orElseThrow().size());
+        assertEquals(32, f.region(4).orElseThrow().size());
+        assertTrue(f.region(1).isEmpty());
+        device("no-vendor", "slot", "00:09.0", "model", "pci-generic", "device", "1");
+        assertTrue(assertRefused("no-vendor", "EINVAL", "model").contains("vendor"));
+        device("bad-class", "slot", "00:09.0", "model", "pci-generic", "vendor", "1", "device", "1", "class", "1000000");
+        assertTrue(assertRefused("bad-class", "EINVAL", "model").contains("class"));
+        device("bad-bars", "slot", "00:09.0", "model", "pci-generic", "vendor", "1", "device", "1", "bars", "0:mem64:4K,1:mem32:4K");
+        assertTrue(assertRefused("bad-bars", "EINVAL", "model").contains("overlaps"));
+        device("absent", "slot", "00:09.0", "model", "pci-generic", "vendor", "ffff", "device", "1");
+        assertRefused("absent", "EINVAL", "model");
+    }
+
+    @Test
+    void aDeviceWhoseBarFitsNoWindowIsRefusedWithEnospcAndNothingOfItStays() {
+        bridge("b1", "name", "sim0");
+        HostBridge b = (HostBridge) live().get(0).service;
+        device("big", "slot", "00:08.0", "model", "pci-generic", "vendor", "1b36", "device", "00fe",
+                "bars", "0:mem32:4K,2:mem32:2G");
+        Dictionary<String, ?> a = answer("big");
+        assertEquals(ConfigStatus.REFUSED, a.get(ConfigStatus.STATE), String.valueOf(a));
+        assertEquals("ENOSPC", a.get(ConfigStatus.ERRNO));
+        String reason = (String) a.get(ConfigStatus.REASON);
+        assertTrue(reason.contains("BAR2") && reason.contains("2147483648 bytes"), reason);
+        assertTrue(platform.function("big").isEmpty());
+        assertTrue(b.functions().isEmpty());
+        device("small", "slot", "00:08.0", "model", "pci-generic", "vendor", "1b36", "device", "00fe",
+                "bars", "0:mem32:512M");
+        assertApplied("small");
+    }
+
+    @Test
+    void deletingADeviceConfigurationRemovesItOrderlyOrAsTheSurpriseItAsksFor() {
+        bridge("b1", "name", "sim0");
+        HostBridge b = (HostBridge) live().get(0).service;
+        SimTestSupport.Events events = new SimTestSupport.Events();
+        b.addListener(events);
+        SimDeviceComponent orderly = device("o", "slot", "00:08.0", "model", "edu");
+        SimDeviceComponent pulled = device("s", "slot", "00:09.0", "model", "edu", "removal", "surprise");
+        assertApplied("s");
+        orderly.deactivate();
+        assertEquals(List.of("0000:00:08.0 present"), events.removing);
+        pulled.deactivate();
+        assertEquals(1, events.removing.size(), "the surprise removal was not announced");
+        assertEquals(2, events.removed.size());
+        device("bad", "slot", "00:0a.0", "model", "edu", "removal", "yank");
+        assertTrue(assertRefused("bad", "EINVAL", "removal").contains("yank"));
+    }
 }

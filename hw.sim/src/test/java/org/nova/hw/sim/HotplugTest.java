@@ -11,6 +11,7 @@ import static org.nova.hw.sim.SimTestSupport.assertHw;
 
 import java.lang.foreign.ValueLayout;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.nova.hw.DmaBuffer;
@@ -105,5 +106,84 @@ class HotplugTest {
         bridge.close();
         assertThrows(IllegalStateException.class, () -> seg.get(ValueLayout.JAVA_BYTE, 0));
         assertHw(HwException.ENODEV, m::segment);
+    }
+
+    /** More add/remove cycles than either window holds without reuse (~955 edu, ~29 GPUs). */
+    private static final int CYCLES = 1_100;
+
+    @Test
+    void removedFunctionsGiveTheirAddressSpaceBackForEveryLaterHotAdd() {
+        try (SimulatedHostBridge bridge = new SimulatedHostBridge("reuse", 0)) {
+            PciAddress at = PciAddress.parse("00:03.0");
+            long firstEdu = -1;
+            for (int i = 0; i < CYCLES; i++) {
+                PciFunction edu = bridge.plug(at, new EduDevice());
+                long bar0 = Integer.toUnsignedLong(edu.readConfig(0x10, 4)) & ~0xfL;
+                if (i == 0) {
+                    firstEdu = bar0;
+                }
+                assertEquals(firstEdu, bar0, "cycle " + i + ": the removed edu's BAR0 is reused");
+                bridge.unplug(at);
+            }
+            PciFunction gpu0 = null;
+            long firstBar0 = -1;
+            long firstBar1 = -1;
+            for (int i = 0; i < CYCLES; i++) {
+                PciFunction gpu = bridge.plug(at, SimModels.create(SimModels.NVIDIA_GPU, Map.of()));
+                long bar0 = Integer.toUnsignedLong(gpu.readConfig(0x10, 4)) & ~0xfL;
+                long bar1 = (Integer.toUnsignedLong(gpu.readConfig(0x18, 4)) << 32)
+                        | (Integer.toUnsignedLong(gpu.readConfig(0x14, 4)) & ~0xfL);
+                if (i == 0) {
+                    gpu0 = gpu;
+                    firstBar0 = bar0;
+                    firstBar1 = bar1;
+                    assertTrue(bar1 >= Firmware.MEM64_BASE && bar1 < Firmware.MEM64_LIMIT,
+                            "64-bit prefetchable BAR1 in the 64-bit window: " + Long.toHexString(bar1));
+                    assertEquals(0, bar1 % gpu.region(1).orElseThrow().size(), "naturally aligned");
+                }
+                assertEquals(firstBar0, bar0, "cycle " + i + ": BAR0 reused");
+                assertEquals(firstBar1, bar1, "cycle " + i + ": BAR1 reused");
+                bridge.unplug(at);
+            }
+            assertFalse(gpu0.isPresent());
+            bridge.firmware().used().forEach((window, bytes) -> assertEquals(0L, bytes, window + " window leaks"));
+        }
+    }
+
+    @Test
+    void aBarNoWindowHoldsIsRefusedWithEnospcAndLeavesNothingAssigned() {
+        try (SimulatedHostBridge bridge = new SimulatedHostBridge("full", 0)) {
+            SimTestSupport.Events events = new SimTestSupport.Events();
+            bridge.addListener(events);
+            PciFunction edu = bridge.plug(PciAddress.parse("00:03.0"), new EduDevice());
+            java.util.Map<String, Long> before = bridge.firmware().used();
+            DeviceModel big = SimModels.create(SimModels.PCI_GENERIC, Map.of(
+                    PciGenericDevice.OPT_VENDOR, "1b36", PciGenericDevice.OPT_DEVICE, "00fe",
+                    PciGenericDevice.OPT_BARS, "0:mem32:4K,1:mem32:2G"));
+            HwException e = assertHw(HwException.ENOSPC, () -> bridge.plug(PciAddress.parse("00:04.0"), big));
+            assertTrue(e.reason().contains("BAR1") && e.reason().contains(Long.toString(1L << 31)), e.reason());
+            assertEquals(before, bridge.firmware().used(), "BAR0, assigned before BAR1 failed, is free again");
+            assertEquals(List.of(edu), bridge.functions());
+            assertEquals(List.of(edu), events.added, "listeners never heard of the refused device");
+        }
+    }
+
+    @Test
+    void anOrderlyRemovalTellsListenersWhileTheFunctionWorksASurpriseOnlyOnceItIsGone() {
+        try (SimulatedHostBridge bridge = new SimulatedHostBridge("rm", 0)) {
+            SimTestSupport.Events events = new SimTestSupport.Events();
+            bridge.addListener(events);
+            PciFunction first = bridge.plug(PciAddress.parse("00:03.0"), new EduDevice());
+            bridge.unplug(first.address());
+            assertEquals(List.of("0000:00:03.0 present"), events.removing, "pci_stop_and_remove_bus_device first");
+            assertEquals(List.of(first), events.removed, "then the function goes");
+            assertFalse(first.isPresent());
+
+            PciFunction second = bridge.plug(PciAddress.parse("00:03.0"), new EduDevice());
+            bridge.unplug(second.address(), true);
+            assertEquals(1, events.removing.size(), "a surprise removal is not announced before");
+            assertEquals(List.of(first, second), events.removed);
+            assertFalse(second.isPresent());
+        }
     }
 }

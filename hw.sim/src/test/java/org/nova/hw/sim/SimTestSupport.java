@@ -44,6 +44,20 @@ final class SimTestSupport {
     static final class Events implements HostBridgeListener {
         final List<PciFunction> added = new CopyOnWriteArrayList<>();
         final List<PciFunction> removed = new CopyOnWriteArrayList<>();
+        /** Orderly removals announced, with whether the function still answered config reads then. */
+        final List<String> removing = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void functionRemoving(PciFunction function) {
+            boolean works;
+            try {
+                function.readConfig(0, Integer.BYTES);
+                works = function.isPresent();
+            } catch (HwException e) {
+                works = false;
+            }
+            removing.add(function.address() + (works ? " present" : " gone"));
+        }
 
         @Override
         public void functionAdded(PciFunction function) {

@@ -92,6 +92,21 @@ public final class PciBusComponent implements PciBus {
     }
 
     @Override
+    public String reset(String device) {
+        return bus.reset(device);
+    }
+
+    @Override
+    public String resetMethod(String device) {
+        return bus.resetMethod(device);
+    }
+
+    @Override
+    public void setResetMethod(String device, String value) {
+        bus.setResetMethod(device, value);
+    }
+
+    @Override
     public void setSriovDriversAutoprobe(String device, boolean on) {
         bus.setSriovDriversAutoprobe(device, on);
     }

@@ -127,6 +127,54 @@ public final class PciBusImpl implements PciBus, AutoCloseable {
     }
 
     @Override
+    public String reset(String device) {
+        Device d = deviceNamed(device);
+        PciDeviceImpl pdev = d.busData(PciDeviceImpl.class);
+        return pdev.resetState().reset(hooks(d, pdev)).sysfsName();
+    }
+
+    @Override
+    public String resetMethod(String device) {
+        return deviceNamed(device).busData(PciDeviceImpl.class).resetState().resetMethod();
+    }
+
+    @Override
+    public void setResetMethod(String device, String value) {
+        deviceNamed(device).busData(PciDeviceImpl.class).resetState().setResetMethod(value);
+    }
+
+    /** The bound driver's reset_prepare / reset_done (pci_dev_save_and_disable, pci_dev_restore). */
+    private PciReset.Hooks hooks(Device d, PciDeviceImpl pdev) {
+        Optional<String> name = d.driver();
+        Optional<PciDriver<?>> driver = name.flatMap(drivers::driver);
+        if (driver.isEmpty()) {
+            return PciReset.Hooks.NONE;
+        }
+        @SuppressWarnings("unchecked")
+        PciDriver<Object> drv = (PciDriver<Object>) driver.get();
+        Object data = d.driverData(Object.class).orElse(null);
+        return new PciReset.Hooks() {
+            @Override
+            public void prepare() {
+                try {
+                    drv.resetPrepare(pdev, data);
+                } catch (RuntimeException e) {
+                    LOG.warn("pci {}: reset_prepare of {} failed: {}", pdev.address(), name.get(), e.toString());
+                }
+            }
+
+            @Override
+            public void done() {
+                try {
+                    drv.resetDone(pdev, data);
+                } catch (RuntimeException e) {
+                    LOG.warn("pci {}: reset_done of {} failed: {}", pdev.address(), name.get(), e.toString());
+                }
+            }
+        };
+    }
+
+    @Override
     public void setSriovDriversAutoprobe(String device, boolean on) {
         physfnNamed(device, deviceNamed(device)).iov().setDriversAutoprobe(on);
     }

@@ -62,6 +62,8 @@ public final class PciDeviceImpl implements PciDevice {
 
     /** Nesting of enableDevice calls ({@code pci_dev.enable_cnt}). */
     private final AtomicInteger enableCount = new AtomicInteger();
+    /** The reset methods and pci_reset_function of this function (the sysfs reset path). */
+    private final PciReset resetState = new PciReset(this);
 
     /**
      * @param function the backend function
@@ -302,6 +304,11 @@ public final class PciDeviceImpl implements PciDevice {
         if ((cmd & PciRegs.PCI_COMMAND_MASTER) != 0) {
             write16(PciRegs.PCI_COMMAND, cmd & ~PciRegs.PCI_COMMAND_MASTER);
         }
+    }
+
+    /** @return the reset methods and the sysfs reset of this function */
+    PciReset resetState() {
+        return resetState;
     }
 
     @Override

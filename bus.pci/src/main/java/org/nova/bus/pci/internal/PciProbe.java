@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * The functions of the PCI bus: drivers/pci/probe.c (a host bridge's functions become PCI devices,
  * {@code pci_scan_root_bus_bridge}, {@code pci_setup_device}, {@code pci_device_add}; hot add)
  * and drivers/pci/remove.c ({@code pci_stop_and_remove_bus_device}, {@code pci_remove_root_bus};
- * hot remove). A VF's PF is added before it, and removed after it.
+ * hot remove). A VF's PF is added before it, and removed after it. An orderly removal reaches
+ * here while the function still works ({@link HostBridgeListener#functionRemoving}), a surprise
+ * removal only once it is gone.
  *
  * <p>Locks: {@link #lock} guards the function and listener maps only and is never held while
  * calling the core, a driver or a backend.
@@ -67,6 +69,12 @@ final class PciProbe implements Topology {
             @Override
             public void functionAdded(PciFunction function) {
                 addFunction(function);
+            }
+
+            @Override
+            public void functionRemoving(PciFunction function) {
+                // an orderly removal: drivers unbind now, while the function still works
+                removeFunction(function);
             }
 
             @Override

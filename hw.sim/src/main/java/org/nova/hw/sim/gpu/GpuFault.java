@@ -12,7 +12,7 @@ public enum GpuFault {
     NONE("none"),
     /** FWSEC-FRTS reports an error code in NV_PBUS_SW_SCRATCH[0xe] and creates no WPR2. */
     FWSEC_ERROR("fwsec-error"),
-    /** WPR2 is already set at power-on (a GPU not reset since a previous driver ran FRTS). */
+    /** WPR2 is already set when the GPU is plugged in (not reset since a previous driver ran FRTS); a reset clears it. */
     WPR2_SET("wpr2-set"),
     /** A started falcon never halts (hung firmware): the driver's 2 s wait must time out. */
     FALCON_HANG("falcon-hang"),

@@ -244,6 +244,14 @@ public final class NvidiaGpu {
         return h != null ? h : NO_HOST;
     }
 
+    /** A step of the GPU's own that went as it should (INFO: the orderly life of the device, not a fault). */
+    void info(String fmt, Object... args) {
+        Object[] a = new Object[args.length + 1];
+        a[0] = options.chipset();
+        System.arraycopy(args, 0, a, 1, args.length);
+        LOG.info("sim {}: " + fmt, a);
+    }
+
     void log(String fmt, Object... args) {
         Object[] a = new Object[args.length + 1];
         a[0] = options.chipset();
@@ -334,6 +342,7 @@ public final class NvidiaGpu {
 
     /** GSP-RM unloaded (UNLOADING_GUEST_DRIVER): its vGPUs are gone, it stops, the core halts. */
     void gspUnloaded() {
+        info("GSP-RM unloaded (UNLOADING_GUEST_DRIVER acknowledged)");
         vgpu.reset();
         gspBoot.unloaded();
     }

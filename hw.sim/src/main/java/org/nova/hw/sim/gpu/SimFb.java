@@ -28,31 +28,29 @@ final class SimFb implements Bar0Unit {
     private static final int MIB_SHIFT = 20;
 
     private final long sizeMiB;
-    private final boolean wpr2Preset;
     private int wpr2Lo;
     private int wpr2Hi;
     private int frtsErr;
 
     /**
      * @param sizeMiB usable VRAM in MiB
-     * @param wpr2Preset whether WPR2 exists at power-on ({@link GpuFault#WPR2_SET})
+     * @param wpr2Preset whether WPR2 exists when the GPU is plugged in ({@link GpuFault#WPR2_SET}); a reset clears it
      */
     SimFb(long sizeMiB, boolean wpr2Preset) {
         this.sizeMiB = sizeMiB;
-        this.wpr2Preset = wpr2Preset;
         powerOn();
-    }
-
-    /** Power-on or reset: no WPR2 (unless the fault presets one), no FRTS outcome. */
-    void powerOn() {
-        frtsErr = 0;
         if (wpr2Preset) {
+            // what a previous driver left: the board was never reset since, so only a reset clears it
             long at = size() - PRESET_WPR2_BELOW_END;
             setWpr2(at, at + FbLayoutFacts.FRTS_SIZE);
-        } else {
-            wpr2Lo = 0;
-            wpr2Hi = 0;
         }
+    }
+
+    /** Power-on or reset: no WPR2, no FRTS outcome. */
+    void powerOn() {
+        frtsErr = 0;
+        wpr2Lo = 0;
+        wpr2Hi = 0;
     }
 
     /** @return usable VRAM in bytes */

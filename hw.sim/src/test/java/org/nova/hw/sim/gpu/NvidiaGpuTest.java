@@ -93,6 +93,9 @@ class NvidiaGpuTest {
         assertEquals(0, r32(g, Pfb.PRI_MMU_WPR2_ADDR_HI.address()), "the host cannot set WPR2");
         NvidiaGpu f = new NvidiaGpu(GpuOptions.of(Chipset.AD102, List.of(tmp)).withFault(GpuFault.WPR2_SET));
         assertTrue(Pfb.wpr2HigherBound(r32(f, Pfb.PRI_MMU_WPR2_ADDR_HI.address())) != 0);
+        f.reset();
+        assertEquals(0, Pfb.wpr2HigherBound(r32(f, Pfb.PRI_MMU_WPR2_ADDR_HI.address())),
+                "a reset clears what the previous driver left");
     }
 
     @Test

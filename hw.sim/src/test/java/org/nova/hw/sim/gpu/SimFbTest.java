@@ -65,13 +65,12 @@ class SimFbTest {
     }
 
     @Test
-    void theWpr2FaultPresetsWpr2AtEveryPowerOn() {
+    void theWpr2FaultPresetsWpr2UntilAReset() {
         SimFb fb = new SimFb(24 * 1024, true);
         long start = fb.size() - SimFb.PRESET_WPR2_BELOW_END;
         assertEquals(start, fb.wpr2Start());
         assertEquals(start + FbLayoutFacts.FRTS_SIZE, fb.wpr2End());
-        fb.wpr2TornDown();
         fb.powerOn();
-        assertTrue(fb.hasWpr2());
+        assertFalse(fb.hasWpr2(), "what the previous driver left does not survive a reset");
     }
 }

@@ -15,7 +15,7 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * Gogo shell commands of the PCI bus (scope "pci"): {@code lspci}, {@code new_id},
- * {@code remove_id} and {@code sriov_numvfs}. A Gogo command is a plain service with the
+ * {@code remove_id}, {@code sriov_numvfs}, {@code reset} and {@code reset_method}. A Gogo command is a plain service with the
  * {@code osgi.command.scope} and {@code osgi.command.function} properties; no Gogo API is needed.
  * Each command returns its whole output as one string and throws
  * {@link DriverException} (errno and reason) on bad input, which Gogo reports; arguments no
@@ -26,7 +26,9 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=lspci",
         "osgi.command.function=new_id",
         "osgi.command.function=remove_id",
-        "osgi.command.function=sriov_numvfs"})
+        "osgi.command.function=sriov_numvfs",
+        "osgi.command.function=reset",
+        "osgi.command.function=reset_method"})
 public final class PciCommands {
     /** The osgi.command.scope of these commands. */
     static final String SCOPE = "pci";
@@ -85,6 +87,31 @@ public final class PciCommands {
             @Descriptor("N: how many VFs, 0 to sriov_totalvfs") String n) {
         bus.sriovNumvfs(device, n);
         return device + ": sriov_numvfs " + n.strip();
+    }
+
+    /** Parameter descriptor of a device. */
+    private static final String DEVICE = "PCI: the device, as lspci -D prints it (0000:00:06.0)";
+
+    /** {@code pci:reset DEVICE}: the sysfs reset attribute written with 1. */
+    @Descriptor("reset a PCI function as sysfs reset does (pci_reset_function): the first of its reset_method that works;"
+            + " a bound driver stays bound, its reset_prepare / reset_done run around the reset")
+    public String reset(@Descriptor(DEVICE) String device) {
+        return device + ": reset (" + bus.reset(device) + ")";
+    }
+
+    /** {@code pci:reset_method DEVICE}: the sysfs reset_method attribute read. */
+    @Descriptor("show the reset methods of a PCI function, in the order reset tries them (sysfs reset_method)")
+    public String reset_method(@Descriptor(DEVICE) String device) {
+        return device + ": reset_method " + bus.resetMethod(device);
+    }
+
+    /** {@code pci:reset_method DEVICE METHOD...}: the sysfs reset_method attribute written. */
+    @Descriptor("set the reset methods of a PCI function (sysfs reset_method): names in order, 'default' for every"
+            + " supported one, '' for none")
+    public String reset_method(@Descriptor(DEVICE) String device,
+            @Descriptor("METHOD: device_specific, acpi, flr, af_flr, pm, bus, cxl_bus; default; ''") String... methods) {
+        bus.setResetMethod(device, String.join(" ", methods));
+        return reset_method(device);
     }
 
     /** The dynamic ids of a driver, one per line, in new_id's field order. */
