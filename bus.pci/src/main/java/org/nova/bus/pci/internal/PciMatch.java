@@ -135,7 +135,7 @@ public final class PciMatch {
      * @return the driver core's index keys of a driver: for each entry its vendor:device, or for a
      *     class entry (any device) its class under the mask; null (ask it about every device) when an
      *     entry names neither a device nor an indexed class mask. The static table ends at its
-     *     terminator; every dynamic id counts, one of all zeroes too.
+     *     terminator; every dynamic id counts, those after one of all zeroes too.
      */
     public static Set<Object> driverKeys(List<PciDeviceId> dynamicIds, List<PciDeviceId> staticIds) {
         Set<Object> keys = new HashSet<>();

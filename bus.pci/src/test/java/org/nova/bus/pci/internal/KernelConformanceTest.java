@@ -281,11 +281,13 @@ class KernelConformanceTest {
             w.pci.newId("a", "1b36 5");
             return w.driverOf(TESTDEV);
         }));
-        r.add(new Row("new_id of all zeroes is accepted and the static table still matches", "ok a",
-                "drivers/pci/pci-driver.c:new_id_store, pci_match_device", w -> {
+        r.add(new Row("new_id of all zeroes is accepted; the static table and later dynamic ids still match",
+                "ok a a", "drivers/pci/pci-driver.c:new_id_store, pci_match_device", w -> {
                     w.register(new Drv("a", Probe.OK, eduId(0)));
                     String added = errno(() -> w.pci.newId("a", "0 0 0 0 0 0"));
-                    return added + " " + w.devices().driverOf(EDU);
+                    w.pci.newId("a", "1b36 5");
+                    // hot-added after the new_ids: found through the driver's index keys
+                    return added + " " + w.devices().driverOf(EDU) + " " + w.driverOf(TESTDEV);
                 }));
         r.add(new Row("remove_id of an id never added", "ENODEV", "drivers/pci/pci-driver.c:remove_id_store", w -> {
             w.register(new Drv("a", Probe.OK, eduId(0)));
