@@ -45,7 +45,10 @@ public final class TestPciDriverComponent {
     /** Factory PID of test driver configurations. */
     public static final String PID = "org.nova.samples.testdrv.pci";
 
-    /** Metatype of {@value #PID}. */
+    /**
+     * Metatype of {@value #PID}. A method's "__" is the attribute id's "_" (a single "_" would be
+     * a "."), so the ids are the keys of {@link TestPciDriverConfig}.
+     */
     @ObjectClassDefinition(name = "Nova test PCI driver",
             description = "A PCI driver whose name, id table and probe behaviour are configured, as a kernel test module.")
     @interface Config {
@@ -75,7 +78,7 @@ public final class TestPciDriverComponent {
         /** @return the failing acquisition */
         @AttributeDefinition(name = "Fail step", min = "1", max = "64",
                 description = "probe=fail: the acquisition that fails (the ones before it are released).")
-        int fail_step() default 1;
+        int fail__step() default 1;
 
         /** @return the errno */
         @AttributeDefinition(name = "Errno", description = "probe=fail: the errno name, e.g. EIO, ENOMEM.")
@@ -84,13 +87,13 @@ public final class TestPciDriverComponent {
         /** @return the delay */
         @AttributeDefinition(name = "Delay ms", min = "0", max = "60000",
                 description = "A slow probe: milliseconds it sleeps first.")
-        int delay_ms() default 0;
+        int delay__ms() default 0;
 
         /** @return the probe type */
         @AttributeDefinition(name = "Probe type", description = "The probe type the driver asks for.", options = {
             @Option(label = "synchronous (the core's default)", value = TestPciDriverConfig.SYNC),
             @Option(label = "PROBE_PREFER_ASYNCHRONOUS", value = TestPciDriverConfig.ASYNC)})
-        String probe_type() default TestPciDriverConfig.SYNC;
+        String probe__type() default TestPciDriverConfig.SYNC;
     }
 
     private final BundleContext context;
