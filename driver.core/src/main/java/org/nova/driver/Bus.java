@@ -30,6 +30,10 @@ public interface Bus {
     /**
      * Bind {@code device} to {@code driver} now, synchronously ({@code drivers/X/bind}).
      *
+     * <p>The checks come in bind_store's order (drivers/base/bus.c): the driver, the device, the
+     * match, then whether the device is bound; so a bound device that the driver does not match
+     * is ENODEV. A device name may end in one newline (sysfs_streq).
+     *
      * @throws DriverException ENOENT if no such driver; ENODEV if no such device or the driver
      *     does not match it; EBUSY if the device is bound; EAGAIN if the probe deferred; the
      *     probe's own error if it failed
@@ -43,6 +47,16 @@ public interface Bus {
      * @throws DriverException ENODEV if no such device or it is not bound
      */
     void unbind(String device);
+
+    /**
+     * Unbind {@code device} through {@code drivers/<driver>/unbind}: as {@link #unbind(String)},
+     * but only if the device is bound to that driver (unbind_store, drivers/base/bus.c).
+     *
+     * @throws DriverException ENOENT if no such driver; ENODEV if no such device or it is not
+     *     bound to {@code driver}
+     * @since 2.1
+     */
+    void unbind(String device, String driver);
 
     /**
      * Set or clear (null or "") the device's driver_override. A trailing newline is stripped,

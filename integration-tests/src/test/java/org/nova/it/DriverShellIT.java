@@ -173,12 +173,13 @@ public class DriverShellIT extends TestBusSupport {
         fails(Errno.ENODEV, "driver alpha does not match " + SPARE, "drv:bind testbus " + SPARE + " alpha");
         // unbinding an unbound device
         fails(Errno.ENODEV, SPARE + " is not bound to a driver", "drv:unbind testbus " + SPARE);
-        // the kernel's driver_override limit: PAGE_SIZE - 1 = 4095 characters and more are refused
-        fails(Errno.EINVAL, "driver_override of 4095 characters is too long", "drv:override testbus " + WIDGET
+        // the kernel's driver_override limit: PAGE_SIZE - 1 = 4095 bytes and more are refused
+        fails(Errno.EINVAL, "driver_override of 4095 bytes is too long", "drv:override testbus " + WIDGET
                 + " " + "x".repeat(4095));
-        fails(Errno.EINVAL, "driver_override of 5000 characters is too long", "drv:override testbus " + SPARE
+        fails(Errno.EINVAL, "driver_override of 5000 bytes is too long", "drv:override testbus " + SPARE
                 + " " + "x".repeat(5000));
-        fails(Errno.EINVAL, "autoprobe takes on or off", "drv:autoprobe testbus maybe");
+        // drivers_autoprobe_store reads any value ("maybe" is on), so the bad input is the bus
+        fails(Errno.ENOENT, "no bus named 'nosuch'", "drv:autoprobe nosuch 0");
     }
 
     @Test

@@ -73,8 +73,14 @@ final class Binding {
         }
     }
 
-    /** Outcome of one probe attempt. */
-    enum Probe { BOUND, DEFERRED, FAILED, SKIPPED }
+    /**
+     * Outcome of one probe attempt. {@code WAITING} is really_probe's own -EPROBE_DEFER (a supplier
+     * not bound, device_links_check_suppliers), returned negative, which ends
+     * __device_attach_driver's walk; {@code DEFERRED} is the driver's probe returning
+     * -EPROBE_DEFER, which really_probe turns positive like every probe error, so the next
+     * matching driver still tries.
+     */
+    enum Probe { BOUND, WAITING, DEFERRED, FAILED, SKIPPED }
 
     /** One probe attempt's outcome with its own error (the device's last error may be another probe's). */
     record Attempt(Probe outcome, DriverException error) {
@@ -106,7 +112,12 @@ final class Binding {
     // ------------------------------------------------------------------ attach
 
     /**
-     * __device_attach: tries the matching drivers in trial order until one binds or defers.
+     * __device_attach: tries the matching drivers in trial order until one binds. As
+     * __device_attach_driver ignores the errors a probe returns "so that the next driver can try
+     * its luck", a probe that fails, rejects the device (-ENODEV, -ENXIO) or defers lets the next
+     * matching driver try; a deferral also puts the device on the deferred list
+     * (driver_probe_device), which the next driver's bind takes it off again. A bus match that
+     * defers, or suppliers not bound yet, end the walk.
      * With {@code allowAsync}, a device whose first choice prefers asynchronous probing is
      * attached on a worker instead. While probing is blocked the device is queued.
      */
@@ -149,7 +160,7 @@ final class Binding {
                 return;
             }
             Probe p = tryProbe(dev, c.driver(), r, triggerCount, true).outcome();
-            if (p == Probe.BOUND || p == Probe.DEFERRED) {
+            if (p == Probe.BOUND || p == Probe.WAITING) {
                 return;
             }
         }
@@ -191,7 +202,7 @@ final class Binding {
         switch (a.outcome()) {
             case BOUND -> {
             }
-            case DEFERRED -> throw new DriverException(Errno.EAGAIN, "probe of " + dev.name() + " by "
+            case DEFERRED, WAITING -> throw new DriverException(Errno.EAGAIN, "probe of " + dev.name() + " by "
                     + drv.desc.name() + " deferred: " + a.error().getMessage(), a.error());
             default -> throw a.error();
         }
@@ -253,7 +264,7 @@ final class Binding {
                 if (queueDeferred) {
                     core.deferred.defer(dev, triggerCount, why);
                 }
-                return attempt(dev, Probe.DEFERRED, new ProbeDeferException(why));
+                return attempt(dev, Probe.WAITING, new ProbeDeferException(why));
             }
             Object data;
             long started = System.nanoTime();

@@ -121,7 +121,7 @@ final class BusImpl implements BusRegistration {
     private DeviceImpl requireDevice(String device) {
         core.lock.lock();
         try {
-            DeviceImpl d = devices.get(device);
+            DeviceImpl d = device == null ? null : devices.get(sysfsName(device));
             if (d == null) {
                 throw new DriverException(Errno.ENODEV, "no device '" + device + "' on bus " + name);
             }
@@ -129,6 +129,14 @@ final class BusImpl implements BusRegistration {
         } finally {
             core.lock.unlock();
         }
+    }
+
+    /**
+     * The name bus_find_device_by_name compares with sysfs_streq (lib/string.c): a written name
+     * may end in one newline, as {@code echo} leaves it.
+     */
+    static String sysfsName(String written) {
+        return written.endsWith("\n") ? written.substring(0, written.length() - 1) : written;
     }
 
     private DriverImpl requireDriver(String driver) {
@@ -146,19 +154,16 @@ final class BusImpl implements BusRegistration {
 
     // ------------------------------------------------------------------ sysfs-like operations
 
+    /**
+     * bind_store (drivers/base/bus.c): the driver first (its bind file must exist: ENOENT), then
+     * bus_find_device_by_name (ENODEV), then driver_match_device (ENODEV), and only then
+     * __driver_probe_device's checks (dead: ENODEV, bound: EBUSY) and the probe. A bound device
+     * the driver does not match is therefore ENODEV, not EBUSY.
+     */
     @Override
     public void bind(String device, String driver) {
         DriverImpl drv = requireDriver(driver);
         DeviceImpl dev = requireDevice(device);
-        core.lock.lock();
-        try {
-            DriverImpl bound = dev.binding.driver();
-            if (bound != null) {
-                throw new DriverException(Errno.EBUSY, device + " is already bound to " + bound.desc.name());
-            }
-        } finally {
-            core.lock.unlock();
-        }
         core.binding.bindManually(dev, drv);
     }
 
@@ -169,6 +174,24 @@ final class BusImpl implements BusRegistration {
         try {
             if (dev.binding.driver() == null) {
                 throw new DriverException(Errno.ENODEV, device + " is not bound to a driver");
+            }
+        } finally {
+            core.lock.unlock();
+        }
+        core.binding.releaseDriver(dev);
+    }
+
+    /** unbind_store (drivers/base/bus.c): ENODEV unless the device is bound to this very driver. */
+    @Override
+    public void unbind(String device, String driver) {
+        DriverImpl drv = requireDriver(driver);
+        DeviceImpl dev = requireDevice(device);
+        core.lock.lock();
+        try {
+            DriverImpl bound = dev.binding.driver();
+            if (bound != drv) {
+                throw new DriverException(Errno.ENODEV, device + (bound == null ? " is not bound to a driver"
+                        : " is bound to " + bound.desc.name() + ", not to " + driver));
             }
         } finally {
             core.lock.unlock();

@@ -1,5 +1,6 @@
 package org.nova.driver.internal;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -131,17 +132,26 @@ final class DeviceImpl implements Device {
     }
 
     /**
-     * driver_set_override: sets or clears (null, "" or "\n") the override; the value ends at its
-     * first newline. Setting it does not reprobe.
+     * driver_set_override (drivers/base/driver.c) on the bytes written: a write of
+     * {@link #OVERRIDE_MAX} bytes or more (UTF-8, as sysfs counts them, the NULs and newline
+     * included) is refused; then the value ends at its first NUL (strlen) and at its first newline;
+     * what is left empty clears the override (null, "", "\n", "\0..."). Setting it does not
+     * reprobe.
      *
      * @return the override now in force, or null
-     * @throws DriverException EINVAL if the value is {@link #OVERRIDE_MAX} characters or longer
+     * @throws DriverException EINVAL if the write is {@link #OVERRIDE_MAX} bytes or longer; the
+     *     override is unchanged then
      */
     String setOverride(String driver) {
         String value = driver == null ? "" : driver;
-        if (value.length() >= OVERRIDE_MAX) {
-            throw new DriverException(Errno.EINVAL, "driver_override of " + value.length()
-                    + " characters is too long (the limit is " + (OVERRIDE_MAX - 1) + ")");
+        int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes >= OVERRIDE_MAX) {
+            throw new DriverException(Errno.EINVAL, "driver_override of " + bytes
+                    + " bytes is too long (the limit is " + (OVERRIDE_MAX - 1) + ")");
+        }
+        int nul = value.indexOf('\0');
+        if (nul >= 0) {
+            value = value.substring(0, nul);
         }
         int nl = value.indexOf('\n');
         if (nl >= 0) {

@@ -109,6 +109,14 @@ final class DriverMatch {
         sb.append(first.driver().desc.name()).append(" is tried first");
         if (matching.size() > 1) {
             sb.append(": ").append(whyBefore(first, matching.get(1)));
+            // the kernel's bus_for_each_drv walks the drivers in registration order
+            List<DriverImpl> registered = dev.bus.driverList();
+            Candidate kernelFirst = matching.stream()
+                    .min(Comparator.comparingInt((Candidate c) -> registered.indexOf(c.driver()))).orElseThrow();
+            if (kernelFirst != first) {
+                sb.append(" (the kernel, trying drivers in registration order, would try ")
+                        .append(kernelFirst.driver().desc.name()).append(" first)");
+            }
         } else {
             sb.append(": the only driver that matches");
         }

@@ -152,7 +152,7 @@ public class ShellCommandsIT {
         assertEquals("ENODEV: no device 'nosuch' on any bus", error("drv:devres nosuch"));
         List<String> bad = new ArrayList<>();
         for (String line : List.of("pci:sriov_numvfs 0000:00:99.0 2", "pci:sriov_numvfs 00:03.0 2", "drv:links nosuch",
-                "drv:bind pci nosuch x", "drv:bind nosuch x y", "drv:autoprobe pci maybe", "drm:gem /dev/dri/card9",
+                "drv:bind pci nosuch x", "drv:bind nosuch x y", "drv:autoprobe nosuch on", "drm:gem /dev/dri/card9",
                 "drm:gem card0/99", "nova:info 00:99.0", "nova:gsplog 0000:00:02.0", "vgpu:types 0000:00:02.0",
                 "vgpu:create " + VF1 + " L40-99Q", "lspci -s 00:99.0", "lspci -x", "vfio:cfg 00:02.0 zz",
                 "samples:edu 0000:00:02.0", "drv:monitor -1", "pci:new_id nosuch \"1234 5678\"")) {
@@ -258,7 +258,10 @@ public class ShellCommandsIT {
         assertTrue(candidates("vgpu:types").containsAll(GPUS));
         assertTrue(run("shell:names BUNDLE").contains("driver.core"));
         assertEquals("no candidates for a number", List.of(), candidates("drv:monitor"));
-        assertEquals("no candidates past the last parameter", List.of(), candidates("drv:unbind", "pci", GA102));
+        assertTrue("drv:unbind's DRIVER is a driver of the bus", candidates("drv:unbind", "pci", GA102)
+                .contains(NOVA_CORE));
+        assertEquals("no candidates past the last parameter", List.of(),
+                candidates("drv:unbind", "pci", GA102, NOVA_CORE));
     }
 
     private List<String> candidates(String... before) throws Exception {

@@ -30,6 +30,12 @@ public final class DynamicIds {
     private static final int CLASS_MASK = 5;
     private static final int DRIVER_DATA = 6;
 
+    /**
+     * The width of {@code struct pci_dev}'s vendor, device, subsystem_vendor and subsystem_device
+     * (unsigned short, include/linux/pci.h), through which new_id_store compares.
+     */
+    static final int PCI_DEV_ID_MASK = 0xffff;
+
     private final CopyOnWriteArrayList<PciDeviceId> ids = new CopyOnWriteArrayList<>();
 
     /** @return the dynamic ids, oldest first (a snapshot) */
@@ -80,8 +86,11 @@ public final class DynamicIds {
         long data = f.length > DRIVER_DATA ? f[DRIVER_DATA] : 0;
         PciDeviceId id = fromFields(f, data);
         if (f.length != NEW_ID_FIELDS) {
-            // new_id_store: a pci_dev with these ids (and no driver_override) must not already match
-            PciIds probe = new PciIds(id.vendor(), id.device(), id.subvendor(), id.subdevice(), id.classCode(), 0);
+            // new_id_store: a struct pci_dev with these ids (and no driver_override) must not already
+            // match; its vendor, device and subsystem fields are unsigned short, so the u32 values
+            // (PCI_ANY_ID included) arrive there truncated to 16 bits; class is an unsigned int
+            PciIds probe = new PciIds(id.vendor() & PCI_DEV_ID_MASK, id.device() & PCI_DEV_ID_MASK,
+                    id.subvendor() & PCI_DEV_ID_MASK, id.subdevice() & PCI_DEV_ID_MASK, id.classCode(), 0);
             PciDeviceId existing = PciMatch.matchDevice(dynamic, table, probe, null, driver);
             if (existing != null) {
                 throw new DriverException(Errno.EEXIST, "new_id for " + driver + ": " + probe

@@ -185,6 +185,11 @@ final class PciDrivers {
         }
 
         @Override
+        public void unbind(String device, String driver) {
+            bus.unbind(device, driver);
+        }
+
+        @Override
         public void setDriverOverride(String device, String driver) {
             bus.setDriverOverride(device, driver);
         }

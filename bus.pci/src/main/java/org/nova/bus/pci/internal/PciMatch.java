@@ -134,25 +134,40 @@ public final class PciMatch {
     /**
      * @return the driver core's index keys of a driver: for each entry its vendor:device, or for a
      *     class entry (any device) its class under the mask; null (ask it about every device) when an
-     *     entry names neither a device nor an indexed class mask
+     *     entry names neither a device nor an indexed class mask. The static table ends at its
+     *     terminator; every dynamic id counts, those after one of all zeroes too.
      */
     public static Set<Object> driverKeys(List<PciDeviceId> dynamicIds, List<PciDeviceId> staticIds) {
         Set<Object> keys = new HashSet<>();
-        for (List<PciDeviceId> list : List.of(dynamicIds, staticIds)) {
-            for (PciDeviceId id : list) {
-                if (id.isTerminator()) {
-                    break;
-                }
-                if (id.vendor() != PciDeviceId.PCI_ANY_ID && id.device() != PciDeviceId.PCI_ANY_ID) {
-                    keys.add(key(id.vendor(), id.device()));
-                } else if (Arrays.stream(INDEXED_CLASS_MASKS).anyMatch(m -> m == id.classMask())) {
-                    keys.add(new ClassKey(id.classMask(), id.classCode() & id.classMask()));
-                } else {
-                    return null;
-                }
+        // pci_match_device walks the dynamic list whole (new_id accepts an id of all zeroes); only
+        // the static table ends at a zero entry (pci_match_id)
+        for (PciDeviceId id : dynamicIds) {
+            if (!addKey(keys, id)) {
+                return null;
+            }
+        }
+        for (PciDeviceId id : staticIds) {
+            if (id.isTerminator()) {
+                break;
+            }
+            if (!addKey(keys, id)) {
+                return null;
             }
         }
         return keys;
+    }
+
+    /** Adds an entry's index key. @return false if the entry cannot be indexed (ask always) */
+    private static boolean addKey(Set<Object> keys, PciDeviceId id) {
+        if (id.vendor() != PciDeviceId.PCI_ANY_ID && id.device() != PciDeviceId.PCI_ANY_ID) {
+            keys.add(key(id.vendor(), id.device()));
+            return true;
+        }
+        if (Arrays.stream(INDEXED_CLASS_MASKS).anyMatch(m -> m == id.classMask())) {
+            keys.add(new ClassKey(id.classMask(), id.classCode() & id.classMask()));
+            return true;
+        }
+        return false;
     }
 
     /** @return the specificity of a match on {@code id} (see the class comment) */

@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * The kernel's text parsers that PCI sysfs attributes use, reproduced exactly: {@code sscanf}
- * with {@code %x} conversions (lib/vsprintf.c vsscanf) and {@code kstrtou16(buf, 0)}
- * (lib/kstrtox.c).
+ * with {@code %x} conversions (lib/vsprintf.c vsscanf), {@code kstrtou16(buf, 0)} and
+ * {@code kstrtobool} (lib/kstrtox.c).
  */
 public final class SysfsInput {
     /** Radix of %x. */
@@ -122,6 +122,30 @@ public final class SysfsInput {
             return U16_INVALID;
         }
         return Long.compareUnsigned(v, U16_MAX) > 0 ? U16_RANGE : (int) v;
+    }
+
+    /**
+     * {@code kstrtobool} (lib/kstrtox.c), as sriov_drivers_autoprobe_store (drivers/pci/iov.c)
+     * reads its value: only the first character counts, and for 'o' the second: y, Y, t, T, 1
+     * and "on" (any case) are true; n, N, f, F, 0 and "off" are false; anything else, the empty
+     * string included, is -EINVAL.
+     *
+     * @return the value, or null where the kernel returns -EINVAL
+     */
+    public static Boolean kstrtobool(String buf) {
+        if (buf == null || buf.isEmpty()) {
+            return null;
+        }
+        return switch (buf.charAt(0)) {
+            case 'y', 'Y', 't', 'T', '1' -> Boolean.TRUE;
+            case 'n', 'N', 'f', 'F', '0' -> Boolean.FALSE;
+            case 'o', 'O' -> buf.length() < 2 ? null : switch (buf.charAt(1)) {
+                case 'n', 'N' -> Boolean.TRUE;
+                case 'f', 'F' -> Boolean.FALSE;
+                default -> null;
+            };
+            default -> null;
+        };
     }
 
     /** isspace() of the kernel's ctype for ASCII. */

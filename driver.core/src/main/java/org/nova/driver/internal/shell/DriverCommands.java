@@ -142,6 +142,18 @@ public final class DriverCommands {
         return device + " unbound from " + was + "\n";
     }
 
+    /**
+     * drv:unbind BUS DEVICE DRIVER — {@code drivers/DRIVER/unbind}: only if the device is bound to
+     * that driver (unbind_store, drivers/base/bus.c).
+     */
+    @Descriptor("unbind a device from its driver, consumers and children first (sysfs unbind)")
+    public String unbind(@Descriptor(BUS) String bus, @Descriptor(DEVICE) String device,
+            @Descriptor("DRIVER: the driver whose unbind file is written; ENODEV unless the device is bound to it")
+            String driver) {
+        core.requireBus(bus).unbind(device, driver);
+        return device + " unbound from " + driver + "\n";
+    }
+
     /** drv:override BUS DEVICE — show the driver_override. */
     @Descriptor("show or set a device's driver_override (\"\" clears it; setting it does not reprobe)")
     public String override(@Descriptor(BUS) String bus, @Descriptor(DEVICE) String device) {
@@ -164,16 +176,30 @@ public final class DriverCommands {
         return (core.requireBus(bus).autoprobe() ? "on" : "off") + "\n";
     }
 
-    /** drv:autoprobe BUS on|off|1|0. */
+    /**
+     * drv:autoprobe BUS VALUE. The words on, off, true and false mean what they say; any other
+     * value is read as drivers_autoprobe_store (drivers/base/bus.c) reads a write: off if it
+     * starts with '0', on otherwise (the kernel would read "off" and "false" as on: the one place
+     * the shell differs, on purpose).
+     */
     @Descriptor("show or set a bus's drivers_autoprobe")
-    public String autoprobe(@Descriptor(BUS) String bus, @Descriptor("ON|OFF: on, off, 1 or 0") String value) {
+    public String autoprobe(@Descriptor(BUS) String bus,
+            @Descriptor("VALUE: on or off; else as sysfs reads it: off if it starts with 0, on otherwise") String value) {
         boolean on = switch (value) {
-            case "on", "1", "true" -> true;
-            case "off", "0", "false" -> false;
-            default -> throw new DriverException(Errno.EINVAL, "autoprobe takes on or off, not '" + value + "'");
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default -> autoprobeStore(value);
         };
         core.requireBus(bus).setAutoprobe(on);
         return bus + " autoprobe " + (on ? "on" : "off") + "\n";
+    }
+
+    /**
+     * drivers_autoprobe_store (drivers/base/bus.c): {@code buf[0] == '0'} turns it off, any other
+     * write (even "n" or "off") turns it on.
+     */
+    static boolean autoprobeStore(String buf) {
+        return buf.isEmpty() || buf.charAt(0) != '0';
     }
 
     /** drv:probe BUS DEVICE — drivers_probe. */
@@ -218,6 +244,15 @@ public final class DriverCommands {
         return formatWhy(b, b.why(device));
     }
 
+    /**
+     * The two rules of this runtime that differ from the kernel's on purpose, under every
+     * {@code drv:why} (docs/matching.md says why).
+     */
+    static final String KERNEL_DIFFERS = "differs from the kernel on purpose (docs/matching.md): matching drivers"
+            + " are tried by specificity, service.ranking, age (the kernel: registration order);\n"
+            + "a device whose driver leaves is offered to the remaining drivers at once (the kernel: unbound until"
+            + " a driver registers or drivers_probe)\n";
+
     private static String formatWhy(Bus b, WhyReport r) {
         Table t = new Table("ORDER", "DRIVER", "ANSWER", "SPECIFICITY", "RANKING", "SERVICE.ID", "REASON");
         for (WhyReport.Candidate c : r.candidates()) {
@@ -225,7 +260,8 @@ public final class DriverCommands {
                     c.ranking(), c.serviceId(), c.result().reason());
         }
         return b.name() + " " + r.device() + ": bound to " + r.boundTo().orElse("nothing")
-                + r.override().map(o -> ", driver_override " + o).orElse("") + "\n" + t + r.verdict() + "\n";
+                + r.override().map(o -> ", driver_override " + o).orElse("") + "\n" + t + r.verdict() + "\n"
+                + KERNEL_DIFFERS;
     }
 
     /** drv:devres DEVICE — the device's live devres, oldest first. */

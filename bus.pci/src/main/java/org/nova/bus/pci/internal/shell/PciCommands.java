@@ -6,6 +6,7 @@ import java.util.stream.Collectors;
 import org.apache.felix.service.command.Descriptor;
 import org.nova.bus.pci.PciBus;
 import org.nova.bus.pci.PciDeviceId;
+import org.nova.bus.pci.internal.SysfsInput;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.driver.shell.Usage;
@@ -15,7 +16,7 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * Gogo shell commands of the PCI bus (scope "pci"): {@code lspci}, {@code new_id},
- * {@code remove_id}, {@code sriov_numvfs}, {@code reset} and {@code reset_method}. A Gogo command is a plain service with the
+ * {@code remove_id}, {@code sriov_numvfs}, {@code sriov_drivers_autoprobe}, {@code reset} and {@code reset_method}. A Gogo command is a plain service with the
  * {@code osgi.command.scope} and {@code osgi.command.function} properties; no Gogo API is needed.
  * Each command returns its whole output as one string and throws
  * {@link DriverException} (errno and reason) on bad input, which Gogo reports; arguments no
@@ -27,6 +28,7 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=new_id",
         "osgi.command.function=remove_id",
         "osgi.command.function=sriov_numvfs",
+        "osgi.command.function=sriov_drivers_autoprobe",
         "osgi.command.function=reset",
         "osgi.command.function=reset_method"})
 public final class PciCommands {
@@ -36,6 +38,11 @@ public final class PciCommands {
     private static final String DRIVER = "DRIVER: the PCI driver's name, as drv:drivers pci lists it";
     /** Parameter descriptor of new_id's and remove_id's fields. */
     private static final String FIELDS = "FIELDS: \"vendor device [subvendor subdevice class class_mask driver_data]\" in hex, quoted";
+
+    /** Parameter descriptor of a physical function. */
+    private static final String PF = "PCI: the physical function, as lspci -D prints it (0000:00:06.0)";
+    /** Parameter descriptor of a device. */
+    private static final String DEVICE = "PCI: the device, as lspci -D prints it (0000:00:06.0)";
 
     private final PciBus bus;
 
@@ -83,14 +90,36 @@ public final class PciCommands {
 
     /** {@code pci:sriov_numvfs DEVICE N}. */
     @Descriptor("enable N virtual functions of a PCI device, or disable them with 0 (sysfs sriov_numvfs)")
-    public String sriov_numvfs(@Descriptor("PCI: the physical function, as lspci -D prints it (0000:00:06.0)") String device,
+    public String sriov_numvfs(@Descriptor(PF) String device,
             @Descriptor("N: how many VFs, 0 to sriov_totalvfs") String n) {
         bus.sriovNumvfs(device, n);
         return device + ": sriov_numvfs " + n.strip();
     }
 
-    /** Parameter descriptor of a device. */
-    private static final String DEVICE = "PCI: the device, as lspci -D prints it (0000:00:06.0)";
+    /** {@code pci:sriov_drivers_autoprobe DEVICE}: show it. */
+    @Descriptor("show or set whether a PF's VFs are probed when they appear (sysfs sriov_drivers_autoprobe)")
+    public String sriov_drivers_autoprobe(@Descriptor(PF) String device) {
+        return device + ": sriov_drivers_autoprobe " + (bus.sriovDriversAutoprobe(device) ? 1 : 0);
+    }
+
+    /**
+     * {@code pci:sriov_drivers_autoprobe DEVICE VALUE}: the value as sriov_drivers_autoprobe_store
+     * (drivers/pci/iov.c) reads it, with kstrtobool.
+     *
+     * @throws DriverException EINVAL for a value kstrtobool refuses; the device's errors as
+     *     {@link PciBus#setSriovDriversAutoprobe}
+     */
+    @Descriptor("show or set whether a PF's VFs are probed when they appear (sysfs sriov_drivers_autoprobe)")
+    public String sriov_drivers_autoprobe(@Descriptor(PF) String device,
+            @Descriptor("VALUE: as kstrtobool reads it: 1, y, t, on / 0, n, f, off") String value) {
+        Boolean on = SysfsInput.kstrtobool(value);
+        if (on == null) {
+            throw new DriverException(Errno.EINVAL, "sriov_drivers_autoprobe of " + device + ": '" + value
+                    + "' is not a boolean as kstrtobool reads one (1/y/t/on or 0/n/f/off)");
+        }
+        bus.setSriovDriversAutoprobe(device, on);
+        return sriov_drivers_autoprobe(device);
+    }
 
     /** {@code pci:reset DEVICE}: the sysfs reset attribute written with 1. */
     @Descriptor("reset a PCI function as sysfs reset does (pci_reset_function): the first of its reset_method that works;"
