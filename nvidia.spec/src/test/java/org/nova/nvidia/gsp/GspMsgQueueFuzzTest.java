@@ -12,9 +12,10 @@ import org.nova.nvidia.fw.FuzzLimits;
 
 /**
  * The GSP message queues' reading of what the other side wrote, on both sides (the driver reads
- * the GSP's queue, the simulated GSP the driver's): everything in the shared memory the peer can
- * write is fuzzed (its write pointer, its ring pages, and the read pointer the reader keeps in the
- * shared memory too). Contract: {@link GspMsgQueue.Endpoint#poll} returns a message, nothing, or
+ * the GSP's queue, the simulated GSP the driver's): everything in the shared memory the peer
+ * writes is fuzzed, its queue's header page (write pointer included) and its ring pages. The
+ * reader's own queue is read-only for the peer (nova-core gsp/cmdq.rs {@code GspMem}), so its read
+ * pointer is not outside input. Contract: {@link GspMsgQueue.Endpoint#poll} returns a message, nothing, or
  * throws {@link GspMsgQueue.QueueException}; nothing else. And the round trip: what one side sends
  * the other receives, field for field, wherever the ring's pointers stand.
  */
@@ -32,10 +33,9 @@ class GspMsgQueueFuzzTest {
         boolean driverReads = in.consumeBoolean();
         GspMsgQueueTest.Heap h = pair();
         long peerQueue = driverReads ? GspMsgQueue.GSP_QUEUE_OFFSET : GspMsgQueue.CPU_QUEUE_OFFSET;
-        long ownQueue = driverReads ? GspMsgQueue.CPU_QUEUE_OFFSET : GspMsgQueue.GSP_QUEUE_OFFSET;
         GspMsgQueue.Endpoint reader = driverReads ? GspMsgQueue.Endpoint.cpu(h) : GspMsgQueue.Endpoint.gsp(h);
-        h.putInt(peerQueue + GspMsgQueue.TX_WRITE_PTR, in.consumeInt());
-        h.putInt(ownQueue + GspMsgQueue.RX_HDR_OFF + GspMsgQueue.RX_READ_PTR, in.consumeInt());
+        byte[] header = in.consumeBytes(GspMsgQueue.RX_HDR_OFF + Integer.BYTES);
+        h.write(peerQueue, header, 0, header.length);
         int page = in.consumeInt(0, GspMsgQueue.MSG_COUNT - 1);
         byte[] ring = in.consumeRemainingAsBytes();
         int len = Math.min(ring.length, GspMsgQueue.MSG_COUNT * GspMsgQueue.PAGE_SIZE
