@@ -45,7 +45,7 @@ class ConfigValuesFuzzTest {
             assertEquals(words.size(), props.size(), "one property per word");
         } catch (DriverException e) {
             assertEquals(Errno.EINVAL, e.errno(), e.getMessage());
-            assertTrue(e.getMessage().startsWith("fuzz: "), "the refusal names the PID: " + e.getMessage());
+            assertTrue(e.getMessage().contains("fuzz: "), "the refusal names the PID: " + e.getMessage());
         }
     }
 }

@@ -2,6 +2,7 @@ package org.nova.hw.sim.gpu;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
@@ -38,11 +39,22 @@ class SimGspControlFuzzTest {
             abi.NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK(),
             abi.NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP(),
         };
+        // each command's parameter block, of which a control of another size is refused at once
+        int[] sizes = {
+            abi.NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS().size(),
+            abi.NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPE_INFO_PARAMS().size(),
+            abi.NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS().size(),
+            abi.NV2080_CTRL_VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK_PARAMS().size(),
+            abi.NV2080_CTRL_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP_PARAMS().size(),
+        };
         try {
             int n = in.consumeInt(1, MAX_CONTROLS);
             for (int i = 0; i < n && in.remainingBytes() > 0; i++) {
-                int cmd = in.consumeBoolean() ? known[in.consumeInt(0, known.length - 1)] : in.consumeInt();
-                byte[][] params = {in.consumeBytes(in.consumeInt(0, MAX_PARAMS))};
+                int which = in.consumeInt(0, known.length - 1);
+                int cmd = in.consumeBoolean() ? known[which] : in.consumeInt();
+                // mostly the block's own size, its bytes from the input (zeros where the input ends)
+                int size = in.consumeBoolean() ? sizes[which] : in.consumeInt(0, MAX_PARAMS);
+                byte[][] params = {Arrays.copyOf(in.consumeBytes(size), size)};
                 int status = manager.control(abi, cmd, params);
                 assertTrue(status >= -1, "an NV_STATUS or -1, not " + status);
             }
