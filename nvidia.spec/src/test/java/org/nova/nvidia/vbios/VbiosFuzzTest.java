@@ -2,12 +2,15 @@ package org.nova.nvidia.vbios;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.lang.foreign.MemorySegment;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.Test;
 import org.nova.nvidia.FormatException;
+import org.nova.nvidia.fw.FalconUcodeDescV3;
 import org.nova.nvidia.fw.FuzzLimits;
 import org.nova.nvidia.fw.FwsecImageBuilder;
 import org.nova.nvidia.fw.FwsecInterface;
@@ -43,7 +46,7 @@ class VbiosFuzzTest {
         int dmem = in.consumeInt(1, 4) * 0x400;
         FwsecImageBuilder fwsec = new FwsecImageBuilder().imemSize(imem).dmemSize(dmem)
                 .ids(in.consumeInt(1, 0xffff), in.consumeInt(1, 0xff))
-                .signature(in.consumeInt(0, 31), new byte[384]);
+                .signature(in.consumeInt(0, Short.SIZE - 1), new byte[FalconUcodeDescV3.RSA3K_SIGNATURE_SIZE]);
         byte[] rom = new VbiosBuilder().pciIds(0x10de, device, 0x030000).biosVersion(version).efiImage(efi)
                 .fwsec(fwsec.build()).build();
         Vbios v = Vbios.parse("VBIOS", MemorySegment.ofArray(rom));
@@ -52,5 +55,20 @@ class VbiosFuzzTest {
         assertEquals(1, v.fwsecSignatures().size());
         MemorySegment ucode = v.fwsecUcode();
         FwsecInterface.locate("FWSEC", ucode, v.fwsecDesc()).readCommand(ucode);
+    }
+
+    /**
+     * The round trip's finding (corpus roundTrip/crash-f29f5be1…): the builder took fuse version 31,
+     * whose bit the 16-bit signature_versions cannot hold, and wrote a descriptor other than the one
+     * it reported. It refuses such a version now.
+     */
+    @Test
+    void theBuilderRefusesAFuseVersionTheDescriptorCannotHold() {
+        FwsecImageBuilder b = new FwsecImageBuilder();
+        assertThrows(IllegalArgumentException.class, () -> b.signature(Short.SIZE, new byte[384]));
+        assertThrows(IllegalArgumentException.class, () -> b.signature(-1, new byte[384]));
+        b.signature(Short.SIZE - 1, new byte[384]);
+        byte[] blob = b.build();
+        assertEquals(b.descriptor(), FalconUcodeDescV3.parse("fwsec", MemorySegment.ofArray(blob), 0));
     }
 }
