@@ -82,7 +82,7 @@ class ConfigDefinitionsTest {
     }
 
     /** The simulator's bridge and device definitions, in short. */
-    private static final ObjectClassDefinition OCD = new ObjectClassDefinition() {
+    static final ObjectClassDefinition OCD = new ObjectClassDefinition() {
         private final AttributeDefinition[] ads = {
             new Ad("name", AttributeDefinition.STRING, 0, null, null, null),
             new Ad("domain", AttributeDefinition.INTEGER, 0, null, 0L, 65535L),

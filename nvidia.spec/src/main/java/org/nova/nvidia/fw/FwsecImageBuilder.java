@@ -32,6 +32,8 @@ public final class FwsecImageBuilder {
     private int ucodeId = 0x9;
     private final List<byte[]> signatures = new ArrayList<>();
     private int signatureVersions;
+    /** The highest fuse version a signature can be for: signature_versions is a 16-bit bitmap. */
+    private static final int MAX_FUSE_VERSION = Short.SIZE - 1;
 
     /** @param bytes IMEM image size, a multiple of 256 */
     public FwsecImageBuilder imemSize(int bytes) {
@@ -63,6 +65,10 @@ public final class FwsecImageBuilder {
      * @param signature 384 bytes
      */
     public FwsecImageBuilder signature(int fuseVersion, byte[] signature) {
+        if (fuseVersion < 0 || fuseVersion > MAX_FUSE_VERSION) {
+            throw new IllegalArgumentException("fuse version " + fuseVersion + " does not fit the descriptor's "
+                    + "16-bit signature_versions (0.." + MAX_FUSE_VERSION + ")");
+        }
         if (signature.length != FalconUcodeDescV3.RSA3K_SIGNATURE_SIZE) {
             throw new IllegalArgumentException("an RSA-3K signature has 384 bytes, not "
                     + signature.length);
