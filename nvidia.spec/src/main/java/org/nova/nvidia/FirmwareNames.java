@@ -1,6 +1,9 @@
 package org.nova.nvidia;
 
 import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The names under which NVIDIA's GSP firmware files are requested, relative to the firmware
@@ -27,7 +30,41 @@ public final class FirmwareNames {
     /** The four files nova-core requests per chipset, in its order. */
     public static final List<String> ALL = List.of(BOOTER_LOAD, BOOTER_UNLOAD, BOOTLOADER, GSP);
 
+    /** The path form {@link #path} writes, at the end of a longer path. */
+    private static final Pattern PATH = Pattern.compile(
+            "(?:^|/)nvidia/([a-z0-9]+)/gsp/([a-z_]+)-([0-9][0-9.]*)\\.bin$");
+
     private FirmwareNames() {
+    }
+
+    /**
+     * What a firmware path names.
+     *
+     * @param chipset the chip of its folder
+     * @param file one of {@link #ALL}
+     * @param version the release, e.g. {@link #VERSION_535_113_01}
+     */
+    public record Named(Chipset chipset, String file, String version) {
+    }
+
+    /**
+     * Takes apart a path that ends in the form {@link #path} writes.
+     *
+     * @param path a firmware path, relative or absolute
+     * @return the chip, file and release it names; empty if it is not of that form or names an
+     *         unknown chip or file
+     */
+    public static Optional<Named> parse(String path) {
+        Matcher m = PATH.matcher(path.replace('\\', '/'));
+        if (!m.find() || !ALL.contains(m.group(2))) {
+            return Optional.empty();
+        }
+        for (Chipset c : Chipset.values()) {
+            if (c.firmwareName().equals(m.group(1))) {
+                return Optional.of(new Named(c, m.group(2), m.group(3)));
+            }
+        }
+        return Optional.empty();
     }
 
     /**

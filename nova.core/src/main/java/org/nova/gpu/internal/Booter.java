@@ -12,8 +12,12 @@ import org.nova.nvidia.regs.Pfb;
 
 /**
  * The booters on SEC2 (nova-core firmware/booter.rs; gsp/boot.rs runs booter_load, its unload
- * path booter_unload): the image in DMA memory with its signature for the fuse version patched
- * in, loaded through the falcon's DMA and started with the WPR metadata's address in the mailboxes.
+ * path booter_unload): {@link #prepare} puts the image in DMA memory with its signature for the
+ * fuse version patched in and checks that SEC2 can load it, touching nothing of the GPU but its
+ * fuse registers; {@link #run} loads it through the falcon and starts it with the WPR metadata's
+ * address in the mailboxes. Both booters are prepared before the boot's first hardware write, so
+ * a booter the GPU cannot use fails the probe while the GPU is untouched (booter.rs does this
+ * after FWSEC-FRTS, leaving WPR2 behind).
  */
 final class Booter {
     /** How long GSP-RM may take to halt after the unload RPC before booter_unload runs. */
@@ -23,42 +27,82 @@ final class Booter {
     }
 
     /**
-     * Loads {@code b} on SEC2 and runs it with {@code wprMeta}'s address in its mailboxes.
+     * A booter ready to run (booter.rs BooterFirmware): the signed ucode in DMA memory, a device
+     * resource of the binding, and where its parts go.
      *
-     * @return the mailboxes after it halted
-     * @throws DriverException EINVAL (no signature for the fuse version), ETIMEDOUT (no halt)
+     * @param what "booter_load" or "booter_unload", for errors
+     * @param ucode the ucode with the signature patched in
+     * @param imem app 0's code, to secure IMEM 0
+     * @param dmem the data segment, to DMEM 0
+     * @param brom what the boot ROM checks
+     * @param bootAddress app 0's offset
      */
-    static int[] run(PciDevice dev, Chipset chip, Falcon sec2, BooterFirmware b, DmaCoherent wprMeta, String what) {
+    record Prepared(String what, DmaCoherent ucode, Falcon.LoadTarget imem, Falcon.LoadTarget dmem,
+            Falcon.BromParams brom, long bootAddress) {
+    }
+
+    /**
+     * Copies {@code b} into DMA memory, reads SEC2's fuse version and patches the signature for it,
+     * and checks SEC2 can load the result. Reads the fuse registers; writes nothing.
+     *
+     * @param what "booter_load" or "booter_unload"
+     * @throws DriverException EINVAL naming the file, the field and why: no signature for the fuse
+     *     version, a ucode id or engine mask the fuses do not know, a part SEC2 cannot load
+     */
+    static Prepared prepare(PciDevice dev, Chipset chip, Falcon sec2, BooterFirmware b, String what) {
+        String file = b.bin().source();
         DmaCoherent booter = GpuFirmware.toDma(dev, b.ucode(), Pfalcon.DMA_TRANSFER_BYTES);
         if (!b.signatures().isEmpty()) {
-            int fuse = sec2.signatureFuseVersion((int) b.params().engineIdMask(), (int) b.params().ucodeId());
+            int fuse;
+            try {
+                fuse = sec2.signatureFuseVersion((int) b.params().engineIdMask(), (int) b.params().ucodeId());
+            } catch (DriverException e) {
+                throw new DriverException(e.errno(), "firmware " + what + " for " + chip + ": " + file
+                        + ": HsSignatureParams: " + e.getMessage(), e);
+            }
             MemorySegment sig = GpuFirmware.parse(chip, what, () -> b.signatureFor(fuse));
             GpuFirmware.parse(chip, what, () -> {
                 b.patchSignature(booter.memory(), sig);
                 return null;
             });
         }
-        sec2.reset();
         var app0 = b.imemSecLoad();
-        sec2.load(booter, new Falcon.LoadTarget(app0.offset(), 0, app0.len()),
+        Prepared p = new Prepared(what, booter, new Falcon.LoadTarget(app0.offset(), 0, app0.len()),
                 new Falcon.LoadTarget(b.load().osDataOffset(), 0, b.load().osDataSize()),
                 new Falcon.BromParams(b.pkcDataOffset(), (int) b.params().engineIdMask(), (int) b.params().ucodeId()),
                 b.bootAddress());
-        int[] mbox = sec2.boot((int) wprMeta.iova(), (int) (wprMeta.iova() >>> 32), what);
-        booter.close();
+        try {
+            sec2.checkLoad(booter, p.imem(), p.dmem());
+        } catch (DriverException e) {
+            throw new DriverException(Errno.EINVAL, "firmware " + what + " for " + chip + ": " + file
+                    + ": HsLoadHeaderV2: SEC2 cannot load it: " + e.getMessage(), e);
+        }
+        return p;
+    }
+
+    /**
+     * Loads a prepared booter on SEC2 and runs it with {@code wprMeta}'s address in its mailboxes.
+     *
+     * @return the mailboxes after it halted
+     * @throws DriverException ETIMEDOUT (no halt)
+     */
+    static int[] run(Falcon sec2, Prepared p, DmaCoherent wprMeta) {
+        sec2.reset();
+        sec2.load(p.ucode(), p.imem(), p.dmem(), p.brom(), p.bootAddress());
+        int[] mbox = sec2.boot((int) wprMeta.iova(), (int) (wprMeta.iova() >>> 32), p.what());
+        p.ucode().close();
         return mbox;
     }
 
     /**
-     * After the unload RPC: waits for GSP-RM to halt, then runs booter_unload on SEC2, which tears
-     * WPR2 down so that a later probe can run FWSEC-FRTS again (gsp/boot.rs unload).
+     * After the unload RPC: waits for GSP-RM to halt, then runs booter_unload (prepared at probe) on
+     * SEC2, which tears WPR2 down so that a later probe can run FWSEC-FRTS again (gsp/boot.rs unload).
      *
      * @throws DriverException ETIMEDOUT (GSP-RM did not halt), EIO (booter_unload failed, WPR2 left)
      */
-    static void unload(PciDevice dev, Chipset chip, Bar0 bar, Falcon gsp, Falcon sec2, BooterFirmware b,
-            DmaCoherent wprMeta) {
+    static void unload(Bar0 bar, Falcon gsp, Falcon sec2, Prepared booterUnload, DmaCoherent wprMeta) {
         Poll.until("GSP RISC-V core halted after unload", UNLOAD_HALT_TIMEOUT_MS, 1, () -> !gsp.isRiscvActive());
-        int[] mbox = run(dev, chip, sec2, b, wprMeta, "booter_unload");
+        int[] mbox = run(sec2, booterUnload, wprMeta);
         if (mbox[0] != 0) {
             throw new DriverException(Errno.EIO, String.format("booter_unload on SEC2 failed with error 0x%x", mbox[0]));
         }

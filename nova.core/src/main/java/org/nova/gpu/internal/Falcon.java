@@ -64,6 +64,15 @@ final class Falcon {
         bar.write(ENGINE, engine, 0);
     }
 
+    /**
+     * Checks that {@link #load} can carry out these transfers, touching nothing.
+     *
+     * @throws DriverException EINVAL or ERANGE naming the transfer
+     */
+    void checkLoad(DmaCoherent ucode, LoadTarget imem, LoadTarget dmem) {
+        hal.checkLoad(ucode, imem, dmem);
+    }
+
     /** Loads a ucode and sets the boot vector (dma_load / pio_load). */
     void load(DmaCoherent ucode, LoadTarget imem, LoadTarget dmem, BromParams brom, long bootAddr) {
         hal.load(this, ucode, imem, dmem);

@@ -18,6 +18,16 @@ interface FalconHal {
     /** @return the fuse version selecting a heavy-secure ucode's signature */
     int signatureFuseVersion(Falcon f, int engineIdMask, int ucodeId);
 
+    /**
+     * Checks, without touching the engine, that {@link #load} can carry out these transfers from
+     * {@code ucode}, so that a ucode that cannot be loaded is refused before the boot writes
+     * anything.
+     *
+     * @throws org.nova.driver.DriverException EINVAL (a transfer leaves the DMA object or is
+     *     misaligned), ERANGE (a DMA address the engine cannot reach)
+     */
+    void checkLoad(DmaCoherent ucode, Falcon.LoadTarget imem, Falcon.LoadTarget dmem);
+
     /** Loads a ucode into IMEM and DMEM. */
     void load(Falcon f, DmaCoherent ucode, Falcon.LoadTarget imem, Falcon.LoadTarget dmem);
 

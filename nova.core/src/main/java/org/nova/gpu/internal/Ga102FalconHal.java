@@ -6,6 +6,7 @@ import static org.nova.nvidia.regs.Pfalcon2.*;
 import org.nova.bus.pci.DmaCoherent;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
+import org.nova.nvidia.fw.HsSignatureParams;
 import org.nova.nvidia.regs.Fuse;
 
 /**
@@ -20,10 +21,6 @@ final class Ga102FalconHal implements FalconHal {
     static final long SCRUB_TIMEOUT_MS = 20;
     /** Core selection must become valid within 10 ms. */
     static final long SELECT_TIMEOUT_MS = 10;
-    /** Engine masks of the fuse arrays (ga102.rs signature_reg_fuse_version_ga102). */
-    static final int ENGINE_SEC2 = 0x0001;
-    static final int ENGINE_NVDEC = 0x0004;
-    static final int ENGINE_GSP = 0x0400;
 
     @Override
     public void resetEngine(Falcon f) {
@@ -54,16 +51,27 @@ final class Ga102FalconHal implements FalconHal {
         }
         int idx = ucodeId - 1;
         int raw;
-        if ((engineIdMask & ENGINE_SEC2) != 0) {
+        if ((engineIdMask & HsSignatureParams.ENGINE_ID_SEC2) != 0) {
             raw = Fuse.OPT_FPF_SEC2_DATA.get(f.bar.read(Fuse.OPT_FPF_SEC2_UCODE1_VERSION, idx));
-        } else if ((engineIdMask & ENGINE_NVDEC) != 0) {
+        } else if ((engineIdMask & HsSignatureParams.ENGINE_ID_NVDEC) != 0) {
             raw = Fuse.OPT_FPF_NVDEC_DATA.get(f.bar.read(Fuse.OPT_FPF_NVDEC_UCODE1_VERSION, idx));
-        } else if ((engineIdMask & ENGINE_GSP) != 0) {
+        } else if ((engineIdMask & HsSignatureParams.ENGINE_ID_GSP) != 0) {
             raw = Fuse.OPT_FPF_GSP_DATA.get(f.bar.read(Fuse.OPT_FPF_GSP_UCODE1_VERSION, idx));
         } else {
             throw new DriverException(Errno.EINVAL, String.format("unexpected engine_id_mask 0x%x", engineIdMask));
         }
         return Fuse.versionFromBitmap(raw);
+    }
+
+    @Override
+    public void checkLoad(DmaCoherent ucode, Falcon.LoadTarget imem, Falcon.LoadTarget dmem) {
+        Falcon.checkDmaRange(ucode, imem, dmaStart(ucode, imem, true));
+        Falcon.checkDmaRange(ucode, dmem, dmaStart(ucode, dmem, false));
+    }
+
+    /** IMEM keeps the source offset as the virtual tag; DMEM folds it into the base. */
+    private static long dmaStart(DmaCoherent ucode, Falcon.LoadTarget t, boolean toImem) {
+        return toImem ? ucode.iova() : ucode.iova() + t.srcStart();
     }
 
     @Override
@@ -79,9 +87,8 @@ final class Ga102FalconHal implements FalconHal {
     }
 
     private static void transfer(Falcon f, DmaCoherent ucode, Falcon.LoadTarget t, boolean toImem) {
-        // IMEM keeps the source offset as the virtual tag; DMEM folds it into the base.
         long srcStart = toImem ? t.srcStart() : 0;
-        long dmaStart = toImem ? ucode.iova() : ucode.iova() + t.srcStart();
+        long dmaStart = dmaStart(ucode, t, toImem);
         Falcon.checkDmaRange(ucode, t, dmaStart);
         f.bar.write(DMATRFBASE, f.engine, (int) (dmaStart >>> 8));
         f.bar.write(DMATRFBASE1, f.engine, DMATRFBASE1_BASE.of((dmaStart >>> 40) & 0x1ff));

@@ -19,6 +19,7 @@ import org.nova.gpu.GspStatus;
 import org.nova.gpu.RpcStats;
 import org.nova.gpu.vram.BuddyAllocator;
 import org.nova.gpu.vram.VramManager;
+import org.nova.nvidia.FirmwareNames;
 import org.nova.nvidia.GpuIdentity;
 import org.nova.nvidia.UnsupportedGpuException;
 import org.nova.nvidia.gsp.GspAbi;
@@ -70,6 +71,8 @@ final class Gpu {
     private GspBindings abi;
     private GpuFirmware firmware;
     private DmaCoherent wprMeta;
+    /** booter_unload, signed and staged at probe, run at unbind. */
+    private Booter.Prepared booterUnload;
     private Gsp gsp;
     private RmControl rm;
     private volatile Commands.StaticInfo staticInfo;
@@ -150,10 +153,6 @@ final class Gpu {
         abi = GspBindings.of(fwVersion).orElseThrow(() -> new DriverException(Errno.EINVAL,
                 "no GSP ABI bindings for firmware " + fwVersion + " (known: "
                         + GspAbi.all().stream().map(GspAbi::version).toList() + ")"));
-        // the GSP image in DMA memory, mapped by the radix-3 table; bootloader and signatures
-        DmaCoherent level0 = firmware.mapGspImage(dev);
-        DmaCoherent blDma = GpuFirmware.toDma(dev, firmware.bootloader().ucode(), 0);
-        DmaCoherent sigDma = GpuFirmware.toDma(dev, firmware.gspSignatures(), 0);
         // framebuffer layout
         fbSize = hal.usableFbSize(bar);
         long vga = hal.supportsDisplay(bar) ? Pdisp.vgaWorkspaceAddress(bar.read(Pdisp.VGA_WORKSPACE_BASE)) : -1;
@@ -163,7 +162,19 @@ final class Gpu {
         publish(GpuInfo.BootState.PROBING);
         Falcon gspFalcon = falcon(FalconEngine.GSP, bar);
         Falcon sec2 = falcon(FalconEngine.SEC2, bar);
-        Fwsec.runFrts(dev, bar, gspFalcon, bios, fb);
+        // Every image the boot runs is checked, signed for the fuses and staged before the first
+        // hardware write: past FWSEC-FRTS a refusal leaves WPR2 behind, and only a reset clears it.
+        Fwsec.Prepared frts = Fwsec.prepare(dev, gspFalcon, bios, fb);
+        Booter.Prepared booterLoad = Booter.prepare(dev, identity.chipset(), sec2, firmware.booterLoad(),
+                FirmwareNames.BOOTER_LOAD);
+        booterUnload = Booter.prepare(dev, identity.chipset(), sec2, firmware.booterUnload(),
+                FirmwareNames.BOOTER_UNLOAD);
+        // the GSP image in DMA memory, mapped by the radix-3 table; bootloader and signatures
+        DmaCoherent level0 = firmware.mapGspImage(dev);
+        DmaCoherent blDma = GpuFirmware.toDma(dev, firmware.bootloader().ucode(), 0);
+        DmaCoherent sigDma = GpuFirmware.toDma(dev, firmware.gspSignatures(), 0);
+        // the first hardware write
+        Fwsec.run(bar, gspFalcon, frts, fb);
         wprMeta = dev.allocCoherent(GspFwWprMeta.SIZE);
         var bl = firmware.bootloader();
         WprMetaWriter.write(wprMeta.memory(), fb, level0.iova(), firmware.gsp().imageSize(), blDma.iova(),
@@ -177,7 +188,7 @@ final class Gpu {
         gspFalcon.reset();
         gspFalcon.boot((int) gsp.libosArgs(), (int) (gsp.libosArgs() >>> 32), "the GSP bootstrap");
         // SEC2: booter_load with the WPR metadata's address
-        int[] mbox = Booter.run(dev, identity.chipset(), sec2, firmware.booterLoad(), wprMeta, "booter_load");
+        int[] mbox = Booter.run(sec2, booterLoad, wprMeta);
         if (mbox[0] != 0) {
             throw new DriverException(Errno.ENODEV, String.format(
                     "booter_load on SEC2 failed with error 0x%x (mailbox1 0x%x): the GSP was not started",
@@ -380,8 +391,8 @@ final class Gpu {
             bar0.tryAccess().ifPresent(g -> {
                 try (g) {
                     Bar0 bar = new Bar0(g.get());
-                    Booter.unload(dev, identity.chipset(), bar, falcon(FalconEngine.GSP, bar),
-                            falcon(FalconEngine.SEC2, bar), firmware.booterUnload(), wprMeta);
+                    Booter.unload(bar, falcon(FalconEngine.GSP, bar), falcon(FalconEngine.SEC2, bar), booterUnload,
+                            wprMeta);
                 } catch (DriverException e) {
                     LOG.warn("{}: booter_unload: {} (the GPU needs a reset before the next probe)", dev.slot(),
                             e.getMessage());

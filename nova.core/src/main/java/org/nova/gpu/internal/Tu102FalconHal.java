@@ -6,6 +6,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import org.nova.bus.pci.DmaCoherent;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
 import org.nova.nvidia.regs.Pfalcon2;
 
 /**
@@ -39,6 +41,16 @@ final class Tu102FalconHal implements FalconHal {
     @Override
     public int signatureFuseVersion(Falcon f, int engineIdMask, int ucodeId) {
         return 0;
+    }
+
+    @Override
+    public void checkLoad(DmaCoherent ucode, Falcon.LoadTarget imem, Falcon.LoadTarget dmem) {
+        for (Falcon.LoadTarget t : new Falcon.LoadTarget[] {imem, dmem}) {
+            if (t.srcStart() < 0 || t.len() < 0 || t.srcStart() > ucode.size() - t.len()) {
+                throw new DriverException(Errno.EINVAL, String.format("PIO load of [0x%x, 0x%x) goes "
+                        + "beyond the ucode (%d bytes)", t.srcStart(), t.srcStart() + t.len(), ucode.size()));
+            }
+        }
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.DmaCoherent;
@@ -43,6 +44,8 @@ final class SimPciDevice implements PciDevice {
     private final DevresTracker tracker = new DevresTracker();
     private final DevresScope scope;
     private final ReentrantLock lock = new ReentrantLock();
+    /** BAR0 writes the driver made through this device, for "the GPU stays untouched" checks. */
+    private final AtomicLong bar0Writes = new AtomicLong();
     private final TreeMap<Long, MemorySegment> dma = new TreeMap<>();
     private long nextIova = 0x1_0000_0000L;
     boolean memoryEnabled;
@@ -92,6 +95,11 @@ final class SimPciDevice implements PciDevice {
     }
 
     /** @return the resources still held by the binding */
+    /** @return how many BAR0 writes the driver made through this device */
+    long bar0Writes() {
+        return bar0Writes.get();
+    }
+
     int liveResources() {
         return scope.liveCount();
     }
@@ -301,6 +309,7 @@ final class SimPciDevice implements PciDevice {
             private void wr(long off, int w, long v) {
                 lock.lock();
                 try {
+                    bar0Writes.incrementAndGet();
                     gpu.write(off, w, v);
                 } finally {
                     lock.unlock();

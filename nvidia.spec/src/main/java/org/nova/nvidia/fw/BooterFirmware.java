@@ -7,6 +7,7 @@ import java.util.List;
 import org.nova.nvidia.FormatException;
 import org.nova.nvidia.FormatException.Kind;
 import org.nova.nvidia.internal.Bytes;
+import org.nova.nvidia.regs.Fuse;
 
 /**
  * The booter ({@code booter_load}/{@code booter_unload}): a {@link BinFirmware} embedding a
@@ -60,15 +61,7 @@ public record BooterFirmware(BinFirmware bin, HsHeaderV2 hs, HsLoadHeaderV2 load
                 b.u32(hs.metaDataOffset(), "HsSignatureParams"),
                 b.u32(hs.metaDataOffset() + 4, "HsSignatureParams"),
                 b.u32(hs.metaDataOffset() + 8, "HsSignatureParams"));
-        if (params.engineIdMask() > 0xffff) {
-            throw b.error("HsSignatureParams", hs.metaDataOffset() + 4, Kind.BAD_VALUE,
-                    String.format("engine_id_mask 0x%x does not fit 16 bits",
-                            params.engineIdMask()));
-        }
-        if (params.ucodeId() > 0xff) {
-            throw b.error("HsSignatureParams", hs.metaDataOffset() + 8, Kind.BAD_VALUE,
-                    String.format("ucode_id 0x%x does not fit 8 bits", params.ucodeId()));
-        }
+        checkSignatureParams(b, hs.metaDataOffset(), params);
         // load header and apps
         long lh = hs.headerOffset();
         String lw = "HsLoadHeaderV2";
@@ -82,6 +75,8 @@ public record BooterFirmware(BinFirmware bin, HsHeaderV2 hs, HsLoadHeaderV2 load
             throw b.error(lw, lh + 16, Kind.BAD_VALUE, "num_apps " + numApps + " needs "
                     + appsEnd + " bytes but header_size is " + hs.headerSize());
         }
+        // every app entry inside the file before any is read: num_apps bounds the list
+        b.requireRange(lh, appsEnd, lw, "load header with " + numApps + " app entries");
         List<HsLoadHeaderV2.App> apps = new ArrayList<>();
         for (long i = 0; i < numApps; i++) {
             long a = lh + HsLoadHeaderV2.SIZE + i * HsLoadHeaderV2.APP_SIZE;
@@ -119,11 +114,53 @@ public record BooterFirmware(BinFirmware bin, HsHeaderV2 hs, HsLoadHeaderV2 load
                     + "+ patch_sig, sig_prod_size)");
             checkInPayload(b, "HsHeaderV2 patch_loc", hs.patchLocOffset(), patchLoc, sigSize,
                     payload, "signature patch location");
+            // the boot ROM finds the signature in DMEM: it must lie in the data the falcon loads
+            if (patchLoc + sigSize > load.osDataOffset() + load.osDataSize()) {
+                throw b.error("HsHeaderV2 patch_loc", hs.patchLocOffset(), Kind.OUT_OF_BOUNDS,
+                        String.format("the %d-byte signature at patch location 0x%x ends past "
+                                + "the data segment [0x%x, 0x%x) the falcon loads", sigSize,
+                                patchLoc, load.osDataOffset(),
+                                load.osDataOffset() + load.osDataSize()));
+            }
             for (long i = 0; i < numSig; i++) {
                 sigs.add(file.asSlice(start + i * sigSize, sigSize));
             }
         }
         return new BooterFirmware(bin, hs, load, params, patchLoc, sigs);
+    }
+
+    /**
+     * The signature metadata the boot ROM and the fuse lookup take (booter.rs; falcon/hal/ga102.rs
+     * signature_reg_fuse_version_ga102): a u16 engine mask naming an engine with version fuses, a u8 ucode id that selects
+     * one of the {@link Fuse#OPT_FPF_SIZE} fuse registers (1-based), and a fuse version a fuse
+     * bitmap can hold.
+     */
+    private static void checkSignatureParams(Bytes b, long at, HsSignatureParams p) {
+        String w = "HsSignatureParams";
+        if (p.engineIdMask() > HsSignatureParams.ENGINE_ID_MASK_MAX) {
+            throw b.error(w, at + 4, Kind.BAD_VALUE, String.format(
+                    "engine_id_mask 0x%x does not fit 16 bits", p.engineIdMask()));
+        }
+        if ((p.engineIdMask() & HsSignatureParams.ENGINE_IDS_WITH_FUSES) == 0) {
+            throw b.error(w, at + 4, Kind.BAD_VALUE, String.format("engine_id_mask 0x%x names "
+                    + "none of SEC2 (0x%x), NVDEC (0x%x) or GSP (0x%x), the engines whose fuses "
+                    + "select a signature", p.engineIdMask(), HsSignatureParams.ENGINE_ID_SEC2,
+                    HsSignatureParams.ENGINE_ID_NVDEC, HsSignatureParams.ENGINE_ID_GSP));
+        }
+        if (p.ucodeId() > HsSignatureParams.UCODE_ID_MAX) {
+            throw b.error(w, at + 8, Kind.BAD_VALUE, String.format(
+                    "ucode_id 0x%x does not fit 8 bits", p.ucodeId()));
+        }
+        if (p.ucodeId() < 1 || p.ucodeId() > Fuse.OPT_FPF_SIZE) {
+            throw b.error(w, at + 8, Kind.BAD_VALUE, String.format("ucode_id %d is not in 1..%d "
+                    + "(it selects a fuse register)", p.ucodeId(), Fuse.OPT_FPF_SIZE));
+        }
+        long maxFuse = Fuse.OPT_FPF_SEC2_DATA.width();
+        if (p.fuseVersion() > maxFuse) {
+            throw b.error(w, at, Kind.BAD_VALUE, String.format("fuse_ver %d is above %d, the "
+                    + "highest version a %d-bit fuse bitmap holds", p.fuseVersion(), maxFuse,
+                    maxFuse));
+        }
     }
 
     private static void checkInPayload(Bytes b, String what, long at, long off, long len,

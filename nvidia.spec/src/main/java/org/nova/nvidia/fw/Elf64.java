@@ -34,6 +34,8 @@ public record Elf64(String source, MemorySegment data, int type, int machine,
     public static final int EHDR_SIZE = 64;
     /** Size of an ELF64 section header. */
     public static final int SHDR_SIZE = 64;
+    /** Offset of {@code e_machine} in the file header. */
+    public static final int E_MACHINE_OFFSET = 0x12;
     /** {@code e_machine} of RISC-V. */
     public static final int EM_RISCV = 243;
     /** {@code e_type} of a relocatable file (what the GSP images are). */
@@ -93,7 +95,7 @@ public record Elf64(String source, MemorySegment data, int type, int machine,
                     + ", not 1 (little-endian)");
         }
         int type = b.u16(0x10, eh);
-        int machine = b.u16(0x12, eh);
+        int machine = b.u16(E_MACHINE_OFFSET, eh);
         long shoff = b.u64(0x28, eh);
         int shentsize = b.u16(0x3a, eh);
         int shnum = b.u16(0x3c, eh);
@@ -112,6 +114,14 @@ public record Elf64(String source, MemorySegment data, int type, int machine,
                 + "0x" + Long.toHexString(shoff) + ", " + shnum + " entries)");
         // the string table first, to name the others
         long strOff = shoff + (long) shstrndx * SHDR_SIZE;
+        int strSecType = b.i32(strOff + 4, "ELF64 section header " + shstrndx);
+        if (strSecType != SHT_STRTAB) {
+            // readelf -S names every section "<corrupt>" here; reading names from it would
+            // list the sections under whatever bytes that section holds
+            throw b.error(eh, 0x3e, Kind.BAD_VALUE, "e_shstrndx " + shstrndx + " names a section "
+                    + "of sh_type " + Integer.toUnsignedString(strSecType) + ", not SHT_STRTAB ("
+                    + SHT_STRTAB + "): the section names cannot be read");
+        }
         long strSecOffset = b.u64(strOff + 24, "ELF64 section header " + shstrndx);
         long strSecSize = b.u64(strOff + 32, "ELF64 section header " + shstrndx);
         b.requireRange(strSecOffset, strSecSize, "ELF64 section header " + shstrndx

@@ -93,6 +93,17 @@ public record FalconUcodeDescV3(long hdr, long storedSize, long pkcDataOffset,
                 "signatures");
         b.requireRange(at + d.size(), d.imemLoadSize + d.dmemLoadSize, w,
                 "ucode (imem_load_size + dmem_load_size)");
+        if (Integer.bitCount(d.signatureVersions) > d.signatureCount) {
+            throw b.error(w, at + 40, Kind.BAD_VALUE, String.format("signature_versions 0x%x "
+                    + "names %d fuse versions but only %d signatures follow",
+                    d.signatureVersions, Integer.bitCount(d.signatureVersions),
+                    d.signatureCount));
+        }
+        if (d.signatureCount > 0 && d.pkcDataOffset > d.dmemLoadSize - RSA3K_SIGNATURE_SIZE) {
+            throw b.error(w, at + 8, Kind.OUT_OF_BOUNDS, String.format("the signature at "
+                    + "pkc_data_offset 0x%x (%d bytes) ends past the DMEM image (0x%x bytes)",
+                    d.pkcDataOffset, RSA3K_SIGNATURE_SIZE, d.dmemLoadSize));
+        }
         return d;
     }
 

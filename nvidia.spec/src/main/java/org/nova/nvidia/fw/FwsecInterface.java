@@ -94,6 +94,10 @@ public record FwsecInterface(String source, long headerOffset, long dmemMapperOf
         int headerSize = b.u8(hdr + 1, hw);
         int entrySize = b.u8(hdr + 2, hw);
         int count = b.u8(hdr + 3, hw);
+        if (headerSize < APPIF_HEADER_SIZE) {
+            throw b.error(hw, hdr + 1, Kind.BAD_VALUE, "header_size " + headerSize + " < "
+                    + APPIF_HEADER_SIZE);
+        }
         if (entrySize < APPIF_ENTRY_SIZE) {
             throw b.error(hw, hdr + 2, Kind.BAD_VALUE, "entry_size " + entrySize + " < 8");
         }

@@ -17,13 +17,18 @@
  * the FWSEC descriptor from the VBIOS and the DMEM-mapper interface that carries its command.</li>
  * </ul>
  * Every parser rejects bad input with a {@link org.nova.nvidia.FormatException} naming the
- * file, the structure, the offset and the problem. Parsed values are immutable records; the
+ * file, the structure, the offset and the problem, and with nothing else: no index, arithmetic,
+ * allocation or other runtime exception escapes for any bytes (counts are bounded by the file
+ * before anything is allocated for them, offset + size is checked without overflow, u32 fields
+ * are read as unsigned). A parse that returns has checked every header, offset, size, id, mask
+ * and fuse version the boot will use; what depends on the GPU (its fuses, its chip's signature
+ * section) is checked by the methods that take it, with the same exception. Parsed values are immutable records; the
  * slices they return are views of the caller's segment and live as long as it does.
  * Source: Linux nova-core firmware.rs, firmware/{booter,fwsec,gsp,riscv}.rs; NVIDIA
  * open-gpu-kernel-modules (RM_RISCV_UCODE_DESC, FALCON_UCODE_DESC_V3, FALCON_APPLICATION_INTERFACE).
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.nova.nvidia.fw;
 
 import org.osgi.annotation.bundle.Export;

@@ -90,8 +90,11 @@ class FirmwareFormatsTest {
         byte[] cut = java.util.Arrays.copyOf(ok, ok.length - 10);
         fails(Kind.OUT_OF_BOUNDS, "section header table", () -> Elf64.parse("gsp.bin",
                 MemorySegment.ofArray(cut)));
-        // signature section absent
-        GspFirmware g = GspFirmware.parse("gsp.bin", MemorySegment.ofArray(gspElf(false)));
+        // no signature section at all: not a GSP image
+        fails(Kind.MISSING, "no .fwsignature_<family> section", () -> GspFirmware.parse("gsp.bin",
+                MemorySegment.ofArray(gspElf(false))));
+        // the chip's family's signature section absent
+        GspFirmware g = GspFirmware.parse("gsp.bin", MemorySegment.ofArray(ok));
         fails(Kind.MISSING, "no section named .fwsignature_ad10x", () -> g.signatures(
                 Chipset.AD102));
         // name index past the string table

@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 import org.apache.felix.service.command.Descriptor;
@@ -18,19 +19,21 @@ import org.nova.gpu.GpuInfo;
 import org.nova.gpu.GspCommands;
 import org.nova.gpu.NovaGpus;
 import org.nova.gpu.RpcStats;
+import org.nova.nvidia.FirmwareNames;
 import org.nova.nvidia.FormatException;
 import org.nova.nvidia.fw.BinFirmware;
 import org.nova.nvidia.fw.BinHeader;
 import org.nova.nvidia.fw.BooterFirmware;
 import org.nova.nvidia.fw.Elf64;
+import org.nova.nvidia.fw.GspFirmware;
 import org.nova.nvidia.fw.RiscvFirmware;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * The {@code nova} shell scope: {@code nova:fw FILE} shows what the firmware parsers find in a
- * file, {@code nova:info [DEVICE]} the GPUs nova.core drives (with the GSP's firmware, the ABI
+ * The {@code nova} shell scope: {@code nova:fw FILE} validates a firmware file as the probe does
+ * and shows what the parsers find in it, {@code nova:info [DEVICE]} the GPUs nova.core drives (with the GSP's firmware, the ABI
  * bindings in use and the static information it reported), {@code nova:gsplog DEVICE} the GSP-RM
  * log buffer, {@code nova:rpc-stats [DEVICE]} the command queues' and the clients' accounting.
  * Arguments no overload takes get EINVAL with the usage line.
@@ -65,8 +68,15 @@ public final class NovaCommands {
         throw new DriverException(Errno.EINVAL, Usage.message(getClass(), SCOPE, argv));
     }
 
-    /** nova:fw FILE — an ELF's sections, or a binary-header file's header fields. */
-    @Descriptor("show what the firmware parsers find in a file: an ELF's sections or a binary header's fields")
+    /**
+     * nova:fw FILE — validates a firmware file as the probe does and shows what the parsers find: a GSP
+     * image's ELF sections, a booter's or bootloader's headers.
+     *
+     * @throws DriverException ENOENT (no such file), EINVAL naming the structure and why where the probe
+     *     would refuse the file
+     */
+    @Descriptor("validate a firmware file as nova-core's probe does and show what the parsers find: a GSP image's "
+            + "ELF sections, a booter's or bootloader's headers")
     public String fw(@Descriptor("FILE: a firmware file, e.g. /lib/firmware/nvidia/ga102/gsp/booter_load-535.113.01.bin")
             String file) throws IOException {
         Path p = Path.of(file);
@@ -80,23 +90,81 @@ public final class NovaCommands {
         }
     }
 
-    /** @return the text nova:fw prints for a file's bytes */
+    /**
+     * The text nova:fw prints for a file's bytes, after the validation the probe runs on the same file:
+     * the parser is the one the probe uses for the file's role (booter_load, booter_unload, bootloader or
+     * gsp, from its name {@code nvidia/<chip>/gsp/<file>-<release>.bin}, else from its magic), and for a
+     * GSP image named so, its chip's signature section and its release are checked as the probe checks
+     * them. What only the GPU knows (its fuses, hence the signature a booter is patched with) is left to
+     * the probe.
+     *
+     * @return the description
+     * @throws FormatException naming the file, the structure and why, wherever the probe would refuse
+     *     the file for its contents
+     */
     public static String describe(String name, MemorySegment data) {
-        StringBuilder sb = new StringBuilder();
-        int magic = data.byteSize() >= 4 ? data.get(LE32, 0) : 0;
+        Optional<FirmwareNames.Named> named = FirmwareNames.parse(name);
+        String role = named.map(FirmwareNames.Named::file).orElseGet(() -> roleByContent(name, data));
+        return switch (role) {
+            case FirmwareNames.GSP -> describeGsp(name, data, named);
+            case FirmwareNames.BOOTLOADER -> describeRiscv(name, data);
+            default -> describeBooter(name, data);
+        };
+    }
+
+    /** @return the role a file without a firmware name has by its contents */
+    private static String roleByContent(String name, MemorySegment data) {
+        int magic = data.byteSize() >= Integer.BYTES ? data.get(LE32, 0) : 0;
         if (magic == Elf64.ELF_MAGIC) {
-            Elf64 elf = Elf64.parse(name, data);
-            sb.append(String.format("%s: ELF64, machine %d, %d sections%n", name, elf.machine(),
-                    elf.sections().size()));
-            sb.append(String.format("%-4s %-24s %12s %12s%n", "IDX", "NAME", "OFFSET", "SIZE"));
-            for (Elf64.Section s : elf.sections()) {
-                sb.append(String.format("%-4d %-24s %#12x %#12x%n", s.index(), s.name().isEmpty() ? "(null)" : s.name(),
-                        s.offset(), s.size()));
-            }
-            return sb.toString();
+            return FirmwareNames.GSP;
         }
-        BinFirmware bin = BinFirmware.parse(name, data);
+        if (magic != BinHeader.MAGIC) {
+            throw new FormatException(name, "file header", 0, FormatException.Kind.BAD_MAGIC, String.format(
+                    "neither an ELF (7f 45 4c 46) nor an NVIDIA binary firmware (bin_magic 0x%x): not a firmware "
+                            + "file (first word 0x%08x)", BinHeader.MAGIC, magic));
+        }
+        FormatException notBooter;
+        try {
+            BooterFirmware.parse(name, data);
+            return FirmwareNames.BOOTER_LOAD;
+        } catch (FormatException e) {
+            notBooter = e;
+        }
+        try {
+            RiscvFirmware.parse(name, data);
+            return FirmwareNames.BOOTLOADER;
+        } catch (FormatException notRiscv) {
+            throw new FormatException(name, "application header", BinFirmware.parse(name, data).header().headerOffset(),
+                    FormatException.Kind.BAD_VALUE, "neither a booter (" + notBooter.getMessage()
+                            + ") nor a RISC-V ucode (" + notRiscv.getMessage() + ")");
+        }
+    }
+
+    private static String describeGsp(String name, MemorySegment data, Optional<FirmwareNames.Named> named) {
+        GspFirmware gsp = GspFirmware.parse(name, data);
+        named.ifPresent(n -> {
+            gsp.signatures(n.chipset());
+            if (!gsp.version().equals(n.version())) {
+                throw new FormatException(name, GspFirmware.SECTION_VERSION + " section", -1,
+                        FormatException.Kind.BAD_VALUE, "the image reports version " + gsp.version()
+                                + ", its file name release " + n.version());
+            }
+        });
+        Elf64 elf = gsp.elf();
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%s: ELF64, machine %d, %d sections, GSP firmware %s%n", name, elf.machine(),
+                elf.sections().size(), gsp.version()));
+        sb.append(String.format("%-4s %-24s %12s %12s%n", "IDX", "NAME", "OFFSET", "SIZE"));
+        for (Elf64.Section s : elf.sections()) {
+            sb.append(String.format("%-4d %-24s %#12x %#12x%n", s.index(), s.index() == 0 ? "(null)" : s.name(),
+                    s.offset(), s.size()));
+        }
+        return sb.toString();
+    }
+
+    private static StringBuilder binHeader(String name, BinFirmware bin) {
         BinHeader h = bin.header();
+        StringBuilder sb = new StringBuilder();
         sb.append(String.format("%s: NVIDIA binary firmware%n", name));
         sb.append(String.format("bin_magic      %#x%n", h.magic()));
         sb.append(String.format("bin_ver        %#x%n", h.version()));
@@ -104,23 +172,24 @@ public final class NovaCommands {
         sb.append(String.format("header_offset  %#x%n", h.headerOffset()));
         sb.append(String.format("data_offset    %#x%n", h.dataOffset()));
         sb.append(String.format("data_size      %#x%n", h.dataSize()));
-        try {
-            BooterFirmware b = BooterFirmware.parse(name, data);
-            sb.append(String.format("hs header      %s%n", b.hs()));
-            sb.append(String.format("load header    %s%n", b.load()));
-            sb.append(String.format("signature      %s%n", b.params()));
-            sb.append(String.format("patch_loc      %#x%n", b.patchLocation()));
-            sb.append(String.format("signatures     %d x %#x bytes%n", b.signatures().size(), b.signatureSize()));
-            return sb.toString();
-        } catch (FormatException notBooter) {
-            // not a heavy-secure booter: try the RISC-V descriptor
-        }
-        try {
-            RiscvFirmware r = RiscvFirmware.parse(name, data);
-            sb.append(String.format("riscv desc     %s%n", r.desc()));
-        } catch (FormatException notRiscv) {
-            sb.append("(application header neither a booter nor a RISC-V descriptor)\n");
-        }
+        return sb;
+    }
+
+    private static String describeBooter(String name, MemorySegment data) {
+        BooterFirmware b = BooterFirmware.parse(name, data);
+        StringBuilder sb = binHeader(name, b.bin());
+        sb.append(String.format("hs header      %s%n", b.hs()));
+        sb.append(String.format("load header    %s%n", b.load()));
+        sb.append(String.format("signature      %s%n", b.params()));
+        sb.append(String.format("patch_loc      %#x%n", b.patchLocation()));
+        sb.append(String.format("signatures     %d x %#x bytes%n", b.signatures().size(), b.signatureSize()));
+        return sb.toString();
+    }
+
+    private static String describeRiscv(String name, MemorySegment data) {
+        RiscvFirmware r = RiscvFirmware.parse(name, data);
+        StringBuilder sb = binHeader(name, r.bin());
+        sb.append(String.format("riscv desc     %s%n", r.desc()));
         return sb.toString();
     }
 
