@@ -87,9 +87,11 @@ final class Booter {
      * @throws DriverException ETIMEDOUT (no halt)
      */
     static int[] run(Falcon sec2, Prepared p, DmaCoherent wprMeta) {
+        // booter_unload after a failed boot may run before the metadata existed: RM passes 0 then
+        long arg = wprMeta == null ? 0 : wprMeta.iova();
         sec2.reset();
         sec2.load(p.ucode(), p.imem(), p.dmem(), p.brom(), p.bootAddress());
-        int[] mbox = sec2.boot((int) wprMeta.iova(), (int) (wprMeta.iova() >>> 32), p.what());
+        int[] mbox = sec2.boot((int) arg, (int) (arg >>> 32), p.what());
         p.ucode().close();
         return mbox;
     }

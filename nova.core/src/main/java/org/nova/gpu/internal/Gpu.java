@@ -28,6 +28,7 @@ import org.nova.nvidia.gsp.GspMsgQueue;
 import org.nova.nvidia.gsp.bindings.GspBindings;
 import org.nova.nvidia.regs.FalconEngine;
 import org.nova.nvidia.regs.Pdisp;
+import org.nova.nvidia.regs.Pfb;
 import org.nova.nvidia.regs.Pgc6;
 import org.nova.nvidia.regs.Pmc;
 import org.nova.nvidia.vbios.Vbios;
@@ -73,6 +74,8 @@ final class Gpu {
     private DmaCoherent wprMeta;
     /** booter_unload, signed and staged at probe, run at unbind. */
     private Booter.Prepared booterUnload;
+    /** GSP-RM reported init done in this probe: it can be asked to unload. */
+    private boolean initDone;
     private Gsp gsp;
     private RmControl rm;
     private volatile Commands.StaticInfo staticInfo;
@@ -145,6 +148,7 @@ final class Gpu {
     }
 
     private void bringUp(Bar0 bar, FirmwareLoader loader) {
+        faultPoint("GFW boot");
         waitGfwBoot(bar);
         Vbios bios = VbiosReader.read(bar);
         vbiosVersion = bios.biosVersion().stream().mapToObj(Vbios::formatVersion).findFirst().orElse("");
@@ -174,7 +178,19 @@ final class Gpu {
         DmaCoherent blDma = GpuFirmware.toDma(dev, firmware.bootloader().ucode(), 0);
         DmaCoherent sigDma = GpuFirmware.toDma(dev, firmware.gspSignatures(), 0);
         // the first hardware write
+        faultPoint("FWSEC-FRTS");
         Fwsec.run(bar, gspFalcon, frts, fb);
+        try {
+            bootGsp(bar, gspFalcon, sec2, booterLoad, fb, level0, blDma, sigDma);
+        } catch (RuntimeException e) {
+            unwindBoot(bar, gspFalcon, sec2, e);
+            throw e;
+        }
+    }
+
+    /** Everything past FWSEC-FRTS: WPR2 exists, so a failure here must be unwound ({@link #unwindBoot}). */
+    private void bootGsp(Bar0 bar, Falcon gspFalcon, Falcon sec2, Booter.Prepared booterLoad, FbLayout fb,
+            DmaCoherent level0, DmaCoherent blDma, DmaCoherent sigDma) {
         wprMeta = dev.allocCoherent(GspFwWprMeta.SIZE);
         var bl = firmware.bootloader();
         WprMetaWriter.write(wprMeta.memory(), fb, level0.iova(), firmware.gsp().imageSize(), blDma.iova(),
@@ -185,9 +201,11 @@ final class Gpu {
         LOG.debug("{}: GSP ABI {} ({})", dev.slot(), abi.version(), abi.bindingsPackage());
         Commands.sendBootCommands(abi, gsp.cmdq(), dev, RPC_TIMEOUT_MS);
         // GSP falcon: reset and boot with the LibOS arguments' address
+        faultPoint("GSP falcon boot");
         gspFalcon.reset();
         gspFalcon.boot((int) gsp.libosArgs(), (int) (gsp.libosArgs() >>> 32), "the GSP bootstrap");
         // SEC2: booter_load with the WPR metadata's address
+        faultPoint("booter_load");
         int[] mbox = Booter.run(sec2, booterLoad, wprMeta);
         if (mbox[0] != 0) {
             throw new DriverException(Errno.ENODEV, String.format(
@@ -196,6 +214,7 @@ final class Gpu {
         }
         gspFalcon.writeOsVersion(bl.appVersion());
         try {
+            faultPoint("GSP RISC-V core active");
             Poll.until("GSP RISC-V core active", RISCV_ACTIVE_TIMEOUT_MS, 10, gspFalcon::isRiscvActive);
         } catch (DriverException e) {
             throw new DriverException(Errno.ETIMEDOUT, "the GSP's RISC-V core did not become active within "
@@ -205,16 +224,64 @@ final class Gpu {
         Cmdq cmdq = gsp.cmdq();
         cmdq.watch(this::gspAlive);
         try {
+            faultPoint("GSP init done");
             cmdq.awaitEvent(abi.EVENT_GSP_INIT_DONE(), INIT_DONE_TIMEOUT_MS);
         } catch (DriverException e) {
             cmdq.kill("no init done");
             throw new DriverException(e.errno(), "GSP-RM did not complete its initialisation: " + e.getMessage(), e);
         }
+        initDone = true;
+        faultPoint("GSP static info");
         staticInfo = Commands.getStaticInfo(abi, this::rpc, RPC_TIMEOUT_MS);
         rm = new RmControl(abi, staticInfo.handles(), this::rpc);
         LOG.debug("{}: RM controls go to GSP-RM's internal {}", dev.slot(), rm.handles());
+        faultPoint("vGPU support query");
         vgpuSupported = VgpuMgr.supported(abi, rm, RPC_TIMEOUT_MS);
         LOG.debug("{}: vGPU {}supported by the firmware", dev.slot(), vgpuSupported ? "" : "not ");
+    }
+
+    /**
+     * A boot step as a fault point of the device's fail-nth ({@link org.nova.devres.FailNth}):
+     * armed, the step fails as the hardware failing it would, with EIO, so every error path of
+     * the boot can be run on purpose.
+     */
+    private void faultPoint(String step) {
+        if (dev.device().devres().failNth().shouldFail("GSP boot step " + step)) {
+            throw new DriverException(Errno.EIO, dev.slot() + ": " + step + " failed: fault injected (fail-nth)");
+        }
+    }
+
+    /**
+     * A probe failing past FWSEC-FRTS: WPR2 exists and only booter_unload removes it, so without
+     * this the next probe would find it and need a reset (RM's kgspExecuteBooterUnloadIfNeeded on
+     * a failed bootstrap). GSP-RM, if it came up, is asked to unload first; then the GSP falcon is
+     * reset (GSP-RM halted), booter_unload runs if WPR2 is still there, and SEC2 is reset. What
+     * fails here is attached to the probe's error, which the caller rethrows.
+     */
+    private void unwindBoot(Bar0 bar, Falcon gspFalcon, Falcon sec2, RuntimeException cause) {
+        Gsp g = gsp;
+        if (g != null && initDone && g.cmdq().dead().isEmpty()) {
+            try {
+                Commands.unloadingGuestDriver(abi, this::rpc, UNLOAD_TIMEOUT_MS);
+            } catch (RuntimeException e) {
+                cause.addSuppressed(e);
+            }
+        }
+        if (g != null) {
+            g.cmdq().kill("the probe failed");
+        }
+        try {
+            gspFalcon.pulseEngineReset();
+            if (Pfb.wpr2HigherBound(bar.read(Pfb.PRI_MMU_WPR2_ADDR_HI)) != 0) {
+                Booter.unload(bar, gspFalcon, sec2, booterUnload, wprMeta);
+            }
+            sec2.pulseEngineReset();
+            LOG.info("{}: boot failed past FWSEC-FRTS; WPR2 torn down, the GPU can be probed again", dev.slot());
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+            LOG.warn("{}: boot failed past FWSEC-FRTS and WPR2 could not be torn down ({}): the GPU needs a reset"
+                    + " (pci:reset) before the next probe", dev.slot(), e.getMessage());
+        }
     }
 
     /** @return whether GSP-RM reported vGPU types (the firmware supports vGPU on this GPU) */
