@@ -19,6 +19,7 @@ import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDriver;
 import org.nova.devres.Devres;
+import org.nova.devres.DevresException;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.driver.firmware.FirmwareLoader;
@@ -97,6 +98,22 @@ public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspComman
             throw new DriverException(Errno.ENODEV, dev.slot() + " is an SR-IOV virtual function");
         }
         Gpu gpu = Gpu.probe(dev, loader);
+        try {
+            return publish(dev, gpu);
+        } catch (RuntimeException e) {
+            // the GSP runs: a probe failing now unloads it as an unbind would (the Rust driver's
+            // drop of its Gpu), or WPR2 stays and the next probe needs a reset
+            gpu.unbind();
+            if (e instanceof DevresException d) {
+                throw new DriverException(d.isInjected() ? Errno.ENOMEM : Errno.ENODEV, dev.slot() + ": "
+                        + d.getMessage(), d);
+            }
+            throw e;
+        }
+    }
+
+    /** What a booted GPU offers: BAR1, the VRAM service, the nova-drm auxiliary device. */
+    private Gpu publish(PciDevice dev, Gpu gpu) {
         // BAR1, the VRAM aperture through which nova-drm maps GEM objects and VRAM clients fill
         // buffers (VramManager.map): a devres Bar mapped before the VRAM service and the aux device,
         // so it is revoked after both went; from then on every view handed out of it is

@@ -84,6 +84,7 @@ final class SimBooter {
                 return;
             }
             fb.wpr2TornDown();
+            gspBoot.wpr2TornDown();
             gpu.info("booter_unload: WPR2 torn down");
             f.finish(0, 0);
             return;

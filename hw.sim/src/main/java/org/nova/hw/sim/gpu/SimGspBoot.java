@@ -128,6 +128,21 @@ final class SimGspBoot implements Bar0Unit {
     }
 
     /**
+     * booter_unload tore WPR2 down: whatever GSP-RM kept there is gone, so a GSP-RM halted for a
+     * core resume (a boot abandoned by a failed probe) can never resume, and no SEC2-RTOS is
+     * staged for it.
+     */
+    void wpr2TornDown() {
+        SimGsp g = gspRm;
+        if (g != null) {
+            gpu.log("GSP: WPR2 torn down under a halted GSP-RM: its saved state is gone");
+            g.stop();
+            gspRm = null;
+        }
+        sec2RtosStaged = false;
+    }
+
+    /**
      * GSP-RM's mid-initialisation reset (from its thread): it saved its state in WPR2, staged
      * SEC2-RTOS and asks the driver's CPU sequencer to reset the GSP core and resume it.
      */
