@@ -167,7 +167,7 @@ public class SoakIT {
                     for (Walker w : walkers) {
                         w.restore();
                     }
-                    restorePlatform();
+                    restorePlatform(initialBindings);
                     settle();
                     assertEquals("bindings back as they started, round " + round, initialBindings, bindings());
                     assertEquals("devres back as it started, round " + round, initialDevres, core.devres().liveTotal());
@@ -376,7 +376,7 @@ public class SoakIT {
     }
 
     /** Every bundle started, SR-IOV off, overrides cleared, every device probed: the start. */
-    private void restorePlatform() throws Exception {
+    private void restorePlatform(Map<String, String> initial) throws Exception {
         for (String bsn : DRIVER_BUNDLES) {
             bundle(bsn).start();
         }
@@ -388,6 +388,15 @@ public class SoakIT {
         for (Device d : core.requireBus("pci").devices()) {
             if (d.driverOverride().isPresent()) {
                 core.requireBus("pci").setDriverOverride(d.name(), null);
+            }
+        }
+        settle();
+        // a device an override moved to another matching driver stays there once the override
+        // is cleared (the kernel does not rebind): unbind it so the probe below chooses again
+        for (Device d : core.requireBus("pci").devices()) {
+            String was = initial.get("pci " + d.name());
+            if (was != null && d.isBound() && !was.equals(d.driver().orElse("-"))) {
+                quietly("drv:unbind pci " + d.name());
             }
         }
         settle();
