@@ -117,8 +117,10 @@ public final class BatchRunner {
         // as the shell's profile: the runtime's own commands (exit, update) win over a command of
         // the same name in another scope
         session.put(COMMAND_SCOPES, ExitCommand.SCOPE + ":*");
+        String statement = command;
         try {
-            for (String statement : Statements.split(command)) {
+            for (String s : Statements.split(command)) {
+                statement = s;
                 Object result = session.execute(statement);
                 if (result != null) {
                     out.println(result instanceof CharSequence cs ? stripNewline(cs)
@@ -130,7 +132,7 @@ public final class BatchRunner {
             }
             return OK;
         } catch (Exception e) {
-            err.println("nova: " + e.getMessage());
+            err.println("nova: " + CommandErrors.describe(statement, e));
             LOG.debug("command failed", e);
             return COMMAND_FAILED;
         } finally {

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * private to Gogo and the bundle is outside this project, so this listener — Gogo calls every
  * {@link CommandSessionListener} service after each command line on the thread that ran it — takes
  * the finished children off the enclosing job after each line. The shells this runtime starts
- * itself (the console, {@link TelnetShells}' sessions, {@link BatchRunner}) run outside any job
+ * itself (the console, {@link BatchRunner}) run outside any job
  * and never nest.
  *
  * <p>If a later Gogo renames the field, nothing is reaped and one warning says so; the commands
