@@ -41,7 +41,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>drivers/base/devres.c's entry points are here; the list itself is {@link DevresList}, an
  * entry {@link DevresNode}, a group and its walks {@link DevresGroup}, the counts
- * {@link DevresTracker}.
+ * {@link DevresTracker}, fault injection {@link FailNth}.
+ *
+ * <p>Why one class: this is the API a driver holds, devres.c's exported functions over one
+ * lock; what could be carved out (the list, nodes, groups, counts, fault injection) already is,
+ * and what remains is each entry point's kernel-doc and its few lines under the lock.
  */
 @ProviderType
 public final class DevresScope {
