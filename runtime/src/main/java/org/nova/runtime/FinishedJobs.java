@@ -11,6 +11,9 @@ import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.CommandSessionListener;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Job;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+import org.nova.driver.shell.Usage;
 import org.osgi.service.component.annotations.Component;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,6 +118,15 @@ public final class FinishedJobs implements CommandSessionListener {
             }
             return null;
         }
+    }
+
+    /**
+     * Gogo's catch-all: shell:retained with arguments gets the usage line.
+     *
+     * @throws DriverException always, EINVAL with the usage line
+     */
+    public String _main(String... argv) {
+        throw new DriverException(Errno.EINVAL, Usage.message(getClass(), "shell", argv));
     }
 
     /**
