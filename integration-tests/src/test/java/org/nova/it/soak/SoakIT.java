@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.ConcurrentModificationException;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -345,7 +346,7 @@ public class SoakIT {
             return;
         }
         if (e instanceof NullPointerException || e instanceof IllegalStateException || e instanceof ClassCastException
-                || e instanceof IndexOutOfBoundsException || e instanceof java.util.ConcurrentModificationException
+                || e instanceof IndexOutOfBoundsException || e instanceof ConcurrentModificationException
                 || e instanceof UnsupportedOperationException) {
             throw new AssertionError("a raw " + e.getClass().getName() + " reached the user", e);
         }

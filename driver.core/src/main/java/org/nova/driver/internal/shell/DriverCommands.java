@@ -52,7 +52,7 @@ public final class DriverCommands {
     /** Parameter descriptor of a bus name. */
     private static final String BUS = "BUS: the bus, as drv:buses lists it (pci, auxiliary)";
     /** Parameter descriptor of a device name. */
-    private static final String DEVICE = "DEVICE: the device's name on its bus, as drv:devices lists it (0000:00:05.0)";
+    static final String DEVICE = "DEVICE: the device's name on its bus, as drv:devices lists it (0000:00:05.0)";
     /** Parameter descriptor of a driver name. */
     private static final String DRIVER = "DRIVER: the driver's name on the bus, as drv:drivers lists it";
     /** Parameter descriptor of a time limit. */

@@ -26,9 +26,6 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.scope=drv",
         "osgi.command.function=failnth" })
 public final class FaultCommands {
-    /** Parameter descriptor of a device name. */
-    private static final String DEVICE = "DEVICE: the device's name on its bus, as drv:devices lists it (0000:00:05.0)";
-
     private final DriverCore core;
 
     @Activate
@@ -47,7 +44,7 @@ public final class FaultCommands {
 
     /** drv:failnth DEVICE — what is left of the countdown, and where the fault went. */
     @Descriptor("show or arm fault injection: the N-th devres acquisition or driver-declared step of DEVICE fails, once (0 disarms)")
-    public String failnth(@Descriptor(DEVICE) String device) {
+    public String failnth(@Descriptor(DriverCommands.DEVICE) String device) {
         StringBuilder sb = new StringBuilder();
         for (Device d : devices(device)) {
             FailNth f = d.devres().failNth();
@@ -60,7 +57,7 @@ public final class FaultCommands {
 
     /** drv:failnth DEVICE N — arm (N &gt; 0) or disarm (0). */
     @Descriptor("show or arm fault injection: the N-th devres acquisition or driver-declared step of DEVICE fails, once (0 disarms)")
-    public String failnth(@Descriptor(DEVICE) String device,
+    public String failnth(@Descriptor(DriverCommands.DEVICE) String device,
             @Descriptor("N: which fault point fails, 1 for the next; 0 disarms") int n) {
         if (n < 0) {
             throw new DriverException(Errno.EINVAL, "fail-nth " + n + ": must be 0 (off) or the point to fail, 1 or more");
