@@ -1,5 +1,6 @@
 package org.nova.runtime;
 
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
@@ -9,7 +10,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * {@code exit [N]}: leaves the runtime the orderly way ({@link Reboot#requestExit}): the framework
+ * {@code exit [N]}: in a telnet session ({@link TelnetShells}), ends that session only, as
+ * {@code exit} in one login leaves the machine and its other logins running. Anywhere else — the
+ * console, {@code ./nova -c} — it leaves the runtime the orderly way ({@link Reboot#requestExit}): the framework
  * stops in order — every driver unbinds, every devres is released — and the process exits with N
  * (0 if omitted). Returns at once; the shell ends when the framework's stop reaches it. In a
  * {@code ./nova -c} command line the statements after it do not run.
@@ -33,19 +36,26 @@ public final class ExitCommand {
         this.reboot = reboot;
     }
 
-    /** exit — stops the runtime in order; the process exits with 0. */
-    @Descriptor("stop the runtime in order (every driver unbinds, every devres is released) and exit with 0")
-    public void exit() {
-        exit(0);
+    /** exit — ends this telnet session; elsewhere stops the runtime in order, and the process exits with 0. */
+    @Descriptor("stop the runtime in order (every driver unbinds, every devres is released) and exit with 0; in a telnet session, end that session")
+    public void exit(CommandSession session) {
+        exit(session, 0);
     }
 
     /**
      * exit N — stops the runtime in order; the process exits with N.
      *
-     * @throws IllegalArgumentException if N is outside 0..255
+     * @throws DriverException EINVAL if N is outside 0..255
      */
-    @Descriptor("stop the runtime in order and exit with STATUS")
-    public void exit(@Descriptor("STATUS: the process's exit status, 0 to 255") int status) {
+    @Descriptor("stop the runtime in order and exit with STATUS; in a telnet session, end that session")
+    public void exit(CommandSession session, @Descriptor("STATUS: the process's exit status, 0 to 255") int status) {
+        if (status < 0 || status > Reboot.STATUS_MAX) {
+            throw new DriverException(Errno.EINVAL, "exit: status " + status + " is outside 0.." + Reboot.STATUS_MAX);
+        }
+        if (session.get(ShellLoop.END_SESSION) instanceof Runnable endSession) {
+            endSession.run(); // the session ends after this line; the runtime goes on
+            return;
+        }
         reboot.requestExit(status, "exit " + status);
     }
 

@@ -1,0 +1,112 @@
+package org.nova.runtime;
+
+import org.apache.felix.gogo.jline.Shell;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Descriptor;
+import org.jline.terminal.Terminal;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+import org.nova.driver.shell.Usage;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtime's console: a {@link ShellLoop} on the process's own terminal, the one Gogo JLine
+ * opens at start. The run configurations hand it over: Gogo JLine starts with
+ * {@code gosh.args=--noshutdown -c shell:console}, so its launcher session sources the profile and
+ * calls {@code shell:console} with the terminal in its {@code .terminal} variable, and this
+ * component runs the console on a thread of its own, outside any Gogo job, and returns. End of
+ * input on the console (Ctrl-D, the end of a piped script) stops the runtime in order, as the end
+ * of Gogo's login shell did; {@code exit [N]} there stops it with N.
+ *
+ * <p>Immediate: a delayed component would be deactivated, and its console ended, as soon as the
+ * launcher's call returned and Gogo let go of the service. Owns the console thread and its session; the terminal stays Gogo JLine's, which closes it
+ * when that bundle stops (after this component has gone with its Shell service, so a closed
+ * terminal is not taken for end of input).
+ */
+@Component(service = ConsoleShell.class, immediate = true, property = {
+        "osgi.command.scope=" + ConsoleShell.SCOPE, "osgi.command.function=console" })
+public final class ConsoleShell {
+    private static final Logger LOG = LoggerFactory.getLogger(ConsoleShell.class);
+    /** The command scope. */
+    static final String SCOPE = "shell";
+    /** The history file of the console, under gosh.home (mvn clean forgets it). */
+    static final String HISTORY = "target/nova.history";
+
+    private final Shell shell;
+    private final CommandProcessor processor;
+    private final Reboot reboot;
+    /** The console running, null before the hand-over; guarded by this. */
+    private ShellLoop console;
+    /** Whether this component has been deactivated; guarded by this. */
+    private boolean stopped;
+
+    @Activate
+    public ConsoleShell(@Reference(service = Shell.class) Shell shell, @Reference CommandProcessor processor,
+            @Reference Reboot reboot) {
+        this.shell = shell;
+        this.processor = processor;
+        this.reboot = reboot;
+    }
+
+    /**
+     * shell:console — the launcher's hand-over: runs the console on the calling session's terminal
+     * and returns at once.
+     *
+     * @throws DriverException EBUSY if the console already runs; ENOTTY if the session has no terminal
+     */
+    @Descriptor("run the runtime's console on this session's terminal (Gogo JLine's launcher session calls it once, from gosh.args)")
+    public void console(CommandSession launcher) {
+        if (!(Shell.getTerminal(launcher) instanceof Terminal terminal)) {
+            throw new DriverException(Errno.ENOTTY, "shell:console: this session has no terminal");
+        }
+        ShellLoop loop;
+        synchronized (this) {
+            if (console != null || stopped) {
+                throw new DriverException(Errno.EBUSY, "shell:console: the console already runs"
+                        + " (more sessions: shell:telnetd start)");
+            }
+            String home = shell.getContext().getProperty("gosh.home");
+            loop = new ShellLoop(shell, processor, terminal,
+                    home == null ? null : java.nio.file.Path.of(home).resolve(HISTORY), true);
+            console = loop;
+        }
+        Thread t = new Thread(() -> run(loop), "nova-console");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void run(ShellLoop loop) {
+        ShellLoop.End end;
+        try {
+            end = loop.run();
+        } catch (RuntimeException | LinkageError e) {
+            LOG.error("the console failed: {}", e.toString(), e);
+            return;
+        }
+        synchronized (this) {
+            if (stopped || end != ShellLoop.End.INPUT) {
+                return; // the shell bundle or the runtime is going: nothing to ask
+            }
+        }
+        reboot.requestExit(0, "end of console input");
+    }
+
+    /** Gogo's catch-all: shell:console takes no arguments. */
+    public void _main(String... argv) {
+        throw new DriverException(Errno.EINVAL, Usage.message(getClass(), SCOPE, argv));
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        stopped = true;
+        if (console != null) {
+            console.end();
+        }
+    }
+}
