@@ -5,7 +5,6 @@ import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 import org.junit.Before;
@@ -33,42 +32,20 @@ public class InteractiveShellIT {
     private static final long KEY_S = 30;
     /** The startup summary, printed at a terminal once the runtime has settled (StartupSummary). */
     private static final String SETTLED = "nova: settled in [0-9.]+ s: .*";
-    /** The console shows warnings and errors only, so log lines do not cut through a line being edited. */
-    private static final String QUIET_LOGBACK = """
-            <configuration>
-              <appender name="CONSOLE" class="ch.qos.logback.core.ConsoleAppender">
-                <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%n</pattern></encoder>
-              </appender>
-              <root level="WARN"><appender-ref ref="CONSOLE"/></root>
-            </configuration>
-            """;
 
+    private ShellHome shell;
     private Path work;
-    private Path home;
     private Path history;
 
     @Before
     public void home() throws Exception {
-        work = NovaProcess.repo().resolve("integration-tests/target/interactive-shell");
-        home = work.resolve("home");
-        history = home.resolve("target/nova.history");
-        Files.createDirectories(home.resolve("etc"));
-        Files.createDirectories(history.getParent());
-        Files.copy(NovaProcess.repo().resolve("runtime/etc/gosh_profile"), home.resolve("etc/gosh_profile"),
-                StandardCopyOption.REPLACE_EXISTING);
-        Files.writeString(work.resolve("logback.xml"), QUIET_LOGBACK);
-        Files.deleteIfExists(history);
+        shell = new ShellHome("interactive-shell");
+        work = shell.work;
+        history = shell.history;
     }
 
     private List<String> runtime() {
-        Path jar = NovaProcess.repo().resolve("runtime/target/nova.jar");
-        assertTrue(jar + " is missing: build the runtime first (mvn install -pl runtime -am)", Files.isRegularFile(jar));
-        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-Dlogback.configurationFile=" + work.resolve("logback.xml"),
-                "-Dorg.osgi.framework.storage=" + work.resolve("felix-cache"),
-                "-Dorg.osgi.framework.storage.clean=onFirstInit",
-                "-Dgosh.home=" + home, "-jar", jar.toString());
+        return shell.runtime();
     }
 
     @Test

@@ -71,9 +71,11 @@ final class Terminal implements AutoCloseable {
         return this;
     }
 
-    /** @return the position in {@link #shown()} now: what appears after it is new */
+    /** @return a position in what was shown, now: what appears after it is new */
     int mark() {
-        return shown().length();
+        synchronized (screen) {
+            return screen.length();
+        }
     }
 
     /** @return everything shown so far, without control sequences */
@@ -93,7 +95,8 @@ final class Terminal implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         synchronized (screen) {
             while (true) {
-                String after = shown().substring(Math.min(from, shown().length()));
+                // only what is new is stripped and searched: a long session's screen is large
+                String after = ANSI.matcher(screen.substring(Math.min(from, screen.length()))).replaceAll("");
                 if (p.matcher(after).find()) {
                     return after;
                 }
