@@ -1,5 +1,7 @@
 package org.nova.runtime;
 
+import java.nio.file.Path;
+
 import org.apache.felix.gogo.jline.Shell;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
@@ -8,6 +10,8 @@ import org.jline.terminal.Terminal;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.driver.shell.Usage;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -24,10 +28,14 @@ import org.slf4j.LoggerFactory;
  * input on the console (Ctrl-D, the end of a piped script) stops the runtime in order, as the end
  * of Gogo's login shell did; {@code exit [N]} there stops it with N.
  *
- * <p>Immediate: a delayed component would be deactivated, and its console ended, as soon as the
- * launcher's call returned and Gogo let go of the service. Owns the console thread and its session; the terminal stays Gogo JLine's, which closes it
- * when that bundle stops (after this component has gone with its Shell service, so a closed
- * terminal is not taken for end of input).
+ * <p>Always enabled, and registered before Gogo JLine starts (its launcher calls at once); Gogo
+ * JLine's Shell is looked up when the launcher calls, so nothing of that bundle is loaded where it
+ * is not installed. Immediate: a delayed component would be deactivated, and its console ended, as
+ * soon as the launcher's call returned and Gogo let go of the service.
+ *
+ * <p>Owns the console thread and its session; the terminal stays Gogo JLine's, which closes it
+ * when that bundle stops, after unregistering its Shell: a console that ends with the Shell gone
+ * does not stop the runtime.
  */
 @Component(service = ConsoleShell.class, immediate = true, property = {
         "osgi.command.scope=" + ConsoleShell.SCOPE, "osgi.command.function=console" })
@@ -38,7 +46,7 @@ public final class ConsoleShell {
     /** The history file of the console, under gosh.home (mvn clean forgets it). */
     static final String HISTORY = "target/nova.history";
 
-    private final Shell shell;
+    private final BundleContext context;
     private final CommandProcessor processor;
     private final Reboot reboot;
     /** The console running, null before the hand-over; guarded by this. */
@@ -47,9 +55,8 @@ public final class ConsoleShell {
     private boolean stopped;
 
     @Activate
-    public ConsoleShell(@Reference(service = Shell.class) Shell shell, @Reference CommandProcessor processor,
-            @Reference Reboot reboot) {
-        this.shell = shell;
+    public ConsoleShell(BundleContext context, @Reference CommandProcessor processor, @Reference Reboot reboot) {
+        this.context = context;
         this.processor = processor;
         this.reboot = reboot;
     }
@@ -65,33 +72,46 @@ public final class ConsoleShell {
         if (!(Shell.getTerminal(launcher) instanceof Terminal terminal)) {
             throw new DriverException(Errno.ENOTTY, "shell:console: this session has no terminal");
         }
+        ServiceReference<?> ref = context.getServiceReference(GogoJlineShells.SHELL_SERVICE);
+        Object shell = ref == null ? null : context.getService(ref);
+        if (shell == null) {
+            throw new DriverException(Errno.ENOSYS, "shell:console: Gogo JLine's shell is not running");
+        }
         ShellLoop loop;
         synchronized (this) {
             if (console != null || stopped) {
+                context.ungetService(ref);
                 throw new DriverException(Errno.EBUSY, "shell:console: the console already runs"
                         + " (more sessions: shell:telnetd start)");
             }
-            String home = shell.getContext().getProperty("gosh.home");
-            loop = new ShellLoop(shell, processor, terminal,
-                    home == null ? null : java.nio.file.Path.of(home).resolve(HISTORY), true);
+            String home = context.getProperty("gosh.home");
+            loop = new ShellLoop((Shell) shell, processor, terminal, home == null ? null : Path.of(home).resolve(HISTORY), true);
             console = loop;
         }
-        Thread t = new Thread(() -> run(loop), "nova-console");
+        Thread t = new Thread(() -> run(loop, ref), "nova-console");
         t.setDaemon(true);
         t.start();
     }
 
-    private void run(ShellLoop loop) {
+    private void run(ShellLoop loop, ServiceReference<?> shell) {
         ShellLoop.End end;
         try {
             end = loop.run();
         } catch (RuntimeException | LinkageError e) {
             LOG.error("the console failed: {}", e.toString(), e);
             return;
+        } finally {
+            try {
+                context.ungetService(shell);
+            } catch (IllegalStateException e) {
+                // this bundle stopped meanwhile: nothing held any more
+            }
         }
         synchronized (this) {
-            if (stopped || end != ShellLoop.End.INPUT) {
-                return; // the shell bundle or the runtime is going: nothing to ask
+            // the runtime bundle going, or Gogo JLine (its Shell unregistered, then its terminal
+            // closed): neither is the console's end of input, and neither stops the runtime
+            if (stopped || end != ShellLoop.End.INPUT || shell.getBundle() == null) {
+                return;
             }
         }
         reboot.requestExit(0, "end of console input");

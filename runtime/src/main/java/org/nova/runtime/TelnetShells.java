@@ -45,12 +45,13 @@ import org.slf4j.LoggerFactory;
  * <p>There is no login, so the server listens on a loopback address only (default
  * {@value #DEFAULT_ADDRESS}, port {@value #DEFAULT_PORT}, Gogo's old telnetd's); another address
  * is refused with EPERM. The protocol is {@link TelnetProtocol}'s; each connection's terminal is a
- * JLine terminal on the socket with a cooked tty's settings. Immediate, so that the server
+ * JLine terminal on the socket with a cooked tty's settings. Enabled by {@link GogoJlineShells}
+ * while Gogo JLine runs. Immediate, so that the server
  * outlives the command that started it. Owns the listening socket, the connections and their
  * sessions: stopping the server or this component (the runtime bundle, Gogo JLine) closes them all
  * and returns at once.
  */
-@Component(service = TelnetShells.class, immediate = true, property = {
+@Component(service = TelnetShells.class, immediate = true, enabled = false, property = {
         "osgi.command.scope=" + ConsoleShell.SCOPE, "osgi.command.function=telnetd", "osgi.command.function=sessions" })
 public final class TelnetShells {
     private static final Logger LOG = LoggerFactory.getLogger(TelnetShells.class);

@@ -23,7 +23,9 @@ import java.util.ConcurrentModificationException;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -185,10 +187,11 @@ public class SoakIT {
         Checkpoint last = checkpoints.get(checkpoints.size() - 1);
         System.out.println("SOAK seed " + SEED + ": " + steps.get() + " operations on " + THREADS + " threads, "
                 + ROUNDS + " rounds, " + checkpoints.size() + " checkpoints; refused (clean errors) " + refused
-                + "; first -> last: " + first + " -> " + last);
+                + "; first -> last: " + first + " -> " + last + "; threads by name: " + last.threadsSince(first));
         assertTrue("heap after GC grew: " + first + " -> " + last, last.heap - first.heap < HEAP_SLACK);
         assertTrue("file descriptors grew: " + first + " -> " + last, last.fds - first.fds <= FD_SLACK);
-        assertTrue("threads grew: " + first + " -> " + last, last.threads - first.threads <= THREAD_SLACK);
+        assertTrue("threads grew: " + first + " -> " + last + "; by name: " + last.threadsSince(first),
+                last.threads - first.threads <= THREAD_SLACK);
     }
 
     /** One thread's walk: its own shell session, its own devices and DRM files. */
@@ -465,7 +468,7 @@ public class SoakIT {
     }
 
     /** What a checkpoint measures: threads, heap after GC, open file descriptors, RSS. */
-    private record Checkpoint(int round, int threads, long heap, int fds, long rssKb) {
+    private record Checkpoint(int round, int threads, long heap, int fds, long rssKb, Map<String, Integer> threadNames) {
         static Checkpoint take(int round) throws IOException {
             for (int i = 0; i < 3; i++) {
                 System.gc();
@@ -478,7 +481,26 @@ public class SoakIT {
             }
             long rss = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
                     .map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(-1L);
-            return new Checkpoint(round, threads, heap, fds, rss);
+            Map<String, Integer> names = new TreeMap<>();
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                names.merge(t.getName().replaceAll("\\d+", "#"), 1, Integer::sum);
+            }
+            return new Checkpoint(round, threads, heap, fds, rss, names);
+        }
+
+        /** @return the thread names (digits as #) whose count differs from {@code earlier}'s, with both counts */
+        String threadsSince(Checkpoint earlier) {
+            Map<String, String> diff = new TreeMap<>();
+            Set<String> all = new TreeSet<>(threadNames.keySet());
+            all.addAll(earlier.threadNames.keySet());
+            for (String n : all) {
+                int a = earlier.threadNames.getOrDefault(n, 0);
+                int b = threadNames.getOrDefault(n, 0);
+                if (a != b) {
+                    diff.put(n, a + " -> " + b);
+                }
+            }
+            return diff.toString();
         }
 
         @Override
