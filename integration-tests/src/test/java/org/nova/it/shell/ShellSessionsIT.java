@@ -34,7 +34,7 @@ import org.nova.it.NovaProcess;
  * history, which two sessions corrupted).</li>
  * <li>A session typing a command while another stops and starts the command's bundle sees the
  * command's answer, "Command not found" or "command unavailable", never a raw exception.</li>
- * <li>A console typed at for thousands of lines keeps no job per line and its heap after a
+ * <li>A console typed at for a thousand lines keeps no job per line and its heap after a
  * collection stays flat (each line once kept a Gogo job, ~35 KB, for the session's life).</li>
  * </ul>
  */

@@ -1,15 +1,11 @@
 package org.nova.it.shell;
 
-import static org.junit.Assert.fail;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 /**
  * A telnet client as netcat is one: it answers no option, strips the server's commands and
@@ -23,17 +19,15 @@ final class TelnetClient implements AutoCloseable {
     private static final int SE = 240;
     private static final int WILL = 251;
     private static final int DONT = 254;
-    /** CSI sequences, two-byte escapes and carriage returns, as {@link Terminal} strips them. */
-    private static final Pattern ANSI = Pattern.compile("\u001b\\[[0-9;?]*[ -/]*[@-~]|\u001b[()][0-9A-Za-z]|\u001b[=>78]|\r");
 
     private final Socket socket;
     private final OutputStream out;
-    private final StringBuilder screen = new StringBuilder();
-    private volatile boolean closedByServer;
+    private final Screen screen;
 
     TelnetClient(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
         out = socket.getOutputStream();
+        screen = new Screen("telnet session on port " + socket.getLocalPort());
         Thread reader = new Thread(this::copy, "telnet-client-" + socket.getLocalPort());
         reader.setDaemon(true);
         reader.start();
@@ -62,19 +56,13 @@ final class TelnetClient implements AutoCloseable {
                         default -> state = b == SE ? 0 : 3;
                     }
                 }
-                synchronized (screen) {
-                    screen.append(data.toString(StandardCharsets.UTF_8));
-                    data.reset();
-                    screen.notifyAll();
-                }
+                screen.append(data.toString(StandardCharsets.UTF_8));
+                data.reset();
             }
         } catch (IOException e) {
             // the connection closed
         }
-        closedByServer = true;
-        synchronized (screen) {
-            screen.notifyAll();
-        }
+        screen.end();
     }
 
     private static int append(ByteArrayOutputStream data, int b) {
@@ -91,56 +79,22 @@ final class TelnetClient implements AutoCloseable {
 
     /** @return a position in what was shown, now: what appears after it is new */
     int mark() {
-        synchronized (screen) {
-            return screen.length();
-        }
+        return screen.mark();
     }
 
     /** @return everything shown so far, without control sequences */
     String shown() {
-        synchronized (screen) {
-            return ANSI.matcher(screen).replaceAll("");
-        }
+        return screen.shown();
     }
 
-    /**
-     * Waits until text matching {@code regex} appears after {@code from}.
-     *
-     * @return what was shown after {@code from} up to now
-     */
+    /** Waits until text matching {@code regex} appears after {@code from}; @return what was shown since */
     String await(int from, String regex, long seconds) throws InterruptedException {
-        Pattern p = Pattern.compile(regex, Pattern.DOTALL);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        synchronized (screen) {
-            while (true) {
-                // only what is new is stripped and searched: a long session's screen is large
-                String after = ANSI.matcher(screen.substring(Math.min(from, screen.length()))).replaceAll("");
-                if (p.matcher(after).find()) {
-                    return after;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || closedByServer) {
-                    fail("telnet session on port " + socket.getLocalPort() + (closedByServer ? " was closed" : " timed out")
-                            + " before it showed /" + regex + "/; it showed:\n" + after);
-                }
-                screen.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-            }
-        }
+        return screen.await(from, regex, seconds);
     }
 
     /** @return whether the server closed the connection within the time */
     boolean awaitClosed(long seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        synchronized (screen) {
-            while (!closedByServer) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                screen.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-            }
-        }
-        return true;
+        return screen.awaitEnd(seconds);
     }
 
     @Override

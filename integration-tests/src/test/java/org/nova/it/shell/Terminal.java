@@ -1,6 +1,5 @@
 package org.nova.it.shell;
 
-import static org.junit.Assert.fail;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 /**
  * A program run on a pseudo-terminal, typed at as a person types: util-linux's {@code script}
@@ -18,15 +16,13 @@ import java.util.regex.Pattern;
  * shows is kept, without its ANSI control sequences, so a test waits for text to appear.
  */
 final class Terminal implements AutoCloseable {
-    /** The control sequences a line editor writes: CSI (ESC [ ... final byte) and two-byte escapes. */
-    private static final Pattern ANSI = Pattern.compile("\u001b\\[[0-9;?]*[ -/]*[@-~]|\u001b[()][0-9A-Za-z]|\u001b[=>78]|\r");
     /** Columns and rows of the terminal: wide enough for a table line. */
     private static final int COLUMNS = 200;
     private static final int ROWS = 50;
 
     private final Process process;
     private final OutputStream keys;
-    private final StringBuilder screen = new StringBuilder();
+    private final Screen screen = new Screen("the terminal");
     private final Path log;
 
     /**
@@ -54,14 +50,12 @@ final class Terminal implements AutoCloseable {
         byte[] buf = new byte[4096];
         try {
             for (int n; (n = in.read(buf)) > 0;) {
-                synchronized (screen) {
-                    screen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-                    screen.notifyAll();
-                }
+                screen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
             }
         } catch (IOException closed) {
             // the program ended
         }
+        screen.end();
     }
 
     /** Types keys: text, "\t" for TAB, "\r" for Enter, "\u0004" for Ctrl-D, "\u001b[A" for Up. */
@@ -73,16 +67,12 @@ final class Terminal implements AutoCloseable {
 
     /** @return a position in what was shown, now: what appears after it is new */
     int mark() {
-        synchronized (screen) {
-            return screen.length();
-        }
+        return screen.mark();
     }
 
     /** @return everything shown so far, without control sequences */
     String shown() {
-        synchronized (screen) {
-            return ANSI.matcher(screen).replaceAll("");
-        }
+        return screen.shown();
     }
 
     /**
@@ -91,22 +81,7 @@ final class Terminal implements AutoCloseable {
      * @return what was shown after {@code from} up to now
      */
     String await(int from, String regex, long seconds) throws InterruptedException {
-        Pattern p = Pattern.compile(regex, Pattern.DOTALL);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        synchronized (screen) {
-            while (true) {
-                // only what is new is stripped and searched: a long session's screen is large
-                String after = ANSI.matcher(screen.substring(Math.min(from, screen.length()))).replaceAll("");
-                if (p.matcher(after).find()) {
-                    return after;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    fail("the terminal did not show /" + regex + "/ within " + seconds + " s; it showed:\n" + after);
-                }
-                screen.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-            }
-        }
+        return screen.await(from, regex, seconds);
     }
 
     /** @return whether the program ended within the time */
