@@ -43,4 +43,17 @@ class CommandErrorsTest {
         assertEquals("ENODEV: no device", CommandErrors.describe("drv:why x", new IllegalArgumentException("ENODEV: no device")));
         assertEquals("java.lang.NullPointerException", CommandErrors.describe("x", new NullPointerException()));
     }
+
+    @Test
+    void aCommandUsingItsStoppedBundlesContextIsToldAsUnavailable() {
+        // what Felix throws from a stopped bundle's context (BundleContextImpl.checkValidity)
+        IllegalStateException e = new IllegalStateException("Invalid BundleContext.");
+        e.setStackTrace(new StackTraceElement[] {
+                new StackTraceElement("org.apache.felix.framework.BundleContextImpl", "checkValidity", "BundleContextImpl.java", 491),
+                new StackTraceElement("org.nova.vgpu.internal.VgpuVfioDriver", "vram", "VgpuVfioDriver.java", 165) });
+        assertTrue(CommandErrors.describe("vgpu:types 0000:00:06.0", e)
+                .startsWith("vgpu:types 0000:00:06.0: command unavailable"));
+        // an IllegalStateException of the command's own is its message
+        assertEquals("not now", CommandErrors.describe("x", new IllegalStateException("not now")));
+    }
 }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntConsumer;
 import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.IrqRegistration;
@@ -38,14 +39,14 @@ import org.nova.vgpu.VgpuInfo;
 import org.nova.vgpu.VgpuManager;
 import org.nova.vgpu.VgpuType;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,13 +92,20 @@ public final class VgpuVfioDriver implements PciDriver<VfAccess>, VgpuManager {
     private final VgpuCore core;
     private final ConfigStatus status;
     private volatile Map<String, String> autoCreate = Map.of();
+    /**
+     * Each bound GPU's VRAM manager, by its PCI name ({@link VramManager#GPU_PROPERTY}), as
+     * Declarative Services binds and unbinds them: a command running while this bundle stops
+     * still reads a map, where a lookup through the bundle's context would meet an invalid
+     * context (IllegalStateException) and each lookup would take one more use of the service.
+     */
+    private final Map<String, VramManager> vrams = new ConcurrentHashMap<>();
 
     @Activate
     public VgpuVfioDriver(@Reference NovaGpus gpus, @Reference GspCommands commands,
             @Reference DriverCore driverCore, BundleContext context, Map<String, Object> config) {
         this.gpus = gpus;
         this.driverCore = driverCore;
-        this.core = new VgpuCore(gpus, commands, pf -> vram(context, pf));
+        this.core = new VgpuCore(gpus, commands, pf -> Optional.ofNullable(vrams.get(pf)));
         this.status = new ConfigStatus(context, ConfigStatus.pidOf(config, PID));
         modified(config);
     }
@@ -160,13 +168,16 @@ public final class VgpuVfioDriver implements PciDriver<VfAccess>, VgpuManager {
         return out;
     }
 
-    private static Optional<VramManager> vram(BundleContext context, String pf) {
-        try {
-            Collection<ServiceReference<VramManager>> refs = context.getServiceReferences(VramManager.class,
-                    "(" + VramManager.GPU_PROPERTY + "=" + pf + ")");
-            return refs.stream().findFirst().map(context::getService);
-        } catch (InvalidSyntaxException e) {
-            return Optional.empty();
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addVram(VramManager vram, Map<String, Object> properties) {
+        if (properties.get(VramManager.GPU_PROPERTY) instanceof String pf) {
+            vrams.put(pf, vram);
+        }
+    }
+
+    void removeVram(VramManager vram, Map<String, Object> properties) {
+        if (properties.get(VramManager.GPU_PROPERTY) instanceof String pf) {
+            vrams.remove(pf, vram);
         }
     }
 
