@@ -50,7 +50,7 @@ class CommandErrorsTest {
         IllegalStateException e = new IllegalStateException("Invalid BundleContext.");
         e.setStackTrace(new StackTraceElement[] {
                 new StackTraceElement("org.apache.felix.framework.BundleContextImpl", "checkValidity", "BundleContextImpl.java", 491),
-                new StackTraceElement("org.nova.vgpu.internal.VgpuVfioDriver", "vram", "VgpuVfioDriver.java", 165) });
+                new StackTraceElement("org.example.shell.SomeCommands", "types", "SomeCommands.java", 165) });
         assertTrue(CommandErrors.describe("vgpu:types 0000:00:06.0", e)
                 .startsWith("vgpu:types 0000:00:06.0: command unavailable"));
         // an IllegalStateException of the command's own is its message
