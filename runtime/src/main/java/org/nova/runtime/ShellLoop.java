@@ -3,7 +3,7 @@ package org.nova.runtime;
 import java.io.File;
 import java.io.IOError;
 import java.io.IOException;
-import java.net.URI;
+import java.net.URL;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -69,6 +69,8 @@ final class ShellLoop {
      * the console: {@code exit} there ends that login only ({@link ExitCommand}).
      */
     static final String END_SESSION = ".nova.endSession";
+    /** Session variable marking a session as one of these loops' (the console's hand-over skips them). */
+    static final String SESSION_MARK = ".nova.shell";
     /** JLine's line reader variable naming the history file (LineReader.HISTORY_FILE). */
     static final String HISTORY_FILE = LineReader.HISTORY_FILE;
     /** Gogo's session variable that turns off the printing of a line's value when false. */
@@ -134,6 +136,12 @@ final class ShellLoop {
 
     /** The session's variables as Gogo JLine's {@code gosh} sets them for an interactive shell, and its reader. */
     private LineReader setUp(CommandSession session) {
+        if (terminal.getWidth() <= 0 || terminal.getHeight() <= 0) {
+            // a dumb terminal (standard input a pipe) has no size, and JLine 3.21's line reader
+            // spins laying a line out on zero columns (DumbTerminalSize)
+            terminal.setSize(DumbTerminalSize.DEFAULT);
+        }
+        session.put(SESSION_MARK, console ? "console" : "session");
         session.put(Shell.VAR_TERMINAL, terminal);
         session.put(Shell.VAR_CONTEXT, shell.getContext());
         session.put(Shell.VAR_PROCESSOR, processor);
@@ -191,16 +199,27 @@ final class ShellLoop {
         return reader;
     }
 
-    /** Sources etc/{@value #PROFILE} under gosh.home (the working directory without it); a failure is shown, not fatal. */
+    /**
+     * Sources the profile Gogo JLine's {@code gosh} would: etc/{@value #PROFILE} under gosh.home
+     * (the working directory without it), else the one inside the Gogo JLine bundle. A failure is
+     * shown, not fatal.
+     */
     private void profile(CommandSession session) {
         String home = shell.getContext().getProperty("gosh.home");
-        File base = new File(home != null ? home : System.getProperty("user.dir"));
-        URI profile = base.toPath().resolve("etc").resolve(PROFILE).toUri();
-        if (!new File(profile).exists()) {
-            return;
+        File file = new File(new File(home != null ? home : System.getProperty("user.dir"), "etc"), PROFILE);
+        String profile;
+        if (file.exists()) {
+            profile = file.toURI().toString();
+        } else {
+            URL bundled = Shell.class.getResource("/ext/" + PROFILE);
+            bundled = bundled != null ? bundled : Shell.class.getResource("/" + PROFILE);
+            if (bundled == null) {
+                return;
+            }
+            profile = bundled.toString();
         }
         try {
-            shell.source(session, profile.toString());
+            shell.source(session, profile);
         } catch (Exception e) {
             error(PROFILE + ": " + CommandErrors.describe(PROFILE, e));
         }

@@ -52,9 +52,11 @@ import org.slf4j.LoggerFactory;
  * and returns at once.
  */
 @Component(service = TelnetShells.class, immediate = true, enabled = false, property = {
-        "osgi.command.scope=" + ConsoleShell.SCOPE, "osgi.command.function=telnetd", "osgi.command.function=sessions" })
+        "osgi.command.scope=" + TelnetShells.SCOPE, "osgi.command.function=telnetd", "osgi.command.function=sessions" })
 public final class TelnetShells {
     private static final Logger LOG = LoggerFactory.getLogger(TelnetShells.class);
+    /** The command scope. */
+    static final String SCOPE = "shell";
     /** The default port (Gogo's and JLine's telnetd's). */
     static final int DEFAULT_PORT = 2019;
     /** The default address, a loopback one. */

@@ -14,11 +14,13 @@ import org.apache.felix.gogo.jline.Shell;
 import org.apache.felix.gogo.runtime.CommandProcessorImpl;
 import org.apache.felix.gogo.runtime.CommandProxy;
 import org.apache.felix.gogo.runtime.threadio.ThreadIOImpl;
+import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -72,11 +74,15 @@ class ShellLoopTest {
 
     /** Runs a session on {@code typed} (then end of input) and returns what it showed and how it ended. */
     private String[] run(String typed, boolean console) throws Exception {
+        return run(typed, console, TelnetShells.DEFAULT_SIZE);
+    }
+
+    private String[] run(String typed, boolean console, Size size) throws Exception {
         ByteArrayOutputStream shown = new ByteArrayOutputStream();
         ShellLoop.End end;
         try (Terminal t = TerminalBuilder.builder().name("test").type("ansi").system(false)
                 .streams(new ByteArrayInputStream(typed.getBytes(StandardCharsets.UTF_8)), shown)
-                .attributes(TelnetShells.cooked()).size(TelnetShells.DEFAULT_SIZE).build()) {
+                .attributes(TelnetShells.cooked()).size(size).build()) {
             end = new ShellLoop(shell, processor, t, null, console).run();
         }
         return new String[] { shown.toString(StandardCharsets.UTF_8).replaceAll("\u001b\\[[0-9;?]*[ -/]*[@-~]|\r", ""),
@@ -88,6 +94,15 @@ class ShellLoopTest {
         String[] r = run("test:say one\rtest:say two\r", false);
         assertTrue(r[0].contains("test> "), r[0]);
         assertTrue(r[0].indexOf("said one") < r[0].indexOf("said two") && r[0].contains("said one"), r[0]);
+        assertEquals("INPUT", r[1]);
+    }
+
+    @Test
+    @Timeout(60)
+    void aTerminalWithNoSizeIsGivenOneAndReadsLines() throws Exception {
+        // a pipe's dumb terminal is 0 x 0; JLine's reader would spin on it (DumbTerminalSize)
+        String[] r = run("test:say piped\r", true, new Size(0, 0));
+        assertTrue(r[0].contains("said piped"), r[0]);
         assertEquals("INPUT", r[1]);
     }
 
