@@ -191,14 +191,15 @@ final class Autoload {
         if (matches.isEmpty()) {
             return Optional.of("no bundle of the repository " + repo.dir() + " matches its MODALIAS " + alias.get());
         }
-        StringBuilder sb = new StringBuilder("the repository's ");
+        StringBuilder sb = new StringBuilder("repository bundles matching its MODALIAS ").append(alias.get())
+                .append(": ");
         for (int i = 0; i < matches.size(); i++) {
             DriverRepository.Candidate c = matches.get(i).candidate();
             sb.append(i == 0 ? "" : ", ").append(c.symbolicName())
                     .append(inst.installed(c.symbolicName()) ? " (installed)" : " (not installed)");
         }
-        return Optional.of(sb.append(" match its MODALIAS ").append(alias.get()).append(" but register no driver")
-                .append(" that matches it (see the log for autoload lines)").toString());
+        return Optional.of(sb.append("; none registered a driver that matches it (the log's autoload lines say why)")
+                .toString());
     }
 
     /** Waits for the queued lookups (bounded), then stops the thread. */

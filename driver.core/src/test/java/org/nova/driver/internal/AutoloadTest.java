@@ -124,6 +124,8 @@ class AutoloadTest extends CoreTestBase {
         settle();
         assertEquals(List.of("broken"), f.installs);
         assertFalse(d.isBound());
+        String why = bus.why("d0").verdict();
+        assertTrue(why.contains("broken (not installed)") && why.contains("test:q1"), why);
     }
 
     @Test

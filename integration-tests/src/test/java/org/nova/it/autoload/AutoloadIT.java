@@ -148,6 +148,12 @@ public class AutoloadIT extends PciItSupport {
         return pciBus().device(name).flatMap(Device::driver).orElse("-");
     }
 
+    /** Waits until the device is on the PCI bus, then until no probe (autoload included) is pending. */
+    private void awaitAdded(String name) {
+        Await.until(name + " on the PCI bus", () -> pciBus().device(name).isPresent(), this::autoloaded);
+        settle();
+    }
+
     private void awaitBound(String name, String driver) {
         Await.until(name + " bound to " + driver, () -> boundTo(name).equals(driver),
                 () -> boundTo(name) + ", bundles " + autoloaded());
@@ -211,16 +217,18 @@ public class AutoloadIT extends PciItSupport {
     @Test
     public void aBundleThatCannotResolveLeavesNothingInstalled() throws Exception {
         String dev = addDevice("abc5", "0001", CLASS_OTHER);
-        settle();
+        awaitAdded(dev);
         assertEquals("-", boundTo(dev));
         assertEquals("the broken bundle was uninstalled again", List.of(), autoloaded());
+        String why = Gogo.run(processor, "drv:why pci " + dev);
+        assertTrue(why, why.contains(AutoloadBundles.BROKEN + " (not installed)"));
     }
 
     @Test
     public void autoloadOffLeavesTheDeviceUnboundUntilOnAndProbe() throws Exception {
         Gogo.run(processor, "drv:autoload off");
         String dev = addDevice("abc1", "0001", CLASS_OTHER);
-        settle();
+        awaitAdded(dev);
         assertEquals("-", boundTo(dev));
         assertEquals(List.of(), autoloaded());
         String why = Gogo.run(processor, "drv:why pci " + dev);
