@@ -13,6 +13,7 @@ import org.nova.it.NovaOptions;
 import org.nova.it.TestBundleBuilder;
 import org.nova.it.autoload.drivers.alpha.AlphaAuto;
 import org.nova.it.autoload.drivers.broken.BrokenAuto;
+import org.nova.it.autoload.drivers.drift.DriftAuto;
 import org.nova.it.autoload.drivers.klass.ClassAuto;
 import org.nova.it.autoload.drivers.twina.TwinA;
 import org.nova.it.autoload.drivers.twinb.TwinB;
@@ -39,6 +40,8 @@ public final class AutoloadBundles {
     public static final String TWIN_B = "autoload-twin-b";
     /** abc5:0001, imports a package nobody exports: never resolves. */
     public static final String BROKEN = "autoload-broken";
+    /** abc6:0001 in its table, abc6:0002 in its manifest: its registration logs the drift. */
+    public static final String DRIFT = "autoload-drift";
     /** The package {@link #BROKEN} imports and nobody exports. */
     static final String MISSING_PACKAGE = "org.nova.it.autoload.nowhere";
     private static boolean built;
@@ -69,6 +72,7 @@ public final class AutoloadBundles {
             write(TWIN_A, bundle().addClass(TwinA.class));
             write(TWIN_B, bundle().addClass(TwinB.class));
             write(BROKEN, bundle().addClass(BrokenAuto.class).setHeader("Import-Package", MISSING_PACKAGE + ",*"));
+            write(DRIFT, bundle().addClass(DriftAuto.class));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the autoload test bundles to " + dir(), e);
         }

@@ -32,6 +32,7 @@ import org.nova.it.Gogo;
 import org.nova.it.NovaOptions;
 import org.nova.it.Uevents;
 import org.nova.it.autoload.drivers.alpha.AlphaAuto;
+import org.nova.it.autoload.drivers.drift.DriftAuto;
 import org.nova.it.autoload.drivers.klass.ClassAuto;
 import org.nova.it.autoload.drivers.twina.TwinA;
 import org.nova.it.autoload.drivers.wild.WildAuto;
@@ -93,6 +94,17 @@ public class AutoloadIT extends PciItSupport {
 
     @After
     public void emptyTheRepository() throws IOException, BundleException {
+        // the next test adds its device at the same slot: this one must be gone first
+        if (deviceConfig != null) {
+            try {
+                deviceConfig.delete();
+            } catch (IllegalStateException alreadyDeleted) {
+                // the test deleted it
+            }
+            String dev = deviceName(SIM0, SLOT);
+            Await.until(dev + " removed", () -> pciBus().device(dev).isEmpty(), () -> boundTo(dev));
+            deviceConfig = null;
+        }
         for (Bundle b : context.getBundles()) {
             if (b.getSymbolicName() != null && b.getSymbolicName().startsWith("autoload-")) {
                 b.uninstall();
@@ -216,8 +228,14 @@ public class AutoloadIT extends PciItSupport {
 
     @Test
     public void aBundleThatCannotResolveLeavesNothingInstalled() throws Exception {
-        String dev = addDevice("abc5", "0001", CLASS_OTHER);
-        awaitAdded(dev);
+        String dev;
+        try (LogLines log = new LogLines()) {
+            dev = addDevice("abc5", "0001", CLASS_OTHER);
+            awaitAdded(dev);
+            List<String> errors = log.containing("ERROR", AutoloadBundles.BROKEN + ".jar", dev);
+            assertEquals(log.all().toString(), 1, errors.size());
+            assertTrue(errors.get(0), errors.get(0).contains(AutoloadBundles.MISSING_PACKAGE));
+        }
         assertEquals("-", boundTo(dev));
         assertEquals("the broken bundle was uninstalled again", List.of(), autoloaded());
         String why = Gogo.run(processor, "drv:why pci " + dev);
@@ -236,6 +254,32 @@ public class AutoloadIT extends PciItSupport {
         assertTrue(Gogo.run(processor, "drv:autoload on").startsWith("autoload on"));
         Gogo.run(processor, "drv:probe pci " + dev);
         awaitBound(dev, AlphaAuto.NAME);
+    }
+
+    @Test
+    public void aJarThatIsNotABundleIsOneWarnLine() throws Exception {
+        try (LogLines log = new LogLines()) {
+            Files.writeString(repo.resolve("junk.jar"), "not a zip file either");
+            Gogo.run(processor, "drv:autoload");
+            Gogo.run(processor, "drv:autoload");
+            addDevice("abc9", "0002", CLASS_OTHER);
+            awaitAdded(deviceName(SIM0, SLOT));
+            assertEquals(log.all().toString(), 1, log.containing("WARN", "junk.jar", "skipped").size());
+        }
+    }
+
+    @Test
+    public void aDriverWhoseManifestDisagreesWithItsTableIsNamedInAWarn() throws Exception {
+        try (LogLines log = new LogLines()) {
+            Bundle b = context.installBundle(AutoloadBundles.jar(AutoloadBundles.DRIFT).toUri().toString());
+            b.start();
+            Await.until("autoload_drift registered", () -> pciBus().driver(DriftAuto.NAME).isPresent(),
+                    this::autoloaded);
+            List<String> warns = log.containing("WARN", "pci driver " + DriftAuto.NAME,
+                    "not declared: pci:v0000ABC6d00000001sv*sd*bc*sc*i*",
+                    "declared but not in the table: pci:v0000ABC6d00000002sv*sd*bc*sc*i*");
+            assertEquals(log.all().toString(), 1, warns.size());
+        }
     }
 
     @Test
