@@ -20,12 +20,15 @@ class DriverAliasesTest {
     /** The expected aliases per bundle: bus driver pattern, sorted. */
     private static final Map<String, List<String>> EXPECTED = Map.of(
             "samples", List.of(
+                    "auxiliary rust_driver_auxiliary.aux_driver auxiliary:rust_driver_auxiliary.auxiliary",
                     "pci edu_sample pci:v00001234d000011E8sv*sd*bc*sc*i*",
                     "pci rust_driver_auxiliary pci:v00001B36d00000005sv00001B36sd00000005bc*sc*i*",
                     "pci rust_driver_pci pci:v00001B36d00000005sv*sd*bc*sc*i*"),
             "nova.core", List.of(
                     "pci NovaCore pci:v000010DEd*sv*sd*bc03sc00i*",
                     "pci NovaCore pci:v000010DEd*sv*sd*bc03sc02i*"),
+            "nova.drm", List.of(
+                    "auxiliary Nova.nova-drm auxiliary:NovaCore.nova-drm"),
             "vgpu.vfio", List.of(
                     "pci nvidia-vgpu-vfio pci:v*d*sv*sd*bc03sc02i*"));
 
