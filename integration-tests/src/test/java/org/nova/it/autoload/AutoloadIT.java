@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -66,6 +67,8 @@ public class AutoloadIT extends PciItSupport {
     private static final String CLASS_OTHER = "ff0000";
     /** The runs of the timing; the median is printed. */
     private static final int TIMED_RUNS = 10;
+    /** How long a GPU may take to bind again (nova-core boots the simulated GSP). */
+    private static final Duration GPU_TIMEOUT = Duration.ofSeconds(30);
     /** Candidate bundles in the repository while timing, as the figure asks. */
     private static final int CANDIDATES = 100;
 
@@ -280,6 +283,33 @@ public class AutoloadIT extends PciItSupport {
                     "declared but not in the table: pci:v0000ABC6d00000002sv*sd*bc*sc*i*");
             assertEquals(log.all().toString(), 1, warns.size());
         }
+    }
+
+    /**
+     * The runtime's own nova-drm found by alias: with nova.drm uninstalled and its jar in the
+     * repository, a GPU that nova-core binds again registers its auxiliary device
+     * (auxiliary:NovaCore.nova-drm), which no driver matches; autoload installs nova.drm from the
+     * repository and the device binds to it.
+     */
+    @Test
+    public void novaDrmIsFoundByTheAuxiliaryDeviceNovaCoreRegisters() throws Exception {
+        String drmDriver = "Nova.nova-drm";
+        Files.copy(NovaOptions.target().resolve("bundles").resolve("nova.drm.jar"), repo.resolve("nova.drm.jar"));
+        String gpu = pciBus().devices().stream().filter(d -> d.driver().orElse("").equals("NovaCore"))
+                .map(Device::name).sorted().findFirst().orElseThrow();
+        Bundle drm = Arrays.stream(context.getBundles()).filter(b -> "nova.drm".equals(b.getSymbolicName()))
+                .findFirst().orElseThrow();
+        drm.uninstall();
+        settle();
+        Gogo.run(processor, "drv:unbind pci " + gpu);
+        Gogo.run(processor, "drv:probe pci " + gpu);
+        Await.until("a nova-drm auxiliary device of " + gpu + " bound to " + drmDriver, GPU_TIMEOUT,
+                () -> auxBus().driver(drmDriver).map(d -> !d.devices().isEmpty()).orElse(false),
+                () -> auxBus().devices().stream().map(d -> d.name() + "=" + d.driver().orElse("-")).toList());
+        Bundle loaded = Arrays.stream(context.getBundles()).filter(b -> "nova.drm".equals(b.getSymbolicName()))
+                .findFirst().orElseThrow();
+        assertTrue(loaded.getLocation(), loaded.getLocation().contains(repo.getFileName().toString()));
+        assertEquals(Bundle.ACTIVE, loaded.getState());
     }
 
     @Test
