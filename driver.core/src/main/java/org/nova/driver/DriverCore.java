@@ -56,6 +56,35 @@ public interface DriverCore {
     /** @return every link in which the device is supplier or consumer. */
     List<DeviceLink> links(Device device);
 
+    /**
+     * Whether drivers are found by alias: a device whose first attach finds no matching driver
+     * has its MODALIAS looked up in the {@link #driverRepository()} and the bundles it resolves to
+     * installed and started (udev and modprobe). On by default; the framework property
+     * {@code nova.drivers.autoload=false} starts it off.
+     *
+     * @return whether autoload is on
+     */
+    boolean autoload();
+
+    /**
+     * Switches autoload ({@code drv:autoload on|off}). A device attached while it was off is looked
+     * up at its next attach ({@code drv:probe}).
+     */
+    void setAutoload(boolean on);
+
+    /**
+     * @return the folder of driver bundles searched by alias (framework property
+     *     {@code nova.drivers.dir}, default {@code drivers}); empty for a core without one (outside
+     *     OSGi)
+     */
+    Optional<DriverRepository> driverRepository();
+
+    /**
+     * @param device a device of a bus of this core
+     * @return its MODALIAS, as its bus's uevent callback gives it; empty if the bus gives none
+     */
+    Optional<String> modalias(Device device);
+
     /** Moves every deferred device to the active list and probes them again (asynchronously). */
     void triggerDeferredProbe();
 

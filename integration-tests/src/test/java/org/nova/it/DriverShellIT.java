@@ -91,8 +91,8 @@ public class DriverShellIT extends TestBusSupport {
     public void theCommandsAreGogoServicesOfScopeDrv() throws Exception {
         ServiceReference<?>[] refs = context.getServiceReferences((String) null, "(osgi.command.scope=drv)");
         assertNotNull("no service with osgi.command.scope=drv", refs);
-        // the driver model's commands and fault injection's, both of driver.core
-        assertEquals(2, refs.length);
+        // the driver model's commands, autoload's and fault injection's, all of driver.core
+        assertEquals(3, refs.length);
         List<String> functions = new ArrayList<>();
         for (ServiceReference<?> r : refs) {
             assertEquals("driver.core", r.getBundle().getSymbolicName());
@@ -100,7 +100,7 @@ public class DriverShellIT extends TestBusSupport {
             functions.addAll(f instanceof String[] a ? Arrays.asList(a) : List.of((String) f));
         }
         assertTrue(functions.toString(), functions.containsAll(List.of("buses", "devices", "drivers", "bind",
-                "unbind", "override", "why", "devres", "monitor", "failnth")));
+                "unbind", "override", "why", "devres", "monitor", "failnth", "modalias", "autoload")));
     }
 
     @Test

@@ -8,7 +8,7 @@
  * the parent's binding, so every auxiliary device is gone before its parent finishes unbinding.
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package org.nova.bus.auxiliary;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,14 +1,18 @@
 package org.nova.driver.internal;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.nova.driver.DriverCore;
+import org.nova.driver.DriverRepository;
 import org.nova.driver.SettleReport;
 import org.nova.driver.Uevent;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
 import org.osgi.framework.BundleEvent;
 import org.osgi.framework.Constants;
 import org.osgi.framework.SynchronousBundleListener;
@@ -39,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * depend on which came first — the kernel's late_initcall deferred-probe flush, for OSGi.
  * Activated later (the bundle restarted in a running framework), it probes at once.
  *
+ * <p>Drivers found by alias ({@link Autoload}): the repository is the folder the framework
+ * property {@value #DRIVERS_DIR_PROPERTY} names (default {@value #DRIVERS_DIR_DEFAULT} of the
+ * working directory, the project root under {@code ./nova}); bundles are installed from it through
+ * this bundle's context. {@value #AUTOLOAD_PROPERTY}=false starts with autoload off.
+ *
  * <p>Shutdown: when the framework begins to stop (the system bundle's STOPPING event), the core
  * notes how many devices are bound and how much devres is held; deactivated at the end of the
  * stop, after every bus and driver has gone, it logs one line: how many devices were unbound and
@@ -49,6 +58,12 @@ public final class DriverCoreComponent extends DriverCoreImpl {
     private static final Logger LOG = LoggerFactory.getLogger(DriverCoreComponent.class);
     /** Framework property turning on CONFIG_DEBUG_TEST_DRIVER_REMOVE behaviour. */
     public static final String TEST_REMOVE_PROPERTY = "nova.driver.test_remove";
+    /** Framework property: the folder of driver bundles searched by alias ({@link Autoload}). */
+    public static final String DRIVERS_DIR_PROPERTY = "nova.drivers.dir";
+    /** The repository folder when {@value #DRIVERS_DIR_PROPERTY} is not set: drivers/ of the working directory. */
+    static final String DRIVERS_DIR_DEFAULT = "drivers";
+    /** Framework property: "false" starts with autoload off ({@code drv:autoload}). */
+    public static final String AUTOLOAD_PROPERTY = "nova.drivers.autoload";
     /** Start-up: the longest probing stays blocked waiting for the runtime to settle. */
     static final long BOOT_LIMIT_MS = 10_000;
 
@@ -81,6 +96,12 @@ public final class DriverCoreComponent extends DriverCoreImpl {
         this.context = context;
         setTestDriverRemove(Boolean.parseBoolean(context.getProperty(TEST_REMOVE_PROPERTY)));
         setUeventSink(this::post);
+        String dir = context.getProperty(DRIVERS_DIR_PROPERTY);
+        boolean named = dir != null && !dir.isBlank();
+        DriverRepository repo = new DriverRepository(Path.of(named ? dir : DRIVERS_DIR_DEFAULT), named);
+        repo.refresh(); // the missing folder's one WARN comes at start, not at the first device
+        configureAutoload(repo, new FrameworkInstaller(context),
+                !"false".equalsIgnoreCase(String.valueOf(context.getProperty(AUTOLOAD_PROPERTY)).trim()));
         this.settle = new Settle(context, this, () -> scr, () -> configAdmin);
         this.frameworkStopping = e -> {
             if (e.getBundle().getBundleId() == Constants.SYSTEM_BUNDLE_ID && e.getType() == BundleEvent.STOPPING) {
@@ -138,6 +159,39 @@ public final class DriverCoreComponent extends DriverCoreImpl {
                 TimeUnit.NANOSECONDS.toMillis(to.nanos() - from.nanos()));
         if (to.devres() > 0) {
             LOG.warn("shutdown: {} devres still held: {}", to.devres(), devres().liveByDevice());
+        }
+    }
+
+    /**
+     * Autoload's installs through the framework: a bundle is installed from its jar's file URL
+     * and started; if the start fails (unresolved requirements, an activator that throws) it is
+     * uninstalled again, so nothing half-installed stays.
+     */
+    private record FrameworkInstaller(BundleContext context) implements Autoload.Installer {
+        @Override
+        public boolean installed(String symbolicName) {
+            for (Bundle b : context.getBundles()) {
+                if (symbolicName.equals(b.getSymbolicName())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public String install(Path jar) throws BundleException {
+            Bundle b = context.installBundle(jar.toUri().toString());
+            try {
+                b.start();
+            } catch (BundleException | RuntimeException e) {
+                try {
+                    b.uninstall();
+                } catch (BundleException | RuntimeException u) {
+                    e.addSuppressed(u);
+                }
+                throw e;
+            }
+            return b.getSymbolicName() + " " + b.getVersion() + " [" + b.getBundleId() + "]";
         }
     }
 

@@ -21,6 +21,7 @@ import org.nova.driver.DeviceLink;
 import org.nova.driver.DriverCall;
 import org.nova.driver.DriverCore;
 import org.nova.driver.DriverException;
+import org.nova.driver.DriverRepository;
 import org.nova.driver.Errno;
 import org.nova.driver.LinkFlag;
 import org.nova.driver.SettleReport;
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * <li>{@link DriverCalls} — the probes and removes running now (what kernel/hung_task.c names);</li>
  * <li>{@link DriverMatch} — drivers/base/base.h driver_match_device, and the trial order;</li>
  * <li>{@link DeviceLinks} — drivers/base/core.c: device links;</li>
- * <li>{@link Uevents} — lib/kobject_uevent.c.</li>
+ * <li>{@link Uevents} — lib/kobject_uevent.c;</li>
+ * <li>{@link Autoload} — udev's kmod builtin and modprobe: drivers found by alias.</li>
  * </ul>
  *
  * <p>Locking. {@link #lock} is the one lock of the driver core's bookkeeping: it guards the bus
@@ -64,6 +66,7 @@ public class DriverCoreImpl implements DriverCore {
     final DeviceLinks links;
     final DeferredProbe deferred;
     final Binding binding;
+    final Autoload autoload;
 
     private final Map<String, BusImpl> buses = new LinkedHashMap<>();
     private final DevresTracker devres = new DevresTracker();
@@ -77,6 +80,16 @@ public class DriverCoreImpl implements DriverCore {
         links = new DeviceLinks(this);
         deferred = new DeferredProbe(this);
         binding = new Binding(this);
+        autoload = new Autoload(this);
+    }
+
+    /**
+     * Gives the core a repository of driver bundles to search by alias and the means to install
+     * them ({@link Autoload}); a standalone core has neither and never loads a driver by alias.
+     */
+    void configureAutoload(DriverRepository repository, Autoload.Installer installer, boolean on) {
+        autoload.configure(repository, installer);
+        autoload.setEnabled(on);
     }
 
     /** Where posted uevents go (Event Admin in OSGi); called on the dispatcher thread. */
@@ -110,6 +123,7 @@ public class DriverCoreImpl implements DriverCore {
         }
         binding.shutdown();
         deferred.shutdown();
+        autoload.shutdown();
         uevents.shutdown();
     }
 
@@ -248,6 +262,27 @@ public class DriverCoreImpl implements DriverCore {
     @Override
     public Optional<String> firstChoice(Device device) {
         return matching.firstChoice((DeviceImpl) device);
+    }
+
+    @Override
+    public boolean autoload() {
+        return autoload.enabled();
+    }
+
+    @Override
+    public void setAutoload(boolean on) {
+        autoload.setEnabled(on);
+        LOG.info("autoload {}", on ? "on" : "off");
+    }
+
+    @Override
+    public Optional<DriverRepository> driverRepository() {
+        return autoload.repository();
+    }
+
+    @Override
+    public Optional<String> modalias(Device device) {
+        return autoload.modalias((DeviceImpl) device);
     }
 
     @Override

@@ -102,6 +102,8 @@ final class DriverMatch {
             String override = dev.overrideValue();
             if (override != null) {
                 sb.append(" (driver_override = ").append(override).append(")");
+            } else {
+                core.autoload.explain(dev).ifPresent(a -> sb.append("; ").append(a));
             }
             return sb.toString();
         }

@@ -55,7 +55,7 @@ public abstract class PciItSupport {
     static final Duration TIMEOUT = Duration.ofSeconds(20);
 
     /** The default platform's bridge and devices (hw.sim SimDefaultPlatform). */
-    static final String SIM0 = "sim0";
+    protected static final String SIM0 = "sim0";
     static final String TESTDEV = "0000:00:02.0";
     static final String EDU = "0000:00:03.0";
     static final String TESTDEV_AUX = "0000:00:04.0";
@@ -75,7 +75,7 @@ public abstract class PciItSupport {
 
     /** Factory PIDs of the simulator (hw.sim SimBridgeComponent.PID, SimDeviceComponent.PID). */
     static final String BRIDGE_PID = "org.nova.hw.sim.bridge";
-    static final String DEVICE_PID = "org.nova.hw.sim.device";
+    protected static final String DEVICE_PID = "org.nova.hw.sim.device";
     /** Configuration Admin's property naming a factory configuration's factory PID. */
     static final String FACTORY_PID = "service.factoryPid";
     /** Model names of SimDeviceComponent. */
@@ -114,7 +114,7 @@ public abstract class PciItSupport {
     private final List<ServiceRegistration<?>> registered = new ArrayList<>();
 
     /** @return the configuration of every PCI suite: the whole runtime, default platform included */
-    static Option[] options() {
+    protected static Option[] options() {
         return new Option[] { NovaOptions.all() };
     }
 

@@ -1,5 +1,6 @@
 package org.nova.gpu.internal;
 
+import static org.nova.hw.pci.PciRegs.PCI_CLASS_BYTE_MASK;
 import static org.nova.hw.pci.PciRegs.PCI_CLASS_MASK_BASE_SUB;
 import static org.nova.hw.pci.PciClass.withProgIf;
 import static org.nova.hw.pci.PciClass.PCI_CLASS_DISPLAY_VGA;
@@ -16,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.nova.bus.auxiliary.AuxiliaryBus;
 import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.PciDevice;
+import org.nova.bus.pci.PciDriverAlias;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDriver;
 import org.nova.devres.Devres;
@@ -48,6 +50,10 @@ import org.slf4j.LoggerFactory;
  * and brings each up to a started GSP ({@link Gpu}). Also the {@link NovaGpus} service.
  */
 @Component(service = {PciDriver.class, NovaGpus.class, GspCommands.class})
+@PciDriverAlias(driver = NovaCoreDriver.NAME, vendor = PCI_VENDOR_ID_NVIDIA,
+        baseClass = PCI_CLASS_DISPLAY_VGA >> Byte.SIZE, subClass = PCI_CLASS_DISPLAY_VGA & PCI_CLASS_BYTE_MASK)
+@PciDriverAlias(driver = NovaCoreDriver.NAME, vendor = PCI_VENDOR_ID_NVIDIA,
+        baseClass = PCI_CLASS_DISPLAY_3D >> Byte.SIZE, subClass = PCI_CLASS_DISPLAY_3D & PCI_CLASS_BYTE_MASK)
 public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspCommands {
     private static final Logger LOG = LoggerFactory.getLogger(NovaCoreDriver.class);
     /** The driver name (nova-core's module name). */

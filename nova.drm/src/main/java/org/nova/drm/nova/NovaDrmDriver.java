@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.nova.bus.auxiliary.AuxiliaryDevice;
 import org.nova.bus.auxiliary.AuxiliaryDriver;
+import org.nova.bus.auxiliary.AuxiliaryDriverAlias;
 import org.nova.driver.Device;
 import org.nova.driver.DriverCore;
 import org.nova.driver.DriverException;
@@ -30,6 +31,7 @@ import org.slf4j.LoggerFactory;
  * probe in (see {@link #gpuIndex}); the kernel's first-come rule only where that place is taken.
  */
 @Component(service = {AuxiliaryDriver.class, DrmDevices.class, NovaDrmDriver.class})
+@AuxiliaryDriverAlias(driver = NovaDrmDriver.NAME, id = NovaDrmDriver.ID)
 public final class NovaDrmDriver implements AuxiliaryDriver<DrmDevice>, DrmDevices {
     private static final Logger LOG = LoggerFactory.getLogger(NovaDrmDriver.class);
 
@@ -39,6 +41,10 @@ public final class NovaDrmDriver implements AuxiliaryDriver<DrmDevice>, DrmDevic
     public static final String NOVA_CORE_MODULE_NAME = "NovaCore";
     /** driver.rs AUXILIARY_NAME. */
     public static final String AUXILIARY_NAME = "nova-drm";
+    /** The driver's name: module name and auxiliary name. */
+    static final String NAME = MODULE_NAME + "." + AUXILIARY_NAME;
+    /** Its one id: the auxiliary device nova-core registers per GPU. */
+    static final String ID = NOVA_CORE_MODULE_NAME + "." + AUXILIARY_NAME;
 
     private final DrmClass drm = new DrmClass();
     /** The driver core (DS): which GPUs nova-core drives or is about to, for the minors' order. */
@@ -48,12 +54,12 @@ public final class NovaDrmDriver implements AuxiliaryDriver<DrmDevice>, DrmDevic
 
     @Override
     public String name() {
-        return MODULE_NAME + "." + AUXILIARY_NAME;
+        return NAME;
     }
 
     @Override
     public List<String> idTable() {
-        return List.of(NOVA_CORE_MODULE_NAME + "." + AUXILIARY_NAME);
+        return List.of(ID);
     }
 
     @Override

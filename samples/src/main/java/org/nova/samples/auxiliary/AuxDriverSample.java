@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.nova.bus.auxiliary.AuxiliaryDevice;
 import org.nova.bus.auxiliary.AuxiliaryDriver;
+import org.nova.bus.auxiliary.AuxiliaryDriverAlias;
 import org.nova.bus.pci.PciDevice;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
@@ -19,8 +20,13 @@ import org.slf4j.LoggerFactory;
  * reads its parent's PCI ids and its registration data.
  */
 @Component(service = {AuxiliaryDriver.class, AuxDriverSample.class})
+@AuxiliaryDriverAlias(driver = AuxDriverSample.NAME, id = AuxDriverSample.ID)
 public final class AuxDriverSample implements AuxiliaryDriver<AuxDriverSample.Seen> {
     private static final Logger LOG = LoggerFactory.getLogger(AuxDriverSample.class);
+    /** The driver's name. */
+    static final String NAME = AuxParentSample.MODNAME + ".aux_driver";
+    /** Its one id: the devices its parent sample registers. */
+    static final String ID = AuxParentSample.MODNAME + "." + AuxParentSample.AUXILIARY_NAME;
 
     /** What one probe saw. */
     public record Seen(String device, String parent, int vendor, int deviceId, int index) {
@@ -30,12 +36,12 @@ public final class AuxDriverSample implements AuxiliaryDriver<AuxDriverSample.Se
 
     @Override
     public String name() {
-        return AuxParentSample.MODNAME + ".aux_driver";
+        return NAME;
     }
 
     @Override
     public List<String> idTable() {
-        return List.of(AuxParentSample.MODNAME + "." + AuxParentSample.AUXILIARY_NAME);
+        return List.of(ID);
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.List;
 import org.nova.bus.auxiliary.AuxiliaryBus;
 import org.nova.bus.auxiliary.AuxiliaryRegistration;
 import org.nova.bus.pci.PciDevice;
+import org.nova.bus.pci.PciDriverAlias;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDriver;
 import org.nova.devres.Devres;
@@ -26,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * comes here whatever order the two drivers start in.
  */
 @Component(service = PciDriver.class)
+@PciDriverAlias(driver = AuxParentSample.MODNAME, vendor = AuxParentSample.PCI_VENDOR_ID_REDHAT,
+        device = AuxParentSample.PCI_DEVICE_ID_REDHAT_TEST, subvendor = AuxParentSample.PCI_VENDOR_ID_REDHAT,
+        subdevice = AuxParentSample.PCI_DEVICE_ID_REDHAT_TEST)
 public final class AuxParentSample implements PciDriver<List<Devres<AuxiliaryRegistration>>> {
     private static final Logger LOG = LoggerFactory.getLogger(AuxParentSample.class);
 

@@ -20,6 +20,7 @@ import org.nova.bus.pci.DmaNoncoherent;
 import org.nova.bus.pci.IrqRegistration;
 import org.nova.bus.pci.IrqVectors;
 import org.nova.bus.pci.PciDevice;
+import org.nova.bus.pci.PciDriverAlias;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDriver;
 import org.nova.bus.pci.PciIrqType;
@@ -45,6 +46,7 @@ import org.slf4j.LoggerFactory;
  * again), then the probe's vector is allocated again.
  */
 @Component(service = {PciDriver.class, EduSample.class})
+@PciDriverAlias(driver = EduSample.NAME, vendor = EduSample.EDU_VENDOR, device = EduSample.EDU_DEVICE)
 public final class EduSample implements PciDriver<EduSample.State> {
     private static final Logger LOG = LoggerFactory.getLogger(EduSample.class);
 

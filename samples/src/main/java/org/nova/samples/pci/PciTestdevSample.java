@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.PciDevice;
+import org.nova.bus.pci.PciDriverAlias;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDriver;
 import org.nova.bus.pci.PciIdTable;
@@ -32,6 +33,8 @@ import org.slf4j.LoggerFactory;
  * (memory) and on BAR1 (I/O ports, which the probe leaves alone).
  */
 @Component(service = {PciDriver.class, PciTestdevSample.class})
+@PciDriverAlias(driver = PciTestdevSample.NAME, vendor = PciTestdevSample.PCI_VENDOR_ID_REDHAT,
+        device = PciTestdevSample.PCI_DEVICE_ID_REDHAT_TEST)
 public final class PciTestdevSample implements PciDriver<PciTestdevSample.Bound> {
     private static final Logger LOG = LoggerFactory.getLogger(PciTestdevSample.class);
 

@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * <p>Answers ({@link ConfigStatus}): applied once the driver is registered; refused with EINVAL
  * naming the key for a bad value, or EBUSY when another driver of the bus has the name
  * (driver_register's -EBUSY). A refused change leaves the previous driver registered.
+ *
+ * <p>No {@code @PciDriverAlias}: the name and id table exist only once a configuration gives
+ * them, so there is nothing to write into the manifest at build time and the driver is never
+ * loaded by alias (a kernel test module has no MODULE_DEVICE_TABLE either).
  */
 @Component(configurationPid = TestPciDriverComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {}, property = ConfigStatus.DECLARATION)

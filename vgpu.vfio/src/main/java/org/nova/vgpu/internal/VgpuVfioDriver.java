@@ -2,6 +2,7 @@ package org.nova.vgpu.internal;
 
 import static org.nova.hw.pci.PciClass.PCI_CLASS_DISPLAY_3D;
 import static org.nova.hw.pci.PciClass.withProgIf;
+import static org.nova.hw.pci.PciRegs.PCI_CLASS_BYTE_MASK;
 import static org.nova.hw.pci.PciRegs.PCI_CLASS_MASK_BASE_SUB;
 
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.IrqRegistration;
 import org.nova.bus.pci.IrqVectors;
 import org.nova.bus.pci.PciDevice;
+import org.nova.bus.pci.PciDriverAlias;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDriver;
 import org.nova.bus.pci.PciIrqType;
@@ -65,6 +67,8 @@ import org.slf4j.LoggerFactory;
 @Component(service = {PciDriver.class, VgpuManager.class}, configurationPid = VgpuVfioDriver.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL, property = ConfigStatus.DECLARATION)
 @Designate(ocd = VgpuConfig.class)
+@PciDriverAlias(driver = VgpuVfioDriver.NAME, baseClass = PCI_CLASS_DISPLAY_3D >> Byte.SIZE,
+        subClass = PCI_CLASS_DISPLAY_3D & PCI_CLASS_BYTE_MASK)
 public final class VgpuVfioDriver implements PciDriver<VfAccess>, VgpuManager {
     private static final Logger LOG = LoggerFactory.getLogger(VgpuVfioDriver.class);
     /** The configuration PID. */

@@ -1,6 +1,9 @@
 package org.nova.bus.auxiliary.internal;
 
+import java.util.ArrayList;
 import java.util.List;
+
+import org.nova.bus.auxiliary.AuxiliaryDriverAlias;
 
 /**
  * The auxiliary bus's naming and matching rules as pure functions (drivers/base/auxiliary.c
@@ -8,7 +11,7 @@ import java.util.List;
  */
 public final class AuxMatch {
     /** Prefix of the MODALIAS of an auxiliary device (AUXILIARY_MODULE_PREFIX, mod_devicetable.h). */
-    public static final String MODULE_PREFIX = "auxiliary:";
+    public static final String MODULE_PREFIX = AuxiliaryDriverAlias.PREFIX;
     /** Separator of modname, devname and id in a device name. */
     private static final char SEPARATOR = '.';
 
@@ -45,6 +48,21 @@ public final class AuxMatch {
             }
         }
         return null;
+    }
+
+    /**
+     * The alias patterns of a driver's table, as file2alias.c do_auxiliary_entry writes them:
+     * "auxiliary:" + each id, up to the table's terminator.
+     */
+    public static List<String> patterns(List<String> ids) {
+        List<String> out = new ArrayList<>();
+        for (String id : ids) {
+            if (id == null || id.isEmpty()) {
+                break;
+            }
+            out.add(MODULE_PREFIX + id);
+        }
+        return out;
     }
 
     /** @return the MODALIAS of a device: "auxiliary:" + the name up to its last '.' */

@@ -20,6 +20,7 @@ import org.nova.driver.DriverData;
 import org.nova.driver.DriverDescriptor;
 import org.nova.driver.DriverException;
 import org.nova.driver.DriverTracker;
+import org.nova.driver.Uevent;
 import org.nova.driver.Errno;
 import org.nova.driver.MatchResult;
 import org.osgi.framework.BundleContext;
@@ -58,7 +59,7 @@ public final class AuxiliaryBusComponent implements AuxiliaryBus {
     public AuxiliaryBusComponent(BundleContext context, @Reference(name = "core") DriverCore core) {
         this.bus = core.registerBus(new Type());
         this.tracker = new DriverTracker<>(context, SERVICE, bus, AuxiliaryBusComponent::driverName,
-                AuxiliaryDriver::probeType);
+                AuxiliaryDriver::probeType, d -> AuxMatch.patterns(d.idTable()));
         tracker.open();
     }
 
@@ -197,7 +198,7 @@ public final class AuxiliaryBusComponent implements AuxiliaryBus {
 
         @Override
         public void uevent(Device device, Map<String, String> env) {
-            env.put("MODALIAS", AuxMatch.modalias(device.name()));
+            env.put(Uevent.MODALIAS, AuxMatch.modalias(device.name()));
         }
     }
 }

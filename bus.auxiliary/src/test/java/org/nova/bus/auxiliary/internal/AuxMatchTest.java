@@ -38,4 +38,12 @@ class AuxMatchTest {
     void modalias() {
         assertEquals("auxiliary:nova_core.nova-drm", AuxMatch.modalias("nova_core.nova-drm.0"));
     }
+
+    /** file2alias.c do_auxiliary_entry: "auxiliary:" + the id; the device's MODALIAS is the same string. */
+    @Test
+    void patternsAreThePrefixedIdsUpToTheTerminator() {
+        assertEquals(List.of("auxiliary:NovaCore.nova-drm", "auxiliary:a.b"),
+                AuxMatch.patterns(Arrays.asList("NovaCore.nova-drm", "a.b", "", "after.terminator")));
+        assertEquals(AuxMatch.modalias("NovaCore.nova-drm.3"), AuxMatch.patterns(List.of("NovaCore.nova-drm")).get(0));
+    }
 }

@@ -3,6 +3,7 @@ package org.nova.bus.pci.internal;
 import java.util.List;
 import java.util.Optional;
 
+import org.nova.bus.pci.PciAlias;
 import org.nova.bus.pci.PciBus;
 import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDeviceId;
@@ -45,7 +46,7 @@ public final class PciBusComponent implements PciBus {
     public PciBusComponent(BundleContext context, @Reference(name = "core") DriverCore core) {
         this.bus = new PciBusImpl(core);
         this.tracker = new DriverTracker<>(context, PciDrivers.SERVICE, bus.driverRegistrar(), PciBusImpl::driverName,
-                PciDriver::probeType);
+                PciDriver::probeType, d -> PciAlias.patterns(d.idTable()));
         tracker.open();
     }
 

@@ -2,22 +2,15 @@ package org.nova.bus.pci.internal;
 
 import java.util.Map;
 
+import org.nova.bus.pci.PciAlias;
 import org.nova.bus.pci.PciIds;
+import org.nova.driver.Uevent;
 import org.nova.hw.pci.PciAddress;
 import org.nova.hw.pci.PciRegs;
 
-/** The PCI bus's uevent variables (drivers/pci/pci-driver.c {@code pci_uevent}). */
+/** The PCI bus's uevent variables (drivers/pci/pci-driver.c {@code pci_uevent}); MODALIAS is {@link PciAlias}'s. */
 public final class PciUevent {
-    /** MODALIAS format of pci_uevent (also scripts/mod/file2alias.c). */
-    static final String MODALIAS_FORMAT = "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X";
-
     private PciUevent() {
-    }
-
-    /** @return the MODALIAS value of a function */
-    public static String modalias(PciIds ids) {
-        return String.format(MODALIAS_FORMAT, ids.vendor(), ids.device(), ids.subsystemVendor(),
-                ids.subsystemDevice(), ids.baseClass(), ids.subClass(), ids.progIf());
     }
 
     /** Adds PCI_CLASS, PCI_ID, PCI_SUBSYS_ID, PCI_SLOT_NAME and MODALIAS to env. */
@@ -26,6 +19,6 @@ public final class PciUevent {
         env.put("PCI_ID", String.format("%04X:%04X", ids.vendor(), ids.device()));
         env.put("PCI_SUBSYS_ID", String.format("%04X:%04X", ids.subsystemVendor(), ids.subsystemDevice()));
         env.put("PCI_SLOT_NAME", address.toString());
-        env.put("MODALIAS", modalias(ids));
+        env.put(Uevent.MODALIAS, PciAlias.modalias(ids));
     }
 }
