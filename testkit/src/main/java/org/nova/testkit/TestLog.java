@@ -9,12 +9,15 @@ import org.slf4j.event.Level;
  * Everything logged through SLF4J in the test's JVM, in order: the driver's own lines and the
  * driver core's (binds, probe failures, unbinds), as {@code LEVEL logger: message}. The one store
  * of the lines {@link TestLogProvider} captures; a {@link PciTestBinding} reads the lines logged
- * since it was made. Lines at {@link #THRESHOLD} and above are kept and printed on standard error;
- * debug and trace are dropped, as the runtime's console and log file drop them by default.
+ * since it was made. Lines at {@link #THRESHOLD} and above are kept, debug and trace dropped, as
+ * the runtime's log file does by default; as its console does, only warnings and errors are printed
+ * (on standard error), so a passing {@code mvn -q package} stays quiet.
  */
 final class TestLog {
     /** The lowest level kept: INFO, the runtime's root level (runtime/etc/logback.xml). */
     static final Level THRESHOLD = Level.INFO;
+    /** The lowest level printed: WARN, the runtime console's (runtime/etc/logback.xml). */
+    static final Level PRINTED = Level.WARN;
 
     private static final List<String> LINES = new ArrayList<>();
 
@@ -26,15 +29,17 @@ final class TestLog {
         return level.toInt() >= THRESHOLD.toInt();
     }
 
-    /** Keeps a line and prints it (with the stack trace of {@code thrown}, if any) on standard error. */
+    /** Keeps a line; prints it (with the stack trace of {@code thrown}, if any) if it is a warning or an error. */
     static void add(Level level, String logger, String message, Throwable thrown) {
         String line = level + " " + logger + ": " + message + (thrown == null ? "" : " (" + thrown + ")");
         synchronized (LINES) {
             LINES.add(line);
         }
-        System.err.println(line);
-        if (thrown != null) {
-            thrown.printStackTrace(System.err);
+        if (level.toInt() >= PRINTED.toInt()) {
+            System.err.println(line);
+            if (thrown != null) {
+                thrown.printStackTrace(System.err);
+            }
         }
     }
 
