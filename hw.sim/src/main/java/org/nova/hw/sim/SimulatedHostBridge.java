@@ -3,6 +3,7 @@ package org.nova.hw.sim;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -146,6 +147,24 @@ public final class SimulatedHostBridge implements HostBridge, AutoCloseable {
         } finally {
             topology.unlock();
         }
+    }
+
+    /**
+     * Hot add of a device model named as a configuration of {@value SimDeviceComponent#PID} names
+     * it ({@code model} and the model's options, e.g. {@code pci-generic} with {@code vendor} and
+     * {@code device}): the one way in for code outside this bundle that owns a bridge itself, such
+     * as a driver's unit test on a framework-less PCI bus (nova-testkit). The function stays
+     * until the bridge is closed.
+     *
+     * @param address where the function goes, in this bridge's domain
+     * @param model a model name (edu, pci-testdev, nvidia-gpu, pci-generic)
+     * @param options the model's options, as a configuration gives them
+     * @return the new function
+     * @throws HwException EINVAL for an unknown model or a bad option (naming it), and as
+     *     {@link #plug(PciAddress, DeviceModel)}; nothing stays plugged in
+     */
+    public PciFunction plug(PciAddress address, String model, Map<String, String> options) {
+        return plug(address, SimModels.create(model, options));
     }
 
     /** Orderly hot remove: {@link #unplug(PciAddress, boolean)} without surprise. */

@@ -62,6 +62,19 @@ class PciGenericDeviceTest {
     }
 
     @Test
+    void aBridgeOwnerOutsideTheBundlePlugsAModelByItsConfigurationName() {
+        try (SimulatedHostBridge bridge = new SimulatedHostBridge("g", 0)) {
+            PciFunction f = bridge.plug(PciAddress.parse("00:07.0"), SimModels.PCI_GENERIC,
+                    Map.of("vendor", "1234", "device", "beef"));
+            assertEquals(0xbeef1234, f.readConfig(0, 4));
+            assertEquals(f, bridge.function(PciAddress.parse("00:07.0")).orElseThrow());
+            assertTrue(assertHw(HwException.EINVAL, () -> bridge.plug(PciAddress.parse("00:08.0"), "no-such-model",
+                    Map.of())).reason().contains("no-such-model"));
+            assertTrue(bridge.function(PciAddress.parse("00:08.0")).isEmpty(), "nothing of a refused model stays");
+        }
+    }
+
+    @Test
     void badOptionsAreRefusedNamingTheOption() {
         assertTrue(assertHw(HwException.EINVAL, () -> generic("device", "1")).reason().startsWith("vendor"));
         assertTrue(assertHw(HwException.EINVAL, () -> generic("vendor", "1")).reason().startsWith("device"));

@@ -1,0 +1,12 @@
+/**
+ * nova-testkit: unit tests of a driver on the simulated PCI platform without an OSGi framework.
+ * {@link org.nova.testkit.SimulatedPci} plugs a function with the IDs a driver's table names into
+ * a simulated host bridge under the real driver core and PCI bus;
+ * {@link org.nova.testkit.PciTestBinding} shows whether the driver's probe bound it, the devres it
+ * holds and the log, and unbinds it to check that every devres was released.
+ * {@link org.nova.testkit.TestLogProvider} is the SLF4J provider that captures the log.
+ *
+ * <p>An ordinary jar for a test class path (the BOM gives it test scope), never a bundle of the
+ * runtime.
+ */
+package org.nova.testkit;
