@@ -117,13 +117,24 @@ public final class NovaProcess {
                 "-Dnova.log.dir=" + work.resolve("log"),
                 "-Dorg.osgi.framework.storage=" + work.resolve("felix-cache"),
                 "-Dorg.osgi.framework.storage.clean=onFirstInit",
-                "-Dnova.command=" + commands));
+                "-Dnova.command=" + commands, deployFolders(work)));
         cmd.addAll(batchShell());
         for (String p : properties) {
             cmd.add("-D" + p);
         }
         cmd.addAll(List.of("-jar", launcher.toString()));
         return run(cmd, env, work.resolve("console.log"));
+    }
+
+    /**
+     * The runtime's deploy folders under a test's own directory: the run configuration's default,
+     * {@code deploy,conf} in the working directory, would be the test JVM's (FileInstall creates
+     * what it watches).
+     *
+     * @return the JVM option
+     */
+    public static String deployFolders(Path work) {
+        return "-Dfelix.fileinstall.dir=" + work.resolve("deploy") + "," + work.resolve("conf");
     }
 
     /** @return the log file of a runtime that {@link #runBatch} started with {@code work} */

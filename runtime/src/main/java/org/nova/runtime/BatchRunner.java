@@ -4,6 +4,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.List;
 
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * components activated, configurations delivered, no probe pending), prints what did not come up
  * (bundles that did not start, components without their mandatory services) to standard error,
  * runs the Gogo command line statement by statement, prints what each returns, and asks
- * {@link Reboot} for the exit: the framework stops in order, then the process exits with
+ * {@link Reboot} for the exit (settled includes the deploy folders' first scan: {@link DeployFolders}): the framework stops in order, then the process exits with
  * {@value #OK}, {@value #COMMAND_FAILED} if a command failed, {@value #NOT_SETTLED} if the
  * runtime did not settle within {@value #SETTLE_LIMIT_S} s (the commands are not run), or
  * {@value #NOT_SATISFIED} if something did not come up and the framework property
@@ -41,6 +42,8 @@ public final class BatchRunner {
     public static final String STRICT = "nova.settle.strict";
     /** The longest the runner waits for the runtime to settle. */
     static final long SETTLE_LIMIT_S = 120;
+    /** How often the deploy folders are looked at while FileInstall's first scan goes on (it polls every 500 ms). */
+    static final long DEPLOY_POLL_MS = 50;
     /** Exit status: every command ran. */
     static final int OK = 0;
     /** Exit status: a command failed (the ones after it did not run). */
@@ -54,12 +57,14 @@ public final class BatchRunner {
     private final CommandProcessor processor;
     private final Reboot reboot;
     private final StartupSummary summary;
+    private final DeployFolders deploy;
     private final boolean strict;
 
     @Activate
     public BatchRunner(BundleContext context, @Reference DriverCore core, @Reference CommandProcessor processor,
-            @Reference Reboot reboot, @Reference StartupSummary summary) {
+            @Reference Reboot reboot, @Reference StartupSummary summary, @Reference DeployFolders deploy) {
         this.core = core;
+        this.deploy = deploy;
         this.processor = processor;
         this.reboot = reboot;
         this.summary = summary;
@@ -81,7 +86,7 @@ public final class BatchRunner {
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
         int rc;
         try {
-            SettleReport settled = core.settle(Duration.ofSeconds(SETTLE_LIMIT_S));
+            SettleReport settled = settle(Duration.ofSeconds(SETTLE_LIMIT_S));
             for (String s : settled.notSatisfied()) {
                 err.println("nova: not satisfied: " + s);
             }
@@ -104,6 +109,35 @@ public final class BatchRunner {
         }
         out.flush();
         reboot.requestExit(rc, "end of -c");
+    }
+
+    /**
+     * The driver core's settle condition, and the deploy folders' first scan through: a bundle
+     * FileInstall installs and starts makes the runtime unsettled again, so the two are waited for
+     * in turn until both hold at once.
+     */
+    private SettleReport settle(Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            SettleReport r = core.settle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (!r.settled()) {
+                return r;
+            }
+            List<String> pending = deploy.pending();
+            if (pending.isEmpty()) {
+                deploy.report(); // each file's line in the log before the commands run
+                return r;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                return new SettleReport(false, r.waited(), pending, r.notSatisfied());
+            }
+            try {
+                Thread.sleep(DEPLOY_POLL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new SettleReport(false, r.waited(), List.of("interrupted"), r.notSatisfied());
+            }
+        }
     }
 
     /**

@@ -362,7 +362,7 @@ public final class ConfigCommands {
     }
 
     /** @return a value as cm:set takes it: lists and arrays comma-separated */
-    private static String text(Object value) {
+    static String text(Object value) {
         if (value != null && value.getClass().isArray()) {
             List<String> parts = new ArrayList<>();
             for (int i = 0; i < Array.getLength(value); i++) {

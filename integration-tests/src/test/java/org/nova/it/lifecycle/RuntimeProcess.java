@@ -57,7 +57,7 @@ final class RuntimeProcess implements AutoCloseable {
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-Dlogback.configurationFile=" + NovaOptions.target().resolve("test-classes/lifecycle-logback.xml"),
                 "-Dorg.osgi.framework.storage=" + work.resolve("felix-cache"),
-                "-Dorg.osgi.framework.storage.clean=onFirstInit"));
+                "-Dorg.osgi.framework.storage.clean=onFirstInit", NovaProcess.deployFolders(work)));
         if (batch != null) {
             cmd.addAll(NovaProcess.batchShell());
             cmd.add("-Dnova.command=" + batch);

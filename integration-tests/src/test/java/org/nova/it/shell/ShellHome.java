@@ -55,6 +55,6 @@ final class ShellHome {
                 "-Dlogback.configurationFile=" + work.resolve("logback.xml"),
                 "-Dorg.osgi.framework.storage=" + work.resolve("felix-cache"),
                 "-Dorg.osgi.framework.storage.clean=onFirstInit",
-                "-Dgosh.home=" + home, "-jar", jar.toString());
+                "-Dgosh.home=" + home, NovaProcess.deployFolders(work), "-jar", jar.toString());
     }
 }

@@ -76,7 +76,7 @@ public class WebSecurityIT {
                 "-D" + WebOptions.PORT + "=" + port,
                 // a batch command line starts no HTTP server unless asked to
                 "-D" + WebOptions.SERVER + "=true",
-                "-Dnova.command=drv:monitor 600"));
+                "-Dnova.command=drv:monitor 600", NovaProcess.deployFolders(work)));
         cmd.addAll(NovaProcess.batchShell());
         cmd.addAll(List.of("-jar", launcher.toString()));
         runtime = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
