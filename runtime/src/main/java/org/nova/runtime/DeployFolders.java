@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * {@code .cfg}/{@code .config} file is a configuration. FileInstall does the work; this component
  * says what it has made of each file ({@code deploy:status}) and when its first scan is through
  * ({@link #pending()}, which {@link BatchRunner} waits for, so that {@code ./nova -c} runs its
- * commands with the folder's drivers in place).
+ * commands with the folder's drivers in place). A folder that does not exist is created at start
+ * (FileInstall, which starts after this bundle, watches only one that exists).
  *
  * <p>A file counts as done when FileInstall can do no more with it: a jar that is not a bundle
  * (FileInstall refuses it), one whose name and version another bundle already has (FileInstall
@@ -103,6 +104,16 @@ public final class DeployFolders {
         }
         List<File> folders = folders();
         LOG.info("deploy folders: {}", folders.isEmpty() ? "none (" + DIRS_PROPERTY + " is not set)" : folders);
+        for (File dir : folders) {
+            // FileInstall (which starts after this bundle) watches only a folder that exists
+            if (!dir.isDirectory()) {
+                if (dir.mkdirs()) {
+                    LOG.info("{}: created (it did not exist)", dir);
+                } else {
+                    LOG.warn("{}: does not exist and cannot be created: nothing dropped there will be seen", dir);
+                }
+            }
+        }
         if (!folders.isEmpty()) {
             reporter.scheduleWithFixedDelay(this::report, REPORT_MS, REPORT_MS, TimeUnit.MILLISECONDS);
         }

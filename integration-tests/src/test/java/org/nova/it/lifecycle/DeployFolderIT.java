@@ -187,8 +187,9 @@ public class DeployFolderIT {
             p.send("drv:devices pci; deploy:status; echo done-" + "check");
             p.awaitLine("done-check");
             String after = p.text();
+            String dev = device(p);
             assertTrue("the device is unbound:\n" + after,
-                    after.lines().anyMatch(l -> l.matches("^pci\\s+" + device(p) + "\\s+-\\s+.*")));
+                    after.lines().anyMatch(l -> l.matches("^pci\\s+" + dev + "\\s+-\\s+.*")));
             p.closeInput();
             assertEquals(0, p.awaitExit());
         }
