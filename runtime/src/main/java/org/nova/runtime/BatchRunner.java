@@ -42,7 +42,7 @@ public final class BatchRunner {
     public static final String STRICT = "nova.settle.strict";
     /** The longest the runner waits for the runtime to settle. */
     static final long SETTLE_LIMIT_S = 120;
-    /** How often the deploy folders are looked at while FileInstall's first scan goes on (it polls every 500 ms). */
+    /** How often the deploy folders are looked at while FileInstall's first scan goes on (it polls every 250 ms). */
     static final long DEPLOY_POLL_MS = 50;
     /** Exit status: every command ran. */
     static final int OK = 0;

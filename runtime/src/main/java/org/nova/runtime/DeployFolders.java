@@ -182,6 +182,7 @@ public final class DeployFolders {
      */
     List<Entry> entries(boolean explain) {
         List<Entry> out = new ArrayList<>();
+        Set<String> present = new HashSet<>();
         for (File dir : folders()) {
             File[] files = dir.listFiles(File::isFile);
             if (files == null) {
@@ -189,9 +190,11 @@ public final class DeployFolders {
             }
             Arrays.sort(files);
             for (File f : files) {
+                present.add(f.getPath());
                 out.add(entry(f, explain));
             }
         }
+        pendingSince.keySet().retainAll(present); // a file deleted and copied in again is waited for anew
         return out;
     }
 

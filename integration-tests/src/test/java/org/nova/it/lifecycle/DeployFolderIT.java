@@ -56,7 +56,7 @@ public class DeployFolderIT {
         }
         Files.createDirectories(w.resolve("conf"));
         Files.writeString(w.resolve("conf").resolve(DEVICE_CFG), String.format(
-                "model = pci-generic%nvendor = %04x%ndevice = %04x%n", org.nova.it.deploy.v1.DeployedDriver.VENDOR,
+                "model = pci-generic%nslot = 00:07.0%nvendor = %04x%ndevice = %04x%n", org.nova.it.deploy.v1.DeployedDriver.VENDOR,
                 org.nova.it.deploy.v1.DeployedDriver.DEVICE));
         return w;
     }
@@ -163,7 +163,7 @@ public class DeployFolderIT {
                 awaitCount(p, "unbound from " + DRIVER, unbound + 1);
                 toReleased.add(System.nanoTime() - t0);
             }
-            System.out.println("deploy folder (FileInstall poll 500 ms): jar in -> bound median " + median(toBound)
+            System.out.println("deploy folder (FileInstall poll 250 ms): jar in -> bound median " + median(toBound)
                     + " ms " + ms(toBound) + "; jar deleted -> released median " + median(toReleased) + " ms "
                     + ms(toReleased));
 
@@ -184,7 +184,10 @@ public class DeployFolderIT {
             unbound = count(p, "unbound from " + DRIVER);
             Files.delete(deploy.resolve("deployed-driver.jar"));
             awaitCount(p, "unbound from " + DRIVER, unbound + 1);
-            p.send("drv:devices pci; deploy:status; echo done-" + "check");
+            // one command a line: an interactive shell prints the value of a line's last statement only
+            p.send("drv:devices pci");
+            p.send("deploy:status");
+            p.send("echo done-" + "check");
             p.awaitLine("done-check");
             String after = p.text();
             String dev = device(p);
