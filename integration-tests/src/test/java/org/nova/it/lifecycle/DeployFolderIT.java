@@ -175,8 +175,15 @@ public class DeployFolderIT {
             drop(v2, deploy, "deployed-driver.jar");
             awaitCount(p, DRIVER + " v2 probed", v2probes + 1);
             assertTrue("the old code unbound first:\n" + p.text(), count(p, "unbound from " + DRIVER) > unbound);
-            p.send("drv:devres " + device(p));
-            p.awaitLine("deployed_driver v2 action");
+            // FileInstall's update is followed by a refresh, which stops and starts the bundle once
+            // more: the device may unbind and bind again on the new code before it stays bound
+            String dev = device(p);
+            boolean held = false;
+            for (long end = System.nanoTime() + LINE.toNanos(); !held && System.nanoTime() < end;) {
+                p.send("drv:devres " + dev);
+                held = p.awaitLine("deployed_driver v2 action", Duration.ofSeconds(2));
+            }
+            assertTrue("the device holds the new code's devres:\n" + p.text(), held);
             assertTrue("the device holds the new code's devres only (driver data, enable, bar0, the v2 action):\n"
                     + p.text(), p.awaitLine(": 4 live", LINE));
 
@@ -190,7 +197,6 @@ public class DeployFolderIT {
             p.send("echo done-" + "check");
             p.awaitLine("done-check");
             String after = p.text();
-            String dev = device(p);
             assertTrue("the device is unbound:\n" + after,
                     after.lines().anyMatch(l -> l.matches("^pci\\s+" + dev + "\\s+-\\s+.*")));
             p.closeInput();
