@@ -88,6 +88,41 @@ public final class DeployFolders {
         }
     };
 
+    /**
+     * A jar's headers as last read, with the file's size and time then: the folders are looked at
+     * every second and, while ./nova -c waits, every few milliseconds, and a jar is opened again
+     * only when it changed.
+     *
+     * @param error why it is no bundle, or null
+     */
+    private record JarHeaders(long modified, long length, String symbolicName, String version, String error) {
+    }
+
+    /** Each jar's headers, by path. */
+    private final Map<String, JarHeaders> jars = new ConcurrentHashMap<>();
+
+    private JarHeaders headers(File f) {
+        long modified = f.lastModified();
+        long length = f.length();
+        JarHeaders h = jars.get(f.getPath());
+        if (h != null && h.modified() == modified && h.length() == length) {
+            return h;
+        }
+        try (JarFile jar = new JarFile(f)) {
+            Manifest m = jar.getManifest();
+            String bsn = m == null ? null : m.getMainAttributes().getValue(Constants.BUNDLE_SYMBOLICNAME);
+            h = bsn == null
+                    ? new JarHeaders(modified, length, null, null,
+                            "not a bundle: no " + Constants.BUNDLE_SYMBOLICNAME + " in META-INF/MANIFEST.MF")
+                    : new JarHeaders(modified, length, bsn.split(";")[0].strip(),
+                            m.getMainAttributes().getValue(Constants.BUNDLE_VERSION), null);
+        } catch (IOException e) {
+            h = new JarHeaders(modified, length, null, null, "not a bundle: not a readable jar (" + e.getMessage() + ")");
+        }
+        jars.put(f.getPath(), h);
+        return h;
+    }
+
     /** What FileInstall made of one file. */
     record Entry(File file, String state, boolean pending) {
     }
@@ -195,6 +230,7 @@ public final class DeployFolders {
             }
         }
         pendingSince.keySet().retainAll(present); // a file deleted and copied in again is waited for anew
+        jars.keySet().retainAll(present);
         return out;
     }
 
@@ -206,19 +242,14 @@ public final class DeployFolders {
         if (!name.endsWith(".jar")) {
             return new Entry(f, "ignored: neither a bundle jar nor a .cfg/.config file", false);
         }
-        Manifest m;
-        try (JarFile jar = new JarFile(f)) {
-            m = jar.getManifest();
-        } catch (IOException e) {
-            return new Entry(f, "not a bundle: not a readable jar (" + e.getMessage() + ")", false);
+        JarHeaders h = headers(f);
+        if (h.error() != null) {
+            return new Entry(f, h.error(), false);
         }
-        String bsn = m == null ? null : m.getMainAttributes().getValue(Constants.BUNDLE_SYMBOLICNAME);
-        if (bsn == null) {
-            return new Entry(f, "not a bundle: no " + Constants.BUNDLE_SYMBOLICNAME + " in META-INF/MANIFEST.MF", false);
-        }
+        String bsn = h.symbolicName();
         Bundle b = installedFrom(f);
         if (b == null) {
-            Bundle same = sameNameAndVersion(bsn.split(";")[0].strip(), m.getMainAttributes().getValue(Constants.BUNDLE_VERSION));
+            Bundle same = sameNameAndVersion(bsn, h.version());
             if (same != null) {
                 return new Entry(f, "updates bundle " + same.getBundleId() + " (" + same.getSymbolicName() + " "
                         + same.getVersion() + ", installed from " + same.getLocation() + "): same name and version", false);
