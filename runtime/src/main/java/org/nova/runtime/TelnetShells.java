@@ -79,7 +79,16 @@ public final class TelnetShells {
     private ServerSocket server;
 
     /** One connection: its socket, and its shell once it runs. */
-    private record Connection(int number, Socket socket, ShellLoop[] loop) {
+    private static final class Connection {
+        final int number;
+        final Socket socket;
+        /** The connection's shell, once it runs (written by its thread, read by a stop). */
+        volatile ShellLoop loop;
+
+        Connection(int number, Socket socket) {
+            this.number = number;
+            this.socket = socket;
+        }
     }
 
     @Activate
@@ -232,14 +241,14 @@ public final class TelnetShells {
     }
 
     private static void end(Connection c) {
-        ShellLoop loop = c.loop()[0];
+        ShellLoop loop = c.loop;
         if (loop != null) {
             loop.end();
         }
         try {
-            c.socket().close(); // the reader sees end of input; the session closes
+            c.socket.close(); // the reader sees end of input; the session closes
         } catch (IOException e) {
-            LOG.debug("telnet session {}: {}", c.number(), e.toString());
+            LOG.debug("telnet session {}: {}", c.number, e.toString());
         }
     }
 
@@ -254,9 +263,9 @@ public final class TelnetShells {
                 }
                 return;
             }
-            Connection c = new Connection(opened.incrementAndGet(), socket, new ShellLoop[1]);
-            connections.put(c.number(), c);
-            Thread t = new Thread(() -> session(c), "nova-telnet-" + c.number());
+            Connection c = new Connection(opened.incrementAndGet(), socket);
+            connections.put(c.number, c);
+            Thread t = new Thread(() -> session(c), "nova-telnet-" + c.number);
             t.setDaemon(true);
             t.start();
         }
@@ -264,10 +273,10 @@ public final class TelnetShells {
 
     /** One connection's shell, on its own thread; returns when the session ends, and closes the connection. */
     private void session(Connection c) {
-        LOG.info("telnet session {} opened from {} ({} open)", c.number(), c.socket().getRemoteSocketAddress(),
+        LOG.info("telnet session {} opened from {} ({} open)", c.number, c.socket.getRemoteSocketAddress(),
                 connections.size());
         String how = "closed";
-        try (Socket socket = c.socket()) {
+        try (Socket socket = c.socket) {
             Terminal[] terminal = new Terminal[1];
             Size[] size = { DEFAULT_SIZE }; // what the client last reported, before or after its terminal exists
             TelnetProtocol telnet = new TelnetProtocol(socket.getInputStream(), socket.getOutputStream(),
@@ -283,7 +292,7 @@ public final class TelnetShells {
             telnet.awaitTerminalType(socket, TERMINAL_TYPE_WAIT_MS);
             String type = telnet.terminalType();
             try (Terminal t = TerminalBuilder.builder()
-                    .name("telnet-" + c.number())
+                    .name("telnet-" + c.number)
                     .type(type != null ? type : DEFAULT_TERMINAL_TYPE)
                     .streams(telnet.input(), telnet.output())
                     .system(false)
@@ -292,16 +301,16 @@ public final class TelnetShells {
                     .build()) {
                 terminal[0] = t;
                 ShellLoop loop = new ShellLoop(shell, processor, t, null, false);
-                c.loop()[0] = loop;
+                c.loop = loop;
                 how = loop.run().name().toLowerCase();
             }
         } catch (IOException | RuntimeException | LinkageError e) {
             how = "failed: " + e;
-            LOG.warn("telnet session {} failed and is closed: {}", c.number(), e.toString(), e);
+            LOG.warn("telnet session {} failed and is closed: {}", c.number, e.toString(), e);
         } finally {
-            connections.remove(c.number());
+            connections.remove(c.number);
         }
-        LOG.info("telnet session {} ended ({})", c.number(), how);
+        LOG.info("telnet session {} ended ({})", c.number, how);
     }
 
     @Deactivate
