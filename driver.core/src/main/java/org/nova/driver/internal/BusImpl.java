@@ -251,10 +251,16 @@ final class BusImpl implements BusRegistration {
             core.lock.unlock();
         }
         Set<Object> keys = type.deviceKeys(dev);
+        boolean probe = autoprobe && type.autoprobeAllowed(dev);
         core.lock.lock();
         try {
             if (devices.containsKey(device)) {
                 throw new DriverException(Errno.EEXIST, "bus " + name + " already has a device named " + device);
+            }
+            if (probe) {
+                // counted before the device can be seen: whoever finds it listed and then waits
+                // for probing (drv:settle) waits for this first attach too
+                core.probes.begin();
             }
             index.addDevice(dev, keys == null ? null : Set.copyOf(keys));
             devices.put(device, dev);
@@ -267,8 +273,12 @@ final class BusImpl implements BusRegistration {
         }
         LOG.debug("{} {}: added", name, device);
         // bus_probe_device
-        if (autoprobe && type.autoprobeAllowed(dev)) {
-            core.binding.deviceAttach(dev, true);
+        if (probe) {
+            try {
+                core.binding.deviceAttach(dev, true);
+            } finally {
+                core.probes.done();
+            }
         }
         return dev;
     }
