@@ -121,14 +121,20 @@ public final class DriverCoreComponent extends DriverCoreImpl {
     }
 
     private void unblockWhenSettled() {
-        SettleReport r = settle.await(Duration.ofMillis(BOOT_LIMIT_MS), false);
-        if (r.settled()) {
-            LOG.debug("runtime settled after {} ms: probing unblocked", r.waited().toMillis());
-        } else if (!Thread.currentThread().isInterrupted()) {
-            LOG.warn("probing unblocked although the runtime has not settled within {} ms: {}", BOOT_LIMIT_MS,
-                    String.join("; ", r.pending()));
+        try {
+            SettleReport r = settle.await(Duration.ofMillis(BOOT_LIMIT_MS), false);
+            if (r.settled()) {
+                LOG.debug("runtime settled after {} ms: probing unblocked", r.waited().toMillis());
+            } else if (!Thread.currentThread().isInterrupted()) {
+                LOG.warn("probing unblocked although the runtime has not settled within {} ms: {}", BOOT_LIMIT_MS,
+                        String.join("; ", r.pending()));
+            }
+        } catch (RuntimeException e) {
+            LOG.error("probing unblocked although waiting for the runtime to settle failed", e);
+        } finally {
+            // whatever happened, probing never stays blocked: every device would stay unbound
+            setProbingBlocked(false);
         }
-        setProbingBlocked(false);
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.nova.driver.internal;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -253,7 +254,17 @@ final class Settle implements AutoCloseable {
                 continue;
             }
             String name = "component " + d.name + " (bundle " + d.bundle.symbolicName + ")";
-            for (ComponentConfigurationDTO c : runtime.getComponentConfigurationDTOs(d)) {
+            Collection<ComponentConfigurationDTO> configurations;
+            try {
+                configurations = runtime.getComponentConfigurationDTOs(d);
+            } catch (RuntimeException e) {
+                // Felix SCR builds the DTO from a configuration it may be replacing at that very
+                // moment (a NullPointerException for properties not set yet): the component is
+                // changing, so it is pending, and the next look sees it settled
+                pending.add(name + " is changing (" + e + ")");
+                continue;
+            }
+            for (ComponentConfigurationDTO c : configurations) {
                 switch (c.state) {
                     case ComponentConfigurationDTO.SATISFIED -> {
                         if (d.immediate) {
