@@ -64,7 +64,14 @@ public final class ConfFileChecks implements ConfigurationListener {
         } catch (IOException | InvalidSyntaxException e) {
             return;
         }
-        Dictionary<String, Object> props = found == null || found.length == 0 ? null : found[0].getProperties();
+        Dictionary<String, Object> props;
+        try {
+            props = found == null || found.length == 0 ? null : found[0].getProperties();
+        } catch (IllegalStateException deleted) {
+            // deleted since it was listed (the settle barrier is updated and deleted at once):
+            // no file to judge any more
+            return;
+        }
         if (props == null || !(props.get(DeployFolders.FILENAME_PROPERTY) instanceof Object file)) {
             return;
         }
