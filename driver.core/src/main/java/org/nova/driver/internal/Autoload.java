@@ -11,6 +11,7 @@ import java.util.WeakHashMap;
 import java.util.concurrent.ExecutorService;
 
 import org.nova.driver.DriverRepository;
+import org.nova.driver.MatchResult;
 import org.nova.driver.Uevent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each device is looked up once, at its first attach while autoload is on ({@code udevadm
  * trigger}'s counterpart is {@code drv:probe}, which attaches again); a device attached while
- * autoload was off is looked up at its next attach with autoload on.
+ * autoload was off is looked up at its next attach with autoload on. A device added with no
+ * attach (its bus's drivers_autoprobe off) is looked up when it is added, as udev loads the
+ * module for the ADD uevent whatever drivers_autoprobe says; the device then waits for a probe.
  *
  * <p>State: {@link #enabled}, {@link #repository} and {@link #installer} are volatile and set by
  * the core's owner; {@link #lookedUp} is guarded by its own monitor.
@@ -98,6 +101,20 @@ final class Autoload {
             return Optional.empty();
         }
         return Optional.ofNullable(env.get(Uevent.MODALIAS));
+    }
+
+    /**
+     * A device added without an attach (its bus's autoprobe off, or the bus forbids autoprobing
+     * it): looked up as after an attach if no registered driver matches it.
+     */
+    void lookUpIfUnmatched(DeviceImpl dev) {
+        if (!enabled || repository == null || installer == null) {
+            return;
+        }
+        List<DriverMatch.Candidate> ranked = core.matching.rank(dev, false);
+        if (ranked.isEmpty() || ranked.get(0).result().kind() == MatchResult.Kind.NO_MATCH) {
+            noDriver(dev);
+        }
     }
 
     /**

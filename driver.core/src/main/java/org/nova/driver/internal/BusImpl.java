@@ -279,6 +279,10 @@ final class BusImpl implements BusRegistration {
             } finally {
                 core.probes.done();
             }
+        } else {
+            // udev runs modprobe for the ADD uevent whatever drivers_autoprobe says: the driver
+            // is loaded, the device waits for drivers_probe or bind
+            core.autoload.lookUpIfUnmatched(dev);
         }
         return dev;
     }

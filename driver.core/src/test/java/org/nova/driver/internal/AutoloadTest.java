@@ -146,6 +146,21 @@ class AutoloadTest extends CoreTestBase {
     }
 
     @Test
+    void autoprobeOffLoadsTheBundleAtAddAndLeavesTheDeviceForAProbe() throws IOException {
+        bundle("b", "b7", "test:b*");
+        FakeInstaller f = installer();
+        bus.setAutoprobe(false);
+        Device d = add("d0", "b7");
+        settle();
+        assertEquals(List.of("b"), f.installs, "udev loads the driver for the ADD uevent");
+        assertTrue(d.driver().isEmpty(), "drivers_autoprobe off: nothing binds it");
+        bus.probe("d0");
+        settle();
+        assertEquals(List.of("b"), f.installs, "looked up once");
+        assertEquals("b", d.driver().orElseThrow());
+    }
+
+    @Test
     void aDeviceIsLookedUpOnceEvenWhenItsDriverGoes() throws IOException {
         bundle("b", "b7", "test:b*");
         FakeInstaller f = installer();
