@@ -56,6 +56,8 @@ public class NewDriverIT {
                 && component.contains("OSGI-INF/hello_pci.HelloPciDriver.xml"));
         assertTrue(DriverProjects.hasEntry(jar, "OSGI-INF/hello_pci.HelloPciDriver.xml"));
         assertTrue(manifest.getValue("Import-Package"), manifest.getValue("Import-Package").contains("org.nova.bus.pci"));
+        assertEquals("the driver's alias, for autoload", List.of("pci hello_pci pci:v00001234d0000C0DEsv*sd*bc*sc*i*"),
+                aliases(manifest));
 
         List<String> out = NovaProcess.runBatch("nova.jar", NovaOptions.target().resolve("lifecycle/new-driver/pci"),
                 "start " + jar.toUri() + "; cm:set org.nova.hw.sim.device~hello model=pci-generic slot=" + SLOT
@@ -86,11 +88,9 @@ public class NewDriverIT {
             assertTrue(xml, DriverProjects.hasEntry(jar, xml));
         }
         assertTrue(manifest.getValue("Import-Package"), manifest.getValue("Import-Package").contains("org.nova.bus.auxiliary"));
-        List<String> aliases = Modalias.declared(manifest.getValue("Provide-Capability")).stream()
-                .map(d -> d.bus() + " " + d.driver() + " " + d.pattern()).sorted().toList();
         assertEquals("both drivers' aliases, as file2alias.c writes them", List.of(
                 "auxiliary hello_aux.ctl auxiliary:hello_aux.ctl",
-                "pci hello_aux pci:v00001234d0000C0DEsv*sd*bc*sc*i*"), aliases);
+                "pci hello_aux pci:v00001234d0000C0DEsv*sd*bc*sc*i*"), aliases(manifest));
 
         String pciDevice = "0000:" + SLOT;
         List<String> out = NovaProcess.runBatch("nova.jar", NovaOptions.target().resolve("lifecycle/new-driver/aux"),
@@ -131,6 +131,12 @@ public class NewDriverIT {
         assertEquals(first.text(), List.of("nova: new-driver: EINVAL: unknown option '--frob' (the one option is --aux);"
                 + " usage: ./nova new-driver [--aux] DIR NAME VENDOR:DEVICE"), first.lines());
         assertEquals("nothing written", List.of("full/keep.txt"), DriverProjects.files(cwd));
+    }
+
+    /** @return the manifest's driver aliases, each "bus driver pattern", sorted */
+    private static List<String> aliases(Attributes manifest) {
+        return Modalias.declared(manifest.getValue("Provide-Capability")).stream()
+                .map(d -> d.bus() + " " + d.driver() + " " + d.pattern()).sorted().toList();
     }
 
     private static void refused(Path cwd, String dir, String name, String ids, String message, String... flags)
