@@ -37,8 +37,8 @@ public final class AuxiliaryBusImpl implements AuxiliaryBus, AutoCloseable {
     /** Every auxiliary match is by full "modname.devname": one specificity for all. */
     static final int SPECIFICITY = 100;
 
-    /** The bus's registration with the core (package-visible: the tests register drivers on it directly). */
-    final BusRegistration bus;
+    /** The bus's registration with the core. */
+    private final BusRegistration bus;
 
     /**
      * Registers the "auxiliary" bus on a core.
@@ -50,8 +50,11 @@ public final class AuxiliaryBusImpl implements AuxiliaryBus, AutoCloseable {
         this.bus = core.registerBus(new Type());
     }
 
-    /** @return the bus's registration with the core, for the driver whiteboard */
-    public BusRegistration registration() {
+    /**
+     * @return the bus's registration with the core, for the driver whiteboard (and the tests,
+     *     which register drivers on it directly)
+     */
+    BusRegistration registration() {
         return bus;
     }
 
