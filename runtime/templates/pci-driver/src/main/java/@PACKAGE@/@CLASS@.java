@@ -6,6 +6,7 @@ import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDriver;
+import org.nova.bus.pci.PciDriverAlias;
 import org.nova.devres.Devres;
 import org.osgi.service.component.annotations.Component;
 import org.slf4j.Logger;
@@ -20,8 +21,12 @@ import org.slf4j.LoggerFactory;
  * BAR mapping) is devres: the binding owns it and releases it, newest first, after
  * {@link #unbind}, or at once if the probe throws. The driver keeps no state of its own: its data
  * per device is the BAR0 mapping, given back to {@link #unbind}.
+ *
+ * <p>{@link PciDriverAlias} writes the id table into the manifest as an alias, so the runtime's
+ * autoload finds this bundle in its {@code drivers/} folder for a device no running driver takes.
  */
 @Component(service = PciDriver.class)
+@PciDriverAlias(driver = @CLASS@.NAME, vendor = @CLASS@.VENDOR_ID, device = @CLASS@.DEVICE_ID)
 public final class @CLASS@ implements PciDriver<Devres<Bar>> {
     private static final Logger LOG = LoggerFactory.getLogger(@CLASS@.class);
 

@@ -3,11 +3,15 @@ package org.nova.testkit;
 import java.util.List;
 import java.util.Optional;
 
+import org.nova.bus.auxiliary.AuxiliaryBus;
+import org.nova.bus.auxiliary.AuxiliaryDevice;
+import org.nova.bus.auxiliary.testing.StandaloneAuxiliaryBus;
 import org.nova.bus.pci.PciBus;
 import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.testing.StandalonePciBus;
 import org.nova.devres.DevresEntry;
 import org.nova.driver.Bus;
+import org.nova.driver.Device;
 import org.nova.driver.DriverException;
 import org.nova.driver.DriverRegistration;
 import org.nova.driver.testing.StandaloneDriverCore;
@@ -16,9 +20,10 @@ import org.nova.hw.sim.SimulatedHostBridge;
 /**
  * A driver under test bound (or refused) on one simulated PCI function, made by
  * {@link SimulatedPci#bind}. It owns the whole platform beneath: the driver core, the PCI bus,
- * the host bridge with its function and the driver's registration. {@link #close()} takes them
- * down in the kernel's order (the driver unbinds, its devres are released, the function is
- * removed, the core stops), after which nothing of the test stays running.
+ * the auxiliary bus with its drivers, the host bridge with its function and the driver's
+ * registration. {@link #close()} takes them down in the kernel's order (the driver unbinds, its
+ * auxiliary devices are removed, its devres are released, the function is removed, the core
+ * stops), after which nothing of the test stays running.
  *
  * <p>What it shows is what the runtime's shell shows of a device: whether it is bound
  * ({@code drv:devices}), its live devres ({@code drv:devres DEVICE}) and the log ({@code dmesg}).
@@ -27,6 +32,7 @@ import org.nova.hw.sim.SimulatedHostBridge;
 public final class PciTestBinding implements AutoCloseable {
     private final StandaloneDriverCore core;
     private final StandalonePciBus pci;
+    private final StandaloneAuxiliaryBus aux;
     private final SimulatedHostBridge bridge;
     private final DriverRegistration registration;
     private final String driver;
@@ -35,10 +41,11 @@ public final class PciTestBinding implements AutoCloseable {
     private RuntimeException probeError;
     private boolean closed;
 
-    PciTestBinding(StandaloneDriverCore core, StandalonePciBus pci, SimulatedHostBridge bridge,
-            DriverRegistration registration, String driver, PciDevice device, int logMark) {
+    PciTestBinding(StandaloneDriverCore core, StandalonePciBus pci, StandaloneAuxiliaryBus aux,
+            SimulatedHostBridge bridge, DriverRegistration registration, String driver, PciDevice device, int logMark) {
         this.core = core;
         this.pci = pci;
+        this.aux = aux;
         this.bridge = bridge;
         this.registration = registration;
         this.driver = driver;
@@ -91,9 +98,35 @@ public final class PciTestBinding implements AutoCloseable {
      *     {@code drv:devres DEVICE} lists them (e.g. {@code pci:bar0}); empty once unbound
      */
     public List<String> devres() {
-        return device.device().devres().entries().stream()
+        return devres(device.device());
+    }
+
+    /**
+     * @param dev an auxiliary device, e.g. one of {@link #auxiliaryDevices()}
+     * @return the names of its live devres entries, oldest first (what its driver's probe
+     *     acquired, after the bus's own {@code auxiliary:driver-data}); empty once it is
+     *     unbound, and after it was removed
+     */
+    public List<String> devres(AuxiliaryDevice dev) {
+        return devres(dev.device());
+    }
+
+    private static List<String> devres(Device dev) {
+        return dev.devres().entries().stream()
                 .filter(e -> e.kind() == DevresEntry.Kind.RESOURCE || e.kind() == DevresEntry.Kind.ACTION)
                 .map(DevresEntry::name).toList();
+    }
+
+    /**
+     * @return the auxiliary devices there are now, by name, as {@code drv:devices auxiliary}
+     *     lists them: those the driver under test registered while bound (each
+     *     "modname.devname.id", its parent the function). Each one's {@code device().driver()}
+     *     names the auxiliary driver bound to it, if any. Empty once the driver unbound: the
+     *     registrations are devres of its binding.
+     */
+    public List<AuxiliaryDevice> auxiliaryDevices() {
+        return core.core().requireBus(AuxiliaryBus.NAME).devices().stream()
+                .map(d -> d.busData(AuxiliaryDevice.class)).toList();
     }
 
     /**
@@ -115,7 +148,10 @@ public final class PciTestBinding implements AutoCloseable {
         bus().unbind(device.device().name(), driver);
     }
 
-    /** Unregisters the driver (unbinding the device), removes the function, stops the core. Idempotent. */
+    /**
+     * Unregisters the driver (unbinding the device, which removes its auxiliary devices), then the
+     * auxiliary bus with its drivers, removes the function, stops the core. Idempotent.
+     */
     @Override
     public void close() {
         if (closed) {
@@ -123,6 +159,7 @@ public final class PciTestBinding implements AutoCloseable {
         }
         closed = true;
         registration.close();
+        aux.close();
         pci.close();
         bridge.close();
         core.close();

@@ -111,7 +111,7 @@ class AuxiliaryBusComponentTest {
         core = standalone.core();
         core.setTestDriverRemove(false); // these tests count probes; the core's own suite covers test remove
         aux = new AuxiliaryBusComponent(TestContexts.nullContext(), core);
-        auxBus = aux.bus;
+        auxBus = aux.bus.registration();
         platform = core.registerBus(new PlatformType());
     }
 
@@ -122,7 +122,7 @@ class AuxiliaryBusComponentTest {
     }
 
     private DriverRegistration registerAux(AuxiliaryDriver<?> d) {
-        return auxBus.registerDriver(new DriverDescriptor(AuxiliaryBusComponent.driverName(d), d, "t", 0, 1,
+        return auxBus.registerDriver(new DriverDescriptor(AuxiliaryBusImpl.driverName(d), d, "t", 0, 1,
                 d.probeType()));
     }
 
@@ -227,8 +227,8 @@ class AuxiliaryBusComponentTest {
 
     @Test
     void driversNeedANameAndAnIdTable() {
-        assertEquals(Errno.EINVAL, errno(() -> AuxiliaryBusComponent.driverName(new TestAuxDriver(List.of()))));
-        assertEquals("test.aux", AuxiliaryBusComponent.driverName(new TestAuxDriver(List.of("a.b"))));
+        assertEquals(Errno.EINVAL, errno(() -> AuxiliaryBusImpl.driverName(new TestAuxDriver(List.of()))));
+        assertEquals("test.aux", AuxiliaryBusImpl.driverName(new TestAuxDriver(List.of("a.b"))));
     }
 
     @Test
