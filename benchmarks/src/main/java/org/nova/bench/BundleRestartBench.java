@@ -39,7 +39,7 @@ import org.osgi.framework.BundleException;
 @Fork(1)
 public class BundleRestartBench {
     /** PCI devices the driver is bound to. */
-    @Param({"1000"})
+    @Param({"100", "1000", "10000"})
     public int devices;
 
     /** Device resources each probe acquires. */

@@ -37,7 +37,7 @@ import org.osgi.framework.BundleException;
 @Fork(1)
 public class HotLoadBench {
     /** PCI devices waiting for the driver. */
-    @Param({"100", "1000"})
+    @Param({"100", "1000", "10000"})
     public int devices;
 
     /** Device resources each probe acquires. */
