@@ -131,7 +131,8 @@ public class BuddyBench {
      * The reference: the binary buddy of mm/page_alloc.c over chunks (the kernel's pages).
      * {@code free_area[order]} is a doubly linked list threaded through per-chunk {@code next} /
      * {@code prev} arrays (the pages' {@code buddy_list}), used LIFO ({@code __rmqueue_smallest}
-     * takes the head, {@code expand} puts the upper halves back); {@code order[chunk]} is the
+     * takes the head, {@code expand} adds the upper halves at the head; the kernel's occasional
+     * tail insertion in {@code __free_one_page}, a fragmentation heuristic, is left out); {@code order[chunk]} is the
      * order of a free block starting there, or {@link #NOT_FREE} ({@code PageBuddy} and
      * {@code buddy_order}); the buddy of a block is {@code chunk ^ (1 << order)}
      * ({@code __find_buddy_pfn}) and {@code __free_one_page} merges while it is free at the same

@@ -38,7 +38,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  * <li><b>Both parking.</b> {@link #interruptRpc}: the path the driver really uses (Cmdq with its
  * interrupt handler, {@code interruptDriven}): the command is written and the doorbell rung; the
- * peer, asleep until the doorbell, reads it, writes the reply and raises the interrupt; the
+ * peer, asleep until the doorbell (the simulated GSP parks and the doorbell unparks it; here it
+ * sleeps on a {@link GspRpcStates.Bell} like the driver's), reads it, writes the reply and raises
+ * the interrupt (SWGEN0, which the simulated GPU raises for every message it writes); the
  * driver's receive checks the queue and otherwise sleeps on a monitor until the interrupt's
  * signal count moves (with Cmdq's {@value GspRpcStates#FALLBACK_POLL_MS} ms safety poll), as
  * {@code Cmdq.receive} does. Its reference, {@link #synchronousQueueRpc}: the request handed to
