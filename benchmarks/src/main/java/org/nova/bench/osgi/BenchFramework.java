@@ -63,7 +63,10 @@ public final class BenchFramework implements AutoCloseable {
     static final List<String> BUNDLES = List.of("org.osgi.util.function", "org.osgi.util.promise",
             "org.osgi.service.component", "org.apache.felix.scr", "org.apache.felix.configadmin", "org.apache.felix.eventadmin",
             "org.apache.felix.gogo.runtime", "devres", "config.answer", "driver.core", "hw.api", "bus.pci");
-    /** The SLF4J packages the system bundle exports from the benchmark's class path. */
+    /**
+     * The SLF4J packages the system bundle exports from the benchmark's class path, at the version
+     * of slf4j-api the parent pom names ({@code slf4j.version}).
+     */
     static final String SLF4J_PACKAGES = "org.slf4j;version=2.0.17,org.slf4j.event;version=2.0.17,"
             + "org.slf4j.spi;version=2.0.17,org.slf4j.helpers;version=2.0.17";
     /** Framework property of driver.core (DriverCoreComponent.AUTOLOAD_PROPERTY): no driver repository lookups. */
@@ -93,6 +96,7 @@ public final class BenchFramework implements AutoCloseable {
      */
     public static BenchFramework start(int functions) {
         Path storage = null;
+        Framework framework = null;
         try {
             storage = Files.createTempDirectory("nova-bench-felix");
             Map<String, String> props = new HashMap<>();
@@ -100,7 +104,7 @@ public final class BenchFramework implements AutoCloseable {
             props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
             props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, SLF4J_PACKAGES);
             props.put(AUTOLOAD_PROPERTY, "false");
-            Framework framework = new FrameworkFactory().newFramework(props);
+            framework = new FrameworkFactory().newFramework(props);
             framework.start();
             BundleContext ctx = framework.getBundleContext();
             List<Bundle> started = new ArrayList<>();
@@ -123,7 +127,18 @@ public final class BenchFramework implements AutoCloseable {
             }
             return new BenchFramework(storage, framework, observer(ctx, BoundCount.PROPERTY),
                     observer(ctx, HeldDevres.PROPERTY));
-        } catch (IOException | BundleException | InvalidSyntaxException e) {
+        } catch (IOException | BundleException | InvalidSyntaxException | RuntimeException e) {
+            if (framework != null) {
+                try {
+                    framework.stop();
+                    framework.waitForStop(STOP_WAIT_MS);
+                } catch (BundleException | InterruptedException again) {
+                    if (again instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                    }
+                    e.addSuppressed(again);
+                }
+            }
             delete(storage);
             throw new IllegalStateException("cannot start the benchmark's framework", e);
         }
