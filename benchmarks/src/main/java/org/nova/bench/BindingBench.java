@@ -46,7 +46,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * them while the next device is bound; the timed region ends when the last device is bound,
  * unbound or removed, and the teardown (core shut down) waits for the queue. A teardown that
  * finds a device not bound, still bound or still present, or devres not released, fails the run.
- * Run with {@code -gc true} so that one iteration's garbage is not collected in the next.
+ * The heap is fixed (2 GiB) so that its resizing is not timed; run with {@code -gc true} so that
+ * one iteration's garbage is not collected in the next.
  * Linear growth shows as ×10 per step of the parameter. {@link MatchBench} compares the matching
  * step with the kernel's linear first match.
  */
@@ -54,7 +55,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 10)
 @Measurement(iterations = 10)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx2g"})
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xms2g", "-Xmx2g"})
 public class BindingBench {
 
     /** The functions and drivers of one size, made once per trial. */
