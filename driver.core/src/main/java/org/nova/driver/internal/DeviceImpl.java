@@ -21,7 +21,7 @@ import org.nova.driver.Uevent;
  * place in the tree, whether it is dead, its driver_override); the rest of its state belongs to
  * the class that changes it, each as a small object only that class writes: {@link #binding} to
  * {@link Binding} (dd.c), {@link #deferral} to {@link DeferredProbe} (dd.c's deferred lists),
- * {@link #links} to {@link DeviceLinks} (core.c's device links), {@link #matchKeys} to the bus's
+ * {@link #links} to {@link DeviceLinks} (core.c's device links), {@link #matchBuckets} to the bus's
  * {@link MatchIndex}.
  *
  * <p>Locking: {@link #children} and {@link #dead} are guarded by the core's lock, like the state
@@ -47,8 +47,12 @@ final class DeviceImpl implements Device {
     final DeferredProbe.State deferral = new DeferredProbe.State();
     /** Links to suppliers and consumers; written by {@link DeviceLinks} only. */
     final DeviceLinks.Ends links = new DeviceLinks.Ends();
-    /** The device's keys in its bus's match index; written by {@link MatchIndex} only. */
-    final MatchIndex.Keys matchKeys = new MatchIndex.Keys();
+    /**
+     * The buckets of the device's keys in its bus's match index, null while unindexed or unkeyed;
+     * written by {@link MatchIndex} only, under the core's lock. A field of the device, not an
+     * object of its own: it is read for every match, and each indirection is a cache miss.
+     */
+    MatchIndex.Bucket[] matchBuckets;
     /** The path under /devices, its parent's path and its name: neither changes. */
     private final String devpath;
 

@@ -20,7 +20,7 @@ import java.util.Set;
  * always offered.
  *
  * <p>Each key has a {@link Bucket}: its devices and its drivers, each an insertion-ordered set.
- * A device keeps its buckets ({@link DeviceImpl#matchKeys}), found once when it is added, so
+ * A device keeps its buckets ({@link DeviceImpl#matchBuckets}), found once when it is added, so
  * looking up its drivers hashes nothing and removing it is one set removal per key, however many
  * devices share the key (a bus of 100k devices of one base class holds them all in that class's
  * bucket). A bucket leaves the map when its last device and driver leave it.
@@ -43,10 +43,10 @@ final class MatchIndex {
     private int keyedDevices;
 
     /** One key's devices and drivers, each in the order they came. */
-    private static final class Bucket {
-        final Object key;
-        final Set<DeviceImpl> devices = new LinkedHashSet<>();
-        final Set<DriverImpl> drivers = new LinkedHashSet<>();
+    static final class Bucket {
+        private final Object key;
+        private final Set<DeviceImpl> devices = new LinkedHashSet<>();
+        private final Set<DriverImpl> drivers = new LinkedHashSet<>();
         /** {@link #drivers} as an array, made again after a change: read for every device matched. */
         private DriverImpl[] driverArray = NO_DRIVERS;
 
@@ -70,12 +70,6 @@ final class MatchIndex {
         void driversChanged() {
             driverArray = null;
         }
-    }
-
-    /** A device's place in the index; written by {@link MatchIndex} only. */
-    static final class Keys {
-        /** The buckets of the device's keys; null while unindexed or unkeyed. */
-        private Bucket[] buckets;
     }
 
     private Bucket[] bucketsOf(Set<Object> keys) {
@@ -129,7 +123,7 @@ final class MatchIndex {
             return;
         }
         Bucket[] bs = bucketsOf(keys);
-        dev.matchKeys.buckets = bs;
+        dev.matchBuckets = bs;
         keyedDevices++;
         for (Bucket b : bs) {
             b.devices.add(dev);
@@ -138,12 +132,12 @@ final class MatchIndex {
 
     /** Takes a device out of the index. */
     void removeDevice(DeviceImpl dev) {
-        Bucket[] bs = dev.matchKeys.buckets;
+        Bucket[] bs = dev.matchBuckets;
         if (bs == null) {
             unkeyedDevices.remove(dev);
             return;
         }
-        dev.matchKeys.buckets = null;
+        dev.matchBuckets = null;
         keyedDevices--;
         for (Bucket b : bs) {
             b.devices.remove(dev);
@@ -181,11 +175,11 @@ final class MatchIndex {
      * @param all every driver of the bus, in registration order
      */
     List<DriverImpl> driversFor(DeviceImpl dev, Collection<DriverImpl> all) {
-        Bucket[] bs = dev.matchKeys.buckets;
+        Bucket[] bs = dev.matchBuckets;
         if (bs == null) {
             return all.stream().filter(d -> !d.isLeaving()).toList();
         }
-        List<DriverImpl> out = new ArrayList<>();
+        List<DriverImpl> out = new ArrayList<>(bs.length);
         int sources = 0;
         if (!unkeyedDrivers.isEmpty()) {
             for (DriverImpl d : unkeyedDrivers) {
