@@ -2,8 +2,10 @@ package org.nova.driver.internal;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -474,7 +476,8 @@ final class Binding {
      * @return the released devices, in release order
      */
     List<DeviceImpl> driverDetach(DriverImpl drv) {
-        List<DeviceImpl> released = new ArrayList<>();
+        // a set: a device whose probe was in flight may come round again
+        Set<DeviceImpl> released = new LinkedHashSet<>();
         while (true) {
             DeviceImpl next;
             lock.lock();
@@ -484,15 +487,13 @@ final class Binding {
                 lock.unlock();
             }
             if (next == null) {
-                return released;
+                return new ArrayList<>(released);
             }
             // waits for a probe in flight on that device, then unbinds it
             next.lock.lock();
             next.lock.unlock();
             releaseDriver(next);
-            if (!released.contains(next)) {
-                released.add(next);
-            }
+            released.add(next);
         }
     }
 }

@@ -38,7 +38,8 @@ final class BusImpl implements BusRegistration {
     final BusType type;
     private final String name;
     private final Map<String, DeviceImpl> devices = new LinkedHashMap<>();
-    private final List<DriverImpl> drivers = new ArrayList<>();
+    /** By name, in registration order: bus_find_driver's lookup is O(1) (the kernel walks a kset). */
+    private final Map<String, DriverImpl> drivers = new LinkedHashMap<>();
     private final MatchIndex index = new MatchIndex();
     /** drivers_autoprobe; read by probes without the core's lock. */
     private volatile boolean autoprobe = true;
@@ -83,7 +84,7 @@ final class BusImpl implements BusRegistration {
     public List<DriverInfo> drivers() {
         core.lock.lock();
         try {
-            return drivers.stream().map(DriverImpl::info).toList();
+            return drivers.values().stream().map(DriverImpl::info).toList();
         } finally {
             core.lock.unlock();
         }
@@ -93,7 +94,7 @@ final class BusImpl implements BusRegistration {
     List<DriverImpl> driverList() {
         core.lock.lock();
         try {
-            return List.copyOf(drivers);
+            return List.copyOf(drivers.values());
         } finally {
             core.lock.unlock();
         }
@@ -109,13 +110,9 @@ final class BusImpl implements BusRegistration {
         }
     }
 
+    /** driver_find (drivers/base/driver.c); call with the core's lock. */
     private DriverImpl findDriver(String driver) {
-        for (DriverImpl d : drivers) {
-            if (d.desc.name().equals(driver)) {
-                return d;
-            }
-        }
-        return null;
+        return drivers.get(driver);
     }
 
     private DeviceImpl requireDevice(String device) {
@@ -336,7 +333,7 @@ final class BusImpl implements BusRegistration {
                 throw new DriverException(Errno.EBUSY, "bus " + name + " already has a driver named " + driver.name());
             }
             drv = new DriverImpl(this, driver, nextSeq++);
-            drivers.add(drv);
+            drivers.put(driver.name(), drv);
             index.addDriver(drv, keys);
             candidates = !autoprobe ? List.of() : index.devicesFor(drv, devices.values());
         } finally {
@@ -359,7 +356,7 @@ final class BusImpl implements BusRegistration {
             if (!drv.unregister()) {
                 return;
             }
-            drivers.remove(drv);
+            drivers.remove(drv.desc.name(), drv);
             index.removeDriver(drv);
         } finally {
             core.lock.unlock();
@@ -412,7 +409,7 @@ final class BusImpl implements BusRegistration {
                 DriverImpl d = findDriver(override);
                 return d == null || d.isLeaving() ? List.of() : List.of(d);
             }
-            return index.driversFor(dev, drivers);
+            return index.driversFor(dev, drivers.values());
         } finally {
             core.lock.unlock();
         }
@@ -435,7 +432,7 @@ final class BusImpl implements BusRegistration {
             }
             closed = true;
             all = new ArrayList<>(devices.values());
-            drvs = new ArrayList<>(drivers);
+            drvs = new ArrayList<>(drivers.values());
         } finally {
             core.lock.unlock();
         }

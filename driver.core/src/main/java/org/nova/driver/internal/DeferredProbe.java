@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -54,8 +55,8 @@ final class DeferredProbe {
     private final AtomicLong triggerCount = new AtomicLong();
     private boolean workQueued;
     private boolean probingBlocked;
-    /** Devices that arrived while probing was blocked, in arrival order; each counts as in flight. */
-    private final List<DeviceImpl> blockedQueue = new ArrayList<>();
+    /** Devices that arrived while probing was blocked, in arrival order, each once; each counts as in flight. */
+    private final Set<DeviceImpl> blockedQueue = new LinkedHashSet<>();
 
     DeferredProbe(DriverCoreImpl core) {
         this.core = core;
@@ -197,8 +198,7 @@ final class DeferredProbe {
         if (!probingBlocked) {
             return false;
         }
-        if (!blockedQueue.contains(dev)) {
-            blockedQueue.add(dev);
+        if (blockedQueue.add(dev)) {
             core.probes.begin();
         }
         return true;

@@ -1,11 +1,12 @@
 package org.nova.driver.internal;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.nova.devres.DevresScope;
@@ -20,8 +21,8 @@ import org.nova.driver.Uevent;
  * place in the tree, whether it is dead, its driver_override); the rest of its state belongs to
  * the class that changes it, each as a small object only that class writes: {@link #binding} to
  * {@link Binding} (dd.c), {@link #deferral} to {@link DeferredProbe} (dd.c's deferred lists),
- * {@link #links} to {@link DeviceLinks} (core.c's device links). The bus's match keys live in the
- * bus's {@link MatchIndex}.
+ * {@link #links} to {@link DeviceLinks} (core.c's device links), {@link #matchBuckets} to the bus's
+ * {@link MatchIndex}.
  *
  * <p>Locking: {@link #children} and {@link #dead} are guarded by the core's lock, like the state
  * objects; {@link #lock} is the kernel's device_lock, held across probe and remove.
@@ -46,9 +47,17 @@ final class DeviceImpl implements Device {
     final DeferredProbe.State deferral = new DeferredProbe.State();
     /** Links to suppliers and consumers; written by {@link DeviceLinks} only. */
     final DeviceLinks.Ends links = new DeviceLinks.Ends();
+    /**
+     * The buckets of the device's keys in its bus's match index, null while unindexed or unkeyed;
+     * written by {@link MatchIndex} only, under the core's lock. A field of the device, not an
+     * object of its own: it is read for every match, and each indirection is a cache miss.
+     */
+    MatchIndex.Bucket[] matchBuckets;
+    /** The path under /devices, its parent's path and its name: neither changes. */
+    private final String devpath;
 
-    /** Live children, oldest first ({@code klist_children}). */
-    private final List<DeviceImpl> children = new ArrayList<>();
+    /** Live children, oldest first ({@code klist_children}); a set, so that a child leaves in O(1). */
+    private final Set<DeviceImpl> children = new LinkedHashSet<>();
     /** {@code dev->p->dead}: set once by {@link #kill()}. */
     private boolean dead;
     /** driver_override; read without the core's lock by matching, hence volatile. */
@@ -61,6 +70,7 @@ final class DeviceImpl implements Device {
         this.name = name;
         this.parent = parent;
         this.busData = busData;
+        this.devpath = (parent == null ? "/devices" : parent.devpath) + "/" + name;
         this.devres = core.devres().newScope(name);
     }
 
@@ -226,7 +236,7 @@ final class DeviceImpl implements Device {
 
     @Override
     public String devpath() {
-        return (parent == null ? "/devices" : parent.devpath()) + "/" + name;
+        return devpath;
     }
 
     @Override

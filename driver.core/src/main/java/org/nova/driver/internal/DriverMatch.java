@@ -61,22 +61,36 @@ final class DriverMatch {
      */
     List<Candidate> rank(DeviceImpl dev, boolean all) {
         List<DriverImpl> drivers = all ? dev.bus.driverList() : dev.bus.candidates(dev);
-        List<Candidate> matches = new ArrayList<>();
-        List<Candidate> others = new ArrayList<>();
+        List<Candidate> out = new ArrayList<>(drivers.size());
+        int matches = 0;
         for (DriverImpl d : drivers) {
             Candidate c = new Candidate(d, match(dev, d));
-            (c.result().kind() == MatchResult.Kind.NO_MATCH ? others : matches).add(c);
+            if (c.result().kind() == MatchResult.Kind.NO_MATCH) {
+                out.add(c);
+            } else {
+                out.add(matches++, c);
+            }
         }
-        matches.sort(TRIAL_ORDER);
-        matches.addAll(others);
-        return matches;
+        if (matches > 1) {
+            out.subList(0, matches).sort(TRIAL_ORDER);
+        }
+        return out;
     }
 
-    /** @return the driver that would be tried first now, if one matches. */
+    /** @return the driver that would be tried first now, if one matches: the head of {@link #rank}. */
     Optional<String> firstChoice(DeviceImpl dev) {
-        List<Candidate> ranked = rank(dev, false);
-        return ranked.isEmpty() || !ranked.get(0).result().matches() ? Optional.empty()
-                : Optional.of(ranked.get(0).driver().desc.name());
+        Candidate first = null;
+        for (DriverImpl d : dev.bus.candidates(dev)) {
+            MatchResult r = match(dev, d);
+            if (r.kind() != MatchResult.Kind.NO_MATCH) {
+                Candidate c = new Candidate(d, r);
+                if (first == null || TRIAL_ORDER.compare(c, first) < 0) {
+                    first = c;
+                }
+            }
+        }
+        return first == null || !first.result().matches() ? Optional.empty()
+                : Optional.of(first.driver().desc.name());
     }
 
     /** {@code drv:why}: every driver's answer in trial order, and a sentence on the outcome. */

@@ -12,23 +12,81 @@ import java.util.Set;
 
 /**
  * A bus's index of its drivers and devices by match keys ({@code BusType#deviceKeys},
- * {@code BusType#driverKeys}; for PCI one key per vendor:device), so that a new device asks only
- * the drivers that may match it and a new driver meets only the devices it may match. The kernel
- * walks every driver and every device of the bus ({@code bus_for_each_drv},
- * {@code bus_for_each_dev}); the answers are the same, the index only skips pairs that cannot
- * match. A driver or device without keys (null) may match anything and is always offered.
+ * {@code BusType#driverKeys}; for PCI one key per vendor:device and one per indexed class mask),
+ * so that a new device asks only the drivers that may match it and a new driver meets only the
+ * devices it may match. The kernel walks every driver and every device of the bus
+ * ({@code bus_for_each_drv}, {@code bus_for_each_dev}); the answers are the same, the index only
+ * skips pairs that cannot match. A driver or device without keys (null) may match anything and is
+ * always offered.
+ *
+ * <p>Each key has a {@link Bucket}: its devices and its drivers, each an insertion-ordered set.
+ * A device keeps its buckets ({@link DeviceImpl#matchBuckets}), found once when it is added, so
+ * looking up its drivers hashes nothing and removing it is one set removal per key, however many
+ * devices share the key (a bus of 100k devices of one base class holds them all in that class's
+ * bucket). A bucket leaves the map when its last device and driver leave it.
  *
  * <p>Owns the keys of every driver and device of its bus. Locking: guarded by the core's lock;
  * every method expects it held. The bus's callbacks that compute keys run before, without it.
  */
 final class MatchIndex {
-    private final Map<Object, List<DriverImpl>> driversByKey = new HashMap<>();
-    private final List<DriverImpl> unkeyedDrivers = new ArrayList<>();
-    private final Map<DriverImpl, Set<Object>> driverKeys = new IdentityHashMap<>();
-    private final Map<Object, List<DeviceImpl>> devicesByKey = new HashMap<>();
-    private final List<DeviceImpl> unkeyedDevices = new ArrayList<>();
-    /** Read once when the device is added: a device's ids do not change. */
-    private final Map<DeviceImpl, Set<Object>> deviceKeys = new IdentityHashMap<>();
+    /** Registration order, for candidates gathered from more than one key. */
+    private static final Comparator<DriverImpl> DRIVER_ORDER = Comparator.comparingLong(d -> d.seq);
+    /** The order devices were added, for candidates gathered from more than one key. */
+    private static final Comparator<DeviceImpl> DEVICE_ORDER = Comparator.comparingLong(d -> d.seq);
+    private static final DriverImpl[] NO_DRIVERS = {};
+
+    private final Map<Object, Bucket> buckets = new HashMap<>();
+    private final Set<DriverImpl> unkeyedDrivers = new LinkedHashSet<>();
+    private final Map<DriverImpl, Bucket[]> driverBuckets = new IdentityHashMap<>();
+    private final Set<DeviceImpl> unkeyedDevices = new LinkedHashSet<>();
+    /** Devices with keys, for {@link #devicesFor}'s shortcut when there are none. */
+    private int keyedDevices;
+
+    /** One key's devices and drivers, each in the order they came. */
+    static final class Bucket {
+        private final Object key;
+        private final Set<DeviceImpl> devices = new LinkedHashSet<>();
+        private final Set<DriverImpl> drivers = new LinkedHashSet<>();
+        /** {@link #drivers} as an array, made again after a change: read for every device matched. */
+        private DriverImpl[] driverArray = NO_DRIVERS;
+
+        Bucket(Object key) {
+            this.key = key;
+        }
+
+        boolean isEmpty() {
+            return devices.isEmpty() && drivers.isEmpty();
+        }
+
+        DriverImpl[] drivers() {
+            DriverImpl[] a = driverArray;
+            if (a == null) {
+                a = drivers.toArray(NO_DRIVERS);
+                driverArray = a;
+            }
+            return a;
+        }
+
+        void driversChanged() {
+            driverArray = null;
+        }
+    }
+
+    private Bucket[] bucketsOf(Set<Object> keys) {
+        Bucket[] out = new Bucket[keys.size()];
+        int i = 0;
+        for (Object k : keys) {
+            out[i++] = buckets.computeIfAbsent(k, Bucket::new);
+        }
+        return out;
+    }
+
+    /** Drops buckets that nothing is in any more. */
+    private void dropIfEmpty(Bucket b) {
+        if (b.isEmpty()) {
+            buckets.remove(b.key, b);
+        }
+    }
 
     /** Indexes a driver under {@code keys} (null: may match any device). */
     void addDriver(DriverImpl d, Set<Object> keys) {
@@ -36,21 +94,25 @@ final class MatchIndex {
             unkeyedDrivers.add(d);
             return;
         }
-        driverKeys.put(d, keys);
-        for (Object k : keys) {
-            driversByKey.computeIfAbsent(k, x -> new ArrayList<>()).add(d);
+        Bucket[] bs = bucketsOf(keys);
+        driverBuckets.put(d, bs);
+        for (Bucket b : bs) {
+            b.drivers.add(d);
+            b.driversChanged();
         }
     }
 
     /** Takes a driver out of the index. */
     void removeDriver(DriverImpl d) {
-        Set<Object> keys = driverKeys.remove(d);
-        if (keys == null) {
+        Bucket[] bs = driverBuckets.remove(d);
+        if (bs == null) {
             unkeyedDrivers.remove(d);
             return;
         }
-        for (Object k : keys) {
-            removeFrom(driversByKey, k, d);
+        for (Bucket b : bs) {
+            b.drivers.remove(d);
+            b.driversChanged();
+            dropIfEmpty(b);
         }
     }
 
@@ -60,28 +122,26 @@ final class MatchIndex {
             unkeyedDevices.add(dev);
             return;
         }
-        deviceKeys.put(dev, keys);
-        for (Object k : keys) {
-            devicesByKey.computeIfAbsent(k, x -> new ArrayList<>()).add(dev);
+        Bucket[] bs = bucketsOf(keys);
+        dev.matchBuckets = bs;
+        keyedDevices++;
+        for (Bucket b : bs) {
+            b.devices.add(dev);
         }
     }
 
     /** Takes a device out of the index. */
     void removeDevice(DeviceImpl dev) {
-        Set<Object> keys = deviceKeys.remove(dev);
-        if (keys == null) {
+        Bucket[] bs = dev.matchBuckets;
+        if (bs == null) {
             unkeyedDevices.remove(dev);
             return;
         }
-        for (Object k : keys) {
-            removeFrom(devicesByKey, k, dev);
-        }
-    }
-
-    private static <T> void removeFrom(Map<Object, List<T>> byKey, Object key, T item) {
-        List<T> l = byKey.get(key);
-        if (l != null && l.remove(item) && l.isEmpty()) {
-            byKey.remove(key);
+        dev.matchBuckets = null;
+        keyedDevices--;
+        for (Bucket b : bs) {
+            b.devices.remove(dev);
+            dropIfEmpty(b);
         }
     }
 
@@ -92,23 +152,19 @@ final class MatchIndex {
      * @param all every device of the bus, in the order added
      */
     List<DeviceImpl> devicesFor(DriverImpl d, Collection<DeviceImpl> all) {
-        Set<Object> keys = driverKeys.get(d);
-        if (keys == null || devicesByKey.isEmpty()) {
+        Bucket[] bs = driverBuckets.get(d);
+        if (bs == null || keyedDevices == 0) {
             return new ArrayList<>(all);
         }
-        Set<DeviceImpl> set = new LinkedHashSet<>();
-        for (Object k : keys) {
-            List<DeviceImpl> l = devicesByKey.get(k);
-            if (l != null) {
-                set.addAll(l);
+        List<DeviceImpl> out = new ArrayList<>(unkeyedDevices);
+        int sources = out.isEmpty() ? 0 : 1;
+        for (Bucket b : bs) {
+            if (!b.devices.isEmpty()) {
+                out.addAll(b.devices);
+                sources++;
             }
         }
-        set.addAll(unkeyedDevices);
-        List<DeviceImpl> out = new ArrayList<>(set);
-        if (!unkeyedDevices.isEmpty()) {
-            out.sort(Comparator.comparingLong(x -> x.seq));
-        }
-        return out;
+        return sources > 1 ? sortedDistinct(out, DEVICE_ORDER) : out;
     }
 
     /**
@@ -118,30 +174,50 @@ final class MatchIndex {
      *
      * @param all every driver of the bus, in registration order
      */
-    List<DriverImpl> driversFor(DeviceImpl dev, List<DriverImpl> all) {
-        Set<Object> keys = deviceKeys.get(dev);
-        if (keys == null) {
+    List<DriverImpl> driversFor(DeviceImpl dev, Collection<DriverImpl> all) {
+        Bucket[] bs = dev.matchBuckets;
+        if (bs == null) {
             return all.stream().filter(d -> !d.isLeaving()).toList();
         }
-        List<DriverImpl> out = new ArrayList<>();
-        for (DriverImpl d : unkeyedDrivers) {
-            if (!d.isLeaving()) {
-                out.add(d);
+        List<DriverImpl> out = new ArrayList<>(bs.length);
+        int sources = 0;
+        if (!unkeyedDrivers.isEmpty()) {
+            for (DriverImpl d : unkeyedDrivers) {
+                if (!d.isLeaving()) {
+                    out.add(d);
+                }
             }
+            sources++;
         }
-        for (Object k : keys) {
-            List<DriverImpl> l = driversByKey.get(k);
-            if (l != null) {
-                for (DriverImpl d : l) {
-                    if (!d.isLeaving() && !out.contains(d)) {
+        for (Bucket b : bs) {
+            DriverImpl[] ds = b.drivers();
+            if (ds.length > 0) {
+                for (DriverImpl d : ds) {
+                    if (!d.isLeaving()) {
                         out.add(d);
                     }
                 }
+                sources++;
             }
         }
-        if (out.size() > 1) {
-            out.sort(Comparator.comparingLong(d -> d.seq));
+        return sources > 1 ? sortedDistinct(out, DRIVER_ORDER) : out;
+    }
+
+    /**
+     * Sorts by sequence number and drops repeats: an entry listed under several keys appears
+     * once per key, and its copies are neighbours once sorted.
+     */
+    private static <T> List<T> sortedDistinct(List<T> l, Comparator<T> order) {
+        if (l.size() < 2) {
+            return l;
         }
-        return out;
+        l.sort(order);
+        int kept = 1;
+        for (int i = 1; i < l.size(); i++) {
+            if (l.get(i) != l.get(kept - 1)) {
+                l.set(kept++, l.get(i));
+            }
+        }
+        return kept == l.size() ? l : new ArrayList<>(l.subList(0, kept));
     }
 }

@@ -1,6 +1,7 @@
 package org.nova.driver.internal;
 
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,10 +20,15 @@ import org.slf4j.LoggerFactory;
  * each event from one counter ({@code uevent_seqnum}) and hands it to the sink (Event Admin in
  * OSGi) on one dispatcher thread, in sequence order.
  *
+ * <p>Events are queued, not submitted one by one: the first event of an empty queue submits one
+ * drain task, which takes the whole queue at a time and delivers it; events emitted meanwhile join
+ * the next batch. Binding 10k devices is thus a handful of executor hand-offs, not 20k (each a
+ * queue node and a wake-up of the dispatcher).
+ *
  * <p>Locking: {@link #emit} may be called with or without the core's lock; it takes a sequence
- * number and queues under {@link #seqLock}, held for nothing else. The bus's {@code uevent}
- * callback and the sink run on the dispatcher, never under the core's lock. {@link #history} is
- * guarded by its own monitor.
+ * number and queues under {@link #seqLock}, held for nothing else. The environment, the bus's
+ * {@code uevent} callback and the sink run on the dispatcher, never under the core's lock.
+ * {@link #history} is guarded by its own monitor.
  */
 final class Uevents {
     private static final Logger LOG = LoggerFactory.getLogger(Uevents.class);
@@ -35,8 +41,16 @@ final class Uevents {
     private final Object seqLock = new Object();
     /** uevent_seqnum: the last number given; guarded by {@link #seqLock}. */
     private long seqnum;
+    /** Events numbered and not yet taken by the dispatcher, in SEQNUM order; guarded by {@link #seqLock}. */
+    private ArrayDeque<Pending> queue = new ArrayDeque<>();
+    /** Whether a drain task is submitted and has not yet found the queue empty; guarded by {@link #seqLock}. */
+    private boolean draining;
     private final ArrayDeque<UeventRecord> history = new ArrayDeque<>();
     private volatile Consumer<UeventRecord> sink = e -> { };
+
+    /** An event as {@link #emit} takes it; the dispatcher builds its environment. */
+    private record Pending(long seq, Uevent.Action action, DeviceImpl dev, String driver, Map<String, String> extra) {
+    }
 
     Uevents(DriverCoreImpl core) {
         this.core = core;
@@ -48,47 +62,88 @@ final class Uevents {
     }
 
     /**
-     * Queues a uevent for a device. The bus's variables and {@code extra} are added on the
-     * dispatcher. Nothing is sent once the core is shutting down.
+     * Queues a uevent for a device. The environment, the bus's variables and {@code extra} are
+     * built on the dispatcher. Nothing is sent once the core is shutting down.
      *
      * @param driver the DRIVER variable, or null for none
      * @param extra more variables (CHANGE events), or null
      */
     void emit(Uevent.Action action, DeviceImpl dev, String driver, Map<String, String> extra) {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put(Uevent.ACTION, action.name());
-        env.put(Uevent.DEVPATH, dev.devpath());
-        env.put(Uevent.SUBSYSTEM, dev.bus.name());
-        env.put(Uevent.DEVICE, dev.name());
-        if (driver != null) {
-            env.put(Uevent.DRIVER, driver);
-        }
         Map<String, String> more = extra == null ? null : Map.copyOf(extra);
         synchronized (seqLock) {
             long seq = ++seqnum;
             if (core.isShuttingDown()) {
                 return;
             }
-            Workqueues.submit(dispatch, () -> deliver(seq, action, dev, env, more));
+            queue.addLast(new Pending(seq, action, dev, driver, more));
+            if (!draining) {
+                draining = Workqueues.submit(dispatch, this::drain);
+                if (!draining) {
+                    queue.clear();
+                }
+            }
         }
     }
 
-    private void deliver(long seq, Uevent.Action action, DeviceImpl dev, Map<String, String> env,
-            Map<String, String> more) {
+    /**
+     * The dispatcher's task: delivers batch after batch until it finds the queue empty. Should a
+     * delivery throw past {@link #deliver}'s own handling, the next event submits a new task.
+     */
+    private void drain() {
+        boolean empty = false;
+        try {
+            while (true) {
+                ArrayDeque<Pending> batch;
+                synchronized (seqLock) {
+                    if (queue.isEmpty()) {
+                        empty = true;
+                        draining = false;
+                        return;
+                    }
+                    batch = queue;
+                    queue = new ArrayDeque<>();
+                }
+                for (Pending p : batch) {
+                    deliver(p);
+                }
+            }
+        } finally {
+            if (!empty) {
+                synchronized (seqLock) {
+                    draining = false;
+                }
+            }
+        }
+    }
+
+    private void deliver(Pending p) {
+        DeviceImpl dev = p.dev();
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put(Uevent.ACTION, p.action().name());
+        env.put(Uevent.DEVPATH, dev.devpath());
+        env.put(Uevent.SUBSYSTEM, dev.bus.name());
+        env.put(Uevent.DEVICE, dev.name());
+        if (p.driver() != null) {
+            env.put(Uevent.DRIVER, p.driver());
+        }
         try {
             dev.bus.type.uevent(dev, env);
         } catch (RuntimeException e) {
             LOG.warn("bus {} failed to describe {} for a uevent: {}", dev.bus.name(), dev.name(), e.toString());
         }
-        if (more != null) {
-            env.putAll(more);
+        if (p.extra() != null) {
+            env.putAll(p.extra());
         }
-        env.put(Uevent.SEQNUM, Long.toString(seq));
-        UeventRecord rec = new UeventRecord(seq, action, dev.bus.name(), dev.name(), Map.copyOf(env));
+        env.put(Uevent.SEQNUM, Long.toString(p.seq()));
+        // the map is no one else's from here on: a read-only view, in the order the variables were added
+        UeventRecord rec = new UeventRecord(p.seq(), p.action(), dev.bus.name(), dev.name(),
+                Collections.unmodifiableMap(env));
         // as udevadm monitor --kernel shows it, so that dmesg and the log file carry the session's uevents
-        String driver = env.get(Uevent.DRIVER);
-        LOG.info("uevent {} {} {} ({}){}", seq, action.name().toLowerCase(Locale.ROOT), env.get(Uevent.DEVPATH),
-                dev.bus.name(), driver == null ? "" : " DRIVER=" + driver);
+        if (LOG.isInfoEnabled()) {
+            String driver = env.get(Uevent.DRIVER);
+            LOG.info("uevent {} {} {} ({}){}", p.seq(), p.action().name().toLowerCase(Locale.ROOT),
+                    env.get(Uevent.DEVPATH), dev.bus.name(), driver == null ? "" : " DRIVER=" + driver);
+        }
         synchronized (history) {
             history.addLast(rec);
             while (history.size() > HISTORY) {
@@ -98,7 +153,7 @@ final class Uevents {
         try {
             sink.accept(rec);
         } catch (RuntimeException e) {
-            LOG.warn("uevent {} {} not delivered: {}", action, dev.name(), e.toString());
+            LOG.warn("uevent {} {} not delivered: {}", p.action(), dev.name(), e.toString());
         }
     }
 

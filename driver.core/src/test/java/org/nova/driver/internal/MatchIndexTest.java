@@ -2,6 +2,7 @@ package org.nova.driver.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -104,5 +105,53 @@ class MatchIndexTest extends CoreTestBase {
         index.addDriver(again, Set.of("10de:2684"));
         assertEquals(List.of("again"), names(index.driversFor(spare, List.of(again))),
                 "a driver indexed again under the same key is found");
+    }
+
+    @Test
+    void manyDevicesUnderOneKeyLeaveOneByOneAndTheRestKeepTheirOrder() {
+        DriverImpl storage = driver("storage");
+        index.addDriver(storage, Set.of("class:01"));
+        List<DeviceImpl> all = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            DeviceImpl d = device("d" + i);
+            index.addDevice(d, Set.of("class:01", "id:" + i));
+            all.add(d);
+        }
+        List<DeviceImpl> kept = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            if (i % 2 == 0) {
+                index.removeDevice(all.get(i));
+            } else {
+                kept.add(all.get(i));
+            }
+        }
+        assertEquals(deviceNames(kept), deviceNames(index.devicesFor(storage, kept)));
+        for (DeviceImpl d : kept) {
+            assertEquals(List.of("storage"), names(index.driversFor(d, List.of(storage))));
+            index.removeDevice(d);
+        }
+        assertEquals(List.of(), deviceNames(index.devicesFor(storage, List.of())),
+                "every device gone, the driver meets none");
+    }
+
+    @Test
+    void entriesUnderSeveralKeysAreListedOnceInTheOrderTheyCame() {
+        DeviceImpl a = device("a");
+        DeviceImpl b = device("b");
+        DeviceImpl c = device("c");
+        index.addDevice(a, Set.of("k1", "k2"));
+        index.addDevice(b, Set.of("k2"));
+        index.addDevice(c, Set.of("k1"));
+        DriverImpl first = driver("first");
+        DriverImpl second = driver("second");
+        index.addDriver(first, Set.of("k1", "k2"));
+        index.addDriver(second, Set.of("k2"));
+        assertEquals(List.of("a", "b", "c"), deviceNames(index.devicesFor(first, List.of(a, b, c))),
+                "the order added across keys, each device once");
+        assertEquals(List.of("first", "second"), names(index.driversFor(a, List.of(first, second))),
+                "registration order, each driver once");
+        index.removeDriver(first);
+        assertEquals(List.of("second"), names(index.driversFor(a, List.of(second))));
+        assertEquals(List.of(), names(index.driversFor(c, List.of(second))));
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 
@@ -54,6 +55,36 @@ class UeventOrderTest extends CoreTestBase {
             assertTrue(changes.get(i - 1).seqnum() < changes.get(i).seqnum(),
                     "delivered out of order: " + changes.get(i - 1).seqnum() + " before " + changes.get(i).seqnum());
             assertEquals(Long.toString(changes.get(i).seqnum()), changes.get(i).env().get(Uevent.SEQNUM));
+        }
+    }
+
+    @Test
+    void eventsEmittedWhileTheDispatcherIsBusyFollowInOneBatchInOrder() throws Exception {
+        Device d = add("burst", "none:none:0");
+        int before = delivered.size();
+        CountDownLatch busy = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        sinkHook = r -> {
+            if (r.action() == Uevent.Action.CHANGE && "0".equals(r.env().get("N"))) {
+                busy.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        bus.changed(d, Map.of("N", "0"));
+        assertTrue(busy.await(10, TimeUnit.SECONDS), "the dispatcher took the first event");
+        for (int n = 1; n < EVENTS_PER_THREAD; n++) {
+            bus.changed(d, Map.of("N", Integer.toString(n)));
+        }
+        release.countDown();
+        await(EVENTS_PER_THREAD + " CHANGE uevents", () -> changesSince(before).size() >= EVENTS_PER_THREAD);
+        List<UeventRecord> changes = changesSince(before);
+        assertEquals(EVENTS_PER_THREAD, changes.size());
+        for (int n = 0; n < changes.size(); n++) {
+            assertEquals(Integer.toString(n), changes.get(n).env().get("N"), "the device's events in the order emitted");
         }
     }
 

@@ -1,5 +1,6 @@
 package org.nova.bus.pci.internal;
 
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,7 +43,13 @@ final class PciDrivers {
     static final Class<PciDriver<?>> SERVICE = serviceType();
 
     /** A registered driver object, its registration and its dynamic ids (one per registration). */
-    private record Entry(PciDriver<?> driver, DynamicIds dynamicIds, DriverRegistration registration) {
+    /**
+     * A registered driver. {@code reasons} holds the match reason of each entry of its static
+     * table, by identity, formatted once at registration and never written again: the bus's match
+     * runs for every device added, and formatting an id costs more than matching it.
+     */
+    private record Entry(PciDriver<?> driver, DynamicIds dynamicIds, DriverRegistration registration,
+            Map<PciDeviceId, String> reasons) {
     }
 
     private final BusType type = new Type();
@@ -95,7 +102,8 @@ final class PciDrivers {
         @Override
         public DriverRegistration registerDriver(DriverDescriptor desc) {
             DriverRegistration reg = bus.registerDriver(desc);
-            Entry entry = new Entry((PciDriver<?>) desc.driver(), new DynamicIds(), reg);
+            Entry entry = new Entry((PciDriver<?>) desc.driver(), new DynamicIds(), reg,
+                    reasons((PciDriver<?>) desc.driver()));
             drivers.put(desc.name(), entry);
             return new DriverRegistration() {
                 @Override
@@ -230,6 +238,15 @@ final class PciDrivers {
     }
 
     /** @return the dynamic ids of the registration {@code desc} describes */
+    /** The match reason of each entry of a driver's static table, by identity. */
+    private static Map<PciDeviceId, String> reasons(PciDriver<?> drv) {
+        Map<PciDeviceId, String> m = new IdentityHashMap<>();
+        for (PciDeviceId id : drv.idTable()) {
+            m.put(id, "id " + id);
+        }
+        return m;
+    }
+
     private List<PciDeviceId> dynamicIdsOf(DriverDescriptor desc) {
         Entry e = drivers.get(desc.name());
         return e != null && e.driver() == desc.driver() ? e.dynamicIds().view() : List.of();
@@ -290,7 +307,9 @@ final class PciDrivers {
             PciDeviceImpl pdev = device.busData(PciDeviceImpl.class);
             pdev.attach(device);
             PciDriver<?> drv = (PciDriver<?>) desc.driver();
-            List<PciDeviceId> dynamic = dynamicIdsOf(desc);
+            Entry entry = drivers.get(desc.name());
+            boolean current = entry != null && entry.driver() == drv;
+            List<PciDeviceId> dynamic = current ? entry.dynamicIds().view() : List.of();
             String override = device.driverOverride().orElse(null);
             PciDeviceId id = PciMatch.matchDevice(dynamic, drv.idTable(), pdev.ids(), override, desc.name());
             if (id == null) {
@@ -304,7 +323,8 @@ final class PciDrivers {
             } else if (dynamic.contains(id)) {
                 reason = "dynamic id " + id;
             } else {
-                reason = "id " + id;
+                String once = current ? entry.reasons().get(id) : null;
+                reason = once != null ? once : "id " + id;
             }
             return MatchResult.match(PciMatch.specificity(id), id, reason);
         }
