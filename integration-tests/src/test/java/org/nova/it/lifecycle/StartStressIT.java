@@ -45,7 +45,7 @@ import org.osgi.framework.startlevel.BundleStartLevel;
  */
 public class StartStressIT {
     /** How many starts. */
-    static final int STARTS = Integer.getInteger("nova.it.starts", 50);
+    static final int STARTS = Integer.getInteger("nova.it.starts", 30);
     /** The longest one start with its command and stop may take: a hang, not slowness. */
     static final long RUN_LIMIT_MS = 120_000;
     /** SPI Fly, ASM and the logging bundles start first (BUILD-NOTES pitfall 4), as in nova.bndrun. */

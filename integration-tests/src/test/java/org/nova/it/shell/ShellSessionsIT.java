@@ -50,11 +50,11 @@ public class ShellSessionsIT {
     /** Lines the console types while the sessions run. */
     private static final int CONSOLE_LINES = 20;
     /** Lines typed into the console in the long session, in batches of {@link #BATCH}. */
-    private static final int LONG_SESSION_LINES = 1000;
+    private static final int LONG_SESSION_LINES = 600;
     private static final int BATCH = 100;
     /**
      * The most the heap after a collection may grow over the long session. A job kept per line
-     * (~35 KB) would take {@value #LONG_SESSION_LINES} lines to ~35 MiB; the line reader's
+     * (~35 KB) would take {@value #LONG_SESSION_LINES} lines to ~21 MiB; the line reader's
      * history is bounded (500 lines). 3000 lines were measured at +70 KB.
      */
     private static final long HEAP_GROWTH_LIMIT = 8L << 20;
