@@ -25,9 +25,17 @@ public final class DevresTracker {
 
     private final AtomicInteger total = new AtomicInteger();
     private final AtomicLong sequence = new AtomicLong();
-    private final ConcurrentHashMap<String, Integer> byDevice = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Integer> byDriver = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Integer> byBundle = new ConcurrentHashMap<>();
+    /**
+     * Live entries per label, as counters that stay in their map while positive: a count that
+     * stays positive changes by a compare-and-set on its counter, without locking the map's bin or
+     * boxing; only a count leaving or reaching zero goes through {@link ConcurrentHashMap#compute},
+     * which puts a new counter in or takes the spent one out. A counter at zero is spent for good:
+     * whoever finds it so takes the map's path. (Every devres operation counts on three maps; the
+     * fast path never takes a count to zero or below, so the map's path sees every such change.)
+     */
+    private final ConcurrentHashMap<String, AtomicInteger> byDevice = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicInteger> byDriver = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicInteger> byBundle = new ConcurrentHashMap<>();
 
     /** Creates a tracker with no scopes and all counts zero. */
     public DevresTracker() {
@@ -71,7 +79,7 @@ public final class DevresTracker {
      * @return the number of live entries on that device's scope(s), 0 if none or unknown
      */
     public int liveForDevice(String device) {
-        return byDevice.getOrDefault(device, 0);
+        return count(byDevice, device);
     }
 
     /**
@@ -79,7 +87,7 @@ public final class DevresTracker {
      * @return the number of live entries added under that driver label, 0 if none
      */
     public int liveForDriver(String driver) {
-        return byDriver.getOrDefault(driver, 0);
+        return count(byDriver, driver);
     }
 
     /**
@@ -87,7 +95,7 @@ public final class DevresTracker {
      * @return the number of live entries added under that bundle label, 0 if none
      */
     public int liveForBundle(String bundle) {
-        return byBundle.getOrDefault(bundle, 0);
+        return count(byBundle, bundle);
     }
 
     @Override
@@ -112,14 +120,39 @@ public final class DevresTracker {
         }
     }
 
-    private static void bump(ConcurrentHashMap<String, Integer> counts, String key, int delta) {
-        counts.compute(key, (k, v) -> {
-            int n = (v == null ? 0 : v) + delta;
-            return n == 0 ? null : n;
+    private static void bump(ConcurrentHashMap<String, AtomicInteger> counts, String key, int delta) {
+        AtomicInteger c = counts.get(key);
+        if (c != null) {
+            // stays positive: the counter alone
+            for (int v = c.get(); v > 0 && v + delta > 0; v = c.get()) {
+                if (c.compareAndSet(v, v + delta)) {
+                    return;
+                }
+            }
+        }
+        // reaching or leaving zero (or a count that is not positive): under the key's lock, where
+        // a counter is put in or taken out; a fast path racing with this sees 0 and comes here too
+        counts.compute(key, (k, old) -> {
+            if (old == null) {
+                return new AtomicInteger(delta);
+            }
+            return old.addAndGet(delta) == 0 ? null : old;
         });
     }
 
-    private static Map<String, Integer> snapshot(Map<String, Integer> counts) {
-        return Collections.unmodifiableMap(new TreeMap<>(counts));
+    private static int count(ConcurrentHashMap<String, AtomicInteger> counts, String key) {
+        AtomicInteger c = counts.get(key);
+        return c == null ? 0 : c.get();
+    }
+
+    private static Map<String, Integer> snapshot(Map<String, AtomicInteger> counts) {
+        TreeMap<String, Integer> out = new TreeMap<>();
+        counts.forEach((k, c) -> {
+            int n = c.get();
+            if (n != 0) {
+                out.put(k, n);
+            }
+        });
+        return Collections.unmodifiableMap(out);
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -129,5 +130,57 @@ class DevresConcurrencyTest {
             assertEquals(added.get(), closed.get(), "iteration " + it);
             assertEquals(0, tracker.liveTotal());
         }
+    }
+
+    /**
+     * The tracker's counts under scopes that share their device, driver and bundle labels and
+     * fill and empty at once: each label's count keeps crossing zero on one thread while another
+     * changes it, which is where a counter is put in and taken out of its map.
+     */
+    @Test
+    void countsStayExactWhileScopesSharingLabelsFillAndEmptyAtOnce() throws Exception {
+        DevresTracker tracker = new DevresTracker();
+        int threads = 2;
+        CyclicBarrier start = new CyclicBarrier(threads);
+        List<Future<?>> runs = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            runs.add(pool.submit(() -> {
+                start.await();
+                for (int it = 0; it < ITERATIONS; it++) {
+                    DevresScope scope = tracker.newScope("shared");
+                    scope.setOwner("drv", "bundle");
+                    int n = 1 + it % 3;
+                    for (int i = 0; i < n; i++) {
+                        scope.addAction("a" + i, () -> { });
+                    }
+                    scope.releaseAll();
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : runs) {
+            f.get(TIMEOUT_S, TimeUnit.SECONDS);
+        }
+        assertEquals(0, tracker.liveTotal());
+        assertEquals(0, tracker.liveForDevice("shared"));
+        assertEquals(0, tracker.liveForDriver("drv"));
+        assertEquals(0, tracker.liveForBundle("bundle"));
+        assertTrue(tracker.liveByDevice().isEmpty(), tracker.liveByDevice().toString());
+        assertTrue(tracker.liveByDriver().isEmpty(), tracker.liveByDriver().toString());
+        assertTrue(tracker.liveByBundle().isEmpty(), tracker.liveByBundle().toString());
+
+        DevresScope a = tracker.newScope("shared");
+        DevresScope b = tracker.newScope("shared");
+        a.setOwner("drv", "bundle");
+        b.setOwner("drv", "bundle");
+        a.addAction("x", () -> { });
+        b.addAction("y", () -> { });
+        b.addAction("z", () -> { });
+        assertEquals(3, tracker.liveForDevice("shared"));
+        assertEquals(Map.of("drv", 3), tracker.liveByDriver());
+        a.releaseAll();
+        assertEquals(2, tracker.liveForBundle("bundle"));
+        b.releaseAll();
+        assertTrue(tracker.liveByDevice().isEmpty());
     }
 }

@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 
+import org.nova.bus.pci.internal.UpperHex;
 import org.nova.driver.Modalias;
 
 /**
@@ -41,10 +42,12 @@ public final class PciAlias {
     public static final String PREFIX = "pci:";
     /** The MODALIAS format of pci_uevent (drivers/pci/pci-driver.c; also file2alias.c's field order). */
     public static final String MODALIAS_FORMAT = PREFIX + "v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X";
-    /** An id field of 32 bits printed as file2alias.c's ADD prints a {@code __u32}. */
-    private static final String ID_FORMAT = "%08X";
-    /** A class byte printed as file2alias.c's ADD prints an {@code unsigned char}. */
-    private static final String BYTE_FORMAT = "%02X";
+    /** Digits of an id field of 32 bits, as file2alias.c's ADD prints a {@code __u32} ({@code %08X}). */
+    private static final int ID_DIGITS = 8;
+    /** Digits of a class byte, as file2alias.c's ADD prints an {@code unsigned char} ({@code %02X}). */
+    private static final int BYTE_DIGITS = 2;
+    /** The length of a MODALIAS: the prefix, the field names and the digits. */
+    private static final int MODALIAS_LENGTH = 53;
     /** file2alias.c's ADD for a field the entry does not match on, and add_wildcard's tail. */
     private static final String WILDCARD = "*";
 
@@ -58,8 +61,15 @@ public final class PciAlias {
      * @return {@code pci:v...d...sv...sd...bc..sc..i..}
      */
     public static String modalias(PciIds ids) {
-        return String.format(MODALIAS_FORMAT, ids.vendor(), ids.device(), ids.subsystemVendor(),
-                ids.subsystemDevice(), ids.baseClass(), ids.subClass(), ids.progIf());
+        // MODALIAS_FORMAT without a Formatter: one per uevent of every function
+        StringBuilder sb = new StringBuilder(MODALIAS_LENGTH).append(PREFIX);
+        UpperHex.append(sb.append('v'), ids.vendor(), ID_DIGITS);
+        UpperHex.append(sb.append('d'), ids.device(), ID_DIGITS);
+        UpperHex.append(sb.append("sv"), ids.subsystemVendor(), ID_DIGITS);
+        UpperHex.append(sb.append("sd"), ids.subsystemDevice(), ID_DIGITS);
+        UpperHex.append(sb.append("bc"), ids.baseClass(), BYTE_DIGITS);
+        UpperHex.append(sb.append("sc"), ids.subClass(), BYTE_DIGITS);
+        return UpperHex.append(sb.append('i'), ids.progIf(), BYTE_DIGITS).toString();
     }
 
     /**
@@ -74,10 +84,10 @@ public final class PciAlias {
             return Optional.empty();
         }
         StringBuilder sb = new StringBuilder(PREFIX);
-        add(sb, "v", id.vendor() != PciDeviceId.PCI_ANY_ID, ID_FORMAT, id.vendor());
-        add(sb, "d", id.device() != PciDeviceId.PCI_ANY_ID, ID_FORMAT, id.device());
-        add(sb, "sv", id.subvendor() != PciDeviceId.PCI_ANY_ID, ID_FORMAT, id.subvendor());
-        add(sb, "sd", id.subdevice() != PciDeviceId.PCI_ANY_ID, ID_FORMAT, id.subdevice());
+        add(sb, "v", id.vendor() != PciDeviceId.PCI_ANY_ID, ID_DIGITS, id.vendor());
+        add(sb, "d", id.device() != PciDeviceId.PCI_ANY_ID, ID_DIGITS, id.device());
+        add(sb, "sv", id.subvendor() != PciDeviceId.PCI_ANY_ID, ID_DIGITS, id.subvendor());
+        add(sb, "sd", id.subdevice() != PciDeviceId.PCI_ANY_ID, ID_DIGITS, id.subdevice());
         addClassByte(sb, "bc", id, PCI_CLASS_BASE_SHIFT);
         addClassByte(sb, "sc", id, PCI_CLASS_SUB_SHIFT);
         addClassByte(sb, "i", id, 0);
@@ -137,12 +147,17 @@ public final class PciAlias {
         return Modalias.matches(pattern, modalias);
     }
 
-    private static void add(StringBuilder sb, String field, boolean present, String format, int value) {
-        sb.append(field).append(present ? String.format(format, value) : WILDCARD);
+    private static void add(StringBuilder sb, String field, boolean present, int digits, int value) {
+        sb.append(field);
+        if (present) {
+            UpperHex.append(sb, value, digits);
+        } else {
+            sb.append(WILDCARD);
+        }
     }
 
     private static void addClassByte(StringBuilder sb, String field, PciDeviceId id, int shift) {
         boolean whole = ((id.classMask() >>> shift) & PCI_CLASS_BYTE_MASK) == PCI_CLASS_BYTE_MASK;
-        add(sb, field, whole, BYTE_FORMAT, (id.classCode() >>> shift) & PCI_CLASS_BYTE_MASK);
+        add(sb, field, whole, BYTE_DIGITS, (id.classCode() >>> shift) & PCI_CLASS_BYTE_MASK);
     }
 }

@@ -102,4 +102,42 @@ class PciAliasTest {
         assertEquals(List.of("pci:v00001234d000011E8sv*sd*bc*sc*i*", "pci:v00001B36d00000005sv*sd*bc*sc*i*"),
                 PciAlias.patterns(table));
     }
+
+    /** Ids at the edges of their fields, PCI_ANY_ID, and ints beyond 16 bits. */
+    private static final int[] IDS = {0, 1, 0xf, 0x10de, 0xffff, 0x10000, 0x7fffffff, PCI_ANY_ID};
+
+    /** file2alias.c's ADD of one field, as this class wrote it with String.format. */
+    private static String formatted(String field, boolean present, String format, int value) {
+        return field + (present ? String.format(format, value) : "*");
+    }
+
+    @Test
+    void modaliasAndPatternsByteForByteAsTheFormatterMadeThem() {
+        int[] classes = {0, 0x030000, 0x0c0330, 0xff00ff, 0xffffff};
+        int[] masks = {0, 0xff0000, 0xffff00, 0xffffff, 0x00ff00, 0x0000ff};
+        for (int v : IDS) {
+            for (int c : classes) {
+                PciIds ids = new PciIds(v, v ^ 1, v, v >>> 1, c, 0);
+                assertEquals(String.format(PciAlias.MODALIAS_FORMAT, ids.vendor(), ids.device(), ids.subsystemVendor(),
+                        ids.subsystemDevice(), ids.baseClass(), ids.subClass(), ids.progIf()), PciAlias.modalias(ids));
+                for (int m : masks) {
+                    PciDeviceId id = new PciDeviceId(v, v ^ 1, v, v >>> 1, c, m, 0, false);
+                    StringBuilder sb = new StringBuilder(PciAlias.PREFIX)
+                            .append(formatted("v", id.vendor() != PCI_ANY_ID, "%08X", id.vendor()))
+                            .append(formatted("d", id.device() != PCI_ANY_ID, "%08X", id.device()))
+                            .append(formatted("sv", id.subvendor() != PCI_ANY_ID, "%08X", id.subvendor()))
+                            .append(formatted("sd", id.subdevice() != PCI_ANY_ID, "%08X", id.subdevice()));
+                    String[] names = {"bc", "sc", "i"};
+                    for (int b = 0; b < names.length; b++) {
+                        int shift = (2 - b) * Byte.SIZE;
+                        sb.append(formatted(names[b], (m >>> shift & 0xff) == 0xff, "%02X", c >>> shift & 0xff));
+                    }
+                    if (sb.charAt(sb.length() - 1) != '*') {
+                        sb.append('*');
+                    }
+                    assertEquals(Optional.of(sb.toString()), PciAlias.pattern(id), id.toString());
+                }
+            }
+        }
+    }
 }

@@ -53,6 +53,14 @@ final class DeviceImpl implements Device {
      * object of its own: it is read for every match, and each indirection is a cache miss.
      */
     MatchIndex.Bucket[] matchBuckets;
+    /**
+     * The drivers of {@link #matchBuckets} and the unkeyed ones merged in registration order, as
+     * of the index's generation {@link #candidatesGeneration}; written by {@link MatchIndex} only,
+     * under the core's lock.
+     */
+    List<DriverImpl> candidates;
+    /** The match index's generation {@link #candidates} was made in; 0: never. */
+    long candidatesGeneration;
     /** The path under /devices, its parent's path and its name: neither changes. */
     private final String devpath;
 

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
+import org.nova.driver.DriverDescriptor;
 import org.nova.driver.DriverException;
 import org.nova.driver.MatchResult;
 import org.nova.driver.WhyReport;
@@ -30,10 +31,19 @@ final class DriverMatch {
     }
 
     /** Most specific first, then higher service.ranking, then older (lower service.id). */
-    static final Comparator<Candidate> TRIAL_ORDER = Comparator
-            .comparingInt((Candidate c) -> -c.result().specificity())
-            .thenComparingInt(c -> -c.driver().desc.ranking())
-            .thenComparingLong(c -> c.driver().desc.serviceId());
+    static final Comparator<Candidate> TRIAL_ORDER = (a, b) -> compare(a.driver(), a.result(), b.driver(), b.result());
+
+    /** {@link #TRIAL_ORDER} of two answers, without making candidates of them. */
+    private static int compare(DriverImpl a, MatchResult ra, DriverImpl b, MatchResult rb) {
+        int c = Integer.compare(rb.specificity(), ra.specificity());
+        if (c != 0) {
+            return c;
+        }
+        DriverDescriptor da = a.desc;
+        DriverDescriptor db = b.desc;
+        c = Integer.compare(db.ranking(), da.ranking());
+        return c != 0 ? c : Long.compare(da.serviceId(), db.serviceId());
+    }
 
     private final DriverCoreImpl core;
 
@@ -79,18 +89,17 @@ final class DriverMatch {
 
     /** @return the driver that would be tried first now, if one matches: the head of {@link #rank}. */
     Optional<String> firstChoice(DeviceImpl dev) {
-        Candidate first = null;
+        DriverImpl first = null;
+        MatchResult firstResult = null;
         for (DriverImpl d : dev.bus.candidates(dev)) {
             MatchResult r = match(dev, d);
-            if (r.kind() != MatchResult.Kind.NO_MATCH) {
-                Candidate c = new Candidate(d, r);
-                if (first == null || TRIAL_ORDER.compare(c, first) < 0) {
-                    first = c;
-                }
+            if (r.kind() != MatchResult.Kind.NO_MATCH
+                    && (first == null || compare(d, r, first, firstResult) < 0)) {
+                first = d;
+                firstResult = r;
             }
         }
-        return first == null || !first.result().matches() ? Optional.empty()
-                : Optional.of(first.driver().desc.name());
+        return first == null || !firstResult.matches() ? Optional.empty() : Optional.of(first.desc.name());
     }
 
     /** {@code drv:why}: every driver's answer in trial order, and a sentence on the outcome. */

@@ -1,6 +1,7 @@
 package org.nova.driver.internal;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -25,6 +26,13 @@ import java.util.Set;
  * devices share the key (a bus of 100k devices of one base class holds them all in that class's
  * bucket). A bucket leaves the map when its last device and driver leave it.
  *
+ * <p>A device's candidates, merged from its buckets in registration order, are kept on the device
+ * ({@link DeviceImpl#candidates}) with the {@link #generation} they were made in: every driver
+ * added or removed starts a new generation, so the merge runs once per device and change of the
+ * drivers, not once per match (a device is matched at its attach, again at every deferred-probe
+ * retry and {@code drivers_probe}, and by {@code DriverCore#firstChoice}). Leaving drivers are
+ * left out when read, since a driver's leaving starts no generation.
+ *
  * <p>Owns the keys of every driver and device of its bus. Locking: guarded by the core's lock;
  * every method expects it held. The bus's callbacks that compute keys run before, without it.
  */
@@ -41,6 +49,12 @@ final class MatchIndex {
     private final Set<DeviceImpl> unkeyedDevices = new LinkedHashSet<>();
     /** Devices with keys, for {@link #devicesFor}'s shortcut when there are none. */
     private int keyedDevices;
+    /**
+     * Which set of drivers the index holds: raised by every driver added or removed, so that a
+     * device's kept candidates ({@link DeviceImpl#candidates}) of an older generation are stale.
+     * Starts above a new device's 0, which is thus stale from the start.
+     */
+    private long generation = 1;
 
     /** One key's devices and drivers, each in the order they came. */
     static final class Bucket {
@@ -58,10 +72,12 @@ final class MatchIndex {
             return devices.isEmpty() && drivers.isEmpty();
         }
 
+        /** @return the drivers in registration order (a driver indexed again joins the set's end) */
         DriverImpl[] drivers() {
             DriverImpl[] a = driverArray;
             if (a == null) {
                 a = drivers.toArray(NO_DRIVERS);
+                Arrays.sort(a, DRIVER_ORDER);
                 driverArray = a;
             }
             return a;
@@ -90,6 +106,7 @@ final class MatchIndex {
 
     /** Indexes a driver under {@code keys} (null: may match any device). */
     void addDriver(DriverImpl d, Set<Object> keys) {
+        generation++;
         if (keys == null) {
             unkeyedDrivers.add(d);
             return;
@@ -104,6 +121,7 @@ final class MatchIndex {
 
     /** Takes a driver out of the index. */
     void removeDriver(DriverImpl d) {
+        generation++;
         Bucket[] bs = driverBuckets.remove(d);
         if (bs == null) {
             unkeyedDrivers.remove(d);
@@ -138,6 +156,7 @@ final class MatchIndex {
             return;
         }
         dev.matchBuckets = null;
+        dev.candidates = null;
         keyedDevices--;
         for (Bucket b : bs) {
             b.devices.remove(dev);
@@ -179,28 +198,65 @@ final class MatchIndex {
         if (bs == null) {
             return all.stream().filter(d -> !d.isLeaving()).toList();
         }
-        List<DriverImpl> out = new ArrayList<>(bs.length);
-        int sources = 0;
-        if (!unkeyedDrivers.isEmpty()) {
-            for (DriverImpl d : unkeyedDrivers) {
-                if (!d.isLeaving()) {
-                    out.add(d);
-                }
-            }
-            sources++;
+        if (dev.candidatesGeneration != generation) {
+            dev.candidates = List.of(merge(bs));
+            dev.candidatesGeneration = generation;
         }
+        List<DriverImpl> kept = dev.candidates;
+        for (int i = 0; i < kept.size(); i++) {
+            if (kept.get(i).isLeaving()) {
+                return kept.stream().filter(d -> !d.isLeaving()).toList();
+            }
+        }
+        return kept;
+    }
+
+    /**
+     * The drivers of the unkeyed set and of {@code bs}, in registration order, each once. One
+     * source is already in that order; several are concatenated, sorted and rid of repeats.
+     */
+    private DriverImpl[] merge(Bucket[] bs) {
+        DriverImpl[] only = null;
+        if (!unkeyedDrivers.isEmpty()) {
+            only = unkeyedDrivers.toArray(NO_DRIVERS);
+            Arrays.sort(only, DRIVER_ORDER);
+        }
+        int sources = only == null ? 0 : 1;
+        int total = only == null ? 0 : only.length;
         for (Bucket b : bs) {
             DriverImpl[] ds = b.drivers();
             if (ds.length > 0) {
-                for (DriverImpl d : ds) {
-                    if (!d.isLeaving()) {
-                        out.add(d);
-                    }
-                }
+                only = ds;
                 sources++;
+                total += ds.length;
             }
         }
-        return sources > 1 ? sortedDistinct(out, DRIVER_ORDER) : out;
+        if (sources == 0) {
+            return NO_DRIVERS;
+        }
+        if (sources == 1) {
+            return only;
+        }
+        DriverImpl[] out = new DriverImpl[total];
+        int n = 0;
+        if (!unkeyedDrivers.isEmpty()) {
+            for (DriverImpl d : unkeyedDrivers) {
+                out[n++] = d;
+            }
+        }
+        for (Bucket b : bs) {
+            DriverImpl[] ds = b.drivers();
+            System.arraycopy(ds, 0, out, n, ds.length);
+            n += ds.length;
+        }
+        Arrays.sort(out, DRIVER_ORDER);
+        int kept = 1;
+        for (int i = 1; i < out.length; i++) {
+            if (out[i] != out[kept - 1]) {
+                out[kept++] = out[i];
+            }
+        }
+        return kept == out.length ? out : Arrays.copyOf(out, kept);
     }
 
     /**

@@ -154,4 +154,40 @@ class MatchIndexTest extends CoreTestBase {
         assertEquals(List.of("second"), names(index.driversFor(a, List.of(second))));
         assertEquals(List.of(), names(index.driversFor(c, List.of(second))));
     }
+
+    @Test
+    void aDeviceKeepsItsCandidatesUntilTheDriversChange() {
+        DeviceImpl card = device("card");
+        index.addDevice(card, Set.of("k1", "k2"));
+        DriverImpl a = driver("a");
+        index.addDriver(a, Set.of("k1"));
+        assertEquals(List.of("a"), names(index.driversFor(card, List.of(a))));
+        assertEquals(List.of("a"), names(index.driversFor(card, List.of(a))), "asked again, the same");
+        DriverImpl b = driver("b");
+        index.addDriver(b, Set.of("k2"));
+        assertEquals(List.of("a", "b"), names(index.driversFor(card, List.of(a, b))), "a driver added is seen");
+        DriverImpl c = driver("c");
+        index.addDriver(c, null);
+        assertEquals(List.of("a", "b", "c"), names(index.driversFor(card, List.of(a, b, c))),
+                "an unkeyed driver added is seen");
+        index.removeDriver(a);
+        assertEquals(List.of("b", "c"), names(index.driversFor(card, List.of(b, c))), "a driver removed is gone");
+        b.leaving();
+        assertEquals(List.of("c"), names(index.driversFor(card, List.of(b, c))),
+                "a driver leaving after the candidates were kept is left out");
+    }
+
+    @Test
+    void aDriverIndexedAgainKeepsItsPlaceInRegistrationOrder() {
+        DriverImpl first = driver("first");
+        DriverImpl second = driver("second");
+        index.addDriver(first, Set.of("k1"));
+        index.addDriver(second, Set.of("k1"));
+        DeviceImpl card = device("card");
+        index.addDevice(card, Set.of("k1"));
+        // what BusImpl.reindex does when a driver's dynamic ids change
+        index.removeDriver(first);
+        index.addDriver(first, Set.of("k1"));
+        assertEquals(List.of("first", "second"), names(index.driversFor(card, List.of(first, second))));
+    }
 }

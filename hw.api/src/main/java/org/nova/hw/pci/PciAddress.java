@@ -36,6 +36,13 @@ public record PciAddress(int domain, int bus, int device, int function) {
     /** [[domain:]bus:]device.function in hex, as lspci and sysfs print it. */
     private static final Pattern SYNTAX = Pattern.compile(
             "(?:(?<domain>\\p{XDigit}{1,4}):)?(?<bus>\\p{XDigit}{1,2}):(?<device>\\p{XDigit}{1,2})\\.(?<function>\\p{XDigit})");
+    /** Least digits of each field of the textual form ({@code %04x:%02x:%02x.%x}). */
+    private static final int DOMAIN_DIGITS = 4;
+    private static final int BUS_DIGITS = 2;
+    private static final int DEVICE_DIGITS = 2;
+    private static final int FUNCTION_DIGITS = 1;
+    /** Length of the textual form ({@code 0000:00:00.0}): the constructor keeps every field in range. */
+    private static final int TEXT_LENGTH = 12;
     /** Radix of every field of the textual form. */
     private static final int HEX = 16;
 
@@ -119,6 +126,21 @@ public record PciAddress(int domain, int bus, int device, int function) {
     /** @return {@code "dddd:bb:dd.f"}, e.g. {@code "0000:00:03.0"} */
     @Override
     public String toString() {
-        return String.format("%04x:%02x:%02x.%x", domain, bus, device, function);
+        // "%04x:%02x:%02x.%x" without a Formatter: this is the name of every PCI device, made as
+        // each is added, and the Formatter cost more than the rest of the name's uses
+        StringBuilder sb = new StringBuilder(TEXT_LENGTH);
+        hex(sb, domain, DOMAIN_DIGITS).append(':');
+        hex(sb, bus, BUS_DIGITS).append(':');
+        hex(sb, device, DEVICE_DIGITS).append('.');
+        return hex(sb, function, FUNCTION_DIGITS).toString();
+    }
+
+    /** Appends {@code String.format("%0" + digits + "x", value)}. */
+    private static StringBuilder hex(StringBuilder sb, int value, int digits) {
+        String h = Integer.toHexString(value);
+        for (int i = h.length(); i < digits; i++) {
+            sb.append('0');
+        }
+        return sb.append(h);
     }
 }

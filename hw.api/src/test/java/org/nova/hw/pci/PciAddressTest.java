@@ -53,4 +53,18 @@ class PciAddressTest {
         e = assertThrows(HwException.class, () -> new PciAddress(0, 0, 0, 8));
         assertEquals("EINVAL: PCI function 0x8 is outside 0..0x7", e.getMessage());
     }
+
+    @Test
+    void printedByteForByteAsTheFormatterPrintedIt() {
+        for (int domain : new int[] {0, 1, 0xa, 0x10, 0xabc, PciAddress.MAX_DOMAIN}) {
+            for (int bus : new int[] {0, 1, 0xf, 0x10, PciAddress.MAX_BUS}) {
+                for (int device = 0; device <= PciAddress.MAX_DEVICE; device++) {
+                    for (int function = 0; function <= PciAddress.MAX_FUNCTION; function++) {
+                        assertEquals(String.format("%04x:%02x:%02x.%x", domain, bus, device, function),
+                                new PciAddress(domain, bus, device, function).toString());
+                    }
+                }
+            }
+        }
+    }
 }

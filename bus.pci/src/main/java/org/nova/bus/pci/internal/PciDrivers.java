@@ -1,6 +1,5 @@
 package org.nova.bus.pci.internal;
 
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,14 +41,37 @@ final class PciDrivers {
     /** The driver whiteboard's service interface. */
     static final Class<PciDriver<?>> SERVICE = serviceType();
 
-    /** A registered driver object, its registration and its dynamic ids (one per registration). */
     /**
-     * A registered driver. {@code reasons} holds the match reason of each entry of its static
-     * table, by identity, formatted once at registration and never written again: the bus's match
-     * runs for every device added, and formatting an id costs more than matching it.
+     * A registered driver: its object, its dynamic ids (one list per registration) and its
+     * registration. {@code table} is its static id table as it was at registration, and
+     * {@code results[i]} the answer of a match on {@code table.get(i)}, made then and never
+     * written again; {@code noMatch} its answer for a function none of its ids matches. The bus's
+     * match runs for every candidate driver of every device added, and making these answers (the
+     * reason is a formatted id) cost more than matching.
      */
     private record Entry(PciDriver<?> driver, DynamicIds dynamicIds, DriverRegistration registration,
-            Map<PciDeviceId, String> reasons) {
+            List<PciDeviceId> table, MatchResult[] results, MatchResult noMatch) {
+        /** A driver registered under {@code name}, with no dynamic ids yet. */
+        static Entry of(PciDriver<?> driver, String name, DriverRegistration registration) {
+            List<PciDeviceId> table = driver.idTable();
+            return new Entry(driver, new DynamicIds(), registration, table, results(table),
+                    MatchResult.noMatch(noIdMatches(name)));
+        }
+
+        /** @return the answer of a match on each entry of a static table, by position */
+        private static MatchResult[] results(List<PciDeviceId> table) {
+            MatchResult[] out = new MatchResult[table.size()];
+            for (int i = 0; i < out.length; i++) {
+                PciDeviceId id = table.get(i);
+                out[i] = MatchResult.match(PciMatch.specificity(id), id, "id " + id);
+            }
+            return out;
+        }
+    }
+
+    /** The reason of a no-match that is not the driver_override's. */
+    private static String noIdMatches(String driver) {
+        return "no id of " + driver + " matches";
     }
 
     private final BusType type = new Type();
@@ -102,8 +124,7 @@ final class PciDrivers {
         @Override
         public DriverRegistration registerDriver(DriverDescriptor desc) {
             DriverRegistration reg = bus.registerDriver(desc);
-            Entry entry = new Entry((PciDriver<?>) desc.driver(), new DynamicIds(), reg,
-                    reasons((PciDriver<?>) desc.driver()));
+            Entry entry = Entry.of((PciDriver<?>) desc.driver(), desc.name(), reg);
             drivers.put(desc.name(), entry);
             return new DriverRegistration() {
                 @Override
@@ -238,15 +259,6 @@ final class PciDrivers {
     }
 
     /** @return the dynamic ids of the registration {@code desc} describes */
-    /** The match reason of each entry of a driver's static table, by identity. */
-    private static Map<PciDeviceId, String> reasons(PciDriver<?> drv) {
-        Map<PciDeviceId, String> m = new IdentityHashMap<>();
-        for (PciDeviceId id : drv.idTable()) {
-            m.put(id, "id " + id);
-        }
-        return m;
-    }
-
     private List<PciDeviceId> dynamicIdsOf(DriverDescriptor desc) {
         Entry e = drivers.get(desc.name());
         return e != null && e.driver() == desc.driver() ? e.dynamicIds().view() : List.of();
@@ -301,7 +313,11 @@ final class PciDrivers {
             return PciBus.NAME;
         }
 
-        /** pci_bus_match → pci_match_device. */
+        /**
+         * pci_bus_match → pci_match_device. A function matched on the static table the driver
+         * registered with, without dynamic ids or driver_override (nearly every match), gets the
+         * answer made at registration.
+         */
         @Override
         public MatchResult match(Device device, DriverDescriptor desc) {
             PciDeviceImpl pdev = device.busData(PciDeviceImpl.class);
@@ -311,11 +327,16 @@ final class PciDrivers {
             boolean current = entry != null && entry.driver() == drv;
             List<PciDeviceId> dynamic = current ? entry.dynamicIds().view() : List.of();
             String override = device.driverOverride().orElse(null);
-            PciDeviceId id = PciMatch.matchDevice(dynamic, drv.idTable(), pdev.ids(), override, desc.name());
+            List<PciDeviceId> table = drv.idTable();
+            if (current && override == null && dynamic.isEmpty() && table == entry.table()) {
+                int i = PciMatch.matchStatic(table, pdev.ids(), false);
+                return i >= 0 ? entry.results()[i] : entry.noMatch();
+            }
+            PciDeviceId id = PciMatch.matchDevice(dynamic, table, pdev.ids(), override, desc.name());
             if (id == null) {
                 return MatchResult.noMatch(override != null && !override.equals(desc.name())
                         ? "driver_override names " + override
-                        : "no id of " + desc.name() + " matches " + pdev.ids());
+                        : noIdMatches(desc.name()));
             }
             String reason;
             if (id == PciMatch.OVERRIDE_ANY) {
@@ -323,8 +344,7 @@ final class PciDrivers {
             } else if (dynamic.contains(id)) {
                 reason = "dynamic id " + id;
             } else {
-                String once = current ? entry.reasons().get(id) : null;
-                reason = once != null ? once : "id " + id;
+                reason = "id " + id;
             }
             return MatchResult.match(PciMatch.specificity(id), id, reason);
         }
@@ -381,7 +401,8 @@ final class PciDrivers {
         @Override
         public void uevent(Device device, Map<String, String> env) {
             PciDeviceImpl pdev = device.busData(PciDeviceImpl.class);
-            PciUevent.fill(pdev.ids(), pdev.address(), env);
+            // PCI_SLOT_NAME is pci_name(), the device's name (PciProbe names it by its address)
+            PciUevent.fill(pdev.ids(), device.name(), env);
         }
 
         @Override

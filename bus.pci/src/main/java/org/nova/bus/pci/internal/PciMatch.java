@@ -96,13 +96,27 @@ public final class PciMatch {
                 return id;
             }
         }
-        for (int i = matchId(staticIds, 0, ids); i >= 0; i = matchId(staticIds, i + 1, ids)) {
-            PciDeviceId id = staticIds.get(i);
-            if (!id.overrideOnly() || override != null) {
-                return id;
-            }
+        int i = matchStatic(staticIds, ids, override != null);
+        if (i >= 0) {
+            return staticIds.get(i);
         }
         return override != null ? OVERRIDE_ANY : null;
+    }
+
+    /**
+     * {@code pci_match_device}'s walk of the static table: the first entry that matches, an
+     * override_only entry only when the device has a driver_override.
+     *
+     * @param overridden whether the device has a driver_override (naming this driver)
+     * @return the index of the entry, or -1
+     */
+    public static int matchStatic(List<PciDeviceId> staticIds, PciIds ids, boolean overridden) {
+        for (int i = matchId(staticIds, 0, ids); i >= 0; i = matchId(staticIds, i + 1, ids)) {
+            if (!staticIds.get(i).overrideOnly() || overridden) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The driver core's index key of a vendor:device pair. */
