@@ -6,9 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.nova.bench.osgi.platform.HeaderOnlyFunction;
 import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDeviceId;
 import org.nova.bus.pci.PciDriver;
@@ -16,19 +16,9 @@ import org.nova.bus.pci.PciIds;
 import org.nova.bus.pci.testing.StandalonePciBus;
 import org.nova.devres.DevresScope;
 import org.nova.driver.ProbeType;
-import org.nova.hw.DmaBuffer;
-import org.nova.hw.DmaDirection;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HostBridgeListener;
-import org.nova.hw.HwException;
-import org.nova.hw.IommuFault;
-import org.nova.hw.IrqHandler;
-import org.nova.hw.IrqSet;
-import org.nova.hw.IrqType;
-import org.nova.hw.Mmio;
 import org.nova.hw.PciFunction;
-import org.nova.hw.RegionInfo;
-import org.nova.hw.SriovControl;
 import org.nova.hw.pci.PciAddress;
 import org.nova.hw.pci.PciRegs;
 
@@ -182,7 +172,7 @@ final class PciPopulation {
         Bridge(int domain, List<PciIds> ids) {
             this.domain = domain;
             for (int f = 0; f < ids.size(); f++) {
-                functions.add(new HeaderOnly(this, PciAddress.ofRoutingId(domain, f), ids.get(f)));
+                functions.add(new HeaderOnlyFunction(this, PciAddress.ofRoutingId(domain, f), header(ids.get(f))));
             }
         }
 
@@ -221,91 +211,16 @@ final class PciPopulation {
         }
     }
 
-    /** A function whose config space is a standard header with its ids; no BAR, interrupt or SR-IOV. */
-    record HeaderOnly(HostBridge bridge, PciAddress address, ByteBuffer header) implements PciFunction {
-        HeaderOnly(HostBridge bridge, PciAddress address, PciIds ids) {
-            this(bridge, address, ByteBuffer.allocate(PciRegs.PCI_STD_HEADER_SIZEOF).order(ByteOrder.LITTLE_ENDIAN)
-                    .putShort(PciRegs.PCI_VENDOR_ID, (short) ids.vendor())
-                    .putShort(PciRegs.PCI_DEVICE_ID, (short) ids.device())
-                    .putInt(PciRegs.PCI_REVISION_ID, ids.classCode() << Byte.SIZE | ids.revision())
-                    .putShort(PciRegs.PCI_SUBSYSTEM_VENDOR_ID, (short) ids.subsystemVendor())
-                    .putShort(PciRegs.PCI_SUBSYSTEM_ID, (short) ids.subsystemDevice()));
-        }
-
-        @Override
-        public boolean isPresent() {
-            return true;
-        }
-
-        @Override
-        public String model() {
-            return "header only";
-        }
-
-        @Override
-        public int configSize() {
-            return PciRegs.PCI_CFG_SPACE_SIZE;
-        }
-
-        @Override
-        public int readConfig(int offset, int width) {
-            if (offset >= PciRegs.PCI_STD_HEADER_SIZEOF) {
-                return 0;
-            }
-            return switch (width) {
-                case Byte.BYTES -> Byte.toUnsignedInt(header.get(offset));
-                case Short.BYTES -> Short.toUnsignedInt(header.getShort(offset));
-                default -> header.getInt(offset);
-            };
-        }
-
-        @Override
-        public void writeConfig(int offset, int width, int value) {
-            // read-only
-        }
-
-        @Override
-        public Optional<RegionInfo> region(int index) {
-            return Optional.empty();
-        }
-
-        @Override
-        public Mmio map(int index) {
-            throw new HwException(HwException.ENXIO, "no region " + index);
-        }
-
-        @Override
-        public int irqCount(IrqType type) {
-            return 0;
-        }
-
-        @Override
-        public IrqSet enableIrqs(IrqType type, int count, IrqHandler handler) {
-            throw new HwException(HwException.EINVAL, "no interrupts");
-        }
-
-        @Override
-        public DmaBuffer allocateDma(long size, Set<DmaDirection> directions) {
-            throw new HwException(HwException.ENOMEM, "no DMA");
-        }
-
-        @Override
-        public List<IommuFault> iommuFaults() {
-            return List.of();
-        }
-
-        @Override
-        public void reset() {
-        }
-
-        @Override
-        public Optional<SriovControl> sriov() {
-            return Optional.empty();
-        }
-
-        @Override
-        public Optional<PciFunction> physfn() {
-            return Optional.empty();
-        }
+    /**
+     * A standard type-0 header with {@code ids}, for a {@link HeaderOnlyFunction} (the framework
+     * benchmarks' function, used here on the class path).
+     */
+    static ByteBuffer header(PciIds ids) {
+        return ByteBuffer.allocate(PciRegs.PCI_STD_HEADER_SIZEOF).order(ByteOrder.LITTLE_ENDIAN)
+                .putShort(PciRegs.PCI_VENDOR_ID, (short) ids.vendor())
+                .putShort(PciRegs.PCI_DEVICE_ID, (short) ids.device())
+                .putInt(PciRegs.PCI_REVISION_ID, ids.classCode() << Byte.SIZE | ids.revision())
+                .putShort(PciRegs.PCI_SUBSYSTEM_VENDOR_ID, (short) ids.subsystemVendor())
+                .putShort(PciRegs.PCI_SUBSYSTEM_ID, (short) ids.subsystemDevice());
     }
 }

@@ -24,8 +24,10 @@ import org.nova.hw.pci.PciRegs;
 /**
  * A function that is a standard configuration header with the benchmark's ids and nothing else:
  * no BAR, no interrupt, no DMA, no SR-IOV. Config writes are dropped (the header is read-only).
+ * Public because BindingBench's and MatchBench's population ({@code PciPopulation}) uses it on the
+ * class path too, with headers of its own.
  */
-record HeaderOnlyFunction(HostBridge bridge, PciAddress address, ByteBuffer header) implements PciFunction {
+public record HeaderOnlyFunction(HostBridge bridge, PciAddress address, ByteBuffer header) implements PciFunction {
     /** Class code (base, sub, prog-if): 0xff0000, "device does not fit any defined class" (PCI code and ID assignment spec). */
     static final int CLASS_UNDEFINED = 0xff0000;
 
