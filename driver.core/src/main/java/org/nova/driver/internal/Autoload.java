@@ -111,7 +111,11 @@ final class Autoload {
         if (!enabled || repository == null || installer == null) {
             return;
         }
-        List<DriverMatch.Candidate> ranked = core.matching.rank(dev, false);
+        noDriverIfUnmatched(dev, core.matching.rank(dev, false));
+    }
+
+    /** An attach ranked {@code ranked} for the device: if no driver matches it, {@link #noDriver}. */
+    void noDriverIfUnmatched(DeviceImpl dev, List<DriverMatch.Candidate> ranked) {
         if (ranked.isEmpty() || ranked.get(0).result().kind() == MatchResult.Kind.NO_MATCH) {
             noDriver(dev);
         }

@@ -137,9 +137,7 @@ final class Binding {
         }
         long triggerCount = core.deferred.triggerCount();
         List<DriverMatch.Candidate> ranked = core.matching.rank(dev, false);
-        if (ranked.isEmpty() || ranked.get(0).result().kind() == MatchResult.Kind.NO_MATCH) {
-            core.autoload.noDriver(dev);
-        }
+        core.autoload.noDriverIfUnmatched(dev, ranked);
         if (allowAsync && !ranked.isEmpty() && ranked.get(0).result().matches()
                 && ranked.get(0).driver().desc.probeType() == ProbeType.PREFER_ASYNCHRONOUS) {
             core.probes.begin();
