@@ -7,7 +7,8 @@
 #        SMP (2), MEM (MiB, 1536), JAVA_OPTS_GUEST (comma-separated extra JVM options),
 #        SUITE (the Gogo script, default guest/suite.gosh), STAGE (staging directory),
 #        JMH=1 (also run the JMH benchmark VfioMmioBench in the guest after the suite),
-#        JMH_ARGS (comma-separated extra JMH options, e.g. -wi,1,-i,3)
+#        JMH_ARGS (comma-separated extra JMH options, e.g. -wi,1,-i,3),
+#        DEVICES (the QEMU -device options of the guest's PCI devices, default edu and pci-testdev)
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -39,7 +40,7 @@ LOG=${LOG:-/dev/null}
 timeout "${TIMEOUT:-240}" qemu-system-x86_64 \
   -machine q35,accel=tcg,kernel-irqchip=split -cpu max -smp "${SMP:-2}" -m "${MEM:-1536}" \
   -device intel-iommu,intremap=on \
-  -device edu -device pci-testdev \
+  ${DEVICES:--device edu -device pci-testdev} \
   -virtfs local,path="$JDK",mount_tag=jdk,security_model=none,readonly=on \
   -virtfs local,path="$STAGE",mount_tag=nova,security_model=none,readonly=on \
   -nographic -no-reboot -nodefaults -serial stdio -display none \
