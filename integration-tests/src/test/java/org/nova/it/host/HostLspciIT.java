@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.Test;
 import org.nova.it.NovaProcess;
+import org.junit.experimental.categories.Category;
+import org.nova.it.SeparateProcess;
 
 /**
  * The read-only host backend against pciutils on this machine: runs the runtime's jar
@@ -19,6 +21,7 @@ import org.nova.it.NovaProcess;
  * whose q35 machine has eight functions (host bridge, ISA/LPC, SATA, SMBus, two virtio-9p, edu,
  * pci-testdev), with pciutils' lspci copied into the guest.
  */
+@Category(SeparateProcess.class)
 public class HostLspciIT {
     @Test
     public void ourLspciNEqualsPciutilsLspciN() throws Exception {

@@ -24,6 +24,8 @@ import org.nova.it.NovaProcess;
 import org.nova.it.TestBundleBuilder;
 import org.nova.it.deploy.broken.ThrowingActivator;
 import org.ops4j.pax.tinybundles.TinyBundle;
+import org.junit.experimental.categories.Category;
+import org.nova.it.SeparateProcess;
 
 /**
  * The deploy folders as a driver developer uses them, with the runtime as a process: a driver
@@ -35,6 +37,7 @@ import org.ops4j.pax.tinybundles.TinyBundle;
  * throws, a configuration with an unknown key or a value of the wrong type) are each told once and
  * shown by {@code deploy:status}; the runtime goes on.
  */
+@Category(SeparateProcess.class)
 public class DeployFolderIT {
     /** The deployed driver's device: a pci-generic function with the driver's ids, from conf/. */
     private static final String DEVICE_CFG = "org.nova.hw.sim.device-deployed.cfg";

@@ -18,6 +18,8 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 import org.nova.it.NovaOptions;
 import org.nova.it.NovaProcess;
+import org.junit.experimental.categories.Category;
+import org.nova.it.SeparateProcess;
 
 /**
  * The driver developer's loop of issue 15 end to end, as a user walks it: {@code ./nova new-driver}
@@ -31,6 +33,7 @@ import org.nova.it.NovaProcess;
  * jar deleted: the device is released, and with the override cleared and a probe the edu sample
  * driver, which still matches it, binds it again.
  */
+@Category(SeparateProcess.class)
 public class DriverLoopIT {
     /** The user's driver: its name, bundle and package. */
     private static final String NAME = "user_edu";

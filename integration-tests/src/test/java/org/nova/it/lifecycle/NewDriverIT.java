@@ -14,6 +14,8 @@ import org.junit.rules.TemporaryFolder;
 import org.nova.driver.Modalias;
 import org.nova.it.NovaOptions;
 import org.nova.it.NovaProcess;
+import org.junit.experimental.categories.Category;
+import org.nova.it.SeparateProcess;
 
 /**
  * A driver project of one's own (issue 15, item 1), from a fresh temporary directory outside the
@@ -23,6 +25,7 @@ import org.nova.it.NovaProcess;
  * the chosen IDs to the new bundle's driver. With {@code --aux} the project is a split driver: the
  * PCI driver adds an auxiliary device that the project's auxiliary driver binds.
  */
+@Category(SeparateProcess.class)
 public class NewDriverIT {
     /** The driver's name: its bundle, package and name on the PCI bus. */
     private static final String NAME = "hello_pci";

@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
 import org.junit.Test;
 import org.nova.it.NovaOptions;
 import org.nova.it.lifecycle.hang.HangOnRemove;
+import org.junit.experimental.categories.Category;
+import org.nova.it.SeparateProcess;
 
 /**
  * Every way out of the runtime stops it in order (issue 13, item 2): the exported launcher run as
@@ -29,6 +31,7 @@ import org.nova.it.lifecycle.hang.HangOnRemove;
  * <p>And a driver whose remove never returns cannot hold the process: after the configured
  * bound the runtime names the driver and the device and exits.
  */
+@Category(SeparateProcess.class)
 public class ShutdownIT {
     /** drv:devices' columns: BUS DEVICE DRIVER STATE PARENT DEVRES. */
     private static final Pattern DEVICE_ROW = Pattern.compile("^(pci|auxiliary)\\s+(\\S+)\\s+(\\S+)\\s+(bound|unbound|deferred)\\s+\\S+\\s+(\\d+)\\s*$");

@@ -18,6 +18,8 @@ import java.util.stream.Stream;
 import org.junit.Test;
 import org.nova.it.NovaOptions;
 import org.nova.it.NovaProcess;
+import org.junit.experimental.categories.Category;
+import org.nova.it.SeparateProcess;
 
 /**
  * Two runtimes started from one checkout at once, as a person does with a shell in one terminal
@@ -28,6 +30,7 @@ import org.nova.it.NovaProcess;
  *
  * <p>Runs the repository's own {@code ./nova} script, since the slot is its business.
  */
+@Category(SeparateProcess.class)
 public class TwoRuntimesIT {
     /** The storage path a runtime prints: Gogo's {@code $.context}, the system bundle's context. */
     private static final String STORAGE = "($.context property org.osgi.framework.storage)";

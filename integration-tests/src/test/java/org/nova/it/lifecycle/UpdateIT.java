@@ -12,6 +12,8 @@ import java.util.regex.Pattern;
 import org.junit.Test;
 import org.nova.it.NovaOptions;
 import org.nova.it.NovaProcess;
+import org.junit.experimental.categories.Category;
+import org.nova.it.SeparateProcess;
 
 /**
  * {@code update ID} on the exported launcher's bundles (issue 14, item 9). Before, Gogo's update
@@ -21,6 +23,7 @@ import org.nova.it.NovaProcess;
  * unregisters, its device unbinds on the old code and binds again on the new code; and it refuses,
  * with a non-zero exit and nothing changed, what it cannot do.
  */
+@Category(SeparateProcess.class)
 public class UpdateIT {
     /** lb's row: "   40|Active     |   10|Nova samples: ...". */
     private static final Pattern LB_ROW = Pattern.compile("^\\s*(\\d+)\\|Active\\s*\\|.*");

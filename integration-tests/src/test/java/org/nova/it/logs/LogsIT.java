@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.Test;
 import org.nova.it.NovaProcess;
+import org.junit.experimental.categories.Category;
+import org.nova.it.SeparateProcess;
 
 /**
  * Logs where people look (issue 13), on the runtime as {@code ./nova -c} runs it: the console shows
@@ -18,6 +20,7 @@ import org.nova.it.NovaProcess;
  * prints the session's kernel-like log (probe, bind and unbind lines with their timings, uevents,
  * the startup summary), and {@code log:level}, {@code dmesg -n} and NOVA_LOG change what goes where.
  */
+@Category(SeparateProcess.class)
 public class LogsIT {
     /** A Logback console line at INFO or DEBUG (the console pattern of logback.xml). */
     private static final Pattern CONSOLE_INFO = Pattern.compile("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (INFO|DEBUG) .*");

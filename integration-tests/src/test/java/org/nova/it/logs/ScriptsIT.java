@@ -16,12 +16,15 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.Test;
 import org.nova.it.NovaProcess;
+import org.junit.experimental.categories.Category;
+import org.nova.it.SeparateProcess;
 
 /**
  * The small defects of issue 13 in the scripts a person and CI run: the nova script's message when
  * it finds no JDK 25 says what JAVA_HOME is and why it is refused; .ci/run waits for a dpkg lock
  * held by another apt; Maven's output in CI carries no escape sequence and no NUL.
  */
+@Category(SeparateProcess.class)
 public class ScriptsIT {
     private static final long TIMEOUT_S = 120;
 

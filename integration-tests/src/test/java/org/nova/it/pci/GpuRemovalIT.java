@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.Test;
 import org.nova.it.NovaProcess;
+import org.junit.experimental.categories.Category;
+import org.nova.it.SeparateProcess;
 
 /**
  * Removing a bound simulated GPU through its configuration, on the runtime as {@code ./nova -c}
@@ -19,6 +21,7 @@ import org.nova.it.NovaProcess;
  * {@code removal=surprise} is the card pulled: the function is gone before the driver hears of it,
  * and the driver's unbind meets a dead device, as the kernel's does after pci_dev_set_disconnected.
  */
+@Category(SeparateProcess.class)
 public class GpuRemovalIT {
     private static final String GPU = "org.nova.hw.sim.device~default-nvidia-ga102";
     private static final String SLOT = "0000:00:05.0";

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.Test;
 import org.nova.it.NovaProcess;
+import org.junit.experimental.categories.Category;
+import org.nova.it.SeparateProcess;
 
 /**
  * {@code pci:reset} and {@code pci:reset_method} on the runtime as {@code ./nova -c} runs it
@@ -16,6 +18,7 @@ import org.nova.it.NovaProcess;
  * whose PCI Express capability advertises it, and probes again; a function without FLR, PM soft
  * reset or a bridge above it has no reset method and is refused with ENOTTY.
  */
+@Category(SeparateProcess.class)
 public class PciResetIT {
     private static final String WEDGED = "0000:00:07.0";
 

@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
 import org.junit.BeforeClass;
 import org.junit.Test;
 import org.nova.it.NovaProcess;
+import org.junit.experimental.categories.Category;
+import org.nova.it.SeparateProcess;
 
 /**
  * The real-kernel suite: boots Debian's kernel in QEMU (q35, TCG) with edu and pci-testdev
@@ -28,6 +30,7 @@ import org.nova.it.NovaProcess;
  * is missing the class FAILS with the reason (prepare.sh installs and fetches what it needs); it is
  * never skipped.
  */
+@Category(SeparateProcess.class)
 public class VfioQemuIT {
     private static final long PREPARE_TIMEOUT_S = 900;
     /** The guest boots, runs the suite and the benchmark in 2-3 minutes on an idle machine; a busy one needs more. */

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.Test;
 import org.nova.it.NovaProcess;
+import org.junit.experimental.categories.Category;
+import org.nova.it.SeparateProcess;
 
 /**
  * The runtime without the simulator, as {@code ./nova --hw -c} runs it: runtime/target/nova-hw.jar
@@ -17,6 +19,7 @@ import org.nova.it.NovaProcess;
  * pciutils' {@code lspci -n} does. Proves that nothing between hw.api and the drivers needs the
  * simulated platform.
  */
+@Category(SeparateProcess.class)
 public class HardwareRuntimeIT {
     /** A line of Gogo's {@code lb -s}: id|state|level|symbolic name (version)|version. */
     private static final Pattern LB_LINE = Pattern.compile("^\\s*\\d+\\|(\\w+)\\s*\\|\\s*\\d+\\|([^ (|]+).*");

@@ -10,6 +10,8 @@ import java.util.List;
 import org.junit.Before;
 import org.junit.Test;
 import org.nova.it.NovaProcess;
+import org.junit.experimental.categories.Category;
+import org.nova.it.SeparateProcess;
 
 /**
  * The interactive shell as a person uses it: runtime/target/nova.jar on a pseudo-terminal, with
@@ -17,6 +19,7 @@ import org.nova.it.NovaProcess;
  * of that bus, listed when ambiguous), Enter runs it, Ctrl-D leaves; the next session finds the
  * command with the Up arrow in the history the first one left in gosh.home's target folder.
  */
+@Category(SeparateProcess.class)
 public class InteractiveShellIT {
     /** What the profile sets as the prompt. */
     private static final String PROMPT = "nova> ";

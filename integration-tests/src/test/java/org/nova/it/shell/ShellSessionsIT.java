@@ -20,6 +20,8 @@ import java.util.regex.Pattern;
 
 import org.junit.Test;
 import org.nova.it.NovaProcess;
+import org.junit.experimental.categories.Category;
+import org.nova.it.SeparateProcess;
 
 /**
  * The runtime's shells driven from outside, as people and scripts use a long-running runtime:
@@ -38,6 +40,7 @@ import org.nova.it.NovaProcess;
  * collection stays flat (each line once kept a Gogo job, ~35 KB, for the session's life).</li>
  * </ul>
  */
+@Category(SeparateProcess.class)
 public class ShellSessionsIT {
     private static final String PROMPT = "nova> ";
     private static final String ENTER = "\r";

@@ -33,6 +33,8 @@ import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
 import org.nova.it.NovaProcess;
+import org.junit.experimental.categories.Category;
+import org.nova.it.SeparateProcess;
 
 /**
  * The web page's defaults as a user gets them: the exported runtime (runtime/target/nova.jar, what
@@ -44,6 +46,7 @@ import org.nova.it.NovaProcess;
  * is refused. (WebPageIT logs in with the password the runtime generated.) And {@code ./nova -c}
  * starts no server at all: a batch run pays nothing for Jetty.
  */
+@Category(SeparateProcess.class)
 public class WebSecurityIT {
     /** How long the runtime may take to start and print web:info on a loaded machine. */
     private static final Duration START = Duration.ofSeconds(240);
