@@ -29,6 +29,7 @@ import org.nova.devres.DevresScope;
 import org.nova.devres.Revocable;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
+import org.nova.driver.ProbeType;
 import org.nova.samples.Check;
 import org.osgi.service.component.annotations.Component;
 import org.slf4j.Logger;
@@ -190,6 +191,16 @@ public final class EduSample implements PciDriver<EduSample.State> {
     @Override
     public List<PciDeviceId> idTable() {
         return List.of(PciDeviceId.of(EDU_VENDOR, EDU_DEVICE));
+    }
+
+    /**
+     * PROBE_PREFER_ASYNCHRONOUS, the kernel's choice for slow devices whose probe order nothing
+     * depends on: the probe waits for edu's DMA timer twice (QEMU fires each transfer 100 ms after
+     * the command, hw/misc/edu.c), time the other devices' probes need not wait behind.
+     */
+    @Override
+    public ProbeType probeType() {
+        return ProbeType.PREFER_ASYNCHRONOUS;
     }
 
     @Override
