@@ -34,6 +34,8 @@ public enum Errno {
     ERANGE(34),
     /** Function not implemented. */
     ENOSYS(38),
+    /** Message too long: a GSP command that cannot fit one queue element (nova-core gsp/cmdq.rs). */
+    EMSGSIZE(90),
     /** Operation not supported. */
     EOPNOTSUPP(95),
     /** Connection timed out: a wait that did not end. */

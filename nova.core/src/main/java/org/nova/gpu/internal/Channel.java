@@ -66,6 +66,11 @@ final class Channel implements GspChannel {
         } catch (IllegalArgumentException e) {
             throw new DriverException(Errno.EINVAL, e.getMessage(), e);
         }
+        if (fn == gpu.abi().FUNCTION_CONTINUATION_RECORD()) {
+            // the transport's own element: a bare one would leave GSP-RM nothing to continue
+            throw new DriverException(Errno.EINVAL, "CONTINUATION_RECORD is not a command: the queue sends one after "
+                    + "a command too large for an element");
+        }
         return accounted(() -> {
             GspMsgQueue.Message m = gpu.rpc(fn, payload, Math.max(1, timeout.toMillis()));
             return new GspReply(function, m.rpcResult(), m.payload());

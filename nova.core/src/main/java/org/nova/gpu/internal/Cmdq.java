@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
@@ -44,6 +45,8 @@ final class Cmdq {
     private final GspMsgQueue.Endpoint ep;
     private final IntConsumer doorbell;
     private final Consumer<GspMsgQueue.Message> events;
+    /** NV_VGPU_MSG_FUNCTION_CONTINUATION_RECORD in the running release. */
+    private final int continuationRecord;
     private volatile BooleanSupplier alive = () -> true;
     private final Deque<GspMsgQueue.Message> stash = new ArrayDeque<>();
     private int nextSequence = 1;
@@ -77,6 +80,7 @@ final class Cmdq {
         this.abi = abi;
         this.doorbell = doorbell;
         this.events = events;
+        this.continuationRecord = abi.function("CONTINUATION_RECORD");
         for (int i = 0; i < GspMsgQueue.SHARED_PAGES; i++) {
             shared.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 8L * i,
                     iova + (long) i * GspMsgQueue.PAGE_SIZE);
@@ -142,7 +146,7 @@ final class Cmdq {
     }
 
     /** Sets the check that the GSP still runs, consulted while a receive waits. */
-    void watch(java.util.function.BooleanSupplier gspAlive) {
+    void watch(BooleanSupplier gspAlive) {
         this.alive = gspAlive;
     }
 
@@ -166,13 +170,46 @@ final class Cmdq {
     }
 
     /**
-     * Queues a command, waiting up to {@code timeoutMs} for room.
+     * Queues a command, waiting up to {@code timeoutMs} for room for each of its elements. A
+     * command larger than one element goes as the command and its continuation records, one
+     * after the other with no other command between them ({@link Continuation}).
      *
-     * @return the RPC sequence number the reply will carry
-     * @throws DriverException EAGAIN when the queue stayed full, ENODEV when dead
+     * @return the RPC sequence number the reply will carry (the command element's)
+     * @throws DriverException EAGAIN when the queue stayed full (a command cut short after its
+     *     first element leaves GSP-RM waiting for the rest: the queues are then unusable), ENODEV
+     *     when dead
      */
     synchronized int send(int function, byte[] payload, long timeoutMs) {
         checkAlive();
+        Continuation.Split split = Continuation.split(payload);
+        int seq = sendSingle(function, split.command(), timeoutMs);
+        int sentRecords = 0;
+        try {
+            for (byte[] record : split.records()) {
+                sendSingle(continuationRecord, record, timeoutMs);
+                sentRecords++;
+            }
+        } catch (DriverException e) {
+            kill(abi.nameOf(function) + " was cut short after " + (1 + sentRecords) + " of its " + split.elements()
+                    + " elements");
+            throw e;
+        }
+        return seq;
+    }
+
+    /**
+     * Queues one element (cmdq.rs {@code send_single_command}).
+     *
+     * @return the RPC sequence number it carries
+     * @throws DriverException EMSGSIZE if the element would be larger than
+     *     {@link GspMsgQueue#ELEMENT_SIZE_MAX} (nothing is queued), EAGAIN when the queue stayed full
+     */
+    synchronized int sendSingle(int function, byte[] payload, long timeoutMs) {
+        checkAlive();
+        if (payload.length > GspMsgQueue.MAX_PAYLOAD) {
+            throw new DriverException(Errno.EMSGSIZE, abi.nameOf(function) + " of " + payload.length + " bytes does not "
+                    + "fit one GSP queue element (" + GspMsgQueue.MAX_PAYLOAD + " bytes after the headers)");
+        }
         int seq = nextSequence++;
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
         boolean waited = false;
@@ -183,7 +220,7 @@ final class Cmdq {
                         + " ms (" + abi.nameOf(function) + ", " + payload.length + " bytes not sent)");
             }
             drainEvents();
-            java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
+            LockSupport.parkNanos(POLL_NANOS);
         }
         if (waited) {
             sendWaits.incrementAndGet();
@@ -279,7 +316,7 @@ final class Cmdq {
             if (interruptDriven) {
                 byFallback = waitForInterrupt(seen, deadline);
             } else {
-                java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
+                LockSupport.parkNanos(POLL_NANOS);
             }
         }
     }

@@ -1,5 +1,7 @@
 package org.nova.gpu.internal;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nova.bus.pci.PciDevice;
@@ -11,6 +13,7 @@ import org.nova.nvidia.gsp.GspStruct;
 import org.nova.nvidia.gsp.bindings.GspBindings;
 import org.nova.nvidia.gsp.bindings.GspStaticConfigInfo;
 import org.nova.nvidia.gsp.bindings.GspSystemInfo;
+import org.nova.nvidia.gsp.bindings.PACKED_REGISTRY_ENTRY;
 import org.nova.nvidia.gsp.bindings.PACKED_REGISTRY_TABLE;
 
 /**
@@ -26,6 +29,21 @@ final class Commands {
     /** Bits of the device ID above the vendor ID in GspSystemInfo's PCIDeviceID and PCISubDeviceID. */
     static final int DEVICE_ID_SHIFT = 16;
 
+    /**
+     * The registry nova-core hands GSP-RM at boot (gsp/commands.rs SetRegistry): RMSecBusResetEnable
+     * (PCI secondary bus reset allowed), RMForcePcieConfigSave (GSP-RM keeps the PCI configuration
+     * over any reset), RMDevidCheckIgnore (GSP-RM boots a device ID its product table lacks).
+     */
+    static final Map<String, Integer> BOOT_REGISTRY = bootRegistry();
+
+    private static Map<String, Integer> bootRegistry() {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        m.put("RMSecBusResetEnable", 1);
+        m.put("RMForcePcieConfigSave", 1);
+        m.put("RMDevidCheckIgnore", 1);
+        return Collections.unmodifiableMap(m);
+    }
+
     /** What GetGspStaticInfo reported. */
     record StaticInfo(String name, long fbLength, RmHandles handles, Map<String, String> fields) {
     }
@@ -38,7 +56,7 @@ final class Commands {
         return (long) a.domain() << DOMAIN_SHIFT | a.routingId();
     }
 
-    /** SetSystemInfo and SetRegistry (an empty registry), queued before the GSP boots. */
+    /** SetSystemInfo and SetRegistry ({@link #BOOT_REGISTRY}), queued before the GSP boots. */
     static void sendBootCommands(GspBindings abi, Cmdq cmdq, PciDevice dev, long timeoutMs) {
         GspSystemInfo si = abi.GspSystemInfo();
         byte[] p = new byte[si.size()];
@@ -55,11 +73,40 @@ final class Commands {
             si.hostPageSize(p, 0, GspMsgQueue.PAGE_SIZE);
         }
         cmdq.send(abi.FUNCTION_GSP_SET_SYSTEM_INFO(), p, timeoutMs);
+        cmdq.send(abi.FUNCTION_SET_REGISTRY(), packRegistry(abi, BOOT_REGISTRY), timeoutMs);
+    }
+
+    /**
+     * SetRegistry's payload (gsp/commands.rs): the PACKED_REGISTRY_TABLE, one PACKED_REGISTRY_ENTRY
+     * per key (a DWORD, its name at {@code nameOffset} from the table's start), then the names,
+     * each NUL-terminated. {@code size} counts the entries and the names, as nova-core fills it.
+     *
+     * @param entries key to 32-bit value, in the order they are packed
+     */
+    static byte[] packRegistry(GspBindings abi, Map<String, Integer> entries) {
         PACKED_REGISTRY_TABLE table = abi.PACKED_REGISTRY_TABLE();
-        byte[] reg = new byte[table.size()];
-        table.size(reg, 0, table.size());
-        table.numEntries(reg, 0, 0);
-        cmdq.send(abi.FUNCTION_SET_REGISTRY(), reg, timeoutMs);
+        PACKED_REGISTRY_ENTRY entry = abi.PACKED_REGISTRY_ENTRY();
+        int stringsAt = table.size() + entries.size() * entry.size();
+        int stringsLength = 0;
+        for (String key : entries.keySet()) {
+            stringsLength += key.getBytes(StandardCharsets.US_ASCII).length + 1;
+        }
+        byte[] p = new byte[stringsAt + stringsLength];
+        table.size(p, 0, p.length - table.size());
+        table.numEntries(p, 0, entries.size());
+        int at = table.size();
+        int name = stringsAt;
+        for (Map.Entry<String, Integer> e : entries.entrySet()) {
+            entry.nameOffset(p, at, name);
+            entry.type(p, at, abi.REGISTRY_TABLE_ENTRY_TYPE_DWORD());
+            entry.data(p, at, e.getValue());
+            entry.length(p, at, Integer.BYTES);
+            byte[] key = e.getKey().getBytes(StandardCharsets.US_ASCII);
+            System.arraycopy(key, 0, p, name, key.length);
+            name += key.length + 1; // the NUL is the array's zero
+            at += entry.size();
+        }
+        return p;
     }
 
     /**

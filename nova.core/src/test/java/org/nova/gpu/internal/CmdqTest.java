@@ -1,5 +1,6 @@
 package org.nova.gpu.internal;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,6 +57,58 @@ class CmdqTest {
             assertEquals(i + 1, gsp.poll().orElseThrow().sequence(), "every command arrives, in order");
         }
         q.send(fn, new byte[100], 20); // room again
+    }
+
+    @Test
+    void aLargeCommandGoesAsContinuationRecordsInOrder() {
+        int fn = abi.function("GSP_RM_CONTROL");
+        int cont = abi.function("CONTINUATION_RECORD");
+        byte[] payload = new byte[2 * GspMsgQueue.MAX_PAYLOAD + 100];
+        for (int i = 0; i < payload.length; i++) {
+            payload[i] = (byte) (i * 31);
+        }
+        int seq = q.send(fn, payload, 100);
+        GspMsgQueue.Message first = gsp.poll().orElseThrow();
+        assertEquals(fn, first.function());
+        assertEquals(seq, first.sequence(), "the reply answers the command element's sequence");
+        assertEquals(GspMsgQueue.MAX_PAYLOAD, first.payload().length);
+        GspMsgQueue.Message second = gsp.poll().orElseThrow();
+        GspMsgQueue.Message third = gsp.poll().orElseThrow();
+        assertEquals(cont, second.function());
+        assertEquals(cont, third.function());
+        assertEquals(seq + 1, second.sequence(), "each element its own sequence, as cmdq.rs counts");
+        assertEquals(100, third.payload().length);
+        byte[] joined = new byte[payload.length];
+        System.arraycopy(first.payload(), 0, joined, 0, first.payload().length);
+        System.arraycopy(second.payload(), 0, joined, first.payload().length, second.payload().length);
+        System.arraycopy(third.payload(), 0, joined, 2 * GspMsgQueue.MAX_PAYLOAD, 100);
+        assertArrayEquals(payload, joined);
+        assertEquals(3, doorbells);
+        assertTrue(gsp.poll().isEmpty());
+    }
+
+    @Test
+    void oneElementOverTheMaximumIsEmsgsizeAndQueuesNothing() {
+        int free = q.freePages();
+        DriverException e = assertThrows(DriverException.class,
+                () -> q.sendSingle(abi.function("GSP_RM_CONTROL"), new byte[GspMsgQueue.MAX_PAYLOAD + 1], 100));
+        assertEquals(Errno.EMSGSIZE, e.errno());
+        assertTrue(e.getMessage().contains("GSP_RM_CONTROL"), e.getMessage());
+        assertEquals(free, q.freePages());
+        assertEquals(0, doorbells);
+        q.send(abi.function("GSP_RM_CONTROL"), new byte[8], 100); // the queue still works
+    }
+
+    @Test
+    void aCommandCutShortByAFullQueueKillsTheQueues() {
+        int fn = abi.function("GSP_RM_CONTROL");
+        // 16 + 16 + 1 of the 62 usable pages: the next command's element fits, its record does not
+        q.send(fn, new byte[2 * GspMsgQueue.MAX_PAYLOAD + 1], 20);
+        DriverException e = assertThrows(DriverException.class, () -> q.send(fn, new byte[2 * GspMsgQueue.MAX_PAYLOAD], 20));
+        assertEquals(Errno.EAGAIN, e.errno());
+        assertTrue(q.dead().isPresent(), "GSP-RM waits for the rest of a command that never comes");
+        assertTrue(q.dead().get().contains("cut short"), q.dead().get());
+        assertEquals(Errno.ENODEV, assertThrows(DriverException.class, () -> q.send(fn, new byte[8], 20)).errno());
     }
 
     @Test

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nova.driver.DriverException;
@@ -96,6 +98,35 @@ class GspRpcTest {
     }
 
     @Test
+    void gspRmReadsNovaCoresRegistryAndALargeTableThroughContinuationRecords() throws Exception {
+        Run r = probe(GpuFault.NONE);
+        assertNull(r.error(), () -> r.error().getMessage());
+        Gpu g = r.driver();
+        assertEquals(Map.of("RMSecBusResetEnable", 1, "RMForcePcieConfigSave", 1, "RMDevidCheckIgnore", 1),
+                r.gpu().gspRegistry(), "the registry nova-core sets at boot");
+        // a table four elements long: 6000 entries and their names
+        Map<String, Integer> big = new LinkedHashMap<>();
+        for (int i = 0; i < 6000; i++) {
+            big.put("RMNovaTestKey" + i, i * 7);
+        }
+        byte[] table = Commands.packRegistry(g.abi(), big);
+        assertTrue(table.length > 3 * GspMsgQueue.MAX_PAYLOAD, "length " + table.length);
+        long sent = g.cmdq().sent.get();
+        g.cmdq().send(g.abi().FUNCTION_SET_REGISTRY(), table, 2000);
+        assertEquals(sent + 4, g.cmdq().sent.get(), "the command and three continuation records");
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (r.gpu().gspRegistry().size() != big.size() && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        assertEquals(big, r.gpu().gspRegistry(), "GSP-RM reassembled the table whole");
+        // the queues stay in step: an RPC after it is answered
+        assertEquals(4, g.rpc(g.abi().FUNCTION_GSP_RM_CONTROL(), new byte[] {1, 2, 3, 4}, 2000).payload().length);
+        g.unbind();
+        r.dev().releaseAll();
+        assertEquals(0, r.dev().liveDma());
+    }
+
+    @Test
     void theCommandServiceSendsAccountsAndIsRevokedAtUnbind() throws Exception {
         Run r = probe(GpuFault.NONE);
         Gpu g = r.driver();
@@ -107,6 +138,8 @@ class GspRpcTest {
         assertEquals(1, async.get(5, java.util.concurrent.TimeUnit.SECONDS).payload()[0]);
         assertEquals(Errno.EINVAL, org.junit.jupiter.api.Assertions.assertThrows(DriverException.class,
                 () -> ch.call("NO_SUCH_FUNCTION", new byte[0], java.time.Duration.ofSeconds(1))).errno());
+        assertEquals(Errno.EINVAL, org.junit.jupiter.api.Assertions.assertThrows(DriverException.class,
+                () -> ch.call("CONTINUATION_RECORD", new byte[4], java.time.Duration.ofSeconds(1))).errno());
         // SET_REGISTRY gets no answer from the GSP: the caller's timeout applies
         assertEquals(Errno.ETIMEDOUT, org.junit.jupiter.api.Assertions.assertThrows(DriverException.class,
                 () -> ch.call("SET_REGISTRY", new byte[8], java.time.Duration.ofMillis(100))).errno());

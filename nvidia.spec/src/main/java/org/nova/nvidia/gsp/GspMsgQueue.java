@@ -98,8 +98,16 @@ public final class GspMsgQueue {
     public static final int RPC_HEADER_SIZE = 32;
     /** Where the payload begins in an element. */
     public static final int PAYLOAD_OFFSET = ELEM_HEADER_SIZE + RPC_HEADER_SIZE;
-    /** Largest payload one element carries (the whole ring minus one free page). */
-    public static final int MAX_PAYLOAD = (MSG_COUNT - 1) * PAGE_SIZE - PAYLOAD_OFFSET;
+    /** {@code GSP_MSG_QUEUE_ELEMENT_SIZE_MIN}: one page (message_queue_priv.h). */
+    public static final int ELEMENT_SIZE_MIN = PAGE_SIZE;
+    /**
+     * {@code GSP_MSG_QUEUE_ELEMENT_SIZE_MAX}, {@code ELEMENT_SIZE_MIN * 16} (message_queue_priv.h):
+     * the largest element, header included, either side accepts; a larger command goes as
+     * continuation records (nova-core gsp/cmdq/continuation.rs).
+     */
+    public static final int ELEMENT_SIZE_MAX = ELEMENT_SIZE_MIN * 16;
+    /** Largest payload one element carries: {@link #ELEMENT_SIZE_MAX} less both headers (continuation.rs MAX_CMD_SIZE). */
+    public static final int MAX_PAYLOAD = ELEMENT_SIZE_MAX - PAYLOAD_OFFSET;
 
     /** {@code RPC_HEADER_VERSION(3, 0)}. */
     public static final int HEADER_VERSION_03_00 = 0x0300_0000;
@@ -307,12 +315,14 @@ public final class GspMsgQueue {
          * Writes one element if it fits, and advances the write pointer.
          *
          * @return false if the ring lacks room now (nothing was written)
-         * @throws IllegalArgumentException if the payload can never fit
+         * @throws IllegalArgumentException if the payload is over {@link #MAX_PAYLOAD}: the element
+         *     would be larger than {@link #ELEMENT_SIZE_MAX} (split it into continuation records)
          */
         public boolean trySend(int function, int rpcResult, int sequence, byte[] payload) {
             if (payload.length > MAX_PAYLOAD) {
-                throw new IllegalArgumentException("payload of " + payload.length + " bytes exceeds the queue's "
-                        + MAX_PAYLOAD);
+                throw new IllegalArgumentException("payload of " + payload.length + " bytes makes an element larger "
+                        + "than GSP_MSG_QUEUE_ELEMENT_SIZE_MAX (" + ELEMENT_SIZE_MAX + " bytes, at most " + MAX_PAYLOAD
+                        + " bytes of payload)");
             }
             int count = elemCount(payload.length);
             if (freePages() < count) {
@@ -363,6 +373,12 @@ public final class GspMsgQueue {
                 throw new QueueException(QueueException.Kind.BAD_HEADER, String.format(
                         "element at ring page %d: element count %d (%d pending), rpc length %d", rp, count, pending,
                         length));
+            }
+            if (ELEM_HEADER_SIZE + (long) length > ELEMENT_SIZE_MAX) {
+                // the receiver's bound (GspMsgQueueReceiveStatus): never read past one element's maximum
+                throw new QueueException(QueueException.Kind.BAD_HEADER, String.format(
+                        "element at ring page %d: %d bytes, over GSP_MSG_QUEUE_ELEMENT_SIZE_MAX (%d)", rp,
+                        ELEM_HEADER_SIZE + length, ELEMENT_SIZE_MAX));
             }
             int total = ELEM_HEADER_SIZE + length;
             byte[] e = new byte[total];

@@ -123,6 +123,33 @@ class GspMsgQueueTest {
     }
 
     @Test
+    void anElementLargerThanTheElementMaximumIsNeitherSentNorRead() {
+        Heap h = pair();
+        var cpu = GspMsgQueue.Endpoint.cpu(h);
+        var gsp = GspMsgQueue.Endpoint.gsp(h);
+        assertEquals(0x10000, GspMsgQueue.ELEMENT_SIZE_MAX, "GSP_MSG_QUEUE_ELEMENT_SIZE_MAX");
+        var refused = assertThrows(IllegalArgumentException.class,
+                () -> cpu.trySend(5, 0, 1, new byte[GspMsgQueue.MAX_PAYLOAD + 1]));
+        assertTrue(refused.getMessage().contains("GSP_MSG_QUEUE_ELEMENT_SIZE_MAX"), refused.getMessage());
+        assertEquals(0, gsp.pendingPages(), "nothing written");
+        // the largest element fills exactly 16 pages
+        assertTrue(cpu.trySend(5, 0, 1, new byte[GspMsgQueue.MAX_PAYLOAD]));
+        assertEquals(16, gsp.pendingPages());
+        assertEquals(GspMsgQueue.MAX_PAYLOAD, gsp.poll().orElseThrow().payload().length);
+        // a writer that ignores the maximum: one byte more, over a 17th page that is there to read
+        cpu.trySend(5, 0, 2, new byte[GspMsgQueue.MAX_PAYLOAD]);
+        cpu.trySend(5, 0, 3, new byte[1]);
+        int elem = GspMsgQueue.CPU_QUEUE_OFFSET + GspMsgQueue.ENTRY_OFF + 16 * GspMsgQueue.PAGE_SIZE;
+        GspMsgQueue.putLe(h.b, elem + GspMsgQueue.ELEM_COUNT, 17);
+        GspMsgQueue.putLe(h.b, elem + GspMsgQueue.ELEM_HEADER_SIZE + GspMsgQueue.RPC_LENGTH,
+                GspMsgQueue.RPC_HEADER_SIZE + GspMsgQueue.MAX_PAYLOAD + 1);
+        var e = assertThrows(GspMsgQueue.QueueException.class, gsp::poll);
+        assertEquals(GspMsgQueue.QueueException.Kind.BAD_HEADER, e.kind());
+        assertTrue(e.getMessage().contains("GSP_MSG_QUEUE_ELEMENT_SIZE_MAX"), e.getMessage());
+        assertEquals(17, gsp.pendingPages(), "the pointer stays");
+    }
+
+    @Test
     void anImpossibleElementCountIsABadHeader() {
         Heap h = pair();
         var cpu = GspMsgQueue.Endpoint.cpu(h);

@@ -2,6 +2,7 @@ package org.nova.hw.sim.gpu;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Map;
 import org.nova.hw.pci.PciClass;
 import org.nova.nvidia.Architecture;
 import org.nova.nvidia.Chipset;
@@ -112,6 +113,8 @@ public final class NvidiaGpu {
      * which reaches it as a field.
      */
     volatile int sequencerScratch;
+    /** The last SET_REGISTRY's entries ({@link #gspRegistry}), written by GSP-RM's thread. */
+    private volatile Map<String, Integer> registry = Map.of();
 
     /** @param options the strapping */
     public NvidiaGpu(GpuOptions options) {
@@ -333,6 +336,19 @@ public final class NvidiaGpu {
     /** GSP-RM's mid-initialisation reset ({@link SimGspBoot#prepareCoreResume}). */
     void prepareCoreResume() {
         gspBoot.prepareCoreResume();
+    }
+
+    /**
+     * @return the DWORD entries of the last SET_REGISTRY GSP-RM read, key to value in table order
+     *     (empty before the first); for tests and diagnostics
+     */
+    public Map<String, Integer> gspRegistry() {
+        return registry;
+    }
+
+    /** GSP-RM read a SET_REGISTRY table. */
+    void registrySet(Map<String, Integer> entries) {
+        registry = entries;
     }
 
     /** GSP-RM crashed: the RISC-V core halts. */

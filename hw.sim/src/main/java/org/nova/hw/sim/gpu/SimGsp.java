@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 import java.util.Arrays;
+import java.util.Map;
 import org.nova.nvidia.gsp.GspAbi;
 import org.nova.nvidia.gsp.GspMsgQueue;
 import org.nova.nvidia.gsp.bindings.GspBindings;
@@ -57,6 +58,8 @@ final class SimGsp implements Runnable {
 
     private final NvidiaGpu gpu;
     private final GspBindings abi;
+    /** Commands arriving in several elements (continuation records). */
+    private final SimRpcAssembly assembly;
     private final long libosAddr;
     private final GpuFault fault;
     private volatile boolean stop;
@@ -72,6 +75,7 @@ final class SimGsp implements Runnable {
     SimGsp(NvidiaGpu gpu, GspAbi abi, long libosAddr, GpuFault fault) {
         this.gpu = gpu;
         this.abi = GspBindings.of(abi.version()).orElseThrow();
+        this.assembly = new SimRpcAssembly(this.abi);
         this.libosAddr = libosAddr;
         this.fault = fault;
     }
@@ -225,7 +229,13 @@ final class SimGsp implements Runnable {
                     LockSupport.parkNanos(IDLE_NANOS);
                     continue;
                 }
-                if (!handle(ep, m.get())) {
+                SimRpcAssembly.Outcome o = assembly.accept(m.get());
+                if (o instanceof SimRpcAssembly.Refused r) {
+                    gpu.log("GSP: bad command: {}", r.why());
+                    log("bad command: " + r.why());
+                    return;
+                }
+                if (o instanceof SimRpcAssembly.Ready ready && !handle(ep, ready.command())) {
                     return;
                 }
             }
@@ -313,6 +323,16 @@ final class SimGsp implements Runnable {
             return true;
         }
         if (fn == abi.FUNCTION_SET_REGISTRY()) {
+            try {
+                Map<String, Integer> entries = SimRegistry.parse(abi, m.payload());
+                gpu.registrySet(entries);
+                log("registry: " + entries.size() + " entries");
+            } catch (IllegalArgumentException e) {
+                log("SET_REGISTRY refused: " + e.getMessage());
+                gpu.log("GSP: SET_REGISTRY refused: {}", e.getMessage());
+                gpu.gspCrashed();
+                return false;
+            }
             if (!initDone) {
                 initDone = true;
                 gpu.sequencerScratch = 0;
