@@ -126,6 +126,45 @@ class GspRpcTest {
         assertEquals(0, r.dev().liveDma());
     }
 
+    /** Registry entries whose packed table is exactly {@code total} bytes (the last key's length makes up the rest). */
+    private static Map<String, Integer> registryOfLength(int total) {
+        int header = 8;
+        int entry = 16;
+        int perKey = entry + "K00000".length() + 1;
+        int n = (total - header) / perKey - 1;
+        Map<String, Integer> m = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            m.put(String.format("K%05d", i), i);
+        }
+        int last = total - header - (n + 1) * entry - n * ("K00000".length() + 1) - 1;
+        m.put("L" + "x".repeat(last - 1), -1);
+        return m;
+    }
+
+    @Test
+    void commandsAroundTheElementLimitRoundTripThroughGspRm() throws Exception {
+        Run r = probe(GpuFault.NONE);
+        assertNull(r.error(), () -> r.error().getMessage());
+        Gpu g = r.driver();
+        int max = GspMsgQueue.MAX_PAYLOAD;
+        for (int total : new int[] {max - 1, max, max + 1, 2 * max, 2 * max + 1}) {
+            Map<String, Integer> entries = registryOfLength(total);
+            byte[] table = Commands.packRegistry(g.abi(), entries);
+            assertEquals(total, table.length);
+            long sent = g.cmdq().sent.get();
+            g.cmdq().send(g.abi().FUNCTION_SET_REGISTRY(), table, 2000);
+            assertEquals((total + max - 1) / max, g.cmdq().sent.get() - sent, "elements for " + total + " bytes");
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (!r.gpu().gspRegistry().equals(entries) && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            assertEquals(entries, r.gpu().gspRegistry(), total + " bytes reassembled");
+        }
+        g.unbind();
+        r.dev().releaseAll();
+        assertEquals(0, r.dev().liveDma());
+    }
+
     @Test
     void theCommandServiceSendsAccountsAndIsRevokedAtUnbind() throws Exception {
         Run r = probe(GpuFault.NONE);
