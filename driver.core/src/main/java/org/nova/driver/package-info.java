@@ -13,7 +13,7 @@
  * ({@code org.nova.config.ConfigStatus}): applied, or refused with an errno and a reason.
  */
 @Export
-@Version("2.2.0")
+@Version("2.3.0")
 package org.nova.driver;
 
 import org.osgi.annotation.bundle.Export;
