@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.zip.CRC32;
 
 import io.airlift.compress.v3.zstd.ZstdCompressor;
 import io.airlift.compress.v3.zstd.ZstdJavaCompressor;
@@ -270,6 +271,29 @@ class CompressedFirmwareTest {
         assertEquals(Errno.EINVAL, e.errno());
         assertTrue(e.getMessage().contains(file + ": the zstd frame does not declare its decompressed size"),
                 e.getMessage());
+    }
+
+    /**
+     * An xz stream whose LZMA2 dictionary would take 512 MiB is refused before the decoder asks the heap
+     * for it: ENOMEM, the kernel's answer when xz_dec cannot have its memory (XZ_MEM_ERROR).
+     */
+    @Test
+    void anXzNeedingMoreMemoryThanTheDecoderMayHaveIsEnomem() throws IOException {
+        byte[] xz = xz(text("small image, huge dictionary"), 0);
+        // .xz file format 3.1: the block header follows the 12-byte stream header; with one filter and no
+        // sizes it is [size][flags][filter id 0x21][props size 1][dictionary][3 padding][CRC32]
+        int block = 12;
+        assertEquals(0x21, xz[block + 2], "the LZMA2 filter where the format puts it");
+        xz[block + 4] = 34; // dictionary code 34: 2 << (34 / 2 + 11) bytes = 512 MiB
+        CRC32 crc = new CRC32();
+        crc.update(xz, block, 8);
+        for (int i = 0; i < 4; i++) {
+            xz[block + 8 + i] = (byte) (crc.getValue() >>> 8 * i);
+        }
+        Path file = write(root.resolve(NAME + ".xz"), xz);
+        DriverException e = fails(NAME);
+        assertEquals(Errno.ENOMEM, e.errno(), e.getMessage());
+        assertTrue(e.getMessage().contains(file + ": the xz decoder would need"), e.getMessage());
     }
 
     /** A file found but broken is the request's answer: the next compression is not tried instead. */
