@@ -26,6 +26,11 @@ public enum Errno {
     ENODEV(19),
     /** Invalid argument. */
     EINVAL(22),
+    /**
+     * File too large: a firmware file, or the image it decompresses to, over the loader's limit
+     * (fs/kernel_read_file.c kernel_read_file, the limit fw_get_filesystem_firmware passes).
+     */
+    EFBIG(27),
     /** Inappropriate ioctl for device; the kernel's answer for an operation a device has no means for (no reset method: pci_reset_function). */
     ENOTTY(25),
     /** No space left on device. */

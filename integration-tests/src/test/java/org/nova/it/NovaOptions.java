@@ -76,7 +76,8 @@ public final class NovaOptions {
     /**
      * Felix with SPI Fly, SLF4J through logback, SCR, ConfigAdmin, Metatype (with the OSGi Log
      * API it imports), Event Admin, the Gogo runtime (with JLine, a library the runtime bundle's
-     * completion imports; no shell starts) and the JUnit bundles Pax Exam runs tests
+     * completion imports; no shell starts), XZ for Java (driver.core's firmware loader reads .xz
+     * files with it) and the JUnit bundles Pax Exam runs tests
      * with; test_remove passed through; logback configured from the suite's logback-test.xml.
      */
     public static Option platform() {
@@ -93,7 +94,8 @@ public final class NovaOptions {
         }
         for (String b : List.of("org.osgi.util.function", "org.osgi.util.promise", "org.osgi.service.component",
                 "org.apache.felix.scr", "org.apache.felix.configadmin", "org.osgi.service.log",
-                "org.apache.felix.metatype", "org.apache.felix.eventadmin", "org.apache.felix.gogo.runtime", "jline")) {
+                "org.apache.felix.metatype", "org.apache.felix.eventadmin", "org.apache.felix.gogo.runtime", "jline",
+                "xz")) {
             o.add(jar(b, LEVEL_BUNDLES));
         }
         String log = System.getProperty(LOG_PROPERTY);

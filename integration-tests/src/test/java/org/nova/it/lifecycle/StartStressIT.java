@@ -58,12 +58,13 @@ public class StartStressIT {
             "asm-tree", "asm-analysis", "asm-util", "slf4j-api", "logback-core", "logback-classic");
     /**
      * Declarative Services, Configuration Admin, Metatype, Event Admin, the Gogo runtime and JLine
-     * (the runtime's completion): what the runtime bundle imports.
+     * (the runtime's completion): what the runtime bundle imports; XZ for Java, which driver.core's
+     * firmware loader imports.
      */
     static final List<String> PLATFORM = List.of("org.osgi.util.function", "org.osgi.util.promise",
             "org.osgi.service.component", "org.apache.felix.scr", "org.apache.felix.configadmin",
             "org.apache.felix.metatype", "org.osgi.service.log", "org.apache.felix.eventadmin",
-            "org.apache.felix.gogo.runtime", "jline");
+            "org.apache.felix.gogo.runtime", "jline", "xz");
     /**
      * The Nova bundles the batch runner and the test bus need: the driver model, the runtime, and
      * the GPU stack whose API packages the runtime's shell completion imports (no backend, so no

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -11,11 +12,14 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import io.airlift.compress.v3.zstd.ZstdJavaCompressor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
+import org.nova.driver.firmware.FirmwareCompression;
 import org.nova.gpu.internal.shell.NovaCommands;
 import org.nova.hw.sim.gpu.GpuFirmwareGenerator;
 import org.nova.hw.sim.gpu.GpuOptions;
@@ -25,6 +29,9 @@ import org.nova.nvidia.FirmwareNames;
 import org.nova.nvidia.FormatException;
 import org.nova.nvidia.fw.BooterFirmware;
 import org.nova.nvidia.fw.Elf64;
+import org.tukaani.xz.LZMA2Options;
+import org.tukaani.xz.XZ;
+import org.tukaani.xz.XZOutputStream;
 
 /**
  * Issue 14 item 10: nova:fw gives the probe's verdict. For the same file it fails where the probe
@@ -135,6 +142,47 @@ class NovaFwCommandTest {
         assertTrue(text.contains("GSP firmware " + release), text);
         Elf64 elf = Elf64.parse("gsp", MemorySegment.ofArray(gsp));
         assertTrue(text.contains(String.format("%d sections", elf.sections().size())), text);
+    }
+
+    /**
+     * Issue 17 item 5: nova:fw reads a firmware file as a distribution ships it, compressed, and says
+     * of it what it says of the plain file: the same parsers, under the name without the suffix.
+     */
+    @Test
+    void compressedFilesAreDescribedAsTheirPlainImages() throws IOException {
+        Chipset chip = Chipset.GA102;
+        Path dir = GpuFirmwareGenerator.generate(chip, tmp.resolve("fw"));
+        String release = GpuFirmwareGenerator.defaultVersion(chip);
+        for (String role : List.of(FirmwareNames.GSP, FirmwareNames.BOOTER_LOAD, FirmwareNames.BOOTLOADER)) {
+            Path plain = dir.resolve(FirmwareNames.path(chip, role, release));
+            byte[] bytes = Files.readAllBytes(plain);
+            String expected = commands.fw(plain.toString());
+            Path zst = Files.write(Path.of(plain + FirmwareCompression.ZSTD.suffix()), zstd(bytes));
+            Path xz = Files.write(Path.of(plain + FirmwareCompression.XZ.suffix()), xz(bytes));
+            Files.delete(plain);
+            assertEquals(expected, commands.fw(zst.toString()), role + ".zst");
+            assertEquals(expected, commands.fw(xz.toString()), role + ".xz");
+        }
+        Path booter = dir.resolve(FirmwareNames.path(chip, FirmwareNames.BOOTER_LOAD, release) + ".zst");
+        byte[] cut = Files.readAllBytes(booter);
+        Files.write(booter, Arrays.copyOf(cut, cut.length / 2));
+        DriverException e = fwFails(booter);
+        assertEquals(Errno.EINVAL, e.errno());
+        assertTrue(e.getMessage().contains(booter + ": truncated or corrupt zstd data"), e.getMessage());
+    }
+
+    private static byte[] zstd(byte[] data) {
+        ZstdJavaCompressor c = new ZstdJavaCompressor();
+        byte[] out = new byte[c.maxCompressedLength(data.length)];
+        return Arrays.copyOf(out, c.compress(data, 0, data.length, out, 0, out.length));
+    }
+
+    private static byte[] xz(byte[] data) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (XZOutputStream out = new XZOutputStream(bytes, new LZMA2Options(0), XZ.CHECK_CRC32)) {
+            out.write(data);
+        }
+        return bytes.toByteArray();
     }
 
     @Test

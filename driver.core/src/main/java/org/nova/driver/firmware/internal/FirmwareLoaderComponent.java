@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes the {@link FirmwareLoader}. Its search path is the framework property
- * {@value FirmwareLoader#PATH_PROPERTY} followed by the configured {@code path}; a configuration
- * update takes effect for the next request. Each configuration is answered ({@link ConfigStatus}):
+ * {@value FirmwareLoader#PATH_PROPERTY}, the configured {@code path}, then the kernel's fw_path
+ * under {@link FirmwareSearch#FW_ROOT} for the running kernel's release, read once at activation;
+ * a configuration update takes effect for the next request. Each configuration is answered ({@link ConfigStatus}):
  * applied, or refused with EINVAL when an entry is not a path (the previous search path stays).
  */
 @Component(service = FirmwareLoader.class, configurationPid = FirmwareLoader.PID,
@@ -31,12 +32,14 @@ public final class FirmwareLoaderComponent extends FirmwareSearch {
     private static final Logger LOG = LoggerFactory.getLogger(FirmwareLoaderComponent.class);
 
     private final String property;
+    private final List<Path> fwPath;
     private final ConfigStatus status;
 
     @Activate
     public FirmwareLoaderComponent(BundleContext context, FirmwareLoaderConfig config, Map<String, Object> properties) {
         super(List.of());
         this.property = context.getProperty(PATH_PROPERTY);
+        this.fwPath = FirmwareSearch.fwPath(FW_ROOT, FirmwareSearch.kernelRelease());
         this.status = new ConfigStatus(context, ConfigStatus.pidOf(properties, PID));
         modified(config, properties);
     }
@@ -45,7 +48,7 @@ public final class FirmwareLoaderComponent extends FirmwareSearch {
     void modified(FirmwareLoaderConfig config, Map<String, Object> properties) {
         List<Path> dirs;
         try {
-            dirs = compose(property, config.path());
+            dirs = compose(property, config.path(), fwPath);
         } catch (InvalidPathException e) {
             LOG.error("firmware search path: '{}' is not a path: {}", e.getInput(), e.getReason());
             status.refused(properties, Errno.EINVAL.name(), "path: '" + e.getInput() + "' is not a path ("

@@ -18,7 +18,10 @@ import org.nova.driver.firmware.FirmwareLoader;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 
-/** The DS component's search path: framework property first, then the configuration; and its answers. */
+/**
+ * The DS component's search path: framework property first, then the configuration, then the
+ * kernel's fw_path for the running release; and its answers.
+ */
 class FirmwareLoaderComponentTest {
     /** The configuration SCR passes with a configuration (its PID). */
     private static final Map<String, Object> CONFIGURED = Map.of("service.pid", FirmwareLoader.PID);
@@ -63,24 +66,44 @@ class FirmwareLoaderComponentTest {
                 });
     }
 
+    /** The kernel's fw_path for the release this test runs on: what follows the configured directories. */
+    private static List<Path> fwPath() {
+        return FirmwareSearch.fwPath(FirmwareSearch.FW_ROOT, FirmwareSearch.kernelRelease());
+    }
+
+    private static List<Path> concat(List<Path> a, List<Path> b) {
+        List<Path> out = new ArrayList<>(a);
+        b.stream().filter(p -> !out.contains(p)).forEach(out::add);
+        return out;
+    }
+
     @Test
     void propertyDirectoriesComeBeforeTheConfiguredOnes() {
         Path a = tmp.resolve("a");
         Path b = tmp.resolve("b");
         FirmwareLoaderComponent c = new FirmwareLoaderComponent(
                 context(a + File.pathSeparator + b), config("/lib/firmware", "/usr/lib/firmware"), Map.of());
-        assertEquals(List.of(a, b, Path.of("/lib/firmware"), Path.of("/usr/lib/firmware")),
+        assertEquals(concat(List.of(a, b, Path.of("/lib/firmware"), Path.of("/usr/lib/firmware")), fwPath()),
                 c.searchPath());
         c.modified(config("/opt/firmware"), CONFIGURED);
-        assertEquals(List.of(a, b, Path.of("/opt/firmware")), c.searchPath());
+        assertEquals(concat(List.of(a, b, Path.of("/opt/firmware")), fwPath()), c.searchPath());
     }
 
     @Test
     void withoutThePropertyTheDefaultsAreSearched() {
         FirmwareLoaderComponent c = new FirmwareLoaderComponent(context(null),
                 config("/lib/firmware", "/usr/lib/firmware"), Map.of());
-        assertEquals(List.of(Path.of("/lib/firmware"), Path.of("/usr/lib/firmware")),
+        assertEquals(concat(List.of(Path.of("/lib/firmware"), Path.of("/usr/lib/firmware")), fwPath()),
                 c.searchPath());
+    }
+
+    /** Unconfigured, the loader searches what the kernel searches, for the release it runs on, and nothing else. */
+    @Test
+    void unconfiguredTheSearchPathIsTheKernelsFwPath() {
+        FirmwareLoaderComponent c = new FirmwareLoaderComponent(context(null), config(), Map.of());
+        String release = FirmwareSearch.kernelRelease();
+        assertEquals(List.of(Path.of("/lib/firmware/updates", release), Path.of("/lib/firmware/updates"),
+                Path.of("/lib/firmware", release), Path.of("/lib/firmware")), c.searchPath());
     }
 
     @Test
@@ -90,7 +113,8 @@ class FirmwareLoaderComponentTest {
         assertEquals(FirmwareLoader.PID, answers.get(0).get(ConfigStatus.PID), "without a configuration: its own PID");
         assertEquals(ConfigStatus.APPLIED, answers.get(0).get(ConfigStatus.STATE));
         c.modified(config("/opt/firmware", "/opt/bad\0path"), CONFIGURED);
-        assertEquals(List.of(Path.of("/lib/firmware")), c.searchPath(), "the previous search path stays");
+        assertEquals(concat(List.of(Path.of("/lib/firmware")), fwPath()), c.searchPath(),
+                "the previous search path stays");
         Dictionary<String, ?> refusal = answers.get(1);
         assertEquals(ConfigStatus.REFUSED, refusal.get(ConfigStatus.STATE));
         assertEquals("EINVAL", refusal.get(ConfigStatus.ERRNO));
@@ -98,6 +122,6 @@ class FirmwareLoaderComponentTest {
         assertTrue(reason.startsWith("path: '/opt/bad\0path' is not a path"), reason);
         c.modified(config("/opt/firmware"), CONFIGURED);
         assertEquals(ConfigStatus.APPLIED, answers.get(2).get(ConfigStatus.STATE));
-        assertEquals(List.of(Path.of("/opt/firmware")), c.searchPath());
+        assertEquals(concat(List.of(Path.of("/opt/firmware")), fwPath()), c.searchPath());
     }
 }

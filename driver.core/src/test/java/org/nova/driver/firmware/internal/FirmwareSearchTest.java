@@ -154,12 +154,14 @@ class FirmwareSearchTest {
     @Test
     void searchPathPutsThePropertyFirstAndDropsDuplicates() {
         String prop = first + File.pathSeparator + second;
+        List<Path> fwPath = FirmwareSearch.fwPath(Path.of("/lib/firmware"), "6.1.0-18-amd64");
         List<Path> path = FirmwareSearch.compose(prop, new String[] {"/lib/firmware",
-            second.toString(), "/usr/lib/firmware"});
+            second.toString(), "/usr/lib/firmware"}, fwPath);
         assertEquals(List.of(first, second, Path.of("/lib/firmware"),
-                Path.of("/usr/lib/firmware")), path);
+                Path.of("/usr/lib/firmware"), Path.of("/lib/firmware/updates/6.1.0-18-amd64"),
+                Path.of("/lib/firmware/updates"), Path.of("/lib/firmware/6.1.0-18-amd64")), path);
         assertEquals(List.of(Path.of("/lib/firmware"), Path.of("/usr/lib/firmware")),
-                FirmwareSearch.compose(null, new String[] {"/lib/firmware", "/usr/lib/firmware"}));
+                FirmwareSearch.compose(null, new String[] {"/lib/firmware", "/usr/lib/firmware"}, List.of()));
         loader.setSearchPath(List.of());
         DriverException e = assertThrows(DriverException.class,
                 () -> loader.request("nvidia/ga102/gsp/gsp-535.113.01.bin", scope));

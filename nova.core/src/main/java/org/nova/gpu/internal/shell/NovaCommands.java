@@ -14,6 +14,8 @@ import org.apache.felix.service.command.Descriptor;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.driver.firmware.Firmware;
+import org.nova.driver.firmware.FirmwareCompression;
+import org.nova.driver.firmware.FirmwareLoader;
 import org.nova.driver.shell.Usage;
 import org.nova.gpu.GpuInfo;
 import org.nova.gpu.GspCommands;
@@ -70,21 +72,25 @@ public final class NovaCommands {
 
     /**
      * nova:fw FILE — validates a firmware file as the probe does and shows what the parsers find: a GSP
-     * image's ELF sections, a booter's or bootloader's headers.
+     * image's ELF sections, a booter's or bootloader's headers. A {@code .zst} or {@code .xz} file is
+     * decompressed as the firmware loader does and described under its name without the suffix.
      *
      * @throws DriverException ENOENT (no such file), EINVAL naming the structure and why where the probe
-     *     would refuse the file
+     *     would refuse the file, or naming the file when its compressed data is truncated or corrupt; EFBIG
+     *     over the loader's limit
      */
-    @Descriptor("validate a firmware file as nova-core's probe does and show what the parsers find: a GSP image's "
-            + "ELF sections, a booter's or bootloader's headers")
-    public String fw(@Descriptor("FILE: a firmware file, e.g. /lib/firmware/nvidia/ga102/gsp/booter_load-535.113.01.bin")
-            String file) throws IOException {
+    @Descriptor("validate a firmware file (plain, .zst or .xz) as nova-core's probe does and show what the parsers "
+            + "find: a GSP image's ELF sections, a booter's or bootloader's headers")
+    public String fw(@Descriptor("FILE: a firmware file, e.g. /lib/firmware/nvidia/ga102/gsp/booter_load-535.113.01.bin"
+            + " or the same with .zst or .xz") String file) throws IOException {
         Path p = Path.of(file);
         if (!Files.isRegularFile(p)) {
             throw new DriverException(Errno.ENOENT, "no file " + file);
         }
-        try (Firmware f = Firmware.map(file, p)) {
-            return describe(file, f.data());
+        FirmwareCompression compression = FirmwareCompression.of(file);
+        String name = compression.strip(file);
+        try (Firmware f = Firmware.load(name, p, compression, FirmwareLoader.MAX_SIZE)) {
+            return describe(name, f.data());
         } catch (FormatException e) {
             throw new DriverException(Errno.EINVAL, e.getMessage(), e);
         }
