@@ -53,33 +53,52 @@ final class VfioIrqs {
         return fd.irqCount(vfioIndex(type));
     }
 
-    /** VFIO_DEVICE_SET_IRQS with DATA_EVENTFD|ACTION_TRIGGER: fds become vectors 0..n-1 of the index. */
-    private void trigger(int index, int[] fds) {
-        String what = "VFIO_DEVICE_SET_IRQS index " + index;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = VfioUapi.allocate(a, VfioUapi.IRQ_SET, (long) Integer.BYTES * fds.length);
-            VfioUapi.setInt(s, VfioUapi.IRQ_SET, "flags", VfioUapi.VFIO_IRQ_SET_DATA_EVENTFD
-                    | VfioUapi.VFIO_IRQ_SET_ACTION_TRIGGER);
-            VfioUapi.setInt(s, VfioUapi.IRQ_SET, "index", index);
-            VfioUapi.setInt(s, VfioUapi.IRQ_SET, "start", 0);
-            VfioUapi.setInt(s, VfioUapi.IRQ_SET, "count", fds.length);
-            for (int i = 0; i < fds.length; i++) {
-                s.set(JAVA_INT, VfioUapi.IRQ_SET.byteSize() + (long) Integer.BYTES * i, fds[i]);
-            }
-            fd.ioctl(what, VfioUapi.VFIO_DEVICE_SET_IRQS, s);
+    /**
+     * The argument of VFIO_DEVICE_SET_IRQS with DATA_EVENTFD|ACTION_TRIGGER: fds become vectors
+     * start..start+n-1 of the index ({@value VfioUapi#VFIO_IRQ_SET_NO_EVENTFD} de-assigns one). On an
+     * index that is not enabled yet vfio_pci_set_msi_trigger enables start+n vectors; on the enabled
+     * one it only swaps the eventfds of those vectors (vfio_msi_set_block).
+     */
+    static MemorySegment triggerArg(Arena a, int index, int start, int[] fds) {
+        MemorySegment s = VfioUapi.allocate(a, VfioUapi.IRQ_SET, (long) Integer.BYTES * fds.length);
+        VfioUapi.setInt(s, VfioUapi.IRQ_SET, "flags", VfioUapi.VFIO_IRQ_SET_DATA_EVENTFD
+                | VfioUapi.VFIO_IRQ_SET_ACTION_TRIGGER);
+        VfioUapi.setInt(s, VfioUapi.IRQ_SET, "index", index);
+        VfioUapi.setInt(s, VfioUapi.IRQ_SET, "start", start);
+        VfioUapi.setInt(s, VfioUapi.IRQ_SET, "count", fds.length);
+        for (int i = 0; i < fds.length; i++) {
+            s.set(JAVA_INT, VfioUapi.IRQ_SET.byteSize() + (long) Integer.BYTES * i, fds[i]);
         }
+        return s;
+    }
+
+    /** The argument of VFIO_DEVICE_SET_IRQS with DATA_NONE and an action, for count vectors from 0 (count 0 with TRIGGER disables the index). */
+    static MemorySegment actionArg(Arena a, int index, int action, int count) {
+        MemorySegment s = VfioUapi.allocate(a, VfioUapi.IRQ_SET, 0);
+        VfioUapi.setInt(s, VfioUapi.IRQ_SET, "flags", VfioUapi.VFIO_IRQ_SET_DATA_NONE | action);
+        VfioUapi.setInt(s, VfioUapi.IRQ_SET, "index", index);
+        VfioUapi.setInt(s, VfioUapi.IRQ_SET, "start", 0);
+        VfioUapi.setInt(s, VfioUapi.IRQ_SET, "count", count);
+        return s;
+    }
+
+    /** VFIO_DEVICE_SET_IRQS with DATA_EVENTFD|ACTION_TRIGGER: fds become vectors start.. of the index. */
+    void trigger(int index, int start, int[] fds) {
+        String what = "VFIO_DEVICE_SET_IRQS index " + index + " vectors " + start + "+" + fds.length;
+        try (Arena a = Arena.ofConfined()) {
+            fd.ioctl(what, VfioUapi.VFIO_DEVICE_SET_IRQS, triggerArg(a, index, start, fds));
+        }
+    }
+
+    private void trigger(int index, int[] fds) {
+        trigger(index, 0, fds);
     }
 
     /** VFIO_DEVICE_SET_IRQS with DATA_NONE and an action, for count vectors from 0 (count 0 with TRIGGER disables). */
     void action(int index, int action, int count) {
         String what = "VFIO_DEVICE_SET_IRQS action 0x" + Integer.toHexString(action) + " index " + index;
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = VfioUapi.allocate(a, VfioUapi.IRQ_SET, 0);
-            VfioUapi.setInt(s, VfioUapi.IRQ_SET, "flags", VfioUapi.VFIO_IRQ_SET_DATA_NONE | action);
-            VfioUapi.setInt(s, VfioUapi.IRQ_SET, "index", index);
-            VfioUapi.setInt(s, VfioUapi.IRQ_SET, "start", 0);
-            VfioUapi.setInt(s, VfioUapi.IRQ_SET, "count", count);
-            fd.ioctl(what, VfioUapi.VFIO_DEVICE_SET_IRQS, s);
+            fd.ioctl(what, VfioUapi.VFIO_DEVICE_SET_IRQS, actionArg(a, index, action, count));
         }
     }
 
