@@ -226,6 +226,10 @@ public final class VfioCommands {
                 devices++;
                 sb.append("  device ").append(f.address()).append(" ").append(f.model()).append(": device fd ")
                         .append(f.deviceFd()).append(", request eventfd ").append(f.reqFd()).append('\n');
+                List<String> caps = f.regionCaps();
+                if (!caps.isEmpty()) {
+                    sb.append("    region caps ").append(String.join("; ", caps)).append('\n');
+                }
                 if (f.reqFd() >= 0) {
                     irqFds++;
                 }

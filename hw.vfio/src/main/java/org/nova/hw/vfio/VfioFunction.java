@@ -163,6 +163,18 @@ final class VfioFunction implements PciFunction {
         return regions.mappings();
     }
 
+    /** @return "BAR3 msix-mappable" for each BAR whose region info carried capabilities (diagnostics) */
+    List<String> regionCaps() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < RegionInfo.BAR_COUNT; i++) {
+            VfioInfoCaps c = fd.region(i).caps();
+            if (!c.ids().isEmpty()) {
+                out.add("BAR" + i + " " + c.describe());
+            }
+        }
+        return out;
+    }
+
     @Override
     public int irqCount(IrqType type) {
         ensurePresent("irq count");
