@@ -53,7 +53,7 @@ final class VfioFunction implements PciFunction {
         this.fd = fd;
         this.config = new VfioPciConfig(address, fd);
         this.regions = new VfioRegions(address, fd, config);
-        this.irqs = new VfioIrqs(address, fd, config, bridge.poller());
+        this.irqs = new VfioIrqs(address, VfioIrqs.Device.of(fd, config), bridge.poller());
         this.model = String.format("PCI device %04x:%04x (vfio-pci)", Short.toUnsignedInt((short) c.vendor()),
                 Short.toUnsignedInt((short) c.device()));
     }
