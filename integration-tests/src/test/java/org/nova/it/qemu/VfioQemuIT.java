@@ -172,10 +172,10 @@ public class VfioQemuIT {
         assertConsole("the kernel enabled MSI-X with five vectors", "^PASS msix-capability: Message Control 0x\\p{XDigit}+:"
                 + " MSI-X enabled, table size 5; 5 MSIX vectors allocated$");
         assertConsole("each cause on its IVAR vector only", "^PASS msix-routing: 4 causes raised through ICS, each on its IVAR"
-                + " vector only: RXQ0->2 RXQ1->0 TXQ0->4 TXQ1->1$");
+                + " vector only: RXQ0->2 RXQ1->0 TXQ0->4 TXQ1->1; \\d+ repeated on the right vector$");
         assertConsole("a masked vector held in the PBA, delivered at unmask", "^PASS msix-mask: RXQ0 raised while vector 2 was"
                 + " masked: held, PBA 0x4; TXQ1 meanwhile on vector 1; after unmask delivered on vector 2, PBA 0x0, counts"
-                + " \\[0, 1, 1, 0, 0\\]$");
+                + " \\[0, [1-9], [1-9], 0, 0\\]$");
         Matcher m = MSIX_LATENCY.matcher(text);
         assertTrue("no msix-latency line" + context(), m.find());
         assertTrue("at least 100 interrupts timed", Integer.parseInt(m.group(2)) >= 100);
@@ -310,6 +310,8 @@ public class VfioQemuIT {
         assertConsole("the simulated edu probed", "simulated bridge sim0 \\(domain 0\\) registered");
         assertEquals(1, census("open", "switch-vfio-on", "bridges"));
         assertEquals(3, census("open", "switch-vfio-on", "devices"));
+        assertEquals("the e1000e sample bound again after the switch: its five MSI-X IRQs", 5,
+                census("host-irqs", "switch-vfio-on", "vfio-msix"));
         assertConsole("the simulated devices were awaited before use", "^await: 0000:00:03.0 present in bridge sim0 \\(sim\\)");
     }
 
