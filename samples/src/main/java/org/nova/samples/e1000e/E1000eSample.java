@@ -202,19 +202,11 @@ public final class E1000eSample implements PciDriver<E1000eSample.State> {
         for (int v = 0; v < VECTORS; v++) {
             s.handlers[v] = dev.requestIrq(v, NAME + "-" + v, s::interrupt);
         }
-        int ivar = 0;
-        int ims = 0;
-        for (Cause c : Cause.values()) {
-            ivar |= (IVAR_ENTRY_VALID | ROUTE[c.ordinal()]) << c.ivarShift;
-        }
-        for (Cause c : RAISED) {
-            ims |= c.bit;
-        }
         try (Revocable.Guard<Bar> g = bar.access()) {
             g.get().write32(Regs.IMC, ~0);
             g.get().write32(Regs.ICR, ~0);
-            g.get().write32(Regs.IVAR, ivar);
-            g.get().write32(Regs.IMS, ims);
+            g.get().write32(Regs.IVAR, ivar());
+            g.get().write32(Regs.IMS, ims());
         }
         List<Check> checks = new ArrayList<>();
         checks.add(capability(s));
@@ -228,6 +220,24 @@ public final class E1000eSample implements PciDriver<E1000eSample.State> {
         }
         bound.put(dev.slot(), s);
         return s;
+    }
+
+    /** @return IVAR routing every cause to its {@link #ROUTE} vector, each entry valid */
+    static int ivar() {
+        int ivar = 0;
+        for (Cause c : Cause.values()) {
+            ivar |= (IVAR_ENTRY_VALID | ROUTE[c.ordinal()]) << c.ivarShift;
+        }
+        return ivar;
+    }
+
+    /** @return the IMS bits of the causes the checks raise */
+    static int ims() {
+        int ims = 0;
+        for (Cause c : RAISED) {
+            ims |= c.bit;
+        }
+        return ims;
     }
 
     @Override
