@@ -103,11 +103,6 @@ record VfioInfoCaps(List<Integer> ids, Optional<List<Area>> sparse, boolean msix
         return out;
     }
 
-    /** @return the area holding [at, at + width), if the region is sparse and one does */
-    Optional<Area> areaOf(long at, int width) {
-        return sparse.flatMap(l -> l.stream().filter(a -> a.holds(at, width)).findFirst());
-    }
-
     /** @return "sparse-mmap 2 areas, msix-mappable", or "none" */
     String describe() {
         if (ids.isEmpty()) {

@@ -91,6 +91,11 @@ class VfioInfoCapsTest {
         return info;
     }
 
+    /** @return the area holding [at, at + width), as VfioMmio picks the mapping an access goes through */
+    private static Optional<VfioInfoCaps.Area> areaOf(VfioInfoCaps caps, long at, int width) {
+        return caps.sparse().flatMap(l -> l.stream().filter(a -> a.holds(at, width)).findFirst());
+    }
+
     @Test
     void sparseAreasAroundAnMsixTable() {
         try (Arena a = Arena.ofConfined()) {
@@ -101,10 +106,10 @@ class VfioInfoCapsTest {
             assertEquals(Optional.of(List.of(new VfioInfoCaps.Area(0, 0x3000), new VfioInfoCaps.Area(0x4000, 0x1c000))),
                     caps.sparse());
             assertFalse(caps.msixMappable());
-            assertTrue(caps.areaOf(0x2ffc, 4).isPresent());
-            assertTrue(caps.areaOf(0x2ffe, 4).isEmpty(), "an access straddling the hole is not mapped");
-            assertTrue(caps.areaOf(0x3000, 4).isEmpty(), "the table's page is a hole");
-            assertEquals(0x4000, caps.areaOf(0x1fffc, 4).orElseThrow().offset());
+            assertTrue(areaOf(caps, 0x2ffc, 4).isPresent());
+            assertTrue(areaOf(caps, 0x2ffe, 4).isEmpty(), "an access straddling the hole is not mapped");
+            assertTrue(areaOf(caps, 0x3000, 4).isEmpty(), "the table's page is a hole");
+            assertEquals(0x4000, areaOf(caps, 0x1fffc, 4).orElseThrow().offset());
             assertEquals("sparse-mmap 2 area(s)", caps.describe());
         }
     }
@@ -127,7 +132,7 @@ class VfioInfoCapsTest {
         try (Arena a = Arena.ofConfined()) {
             VfioInfoCaps caps = VfioInfoCaps.parse(filled(a, List.of(sparse())), BAR_SIZE);
             assertEquals(Optional.of(List.of()), caps.sparse());
-            assertTrue(caps.areaOf(0, 4).isEmpty());
+            assertTrue(areaOf(caps, 0, 4).isEmpty());
         }
     }
 
