@@ -114,6 +114,20 @@ final class VfioDeviceFd implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes over an open fd whose regions the caller already knows, without asking the kernel:
+     * the unit tests lay a file out as a vfio-pci device fd and reach it with the same pread,
+     * pwrite and mmap. The fd becomes this object's to close.
+     *
+     * @param regions the regions 0..VFIO_PCI_CONFIG_REGION_INDEX, by index
+     */
+    static VfioDeviceFd adopt(PciAddress address, int fd, Region... regions) {
+        if (regions.length != VfioUapi.VFIO_PCI_CONFIG_REGION_INDEX + 1) {
+            throw new IllegalArgumentException(regions.length + " regions, not " + (VfioUapi.VFIO_PCI_CONFIG_REGION_INDEX + 1));
+        }
+        return new VfioDeviceFd(address, fd, VfioUapi.VFIO_DEVICE_FLAGS_PCI, regions.clone());
+    }
+
     private static Region regionInfo(Arena a, int fd, int index) {
         try {
             return regionInfo(a, index, ri -> LibC.ioctl("VFIO_DEVICE_GET_REGION_INFO " + index, fd,
