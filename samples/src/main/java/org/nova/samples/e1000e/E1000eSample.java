@@ -65,6 +65,10 @@ public final class E1000eSample implements PciDriver<E1000eSample.State> {
         static final int IMC = 0x000d8;
         /** Interrupt Vector Allocation: the MSI-X vector of each cause, 4 bits each (E1000_IVAR, 82574 only). */
         static final int IVAR = 0x000e4;
+        /** Extended Interrupt Throttle of vector 0 (E1000_EITR_82574(0)); vector n's is {@link #EITR_STRIDE} n bytes on. */
+        static final int EITR = 0x000e8;
+        /** The distance between two vectors' EITR registers (E1000_EITR_82574(n) = 0xe8 + 4 n). */
+        static final int EITR_STRIDE = 4;
         /** The size of BAR0 (QEMU e1000e.c E1000E_MMIO_SIZE: 128 KiB). */
         static final long BAR0_SIZE = 0x20000;
 
@@ -266,6 +270,7 @@ public final class E1000eSample implements PciDriver<E1000eSample.State> {
             checks.add(routing(s));
             checks.add(masking(s));
             checks.add(latency(s));
+            checks.add(throttle(s));
             s.checks = checks;
             return checks;
         }
@@ -290,6 +295,21 @@ public final class E1000eSample implements PciDriver<E1000eSample.State> {
         return Check.of("msix-capability", enabled && s.vectors.type() == PciIrqType.MSIX && s.vectors.count() == VECTORS,
                 String.format("Message Control 0x%04x: MSI-X %s, table size %d; %d %s vectors allocated", flags,
                         enabled ? "enabled" : "disabled", size, s.vectors.count(), s.vectors.type()));
+    }
+
+    /**
+     * The vectors' interrupt throttle registers, reported: QEMU's e1000e holds a vector's
+     * interrupts back for EITR's interval and sends them when its timer runs out, so a nonzero
+     * value there would explain an interrupt arriving twice.
+     */
+    private static Check throttle(State s) {
+        List<String> eitr = new ArrayList<>();
+        try (Revocable.Guard<Bar> g = s.bar.access()) {
+            for (int v = 0; v < VECTORS; v++) {
+                eitr.add("0x" + Integer.toHexString(g.get().read32(Regs.EITR + Regs.EITR_STRIDE * v)));
+            }
+        }
+        return Check.info("msix-throttle", "EITR of vectors 0.." + (VECTORS - 1) + ": " + String.join(" ", eitr));
     }
 
     /** Raises cause through ICS and returns when it was written (System.nanoTime before the write). */
