@@ -1,6 +1,6 @@
 #!/bin/bash
-# Boots the real-kernel suite once: QEMU q35 (TCG) with an emulated Intel IOMMU, edu and
-# pci-testdev, the kernel and initramfs prepare.sh made, the host JDK and a staged copy of the
+# Boots the real-kernel suite once: QEMU q35 (TCG) with an emulated Intel IOMMU, edu,
+# pci-testdev and e1000e, the kernel and initramfs prepare.sh made, the host JDK and a staged copy of the
 # runtime shared read-only over virtio-9p. The guest runs guest/init; the console goes to stdout (and to $LOG
 # if set). Exits with QEMU's status (124 on timeout).
 #   env: JDK (default: the JDK running ./nova or Temurin 25), TIMEOUT (s, default 240),
@@ -8,7 +8,8 @@
 #        SUITE (the Gogo script, default guest/suite.gosh), STAGE (staging directory),
 #        JMH=1 (also run the JMH benchmark VfioMmioBench in the guest after the suite),
 #        JMH_ARGS (comma-separated extra JMH options, e.g. -wi,1,-i,3),
-#        DEVICES (the QEMU -device options of the guest's PCI devices, default edu and pci-testdev)
+#        DEVICES (the QEMU -device options of the guest's PCI devices, default edu, pci-testdev and
+#        e1000e: the one with MSI-X, its table in BAR3; no netdev, the suite needs no network)
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -40,7 +41,7 @@ LOG=${LOG:-/dev/null}
 timeout "${TIMEOUT:-240}" qemu-system-x86_64 \
   -machine q35,accel=tcg,kernel-irqchip=split -cpu max -smp "${SMP:-2}" -m "${MEM:-1536}" \
   -device intel-iommu,intremap=on \
-  ${DEVICES:--device edu -device pci-testdev} \
+  ${DEVICES:--device edu -device pci-testdev -device e1000e} \
   -virtfs local,path="$JDK",mount_tag=jdk,security_model=none,readonly=on \
   -virtfs local,path="$STAGE",mount_tag=nova,security_model=none,readonly=on \
   -nographic -no-reboot -nodefaults -serial stdio -display none \

@@ -21,6 +21,7 @@ class DriverAliasesTest {
     private static final Map<String, List<String>> EXPECTED = Map.of(
             "samples", List.of(
                     "auxiliary rust_driver_auxiliary.aux_driver auxiliary:rust_driver_auxiliary.auxiliary",
+                    "pci e1000e_msix_sample pci:v00008086d000010D3sv*sd*bc*sc*i*",
                     "pci edu_sample pci:v00001234d000011E8sv*sd*bc*sc*i*",
                     "pci rust_driver_auxiliary pci:v00001B36d00000005sv00001B36sd00000005bc*sc*i*",
                     "pci rust_driver_pci pci:v00001B36d00000005sv*sd*bc*sc*i*"),

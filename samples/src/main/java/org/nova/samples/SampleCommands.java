@@ -11,6 +11,7 @@ import org.nova.driver.Errno;
 import org.nova.driver.shell.Usage;
 
 import org.nova.samples.auxiliary.AuxDriverSample;
+import org.nova.samples.e1000e.E1000eSample;
 import org.nova.samples.edu.EduSample;
 import org.nova.samples.pci.PciTestdevSample;
 import org.osgi.service.component.annotations.Activate;
@@ -19,7 +20,8 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * The {@code samples} shell scope: what the sample drivers saw. {@code samples:edu DEVICE} and
- * {@code samples:testdev DEVICE} run a bound device's checks again and fail (EIO, naming the failed
+ * {@code samples:testdev DEVICE} run a bound device's checks again ({@code samples:e1000e DEVICE} the
+ * MSI-X checks of an 82574) and fail (EIO, naming the failed
  * checks) if one of them fails, so a script can assert on it; the same commands serve the
  * simulator and a real device behind VFIO. Arguments no overload takes get EINVAL with the usage
  * line.
@@ -28,19 +30,23 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.scope=samples",
         "osgi.command.function=status",
         "osgi.command.function=edu",
-        "osgi.command.function=testdev" })
+        "osgi.command.function=testdev",
+        "osgi.command.function=e1000e" })
 public final class SampleCommands {
     /** The osgi.command.scope of these commands. */
     static final String SCOPE = "samples";
     private final PciTestdevSample pci;
     private final EduSample edu;
     private final AuxDriverSample aux;
+    private final E1000eSample e1000e;
 
     @Activate
-    public SampleCommands(@Reference PciTestdevSample pci, @Reference EduSample edu, @Reference AuxDriverSample aux) {
+    public SampleCommands(@Reference PciTestdevSample pci, @Reference EduSample edu, @Reference AuxDriverSample aux,
+            @Reference E1000eSample e1000e) {
         this.pci = pci;
         this.edu = edu;
         this.aux = aux;
+        this.e1000e = e1000e;
     }
 
     /**
@@ -66,6 +72,11 @@ public final class SampleCommands {
                 sb.append(EduSample.NAME).append(' ').append(e.getKey()).append(": ").append(c).append('\n');
             }
         }
+        for (Map.Entry<String, List<Check>> e : e1000e.results().entrySet()) {
+            for (Check c : e.getValue()) {
+                sb.append(E1000eSample.NAME).append(' ').append(e.getKey()).append(": ").append(c).append('\n');
+            }
+        }
         aux.seen().values().stream().sorted(Comparator.comparing(AuxDriverSample.Seen::device)).forEach(s ->
                 sb.append(s.device()).append(": parent ").append(s.parent()).append(String.format(" %04x:%04x", s.vendor(),
                         s.deviceId())).append(" data index ").append(s.index()).append('\n'));
@@ -83,6 +94,13 @@ public final class SampleCommands {
     @Descriptor("run every pci-testdev test on both BARs of a bound device; fails if one fails")
     public String testdev(@Descriptor("PCI: the pci-testdev bound to rust_driver_pci (0000:00:02.0)") String device) {
         return report("pci-testdev", device, pci.selftest(device));
+    }
+
+    /** samples:e1000e DEVICE — MSI-X routing, masking and latency on a bound 82574; throws if one fails. */
+    @Descriptor("run the MSI-X checks (routing, masking, latency) on an e1000e bound to e1000e_msix_sample; fails if one fails")
+    public String e1000e(@Descriptor("PCI: the e1000e bound to e1000e_msix_sample (0000:00:04.0)") String device)
+            throws InterruptedException {
+        return report("e1000e", device, e1000e.selftest(device));
     }
 
     private static String report(String what, String device, List<Check> checks) {

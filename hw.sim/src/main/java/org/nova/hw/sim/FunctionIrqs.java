@@ -179,6 +179,24 @@ final class FunctionIrqs {
         LOG.debug("{}: disabled {} interrupts", who, set.type());
     }
 
+    /**
+     * Sets or clears the Mask bit of an MSI-X vector of the enabled set, as the kernel's
+     * pci_msix_mask / pci_msix_unmask write it.
+     *
+     * @throws HwException ENODEV if set is no longer the enabled one
+     */
+    void maskMsix(SimIrqSet set, int vector, boolean masked) {
+        if (irqSet != set) {
+            throw new HwException(HwException.ENODEV, who + ": the " + set.type() + " set is closed");
+        }
+        msix.setVectorMasked(vector, masked);
+    }
+
+    /** @return whether an MSI-X vector's Mask bit is set */
+    boolean msixMasked(int vector) {
+        return msix != null && vector >= 0 && vector < msix.size() && msix.vectorMasked(vector);
+    }
+
     /** The function went away: the enabled set stops delivering, without touching config space. */
     void kill() {
         SimIrqSet set = irqSet;

@@ -165,6 +165,19 @@ final class MsixCapability {
         }
     }
 
+    /** Sets or clears a vector's Mask bit as software writes it; clearing sends what is pending (msix_handle_mask_update). */
+    void setVectorMasked(int vector, boolean masked) {
+        table.setMasked(vector, masked);
+        if (!masked) {
+            vectorControlWritten(vector);
+        }
+    }
+
+    /** @return whether the vector's Mask bit is set */
+    boolean vectorMasked(int vector) {
+        return table.masked(vector);
+    }
+
     /** Sends vector (QEMU msix_notify): pending if masked, dropped if not enabled or not bus master. */
     void notify(int vector) {
         if (!enabled()) {

@@ -1,5 +1,6 @@
 package org.nova.hw.sim;
 
+import org.nova.hw.HwException;
 import org.nova.hw.IrqHandler;
 import org.nova.hw.IrqSet;
 import org.nova.hw.IrqType;
@@ -36,6 +37,37 @@ final class SimIrqSet implements IrqSet {
     @Override
     public boolean isActive() {
         return active;
+    }
+
+    /** Checks that the set can mask vector: MSI-X, in range, still open. */
+    private void checkMaskable(int vector) {
+        if (type != IrqType.MSIX) {
+            throw new HwException(HwException.EINVAL, function.address() + ": " + type
+                    + " has no per-vector mask; only MSI-X vectors can be masked");
+        }
+        if (vector < 0 || vector >= count) {
+            throw new HwException(HwException.EINVAL, function.address() + ": vector " + vector + " outside 0.." + (count - 1));
+        }
+        if (!active) {
+            throw new HwException(HwException.ENODEV, function.address() + ": the MSI-X set is closed");
+        }
+    }
+
+    @Override
+    public void mask(int vector) {
+        checkMaskable(vector);
+        function.maskIrq(this, vector, true);
+    }
+
+    @Override
+    public void unmask(int vector) {
+        checkMaskable(vector);
+        function.maskIrq(this, vector, false);
+    }
+
+    @Override
+    public boolean isMasked(int vector) {
+        return active && type == IrqType.MSIX && vector >= 0 && vector < count && function.irqMasked(vector);
     }
 
     /** Runs on the bridge's delivery thread. */

@@ -309,6 +309,27 @@ final class SimulatedFunction implements PciFunction, DeviceContext {
         after.forEach(Runnable::run);
     }
 
+    /** Masks or unmasks an MSI-X vector of a set: called by {@link SimIrqSet#mask} and unmask. */
+    void maskIrq(SimIrqSet set, int vector, boolean masked) {
+        lock.lock();
+        try {
+            checkPresent();
+            irqs.maskMsix(set, vector, masked);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return whether an MSI-X vector's Mask bit is set */
+    boolean irqMasked(int vector) {
+        lock.lock();
+        try {
+            return irqs.msixMasked(vector);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public void setIntx(boolean asserted) {
         if (present) {

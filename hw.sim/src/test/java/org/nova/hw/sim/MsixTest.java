@@ -86,6 +86,31 @@ class MsixTest {
         assertEquals(0, pf.readConfig(MSIX_CAP + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_ENABLE);
     }
 
+    /** IrqSet.mask is the kernel's pci_msix_mask: the table's Mask bit, the PBA holding what comes meanwhile. */
+    @Test
+    void irqSetMaskSetsTheVectorControlBitAndUnmaskSendsWhatIsPending() {
+        try (IrqSet set = pf.enableIrqs(IrqType.MSIX, 3, vectors::add); Mmio bar2 = pf.map(2)) {
+            set.mask(1);
+            set.mask(1); // masking a masked vector changes nothing
+            assertTrue(set.isMasked(1));
+            assertEquals(PCI_MSIX_ENTRY_CTRL_MASKBIT, bar2.read32(16 + PCI_MSIX_ENTRY_VECTOR_CTRL));
+            model.raiseMsix(1);
+            model.raiseMsix(0);
+            await("MSI-X 0 while 1 is masked", () -> vectors.equals(List.of(0)));
+            sleep();
+            assertEquals(List.of(0), vectors, "masked vector is held");
+            assertEquals(1L << 1, bar2.read64(TestPfDevice.MSIX_PBA_OFFSET), "pending bit in the PBA");
+            set.unmask(1);
+            await("MSI-X 1 after unmask", () -> vectors.equals(List.of(0, 1)));
+            assertTrue(!set.isMasked(1));
+            assertEquals(0, bar2.read32(16 + PCI_MSIX_ENTRY_VECTOR_CTRL));
+            SimTestSupport.assertHw(HwException.EINVAL, () -> set.mask(3));
+        }
+        try (IrqSet msi = pf.enableIrqs(IrqType.MSI, 1, vectors::add)) {
+            SimTestSupport.assertHw(HwException.EINVAL, () -> msi.mask(0));
+        }
+    }
+
     @Test
     void maskableMsiHoldsAndReleases() {
         assertEquals(TestPfDevice.MSI_VECTORS, pf.irqCount(IrqType.MSI));

@@ -175,11 +175,12 @@ public final class VfioCommands {
 
     /**
      * vfio:status [LABEL] — every open container, group and device fd, mapping, IRQ set and DMA
-     * map, then two lines a script can parse: {@code open[LABEL]:} what the backend holds by its own
-     * count, {@code proc-fds[LABEL]:} what the process holds by the kernel's ({@link FdCensus}).
+     * map, then three lines a script can parse: {@code open[LABEL]:} what the backend holds by its own
+     * count, {@code proc-fds[LABEL]:} what the process holds by the kernel's ({@link FdCensus}),
+     * {@code host-irqs[LABEL]:} the IRQs vfio-pci holds for it in /proc/interrupts ({@link ProcInterrupts}).
      */
     @Descriptor("show the VFIO backend's open containers, groups, devices, mappings and IRQs against the process's fds")
-    public String status(@Descriptor("LABEL: a tag for the two summary lines, for scripts") String... label) {
+    public String status(@Descriptor("LABEL: a tag for the three summary lines, for scripts") String... label) {
         String tag = label.length > 0 ? "[" + label[0] + "]" : "";
         StringBuilder sb = new StringBuilder();
         int containers = 0;
@@ -225,6 +226,10 @@ public final class VfioCommands {
                 devices++;
                 sb.append("  device ").append(f.address()).append(" ").append(f.model()).append(": device fd ")
                         .append(f.deviceFd()).append(", request eventfd ").append(f.reqFd()).append('\n');
+                List<String> caps = f.regionCaps();
+                if (!caps.isEmpty()) {
+                    sb.append("    region caps ").append(String.join("; ", caps)).append('\n');
+                }
                 if (f.reqFd() >= 0) {
                     irqFds++;
                 }
@@ -236,7 +241,11 @@ public final class VfioCommands {
                 if (s != null) {
                     irqFds += s.count();
                     sb.append("    irq ").append(s.type()).append(" x").append(s.count()).append(" eventfds ")
-                            .append(Arrays.toString(s.fds())).append(", delivered ").append(s.delivered()).append('\n');
+                            .append(Arrays.toString(s.fds())).append(", delivered ").append(s.delivered());
+                    if (s.maskedCount() > 0) {
+                        sb.append(", masked ").append(s.maskedCount());
+                    }
+                    sb.append('\n');
                 }
                 for (VfioDmaBuffer d : f.buffers()) {
                     sb.append("    buffer ").append(d).append('\n');
@@ -246,8 +255,11 @@ public final class VfioCommands {
         FdCensus census = FdCensus.take();
         sb.append(String.format("open" + tag + ": bridges=%d containers=%d groups=%d devices=%d mappings=%d dmamaps=%d irqfds=%d%n",
                 bridges, containers, groups, devices, mappings, dmaMaps, irqFds));
-        sb.append(String.format("proc-fds" + tag + ": vfio=%d vfio-device=%d eventfd=%d", census.vfio(), census.vfioDevice(),
+        sb.append(String.format("proc-fds" + tag + ": vfio=%d vfio-device=%d eventfd=%d%n", census.vfio(), census.vfioDevice(),
                 census.eventfd()));
+        ProcInterrupts irqs = ProcInterrupts.take();
+        sb.append(String.format("host-irqs" + tag + ": vfio-intx=%d vfio-msi=%d vfio-msix=%d", irqs.intx(), irqs.msi(),
+                irqs.msix()));
         return sb.toString();
     }
 

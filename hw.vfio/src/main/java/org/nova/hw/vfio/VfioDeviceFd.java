@@ -38,11 +38,22 @@ final class VfioDeviceFd implements AutoCloseable {
     /** 64-bit little-endian, naturally aligned. */
     static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** What VFIO_DEVICE_GET_REGION_INFO said about one region: its flags, size and offset in the fd. */
-    record Region(int index, int flags, long size, long offset) {
+    /** What VFIO_DEVICE_GET_REGION_INFO said about one region: its flags, size, offset in the fd and capabilities. */
+    record Region(int index, int flags, long size, long offset, VfioInfoCaps caps) {
+        Region(int index, int flags, long size, long offset) {
+            this(index, flags, size, offset, VfioInfoCaps.NONE);
+        }
+
         boolean has(int flag) {
             return (flags & flag) != 0;
         }
+    }
+
+    /** One VFIO_DEVICE_GET_REGION_INFO call on the device fd (a seam for tests: the kernel's answers without a kernel). */
+    @FunctionalInterface
+    interface RegionInfoIoctl {
+        /** @throws LibC.ErrnoException as ioctl(2) fails */
+        void call(MemorySegment regionInfo);
     }
 
     private final PciAddress address;
@@ -103,19 +114,63 @@ final class VfioDeviceFd implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes over an open fd whose regions the caller already knows, without asking the kernel:
+     * the unit tests lay a file out as a vfio-pci device fd and reach it with the same pread,
+     * pwrite and mmap. The fd becomes this object's to close.
+     *
+     * @param regions the regions 0..VFIO_PCI_CONFIG_REGION_INDEX, by index
+     */
+    static VfioDeviceFd adopt(PciAddress address, int fd, Region... regions) {
+        if (regions.length != VfioUapi.VFIO_PCI_CONFIG_REGION_INDEX + 1) {
+            throw new IllegalArgumentException(regions.length + " regions, not " + (VfioUapi.VFIO_PCI_CONFIG_REGION_INDEX + 1));
+        }
+        return new VfioDeviceFd(address, fd, VfioUapi.VFIO_DEVICE_FLAGS_PCI, regions.clone());
+    }
+
     private static Region regionInfo(Arena a, int fd, int index) {
-        MemorySegment ri = VfioUapi.allocate(a, VfioUapi.REGION_INFO, 0);
-        VfioUapi.setInt(ri, VfioUapi.REGION_INFO, "index", index);
         try {
-            LibC.ioctl("VFIO_DEVICE_GET_REGION_INFO " + index, fd, VfioUapi.VFIO_DEVICE_GET_REGION_INFO, ri);
+            return regionInfo(a, index, ri -> LibC.ioctl("VFIO_DEVICE_GET_REGION_INFO " + index, fd,
+                    VfioUapi.VFIO_DEVICE_GET_REGION_INFO, ri));
         } catch (LibC.ErrnoException e) {
             if (e.errno == LibC.EINVAL) { // index not implemented
                 return new Region(index, 0, 0, 0);
             }
             throw e;
         }
-        return new Region(index, VfioUapi.getInt(ri, VfioUapi.REGION_INFO, "flags"),
-                VfioUapi.getLong(ri, VfioUapi.REGION_INFO, "size"), VfioUapi.getLong(ri, VfioUapi.REGION_INFO, "offset"));
+    }
+
+    /**
+     * Asks for a region's info and its capability chain. The kernel (vfio_pci_ioctl_get_region_info)
+     * copies the chain only if argsz leaves room for it; when it does not, it sets
+     * VFIO_REGION_INFO_FLAG_CAPS, raises argsz to the size it needs and leaves cap_offset 0: the
+     * caller asks again with that argsz.
+     *
+     * @throws LibC.ErrnoException as the ioctl fails
+     * @throws HwException EINVAL if the kernel's chain does not parse, or its argsz shrinks or grows again
+     */
+    static Region regionInfo(Arena a, int index, RegionInfoIoctl ioctl) {
+        long fixed = VfioUapi.REGION_INFO.byteSize();
+        MemorySegment ri = VfioUapi.allocate(a, VfioUapi.REGION_INFO, 0);
+        VfioUapi.setInt(ri, VfioUapi.REGION_INFO, "index", index);
+        ioctl.call(ri);
+        int flags = VfioUapi.getInt(ri, VfioUapi.REGION_INFO, "flags");
+        long wanted = Integer.toUnsignedLong(VfioUapi.getInt(ri, VfioUapi.REGION_INFO, VfioUapi.ARGSZ));
+        if ((flags & VfioUapi.VFIO_REGION_INFO_FLAG_CAPS) != 0 && wanted > fixed) {
+            ri = VfioUapi.allocate(a, VfioUapi.REGION_INFO, wanted - fixed);
+            VfioUapi.setInt(ri, VfioUapi.REGION_INFO, "index", index);
+            ioctl.call(ri);
+            flags = VfioUapi.getInt(ri, VfioUapi.REGION_INFO, "flags");
+            long again = Integer.toUnsignedLong(VfioUapi.getInt(ri, VfioUapi.REGION_INFO, VfioUapi.ARGSZ));
+            if (again != wanted) {
+                throw new HwException(HwException.EINVAL, "VFIO_DEVICE_GET_REGION_INFO " + index + ": argsz " + wanted
+                        + " asked for, then " + again);
+            }
+        }
+        long size = VfioUapi.getLong(ri, VfioUapi.REGION_INFO, "size");
+        VfioInfoCaps caps = (flags & VfioUapi.VFIO_REGION_INFO_FLAG_CAPS) != 0 ? VfioInfoCaps.parse(ri, size)
+                : VfioInfoCaps.NONE;
+        return new Region(index, flags, size, VfioUapi.getLong(ri, VfioUapi.REGION_INFO, "offset"), caps);
     }
 
     private void irqInfo(Arena a, int index) {

@@ -53,7 +53,7 @@ final class VfioFunction implements PciFunction {
         this.fd = fd;
         this.config = new VfioPciConfig(address, fd);
         this.regions = new VfioRegions(address, fd, config);
-        this.irqs = new VfioIrqs(address, fd, config, bridge.poller());
+        this.irqs = new VfioIrqs(address, VfioIrqs.Device.of(fd, config), bridge.poller());
         this.model = String.format("PCI device %04x:%04x (vfio-pci)", Short.toUnsignedInt((short) c.vendor()),
                 Short.toUnsignedInt((short) c.device()));
     }
@@ -161,6 +161,18 @@ final class VfioFunction implements PciFunction {
     /** @return the live mappings (diagnostics) */
     List<VfioMmio> mappings() {
         return regions.mappings();
+    }
+
+    /** @return "BAR3 msix-mappable" for each BAR whose region info carried capabilities (diagnostics) */
+    List<String> regionCaps() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < RegionInfo.BAR_COUNT; i++) {
+            VfioInfoCaps c = fd.region(i).caps();
+            if (!c.ids().isEmpty()) {
+                out.add("BAR" + i + " " + c.describe());
+            }
+        }
+        return out;
     }
 
     @Override

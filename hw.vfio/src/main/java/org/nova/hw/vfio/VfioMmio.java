@@ -4,6 +4,8 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.nova.hw.HwException;
 import org.nova.hw.Mmio;
@@ -16,7 +18,9 @@ import org.nova.hw.pci.PciAddress;
  * the device fd (the BAR's memory itself, owned by a shared {@link Arena}: closing the arena
  * munmaps it, and from then on any access through the segment throws IllegalStateException
  * instead of touching unmapped memory), or, where the region cannot be mapped (I/O BARs, the
- * ROM, a failed mmap), pread and pwrite on the device fd at the region's offset.
+ * ROM, a failed mmap), pread and pwrite on the device fd at the region's offset; or, for a region
+ * whose info lists sparse-mmap areas, an mmap of each area (one arena for all of them) with
+ * pread/pwrite for every access outside them.
  *
  * <p>Checks (see {@link Mmio}): closed or removed → ENODEV, out of range → ERANGE, misaligned →
  * EINVAL, a memory BAR while PCI_COMMAND_MEMORY is clear → EIO (checked against the command
@@ -31,12 +35,21 @@ final class VfioMmio implements Mmio {
     private final long size;
     private final boolean memory;
     private final boolean readOnly;
-    /** The mapping (mmap path) or null (pread/pwrite path). */
+    /** The mapping (mmap path) or null (pread/pwrite and sparse paths). */
     private final MemorySegment segment;
+    /** The region's capabilities as vfio:status shows them, "" without any. */
+    private final String capsText;
+    /** The mapped areas of a sparse region (empty otherwise). */
+    private final List<AreaMap> areas;
     private final Arena arena;
     private volatile boolean closed;
 
-    private VfioMmio(VfioRegions owner, RegionInfo info, VfioDeviceFd.Region r, MemorySegment segment, Arena arena) {
+    /** One mmap'd area of a sparse region. */
+    private record AreaMap(VfioInfoCaps.Area area, MemorySegment segment) {
+    }
+
+    private VfioMmio(VfioRegions owner, RegionInfo info, VfioDeviceFd.Region r, MemorySegment segment,
+            List<AreaMap> areas, Arena arena) {
         this.owner = owner;
         this.address = owner.address();
         this.info = info;
@@ -45,6 +58,8 @@ final class VfioMmio implements Mmio {
         this.memory = info.has(RegionFlag.MEMORY) && info.index() != RegionInfo.ROM_INDEX;
         this.readOnly = !info.has(RegionFlag.WRITE);
         this.segment = segment;
+        this.areas = List.copyOf(areas);
+        this.capsText = r.caps().ids().isEmpty() ? "" : r.caps().describe();
         this.arena = arena;
     }
 
@@ -55,12 +70,51 @@ final class VfioMmio implements Mmio {
         long addr = owner.fd().mmap("mmap region " + info.index(), len, prot, r.offset());
         Arena arena = Arena.ofShared();
         MemorySegment seg = MemorySegment.ofAddress(addr).reinterpret(info.size(), arena, s -> LibC.munmap(addr, len));
-        return new VfioMmio(owner, info, r, seg, arena);
+        return new VfioMmio(owner, info, r, seg, List.of(), arena);
+    }
+
+    /**
+     * Maps each sparse-mmap area of the region; accesses elsewhere take pread/pwrite. If an area
+     * cannot be mapped, the ones already mapped are unmapped again and the failure is thrown.
+     */
+    static VfioMmio sparse(VfioRegions owner, RegionInfo info, VfioDeviceFd.Region r) {
+        int prot = LibC.PROT_READ | (info.has(RegionFlag.WRITE) ? LibC.PROT_WRITE : 0);
+        Arena arena = Arena.ofShared();
+        List<AreaMap> maps = new ArrayList<>();
+        try {
+            for (VfioInfoCaps.Area a : r.caps().sparse().orElseThrow()) {
+                long len = LibC.pageAlign(a.size());
+                long addr = owner.fd().mmap("mmap region " + info.index() + " area 0x" + Long.toHexString(a.offset()),
+                        len, prot, r.offset() + a.offset());
+                maps.add(new AreaMap(a, MemorySegment.ofAddress(addr).reinterpret(a.size(), arena,
+                        s -> LibC.munmap(addr, len))));
+            }
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+        return new VfioMmio(owner, info, r, null, maps, arena);
     }
 
     /** The pread/pwrite path. */
     static VfioMmio rw(VfioRegions owner, RegionInfo info, VfioDeviceFd.Region r) {
-        return new VfioMmio(owner, info, r, null, null);
+        return new VfioMmio(owner, info, r, null, List.of(), null);
+    }
+
+    /** @return the mapped area of a sparse region that holds [offset, offset + width), or null */
+    private AreaMap areaFor(long offset, int width) {
+        for (AreaMap m : areas) {
+            if (m.area().holds(offset, width)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** @return the areas this mapping mmap'd, as "0x0+0x3000", for diagnostics */
+    List<String> mappedAreas() {
+        return areas.stream().map(m -> "0x" + Long.toHexString(m.area().offset()) + "+0x"
+                + Long.toHexString(m.area().size())).toList();
     }
 
     @Override
@@ -104,15 +158,22 @@ final class VfioMmio implements Mmio {
 
     private long read(long offset, int width) {
         check(offset, width, false);
-        if (segment == null) {
+        MemorySegment mem = segment;
+        long at = offset;
+        AreaMap area = mem == null ? areaFor(offset, width) : null;
+        if (area != null) {
+            mem = area.segment();
+            at = offset - area.area().offset();
+        }
+        if (mem == null) {
             return owner.fd().pread("region " + info.index() + " read", fdOffset + offset, width);
         }
         try {
             return switch (width) {
-                case Byte.BYTES -> Byte.toUnsignedInt(segment.get(JAVA_BYTE, offset));
-                case Short.BYTES -> Short.toUnsignedInt(segment.get(VfioDeviceFd.LE_SHORT, offset));
-                case Integer.BYTES -> Integer.toUnsignedLong(segment.get(VfioDeviceFd.LE_INT, offset));
-                default -> segment.get(VfioDeviceFd.LE_LONG, offset);
+                case Byte.BYTES -> Byte.toUnsignedInt(mem.get(JAVA_BYTE, at));
+                case Short.BYTES -> Short.toUnsignedInt(mem.get(VfioDeviceFd.LE_SHORT, at));
+                case Integer.BYTES -> Integer.toUnsignedLong(mem.get(VfioDeviceFd.LE_INT, at));
+                default -> mem.get(VfioDeviceFd.LE_LONG, at);
             };
         } catch (IllegalStateException e) {
             throw gone(e);
@@ -121,16 +182,23 @@ final class VfioMmio implements Mmio {
 
     private void write(long offset, int width, long value) {
         check(offset, width, true);
-        if (segment == null) {
+        MemorySegment mem = segment;
+        long at = offset;
+        AreaMap area = mem == null ? areaFor(offset, width) : null;
+        if (area != null) {
+            mem = area.segment();
+            at = offset - area.area().offset();
+        }
+        if (mem == null) {
             owner.fd().pwrite("region " + info.index() + " write", fdOffset + offset, width, value);
             return;
         }
         try {
             switch (width) {
-                case Byte.BYTES -> segment.set(JAVA_BYTE, offset, (byte) value);
-                case Short.BYTES -> segment.set(VfioDeviceFd.LE_SHORT, offset, (short) value);
-                case Integer.BYTES -> segment.set(VfioDeviceFd.LE_INT, offset, (int) value);
-                default -> segment.set(VfioDeviceFd.LE_LONG, offset, value);
+                case Byte.BYTES -> mem.set(JAVA_BYTE, at, (byte) value);
+                case Short.BYTES -> mem.set(VfioDeviceFd.LE_SHORT, at, (short) value);
+                case Integer.BYTES -> mem.set(VfioDeviceFd.LE_INT, at, (int) value);
+                default -> mem.set(VfioDeviceFd.LE_LONG, at, value);
             }
         } catch (IllegalStateException e) {
             throw gone(e);
@@ -198,7 +266,9 @@ final class VfioMmio implements Mmio {
 
     @Override
     public String toString() {
-        return "region " + info.index() + " " + size + " bytes " + (segment != null
-                ? "mmap@0x" + Long.toHexString(segment.address()) : "pread/pwrite");
+        String how = segment != null ? "mmap@0x" + Long.toHexString(segment.address())
+                : !areas.isEmpty() ? "sparse mmap " + mappedAreas() + ", pread/pwrite elsewhere" : "pread/pwrite";
+        String caps = capsText.isEmpty() ? "" : ", caps " + capsText;
+        return "region " + info.index() + " " + size + " bytes " + how + caps;
     }
 }

@@ -19,7 +19,10 @@ import org.slf4j.LoggerFactory;
  * mappings. A region the kernel lets user space map (VFIO_REGION_INFO_FLAG_MMAP: vfio-pci offers
  * it for memory BARs, drivers/vfio/pci/vfio_pci_core.c vfio_pci_core_mmap) is mmap'd; anything
  * else — I/O BARs, the ROM, a failed mmap — is reached with pread/pwrite on the device fd
- * (vfio_pci_rdwr.c). The kind of a BAR (I/O or memory, 64-bit, prefetchable) comes from its
+ * (vfio_pci_rdwr.c). A region whose info carries a sparse-mmap capability
+ * (VFIO_REGION_INFO_CAP_SPARSE_MMAP: mmap only in the listed areas, e.g. around an MSI-X table the
+ * kernel keeps to itself) has its areas mapped and the holes reached with pread/pwrite; such a
+ * region is not {@link RegionFlag#MAPPABLE}, as no single segment covers it. The kind of a BAR (I/O or memory, 64-bit, prefetchable) comes from its
  * register in vfio-pci's virtualised config space.
  *
  * <p>Ownership: each mapping is its consumer's to close, and is also tracked here, so that
@@ -73,7 +76,7 @@ final class VfioRegions {
                 if ((bar & PciRegs.PCI_BASE_ADDRESS_MEM_PREFETCH) != 0) {
                     flags.add(RegionFlag.PREFETCHABLE);
                 }
-                if (r.has(VfioUapi.VFIO_REGION_INFO_FLAG_MMAP)) {
+                if (r.has(VfioUapi.VFIO_REGION_INFO_FLAG_MMAP) && r.caps().sparse().isEmpty()) {
                     flags.add(RegionFlag.MAPPABLE);
                 }
             }
@@ -93,9 +96,11 @@ final class VfioRegions {
                 address + ": region " + index + " is not implemented"));
         VfioDeviceFd.Region r = fd.region(index);
         VfioMmio m = null;
-        if (allowMmap && info.has(RegionFlag.MAPPABLE)) {
+        boolean sparse = info.has(RegionFlag.MEMORY) && index != RegionInfo.ROM_INDEX
+                && r.has(VfioUapi.VFIO_REGION_INFO_FLAG_MMAP) && r.caps().sparse().isPresent();
+        if (allowMmap && (info.has(RegionFlag.MAPPABLE) || sparse)) {
             try {
-                m = VfioMmio.mapped(this, info, r);
+                m = sparse ? VfioMmio.sparse(this, info, r) : VfioMmio.mapped(this, info, r);
             } catch (HwException e) {
                 LOG.info("{}: mmap of region {} failed ({}); using pread/pwrite", address, index, e.getMessage());
             }

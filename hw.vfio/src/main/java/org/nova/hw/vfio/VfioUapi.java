@@ -2,6 +2,7 @@ package org.nova.hw.vfio;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
@@ -101,6 +102,11 @@ final class VfioUapi {
     static final int VFIO_IRQ_INFO_MASKABLE = 1 << 1;
     /** vfio_irq_info.flags: the kernel masks the interrupt when it fires (INTx): unmask after. */
     static final int VFIO_IRQ_INFO_AUTOMASKED = 1 << 2;
+    /**
+     * vfio_irq_info.flags: the set of vectors cannot grow while enabled: enabling more vectors
+     * means disabling the index first (vfio-pci sets it for MSI and MSI-X).
+     */
+    static final int VFIO_IRQ_INFO_NORESIZE = 1 << 3;
 
     /** vfio_irq_set.flags: no data. */
     static final int VFIO_IRQ_SET_DATA_NONE = 1 << 0;
@@ -114,6 +120,27 @@ final class VfioUapi {
     static final int VFIO_IRQ_SET_ACTION_UNMASK = 1 << 4;
     /** vfio_irq_set.flags: trigger (kernel to user signalling). */
     static final int VFIO_IRQ_SET_ACTION_TRIGGER = 1 << 5;
+
+    /** The mask of the ACTION bits of vfio_irq_set.flags (VFIO_IRQ_SET_ACTION_TYPE_MASK). */
+    static final int VFIO_IRQ_SET_ACTION_TYPE_MASK = VFIO_IRQ_SET_ACTION_MASK | VFIO_IRQ_SET_ACTION_UNMASK
+            | VFIO_IRQ_SET_ACTION_TRIGGER;
+    /** An eventfd slot of vfio_irq_set's DATA_EVENTFD data that de-assigns the vector's eventfd. */
+    static final int VFIO_IRQ_SET_NO_EVENTFD = -1;
+
+    // ---- capability chains (struct vfio_info_cap_header) ----
+    /**
+     * vfio_region_info cap id: the region may be mmap'd only in the listed areas
+     * (struct vfio_region_info_cap_sparse_mmap); the rest is pread/pwrite only.
+     */
+    static final int VFIO_REGION_INFO_CAP_SPARSE_MMAP = 1;
+    /** vfio_region_info cap id: a device-specific region's type and subtype (struct vfio_region_info_cap_type). */
+    static final int VFIO_REGION_INFO_CAP_TYPE = 2;
+    /**
+     * vfio_region_info cap id: the MSI-X table and PBA inside this BAR may be mmap'd with the rest
+     * of it (a header without payload; vfio-pci adds it to the MSI-X BAR since Linux 4.16, where
+     * it used to send a sparse map that left the table out).
+     */
+    static final int VFIO_REGION_INFO_CAP_MSIX_MAPPABLE = 3;
 
     /** vfio-pci region index of BAR0 (BARn is n). */
     static final int VFIO_PCI_BAR0_REGION_INDEX = 0;
@@ -181,6 +208,16 @@ final class VfioUapi {
     static final StructLayout DMA_UNMAP = MemoryLayout.structLayout(
             JAVA_INT.withName(ARGSZ), JAVA_INT.withName("flags"), JAVA_LONG.withName("iova"),
             JAVA_LONG.withName("size"));
+
+    /** struct vfio_info_cap_header { u16 id, version; u32 next; }: next is the offset of the next header from the start of the info (0 ends the chain). */
+    static final StructLayout INFO_CAP_HEADER = MemoryLayout.structLayout(
+            JAVA_SHORT.withName("id"), JAVA_SHORT.withName("version"), JAVA_INT.withName("next"));
+    /** struct vfio_region_info_cap_sparse_mmap { header; u32 nr_areas, reserved; areas[]; } (without the areas). */
+    static final StructLayout CAP_SPARSE_MMAP = MemoryLayout.structLayout(
+            INFO_CAP_HEADER.withName("header"), JAVA_INT.withName("nr_areas"), JAVA_INT.withName("reserved"));
+    /** struct vfio_region_sparse_mmap_area { u64 offset, size; }: offset from the start of the region. */
+    static final StructLayout SPARSE_MMAP_AREA = MemoryLayout.structLayout(
+            JAVA_LONG.withName("offset"), JAVA_LONG.withName("size"));
 
     /** @return the byte offset of a field */
     static long offsetOf(StructLayout layout, String name) {

@@ -449,6 +449,21 @@ final class SimPciDevice implements PciDevice {
             }
 
             @Override
+            public void disable() {
+                throw new DriverException(Errno.EINVAL, "vector " + vector + " is MSI: only MSI-X vectors can be disabled");
+            }
+
+            @Override
+            public void enable() {
+                throw new DriverException(Errno.EINVAL, "vector " + vector + " is MSI: only MSI-X vectors can be enabled");
+            }
+
+            @Override
+            public int disableDepth() {
+                return 0;
+            }
+
+            @Override
             public void close() {
                 if (irqHandler == handler) {
                     irqHandler = null;

@@ -191,6 +191,8 @@ final class PciMsi {
         final String name;
         final Revocable<PciIrqHandler> revocable;
         DevresScope.Action action;
+        /** disable() calls not undone by enable(); guarded by this handler. */
+        private int depth;
 
         Handler(Vectors vectors, int vector, String name, Revocable<PciIrqHandler> revocable) {
             this.vectors = vectors;
@@ -219,10 +221,65 @@ final class PciMsi {
             dev.device().devres().releaseAction(action);
         }
 
-        /** free_irq: no new call starts; a call in flight is waited for. */
+        private String what(String op) {
+            return op + " vector " + vector + " (" + vectors.type + ") of " + dev.address();
+        }
+
+        @Override
+        public synchronized void disable() {
+            if (!isActive() || !vectors.active) {
+                throw new DriverException(Errno.ENODEV, what("disable") + ": the handler was freed");
+            }
+            if (depth == 0) {
+                try {
+                    vectors.set.mask(vector);
+                } catch (HwException e) {
+                    throw Hw.translate(e, what("disable"));
+                }
+            }
+            depth++;
+        }
+
+        @Override
+        public synchronized void enable() {
+            if (depth == 0) {
+                throw new DriverException(Errno.EINVAL, what("enable") + ": unbalanced enable (not disabled)");
+            }
+            if (!isActive() || !vectors.active) {
+                throw new DriverException(Errno.ENODEV, what("enable") + ": the handler was freed");
+            }
+            if (depth == 1) {
+                try {
+                    vectors.set.unmask(vector);
+                } catch (HwException e) {
+                    throw Hw.translate(e, what("enable"));
+                }
+            }
+            depth--;
+        }
+
+        @Override
+        public synchronized int disableDepth() {
+            return depth;
+        }
+
+        /**
+         * free_irq: no new call starts; a call in flight is waited for. A vector left disabled is
+         * unmasked again, as the next request_irq would start it up unmasked in the kernel.
+         */
         void free() {
             vectors.handlers.compareAndSet(vector, revocable, null);
             revocable.revoke();
+            synchronized (this) {
+                if (depth > 0 && vectors.active && vectors.set.isActive()) {
+                    try {
+                        vectors.set.unmask(vector);
+                    } catch (HwException e) {
+                        LOG.warn("pci {}: unmasking vector {} at free_irq failed: {}", dev.address(), vector, e.getMessage());
+                    }
+                }
+                depth = 0;
+            }
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.nova.hw.pci.PciRegs;
@@ -378,6 +379,32 @@ public final class FakeFunction implements PciFunction {
         @Override
         public boolean isActive() {
             return active;
+        }
+
+        /** The vectors masked through {@link #mask}: what a test checks the PCI layer did. */
+        final Set<Integer> masked = ConcurrentHashMap.newKeySet();
+
+        private void maskable(int vector) {
+            if (type != IrqType.MSIX || vector < 0 || vector >= count) {
+                throw new HwException(HwException.EINVAL, "vector " + vector + " of " + type + " cannot be masked");
+            }
+        }
+
+        @Override
+        public void mask(int vector) {
+            maskable(vector);
+            masked.add(vector);
+        }
+
+        @Override
+        public void unmask(int vector) {
+            maskable(vector);
+            masked.remove(vector);
+        }
+
+        @Override
+        public boolean isMasked(int vector) {
+            return masked.contains(vector);
         }
 
         @Override

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.DmaDataDirection;
 import org.nova.bus.pci.DmaNoncoherent;
+import org.nova.bus.pci.IrqRegistration;
 import org.nova.bus.pci.PciBus;
 import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciDeviceId;
@@ -42,6 +43,7 @@ import org.nova.driver.DriverRegistration;
 import org.nova.driver.Errno;
 import org.nova.driver.ProbeType;
 import org.nova.driver.testing.StandaloneDriverCore;
+import org.nova.hw.IrqSet;
 import org.nova.hw.IrqType;
 import org.nova.hw.RegionFlag;
 import org.nova.hw.pci.PciAddress;
@@ -423,6 +425,52 @@ class PciBusImplTest {
         assertFalse(edu.irqSet().isActive(), "vectors freed at unbind");
         edu.fire(0);
         assertEquals(List.of(0), fired, "no handler after unbind");
+    }
+
+    /** disable_irq / enable_irq on MSI-X vectors: nested, masked at the backend by the outermost pair only. */
+    @Test
+    void msixVectorDisableNestsAndMasksAtTheBackend() {
+        edu.irqs(IrqType.MSIX, 4);
+        pci.addBridge(bridge);
+        List<IrqRegistration> regs = new ArrayList<>();
+        pci.registerDriver(new TestDriver<>("edu", List.of(PciDeviceId.of(0x1234, 0x11e8)), (dev, id) -> {
+            var v = dev.allocIrqVectors(4, 4, Set.of(PciIrqType.MSIX));
+            regs.add(dev.requestIrq(2, "two", x -> { }));
+            regs.add(dev.requestIrq(3, "three", x -> { }));
+            return v;
+        }), "t", 0, 1);
+        IrqSet set = edu.irqSet();
+        IrqRegistration two = regs.get(0);
+        assertEquals(Errno.EINVAL, errno(two::enable), "unbalanced enable");
+        two.disable();
+        two.disable();
+        assertEquals(2, two.disableDepth());
+        assertTrue(set.isMasked(2));
+        assertFalse(set.isMasked(3), "only its own vector");
+        two.enable();
+        assertTrue(set.isMasked(2), "still disabled once");
+        two.enable();
+        assertFalse(set.isMasked(2));
+        regs.get(1).disable();
+        regs.get(1).close();
+        assertFalse(set.isMasked(3), "free_irq leaves the vector unmasked for the next request_irq");
+        assertEquals(Errno.ENODEV, errno(regs.get(1)::disable), "freed");
+        fake.unbind("0000:00:04.0");
+        assertEquals(Errno.ENODEV, errno(two::disable), "freed at unbind");
+    }
+
+    /** An MSI vector has no per-vector mask the backends rely on: disable is refused, nothing changes. */
+    @Test
+    void msiVectorDisableIsRefused() {
+        pci.addBridge(bridge);
+        List<IrqRegistration> regs = new ArrayList<>();
+        pci.registerDriver(new TestDriver<>("edu", List.of(PciDeviceId.of(0x1234, 0x11e8)), (dev, id) -> {
+            var v = dev.allocIrqVectors(1, 1, Set.of(PciIrqType.MSI));
+            regs.add(dev.requestIrq(0, "edu", x -> { }));
+            return v;
+        }), "t", 0, 1);
+        assertEquals(Errno.EINVAL, errno(regs.get(0)::disable));
+        assertEquals(0, regs.get(0).disableDepth());
     }
 
     @Test
