@@ -85,6 +85,82 @@ public final class PciRegs {
     public static final int PCI_CB_SUBSYSTEM_ID = 0x42;
     /** Expansion ROM base address of a type-1 (bridge) header (PCI_ROM_ADDRESS1). */
     public static final int PCI_ROM_ADDRESS1 = 0x38;
+    /** Primary bus number of a type-1 header (PCI_PRIMARY_BUS). */
+    public static final int PCI_PRIMARY_BUS = 0x18;
+    /** Secondary bus number of a type-1 header (PCI_SECONDARY_BUS). */
+    public static final int PCI_SECONDARY_BUS = 0x19;
+    /** Highest bus number behind a type-1 header (PCI_SUBORDINATE_BUS). */
+    public static final int PCI_SUBORDINATE_BUS = 0x1a;
+    /** Latency timer for the secondary interface (PCI_SEC_LATENCY_TIMER). */
+    public static final int PCI_SEC_LATENCY_TIMER = 0x1b;
+    /** I/O window base, 8 bits: address bits 15:12 and the decode type (PCI_IO_BASE). */
+    public static final int PCI_IO_BASE = 0x1c;
+    /** I/O window limit, 8 bits (PCI_IO_LIMIT). */
+    public static final int PCI_IO_LIMIT = 0x1d;
+    /** Decode type bits of the I/O base and limit (PCI_IO_RANGE_TYPE_MASK). */
+    public static final int PCI_IO_RANGE_TYPE_MASK = 0x0f;
+    /** I/O window decodes 16 address bits (PCI_IO_RANGE_TYPE_16). */
+    public static final int PCI_IO_RANGE_TYPE_16 = 0x00;
+    /** I/O window decodes 32 address bits (PCI_IO_RANGE_TYPE_32). */
+    public static final int PCI_IO_RANGE_TYPE_32 = 0x01;
+    /** Address bits of the I/O base and limit bytes (PCI_IO_RANGE_MASK, ~0x0f). */
+    public static final int PCI_IO_RANGE_MASK = ~0x0f;
+    /** Status of the secondary interface, 16 bits, laid out as PCI_STATUS (PCI_SEC_STATUS). */
+    public static final int PCI_SEC_STATUS = 0x1e;
+    /** Memory window base, 16 bits: address bits 31:20 (PCI_MEMORY_BASE). */
+    public static final int PCI_MEMORY_BASE = 0x20;
+    /** Memory window limit, 16 bits (PCI_MEMORY_LIMIT). */
+    public static final int PCI_MEMORY_LIMIT = 0x22;
+    /** Type bits of the memory base and limit, reserved as zero (PCI_MEMORY_RANGE_TYPE_MASK). */
+    public static final int PCI_MEMORY_RANGE_TYPE_MASK = 0x0f;
+    /** Address bits of the memory base and limit (PCI_MEMORY_RANGE_MASK, ~0x0f). */
+    public static final int PCI_MEMORY_RANGE_MASK = ~0x0f;
+    /** Prefetchable memory window base, 16 bits (PCI_PREF_MEMORY_BASE). */
+    public static final int PCI_PREF_MEMORY_BASE = 0x24;
+    /** Prefetchable memory window limit, 16 bits (PCI_PREF_MEMORY_LIMIT). */
+    public static final int PCI_PREF_MEMORY_LIMIT = 0x26;
+    /** Decode type bits of the prefetchable base and limit (PCI_PREF_RANGE_TYPE_MASK). */
+    public static final int PCI_PREF_RANGE_TYPE_MASK = 0x0f;
+    /** Prefetchable window decodes 32 address bits (PCI_PREF_RANGE_TYPE_32). */
+    public static final int PCI_PREF_RANGE_TYPE_32 = 0x00;
+    /** Prefetchable window decodes 64 address bits (PCI_PREF_RANGE_TYPE_64). */
+    public static final int PCI_PREF_RANGE_TYPE_64 = 0x01;
+    /** Address bits of the prefetchable base and limit (PCI_PREF_RANGE_MASK, ~0x0f). */
+    public static final int PCI_PREF_RANGE_MASK = ~0x0f;
+    /** Upper 32 bits of the prefetchable base (PCI_PREF_BASE_UPPER32). */
+    public static final int PCI_PREF_BASE_UPPER32 = 0x28;
+    /** Upper 32 bits of the prefetchable limit (PCI_PREF_LIMIT_UPPER32). */
+    public static final int PCI_PREF_LIMIT_UPPER32 = 0x2c;
+    /** Upper 16 bits of the I/O base (PCI_IO_BASE_UPPER16). */
+    public static final int PCI_IO_BASE_UPPER16 = 0x30;
+    /** Upper 16 bits of the I/O limit (PCI_IO_LIMIT_UPPER16). */
+    public static final int PCI_IO_LIMIT_UPPER16 = 0x32;
+    /** Bridge control, 16 bits (PCI_BRIDGE_CONTROL). */
+    public static final int PCI_BRIDGE_CONTROL = 0x3e;
+    /** Bridge control: parity error response on the secondary interface (PCI_BRIDGE_CTL_PARITY). */
+    public static final int PCI_BRIDGE_CTL_PARITY = 0x01;
+    /** Bridge control: forward SERR# from the secondary interface (PCI_BRIDGE_CTL_SERR). */
+    public static final int PCI_BRIDGE_CTL_SERR = 0x02;
+    /** Bridge control: ISA enable, no ISA aliases forwarded (PCI_BRIDGE_CTL_NO_ISA). */
+    public static final int PCI_BRIDGE_CTL_NO_ISA = 0x04;
+    /** Bridge control: forward VGA addresses (PCI_BRIDGE_CTL_VGA). */
+    public static final int PCI_BRIDGE_CTL_VGA = 0x08;
+    /** Bridge control: VGA 16-bit decode (PCI_BRIDGE_CTL_VGA_16BIT). */
+    public static final int PCI_BRIDGE_CTL_VGA_16BIT = 0x10;
+    /** Bridge control: report master aborts (PCI_BRIDGE_CTL_MASTER_ABORT). */
+    public static final int PCI_BRIDGE_CTL_MASTER_ABORT = 0x20;
+    /** Bridge control: secondary bus reset (PCI_BRIDGE_CTL_BUS_RESET). */
+    public static final int PCI_BRIDGE_CTL_BUS_RESET = 0x40;
+    /** Bridge control: fast back-to-back on the secondary interface (PCI_BRIDGE_CTL_FAST_BACK). */
+    public static final int PCI_BRIDGE_CTL_FAST_BACK = 0x80;
+    /** Bridge control: primary discard timer (PCI_BRIDGE_CTL_PRI_DISCARD_TIMER, pciutils' header.h). */
+    public static final int PCI_BRIDGE_CTL_PRI_DISCARD_TIMER = 0x100;
+    /** Bridge control: secondary discard timer (PCI_BRIDGE_CTL_SEC_DISCARD_TIMER, pciutils' header.h). */
+    public static final int PCI_BRIDGE_CTL_SEC_DISCARD_TIMER = 0x200;
+    /** Bridge control: discard timer status (PCI_BRIDGE_CTL_DISCARD_TIMER_STATUS, pciutils' header.h). */
+    public static final int PCI_BRIDGE_CTL_DISCARD_TIMER_STATUS = 0x400;
+    /** Bridge control: discard timer SERR# enable (PCI_BRIDGE_CTL_DISCARD_TIMER_SERR_EN, pciutils' header.h). */
+    public static final int PCI_BRIDGE_CTL_DISCARD_TIMER_SERR_EN = 0x800;
 
     /** Header type without the multi-function bit (PCI_HEADER_TYPE_MASK). */
     public static final int PCI_HEADER_TYPE_MASK = 0x7f;
@@ -246,6 +322,22 @@ public final class PciRegs {
     public static final int PCI_CAP_ID_MSIX = 0x11;
     /** SATA Data/Index Configuration (PCI_CAP_ID_SATA). */
     public static final int PCI_CAP_ID_SATA = 0x12;
+    /** Slot ID: expansion slot register, bits 4:0 the number of slots (PCI_SID_ESR_NSLOTS). */
+    public static final int PCI_SID_ESR_NSLOTS = 0x1f;
+    /** Slot ID: first-in-chassis flag of the expansion slot register (PCI_SID_ESR_FIC). */
+    public static final int PCI_SID_ESR_FIC = 0x20;
+    /** Slot ID: the expansion slot register, a byte after the capability header (PCI_SID_ESR). */
+    public static final int PCI_SID_ESR = 2;
+    /** Slot ID: the chassis number, a byte (PCI_SID_CHASSIS_NR). */
+    public static final int PCI_SID_CHASSIS_NR = 3;
+    /** Subsystem ID capability: the subsystem vendor ID, 16 bits (PCI_SSVID_VENDOR). */
+    public static final int PCI_SSVID_VENDOR = 4;
+    /** Subsystem ID capability: the subsystem ID, 16 bits (PCI_SSVID_DEVICE). */
+    public static final int PCI_SSVID_DEVICE = 6;
+    /** SATA capability: the revision's major number, bits 7:4 of the byte after the header (AHCI 1.3 2.4.1 SATACR0; pciutils cap_sata_hba). */
+    public static final int PCI_SATA_REV_MAJOR_SHIFT = 4;
+    /** SATA capability: one nibble of the revision, major or minor (AHCI 1.3 2.4.1 SATACR0). */
+    public static final int PCI_SATA_REV_MASK = 0x0f;
     /** PCI Advanced Features (PCI_CAP_ID_AF). */
     public static final int PCI_CAP_ID_AF = 0x13;
     /** Enhanced Allocation (PCI_CAP_ID_EA). */
