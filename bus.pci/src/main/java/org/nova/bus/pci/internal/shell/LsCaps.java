@@ -9,12 +9,25 @@ import org.nova.hw.pci.PciRegs;
  * or PCI-X capability says extended config space exists.
  */
 final class LsCaps {
-    /** A word of config space. */
-    private static final int WORD = 2;
     /** MSI-X table size is encoded minus one (PCI_MSIX_FLAGS_QSIZE). */
     private static final int MSIX_SIZE_BIAS = 1;
     /** Vendor-specific capability: its length byte follows the next pointer (ls-caps-vendor.c). */
     private static final int VNDR_LEN_OFFSET = 2;
+    /** Red Hat's vendor ID, the vendor of virtio devices (virtio spec 4.1.2, PCI_VENDOR_ID_REDHAT_QUMRANET). */
+    private static final int VIRTIO_VENDOR = 0x1af4;
+    /** The device IDs of virtio devices: 0x1000..0x107f (virtio spec 4.1.2; ls-caps-vendor.c). */
+    private static final int VIRTIO_FIRST_DEVICE = 0x1000;
+    private static final int VIRTIO_LAST_DEVICE = 0x107f;
+    /** A virtio capability's cfg_type byte (struct virtio_pci_cap, include/uapi/linux/virtio_pci.h). */
+    private static final int VIRTIO_CFG_TYPE = 3;
+    /** The shortest virtio capability: struct virtio_pci_cap is 16 bytes. */
+    private static final int VIRTIO_CAP_MIN_LEN = 16;
+    /** virtio cfg_type values (VIRTIO_PCI_CAP_COMMON_CFG, _NOTIFY_CFG, _ISR_CFG, _DEVICE_CFG, _SHARED_MEMORY_CFG). */
+    private static final int VIRTIO_PCI_CAP_COMMON_CFG = 1;
+    private static final int VIRTIO_PCI_CAP_NOTIFY_CFG = 2;
+    private static final int VIRTIO_PCI_CAP_ISR_CFG = 3;
+    private static final int VIRTIO_PCI_CAP_DEVICE_CFG = 4;
+    private static final int VIRTIO_PCI_CAP_SHARED_MEMORY_CFG = 8;
 
     private LsCaps() {
     }
@@ -22,6 +35,31 @@ final class LsCaps {
     /** pciutils' FLAG(): '+' when the bit is set, '-' otherwise. */
     private static char flag(int value, int bit) {
         return (value & bit) != 0 ? '+' : '-';
+    }
+
+    /**
+     * lib/caps.c's search of the capability list (pci_find_cap): the first capability with the ID.
+     *
+     * @return its offset, 0 if the list has none (or loops)
+     */
+    static int find(PciDeviceInfo d, int id) {
+        if ((d.configWord(PciRegs.PCI_STATUS) & PciRegs.PCI_STATUS_CAP_LIST) == 0) {
+            return 0;
+        }
+        boolean[] seen = new boolean[PciRegs.PCI_CFG_SPACE_SIZE];
+        int where = d.configByte(PciRegs.PCI_CAPABILITY_LIST) & PciRegs.PCI_CAP_POINTER_MASK;
+        while (where != 0 && !seen[where]) {
+            seen[where] = true;
+            int capId = d.configByte(where + PciRegs.PCI_CAP_LIST_ID);
+            if (capId == PciRegs.PCI_CAP_ID_BROKEN) {
+                return 0;
+            }
+            if (capId == id) {
+                return where;
+            }
+            where = d.configByte(where + PciRegs.PCI_CAP_LIST_NEXT) & PciRegs.PCI_CAP_POINTER_MASK;
+        }
+        return 0;
     }
 
     /** show_caps, then show_ext_caps when a PCI Express or PCI-X capability was seen. */
@@ -63,12 +101,21 @@ final class LsCaps {
                         }
                         ext = true;
                     }
-                    case PciRegs.PCI_CAP_ID_VNDR -> sb.append(String.format("Vendor Specific Information: Len=%02x <?>\n",
-                            d.configByte(where + VNDR_LEN_OFFSET)));
+                    case PciRegs.PCI_CAP_ID_VNDR -> vendor(sb, d, where);
                     case PciRegs.PCI_CAP_ID_HT -> sb.append("HyperTransport\n");
+                    case PciRegs.PCI_CAP_ID_SLOTID -> sb.append(String.format("Slot ID: %d slots, First%c, chassis %02x\n",
+                            d.configByte(where + PciRegs.PCI_SID_ESR) & PciRegs.PCI_SID_ESR_NSLOTS,
+                            flag(d.configByte(where + PciRegs.PCI_SID_ESR), PciRegs.PCI_SID_ESR_FIC),
+                            d.configByte(where + PciRegs.PCI_SID_CHASSIS_NR)));
+                    case PciRegs.PCI_CAP_ID_SHPC -> sb.append("Hot-plug capable\n");
+                    case PciRegs.PCI_CAP_ID_SATA -> {
+                        int rev = d.configByte(where + PciRegs.PCI_CAP_FLAGS);
+                        sb.append(String.format("SATA HBA v%d.%d\n", rev >> PciRegs.PCI_SATA_REV_MAJOR_SHIFT
+                                & PciRegs.PCI_SATA_REV_MASK, rev & PciRegs.PCI_SATA_REV_MASK));
+                    }
                     case PciRegs.PCI_CAP_ID_SSVID -> sb.append("Subsystem: ").append(names.subsystemName(o.numeric(),
-                            d.ids().vendor(), d.ids().device(), d.configWord(where + PciRegs.PCI_BASE_ADDRESS_STRIDE),
-                            d.configWord(where + PciRegs.PCI_BASE_ADDRESS_STRIDE + WORD))).append('\n');
+                            d.ids().vendor(), d.ids().device(), d.configWord(where + PciRegs.PCI_SSVID_VENDOR),
+                            d.configWord(where + PciRegs.PCI_SSVID_DEVICE))).append('\n');
                     case PciRegs.PCI_CAP_ID_EXP -> {
                         express(sb, cap);
                         ext = true;
@@ -85,6 +132,26 @@ final class LsCaps {
         if (ext && d.config().length > PciRegs.PCI_CFG_SPACE_SIZE) {
             LsEcaps.extCaps(sb, d);
         }
+    }
+
+    /** show_vendor_caps (ls-caps-vendor.c) at verbosity 1: virtio's structure names, else the length. */
+    private static void vendor(StringBuilder sb, PciDeviceInfo d, int where) {
+        sb.append("Vendor Specific Information: ");
+        int len = d.configByte(where + VNDR_LEN_OFFSET);
+        int device = d.configWord(PciRegs.PCI_DEVICE_ID);
+        if (d.configWord(PciRegs.PCI_VENDOR_ID) == VIRTIO_VENDOR && device >= VIRTIO_FIRST_DEVICE
+                && device <= VIRTIO_LAST_DEVICE && len >= VIRTIO_CAP_MIN_LEN) {
+            sb.append("VirtIO: ").append(switch (d.configByte(where + VIRTIO_CFG_TYPE)) {
+                case VIRTIO_PCI_CAP_COMMON_CFG -> "CommonCfg";
+                case VIRTIO_PCI_CAP_NOTIFY_CFG -> "Notify";
+                case VIRTIO_PCI_CAP_ISR_CFG -> "ISR";
+                case VIRTIO_PCI_CAP_DEVICE_CFG -> "DeviceCfg";
+                case VIRTIO_PCI_CAP_SHARED_MEMORY_CFG -> "SharedMemory";
+                default -> "<unknown>";
+            }).append('\n');
+            return;
+        }
+        sb.append(String.format("Len=%02x <?>\n", len));
     }
 
     /** cap_express, the first line only (verbosity 1). */

@@ -3,10 +3,14 @@ package org.nova.bus.pci.internal.shell;
 import java.util.Comparator;
 import java.util.List;
 
+import java.util.Optional;
+
 import org.nova.bus.pci.PciDeviceInfo;
 import org.nova.bus.pci.internal.PciBusImpl;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
+import org.nova.hw.SysfsPciDevice;
+import org.nova.hw.SysfsPciDevice.Resource;
 import org.nova.hw.pci.PciAddress;
 import org.nova.hw.pci.PciRegs;
 
@@ -15,8 +19,12 @@ import org.nova.hw.pci.PciRegs;
  * -n / -nn name modes, -v detail (flags, regions, expansion ROM) as pciutils 3.13 prints them at
  * verbosity 1, -k and -D. Its parts live where pciutils keeps them: the capability lines in
  * {@link LsCaps} (ls-caps.c) and {@link LsEcaps} (ls-ecaps.c), the -s / -d filters in
- * {@link PciFilter} (lib/filter.c), the names in {@link PciNames} (lib/names.c). The text is built
- * once, from data to string; nothing is printed.
+ * {@link PciFilter} (lib/filter.c), the names in {@link PciNames} (lib/names.c), the kernel driver
+ * and modules in {@link LsKernel} (ls-kernel.c). Where the snapshot carries the kernel's sysfs view
+ * (the host backend), the IRQ, regions, bridge windows, NUMA node, IOMMU group and physical slot
+ * are the kernel's, as lib/sysfs.c fills them; otherwise they come from config space and the
+ * backend's region sizes, as lib/generic.c fills them. The text is built once, from data to
+ * string; nothing is printed.
  */
 public final class Lspci {
     /** BARs of a type-1 (PCI-to-PCI bridge) header: PCI_BASE_ADDRESS_0 and _1 (pci_regs.h). */
@@ -27,10 +35,40 @@ public final class Lspci {
     private static final int MIN_OPTION_LENGTH = 2;
     /** The all-ones value a register reads when nothing answers (lspci.c show_bases, ls-ecaps.c). */
     static final int ALL_ONES = 0xffffffff;
+    /** The low 32 bits of a long: pciutils' u32 arithmetic. */
+    static final long U32 = 0xffffffffL;
     /** Units of show_size: bytes, K, M, G, T (lspci.c). */
     private static final String[] SIZE_SUFFIX = {"", "K", "M", "G", "T"};
     /** One unit of show_size. */
     private static final long KILO = 1024;
+    /** Resource lines before a bridge's windows in sysfs: 6 BARs and the ROM (lib/sysfs.c sysfs_get_resources). */
+    private static final int BRIDGE_LINES_WITHOUT_IOV = 7;
+    /** The same with the 6 SR-IOV VF BARs of a CONFIG_PCI_IOV kernel in between (lib/sysfs.c). */
+    private static final int BRIDGE_LINES_WITH_IOV = 13;
+    /** A bridge's windows in sysfs: I/O, memory, prefetchable memory and an unused line (lib/sysfs.c). */
+    private static final int BRIDGE_WINDOWS = 4;
+    /** Bridge window index of the I/O window (pci_dev.bridge_base_addr[0]). */
+    private static final int WINDOW_IO = 0;
+    /** Bridge window index of the memory window. */
+    private static final int WINDOW_MEM = 1;
+    /** Bridge window index of the prefetchable memory window. */
+    private static final int WINDOW_PREF = 2;
+    /** The I/O window's granularity: 4K, its low 12 bits implied ones in the limit (PCI-to-PCI Bridge spec 3.2.5.6). */
+    private static final long IO_WINDOW_LOW = 0xfff;
+    /** The memory windows' granularity: 1M, the limit's low 20 bits implied ones (PCI-to-PCI Bridge spec 3.2.5.8). */
+    private static final long MEM_WINDOW_LOW = 0xfffff;
+    /** The I/O base and limit bytes hold address bits 15:12: shifted by 8 (lspci.c show_htype1). */
+    private static final int IO_WINDOW_SHIFT = 8;
+    /** The memory base and limit words hold address bits 31:20: shifted by 16 (lspci.c show_htype1). */
+    private static final int MEM_WINDOW_SHIFT = 16;
+    /** Address bits of a 16-bit and a 32-bit I/O window, a 32-bit and a 64-bit memory window (show_range's width). */
+    private static final int BITS_16 = 16;
+    private static final int BITS_32 = 32;
+    private static final int BITS_64 = 64;
+    /** Address bits of a BAR address as pciutils masks it (PCI_ADDR_MEM_MASK, lib/pci.h: ~0xf). */
+    private static final long ADDR_MEM_MASK = ~0xfL;
+    /** Enhanced-allocation BAR equivalent flag pciutils adds to sysfs flags (PCI_IORESOURCE_PCI_EA_BEI, lib/header.h: 1 << 5). */
+    private static final long IORESOURCE_PCI_EA_BEI = 1L << 5;
 
     private Lspci() {
     }
@@ -122,22 +160,32 @@ public final class Lspci {
      * @return the listing, one line per device (plus detail lines and a blank line per device with -v)
      */
     public static String format(List<PciDeviceInfo> devices, Options o, PciNames names) {
+        return format(devices, o, names, LsKernel.system());
+    }
+
+    /**
+     * Formats the devices as lspci would list them, looking kernel modules up in the given aliases.
+     *
+     * @param kernel the kernel's module aliases ({@link LsKernel#system()} reads this machine's)
+     */
+    static String format(List<PciDeviceInfo> devices, Options o, PciNames names, LsKernel kernel) {
         boolean domains = o.alwaysDomains() || devices.stream().anyMatch(d -> d.address().domain() != 0);
         StringBuilder sb = new StringBuilder();
         devices.stream()
                 .sorted(Comparator.comparing(PciDeviceInfo::address, PciBusImpl.ADDRESS_ORDER))
                 .filter(d -> o.slot().matches(d) && o.id().matches(d))
-                .forEach(d -> device(sb, d, o, names, domains));
+                .forEach(d -> device(sb, d, o, names, domains, kernel));
         return sb.toString();
     }
 
-    private static void device(StringBuilder sb, PciDeviceInfo d, Options o, PciNames names, boolean domains) {
+    private static void device(StringBuilder sb, PciDeviceInfo d, Options o, PciNames names, boolean domains,
+            LsKernel kernel) {
         terse(sb, d, o, names, domains);
         if (o.verbose() > 0) {
             verbose(sb, d, o, names);
         }
-        if ((o.kernel() || o.verbose() > 0) && d.driver().isPresent()) {
-            sb.append("\tKernel driver in use: ").append(d.driver().get()).append('\n');
+        if (o.kernel() || o.verbose() > 0) {
+            kernel.show(sb, d);
         }
         if (o.verbose() > 0) {
             sb.append('\n');
@@ -171,9 +219,16 @@ public final class Lspci {
         sb.append('\n');
         if (o.verbose() > 0 || o.kernel()) {
             int sv = d.ids().subsystemVendor();
+            int sd = d.ids().subsystemDevice();
+            if ((d.configByte(PciRegs.PCI_HEADER_TYPE) & PciRegs.PCI_HEADER_TYPE_MASK) == PciRegs.PCI_HEADER_TYPE_BRIDGE) {
+                // lib/generic.c fills a bridge's subsystem from its SSVID capability
+                int cap = LsCaps.find(d, PciRegs.PCI_CAP_ID_SSVID);
+                sv = cap == 0 ? 0 : d.configWord(cap + PciRegs.PCI_SSVID_VENDOR);
+                sd = cap == 0 ? 0 : d.configWord(cap + PciRegs.PCI_SSVID_DEVICE);
+            }
             if (sv != 0 && sv != PciRegs.PCI_WORD_MASK) {
                 sb.append("\tSubsystem: ").append(names.subsystemName(o.numeric(), d.ids().vendor(),
-                        d.ids().device(), sv, d.ids().subsystemDevice())).append('\n');
+                        d.ids().device(), sv, sd)).append('\n');
             }
         }
     }
@@ -185,21 +240,19 @@ public final class Lspci {
         int htype = d.configByte(PciRegs.PCI_HEADER_TYPE) & PciRegs.PCI_HEADER_TYPE_MASK;
         int bist = d.configByte(PciRegs.PCI_BIST);
         int latency = d.configByte(PciRegs.PCI_LATENCY_TIMER);
-        int pin = d.configByte(PciRegs.PCI_INTERRUPT_PIN);
-        int irq = pin != 0 ? d.configByte(PciRegs.PCI_INTERRUPT_LINE) : 0;
+        Optional<SysfsPciDevice> sysfs = d.sysfs();
+        int irq = sysfs.map(SysfsPciDevice::irq).orElseGet(() -> configIrq(d));
         int bars;
         switch (htype) {
             case PciRegs.PCI_HEADER_TYPE_NORMAL -> bars = PciRegs.PCI_STD_NUM_BARS;
-            case PciRegs.PCI_HEADER_TYPE_BRIDGE -> {
-                bars = BRIDGE_NUM_BARS;
-                irq = 0;
-            }
+            case PciRegs.PCI_HEADER_TYPE_BRIDGE -> bars = BRIDGE_NUM_BARS;
             case PciRegs.PCI_HEADER_TYPE_CARDBUS -> bars = CARDBUS_NUM_BARS;
             default -> {
                 sb.append(String.format("\t!!! Unknown header type %02x\n", htype));
                 return;
             }
         }
+        sysfs.flatMap(SysfsPciDevice::physicalSlot).ifPresent(s -> sb.append("\tPhysical Slot: ").append(s).append('\n'));
         sb.append("\tFlags: ");
         if ((cmd & PciRegs.PCI_COMMAND_MASTER) != 0) {
             sb.append("bus master, ");
@@ -229,6 +282,10 @@ public final class Lspci {
         if (irq != 0) {
             sb.append(", IRQ ").append(irq);
         }
+        if (sysfs.isPresent() && sysfs.get().numaNode() != SysfsPciDevice.NO_NUMA_NODE) {
+            sb.append(", NUMA node ").append(sysfs.get().numaNode());
+        }
+        sysfs.flatMap(SysfsPciDevice::iommuGroup).ifPresent(g -> sb.append(", IOMMU group ").append(g));
         sb.append('\n');
         if ((bist & PciRegs.PCI_BIST_CAPABLE) != 0) {
             if ((bist & PciRegs.PCI_BIST_START) != 0) {
@@ -241,9 +298,137 @@ public final class Lspci {
         if (htype == PciRegs.PCI_HEADER_TYPE_NORMAL) {
             rom(sb, d, PciRegs.PCI_ROM_ADDRESS, cmd);
         } else if (htype == PciRegs.PCI_HEADER_TYPE_BRIDGE) {
+            bridge(sb, d);
             rom(sb, d, PciRegs.PCI_ROM_ADDRESS1, cmd);
         }
         LsCaps.caps(sb, d, o, names);
+    }
+
+    /**
+     * The IRQ lib/generic.c fills from config space when no kernel view exists: the Interrupt
+     * Line register of a function with an interrupt pin.
+     */
+    private static int configIrq(PciDeviceInfo d) {
+        return d.configByte(PciRegs.PCI_INTERRUPT_PIN) != 0 ? d.configByte(PciRegs.PCI_INTERRUPT_LINE) : 0;
+    }
+
+    /** show_htype1 at verbosity 1: the bus numbers and the three windows. */
+    private static void bridge(StringBuilder sb, PciDeviceInfo d) {
+        sb.append(String.format("\tBus: primary=%02x, secondary=%02x, subordinate=%02x, sec-latency=%d\n",
+                d.configByte(PciRegs.PCI_PRIMARY_BUS), d.configByte(PciRegs.PCI_SECONDARY_BUS),
+                d.configByte(PciRegs.PCI_SUBORDINATE_BUS), d.configByte(PciRegs.PCI_SEC_LATENCY_TIMER)));
+        Resource[] windows = bridgeWindows(d);
+        boolean known = windows != null;
+        boolean ioDisabled = known && windows[WINDOW_IO].size() == 0;
+        boolean memDisabled = known && windows[WINDOW_MEM].size() == 0;
+        boolean prefDisabled = known && windows[WINDOW_PREF].size() == 0;
+
+        int ioBaseReg = d.configByte(PciRegs.PCI_IO_BASE);
+        int ioLimitReg = d.configByte(PciRegs.PCI_IO_LIMIT);
+        int ioType = ioBaseReg & PciRegs.PCI_IO_RANGE_TYPE_MASK;
+        if (known && !ioDisabled) {
+            long base = windows[WINDOW_IO].start() & PciRegs.PCI_IO_RANGE_MASK;
+            int type = (int) (windows[WINDOW_IO].start() & PciRegs.PCI_IO_RANGE_TYPE_MASK);
+            range(sb, "\tI/O behind bridge", base, base + windows[WINDOW_IO].size() - 1,
+                    type == PciRegs.PCI_IO_RANGE_TYPE_32 ? BITS_32 : BITS_16, false);
+        } else if (ioType != (ioLimitReg & PciRegs.PCI_IO_RANGE_TYPE_MASK)
+                || (ioType != PciRegs.PCI_IO_RANGE_TYPE_16 && ioType != PciRegs.PCI_IO_RANGE_TYPE_32)) {
+            sb.append(String.format("\t!!! Unknown I/O range types %x/%x\n", ioBaseReg, ioLimitReg));
+        } else {
+            long base = (long) (ioBaseReg & PciRegs.PCI_IO_RANGE_MASK) << IO_WINDOW_SHIFT;
+            long limit = (long) (ioLimitReg & PciRegs.PCI_IO_RANGE_MASK) << IO_WINDOW_SHIFT;
+            if (ioType == PciRegs.PCI_IO_RANGE_TYPE_32) {
+                base |= (long) d.configWord(PciRegs.PCI_IO_BASE_UPPER16) << Short.SIZE;
+                limit |= (long) d.configWord(PciRegs.PCI_IO_LIMIT_UPPER16) << Short.SIZE;
+            }
+            if (!(base == 0 && limit == 0 && ioDisabled)) {
+                range(sb, "\tI/O behind bridge", base, limit + IO_WINDOW_LOW,
+                        ioType == PciRegs.PCI_IO_RANGE_TYPE_32 ? BITS_32 : BITS_16, ioDisabled);
+            }
+        }
+
+        int memBaseReg = d.configWord(PciRegs.PCI_MEMORY_BASE);
+        int memLimitReg = d.configWord(PciRegs.PCI_MEMORY_LIMIT);
+        int memType = memBaseReg & PciRegs.PCI_MEMORY_RANGE_TYPE_MASK;
+        if (known && !memDisabled) {
+            long base = windows[WINDOW_MEM].start() & PciRegs.PCI_MEMORY_RANGE_MASK;
+            range(sb, "\tMemory behind bridge", base, base + windows[WINDOW_MEM].size() - 1, BITS_32, false);
+        } else if (memType != (memLimitReg & PciRegs.PCI_MEMORY_RANGE_TYPE_MASK) || memType != 0) {
+            sb.append(String.format("\t!!! Unknown memory range types %x/%x\n", memBaseReg, memLimitReg));
+        } else {
+            long base = (long) (memBaseReg & PciRegs.PCI_MEMORY_RANGE_MASK) << MEM_WINDOW_SHIFT;
+            long limit = (long) (memLimitReg & PciRegs.PCI_MEMORY_RANGE_MASK) << MEM_WINDOW_SHIFT;
+            range(sb, "\tMemory behind bridge", base & U32, (limit + MEM_WINDOW_LOW) & U32, BITS_32,
+                    memDisabled);
+        }
+
+        int prefBaseReg = d.configWord(PciRegs.PCI_PREF_MEMORY_BASE);
+        int prefLimitReg = d.configWord(PciRegs.PCI_PREF_MEMORY_LIMIT);
+        int prefType = prefBaseReg & PciRegs.PCI_PREF_RANGE_TYPE_MASK;
+        if (known && !prefDisabled) {
+            long base = windows[WINDOW_PREF].start() & PciRegs.PCI_MEMORY_RANGE_MASK;
+            int type = (int) (windows[WINDOW_PREF].start() & PciRegs.PCI_MEMORY_RANGE_TYPE_MASK);
+            range(sb, "\tPrefetchable memory behind bridge", base, base + windows[WINDOW_PREF].size() - 1,
+                    type == PciRegs.PCI_PREF_RANGE_TYPE_64 ? BITS_64 : BITS_32, false);
+        } else if (prefType != (prefLimitReg & PciRegs.PCI_PREF_RANGE_TYPE_MASK)
+                || (prefType != PciRegs.PCI_PREF_RANGE_TYPE_32 && prefType != PciRegs.PCI_PREF_RANGE_TYPE_64)) {
+            sb.append(String.format("\t!!! Unknown prefetchable memory range types %x/%x\n", prefBaseReg, prefLimitReg));
+        } else {
+            long base = (long) (prefBaseReg & PciRegs.PCI_PREF_RANGE_MASK) << MEM_WINDOW_SHIFT & U32;
+            long limit = (long) (prefLimitReg & PciRegs.PCI_PREF_RANGE_MASK) << MEM_WINDOW_SHIFT & U32;
+            if (prefType == PciRegs.PCI_PREF_RANGE_TYPE_64) {
+                base |= Integer.toUnsignedLong(d.configDword(PciRegs.PCI_PREF_BASE_UPPER32)) << Integer.SIZE;
+                limit |= Integer.toUnsignedLong(d.configDword(PciRegs.PCI_PREF_LIMIT_UPPER32)) << Integer.SIZE;
+            }
+            if (!(base == 0 && limit == 0 && prefDisabled)) {
+                range(sb, "\tPrefetchable memory behind bridge", base, limit + MEM_WINDOW_LOW,
+                        prefType == PciRegs.PCI_PREF_RANGE_TYPE_64 ? BITS_64 : BITS_32, prefDisabled);
+            }
+        }
+    }
+
+    /**
+     * The bridge windows lib/sysfs.c takes from the resource lines after the ROM (4 lines without
+     * CONFIG_PCI_IOV, 10 with it, the windows the last 4), or null when the kernel shows none.
+     */
+    private static Resource[] bridgeWindows(PciDeviceInfo d) {
+        if (d.sysfs().isEmpty()) {
+            return null;
+        }
+        List<Resource> lines = d.sysfs().get().resources();
+        int first;
+        if (lines.size() == BRIDGE_LINES_WITHOUT_IOV + BRIDGE_WINDOWS) {
+            first = BRIDGE_LINES_WITHOUT_IOV;
+        } else if (lines.size() >= BRIDGE_LINES_WITH_IOV + BRIDGE_WINDOWS) {
+            first = BRIDGE_LINES_WITH_IOV;
+        } else {
+            return null;
+        }
+        return lines.subList(first, first + BRIDGE_WINDOWS).toArray(new Resource[0]);
+    }
+
+    /** show_range: a window, its size, [disabled] and its address width. */
+    private static void range(StringBuilder sb, String prefix, long base, long limit, int bits, boolean disabled) {
+        sb.append(prefix).append(':');
+        boolean open = Long.compareUnsigned(base, limit) <= 0;
+        int digits = (bits + 3) / 4;
+        if (open) {
+            sb.append(' ').append(hex(base, digits)).append('-').append(hex(limit, digits));
+        }
+        if (!disabled && open) {
+            sb.append(size(limit - base + 1));
+        } else {
+            sb.append(" [disabled]");
+        }
+        if (bits != 0) {
+            sb.append(" [").append(bits).append("-bit]");
+        }
+        sb.append('\n');
+    }
+
+    private static String hex(long v, int digits) {
+        String h = Long.toHexString(v);
+        return h.length() >= digits ? h : "0".repeat(digits - h.length()) + h;
     }
 
     private static PciDeviceInfo.Region region(PciDeviceInfo d, int index) {
@@ -262,15 +447,19 @@ public final class Lspci {
         }
         long x = len;
         int i = 0;
-        while (i < SIZE_SUFFIX.length - 1 && x >= KILO) {
-            x /= KILO;
+        while (i < SIZE_SUFFIX.length - 1 && Long.remainderUnsigned(x, KILO) == 0) {
+            x = Long.divideUnsigned(x, KILO);
             i++;
         }
-        return " [size=" + Long.toUnsignedString(x) + SIZE_SUFFIX[i] + "]";
+        return " [size=" + Integer.toUnsignedString((int) x) + SIZE_SUFFIX[i] + "]";
     }
 
     /** show_bases. */
     private static void bases(StringBuilder sb, PciDeviceInfo d, int count, int cmd) {
+        if (d.sysfs().isPresent()) {
+            kernelBases(sb, d, d.sysfs().get(), count, cmd);
+            return;
+        }
         for (int i = 0; i < count; i++) {
             int reg = PciRegs.PCI_BASE_ADDRESS_0 + PciRegs.PCI_BASE_ADDRESS_STRIDE * i;
             int flg = d.configDword(reg);
@@ -328,8 +517,138 @@ public final class Lspci {
         }
     }
 
+    /** pciutils' ioflg_to_pciflg: a BAR register's low bits from the kernel's resource flags. */
+    private static int pciFlags(long ioflg) {
+        if ((ioflg & Resource.IORESOURCE_IO) != 0) {
+            return PciRegs.PCI_BASE_ADDRESS_SPACE_IO;
+        }
+        if ((ioflg & Resource.IORESOURCE_MEM) == 0) {
+            return 0;
+        }
+        int flg = (ioflg & Resource.IORESOURCE_MEM_64) != 0 ? PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_64
+                : PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_32;
+        return (ioflg & Resource.IORESOURCE_PREFETCH) != 0 ? flg | PciRegs.PCI_BASE_ADDRESS_MEM_PREFETCH : flg;
+    }
+
+    /**
+     * show_bases with the kernel's resources (lib/sysfs.c fills PCI_FILL_IO_FLAGS): the address,
+     * size and type the kernel assigned, {@code [virtual]} for a region the kernel reports and the
+     * device's register does not hold (an SR-IOV VF's BARs, which live in the PF's VF BAR).
+     */
+    private static void kernelBases(StringBuilder sb, PciDeviceInfo d, SysfsPciDevice sysfs, int count, int cmd) {
+        for (int i = 0; i < count; i++) {
+            Resource r = sysfs.resource(i);
+            long pos = r.start() | (r.flags() & Resource.ADDR_FLAG_MASK);
+            long len = r.size();
+            long ioflg = r.flags();
+            int flg = pciFlags(ioflg);
+            if (pos == 0 && flg == 0 && len == 0) {
+                continue;
+            }
+            int reg = PciRegs.PCI_BASE_ADDRESS_0 + PciRegs.PCI_BASE_ADDRESS_STRIDE * i;
+            int hwLower = d.configDword(reg);
+            int hwUpper = 0;
+            boolean broken = false;
+            boolean virtual = false;
+            if ((hwLower & PciRegs.PCI_BASE_ADDRESS_SPACE_IO) == (flg & PciRegs.PCI_BASE_ADDRESS_SPACE_IO)) {
+                if ((ioflg & Resource.IORESOURCE_TYPE_BITS) == Resource.IORESOURCE_MEM
+                        && (hwLower & PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_64) {
+                    if (i >= count - 1) {
+                        broken = true;
+                    } else {
+                        // pciutils reads the upper half one byte (not one dword) further on; kept as it is
+                        hwUpper = d.configDword(reg + 1);
+                    }
+                }
+                virtual = pos != 0 && hwLower == 0 && hwUpper == 0 && (ioflg & IORESOURCE_PCI_EA_BEI) == 0;
+            }
+            sb.append('\t');
+            if ((flg & PciRegs.PCI_BASE_ADDRESS_SPACE_IO) != 0) {
+                long a = pos & PciRegs.PCI_BASE_ADDRESS_IO_MASK;
+                sb.append("I/O ports at ");
+                if (a != 0 || (cmd & PciRegs.PCI_COMMAND_IO) != 0) {
+                    sb.append(hex(a, 4));
+                } else {
+                    sb.append(hwLower != 0 ? "<ignored>" : "<unassigned>");
+                }
+                if (virtual) {
+                    sb.append(" [virtual]");
+                } else if ((cmd & PciRegs.PCI_COMMAND_IO) == 0) {
+                    sb.append(" [disabled]");
+                }
+            } else {
+                int t = flg & PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_MASK;
+                long a = pos & ADDR_MEM_MASK;
+                sb.append("Memory at ");
+                if (broken) {
+                    sb.append("<broken-64-bit-slot>");
+                } else if (a != 0) {
+                    sb.append(hex(a, 8));
+                } else {
+                    sb.append(hwLower != 0 || hwUpper != 0 ? "<ignored>" : "<unassigned>");
+                }
+                sb.append(" (").append(memType(t)).append(", ")
+                        .append((flg & PciRegs.PCI_BASE_ADDRESS_MEM_PREFETCH) != 0 ? "" : "non-").append("prefetchable)");
+                if (virtual) {
+                    sb.append(" [virtual]");
+                } else if ((cmd & PciRegs.PCI_COMMAND_MEMORY) == 0) {
+                    sb.append(" [disabled]");
+                }
+            }
+            if ((ioflg & IORESOURCE_PCI_EA_BEI) != 0) {
+                sb.append(" [enhanced]");
+            }
+            sb.append(size(len)).append('\n');
+        }
+    }
+
+    private static String memType(int t) {
+        return t == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_32 ? "32-bit"
+                : t == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_64 ? "64-bit"
+                : t == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_1M ? "low-1M" : "type 3";
+    }
+
+    /** show_rom with the kernel's resource line 6: {@code [virtual]} when the kernel reports a ROM the register does not hold. */
+    private static void kernelRom(StringBuilder sb, Resource r, long flgReg, int cmd) {
+        long rom = r.start() | (r.flags() & Resource.ADDR_FLAG_MASK);
+        long len = r.size();
+        long flg = flgReg;
+        boolean virtual = false;
+        if (rom == 0 && flg == 0 && len == 0) {
+            return;
+        }
+        if ((rom & PciRegs.PCI_ROM_ADDRESS_MASK) != 0 && (flg & PciRegs.PCI_ROM_ADDRESS_MASK) == 0
+                && (r.flags() & IORESOURCE_PCI_EA_BEI) == 0) {
+            flg = rom;
+            virtual = true;
+        }
+        sb.append("\tExpansion ROM at ");
+        if ((rom & PciRegs.PCI_ROM_ADDRESS_MASK) != 0) {
+            sb.append(hex(rom & PciRegs.PCI_ROM_ADDRESS_MASK, 8));
+        } else {
+            sb.append((flg & PciRegs.PCI_ROM_ADDRESS_MASK) != 0 ? "<ignored>" : "<unassigned>");
+        }
+        if (virtual) {
+            sb.append(" [virtual]");
+        }
+        if ((flg & PciRegs.PCI_ROM_ADDRESS_ENABLE) == 0) {
+            sb.append(" [disabled]");
+        } else if (!virtual && (cmd & PciRegs.PCI_COMMAND_MEMORY) == 0) {
+            sb.append(" [disabled by cmd]");
+        }
+        if ((r.flags() & IORESOURCE_PCI_EA_BEI) != 0) {
+            sb.append(" [enhanced]");
+        }
+        sb.append(size(len)).append('\n');
+    }
+
     /** show_rom. */
     private static void rom(StringBuilder sb, PciDeviceInfo d, int reg, int cmd) {
+        if (d.sysfs().isPresent()) {
+            kernelRom(sb, d.sysfs().get().resource(PciDeviceInfo.Region.ROM_INDEX),
+                    Integer.toUnsignedLong(d.configDword(reg)), cmd);
+            return;
+        }
         long flg = Integer.toUnsignedLong(d.configDword(reg));
         PciDeviceInfo.Region r = region(d, PciDeviceInfo.Region.ROM_INDEX);
         long len = r == null ? 0 : r.size();
