@@ -8,7 +8,8 @@
 #        SUITE (the Gogo script, default guest/suite.gosh), STAGE (staging directory),
 #        JMH=1 (also run the JMH benchmark VfioMmioBench in the guest after the suite),
 #        JMH_ARGS (comma-separated extra JMH options, e.g. -wi,1,-i,3),
-#        DEVICES (the QEMU -device options of the guest's PCI devices, default edu and pci-testdev)
+#        DEVICES (the QEMU -device options of the guest's PCI devices, default edu and pci-testdev),
+#        GUEST_SH (a shell script the guest's init sources instead of the VFIO suite, e.g. guest/lspci.sh)
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -31,6 +32,8 @@ done
 mv "$STAGE/nova.jar.tmp" "$STAGE/nova.jar"
 cp "$repo/runtime/etc/logback.xml" "$STAGE/logback.xml"
 cp "${SUITE:-$here/guest/suite.gosh}" "$STAGE/suite.gosh"
+rm -f "$STAGE/guest.sh"
+[ -z "${GUEST_SH:-}" ] || cp "$GUEST_SH" "$STAGE/guest.sh"
 rm -f "$STAGE/benchmarks.jar"
 if [ "${JMH:-0}" = 1 ]; then # the JMH benchmark VfioMmioBench after the suite (the build packages benchmarks.jar)
   [ -f "$repo/benchmarks/target/benchmarks.jar" ] || { echo "run: JMH=1 but benchmarks/target/benchmarks.jar is missing (build the benchmarks module)" >&2; exit 2; }
