@@ -6,7 +6,8 @@
 #   GUEST ref-begin N FLAGS ... GUEST ref-end N       pciutils
 #   NOVA-LSPCI-BEGIN N ... NOVA-LSPCI-END N            the runtime (Gogo's echo prints the markers)
 #   NOVA-TIME N MILLIS                                 the runtime's clock before listing N
-# The flag sets are the FLAGS lines below; the harness compares each pair.
+# The flag sets are the FLAGS lines below; the harness compares each pair. At the end the runtime
+# lists -v and -vv once more, warm, for the timing (NOVA-TIME marks around them).
 for m in $(cat /lib/modules/ORDER.lspci); do insmod /lib/modules/$m || echo "GUEST insmod $m FAILED"; done
 
 for d in /sys/bus/pci/devices/*; do
@@ -19,33 +20,46 @@ done
 echo "GUEST functions=$(ls /sys/bus/pci/devices | wc -l) pci.ids=$(ls /usr/share/misc/pci.ids 2>/dev/null)"
 echo "GUEST slots $(for s in /sys/bus/pci/slots/*; do [ -f $s/address ] && echo "$(basename $s)=$(cat $s/address)"; done | tr '\n' ' ')"
 
+# -vv on the functions whose every capability the runtime decodes at -vv (the bridge, the host
+# bridge, the ICH9 functions, virtio, and edu / pci-testdev behind the bridge); a set starting with
+# ? is listed and reported but not required to be equal (-vv over every function: PCI Express,
+# AER, ACS, ARI and SR-IOV show their first line only).
 FLAGS='-n
 -nn
 -v
 -nnv
 -k
 -D -n
--nn -s 01:
+-nn -s 02:
 -v -d 1af4:
--v -s 00:1f'
+-v -s 00:1f
+-vv -s 04:
+-vv -s 00:06
+-nnvv -d 1af4:
+-vv -s 00:1f
+-vv -s 00:00
+?-vv'
 n=0
 SCRIPT=
 echo "$FLAGS" > /tmp/flags
 while read -r f; do
   n=$((n + 1))
+  args=${f#\?}
   echo "GUEST ref-begin $n $f"
-  /bin/lspci.pciutils $f 2>&1
+  /bin/lspci.pciutils $args 2>&1
   echo "GUEST ref-end $n"
   SCRIPT="$SCRIPT
 echo NOVA-TIME $n ((new java.util.Date) getTime)
 echo NOVA-LSPCI-BEGIN $n
-lspci $f
+lspci $args
 echo NOVA-LSPCI-END $n"
 done < /tmp/flags
 SCRIPT="$SCRIPT
-echo NOVA-TIME end ((new java.util.Date) getTime)
+echo NOVA-TIME lspci-v ((new java.util.Date) getTime)
 lspci -v
-echo NOVA-TIME again ((new java.util.Date) getTime)"
+echo NOVA-TIME lspci-vv ((new java.util.Date) getTime)
+lspci -vv
+echo NOVA-TIME end ((new java.util.Date) getTime)"
 
 JAVA_OPTS=$(sed -n 's/.*nova.java_opts=\([^ ]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
 echo "GUEST java start uptime=$(cut -d' ' -f1 /proc/uptime)"

@@ -365,6 +365,60 @@ public final class PciRegs {
     public static final int PCI_PM_PMC = 2;
     /** PM capability size. */
     public static final int PCI_PM_SIZEOF = 8;
+    /** PM capabilities: PME clock required (PCI_PM_CAP_PME_CLOCK). */
+    public static final int PCI_PM_CAP_PME_CLOCK = 0x0008;
+    /** PM capabilities: device-specific initialization (PCI_PM_CAP_DSI). */
+    public static final int PCI_PM_CAP_DSI = 0x0020;
+    /** PM capabilities: auxiliary current, bits 8:6 (PCI_PM_CAP_AUX_POWER). */
+    public static final int PCI_PM_CAP_AUX_POWER = 0x01c0;
+    /** Shift of the auxiliary current field. */
+    public static final int PCI_PM_CAP_AUX_POWER_SHIFT = 6;
+    /** PM capabilities: D1 supported (PCI_PM_CAP_D1). */
+    public static final int PCI_PM_CAP_D1 = 0x0200;
+    /** PM capabilities: D2 supported (PCI_PM_CAP_D2). */
+    public static final int PCI_PM_CAP_D2 = 0x0400;
+    /** PM capabilities: PME# from D0 (PCI_PM_CAP_PME_D0). */
+    public static final int PCI_PM_CAP_PME_D0 = 0x0800;
+    /** PM capabilities: PME# from D1 (PCI_PM_CAP_PME_D1). */
+    public static final int PCI_PM_CAP_PME_D1 = 0x1000;
+    /** PM capabilities: PME# from D2 (PCI_PM_CAP_PME_D2). */
+    public static final int PCI_PM_CAP_PME_D2 = 0x2000;
+    /** PM capabilities: PME# from D3hot (PCI_PM_CAP_PME_D3hot). */
+    public static final int PCI_PM_CAP_PME_D3HOT = 0x4000;
+    /** PM capabilities: PME# from D3cold (PCI_PM_CAP_PME_D3cold). */
+    public static final int PCI_PM_CAP_PME_D3COLD = 0x8000;
+    /** PM control: PME# enable (PCI_PM_CTRL_PME_ENABLE). */
+    public static final int PCI_PM_CTRL_PME_ENABLE = 0x0100;
+    /** PM control: data select, bits 12:9 (PCI_PM_CTRL_DATA_SEL_MASK). */
+    public static final int PCI_PM_CTRL_DATA_SEL_MASK = 0x1e00;
+    /** Shift of the data select field. */
+    public static final int PCI_PM_CTRL_DATA_SEL_SHIFT = 9;
+    /** PM control: data scale, bits 14:13 (PCI_PM_CTRL_DATA_SCALE_MASK). */
+    public static final int PCI_PM_CTRL_DATA_SCALE_MASK = 0x6000;
+    /** Shift of the data scale field. */
+    public static final int PCI_PM_CTRL_DATA_SCALE_SHIFT = 13;
+    /** PM control: PME status (PCI_PM_CTRL_PME_STATUS). */
+    public static final int PCI_PM_CTRL_PME_STATUS = 0x8000;
+    /** PM: the PCI-to-PCI bridge support extensions byte (PCI_PM_PPB_EXTENSIONS). */
+    public static final int PCI_PM_PPB_EXTENSIONS = 6;
+    /** PM bridge extensions: B2/B3 on D3hot (PCI_PM_PPB_B2_B3). */
+    public static final int PCI_PM_PPB_B2_B3 = 0x40;
+    /** PM bridge extensions: bus power/clock control enable (PCI_PM_BPCC_ENABLE). */
+    public static final int PCI_PM_BPCC_ENABLE = 0x80;
+    /** SATA capability: the BAR location register, 32 bits (PCI_SATA_HBA_BARS, pciutils' header.h; AHCI 1.3 2.4.2 SATACR1). */
+    public static final int PCI_SATA_HBA_BARS = 4;
+    /** SATA BAR location: the BAR, bits 3:0 (4..9 for BAR0..5, 15 for config space; AHCI 1.3 2.4.2). */
+    public static final int PCI_SATA_BARLOC_MASK = 0x0f;
+    /** SATA BAR location value of BAR0; up to BAR5 it counts on. */
+    public static final int PCI_SATA_BARLOC_BAR0 = 4;
+    /** SATA BAR location value of BAR5. */
+    public static final int PCI_SATA_BARLOC_BAR5 = 9;
+    /** SATA BAR location value of "in config space". */
+    public static final int PCI_SATA_BARLOC_CONFIG = 15;
+    /** SATA BAR offset: bits 23:4, in dwords (AHCI 1.3 2.4.2 BAROFST). */
+    public static final int PCI_SATA_BAROFST_SHIFT = 4;
+    /** Width of the SATA BAR offset field. */
+    public static final int PCI_SATA_BAROFST_MASK = 0xfffff;
 
     /** MSI: enable bit of the flags (PCI_MSI_FLAGS_ENABLE). */
     public static final int PCI_MSI_FLAGS_ENABLE = 0x0001;

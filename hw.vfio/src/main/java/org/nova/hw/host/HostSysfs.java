@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -52,7 +55,15 @@ final class HostSysfs {
     /** Address order (see {@link SysfsAddresses#ORDER}). */
     static final Comparator<PciAddress> ORDER = SysfsAddresses.ORDER;
 
+    /** How long one scan of /sys/bus/pci/slots serves (see {@link #slots}). */
+    private static final long SLOT_SCAN_REUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /** One scan of the slots: when it was made, and the slot name by domain, bus and device. */
+    private record SlotScan(long at, Map<Long, String> byAddress) {
+    }
+
     private final Path sysfs;
+    private volatile SlotScan slotScan;
 
     /** @param sysfs the sysfs mount, normally /sys */
     HostSysfs(Path sysfs) {
@@ -241,28 +252,43 @@ final class HostSysfs {
 
     /** @return the name of the first /sys/bus/pci/slots entry whose address is the function's domain:bus:device */
     private Optional<String> physicalSlot(PciAddress a) {
+        return Optional.ofNullable(slots(a).get(slotKey(a.domain(), a.bus(), a.device())));
+    }
+
+    private static long slotKey(long domain, int bus, int device) {
+        return domain << Integer.SIZE | (long) bus << Byte.SIZE | device;
+    }
+
+    /**
+     * The slots by address, as lib/sysfs.c's sysfs_fill_slots reads them once for a whole
+     * listing: a scan is reused for {@link #SLOT_SCAN_REUSE_NANOS}, long enough for the
+     * snapshots of one listing, so the next listing scans again and sees a slot that came or went.
+     */
+    private Map<Long, String> slots(PciAddress a) {
+        SlotScan scan = slotScan;
+        long now = System.nanoTime();
+        if (scan != null && now - scan.at() < SLOT_SCAN_REUSE_NANOS) {
+            return scan.byAddress();
+        }
+        Map<Long, String> byAddress = new HashMap<>();
         Path slots = sysfs.resolve("bus/pci/slots");
-        if (!Files.isDirectory(slots)) {
-            return Optional.empty();
-        }
-        try (Stream<Path> s = Files.list(slots)) {
-            for (Path slot : (Iterable<Path>) s::iterator) {
-                String name = slot.getFileName().toString();
-                if (name.startsWith(".")) {
-                    continue;
+        if (Files.isDirectory(slots)) {
+            try (Stream<Path> s = Files.list(slots)) {
+                for (Path slot : (Iterable<Path>) s::iterator) {
+                    String name = slot.getFileName().toString();
+                    String address = name.startsWith(".") ? null : value(a, slot.resolve("address"));
+                    Matcher m = address == null ? null : SLOT_ADDRESS.matcher(address);
+                    if (m != null && m.matches()) {
+                        byAddress.putIfAbsent(slotKey(Long.parseLong(m.group(1), RESOURCE_RADIX),
+                                Integer.parseInt(m.group(2), RESOURCE_RADIX), Integer.parseInt(m.group(3), RESOURCE_RADIX)), name);
+                    }
                 }
-                String address = value(a, slot.resolve("address"));
-                Matcher m = address == null ? null : SLOT_ADDRESS.matcher(address);
-                if (m != null && m.matches() && Integer.parseInt(m.group(1), RESOURCE_RADIX) == a.domain()
-                        && Integer.parseInt(m.group(2), RESOURCE_RADIX) == a.bus()
-                        && Integer.parseInt(m.group(3), RESOURCE_RADIX) == a.device()) {
-                    return Optional.of(name);
-                }
+            } catch (IOException e) {
+                throw new HwException(HwException.EIO, a + ": cannot list " + slots + ": " + e.getMessage(), e);
             }
-        } catch (IOException e) {
-            throw new HwException(HwException.EIO, a + ": cannot list " + slots + ": " + e.getMessage(), e);
         }
-        return Optional.empty();
+        slotScan = new SlotScan(now, Map.copyOf(byAddress));
+        return slotScan.byAddress();
     }
 
     /** @return the name of the physical function of a virtual function, or null */

@@ -31,14 +31,16 @@ import org.junit.Test;
  *
  * <p>The guest's pciutils is the host's (Debian's 3.9.0); the runtime follows pciutils 3.13. The
  * one difference between the two in what this machine shows is normalised before comparing
- * ({@link #toPciutils313}); everything else must be byte-identical. The class fails with the
+ * ({@link #toPciutils313}); everything else must be byte-identical, except for the flag sets
+ * guest/lspci.sh marks as reported only ({@code -vv} over every function, whose PCI Express and
+ * extended capabilities the runtime does not decode at -vv). The class fails with the
  * diff of every flag set that differs, and writes the figures (flag sets identical / total over
  * how many functions, the listing times) to target/qemu-lspci/figures.txt. If QEMU, a package or
  * the kernel is missing it FAILS with the reason; it is never skipped.
  */
 public class LspciQemuIT {
     private static final long PREPARE_TIMEOUT_S = 900;
-    /** The guest boots, loads the drivers and lists nine flag sets in about a minute and a half on an idle machine. */
+    /** The guest boots, loads the drivers and lists fifteen flag sets in about two minutes on an idle machine. */
     private static final long BOOT_TIMEOUT_S = 300;
     /** The guest's PCI devices (QEMU 7.2 options; the NVMe's SR-IOV needs an nvme-subsys, docs/system/devices/nvme.rst). */
     static final String DEVICES = String.join(" ",
@@ -54,6 +56,8 @@ public class LspciQemuIT {
             "-device pci-testdev,bus=br1,addr=0x2",
             "-device virtio-rng-pci,addr=0x7");
 
+    /** A flag set whose listing is reported but need not be equal (guest/lspci.sh). */
+    private static final String INFORMATIONAL = "?";
     private static final Pattern REF_BEGIN = Pattern.compile("^GUEST ref-begin (\\d+) (.*)$");
     private static final Pattern NOVA_TIME = Pattern.compile("^NOVA-TIME (\\S+) (\\d+)$");
     /** pciutils 3.9's Express capability line ends ", MSI %02x"; 3.13 prints ", IntMsgNum %d" (ls-caps.c cap_express, 2023). */
@@ -183,12 +187,15 @@ public class LspciQemuIT {
                 flagSets.put(m.group(1), m.group(2));
             }
         }
-        assertTrue("the guest listed no flag set" + context(), flagSets.size() >= 9);
+        assertTrue("the guest listed too few flag sets" + context(), flagSets.size() >= 15);
         Matcher fm = Pattern.compile("^GUEST functions=(\\d+)", Pattern.MULTILINE).matcher(text);
         String functions = fm.find() ? fm.group(1) : "?";
         int identical = 0;
+        int required = 0;
         StringBuilder diffs = new StringBuilder();
+        StringBuilder reported = new StringBuilder();
         for (Map.Entry<String, String> e : flagSets.entrySet()) {
+            boolean informational = e.getValue().startsWith(INFORMATIONAL);
             String n = e.getKey();
             List<String> ref = between("GUEST ref-begin " + n + " " + e.getValue(), "GUEST ref-end " + n);
             List<String> ours = between("NOVA-LSPCI-BEGIN " + n, "NOVA-LSPCI-END " + n);
@@ -204,6 +211,14 @@ public class LspciQemuIT {
             while (!ours.isEmpty() && ours.get(ours.size() - 1).isEmpty()) {
                 ours.remove(ours.size() - 1);
             }
+            if (informational) {
+                long same = expected.stream().filter(ours::contains).count();
+                reported.append("lspci ").append(e.getValue().substring(INFORMATIONAL.length())).append(" (reported, not required): ")
+                        .append(expected.equals(ours) ? "identical" : same + " of " + expected.size() + " pciutils lines also in nova's")
+                        .append('\n');
+                continue;
+            }
+            required++;
             if (expected.equals(ours)) {
                 identical++;
             } else {
@@ -211,17 +226,18 @@ public class LspciQemuIT {
             }
         }
         StringBuilder fig = new StringBuilder();
-        fig.append("flag sets identical: ").append(identical).append('/').append(flagSets.size()).append(" over ")
+        fig.append("flag sets identical: ").append(identical).append('/').append(required).append(" over ")
                 .append(functions).append(" functions\n");
+        fig.append(reported);
         fig.append(times());
         fig.append("guest boot + comparison wall time: ").append(wallMs).append(" ms\n");
         Files.writeString(work.resolve("figures.txt"), fig + diffs.toString());
         System.out.print(fig);
-        assertTrue("nova's lspci differs from pciutils' for " + (flagSets.size() - identical) + " of " + flagSets.size()
-                + " flag sets:\n" + diffs, identical == flagSets.size());
+        assertTrue("nova's lspci differs from pciutils' for " + (required - identical) + " of " + required
+                + " flag sets:\n" + diffs, identical == required);
     }
 
-    /** The runtime's listing times from its clock marks: each flag set, and a second lspci -v. */
+    /** The runtime's listing times from its clock marks: each flag set, then lspci -v and -vv once more. */
     private static String times() {
         List<String[]> marks = new ArrayList<>();
         for (String l : console) {

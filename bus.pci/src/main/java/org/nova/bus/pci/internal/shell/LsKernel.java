@@ -29,7 +29,8 @@ import org.nova.hw.SysfsPciDevice;
  * when libkmod cannot load its indexes.
  *
  * <p>One instance serves one listing: the aliases are read once, when the first function that
- * has a modalias asks, so a later listing sees a changed file.
+ * has a modalias asks; the parsed file is kept while its size and modification time stay the
+ * same, so a later listing sees a changed file.
  */
 final class LsKernel {
     /** The depmod output lspci's libkmod context reads, under /lib/modules/RELEASE (ls-kernel.c show_kernel_init). */
@@ -39,9 +40,39 @@ final class LsKernel {
     /** The fields of an alias line. */
     private static final int ALIAS_FIELDS = 3;
 
-    /** One alias line. */
-    private record Alias(String pattern, String module) {
+    /** The bus prefix of the aliases lspci can match: a PCI modalias starts with it (pci_uevent, drivers/pci/pci-driver.c). */
+    private static final String PCI_PREFIX = "pci:";
+    /** The characters fnmatch gives a meaning: the literal prefix of a pattern ends at the first. */
+    private static final String FNMATCH_SPECIALS = "*?[\\";
+
+    /**
+     * One alias line, with the literal part its pattern starts with: an alias that does not start
+     * with it cannot match, which spares the fnmatch of nearly every line (kmod's index is a trie
+     * for the same reason).
+     */
+    private record Alias(String pattern, String module, String literal) {
+        static Alias of(String pattern, String module) {
+            int end = pattern.length();
+            for (int i = 0; i < pattern.length(); i++) {
+                if (FNMATCH_SPECIALS.indexOf(pattern.charAt(i)) >= 0) {
+                    end = i;
+                    break;
+                }
+            }
+            return new Alias(pattern, module, pattern.substring(0, end));
+        }
+
+        boolean matches(String modalias) {
+            return modalias.startsWith(literal) && Modalias.matches(pattern, modalias);
+        }
     }
+
+    /** A modules.alias as read, with what identified the file's version (size, modification time). */
+    private record Read(Path file, long size, long modified, List<Alias> aliases) {
+    }
+
+    /** The last file read: a listing re-reads it only when its size or modification time changed. */
+    private static volatile Read lastRead;
 
     private final Path file;
     private List<Alias> aliases;
@@ -74,7 +105,7 @@ final class LsKernel {
     List<String> modules(String modalias) {
         Set<String> out = new LinkedHashSet<>();
         for (Alias a : aliases()) {
-            if (Modalias.matches(a.pattern(), modalias)) {
+            if (a.matches(modalias)) {
                 out.add(a.module());
             }
         }
@@ -89,25 +120,40 @@ final class LsKernel {
     }
 
     private static List<Alias> read(Path file) {
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return parse(r);
+        try {
+            long size = Files.size(file);
+            long modified = Files.getLastModifiedTime(file).toMillis();
+            Read last = lastRead;
+            if (last != null && last.file().equals(file) && last.size() == size && last.modified() == modified) {
+                return last.aliases();
+            }
+            List<Alias> aliases;
+            try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                aliases = parse(r);
+            }
+            lastRead = new Read(file, size, modified, aliases);
+            return aliases;
         } catch (IOException e) {
             // lspci prints no module line when libkmod cannot load the kernel's indexes
             return List.of();
         }
     }
 
-    /** Parses modules.alias: "alias PATTERN MODULE" lines; comments and other lines are skipped. */
+    /** Parses modules.alias: its "alias pci:... MODULE" lines; comments and other buses' aliases are skipped. */
     static List<Alias> parse(Reader in) throws IOException {
         List<Alias> out = new ArrayList<>();
         BufferedReader r = in instanceof BufferedReader b ? b : new BufferedReader(in);
+        String keyword = ALIAS + " " + PCI_PREFIX;
         for (String line = r.readLine(); line != null; line = r.readLine()) {
+            if (!line.startsWith(keyword)) {
+                continue;
+            }
             String[] f = line.trim().split("\\s+");
-            if (f.length == ALIAS_FIELDS && f[0].equals(ALIAS)) {
-                out.add(new Alias(f[1], f[2]));
+            if (f.length == ALIAS_FIELDS) {
+                out.add(Alias.of(f[1], f[2]));
             }
         }
-        return out;
+        return List.copyOf(out);
     }
 
     /** A listing's module lookups over given modules.alias text (tests). */

@@ -10,7 +10,6 @@ import org.nova.bus.pci.internal.PciBusImpl;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.hw.SysfsPciDevice;
-import org.nova.hw.SysfsPciDevice.Resource;
 import org.nova.hw.pci.PciAddress;
 import org.nova.hw.pci.PciRegs;
 
@@ -31,44 +30,16 @@ public final class Lspci {
     private static final int BRIDGE_NUM_BARS = 2;
     /** BARs of a type-2 (CardBus) header: PCI_BASE_ADDRESS_0 only (pci_regs.h). */
     private static final int CARDBUS_NUM_BARS = 1;
+    /** Min_Gnt and Max_Lat count in units of 250 ns (PCI Local Bus spec 6.2.4; lspci.c show_verbose). */
+    private static final int LATENCY_UNIT_NS = 250;
+    /** The highest verbosity this lspci decodes: -vv. */
+    private static final int MAX_VERBOSE = 2;
     /** Shortest option: '-' and one letter. */
     private static final int MIN_OPTION_LENGTH = 2;
     /** The all-ones value a register reads when nothing answers (lspci.c show_bases, ls-ecaps.c). */
     static final int ALL_ONES = 0xffffffff;
     /** The low 32 bits of a long: pciutils' u32 arithmetic. */
     static final long U32 = 0xffffffffL;
-    /** Units of show_size: bytes, K, M, G, T (lspci.c). */
-    private static final String[] SIZE_SUFFIX = {"", "K", "M", "G", "T"};
-    /** One unit of show_size. */
-    private static final long KILO = 1024;
-    /** Resource lines before a bridge's windows in sysfs: 6 BARs and the ROM (lib/sysfs.c sysfs_get_resources). */
-    private static final int BRIDGE_LINES_WITHOUT_IOV = 7;
-    /** The same with the 6 SR-IOV VF BARs of a CONFIG_PCI_IOV kernel in between (lib/sysfs.c). */
-    private static final int BRIDGE_LINES_WITH_IOV = 13;
-    /** A bridge's windows in sysfs: I/O, memory, prefetchable memory and an unused line (lib/sysfs.c). */
-    private static final int BRIDGE_WINDOWS = 4;
-    /** Bridge window index of the I/O window (pci_dev.bridge_base_addr[0]). */
-    private static final int WINDOW_IO = 0;
-    /** Bridge window index of the memory window. */
-    private static final int WINDOW_MEM = 1;
-    /** Bridge window index of the prefetchable memory window. */
-    private static final int WINDOW_PREF = 2;
-    /** The I/O window's granularity: 4K, its low 12 bits implied ones in the limit (PCI-to-PCI Bridge spec 3.2.5.6). */
-    private static final long IO_WINDOW_LOW = 0xfff;
-    /** The memory windows' granularity: 1M, the limit's low 20 bits implied ones (PCI-to-PCI Bridge spec 3.2.5.8). */
-    private static final long MEM_WINDOW_LOW = 0xfffff;
-    /** The I/O base and limit bytes hold address bits 15:12: shifted by 8 (lspci.c show_htype1). */
-    private static final int IO_WINDOW_SHIFT = 8;
-    /** The memory base and limit words hold address bits 31:20: shifted by 16 (lspci.c show_htype1). */
-    private static final int MEM_WINDOW_SHIFT = 16;
-    /** Address bits of a 16-bit and a 32-bit I/O window, a 32-bit and a 64-bit memory window (show_range's width). */
-    private static final int BITS_16 = 16;
-    private static final int BITS_32 = 32;
-    private static final int BITS_64 = 64;
-    /** Address bits of a BAR address as pciutils masks it (PCI_ADDR_MEM_MASK, lib/pci.h: ~0xf). */
-    private static final long ADDR_MEM_MASK = ~0xfL;
-    /** Enhanced-allocation BAR equivalent flag pciutils adds to sysfs flags (PCI_IORESOURCE_PCI_EA_BEI, lib/header.h: 1 << 5). */
-    private static final long IORESOURCE_PCI_EA_BEI = 1L << 5;
 
     private Lspci() {
     }
@@ -78,7 +49,7 @@ public final class Lspci {
     /**
      * The options of one invocation.
      *
-     * @param verbose 0 or 1 (-v)
+     * @param verbose 0, 1 (-v) or 2 (-vv)
      * @param numeric 0 names, 1 numbers (-n), 2 both (-nn)
      * @param kernel -k: show the driver in use
      * @param alwaysDomains -D: always show the domain
@@ -137,15 +108,15 @@ public final class Lspci {
                 }
             }
         }
-        if (verbose > 1) {
-            throw usage("-vv and -vvv are not supported here; use -v");
+        if (verbose > MAX_VERBOSE) {
+            throw usage("-vvv is not supported here; use -vv");
         }
         return new Options(verbose, Math.min(numeric, PciNames.MIXED), kernel, domains, slot, id);
     }
 
     private static DriverException usage(String msg) {
         return new DriverException(Errno.EINVAL, "lspci: " + msg
-                + " (usage: lspci [-n|-nn] [-v] [-k] [-D] [-s [[[[<domain>]:]<bus>]:][<slot>][.[<func>]]]"
+                + " (usage: lspci [-n|-nn] [-v|-vv] [-k] [-D] [-s [[[[<domain>]:]<bus>]:][<slot>][.[<func>]]]"
                 + " [-d [<vendor>]:[<device>][:<class>[:<prog_if>]]])");
     }
 
@@ -233,7 +204,7 @@ public final class Lspci {
         }
     }
 
-    /** show_verbose at verbosity 1. */
+    /** show_verbose: the header's decoding at verbosity 1 (Flags) or 2 (Control, Status, Latency, Interrupt). */
     private static void verbose(StringBuilder sb, PciDeviceInfo d, Options o, PciNames names) {
         int status = d.configWord(PciRegs.PCI_STATUS);
         int cmd = d.configWord(PciRegs.PCI_COMMAND);
@@ -243,8 +214,14 @@ public final class Lspci {
         Optional<SysfsPciDevice> sysfs = d.sysfs();
         int irq = sysfs.map(SysfsPciDevice::irq).orElseGet(() -> configIrq(d));
         int bars;
+        int minGnt = 0;
+        int maxLat = 0;
         switch (htype) {
-            case PciRegs.PCI_HEADER_TYPE_NORMAL -> bars = PciRegs.PCI_STD_NUM_BARS;
+            case PciRegs.PCI_HEADER_TYPE_NORMAL -> {
+                bars = PciRegs.PCI_STD_NUM_BARS;
+                minGnt = d.configByte(PciRegs.PCI_MIN_GNT);
+                maxLat = d.configByte(PciRegs.PCI_MAX_LAT);
+            }
             case PciRegs.PCI_HEADER_TYPE_BRIDGE -> bars = BRIDGE_NUM_BARS;
             case PciRegs.PCI_HEADER_TYPE_CARDBUS -> bars = CARDBUS_NUM_BARS;
             default -> {
@@ -253,6 +230,65 @@ public final class Lspci {
             }
         }
         sysfs.flatMap(SysfsPciDevice::physicalSlot).ifPresent(s -> sb.append("\tPhysical Slot: ").append(s).append('\n'));
+        int numa = sysfs.map(SysfsPciDevice::numaNode).orElse(SysfsPciDevice.NO_NUMA_NODE);
+        Optional<String> group = sysfs.flatMap(SysfsPciDevice::iommuGroup);
+        if (o.verbose() > 1) {
+            controlAndStatus(sb, cmd, status);
+            if ((cmd & PciRegs.PCI_COMMAND_MASTER) != 0) {
+                sb.append("\tLatency: ").append(latency);
+                if (minGnt != 0 || maxLat != 0) {
+                    sb.append(" (");
+                    if (minGnt != 0) {
+                        sb.append(minGnt * LATENCY_UNIT_NS).append("ns min");
+                    }
+                    if (minGnt != 0 && maxLat != 0) {
+                        sb.append(", ");
+                    }
+                    if (maxLat != 0) {
+                        sb.append(maxLat * LATENCY_UNIT_NS).append("ns max");
+                    }
+                    sb.append(')');
+                }
+                int cacheLine = d.configByte(PciRegs.PCI_CACHE_LINE_SIZE);
+                if (cacheLine != 0) {
+                    sb.append(", Cache Line Size: ").append(cacheLine * Integer.BYTES).append(" bytes");
+                }
+                sb.append('\n');
+            }
+            int pin = d.configByte(PciRegs.PCI_INTERRUPT_PIN);
+            if (pin != 0 || irq != 0) {
+                sb.append("\tInterrupt: pin ").append(pin != 0 ? (char) ('A' + pin - 1) : '?').append(" routed to IRQ ")
+                        .append(irq).append('\n');
+            }
+            if (numa != SysfsPciDevice.NO_NUMA_NODE) {
+                sb.append("\tNUMA node: ").append(numa).append('\n');
+            }
+            group.ifPresent(g -> sb.append("\tIOMMU group: ").append(g).append('\n'));
+        } else {
+            flags(sb, cmd, status, latency, irq, numa, group);
+        }
+        if ((bist & PciRegs.PCI_BIST_CAPABLE) != 0) {
+            if ((bist & PciRegs.PCI_BIST_START) != 0) {
+                sb.append("\tBIST is running\n");
+            } else {
+                sb.append(String.format("\tBIST result: %02x\n", bist & PciRegs.PCI_BIST_CODE_MASK));
+            }
+        }
+        LsRegions.bases(sb, d, bars, cmd, o.verbose());
+        if (htype == PciRegs.PCI_HEADER_TYPE_NORMAL) {
+            LsRegions.rom(sb, d, PciRegs.PCI_ROM_ADDRESS, cmd);
+        } else if (htype == PciRegs.PCI_HEADER_TYPE_BRIDGE) {
+            LsRegions.bridge(sb, d, o.verbose());
+            LsRegions.rom(sb, d, PciRegs.PCI_ROM_ADDRESS1, cmd);
+            if (o.verbose() > 1) {
+                bridgeControl(sb, d.configWord(PciRegs.PCI_BRIDGE_CONTROL));
+            }
+        }
+        LsCaps.caps(sb, d, o, names);
+    }
+
+    /** The Flags line of verbosity 1. */
+    private static void flags(StringBuilder sb, int cmd, int status, int latency, int irq, int numa, Optional<String> group) {
         sb.append("\tFlags: ");
         if ((cmd & PciRegs.PCI_COMMAND_MASTER) != 0) {
             sb.append("bus master, ");
@@ -272,36 +308,64 @@ public final class Lspci {
         if ((status & PciRegs.PCI_STATUS_UDF) != 0) {
             sb.append("user-definable features, ");
         }
-        int devsel = status & PciRegs.PCI_STATUS_DEVSEL_MASK;
-        sb.append(devsel == PciRegs.PCI_STATUS_DEVSEL_SLOW ? "slow"
-                : devsel == PciRegs.PCI_STATUS_DEVSEL_MEDIUM ? "medium"
-                : devsel == PciRegs.PCI_STATUS_DEVSEL_FAST ? "fast" : "??").append(" devsel");
+        sb.append(devsel(status)).append(" devsel");
         if ((cmd & PciRegs.PCI_COMMAND_MASTER) != 0) {
             sb.append(", latency ").append(latency);
         }
         if (irq != 0) {
             sb.append(", IRQ ").append(irq);
         }
-        if (sysfs.isPresent() && sysfs.get().numaNode() != SysfsPciDevice.NO_NUMA_NODE) {
-            sb.append(", NUMA node ").append(sysfs.get().numaNode());
+        if (numa != SysfsPciDevice.NO_NUMA_NODE) {
+            sb.append(", NUMA node ").append(numa);
         }
-        sysfs.flatMap(SysfsPciDevice::iommuGroup).ifPresent(g -> sb.append(", IOMMU group ").append(g));
+        group.ifPresent(g -> sb.append(", IOMMU group ").append(g));
         sb.append('\n');
-        if ((bist & PciRegs.PCI_BIST_CAPABLE) != 0) {
-            if ((bist & PciRegs.PCI_BIST_START) != 0) {
-                sb.append("\tBIST is running\n");
-            } else {
-                sb.append(String.format("\tBIST result: %02x\n", bist & PciRegs.PCI_BIST_CODE_MASK));
-            }
-        }
-        bases(sb, d, bars, cmd);
-        if (htype == PciRegs.PCI_HEADER_TYPE_NORMAL) {
-            rom(sb, d, PciRegs.PCI_ROM_ADDRESS, cmd);
-        } else if (htype == PciRegs.PCI_HEADER_TYPE_BRIDGE) {
-            bridge(sb, d);
-            rom(sb, d, PciRegs.PCI_ROM_ADDRESS1, cmd);
-        }
-        LsCaps.caps(sb, d, o, names);
+    }
+
+    /** The DEVSEL timing of a status register, as lspci names it. */
+    static String devsel(int status) {
+        int devsel = status & PciRegs.PCI_STATUS_DEVSEL_MASK;
+        return devsel == PciRegs.PCI_STATUS_DEVSEL_SLOW ? "slow"
+                : devsel == PciRegs.PCI_STATUS_DEVSEL_MEDIUM ? "medium"
+                : devsel == PciRegs.PCI_STATUS_DEVSEL_FAST ? "fast" : "??";
+    }
+
+    /** pciutils' FLAG(): '+' when the bit is set, '-' otherwise. */
+    static char flag(int value, int bit) {
+        return (value & bit) != 0 ? '+' : '-';
+    }
+
+    /** The Control and Status lines of verbosity 2. */
+    private static void controlAndStatus(StringBuilder sb, int cmd, int status) {
+        sb.append(String.format("\tControl: I/O%c Mem%c BusMaster%c SpecCycle%c MemWINV%c VGASnoop%c ParErr%c Stepping%c"
+                + " SERR%c FastB2B%c DisINTx%c\n",
+                flag(cmd, PciRegs.PCI_COMMAND_IO), flag(cmd, PciRegs.PCI_COMMAND_MEMORY),
+                flag(cmd, PciRegs.PCI_COMMAND_MASTER), flag(cmd, PciRegs.PCI_COMMAND_SPECIAL),
+                flag(cmd, PciRegs.PCI_COMMAND_INVALIDATE), flag(cmd, PciRegs.PCI_COMMAND_VGA_PALETTE),
+                flag(cmd, PciRegs.PCI_COMMAND_PARITY), flag(cmd, PciRegs.PCI_COMMAND_WAIT),
+                flag(cmd, PciRegs.PCI_COMMAND_SERR), flag(cmd, PciRegs.PCI_COMMAND_FAST_BACK),
+                flag(cmd, PciRegs.PCI_COMMAND_INTX_DISABLE)));
+        sb.append(String.format("\tStatus: Cap%c 66MHz%c UDF%c FastB2B%c ParErr%c DEVSEL=%s >TAbort%c <TAbort%c"
+                + " <MAbort%c >SERR%c <PERR%c INTx%c\n",
+                flag(status, PciRegs.PCI_STATUS_CAP_LIST), flag(status, PciRegs.PCI_STATUS_66MHZ),
+                flag(status, PciRegs.PCI_STATUS_UDF), flag(status, PciRegs.PCI_STATUS_FAST_BACK),
+                flag(status, PciRegs.PCI_STATUS_PARITY), devsel(status),
+                flag(status, PciRegs.PCI_STATUS_SIG_TARGET_ABORT), flag(status, PciRegs.PCI_STATUS_REC_TARGET_ABORT),
+                flag(status, PciRegs.PCI_STATUS_REC_MASTER_ABORT), flag(status, PciRegs.PCI_STATUS_SIG_SYSTEM_ERROR),
+                flag(status, PciRegs.PCI_STATUS_DETECTED_PARITY), flag(status, PciRegs.PCI_STATUS_INTERRUPT)));
+    }
+
+    /** show_htype1's BridgeCtl lines (verbosity 2). */
+    private static void bridgeControl(StringBuilder sb, int brc) {
+        sb.append(String.format("\tBridgeCtl: Parity%c SERR%c NoISA%c VGA%c VGA16%c MAbort%c >Reset%c FastB2B%c\n",
+                flag(brc, PciRegs.PCI_BRIDGE_CTL_PARITY), flag(brc, PciRegs.PCI_BRIDGE_CTL_SERR),
+                flag(brc, PciRegs.PCI_BRIDGE_CTL_NO_ISA), flag(brc, PciRegs.PCI_BRIDGE_CTL_VGA),
+                flag(brc, PciRegs.PCI_BRIDGE_CTL_VGA_16BIT), flag(brc, PciRegs.PCI_BRIDGE_CTL_MASTER_ABORT),
+                flag(brc, PciRegs.PCI_BRIDGE_CTL_BUS_RESET), flag(brc, PciRegs.PCI_BRIDGE_CTL_FAST_BACK)));
+        sb.append(String.format("\t\tPriDiscTmr%c SecDiscTmr%c DiscTmrStat%c DiscTmrSERREn%c\n",
+                flag(brc, PciRegs.PCI_BRIDGE_CTL_PRI_DISCARD_TIMER), flag(brc, PciRegs.PCI_BRIDGE_CTL_SEC_DISCARD_TIMER),
+                flag(brc, PciRegs.PCI_BRIDGE_CTL_DISCARD_TIMER_STATUS),
+                flag(brc, PciRegs.PCI_BRIDGE_CTL_DISCARD_TIMER_SERR_EN)));
     }
 
     /**
@@ -312,357 +376,4 @@ public final class Lspci {
         return d.configByte(PciRegs.PCI_INTERRUPT_PIN) != 0 ? d.configByte(PciRegs.PCI_INTERRUPT_LINE) : 0;
     }
 
-    /** show_htype1 at verbosity 1: the bus numbers and the three windows. */
-    private static void bridge(StringBuilder sb, PciDeviceInfo d) {
-        sb.append(String.format("\tBus: primary=%02x, secondary=%02x, subordinate=%02x, sec-latency=%d\n",
-                d.configByte(PciRegs.PCI_PRIMARY_BUS), d.configByte(PciRegs.PCI_SECONDARY_BUS),
-                d.configByte(PciRegs.PCI_SUBORDINATE_BUS), d.configByte(PciRegs.PCI_SEC_LATENCY_TIMER)));
-        Resource[] windows = bridgeWindows(d);
-        boolean known = windows != null;
-        boolean ioDisabled = known && windows[WINDOW_IO].size() == 0;
-        boolean memDisabled = known && windows[WINDOW_MEM].size() == 0;
-        boolean prefDisabled = known && windows[WINDOW_PREF].size() == 0;
-
-        int ioBaseReg = d.configByte(PciRegs.PCI_IO_BASE);
-        int ioLimitReg = d.configByte(PciRegs.PCI_IO_LIMIT);
-        int ioType = ioBaseReg & PciRegs.PCI_IO_RANGE_TYPE_MASK;
-        if (known && !ioDisabled) {
-            long base = windows[WINDOW_IO].start() & PciRegs.PCI_IO_RANGE_MASK;
-            int type = (int) (windows[WINDOW_IO].start() & PciRegs.PCI_IO_RANGE_TYPE_MASK);
-            range(sb, "\tI/O behind bridge", base, base + windows[WINDOW_IO].size() - 1,
-                    type == PciRegs.PCI_IO_RANGE_TYPE_32 ? BITS_32 : BITS_16, false);
-        } else if (ioType != (ioLimitReg & PciRegs.PCI_IO_RANGE_TYPE_MASK)
-                || (ioType != PciRegs.PCI_IO_RANGE_TYPE_16 && ioType != PciRegs.PCI_IO_RANGE_TYPE_32)) {
-            sb.append(String.format("\t!!! Unknown I/O range types %x/%x\n", ioBaseReg, ioLimitReg));
-        } else {
-            long base = (long) (ioBaseReg & PciRegs.PCI_IO_RANGE_MASK) << IO_WINDOW_SHIFT;
-            long limit = (long) (ioLimitReg & PciRegs.PCI_IO_RANGE_MASK) << IO_WINDOW_SHIFT;
-            if (ioType == PciRegs.PCI_IO_RANGE_TYPE_32) {
-                base |= (long) d.configWord(PciRegs.PCI_IO_BASE_UPPER16) << Short.SIZE;
-                limit |= (long) d.configWord(PciRegs.PCI_IO_LIMIT_UPPER16) << Short.SIZE;
-            }
-            if (!(base == 0 && limit == 0 && ioDisabled)) {
-                range(sb, "\tI/O behind bridge", base, limit + IO_WINDOW_LOW,
-                        ioType == PciRegs.PCI_IO_RANGE_TYPE_32 ? BITS_32 : BITS_16, ioDisabled);
-            }
-        }
-
-        int memBaseReg = d.configWord(PciRegs.PCI_MEMORY_BASE);
-        int memLimitReg = d.configWord(PciRegs.PCI_MEMORY_LIMIT);
-        int memType = memBaseReg & PciRegs.PCI_MEMORY_RANGE_TYPE_MASK;
-        if (known && !memDisabled) {
-            long base = windows[WINDOW_MEM].start() & PciRegs.PCI_MEMORY_RANGE_MASK;
-            range(sb, "\tMemory behind bridge", base, base + windows[WINDOW_MEM].size() - 1, BITS_32, false);
-        } else if (memType != (memLimitReg & PciRegs.PCI_MEMORY_RANGE_TYPE_MASK) || memType != 0) {
-            sb.append(String.format("\t!!! Unknown memory range types %x/%x\n", memBaseReg, memLimitReg));
-        } else {
-            long base = (long) (memBaseReg & PciRegs.PCI_MEMORY_RANGE_MASK) << MEM_WINDOW_SHIFT;
-            long limit = (long) (memLimitReg & PciRegs.PCI_MEMORY_RANGE_MASK) << MEM_WINDOW_SHIFT;
-            range(sb, "\tMemory behind bridge", base & U32, (limit + MEM_WINDOW_LOW) & U32, BITS_32,
-                    memDisabled);
-        }
-
-        int prefBaseReg = d.configWord(PciRegs.PCI_PREF_MEMORY_BASE);
-        int prefLimitReg = d.configWord(PciRegs.PCI_PREF_MEMORY_LIMIT);
-        int prefType = prefBaseReg & PciRegs.PCI_PREF_RANGE_TYPE_MASK;
-        if (known && !prefDisabled) {
-            long base = windows[WINDOW_PREF].start() & PciRegs.PCI_MEMORY_RANGE_MASK;
-            int type = (int) (windows[WINDOW_PREF].start() & PciRegs.PCI_MEMORY_RANGE_TYPE_MASK);
-            range(sb, "\tPrefetchable memory behind bridge", base, base + windows[WINDOW_PREF].size() - 1,
-                    type == PciRegs.PCI_PREF_RANGE_TYPE_64 ? BITS_64 : BITS_32, false);
-        } else if (prefType != (prefLimitReg & PciRegs.PCI_PREF_RANGE_TYPE_MASK)
-                || (prefType != PciRegs.PCI_PREF_RANGE_TYPE_32 && prefType != PciRegs.PCI_PREF_RANGE_TYPE_64)) {
-            sb.append(String.format("\t!!! Unknown prefetchable memory range types %x/%x\n", prefBaseReg, prefLimitReg));
-        } else {
-            long base = (long) (prefBaseReg & PciRegs.PCI_PREF_RANGE_MASK) << MEM_WINDOW_SHIFT & U32;
-            long limit = (long) (prefLimitReg & PciRegs.PCI_PREF_RANGE_MASK) << MEM_WINDOW_SHIFT & U32;
-            if (prefType == PciRegs.PCI_PREF_RANGE_TYPE_64) {
-                base |= Integer.toUnsignedLong(d.configDword(PciRegs.PCI_PREF_BASE_UPPER32)) << Integer.SIZE;
-                limit |= Integer.toUnsignedLong(d.configDword(PciRegs.PCI_PREF_LIMIT_UPPER32)) << Integer.SIZE;
-            }
-            if (!(base == 0 && limit == 0 && prefDisabled)) {
-                range(sb, "\tPrefetchable memory behind bridge", base, limit + MEM_WINDOW_LOW,
-                        prefType == PciRegs.PCI_PREF_RANGE_TYPE_64 ? BITS_64 : BITS_32, prefDisabled);
-            }
-        }
-    }
-
-    /**
-     * The bridge windows lib/sysfs.c takes from the resource lines after the ROM (4 lines without
-     * CONFIG_PCI_IOV, 10 with it, the windows the last 4), or null when the kernel shows none.
-     */
-    private static Resource[] bridgeWindows(PciDeviceInfo d) {
-        if (d.sysfs().isEmpty()) {
-            return null;
-        }
-        List<Resource> lines = d.sysfs().get().resources();
-        int first;
-        if (lines.size() == BRIDGE_LINES_WITHOUT_IOV + BRIDGE_WINDOWS) {
-            first = BRIDGE_LINES_WITHOUT_IOV;
-        } else if (lines.size() >= BRIDGE_LINES_WITH_IOV + BRIDGE_WINDOWS) {
-            first = BRIDGE_LINES_WITH_IOV;
-        } else {
-            return null;
-        }
-        return lines.subList(first, first + BRIDGE_WINDOWS).toArray(new Resource[0]);
-    }
-
-    /** show_range: a window, its size, [disabled] and its address width. */
-    private static void range(StringBuilder sb, String prefix, long base, long limit, int bits, boolean disabled) {
-        sb.append(prefix).append(':');
-        boolean open = Long.compareUnsigned(base, limit) <= 0;
-        int digits = (bits + 3) / 4;
-        if (open) {
-            sb.append(' ').append(hex(base, digits)).append('-').append(hex(limit, digits));
-        }
-        if (!disabled && open) {
-            sb.append(size(limit - base + 1));
-        } else {
-            sb.append(" [disabled]");
-        }
-        if (bits != 0) {
-            sb.append(" [").append(bits).append("-bit]");
-        }
-        sb.append('\n');
-    }
-
-    private static String hex(long v, int digits) {
-        String h = Long.toHexString(v);
-        return h.length() >= digits ? h : "0".repeat(digits - h.length()) + h;
-    }
-
-    private static PciDeviceInfo.Region region(PciDeviceInfo d, int index) {
-        for (PciDeviceInfo.Region r : d.regions()) {
-            if (r.index() == index) {
-                return r;
-            }
-        }
-        return null;
-    }
-
-    /** show_size. */
-    private static String size(long len) {
-        if (len == 0) {
-            return "";
-        }
-        long x = len;
-        int i = 0;
-        while (i < SIZE_SUFFIX.length - 1 && Long.remainderUnsigned(x, KILO) == 0) {
-            x = Long.divideUnsigned(x, KILO);
-            i++;
-        }
-        return " [size=" + Integer.toUnsignedString((int) x) + SIZE_SUFFIX[i] + "]";
-    }
-
-    /** show_bases. */
-    private static void bases(StringBuilder sb, PciDeviceInfo d, int count, int cmd) {
-        if (d.sysfs().isPresent()) {
-            kernelBases(sb, d, d.sysfs().get(), count, cmd);
-            return;
-        }
-        for (int i = 0; i < count; i++) {
-            int reg = PciRegs.PCI_BASE_ADDRESS_0 + PciRegs.PCI_BASE_ADDRESS_STRIDE * i;
-            int flg = d.configDword(reg);
-            if (flg == ALL_ONES) {
-                flg = 0;
-            }
-            PciDeviceInfo.Region r = region(d, i);
-            long len = r == null ? 0 : r.size();
-            boolean io = (flg & PciRegs.PCI_BASE_ADDRESS_SPACE_IO) != 0;
-            long pos = Integer.toUnsignedLong(flg) & (io ? PciRegs.PCI_BASE_ADDRESS_IO_MASK : PciRegs.PCI_BASE_ADDRESS_MEM_MASK);
-            int type = flg & PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_MASK;
-            boolean broken = false;
-            if (!io && type == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_64) {
-                if (i >= count - 1) {
-                    broken = true;
-                } else {
-                    i++;
-                    long upper = Integer.toUnsignedLong(d.configDword(reg + PciRegs.PCI_BASE_ADDRESS_STRIDE));
-                    pos |= upper << Integer.SIZE;
-                }
-            }
-            if (pos == 0 && flg == 0 && len == 0) {
-                continue;
-            }
-            sb.append('\t');
-            if (io) {
-                sb.append("I/O ports at ");
-                if (pos != 0 || (cmd & PciRegs.PCI_COMMAND_IO) != 0) {
-                    sb.append(String.format("%04x", pos));
-                } else {
-                    sb.append("<unassigned>");
-                }
-                if ((cmd & PciRegs.PCI_COMMAND_IO) == 0) {
-                    sb.append(" [disabled]");
-                }
-            } else {
-                sb.append("Memory at ");
-                if (broken) {
-                    sb.append("<broken-64-bit-slot>");
-                } else if (pos != 0) {
-                    sb.append(String.format("%08x", pos));
-                } else {
-                    sb.append("<unassigned>");
-                }
-                sb.append(" (").append(type == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_32 ? "32-bit"
-                        : type == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_64 ? "64-bit"
-                        : type == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_1M ? "low-1M" : "type 3")
-                        .append(", ").append((flg & PciRegs.PCI_BASE_ADDRESS_MEM_PREFETCH) != 0 ? "" : "non-")
-                        .append("prefetchable)");
-                if ((cmd & PciRegs.PCI_COMMAND_MEMORY) == 0) {
-                    sb.append(" [disabled]");
-                }
-            }
-            sb.append(size(len)).append('\n');
-        }
-    }
-
-    /** pciutils' ioflg_to_pciflg: a BAR register's low bits from the kernel's resource flags. */
-    private static int pciFlags(long ioflg) {
-        if ((ioflg & Resource.IORESOURCE_IO) != 0) {
-            return PciRegs.PCI_BASE_ADDRESS_SPACE_IO;
-        }
-        if ((ioflg & Resource.IORESOURCE_MEM) == 0) {
-            return 0;
-        }
-        int flg = (ioflg & Resource.IORESOURCE_MEM_64) != 0 ? PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_64
-                : PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_32;
-        return (ioflg & Resource.IORESOURCE_PREFETCH) != 0 ? flg | PciRegs.PCI_BASE_ADDRESS_MEM_PREFETCH : flg;
-    }
-
-    /**
-     * show_bases with the kernel's resources (lib/sysfs.c fills PCI_FILL_IO_FLAGS): the address,
-     * size and type the kernel assigned, {@code [virtual]} for a region the kernel reports and the
-     * device's register does not hold (an SR-IOV VF's BARs, which live in the PF's VF BAR).
-     */
-    private static void kernelBases(StringBuilder sb, PciDeviceInfo d, SysfsPciDevice sysfs, int count, int cmd) {
-        for (int i = 0; i < count; i++) {
-            Resource r = sysfs.resource(i);
-            long pos = r.start() | (r.flags() & Resource.ADDR_FLAG_MASK);
-            long len = r.size();
-            long ioflg = r.flags();
-            int flg = pciFlags(ioflg);
-            if (pos == 0 && flg == 0 && len == 0) {
-                continue;
-            }
-            int reg = PciRegs.PCI_BASE_ADDRESS_0 + PciRegs.PCI_BASE_ADDRESS_STRIDE * i;
-            int hwLower = d.configDword(reg);
-            int hwUpper = 0;
-            boolean broken = false;
-            boolean virtual = false;
-            if ((hwLower & PciRegs.PCI_BASE_ADDRESS_SPACE_IO) == (flg & PciRegs.PCI_BASE_ADDRESS_SPACE_IO)) {
-                if ((ioflg & Resource.IORESOURCE_TYPE_BITS) == Resource.IORESOURCE_MEM
-                        && (hwLower & PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_64) {
-                    if (i >= count - 1) {
-                        broken = true;
-                    } else {
-                        // pciutils reads the upper half one byte (not one dword) further on; kept as it is
-                        hwUpper = d.configDword(reg + 1);
-                    }
-                }
-                virtual = pos != 0 && hwLower == 0 && hwUpper == 0 && (ioflg & IORESOURCE_PCI_EA_BEI) == 0;
-            }
-            sb.append('\t');
-            if ((flg & PciRegs.PCI_BASE_ADDRESS_SPACE_IO) != 0) {
-                long a = pos & PciRegs.PCI_BASE_ADDRESS_IO_MASK;
-                sb.append("I/O ports at ");
-                if (a != 0 || (cmd & PciRegs.PCI_COMMAND_IO) != 0) {
-                    sb.append(hex(a, 4));
-                } else {
-                    sb.append(hwLower != 0 ? "<ignored>" : "<unassigned>");
-                }
-                if (virtual) {
-                    sb.append(" [virtual]");
-                } else if ((cmd & PciRegs.PCI_COMMAND_IO) == 0) {
-                    sb.append(" [disabled]");
-                }
-            } else {
-                int t = flg & PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_MASK;
-                long a = pos & ADDR_MEM_MASK;
-                sb.append("Memory at ");
-                if (broken) {
-                    sb.append("<broken-64-bit-slot>");
-                } else if (a != 0) {
-                    sb.append(hex(a, 8));
-                } else {
-                    sb.append(hwLower != 0 || hwUpper != 0 ? "<ignored>" : "<unassigned>");
-                }
-                sb.append(" (").append(memType(t)).append(", ")
-                        .append((flg & PciRegs.PCI_BASE_ADDRESS_MEM_PREFETCH) != 0 ? "" : "non-").append("prefetchable)");
-                if (virtual) {
-                    sb.append(" [virtual]");
-                } else if ((cmd & PciRegs.PCI_COMMAND_MEMORY) == 0) {
-                    sb.append(" [disabled]");
-                }
-            }
-            if ((ioflg & IORESOURCE_PCI_EA_BEI) != 0) {
-                sb.append(" [enhanced]");
-            }
-            sb.append(size(len)).append('\n');
-        }
-    }
-
-    private static String memType(int t) {
-        return t == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_32 ? "32-bit"
-                : t == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_64 ? "64-bit"
-                : t == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_1M ? "low-1M" : "type 3";
-    }
-
-    /** show_rom with the kernel's resource line 6: {@code [virtual]} when the kernel reports a ROM the register does not hold. */
-    private static void kernelRom(StringBuilder sb, Resource r, long flgReg, int cmd) {
-        long rom = r.start() | (r.flags() & Resource.ADDR_FLAG_MASK);
-        long len = r.size();
-        long flg = flgReg;
-        boolean virtual = false;
-        if (rom == 0 && flg == 0 && len == 0) {
-            return;
-        }
-        if ((rom & PciRegs.PCI_ROM_ADDRESS_MASK) != 0 && (flg & PciRegs.PCI_ROM_ADDRESS_MASK) == 0
-                && (r.flags() & IORESOURCE_PCI_EA_BEI) == 0) {
-            flg = rom;
-            virtual = true;
-        }
-        sb.append("\tExpansion ROM at ");
-        if ((rom & PciRegs.PCI_ROM_ADDRESS_MASK) != 0) {
-            sb.append(hex(rom & PciRegs.PCI_ROM_ADDRESS_MASK, 8));
-        } else {
-            sb.append((flg & PciRegs.PCI_ROM_ADDRESS_MASK) != 0 ? "<ignored>" : "<unassigned>");
-        }
-        if (virtual) {
-            sb.append(" [virtual]");
-        }
-        if ((flg & PciRegs.PCI_ROM_ADDRESS_ENABLE) == 0) {
-            sb.append(" [disabled]");
-        } else if (!virtual && (cmd & PciRegs.PCI_COMMAND_MEMORY) == 0) {
-            sb.append(" [disabled by cmd]");
-        }
-        if ((r.flags() & IORESOURCE_PCI_EA_BEI) != 0) {
-            sb.append(" [enhanced]");
-        }
-        sb.append(size(len)).append('\n');
-    }
-
-    /** show_rom. */
-    private static void rom(StringBuilder sb, PciDeviceInfo d, int reg, int cmd) {
-        if (d.sysfs().isPresent()) {
-            kernelRom(sb, d.sysfs().get().resource(PciDeviceInfo.Region.ROM_INDEX),
-                    Integer.toUnsignedLong(d.configDword(reg)), cmd);
-            return;
-        }
-        long flg = Integer.toUnsignedLong(d.configDword(reg));
-        PciDeviceInfo.Region r = region(d, PciDeviceInfo.Region.ROM_INDEX);
-        long len = r == null ? 0 : r.size();
-        long rom = flg & PciRegs.PCI_ROM_ADDRESS_MASK;
-        if (rom == 0 && flg == 0 && len == 0) {
-            return;
-        }
-        sb.append("\tExpansion ROM at ");
-        sb.append(rom != 0 ? String.format("%08x", rom) : "<unassigned>");
-        if ((flg & PciRegs.PCI_ROM_ADDRESS_ENABLE) == 0) {
-            sb.append(" [disabled]");
-        } else if ((cmd & PciRegs.PCI_COMMAND_MEMORY) == 0) {
-            sb.append(" [disabled by cmd]");
-        }
-        sb.append(size(len)).append('\n');
-    }
 }
