@@ -120,7 +120,7 @@ final class LsCaps {
                             d.ids().vendor(), d.ids().device(), d.configWord(where + PciRegs.PCI_SSVID_VENDOR),
                             d.configWord(where + PciRegs.PCI_SSVID_DEVICE))).append('\n');
                     case PciRegs.PCI_CAP_ID_EXP -> {
-                        express(sb, cap);
+                        express(sb, cap, o.verbose());
                         ext = true;
                     }
                     case PciRegs.PCI_CAP_ID_MSIX -> {
@@ -142,7 +142,7 @@ final class LsCaps {
             }
         }
         if (ext && d.config().length > PciRegs.PCI_CFG_SPACE_SIZE) {
-            LsEcaps.extCaps(sb, d);
+            LsEcaps.extCaps(sb, d, o.verbose());
         }
     }
 
@@ -247,10 +247,13 @@ final class LsCaps {
         }
     }
 
-    /** cap_express, the first line only (verbosity 1). */
-    private static void express(StringBuilder sb, int cap) {
+    /** cap_express, the first line only (with the capability's version at verbosity 2). */
+    private static void express(StringBuilder sb, int cap, int verbose) {
         int type = (cap & PciRegs.PCI_EXP_FLAGS_TYPE) >> PciRegs.PCI_EXP_FLAGS_TYPE_SHIFT;
         sb.append("Express ");
+        if (verbose > 1) {
+            sb.append("(v").append(cap & PciRegs.PCI_EXP_FLAGS_VERS).append(") ");
+        }
         switch (type) {
             case PciRegs.PCI_EXP_TYPE_ENDPOINT -> sb.append("Endpoint");
             case PciRegs.PCI_EXP_TYPE_LEG_END -> sb.append("Legacy Endpoint");

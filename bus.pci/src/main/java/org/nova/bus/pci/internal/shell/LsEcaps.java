@@ -23,8 +23,8 @@ final class LsEcaps {
     private LsEcaps() {
     }
 
-    /** show_ext_caps at verbosity 1. */
-    static void extCaps(StringBuilder sb, PciDeviceInfo d) {
+    /** show_ext_caps: the first line of each, with the capability's version at verbosity 2. */
+    static void extCaps(StringBuilder sb, PciDeviceInfo d, int verbose) {
         boolean[] seen = new boolean[PciRegs.PCI_CFG_SPACE_EXP_SIZE];
         int where = PciRegs.PCI_CFG_SPACE_SIZE;
         do {
@@ -33,7 +33,11 @@ final class LsEcaps {
                 break;
             }
             int id = header & PciRegs.PCI_EXT_CAP_ID_MASK;
-            sb.append(String.format("\tCapabilities: [%03x] ", where));
+            sb.append(String.format("\tCapabilities: [%03x", where));
+            if (verbose > 1) {
+                sb.append(" v").append(header >>> PciRegs.PCI_EXT_CAP_VER_SHIFT & PciRegs.PCI_EXT_CAP_VER_MASK);
+            }
+            sb.append("] ");
             if (seen[where]) {
                 sb.append("<chain looped>\n");
                 break;
