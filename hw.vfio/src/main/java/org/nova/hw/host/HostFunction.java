@@ -21,7 +21,8 @@ import org.nova.hw.SysfsPciDevice;
 
 /**
  * One of the host's own PCI functions, read-only: config space is read from sysfs (as much as
- * the kernel shows this process; the rest reads as zero), regions come from the resource file,
+ * the kernel shows this process; the rest reads as zero; {@link #readConfigBlock} in one read),
+ * regions come from the resource file, the kernel's view from its attributes ({@link #sysfs()}),
  * and everything that would change the device or touch it — config writes, BAR mappings,
  * interrupts, DMA, reset — is refused with EROFS naming the function. The function holds no
  * file descriptor between calls, so a refused or abandoned probe leaks nothing.
