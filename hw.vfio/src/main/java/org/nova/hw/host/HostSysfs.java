@@ -48,6 +48,8 @@ final class HostSysfs {
     static final long IORESOURCE_PREFETCH = Resource.IORESOURCE_PREFETCH;
     /** Resource flag: a 64-bit memory BAR. */
     static final long IORESOURCE_MEM_64 = Resource.IORESOURCE_MEM_64;
+    /** strtol's base for a number with a leading 0 (C11 7.22.1.4). */
+    private static final int OCTAL_RADIX = 8;
     /** The address file of a /sys/bus/pci/slots entry: "dddd:bb:dd" (drivers/pci/slot.c address_read_file). */
     private static final Pattern SLOT_ADDRESS = Pattern.compile("(\\p{XDigit}+):(\\p{XDigit}+):(\\p{XDigit}+)");
     /** The radix of every number in the resource file ("0x%016llx", drivers/pci/pci-sysfs.c resource_show). */
@@ -227,7 +229,7 @@ final class HostSysfs {
         if (u.startsWith("0x") || u.startsWith("0X")) {
             n = Integer.parseUnsignedInt(u.substring(2), RESOURCE_RADIX);
         } else if (u.length() > 1 && u.startsWith("0")) {
-            n = Integer.parseUnsignedInt(u.substring(1), Byte.SIZE);
+            n = Integer.parseUnsignedInt(u.substring(1), OCTAL_RADIX);
         } else {
             n = Integer.parseInt(u);
         }

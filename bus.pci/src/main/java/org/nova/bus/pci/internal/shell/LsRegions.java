@@ -45,6 +45,12 @@ final class LsRegions {
     private static final int BITS_16 = 16;
     private static final int BITS_32 = 32;
     private static final int BITS_64 = 64;
+    /** show_range prints as many hex digits as the window's address bits need. */
+    private static final int BITS_PER_HEX_DIGIT = 4;
+    /** Digits of an I/O port address (PCIADDR_PORT_FMT, lib/pci.h: "%04llx"). */
+    private static final int PORT_DIGITS = 4;
+    /** Digits of a memory address (PCIADDR_T_FMT, lib/pci.h: "%08llx"). */
+    private static final int ADDR_DIGITS = 8;
     /** Address bits of a BAR address as pciutils masks it (PCI_ADDR_MEM_MASK, lib/pci.h: ~0xf). */
     private static final long ADDR_MEM_MASK = ~0xfL;
     /** Enhanced-allocation BAR equivalent flag pciutils adds to sysfs flags (PCI_IORESOURCE_PCI_EA_BEI, lib/header.h: 1 << 5). */
@@ -161,7 +167,7 @@ final class LsRegions {
     private static void range(StringBuilder sb, String prefix, long base, long limit, int bits, boolean disabled) {
         sb.append(prefix).append(':');
         boolean open = Long.compareUnsigned(base, limit) <= 0;
-        int digits = (bits + 3) / 4;
+        int digits = (bits + BITS_PER_HEX_DIGIT - 1) / BITS_PER_HEX_DIGIT;
         if (open) {
             sb.append(' ').append(hex(base, digits)).append('-').append(hex(limit, digits));
         }
@@ -319,7 +325,7 @@ final class LsRegions {
                 long a = pos & PciRegs.PCI_BASE_ADDRESS_IO_MASK;
                 sb.append("I/O ports at ");
                 if (a != 0 || (cmd & PciRegs.PCI_COMMAND_IO) != 0) {
-                    sb.append(hex(a, 4));
+                    sb.append(hex(a, PORT_DIGITS));
                 } else {
                     sb.append(hwLower != 0 ? "<ignored>" : "<unassigned>");
                 }
@@ -335,7 +341,7 @@ final class LsRegions {
                 if (broken) {
                     sb.append("<broken-64-bit-slot>");
                 } else if (a != 0) {
-                    sb.append(hex(a, 8));
+                    sb.append(hex(a, ADDR_DIGITS));
                 } else {
                     sb.append(hwLower != 0 || hwUpper != 0 ? "<ignored>" : "<unassigned>");
                 }
@@ -376,7 +382,7 @@ final class LsRegions {
         }
         sb.append("\tExpansion ROM at ");
         if ((rom & PciRegs.PCI_ROM_ADDRESS_MASK) != 0) {
-            sb.append(hex(rom & PciRegs.PCI_ROM_ADDRESS_MASK, 8));
+            sb.append(hex(rom & PciRegs.PCI_ROM_ADDRESS_MASK, ADDR_DIGITS));
         } else {
             sb.append((flg & PciRegs.PCI_ROM_ADDRESS_MASK) != 0 ? "<ignored>" : "<unassigned>");
         }
