@@ -7,7 +7,9 @@
 #   NOVA-LSPCI-BEGIN N ... NOVA-LSPCI-END N            the runtime (Gogo's echo prints the markers)
 #   NOVA-TIME N MILLIS                                 the runtime's clock before listing N
 # The flag sets are the FLAGS lines below; the harness compares each pair. At the end the runtime
-# lists -v and -vv once more, warm, for the timing (NOVA-TIME marks around them).
+# lists -v and -vv once more, warm, for the timing (NOVA-TIME marks around them), then turns the
+# host backend off and lists edu through the VFIO backend (NOVA-VFIO-BEGIN/END; pciutils' view of
+# it between GUEST ref-vfio-begin/end): what config space shows must be the same.
 for m in $(cat /lib/modules/ORDER.lspci); do insmod /lib/modules/$m || echo "GUEST insmod $m FAILED"; done
 
 for d in /sys/bus/pci/devices/*; do
@@ -17,6 +19,11 @@ for d in /sys/bus/pci/devices/*; do
     echo "GUEST sriov $(basename $d) numvfs=$(cat $d/sriov_numvfs) driver=$(basename "$(readlink $d/driver)")"
   fi
 done
+# edu to vfio-pci, for the runtime's last listing through the VFIO backend (its config region read in one block)
+EDU=$(for d in /sys/bus/pci/devices/*; do [ "$(cat $d/vendor)" = 0x1234 ] && [ "$(cat $d/device)" = 0x11e8 ] && basename $d; done)
+echo vfio-pci > /sys/bus/pci/devices/$EDU/driver_override
+echo $EDU > /sys/bus/pci/drivers_probe
+echo "GUEST edu=$EDU driver=$(basename "$(readlink /sys/bus/pci/devices/$EDU/driver)")"
 echo "GUEST functions=$(ls /sys/bus/pci/devices | wc -l) pci.ids=$(ls /usr/share/misc/pci.ids 2>/dev/null)"
 echo "GUEST slots $(for s in /sys/bus/pci/slots/*; do [ -f $s/address ] && echo "$(basename $s)=$(cat $s/address)"; done | tr '\n' ' ')"
 
@@ -59,7 +66,17 @@ echo NOVA-TIME lspci-v ((new java.util.Date) getTime)
 lspci -v
 echo NOVA-TIME lspci-vv ((new java.util.Date) getTime)
 lspci -vv
-echo NOVA-TIME end ((new java.util.Date) getTime)"
+echo NOVA-TIME end ((new java.util.Date) getTime)
+cm:set org.nova.hw.host enabled=false
+drv:settle
+vfio:enable $EDU
+vfio:await $EDU
+echo NOVA-VFIO-BEGIN
+lspci -vv -s $EDU
+echo NOVA-VFIO-END"
+echo "GUEST ref-vfio-begin"
+/bin/lspci.pciutils -vv -s $EDU 2>&1
+echo "GUEST ref-vfio-end"
 
 JAVA_OPTS=$(sed -n 's/.*nova.java_opts=\([^ ]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
 echo "GUEST java start uptime=$(cut -d' ' -f1 /proc/uptime)"
