@@ -30,7 +30,7 @@ echo "GUEST slots $(for s in /sys/bus/pci/slots/*; do [ -f $s/address ] && echo 
 # -vv on the functions whose every capability the runtime decodes at -vv (the bridge, the host
 # bridge, the ICH9 functions, virtio, and edu / pci-testdev behind the bridge); a set starting with
 # ? is listed and reported but not required to be equal (-vv over every function: PCI Express,
-# AER, ACS, ARI and SR-IOV show their first line only).
+# AER and SR-IOV show their first line only).
 FLAGS='-n
 -nn
 -v

@@ -593,6 +593,40 @@ public final class PciRegs {
     public static final int PCI_EXT_CAP_VER_MASK = 0xf;
     /** Shift of the next pointer in an extended capability header (PCI_EXT_CAP_NEXT). */
     public static final int PCI_EXT_CAP_NEXT_SHIFT = 20;
+    /** ARI capability register, 16 bits (PCI_ARI_CAP). */
+    public static final int PCI_ARI_CAP = 0x04;
+    /** ARI control register, 16 bits (PCI_ARI_CTRL). */
+    public static final int PCI_ARI_CTRL = 0x06;
+    /** ARI capability/control: MFVC function groups (PCI_ARI_CAP_MFVC, PCI_ARI_CTRL_MFVC). */
+    public static final int PCI_ARI_MFVC = 0x0001;
+    /** ARI capability/control: ACS function groups (PCI_ARI_CAP_ACS, PCI_ARI_CTRL_ACS). */
+    public static final int PCI_ARI_ACS = 0x0002;
+    /** ARI capability: the next function number, bits 15:8 (PCI_ARI_CAP_NFN). */
+    public static final int PCI_ARI_CAP_NFN_SHIFT = 8;
+    /** Width of the next function number. */
+    public static final int PCI_ARI_CAP_NFN_MASK = 0xff;
+    /** ARI control: the function group, bits 6:4 (PCI_ARI_CTRL_FG). */
+    public static final int PCI_ARI_CTRL_FG_SHIFT = 4;
+    /** Width of the function group. */
+    public static final int PCI_ARI_CTRL_FG_MASK = 0x7;
+    /** ACS capability register, 16 bits (PCI_ACS_CAP). */
+    public static final int PCI_ACS_CAP = 0x04;
+    /** ACS control register, 16 bits (PCI_ACS_CTRL). */
+    public static final int PCI_ACS_CTRL = 0x06;
+    /** ACS source validation (PCI_ACS_SV). */
+    public static final int PCI_ACS_SV = 0x0001;
+    /** ACS translation blocking (PCI_ACS_TB). */
+    public static final int PCI_ACS_TB = 0x0002;
+    /** ACS P2P request redirect (PCI_ACS_RR). */
+    public static final int PCI_ACS_RR = 0x0004;
+    /** ACS P2P completion redirect (PCI_ACS_CR). */
+    public static final int PCI_ACS_CR = 0x0008;
+    /** ACS upstream forwarding (PCI_ACS_UF). */
+    public static final int PCI_ACS_UF = 0x0010;
+    /** ACS P2P egress control (PCI_ACS_EC). */
+    public static final int PCI_ACS_EC = 0x0020;
+    /** ACS direct translated P2P (PCI_ACS_DT). */
+    public static final int PCI_ACS_DT = 0x0040;
     /** Mask of the next pointer after shifting (PCI_EXT_CAP_NEXT). */
     public static final int PCI_EXT_CAP_NEXT_MASK = 0xffc;
     /** Minimum size of an extended capability: bounds the walk (drivers/pci/pci.c). */

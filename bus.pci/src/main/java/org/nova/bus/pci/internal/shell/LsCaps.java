@@ -8,8 +8,8 @@ import org.nova.hw.pci.PciRegs;
  * and the first line of each capability), then ls-ecaps.c's ({@link LsEcaps}) when a PCI Express
  * or PCI-X capability says extended config space exists. At verbosity 2 the detail lines of Power
  * Management, MSI, MSI-X, the VirtIO structures and SATA follow as ls-caps.c prints them; the
- * other capabilities (PCI Express, PCI-X, HyperTransport, and every extended one) still print
- * their first line only, where pciutils decodes more.
+ * other capabilities (PCI Express, PCI-X, HyperTransport, and the extended ones but ARI and ACS)
+ * still print their first line only, where pciutils decodes more.
  */
 final class LsCaps {
     /** MSI-X table size is encoded minus one (PCI_MSIX_FLAGS_QSIZE). */

@@ -176,6 +176,31 @@ class LspciVeryVerboseTest {
                 """, run(List.of(d), "-n", "-vv"));
     }
 
+    /** The ARI and ACS detail lines, as pciutils printed them for QEMU's NVMe and root ports. */
+    @Test
+    void ariAndAcsDetails() {
+        byte[] c = new byte[4096];
+        put(c, PciRegs.PCI_VENDOR_ID, 4, 0x00101b36);
+        put(c, PciRegs.PCI_STATUS, 2, PciRegs.PCI_STATUS_CAP_LIST);
+        put(c, PciRegs.PCI_CAPABILITY_LIST, 1, 0x80);
+        put(c, 0x80, 4, PciRegs.PCI_CAP_ID_EXP | 0x0002 << 16);
+        put(c, 0x100, 4, PciRegs.PCI_EXT_CAP_ID_ARI | 1 << 16 | 0x148 << 20);
+        put(c, 0x104, 4, 1 << 8 | 2 << 16 | PciRegs.PCI_ARI_ACS << 16);
+        put(c, 0x148, 4, PciRegs.PCI_EXT_CAP_ID_ACS | 1 << 16);
+        put(c, 0x14c, 4, 0x5f | (PciRegs.PCI_ACS_SV | PciRegs.PCI_ACS_RR | PciRegs.PCI_ACS_CR | PciRegs.PCI_ACS_UF) << 16);
+        PciDeviceInfo d = new PciDeviceInfo(new PciAddress(0, 2, 0, 0), new PciIds(0x1b36, 0x0010, 0, 0, 0x010802, 2), c,
+                List.of(), Optional.empty(), Optional.empty());
+        String out = run(List.of(d), "-n", "-vv");
+        assertEquals("""
+                	Capabilities: [100 v1] Alternative Routing-ID Interpretation (ARI)
+                		ARICap:	MFVC- ACS-, Next Function: 1
+                		ARICtl:	MFVC- ACS+, Function Group: 0
+                	Capabilities: [148 v1] Access Control Services
+                		ACSCap:	SrcValid+ TransBlk+ ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans+
+                		ACSCtl:	SrcValid+ TransBlk- ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans-
+                """, out.substring(out.indexOf("\tCapabilities: [100"), out.lastIndexOf("\n\n") + 1));
+    }
+
     @Test
     void moreThanTwoVsIsRefused() {
         DriverException e = assertThrows(DriverException.class, () -> Lspci.parse("-vvv"));
