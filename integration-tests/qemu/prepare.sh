@@ -6,7 +6,8 @@
 #      pciutils' lspci also goes into the guest, as the reference for the host backend's lspci -n)
 #   2. Debian's kernel: the package linux-image-amd64 depends on (apt-cache), downloaded with
 #      apt-get download and unpacked with dpkg-deb -x, never installed
-#   3. the guest initramfs: busybox, the virtio/9p and VFIO modules, glibc, and guest/init
+#   3. the guest initramfs: busybox, the virtio/9p and VFIO modules, glibc, and guest/init; for the
+#      lspci comparison (guest/lspci.sh) the drivers of its devices, depmod's indexes and pci.ids
 #      (the JDK and the runtime come from the host over virtio-9p at boot, see run.sh)
 #
 # It may assume root with apt, as CI has. On success it writes qemu-work/guest.env (KVER,
@@ -71,7 +72,14 @@ MODULES="drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_
   net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p
   virt/lib/irqbypass drivers/vfio/vfio drivers/vfio/vfio_virqfd drivers/vfio/vfio_iommu_type1
   drivers/vfio/pci/vfio-pci-core drivers/vfio/pci/vfio-pci"
+# the drivers of the lspci comparison's devices (guest/lspci.sh loads them, in this order; init does not)
+LSPCI_MODULES="crypto/crct10dif_common crypto/crct10dif_generic lib/crc-t10dif lib/crc64
+  crypto/crc64_rocksoft_generic lib/crc64-rocksoft block/t10-pi drivers/nvme/host/nvme-core drivers/nvme/host/nvme
+  drivers/net/ethernet/intel/e1000e/e1000e drivers/usb/common/usb-common drivers/usb/core/usbcore
+  drivers/usb/host/xhci-hcd drivers/usb/host/xhci-pci drivers/scsi/scsi_common drivers/scsi/scsi_mod
+  drivers/ata/libata drivers/ata/libahci drivers/ata/ahci drivers/char/hw_random/virtio-rng"
 INITRD=$work/initramfs-$KVER.cpio.gz
+PCI_IDS=/usr/share/misc/pci.ids
 inputs=("$here/guest/init" "$here/prepare.sh" "$LSPCI")
 fresh=1
 [ -f "$INITRD" ] || fresh=
@@ -91,6 +99,21 @@ if [ -z "$fresh" ]; then
     modlist="$modlist $(basename "$src")"
   done
   echo "$modlist" > "$R/lib/modules/ORDER"
+  modlist=
+  for m in $LSPCI_MODULES; do
+    src=$KMOD/$m.ko
+    [ -f "$src" ] || { [ -f "$src.xz" ] && src=$src.xz; } || true
+    [ -f "$src" ] || die "kernel module $m not found in $KPKG"
+    cp "$src" "$R/lib/modules/"
+    modlist="$modlist $(basename "$src")"
+  done
+  echo "$modlist" > "$R/lib/modules/ORDER.lspci"
+  # depmod's indexes, so that lspci -k finds "Kernel modules" through libkmod as on an installed system
+  depmod -b "$work/$kdir" "$KVER" || die "depmod for $KVER failed"
+  mkdir -p "$R/lib/modules/$KVER"
+  cp "$work/$kdir/lib/modules/$KVER"/modules.* "$R/lib/modules/$KVER/"
+  # the PCI ID database both lspci read (pciutils' and the runtime's PciNames)
+  [ -f "$PCI_IDS" ] && mkdir -p "$R/usr/share/misc" && cp "$PCI_IDS" "$R/usr/share/misc/"
   for l in libc.so.6 libdl.so.2 libm.so.6 libpthread.so.0 librt.so.1 libz.so.1; do
     [ -f /lib/x86_64-linux-gnu/$l ] && cp /lib/x86_64-linux-gnu/$l "$R/lib/x86_64-linux-gnu/"
   done

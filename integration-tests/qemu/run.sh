@@ -9,7 +9,9 @@
 #        JMH=1 (also run the JMH benchmark VfioMmioBench in the guest after the suite),
 #        JMH_ARGS (comma-separated extra JMH options, e.g. -wi,1,-i,3),
 #        DEVICES (the QEMU -device options of the guest's PCI devices, default edu, pci-testdev and
-#        e1000e: the one with MSI-X, its table in BAR3; no netdev, the suite needs no network)
+#        e1000e: the one with MSI-X, its table in BAR3; no netdev, the suite needs no network),
+#        GUEST_SH (a shell script the guest's init sources instead of the VFIO suite, e.g. guest/lspci.sh),
+#        GUEST_APPEND (more kernel command line, e.g. no_timer_check)
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -32,6 +34,8 @@ done
 mv "$STAGE/nova.jar.tmp" "$STAGE/nova.jar"
 cp "$repo/runtime/etc/logback.xml" "$STAGE/logback.xml"
 cp "${SUITE:-$here/guest/suite.gosh}" "$STAGE/suite.gosh"
+rm -f "$STAGE/guest.sh"
+[ -z "${GUEST_SH:-}" ] || cp "$GUEST_SH" "$STAGE/guest.sh"
 rm -f "$STAGE/benchmarks.jar"
 if [ "${JMH:-0}" = 1 ]; then # the JMH benchmark VfioMmioBench after the suite (the build packages benchmarks.jar)
   [ -f "$repo/benchmarks/target/benchmarks.jar" ] || { echo "run: JMH=1 but benchmarks/target/benchmarks.jar is missing (build the benchmarks module)" >&2; exit 2; }
@@ -46,5 +50,5 @@ timeout "${TIMEOUT:-240}" qemu-system-x86_64 \
   -virtfs local,path="$STAGE",mount_tag=nova,security_model=none,readonly=on \
   -nographic -no-reboot -nodefaults -serial stdio -display none \
   -kernel "$VMLINUZ" -initrd "$INITRD" \
-  -append "console=ttyS0 intel_iommu=on panic=-1 quiet loglevel=4 nova.java_opts=${JAVA_OPTS_GUEST:-} nova.jmh=${JMH:-0} nova.jmh_args=${JMH_ARGS:-}" 2>&1 | tee "$LOG"
+  -append "console=ttyS0 intel_iommu=on panic=-1 quiet loglevel=4 nova.java_opts=${JAVA_OPTS_GUEST:-} nova.jmh=${JMH:-0} nova.jmh_args=${JMH_ARGS:-} ${GUEST_APPEND:-}" 2>&1 | tee "$LOG"
 exit "${PIPESTATUS[0]}"

@@ -52,6 +52,39 @@ public interface PciFunction {
     int readConfig(int offset, int width);
 
     /**
+     * Reads a block of config space at once, as the kernel's sysfs {@code config} attribute and
+     * vfio-pci's config region read any length in one call (drivers/pci/pci-sysfs.c
+     * pci_read_config, drivers/vfio/pci/vfio_pci_config.c). The default reads dword by dword
+     * through {@link #readConfig}; a backend whose kernel interface takes the whole block in one
+     * read overrides it. Bytes the kernel does not let this process read (an unprivileged reader of
+     * sysfs sees 64 bytes) read as zero, as {@link #readConfig} does.
+     *
+     * @param offset byte offset, dword aligned
+     * @param length bytes, a multiple of 4
+     * @return a new array of {@code length} bytes, owned by the caller
+     * @throws HwException EINVAL for a misaligned offset or length, ERANGE beyond
+     *                     {@link #configSize()}, ENODEV after removal
+     */
+    default byte[] readConfigBlock(int offset, int length) {
+        if (offset % Integer.BYTES != 0 || length % Integer.BYTES != 0 || length < 0) {
+            throw new HwException(HwException.EINVAL, address() + ": config block at 0x" + Integer.toHexString(offset)
+                    + " of " + length + " bytes is not dword aligned");
+        }
+        if (offset < 0 || offset + length > configSize()) {
+            throw new HwException(HwException.ERANGE, address() + ": config block at 0x" + Integer.toHexString(offset)
+                    + " of " + length + " bytes beyond " + configSize() + " bytes");
+        }
+        byte[] out = new byte[length];
+        for (int off = 0; off < length; off += Integer.BYTES) {
+            int v = readConfig(offset + off, Integer.BYTES);
+            for (int b = 0; b < Integer.BYTES; b++) {
+                out[off + b] = (byte) (v >>> (b * Byte.SIZE));
+            }
+        }
+        return out;
+    }
+
+    /**
      * Writes config space through the register write masks: read-only bits keep their value,
      * write-1-to-clear bits clear where value has a one, BAR registers keep their size
      * alignment (writing all ones reads back the size mask).
@@ -150,6 +183,20 @@ public interface PciFunction {
 
     /** @return the physical function of a virtual function; empty for anything else */
     Optional<PciFunction> physfn();
+
+    // ---- the kernel's view -------------------------------------------------------------------
+
+    /**
+     * What the running kernel's sysfs shows of this function, read now (one read of each
+     * attribute): only a backend listing the kernel's own functions has it.
+     *
+     * @return the facts, or empty for a function the kernel does not list as its own (simulated,
+     *         or driven through VFIO)
+     * @throws HwException ENODEV after removal
+     */
+    default Optional<SysfsPciDevice> sysfs() {
+        return Optional.empty();
+    }
 
     // ---- diagnostics ---------------------------------------------------------------------------
 

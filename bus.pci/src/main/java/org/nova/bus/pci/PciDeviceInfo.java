@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
+import org.nova.hw.SysfsPciDevice;
 import org.nova.hw.pci.PciAddress;
 import org.nova.hw.pci.PciRegs;
 
@@ -16,11 +17,14 @@ import org.nova.hw.pci.PciRegs;
  * @param ids the identity
  * @param config a copy of config space, {@code configSize} bytes (256 or 4096)
  * @param regions the BARs (index 0..5) and the expansion ROM (index 6) that exist, in index order
- * @param driver the bound driver's name, if any
+ * @param driver the bound driver's name, if any (a driver of this runtime)
  * @param physfn the address of the PF, for a VF
+ * @param sysfs what the running kernel's sysfs shows of the function (its IRQ, resources, kernel
+ *     driver, IOMMU group, slot and modalias), for a function the backend lists from the kernel
+ *     itself (the read-only host backend); empty otherwise
  */
 public record PciDeviceInfo(PciAddress address, PciIds ids, byte[] config, List<Region> regions,
-        Optional<String> driver, Optional<PciAddress> physfn) {
+        Optional<String> driver, Optional<PciAddress> physfn, Optional<SysfsPciDevice> sysfs) {
 
     /**
      * One region of the function.
@@ -40,6 +44,12 @@ public record PciDeviceInfo(PciAddress address, PciIds ids, byte[] config, List<
     public PciDeviceInfo {
         config = config.clone();
         regions = List.copyOf(regions);
+    }
+
+    /** A snapshot of a function the kernel's sysfs does not describe (simulated, or through VFIO). */
+    public PciDeviceInfo(PciAddress address, PciIds ids, byte[] config, List<Region> regions, Optional<String> driver,
+            Optional<PciAddress> physfn) {
+        this(address, ids, config, regions, driver, physfn, Optional.empty());
     }
 
     /** @return a copy of the config bytes */
@@ -71,7 +81,7 @@ public record PciDeviceInfo(PciAddress address, PciIds ids, byte[] config, List<
     @Override
     public boolean equals(Object o) {
         return o instanceof PciDeviceInfo p && address.equals(p.address) && ids.equals(p.ids) && Arrays.equals(config, p.config)
-                && regions.equals(p.regions) && driver.equals(p.driver) && physfn.equals(p.physfn);
+                && regions.equals(p.regions) && driver.equals(p.driver) && physfn.equals(p.physfn) && sysfs.equals(p.sysfs);
     }
 
     @Override

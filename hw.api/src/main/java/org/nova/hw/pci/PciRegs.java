@@ -85,6 +85,82 @@ public final class PciRegs {
     public static final int PCI_CB_SUBSYSTEM_ID = 0x42;
     /** Expansion ROM base address of a type-1 (bridge) header (PCI_ROM_ADDRESS1). */
     public static final int PCI_ROM_ADDRESS1 = 0x38;
+    /** Primary bus number of a type-1 header (PCI_PRIMARY_BUS). */
+    public static final int PCI_PRIMARY_BUS = 0x18;
+    /** Secondary bus number of a type-1 header (PCI_SECONDARY_BUS). */
+    public static final int PCI_SECONDARY_BUS = 0x19;
+    /** Highest bus number behind a type-1 header (PCI_SUBORDINATE_BUS). */
+    public static final int PCI_SUBORDINATE_BUS = 0x1a;
+    /** Latency timer for the secondary interface (PCI_SEC_LATENCY_TIMER). */
+    public static final int PCI_SEC_LATENCY_TIMER = 0x1b;
+    /** I/O window base, 8 bits: address bits 15:12 and the decode type (PCI_IO_BASE). */
+    public static final int PCI_IO_BASE = 0x1c;
+    /** I/O window limit, 8 bits (PCI_IO_LIMIT). */
+    public static final int PCI_IO_LIMIT = 0x1d;
+    /** Decode type bits of the I/O base and limit (PCI_IO_RANGE_TYPE_MASK). */
+    public static final int PCI_IO_RANGE_TYPE_MASK = 0x0f;
+    /** I/O window decodes 16 address bits (PCI_IO_RANGE_TYPE_16). */
+    public static final int PCI_IO_RANGE_TYPE_16 = 0x00;
+    /** I/O window decodes 32 address bits (PCI_IO_RANGE_TYPE_32). */
+    public static final int PCI_IO_RANGE_TYPE_32 = 0x01;
+    /** Address bits of the I/O base and limit bytes (PCI_IO_RANGE_MASK, ~0x0f). */
+    public static final int PCI_IO_RANGE_MASK = ~0x0f;
+    /** Status of the secondary interface, 16 bits, laid out as PCI_STATUS (PCI_SEC_STATUS). */
+    public static final int PCI_SEC_STATUS = 0x1e;
+    /** Memory window base, 16 bits: address bits 31:20 (PCI_MEMORY_BASE). */
+    public static final int PCI_MEMORY_BASE = 0x20;
+    /** Memory window limit, 16 bits (PCI_MEMORY_LIMIT). */
+    public static final int PCI_MEMORY_LIMIT = 0x22;
+    /** Type bits of the memory base and limit, reserved as zero (PCI_MEMORY_RANGE_TYPE_MASK). */
+    public static final int PCI_MEMORY_RANGE_TYPE_MASK = 0x0f;
+    /** Address bits of the memory base and limit (PCI_MEMORY_RANGE_MASK, ~0x0f). */
+    public static final int PCI_MEMORY_RANGE_MASK = ~0x0f;
+    /** Prefetchable memory window base, 16 bits (PCI_PREF_MEMORY_BASE). */
+    public static final int PCI_PREF_MEMORY_BASE = 0x24;
+    /** Prefetchable memory window limit, 16 bits (PCI_PREF_MEMORY_LIMIT). */
+    public static final int PCI_PREF_MEMORY_LIMIT = 0x26;
+    /** Decode type bits of the prefetchable base and limit (PCI_PREF_RANGE_TYPE_MASK). */
+    public static final int PCI_PREF_RANGE_TYPE_MASK = 0x0f;
+    /** Prefetchable window decodes 32 address bits (PCI_PREF_RANGE_TYPE_32). */
+    public static final int PCI_PREF_RANGE_TYPE_32 = 0x00;
+    /** Prefetchable window decodes 64 address bits (PCI_PREF_RANGE_TYPE_64). */
+    public static final int PCI_PREF_RANGE_TYPE_64 = 0x01;
+    /** Address bits of the prefetchable base and limit (PCI_PREF_RANGE_MASK, ~0x0f). */
+    public static final int PCI_PREF_RANGE_MASK = ~0x0f;
+    /** Upper 32 bits of the prefetchable base (PCI_PREF_BASE_UPPER32). */
+    public static final int PCI_PREF_BASE_UPPER32 = 0x28;
+    /** Upper 32 bits of the prefetchable limit (PCI_PREF_LIMIT_UPPER32). */
+    public static final int PCI_PREF_LIMIT_UPPER32 = 0x2c;
+    /** Upper 16 bits of the I/O base (PCI_IO_BASE_UPPER16). */
+    public static final int PCI_IO_BASE_UPPER16 = 0x30;
+    /** Upper 16 bits of the I/O limit (PCI_IO_LIMIT_UPPER16). */
+    public static final int PCI_IO_LIMIT_UPPER16 = 0x32;
+    /** Bridge control, 16 bits (PCI_BRIDGE_CONTROL). */
+    public static final int PCI_BRIDGE_CONTROL = 0x3e;
+    /** Bridge control: parity error response on the secondary interface (PCI_BRIDGE_CTL_PARITY). */
+    public static final int PCI_BRIDGE_CTL_PARITY = 0x01;
+    /** Bridge control: forward SERR# from the secondary interface (PCI_BRIDGE_CTL_SERR). */
+    public static final int PCI_BRIDGE_CTL_SERR = 0x02;
+    /** Bridge control: ISA enable, no ISA aliases forwarded (PCI_BRIDGE_CTL_NO_ISA). */
+    public static final int PCI_BRIDGE_CTL_NO_ISA = 0x04;
+    /** Bridge control: forward VGA addresses (PCI_BRIDGE_CTL_VGA). */
+    public static final int PCI_BRIDGE_CTL_VGA = 0x08;
+    /** Bridge control: VGA 16-bit decode (PCI_BRIDGE_CTL_VGA_16BIT). */
+    public static final int PCI_BRIDGE_CTL_VGA_16BIT = 0x10;
+    /** Bridge control: report master aborts (PCI_BRIDGE_CTL_MASTER_ABORT). */
+    public static final int PCI_BRIDGE_CTL_MASTER_ABORT = 0x20;
+    /** Bridge control: secondary bus reset (PCI_BRIDGE_CTL_BUS_RESET). */
+    public static final int PCI_BRIDGE_CTL_BUS_RESET = 0x40;
+    /** Bridge control: fast back-to-back on the secondary interface (PCI_BRIDGE_CTL_FAST_BACK). */
+    public static final int PCI_BRIDGE_CTL_FAST_BACK = 0x80;
+    /** Bridge control: primary discard timer (PCI_BRIDGE_CTL_PRI_DISCARD_TIMER, pciutils' header.h). */
+    public static final int PCI_BRIDGE_CTL_PRI_DISCARD_TIMER = 0x100;
+    /** Bridge control: secondary discard timer (PCI_BRIDGE_CTL_SEC_DISCARD_TIMER, pciutils' header.h). */
+    public static final int PCI_BRIDGE_CTL_SEC_DISCARD_TIMER = 0x200;
+    /** Bridge control: discard timer status (PCI_BRIDGE_CTL_DISCARD_TIMER_STATUS, pciutils' header.h). */
+    public static final int PCI_BRIDGE_CTL_DISCARD_TIMER_STATUS = 0x400;
+    /** Bridge control: discard timer SERR# enable (PCI_BRIDGE_CTL_DISCARD_TIMER_SERR_EN, pciutils' header.h). */
+    public static final int PCI_BRIDGE_CTL_DISCARD_TIMER_SERR_EN = 0x800;
 
     /** Header type without the multi-function bit (PCI_HEADER_TYPE_MASK). */
     public static final int PCI_HEADER_TYPE_MASK = 0x7f;
@@ -246,6 +322,22 @@ public final class PciRegs {
     public static final int PCI_CAP_ID_MSIX = 0x11;
     /** SATA Data/Index Configuration (PCI_CAP_ID_SATA). */
     public static final int PCI_CAP_ID_SATA = 0x12;
+    /** Slot ID: expansion slot register, bits 4:0 the number of slots (PCI_SID_ESR_NSLOTS). */
+    public static final int PCI_SID_ESR_NSLOTS = 0x1f;
+    /** Slot ID: first-in-chassis flag of the expansion slot register (PCI_SID_ESR_FIC). */
+    public static final int PCI_SID_ESR_FIC = 0x20;
+    /** Slot ID: the expansion slot register, a byte after the capability header (PCI_SID_ESR). */
+    public static final int PCI_SID_ESR = 2;
+    /** Slot ID: the chassis number, a byte (PCI_SID_CHASSIS_NR). */
+    public static final int PCI_SID_CHASSIS_NR = 3;
+    /** Subsystem ID capability: the subsystem vendor ID, 16 bits (PCI_SSVID_VENDOR). */
+    public static final int PCI_SSVID_VENDOR = 4;
+    /** Subsystem ID capability: the subsystem ID, 16 bits (PCI_SSVID_DEVICE). */
+    public static final int PCI_SSVID_DEVICE = 6;
+    /** SATA capability: the revision's major number, bits 7:4 of the byte after the header (AHCI 1.3 2.4.1 SATACR0; pciutils cap_sata_hba). */
+    public static final int PCI_SATA_REV_MAJOR_SHIFT = 4;
+    /** SATA capability: one nibble of the revision, major or minor (AHCI 1.3 2.4.1 SATACR0). */
+    public static final int PCI_SATA_REV_MASK = 0x0f;
     /** PCI Advanced Features (PCI_CAP_ID_AF). */
     public static final int PCI_CAP_ID_AF = 0x13;
     /** Enhanced Allocation (PCI_CAP_ID_EA). */
@@ -273,6 +365,60 @@ public final class PciRegs {
     public static final int PCI_PM_PMC = 2;
     /** PM capability size. */
     public static final int PCI_PM_SIZEOF = 8;
+    /** PM capabilities: PME clock required (PCI_PM_CAP_PME_CLOCK). */
+    public static final int PCI_PM_CAP_PME_CLOCK = 0x0008;
+    /** PM capabilities: device-specific initialization (PCI_PM_CAP_DSI). */
+    public static final int PCI_PM_CAP_DSI = 0x0020;
+    /** PM capabilities: auxiliary current, bits 8:6 (PCI_PM_CAP_AUX_POWER). */
+    public static final int PCI_PM_CAP_AUX_POWER = 0x01c0;
+    /** Shift of the auxiliary current field. */
+    public static final int PCI_PM_CAP_AUX_POWER_SHIFT = 6;
+    /** PM capabilities: D1 supported (PCI_PM_CAP_D1). */
+    public static final int PCI_PM_CAP_D1 = 0x0200;
+    /** PM capabilities: D2 supported (PCI_PM_CAP_D2). */
+    public static final int PCI_PM_CAP_D2 = 0x0400;
+    /** PM capabilities: PME# from D0 (PCI_PM_CAP_PME_D0). */
+    public static final int PCI_PM_CAP_PME_D0 = 0x0800;
+    /** PM capabilities: PME# from D1 (PCI_PM_CAP_PME_D1). */
+    public static final int PCI_PM_CAP_PME_D1 = 0x1000;
+    /** PM capabilities: PME# from D2 (PCI_PM_CAP_PME_D2). */
+    public static final int PCI_PM_CAP_PME_D2 = 0x2000;
+    /** PM capabilities: PME# from D3hot (PCI_PM_CAP_PME_D3hot). */
+    public static final int PCI_PM_CAP_PME_D3HOT = 0x4000;
+    /** PM capabilities: PME# from D3cold (PCI_PM_CAP_PME_D3cold). */
+    public static final int PCI_PM_CAP_PME_D3COLD = 0x8000;
+    /** PM control: PME# enable (PCI_PM_CTRL_PME_ENABLE). */
+    public static final int PCI_PM_CTRL_PME_ENABLE = 0x0100;
+    /** PM control: data select, bits 12:9 (PCI_PM_CTRL_DATA_SEL_MASK). */
+    public static final int PCI_PM_CTRL_DATA_SEL_MASK = 0x1e00;
+    /** Shift of the data select field. */
+    public static final int PCI_PM_CTRL_DATA_SEL_SHIFT = 9;
+    /** PM control: data scale, bits 14:13 (PCI_PM_CTRL_DATA_SCALE_MASK). */
+    public static final int PCI_PM_CTRL_DATA_SCALE_MASK = 0x6000;
+    /** Shift of the data scale field. */
+    public static final int PCI_PM_CTRL_DATA_SCALE_SHIFT = 13;
+    /** PM control: PME status (PCI_PM_CTRL_PME_STATUS). */
+    public static final int PCI_PM_CTRL_PME_STATUS = 0x8000;
+    /** PM: the PCI-to-PCI bridge support extensions byte (PCI_PM_PPB_EXTENSIONS). */
+    public static final int PCI_PM_PPB_EXTENSIONS = 6;
+    /** PM bridge extensions: B2/B3 on D3hot (PCI_PM_PPB_B2_B3). */
+    public static final int PCI_PM_PPB_B2_B3 = 0x40;
+    /** PM bridge extensions: bus power/clock control enable (PCI_PM_BPCC_ENABLE). */
+    public static final int PCI_PM_BPCC_ENABLE = 0x80;
+    /** SATA capability: the BAR location register, 32 bits (PCI_SATA_HBA_BARS, pciutils' header.h; AHCI 1.3 2.4.2 SATACR1). */
+    public static final int PCI_SATA_HBA_BARS = 4;
+    /** SATA BAR location: the BAR, bits 3:0 (4..9 for BAR0..5, 15 for config space; AHCI 1.3 2.4.2). */
+    public static final int PCI_SATA_BARLOC_MASK = 0x0f;
+    /** SATA BAR location value of BAR0; up to BAR5 it counts on. */
+    public static final int PCI_SATA_BARLOC_BAR0 = 4;
+    /** SATA BAR location value of BAR5. */
+    public static final int PCI_SATA_BARLOC_BAR5 = 9;
+    /** SATA BAR location value of "in config space". */
+    public static final int PCI_SATA_BARLOC_CONFIG = 15;
+    /** SATA BAR offset: bits 23:4, in dwords (AHCI 1.3 2.4.2 BAROFST). */
+    public static final int PCI_SATA_BAROFST_SHIFT = 4;
+    /** Width of the SATA BAR offset field. */
+    public static final int PCI_SATA_BAROFST_MASK = 0xfffff;
 
     /** MSI: enable bit of the flags (PCI_MSI_FLAGS_ENABLE). */
     public static final int PCI_MSI_FLAGS_ENABLE = 0x0001;
@@ -447,6 +593,40 @@ public final class PciRegs {
     public static final int PCI_EXT_CAP_VER_MASK = 0xf;
     /** Shift of the next pointer in an extended capability header (PCI_EXT_CAP_NEXT). */
     public static final int PCI_EXT_CAP_NEXT_SHIFT = 20;
+    /** ARI capability register, 16 bits (PCI_ARI_CAP). */
+    public static final int PCI_ARI_CAP = 0x04;
+    /** ARI control register, 16 bits (PCI_ARI_CTRL). */
+    public static final int PCI_ARI_CTRL = 0x06;
+    /** ARI capability/control: MFVC function groups (PCI_ARI_CAP_MFVC, PCI_ARI_CTRL_MFVC). */
+    public static final int PCI_ARI_MFVC = 0x0001;
+    /** ARI capability/control: ACS function groups (PCI_ARI_CAP_ACS, PCI_ARI_CTRL_ACS). */
+    public static final int PCI_ARI_ACS = 0x0002;
+    /** ARI capability: the next function number, bits 15:8 (PCI_ARI_CAP_NFN). */
+    public static final int PCI_ARI_CAP_NFN_SHIFT = 8;
+    /** Width of the next function number. */
+    public static final int PCI_ARI_CAP_NFN_MASK = 0xff;
+    /** ARI control: the function group, bits 6:4 (PCI_ARI_CTRL_FG). */
+    public static final int PCI_ARI_CTRL_FG_SHIFT = 4;
+    /** Width of the function group. */
+    public static final int PCI_ARI_CTRL_FG_MASK = 0x7;
+    /** ACS capability register, 16 bits (PCI_ACS_CAP). */
+    public static final int PCI_ACS_CAP = 0x04;
+    /** ACS control register, 16 bits (PCI_ACS_CTRL). */
+    public static final int PCI_ACS_CTRL = 0x06;
+    /** ACS source validation (PCI_ACS_SV). */
+    public static final int PCI_ACS_SV = 0x0001;
+    /** ACS translation blocking (PCI_ACS_TB). */
+    public static final int PCI_ACS_TB = 0x0002;
+    /** ACS P2P request redirect (PCI_ACS_RR). */
+    public static final int PCI_ACS_RR = 0x0004;
+    /** ACS P2P completion redirect (PCI_ACS_CR). */
+    public static final int PCI_ACS_CR = 0x0008;
+    /** ACS upstream forwarding (PCI_ACS_UF). */
+    public static final int PCI_ACS_UF = 0x0010;
+    /** ACS P2P egress control (PCI_ACS_EC). */
+    public static final int PCI_ACS_EC = 0x0020;
+    /** ACS direct translated P2P (PCI_ACS_DT). */
+    public static final int PCI_ACS_DT = 0x0040;
     /** Mask of the next pointer after shifting (PCI_EXT_CAP_NEXT). */
     public static final int PCI_EXT_CAP_NEXT_MASK = 0xffc;
     /** Minimum size of an extended capability: bounds the walk (drivers/pci/pci.c). */

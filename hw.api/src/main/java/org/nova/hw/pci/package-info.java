@@ -8,5 +8,5 @@
  * address. The backend SPI ({@code org.nova.hw}) stays between the backends and the PCI bus.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package org.nova.hw.pci;

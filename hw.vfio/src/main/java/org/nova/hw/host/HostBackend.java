@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * PID {@value #PID}, property {@code enabled}; without a configuration the framework property
  * {@value #PROP_ENABLED}) it publishes one {@link HostBridge} per PCI domain with
  * {@code nova.backend=host}, so {@code lspci} lists the real machine. Config space reads come
- * from /sys/bus/pci/devices/ADDR/config, region sizes from its resource file; every write,
+ * from /sys/bus/pci/devices/ADDR/config (a whole block in one read), region sizes from its resource
+ * file, and what lspci shows of the kernel's view (IRQ, resources, kernel driver, IOMMU group,
+ * slot, modalias) from the attributes pciutils reads ({@link org.nova.hw.SysfsPciDevice}); every write,
  * mapping, interrupt, DMA buffer and reset is refused with EROFS naming the function, so a
  * driver's probe fails at its first enable and nothing is left behind.
  *

@@ -17,10 +17,12 @@ import org.nova.hw.pci.PciRegs;
 import org.nova.hw.PciFunction;
 import org.nova.hw.RegionInfo;
 import org.nova.hw.SriovControl;
+import org.nova.hw.SysfsPciDevice;
 
 /**
  * One of the host's own PCI functions, read-only: config space is read from sysfs (as much as
- * the kernel shows this process; the rest reads as zero), regions come from the resource file,
+ * the kernel shows this process; the rest reads as zero; {@link #readConfigBlock} in one read),
+ * regions come from the resource file, the kernel's view from its attributes ({@link #sysfs()}),
  * and everything that would change the device or touch it — config writes, BAR mappings,
  * interrupts, DMA, reset — is refused with EROFS naming the function. The function holds no
  * file descriptor between calls, so a refused or abandoned probe leaks nothing.
@@ -94,6 +96,28 @@ final class HostFunction implements PciFunction {
             v |= Byte.toUnsignedInt(b[i]) << (Byte.SIZE * i); // little-endian, as PCI
         }
         return v;
+    }
+
+    /** The whole block in one open and one read of the sysfs config file, as lib/sysfs.c's sysfs_read. */
+    @Override
+    public byte[] readConfigBlock(int offset, int length) {
+        live();
+        if (offset % Integer.BYTES != 0 || length % Integer.BYTES != 0 || length < 0) {
+            throw new HwException(HwException.EINVAL, address + ": config block at 0x" + Integer.toHexString(offset)
+                    + " of " + length + " bytes is not dword aligned");
+        }
+        if (offset < 0 || offset + length > configSize) {
+            throw new HwException(HwException.ERANGE, address + ": config block at 0x" + Integer.toHexString(offset)
+                    + " of " + length + " bytes beyond " + configSize + " bytes");
+        }
+        return sysfs.readConfig(address, offset, length);
+    }
+
+    /** The kernel's own view: irq, resources, driver, IOMMU group, slot and modalias, read now. */
+    @Override
+    public Optional<SysfsPciDevice> sysfs() {
+        live();
+        return Optional.of(sysfs.attributes(address));
     }
 
     private void checkAccess(int offset, int width) {

@@ -244,6 +244,17 @@ final class VfioDeviceFd implements AutoCloseable {
         });
     }
 
+    /** Reads length bytes at an absolute fd offset in one pread. */
+    byte[] preadBlock(String what, long fdOffset, int length) {
+        return with(what, f -> {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment buf = a.allocate(Math.max(length, 1));
+                LibC.pread(what, f, buf, length, fdOffset);
+                return buf.asSlice(0, length).toArray(JAVA_BYTE);
+            }
+        });
+    }
+
     /** Writes width (1, 2, 4, 8) little-endian bytes at an absolute fd offset. */
     void pwrite(String what, long fdOffset, int width, long value) {
         with(what, f -> {

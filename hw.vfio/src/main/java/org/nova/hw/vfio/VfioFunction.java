@@ -139,6 +139,11 @@ final class VfioFunction implements PciFunction {
     }
 
     @Override
+    public byte[] readConfigBlock(int offset, int length) {
+        return config.readBlock(offset, length);
+    }
+
+    @Override
     public void writeConfig(int offset, int width, int value) {
         config.write(offset, width, value);
     }

@@ -58,6 +58,19 @@ final class VfioPciConfig {
         return (int) fd.pread("config read 0x" + Integer.toHexString(offset), region.offset() + offset, width);
     }
 
+    /** @see org.nova.hw.PciFunction#readConfigBlock: one pread of the config region for the whole block */
+    byte[] readBlock(int offset, int length) {
+        if (offset % Integer.BYTES != 0 || length % Integer.BYTES != 0 || length < 0) {
+            throw new HwException(HwException.EINVAL, address + ": config block at 0x" + Integer.toHexString(offset)
+                    + " of " + length + " bytes is not dword aligned");
+        }
+        if (offset < 0 || offset + length > size) {
+            throw new HwException(HwException.ERANGE, address + ": config block at 0x" + Integer.toHexString(offset)
+                    + " of " + length + " bytes beyond " + size + " bytes");
+        }
+        return fd.preadBlock("config read 0x" + Integer.toHexString(offset) + "+" + length, region.offset() + offset, length);
+    }
+
     /** @see org.nova.hw.PciFunction#writeConfig */
     void write(int offset, int width, int value) {
         check(offset, width);

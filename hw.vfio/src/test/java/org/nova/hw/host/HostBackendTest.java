@@ -28,6 +28,7 @@ import org.nova.hw.pci.PciAddress;
 import org.nova.hw.PciFunction;
 import org.nova.hw.RegionFlag;
 import org.nova.hw.RegionInfo;
+import org.nova.hw.SysfsPciDevice;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 
@@ -169,6 +170,76 @@ class HostBackendTest {
         assertEquals(0x40000, nvme.region(RegionInfo.ROM_INDEX).orElseThrow().size());
         assertTrue(fn(VF).region(0).isEmpty());
         assertThrows(HwException.class, () -> edu.region(7));
+    }
+
+    @Test
+    void aConfigBlockIsOneReadOfTheConfigFile() throws IOException {
+        PciFunction edu = fn(EDU);
+        byte[] all = edu.readConfigBlock(0, 256);
+        assertEquals(0x34, all[0] & 0xff);
+        assertEquals(0x12, all[1] & 0xff);
+        assertEquals(0x40, all[0x34] & 0xff);
+        byte[] part = edu.readConfigBlock(0x40, 8);
+        assertEquals(0x05, part[0]);
+        assertEquals(8, part.length);
+        // a short read (what an unprivileged reader gets; here a short file) leaves the rest zero
+        byte[] nvme = fn(NVME).readConfigBlock(0, 256);
+        assertEquals(0x36, nvme[0] & 0xff);
+        assertEquals(0, nvme[0x40]);
+        assertEquals(HwException.EINVAL, assertThrows(HwException.class, () -> edu.readConfigBlock(2, 4)).errno());
+        assertEquals(HwException.ERANGE, assertThrows(HwException.class, () -> edu.readConfigBlock(0, 260)).errno());
+        // the block is read when asked: a second listing sees a changed device
+        Path config = root.resolve("bus/pci/devices").resolve(EDU.toString()).resolve("config");
+        byte[] changed = Files.readAllBytes(config);
+        changed[0x04] = 0x02;
+        Files.write(config, changed);
+        assertEquals(0x02, edu.readConfigBlock(0, 8)[4]);
+    }
+
+    @Test
+    void theKernelsViewComesFromTheAttributesPciutilsReads() throws IOException {
+        Path devices = root.resolve("bus/pci/devices");
+        Path nvmeDir = devices.resolve(NVME.toString());
+        Files.writeString(nvmeDir.resolve("irq"), "20\n");
+        Files.writeString(nvmeDir.resolve("numa_node"), "-1\n");
+        Files.writeString(nvmeDir.resolve("modalias"), "pci:v00001B36d00000010sv00001AF4sd00001100bc01sc08i02\n");
+        Files.createDirectories(root.resolve("kernel/iommu_groups/10"));
+        Files.createSymbolicLink(nvmeDir.resolve("iommu_group"), root.resolve("kernel/iommu_groups/10"));
+        // pciehp's slot of the root port above: its address names domain, bus and device
+        Files.createDirectories(root.resolve("bus/pci/slots/0-2"));
+        Files.writeString(root.resolve("bus/pci/slots/0-2/address"), "0000:00:04\n");
+        Files.createDirectories(root.resolve("bus/pci/slots/7"));
+        Files.writeString(root.resolve("bus/pci/slots/7/address"), "0000:00:07\n");
+
+        SysfsPciDevice k = fn(NVME).sysfs().orElseThrow();
+        assertEquals(20, k.irq());
+        assertEquals(SysfsPciDevice.NO_NUMA_NODE, k.numaNode());
+        assertEquals(Optional.of("nvme"), k.driver());
+        assertEquals(Optional.of("10"), k.iommuGroup());
+        assertEquals(Optional.of("0-2"), k.physicalSlot());
+        assertEquals(Optional.of("pci:v00001B36d00000010sv00001AF4sd00001100bc01sc08i02"), k.modalias());
+        assertEquals(7, k.resources().size());
+        assertEquals(new SysfsPciDevice.Resource(0x800000000L, 0x800003fffL, 0x14220cL), k.resource(0));
+        assertEquals(0x4000, k.resource(0).size());
+        assertEquals(0, k.resource(1).size());
+        assertEquals(SysfsPciDevice.Resource.NONE, k.resource(16));
+
+        // a function the kernel shows without irq, numa_node, links or slot (the VF here)
+        SysfsPciDevice vf = fn(VF).sysfs().orElseThrow();
+        assertEquals(0, vf.irq());
+        assertEquals(SysfsPciDevice.NO_NUMA_NODE, vf.numaNode());
+        assertTrue(vf.driver().isEmpty() && vf.iommuGroup().isEmpty() && vf.modalias().isEmpty());
+        assertEquals(Optional.of("0-2"), vf.physicalSlot(), "the slot names the device, every function of it");
+        assertTrue(vf.resources().isEmpty());
+    }
+
+    @Test
+    void sysfsNumbersAreReadAsStrtolReadsThem() {
+        assertEquals(20, HostSysfs.parseInt("20\n"));
+        assertEquals(-1, HostSysfs.parseInt("-1"));
+        assertEquals(0x1f, HostSysfs.parseInt("0x1f"));
+        assertEquals(8, HostSysfs.parseInt("010"));
+        assertEquals(0, HostSysfs.parseInt("0"));
     }
 
     @Test

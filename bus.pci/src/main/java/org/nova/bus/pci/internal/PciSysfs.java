@@ -14,7 +14,9 @@ import org.nova.hw.RegionInfo;
 /**
  * What a listing tool reads of a function: drivers/pci/pci-sysfs.c's {@code config} attribute
  * (the config space bytes) and {@code resource} attribute (the regions), with the bound driver
- * and the PF, as {@link PciDeviceInfo}.
+ * and the PF, as {@link PciDeviceInfo}; for a function the kernel itself lists (the host backend)
+ * also what its sysfs shows. Config space is read as one block (one read of the sysfs config file
+ * or of vfio-pci's config region), once per snapshot: a listing sees the device as it is now.
  */
 final class PciSysfs {
     private PciSysfs() {
@@ -29,14 +31,7 @@ final class PciSysfs {
     static PciDeviceInfo snapshot(PciDeviceImpl dev, Optional<String> driver) {
         PciFunction function = dev.function();
         try {
-            int size = function.configSize();
-            byte[] config = new byte[size];
-            for (int off = 0; off < size; off += PciDeviceImpl.DWORD) {
-                int v = function.readConfig(off, PciDeviceImpl.DWORD);
-                for (int b = 0; b < PciDeviceImpl.DWORD; b++) {
-                    config[off + b] = (byte) (v >>> (b * Byte.SIZE));
-                }
-            }
+            byte[] config = function.readConfigBlock(0, function.configSize());
             List<PciDeviceInfo.Region> regions = new ArrayList<>();
             for (int i = 0; i <= RegionInfo.ROM_INDEX; i++) {
                 Optional<RegionInfo> r = function.region(i);
@@ -47,7 +42,7 @@ final class PciSysfs {
                 }
             }
             return new PciDeviceInfo(dev.address(), dev.ids(), config, regions, driver,
-                    function.physfn().map(PciFunction::address));
+                    function.physfn().map(PciFunction::address), function.sysfs());
         } catch (HwException e) {
             throw Hw.translate(e, "snapshot of " + dev.address());
         }

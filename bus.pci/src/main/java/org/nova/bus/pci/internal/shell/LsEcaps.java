@@ -4,8 +4,9 @@ import org.nova.bus.pci.PciDeviceInfo;
 import org.nova.hw.pci.PciRegs;
 
 /**
- * The extended capability lines of {@code lspci -v}: pciutils' ls-ecaps.c ({@code show_ext_caps}
- * and the first line of each extended capability at verbosity 1).
+ * The extended capability lines of {@code lspci -v} and {@code -vv}: pciutils' ls-ecaps.c
+ * ({@code show_ext_caps}: the first line of each extended capability, with its version at
+ * verbosity 2, and the detail lines of ARI and ACS).
  */
 final class LsEcaps {
     /** Extended vendor-specific capability: the VSEC header after the capability header (PCI_VNDR_HEADER). */
@@ -23,8 +24,8 @@ final class LsEcaps {
     private LsEcaps() {
     }
 
-    /** show_ext_caps at verbosity 1. */
-    static void extCaps(StringBuilder sb, PciDeviceInfo d) {
+    /** show_ext_caps: the first line of each, with the capability's version at verbosity 2. */
+    static void extCaps(StringBuilder sb, PciDeviceInfo d, int verbose) {
         boolean[] seen = new boolean[PciRegs.PCI_CFG_SPACE_EXP_SIZE];
         int where = PciRegs.PCI_CFG_SPACE_SIZE;
         do {
@@ -33,15 +34,58 @@ final class LsEcaps {
                 break;
             }
             int id = header & PciRegs.PCI_EXT_CAP_ID_MASK;
-            sb.append(String.format("\tCapabilities: [%03x] ", where));
+            sb.append(String.format("\tCapabilities: [%03x", where));
+            if (verbose > 1) {
+                sb.append(" v").append(header >>> PciRegs.PCI_EXT_CAP_VER_SHIFT & PciRegs.PCI_EXT_CAP_VER_MASK);
+            }
+            sb.append("] ");
             if (seen[where]) {
                 sb.append("<chain looped>\n");
                 break;
             }
             seen[where] = true;
             sb.append(extCapName(d, where, id)).append('\n');
+            if (verbose > 1) {
+                detail(sb, d, where, id);
+            }
             where = (header >>> PciRegs.PCI_EXT_CAP_NEXT_SHIFT) & PciRegs.PCI_EXT_CAP_NEXT_MASK;
         } while (where != 0 && where < PciRegs.PCI_CFG_SPACE_EXP_SIZE);
+    }
+
+    /**
+     * The detail lines ls-ecaps.c prints at verbosity 2, for the capabilities decoded here: ARI
+     * (cap_ari) and ACS (cap_acs, without the egress control vector a capability with EgressCtrl+
+     * adds). The others print their first line only.
+     */
+    private static void detail(StringBuilder sb, PciDeviceInfo d, int where, int id) {
+        switch (id) {
+            case PciRegs.PCI_EXT_CAP_ID_ARI -> {
+                int cap = d.configWord(where + PciRegs.PCI_ARI_CAP);
+                int ctrl = d.configWord(where + PciRegs.PCI_ARI_CTRL);
+                sb.append(String.format("\t\tARICap:\tMFVC%c ACS%c, Next Function: %d\n", flag(cap, PciRegs.PCI_ARI_MFVC),
+                        flag(cap, PciRegs.PCI_ARI_ACS), cap >> PciRegs.PCI_ARI_CAP_NFN_SHIFT & PciRegs.PCI_ARI_CAP_NFN_MASK));
+                sb.append(String.format("\t\tARICtl:\tMFVC%c ACS%c, Function Group: %d\n", flag(ctrl, PciRegs.PCI_ARI_MFVC),
+                        flag(ctrl, PciRegs.PCI_ARI_ACS), ctrl >> PciRegs.PCI_ARI_CTRL_FG_SHIFT & PciRegs.PCI_ARI_CTRL_FG_MASK));
+            }
+            case PciRegs.PCI_EXT_CAP_ID_ACS -> {
+                sb.append("\t\tACSCap:\t").append(acs(d.configWord(where + PciRegs.PCI_ACS_CAP))).append('\n');
+                sb.append("\t\tACSCtl:\t").append(acs(d.configWord(where + PciRegs.PCI_ACS_CTRL))).append('\n');
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** The ACS bits as cap_acs names them, for the capability and the control register alike. */
+    private static String acs(int v) {
+        return String.format("SrcValid%c TransBlk%c ReqRedir%c CmpltRedir%c UpstreamFwd%c EgressCtrl%c DirectTrans%c",
+                flag(v, PciRegs.PCI_ACS_SV), flag(v, PciRegs.PCI_ACS_TB), flag(v, PciRegs.PCI_ACS_RR),
+                flag(v, PciRegs.PCI_ACS_CR), flag(v, PciRegs.PCI_ACS_UF), flag(v, PciRegs.PCI_ACS_EC),
+                flag(v, PciRegs.PCI_ACS_DT));
+    }
+
+    private static char flag(int value, int bit) {
+        return Lspci.flag(value, bit);
     }
 
     /** The first line ls-ecaps.c prints for an extended capability. */

@@ -3,10 +3,13 @@ package org.nova.bus.pci.internal.shell;
 import java.util.Comparator;
 import java.util.List;
 
+import java.util.Optional;
+
 import org.nova.bus.pci.PciDeviceInfo;
 import org.nova.bus.pci.internal.PciBusImpl;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
+import org.nova.hw.SysfsPciDevice;
 import org.nova.hw.pci.PciAddress;
 import org.nova.hw.pci.PciRegs;
 
@@ -15,22 +18,28 @@ import org.nova.hw.pci.PciRegs;
  * -n / -nn name modes, -v detail (flags, regions, expansion ROM) as pciutils 3.13 prints them at
  * verbosity 1, -k and -D. Its parts live where pciutils keeps them: the capability lines in
  * {@link LsCaps} (ls-caps.c) and {@link LsEcaps} (ls-ecaps.c), the -s / -d filters in
- * {@link PciFilter} (lib/filter.c), the names in {@link PciNames} (lib/names.c). The text is built
- * once, from data to string; nothing is printed.
+ * {@link PciFilter} (lib/filter.c), the names in {@link PciNames} (lib/names.c), the kernel driver
+ * and modules in {@link LsKernel} (ls-kernel.c). Where the snapshot carries the kernel's sysfs view
+ * (the host backend), the IRQ, regions, bridge windows, NUMA node, IOMMU group and physical slot
+ * are the kernel's, as lib/sysfs.c fills them; otherwise they come from config space and the
+ * backend's region sizes, as lib/generic.c fills them. The text is built once, from data to
+ * string; nothing is printed.
  */
 public final class Lspci {
     /** BARs of a type-1 (PCI-to-PCI bridge) header: PCI_BASE_ADDRESS_0 and _1 (pci_regs.h). */
     private static final int BRIDGE_NUM_BARS = 2;
     /** BARs of a type-2 (CardBus) header: PCI_BASE_ADDRESS_0 only (pci_regs.h). */
     private static final int CARDBUS_NUM_BARS = 1;
+    /** Min_Gnt and Max_Lat count in units of 250 ns (PCI Local Bus spec 6.2.4; lspci.c show_verbose). */
+    private static final int LATENCY_UNIT_NS = 250;
+    /** The highest verbosity this lspci decodes: -vv. */
+    private static final int MAX_VERBOSE = 2;
     /** Shortest option: '-' and one letter. */
     private static final int MIN_OPTION_LENGTH = 2;
     /** The all-ones value a register reads when nothing answers (lspci.c show_bases, ls-ecaps.c). */
     static final int ALL_ONES = 0xffffffff;
-    /** Units of show_size: bytes, K, M, G, T (lspci.c). */
-    private static final String[] SIZE_SUFFIX = {"", "K", "M", "G", "T"};
-    /** One unit of show_size. */
-    private static final long KILO = 1024;
+    /** The low 32 bits of a long: pciutils' u32 arithmetic. */
+    static final long U32 = 0xffffffffL;
 
     private Lspci() {
     }
@@ -40,7 +49,7 @@ public final class Lspci {
     /**
      * The options of one invocation.
      *
-     * @param verbose 0 or 1 (-v)
+     * @param verbose 0, 1 (-v) or 2 (-vv)
      * @param numeric 0 names, 1 numbers (-n), 2 both (-nn)
      * @param kernel -k: show the driver in use
      * @param alwaysDomains -D: always show the domain
@@ -99,15 +108,15 @@ public final class Lspci {
                 }
             }
         }
-        if (verbose > 1) {
-            throw usage("-vv and -vvv are not supported here; use -v");
+        if (verbose > MAX_VERBOSE) {
+            throw usage("-vvv is not supported here; use -vv");
         }
         return new Options(verbose, Math.min(numeric, PciNames.MIXED), kernel, domains, slot, id);
     }
 
     private static DriverException usage(String msg) {
         return new DriverException(Errno.EINVAL, "lspci: " + msg
-                + " (usage: lspci [-n|-nn] [-v] [-k] [-D] [-s [[[[<domain>]:]<bus>]:][<slot>][.[<func>]]]"
+                + " (usage: lspci [-n|-nn] [-v|-vv] [-k] [-D] [-s [[[[<domain>]:]<bus>]:][<slot>][.[<func>]]]"
                 + " [-d [<vendor>]:[<device>][:<class>[:<prog_if>]]])");
     }
 
@@ -122,22 +131,32 @@ public final class Lspci {
      * @return the listing, one line per device (plus detail lines and a blank line per device with -v)
      */
     public static String format(List<PciDeviceInfo> devices, Options o, PciNames names) {
+        return format(devices, o, names, LsKernel.system());
+    }
+
+    /**
+     * Formats the devices as lspci would list them, looking kernel modules up in the given aliases.
+     *
+     * @param kernel the kernel's module aliases ({@link LsKernel#system()} reads this machine's)
+     */
+    static String format(List<PciDeviceInfo> devices, Options o, PciNames names, LsKernel kernel) {
         boolean domains = o.alwaysDomains() || devices.stream().anyMatch(d -> d.address().domain() != 0);
         StringBuilder sb = new StringBuilder();
         devices.stream()
                 .sorted(Comparator.comparing(PciDeviceInfo::address, PciBusImpl.ADDRESS_ORDER))
                 .filter(d -> o.slot().matches(d) && o.id().matches(d))
-                .forEach(d -> device(sb, d, o, names, domains));
+                .forEach(d -> device(sb, d, o, names, domains, kernel));
         return sb.toString();
     }
 
-    private static void device(StringBuilder sb, PciDeviceInfo d, Options o, PciNames names, boolean domains) {
+    private static void device(StringBuilder sb, PciDeviceInfo d, Options o, PciNames names, boolean domains,
+            LsKernel kernel) {
         terse(sb, d, o, names, domains);
         if (o.verbose() > 0) {
             verbose(sb, d, o, names);
         }
-        if ((o.kernel() || o.verbose() > 0) && d.driver().isPresent()) {
-            sb.append("\tKernel driver in use: ").append(d.driver().get()).append('\n');
+        if (o.kernel() || o.verbose() > 0) {
+            kernel.show(sb, d);
         }
         if (o.verbose() > 0) {
             sb.append('\n');
@@ -171,35 +190,105 @@ public final class Lspci {
         sb.append('\n');
         if (o.verbose() > 0 || o.kernel()) {
             int sv = d.ids().subsystemVendor();
+            int sd = d.ids().subsystemDevice();
+            if ((d.configByte(PciRegs.PCI_HEADER_TYPE) & PciRegs.PCI_HEADER_TYPE_MASK) == PciRegs.PCI_HEADER_TYPE_BRIDGE) {
+                // lib/generic.c fills a bridge's subsystem from its SSVID capability
+                int cap = LsCaps.find(d, PciRegs.PCI_CAP_ID_SSVID);
+                sv = cap == 0 ? 0 : d.configWord(cap + PciRegs.PCI_SSVID_VENDOR);
+                sd = cap == 0 ? 0 : d.configWord(cap + PciRegs.PCI_SSVID_DEVICE);
+            }
             if (sv != 0 && sv != PciRegs.PCI_WORD_MASK) {
                 sb.append("\tSubsystem: ").append(names.subsystemName(o.numeric(), d.ids().vendor(),
-                        d.ids().device(), sv, d.ids().subsystemDevice())).append('\n');
+                        d.ids().device(), sv, sd)).append('\n');
             }
         }
     }
 
-    /** show_verbose at verbosity 1. */
+    /** show_verbose: the header's decoding at verbosity 1 (Flags) or 2 (Control, Status, Latency, Interrupt). */
     private static void verbose(StringBuilder sb, PciDeviceInfo d, Options o, PciNames names) {
         int status = d.configWord(PciRegs.PCI_STATUS);
         int cmd = d.configWord(PciRegs.PCI_COMMAND);
         int htype = d.configByte(PciRegs.PCI_HEADER_TYPE) & PciRegs.PCI_HEADER_TYPE_MASK;
         int bist = d.configByte(PciRegs.PCI_BIST);
         int latency = d.configByte(PciRegs.PCI_LATENCY_TIMER);
-        int pin = d.configByte(PciRegs.PCI_INTERRUPT_PIN);
-        int irq = pin != 0 ? d.configByte(PciRegs.PCI_INTERRUPT_LINE) : 0;
+        Optional<SysfsPciDevice> sysfs = d.sysfs();
+        int irq = sysfs.map(SysfsPciDevice::irq).orElseGet(() -> configIrq(d));
         int bars;
+        int minGnt = 0;
+        int maxLat = 0;
         switch (htype) {
-            case PciRegs.PCI_HEADER_TYPE_NORMAL -> bars = PciRegs.PCI_STD_NUM_BARS;
-            case PciRegs.PCI_HEADER_TYPE_BRIDGE -> {
-                bars = BRIDGE_NUM_BARS;
-                irq = 0;
+            case PciRegs.PCI_HEADER_TYPE_NORMAL -> {
+                bars = PciRegs.PCI_STD_NUM_BARS;
+                minGnt = d.configByte(PciRegs.PCI_MIN_GNT);
+                maxLat = d.configByte(PciRegs.PCI_MAX_LAT);
             }
+            case PciRegs.PCI_HEADER_TYPE_BRIDGE -> bars = BRIDGE_NUM_BARS;
             case PciRegs.PCI_HEADER_TYPE_CARDBUS -> bars = CARDBUS_NUM_BARS;
             default -> {
                 sb.append(String.format("\t!!! Unknown header type %02x\n", htype));
                 return;
             }
         }
+        sysfs.flatMap(SysfsPciDevice::physicalSlot).ifPresent(s -> sb.append("\tPhysical Slot: ").append(s).append('\n'));
+        int numa = sysfs.map(SysfsPciDevice::numaNode).orElse(SysfsPciDevice.NO_NUMA_NODE);
+        Optional<String> group = sysfs.flatMap(SysfsPciDevice::iommuGroup);
+        if (o.verbose() > 1) {
+            controlAndStatus(sb, cmd, status);
+            if ((cmd & PciRegs.PCI_COMMAND_MASTER) != 0) {
+                sb.append("\tLatency: ").append(latency);
+                if (minGnt != 0 || maxLat != 0) {
+                    sb.append(" (");
+                    if (minGnt != 0) {
+                        sb.append(minGnt * LATENCY_UNIT_NS).append("ns min");
+                    }
+                    if (minGnt != 0 && maxLat != 0) {
+                        sb.append(", ");
+                    }
+                    if (maxLat != 0) {
+                        sb.append(maxLat * LATENCY_UNIT_NS).append("ns max");
+                    }
+                    sb.append(')');
+                }
+                int cacheLine = d.configByte(PciRegs.PCI_CACHE_LINE_SIZE);
+                if (cacheLine != 0) {
+                    sb.append(", Cache Line Size: ").append(cacheLine * Integer.BYTES).append(" bytes");
+                }
+                sb.append('\n');
+            }
+            int pin = d.configByte(PciRegs.PCI_INTERRUPT_PIN);
+            if (pin != 0 || irq != 0) {
+                sb.append("\tInterrupt: pin ").append(pin != 0 ? (char) ('A' + pin - 1) : '?').append(" routed to IRQ ")
+                        .append(irq).append('\n');
+            }
+            if (numa != SysfsPciDevice.NO_NUMA_NODE) {
+                sb.append("\tNUMA node: ").append(numa).append('\n');
+            }
+            group.ifPresent(g -> sb.append("\tIOMMU group: ").append(g).append('\n'));
+        } else {
+            flags(sb, cmd, status, latency, irq, numa, group);
+        }
+        if ((bist & PciRegs.PCI_BIST_CAPABLE) != 0) {
+            if ((bist & PciRegs.PCI_BIST_START) != 0) {
+                sb.append("\tBIST is running\n");
+            } else {
+                sb.append(String.format("\tBIST result: %02x\n", bist & PciRegs.PCI_BIST_CODE_MASK));
+            }
+        }
+        LsRegions.bases(sb, d, bars, cmd, o.verbose());
+        if (htype == PciRegs.PCI_HEADER_TYPE_NORMAL) {
+            LsRegions.rom(sb, d, PciRegs.PCI_ROM_ADDRESS, cmd);
+        } else if (htype == PciRegs.PCI_HEADER_TYPE_BRIDGE) {
+            LsRegions.bridge(sb, d, o.verbose());
+            LsRegions.rom(sb, d, PciRegs.PCI_ROM_ADDRESS1, cmd);
+            if (o.verbose() > 1) {
+                bridgeControl(sb, d.configWord(PciRegs.PCI_BRIDGE_CONTROL));
+            }
+        }
+        LsCaps.caps(sb, d, o, names);
+    }
+
+    /** The Flags line of verbosity 1. */
+    private static void flags(StringBuilder sb, int cmd, int status, int latency, int irq, int numa, Optional<String> group) {
         sb.append("\tFlags: ");
         if ((cmd & PciRegs.PCI_COMMAND_MASTER) != 0) {
             sb.append("bus master, ");
@@ -219,131 +308,72 @@ public final class Lspci {
         if ((status & PciRegs.PCI_STATUS_UDF) != 0) {
             sb.append("user-definable features, ");
         }
-        int devsel = status & PciRegs.PCI_STATUS_DEVSEL_MASK;
-        sb.append(devsel == PciRegs.PCI_STATUS_DEVSEL_SLOW ? "slow"
-                : devsel == PciRegs.PCI_STATUS_DEVSEL_MEDIUM ? "medium"
-                : devsel == PciRegs.PCI_STATUS_DEVSEL_FAST ? "fast" : "??").append(" devsel");
+        sb.append(devsel(status)).append(" devsel");
         if ((cmd & PciRegs.PCI_COMMAND_MASTER) != 0) {
             sb.append(", latency ").append(latency);
         }
         if (irq != 0) {
             sb.append(", IRQ ").append(irq);
         }
+        if (numa != SysfsPciDevice.NO_NUMA_NODE) {
+            sb.append(", NUMA node ").append(numa);
+        }
+        group.ifPresent(g -> sb.append(", IOMMU group ").append(g));
         sb.append('\n');
-        if ((bist & PciRegs.PCI_BIST_CAPABLE) != 0) {
-            if ((bist & PciRegs.PCI_BIST_START) != 0) {
-                sb.append("\tBIST is running\n");
-            } else {
-                sb.append(String.format("\tBIST result: %02x\n", bist & PciRegs.PCI_BIST_CODE_MASK));
-            }
-        }
-        bases(sb, d, bars, cmd);
-        if (htype == PciRegs.PCI_HEADER_TYPE_NORMAL) {
-            rom(sb, d, PciRegs.PCI_ROM_ADDRESS, cmd);
-        } else if (htype == PciRegs.PCI_HEADER_TYPE_BRIDGE) {
-            rom(sb, d, PciRegs.PCI_ROM_ADDRESS1, cmd);
-        }
-        LsCaps.caps(sb, d, o, names);
     }
 
-    private static PciDeviceInfo.Region region(PciDeviceInfo d, int index) {
-        for (PciDeviceInfo.Region r : d.regions()) {
-            if (r.index() == index) {
-                return r;
-            }
-        }
-        return null;
+    /** The DEVSEL timing of a status register, as lspci names it. */
+    static String devsel(int status) {
+        int devsel = status & PciRegs.PCI_STATUS_DEVSEL_MASK;
+        return devsel == PciRegs.PCI_STATUS_DEVSEL_SLOW ? "slow"
+                : devsel == PciRegs.PCI_STATUS_DEVSEL_MEDIUM ? "medium"
+                : devsel == PciRegs.PCI_STATUS_DEVSEL_FAST ? "fast" : "??";
     }
 
-    /** show_size. */
-    private static String size(long len) {
-        if (len == 0) {
-            return "";
-        }
-        long x = len;
-        int i = 0;
-        while (i < SIZE_SUFFIX.length - 1 && x >= KILO) {
-            x /= KILO;
-            i++;
-        }
-        return " [size=" + Long.toUnsignedString(x) + SIZE_SUFFIX[i] + "]";
+    /** pciutils' FLAG(): '+' when the bit is set, '-' otherwise. */
+    static char flag(int value, int bit) {
+        return (value & bit) != 0 ? '+' : '-';
     }
 
-    /** show_bases. */
-    private static void bases(StringBuilder sb, PciDeviceInfo d, int count, int cmd) {
-        for (int i = 0; i < count; i++) {
-            int reg = PciRegs.PCI_BASE_ADDRESS_0 + PciRegs.PCI_BASE_ADDRESS_STRIDE * i;
-            int flg = d.configDword(reg);
-            if (flg == ALL_ONES) {
-                flg = 0;
-            }
-            PciDeviceInfo.Region r = region(d, i);
-            long len = r == null ? 0 : r.size();
-            boolean io = (flg & PciRegs.PCI_BASE_ADDRESS_SPACE_IO) != 0;
-            long pos = Integer.toUnsignedLong(flg) & (io ? PciRegs.PCI_BASE_ADDRESS_IO_MASK : PciRegs.PCI_BASE_ADDRESS_MEM_MASK);
-            int type = flg & PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_MASK;
-            boolean broken = false;
-            if (!io && type == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_64) {
-                if (i >= count - 1) {
-                    broken = true;
-                } else {
-                    i++;
-                    long upper = Integer.toUnsignedLong(d.configDword(reg + PciRegs.PCI_BASE_ADDRESS_STRIDE));
-                    pos |= upper << Integer.SIZE;
-                }
-            }
-            if (pos == 0 && flg == 0 && len == 0) {
-                continue;
-            }
-            sb.append('\t');
-            if (io) {
-                sb.append("I/O ports at ");
-                if (pos != 0 || (cmd & PciRegs.PCI_COMMAND_IO) != 0) {
-                    sb.append(String.format("%04x", pos));
-                } else {
-                    sb.append("<unassigned>");
-                }
-                if ((cmd & PciRegs.PCI_COMMAND_IO) == 0) {
-                    sb.append(" [disabled]");
-                }
-            } else {
-                sb.append("Memory at ");
-                if (broken) {
-                    sb.append("<broken-64-bit-slot>");
-                } else if (pos != 0) {
-                    sb.append(String.format("%08x", pos));
-                } else {
-                    sb.append("<unassigned>");
-                }
-                sb.append(" (").append(type == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_32 ? "32-bit"
-                        : type == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_64 ? "64-bit"
-                        : type == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_1M ? "low-1M" : "type 3")
-                        .append(", ").append((flg & PciRegs.PCI_BASE_ADDRESS_MEM_PREFETCH) != 0 ? "" : "non-")
-                        .append("prefetchable)");
-                if ((cmd & PciRegs.PCI_COMMAND_MEMORY) == 0) {
-                    sb.append(" [disabled]");
-                }
-            }
-            sb.append(size(len)).append('\n');
-        }
+    /** The Control and Status lines of verbosity 2. */
+    private static void controlAndStatus(StringBuilder sb, int cmd, int status) {
+        sb.append(String.format("\tControl: I/O%c Mem%c BusMaster%c SpecCycle%c MemWINV%c VGASnoop%c ParErr%c Stepping%c"
+                + " SERR%c FastB2B%c DisINTx%c\n",
+                flag(cmd, PciRegs.PCI_COMMAND_IO), flag(cmd, PciRegs.PCI_COMMAND_MEMORY),
+                flag(cmd, PciRegs.PCI_COMMAND_MASTER), flag(cmd, PciRegs.PCI_COMMAND_SPECIAL),
+                flag(cmd, PciRegs.PCI_COMMAND_INVALIDATE), flag(cmd, PciRegs.PCI_COMMAND_VGA_PALETTE),
+                flag(cmd, PciRegs.PCI_COMMAND_PARITY), flag(cmd, PciRegs.PCI_COMMAND_WAIT),
+                flag(cmd, PciRegs.PCI_COMMAND_SERR), flag(cmd, PciRegs.PCI_COMMAND_FAST_BACK),
+                flag(cmd, PciRegs.PCI_COMMAND_INTX_DISABLE)));
+        sb.append(String.format("\tStatus: Cap%c 66MHz%c UDF%c FastB2B%c ParErr%c DEVSEL=%s >TAbort%c <TAbort%c"
+                + " <MAbort%c >SERR%c <PERR%c INTx%c\n",
+                flag(status, PciRegs.PCI_STATUS_CAP_LIST), flag(status, PciRegs.PCI_STATUS_66MHZ),
+                flag(status, PciRegs.PCI_STATUS_UDF), flag(status, PciRegs.PCI_STATUS_FAST_BACK),
+                flag(status, PciRegs.PCI_STATUS_PARITY), devsel(status),
+                flag(status, PciRegs.PCI_STATUS_SIG_TARGET_ABORT), flag(status, PciRegs.PCI_STATUS_REC_TARGET_ABORT),
+                flag(status, PciRegs.PCI_STATUS_REC_MASTER_ABORT), flag(status, PciRegs.PCI_STATUS_SIG_SYSTEM_ERROR),
+                flag(status, PciRegs.PCI_STATUS_DETECTED_PARITY), flag(status, PciRegs.PCI_STATUS_INTERRUPT)));
     }
 
-    /** show_rom. */
-    private static void rom(StringBuilder sb, PciDeviceInfo d, int reg, int cmd) {
-        long flg = Integer.toUnsignedLong(d.configDword(reg));
-        PciDeviceInfo.Region r = region(d, PciDeviceInfo.Region.ROM_INDEX);
-        long len = r == null ? 0 : r.size();
-        long rom = flg & PciRegs.PCI_ROM_ADDRESS_MASK;
-        if (rom == 0 && flg == 0 && len == 0) {
-            return;
-        }
-        sb.append("\tExpansion ROM at ");
-        sb.append(rom != 0 ? String.format("%08x", rom) : "<unassigned>");
-        if ((flg & PciRegs.PCI_ROM_ADDRESS_ENABLE) == 0) {
-            sb.append(" [disabled]");
-        } else if ((cmd & PciRegs.PCI_COMMAND_MEMORY) == 0) {
-            sb.append(" [disabled by cmd]");
-        }
-        sb.append(size(len)).append('\n');
+    /** show_htype1's BridgeCtl lines (verbosity 2). */
+    private static void bridgeControl(StringBuilder sb, int brc) {
+        sb.append(String.format("\tBridgeCtl: Parity%c SERR%c NoISA%c VGA%c VGA16%c MAbort%c >Reset%c FastB2B%c\n",
+                flag(brc, PciRegs.PCI_BRIDGE_CTL_PARITY), flag(brc, PciRegs.PCI_BRIDGE_CTL_SERR),
+                flag(brc, PciRegs.PCI_BRIDGE_CTL_NO_ISA), flag(brc, PciRegs.PCI_BRIDGE_CTL_VGA),
+                flag(brc, PciRegs.PCI_BRIDGE_CTL_VGA_16BIT), flag(brc, PciRegs.PCI_BRIDGE_CTL_MASTER_ABORT),
+                flag(brc, PciRegs.PCI_BRIDGE_CTL_BUS_RESET), flag(brc, PciRegs.PCI_BRIDGE_CTL_FAST_BACK)));
+        sb.append(String.format("\t\tPriDiscTmr%c SecDiscTmr%c DiscTmrStat%c DiscTmrSERREn%c\n",
+                flag(brc, PciRegs.PCI_BRIDGE_CTL_PRI_DISCARD_TIMER), flag(brc, PciRegs.PCI_BRIDGE_CTL_SEC_DISCARD_TIMER),
+                flag(brc, PciRegs.PCI_BRIDGE_CTL_DISCARD_TIMER_STATUS),
+                flag(brc, PciRegs.PCI_BRIDGE_CTL_DISCARD_TIMER_SERR_EN)));
     }
+
+    /**
+     * The IRQ lib/generic.c fills from config space when no kernel view exists: the Interrupt
+     * Line register of a function with an interrupt pin.
+     */
+    private static int configIrq(PciDeviceInfo d) {
+        return d.configByte(PciRegs.PCI_INTERRUPT_PIN) != 0 ? d.configByte(PciRegs.PCI_INTERRUPT_LINE) : 0;
+    }
+
 }

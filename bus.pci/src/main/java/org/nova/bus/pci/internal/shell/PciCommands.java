@@ -66,9 +66,9 @@ public final class PciCommands {
         return lspci(new String[0]);
     }
 
-    /** {@code lspci [-n|-nn] [-v] [-k] [-D] [-s SLOT] [-d VENDOR:DEVICE]}. */
+    /** {@code lspci [-n|-nn] [-v|-vv] [-k] [-D] [-s SLOT] [-d VENDOR:DEVICE]}. */
     @Descriptor("list the PCI functions as pciutils' lspci does")
-    public String lspci(@Descriptor("OPTION: -n, -nn, -v, -k, -D, -s [[[[<domain>]:]<bus>]:][<slot>][.[<func>]],"
+    public String lspci(@Descriptor("OPTION: -n, -nn, -v, -vv, -k, -D, -s [[[[<domain>]:]<bus>]:][<slot>][.[<func>]],"
             + " -d [<vendor>]:[<device>][:<class>]") String... args) {
         Lspci.Options o = Lspci.parse(args);
         return Lspci.format(bus.devices(), o, PciNames.system());
