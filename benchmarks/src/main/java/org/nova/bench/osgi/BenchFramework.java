@@ -36,7 +36,7 @@ import aQute.bnd.osgi.Jar;
 /**
  * A real framework for the bundle benchmarks: Apache Felix with SCR, Configuration Admin, Event
  * Admin and the Gogo runtime (the services and packages driver.core wants), the project's devres,
- * config.answer, driver.core, hw.api and bus.pci bundles as Maven built them (copied into the
+ * config.answer, driver.core (with the xz bundle it imports), hw.api and bus.pci bundles as Maven built them (copied into the
  * benchmark jar as {@code bench-bundles/NAME.jar}), a platform bundle with one host bridge of
  * header-only functions ({@link BenchBridge}) and an observer bundle ({@link BoundCount},
  * {@link HeldDevres}). The
@@ -62,7 +62,7 @@ public final class BenchFramework implements AutoCloseable {
     /** The infrastructure bundles, installed and started in this order (bench-bundles/NAME.jar). */
     static final List<String> BUNDLES = List.of("org.osgi.util.function", "org.osgi.util.promise",
             "org.osgi.service.component", "org.apache.felix.scr", "org.apache.felix.configadmin", "org.apache.felix.eventadmin",
-            "org.apache.felix.gogo.runtime", "devres", "config.answer", "driver.core", "hw.api", "bus.pci");
+            "org.apache.felix.gogo.runtime", "devres", "config.answer", "xz", "driver.core", "hw.api", "bus.pci");
     /**
      * The SLF4J packages the system bundle exports from the benchmark's class path, at the version
      * of slf4j-api the parent pom names ({@code slf4j.version}).
