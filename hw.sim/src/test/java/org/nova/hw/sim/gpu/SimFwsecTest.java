@@ -109,9 +109,24 @@ class SimFwsecTest {
         assertEquals(0, Pfb.wpr2HigherBound(r32(Pfb.PRI_MMU_WPR2_ADDR_HI.address())));
     }
 
+    /** An init_cmd FWSEC's DMEM mapper does not know (neither FRTS 0x15 nor SB 0x19). */
+    private static final int UNKNOWN_COMMAND = 0x7f;
+
     @Test
-    void onlyFrtsIsRun() {
-        run(u -> FwsecInterface.locate("test", u, gpu.vbios().fwsecDesc()).writeSb(u), true);
+    void onlyFrtsAndSbAreRun() {
+        run(u -> {
+            FwsecInterface appif = FwsecInterface.locate("test", u, gpu.vbios().fwsecDesc());
+            appif.writeSb(u);
+            u.set(LE32, appif.dmemMapperOffset() + FwsecInterface.DMEMMAPPER_INIT_CMD, UNKNOWN_COMMAND);
+        }, true);
         assertEquals(NvidiaGpu.FWSEC_ERR_COMMAND, r32(Pfalcon.MAILBOX0.address(GSP)));
+    }
+
+    @Test
+    void sbEndsNormallyAndCreatesNoWpr2() {
+        run(u -> FwsecInterface.locate("test", u, gpu.vbios().fwsecDesc()).writeSb(u), true);
+        assertEquals(0, r32(Pfalcon.MAILBOX0.address(GSP)), "FWSEC-SB reports success");
+        assertEquals(0, Pfb.wpr2HigherBound(r32(Pfb.PRI_MMU_WPR2_ADDR_HI.address())), "SB carves nothing");
+        assertEquals(0, Pbus.FRTS_ERR_CODE.get(r32(Pbus.SW_SCRATCH_0E_FRTS_ERR.address())));
     }
 }
