@@ -93,6 +93,24 @@ class SimFwsecTest {
     }
 
     @Test
+    void aSecondFrtsWhileWpr2ExistsIsRefusedAndSbDoesNotRemoveIt() {
+        long start = fbSize() - 2 * FbLayoutFacts.FRTS_SIZE;
+        run(u -> frts(u, start, FbLayoutFacts.FRTS_SIZE), true);
+        int hi = r32(Pfb.PRI_MMU_WPR2_ADDR_HI.address());
+        // a driver that skipped the unload boots again: FWSEC-FRTS refuses, WPR2 is the old one
+        long other = fbSize() - 4 * FbLayoutFacts.FRTS_SIZE;
+        run(u -> frts(u, other, FbLayoutFacts.FRTS_SIZE), true);
+        assertEquals(SimFb.FRTS_ERR_REGION_REFUSED, Pbus.FRTS_ERR_CODE.get(r32(Pbus.SW_SCRATCH_0E_FRTS_ERR.address())));
+        assertEquals(start, Pfb.wpr2LowerBound(r32(Pfb.PRI_MMU_WPR2_ADDR_LO.address())));
+        assertEquals(hi, r32(Pfb.PRI_MMU_WPR2_ADDR_HI.address()));
+        // only booter_unload removes it: SB leaves it
+        run(u -> FwsecInterface.locate("test", u, gpu.vbios().fwsecDesc()).writeSb(u), true);
+        assertEquals(hi, r32(Pfb.PRI_MMU_WPR2_ADDR_HI.address()));
+        gpu.reset();
+        assertEquals(0, Pfb.wpr2HigherBound(r32(Pfb.PRI_MMU_WPR2_ADDR_HI.address())), "a reset clears it");
+    }
+
+    @Test
     void aRegionOfAnotherSizeIsRefusedWithAnErrorCode() {
         long start = fbSize() - 4 * FbLayoutFacts.FRTS_SIZE;
         run(u -> frts(u, start, 2 * FbLayoutFacts.FRTS_SIZE), true);
