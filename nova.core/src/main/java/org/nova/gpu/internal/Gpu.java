@@ -35,7 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One GPU (nova-core gpu.rs, Gpu::new and unbind, newest stored version): identify, wait for GFW
+ * One GPU (nova-core gpu.rs, Gpu::new and unbind, newest stored version, whose unbind the unload of
+ * gsp/boot.rs Gsp::unload precedes here): identify, wait for GFW
  * boot, read the VBIOS ({@link VbiosReader}), load the firmware ({@link GpuFirmware}), compute the
  * framebuffer layout ({@link FbLayout}), prepare every image the boot and the unload run (FWSEC-FRTS,
  * booter_load, the {@link UnloadBundle}), set up the WPR metadata and the GSP's shared memory
