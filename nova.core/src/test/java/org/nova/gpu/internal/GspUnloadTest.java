@@ -148,6 +148,21 @@ class GspUnloadTest {
     }
 
     @Test
+    void aWpr2LeftByAnEarlierDriverFailsTheProbeWithEbusyAndThatProbesUnloadRemovesIt() {
+        // upstream arms its unload guard before run_fwsec_frts, so the EBUSY probe runs the unload bundle:
+        // FWSEC-SB, then booter_unload, as WPR2 is set; nothing ran GSP-RM in it, so booter_unload takes it down
+        Path fw = GpuFirmwareGenerator.generate(Chipset.GA102, tmp);
+        NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(Chipset.GA102, List.of(fw)).withFault(GpuFault.WPR2_SET));
+        SimPciDevice dev = new SimPciDevice(gpu, SLOT);
+        assertTrue(wpr2(gpu));
+        DriverException e = probeFails(dev, fw);
+        assertEquals(Errno.EBUSY, e.errno(), e.getMessage());
+        assertEquals(0, e.getSuppressed().length, List.of(e.getSuppressed()).toString());
+        assertFalse(wpr2(gpu));
+        unbind(dev, Gpu.probe(dev, new DirFirmwareLoader(fw)));
+    }
+
+    @Test
     void unbindThenProbeAgainAHundredTimesOnOneGpuLeaksNothing() throws InterruptedException {
         Path fw = GpuFirmwareGenerator.generate(Chipset.GA102, tmp);
         NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(Chipset.GA102, List.of(fw)));
