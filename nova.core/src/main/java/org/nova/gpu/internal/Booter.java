@@ -8,11 +8,10 @@ import org.nova.driver.Errno;
 import org.nova.nvidia.Chipset;
 import org.nova.nvidia.fw.BooterFirmware;
 import org.nova.nvidia.regs.Pfalcon;
-import org.nova.nvidia.regs.Pfb;
 
 /**
- * The booters on SEC2 (nova-core firmware/booter.rs; gsp/boot.rs runs booter_load, its unload
- * path booter_unload): {@link #prepare} puts the image in DMA memory with its signature for the
+ * The booters on SEC2 (nova-core firmware/booter.rs, newest stored version; gsp/hal/tu102.rs runs
+ * booter_load, {@link UnloadBundle} booter_unload): {@link #prepare} puts the image in DMA memory with its signature for the
  * fuse version patched in and checks that SEC2 can load it, touching nothing of the GPU but its
  * fuse registers; {@link #run} loads it through the falcon and starts it with the WPR metadata's
  * address in the mailboxes. Both booters are prepared before the boot's first hardware write, so
@@ -20,9 +19,6 @@ import org.nova.nvidia.regs.Pfb;
  * after FWSEC-FRTS, leaving WPR2 behind).
  */
 final class Booter {
-    /** How long GSP-RM may take to halt after the unload RPC before booter_unload runs. */
-    static final long UNLOAD_HALT_TIMEOUT_MS = 1_000;
-
     private Booter() {
     }
 
@@ -87,29 +83,22 @@ final class Booter {
      * @throws DriverException ETIMEDOUT (no halt)
      */
     static int[] run(Falcon sec2, Prepared p, DmaCoherent wprMeta) {
-        // booter_unload after a failed boot may run before the metadata existed: RM passes 0 then
-        long arg = wprMeta == null ? 0 : wprMeta.iova();
-        sec2.reset();
-        sec2.load(p.ucode(), p.imem(), p.dmem(), p.brom(), p.bootAddress());
-        int[] mbox = sec2.boot((int) arg, (int) (arg >>> 32), p.what());
-        p.ucode().close();
-        return mbox;
+        long arg = wprMeta.iova();
+        return run(sec2, p, (int) arg, (int) (arg >>> 32));
     }
 
     /**
-     * After the unload RPC: waits for GSP-RM to halt, then runs booter_unload (prepared at probe) on
-     * SEC2, which tears WPR2 down so that a later probe can run FWSEC-FRTS again (gsp/boot.rs unload).
+     * Resets SEC2, loads a prepared booter and runs it with the given mailboxes; its DMA copy is
+     * freed after the run.
      *
-     * @throws DriverException ETIMEDOUT (GSP-RM did not halt), EIO (booter_unload failed, WPR2 left)
+     * @return the mailboxes after it halted
+     * @throws DriverException ETIMEDOUT (no halt)
      */
-    static void unload(Bar0 bar, Falcon gsp, Falcon sec2, Prepared booterUnload, DmaCoherent wprMeta) {
-        Poll.until("GSP RISC-V core halted after unload", UNLOAD_HALT_TIMEOUT_MS, 1, () -> !gsp.isRiscvActive());
-        int[] mbox = run(sec2, booterUnload, wprMeta);
-        if (mbox[0] != 0) {
-            throw new DriverException(Errno.EIO, String.format("booter_unload on SEC2 failed with error 0x%x", mbox[0]));
-        }
-        if (Pfb.wpr2HigherBound(bar.read(Pfb.PRI_MMU_WPR2_ADDR_HI)) != 0) {
-            throw new DriverException(Errno.EIO, "WPR2 still exists after booter_unload");
-        }
+    static int[] run(Falcon sec2, Prepared p, int mbox0, int mbox1) {
+        sec2.reset();
+        sec2.load(p.ucode(), p.imem(), p.dmem(), p.brom(), p.bootAddress());
+        int[] mbox = sec2.boot(mbox0, mbox1, p.what());
+        p.ucode().close();
+        return mbox;
     }
 }

@@ -18,8 +18,9 @@ import org.nova.nvidia.gsp.bindings.PACKED_REGISTRY_TABLE;
 
 /**
  * The GSP commands of the boot and of the unbind (nova-core gsp/commands.rs): SetSystemInfo and
- * SetRegistry queued before the GSP starts, GetGspStaticInfo once it initialised, and
- * UNLOADING_GUEST_DRIVER at unbind; each laid out by the running release's typed bindings.
+ * SetRegistry sent once the GSP's RISC-V core is active, GetGspStaticInfo once it initialised, and
+ * UNLOADING_GUEST_DRIVER with its power-state level at unload; each laid out by the running
+ * release's typed bindings (newest stored gsp/commands.rs and gsp/fw/commands.rs).
  */
 final class Commands {
     /** GspSystemInfo.maxUserVa: the 47-bit user address space nova-core reports (gsp/commands.rs). */
@@ -56,7 +57,10 @@ final class Commands {
         return (long) a.domain() << DOMAIN_SHIFT | a.routingId();
     }
 
-    /** SetSystemInfo and SetRegistry ({@link #BOOT_REGISTRY}), queued before the GSP boots. */
+    /**
+     * SetSystemInfo and SetRegistry ({@link #BOOT_REGISTRY}), sent without waiting (GSP-RM does not
+     * answer them) once the GSP's RISC-V core is active (gsp/boot.rs).
+     */
     static void sendBootCommands(GspBindings abi, Cmdq cmdq, PciDevice dev, long timeoutMs) {
         GspSystemInfo si = abi.GspSystemInfo();
         byte[] p = new byte[si.size()];
@@ -142,9 +146,55 @@ final class Commands {
         return out;
     }
 
-    /** UNLOADING_GUEST_DRIVER, a plain unload (no PM transition), and its acknowledgement. */
-    static void unloadingGuestDriver(GspBindings abi, RmControl.Rpc rpc, long timeoutMs) {
-        rpc.call(abi.FUNCTION_UNLOADING_GUEST_DRIVER(), new byte[abi.rpc_unloading_guest_driver_v1F_07().size()],
+    /**
+     * The power state UNLOADING_GUEST_DRIVER asks GSP-RM for (gsp/fw/commands.rs PowerStateLevel):
+     * nova-core sends {@link #LEVEL_0} at unbind; 3 and 7 are PM transitions (suspend, hibernate).
+     */
+    enum PowerStateLevel {
+        /** A full unload. */
+        LEVEL_0,
+        /** S3, suspend to RAM. */
+        LEVEL_3,
+        /** Hibernate, suspend to disk. */
+        LEVEL_7;
+
+        /** @return newLevel in the running release (NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_*) */
+        int value(GspBindings abi) {
+            return switch (this) {
+                case LEVEL_0 -> abi.NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_0();
+                case LEVEL_3 -> abi.NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_3();
+                case LEVEL_7 -> abi.NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_7();
+            };
+        }
+
+        /** @return whether GPU state must survive it (bInPMTransition), as opposed to a full unload */
+        boolean isPowerTransition() {
+            return this != LEVEL_0;
+        }
+    }
+
+    /** @return UNLOADING_GUEST_DRIVER's payload (fw/commands.rs UnloadingGuestDriver::new): never GC6 */
+    static byte[] unloadingGuestDriverPayload(GspBindings abi, PowerStateLevel level) {
+        var u = abi.rpc_unloading_guest_driver_v1F_07();
+        byte[] p = new byte[u.size()];
+        u.bInPMTransition(p, 0, level.isPowerTransition() ? 1 : 0);
+        u.bGc6Entering(p, 0, 0);
+        u.newLevel(p, 0, level.value(abi));
+        return p;
+    }
+
+    /**
+     * UNLOADING_GUEST_DRIVER and its acknowledgement (gsp/boot.rs shutdown_gsp); the suspend that
+     * follows is the caller's to wait for ({@link GspBoot#shutdown}).
+     *
+     * @throws DriverException EIO if GSP-RM refused it (its NV_STATUS named); as the RPC
+     */
+    static void unloadingGuestDriver(GspBindings abi, RmControl.Rpc rpc, PowerStateLevel level, long timeoutMs) {
+        GspMsgQueue.Message m = rpc.call(abi.FUNCTION_UNLOADING_GUEST_DRIVER(), unloadingGuestDriverPayload(abi, level),
                 timeoutMs);
+        if (m.rpcResult() != abi.NV_OK()) {
+            throw new DriverException(Errno.EIO, String.format("GSP-RM refused UNLOADING_GUEST_DRIVER to %s: "
+                    + "NV_STATUS 0x%x", level, m.rpcResult()));
+        }
     }
 }

@@ -28,7 +28,6 @@ import org.nova.nvidia.gsp.GspMsgQueue;
 import org.nova.nvidia.gsp.bindings.GspBindings;
 import org.nova.nvidia.regs.FalconEngine;
 import org.nova.nvidia.regs.Pdisp;
-import org.nova.nvidia.regs.Pfb;
 import org.nova.nvidia.regs.Pgc6;
 import org.nova.nvidia.regs.Pmc;
 import org.nova.nvidia.vbios.Vbios;
@@ -36,26 +35,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One GPU (nova-core gpu.rs, Gpu::new, and the order of gsp/boot.rs Gsp::boot): identify, wait
- * for GFW boot, read the VBIOS ({@link VbiosReader}), load the firmware ({@link GpuFirmware}),
- * compute the framebuffer layout ({@link FbLayout}), run FWSEC-FRTS ({@link Fwsec}), set up the
- * GSP's shared memory ({@link Gsp}) and queue SetSystemInfo and SetRegistry ({@link Commands}),
- * boot the booter on SEC2 ({@link Booter}), wait for the GSP's RISC-V core, run the CPU
- * sequencer ({@link Sequencer}), wait for init done and read GetGspStaticInfo. The bindings are
- * chosen from the image's {@code .fwversion}. Everything acquired is a device resource of the
- * binding (BAR0, DMA memory, mapped firmware); {@link #unbind} sends UNLOADING_GUEST_DRIVER, runs
- * booter_unload, revokes the command channels and resets the falcons; the binding's devres
- * release the rest.
+ * One GPU (nova-core gpu.rs, Gpu::new and unbind, newest stored version, whose unbind the unload of
+ * gsp/boot.rs Gsp::unload precedes here): identify, wait for GFW
+ * boot, read the VBIOS ({@link VbiosReader}), load the firmware ({@link GpuFirmware}), compute the
+ * framebuffer layout ({@link FbLayout}), prepare every image the boot and the unload run (FWSEC-FRTS,
+ * booter_load, the {@link UnloadBundle}), set up the WPR metadata and the GSP's shared memory
+ * ({@link Gsp}); then {@link GspBoot} boots the GSP in gsp/boot.rs's order and unloads it if the boot
+ * fails past FWSEC-FRTS. The bindings are chosen from the image's {@code .fwversion}. Everything
+ * acquired is a device resource of the binding (BAR0, DMA memory, mapped firmware); {@link #unbind}
+ * closes the clients' channels and runs {@link GspBoot#unload} (UNLOADING_GUEST_DRIVER, the suspend
+ * report, FWSEC-SB, booter_unload, WPR2 read back); the binding's devres release the rest.
  */
 final class Gpu {
     private static final Logger LOG = LoggerFactory.getLogger(Gpu.class);
 
-    /** How long the GSP's RISC-V core may take to become active (gsp/boot.rs: 5 s). */
-    static final long RISCV_ACTIVE_TIMEOUT_MS = 5000;
-    /** How long the unload RPC may take at unbind. */
-    static final long UNLOAD_TIMEOUT_MS = 1_000;
-    /** How long the GSP may take to report init done (gsp/boot.rs wait_gsp_init_done: 10 s). */
-    static final long INIT_DONE_TIMEOUT_MS = 10_000;
     /** How long one RPC may take by default. */
     static final long RPC_TIMEOUT_MS = 5_000;
 
@@ -71,11 +64,10 @@ final class Gpu {
     private long clientVramEnd;
     private GspBindings abi;
     private GpuFirmware firmware;
-    private DmaCoherent wprMeta;
-    /** booter_unload, signed and staged at probe, run at unbind. */
-    private Booter.Prepared booterUnload;
-    /** GSP-RM reported init done in this probe: it can be asked to unload. */
-    private boolean initDone;
+    /** FWSEC-SB and booter_unload, staged at probe, run once: by a failed boot or at unbind. */
+    private UnloadBundle unloadBundle;
+    /** The boot's step times (figures, and the debug log of each probe). */
+    private final GspBoot.StepTimes bootTimes = new GspBoot.StepTimes();
     private Gsp gsp;
     private RmControl rm;
     private volatile Commands.StaticInfo staticInfo;
@@ -150,13 +142,16 @@ final class Gpu {
     private void bringUp(Bar0 bar, FirmwareLoader loader) {
         faultPoint("GFW boot");
         waitGfwBoot(bar);
+        bootTimes.step("GFW boot");
         Vbios bios = VbiosReader.read(bar);
         vbiosVersion = bios.biosVersion().stream().mapToObj(Vbios::formatVersion).findFirst().orElse("");
+        bootTimes.step("VBIOS");
         firmware = GpuFirmware.request(dev, identity.chipset(), loader);
         fwVersion = firmware.gsp().version();
         abi = GspBindings.of(fwVersion).orElseThrow(() -> new DriverException(Errno.EINVAL,
                 "no GSP ABI bindings for firmware " + fwVersion + " (known: "
                         + GspAbi.all().stream().map(GspAbi::version).toList() + ")"));
+        bootTimes.step("firmware");
         // framebuffer layout
         fbSize = hal.usableFbSize(bar);
         long vga = hal.supportsDisplay(bar) ? Pdisp.vgaWorkspaceAddress(bar.read(Pdisp.VGA_WORKSPACE_BASE)) : -1;
@@ -166,32 +161,18 @@ final class Gpu {
         publish(GpuInfo.BootState.PROBING);
         Falcon gspFalcon = falcon(FalconEngine.GSP, bar);
         Falcon sec2 = falcon(FalconEngine.SEC2, bar);
-        // Every image the boot runs is checked, signed for the fuses and staged before the first
-        // hardware write: past FWSEC-FRTS a refusal leaves WPR2 behind, and only a reset clears it.
+        // Every image the boot and its unload run is checked, signed for the fuses and staged before
+        // the first hardware write: a refusal here leaves the GPU untouched, and from FWSEC-FRTS on
+        // the unload bundle is there to remove WPR2 again.
         Fwsec.Prepared frts = Fwsec.prepare(dev, gspFalcon, bios, fb);
         Booter.Prepared booterLoad = Booter.prepare(dev, identity.chipset(), sec2, firmware.booterLoad(),
                 FirmwareNames.BOOTER_LOAD);
-        booterUnload = Booter.prepare(dev, identity.chipset(), sec2, firmware.booterUnload(),
-                FirmwareNames.BOOTER_UNLOAD);
+        unloadBundle = UnloadBundle.build(dev, identity.chipset(), gspFalcon, sec2, bios, firmware.booterUnload());
         // the GSP image in DMA memory, mapped by the radix-3 table; bootloader and signatures
         DmaCoherent level0 = firmware.mapGspImage(dev);
         DmaCoherent blDma = GpuFirmware.toDma(dev, firmware.bootloader().ucode(), 0);
         DmaCoherent sigDma = GpuFirmware.toDma(dev, firmware.gspSignatures(), 0);
-        // the first hardware write
-        faultPoint("FWSEC-FRTS");
-        Fwsec.run(bar, gspFalcon, frts, fb);
-        try {
-            bootGsp(bar, gspFalcon, sec2, booterLoad, fb, level0, blDma, sigDma);
-        } catch (RuntimeException e) {
-            unwindBoot(bar, gspFalcon, sec2, e);
-            throw e;
-        }
-    }
-
-    /** Everything past FWSEC-FRTS: WPR2 exists, so a failure here must be unwound ({@link #unwindBoot}). */
-    private void bootGsp(Bar0 bar, Falcon gspFalcon, Falcon sec2, Booter.Prepared booterLoad, FbLayout fb,
-            DmaCoherent level0, DmaCoherent blDma, DmaCoherent sigDma) {
-        wprMeta = dev.allocCoherent(GspFwWprMeta.SIZE);
+        DmaCoherent wprMeta = dev.allocCoherent(GspFwWprMeta.SIZE);
         var bl = firmware.bootloader();
         WprMetaWriter.write(wprMeta.memory(), fb, level0.iova(), firmware.gsp().imageSize(), blDma.iova(),
                 bl.ucode().byteSize(), bl.codeOffset(), bl.dataOffset(), bl.manifestOffset(), sigDma.iova(),
@@ -199,45 +180,17 @@ final class Gpu {
         // the message queues, the log buffer and the LibOS arguments that point the GSP at them
         gsp = Gsp.create(dev, abi, bar0, this::onEvent);
         LOG.debug("{}: GSP ABI {} ({})", dev.slot(), abi.version(), abi.bindingsPackage());
-        Commands.sendBootCommands(abi, gsp.cmdq(), dev, RPC_TIMEOUT_MS);
-        // GSP falcon: reset and boot with the LibOS arguments' address
-        faultPoint("GSP falcon boot");
-        gspFalcon.reset();
-        gspFalcon.boot((int) gsp.libosArgs(), (int) (gsp.libosArgs() >>> 32), "the GSP bootstrap");
-        // SEC2: booter_load with the WPR metadata's address
-        faultPoint("booter_load");
-        int[] mbox = Booter.run(sec2, booterLoad, wprMeta);
-        if (mbox[0] != 0) {
-            throw new DriverException(Errno.ENODEV, String.format(
-                    "booter_load on SEC2 failed with error 0x%x (mailbox1 0x%x): the GSP was not started",
-                    mbox[0], mbox[1]));
-        }
-        gspFalcon.writeOsVersion(bl.appVersion());
-        try {
-            faultPoint("GSP RISC-V core active");
-            Poll.until("GSP RISC-V core active", RISCV_ACTIVE_TIMEOUT_MS, 10, gspFalcon::isRiscvActive);
-        } catch (DriverException e) {
-            throw new DriverException(Errno.ETIMEDOUT, "the GSP's RISC-V core did not become active within "
-                    + RISCV_ACTIVE_TIMEOUT_MS + " ms after booter_load", e);
-        }
-        // boot completion: init done, then the static information
-        Cmdq cmdq = gsp.cmdq();
-        cmdq.watch(this::gspAlive);
-        try {
-            faultPoint("GSP init done");
-            cmdq.awaitEvent(abi.EVENT_GSP_INIT_DONE(), INIT_DONE_TIMEOUT_MS);
-        } catch (DriverException e) {
-            cmdq.kill("no init done");
-            throw new DriverException(e.errno(), "GSP-RM did not complete its initialisation: " + e.getMessage(), e);
-        }
-        initDone = true;
-        faultPoint("GSP static info");
-        staticInfo = Commands.getStaticInfo(abi, this::rpc, RPC_TIMEOUT_MS);
-        rm = new RmControl(abi, staticInfo.handles(), this::rpc);
-        LOG.debug("{}: RM controls go to GSP-RM's internal {}", dev.slot(), rm.handles());
-        faultPoint("vGPU support query");
-        vgpuSupported = VgpuMgr.supported(abi, rm, RPC_TIMEOUT_MS);
-        LOG.debug("{}: vGPU {}supported by the firmware", dev.slot(), vgpuSupported ? "" : "not ");
+        bootTimes.step("layout and staging");
+        GspBoot.boot(this, bar, new GspBoot.Parts(gspFalcon, sec2, frts, booterLoad, unloadBundle, fb, wprMeta, gsp,
+                bl.appVersion()), bootTimes, () -> {
+                    rm = new RmControl(abi, staticInfo.handles(), this::rpc);
+                    LOG.debug("{}: RM controls go to GSP-RM's internal {}", dev.slot(), rm.handles());
+                    faultPoint("vGPU support query");
+                    vgpuSupported = VgpuMgr.supported(abi, rm, RPC_TIMEOUT_MS);
+                    LOG.debug("{}: vGPU {}supported by the firmware", dev.slot(), vgpuSupported ? "" : "not ");
+                    bootTimes.step("vGPU query");
+                });
+        LOG.debug("{}: boot steps: {}", dev.slot(), bootTimes);
     }
 
     /**
@@ -245,43 +198,40 @@ final class Gpu {
      * armed, the step fails as the hardware failing it would, with EIO, so every error path of
      * the boot can be run on purpose.
      */
-    private void faultPoint(String step) {
+    void faultPoint(String step) {
         if (dev.device().devres().failNth().shouldFail("GSP boot step " + step)) {
             throw new DriverException(Errno.EIO, dev.slot() + ": " + step + " failed: fault injected (fail-nth)");
         }
     }
 
-    /**
-     * A probe failing past FWSEC-FRTS: WPR2 exists and only booter_unload removes it, so without
-     * this the next probe would find it and need a reset (RM's kgspExecuteBooterUnloadIfNeeded on
-     * a failed bootstrap). GSP-RM, if it came up, is asked to unload first; then the GSP falcon is
-     * reset (GSP-RM halted), booter_unload runs if WPR2 is still there, and SEC2 is reset. What
-     * fails here is attached to the probe's error, which the caller rethrows.
-     */
-    private void unwindBoot(Bar0 bar, Falcon gspFalcon, Falcon sec2, RuntimeException cause) {
-        Gsp g = gsp;
-        if (g != null && initDone && g.cmdq().dead().isEmpty()) {
-            try {
-                Commands.unloadingGuestDriver(abi, this::rpc, UNLOAD_TIMEOUT_MS);
-            } catch (RuntimeException e) {
-                cause.addSuppressed(e);
-            }
-        }
-        if (g != null) {
-            g.cmdq().kill("the probe failed");
-        }
-        try {
-            gspFalcon.pulseEngineReset();
-            if (Pfb.wpr2HigherBound(bar.read(Pfb.PRI_MMU_WPR2_ADDR_HI)) != 0) {
-                Booter.unload(bar, gspFalcon, sec2, booterUnload, wprMeta);
-            }
-            sec2.pulseEngineReset();
-            LOG.info("{}: boot failed past FWSEC-FRTS; WPR2 torn down, the GPU can be probed again", dev.slot());
-        } catch (RuntimeException e) {
-            cause.addSuppressed(e);
-            LOG.warn("{}: boot failed past FWSEC-FRTS and WPR2 could not be torn down ({}): the GPU needs a reset"
-                    + " (pci:reset) before the next probe", dev.slot(), e.getMessage());
-        }
+    /** @return the boot's step times, in boot order (nanoseconds) */
+    Map<String, Long> bootTimes() {
+        return bootTimes.nanos();
+    }
+
+    /** @return the PCI device, for the boot commands */
+    PciDevice pciDevice() {
+        return dev;
+    }
+
+    /** @return the device's name, for messages */
+    String slot() {
+        return dev.slot();
+    }
+
+    /** @return this class's logger, which the boot steps log to */
+    Logger log() {
+        return LOG;
+    }
+
+    /** GetGspStaticInfo's answer (from {@link GspBoot}). */
+    void staticInfo(Commands.StaticInfo s) {
+        staticInfo = s;
+    }
+
+    /** @return FWSEC-SB and booter_unload, staged at probe */
+    UnloadBundle unloadBundle() {
+        return unloadBundle;
     }
 
     /** @return whether GSP-RM reported vGPU types (the firmware supports vGPU on this GPU) */
@@ -303,7 +253,7 @@ final class Gpu {
     }
 
     /** @return whether the GSP's RISC-V core is active (false once BAR0 is gone) */
-    private boolean gspAlive() {
+    boolean gspAlive() {
         return bar0.tryAccess().map(g -> {
             try (g) {
                 return falcon(FalconEngine.GSP, new Bar0(g.get())).isRiscvActive();
@@ -326,15 +276,28 @@ final class Gpu {
                 return;
             }
             try (Revocable.Guard<Bar> guard = g.get()) {
-                Bar0 bar = new Bar0(guard.get());
-                int ops = new Sequencer(abi, bar, new Sequencer.Cores(falcon(FalconEngine.GSP, bar),
-                        falcon(FalconEngine.SEC2, bar), gsp.libosArgs(), firmware.bootloader().appVersion())).run(m);
-                sequencerRuns++;
-                LOG.debug("{}: CPU sequencer: {} operations", dev.slot(), ops);
+                runSequencer(new Bar0(guard.get()), m);
             } catch (DriverException e) {
-                gsp.cmdq().kill("the CPU sequencer failed: " + e.getMessage());
                 LOG.warn("{}: {}", dev.slot(), e.getMessage());
             }
+        }
+    }
+
+    /**
+     * Runs a RUN_CPU_SEQUENCER buffer (gsp/sequencer.rs): during the boot as its post-boot step,
+     * later as an event.
+     *
+     * @throws DriverException as {@link Sequencer#run}, after the queues were marked unusable
+     */
+    void runSequencer(Bar0 bar, GspMsgQueue.Message m) {
+        try {
+            int ops = new Sequencer(abi, bar, new Sequencer.Cores(falcon(FalconEngine.GSP, bar),
+                    falcon(FalconEngine.SEC2, bar), gsp.libosArgs(), firmware.bootloader().appVersion())).run(m);
+            sequencerRuns++;
+            LOG.debug("{}: CPU sequencer: {} operations", dev.slot(), ops);
+        } catch (DriverException e) {
+            gsp.cmdq().kill("the CPU sequencer failed: " + e.getMessage());
+            throw e;
         }
     }
 
@@ -435,37 +398,27 @@ final class Gpu {
     }
 
     /**
-     * Unbind: the clients' channels close first (their calls in flight finish, new ones get
-     * ENODEV: {@link ClientGate}), so the unload is the only command on the queue; then stop the
-     * falcons while BAR0 is still mapped; devres release the rest.
+     * Unbind (gpu.rs unbind): the clients' channels close first (their calls in flight finish, new
+     * ones get ENODEV: {@link ClientGate}), so the unload is the only command on the queue; then
+     * {@link GspBoot#unload} while BAR0 is still mapped, and the falcons are reset; devres release
+     * the rest. A failed unload is logged: the GPU then needs a reset before the next probe.
      */
     void unbind() {
         int stuck = clients.close("the GPU " + dev.slot() + " is unbinding", RPC_TIMEOUT_MS);
         if (stuck > 0) {
             LOG.warn("{}: {} client call(s) still waiting for the GSP at unbind", dev.slot(), stuck);
         }
-        boolean unloaded = false;
         Cmdq cmdq = cmdq();
-        if (cmdq != null && cmdq.dead().isEmpty()) {
-            try {
-                Commands.unloadingGuestDriver(abi, this::rpc, UNLOAD_TIMEOUT_MS);
-                unloaded = true;
+        bar0.tryAccess().ifPresent(g -> {
+            try (g) {
+                Bar0 bar = new Bar0(g.get());
+                GspBoot.unload(bar, falcon(FalconEngine.GSP, bar), falcon(FalconEngine.SEC2, bar), cmdq, abi, this::rpc,
+                        unloadBundle);
+                LOG.info("{}: GSP unloaded", dev.slot());
             } catch (DriverException e) {
-                LOG.warn("{}: the GSP did not acknowledge the unload: {}", dev.slot(), e.getMessage());
+                LOG.warn("{}: {} (the GPU needs a reset before the next probe)", dev.slot(), e.getMessage());
             }
-        }
-        if (unloaded) {
-            bar0.tryAccess().ifPresent(g -> {
-                try (g) {
-                    Bar0 bar = new Bar0(g.get());
-                    Booter.unload(bar, falcon(FalconEngine.GSP, bar), falcon(FalconEngine.SEC2, bar), booterUnload,
-                            wprMeta);
-                } catch (DriverException e) {
-                    LOG.warn("{}: booter_unload: {} (the GPU needs a reset before the next probe)", dev.slot(),
-                            e.getMessage());
-                }
-            });
-        }
+        });
         if (cmdq != null) {
             cmdq.kill("the device was unbound");
         }

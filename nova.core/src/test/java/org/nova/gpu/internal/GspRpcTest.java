@@ -273,8 +273,9 @@ class GspRpcTest {
 
     @Test
     void aRefusedCoreResumeFailsTheProbeWithSec2sError() {
-        // as in nova-core and nouveau, the hand-off is awaited first (2 s); the error names SEC2's verdict
-        assertFault(GpuFault.SEC2_RESUME_ERROR, Errno.ENODEV, String.format("boot stage 3 hand-off within %d ms "
+        // as in nova-core and nouveau, the hand-off is awaited first (2 s); the error names SEC2's verdict. The
+        // sequencer is a boot step (gsp/hal/tu102.rs post_boot), so its timeout is the probe's error
+        assertFault(GpuFault.SEC2_RESUME_ERROR, Errno.ETIMEDOUT, String.format("boot stage 3 hand-off within %d ms "
                 + "(SEC2 mailbox0 0x%x)", Sequencer.RESUME_TIMEOUT_MS, NvidiaGpu.SEC2_ERR_RESUME));
     }
 

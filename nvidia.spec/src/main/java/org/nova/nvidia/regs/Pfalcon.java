@@ -23,6 +23,16 @@ public final class Pfalcon {
             0x040, "Mailbox 0", SRC);
     /** Mailbox 0 value. */
     public static final Field MAILBOX0_VALUE = MAILBOX0.field(31, 0, "value", "Mailbox value");
+    /**
+     * GSP-RM's report that it suspended after UNLOADING_GUEST_DRIVER, which the driver polls before
+     * FWSEC-SB and booter_unload touch the GSP (LIBOS_INTERRUPT_PROCESSOR_SUSPENDED, bit 31 of the
+     * GSP falcon's MAILBOX0: nova-core gsp/boot.rs shutdown_gsp).
+     */
+    public static final Field MAILBOX0_LIBOS_PROCESSOR_SUSPENDED = Register.falcon(PFALCON,
+            "NV_PFALCON_FALCON_MAILBOX0_LIBOS", MAILBOX0.offset(),
+            "Mailbox 0 of the GSP falcon as LibOS reports in it",
+            "nova-core gsp/boot.rs shutdown_gsp (LIBOS_INTERRUPT_PROCESSOR_SUSPENDED)")
+            .field(31, 31, "processor_suspended", "GSP-RM suspended (LIBOS_INTERRUPT_PROCESSOR_SUSPENDED)");
     /** Mailbox 1. */
     public static final Register MAILBOX1 = Register.falcon(PFALCON, "NV_PFALCON_FALCON_MAILBOX1",
             0x044, "Mailbox 1", SRC);

@@ -358,6 +358,9 @@ class AbiContractTest {
 
     // ---- what no kept header states yet: the earlier checks against excerpts, until the headers are kept ----
 
+    /** Why the power-state levels of UNLOADING_GUEST_DRIVER are held to excerpts ({@link #powerStateLevelsAreNvidias}). */
+    private static final String POWER_STATE_NOT_KEPT = "ctrl2080gpu.h is not kept yet";
+
     /**
      * What a description names whose header of the exact release is not kept here yet (PROVENANCE
      * says why for each): left out of the C check by name, reported in its output, and held by the
@@ -366,7 +369,8 @@ class AbiContractTest {
     static final Map<String, Map<String, String>> NOT_YET_FROM_HEADERS = Map.of(
             "535.113.01", Map.of(
                     "struct GspSystemInfo", "gsp_static_config.h's include closure is not kept yet",
-                    "struct GspStaticConfigInfo", "gsp_static_config.h's include closure is not kept yet"),
+                    "struct GspStaticConfigInfo", "gsp_static_config.h's include closure is not kept yet",
+                    "constant NV2080_CTRL_GPU_SET_POWER_STATE_*", POWER_STATE_NOT_KEPT),
             "570.144", notYet570());
 
     private static Map<String, String> notYet570() {
@@ -376,6 +380,7 @@ class AbiContractTest {
         m.put("function *", "no stored rpc_global_enums.h is identified as 570.144's");
         m.put("event *", "no stored rpc_global_enums.h is identified as 570.144's");
         m.put("constant GSP_SEQ_BUF_*", "no stored rmgspseq.h is identified as 570.144's");
+        m.put("constant NV2080_CTRL_GPU_SET_POWER_STATE_*", POWER_STATE_NOT_KEPT);
         return Map.copyOf(m);
     }
 
@@ -424,6 +429,18 @@ class AbiContractTest {
             assertEquals(0x1006, abi.event("OS_ERROR_LOG"));
             // 535.113.01 rpc_global_enums.h: E(UCODE_LIBOS_PRINT) // 0x100c; r570_144 bindings.rs: 4108
             assertEquals(0x100c, abi.event("UCODE_LIBOS_PRINT"));
+        }
+    }
+
+    @Test
+    void powerStateLevelsAreNvidias() {
+        // ctrl2080gpu.h is not kept (PROVENANCE): NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_0/3/7 are held to
+        // open-gpu-kernel-modules' ctrl2080gpu.h (#define ..._LEVEL_3 (0x00000003U)) and nova-core's
+        // fw/commands.rs PowerStateLevel, which takes Level0/Level3/Level7 from the r570_144 bindings
+        for (GspAbi abi : List.of(r535(), r570())) {
+            assertEquals(0, abi.constant("NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_0"));
+            assertEquals(3, abi.constant("NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_3"));
+            assertEquals(7, abi.constant("NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_7"));
         }
     }
 

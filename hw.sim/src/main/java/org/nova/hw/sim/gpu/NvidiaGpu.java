@@ -69,7 +69,10 @@ public final class NvidiaGpu {
     public static final int BOOTER_ERR_GSP_IMAGE = 0x0000_0e03;
     /** MAILBOX0 of the booter when it has no trusted firmware to check against. */
     public static final int BOOTER_ERR_NO_FIRMWARE = 0x0000_0e04;
-    /** MAILBOX0 of booter_unload when GSP-RM has not stopped (no UNLOADING_GUEST_DRIVER). */
+    /**
+     * MAILBOX0 of booter_unload when GSP-RM did not unload: it still runs, or it stopped without
+     * suspending (crashed, or its core was reset before it acknowledged UNLOADING_GUEST_DRIVER).
+     */
     public static final int BOOTER_ERR_GSP_RUNNING = 0x0000_0e05;
     /** MAILBOX0 of SEC2-RTOS when no GSP-RM waits to be resumed. */
     public static final int SEC2_ERR_NOTHING_TO_RESUME = 0x0000_0f01;
@@ -113,6 +116,8 @@ public final class NvidiaGpu {
      * which reaches it as a field.
      */
     volatile int sequencerScratch;
+    /** Set by a test to hold GSP-RM's unload teardown ({@link #holdGspTeardown}); read by GSP-RM's thread. */
+    private volatile boolean teardownHeld;
     /** The last SET_REGISTRY's entries ({@link #gspRegistry}), written by GSP-RM's thread. */
     private volatile Map<String, Integer> registry = Map.of();
 
@@ -129,7 +134,7 @@ public final class NvidiaGpu {
         this.gsp = new SimFalcon(FalconEngine.GSP, this, ga102Plus());
         this.sec2 = new SimFalcon(FalconEngine.SEC2, this, ga102Plus());
         this.gspBoot = new SimGspBoot(this, gsp, trusted);
-        this.fwsec = new SimFwsec(this, vbios, fuse, fb);
+        this.fwsec = new SimFwsec(this, vbios, fuse, fb, gspBoot);
         this.booter = new SimBooter(this, trusted, fuse, fb, gspBoot);
         this.intr = new SimIntr(this::host);
         // (a board configured with less VRAM than BAR1 still backs the whole aperture)
@@ -326,6 +331,20 @@ public final class NvidiaGpu {
      */
     public void crashGsp() {
         gspBoot.crash();
+    }
+
+    /**
+     * Holds GSP-RM's teardown after it acknowledged UNLOADING_GUEST_DRIVER (for tests: a slow
+     * firmware), so that a driver that does not wait for the suspend report meets a GSP-RM still
+     * running, deterministically; {@code false} lets it finish.
+     */
+    public void holdGspTeardown(boolean hold) {
+        teardownHeld = hold;
+    }
+
+    /** @return whether GSP-RM's teardown is held ({@link #holdGspTeardown}) */
+    boolean gspTeardownHeld() {
+        return teardownHeld;
     }
 
     /** @return whether the GSP's RISC-V core runs (for tests and diagnostics) */

@@ -25,8 +25,9 @@ import org.nova.nvidia.regs.FalconEngine;
  * booter_load takes the address of the GspFwWprMeta in MAILBOX1:MAILBOX0, checks the metadata
  * against WPR2 and the GSP image, the bootloader and the signatures it points to in system memory
  * against the trusted firmware, then loads GSP-RM into WPR2 and starts the GSP's RISC-V core;
- * booter_unload, run once GSP-RM has stopped, tears WPR2 down. Which of the two runs is decided by
- * the code in SEC2's IMEM.
+ * booter_unload tears WPR2 down once GSP-RM suspended and FWSEC-SB reset the GSP falcon, and
+ * refuses otherwise ({@link SimGspBoot#unloadRefusal}). Which of the two runs is decided by the code
+ * in SEC2's IMEM.
  *
  * <p>As with FWSEC, the boot ROM first checks what the driver loaded (IMEM, boot vector, DMEM with
  * the signature for the fused version at the PKC offset, the boot ROM parameters from GA102 on).
@@ -78,8 +79,17 @@ final class SimBooter {
             return;
         }
         if (unload) {
-            if (gspBoot.gspFalcon().riscvActive()) {
-                gpu.log("booter_unload: GSP-RM still runs; WPR2 stays");
+            if (gspBoot.sbSkipped()) {
+                // (the simulator's choice: NVIDIA's behaviour is not public) it stops before writing
+                // its mailboxes, which is what upstream's sentinel in them detects
+                gpu.log("booter_unload: the GSP falcon is not in its pre-LibOS state (FWSEC-SB did not run "
+                        + "since LibOS started): it stops without a result; WPR2 stays");
+                f.halt();
+                return;
+            }
+            String refusal = gspBoot.unloadRefusal();
+            if (refusal != null) {
+                gpu.log("booter_unload: {}; WPR2 stays until a reset", refusal);
                 f.finish(NvidiaGpu.BOOTER_ERR_GSP_RUNNING);
                 return;
             }

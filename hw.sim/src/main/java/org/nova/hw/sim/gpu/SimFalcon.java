@@ -49,7 +49,8 @@ final class SimFalcon implements Bar0Unit {
 
     private final byte[] imem = new byte[IMEM_SIZE];
     private final byte[] dmem = new byte[DMEM_SIZE];
-    private int mailbox0;
+    /** Volatile: GSP-RM's thread reports its suspend here ({@link #raiseMailbox0}). */
+    private volatile int mailbox0;
     private int mailbox1;
     private int bootvec;
     private int os;
@@ -423,6 +424,19 @@ final class SimFalcon implements Bar0Unit {
     void finish(int result, int mailbox1Value) {
         mailbox1 = mailbox1Value;
         finish(result);
+    }
+
+    /**
+     * Ends a run without a result: the ucode stopped before the epilogue that writes its mailboxes,
+     * which keep what the driver wrote (upstream's booter_unload sentinel tells this apart).
+     */
+    void halt() {
+        halted = !gpu.options().fault().equals(GpuFault.FALCON_HANG);
+    }
+
+    /** The firmware on the RISC-V core sets {@code bits} in MAILBOX0 (GSP-RM's suspend report). */
+    void raiseMailbox0(int bits) {
+        mailbox0 |= bits;
     }
 
     /** A firmware that keeps running (its CPU does not halt) posts a verdict in MAILBOX0. */

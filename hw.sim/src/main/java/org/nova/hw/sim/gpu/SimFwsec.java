@@ -13,21 +13,25 @@ import org.nova.nvidia.regs.FalconEngine;
  * IMEM image, the signature for the fused version at the descriptor's PKC offset of DMEM, and (from
  * GA102 on) the boot ROM parameters; a ucode it refuses ends with {@link NvidiaGpu#BROM_ERR_SIGNATURE}
  * in MAILBOX0. FWSEC then executes the command its DMEM mapper names, found through the application
- * interface table as the driver found it to patch ({@link FwsecInterface}). Only FRTS is modelled:
- * it creates WPR2 over the FRTS region the command gives, or refuses the region and reports an error
- * code in SW_SCRATCH_0E ({@link SimFb}); either way the falcon halts with MAILBOX0 0.
+ * interface table as the driver found it to patch ({@link FwsecInterface}). FRTS creates WPR2 over
+ * the FRTS region the command gives, or refuses the region and reports an error code in
+ * SW_SCRATCH_0E ({@link SimFb}); either way the falcon halts with MAILBOX0 0. SB (run at unload,
+ * gsp/hal/tu102.rs Sec2UnloadBundle) puts the GSP falcon back in its pre-LibOS state, which
+ * booter_unload requires ({@link SimGspBoot#fwsecSbRan}).
  */
 final class SimFwsec {
     private final NvidiaGpu gpu;
     private final SimVbios vbios;
     private final SimFuse fuse;
     private final SimFb fb;
+    private final SimGspBoot gspBoot;
 
-    SimFwsec(NvidiaGpu gpu, SimVbios vbios, SimFuse fuse, SimFb fb) {
+    SimFwsec(NvidiaGpu gpu, SimVbios vbios, SimFuse fuse, SimFb fb, SimGspBoot gspBoot) {
         this.gpu = gpu;
         this.vbios = vbios;
         this.fuse = fuse;
         this.fb = fb;
+        this.gspBoot = gspBoot;
     }
 
     /** @return whether the falcon's IMEM holds the VBIOS's FWSEC code where its descriptor puts it */
@@ -66,8 +70,15 @@ final class SimFwsec {
             f.finish(NvidiaGpu.FWSEC_ERR_COMMAND);
             return;
         }
+        if (cmd.initCmd() == FwsecInterface.CMD_SB) {
+            // the falcon it runs on went through reset to load it; SB leaves it in its pre-LibOS state
+            gspBoot.fwsecSbRan();
+            gpu.info("FWSEC-SB: the GSP falcon is back in its pre-LibOS state");
+            f.finish(0);
+            return;
+        }
         if (cmd.initCmd() != FwsecInterface.CMD_FRTS) {
-            gpu.log("FWSEC: command 0x{} is not modelled (only FRTS)", Integer.toHexString(cmd.initCmd()));
+            gpu.log("FWSEC: command 0x{} is not modelled (only FRTS and SB)", Integer.toHexString(cmd.initCmd()));
             f.finish(NvidiaGpu.FWSEC_ERR_COMMAND);
             return;
         }

@@ -44,6 +44,11 @@ final class SimGsp implements Runnable {
     static final long SEQUENCER_WAIT_NANOS = 5_000_000_000L;
     /** Unused words GSP-RM's sequencer buffer carries after the commands. */
     private static final int SEQUENCER_SPARE_WORDS = 8;
+    /**
+     * How long GSP-RM tears itself down between acknowledging UNLOADING_GUEST_DRIVER and reporting
+     * the suspend (the simulator's choice; upstream gives it 5 s).
+     */
+    static final long SUSPEND_NANOS = 5_000_000L;
     /** How long the thread sleeps when idle and no doorbell rang. */
     private static final long IDLE_NANOS = 2_000_000L;
     /**
@@ -341,7 +346,10 @@ final class SimGsp implements Runnable {
                 send(ep, abi.EVENT_GSP_RUN_CPU_SEQUENCER(), GspMsgQueue.RESULT_SUCCESS, 0, sequence());
                 long until = System.nanoTime() + SEQUENCER_WAIT_NANOS;
                 while (awaitingResume || gpu.sequencerScratch != (SEQUENCER_MAGIC | SEQUENCER_MODIFY)) {
-                    if (stop || System.nanoTime() > until) {
+                    if (stop) {
+                        return false; // stopped from outside (a reset, WPR2 torn down): not a crash of its own
+                    }
+                    if (System.nanoTime() > until) {
                         boolean resumed = !awaitingResume;
                         log("the CPU sequencer did not run (scratch 0x" + Integer.toHexString(gpu.sequencerScratch)
                                 + (resumed ? "" : ", not resumed") + "): init stalls");
@@ -390,10 +398,7 @@ final class SimGsp implements Runnable {
             return true;
         }
         if (fn == abi.FUNCTION_UNLOADING_GUEST_DRIVER()) {
-            send(ep, fn, GspMsgQueue.RESULT_SUCCESS, m.sequence(), new byte[0]);
-            log("unloaded");
-            gpu.gspUnloaded();
-            return false;
+            return unload(ep, m);
         }
         if (fn == abi.FUNCTION_GSP_RM_CONTROL() && m.payload().length >= abi.rpc_gsp_rm_control_v03_00().size()
                 && rmControl(ep, m)) {
@@ -402,6 +407,62 @@ final class SimGsp implements Runnable {
         // anything else: echo the payload back as the reply (the RPC transport's loopback)
         send(ep, fn, GspMsgQueue.RESULT_SUCCESS, m.sequence(), m.payload());
         return true;
+    }
+
+    /**
+     * UNLOADING_GUEST_DRIVER (rpc_unloading_guest_driver_v1F_07): a full unload is level 0 with no
+     * PM transition and no GC6 entry, which GSP-RM acknowledges, then tears itself down for
+     * {@link #SUSPEND_NANOS} and reports the suspend in MAILBOX0 ({@link NvidiaGpu#gspUnloaded}).
+     * Levels 3 and 7 (suspend, hibernate: bInPMTransition set) are not modelled and refused with
+     * NV_ERR_NOT_SUPPORTED; an inconsistent or unknown request with NV_ERR_INVALID_ARGUMENT. Either
+     * refusal leaves GSP-RM running.
+     *
+     * @return false if GSP-RM stopped
+     */
+    private boolean unload(GspMsgQueue.Endpoint ep, GspMsgQueue.Message m) {
+        var u = abi.rpc_unloading_guest_driver_v1F_07();
+        byte[] p = m.payload();
+        int status = abi.NV_OK();
+        String why = null;
+        if (p.length < u.size()) {
+            status = abi.NV_ERR_INVALID_ARGUMENT();
+            why = "payload of " + p.length + " bytes, " + u.size() + " expected";
+        } else {
+            long level = u.newLevel(p, 0);
+            boolean pm = u.bInPMTransition(p, 0) != 0;
+            boolean known = level == abi.NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_0()
+                    || level == abi.NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_3()
+                    || level == abi.NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_7();
+            boolean full = level == abi.NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_0();
+            if (!known || pm == full || u.bGc6Entering(p, 0) != 0) {
+                status = abi.NV_ERR_INVALID_ARGUMENT();
+                why = "newLevel " + level + " with bInPMTransition " + u.bInPMTransition(p, 0) + " and bGc6Entering "
+                        + u.bGc6Entering(p, 0) + " (level 0 is a full unload without a PM transition, 3 and 7 "
+                        + "are PM transitions, GC6 is not entered)";
+            } else if (!full) {
+                status = abi.NV_ERR_NOT_SUPPORTED();
+                why = "a PM transition to level " + level + " is not modelled";
+            }
+        }
+        send(ep, m.function(), status, m.sequence(), new byte[0]);
+        if (why != null) {
+            log("UNLOADING_GUEST_DRIVER refused: " + why);
+            gpu.log("GSP: UNLOADING_GUEST_DRIVER refused: {}", why);
+            return true;
+        }
+        log("unloading");
+        // the teardown takes a while after the acknowledgement: a driver that does not wait for the
+        // suspend report resets a GSP-RM that is still running
+        LockSupport.parkNanos(SUSPEND_NANOS);
+        while (gpu.gspTeardownHeld() && !stop) {
+            LockSupport.parkNanos(IDLE_NANOS);
+        }
+        if (stop) {
+            return false;
+        }
+        log("unloaded");
+        gpu.gspUnloaded();
+        return false;
     }
 
     /**

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Optional;
 import org.nova.nvidia.FormatException;
 import org.nova.nvidia.gsp.GspAbi;
+import org.nova.nvidia.regs.Pfalcon;
 import org.nova.nvidia.regs.Pgc6;
 
 /**
@@ -13,6 +14,13 @@ import org.nova.nvidia.regs.Pgc6;
  * thread, with the bindings of the trusted firmware's release), GSP-RM's mid-initialisation core
  * resume through SEC2-RTOS, which the CPU sequencer triggers (gsp/sequencer.rs) and which reports
  * in BSI_SECURE_SCRATCH_14, and the end of GSP-RM: crash, unload or a reset.
+ *
+ * <p>The unload as gsp/boot.rs and gsp/hal/tu102.rs do it: GSP-RM acknowledges
+ * UNLOADING_GUEST_DRIVER, suspends and reports it in the GSP falcon's MAILBOX0
+ * (LIBOS_PROCESSOR_SUSPENDED); FWSEC-SB then puts the GSP falcon back in its pre-LibOS state; only
+ * then does booter_unload tear WPR2 down. What GSP-RM left when its core was reset or crashed
+ * while it ran (it never suspended) is remembered until a reset: booter_unload refuses it
+ * ({@link #unloadRefusal}).
  *
  * <p>The command queue doorbell (NV_PGSP_QUEUE_HEAD) is not modelled: the driver's write lands in
  * the GSP falcon's window ({@link SimFalcon}), and GSP-RM finds commands by polling its queue.
@@ -32,6 +40,10 @@ final class SimGspBoot implements Bar0Unit {
     private volatile int bsiScratch14;
     /** GSP-RM staged SEC2-RTOS in SEC2 for a core resume; SEC2's next start runs it (a reset scrubs it). */
     private volatile boolean sec2RtosStaged;
+    /** The GSP falcon was started with LibOS arguments since FWSEC-SB last put it in its pre-LibOS state. */
+    private volatile boolean libosStarted;
+    /** GSP-RM stopped without suspending (its core was reset or it crashed while it ran); only a reset clears it. */
+    private volatile String uncleanEnd;
 
     SimGspBoot(NvidiaGpu gpu, SimFalcon gsp, TrustedFirmware trusted) {
         this.gpu = gpu;
@@ -53,6 +65,8 @@ final class SimGspBoot implements Bar0Unit {
         }
         bsiScratch14 = 0;
         sec2RtosStaged = false;
+        libosStarted = false;
+        uncleanEnd = null;
     }
 
     /**
@@ -61,6 +75,7 @@ final class SimGspBoot implements Bar0Unit {
      */
     void libosArgumentsGiven(SimFalcon f) {
         libosAddr = f.mailboxes();
+        libosStarted = true;
         f.finish(f.mailbox0());
     }
 
@@ -97,16 +112,43 @@ final class SimGspBoot implements Bar0Unit {
         crashed();
     }
 
-    /** GSP-RM crashed (from its thread): the RISC-V core halts. */
+    /** GSP-RM crashed (from its thread): the RISC-V core halts; it never suspended. */
     void crashed() {
         gsp.haltRiscv();
         gspRm = null;
+        uncleanEnd = "GSP-RM crashed";
     }
 
-    /** GSP-RM unloaded (UNLOADING_GUEST_DRIVER, from its thread): it stops, the core halts. */
+    /**
+     * GSP-RM unloaded (UNLOADING_GUEST_DRIVER, from its thread): it stops, the core halts, and
+     * it reports the suspend in MAILBOX0, last, so a driver that sees the bit finds it all done.
+     */
     void unloaded() {
         gsp.haltRiscv();
         gspRm = null;
+        gsp.raiseMailbox0(Pfalcon.MAILBOX0_LIBOS_PROCESSOR_SUSPENDED.of(1));
+    }
+
+    /** FWSEC-SB ran on the GSP falcon: it is back in its pre-LibOS state. */
+    void fwsecSbRan() {
+        libosStarted = false;
+    }
+
+    /**
+     * @return why booter_unload must refuse to tear WPR2 down now, or null: GSP-RM still runs, or
+     *     it ended without suspending (its state in WPR2 is unknown), or the GSP falcon was not put
+     *     back in its pre-LibOS state by FWSEC-SB ({@link #sbSkipped})
+     */
+    String unloadRefusal() {
+        if (gsp.riscvActive()) {
+            return "GSP-RM still runs";
+        }
+        return uncleanEnd;
+    }
+
+    /** @return whether the GSP falcon ran LibOS since FWSEC-SB last reset it to its pre-LibOS state */
+    boolean sbSkipped() {
+        return libosStarted;
     }
 
     /**
@@ -118,9 +160,11 @@ final class SimGspBoot implements Bar0Unit {
         if (f == gsp) {
             SimGsp g = gspRm;
             if (g != null && !g.awaitingResume()) {
-                gpu.log("GSP: reset while GSP-RM runs: GSP-RM stops");
+                gpu.log("GSP: reset while GSP-RM runs (it did not suspend): GSP-RM stops");
                 g.stop();
                 gspRm = null;
+                uncleanEnd = "GSP-RM's core was reset while it ran, before it suspended (no acknowledged "
+                        + "UNLOADING_GUEST_DRIVER)";
             }
         } else {
             sec2RtosStaged = false;

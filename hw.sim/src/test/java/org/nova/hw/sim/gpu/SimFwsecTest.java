@@ -93,6 +93,24 @@ class SimFwsecTest {
     }
 
     @Test
+    void aSecondFrtsWhileWpr2ExistsIsRefusedAndSbDoesNotRemoveIt() {
+        long start = fbSize() - 2 * FbLayoutFacts.FRTS_SIZE;
+        run(u -> frts(u, start, FbLayoutFacts.FRTS_SIZE), true);
+        int hi = r32(Pfb.PRI_MMU_WPR2_ADDR_HI.address());
+        // a driver that skipped the unload boots again: FWSEC-FRTS refuses, WPR2 is the old one
+        long other = fbSize() - 4 * FbLayoutFacts.FRTS_SIZE;
+        run(u -> frts(u, other, FbLayoutFacts.FRTS_SIZE), true);
+        assertEquals(SimFb.FRTS_ERR_REGION_REFUSED, Pbus.FRTS_ERR_CODE.get(r32(Pbus.SW_SCRATCH_0E_FRTS_ERR.address())));
+        assertEquals(start, Pfb.wpr2LowerBound(r32(Pfb.PRI_MMU_WPR2_ADDR_LO.address())));
+        assertEquals(hi, r32(Pfb.PRI_MMU_WPR2_ADDR_HI.address()));
+        // only booter_unload removes it: SB leaves it
+        run(u -> FwsecInterface.locate("test", u, gpu.vbios().fwsecDesc()).writeSb(u), true);
+        assertEquals(hi, r32(Pfb.PRI_MMU_WPR2_ADDR_HI.address()));
+        gpu.reset();
+        assertEquals(0, Pfb.wpr2HigherBound(r32(Pfb.PRI_MMU_WPR2_ADDR_HI.address())), "a reset clears it");
+    }
+
+    @Test
     void aRegionOfAnotherSizeIsRefusedWithAnErrorCode() {
         long start = fbSize() - 4 * FbLayoutFacts.FRTS_SIZE;
         run(u -> frts(u, start, 2 * FbLayoutFacts.FRTS_SIZE), true);
@@ -109,9 +127,24 @@ class SimFwsecTest {
         assertEquals(0, Pfb.wpr2HigherBound(r32(Pfb.PRI_MMU_WPR2_ADDR_HI.address())));
     }
 
+    /** An init_cmd FWSEC's DMEM mapper does not know (neither FRTS 0x15 nor SB 0x19). */
+    private static final int UNKNOWN_COMMAND = 0x7f;
+
     @Test
-    void onlyFrtsIsRun() {
-        run(u -> FwsecInterface.locate("test", u, gpu.vbios().fwsecDesc()).writeSb(u), true);
+    void onlyFrtsAndSbAreRun() {
+        run(u -> {
+            FwsecInterface appif = FwsecInterface.locate("test", u, gpu.vbios().fwsecDesc());
+            appif.writeSb(u);
+            u.set(LE32, appif.dmemMapperOffset() + FwsecInterface.DMEMMAPPER_INIT_CMD, UNKNOWN_COMMAND);
+        }, true);
         assertEquals(NvidiaGpu.FWSEC_ERR_COMMAND, r32(Pfalcon.MAILBOX0.address(GSP)));
+    }
+
+    @Test
+    void sbEndsNormallyAndCreatesNoWpr2() {
+        run(u -> FwsecInterface.locate("test", u, gpu.vbios().fwsecDesc()).writeSb(u), true);
+        assertEquals(0, r32(Pfalcon.MAILBOX0.address(GSP)), "FWSEC-SB reports success");
+        assertEquals(0, Pfb.wpr2HigherBound(r32(Pfb.PRI_MMU_WPR2_ADDR_HI.address())), "SB carves nothing");
+        assertEquals(0, Pbus.FRTS_ERR_CODE.get(r32(Pbus.SW_SCRATCH_0E_FRTS_ERR.address())));
     }
 }
