@@ -71,6 +71,7 @@ cm:set org.nova.hw.host enabled=false
 drv:settle
 vfio:enable $EDU
 vfio:await $EDU
+drv:settle
 echo NOVA-VFIO-BEGIN
 lspci -vv -s $EDU
 echo NOVA-VFIO-END"
