@@ -158,16 +158,32 @@ final class VfioMmio implements Mmio {
 
     private long read(long offset, int width) {
         check(offset, width, false);
-        MemorySegment mem = segment;
-        long at = offset;
-        AreaMap area = mem == null ? areaFor(offset, width) : null;
-        if (area != null) {
-            mem = area.segment();
-            at = offset - area.area().offset();
+        if (segment != null) {
+            return get(segment, offset, width);
         }
-        if (mem == null) {
+        AreaMap area = areaFor(offset, width);
+        if (area == null) {
             return owner.fd().pread("region " + info.index() + " read", fdOffset + offset, width);
         }
+        return get(area.segment(), offset - area.area().offset(), width);
+    }
+
+    private void write(long offset, int width, long value) {
+        check(offset, width, true);
+        if (segment != null) {
+            set(segment, offset, width, value);
+            return;
+        }
+        AreaMap area = areaFor(offset, width);
+        if (area == null) {
+            owner.fd().pwrite("region " + info.index() + " write", fdOffset + offset, width, value);
+            return;
+        }
+        set(area.segment(), offset - area.area().offset(), width, value);
+    }
+
+    /** A load from mapped memory: the whole region's mapping or a sparse area's. */
+    private long get(MemorySegment mem, long at, int width) {
         try {
             return switch (width) {
                 case Byte.BYTES -> Byte.toUnsignedInt(mem.get(JAVA_BYTE, at));
@@ -180,19 +196,8 @@ final class VfioMmio implements Mmio {
         }
     }
 
-    private void write(long offset, int width, long value) {
-        check(offset, width, true);
-        MemorySegment mem = segment;
-        long at = offset;
-        AreaMap area = mem == null ? areaFor(offset, width) : null;
-        if (area != null) {
-            mem = area.segment();
-            at = offset - area.area().offset();
-        }
-        if (mem == null) {
-            owner.fd().pwrite("region " + info.index() + " write", fdOffset + offset, width, value);
-            return;
-        }
+    /** A store to mapped memory. */
+    private void set(MemorySegment mem, long at, int width, long value) {
         try {
             switch (width) {
                 case Byte.BYTES -> mem.set(JAVA_BYTE, at, (byte) value);
