@@ -2,10 +2,8 @@ package org.nova.it.qemu;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.BeforeClass;
@@ -44,7 +41,6 @@ import org.nova.it.SeparateProcess;
  */
 @Category(SeparateProcess.class)
 public class LspciQemuIT {
-    private static final long PREPARE_TIMEOUT_S = 900;
     /** The guest boots, loads the drivers and lists fifteen flag sets in about two minutes on an idle machine. */
     private static final long BOOT_TIMEOUT_S = 300;
     /** The guest's PCI devices (QEMU 7.2 options; the NVMe's SR-IOV needs an nvme-subsys, docs/system/devices/nvme.rst). */
@@ -75,59 +71,20 @@ public class LspciQemuIT {
 
     @BeforeClass
     public static void bootOnce() throws Exception {
-        Path itDir = Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath();
-        Path qemu = itDir.resolve("qemu");
-        work = itDir.resolve("target/qemu-lspci");
-        Files.createDirectories(work);
-        Path prepLog = work.resolve("prepare.log");
-        int rc = run(List.of("bash", qemu.resolve("prepare.sh").toString()), Map.of(), prepLog, PREPARE_TIMEOUT_S);
-        if (rc != 0) {
-            fail("integration-tests/qemu/prepare.sh failed (exit " + rc + "); the real-kernel comparison cannot run:\n"
-                    + tail(prepLog, 30));
-        }
-        Path consoleLog = work.resolve("console.log");
-        Files.deleteIfExists(consoleLog);
         Map<String, String> env = new TreeMap<>();
-        env.put("LOG", consoleLog.toString());
-        env.put("TIMEOUT", Long.toString(BOOT_TIMEOUT_S));
-        env.put("JDK", System.getProperty("java.home"));
-        env.put("JAVA_OPTS_GUEST", "-XX:TieredStopAtLevel=1,-XX:+UseSerialGC");
         env.put("DEVICES", DEVICES);
-        env.put("GUEST_SH", qemu.resolve("guest/lspci.sh").toString());
+        env.put("GUEST_SH", QemuGuest.qemuDir().resolve("guest/lspci.sh").toString());
         // under TCG on a loaded host the kernel's IO-APIC timer check can miss its ticks and panic
         // ("timer doesn't work through Interrupt-remapped IO-APIC"); the timer works, the check is skipped
         env.put("GUEST_APPEND", "no_timer_check");
-        env.put("STAGE", itDir.resolve("target/qemu-lspci/stage").toString());
-        long t0 = System.nanoTime();
-        int qemuExit = run(List.of("bash", qemu.resolve("run.sh").toString()), env, work.resolve("run.log"), BOOT_TIMEOUT_S + 30);
-        wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-        if (!Files.exists(consoleLog)) {
-            fail("QEMU did not run (exit " + qemuExit + "):\n" + tail(work.resolve("run.log"), 30));
-        }
-        console = Files.readAllLines(consoleLog, StandardCharsets.ISO_8859_1).stream()
-                .map(l -> l.endsWith("\r") ? l.substring(0, l.length() - 1) : l).toList();
-        text = String.join("\n", console);
+        env.put("STAGE", QemuGuest.itDir().resolve("target/qemu-lspci/stage").toString());
+        QemuGuest guest = QemuGuest.boot("qemu-lspci", env, BOOT_TIMEOUT_S);
+        work = guest.work();
+        wallMs = guest.wallMs();
+        int qemuExit = guest.exit();
+        console = guest.console();
+        text = guest.text();
         System.out.println("guest boot + comparison wall time: " + wallMs + " ms (QEMU exit " + qemuExit + ")");
-    }
-
-    private static int run(List<String> cmd, Map<String, String> env, Path log, long timeoutS) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        if (!p.waitFor(timeoutS, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail(cmd + " did not finish within " + timeoutS + " s:\n" + tail(log, 30));
-        }
-        return p.exitValue();
-    }
-
-    private static String tail(Path log, int n) {
-        try {
-            List<String> l = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
-            return String.join("\n", l.subList(Math.max(0, l.size() - n), l.size()));
-        } catch (IOException e) {
-            return "(no " + log + ")";
-        }
     }
 
     private static String context() {

@@ -2,17 +2,13 @@ package org.nova.it.qemu;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.BeforeClass;
@@ -32,7 +28,6 @@ import org.nova.it.SeparateProcess;
  */
 @Category(SeparateProcess.class)
 public class VfioQemuIT {
-    private static final long PREPARE_TIMEOUT_S = 900;
     /** The guest boots, runs the suite and the benchmark in 2-3 minutes on an idle machine; a busy one needs more. */
     private static final long BOOT_TIMEOUT_S = 420;
 
@@ -44,35 +39,17 @@ public class VfioQemuIT {
 
     @BeforeClass
     public static void bootOnce() throws Exception {
-        Path itDir = Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath();
-        Path qemu = itDir.resolve("qemu");
-        work = itDir.resolve("target/qemu");
-        Files.createDirectories(work);
-        Path prepLog = work.resolve("prepare.log");
-        int rc = run(List.of("bash", qemu.resolve("prepare.sh").toString()), Map.of(), prepLog, PREPARE_TIMEOUT_S);
-        if (rc != 0) {
-            fail("integration-tests/qemu/prepare.sh failed (exit " + rc + "); the real-kernel suite cannot run:\n"
-                    + tail(prepLog, 30));
-        }
-        Path consoleLog = work.resolve("console.log");
-        Files.deleteIfExists(consoleLog);
         Map<String, String> env = new TreeMap<>();
-        env.put("LOG", consoleLog.toString());
-        env.put("TIMEOUT", Long.toString(BOOT_TIMEOUT_S));
-        env.put("JDK", System.getProperty("java.home"));
-        env.put("JAVA_OPTS_GUEST", "-XX:TieredStopAtLevel=1,-XX:+UseSerialGC");
         env.put("JMH", "1");
         // in the guest's one JVM, with the runtime's options: under TCG every JVM start and C2
         // compilation costs tens of seconds, and the figures of an emulated CPU are no performance data
         env.put("JMH_ARGS", "-f,0,-wi,1,-i,3");
-        long t0 = System.nanoTime();
-        qemuExit = run(List.of("bash", qemu.resolve("run.sh").toString()), env, work.resolve("run.log"), BOOT_TIMEOUT_S + 30);
-        wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-        if (!Files.exists(consoleLog)) {
-            fail("QEMU did not run (exit " + qemuExit + "):\n" + tail(work.resolve("run.log"), 30));
-        }
-        console = Files.readAllLines(consoleLog, StandardCharsets.ISO_8859_1);
-        text = String.join("\n", console);
+        QemuGuest guest = QemuGuest.boot("qemu", env, BOOT_TIMEOUT_S);
+        work = guest.work();
+        qemuExit = guest.exit();
+        wallMs = guest.wallMs();
+        console = guest.console();
+        text = guest.text();
         StringBuilder fig = new StringBuilder();
         fig.append("guest boot + suite wall time: ").append(wallMs).append(" ms (QEMU exit ").append(qemuExit).append(")\n");
         Map<String, Double> scores = jmhScores();
@@ -87,32 +64,6 @@ public class VfioQemuIT {
         }
         Files.writeString(work.resolve("figures.txt"), fig);
         System.out.print(fig);
-    }
-
-    private static int run(List<String> cmd, Map<String, String> env, Path log, long timeoutS) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(env);
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            fail("cannot start " + cmd + ": " + e.getMessage());
-            return -1;
-        }
-        if (!p.waitFor(timeoutS, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail(cmd + " did not finish within " + timeoutS + " s:\n" + tail(log, 30));
-        }
-        return p.exitValue();
-    }
-
-    private static String tail(Path log, int n) {
-        try {
-            List<String> l = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
-            return String.join("\n", l.subList(Math.max(0, l.size() - n), l.size()));
-        } catch (IOException e) {
-            return "(no " + log + ")";
-        }
     }
 
     private static String context() {
