@@ -90,24 +90,22 @@ if [ -z "$fresh" ]; then
   rm -rf "$R" && mkdir -p "$R"/{bin,dev,proc,sys,tmp,lib/modules,lib/x86_64-linux-gnu,lib64,jdk,nova}
   cp /bin/busybox "$R/bin/busybox"
   for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -sf busybox "$R/bin/$a"; done
-  modlist=
-  for m in $MODULES; do
-    src=$KMOD/$m.ko
-    [ -f "$src" ] || { [ -f "$src.xz" ] && src=$src.xz; } || true
-    [ -f "$src" ] || die "kernel module $m not found in $KPKG"
-    cp "$src" "$R/lib/modules/"
-    modlist="$modlist $(basename "$src")"
-  done
-  echo "$modlist" > "$R/lib/modules/ORDER"
-  modlist=
-  for m in $LSPCI_MODULES; do
-    src=$KMOD/$m.ko
-    [ -f "$src" ] || { [ -f "$src.xz" ] && src=$src.xz; } || true
-    [ -f "$src" ] || die "kernel module $m not found in $KPKG"
-    cp "$src" "$R/lib/modules/"
-    modlist="$modlist $(basename "$src")"
-  done
-  echo "$modlist" > "$R/lib/modules/ORDER.lspci"
+  copy_modules() { # $1: the load-order file under lib/modules; the rest: modules (paths under kernel/, no .ko)
+    local order=$1 m src modlist=
+    shift
+    for m in "$@"; do
+      src=$KMOD/$m.ko
+      [ -f "$src" ] || { [ -f "$src.xz" ] && src=$src.xz; } || true
+      [ -f "$src" ] || die "kernel module $m not found in $KPKG"
+      cp "$src" "$R/lib/modules/"
+      modlist="$modlist $(basename "$src")"
+    done
+    echo "$modlist" > "$R/lib/modules/$order"
+  }
+  # shellcheck disable=SC2086 # the lists are split into module names on purpose
+  copy_modules ORDER $MODULES
+  # shellcheck disable=SC2086
+  copy_modules ORDER.lspci $LSPCI_MODULES
   # depmod's indexes, so that lspci -k finds "Kernel modules" through libkmod as on an installed system
   depmod -b "$work/$kdir" "$KVER" || die "depmod for $KVER failed"
   mkdir -p "$R/lib/modules/$KVER"
