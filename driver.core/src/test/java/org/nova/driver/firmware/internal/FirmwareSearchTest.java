@@ -176,15 +176,26 @@ class FirmwareSearchTest {
         f.toFile().setReadable(false);
         try {
             if (Files.isReadable(f)) {
-                return; // running as root: permissions do not apply, nothing to test
+                // root reads whatever its mode says; a write-only sysfs attribute it cannot open for
+                // reading (kernfs refuses a read open without a show method: EACCES), and it is a
+                // regular file, so the loader finds it and fails to read it
+                Path writeOnly = Path.of(WRITE_ONLY_SYSFS_ATTRIBUTE);
+                assertTrue(Files.isRegularFile(writeOnly), WRITE_ONLY_SYSFS_ATTRIBUTE
+                        + " is needed to make a file root cannot read (is /sys mounted?)");
+                Files.delete(f);
+                Files.createSymbolicLink(f, writeOnly);
             }
             DriverException e = assertThrows(DriverException.class,
                     () -> loader.request("nvidia/ga102/gsp/bootloader-535.113.01.bin", scope));
             assertEquals(Errno.EIO, e.errno());
+            assertTrue(e.getMessage().contains("cannot be read"), e.getMessage());
         } finally {
             f.toFile().setReadable(true);
         }
     }
+
+    /** A sysfs attribute with mode 0200 on every Linux with PCI (drivers/pci/pci-sysfs.c rescan_store). */
+    private static final String WRITE_ONLY_SYSFS_ATTRIBUTE = "/sys/bus/pci/rescan";
 
     @Test
     void anEmptyFileMapsToAnEmptySegment() throws Exception {
