@@ -54,8 +54,9 @@ public class HostBackendWithoutSimIT {
     /** The bundles of this framework (artifactIds = symbolic names). */
     private static final List<String> BUNDLES = List.of("devres", "config.answer", "driver.core", "hw.api", "hw.vfio", "bus.pci",
             "bus.auxiliary", "samples");
-    /** The sample drivers' names (samples' PciTestdevSample.NAME, EduSample.NAME, AuxParentSample's). */
-    private static final Set<String> SAMPLE_DRIVERS = Set.of("rust_driver_pci", "edu_sample", "rust_driver_auxiliary");
+    /** The sample drivers' names (samples' PciTestdevSample.NAME, EduSample.NAME, AuxParentSample's, E1000eSample.NAME). */
+    private static final Set<String> SAMPLE_DRIVERS = Set.of("rust_driver_pci", "edu_sample", "rust_driver_auxiliary",
+            "e1000e_msix_sample");
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
     @Inject
