@@ -1,8 +1,6 @@
 package org.nova.driver.internal;
 
 import java.util.ArrayDeque;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -116,28 +114,43 @@ final class Uevents {
         }
     }
 
+    /**
+     * Builds the event's environment and posts it. As kobject_uevent_env, an event whose bus
+     * callback fails, or whose variables do not fit ({@link UeventEnv.Full}, add_uevent_var's
+     * -ENOMEM), is not sent: a warning says why. Its SEQNUM stays unused (the kernel numbers an
+     * event after the callbacks; here the number is taken at {@link #emit}, which keeps delivery
+     * in order).
+     */
     private void deliver(Pending p) {
         DeviceImpl dev = p.dev();
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put(Uevent.ACTION, p.action().name());
-        env.put(Uevent.DEVPATH, dev.devpath());
-        env.put(Uevent.SUBSYSTEM, dev.bus.name());
-        env.put(Uevent.DEVICE, dev.name());
-        if (p.driver() != null) {
-            env.put(Uevent.DRIVER, p.driver());
-        }
+        UeventEnv env = new UeventEnv();
         try {
-            dev.bus.type.uevent(dev, env);
-        } catch (RuntimeException e) {
-            LOG.warn("bus {} failed to describe {} for a uevent: {}", dev.bus.name(), dev.name(), e.toString());
+            env.put(Uevent.ACTION, p.action().name());
+            env.put(Uevent.DEVPATH, dev.devpath());
+            env.put(Uevent.SUBSYSTEM, dev.bus.name());
+            env.put(Uevent.DEVICE, dev.name());
+            if (p.driver() != null) {
+                env.put(Uevent.DRIVER, p.driver());
+            }
+            try {
+                dev.bus.type.uevent(dev, env);
+            } catch (UeventEnv.Full e) {
+                throw e;
+            } catch (RuntimeException e) {
+                LOG.warn("uevent {} {} {} not sent: bus {} failed to describe the device: {}", p.seq(),
+                        p.action(), dev.name(), dev.bus.name(), e.toString());
+                return;
+            }
+            if (p.extra() != null) {
+                env.putAll(p.extra());
+            }
+            env.put(Uevent.SEQNUM, Long.toString(p.seq()));
+        } catch (UeventEnv.Full e) {
+            LOG.warn("uevent {} {} {} not sent: {}", p.seq(), p.action(), dev.name(), e.getMessage());
+            return;
         }
-        if (p.extra() != null) {
-            env.putAll(p.extra());
-        }
-        env.put(Uevent.SEQNUM, Long.toString(p.seq()));
-        // the map is no one else's from here on: a read-only view, in the order the variables were added
-        UeventRecord rec = new UeventRecord(p.seq(), p.action(), dev.bus.name(), dev.name(),
-                Collections.unmodifiableMap(env));
+        // the map is no one else's from here on: read-only, in the order the variables were added
+        UeventRecord rec = new UeventRecord(p.seq(), p.action(), dev.bus.name(), dev.name(), env.freeze());
         // as udevadm monitor --kernel shows it, so that dmesg and the log file carry the session's uevents
         if (LOG.isInfoEnabled()) {
             String driver = env.get(Uevent.DRIVER);
