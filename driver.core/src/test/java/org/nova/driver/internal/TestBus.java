@@ -26,6 +26,8 @@ public final class TestBus implements BusType {
     private final DriverCoreImpl core;
     public final List<String> log = new CopyOnWriteArrayList<>();
     public final List<String> violations = new CopyOnWriteArrayList<>();
+    /** More uevent variables after MODALIAS (none by default); a test may make it throw. */
+    public volatile java.util.function.BiConsumer<Device, Map<String, String>> ueventVars = (d, env) -> { };
 
     public TestBus(String name, DriverCoreImpl core) {
         this.name = name;
@@ -108,6 +110,7 @@ public final class TestBus implements BusType {
         if (device.busData() instanceof TestDev dev) {
             env.put(Uevent.MODALIAS, "test:" + dev.id());
         }
+        ueventVars.accept(device, env);
     }
 
     /** @return the log entries from index {@code from} on that start with {@code prefix}. */

@@ -93,4 +93,19 @@ class UeventEnvTest extends CoreTestBase {
         assertEquals(1, changes.size(), "the oversized CHANGE was not sent: " + changes);
         assertTrue(Long.parseLong(changes.get(0).env().get(Uevent.SEQNUM)) > 0);
     }
+
+    @Test
+    void anEventWhoseBusCallbackFailsIsNotSent() {
+        type.ueventVars = (dev, env) -> {
+            if (dev.name().equals("broken")) {
+                throw new IllegalStateException("no identity yet");
+            }
+            env.put("BUSVAR", dev.name());
+        };
+        add("broken", "none:none:0");
+        add("fine", "none:none:1");
+        await("fine's ADD", () -> !ueventsOf("fine").isEmpty());
+        assertEquals("fine", ueventsOf("fine").get(0).env().get("BUSVAR"));
+        assertTrue(ueventsOf("broken").isEmpty(), "broken's ADD was not sent: " + ueventsOf("broken"));
+    }
 }
