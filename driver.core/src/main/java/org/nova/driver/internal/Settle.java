@@ -111,7 +111,7 @@ final class Settle implements AutoCloseable {
         while (true) {
             long seen = generation.get();
             notSatisfied.clear();
-            List<String> pending = pendingNow(notSatisfied);
+            List<String> pending = pendingNow(notSatisfied, false);
             if (pending.isEmpty()) {
                 if (!barrier.flush(deadline)) {
                     pending = List.of("Configuration Admin has not delivered the changes queued before "
@@ -120,7 +120,7 @@ final class Settle implements AutoCloseable {
                     pending = core.pendingProbes();
                 } else if (generation.get() == seen) {
                     notSatisfied.clear();
-                    pending = pendingNow(notSatisfied);
+                    pending = pendingNow(notSatisfied, false);
                     if (pending.isEmpty() && generation.get() == seen) {
                         return report(true, start, List.of(), notSatisfied);
                     }
@@ -130,6 +130,13 @@ final class Settle implements AutoCloseable {
                 return report(false, start, List.of("interrupted"), notSatisfied);
             }
             if (System.nanoTime() - deadline >= 0) {
+                // the whole list of conditions 1 to 3, not the first thing found; else what the
+                // barrier or the probes left
+                notSatisfied.clear();
+                List<String> all = pendingNow(notSatisfied, true);
+                if (!all.isEmpty()) {
+                    pending = all;
+                }
                 return report(false, start, pending.isEmpty() ? List.of("activity did not stop") : pending,
                         notSatisfied);
             }
@@ -161,14 +168,27 @@ final class Settle implements AutoCloseable {
         }
     }
 
-    /** Conditions 1 to 3: what is in progress now; what will not come up goes to notSatisfied. */
-    private List<String> pendingNow(List<String> notSatisfied) {
+    /**
+     * Conditions 1 to 3: what is in progress now; what will not come up goes to notSatisfied.
+     *
+     * @param all whether to list everything pending, or to stop at the first condition that has
+     *     something: the wait re-checks at every event of a starting framework, and while the start
+     *     level is still rising, the components' DTOs (Declarative Services builds them afresh at
+     *     each call) need not be looked at. notSatisfied is complete whenever nothing is pending.
+     */
+    private List<String> pendingNow(List<String> notSatisfied, boolean all) {
         List<String> pending = new ArrayList<>();
         String fw = frameworkPending();
         if (fw != null) {
             pending.add(fw);
+            if (!all) {
+                return pending;
+            }
         }
         bundles(pending, notSatisfied);
+        if (!pending.isEmpty() && !all) {
+            return pending;
+        }
         components(pending, notSatisfied);
         return pending;
     }
