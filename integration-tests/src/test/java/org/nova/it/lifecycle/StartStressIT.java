@@ -48,7 +48,11 @@ public class StartStressIT {
     static final int STARTS = Integer.getInteger("nova.it.starts", 30);
     /** The longest one start with its command and stop may take: a hang, not slowness. */
     static final long RUN_LIMIT_MS = 120_000;
-    /** SPI Fly, ASM and the logging bundles start first (BUILD-NOTES pitfall 4), as in nova.bndrun. */
+    /**
+     * SPI Fly, ASM and the logging bundles start first (BUILD-NOTES pitfall 4), as Pax Exam's
+     * frameworks have them; nova.bndrun puts SLF4J and Logback on the class path instead, which
+     * the process tests (ShutdownIT, LogsIT) start.
+     */
     static final int LEVEL_EARLY = 1;
     /** Everything else, as in nova.bndrun. */
     static final int LEVEL_BUNDLES = 10;

@@ -24,7 +24,7 @@ import org.nova.it.SeparateProcess;
 public class LogsIT {
     /** A Logback console line at INFO or DEBUG (the console pattern of logback.xml). */
     private static final Pattern CONSOLE_INFO = Pattern.compile("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (INFO|DEBUG) .*");
-    /** java.util.logging's own console format: "INFO: ..." after a date line (SPI Fly's). */
+    /** java.util.logging's own console format: "INFO: ..." after a date line (FileInstall logs there). */
     private static final Pattern JUL_INFO = Pattern.compile("^INFO: .*");
     /** A dmesg line: [seconds.micros] message. */
     private static final String STAMP = "^\\[ *\\d+\\.\\d{6}\\] ";
