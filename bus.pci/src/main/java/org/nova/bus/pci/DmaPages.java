@@ -5,7 +5,7 @@ import java.lang.foreign.MemorySegment;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * Contiguous pages of host memory for streaming DMA ({@code alloc_pages}), from
+ * Contiguous pages of host memory for streaming DMA ({@code alloc_pages}, include/linux/gfp.h), from
  * {@link PciDevice#allocPages}: memory the driver fills or reads with the CPU and hands to the
  * device only through a scatter-gather mapping ({@link SgTable}, {@link PciDevice#dmaMapSg}). Until
  * then no device can reach it: it is in no IOMMU domain.

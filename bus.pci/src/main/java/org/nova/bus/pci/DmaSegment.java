@@ -1,7 +1,8 @@
 package org.nova.bus.pci;
 
 /**
- * One DMA segment of a mapped scatterlist ({@code sg_dma_address}, {@code sg_dma_len}): where the
+ * One DMA segment of a mapped scatterlist ({@code sg_dma_address}, {@code sg_dma_len} of
+ * include/linux/scatterlist.h): where the
  * device finds a run of the table's bytes. Coalescing through the IOMMU may make one segment of
  * several table entries.
  *
