@@ -158,6 +158,25 @@ public interface PciFunction {
      */
     DmaBuffer allocateDma(long size, Set<DmaDirection> directions);
 
+    /**
+     * Maps host memory the caller owns at one newly allocated IOVA range of this function's IOMMU
+     * domain (the IOMMU half of dma_map_sg, drivers/iommu/dma-iommu.c iommu_dma_map_sg): each chunk
+     * at its offset of the range; the parts of the range no chunk covers stay unmapped, so a device
+     * access there faults. Either every chunk is mapped or none is (a failure half-way unmaps what
+     * was mapped and frees the IOVA). The device must also have bus mastering enabled.
+     *
+     * @param chunks     the memory, in IOVA order, not overlapping, inside the range; at least one
+     * @param length     the range's length, a whole number of pages
+     * @param alignment  the range's IOVA alignment, a power of two, at least a page
+     * @param directions the directions the device may use, not empty
+     * @return the mapping; the caller owns it and closes it before freeing the memory
+     * @throws HwException EINVAL for a chunk that is not native, page-aligned, whole pages or inside
+     *                     the range, a bad length or alignment or no direction; ENOMEM when the IOVA
+     *                     space is exhausted; ENODEV after removal; the IOMMU's error otherwise
+     * @since 3.3
+     */
+    DmaMapping mapDma(List<DmaChunk> chunks, long length, long alignment, Set<DmaDirection> directions);
+
     /** @return the DMA accesses refused so far (oldest first, bounded), a snapshot */
     List<IommuFault> iommuFaults();
 

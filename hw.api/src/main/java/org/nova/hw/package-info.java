@@ -16,5 +16,5 @@
  * operation that fails changes nothing.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("3.2.0")
+@org.osgi.annotation.versioning.Version("3.3.0")
 package org.nova.hw;

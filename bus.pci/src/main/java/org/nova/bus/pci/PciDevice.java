@@ -225,6 +225,70 @@ public interface PciDevice {
      */
     DmaNoncoherent allocNoncoherent(long size, DmaDataDirection direction);
 
+    // ---- streaming DMA with scatterlists (kernel/dma/mapping.c, rust/kernel/scatterlist.rs) ----
+
+    /**
+     * {@code alloc_pages}: {@code count} zeroed, contiguous pages of host memory, mapped for no
+     * device, to build {@link SgTable}s from. A device resource ("pci:pages@&lt;address&gt;").
+     *
+     * @throws DriverException EINVAL for count &lt; 1; ENOMEM when memory is exhausted; ENODEV
+     *     after removal
+     * @since 2.4
+     */
+    DmaPages allocPages(int count);
+
+    /**
+     * {@code dma_map_sgtable}: maps the table's pages in the function's IOMMU domain for
+     * {@code direction}, in one IOVA range, and coalesces its entries into DMA segments where
+     * drivers/iommu/dma-iommu.c would ({@link DmaSgMapping}). A device resource
+     * ("pci:sg@&lt;iova&gt;"), released before the pages it maps. Nothing stays mapped if this throws.
+     *
+     * @param table     the pages; they must stay allocated while mapped
+     * @param direction the way the data flows; the IOMMU refuses the other
+     * @throws DriverException EINVAL for a null direction (DMA_NONE: the kernel's BUG_ON), for an
+     *     entry longer than {@link #dmaMaxSegmentSize()}, an entry whose pages span more than
+     *     {@link #dmaSegmentBoundary()} + 1 bytes (so its segment would cross a boundary) or a page
+     *     that has been freed (the kernel's CONFIG_DMA_API_DEBUG only warns of the first two,
+     *     "mapping sg segment longer than device claims to support" and "mapping sg segment across
+     *     boundary"); ENOMEM when the IOVA space is
+     *     exhausted; ENODEV after removal
+     * @since 2.4
+     */
+    DmaSgMapping dmaMapSg(SgTable table, DmaDataDirection direction);
+
+    /**
+     * @return {@code dma_get_max_seg_size}: the longest DMA segment the device takes, 65536 until
+     *     the driver sets it (drivers/pci/probe.c sets that for every PCI device)
+     * @since 2.4
+     */
+    long dmaMaxSegmentSize();
+
+    /**
+     * {@code dma_set_max_seg_size}: how long a DMA segment coalescing may make, for the mappings
+     * made after this call.
+     *
+     * @param size 1..0xffffffff (an unsigned int in the kernel)
+     * @throws DriverException EINVAL outside that range
+     * @since 2.4
+     */
+    void setDmaMaxSegmentSize(long size);
+
+    /**
+     * @return {@code dma_get_seg_boundary}: the mask of the address boundary no DMA segment may
+     *     cross, 0xffffffff until the driver sets it (drivers/pci/probe.c)
+     * @since 2.4
+     */
+    long dmaSegmentBoundary();
+
+    /**
+     * {@code dma_set_seg_boundary}: the boundary mask for the mappings made after this call.
+     *
+     * @param mask 2^n - 1 with 2^n at least a page (dma-iommu lays segments out assuming a power of two)
+     * @throws DriverException EINVAL for anything else
+     * @since 2.4
+     */
+    void setDmaSegmentBoundary(long mask);
+
     // ---- SR-IOV ------------------------------------------------------------------------------
 
     /** @return true for an SR-IOV virtual function ({@code is_virtfn}) */

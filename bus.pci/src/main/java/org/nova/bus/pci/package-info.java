@@ -6,14 +6,15 @@
  * {@link org.nova.bus.pci.PciDeviceId} table and the dynamic ids added through
  * {@link org.nova.bus.pci.PciBus#newId}. A bound driver gets a {@link org.nova.bus.pci.PciDevice}:
  * config space, BARs as {@link org.nova.devres.Devres}-wrapped {@link org.nova.bus.pci.Bar}s,
- * interrupt vectors, coherent and one-direction DMA buffers and SR-IOV. Everything acquired through it is a device
+ * interrupt vectors, coherent and one-direction DMA buffers, streaming DMA of scatter-gather tables
+ * built from pages ({@link org.nova.bus.pci.SgTable}, {@link org.nova.bus.pci.DmaSgMapping}) and SR-IOV. Everything acquired through it is a device
  * resource of the binding and is released when the driver unbinds, whatever the reason.
  *
  * <p>{@link org.nova.hw.pci.PciRegs} names the registers and bits of
  * include/uapi/linux/pci_regs.h that drivers need.
  */
 @Export
-@Version("2.3.0")
+@Version("2.4.0")
 package org.nova.bus.pci;
 
 import org.osgi.annotation.bundle.Export;

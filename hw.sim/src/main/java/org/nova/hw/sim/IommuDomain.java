@@ -1,8 +1,10 @@
 package org.nova.hw.sim;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.nova.hw.DmaChunk;
 import org.nova.hw.HwException;
 
 /**
@@ -38,6 +40,8 @@ final class IommuDomain {
     }
 
     private final TreeMap<Long, Mapping> mappings = new TreeMap<>();
+    /** The IOVA ranges handed out, start to end (exclusive): a buffer's, or a scatter-gather mapping's with its holes. */
+    private final TreeMap<Long, Long> reserved = new TreeMap<>();
 
     /** @return size rounded up to whole IOMMU pages */
     static long pageAlign(long size) {
@@ -54,30 +58,61 @@ final class IommuDomain {
      * @throws HwException ENOMEM when no gap is large enough
      */
     synchronized long map(MemorySegment memory, boolean read, boolean write) {
-        long length = memory.byteSize();
+        long iova = reserve(memory.byteSize(), PAGE_SIZE);
+        mappings.put(iova, new Mapping(iova, memory.byteSize(), memory, read, write));
+        return iova;
+    }
+
+    /**
+     * Maps pieces of memory in one IOVA range, each at its offset (the IOMMU half of dma_map_sg:
+     * drivers/iommu/dma-iommu.c iommu_dma_map_sg maps a whole scatterlist in one IOVA allocation).
+     * The parts of the range no chunk covers are reserved but unmapped: a device access there
+     * faults, and no other mapping is placed there.
+     *
+     * @param chunks    checked by {@link DmaChunk#check}
+     * @param length    the range's length, whole pages
+     * @param alignment the range's alignment, a power of two of at least a page
+     * @return the range's IOVA
+     * @throws HwException ENOMEM when no aligned gap is large enough (nothing is mapped)
+     */
+    synchronized long mapChunks(List<DmaChunk> chunks, long length, long alignment, boolean read,
+                                boolean write) {
+        long iova = reserve(length, alignment);
+        for (DmaChunk c : chunks) {
+            long at = iova + c.offset();
+            mappings.put(at, new Mapping(at, c.memory().byteSize(), c.memory(), read, write));
+        }
+        return iova;
+    }
+
+    /** Finds the lowest free aligned range and reserves it. */
+    private long reserve(long length, long alignment) {
         long candidate = IOVA_BASE;
-        for (Mapping m : mappings.values()) {
-            if (candidate + length <= m.iova()) {
+        for (Map.Entry<Long, Long> r : reserved.entrySet()) {
+            if (candidate + length <= r.getKey()) {
                 break;
             }
-            candidate = Math.max(candidate, m.end());
+            candidate = Math.max(candidate, (r.getValue() + alignment - 1) & -alignment);
         }
-        if (candidate + length > IOVA_LIMIT) {
-            throw new HwException(HwException.ENOMEM, "no free IOVA range of " + length + " bytes below 0x"
-                    + Long.toHexString(IOVA_LIMIT));
+        if (candidate + length > IOVA_LIMIT || candidate + length < candidate) {
+            throw new HwException(HwException.ENOMEM, "no free IOVA range of " + length + " bytes aligned to "
+                    + alignment + " below 0x" + Long.toHexString(IOVA_LIMIT));
         }
-        mappings.put(candidate, new Mapping(candidate, length, memory, read, write));
+        reserved.put(candidate, candidate + length);
         return candidate;
     }
 
-    /** Removes the mapping at iova, if any. */
+    /** Removes the range reserved at iova, if any, with every mapping in it. */
     synchronized void unmap(long iova) {
-        mappings.remove(iova);
+        Long end = reserved.remove(iova);
+        if (end != null) {
+            mappings.subMap(iova, end).clear();
+        }
     }
 
-    /** @return the number of mappings, for leak checks */
+    /** @return the number of IOVA ranges handed out (a buffer or a scatter-gather mapping each), for leak checks */
     synchronized int mappingCount() {
-        return mappings.size();
+        return reserved.size();
     }
 
     /**

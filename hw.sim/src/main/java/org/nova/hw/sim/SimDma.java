@@ -8,7 +8,10 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.nova.hw.DmaBuffer;
+import org.nova.hw.DmaChunk;
+import org.nova.hw.DmaMapping;
 import org.nova.hw.DmaDirection;
 import org.nova.hw.HwException;
 import org.nova.hw.IommuFault;
@@ -81,6 +84,47 @@ final class SimDma {
             arena.close();
             throw new HwException(HwException.ENOMEM, who + ": cannot allocate " + size + " bytes of DMA memory", e);
         }
+    }
+
+    /**
+     * Maps memory the caller owns at one IOVA range, chunk by chunk (dma_map_sg's IOMMU half). The
+     * caller closes the mapping before it frees the memory.
+     *
+     * @throws HwException as {@link org.nova.hw.PciFunction#mapDma}; nothing is mapped if this throws
+     */
+    DmaMapping map(List<DmaChunk> chunks, long length, long alignment, Set<DmaDirection> directions) {
+        DmaChunk.check(who, chunks, length, alignment, directions, IommuDomain.PAGE_SIZE);
+        if (!present.getAsBoolean()) {
+            throw new HwException(HwException.ENODEV, who + " has been removed");
+        }
+        Set<DmaDirection> dirs = Set.copyOf(directions);
+        long iova = iommu.mapChunks(chunks, length, alignment, dirs.contains(DmaDirection.TO_DEVICE),
+                dirs.contains(DmaDirection.FROM_DEVICE));
+        return new DmaMapping() {
+            private final AtomicBoolean closed = new AtomicBoolean();
+
+            @Override
+            public long iova() {
+                return iova;
+            }
+
+            @Override
+            public long length() {
+                return length;
+            }
+
+            @Override
+            public Set<DmaDirection> directions() {
+                return dirs;
+            }
+
+            @Override
+            public void close() {
+                if (closed.compareAndSet(false, true)) {
+                    iommu.unmap(iova);
+                }
+            }
+        };
     }
 
     /** @return the number of live IOMMU mappings, for leak checks */

@@ -13,6 +13,8 @@ import java.util.Set;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import org.nova.hw.DmaBuffer;
+import org.nova.hw.DmaChunk;
+import org.nova.hw.DmaMapping;
 import org.nova.hw.DmaDirection;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HwException;
@@ -366,6 +368,11 @@ final class SimulatedFunction implements PciFunction, DeviceContext {
     @Override
     public DmaBuffer allocateDma(long size, Set<DmaDirection> directions) {
         return dma.allocate(size, directions);
+    }
+
+    @Override
+    public DmaMapping mapDma(List<DmaChunk> chunks, long length, long alignment, Set<DmaDirection> directions) {
+        return dma.map(chunks, length, alignment, directions);
     }
 
     /** @return the number of live IOMMU mappings, for leak checks */

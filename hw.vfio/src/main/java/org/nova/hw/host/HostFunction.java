@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.nova.hw.DmaBuffer;
+import org.nova.hw.DmaChunk;
+import org.nova.hw.DmaMapping;
 import org.nova.hw.DmaDirection;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HwException;
@@ -202,6 +204,12 @@ final class HostFunction implements PciFunction {
     public DmaBuffer allocateDma(long size, Set<DmaDirection> directions) {
         live();
         throw readOnly("DMA buffer of " + size + " bytes");
+    }
+
+    @Override
+    public DmaMapping mapDma(List<DmaChunk> chunks, long length, long alignment, Set<DmaDirection> directions) {
+        live();
+        throw readOnly("DMA mapping of " + length + " bytes");
     }
 
     @Override

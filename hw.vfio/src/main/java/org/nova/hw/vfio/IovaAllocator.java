@@ -54,8 +54,23 @@ final class IovaAllocator {
      * @throws HwException EINVAL for size &lt; 1, ENOMEM when no free range is large enough
      */
     synchronized long allocate(long size) {
+        return allocate(size, granule);
+    }
+
+    /**
+     * @param size      bytes, at least 1; rounded up to the granule
+     * @param alignment the start's alignment, a power of two of at least the granule (dma-iommu
+     *                  aligns a scatterlist's IOVA so its segment-boundary layout holds)
+     * @return the start of a free aligned range of the rounded size, now allocated
+     * @throws HwException EINVAL for size &lt; 1 or a bad alignment, ENOMEM when no free range fits
+     */
+    synchronized long allocate(long size, long alignment) {
         if (size < 1) {
             throw new HwException(HwException.EINVAL, "IOVA allocation of " + size + " bytes");
+        }
+        if (alignment < granule || Long.bitCount(alignment) != 1) {
+            throw new HwException(HwException.EINVAL, "IOVA alignment " + alignment + " is not a power of two of at least "
+                    + granule);
         }
         long len = (size + granule - 1) & -granule;
         if (len < size) {
@@ -64,16 +79,20 @@ final class IovaAllocator {
         for (Map.Entry<Long, Long> e : free.entrySet()) {
             long start = e.getKey();
             long end = e.getValue();
-            if (end - start >= len) {
+            long at = (start + alignment - 1) & -alignment;
+            if (at >= start && at <= end && end - at >= len) {
                 free.remove(start);
-                if (end - start > len) {
-                    free.put(start + len, end);
+                if (at > start) {
+                    free.put(start, at);
                 }
-                used.put(start, start + len);
-                return start;
+                if (end > at + len) {
+                    free.put(at + len, end);
+                }
+                used.put(at, at + len);
+                return at;
             }
         }
-        throw new HwException(HwException.ENOMEM, "no free IOVA range of " + len + " bytes");
+        throw new HwException(HwException.ENOMEM, "no free IOVA range of " + len + " bytes aligned to " + alignment);
     }
 
     /**

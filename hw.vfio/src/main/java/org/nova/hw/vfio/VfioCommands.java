@@ -250,6 +250,9 @@ public final class VfioCommands {
                 for (VfioDmaBuffer d : f.buffers()) {
                     sb.append("    buffer ").append(d).append('\n');
                 }
+                for (VfioDmaMapping d : f.sgMappings()) {
+                    sb.append("    sg mapping ").append(d).append('\n');
+                }
             }
         }
         FdCensus census = FdCensus.take();

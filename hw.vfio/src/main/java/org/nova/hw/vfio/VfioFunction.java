@@ -6,6 +6,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.nova.hw.DmaBuffer;
+import org.nova.hw.DmaChunk;
+import org.nova.hw.DmaMapping;
 import org.nova.hw.DmaDirection;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HwException;
@@ -45,6 +47,7 @@ final class VfioFunction implements PciFunction {
     private final VfioRegions regions;
     private final VfioIrqs irqs;
     private final Set<VfioDmaBuffer> buffers = ConcurrentHashMap.newKeySet();
+    private final Set<VfioDmaMapping> sgMappings = ConcurrentHashMap.newKeySet();
 
     private VfioFunction(VfioBridge bridge, VfioGroup group, SysfsPci.Candidate c, VfioDeviceFd fd) {
         this.bridge = bridge;
@@ -221,6 +224,29 @@ final class VfioFunction implements PciFunction {
         return b;
     }
 
+    @Override
+    public DmaMapping mapDma(List<DmaChunk> chunks, long length, long alignment, Set<DmaDirection> directions) {
+        ensurePresent("map DMA");
+        DmaChunk.check(address.toString(), chunks, length, alignment, directions, LibC.PAGE_SIZE);
+        VfioDmaMapping m = VfioDmaMapping.map(this, chunks, length, alignment, directions);
+        sgMappings.add(m);
+        if (!isPresent()) {
+            m.close();
+            throw new HwException(HwException.ENODEV, address + ": map DMA: the function was removed");
+        }
+        return m;
+    }
+
+    /** Called by a scatter-gather mapping when it closes. */
+    void forget(VfioDmaMapping m) {
+        sgMappings.remove(m);
+    }
+
+    /** @return the live scatter-gather mappings (diagnostics) */
+    List<VfioDmaMapping> sgMappings() {
+        return List.copyOf(sgMappings);
+    }
+
     /** Called by a buffer when it closes. */
     void forget(VfioDmaBuffer b) {
         buffers.remove(b);
@@ -259,6 +285,9 @@ final class VfioFunction implements PciFunction {
         fd.revoke();
         irqs.release();
         regions.closeAll();
+        for (VfioDmaMapping m : new ArrayList<>(sgMappings)) {
+            m.close();
+        }
         for (VfioDmaBuffer b : new ArrayList<>(buffers)) {
             b.close();
         }

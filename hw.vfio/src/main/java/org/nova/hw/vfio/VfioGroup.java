@@ -56,6 +56,8 @@ final class VfioGroup implements AutoCloseable {
     private int groupFd;
     private final IovaAllocator iova;
     private final Set<DmaMap> maps = ConcurrentHashMap.newKeySet();
+    /** The scatter-gather mappings; their pieces are in {@link #maps} too. */
+    private final Set<SgMap> sgMaps = ConcurrentHashMap.newKeySet();
     private final List<VfioFunction> devices = new ArrayList<>();
     private boolean closed;
 
@@ -252,6 +254,83 @@ final class VfioGroup implements AutoCloseable {
         }
     }
 
+    /** One scatter-gather mapping: an IOVA range of its own with a VFIO_IOMMU_MAP_DMA per chunk. */
+    record SgMap(long iova, long length, List<DmaMap> chunks) {
+    }
+
+    /**
+     * Maps pieces of host memory in one newly allocated IOVA range, one VFIO_IOMMU_MAP_DMA per
+     * piece at its offset (the IOMMU half of dma_map_sg); the rest of the range stays unmapped.
+     * All or nothing: if one ioctl fails, the pieces mapped before it are unmapped and the IOVA freed.
+     *
+     * @param vaddrs the host address of each piece
+     * @param sizes  the size of each piece, whole pages
+     * @param offsets the offset of each piece in the range
+     * @throws HwException as {@link #map}
+     */
+    synchronized SgMap mapChunks(String who, long[] vaddrs, long[] sizes, long[] offsets, long length, long alignment,
+                                 int flags) {
+        if (closed) {
+            throw new HwException(HwException.ENODEV, who + ": VFIO group " + number + " is closed");
+        }
+        if (mode == IommuMode.NOIOMMU) {
+            throw new HwException(HwException.EINVAL, who + ": VFIO no-IOMMU mode has no IOMMU to map DMA through");
+        }
+        long at = iova.allocate(length, alignment);
+        List<DmaMap> done = new ArrayList<>(vaddrs.length);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment m = VfioUapi.allocate(a, VfioUapi.DMA_MAP, 0);
+            for (int i = 0; i < vaddrs.length; i++) {
+                VfioUapi.setInt(m, VfioUapi.DMA_MAP, "flags", flags);
+                VfioUapi.setLong(m, VfioUapi.DMA_MAP, "vaddr", vaddrs[i]);
+                VfioUapi.setLong(m, VfioUapi.DMA_MAP, "iova", at + offsets[i]);
+                VfioUapi.setLong(m, VfioUapi.DMA_MAP, "size", sizes[i]);
+                try {
+                    LibC.ioctl("VFIO_IOMMU_MAP_DMA", containerFd, VfioUapi.VFIO_IOMMU_MAP_DMA, m);
+                } catch (LibC.ErrnoException e) {
+                    for (DmaMap d : done) {
+                        unmapIoctl(d.iova(), d.size());
+                    }
+                    iova.free(at);
+                    throw new HwException(e.errnoName(), who + ": " + e.getMessage() + " (chunk " + i + " of "
+                            + vaddrs.length + " at iova 0x" + Long.toHexString(at + offsets[i]) + ", " + sizes[i]
+                            + " bytes; the " + done.size() + " mapped before it were unmapped)", e);
+                }
+                done.add(new DmaMap(at + offsets[i], sizes[i], vaddrs[i], flags));
+            }
+        }
+        maps.addAll(done);
+        SgMap sg = new SgMap(at, length, List.copyOf(done));
+        sgMaps.add(sg);
+        return sg;
+    }
+
+    /** Unmaps a scatter-gather mapping, piece by piece, and frees its IOVA range; no-op if already unmapped. */
+    synchronized void unmapChunks(SgMap sg) {
+        if (!sgMaps.remove(sg)) {
+            return;
+        }
+        for (DmaMap d : sg.chunks()) {
+            maps.remove(d);
+            if (!closed) {
+                unmapIoctl(d.iova(), d.size());
+            }
+        }
+        iova.free(sg.iova());
+    }
+
+    private void unmapIoctl(long at, long size) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment u = VfioUapi.allocate(a, VfioUapi.DMA_UNMAP, 0);
+            VfioUapi.setLong(u, VfioUapi.DMA_UNMAP, "iova", at);
+            VfioUapi.setLong(u, VfioUapi.DMA_UNMAP, "size", size);
+            LibC.ioctl("VFIO_IOMMU_UNMAP_DMA", containerFd, VfioUapi.VFIO_IOMMU_UNMAP_DMA, u);
+        } catch (LibC.ErrnoException e) {
+            LOG.warn("group {}: unmapping iova 0x{} ({} bytes) failed: {}", number, Long.toHexString(at), size,
+                    e.getMessage());
+        }
+    }
+
     /** @return a snapshot of the live DMA mappings */
     List<DmaMap> maps() {
         return List.copyOf(maps);
@@ -262,6 +341,9 @@ final class VfioGroup implements AutoCloseable {
     public synchronized void close() {
         if (closed) {
             return;
+        }
+        for (SgMap sg : List.copyOf(sgMaps)) {
+            unmapChunks(sg);
         }
         for (DmaMap d : List.copyOf(maps)) {
             unmap(d);

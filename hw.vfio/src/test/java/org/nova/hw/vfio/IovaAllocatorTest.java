@@ -51,4 +51,21 @@ class IovaAllocatorTest {
         assertEquals(IovaAllocator.DEFAULT_LIMIT - IovaAllocator.DEFAULT_BASE, a.freeBytes());
         assertEquals(0xfee00000L, IovaAllocator.DEFAULT_LIMIT);
     }
+
+    @Test
+    void alignedAllocationsSkipToTheAlignmentAndKeepTheGapFree() {
+        IovaAllocator a = new IovaAllocator(0x1000, 0x100000, 0x1000);
+        assertEquals(0x1000, a.allocate(0x1000));
+        assertEquals(0x4000, a.allocate(0x3000, 0x4000), "the next 16 KiB boundary");
+        assertEquals(0x2000, a.allocate(0x2000), "the gap below the aligned range is still free");
+        assertEquals(0x10000, a.allocate(0x1000, 0x10000));
+        assertEquals(HwException.EINVAL, assertThrows(HwException.class, () -> a.allocate(0x1000, 0x3000)).errno());
+        assertEquals(HwException.EINVAL, assertThrows(HwException.class, () -> a.allocate(0x1000, 0x800)).errno());
+        assertEquals(HwException.ENOMEM, assertThrows(HwException.class, () -> a.allocate(0x1000, 0x100000)).errno());
+        a.free(0x4000);
+        a.free(0x2000);
+        a.free(0x1000);
+        a.free(0x10000);
+        assertEquals(1, a.freeRanges(), "everything coalesced");
+    }
 }

@@ -171,7 +171,7 @@ public class DefaultPlatformIT extends PciItSupport {
         String out = shell("samples:edu " + EDU);
 
         List<String> checks = lines(out);
-        assertEquals(out, 7, checks.size());
+        assertEquals(out, 8, checks.size());
         assertTrue(out, checks.get(0).startsWith("PASS identification: 0x010000ed (edu 1.0)"));
         assertEquals("PASS liveness: wrote 0x12345678 read 0xedcba987", checks.get(1));
         assertTrue(out, checks.get(2).startsWith("PASS factorial: 12! = 479001600, completion interrupt 0x1 on "));
@@ -185,7 +185,14 @@ public class DefaultPlatformIT extends PciItSupport {
                 + " into it was blocked, the buffer is unchanged").matcher(checks.get(5));
         assertTrue(out, ro.find());
         long readOnly = Long.parseUnsignedLong(ro.group(1), 16);
-        assertEquals("PASS intx: 2 of 2 interrupts raised through IRQ_RAISE arrived on INTx; back on MSI", checks.get(6));
+        // scatter-gather: 3 entries coalesced into 2 DMA segments, 4 reversed pages into 2, copied
+        // segment by segment through edu, and edu's write into the TO_DEVICE table refused
+        Matcher sg = Pattern.compile("PASS dma-sg: 16384 bytes: 3 sg entries -> 2 DMA segments \\[0x([0-9a-f]+)\\+8192, "
+                + "0x[0-9a-f]+\\+8192\\], into 4 entries -> 2 segments \\[0x[0-9a-f]+\\+8192, 0x[0-9a-f]+\\+8192\\], "
+                + "RAM -> edu -> RAM identical; edu's write into the TO_DEVICE table was blocked").matcher(checks.get(6));
+        assertTrue(out, sg.matches());
+        long sgReadOnly = Long.parseUnsignedLong(sg.group(1), 16);
+        assertEquals("PASS intx: 2 of 2 interrupts raised through IRQ_RAISE arrived on INTx; back on MSI", checks.get(7));
 
         // the IOMMU refused the device's write and recorded it against edu
         List<IommuFault> faults = edu.iommuFaults().stream()
@@ -198,6 +205,10 @@ public class DefaultPlatformIT extends PciItSupport {
         // and the write into the read-only buffer, as a write to a page mapped read-only
         assertTrue("no read-only IOMMU fault at 0x" + Long.toHexString(readOnly) + " in " + edu.iommuFaults(),
                 edu.iommuFaults().stream().anyMatch(r -> !r.time().isBefore(before) && r.iova() == readOnly && r.write()
+                        && r.reason().contains("read-only")));
+        // and the write into the scatter-gather table mapped TO_DEVICE
+        assertTrue("no read-only IOMMU fault at 0x" + Long.toHexString(sgReadOnly) + " in " + edu.iommuFaults(),
+                edu.iommuFaults().stream().anyMatch(r -> !r.time().isBefore(before) && r.iova() == sgReadOnly && r.write()
                         && r.reason().contains("read-only")));
         // and no other QEMU device saw a fault
         for (String slot : List.of(TESTDEV, TESTDEV_AUX)) {

@@ -221,6 +221,18 @@ public class VfioQemuIT {
         assertConsole("the edu sample's device write to an unmapped IOVA", "^PASS dma-unmapped: edu -> RAM to unmapped iova");
     }
 
+    /**
+     * dma_map_sg through VFIO: two tables of non-contiguous pages, each one IOVA range the guest's
+     * emulated IOMMU really maps, fewer DMA segments than entries, edu's engine copying the one
+     * into the other segment by segment, and its write into the TO_DEVICE table blocked.
+     */
+    @Test
+    public void eduCopiesAScatterGatherTableThroughTheIommu() {
+        assertConsole("the edu sample's scatter-gather round trip", "^PASS dma-sg: 16384 bytes: 3 sg entries -> 2 DMA segments"
+                + " \\[0x\\p{XDigit}+\\+8192, 0x\\p{XDigit}+\\+8192\\], into 4 entries -> 2 segments \\[0x\\p{XDigit}+\\+8192,"
+                + " 0x\\p{XDigit}+\\+8192\\], RAM -> edu -> RAM identical; edu's write into the TO_DEVICE table was blocked$");
+    }
+
     @Test
     public void driverUnbindReleasesEveryMappingAndFd() {
         assertEquals("mappings after unbinding the sample drivers", 0, census("open", "drivers-unbound", "mappings"));

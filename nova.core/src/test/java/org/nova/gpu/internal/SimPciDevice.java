@@ -523,6 +523,38 @@ final class SimPciDevice implements PciDevice {
         throw new UnsupportedOperationException();
     }
 
+    // nova-core maps no scatterlists (yet): the streaming DMA calls are not modelled here
+
+    @Override
+    public org.nova.bus.pci.DmaPages allocPages(int count) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public org.nova.bus.pci.DmaSgMapping dmaMapSg(org.nova.bus.pci.SgTable table, DmaDataDirection direction) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public long dmaMaxSegmentSize() {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void setDmaMaxSegmentSize(long size) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public long dmaSegmentBoundary() {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void setDmaSegmentBoundary(long mask) {
+        throw new UnsupportedOperationException();
+    }
+
     @Override
     public boolean isVirtfn() {
         return false;

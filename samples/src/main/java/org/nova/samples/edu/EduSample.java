@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * IOMMU domain. {@link #selftest} runs the same checks again on demand, plus what a probe must
  * not do to a device it keeps: a DMA to an IOVA that is no longer mapped and a device write into a
  * buffer mapped for the device to read only (the IOMMU must block both: the simulator records the
- * faults, a real kernel logs DMAR faults), and the legacy interrupt: the MSI vector is freed, edu
+ * faults, a real kernel logs DMAR faults), streaming DMA of two scatter-gather tables built from
+ * non-contiguous pages and coalesced by the IOMMU (edu copies one into the other segment by
+ * segment, and its write into the read-only one is blocked), and the legacy interrupt: the MSI vector is freed, edu
  * raises INTx twice (the second arrives only if the first was acknowledged and the line unmasked
  * again), then the probe's vector is allocated again.
  */
@@ -144,7 +146,7 @@ public final class EduSample implements PciDriver<EduSample.State> {
     /** How long an interrupt or a DMA may take, in milliseconds. */
     static final long TIMEOUT_MS = 5_000;
 
-    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /**
      * A bound edu: its BAR, its interrupt vector with the handler, and the interrupts the handler
@@ -288,6 +290,7 @@ public final class EduSample implements PciDriver<EduSample.State> {
             if (selftest) {
                 out.add(dmaToUnmapped(s, bar));
                 out.add(dmaIntoReadOnly(s, bar));
+                out.add(EduSgCheck.run(s.dev, bar));
                 out.add(intx(s, bar));
             }
         }
@@ -413,7 +416,7 @@ public final class EduSample implements PciDriver<EduSample.State> {
     }
 
     /** One polled transfer: edu ignores its DMA registers while a transfer runs, so each waits for the last. */
-    private static boolean dma(Bar bar, long src, long dst, int cmd) throws InterruptedException {
+    static boolean dma(Bar bar, long src, long dst, int cmd) throws InterruptedException {
         transfer(bar, src, dst, cmd);
         return waitDmaIdle(bar);
     }

@@ -7,6 +7,8 @@ import java.util.Optional;
 import java.util.Set;
 
 import org.nova.hw.DmaBuffer;
+import org.nova.hw.DmaChunk;
+import org.nova.hw.DmaMapping;
 import org.nova.hw.DmaDirection;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HwException;
@@ -93,6 +95,11 @@ public record HeaderOnlyFunction(HostBridge bridge, PciAddress address, ByteBuff
 
     @Override
     public DmaBuffer allocateDma(long size, Set<DmaDirection> directions) {
+        throw new HwException(HwException.ENOMEM, "no DMA");
+    }
+
+    @Override
+    public DmaMapping mapDma(List<DmaChunk> chunks, long length, long alignment, Set<DmaDirection> directions) {
         throw new HwException(HwException.ENOMEM, "no DMA");
     }
 

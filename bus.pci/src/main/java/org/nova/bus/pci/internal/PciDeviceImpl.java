@@ -10,12 +10,15 @@ import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.DmaCoherent;
 import org.nova.bus.pci.DmaDataDirection;
 import org.nova.bus.pci.DmaNoncoherent;
+import org.nova.bus.pci.DmaPages;
+import org.nova.bus.pci.DmaSgMapping;
 import org.nova.bus.pci.IrqRegistration;
 import org.nova.bus.pci.IrqVectors;
 import org.nova.bus.pci.PciDevice;
 import org.nova.bus.pci.PciIds;
 import org.nova.bus.pci.PciIrqHandler;
 import org.nova.bus.pci.PciIrqType;
+import org.nova.bus.pci.SgTable;
 import org.nova.devres.Devres;
 import org.nova.devres.DevresException;
 import org.nova.devres.DevresScope;
@@ -41,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * ({@code pci_read_config_*}), the capability walks, enable and disable, bus mastering, reset and
  * the resource sizes. The other files of drivers/pci each have their own class, which this one
  * owns one of per function: {@link PciIomap} (BAR mappings), {@link PciMsi} (interrupt vectors),
- * {@link PciDma} (coherent DMA) and {@link PciIov} (SR-IOV).
+ * {@link PciDma} (coherent DMA), {@link PciSg} (streaming DMA of scatterlists) and {@link PciIov} (SR-IOV).
  */
 public final class PciDeviceImpl implements PciDevice {
     private static final Logger LOG = LoggerFactory.getLogger(PciDeviceImpl.class);
@@ -57,6 +60,7 @@ public final class PciDeviceImpl implements PciDevice {
     private final PciIomap iomap;
     private final PciMsi msi;
     private final PciDma dma;
+    private final PciSg sg;
     private final PciIov iov;
     private volatile Device device;
 
@@ -77,6 +81,7 @@ public final class PciDeviceImpl implements PciDevice {
         this.iomap = new PciIomap(this);
         this.msi = new PciMsi(this);
         this.dma = new PciDma(this);
+        this.sg = new PciSg(this);
         this.iov = new PciIov(this, Objects.requireNonNull(topology, "topology"));
     }
 
@@ -380,6 +385,36 @@ public final class PciDeviceImpl implements PciDevice {
     @Override
     public DmaNoncoherent allocNoncoherent(long size, DmaDataDirection direction) {
         return dma.allocNoncoherent(size, direction);
+    }
+
+    @Override
+    public DmaPages allocPages(int count) {
+        return sg.allocPages(count);
+    }
+
+    @Override
+    public DmaSgMapping dmaMapSg(SgTable table, DmaDataDirection direction) {
+        return sg.map(table, direction);
+    }
+
+    @Override
+    public long dmaMaxSegmentSize() {
+        return sg.maxSegmentSize();
+    }
+
+    @Override
+    public void setDmaMaxSegmentSize(long size) {
+        sg.setMaxSegmentSize(size);
+    }
+
+    @Override
+    public long dmaSegmentBoundary() {
+        return sg.segmentBoundary();
+    }
+
+    @Override
+    public void setDmaSegmentBoundary(long mask) {
+        sg.setSegmentBoundary(mask);
     }
 
     @Override

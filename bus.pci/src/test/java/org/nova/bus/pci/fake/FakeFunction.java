@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.nova.hw.pci.PciRegs;
 import org.nova.hw.DmaBuffer;
+import org.nova.hw.DmaChunk;
+import org.nova.hw.DmaMapping;
 import org.nova.hw.DmaDirection;
 import org.nova.hw.HostBridge;
 import org.nova.hw.HwException;
@@ -453,6 +455,52 @@ public final class FakeFunction implements PciFunction {
                     liveDma.decrementAndGet();
                     a.close();
                 }
+            }
+        };
+    }
+
+    /** One mapDma call as the bus made it. */
+    public record SgCall(long iova, long length, long alignment, List<DmaChunk> chunks, Set<DmaDirection> directions) {
+    }
+
+    /** The live scatter-gather mappings, oldest first. */
+    public final List<SgCall> liveSg = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** When set, the next mapDma fails with this errno (then it is cleared), as an IOMMU out of space would. */
+    public volatile String failNextMap;
+    private long nextSgIova = 0x1000_0000L;
+
+    @Override
+    public synchronized DmaMapping mapDma(List<DmaChunk> chunks, long length, long alignment, Set<DmaDirection> directions) {
+        alive();
+        DmaChunk.check(address().toString(), chunks, length, alignment, directions, 4096);
+        String fail = failNextMap;
+        if (fail != null) {
+            failNextMap = null;
+            throw new HwException(fail, "injected mapDma failure");
+        }
+        long iova = (nextSgIova + alignment - 1) & -alignment;
+        nextSgIova = iova + length;
+        SgCall call = new SgCall(iova, length, alignment, List.copyOf(chunks), Set.copyOf(directions));
+        liveSg.add(call);
+        return new DmaMapping() {
+            @Override
+            public long iova() {
+                return iova;
+            }
+
+            @Override
+            public long length() {
+                return length;
+            }
+
+            @Override
+            public Set<DmaDirection> directions() {
+                return call.directions();
+            }
+
+            @Override
+            public void close() {
+                liveSg.remove(call);
             }
         };
     }
