@@ -38,14 +38,17 @@ public final class Ramin {
     /** Page directory address bits 31:12 in place. */
     public static final EntryField PAGE_DIR_BASE_LO = EntryField.of("NV_RAMIN_PAGE_DIR_BASE_LO", 31, 12,
             "Page directory address >> 12 (low part)");
-    /** Page directory address bits 39:32. */
-    public static final EntryField PAGE_DIR_BASE_HI = EntryField.of("NV_RAMIN_PAGE_DIR_BASE_HI", 39, 32,
+    /**
+     * Page directory address bits 63:32: word 129 (gm107 declares 7:0; nouveau's gf100_vmm_join_
+     * writes the whole 64-bit word, as the 49-bit address spaces of Pascal+ need).
+     */
+    public static final EntryField PAGE_DIR_BASE_HI = EntryField.of("NV_RAMIN_PAGE_DIR_BASE_HI", 63, 32,
             "Page directory address >> 32");
     /** Highest usable VA bits 31:12 (word 130, the limit is inclusive: nouveau writes limit - 1). */
     public static final EntryField ADR_LIMIT_LO = EntryField.of("NV_RAMIN_ADR_LIMIT_LO", 31, 12,
             "Highest VA >> 12 (low part)");
-    /** Highest usable VA bits 39:32 (word 131). */
-    public static final EntryField ADR_LIMIT_HI = EntryField.of("NV_RAMIN_ADR_LIMIT_HI", 39, 32, "Highest VA >> 32");
+    /** Highest usable VA bits 63:32: word 131 (gm107 declares 7:0; nouveau writes the 64-bit limit - 1). */
+    public static final EntryField ADR_LIMIT_HI = EntryField.of("NV_RAMIN_ADR_LIMIT_HI", 63, 32, "Highest VA >> 32");
 
     private Ramin() {
     }
