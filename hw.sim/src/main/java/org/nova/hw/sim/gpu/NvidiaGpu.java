@@ -422,8 +422,10 @@ public final class NvidiaGpu {
     }
 
     /**
-     * @return the memory behind the PF's BAR1 ({@link SimBar1}): the first {@link #BAR1_SIZE}
-     *     bytes of VRAM, the same bytes {@link #vramRead}/{@link #vramWrite} reach
+     * @return the memory behind the PF's BAR1 while it is physical ({@link SimBar1}): the first
+     *     {@link #BAR1_SIZE} bytes of VRAM, the same bytes {@link #vramRead}/{@link #vramWrite}
+     *     reach; once a driver binds an instance block, BAR1 translates and this view is no longer
+     *     what BAR1 shows
      * @throws IllegalStateException after {@link #releaseVram()}, or if the memory cannot be mapped
      */
     public MemorySegment vramAperture() {
