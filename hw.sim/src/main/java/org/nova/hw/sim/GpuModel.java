@@ -154,7 +154,11 @@ final class GpuModel implements DeviceModel {
         }
     }
 
-    /** BAR1 of a GPU: plain memory, a window onto the model's VRAM (direct access allowed). */
+    /**
+     * BAR1 of a GPU: plain memory onto the model's VRAM (direct access allowed) while BAR1 is
+     * physical; once the driver binds an instance block every access goes through the GPU's MMU
+     * and the region offers no direct mapping.
+     */
     private record ApertureRegion(NvidiaGpu gpu) implements Region {
         @Override
         public long size() {
@@ -163,17 +167,17 @@ final class GpuModel implements DeviceModel {
 
         @Override
         public long read(long offset, int width) {
-            return gpu.vramRead(offset, width);
+            return gpu.mmu().bar1Read(offset, width);
         }
 
         @Override
         public void write(long offset, int width, long value) {
-            gpu.vramWrite(offset, width, value);
+            gpu.mmu().bar1Write(offset, width, value);
         }
 
         @Override
         public Optional<MemorySegment> memory() {
-            return Optional.of(gpu.vramAperture());
+            return gpu.mmu().bar1Linear() ? Optional.of(gpu.vramAperture()) : Optional.empty();
         }
 
         @Override

@@ -11,13 +11,15 @@
  * org.nova.nvidia.regs.Pfb}, {@link org.nova.nvidia.regs.Pgsp}, {@link
  * org.nova.nvidia.regs.Pgc6}, {@link org.nova.nvidia.regs.Pdisp}, {@link
  * org.nova.nvidia.regs.Fuse}, {@link org.nova.nvidia.regs.Pfalcon}, {@link
- * org.nova.nvidia.regs.Pfalcon2}. The simulated GPU answers these registers and the driver
+ * org.nova.nvidia.regs.Pfalcon2}, and for memory management {@link
+ * org.nova.nvidia.regs.Bar0Window} (PRAMIN), {@link org.nova.nvidia.regs.Bar1Block} and {@link
+ * org.nova.nvidia.regs.MmuInvalidate}. The simulated GPU answers these registers and the driver
  * reads them; neither writes a bare offset or mask of its own.
  *
  * <p>All types are immutable and thread-safe.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.nova.nvidia.regs;
 
 import org.osgi.annotation.bundle.Export;

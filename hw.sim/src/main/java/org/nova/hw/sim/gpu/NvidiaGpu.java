@@ -6,6 +6,7 @@ import java.util.Map;
 import org.nova.hw.pci.PciClass;
 import org.nova.nvidia.Architecture;
 import org.nova.nvidia.Chipset;
+import org.nova.nvidia.mmu.MmuHal;
 import org.nova.nvidia.regs.FalconEngine;
 import org.nova.nvidia.vbios.Vbios;
 import org.slf4j.Logger;
@@ -27,7 +28,9 @@ import org.slf4j.LoggerFactory;
  *   <li>GSP-RM ({@link SimGsp}) on the GSP's RISC-V core once the booter started it, serving the
  *       message queues in the driver's DMA memory, with its vGPU manager ({@link SimVgpuManager});</li>
  *   <li>VRAM ({@link SimVram}) and the BAR1 apertures onto it ({@link SimBar1}), for the PF and
- *       for the SR-IOV VFs of a vGPU-capable board;</li>
+ *       for the SR-IOV VFs of a vGPU-capable board; the PRAMIN window onto it ({@link SimPramin});
+ *       the GPU MMU ({@link SimMmu}, its TLB {@link SimTlb}, its registers {@link SimMmuRegs})
+ *       that BAR1 translates through once a driver binds an instance block;</li>
  *   <li>the GPU's interrupt ({@link SimIntr}).</li>
  * </ul>
  *
@@ -107,6 +110,10 @@ public final class NvidiaGpu {
     private final SimBooter booter;
     private final SimIntr intr;
     private final SimVram vram;
+    private final SimPramin pramin;
+    private final SimMmu mmu;
+    private final SimMmuRegs mmuRegs;
+    private final SimGpuMmu mmuView;
     private final SimBar1 bar1;
     private final SimBar0 bar0;
     private volatile GpuHost host;
@@ -139,8 +146,12 @@ public final class NvidiaGpu {
         this.intr = new SimIntr(this::host);
         // (a board configured with less VRAM than BAR1 still backs the whole aperture)
         this.vram = new SimVram(options.chipset().name(), Math.max(fb.size(), BAR1_SIZE));
-        this.bar1 = new SimBar1(vram, vgpu);
-        this.bar0 = new SimBar0(this, vbios, intr, List.of(pmc, gfw, fb, fuse, gspBoot, gsp, sec2));
+        this.pramin = new SimPramin(this, vram, MmuHal.of(architecture()));
+        this.mmu = new SimMmu(this, vram);
+        this.mmuRegs = new SimMmuRegs(this, mmu.tlb());
+        this.bar1 = new SimBar1(this, vram, vgpu, mmu, mmuRegs);
+        this.mmuView = new SimGpuMmu(mmu, bar1);
+        this.bar0 = new SimBar0(this, vbios, intr, List.of(pmc, gfw, fb, fuse, gspBoot, gsp, sec2, pramin, mmuRegs));
     }
 
     // ---- the board ------------------------------------------------------------------------------
@@ -244,6 +255,9 @@ public final class NvidiaGpu {
         gsp.powerOn();
         sec2.powerOn();
         fb.powerOn();
+        pramin.powerOn();
+        mmuRegs.powerOn();
+        mmu.powerOn();
     }
 
     /** @return the platform side, or one that refuses DMA before {@link #start} */
@@ -408,8 +422,10 @@ public final class NvidiaGpu {
     }
 
     /**
-     * @return the memory behind the PF's BAR1 ({@link SimBar1}): the first {@link #BAR1_SIZE}
-     *     bytes of VRAM, the same bytes {@link #vramRead}/{@link #vramWrite} reach
+     * @return the memory behind the PF's BAR1 while it is physical ({@link SimBar1}): the first
+     *     {@link #BAR1_SIZE} bytes of VRAM, the same bytes {@link #vramRead}/{@link #vramWrite}
+     *     reach; once a driver binds an instance block, BAR1 translates and this view is no longer
+     *     what BAR1 shows
      * @throws IllegalStateException after {@link #releaseVram()}, or if the memory cannot be mapped
      */
     public MemorySegment vramAperture() {
@@ -449,6 +465,13 @@ public final class NvidiaGpu {
     /** @return the VF BAR1 accesses that faulted (no vGPU behind them, or past its framebuffer) */
     public long vfBar1Faults() {
         return bar1.vfFaults();
+    }
+
+    // ---- the GPU MMU ----------------------------------------------------------------------------
+
+    /** @return the GPU MMU as BAR1 and the GPU's engines see it ({@link SimGpuMmu}) */
+    public SimGpuMmu mmu() {
+        return mmuView;
     }
 
     // ---- SR-IOV and vGPU --------------------------------------------------------------------------

@@ -50,6 +50,11 @@ final class SimVram {
         this.size = size;
     }
 
+    /** @return bytes of VRAM backed */
+    long size() {
+        return size;
+    }
+
     /**
      * @return the whole VRAM, zero until written
      * @throws IllegalStateException after {@link #release()}, or if the memory cannot be mapped

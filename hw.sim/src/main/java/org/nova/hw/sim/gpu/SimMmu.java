@@ -1,0 +1,245 @@
+package org.nova.hw.sim.gpu;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.nova.nvidia.mmu.FaultAccess;
+import org.nova.nvidia.mmu.FaultType;
+import org.nova.nvidia.mmu.MmuLevel;
+import org.nova.nvidia.mmu.MmuV2;
+import org.nova.nvidia.mmu.Ramin;
+
+/**
+ * The GPU MMU: translates a virtual address of the address space an instance block names through
+ * the version 2 page tables in VRAM ({@link MmuV2}: PD3, PD2, PD1, the dual PD0, a 4 KiB or
+ * 64 KiB page table, or a 2 MiB PTE in PD0), through the {@link SimTlb} first, and records every
+ * refusal as a fault ({@link SimMmuFault}: VA, access type, fault type) the way the fault buffer
+ * reports them (open-gpu-kernel-modules dev_fault.h codes). Walk rules follow nouveau
+ * mmu/vmmgp100.c: bit 0 set marks a PTE, a dual PDE's big half holds a 2 MiB PTE or the big page
+ * table, a big-page PTE that is invalid but PRIVILEGE-marked sends the walk to the small page
+ * table, any other invalid entry faults.
+ *
+ * <p>Where NVIDIA does not say what the hardware does, the simulator refuses rather than guess,
+ * each named in the fault's reason: page tables or page directories outside VRAM
+ * (UNSUPPORTED_APERTURE: only VRAM tables are modelled), a PTE at PD3..PD1 (PDE: pages larger
+ * than 2 MiB are not modelled), a page address not aligned to its page size or beyond VRAM (PTE),
+ * an instance block without the version 2 format or 64 KiB big pages (UNBOUND_INST_BLOCK). A
+ * privileged page faults PRIV_VIOLATION for the clients modelled here (BAR1 and test clients are
+ * not privileged); a write to a read-only page faults RO_VIOLATION; a peer-memory page faults
+ * UNSUPPORTED_APERTURE (no peers exist).
+ *
+ * <p>Called with the function's lock held.
+ */
+final class SimMmu {
+    /** Faults kept for {@link #faults()}; older ones drop off (the count keeps counting). */
+    static final int FAULT_LOG = 1024;
+
+    /**
+     * A translation.
+     *
+     * @param pa the physical address
+     * @param aperture the PTE's aperture (MmuV2.PTE_APERTURE_*)
+     * @param pageShift the page size that mapped it
+     */
+    record Translation(long pa, int aperture, int pageShift) {
+    }
+
+    /** The result of one walk: the PTE and its page size, or a fault. */
+    private record Walk(long pte, int pageShift, FaultType fault, String reason) {
+        static Walk fault(FaultType t, String reason) {
+            return new Walk(0, 0, t, reason);
+        }
+    }
+
+    private final NvidiaGpu gpu;
+    private final SimVram vram;
+    private final SimTlb tlb = new SimTlb();
+    private final ArrayDeque<SimMmuFault> faults = new ArrayDeque<>();
+    private long faultCount;
+    private long walks;
+
+    SimMmu(NvidiaGpu gpu, SimVram vram) {
+        this.gpu = gpu;
+        this.vram = vram;
+    }
+
+    /** @return the TLB */
+    SimTlb tlb() {
+        return tlb;
+    }
+
+    /** Power-on: the TLB is empty (the fault log is the simulator's record and stays). */
+    void powerOn() {
+        tlb.invalidateAll();
+    }
+
+    /**
+     * Translates one access.
+     *
+     * @param instBlock VRAM address of the instance block of the address space
+     * @param va the virtual address
+     * @param access what the client does
+     * @param client who, for the fault record
+     * @return the translation, or null after recording a fault
+     */
+    Translation translate(long instBlock, long va, FaultAccess access, String client) {
+        if (instBlock < 0 || instBlock + Ramin.SIZE > vram.size() || (instBlock & (Ramin.SIZE - 1)) != 0) {
+            return fault(instBlock, va, access, FaultType.UNBOUND_INST_BLOCK, client,
+                    "instance block not a 4 KiB block inside VRAM");
+        }
+        long dirBase = vram.read(instBlock + Ramin.PAGE_DIR_BASE_OFFSET, Long.BYTES);
+        long limit = vram.read(instBlock + Ramin.ADR_LIMIT_OFFSET, Long.BYTES);
+        if (!Ramin.USE_VER2_PT_FORMAT.isSet(dirBase)) {
+            return fault(instBlock, va, access, FaultType.UNBOUND_INST_BLOCK, client,
+                    "NV_RAMIN_USE_VER2_PT_FORMAT clear (the simulator walks version 2 tables only)");
+        }
+        if (Ramin.BIG_PAGE_SIZE.get(dirBase) != Ramin.BIG_PAGE_SIZE_64KB) {
+            return fault(instBlock, va, access, FaultType.UNBOUND_INST_BLOCK, client,
+                    "NV_RAMIN_BIG_PAGE_SIZE is not 64KB (128 KiB big pages are not modelled)");
+        }
+        if (Ramin.PAGE_DIR_BASE_TARGET.get(dirBase) != Ramin.TARGET_VID_MEM) {
+            return fault(instBlock, va, access, FaultType.UNSUPPORTED_APERTURE, client,
+                    "page directory outside VRAM (not modelled)");
+        }
+        if (va < 0 || va >>> MmuV2.VA_BITS != 0 || Long.compareUnsigned(va, Ramin.lastVa(limit)) > 0) {
+            return fault(instBlock, va, access, FaultType.VA_LIMIT_VIOLATION, client,
+                    String.format("above NV_RAMIN_ADR_LIMIT 0x%x", Ramin.lastVa(limit)));
+        }
+        long pdb = Ramin.pageDir(dirBase);
+        SimTlb.Entry e = tlb.lookup(pdb, va);
+        if (e == null) {
+            Walk w = walk(pdb, va);
+            if (w.fault() != null) {
+                return fault(instBlock, va, access, w.fault(), client, w.reason());
+            }
+            long base = MmuV2.pteAddress(w.pte());
+            int aperture = (int) MmuV2.PTE_APERTURE.get(w.pte());
+            if ((base & ((1L << w.pageShift()) - 1)) != 0) {
+                return fault(instBlock, va, access, FaultType.PTE, client, String.format(
+                        "PTE 0x%016x: page address 0x%x not aligned to its %d KiB page", w.pte(), base,
+                        (1L << w.pageShift()) >> 10));
+            }
+            if (aperture == MmuV2.PTE_APERTURE_VIDEO_MEMORY && base + (1L << w.pageShift()) > vram.size()) {
+                return fault(instBlock, va, access, FaultType.PTE, client, String.format(
+                        "PTE 0x%016x: page 0x%x beyond the %d bytes of VRAM", w.pte(), base, vram.size()));
+            }
+            e = new SimTlb.Entry(base, w.pageShift(), w.pte());
+            tlb.fill(pdb, va, e);
+        }
+        int aperture = (int) MmuV2.PTE_APERTURE.get(e.pte());
+        if (aperture == MmuV2.PTE_APERTURE_PEER_MEMORY) {
+            return fault(instBlock, va, access, FaultType.UNSUPPORTED_APERTURE, client,
+                    String.format("PTE 0x%016x: peer memory (no peer GPU exists)", e.pte()));
+        }
+        if (MmuV2.PTE_PRIVILEGE.isSet(e.pte())) {
+            return fault(instBlock, va, access, FaultType.PRIV_VIOLATION, client,
+                    String.format("PTE 0x%016x: privileged page, %s is not a privileged client", e.pte(), client));
+        }
+        if (access == FaultAccess.VIRT_WRITE && MmuV2.PTE_READ_ONLY.isSet(e.pte())) {
+            return fault(instBlock, va, access, FaultType.RO_VIOLATION, client,
+                    String.format("PTE 0x%016x: read-only page", e.pte()));
+        }
+        return new Translation(e.pageBase() + (va & ((1L << e.pageShift()) - 1)), aperture, e.pageShift());
+    }
+
+    private Walk walk(long pdb, long va) {
+        walks++;
+        long table = pdb;
+        for (MmuLevel level : List.of(MmuV2.PD3, MmuV2.PD2, MmuV2.PD1)) {
+            int i = level.index(va);
+            long at = table + (long) i * level.entrySize();
+            if (at + Long.BYTES > vram.size()) {
+                return Walk.fault(FaultType.PDE, String.format("%s at 0x%x lies beyond VRAM", level.name(), table));
+            }
+            long e = vram.read(at, Long.BYTES);
+            if (MmuV2.PDE_IS_PTE.isSet(e)) {
+                return Walk.fault(FaultType.PDE, String.format(
+                        "%s[%d] = 0x%016x is a PTE (pages above 2 MiB are not modelled)", level.name(), i, e));
+            }
+            long ap = MmuV2.PDE_APERTURE.get(e);
+            if (ap == MmuV2.PDE_APERTURE_INVALID) {
+                return Walk.fault(FaultType.PDE, String.format("%s[%d] = 0x%016x is invalid", level.name(), i, e));
+            }
+            if (ap != MmuV2.PDE_APERTURE_VIDEO_MEMORY) {
+                return Walk.fault(FaultType.UNSUPPORTED_APERTURE, String.format(
+                        "%s[%d] = 0x%016x points outside VRAM (not modelled)", level.name(), i, e));
+            }
+            table = MmuV2.pdeAddress(e);
+        }
+        int i = MmuV2.PD0.index(va);
+        long at = table + (long) i * MmuV2.PD0.entrySize();
+        if (at + MmuV2.PD0.entrySize() > vram.size()) {
+            return Walk.fault(FaultType.PDE, String.format("PD0 at 0x%x lies beyond VRAM", table));
+        }
+        long big = vram.read(at, Long.BYTES);
+        long small = vram.read(at + Long.BYTES, Long.BYTES);
+        if (MmuV2.PTE_VALID.isSet(big)) {
+            return new Walk(big, MmuV2.PAGE_SHIFT_2M, null, null);
+        }
+        long bigAp = MmuV2.DUAL_PDE_APERTURE_BIG.get(big);
+        long smallAp = MmuV2.DUAL_PDE_APERTURE_SMALL.get(small);
+        if (bigAp == MmuV2.PDE_APERTURE_INVALID && smallAp == MmuV2.PDE_APERTURE_INVALID) {
+            return Walk.fault(FaultType.PDE, String.format("PD0[%d] = 0x%016x_%016x is invalid", i, small, big));
+        }
+        if (bigAp != MmuV2.PDE_APERTURE_INVALID) {
+            if (bigAp != MmuV2.PDE_APERTURE_VIDEO_MEMORY) {
+                return Walk.fault(FaultType.UNSUPPORTED_APERTURE, String.format(
+                        "PD0[%d] big half 0x%016x points outside VRAM (not modelled)", i, big));
+            }
+            int j = MmuV2.LPT.index(va);
+            long lpte = vram.read(MmuV2.dualBigAddress(big) + (long) j * MmuV2.LPT.entrySize(), Long.BYTES);
+            if (MmuV2.PTE_VALID.isSet(lpte)) {
+                return new Walk(lpte, MmuV2.PAGE_SHIFT_64K, null, null);
+            }
+            if (!MmuV2.PTE_PRIVILEGE.isSet(lpte)) {
+                return Walk.fault(FaultType.PTE, String.format("PT(64K)[%d] = 0x%016x is invalid", j, lpte));
+            }
+            // VALID_FALSE + PRIV: this 64 KiB is mapped by the small page table
+        }
+        if (smallAp == MmuV2.PDE_APERTURE_INVALID) {
+            return Walk.fault(FaultType.PDE, String.format("PD0[%d] small half 0x%016x is invalid", i, small));
+        }
+        if (smallAp != MmuV2.PDE_APERTURE_VIDEO_MEMORY) {
+            return Walk.fault(FaultType.UNSUPPORTED_APERTURE, String.format(
+                    "PD0[%d] small half 0x%016x points outside VRAM (not modelled)", i, small));
+        }
+        int j = MmuV2.SPT.index(va);
+        long spte = vram.read(MmuV2.dualSmallAddress(small) + (long) j * MmuV2.SPT.entrySize(), Long.BYTES);
+        if (!MmuV2.PTE_VALID.isSet(spte)) {
+            return Walk.fault(FaultType.PTE, String.format("PT(4K)[%d] = 0x%016x is invalid", j, spte));
+        }
+        return new Walk(spte, MmuV2.PAGE_SHIFT_4K, null, null);
+    }
+
+    private Translation fault(long inst, long va, FaultAccess access, FaultType type, String client, String reason) {
+        SimMmuFault f = new SimMmuFault(inst, va, access, type, client, reason);
+        synchronized (faults) {
+            if (faults.size() == FAULT_LOG) {
+                faults.removeFirst();
+            }
+            faults.addLast(f);
+            faultCount++;
+        }
+        gpu.log("MMU fault: {}", f);
+        return null;
+    }
+
+    /** @return the faults recorded, oldest first (at most {@link #FAULT_LOG}) */
+    List<SimMmuFault> faults() {
+        synchronized (faults) {
+            return new ArrayList<>(faults);
+        }
+    }
+
+    /** @return faults recorded since creation */
+    long faultCount() {
+        synchronized (faults) {
+            return faultCount;
+        }
+    }
+
+    /** @return page-table walks done (TLB misses) */
+    long walks() {
+        return walks;
+    }
+}

@@ -1,0 +1,210 @@
+package org.nova.gpu.internal.mm;
+
+import java.util.List;
+import org.nova.bus.pci.Bar;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+import org.nova.gpu.vram.VramBlock;
+import org.nova.gpu.vram.VramManager;
+import org.nova.nvidia.mmu.MmuHal;
+import org.nova.nvidia.mmu.MmuV2;
+import org.nova.nvidia.regs.Bar1Block;
+
+/**
+ * BAR1 as a GPU virtual address space: a {@link PageTableManager} spanning the BAR1 aperture, a
+ * {@link VaAllocator} handing out its VAs (with an optional kernel carve-out at the top, held in
+ * its own range), and the bind of its instance block into the BAR1 block register as nouveau's
+ * bar/tu102.c does it (write the block pointer with MODE_VIRTUAL and TARGET_VID_MEM, wait up to
+ * {@link #BIND_TIMEOUT_MS} for the bind status to clear; on teardown, MODE_PHYSICAL). Once bound,
+ * every CPU access through BAR1 is translated by the GPU: only VAs {@link #map mapped} here reach
+ * VRAM. Version 2 page tables only (Turing, Ampere, Ada).
+ *
+ * <p>Not bound at probe yet: nova.drm and {@code VramManager.map} still use BAR1 as a linear
+ * window, and on hardware GSP-RM manages BAR1 itself once booted (nouveau's tu102_bar_new steps
+ * aside when GSP-RM runs), so who binds BAR1 is a decision for the probe, not this class.
+ *
+ * <p>Ownership: the space owns its tables, its instance block and the BAR1 block register from
+ * {@link #bind} until {@link #close()}; mapped VRAM blocks stay their owners', who unmap them
+ * before freeing them. Thread-safe.
+ */
+public final class Bar1Space implements AutoCloseable {
+    /** How long nouveau's tu102_bar_bar1_wait waits for the bind, in milliseconds. */
+    public static final int BIND_TIMEOUT_MS = 2000;
+    /** The owner name of the carve-out range. */
+    public static final String KERNEL = "kernel";
+    private static final long K4 = 1L << MmuV2.PAGE_SHIFT_4K;
+    private static final long LARGEST_PAGE = 1L << MmuV2.PAGE_SHIFT_2M;
+
+    private final String gpu;
+    private final Bar bar0;
+    private final PageTableManager tables;
+    private final VaAllocator vas;
+    private final Walker walker;
+    private boolean closed;
+
+    private Bar1Space(String gpu, Bar bar0, PageTableManager tables, VaAllocator vas, Walker walker) {
+        this.gpu = gpu;
+        this.bar0 = bar0;
+        this.tables = tables;
+        this.vas = vas;
+        this.walker = walker;
+    }
+
+    /**
+     * Builds BAR1's page tables and binds them.
+     *
+     * @param gpu the GPU's name, for messages and VRAM owners
+     * @param bar0 the GPU's BAR0
+     * @param hal the chip's MMU HAL
+     * @param vram where tables come from
+     * @param pramin the path tables are written through
+     * @param tlb the invalidate after each change
+     * @param bar1Size the BAR1 aperture in bytes: the VA space's size
+     * @param carveOut bytes at the top of the space reserved for the kernel (0 for none)
+     * @return the bound space
+     * @throws DriverException EOPNOTSUPP for a chip whose MMU format is not version 2; EINVAL for
+     *     bad sizes; ENOSPC from VRAM; ETIMEDOUT if the bind does not complete. Nothing stays
+     *     allocated or bound on error.
+     */
+    public static Bar1Space bind(String gpu, Bar bar0, MmuHal hal, VramManager vram, Pramin pramin, TlbFlush tlb,
+            long bar1Size, long carveOut) {
+        if (hal.mmuVersion() != 2) {
+            throw new DriverException(Errno.EOPNOTSUPP, gpu + ": BAR1 page tables of MMU format version "
+                    + hal.mmuVersion() + " are not implemented");
+        }
+        if (carveOut < 0 || carveOut % K4 != 0 || carveOut >= bar1Size) {
+            throw new DriverException(Errno.EINVAL, String.format(
+                    "%s: BAR1 carve-out 0x%x does not fit a 0x%x-byte BAR1 in 4 KiB units", gpu, carveOut, bar1Size));
+        }
+        PageTableManager t = new PageTableManager(gpu + ":bar1", vram, pramin, tlb, bar1Size);
+        try {
+            VaAllocator v = new VaAllocator(gpu + " BAR1", 0, bar1Size, K4);
+            if (carveOut > 0) {
+                v.reserve(bar1Size - carveOut, carveOut, KERNEL);
+            }
+            Bar1Space s = new Bar1Space(gpu, bar0, t, v, new Walker(pramin));
+            s.writeBlock(t.instBlock(), Bar1Block.MODE_VIRTUAL);
+            return s;
+        } catch (RuntimeException e) {
+            try {
+                t.close();
+            } catch (RuntimeException c) {
+                e.addSuppressed(c);
+            }
+            throw e;
+        }
+    }
+
+    private void writeBlock(long inst, int mode) {
+        int v = Bar1Block.FUNC_BAR1_BLOCK_PTR.of(inst >>> Bar1Block.PTR_SHIFT);
+        v = Bar1Block.FUNC_BAR1_BLOCK_TARGET.set(v, Bar1Block.TARGET_VID_MEM);
+        v = Bar1Block.FUNC_BAR1_BLOCK_MODE.set(v, mode);
+        bar0.write32(Bar1Block.FUNC_BAR1_BLOCK.address(), v);
+        long deadline = System.nanoTime() + BIND_TIMEOUT_MS * 1_000_000L;
+        int busy = Bar1Block.BIND_STATUS_BAR1_PENDING.mask() | Bar1Block.BIND_STATUS_BAR1_OUTSTANDING.mask();
+        while ((bar0.read32(Bar1Block.FUNC_BIND_STATUS.address()) & busy) != 0) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new DriverException(Errno.ETIMEDOUT, gpu + ": BAR1 bind not done after " + BIND_TIMEOUT_MS + " ms");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Maps a VRAM block into BAR1 at a VA chosen by the allocator, aligned so the largest pages
+     * that fit the block can be used.
+     *
+     * @param block an allocated VRAM block, owned by the caller, who keeps it until {@link #unmap}
+     * @param owner who holds the VA range
+     * @param readOnly whether CPU writes through BAR1 fault
+     * @return the BAR1 offset (VA) of the block's first byte
+     * @throws DriverException ENOSPC when no VA range fits or no VRAM is left for tables; ENODEV
+     *     after {@link #close()}. Nothing is mapped or allocated on error.
+     */
+    public synchronized long map(VramBlock block, String owner, boolean readOnly) {
+        checkOpen();
+        long align = Math.min(Long.highestOneBit(block.size()), LARGEST_PAGE);
+        long va = vas.allocate(block.size(), Math.max(align, K4), owner);
+        try {
+            tables.map(va, block.offset(), block.size(), readOnly);
+        } catch (RuntimeException e) {
+            vas.free(va);
+            throw e;
+        }
+        return va;
+    }
+
+    /**
+     * Unmaps the range {@link #map} returned at {@code va}.
+     *
+     * @throws DriverException EINVAL if no mapping starts there (the carve-out included); ENODEV
+     *     after {@link #close()}
+     */
+    public synchronized void unmap(long va) {
+        checkOpen();
+        VaAllocator.Range r = vas.find(va);
+        if (r == null || r.va() != va || KERNEL.equals(r.owner())) {
+            throw new DriverException(Errno.EINVAL, String.format("%s: no BAR1 mapping starts at 0x%x", gpu, va));
+        }
+        tables.unmap(va, r.size());
+        vas.free(va);
+    }
+
+    /** @return the VA ranges held now (mappings and the carve-out), lowest first */
+    public synchronized List<VaAllocator.Range> ranges() {
+        return vas.ranges();
+    }
+
+    /** @return the walk of BAR1 offset {@code va} through the tables, explained level by level */
+    public synchronized Walker.Walk walk(long va) {
+        checkOpen();
+        return walker.walk(tables.instBlock(), va);
+    }
+
+    /** @return the VRAM address of the instance block bound to BAR1 */
+    public long instBlock() {
+        return tables.instBlock();
+    }
+
+    /** @return the page tables (for listings) */
+    public PageTableManager tables() {
+        return tables;
+    }
+
+    /**
+     * Sets BAR1 back to PHYSICAL (linear) and frees the tables and the instance block. The VRAM is
+     * given back even if the GPU no longer answers (hot removal): the first error is rethrown
+     * after. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        RuntimeException first = null;
+        try {
+            writeBlock(0, Bar1Block.MODE_PHYSICAL);
+        } catch (RuntimeException e) {
+            first = e;
+        }
+        try {
+            tables.close();
+        } catch (RuntimeException e) {
+            if (first == null) {
+                first = e;
+            } else {
+                first.addSuppressed(e);
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new DriverException(Errno.ENODEV, gpu + ": BAR1's address space was torn down");
+        }
+    }
+}
