@@ -26,8 +26,8 @@ import org.nova.nvidia.regs.Pbus;
  * (through the IOMMU), answers them in the GSP queue with the firmware release's generated
  * bindings ({@link GspAbi}), sends the asynchronous events (init done after SetRegistry) and
  * appends its log records to the LOGINIT, LOGINTR and LOGRM buffers in LibOS's binary format
- * ({@link SimLibosLog}); without all three registered, LibOS's init fails and GSP-RM never runs. The driver's doorbell write wakes it; each
- * message it writes to the GSP queue raises the GPU's interrupt ({@link NvidiaGpu#raiseMsgqInterrupt}).
+ * ({@link SimLibosLog}; without all three registered LibOS's init fails and GSP-RM never runs).
+ * The driver's doorbell write wakes it; each message it writes to the GSP queue raises the GPU's interrupt ({@link NvidiaGpu#raiseMsgqInterrupt}).
  */
 final class SimGsp implements Runnable {
     private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -75,9 +75,7 @@ final class SimGsp implements Runnable {
     private volatile Thread thread;
     private long[] ptes;
     /** LOGINIT, LOGINTR and LOGRM once LibOS mapped them (null before). */
-    private volatile SimLibosLog logInit;
-    private volatile SimLibosLog logIntr;
-    private volatile SimLibosLog logRm;
+    private volatile SimLibosLog.Buffers logs;
     private boolean initDone;
     /** Commands answered (for diagnostics). */
     volatile long answered;
@@ -170,45 +168,23 @@ final class SimGsp implements Runnable {
         }
     }
 
-    private Optional<long[]> region(String name) {
-        byte[] page = new byte[GspMsgQueue.PAGE_SIZE];
-        if (!dmaRead(libosAddr, page, 0, page.length)) {
-            return Optional.empty();
-        }
-        for (int i = 0; i < LibosArgs.MAX_ENTRIES; i++) {
-            int at = i * LibosArgs.ENTRY_SIZE;
-            if (GspMsgQueue.getLe64(page, at + LibosArgs.ENTRY_ID8) == LibosArgs.id8(name)) {
-                return Optional.of(new long[] {GspMsgQueue.getLe64(page, at + LibosArgs.ENTRY_PA),
-                        GspMsgQueue.getLe64(page, at + LibosArgs.ENTRY_SIZE_AT)});
-            }
-        }
-        return Optional.empty();
-    }
-
     /** Appends one record to the buffer its format names (nothing before LibOS mapped the buffers). */
     void log(SimLibosLog.Format f, long... args) {
-        SimLibosLog b = switch (f.buffer()) {
-            case LibosLog.LOGINIT -> logInit;
-            case LibosLog.LOGINTR -> logIntr;
-            default -> logRm;
-        };
+        SimLibosLog.Buffers b = logs;
         if (b != null) {
             b.write(f, args);
         }
     }
 
     /**
-     * LibOS's init, on the booter's hand-off before GSP-RM's thread starts: maps the three log
-     * buffers; a missing or malformed one stops the boot here, as LibOS's init would fail (the
-     * RISC-V core halts, GSP-RM never runs).
+     * LibOS's init, on the booter's hand-off before GSP-RM's thread starts ({@link SimLibosLog.Buffers#map}):
+     * a missing or malformed log buffer stops the boot here (the RISC-V core halts, GSP-RM never runs).
      *
      * @return false if the init failed
      */
     boolean libosInit() {
         try {
-            logInit = SimLibosLog.map(gpu.host(), libosAddr, LibosLog.LOGINIT);
-            logIntr = SimLibosLog.map(gpu.host(), libosAddr, LibosLog.LOGINTR);
-            logRm = SimLibosLog.map(gpu.host(), libosAddr, LibosLog.LOGRM);
+            logs = SimLibosLog.Buffers.map(gpu.host(), libosAddr);
             return true;
         } catch (IllegalStateException e) {
             gpu.log("GSP: LibOS init failed: {}: the RISC-V core halts", e.getMessage());
@@ -220,7 +196,7 @@ final class SimGsp implements Runnable {
     @Override
     public void run() {
         try {
-            Optional<long[]> rmargs = region(LibosArgs.RMARGS);
+            Optional<long[]> rmargs = SimLibosLog.region(gpu.host(), libosAddr, LibosArgs.RMARGS);
             if (rmargs.isEmpty()) {
                 gpu.log("GSP: no {} region in the LibOS arguments at 0x{}: GSP-RM idles", LibosArgs.RMARGS,
                         Long.toHexString(libosAddr));

@@ -3,6 +3,7 @@ package org.nova.hw.sim.gpu;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Optional;
 import org.nova.nvidia.gsp.GspMsgQueue;
 import org.nova.nvidia.gsp.LibosArgs;
 import org.nova.nvidia.gsp.LibosLog;
@@ -100,6 +101,34 @@ public final class SimLibosLog {
         }
     }
 
+    /**
+     * The three buffers as LibOS maps them at init.
+     *
+     * @param init LOGINIT
+     * @param intr LOGINTR
+     * @param rm LOGRM
+     */
+    record Buffers(SimLibosLog init, SimLibosLog intr, SimLibosLog rm) {
+        /**
+         * LibOS's init: maps LOGINIT, LOGINTR and LOGRM ({@link SimLibosLog#map}).
+         *
+         * @throws IllegalStateException naming the first buffer LibOS cannot map, and why
+         */
+        static Buffers map(GpuHost host, long libosAddr) {
+            return new Buffers(SimLibosLog.map(host, libosAddr, LibosLog.LOGINIT),
+                    SimLibosLog.map(host, libosAddr, LibosLog.LOGINTR), SimLibosLog.map(host, libosAddr, LibosLog.LOGRM));
+        }
+
+        /** Appends a record to the buffer its format names. */
+        void write(Format f, long... args) {
+            (switch (f.buffer()) {
+                case LibosLog.LOGINIT -> init;
+                case LibosLog.LOGINTR -> intr;
+                default -> rm;
+            }).write(f, args);
+        }
+    }
+
     private final GpuHost host;
     private final long pa;
     private long put;
@@ -117,42 +146,71 @@ public final class SimLibosLog {
      * @throws IllegalStateException naming the buffer and why LibOS cannot map it
      */
     static SimLibosLog map(GpuHost host, long libosAddr, String name) {
+        MemorySegment page = libosPage(host, libosAddr);
+        int at = entry(page, name);
+        if (at < 0) {
+            throw new IllegalStateException("no " + name + " region in the LibOS arguments");
+        }
+        long pa = page.get(LE64, at + LibosArgs.ENTRY_PA);
+        long size = page.get(LE64, at + LibosArgs.ENTRY_SIZE_AT);
+        int kind = page.get(ValueLayout.JAVA_BYTE, at + LibosArgs.ENTRY_KIND);
+        int loc = page.get(ValueLayout.JAVA_BYTE, at + LibosArgs.ENTRY_LOC);
+        if (size != LibosLog.SIZE) {
+            throw new IllegalStateException(name + " is 0x" + Long.toHexString(size) + " bytes, not 0x"
+                    + Integer.toHexString(LibosLog.SIZE));
+        }
+        if (kind != LibosArgs.KIND_CONTIGUOUS || loc != LibosArgs.LOC_SYSMEM) {
+            throw new IllegalStateException(name + " has kind " + kind + " and location " + loc
+                    + ", not contiguous system memory");
+        }
+        MemorySegment ptes = MemorySegment.ofArray(new byte[LibosLog.PAGES * LibosLog.ENTRY_BYTES]);
+        if (!host.dmaRead(pa + (long) LibosLog.PTE_ENTRY * LibosLog.ENTRY_BYTES, ptes)) {
+            throw new IllegalStateException(name + " at 0x" + Long.toHexString(pa) + " is not readable");
+        }
+        for (int p = 0; p < LibosLog.PAGES; p++) {
+            long pte = ptes.get(LE64, (long) p * LibosLog.ENTRY_BYTES);
+            if (pte != pa + (long) p * LibosLog.PAGE_SIZE) {
+                throw new IllegalStateException(String.format("%s: page table entry %d is 0x%x, not page %d of "
+                        + "the buffer at 0x%x", name, p, pte, p, pa));
+            }
+        }
+        return new SimLibosLog(host, pa);
+    }
+
+    /**
+     * LibOS's lookup of a region by name in the LibOS arguments.
+     *
+     * @return the region's address and size, empty if it is not there or the page is not readable
+     */
+    static Optional<long[]> region(GpuHost host, long libosAddr, String name) {
+        try {
+            MemorySegment page = libosPage(host, libosAddr);
+            int at = entry(page, name);
+            return at < 0 ? Optional.empty() : Optional.of(new long[] {page.get(LE64, at + LibosArgs.ENTRY_PA),
+                page.get(LE64, at + LibosArgs.ENTRY_SIZE_AT)});
+        } catch (IllegalStateException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static MemorySegment libosPage(GpuHost host, long libosAddr) {
         MemorySegment page = MemorySegment.ofArray(new byte[GspMsgQueue.PAGE_SIZE]);
         if (!host.dmaRead(libosAddr, page)) {
             throw new IllegalStateException("the LibOS arguments at 0x" + Long.toHexString(libosAddr)
                     + " are not readable");
         }
+        return page;
+    }
+
+    /** @return the byte offset of the entry named {@code name}, or -1 */
+    private static int entry(MemorySegment page, String name) {
         for (int i = 0; i < LibosArgs.MAX_ENTRIES; i++) {
-            long at = (long) i * LibosArgs.ENTRY_SIZE;
-            if (page.get(LE64, at + LibosArgs.ENTRY_ID8) != LibosArgs.id8(name)) {
-                continue;
+            int at = i * LibosArgs.ENTRY_SIZE;
+            if (page.get(LE64, at + LibosArgs.ENTRY_ID8) == LibosArgs.id8(name)) {
+                return at;
             }
-            long pa = page.get(LE64, at + LibosArgs.ENTRY_PA);
-            long size = page.get(LE64, at + LibosArgs.ENTRY_SIZE_AT);
-            int kind = page.get(ValueLayout.JAVA_BYTE, at + LibosArgs.ENTRY_KIND);
-            int loc = page.get(ValueLayout.JAVA_BYTE, at + LibosArgs.ENTRY_LOC);
-            if (size != LibosLog.SIZE) {
-                throw new IllegalStateException(name + " is 0x" + Long.toHexString(size) + " bytes, not 0x"
-                        + Integer.toHexString(LibosLog.SIZE));
-            }
-            if (kind != LibosArgs.KIND_CONTIGUOUS || loc != LibosArgs.LOC_SYSMEM) {
-                throw new IllegalStateException(name + " has kind " + kind + " and location " + loc
-                        + ", not contiguous system memory");
-            }
-            MemorySegment ptes = MemorySegment.ofArray(new byte[LibosLog.PAGES * LibosLog.ENTRY_BYTES]);
-            if (!host.dmaRead(pa + (long) LibosLog.PTE_ENTRY * LibosLog.ENTRY_BYTES, ptes)) {
-                throw new IllegalStateException(name + " at 0x" + Long.toHexString(pa) + " is not readable");
-            }
-            for (int p = 0; p < LibosLog.PAGES; p++) {
-                long pte = ptes.get(LE64, (long) p * LibosLog.ENTRY_BYTES);
-                if (pte != pa + (long) p * LibosLog.PAGE_SIZE) {
-                    throw new IllegalStateException(String.format("%s: page table entry %d is 0x%x, not page %d of "
-                            + "the buffer at 0x%x", name, p, pte, p, pa));
-                }
-            }
-            return new SimLibosLog(host, pa);
         }
-        throw new IllegalStateException("no " + name + " region in the LibOS arguments");
+        return -1;
     }
 
     /** Appends one record: the arguments, the metadata address, the timestamp; then the put pointer. */
