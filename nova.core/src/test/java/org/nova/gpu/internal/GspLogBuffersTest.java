@@ -170,6 +170,30 @@ class GspLogBuffersTest {
         }
     }
 
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"size", "kind", "location"})
+    void aLogBufferRegisteredWrongRefusesTheBoot(String what) {
+        Run r = probe(Chipset.GA102, "535.113.01", (iova, src) -> {
+            if (src.byteSize() == LibosArgs.MAX_ENTRIES * LibosArgs.ENTRY_SIZE) {
+                for (int i = 0; i < LibosArgs.MAX_ENTRIES; i++) {
+                    long at = (long) i * LibosArgs.ENTRY_SIZE;
+                    if (src.get(LE64, at) == LibosArgs.id8(LibosLog.LOGINTR)) {
+                        switch (what) {
+                            case "size" -> src.set(LE64, at + LibosArgs.ENTRY_SIZE_AT, LibosLog.SIZE / 2);
+                            case "kind" -> src.set(ValueLayout.JAVA_BYTE, at + LibosArgs.ENTRY_KIND, (byte) 0);
+                            default -> src.set(ValueLayout.JAVA_BYTE, at + LibosArgs.ENTRY_LOC, (byte) 2);
+                        }
+                    }
+                }
+            }
+        });
+        assertNotNull(r.error(), "boot with LOGINTR's " + what + " wrong");
+        assertEquals(Errno.ETIMEDOUT, r.error().errno(), r.error().getMessage());
+        assertFalse(r.gpu().gspRunning());
+        assertEquals(0, r.dev().liveResources());
+        assertEquals(0, r.dev().liveDma());
+    }
+
     @Test
     void aWrongPageTableRefusesTheBoot() {
         Run r = probe(Chipset.GA102, "535.113.01", (iova, src) -> {
