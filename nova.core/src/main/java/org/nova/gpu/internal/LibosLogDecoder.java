@@ -9,7 +9,7 @@ import org.nova.nvidia.gsp.LibosLog;
 
 /**
  * Decodes a LibOS log buffer as far as its public format allows (open-gpu-kernel-modules
- * libos_log.c libosExtractLog_ReadRecord, libos_log.h libosLogMetadata; layout in
+ * the LibOS log decoder's libosExtractLog_ReadRecord, libos_log.h libosLogMetadata; layout in
  * {@link LibosLog}). What is always decoded: the put pointer, how many entries were written and are
  * still kept, whether the ring wrapped, and the entries in write order. Records (arguments,
  * metadata address, timestamp) are found by walking back from the put pointer, which needs each

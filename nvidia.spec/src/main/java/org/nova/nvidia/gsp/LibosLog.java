@@ -6,9 +6,9 @@ import java.util.List;
  * The GSP's LibOS log buffers, as the driver allocates and registers them and as LibOS writes
  * them. Facts from Linux drivers/gpu/nova-core/gsp.rs (LogBuffer, RM_LOG_BUFFER_NUM_PAGES,
  * Gsp::new registering LOGINIT, LOGINTR and LOGRM as libos[0..2] before RMARGS; torvalds/linux at
- * 032a6772) and from open-gpu-kernel-modules' LibOS log decoder
- * (src/nvidia/src/libraries/libos/libos_log.c, libosExtractLog_ReadRecord; libos_log.h
- * libosLogMetadata).
+ * 032a6772) and from open-gpu-kernel-modules' LibOS log decoder (libosExtractLog_ReadRecord, whose
+ * source file and commit were not identified; src/common/uproc/os/common/include/libos_log.h
+ * libosLogMetadata at d5a0858f, liblogdecode.h at 448d5cc6).
  *
  * <p>A buffer is an array of u64 entries. Entry 0 is the put pointer: how many entries LibOS has
  * written since the buffer was registered (0 = none). The k-th entry written lands at entry
@@ -41,7 +41,7 @@ public final class LibosLog {
     public static final int ENTRY_BYTES = Long.BYTES;
     /** Entries of a buffer, the put pointer included. */
     public static final int ENTRIES = SIZE / ENTRY_BYTES;
-    /** Entries records wrap over (all but the put pointer; libos_log.c log_entries). */
+    /** Entries records wrap over (all but the put pointer; the decoder's log_entries). */
     public static final int RING_ENTRIES = ENTRIES - 1;
     /** Entry index of the put pointer. */
     public static final int PUT_ENTRY = 0;
@@ -49,7 +49,7 @@ public final class LibosLog {
     public static final int PTE_ENTRY = 1;
     /** Entries of a record besides its arguments: the metadata address and the timestamp. */
     public static final int RECORD_FIXED_ENTRIES = 2;
-    /** Most arguments a record may carry (libos_log.h LIBOS_LOG_MAX_ARGS; the decoder's sanity check). */
+    /** Most arguments a record may carry (liblogdecode.h LIBOS_LOG_MAX_ARGS; the decoder's sanity check). */
     public static final int MAX_ARGS = 20;
 
     private LibosLog() {

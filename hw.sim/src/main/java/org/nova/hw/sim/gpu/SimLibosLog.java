@@ -11,7 +11,7 @@ import org.nova.nvidia.gsp.LibosLog;
 /**
  * The LibOS log buffers as the simulated GSP's LibOS uses them ({@link LibosLog}; Linux
  * drivers/gpu/nova-core/gsp.rs LogBuffer at torvalds/linux 032a6772, open-gpu-kernel-modules
- * libos_log.c libosExtractLog_ReadRecord and libos_log.h libosLogMetadata).
+ * the LibOS log decoder's libosExtractLog_ReadRecord and libos_log.h libosLogMetadata).
  *
  * <p>At init LibOS looks each of LOGINIT, LOGINTR and LOGRM up by name in the LibOS arguments and
  * maps it through the page table the driver stored in the buffer itself: {@link #checkRegistered}
