@@ -246,6 +246,35 @@ public class ShellCommandsIT {
     // ---------------------------------------------------------------- completion
 
     @Test
+    public void fbRegionsAndTheGspLogBuffers() throws Exception {
+        // the regions GSP-RM reported: a header and four regions, the first usable, WPR2 protected
+        List<String> regions = run("nova:fbregions " + GA102).lines().toList();
+        assertEquals(regions.toString(), 5, regions.size());
+        assertTrue(regions.get(0), regions.get(0).contains("USABLE"));
+        assertTrue(regions.get(1), regions.get(1).trim().endsWith("yes"));
+        assertEquals(regions.toString(), 1, regions.stream().skip(1).filter(l -> l.trim().endsWith("yes")).count());
+        for (String b : List.of("LOGINIT", "LOGINTR", "LOGRM")) {
+            String log = run("nova:gsplog " + GA102 + " " + b);
+            assertTrue(log, log.startsWith(b + ": ") && log.contains(" entries written"));
+            java.nio.file.Path f = java.nio.file.Files.createTempFile("nova-" + b, ".bin");
+            try {
+                String out = run("nova:gsplogdump " + GA102 + " " + b.toLowerCase(java.util.Locale.ROOT) + " " + f);
+                assertTrue(out, out.contains(b + ", 65536 bytes"));
+                byte[] bytes = java.nio.file.Files.readAllBytes(f);
+                assertEquals(65536, bytes.length);
+                assertTrue("the put pointer counts the entries GSP-RM wrote",
+                        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0) > 0);
+            } finally {
+                java.nio.file.Files.deleteIfExists(f);
+            }
+        }
+        String e = error("nova:gsplog " + GA102 + " LOGFOO");
+        assertTrue(e, e.startsWith("EINVAL: no GSP log buffer LOGFOO"));
+        e = error("nova:fbregions 0000:00:99.0");
+        assertTrue(e, e.startsWith("ENODEV: "));
+    }
+
+    @Test
     public void completionOffersWhatEachParameterNames() throws Exception {
         assertTrue(candidates("drv:bind").containsAll(List.of("pci", "auxiliary")));
         assertEquals("the devices of the bus typed before", core.requireBus("pci").devices().stream().map(Device::name)

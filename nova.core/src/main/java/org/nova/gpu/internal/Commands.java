@@ -45,8 +45,12 @@ final class Commands {
         return Collections.unmodifiableMap(m);
     }
 
-    /** What GetGspStaticInfo reported. */
-    record StaticInfo(String name, long fbLength, RmHandles handles, Map<String, String> fields) {
+    /**
+     * What GetGspStaticInfo reported.
+     *
+     * @param reply the whole GspStaticConfigInfo, for what is decoded elsewhere ({@link FbRegions})
+     */
+    record StaticInfo(String name, long fbLength, RmHandles handles, Map<String, String> fields, byte[] reply) {
     }
 
     private Commands() {
@@ -127,7 +131,7 @@ final class Commands {
         }
         return new StaticInfo(s.gpuNameStringString(p, 0), s.fb_length(p, 0),
                 new RmHandles(s.hInternalClient(p, 0), s.hInternalDevice(p, 0), s.hInternalSubdevice(p, 0)),
-                decode(s, p));
+                decode(s, p), p);
     }
 
     /**

@@ -17,7 +17,6 @@ import org.nova.gpu.GpuInfo;
 import org.nova.gpu.GspReply;
 import org.nova.gpu.GspStatus;
 import org.nova.gpu.RpcStats;
-import org.nova.gpu.vram.BuddyAllocator;
 import org.nova.gpu.vram.VramManager;
 import org.nova.nvidia.FirmwareNames;
 import org.nova.nvidia.GpuIdentity;
@@ -60,8 +59,8 @@ final class Gpu {
     private String vbiosVersion = "";
     private String fwVersion = "";
     private long fbSize;
-    /** The end of the VRAM clients may use: everything below the GSP's WPR2 and heap. */
-    private long clientVramEnd;
+    /** The framebuffer regions GSP-RM reported, decoded and checked: the VRAM clients may use. */
+    private volatile FbRegions fbRegions;
     private GspBindings abi;
     private GpuFirmware firmware;
     /** FWSEC-SB and booter_unload, staged at probe, run once: by a failed boot or at unbind. */
@@ -84,9 +83,9 @@ final class Gpu {
         this.hal = hal;
     }
 
-    /** @return the end of the VRAM clients may use (FbLayout heapStart, 4 KiB-aligned) */
-    long clientVramEnd() {
-        return clientVramEnd;
+    /** @return the framebuffer regions GSP-RM reported at boot (null before GetGspStaticInfo) */
+    FbRegions fbRegions() {
+        return fbRegions;
     }
 
     /** @return the GPU's description */
@@ -157,7 +156,6 @@ final class Gpu {
         long vga = hal.supportsDisplay(bar) ? Pdisp.vgaWorkspaceAddress(bar.read(Pdisp.VGA_WORKSPACE_BASE)) : -1;
         FbLayout fb = FbLayout.compute(fbSize, vga, firmware.bootloader().ucode().byteSize(), firmware.gsp().imageSize());
         LOG.debug("{}: {}", dev.slot(), fb);
-        clientVramEnd = fb.heapStart() & -BuddyAllocator.MIN_CHUNK;
         publish(GpuInfo.BootState.PROBING);
         Falcon gspFalcon = falcon(FalconEngine.GSP, bar);
         Falcon sec2 = falcon(FalconEngine.SEC2, bar);
@@ -224,8 +222,14 @@ final class Gpu {
         return LOG;
     }
 
-    /** GetGspStaticInfo's answer (from {@link GspBoot}). */
+    /**
+     * GetGspStaticInfo's answer (from {@link GspBoot}), with its framebuffer regions decoded.
+     *
+     * @throws DriverException as {@link FbRegions#decode}: the boot then fails and unloads the GSP
+     */
     void staticInfo(Commands.StaticInfo s) {
+        fbRegions = FbRegions.decode(abi, s.reply(), fbSize);
+        LOG.debug("{}: framebuffer regions {}", dev.slot(), fbRegions.regions());
         staticInfo = s;
     }
 
@@ -379,10 +383,19 @@ final class Gpu {
         return s == null ? 0 : s.fbLength();
     }
 
-    /** @return the LOGRM buffer's text so far */
+    /** @return the LOGRM buffer decoded as far as its format allows ({@link LibosLogDecoder}) */
     String gspLog() {
         Gsp g = gsp;
         return g == null ? "" : g.log();
+    }
+
+    /**
+     * @param name LOGINIT, LOGINTR or LOGRM
+     * @return a copy of that GSP log buffer, empty before the buffers exist or once released
+     */
+    Optional<byte[]> gspLogBytes(String name) {
+        Gsp g = gsp;
+        return g == null ? Optional.empty() : g.logBytes(name);
     }
 
     private void waitGfwBoot(Bar0 bar) {

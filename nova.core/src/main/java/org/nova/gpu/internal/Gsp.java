@@ -3,8 +3,10 @@ package org.nova.gpu.internal;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.DmaCoherent;
@@ -15,6 +17,7 @@ import org.nova.driver.DriverException;
 import org.nova.nvidia.fw.Radix3;
 import org.nova.nvidia.gsp.GspMsgQueue;
 import org.nova.nvidia.gsp.LibosArgs;
+import org.nova.nvidia.gsp.LibosLog;
 import org.nova.nvidia.gsp.bindings.GspBindings;
 import org.nova.nvidia.regs.FalconEngine;
 import org.nova.nvidia.regs.Pfalcon;
@@ -23,10 +26,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The GSP's memory shared with the driver (nova-core gsp.rs, Gsp::new): the message queues
- * ({@link Cmdq}) with their interrupt, the LOGRM log buffer, the RM arguments, and the LibOS
- * arguments page that points the GSP at them (its address goes to the GSP falcon's mailboxes).
- * Everything is a device resource of the binding.
+ * The GSP's memory shared with the driver (nova-core gsp.rs, Gsp::new, torvalds/linux 032a6772):
+ * the message queues ({@link Cmdq}) with their interrupt, the three LibOS log buffers
+ * ({@link LogBuffer}: LOGINIT, LOGINTR, LOGRM), the RM arguments, and the LibOS arguments page that
+ * points the GSP at them in gsp.rs's order (libos[0..2] the logs, libos[3] RMARGS; its address goes
+ * to the GSP falcon's mailboxes). Everything is a device resource of the binding.
  */
 final class Gsp {
     private static final Logger LOG = LoggerFactory.getLogger(Gsp.class);
@@ -38,12 +42,13 @@ final class Gsp {
     static final String IRQ_NAME = "nova-core-gsp";
 
     private final DmaCoherent libos;
-    private final DmaCoherent logRm;
+    /** The log buffers by name, in registration order. */
+    private final Map<String, LogBuffer> logs;
     private final Cmdq cmdq;
 
-    private Gsp(DmaCoherent libos, DmaCoherent logRm, Cmdq cmdq) {
+    private Gsp(DmaCoherent libos, Map<String, LogBuffer> logs, Cmdq cmdq) {
         this.libos = libos;
-        this.logRm = logRm;
+        this.logs = logs;
         this.cmdq = cmdq;
     }
 
@@ -61,16 +66,21 @@ final class Gsp {
             }
         }), events);
         requestMsgqInterrupt(dev, bar0, cmdq);
-        DmaCoherent logRm = dev.allocCoherent(LibosArgs.LOG_SIZE);
+        // gsp.rs: _kgspInitLibosLoggingStructures and kgspSetupLibosInitArgs_IMPL's order
+        Map<String, LogBuffer> logs = new LinkedHashMap<>();
+        for (String name : LibosLog.BUFFERS) {
+            LogBuffer b = LogBuffer.create(dev, name);
+            libosEntry(libos.memory(), logs.size(), name, b.dma().iova(), LibosLog.SIZE);
+            logs.put(name, b);
+        }
         DmaCoherent rmargs = dev.allocCoherent(LibosArgs.RMARGS_SIZE);
         MemorySegment r = rmargs.memory();
         r.set(LE64, LibosArgs.MQ_SHARED_MEM_PHYS_ADDR, shared.iova());
         r.set(LE32, LibosArgs.MQ_PTE_COUNT, GspMsgQueue.SHARED_PAGES);
         r.set(LE64, LibosArgs.MQ_CMD_QUEUE_OFFSET, GspMsgQueue.CPU_QUEUE_OFFSET);
         r.set(LE64, LibosArgs.MQ_STAT_QUEUE_OFFSET, GspMsgQueue.GSP_QUEUE_OFFSET);
-        libosEntry(libos.memory(), 0, LibosArgs.LOGRM, logRm.iova(), LibosArgs.LOG_SIZE);
-        libosEntry(libos.memory(), 1, LibosArgs.RMARGS, rmargs.iova(), LibosArgs.RMARGS_SIZE);
-        return new Gsp(libos, logRm, cmdq);
+        libosEntry(libos.memory(), logs.size(), LibosArgs.RMARGS, rmargs.iova(), LibosArgs.RMARGS_SIZE);
+        return new Gsp(libos, Map.copyOf(logs), cmdq);
     }
 
     /** @return the command queue */
@@ -83,17 +93,19 @@ final class Gsp {
         return libos.iova();
     }
 
-    /** @return the LOGRM buffer's text so far, empty once it was released at unbind */
+    /**
+     * @param name LOGINIT, LOGINTR or LOGRM
+     * @return a copy of that log buffer as GSP-RM left it so far (empty once released at unbind);
+     *     empty if there is no such buffer
+     */
+    Optional<byte[]> logBytes(String name) {
+        return Optional.ofNullable(logs.get(name)).map(LogBuffer::bytes);
+    }
+
+    /** @return the LOGRM buffer decoded as far as nova-core can ({@link LibosLogDecoder}), empty once released */
     String log() {
-        try {
-            long put = logRm.memory().get(LE64, LibosArgs.LOG_PUT);
-            put = Math.max(0, Math.min(put, LibosArgs.LOG_SIZE - LibosArgs.LOG_TEXT));
-            byte[] b = new byte[(int) put];
-            MemorySegment.copy(logRm.memory(), ValueLayout.JAVA_BYTE, LibosArgs.LOG_TEXT, b, 0, b.length);
-            return new String(b, StandardCharsets.UTF_8);
-        } catch (IllegalStateException e) {
-            return "";
-        }
+        byte[] b = logs.get(LibosLog.LOGRM).bytes();
+        return b.length == 0 ? "" : LibosLogDecoder.decode(LibosLog.LOGRM, b, LibosLogDecoder.Metadata.NONE).format();
     }
 
     /**

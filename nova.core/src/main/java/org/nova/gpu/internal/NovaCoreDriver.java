@@ -25,7 +25,9 @@ import org.nova.devres.DevresException;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.driver.firmware.FirmwareLoader;
+import org.nova.gpu.FbRegion;
 import org.nova.gpu.GpuInfo;
+import org.nova.gpu.GspLogBuffer;
 import org.nova.gpu.GspChannel;
 import org.nova.gpu.GspCommands;
 import org.nova.gpu.GspStatus;
@@ -125,9 +127,9 @@ public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspComman
         // so it is revoked after both went; from then on every view handed out of it is
         // inaccessible (Bar.memory())
         MemorySegment aperture = mapAperture(dev);
-        // VRAM: a buddy allocator over the framebuffer below the GSP's regions, as a service for the
-        // binding's lifetime (registered before the aux device, so devres releases it after)
-        BuddyVramManager vram = BuddyVramManager.of(dev.slot(), 0, gpu.clientVramEnd(), aperture);
+        // VRAM: a buddy allocator over the usable regions GSP-RM reported (FbRegions), as a service
+        // for the binding's lifetime (registered before the aux device, so devres releases it after)
+        BuddyVramManager vram = gpu.fbRegions().vramManager(dev.slot(), aperture);
         ServiceRegistration<VramManager> reg = context.registerService(
                 VramManager.class, vram,
                 FrameworkUtil.asDictionary(Map.of(VramManager.GPU_PROPERTY, dev.slot())));
@@ -267,5 +269,25 @@ public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspComman
     @Override
     public String log(String device) {
         return find(device).map(Gpu::gspLog).orElse("");
+    }
+
+    @Override
+    public String log(String device, GspLogBuffer buffer) {
+        return find(device).flatMap(g -> g.gspLogBytes(buffer.name()))
+                .map(b -> b.length == 0 ? "" : LibosLogDecoder.decode(buffer.name(), b,
+                        LibosLogDecoder.Metadata.NONE).format())
+                .orElse("");
+    }
+
+    @Override
+    public byte[] logBytes(String device, GspLogBuffer buffer) {
+        return find(device).flatMap(g -> g.gspLogBytes(buffer.name())).filter(b -> b.length > 0)
+                .orElseThrow(() -> new DriverException(Errno.ENODEV, "no GPU with a running GSP bound to NovaCore at "
+                        + device));
+    }
+
+    @Override
+    public List<FbRegion> fbRegions(String device) {
+        return find(device).map(Gpu::fbRegions).map(FbRegions::regions).orElse(List.of());
     }
 }

@@ -48,21 +48,22 @@ class GspRpcTest {
         Gpu g = r.driver();
         assertEquals("535.113.01", g.abi().version());
         assertEquals("org.nova.nvidia.gsp.r535_113_01", g.abi().bindingsPackage());
-        String log = g.gspLog();
-        assertTrue(log.contains("rpc GSP_SET_SYSTEM_INFO"), log);
+        String log = SimLogs.text(g);
+        assertTrue(log.contains("rpc function " + g.abi().FUNCTION_GSP_SET_SYSTEM_INFO() + " "), log);
         // the sequence ended with GSP-RM's mid-initialisation reset: core reset, then resume through SEC2-RTOS
         assertTrue(log.contains("CPU sequencer done, resumed by SEC2-RTOS"), log);
         assertTrue(r.gpu().gspRunning());
         assertTrue(log.contains("init done"), log);
         assertEquals(1, g.sequencerRuns());
-        assertTrue(log.contains("rpc GET_GSP_STATIC_INFO"), log);
+        assertTrue(log.contains("rpc function " + g.abi().FUNCTION_GET_GSP_STATIC_INFO() + " "), log);
         // a loopback command through the transport
         byte[] p = {1, 2, 3, 4};
         GspMsgQueue.Message m = g.rpc(g.abi().function("GSP_RM_CONTROL"), p, 2000);
         assertEquals(4, m.payload().length);
         assertTrue(g.cmdq().sent.get() >= 4);
         g.unbind();
-        assertTrue(g.gspLog().isEmpty() || g.gspLog().contains("unloaded"));
+        String after = SimLogs.text(g);
+        assertTrue(after.isEmpty() || after.contains("unloaded"), after);
         r.dev().releaseAll();
         assertEquals(0, r.dev().liveDma());
         var e = org.junit.jupiter.api.Assertions.assertThrows(DriverException.class,
@@ -91,7 +92,7 @@ class GspRpcTest {
         assertEquals("4", info.get("sriovMaxGfid"), "AD102 runs vGPUs on its 4 VFs");
         assertEquals(Integer.toString(0x10de), info.get("vbiosSubVendor"));
         assertEquals(null, info.get("gidInfo"), "nested structures are not decoded");
-        assertTrue(g.gspLog().contains("[570.144]"), g.gspLog());
+        assertTrue(SimLogs.text(g).contains("GSP-RM release 570.144 started"), SimLogs.text(g));
         g.unbind();
         dev.releaseAll();
         assertEquals(0, dev.liveDma());

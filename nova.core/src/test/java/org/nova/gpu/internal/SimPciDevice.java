@@ -2,6 +2,7 @@ package org.nova.gpu.internal;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,6 +51,11 @@ final class SimPciDevice implements PciDevice {
     private long nextIova = 0x1_0000_0000L;
     boolean memoryEnabled;
     boolean master;
+    /**
+     * Sees (and may change) the driver's memory the GPU is about to read, for tests that make the
+     * driver's data wrong where the GPU reads it; null: none.
+     */
+    volatile java.util.function.BiConsumer<Long, MemorySegment> beforeGpuRead;
 
     SimPciDevice(NvidiaGpu gpu, String slot) {
         this.gpu = gpu;
@@ -61,6 +67,10 @@ final class SimPciDevice implements PciDevice {
                 MemorySegment src = resolve(iova, dst.byteSize());
                 if (src == null) {
                     return false;
+                }
+                java.util.function.BiConsumer<Long, MemorySegment> hook = beforeGpuRead;
+                if (hook != null) {
+                    hook.accept(iova, src);
                 }
                 MemorySegment.copy(src, 0, dst, 0, dst.byteSize());
                 return true;
@@ -107,6 +117,15 @@ final class SimPciDevice implements PciDevice {
     /** Releases the binding's devres as an unbind or a failed probe does. */
     void releaseAll() {
         scope.releaseAll();
+    }
+
+    /** @return a copy of the driver's DMA memory at {@code iova} (the buffer itself, as the GPU reaches it) */
+    synchronized byte[] memory(long iova, int len) {
+        Map.Entry<Long, MemorySegment> e = dma.floorEntry(iova);
+        if (e == null || iova + len > e.getKey() + e.getValue().byteSize()) {
+            throw new IllegalArgumentException("no DMA memory at 0x" + Long.toHexString(iova));
+        }
+        return e.getValue().asSlice(iova - e.getKey(), len).toArray(ValueLayout.JAVA_BYTE);
     }
 
     /** @return DMA buffers not yet freed */

@@ -54,8 +54,7 @@ class VgpuFirmwareTest {
             NvidiaGpu[] sim = new NvidiaGpu[1];
             Gpu g = boot(Chipset.AD102, release, dev, sim);
             assertTrue(g.vgpuSupported(), release);
-            BuddyVramManager vram = BuddyVramManager.of("0000:00:06.0", 0, g.clientVramEnd(),
-                    sim[0].vramAperture());
+            BuddyVramManager vram = g.fbRegions().vramManager("0000:00:06.0", sim[0].vramAperture());
             try (VgpuMgr v = g.openVgpu("vgpu-test", vram)) {
                 assertEquals(release, v.firmwareVersion());
                 assertEquals(PciAddress.parse("0000:00:06.0"), v.device());
@@ -98,7 +97,7 @@ class VgpuFirmwareTest {
         SimPciDevice[] dev = new SimPciDevice[1];
         NvidiaGpu[] sim = new NvidiaGpu[1];
         Gpu g = boot(Chipset.AD102, "570.144", dev, sim);
-        BuddyVramManager vram = BuddyVramManager.of("0000:00:06.0", 0, g.clientVramEnd(), sim[0].vramAperture());
+        BuddyVramManager vram = g.fbRegions().vramManager("0000:00:06.0", sim[0].vramAperture());
         try (VgpuMgr v = g.openVgpu("vgpu-test", vram)) {
             VramBlock heap = vram.allocateBelow(SimVgpuManager.GSP_HEAP, "heap", vram.cpuVisibleSize());
             VramBlock fb = vram.allocate(GIB, "fb");

@@ -64,7 +64,7 @@ class VgpuUnbindRaceTest {
                 fail("probe " + i + " (seed " + seed + ") after a racing unbind: " + e.getMessage(), e);
                 return;
             }
-            BuddyVramManager vram = BuddyVramManager.of(SLOT, 0, g.clientVramEnd(), sim.vramAperture());
+            BuddyVramManager vram = g.fbRegions().vramManager(SLOT, sim.vramAperture());
             AtomicBoolean stop = new AtomicBoolean();
             ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
             List<Thread> threads = new ArrayList<>();

@@ -5,7 +5,7 @@ package org.nova.nvidia.gsp;
  * libos_init_args.h {@code LibosMemoryRegionInitArgument}, gsp_init_args.h
  * {@code GSP_ARGUMENTS_CACHED}/{@code MESSAGE_QUEUE_INIT_ARGUMENTS}; nova-core gsp.rs, gsp/fw.rs):
  * one page of 32-byte region entries named by {@link #id8}; the {@code "RMARGS"} region holds the
- * message-queue arguments, the {@code "LOGRM"} region the GSP-RM log buffer.
+ * message-queue arguments; the log buffers' regions are {@link LibosLog}'s.
  */
 public final class LibosArgs {
     /** Bytes of one {@code LibosMemoryRegionInitArgument}. */
@@ -28,11 +28,6 @@ public final class LibosArgs {
     public static final int MAX_ENTRIES = GspMsgQueue.PAGE_SIZE / ENTRY_SIZE;
     /** Region name of the RM arguments. */
     public static final String RMARGS = "RMARGS";
-    /** Region name of the GSP-RM log. */
-    public static final String LOGRM = "LOGRM";
-    /** Region name of the init-task log. */
-    public static final String LOGINIT = "LOGINIT";
-
     /** {@code MESSAGE_QUEUE_INIT_ARGUMENTS.sharedMemPhysAddr}: the PTE page's address. */
     public static final int MQ_SHARED_MEM_PHYS_ADDR = 0;
     /** {@code pageTableEntryCount} (u32). */
@@ -43,16 +38,6 @@ public final class LibosArgs {
     public static final int MQ_STAT_QUEUE_OFFSET = 24;
     /** Bytes of {@code GSP_ARGUMENTS_CACHED} as written here (queue args and SR args). */
     public static final int RMARGS_SIZE = 64;
-
-    /**
-     * Log buffer layout (LIBOS log: a u64 put pointer, then records): here the put pointer is the
-     * number of bytes of UTF-8 text after it, one record per line.
-     */
-    public static final int LOG_PUT = 0;
-    /** Where log text begins. */
-    public static final int LOG_TEXT = 8;
-    /** Size of each log buffer. */
-    public static final int LOG_SIZE = 64 << 10;
 
     private LibosArgs() {
     }

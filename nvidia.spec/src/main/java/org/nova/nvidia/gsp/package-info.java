@@ -9,7 +9,7 @@
  * gsp/cmdq.rs and gsp/fw.rs.
  */
 @Export
-@Version("1.2.0")
+@Version("2.0.0")
 package org.nova.nvidia.gsp;
 
 import org.osgi.annotation.bundle.Export;

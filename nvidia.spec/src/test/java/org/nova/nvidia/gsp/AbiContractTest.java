@@ -362,6 +362,12 @@ class AbiContractTest {
     private static final String POWER_STATE_NOT_KEPT = "ctrl2080gpu.h is not kept yet";
 
     /**
+     * Why the FB region table of GetGspStaticInfo is held to excerpts ({@link #fbRegionInfoIsNvidias}):
+     * ctrl2080fb.h is stored for neither release (only 560.28.03's, 448d5cc6).
+     */
+    private static final String FB_REGION_NOT_KEPT = "ctrl2080fb.h of the release is not kept yet";
+
+    /**
      * What a description names whose header of the exact release is not kept here yet (PROVENANCE
      * says why for each): left out of the C check by name, reported in its output, and held by the
      * checks below to the excerpts they were written from.
@@ -370,7 +376,9 @@ class AbiContractTest {
             "535.113.01", Map.of(
                     "struct GspSystemInfo", "gsp_static_config.h's include closure is not kept yet",
                     "struct GspStaticConfigInfo", "gsp_static_config.h's include closure is not kept yet",
-                    "constant NV2080_CTRL_GPU_SET_POWER_STATE_*", POWER_STATE_NOT_KEPT),
+                    "constant NV2080_CTRL_GPU_SET_POWER_STATE_*", POWER_STATE_NOT_KEPT,
+                    "struct NV2080_CTRL_CMD_FB_GET_FB_REGION_*", FB_REGION_NOT_KEPT,
+                    "constant NV2080_CTRL_CMD_FB_GET_FB_REGION_*", FB_REGION_NOT_KEPT),
             "570.144", notYet570());
 
     private static Map<String, String> notYet570() {
@@ -381,6 +389,8 @@ class AbiContractTest {
         m.put("event *", "no stored rpc_global_enums.h is identified as 570.144's");
         m.put("constant GSP_SEQ_BUF_*", "no stored rmgspseq.h is identified as 570.144's");
         m.put("constant NV2080_CTRL_GPU_SET_POWER_STATE_*", POWER_STATE_NOT_KEPT);
+        m.put("struct NV2080_CTRL_CMD_FB_GET_FB_REGION_*", FB_REGION_NOT_KEPT);
+        m.put("constant NV2080_CTRL_CMD_FB_GET_FB_REGION_*", FB_REGION_NOT_KEPT);
         return Map.copyOf(m);
     }
 
@@ -510,6 +520,23 @@ class AbiContractTest {
                 776, "sriovCaps", 1120, 80, "engineCaps", 1204, 12, "fb_length", 1224, 8, "fbio_mask", 1232, 8,
                 "fbp_mask", 1248, 8, "l2_cache_size", 1256, 4, "gpuNameString", 1260, 64, "bar1PdeBase", 1536, 8,
                 "bVbiosValid", 1552, 1, "hInternalClient", 1600, 4, "fwWprLayoutOffset", 1640, 16);
+    }
+
+    @ParameterizedTest
+    @MethodSource("releases")
+    void fbRegionInfoIsNvidias(GspAbi abi) {
+        // ctrl2080fb.h is not kept (PROVENANCE): NV2080_CTRL_CMD_FB_GET_FB_REGION_INFO_PARAMS and its region are
+        // held to nova-core's r570_144 bindings.rs (numFBRegions, __bindgen_padding_0 [u8; 4], fbRegion [_; 16];
+        // base, limit, reserved u64, performance u32, three u8 flags, blackList [u8; 17]) and, for 535.113.01, to
+        // nouveau's excerpt of its headers; the same 776 bytes GspStaticConfigInfo.fbRegionInfoParams spans
+        layout(abi, "NV2080_CTRL_CMD_FB_GET_FB_REGION_INFO_PARAMS", 776, "numFBRegions", 0, 4, "fbRegion", 8, 768);
+        layout(abi, "NV2080_CTRL_CMD_FB_GET_FB_REGION_FB_REGION_INFO", 48, "base", 0, 8, "limit", 8, 8, "reserved",
+                16, 8, "performance", 24, 4, "supportCompressed", 28, 1, "supportISO", 29, 1, "bProtected", 30, 1,
+                "blackList", 31, 17);
+        assertEquals(16, abi.constant("NV2080_CTRL_CMD_FB_GET_FB_REGION_INFO_MAX_ENTRIES"));
+        assertEquals(abi.struct("GspStaticConfigInfo").field("fbRegionInfoParams").size(),
+                abi.struct("NV2080_CTRL_CMD_FB_GET_FB_REGION_INFO_PARAMS").size());
+        assertEquals(16 * 48, abi.struct("NV2080_CTRL_CMD_FB_GET_FB_REGION_INFO_PARAMS").field("fbRegion").size());
     }
 
     @ParameterizedTest

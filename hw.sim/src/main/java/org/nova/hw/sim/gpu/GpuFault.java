@@ -29,7 +29,15 @@ public enum GpuFault {
     /** SEC2-RTOS refuses the CPU sequencer's core resume (an error in its MAILBOX0): GSP-RM never resumes. */
     SEC2_RESUME_ERROR("sec2-resume-error"),
     /** A vGPU's plugin task accepts the bootload but never reports success in its control buffer. */
-    VGPU_PLUGIN_HANG("vgpu-plugin-hang");
+    VGPU_PLUGIN_HANG("vgpu-plugin-hang"),
+    /** GSP-RM answers GetGspStaticInfo with an empty framebuffer region table (numFBRegions 0). */
+    FB_REGIONS_NONE("fb-regions-none"),
+    /** GSP-RM's region table has its reserved heap start inside the usable region below it. */
+    FB_REGIONS_OVERLAP("fb-regions-overlap"),
+    /** GSP-RM's region table has its top region end past the framebuffer. */
+    FB_REGION_PAST_FB("fb-region-past-fb"),
+    /** GSP-RM's region table marks every region reserved: no VRAM for the driver. */
+    FB_REGIONS_ALL_RESERVED("fb-regions-all-reserved");
 
     /** The FRTS error code the {@link #FWSEC_ERROR} fault reports. */
     public static final int FWSEC_ERROR_CODE = 0x0bad;

@@ -173,7 +173,12 @@ final class SimBooter {
                     Long.toHexString(fb.wpr2End()));
             return NvidiaGpu.BOOTER_ERR_WPR_META;
         }
-        return checkGspImage(meta);
+        int err = checkGspImage(meta);
+        if (err == 0) {
+            // GSP-RM will occupy what the accepted metadata lays out: its regions report that
+            gspBoot.fbRegions(SimFbRegions.fromWprMeta(meta, fb.size(), gpu.options().fault()));
+        }
+        return err;
     }
 
     /**

@@ -4,7 +4,6 @@ import org.nova.nvidia.NvidiaPciIds;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 import java.util.Arrays;
@@ -17,6 +16,7 @@ import org.nova.nvidia.gsp.bindings.GspSystemInfo;
 import org.nova.nvidia.gsp.bindings.rpc_gsp_rm_control_v03_00;
 import org.nova.nvidia.gsp.bindings.rpc_run_cpu_sequencer_v17_00;
 import org.nova.nvidia.gsp.LibosArgs;
+import org.nova.nvidia.gsp.LibosLog;
 import org.nova.nvidia.regs.Pbus;
 
 /**
@@ -25,8 +25,9 @@ import org.nova.nvidia.regs.Pbus;
  * in the GSP falcon's mailboxes), reads commands from the CPU queue in the driver's DMA memory
  * (through the IOMMU), answers them in the GSP queue with the firmware release's generated
  * bindings ({@link GspAbi}), sends the asynchronous events (init done after SetRegistry) and
- * appends its log records to the LOGRM buffer. The driver's doorbell write wakes it; each
- * message it writes to the GSP queue raises the GPU's interrupt ({@link NvidiaGpu#raiseMsgqInterrupt}).
+ * appends its log records to the LOGINIT, LOGINTR and LOGRM buffers in LibOS's binary format
+ * ({@link SimLibosLog}; without all three registered LibOS's init fails and GSP-RM never runs).
+ * The driver's doorbell write wakes it; each message it writes to the GSP queue raises the GPU's interrupt ({@link NvidiaGpu#raiseMsgqInterrupt}).
  */
 final class SimGsp implements Runnable {
     private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -67,18 +68,21 @@ final class SimGsp implements Runnable {
     private final SimRpcAssembly assembly;
     private final long libosAddr;
     private final GpuFault fault;
+    /** What GSP-RM occupies after this boot (from the WPR metadata booter_load accepted). */
+    private final SimFbRegions fbRegions;
     private volatile boolean stop;
     private volatile boolean awaitingResume;
     private volatile Thread thread;
     private long[] ptes;
-    private long logAddr = -1;
-    private long logPut;
+    /** LOGINIT, LOGINTR and LOGRM once LibOS mapped them (null before). */
+    private volatile SimLibosLog.Buffers logs;
     private boolean initDone;
     /** Commands answered (for diagnostics). */
     volatile long answered;
 
-    SimGsp(NvidiaGpu gpu, GspAbi abi, long libosAddr, GpuFault fault) {
+    SimGsp(NvidiaGpu gpu, GspAbi abi, long libosAddr, GpuFault fault, SimFbRegions fbRegions) {
         this.gpu = gpu;
+        this.fbRegions = fbRegions;
         this.abi = GspBindings.of(abi.version()).orElseThrow();
         this.assembly = new SimRpcAssembly(this.abi);
         this.libosAddr = libosAddr;
@@ -164,47 +168,40 @@ final class SimGsp implements Runnable {
         }
     }
 
-    private Optional<long[]> region(String name) {
-        byte[] page = new byte[GspMsgQueue.PAGE_SIZE];
-        if (!dmaRead(libosAddr, page, 0, page.length)) {
-            return Optional.empty();
+    /** Appends one record to the buffer its format names (nothing before LibOS mapped the buffers). */
+    void log(SimLibosLog.Format f, long... args) {
+        SimLibosLog.Buffers b = logs;
+        if (b != null) {
+            b.write(f, args);
         }
-        for (int i = 0; i < LibosArgs.MAX_ENTRIES; i++) {
-            int at = i * LibosArgs.ENTRY_SIZE;
-            if (GspMsgQueue.getLe64(page, at + LibosArgs.ENTRY_ID8) == LibosArgs.id8(name)) {
-                return Optional.of(new long[] {GspMsgQueue.getLe64(page, at + LibosArgs.ENTRY_PA),
-                        GspMsgQueue.getLe64(page, at + LibosArgs.ENTRY_SIZE_AT)});
-            }
-        }
-        return Optional.empty();
     }
 
-    /** Appends one record to the LOGRM buffer. */
-    void log(String text) {
-        if (logAddr < 0) {
-            return;
+    /**
+     * LibOS's init, on the booter's hand-off before GSP-RM's thread starts ({@link SimLibosLog.Buffers#map}):
+     * a missing or malformed log buffer stops the boot here (the RISC-V core halts, GSP-RM never runs).
+     *
+     * @return false if the init failed
+     */
+    boolean libosInit() {
+        try {
+            logs = SimLibosLog.Buffers.map(gpu.host(), libosAddr);
+            return true;
+        } catch (IllegalStateException e) {
+            gpu.log("GSP: LibOS init failed: {}: the RISC-V core halts", e.getMessage());
+            gpu.gspCrashed();
+            return false;
         }
-        byte[] line = ("[" + abi.version() + "] " + text + "\n").getBytes(StandardCharsets.UTF_8);
-        if (LibosArgs.LOG_TEXT + logPut + line.length > LibosArgs.LOG_SIZE) {
-            return;
-        }
-        gpu.host().dmaWrite(logAddr + LibosArgs.LOG_TEXT + logPut, MemorySegment.ofArray(line));
-        logPut += line.length;
-        MemorySegment p = MemorySegment.ofArray(new byte[8]);
-        p.set(LE64, 0, logPut);
-        gpu.host().dmaWrite(logAddr + LibosArgs.LOG_PUT, p);
     }
 
     @Override
     public void run() {
         try {
-            Optional<long[]> rmargs = region(LibosArgs.RMARGS);
+            Optional<long[]> rmargs = SimLibosLog.region(gpu.host(), libosAddr, LibosArgs.RMARGS);
             if (rmargs.isEmpty()) {
                 gpu.log("GSP: no {} region in the LibOS arguments at 0x{}: GSP-RM idles", LibosArgs.RMARGS,
                         Long.toHexString(libosAddr));
                 return;
             }
-            region(LibosArgs.LOGRM).ifPresent(r -> logAddr = r[0]);
             long base = rmargs.get()[0];
             long shared = u64(base + LibosArgs.MQ_SHARED_MEM_PHYS_ADDR);
             byte[] cnt = new byte[4];
@@ -221,7 +218,9 @@ final class SimGsp implements Runnable {
             SharedMemory mem = new SharedMemory();
             GspMsgQueue.initQueue(mem, GspMsgQueue.GSP_QUEUE_OFFSET);
             GspMsgQueue.Endpoint ep = GspMsgQueue.Endpoint.gsp(mem);
-            log("GSP-RM " + abi.version() + " started; bindings " + abi.bindingsPackage());
+            String[] release = abi.version().split("\\.");
+            log(SimLibosLog.Format.RM_START, Long.parseLong(release[0]), Long.parseLong(release[1]));
+            log(SimLibosLog.Format.LIBOS_INIT, LibosLog.PAGES, base);
             while (!stop) {
                 Optional<GspMsgQueue.Message> m;
                 try {
@@ -237,7 +236,7 @@ final class SimGsp implements Runnable {
                 SimRpcAssembly.Outcome o = assembly.accept(m.get());
                 if (o instanceof SimRpcAssembly.Refused r) {
                     gpu.log("GSP: bad command: {}", r.why());
-                    log("bad command: " + r.why());
+                    log(SimLibosLog.Format.BAD_COMMAND);
                     return;
                 }
                 if (o instanceof SimRpcAssembly.Ready ready && !handle(ep, ready.command())) {
@@ -272,6 +271,8 @@ final class SimGsp implements Runnable {
                     + GspMsgQueue.ELEM_HEADER_SIZE + GspMsgQueue.RPC_SPARE;
             mem.putInt(at, mem.getInt(at) ^ 0x5a);
         }
+        log(SimLibosLog.Format.MSGQ_IRQ, Integer.toUnsignedLong(new SharedMemory().getInt(GspMsgQueue.GSP_QUEUE_OFFSET
+                + GspMsgQueue.TX_WRITE_PTR)));
         gpu.raiseMsgqInterrupt();
     }
 
@@ -317,13 +318,12 @@ final class SimGsp implements Runnable {
     /** @return false if GSP-RM stops */
     private boolean handle(GspMsgQueue.Endpoint ep, GspMsgQueue.Message m) {
         int fn = m.function();
-        String name = abi.nameOf(fn);
-        log("rpc " + name + " (seq " + m.seqNum() + ", " + m.payload().length + " bytes)");
+        log(SimLibosLog.Format.RPC, fn, Integer.toUnsignedLong(m.seqNum()), m.payload().length);
         answered++;
         if (fn == abi.FUNCTION_GSP_SET_SYSTEM_INFO()) {
             GspSystemInfo si = abi.GspSystemInfo();
             if (m.payload().length < si.size()) {
-                log("GspSystemInfo of " + m.payload().length + " bytes, expected " + si.size());
+                log(SimLibosLog.Format.SYSINFO_SHORT, m.payload().length, si.size());
             }
             return true;
         }
@@ -331,9 +331,9 @@ final class SimGsp implements Runnable {
             try {
                 Map<String, Integer> entries = SimRegistry.parse(abi, m.payload());
                 gpu.registrySet(entries);
-                log("registry: " + entries.size() + " entries");
+                log(SimLibosLog.Format.REGISTRY, entries.size());
             } catch (IllegalArgumentException e) {
-                log("SET_REGISTRY refused: " + e.getMessage());
+                log(SimLibosLog.Format.REGISTRY_REFUSED);
                 gpu.log("GSP: SET_REGISTRY refused: {}", e.getMessage());
                 gpu.gspCrashed();
                 return false;
@@ -351,8 +351,7 @@ final class SimGsp implements Runnable {
                     }
                     if (System.nanoTime() > until) {
                         boolean resumed = !awaitingResume;
-                        log("the CPU sequencer did not run (scratch 0x" + Integer.toHexString(gpu.sequencerScratch)
-                                + (resumed ? "" : ", not resumed") + "): init stalls");
+                        log(SimLibosLog.Format.SEQ_STALL, Integer.toUnsignedLong(gpu.sequencerScratch), resumed ? 1 : 0);
                         if (!resumed) {
                             // never resumed: GSP-RM gives up, its core stays halted
                             awaitingResume = false;
@@ -363,15 +362,15 @@ final class SimGsp implements Runnable {
                     }
                     LockSupport.parkNanos(IDLE_NANOS / 4);
                 }
-                log("CPU sequencer done, resumed by SEC2-RTOS");
-                log("init done");
+                log(SimLibosLog.Format.SEQ_DONE);
+                log(SimLibosLog.Format.INIT_DONE);
                 send(ep, abi.EVENT_GSP_INIT_DONE(), GspMsgQueue.RESULT_SUCCESS, 0, new byte[0]);
             }
             return true;
         }
         if (fn == abi.FUNCTION_GET_GSP_STATIC_INFO()) {
             if (fault == GpuFault.GSP_CRASH) {
-                log("GSP-RM crashed");
+                log(SimLibosLog.Format.CRASHED);
                 gpu.gspCrashed();
                 return false;
             }
@@ -380,6 +379,7 @@ final class SimGsp implements Runnable {
             s.gpuNameStringString(p, 0, gpu.boardName());
             s.gpuShortNameStringString(p, 0, gpu.options().chipset().name());
             s.fb_length(p, 0, gpu.options().fbSizeMiB() << 20);
+            fbRegions.write(abi, p);
             s.l2_cache_size(p, 0, (int) gpu.l2CacheSize());
             s.fb_bus_width(p, 0, NvidiaGpu.FB_BUS_WIDTH);
             s.sriovMaxGfid(p, 0, gpu.totalVfs());
@@ -446,11 +446,12 @@ final class SimGsp implements Runnable {
         }
         send(ep, m.function(), status, m.sequence(), new byte[0]);
         if (why != null) {
-            log("UNLOADING_GUEST_DRIVER refused: " + why);
+            log(SimLibosLog.Format.UNLOAD_REFUSED, p.length < u.size() ? -1 : u.newLevel(p, 0),
+                    Integer.toUnsignedLong(status));
             gpu.log("GSP: UNLOADING_GUEST_DRIVER refused: {}", why);
             return true;
         }
-        log("unloading");
+        log(SimLibosLog.Format.UNLOADING);
         // the teardown takes a while after the acknowledgement: a driver that does not wait for the
         // suspend report resets a GSP-RM that is still running
         LockSupport.parkNanos(SUSPEND_NANOS);
@@ -460,7 +461,7 @@ final class SimGsp implements Runnable {
         if (stop) {
             return false;
         }
-        log("unloaded");
+        log(SimLibosLog.Format.UNLOADED);
         gpu.gspUnloaded();
         return false;
     }
@@ -473,8 +474,8 @@ final class SimGsp implements Runnable {
         rpc_gsp_rm_control_v03_00 h = abi.rpc_gsp_rm_control_v03_00();
         byte[] in = m.payload();
         if (h.hClient(in, 0) != INTERNAL_CLIENT || h.hObject(in, 0) != INTERNAL_SUBDEVICE) {
-            log(String.format("rm control to client 0x%x object 0x%x: not the internal subdevice", h.hClient(in, 0),
-                    h.hObject(in, 0)));
+            log(SimLibosLog.Format.RM_CONTROL_FOREIGN, Integer.toUnsignedLong(h.hClient(in, 0)),
+                    Integer.toUnsignedLong(h.hObject(in, 0)));
             return false;
         }
         int cmd = h.cmd(in, 0);
@@ -484,7 +485,7 @@ final class SimGsp implements Runnable {
         if (status < 0) {
             return false;
         }
-        log("rm control 0x" + Integer.toHexString(cmd) + ": status 0x" + Integer.toHexString(status));
+        log(SimLibosLog.Format.RM_CONTROL, Integer.toUnsignedLong(cmd), Integer.toUnsignedLong(status));
         byte[] out = new byte[h.size() + params[0].length];
         System.arraycopy(in, 0, out, 0, h.size());
         h.status(out, 0, status);

@@ -79,6 +79,14 @@ final class SimGspBoot implements Bar0Unit {
         f.finish(f.mailbox0());
     }
 
+    /** The framebuffer regions of the WPR metadata booter_load accepted last (GSP-RM reports them). */
+    private volatile SimFbRegions fbRegions = new SimFbRegions(java.util.List.of());
+
+    /** booter_load accepted the WPR metadata laying out these regions. */
+    void fbRegions(SimFbRegions r) {
+        fbRegions = r;
+    }
+
     /** booter_load checked the firmware: GSP-RM starts on the GSP's RISC-V core. */
     void startGspRm() {
         gsp.startRiscv();
@@ -98,8 +106,11 @@ final class SimGspBoot implements Bar0Unit {
         if (old != null) {
             old.stop();
         }
-        SimGsp g = new SimGsp(gpu, abi.get(), libosAddr, gpu.options().fault());
+        SimGsp g = new SimGsp(gpu, abi.get(), libosAddr, gpu.options().fault(), fbRegions);
         gspRm = g;
+        if (!g.libosInit()) {
+            return;
+        }
         g.start(gpu.options().chipset().name());
     }
 

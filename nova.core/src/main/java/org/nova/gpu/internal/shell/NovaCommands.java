@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -17,7 +18,9 @@ import org.nova.driver.firmware.Firmware;
 import org.nova.driver.firmware.FirmwareCompression;
 import org.nova.driver.firmware.FirmwareLoader;
 import org.nova.driver.shell.Usage;
+import org.nova.gpu.FbRegion;
 import org.nova.gpu.GpuInfo;
+import org.nova.gpu.GspLogBuffer;
 import org.nova.gpu.GspCommands;
 import org.nova.gpu.NovaGpus;
 import org.nova.gpu.RpcStats;
@@ -36,8 +39,10 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * The {@code nova} shell scope: {@code nova:fw FILE} validates a firmware file as the probe does
  * and shows what the parsers find in it, {@code nova:info [DEVICE]} the GPUs nova.core drives (with the GSP's firmware, the ABI
- * bindings in use and the static information it reported), {@code nova:gsplog DEVICE} the GSP-RM
- * log buffer, {@code nova:rpc-stats [DEVICE]} the command queues' and the clients' accounting.
+ * bindings in use and the static information it reported), {@code nova:gsplog DEVICE [BUFFER]} a GSP
+ * log buffer decoded as far as its format allows, {@code nova:gsplogdump DEVICE BUFFER FILE} its raw
+ * bytes, {@code nova:fbregions DEVICE} the framebuffer regions GSP-RM reported, {@code nova:rpc-stats
+ * [DEVICE]} the command queues' and the clients' accounting.
  * Arguments no overload takes get EINVAL with the usage line.
  */
 @Component(service = NovaCommands.class, property = {
@@ -45,6 +50,8 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=fw",
         "osgi.command.function=info",
         "osgi.command.function=gsplog",
+        "osgi.command.function=gsplogdump",
+        "osgi.command.function=fbregions",
         "osgi.command.function=rpcstats"})
 public final class NovaCommands {
     /** The osgi.command.scope of these commands. */
@@ -213,13 +220,81 @@ public final class NovaCommands {
         return format(List.of(g), gsp);
     }
 
-    /** nova:gsplog DEVICE — the GSP-RM log buffer (debugfs logrm). */
-    @Descriptor("print a GPU's GSP-RM log buffer (debugfs logrm)")
+    /** Parameter descriptor of a GSP log buffer. */
+    static final String BUFFER = "BUFFER: a GSP log buffer, LOGINIT, LOGINTR or LOGRM";
+
+    /** nova:gsplog DEVICE — the LOGRM buffer, decoded as far as its format allows. */
+    @Descriptor("print a GPU's GSP log buffer LOGRM decoded as far as the LibOS format allows (put pointer, entries)")
     public String gsplog(@Descriptor(GPU) String device) {
-        GpuInfo g = gpus.gpu(device).orElseThrow(() -> new DriverException(Errno.ENODEV,
+        return gsplog(device, GspLogBuffer.LOGRM.name());
+    }
+
+    /** nova:gsplog DEVICE BUFFER — one GSP log buffer, decoded as far as its format allows. */
+    @Descriptor("print a GPU's GSP log buffer decoded as far as the LibOS format allows (put pointer, entries)")
+    public String gsplog(@Descriptor(GPU) String device, @Descriptor(BUFFER) String buffer) {
+        GpuInfo g = gpu(device);
+        String log = gsp.log(g.device(), logBuffer(buffer));
+        return log.isEmpty() ? g.device() + ": the GSP log " + buffer + " is gone (the GPU unbound)" : log;
+    }
+
+    /**
+     * nova:gsplogdump DEVICE BUFFER FILE — writes a GSP log buffer's raw bytes to a file, as
+     * debugfs' binary loginit/logintr/logrm give them to an offline decoder.
+     *
+     * @throws DriverException ENODEV (no GPU with a running GSP), EINVAL (no such buffer), EIO
+     *     (the file cannot be written), naming what
+     */
+    @Descriptor("write a GPU's GSP log buffer, raw, to a file (as debugfs' binary loginit, logintr, logrm)")
+    public String gsplogdump(@Descriptor(GPU) String device, @Descriptor(BUFFER) String buffer,
+            @Descriptor("PATH: where to write the buffer's bytes (replaced if it exists)") String file) {
+        GpuInfo g = gpu(device);
+        byte[] b = gsp.logBytes(g.device(), logBuffer(buffer));
+        try {
+            Files.write(Path.of(file), b);
+        } catch (IOException | RuntimeException e) {
+            throw new DriverException(Errno.EIO, "cannot write " + file + ": " + e.getMessage(), e);
+        }
+        return String.format("%s: %s, %d bytes, written to %s", g.device(), buffer.toUpperCase(Locale.ROOT),
+                b.length, file);
+    }
+
+    /** nova:fbregions DEVICE — the framebuffer regions GSP-RM reported in GetGspStaticInfo. */
+    @Descriptor("show the framebuffer regions GSP-RM reported (reserved, protected, compression and ISO support; "
+            + "the usable ones back the VRAM allocator)")
+    public String fbregions(@Descriptor(GPU) String device) {
+        GpuInfo g = gpu(device);
+        List<FbRegion> regions = gsp.fbRegions(g.device());
+        if (regions.isEmpty()) {
+            return g.device() + ": no framebuffer regions (the GSP did not report them)";
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%-3s %18s %18s %10s %-9s %-9s %-10s %-4s %-6s%n", "IDX", "BASE", "END", "MIB",
+                "RESERVED", "PROTECTED", "COMPRESSED", "ISO", "USABLE"));
+        for (FbRegion r : regions) {
+            sb.append(String.format("%-3d %#18x %#18x %10d %-9s %-9s %-10s %-4s %-6s%n", r.index(), r.base(), r.end(),
+                    r.size() >> 20, yes(r.reserved() != 0), yes(r.protectedMemory()), yes(r.compressed()),
+                    yes(r.iso()), yes(r.usable())));
+        }
+        return sb.toString();
+    }
+
+    private static String yes(boolean b) {
+        return b ? "yes" : "no";
+    }
+
+    private GpuInfo gpu(String device) {
+        return gpus.gpu(device).orElseThrow(() -> new DriverException(Errno.ENODEV,
                 "no GPU bound to NovaCore at " + device));
-        String log = gsp.log(g.device());
-        return log.isEmpty() ? g.device() + ": the GSP log is empty" : log;
+    }
+
+    /** @throws DriverException EINVAL naming the buffers there are */
+    private static GspLogBuffer logBuffer(String name) {
+        try {
+            return GspLogBuffer.valueOf(name.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new DriverException(Errno.EINVAL, "no GSP log buffer " + name + " (there are "
+                    + java.util.Arrays.toString(GspLogBuffer.values()) + ")");
+        }
     }
 
     /** nova:rpc-stats — the command queues and every client, of every GPU. */
