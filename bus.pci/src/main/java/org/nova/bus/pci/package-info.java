@@ -13,7 +13,7 @@
  * include/uapi/linux/pci_regs.h that drivers need.
  */
 @Export
-@Version("2.3.0")
+@Version("2.4.0")
 package org.nova.bus.pci;
 
 import org.osgi.annotation.bundle.Export;
