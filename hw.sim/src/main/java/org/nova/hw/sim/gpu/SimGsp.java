@@ -341,14 +341,17 @@ final class SimGsp implements Runnable {
                 Map<String, Integer> entries = SimRegistry.parse(abi, m.payload());
                 gpu.registrySet(entries);
                 log("registry: " + entries.size() + " entries");
-                String why = SimBootParams.checkRegistry(gpu, entries);
+                // the registry GSP-RM initialises with; a later table only updates what it holds
+                String why = initDone ? null : SimBootParams.checkRegistry(gpu, entries);
                 if (why != null) {
                     log("init fails: " + why);
                     gpu.log("GSP: GSP-RM init fails on the registry: {}", why);
                     gpu.gspInitFailed();
                     return false;
                 }
-                gpu.sriovMode(entries.getOrDefault(RegistryKeys.SET_SRIOV_MODE, 0) != 0);
+                if (!initDone) {
+                    gpu.sriovMode(entries.getOrDefault(RegistryKeys.SET_SRIOV_MODE, 0) != 0);
+                }
             } catch (IllegalArgumentException e) {
                 log("SET_REGISTRY refused: " + e.getMessage());
                 gpu.log("GSP: SET_REGISTRY refused: {}", e.getMessage());
