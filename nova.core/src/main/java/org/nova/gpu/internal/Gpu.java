@@ -122,7 +122,11 @@ final class Gpu {
                 // the page is a device resource, freed with the failed probe's devres: the GPU must
                 // not keep its address (a failed boot already unloaded what it had started)
                 if (gpu.sysmemFlush != null) {
-                    gpu.sysmemFlush.unregister(bar);
+                    try {
+                        gpu.sysmemFlush.unregister(bar);
+                    } catch (RuntimeException u) {
+                        e.addSuppressed(u); // the probe's own failure is what the caller must see
+                    }
                 }
                 throw e;
             }
