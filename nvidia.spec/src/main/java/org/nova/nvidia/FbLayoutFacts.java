@@ -23,8 +23,30 @@ public final class FbLayoutFacts {
     public static final long WPR2_HEAP_DOWN_ALIGN = 1L << 20;
     /** Alignment (down) of WPR2's start. */
     public static final long WPR2_DOWN_ALIGN = 1L << 20;
-    /** Size of the heap below WPR2. */
+    /** Size of the heap below WPR2 (Turing to Ada: {@link #NON_WPR_HEAP_SIZE_TU102}). */
     public static final long HEAP_SIZE = 1L << 20;
+    /**
+     * The non-WPR heap below WPR2 on Turing, Ampere and Ada (fb/hal/tu102.rs non_wpr_heap_size_tu102,
+     * 1 MiB; the GA100 and GA102 HALs use it too).
+     */
+    public static final long NON_WPR_HEAP_SIZE_TU102 = 1L << 20;
+    /**
+     * VRAM reserved for the PMU on Turing, Ampere and Ada: none (fb/hal/tu102.rs
+     * pmu_reserved_size_tu102; Blackwell reserves the PMU backing store and surfaces).
+     */
+    public static final long PMU_RESERVED_SIZE_TU102 = 0;
+    /** FRTS size on Turing, GA10x and Ada (fb/hal/tu102.rs frts_size_tu102, 1 MiB). */
+    public static final long FRTS_SIZE_TU102 = FRTS_SIZE;
+    /**
+     * FRTS size on GA100: the region exists but is empty (fb/hal/ga100.rs frts_size: "we still need
+     * to record where the region starts").
+     */
+    public static final long FRTS_SIZE_GA100 = 0;
+    /**
+     * gspFwWprEnd is the VGA workspace start aligned down to this (gsp/fw.rs GspFwWprMeta::new:
+     * {@code vga_workspace.start.align_down(SZ_128K)}), which is where FRTS ends.
+     */
+    public static final long WPR_END_DOWN_ALIGN = 128L << 10;
 
     private FbLayoutFacts() {
     }

@@ -160,6 +160,19 @@ public interface PciDevice {
     long resourceLen(int bar);
 
     /**
+     * {@code pci_resource_start}: the bus address BAR {@code bar} (0..5) decodes at, as the
+     * platform assigned it and the BAR register shows it (drivers/pci/probe.c __pci_read_base:
+     * the flag bits masked, the upper dword of a 64-bit memory BAR included). Drivers hand it to
+     * firmware that must know where the host reaches the device (nova-core's SetSystemInfo).
+     *
+     * @param bar the BAR index; the upper half of a 64-bit BAR has no resource of its own
+     * @return the start address, 0 if the BAR does not exist (an empty resource)
+     * @throws DriverException EINVAL for an index outside 0..5; ENODEV once the device is gone
+     * @since 2.4
+     */
+    long resourceStart(int bar);
+
+    /**
      * {@code pci_request_region} + {@code pci_iomap} (Rust's {@code iomap_region}): claims the BAR
      * for this binding and maps it.
      *

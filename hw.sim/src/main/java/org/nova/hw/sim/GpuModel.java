@@ -104,6 +104,22 @@ final class GpuModel implements DeviceModel {
             }
 
             @Override
+            public long barAddress(int bar) {
+                // from GSP-RM's thread, like interrupt(): config space is read under the function's lock
+                context.lock().lock();
+                try {
+                    return barRegister(context.config(), bar);
+                } finally {
+                    context.lock().unlock();
+                }
+            }
+
+            @Override
+            public int routingId() {
+                return context.address().routingId();
+            }
+
+            @Override
             public void interrupt(boolean asserted) {
                 // the GSP falcon's interrupt (SWGEN0, GSP -> CPU message queue): MSI vector 0, else INTx
                 context.lock().lock();
@@ -125,6 +141,24 @@ final class GpuModel implements DeviceModel {
     @Override
     public void reset() {
         gpu.reset();
+    }
+
+    /**
+     * @return the address BAR {@code bar}'s register holds as firmware assigned it (flag bits
+     *     masked, both halves of a 64-bit BAR), 0 for a BAR the function does not have
+     */
+    static long barRegister(ConfigSpace config, int bar) {
+        int at = PciRegs.PCI_BASE_ADDRESS_0 + bar * PciRegs.PCI_BASE_ADDRESS_STRIDE;
+        int lo = config.get32(at);
+        if ((lo & PciRegs.PCI_BASE_ADDRESS_SPACE_IO) != 0) {
+            return Integer.toUnsignedLong(lo) & PciRegs.PCI_BASE_ADDRESS_IO_MASK;
+        }
+        long start = Integer.toUnsignedLong(lo) & PciRegs.PCI_BASE_ADDRESS_MEM_MASK;
+        if ((lo & PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_64
+                && bar + 1 < RegionInfo.BAR_COUNT) {
+            start |= Integer.toUnsignedLong(config.get32(at + PciRegs.PCI_BASE_ADDRESS_STRIDE)) << Integer.SIZE;
+        }
+        return start;
     }
 
     @Override

@@ -99,6 +99,11 @@ public final class SimDeviceComponent {
                 description = "nvidia-gpu only: usable framebuffer in MiB; empty for the board's.")
         String fb__mib() default "";
 
+        /** @return the board's TotalVFs */
+        @AttributeDefinition(name = "TotalVFs", required = false,
+                description = "nvidia-gpu only: TotalVFs of the SR-IOV capability, 0 to 4 (0: none); empty for the board's (4 on ad102, else 0).")
+        String total__vfs() default "";
+
         /** @return the strapped subsystem vendor */
         @AttributeDefinition(name = "Subsystem vendor", required = false,
                 description = "Subsystem vendor ID in hex (like QEMU's x-pci-sub-vendor-id); empty keeps the model's.")
@@ -150,7 +155,8 @@ public final class SimDeviceComponent {
     /** System property of the firmware loader's extra directories: the GPU trusts them first too. */
     static final String FIRMWARE_PATH_PROPERTY = "nova.firmware.path";
     /** GPU option properties passed from the configuration to the model. */
-    static final List<String> GPU_OPTIONS = List.of(SimModels.OPT_CHIP, SimModels.OPT_FAULT, SimModels.OPT_FB_MIB);
+    static final List<String> GPU_OPTIONS = List.of(SimModels.OPT_CHIP, SimModels.OPT_FAULT, SimModels.OPT_FB_MIB,
+            SimModels.OPT_TOTAL_VFS);
     /** Every model option property passed from the configuration to the model. */
     static final List<String> MODEL_OPTIONS = Stream.concat(GPU_OPTIONS.stream(), PciGenericDevice.OPTIONS.stream())
             .toList();

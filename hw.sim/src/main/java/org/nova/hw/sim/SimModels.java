@@ -35,6 +35,8 @@ final class SimModels {
     static final String OPT_FAULT = "fault";
     /** GPU option: usable framebuffer size in MiB. */
     static final String OPT_FB_MIB = "fb_mib";
+    /** GPU option: TotalVFs of the board's SR-IOV capability (0: none); the chip's modelled board by default. */
+    static final String OPT_TOTAL_VFS = "total_vfs";
     /** GPU option: directories (path-separator separated) whose firmware the GPU trusts, searched first. */
     static final String OPT_FIRMWARE_PATH = "firmware_path";
     /** Default chip of a GPU without {@value #OPT_CHIP}. */
@@ -172,7 +174,9 @@ final class SimModels {
                 GpuFirmwareGenerator.generate(chip, generated);
             }
             dirs.add(generated);
-            return new GpuOptions(chip, fbMib, fault, dirs);
+            String vfs = options.get(OPT_TOTAL_VFS);
+            int totalVfs = vfs == null || vfs.isBlank() ? GpuOptions.defaultTotalVfs(chip) : Integer.parseInt(vfs.trim());
+            return new GpuOptions(chip, fbMib, fault, dirs, totalVfs);
         } catch (IllegalArgumentException | UncheckedIOException e) {
             throw new HwException(HwException.EINVAL, "nvidia-gpu: " + e.getMessage());
         }

@@ -10,6 +10,8 @@ import org.nova.driver.Errno;
 import org.nova.hw.pci.PciAddress;
 import org.nova.nvidia.gsp.GspMsgQueue;
 import org.nova.nvidia.gsp.GspStruct;
+import org.nova.nvidia.gsp.RegistryKeys;
+import org.nova.nvidia.gsp.SystemInfoFacts;
 import org.nova.nvidia.gsp.bindings.GspBindings;
 import org.nova.nvidia.gsp.bindings.GspStaticConfigInfo;
 import org.nova.nvidia.gsp.bindings.GspSystemInfo;
@@ -23,9 +25,7 @@ import org.nova.nvidia.gsp.bindings.PACKED_REGISTRY_TABLE;
  * release's typed bindings (newest stored gsp/commands.rs and gsp/fw/commands.rs).
  */
 final class Commands {
-    /** GspSystemInfo.maxUserVa: the 47-bit user address space nova-core reports (gsp/commands.rs). */
-    static final long MAX_USER_VA = (1L << 47) - 1;
-    /** Bits of the bus/device/function routing ID below the domain in nvDomainBusDeviceFunc. */
+    /** Bits of the bus/device/function routing ID below the domain in a vGPU plugin's dbdf. */
     static final int DOMAIN_SHIFT = 16;
     /** Bits of the device ID above the vendor ID in GspSystemInfo's PCIDeviceID and PCISubDeviceID. */
     static final int DEVICE_ID_SHIFT = 16;
@@ -35,13 +35,21 @@ final class Commands {
      * (PCI secondary bus reset allowed), RMForcePcieConfigSave (GSP-RM keeps the PCI configuration
      * over any reset), RMDevidCheckIgnore (GSP-RM boots a device ID its product table lacks).
      */
-    static final Map<String, Integer> BOOT_REGISTRY = bootRegistry();
+    static final Map<String, Integer> BOOT_REGISTRY = bootRegistry(false);
 
-    private static Map<String, Integer> bootRegistry() {
+    /**
+     * @param vgpu whether vGPU is on ({@link VgpuSupport}): RMSetSriovMode is added (the vGPU RFC's
+     *     "set RMSetSriovMode when NVIDIA vGPU is enabled")
+     * @return the registry, in the order it is packed
+     */
+    static Map<String, Integer> bootRegistry(boolean vgpu) {
         Map<String, Integer> m = new LinkedHashMap<>();
-        m.put("RMSecBusResetEnable", 1);
-        m.put("RMForcePcieConfigSave", 1);
-        m.put("RMDevidCheckIgnore", 1);
+        m.put(RegistryKeys.SEC_BUS_RESET_ENABLE, RegistryKeys.ENABLED);
+        m.put(RegistryKeys.FORCE_PCIE_CONFIG_SAVE, RegistryKeys.ENABLED);
+        m.put(RegistryKeys.DEVID_CHECK_IGNORE, RegistryKeys.ENABLED);
+        if (vgpu) {
+            m.put(RegistryKeys.SET_SRIOV_MODE, RegistryKeys.ENABLED);
+        }
         return Collections.unmodifiableMap(m);
     }
 
@@ -56,22 +64,37 @@ final class Commands {
     private Commands() {
     }
 
-    /** @return domain << 16 | bus << 8 | device << 3 | function, GspSystemInfo's nvDomainBusDeviceFunc */
+    /**
+     * @return GspSystemInfo's nvDomainBusDeviceFunc as nova-core fills it: {@code pci_dev_id}, the
+     *     bus and devfn (bus << 8 | device << 3 | function), without the domain
+     */
+    static long devId(PciAddress a) {
+        return a.routingId();
+    }
+
+    /** @return domain << 16 | bus << 8 | device << 3 | function: a vGPU plugin's dbdf ({@link VgpuMgr}) */
     static long domainBusDeviceFunc(PciAddress a) {
         return (long) a.domain() << DOMAIN_SHIFT | a.routingId();
     }
 
     /**
-     * SetSystemInfo and SetRegistry ({@link #BOOT_REGISTRY}), sent without waiting (GSP-RM does not
-     * answer them) once the GSP's RISC-V core is active (gsp/boot.rs).
+     * SetSystemInfo (gsp/fw/commands.rs GspSetSystemInfo::init: BARs 0, 1 and 3's bus addresses, the
+     * routing ID, maxUserVa, the PCI config mirror, the IDs) and SetRegistry ({@code registry}),
+     * sent without waiting (GSP-RM does not answer them) once the GSP's RISC-V core is active
+     * (gsp/boot.rs).
      */
-    static void sendBootCommands(GspBindings abi, Cmdq cmdq, PciDevice dev, long timeoutMs) {
+    static void sendBootCommands(GspBindings abi, Cmdq cmdq, PciDevice dev, Map<String, Integer> registry,
+            long timeoutMs) {
         GspSystemInfo si = abi.GspSystemInfo();
         byte[] p = new byte[si.size()];
         var ids = dev.ids();
-        si.gpuPhysAddr(p, 0, 0);
-        si.nvDomainBusDeviceFunc(p, 0, domainBusDeviceFunc(PciAddress.parse(dev.slot())));
-        si.maxUserVa(p, 0, MAX_USER_VA);
+        si.gpuPhysAddr(p, 0, dev.resourceStart(SystemInfoFacts.BAR_REGS));
+        si.gpuPhysFbAddr(p, 0, dev.resourceStart(SystemInfoFacts.BAR_FB));
+        si.gpuPhysInstAddr(p, 0, dev.resourceStart(SystemInfoFacts.BAR_INST));
+        si.nvDomainBusDeviceFunc(p, 0, devId(PciAddress.parse(dev.slot())));
+        si.maxUserVa(p, 0, SystemInfoFacts.MAX_USER_VA);
+        si.pciConfigMirrorBase(p, 0, SystemInfoFacts.PCI_CONFIG_MIRROR_BASE);
+        si.pciConfigMirrorSize(p, 0, SystemInfoFacts.PCI_CONFIG_MIRROR_SIZE);
         if (si.hasPCIDeviceID()) {
             si.PCIDeviceID(p, 0, ids.device() << DEVICE_ID_SHIFT | ids.vendor());
             si.PCISubDeviceID(p, 0, ids.subsystemDevice() << DEVICE_ID_SHIFT | ids.subsystemVendor());
@@ -80,8 +103,14 @@ final class Commands {
         if (si.hasHostPageSize()) {
             si.hostPageSize(p, 0, GspMsgQueue.PAGE_SIZE);
         }
+        var tamperSi = BootTamper.systemInfo;
+        if (tamperSi != null) {
+            tamperSi.accept(si, p);
+        }
+        var tamperReg = BootTamper.registry;
+        Map<String, Integer> reg = tamperReg == null ? registry : tamperReg.apply(registry);
         cmdq.send(abi.FUNCTION_GSP_SET_SYSTEM_INFO(), p, timeoutMs);
-        cmdq.send(abi.FUNCTION_SET_REGISTRY(), packRegistry(abi, BOOT_REGISTRY), timeoutMs);
+        cmdq.send(abi.FUNCTION_SET_REGISTRY(), packRegistry(abi, reg), timeoutMs);
     }
 
     /**

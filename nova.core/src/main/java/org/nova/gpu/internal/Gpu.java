@@ -71,6 +71,10 @@ final class Gpu {
     private RmControl rm;
     private volatile Commands.StaticInfo staticInfo;
     private volatile boolean vgpuSupported;
+    /** The sysmem flush page, registered right after GFW boot ({@link SysmemFlush}). */
+    private SysmemFlush sysmemFlush;
+    /** Whether this boot runs GSP-RM with vGPU, and why ({@link VgpuSupport}). */
+    private volatile VgpuSupport.Decision vgpuDecision;
     private volatile int sequencerRuns;
     private final Map<String, Channel.Account> accounts = new ConcurrentHashMap<>();
     /** The clients' use of the command queue, closed by {@link #unbind} before the unload. */
@@ -111,7 +115,20 @@ final class Gpu {
             GpuHal hal = GpuHal.of(id.chipset());
             Gpu gpu = new Gpu(dev, bar0, id, hal);
             gpu.publish(GpuInfo.BootState.PROBING);
-            gpu.bringUp(bar, loader);
+            try {
+                gpu.bringUp(bar, loader);
+            } catch (RuntimeException e) {
+                // the page is a device resource, freed with the failed probe's devres: the GPU must
+                // not keep its address (a failed boot already unloaded what it had started)
+                if (gpu.sysmemFlush != null) {
+                    try {
+                        gpu.sysmemFlush.unregister(bar);
+                    } catch (RuntimeException u) {
+                        e.addSuppressed(u); // the probe's own failure is what the caller must see
+                    }
+                }
+                throw e;
+            }
             gpu.publish(GpuInfo.BootState.GSP_STARTED);
             LOG.info("{}: {} GSP started (firmware {}, ABI bindings {}, VBIOS {})", dev.slot(), id.chipset(),
                     gpu.fwVersion, gpu.abi.bindingsPackage(), gpu.vbiosVersion);
@@ -142,6 +159,13 @@ final class Gpu {
         faultPoint("GFW boot");
         waitGfwBoot(bar);
         bootTimes.step("GFW boot");
+        // before any falcon is reset: a falcon's reset acknowledgement is flushed through it
+        if (!BootTamper.skipSysmemFlush) {
+            sysmemFlush = SysmemFlush.register(dev, bar, hal);
+            LOG.debug("{}: sysmem flush page at 0x{}", dev.slot(), Long.toHexString(sysmemFlush.address()));
+        }
+        vgpuDecision = VgpuSupport.decide(identity.chipset(), dev.sriovTotalVfs());
+        LOG.info("{}: vGPU {}: {}", dev.slot(), vgpuDecision.enabled() ? "on" : "off", vgpuDecision.reason());
         Vbios bios = VbiosReader.read(bar);
         vbiosVersion = bios.biosVersion().stream().mapToObj(Vbios::formatVersion).findFirst().orElse("");
         bootTimes.step("VBIOS");
@@ -154,7 +178,12 @@ final class Gpu {
         // framebuffer layout
         fbSize = hal.usableFbSize(bar);
         long vga = hal.supportsDisplay(bar) ? Pdisp.vgaWorkspaceAddress(bar.read(Pdisp.VGA_WORKSPACE_BASE)) : -1;
-        FbLayout fb = FbLayout.compute(fbSize, vga, firmware.bootloader().ucode().byteSize(), firmware.gsp().imageSize());
+        FbLayout fb = FbLayout.compute(hal, fbSize, vga, firmware.bootloader().ucode().byteSize(),
+                firmware.gsp().imageSize(), vgpuDecision.enabled());
+        var tamper = BootTamper.layout;
+        if (tamper != null) {
+            fb = tamper.apply(fb);
+        }
         LOG.debug("{}: {}", dev.slot(), fb);
         publish(GpuInfo.BootState.PROBING);
         Falcon gspFalcon = falcon(FalconEngine.GSP, bar);
@@ -236,6 +265,17 @@ final class Gpu {
     /** @return FWSEC-SB and booter_unload, staged at probe */
     UnloadBundle unloadBundle() {
         return unloadBundle;
+    }
+
+    /** @return the registry SetRegistry hands GSP-RM: RMSetSriovMode with vGPU on ({@link Commands#bootRegistry}) */
+    Map<String, Integer> bootRegistry() {
+        VgpuSupport.Decision d = vgpuDecision;
+        return Commands.bootRegistry(d != null && d.enabled());
+    }
+
+    /** @return whether this boot runs vGPU and why, null before the probe decided */
+    VgpuSupport.Decision vgpuDecision() {
+        return vgpuDecision;
     }
 
     /** @return whether GSP-RM reported vGPU types (the firmware supports vGPU on this GPU) */
@@ -332,6 +372,10 @@ final class Gpu {
      * @throws DriverException ENODEV if the GSP is not running or the firmware has no vGPU support
      */
     VgpuMgr openVgpu(String client, VramManager vram) {
+        VgpuSupport.Decision d = vgpuDecision;
+        if (d != null && !d.enabled()) {
+            throw new DriverException(Errno.ENODEV, dev.slot() + ": vGPU is off: " + d.reason());
+        }
         if (!vgpuSupported) {
             throw new DriverException(Errno.ENODEV, dev.slot() + ": the firmware reports no vGPU support");
         }
@@ -438,11 +482,17 @@ final class Gpu {
         bar0.tryAccess().ifPresent(g -> {
             try (g) {
                 Bar0 bar = new Bar0(g.get());
-                for (FalconEngine e : List.of(FalconEngine.SEC2, FalconEngine.GSP)) {
-                    falcon(e, bar).pulseEngineReset();
+                try {
+                    for (FalconEngine e : List.of(FalconEngine.SEC2, FalconEngine.GSP)) {
+                        falcon(e, bar).pulseEngineReset();
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("{}: resetting the falcons at unbind failed: {}", dev.slot(), e.toString());
                 }
-            } catch (RuntimeException e) {
-                LOG.warn("{}: resetting the falcons at unbind failed: {}", dev.slot(), e.toString());
+                // after the last falcon reset (fb.rs: unregister before the page is dropped)
+                if (sysmemFlush != null) {
+                    sysmemFlush.unregister(bar);
+                }
             }
         });
         info = new GpuInfo(info.device(), info.chipset(), info.architecture(), info.revision(), info.vbiosVersion(),

@@ -134,7 +134,7 @@ final class GspBoot {
             times.step("RISC-V active");
             cmdq.watch(gpu::gspAlive);
             gpu.faultPoint("GSP boot commands");
-            Commands.sendBootCommands(abi, cmdq, gpu.pciDevice(), Gpu.RPC_TIMEOUT_MS);
+            Commands.sendBootCommands(abi, cmdq, gpu.pciDevice(), gpu.bootRegistry(), Gpu.RPC_TIMEOUT_MS);
             times.step("SetSystemInfo + SetRegistry");
             // the HAL post-boot: the CPU sequencer
             gpu.faultPoint("GSP CPU sequencer");

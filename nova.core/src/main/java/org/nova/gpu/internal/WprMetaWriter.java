@@ -6,7 +6,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Writes {@code GspFwWprMeta} (layout: {@link org.nova.nvidia.gsp.GspFwWprMeta}, shared with the
- * simulated booter) as nova-core's GspFwWprMeta::new does.
+ * simulated booter) as nova-core's gsp/fw.rs GspFwWprMeta::new does (torvalds/linux, the fw.rs
+ * importing PMU_RESERVED_SIZE): every range of the {@link FbLayout}, gspFwWprEnd from the VGA
+ * workspace, the VF partition count and the PMU reservation.
  */
 final class WprMetaWriter {
     private WprMetaWriter() {
@@ -38,10 +40,12 @@ final class WprMetaWriter {
         put(out, BOOT_BIN_OFFSET, fb.bootStart());
         put(out, FRTS_OFFSET, fb.frtsStart());
         put(out, FRTS_SIZE, fb.frtsEnd() - fb.frtsStart());
-        put(out, GSP_FW_WPR_END, fb.frtsEnd());
+        put(out, GSP_FW_WPR_END, fb.wprEnd());
         put(out, FB_SIZE, fb.fbSize());
         put(out, VGA_WORKSPACE_OFFSET, fb.vgaStart());
         put(out, VGA_WORKSPACE_SIZE, fb.fbSize() - fb.vgaStart());
+        org.nova.nvidia.gsp.GspFwWprMeta.putU8(out, GSP_FW_HEAP_VF_PARTITION_COUNT, fb.vfPartitionCount());
+        org.nova.nvidia.gsp.GspFwWprMeta.putU32(out, PMU_RESERVED_SIZE, (int) fb.pmuReservedSize());
     }
 
     private static void put(MemorySegment out, int at, long v) {

@@ -94,7 +94,10 @@ class BootValidationTest {
         for (String f : fragments) {
             assertTrue(error.getMessage().contains(f), "'" + error.getMessage() + "' should name " + f);
         }
-        assertEquals(0, dev.bar0Writes(), "the refused probe wrote to BAR0: " + error.getMessage());
+        // only the sysmem flush page, registered right after GFW boot as fb.rs does, and cleared again
+        assertEquals(0, dev.bar0WritesBeyondFlush(), "the refused probe wrote to BAR0: " + error.getMessage());
+        assertEquals(0, s.gpu().read(Pfb.NISO_FLUSH_SYSMEM_ADDR.address(), Integer.BYTES),
+                "the refused probe left its freed flush page registered");
         assertEquals(0, Pfb.wpr2HigherBound((int) s.gpu().read(Pfb.PRI_MMU_WPR2_ADDR_HI.address(), Integer.BYTES)),
                 "WPR2 exists after the refused probe");
         assertFalse(s.gpu().gspRunning());

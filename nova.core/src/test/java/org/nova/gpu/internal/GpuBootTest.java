@@ -218,7 +218,7 @@ class GpuBootTest {
     @Test
     void layoutPutsFrtsBelowTheVgaWorkspace() {
         long fb = 24L << 30;
-        FbLayout l = FbLayout.compute(fb, fb - (1 << 20), 0x3000, GpuFirmwareGeneratorSizes.IMAGE);
+        FbLayout l = FbLayout.compute(new GpuHal.Ga102(), fb, fb - (1 << 20), 0x3000, GpuFirmwareGeneratorSizes.IMAGE, false);
         assertEquals(fb - (2L << 20), l.frtsStart());
         assertEquals(l.frtsStart() + (1 << 20), l.frtsEnd());
         assertTrue(l.bootStart() < l.frtsStart() && l.elfEnd() <= l.bootStart() && l.wpr2HeapEnd() <= l.elfStart());

@@ -53,9 +53,12 @@ class SequencerTest {
                 List.of(fw)));
         dev = new SimPciDevice(gpu, "0000:00:05.0");
         dev.enableDeviceMem();
+        dev.setMaster();
         Devres<Bar> b = dev.iomapRegionSized(0, Bar0.SIZE, Bar0.NAME);
         guard = b.access();
         bar = new Bar0(guard.get());
+        // as the probe does before any falcon is reset: a reset's acknowledgement is flushed through it
+        SysmemFlush.register(dev, bar, GpuHal.of(Chipset.GA102));
         gsp = new Falcon(FalconEngine.GSP, bar, GpuHal.of(Chipset.GA102).falconHal());
     }
 

@@ -47,6 +47,12 @@ final class SimPciDevice implements PciDevice {
     private final ReentrantLock lock = new ReentrantLock();
     /** BAR0 writes the driver made through this device, for "the GPU stays untouched" checks. */
     private final AtomicLong bar0Writes = new AtomicLong();
+    /** BAR0 writes other than to the sysmem flush page registers (registered before anything else). */
+    private final AtomicLong bar0WritesBeyondFlush = new AtomicLong();
+    /** Where the platform put BAR0 and BAR1 (firmware's assignment; no BAR3 on the simulated GPU). */
+    static final long BAR0_ADDRESS = 0xfd00_0000L;
+    /** BAR1's address: 64-bit, above 4 GiB. */
+    static final long BAR1_ADDRESS = 0x38_0000_0000L;
     private final TreeMap<Long, MemorySegment> dma = new TreeMap<>();
     private long nextIova = 0x1_0000_0000L;
     boolean memoryEnabled;
@@ -90,6 +96,16 @@ final class SimPciDevice implements PciDevice {
             public void interrupt(boolean asserted) {
                 SimPciDevice.this.interrupt(asserted);
             }
+
+            @Override
+            public long barAddress(int bar) {
+                return SimPciDevice.this.resourceStart(bar);
+            }
+
+            @Override
+            public int routingId() {
+                return PciAddress.parse(slot).routingId();
+            }
         });
     }
 
@@ -108,6 +124,11 @@ final class SimPciDevice implements PciDevice {
     /** @return how many BAR0 writes the driver made through this device */
     long bar0Writes() {
         return bar0Writes.get();
+    }
+
+    /** @return BAR0 writes other than registering or unregistering the sysmem flush page */
+    long bar0WritesBeyondFlush() {
+        return bar0WritesBeyondFlush.get();
     }
 
     int liveResources() {
@@ -306,6 +327,11 @@ final class SimPciDevice implements PciDevice {
     }
 
     @Override
+    public long resourceStart(int bar) {
+        return bar == 0 ? BAR0_ADDRESS : bar == 1 ? BAR1_ADDRESS : 0;
+    }
+
+    @Override
     public Devres<Bar> iomapRegion(int bar, String name) {
         return iomapRegionSized(bar, 0, name);
     }
@@ -329,6 +355,10 @@ final class SimPciDevice implements PciDevice {
                 lock.lock();
                 try {
                     bar0Writes.incrementAndGet();
+                    if (off != org.nova.nvidia.regs.Pfb.NISO_FLUSH_SYSMEM_ADDR.address()
+                            && off != org.nova.nvidia.regs.Pfb.NISO_FLUSH_SYSMEM_ADDR_HI.address()) {
+                        bar0WritesBeyondFlush.incrementAndGet();
+                    }
                     gpu.write(off, w, v);
                 } finally {
                     lock.unlock();
@@ -601,7 +631,7 @@ final class SimPciDevice implements PciDevice {
 
     @Override
     public int sriovTotalVfs() {
-        return 0;
+        return gpu.totalVfs();
     }
 
     @Override

@@ -69,6 +69,18 @@ public final class GspFwWprMeta {
     /** {@code vgaWorkspaceSize}. */
     public static final int VGA_WORKSPACE_SIZE = 192;
 
+    /**
+     * gspFwHeapVfPartitionCount (u8): how many VF partitions GSP-RM splits its WPR2 heap into, 0
+     * without vGPU (nova-core fb.rs vf_partition_count; the byte after the union that ends at 0xf0).
+     */
+    public static final int GSP_FW_HEAP_VF_PARTITION_COUNT = 0xf0;
+    /**
+     * pmuReservedSize (u32): VRAM reserved for the PMU above FRTS (nova-core gsp/fw.rs
+     * GspFwWprMeta::new; r570's GspFwWprMeta, after the flags byte and two bytes of padding).
+     */
+    public static final int PMU_RESERVED_SIZE = 0xf4;
+
+    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private GspFwWprMeta() {
@@ -82,6 +94,26 @@ public final class GspFwWprMeta {
     /** @return field {@code at} (one of the offsets above) */
     public static long get(MemorySegment meta, int at) {
         return meta.get(LE64, at);
+    }
+
+    /** Writes the u8 field at {@code at} ({@link #GSP_FW_HEAP_VF_PARTITION_COUNT}). */
+    public static void putU8(MemorySegment meta, int at, int value) {
+        meta.set(ValueLayout.JAVA_BYTE, at, (byte) value);
+    }
+
+    /** @return the u8 field at {@code at}, unsigned */
+    public static int getU8(MemorySegment meta, int at) {
+        return Byte.toUnsignedInt(meta.get(ValueLayout.JAVA_BYTE, at));
+    }
+
+    /** Writes the u32 field at {@code at} ({@link #PMU_RESERVED_SIZE}). */
+    public static void putU32(MemorySegment meta, int at, int value) {
+        meta.set(LE32, at, value);
+    }
+
+    /** @return the u32 field at {@code at}, unsigned */
+    public static long getU32(MemorySegment meta, int at) {
+        return Integer.toUnsignedLong(meta.get(LE32, at));
     }
 
     /** Writes the magic and the revision. */

@@ -352,6 +352,31 @@ public final class PciDeviceImpl implements PciDevice {
         return region(bar).map(RegionInfo::size).orElse(0L);
     }
 
+    /**
+     * Decoded from the BAR register as drivers/pci/probe.c __pci_read_base does, on every backend:
+     * the simulator's config space holds what its firmware assigned, vfio-pci's virtualised BARs
+     * start from the device's resources, and the host's sysfs {@code config} shows the registers
+     * the kernel's resources were read from.
+     */
+    @Override
+    public long resourceStart(int bar) {
+        checkBarIndex(bar);
+        if (region(bar).isEmpty()) {
+            return 0;
+        }
+        int at = PciRegs.PCI_BASE_ADDRESS_0 + bar * PciRegs.PCI_BASE_ADDRESS_STRIDE;
+        int lo = read32(at);
+        if ((lo & PciRegs.PCI_BASE_ADDRESS_SPACE_IO) != 0) {
+            return Integer.toUnsignedLong(lo) & PciRegs.PCI_BASE_ADDRESS_IO_MASK;
+        }
+        long start = Integer.toUnsignedLong(lo) & PciRegs.PCI_BASE_ADDRESS_MEM_MASK;
+        if ((lo & PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_64
+                && bar + 1 < PciRegs.PCI_STD_NUM_BARS) {
+            start |= Integer.toUnsignedLong(read32(at + PciRegs.PCI_BASE_ADDRESS_STRIDE)) << Integer.SIZE;
+        }
+        return start;
+    }
+
     // ---- what the other files of drivers/pci do ------------------------------------------------
 
     @Override

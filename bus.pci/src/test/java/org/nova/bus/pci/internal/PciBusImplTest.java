@@ -366,6 +366,27 @@ class PciBusImplTest {
     }
 
     @Test
+    void resourceStartDecodesTheBarRegisters() {
+        // BAR0: 32-bit memory at 0xfd000000; BAR1: 64-bit prefetchable at 0x38_0000_0000 (its
+        // upper half in BAR2's register); BAR3 absent; BAR5: I/O at 0xe000
+        edu.put(PciRegs.PCI_BASE_ADDRESS_0, 4, 0xfd00_0000)
+                .put(PciRegs.PCI_BASE_ADDRESS_0 + 4, 4, 0x0000_0000 | PciRegs.PCI_BASE_ADDRESS_MEM_TYPE_64
+                        | PciRegs.PCI_BASE_ADDRESS_MEM_PREFETCH)
+                .put(PciRegs.PCI_BASE_ADDRESS_0 + 8, 4, 0x38)
+                .put(PciRegs.PCI_BASE_ADDRESS_0 + 20, 4, 0xe000 | PciRegs.PCI_BASE_ADDRESS_SPACE_IO)
+                .region(1, 1L << 28, true, RegionFlag.MEMORY, RegionFlag.MEM64, RegionFlag.PREFETCHABLE)
+                .region(5, 0x80, false, RegionFlag.IO);
+        pci.addBridge(bridge);
+        PciDevice p = pci.device("00:04.0").orElseThrow();
+        assertEquals(0xfd00_0000L, p.resourceStart(0));
+        assertEquals(0x38_0000_0000L, p.resourceStart(1), "both halves of a 64-bit BAR, flags masked");
+        assertEquals(0, p.resourceStart(3), "no BAR 3: an empty resource starts at 0");
+        assertEquals(0xe000, p.resourceStart(5), "an I/O BAR's flag bit masked");
+        assertEquals(Errno.EINVAL, errno(() -> p.resourceStart(6)));
+        assertEquals(Errno.EINVAL, errno(() -> p.resourceStart(-1)));
+    }
+
+    @Test
     void barMappingRules() {
         pci.addBridge(bridge);
         List<Errno> errors = new ArrayList<>();

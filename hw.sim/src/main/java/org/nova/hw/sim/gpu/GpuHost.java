@@ -30,4 +30,19 @@ public interface GpuHost {
      */
     default void interrupt(boolean asserted) {
     }
+
+    /**
+     * @param bar a BAR index, 0..5
+     * @return the bus address the platform's firmware assigned to BAR {@code bar} (what its BAR
+     *     register holds), 0 for a BAR the function does not have. GSP-RM checks SetSystemInfo's
+     *     addresses against it. The default: nothing assigned.
+     */
+    default long barAddress(int bar) {
+        return 0;
+    }
+
+    /** @return the function's routing ID (bus << 8 | devfn), what SetSystemInfo's nvDomainBusDeviceFunc must hold */
+    default int routingId() {
+        return 0;
+    }
 }

@@ -101,6 +101,7 @@ public final class NvidiaGpu {
     private final SimPmc pmc;
     private final SimGfw gfw;
     private final SimFb fb;
+    private final SimSysmemFlush sysmemFlush;
     private final SimFuse fuse;
     private final SimVbios vbios;
     private final SimFalcon gsp;
@@ -127,6 +128,10 @@ public final class NvidiaGpu {
     private volatile boolean teardownHeld;
     /** The last SET_REGISTRY's entries ({@link #gspRegistry}), written by GSP-RM's thread. */
     private volatile Map<String, Integer> registry = Map.of();
+    /** gspFwHeapVfPartitionCount of the WPR metadata the booter accepted (0: bare-metal heap), until a reset. */
+    private volatile int vfPartitions;
+    /** GSP-RM runs in SR-IOV mode (RMSetSriovMode accepted): its vGPU manager offers types. */
+    private volatile boolean sriovMode;
 
     /** @param options the strapping */
     public NvidiaGpu(GpuOptions options) {
@@ -136,6 +141,7 @@ public final class NvidiaGpu {
         this.pmc = new SimPmc(options.chipset());
         this.gfw = new SimGfw(options.fault() == GpuFault.GFW_HANG);
         this.fb = new SimFb(options.fbSizeMiB(), options.fault() == GpuFault.WPR2_SET);
+        this.sysmemFlush = new SimSysmemFlush(this, options.chipset().compareTo(Chipset.GA100) >= 0);
         this.fuse = new SimFuse(ga102Plus(), trusted);
         this.vbios = new SimVbios(options.chipset(), deviceId(), classCode());
         this.gsp = new SimFalcon(FalconEngine.GSP, this, ga102Plus());
@@ -151,7 +157,8 @@ public final class NvidiaGpu {
         this.mmuRegs = new SimMmuRegs(this, mmu.tlb());
         this.bar1 = new SimBar1(this, vram, vgpu, mmu, mmuRegs);
         this.mmuView = new SimGpuMmu(mmu, bar1);
-        this.bar0 = new SimBar0(this, vbios, intr, List.of(pmc, gfw, fb, fuse, gspBoot, gsp, sec2, pramin, mmuRegs));
+        this.bar0 = new SimBar0(this, vbios, intr, List.of(pmc, gfw, fb, sysmemFlush, fuse, gspBoot, gsp, sec2,
+                pramin, mmuRegs));
     }
 
     // ---- the board ------------------------------------------------------------------------------
@@ -258,6 +265,37 @@ public final class NvidiaGpu {
         pramin.powerOn();
         mmuRegs.powerOn();
         mmu.powerOn();
+        sysmemFlush.powerOn();
+        vfPartitions = 0;
+        sriovMode = false;
+    }
+
+    /** The booter accepted WPR metadata with {@code n} VF heap partitions. */
+    void wprVfPartitions(int n) {
+        vfPartitions = n;
+    }
+
+    /** @return the VF heap partitions of the WPR metadata GSP-RM booted with */
+    int wprVfPartitions() {
+        return vfPartitions;
+    }
+
+    /** GSP-RM entered (or, at its end, left) SR-IOV mode. */
+    void sriovMode(boolean on) {
+        sriovMode = on;
+    }
+
+    /** @return whether GSP-RM runs in SR-IOV mode (RMSetSriovMode), so its vGPU manager serves VFs */
+    public boolean sriovMode() {
+        return sriovMode;
+    }
+
+    /**
+     * @return why the GPU's sysmembar cannot flush to system memory now ({@link SimSysmemFlush}),
+     *     null when it can: a falcon reset waits for that flush
+     */
+    String sysmemFlushUnusable() {
+        return sysmemFlush.unusableReason();
     }
 
     /** @return the platform side, or one that refuses DMA before {@link #start} */
@@ -384,8 +422,18 @@ public final class NvidiaGpu {
         registry = entries;
     }
 
+    /**
+     * GSP-RM refused to initialise (a boot parameter it cannot run with): it stops before it kept
+     * anything in WPR2, its core halts, and the boot can be undone without a reset.
+     */
+    void gspInitFailed() {
+        sriovMode = false;
+        gspBoot.initFailed();
+    }
+
     /** GSP-RM crashed: the RISC-V core halts. */
     void gspCrashed() {
+        sriovMode = false;
         gspBoot.crashed();
     }
 
@@ -393,6 +441,7 @@ public final class NvidiaGpu {
     void gspUnloaded() {
         info("GSP-RM unloaded (UNLOADING_GUEST_DRIVER acknowledged)");
         vgpu.reset();
+        sriovMode = false;
         gspBoot.unloaded();
     }
 
@@ -481,14 +530,14 @@ public final class NvidiaGpu {
         return vgpu;
     }
 
-    /** @return whether the board has SR-IOV for vGPU (a vGPU-capable chip) */
+    /** @return whether the chip's GSP-RM runs vGPU and the board has SR-IOV */
     public boolean vgpuCapable() {
-        return SimVgpuManager.supported(options.chipset());
+        return SimVgpuManager.supported(options.chipset()) && options.totalVfs() > 0;
     }
 
-    /** @return TotalVFs of the SR-IOV capability, 0 on a chip without vGPU */
+    /** @return TotalVFs of the SR-IOV capability as the board is strapped ({@link GpuOptions#totalVfs}), 0 without one */
     public int totalVfs() {
-        return vgpuCapable() ? SimVgpuManager.TOTAL_VFS : 0;
+        return options.totalVfs();
     }
 
     /** @return the VF Device ID of the SR-IOV capability: the PF's plus one */

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
-import org.nova.nvidia.FbLayoutFacts;
 import org.nova.nvidia.FirmwareNames;
 import org.nova.nvidia.FormatException;
 import org.nova.nvidia.fw.BooterFirmware;
@@ -165,7 +164,8 @@ final class SimBooter {
         long wprStart = GspFwWprMeta.get(meta, GspFwWprMeta.GSP_FW_WPR_START);
         long wprEnd = GspFwWprMeta.get(meta, GspFwWprMeta.GSP_FW_WPR_END);
         long fbSize = GspFwWprMeta.get(meta, GspFwWprMeta.FB_SIZE);
-        if (frtsOffset != fb.wpr2Start() || frtsSize != FbLayoutFacts.FRTS_SIZE || fbSize != fb.size()
+        if (frtsOffset != fb.wpr2Start() || frtsSize != SimWprLayout.frtsSize(gpu.options().chipset())
+                || fbSize != fb.size()
                 || wprEnd != fb.wpr2End() || wprStart >= frtsOffset) {
             gpu.log("booter: WPR metadata layout (frts 0x{}+0x{}, wpr 0x{}..0x{}, fb 0x{}) does not match WPR2 0x{}..0x{}",
                     Long.toHexString(frtsOffset), Long.toHexString(frtsSize), Long.toHexString(wprStart),
@@ -230,6 +230,14 @@ final class SimBooter {
                         gpu.options().chipset().gspSignatureSection());
                 return NvidiaGpu.BOOTER_ERR_GSP_IMAGE;
             }
+            // GSP-RM goes where the layout rules put it: any other placement or heap is refused
+            String layout = SimWprLayout.check(gpu, meta, fb.size(), fb.vgaWorkspaceStart(), boot.ucode().byteSize(),
+                    fw.imageSize());
+            if (layout != null) {
+                gpu.log("booter: WPR metadata refused: {}", layout);
+                return NvidiaGpu.BOOTER_ERR_WPR_META;
+            }
+            gpu.wprVfPartitions(GspFwWprMeta.getU8(meta, GspFwWprMeta.GSP_FW_HEAP_VF_PARTITION_COUNT));
             return 0;
         } catch (IOException | FormatException e) {
             gpu.log("booter: cannot read the trusted GSP firmware: {}", e.getMessage());

@@ -57,6 +57,8 @@ final class SimFalcon implements Bar0Unit {
     private int rm;
     private boolean halted;
     private boolean inReset;
+    /** The last reset's acknowledgement could not be flushed (no usable sysmem flush page): it stays in reset. */
+    private boolean resetStuck;
     private int dmactl;
     private int dmaBase;
     private int dmaBase1;
@@ -91,6 +93,7 @@ final class SimFalcon implements Bar0Unit {
         rm = 0;
         halted = false;
         inReset = false;
+        resetStuck = false;
         dmactl = 0;
         Arrays.fill(transcfg, 0);
         fbifCtl = 0;
@@ -158,7 +161,8 @@ final class SimFalcon implements Bar0Unit {
         } else if (rel == BOOTVEC.offset()) {
             return bootvec;
         } else if (rel == DMACTL.offset()) {
-            return dmactl & ~(DMACTL_DMEM_SCRUBBING.mask() | DMACTL_IMEM_SCRUBBING.mask());
+            int scrubbing = DMACTL_DMEM_SCRUBBING.mask() | DMACTL_IMEM_SCRUBBING.mask();
+            return dmactl & ~scrubbing | (resetStuck ? scrubbing : 0);
         } else if (rel == DMATRFBASE.offset()) {
             return dmaBase;
         } else if (rel == DMATRFBASE1.offset()) {
@@ -230,7 +234,20 @@ final class SimFalcon implements Bar0Unit {
                 inReset = true;
                 gpu.falconReset(this);
             } else if (inReset) {
-                inReset = false; // scrubbing is instantaneous
+                // The reset acknowledgement is a write the falcon flushes to system memory through
+                // the sysmem flush page (fb.rs SysmemFlush): without one it never lands and the
+                // engine stays in reset, scrubbing never reported done.
+                String why = gpu.sysmemFlushUnusable();
+                if (why != null) {
+                    if (!resetStuck) {
+                        gpu.log("{}: reset acknowledgement cannot be flushed, the engine stays in reset: {}", engine,
+                                why);
+                    }
+                    resetStuck = true;
+                } else {
+                    resetStuck = false;
+                    inReset = false; // scrubbing is instantaneous
+                }
             }
         } else if (rel == FBIF_CTL.offset()) {
             fbifCtl = v;

@@ -58,6 +58,11 @@ final class SimFb implements Bar0Unit {
         return sizeMiB << MIB_SHIFT;
     }
 
+    /** @return where the VGA workspace PDISP reports starts: the PRAMIN window, the last MiB of VRAM */
+    long vgaWorkspaceStart() {
+        return size() - FbLayoutFacts.NV_PRAMIN_SIZE;
+    }
+
     /** @return WPR2's start (inclusive) in bytes */
     long wpr2Start() {
         return Pfb.wpr2LowerBound(wpr2Lo);
@@ -129,7 +134,7 @@ final class SimFb implements Bar0Unit {
             return wpr2Hi;
         } else if (off == Pdisp.VGA_WORKSPACE_BASE.address()) {
             // the workspace sits at the start of the PRAMIN window, the last MiB of VRAM
-            long at = size() - FbLayoutFacts.NV_PRAMIN_SIZE;
+            long at = vgaWorkspaceStart();
             return Pdisp.VGA_WORKSPACE_ADDR.of(at >>> Pdisp.VGA_WORKSPACE_ADDR_SHIFT)
                     | Pdisp.VGA_WORKSPACE_STATUS_VALID.of(1);
         }

@@ -12,6 +12,7 @@ import org.nova.nvidia.gsp.GspAbi;
 import org.nova.nvidia.gsp.GspMsgQueue;
 import org.nova.nvidia.gsp.bindings.GspBindings;
 import org.nova.nvidia.gsp.bindings.GspStaticConfigInfo;
+import org.nova.nvidia.gsp.RegistryKeys;
 import org.nova.nvidia.gsp.bindings.GspSystemInfo;
 import org.nova.nvidia.gsp.bindings.rpc_gsp_rm_control_v03_00;
 import org.nova.nvidia.gsp.bindings.rpc_run_cpu_sequencer_v17_00;
@@ -325,6 +326,14 @@ final class SimGsp implements Runnable {
             if (m.payload().length < si.size()) {
                 log(SimLibosLog.Format.SYSINFO_SHORT, m.payload().length, si.size());
             }
+            String why = SimBootParams.checkSystemInfo(gpu, abi, m.payload());
+            if (why != null) {
+                // GSP-RM cannot initialise on a wrong view of its PCIe function: its init fails
+                log(SimLibosLog.Format.SYSINFO_REFUSED);
+                gpu.log("GSP: SetSystemInfo refused, GSP-RM init fails: {}", why);
+                gpu.gspInitFailed();
+                return false;
+            }
             return true;
         }
         if (fn == abi.FUNCTION_SET_REGISTRY()) {
@@ -332,6 +341,17 @@ final class SimGsp implements Runnable {
                 Map<String, Integer> entries = SimRegistry.parse(abi, m.payload());
                 gpu.registrySet(entries);
                 log(SimLibosLog.Format.REGISTRY, entries.size());
+                // the registry GSP-RM initialises with; a later table only updates what it holds
+                String why = initDone ? null : SimBootParams.checkRegistry(gpu, entries);
+                if (why != null) {
+                    log(SimLibosLog.Format.INIT_FAILED);
+                    gpu.log("GSP: GSP-RM init fails on the registry: {}", why);
+                    gpu.gspInitFailed();
+                    return false;
+                }
+                if (!initDone) {
+                    gpu.sriovMode(entries.getOrDefault(RegistryKeys.SET_SRIOV_MODE, 0) != 0);
+                }
             } catch (IllegalArgumentException e) {
                 log(SimLibosLog.Format.REGISTRY_REFUSED);
                 gpu.log("GSP: SET_REGISTRY refused: {}", e.getMessage());

@@ -131,6 +131,15 @@ final class SimGspBoot implements Bar0Unit {
     }
 
     /**
+     * GSP-RM refused to initialise (from its thread: {@link SimBootParams}): the core halts before
+     * GSP-RM kept any state in WPR2, so booter_unload may tear WPR2 down without a reset.
+     */
+    void initFailed() {
+        gsp.haltRiscv();
+        gspRm = null;
+    }
+
+    /**
      * GSP-RM unloaded (UNLOADING_GUEST_DRIVER, from its thread): it stops, the core halts, and
      * it reports the suspend in MAILBOX0, last, so a driver that sees the bit finds it all done.
      */

@@ -51,6 +51,10 @@ public final class SimLibosLog {
         SYSINFO_SHORT(LibosLog.LOGRM, "GspSystemInfo of %u bytes, expected %u", 2),
         /** LOGRM: the registry was read. */
         REGISTRY(LibosLog.LOGRM, "registry: %u entries", 1),
+        /** LOGRM: SetSystemInfo described another function than GSP-RM's (the reason goes to the simulator's log). */
+        SYSINFO_REFUSED(LibosLog.LOGRM, "SET_SYSTEM_INFO refused: GSP-RM init fails", 0),
+        /** LOGRM: the initial registry cannot be booted with (the reason goes to the simulator's log). */
+        INIT_FAILED(LibosLog.LOGRM, "init fails on the registry", 0),
         /** LOGRM: the registry was malformed. */
         REGISTRY_REFUSED(LibosLog.LOGRM, "SET_REGISTRY refused", 0),
         /** LOGRM: a malformed command. */

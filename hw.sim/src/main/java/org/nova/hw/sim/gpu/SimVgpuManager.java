@@ -98,12 +98,13 @@ public final class SimVgpuManager {
     }
 
     private final NvidiaGpu gpu;
-    private final List<Type> types;
+    /** The types the chip's GSP-RM knows; offered only in SR-IOV mode ({@link #types}). */
+    private final List<Type> allTypes;
     private final Map<Integer, Active> active = new TreeMap<>();
 
     SimVgpuManager(NvidiaGpu gpu) {
         this.gpu = gpu;
-        this.types = supported(gpu.options().chipset()) ? List.of(
+        this.allTypes = supported(gpu.options().chipset()) ? List.of(
                 new Type(0x3b1, "NVIDIA L40-1Q", "Quadro", 4, 1024, 256),
                 new Type(0x3b2, "NVIDIA L40-2Q", "Quadro", 4, 2048, 256),
                 new Type(0x3b3, "NVIDIA L40-4Q", "Quadro", 4, 4096, 256),
@@ -114,7 +115,7 @@ public final class SimVgpuManager {
 
     /** @return the profile size, in MiB, of a type offered */
     private int profileMiB(int typeId) {
-        return types.stream().filter(t -> t.id() == typeId).mapToInt(Type::fbMiB).findFirst().orElse(-1);
+        return types().stream().filter(t -> t.id() == typeId).mapToInt(Type::fbMiB).findFirst().orElse(-1);
     }
 
     /** @return whether the chip's GSP-RM supports vGPU (the simulator models it on AD102) */
@@ -122,9 +123,13 @@ public final class SimVgpuManager {
         return c == Chipset.AD102;
     }
 
-    /** @return the types offered (empty without vGPU support) */
+    /**
+     * @return the types offered: none without vGPU support, and none unless GSP-RM runs in SR-IOV
+     *     mode (RMSetSriovMode, {@link NvidiaGpu#sriovMode}), as a GSP-RM booted bare-metal has no
+     *     vGPU manager serving VFs
+     */
     public List<Type> types() {
-        return types;
+        return gpu.sriovMode() ? allTypes : List.of();
     }
 
     /** @return the GFIDs booted now */
@@ -173,7 +178,7 @@ public final class SimVgpuManager {
 
     /** NVA081_CTRL_CMD_VGPU_CONFIG_GET_SUPPORTED_VGPU_TYPES: the type IDs. */
     private int getTypes(GspBindings abi, byte[] p) {
-        if (types.isEmpty()) {
+        if (types().isEmpty()) {
             return abi.NV_ERR_NOT_SUPPORTED();
         }
         NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS l = sized(abi.NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS(), p);
@@ -181,16 +186,16 @@ public final class SimVgpuManager {
             return abi.NV_ERR_INVALID_ARGUMENT();
         }
         l.vgpuConfigState(p, 0, CONFIG_STATE_READY);
-        l.numVgpuTypes(p, 0, types.size());
-        for (int i = 0; i < types.size(); i++) {
-            l.vgpuTypesU32(p, 0, i, types.get(i).id());
+        l.numVgpuTypes(p, 0, types().size());
+        for (int i = 0; i < types().size(); i++) {
+            l.vgpuTypesU32(p, 0, i, types().get(i).id());
         }
         return abi.NV_OK();
     }
 
     /** NVA081_CTRL_CMD_VGPU_CONFIG_GET_VGPU_TYPE_INFO: one type's NVA081_CTRL_VGPU_INFO. */
     private int typeInfo(GspBindings abi, byte[] p) {
-        if (types.isEmpty()) {
+        if (types().isEmpty()) {
             return abi.NV_ERR_NOT_SUPPORTED();
         }
         NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPE_INFO_PARAMS l =
@@ -199,7 +204,7 @@ public final class SimVgpuManager {
             return abi.NV_ERR_INVALID_ARGUMENT();
         }
         int id = l.vgpuType(p, 0);
-        Type t = types.stream().filter(x -> x.id() == id).findFirst().orElse(null);
+        Type t = types().stream().filter(x -> x.id() == id).findFirst().orElse(null);
         if (t == null) {
             return abi.NV_ERR_OBJECT_NOT_FOUND();
         }
@@ -220,7 +225,7 @@ public final class SimVgpuManager {
 
     /** NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK: boot a vGPU's plugin task. */
     private int bootload(GspBindings abi, byte[] p) {
-        if (types.isEmpty()) {
+        if (types().isEmpty()) {
             return abi.NV_ERR_NOT_SUPPORTED();
         }
         NV2080_CTRL_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK_PARAMS l =
@@ -233,8 +238,8 @@ public final class SimVgpuManager {
         int channels = l.numChannels(p, 0);
         int chid = l.chidOffsetU32(p, 0, 0);
         int segments = l.numGuestFbSegments(p, 0);
-        Type type = types.stream().filter(t -> t.id() == typeId).findFirst().orElse(null);
-        if (gfid < 1 || gfid > TOTAL_VFS || type == null || channels != CHANNELS_PER_VGPU || segments < 1
+        Type type = types().stream().filter(t -> t.id() == typeId).findFirst().orElse(null);
+        if (gfid < 1 || gfid > gpu.totalVfs() || type == null || channels != CHANNELS_PER_VGPU || segments < 1
                 || segments > l.guestFbPhysAddrListLength() / Long.BYTES) {
             return abi.NV_ERR_INVALID_ARGUMENT();
         }

@@ -1,6 +1,7 @@
 package org.nova.hw.sim.gpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -16,8 +17,14 @@ import org.nova.nvidia.gsp.r570_144.VGPU_CPU_GSP_CTRL_BUFF_REGION;
 
 /** The simulated GSP-RM's vGPU manager: types, boot, shutdown, cleanup and its rules. */
 class SimVgpuManagerTest {
-    private final NvidiaGpu ad102 = new NvidiaGpu(GpuOptions.of(Chipset.AD102, List.of()));
+    private final NvidiaGpu ad102 = sriov(new NvidiaGpu(GpuOptions.of(Chipset.AD102, List.of())));
     private final SimVgpuManager m = ad102.vgpu();
+
+    /** GSP-RM as nova-core boots it with vGPU on: SetRegistry's RMSetSriovMode accepted. */
+    private static NvidiaGpu sriov(NvidiaGpu gpu) {
+        gpu.sriovMode(true);
+        return gpu;
+    }
 
     /** Where the tests put the plugin heap of gfid g: 20 GiB + g * 4 MiB (above every test framebuffer). */
     private static long heapOf(int gfid) {
@@ -89,6 +96,19 @@ class SimVgpuManagerTest {
         byte[] p = new byte[4];
         GspMsgQueue.putLe(p, 0, g);
         return p;
+    }
+
+    @Test
+    void aGspRmBootedWithoutSriovModeOffersNoTypes() {
+        NvidiaGpu bare = new NvidiaGpu(GpuOptions.of(Chipset.AD102, List.of()));
+        byte[][] p = {new byte[NVA081_CTRL_VGPU_CONFIG_GET_VGPU_TYPES_PARAMS.SIZE]};
+        assertEquals(nv("NV_ERR_NOT_SUPPORTED"), bare.vgpu().control(R570, GET_TYPES, p),
+                "no RMSetSriovMode: GSP-RM's vGPU manager serves no VFs");
+        assertTrue(bare.vgpu().types().isEmpty());
+        bare.sriovMode(true);
+        assertEquals(nv("NV_OK"), bare.vgpu().control(R570, GET_TYPES, p));
+        bare.reset();
+        assertFalse(bare.sriovMode(), "a reset ends SR-IOV mode");
     }
 
     @Test
@@ -247,8 +267,8 @@ class SimVgpuManagerTest {
 
     @Test
     void aHungPluginNeverReports() {
-        NvidiaGpu hung = new NvidiaGpu(new GpuOptions(Chipset.AD102, GpuOptions.defaultFbMiB(Chipset.AD102),
-                GpuFault.VGPU_PLUGIN_HANG, List.of()));
+        NvidiaGpu hung = sriov(new NvidiaGpu(new GpuOptions(Chipset.AD102, GpuOptions.defaultFbMiB(Chipset.AD102),
+                GpuFault.VGPU_PLUGIN_HANG, List.of())));
         long heap = heapOf(1);
         hung.vramWrite(heap + VGPU_CPU_GSP_CTRL_BUFF_REGION.VERSION_AT, 4, 1);
         assertEquals(nv("NV_OK"), hung.vgpu().control(R570, BOOTLOAD,
