@@ -17,7 +17,7 @@
  * open-gpu-doc and open-gpu-kernel-modules headers.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.nova.nvidia;
 
 import org.osgi.annotation.bundle.Export;

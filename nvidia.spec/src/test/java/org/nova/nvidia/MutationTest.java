@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.nova.nvidia.fw.BooterFirmware;
 import org.nova.nvidia.fw.BooterImageBuilder;
 import org.nova.nvidia.fw.Elf64Builder;
-import org.nova.nvidia.fw.FalconUcodeDescV3;
+import org.nova.nvidia.fw.FalconUcodeDesc;
 import org.nova.nvidia.fw.FwsecImageBuilder;
 import org.nova.nvidia.fw.FwsecInterface;
 import org.nova.nvidia.fw.GspFirmware;
@@ -96,7 +96,7 @@ class MutationTest {
             Vbios v = Vbios.parse("VBIOS", s);
             MemorySegment ucode = MemorySegment.ofArray(v.fwsecUcode().toArray(
                     ValueLayout.JAVA_BYTE));
-            FalconUcodeDescV3 d = v.fwsecDesc();
+            FalconUcodeDesc d = v.fwsecDesc();
             FwsecInterface.locate("fwsec", ucode, d).readCommand(ucode);
             v.fwsecSignatures();
             v.biosVersion();
