@@ -1,0 +1,142 @@
+package org.nova.gpu.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+import org.nova.gpu.GpuInfo;
+import org.nova.hw.sim.gpu.GpuFirmwareGenerator;
+import org.nova.hw.sim.gpu.GpuOptions;
+import org.nova.hw.sim.gpu.NvidiaGpu;
+import org.nova.nvidia.Chipset;
+import org.nova.nvidia.FirmwareNames;
+import org.nova.nvidia.fw.GenBootloader;
+import org.nova.nvidia.regs.Pfb;
+
+/**
+ * Turing and GA100 load FWSEC through the generic bootloader (nova-core firmware/fwsec/bootloader.rs):
+ * the probe boots on generated firmware, refuses a missing or malformed gen_bootloader with a clear
+ * error and everything released, is refused by the simulated GPU when the bootloader is not the
+ * trusted one, and the same GPU then probes again without a reset. FWSEC-FRTS is skipped where the
+ * layout gives FRTS no room.
+ */
+class FwsecBootloaderProbeTest {
+    private static final String SLOT = "0000:00:05.0";
+
+    @TempDir
+    Path tmp;
+
+    private static Path genBootloader(Path root, Chipset chip) {
+        return root.resolve(FirmwareNames.path(chip, FirmwareNames.GEN_BOOTLOADER, GpuFirmwareGenerator.VERSION));
+    }
+
+    private static DriverException probeFails(SimPciDevice dev, Path fw, Errno errno, String... fragments) {
+        DriverException e = assertThrows(DriverException.class, () -> Gpu.probe(dev, new DirFirmwareLoader(fw)));
+        dev.releaseAll(); // what the bus does after a failed probe
+        assertEquals(errno, e.errno(), e.getMessage());
+        for (String f : fragments) {
+            assertTrue(e.getMessage().contains(f), "'" + e.getMessage() + "' should name " + f);
+        }
+        assertEquals(0, dev.liveResources(), "devres left after the failed probe");
+        assertEquals(0, dev.liveDma(), "DMA left after the failed probe");
+        return e;
+    }
+
+    private static boolean wpr2(NvidiaGpu gpu) {
+        return Pfb.wpr2HigherBound((int) gpu.read(Pfb.PRI_MMU_WPR2_ADDR_HI.address(), Integer.BYTES)) != 0;
+    }
+
+    /** Probes, checks the GSP runs, unbinds and checks nothing is left. */
+    private static void bootsAndUnbinds(SimPciDevice dev, NvidiaGpu gpu, Path fw) {
+        Gpu g = Gpu.probe(dev, new DirFirmwareLoader(fw));
+        assertEquals(GpuInfo.BootState.GSP_STARTED, g.info().state());
+        assertTrue(gpu.gspRunning());
+        g.unbind();
+        dev.releaseAll();
+        assertEquals(0, dev.liveDma());
+        assertFalse(wpr2(gpu), "the unbind removed WPR2");
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"TU102", "GA100"})
+    void aMissingGenericBootloaderIsEnoentNamingItAndTheProbeLeavesNothing(Chipset chip) throws IOException {
+        Path fw = GpuFirmwareGenerator.generate(chip, tmp);
+        Files.delete(genBootloader(fw, chip));
+        NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(chip, List.of(fw)));
+        probeFails(new SimPciDevice(gpu, SLOT), fw, Errno.ENOENT, "gen_bootloader-535.113.01.bin");
+        assertFalse(wpr2(gpu), "nothing ran");
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"TU102", "GA100"})
+    void aMalformedGenericBootloaderIsEinvalAndTheSameGpuThenBoots(Chipset chip) throws IOException {
+        Path fw = GpuFirmwareGenerator.generate(chip, tmp.resolve("good"));
+        NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(chip, List.of(fw)));
+        SimPciDevice dev = new SimPciDevice(gpu, SLOT);
+        Path bad = GpuFirmwareGenerator.generate(chip, tmp.resolve("bad"));
+        byte[] good = Files.readAllBytes(genBootloader(bad, chip));
+        // cut short: the code runs past the end of the file
+        Files.write(genBootloader(bad, chip), Arrays.copyOf(good, good.length - 1));
+        probeFails(dev, bad, Errno.EINVAL, "gen_bootloader", "malformed", "data payload");
+        // too big for IMEM: the code does not fit below the 64 KiB load ceiling
+        Files.write(genBootloader(bad, chip), GenBootloader.build(new byte[GenBootloader.LOAD_CEILING + 4], 0));
+        probeFails(dev, bad, Errno.EINVAL, "gen_bootloader", "does not fit below the IMEM load ceiling");
+        assertFalse(wpr2(gpu));
+        bootsAndUnbinds(dev, gpu, fw);
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"TU102", "GA100"})
+    void aBootloaderTheGpuDoesNotTrustIsRefusedAndTheSameGpuThenBootsWithoutAReset(Chipset chip) throws IOException {
+        Path trusted = GpuFirmwareGenerator.generate(chip, tmp.resolve("trusted"));
+        Path other = GpuFirmwareGenerator.generate(chip, tmp.resolve("other"));
+        byte[] b = Files.readAllBytes(genBootloader(other, chip));
+        b[b.length - 1] ^= 0x5a; // one byte of its code changed
+        Files.write(genBootloader(other, chip), b);
+        NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(chip, List.of(trusted)));
+        SimPciDevice dev = new SimPciDevice(gpu, SLOT);
+        DriverException e = probeFails(dev, other, Errno.EIO, "FWSEC-FRTS", "generic bootloader", "0xbad");
+        assertFalse(wpr2(gpu), "FWSEC did not run: " + e.getMessage());
+        assertFalse(gpu.gspRunning());
+        bootsAndUnbinds(dev, gpu, trusted);
+        // and once more: unbind left the GPU ready for the next probe
+        bootsAndUnbinds(dev, gpu, trusted);
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"TU102", "GA100"})
+    void debiansFirmwareHasNoGenericBootloaderSoTuringAndGa100StopThere(Chipset chip) {
+        Path dir = GpuBootTest.realFirmware();
+        NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(chip, List.of(dir)));
+        probeFails(new SimPciDevice(gpu, SLOT), dir, Errno.ENOENT,
+                FirmwareNames.path(chip, FirmwareNames.GEN_BOOTLOADER, FirmwareNames.VERSION_535_113_01));
+        assertFalse(wpr2(gpu));
+    }
+
+    @Test
+    void fwsecFrtsIsSkippedWhereTheLayoutGivesFrtsNoRoom() {
+        FbLayout normal = FbLayout.compute(24L << 30, -1, 0x3000, 0x100800);
+        assertTrue(Fwsec.frtsNeeded(normal));
+        FbLayout none = new FbLayout(normal.fbSize(), normal.vgaStart(), normal.frtsStart(), normal.frtsStart(),
+                normal.bootStart(), normal.elfStart(), normal.elfEnd(), normal.wpr2HeapStart(), normal.wpr2HeapEnd(),
+                normal.wpr2Start(), normal.heapStart());
+        assertFalse(Fwsec.frtsNeeded(none));
+        // nothing is touched: no BAR, no falcon, nothing prepared
+        Fwsec.run(null, null, null, none);
+        DriverException e = assertThrows(DriverException.class, () -> Fwsec.prepare(null, null, null, none, null));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertTrue(e.getMessage().contains("empty FRTS region"), e.getMessage());
+    }
+}
