@@ -14,6 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.nova.bus.pci.Bar;
+import org.nova.devres.Devres;
+import org.nova.devres.Revocable;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.gpu.GpuInfo;
@@ -23,7 +26,9 @@ import org.nova.hw.sim.gpu.NvidiaGpu;
 import org.nova.nvidia.Chipset;
 import org.nova.nvidia.FirmwareNames;
 import org.nova.nvidia.fw.GenBootloader;
+import org.nova.nvidia.regs.FalconEngine;
 import org.nova.nvidia.regs.Pfb;
+import org.nova.nvidia.vbios.Vbios;
 
 /**
  * Turing and GA100 load FWSEC through the generic bootloader (nova-core firmware/fwsec/bootloader.rs):
@@ -123,6 +128,36 @@ class FwsecBootloaderProbeTest {
         probeFails(new SimPciDevice(gpu, SLOT), dir, Errno.ENOENT,
                 FirmwareNames.path(chip, FirmwareNames.GEN_BOOTLOADER, FirmwareNames.VERSION_535_113_01));
         assertFalse(wpr2(gpu));
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"TU102", "GA100"})
+    void theOldDirectLoadIsRefusedByTheGpuAndTheBootloaderPathThenCarvesWpr2(Chipset chip) {
+        Path fw = GpuFirmwareGenerator.generate(chip, tmp);
+        NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(chip, List.of(fw)));
+        SimPciDevice dev = new SimPciDevice(gpu, SLOT);
+        dev.enableDeviceMem();
+        dev.setMaster();
+        Devres<Bar> bar0 = dev.iomapRegionSized(0, Bar0.SIZE, Bar0.NAME);
+        try (Revocable.Guard<Bar> g = bar0.access()) {
+            Bar0 bar = new Bar0(g.get());
+            Vbios bios = VbiosReader.read(bar);
+            Falcon gsp = new Falcon(FalconEngine.GSP, bar, new Tu102FalconHal());
+            FbLayout fb = FbLayout.compute(GpuOptions.defaultFbMiB(chip) << 20, -1, 0x3000, 0x100800);
+            // GA102's way: FWSEC itself PIO-loaded into IMEM, no bootloader
+            Fwsec.Prepared direct = Fwsec.prepare(dev, gsp, bios, fb, null);
+            DriverException e = assertThrows(DriverException.class, () -> Fwsec.run(bar, gsp, direct, fb));
+            assertEquals(Errno.EIO, e.errno());
+            assertTrue(e.getMessage().contains("0xbad"), e.getMessage());
+            assertFalse(wpr2(gpu), "nothing carved");
+            // upstream's way on the same GPU, no reset in between
+            GenBootloader bl = FwsecBootloader.request(dev, chip, new DirFirmwareLoader(fw), GpuFirmwareGenerator.VERSION);
+            Fwsec.run(bar, gsp, Fwsec.prepare(dev, gsp, bios, fb, bl), fb);
+            assertEquals(fb.frtsStart(), Pfb.wpr2LowerBound((int) gpu.read(Pfb.PRI_MMU_WPR2_ADDR_LO.address(),
+                    Integer.BYTES)));
+        }
+        dev.releaseAll();
+        assertEquals(0, dev.liveDma(), "both FWSEC copies freed");
     }
 
     @Test

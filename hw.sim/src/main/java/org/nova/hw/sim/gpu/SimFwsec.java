@@ -65,7 +65,10 @@ final class SimFwsec {
         if (viaBootloader() && somethingBelowTheCeiling(f)) {
             return true;
         }
-        return codeIn(f);
+        // FWSEC's secure code where its descriptor puts it: a start of FWSEC (refused on Turing and
+        // GA100 without the bootloader, whatever else was loaded)
+        FalconUcodeDesc d = vbios.parsed().fwsecDesc();
+        return same(f.imem(), vbios.parsed().fwsecUcode(), d.imemSecure());
     }
 
     /**
