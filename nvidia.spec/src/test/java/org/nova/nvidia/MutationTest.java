@@ -102,4 +102,18 @@ class MutationTest {
             v.biosVersion();
         });
     }
+
+    @Test
+    void aTuringRomBehindAnIfrHeaderWithAV2DescriptorRefusesOnlyWithFormatExceptions() {
+        byte[] rom = new VbiosBuilder().ifr(3).fwsec(new FwsecImageBuilder().imemSize(0x200).v2().build()).build();
+        mutate("vbios-v2-ifr", rom, rom.length, s -> {
+            Vbios v = Vbios.parse("VBIOS", s);
+            MemorySegment ucode = MemorySegment.ofArray(v.fwsecUcode().toArray(ValueLayout.JAVA_BYTE));
+            FalconUcodeDesc d = v.fwsecDesc();
+            d.imemSecure();
+            d.imemNonSecure();
+            d.dmem();
+            FwsecInterface.locate("fwsec", ucode, d).readCommand(ucode);
+        });
+    }
 }

@@ -25,6 +25,8 @@ import org.nova.hw.sim.gpu.GpuOptions;
 import org.nova.hw.sim.gpu.NvidiaGpu;
 import org.nova.nvidia.Chipset;
 import org.nova.nvidia.FirmwareNames;
+import org.nova.nvidia.fw.FalconUcodeDescV2;
+import org.nova.nvidia.fw.FalconUcodeDescV3;
 import org.nova.nvidia.fw.GenBootloader;
 import org.nova.nvidia.regs.FalconEngine;
 import org.nova.nvidia.regs.Pfb;
@@ -158,6 +160,30 @@ class FwsecBootloaderProbeTest {
         }
         dev.releaseAll();
         assertEquals(0, dev.liveDma(), "both FWSEC copies freed");
+    }
+
+    @Test
+    void descriptorsTheBootloaderCannotLoadAreEinvalBeforeAnythingIsAllocated() {
+        GenBootloader bl = GenBootloader.parse("bl", java.lang.foreign.MemorySegment.ofArray(
+                GenBootloader.build(new byte[0x100], 0xff)));
+        // a V3 descriptor: no non-secure code to hand the bootloader
+        FalconUcodeDescV3 v3 = new FalconUcodeDescV3(FalconUcodeDescV3.header(0), 0x800, 0, 0, 0, 0x400, 0, 0, 0x400,
+                0, 0, 0, 0);
+        DriverException e = assertThrows(DriverException.class, () -> FwsecBootloader.stage(bl, null, v3));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertTrue(e.getMessage().contains("no non-secure code"), e.getMessage());
+        // data not loaded at DMEM 0: the bootloader has no destination field for it
+        FalconUcodeDescV2 dmemAt = new FalconUcodeDescV2(FalconUcodeDescV2.header(), 0xc00, 0xc00, 0, 0, 0, 0x800, 0,
+                0x100, 0x700, 0x800, 0x100, 0x400, 0, 0);
+        e = assertThrows(DriverException.class, () -> FwsecBootloader.stage(bl, null, dmemAt));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertTrue(e.getMessage().contains("DMEM 0x100"), e.getMessage());
+        // code loaded past IMEM's 64 KiB: the mirror image would need more padding than IMEM holds
+        FalconUcodeDescV2 below = new FalconUcodeDescV2(FalconUcodeDescV2.header(), 0xc00, 0xc00, 0, 0, 0x2_0000,
+                0x800, 0, 0x100, 0x700, 0x800, 0, 0x400, 0, 0);
+        e = assertThrows(DriverException.class, () -> FwsecBootloader.padding(below));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertTrue(e.getMessage().contains("cannot be mirrored"), e.getMessage());
     }
 
     @Test
