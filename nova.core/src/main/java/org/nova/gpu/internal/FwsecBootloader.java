@@ -79,7 +79,8 @@ final class FwsecBootloader {
      * {@link #padding}); writes nothing to the GPU and allocates nothing.
      *
      * @throws DriverException EINVAL naming the descriptor field: no non-secure code (a V3
-     *     descriptor), data not loaded at DMEM 0, a field past 32 bits
+     *     descriptor), data not loaded at DMEM 0, code that would overwrite the bootloader in IMEM,
+     *     a field past 32 bits
      */
     static Staged stage(GenBootloader bl, DmaCoherent fwsec, FalconUcodeDesc desc) {
         FalconUcodeDesc.LoadTarget sec = desc.imemSecure();
@@ -92,6 +93,14 @@ final class FwsecBootloader {
             throw new DriverException(Errno.EINVAL, String.format("FWSEC in the VBIOS: FalconUCodeDescV%d loads its "
                     + "data at DMEM 0x%x; the generic bootloader can only load it at 0", desc.version(),
                     dmem.dstStart()));
+        }
+        // The bootloader runs from the top of the first 64 KiB of IMEM while it copies FWSEC's code in:
+        // code reaching up there would overwrite it mid-copy.
+        long codeEnd = Math.max(ns.dstStart() + ns.len(), sec.dstStart() + sec.len());
+        if (codeEnd > bl.imemDstStart()) {
+            throw new DriverException(Errno.EINVAL, String.format("FWSEC in the VBIOS: FalconUCodeDescV%d: its code "
+                    + "reaches IMEM 0x%x, over the generic bootloader loaded at 0x%x (%s)", desc.version(), codeEnd,
+                    bl.imemDstStart(), bl.source()));
         }
         long dataBase = fwsec.iova() + padding(desc) + dmem.srcStart();
         BootloaderDmemDescV2 d = new BootloaderDmemDescV2(BootloaderDmemDescV2.FALCON_DMAIDX_PHYS_SYS_NCOH,

@@ -178,6 +178,12 @@ class FwsecBootloaderProbeTest {
         e = assertThrows(DriverException.class, () -> FwsecBootloader.stage(bl, null, dmemAt));
         assertEquals(Errno.EINVAL, e.errno());
         assertTrue(e.getMessage().contains("DMEM 0x100"), e.getMessage());
+        // code reaching the bootloader's place right below 64 KiB of IMEM
+        FalconUcodeDescV2 over = new FalconUcodeDescV2(FalconUcodeDescV2.header(), 0xc00, 0xc00, 0, 0, 0xf800,
+                0x800, 0, 0x100, 0x700, 0x800, 0, 0x400, 0, 0);
+        e = assertThrows(DriverException.class, () -> FwsecBootloader.stage(bl, null, over));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertTrue(e.getMessage().contains("over the generic bootloader loaded at 0xff00"), e.getMessage());
         // code loaded past IMEM's 64 KiB: the mirror image would need more padding than IMEM holds
         FalconUcodeDescV2 below = new FalconUcodeDescV2(FalconUcodeDescV2.header(), 0xc00, 0xc00, 0, 0, 0x2_0000,
                 0x800, 0, 0x100, 0x700, 0x800, 0, 0x400, 0, 0);
