@@ -113,7 +113,7 @@ final class FwsecBootloader {
     }
 
     private static long u32(long v, String field) {
-        if (v < 0 || v > 0xffff_ffffL) {
+        if (v < 0 || (v >>> Integer.SIZE) != 0) {
             throw new DriverException(Errno.EINVAL, String.format("FWSEC for the generic bootloader: %s 0x%x does "
                     + "not fit 32 bits", field, v));
         }
