@@ -108,6 +108,15 @@ public enum Chipset {
     }
 
     /**
+     * @return true where FWSEC cannot be loaded into the GSP falcon directly but goes through the
+     *         generic bootloader ({@link FirmwareNames#GEN_BOOTLOADER}): Turing and GA100, as
+     *         nova-core gpu.rs {@code Chipset::needs_fwsec_bootloader} (since 1.2.0)
+     */
+    public boolean needsFwsecBootloader() {
+        return architecture == Architecture.TURING || this == GA100;
+    }
+
+    /**
      * @param id a chipset id from NV_PMC_BOOT_42
      * @return the chipset, if Nova knows it
      */

@@ -27,8 +27,25 @@ public final class FirmwareNames {
     /** The GSP-RM image itself, an ELF with .fwimage/.fwversion/.fwsignature_* sections. */
     public static final String GSP = "gsp";
 
+    /**
+     * The generic falcon bootloader that DMAs FWSEC into the GSP falcon, requested only for the
+     * chips that need it ({@link Chipset#needsFwsecBootloader}); nova-core
+     * firmware/fwsec/bootloader.rs, firmware.rs {@code ModInfoBuilder} (since 1.2.0).
+     */
+    public static final String GEN_BOOTLOADER = "gen_bootloader";
+
     /** The four files nova-core requests per chipset, in its order. */
     public static final List<String> ALL = List.of(BOOTER_LOAD, BOOTER_UNLOAD, BOOTLOADER, GSP);
+
+    /**
+     * @param chipset the chip
+     * @return the files nova-core requests for it, in its order: {@link #ALL}, then
+     *         {@link #GEN_BOOTLOADER} where the chip needs it (since 1.2.0)
+     */
+    public static List<String> forChipset(Chipset chipset) {
+        return chipset.needsFwsecBootloader()
+                ? List.of(BOOTER_LOAD, BOOTER_UNLOAD, BOOTLOADER, GSP, GEN_BOOTLOADER) : ALL;
+    }
 
     /** The path form {@link #path} writes, at the end of a longer path. */
     private static final Pattern PATH = Pattern.compile(
@@ -56,7 +73,7 @@ public final class FirmwareNames {
      */
     public static Optional<Named> parse(String path) {
         Matcher m = PATH.matcher(path.replace('\\', '/'));
-        if (!m.find() || !ALL.contains(m.group(2))) {
+        if (!m.find() || !(ALL.contains(m.group(2)) || GEN_BOOTLOADER.equals(m.group(2)))) {
             return Optional.empty();
         }
         for (Chipset c : Chipset.values()) {

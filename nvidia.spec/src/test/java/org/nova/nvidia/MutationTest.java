@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.nova.nvidia.fw.BooterFirmware;
 import org.nova.nvidia.fw.BooterImageBuilder;
 import org.nova.nvidia.fw.Elf64Builder;
-import org.nova.nvidia.fw.FalconUcodeDescV3;
+import org.nova.nvidia.fw.FalconUcodeDesc;
 import org.nova.nvidia.fw.FwsecImageBuilder;
 import org.nova.nvidia.fw.FwsecInterface;
 import org.nova.nvidia.fw.GspFirmware;
@@ -96,10 +96,24 @@ class MutationTest {
             Vbios v = Vbios.parse("VBIOS", s);
             MemorySegment ucode = MemorySegment.ofArray(v.fwsecUcode().toArray(
                     ValueLayout.JAVA_BYTE));
-            FalconUcodeDescV3 d = v.fwsecDesc();
+            FalconUcodeDesc d = v.fwsecDesc();
             FwsecInterface.locate("fwsec", ucode, d).readCommand(ucode);
             v.fwsecSignatures();
             v.biosVersion();
+        });
+    }
+
+    @Test
+    void aTuringRomBehindAnIfrHeaderWithAV2DescriptorRefusesOnlyWithFormatExceptions() {
+        byte[] rom = new VbiosBuilder().ifr(3).fwsec(new FwsecImageBuilder().imemSize(0x200).v2().build()).build();
+        mutate("vbios-v2-ifr", rom, rom.length, s -> {
+            Vbios v = Vbios.parse("VBIOS", s);
+            MemorySegment ucode = MemorySegment.ofArray(v.fwsecUcode().toArray(ValueLayout.JAVA_BYTE));
+            FalconUcodeDesc d = v.fwsecDesc();
+            d.imemSecure();
+            d.imemNonSecure();
+            d.dmem();
+            FwsecInterface.locate("fwsec", ucode, d).readCommand(ucode);
         });
     }
 }

@@ -21,6 +21,7 @@ import org.nova.gpu.vram.VramManager;
 import org.nova.nvidia.FirmwareNames;
 import org.nova.nvidia.GpuIdentity;
 import org.nova.nvidia.UnsupportedGpuException;
+import org.nova.nvidia.fw.GenBootloader;
 import org.nova.nvidia.gsp.GspAbi;
 import org.nova.nvidia.gsp.GspFwWprMeta;
 import org.nova.nvidia.gsp.GspMsgQueue;
@@ -191,10 +192,14 @@ final class Gpu {
         // Every image the boot and its unload run is checked, signed for the fuses and staged before
         // the first hardware write: a refusal here leaves the GPU untouched, and from FWSEC-FRTS on
         // the unload bundle is there to remove WPR2 again.
-        Fwsec.Prepared frts = Fwsec.prepare(dev, gspFalcon, bios, fb);
+        // Turing and GA100 load FWSEC through the generic bootloader; FRTS is skipped where it has no room.
+        GenBootloader genBl = identity.chipset().needsFwsecBootloader()
+                ? FwsecBootloader.request(dev, identity.chipset(), loader, firmware.release()) : null;
+        Fwsec.Prepared frts = Fwsec.frtsNeeded(fb) ? Fwsec.prepare(dev, gspFalcon, bios, fb, genBl) : null;
         Booter.Prepared booterLoad = Booter.prepare(dev, identity.chipset(), sec2, firmware.booterLoad(),
                 FirmwareNames.BOOTER_LOAD);
-        unloadBundle = UnloadBundle.build(dev, identity.chipset(), gspFalcon, sec2, bios, firmware.booterUnload());
+        unloadBundle = UnloadBundle.build(dev, identity.chipset(), gspFalcon, sec2, bios, firmware.booterUnload(),
+                genBl);
         // the GSP image in DMA memory, mapped by the radix-3 table; bootloader and signatures
         DmaCoherent level0 = firmware.mapGspImage(dev);
         DmaCoherent blDma = GpuFirmware.toDma(dev, firmware.bootloader().ucode(), 0);

@@ -56,16 +56,28 @@ final class Tu102FalconHal implements FalconHal {
     @Override
     public void load(Falcon f, DmaCoherent ucode, Falcon.LoadTarget imem, Falcon.LoadTarget dmem) {
         MemorySegment src = ucode.memory();
-        f.bar.write(IMEMC, f.engine, PORT, IMEMC_OFFS.of(imem.dstStart()) | IMEMC_AINCW.of(1) | IMEMC_SECURE.of(1));
-        for (long pos = 0; pos < imem.len(); pos += 4) {
+        pioLoad(f, src.asSlice(imem.srcStart(), Math.min(imem.len(), src.byteSize() - imem.srcStart())),
+                imem.dstStart(), true, (int) (imem.srcStart() / IMEM_BLOCK),
+                src.asSlice(dmem.srcStart(), Math.min(dmem.len(), src.byteSize() - dmem.srcStart())), dmem.dstStart());
+    }
+
+    /**
+     * falcon.rs pio_load: {@code code} into IMEM at {@code imemDst} through port 0 (secure or not),
+     * a tag per 256-byte block counting up from {@code startTag}; then {@code data} into DMEM at
+     * {@code dmemDst}. Words past the end of a source read as 0.
+     */
+    static void pioLoad(Falcon f, MemorySegment code, long imemDst, boolean secure, int startTag, MemorySegment data,
+            long dmemDst) {
+        f.bar.write(IMEMC, f.engine, PORT, IMEMC_OFFS.of(imemDst) | IMEMC_AINCW.of(1) | IMEMC_SECURE.of(secure ? 1 : 0));
+        for (long pos = 0; pos < code.byteSize(); pos += 4) {
             if (pos % IMEM_BLOCK == 0) {
-                f.bar.write(IMEMT, f.engine, PORT, IMEMT_TAG.of(((imem.srcStart() + pos) / IMEM_BLOCK) & 0xffff));
+                f.bar.write(IMEMT, f.engine, PORT, IMEMT_TAG.of((startTag + pos / IMEM_BLOCK) & IMEMT_TAG.mask()));
             }
-            f.bar.write(IMEMD, f.engine, PORT, word(src, imem.srcStart() + pos));
+            f.bar.write(IMEMD, f.engine, PORT, word(code, pos));
         }
-        f.bar.write(DMEMC, f.engine, PORT, DMEMC_OFFS.of(dmem.dstStart()) | DMEMC_AINCW.of(1));
-        for (long pos = 0; pos < dmem.len(); pos += 4) {
-            f.bar.write(DMEMD, f.engine, PORT, word(src, dmem.srcStart() + pos));
+        f.bar.write(DMEMC, f.engine, PORT, DMEMC_OFFS.of(dmemDst) | DMEMC_AINCW.of(1));
+        for (long pos = 0; pos < data.byteSize(); pos += 4) {
+            f.bar.write(DMEMD, f.engine, PORT, word(data, pos));
         }
     }
 

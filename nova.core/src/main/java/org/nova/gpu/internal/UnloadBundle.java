@@ -6,6 +6,7 @@ import org.nova.driver.Errno;
 import org.nova.nvidia.Chipset;
 import org.nova.nvidia.FirmwareNames;
 import org.nova.nvidia.fw.BooterFirmware;
+import org.nova.nvidia.fw.GenBootloader;
 import org.nova.nvidia.regs.Pfb;
 import org.nova.nvidia.vbios.Vbios;
 
@@ -31,15 +32,22 @@ record UnloadBundle(Fwsec.Prepared fwsecSb, Booter.Prepared booterUnload) {
     static final int MAILBOX_SENTINEL = 0xff;
 
     /**
-     * Prepares FWSEC-SB from the VBIOS and booter_unload from the firmware; touches nothing of the
-     * GPU but its fuse registers.
+     * Prepares FWSEC-SB from the VBIOS (through the generic bootloader {@code genBl} where the chip
+     * needs it, else null) and booter_unload from the firmware; touches nothing of the GPU but its
+     * fuse registers. A refusal frees what was prepared.
      *
      * @throws DriverException EINVAL naming the image, the structure and why (as {@link Fwsec#prepareSb}
      *     and {@link Booter#prepare})
      */
-    static UnloadBundle build(PciDevice dev, Chipset chip, Falcon gsp, Falcon sec2, Vbios bios, BooterFirmware unload) {
-        return new UnloadBundle(Fwsec.prepareSb(dev, gsp, bios),
-                Booter.prepare(dev, chip, sec2, unload, FirmwareNames.BOOTER_UNLOAD));
+    static UnloadBundle build(PciDevice dev, Chipset chip, Falcon gsp, Falcon sec2, Vbios bios, BooterFirmware unload,
+            GenBootloader genBl) {
+        Fwsec.Prepared sb = Fwsec.prepareSb(dev, gsp, bios, genBl);
+        try {
+            return new UnloadBundle(sb, Booter.prepare(dev, chip, sec2, unload, FirmwareNames.BOOTER_UNLOAD));
+        } catch (RuntimeException e) {
+            sb.ucode().close();
+            throw e;
+        }
     }
 
     /**

@@ -99,7 +99,7 @@ class GpuBootTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"TU102", "GA102", "AD102"})
+    @EnumSource(names = {"TU102", "GA100", "GA102", "AD102"})
     void bootsEverySimulatedChipWithGeneratedFirmware(Chipset chip) {
         bootAndUnbind(chip, GpuFirmwareGenerator.generate(chip, tmp), GpuFirmwareGenerator.defaultVersion(chip));
     }
@@ -118,7 +118,7 @@ class GpuBootTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"TU102", "GA102", "AD102"})
+    @EnumSource(names = {"GA102", "AD102"})
     void bootsWithTheRealDebianFirmware(Chipset chip) {
         Path dir = realFirmware();
         assertTrue(Files.isRegularFile(dir.resolve(FirmwareNames.path(chip, FirmwareNames.GSP,

@@ -66,7 +66,7 @@ class GspUnloadTest {
             "vGPU support query");
 
     @ParameterizedTest
-    @EnumSource(names = {"TU102", "GA102", "AD102"})
+    @EnumSource(names = {"TU102", "GA100", "GA102", "AD102"})
     void everyFailurePastFwsecFrtsUnloadsAndTheSameGpuProbesAgainWithoutAReset(Chipset chip) {
         Path fw = GpuFirmwareGenerator.generate(chip, tmp);
         NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(chip, List.of(fw)));
@@ -101,7 +101,7 @@ class GspUnloadTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"TU102", "GA102", "AD102"})
+    @EnumSource(names = {"TU102", "GA100", "GA102", "AD102"})
     void theBootRunsInGspBootRsOrder(Chipset chip) {
         Path fw = GpuFirmwareGenerator.generate(chip, tmp);
         NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(chip, List.of(fw)));

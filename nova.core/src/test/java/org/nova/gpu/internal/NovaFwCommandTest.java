@@ -144,6 +144,21 @@ class NovaFwCommandTest {
         assertTrue(text.contains(String.format("%d sections", elf.sections().size())), text);
     }
 
+    @Test
+    void aGenericBootloaderIsDescribedAsTheProbeReadsItAndATruncatedOneRefused() throws IOException {
+        Chipset chip = Chipset.TU102;
+        Path dir = GpuFirmwareGenerator.generate(chip, tmp.resolve("fw"));
+        Path bl = dir.resolve(FirmwareNames.path(chip, FirmwareNames.GEN_BOOTLOADER, GpuFirmwareGenerator.VERSION));
+        String text = commands.fw(bl.toString());
+        assertTrue(text.contains("start_tag 0xfe") && text.contains("IMEM 0xfe00") && text.contains("boot 0xfe00"),
+                text);
+        byte[] b = Files.readAllBytes(bl);
+        Files.write(bl, java.util.Arrays.copyOf(b, b.length - 1));
+        DriverException e = fwFails(bl);
+        assertEquals(Errno.EINVAL, e.errno());
+        assertTrue(e.getMessage().contains("data payload"), e.getMessage());
+    }
+
     /**
      * Issue 17 item 5: nova:fw reads a firmware file as a distribution ships it, compressed, and says
      * of it what it says of the plain file: the same parsers, under the name without the suffix.

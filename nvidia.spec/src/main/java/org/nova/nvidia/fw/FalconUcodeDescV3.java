@@ -1,6 +1,7 @@
 package org.nova.nvidia.fw;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Optional;
 
 import org.nova.nvidia.FormatException;
 import org.nova.nvidia.FormatException.Kind;
@@ -31,7 +32,7 @@ import org.nova.nvidia.internal.Bytes;
 public record FalconUcodeDescV3(long hdr, long storedSize, long pkcDataOffset,
         long interfaceOffset, long imemPhysBase, long imemLoadSize, long imemVirtBase,
         long dmemPhysBase, long dmemLoadSize, int engineIdMask, int ucodeId, int signatureCount,
-        int signatureVersions) {
+        int signatureVersions) implements FalconUcodeDesc {
 
     /** Size of the descriptor in bytes. */
     public static final int SIZE = 44;
@@ -107,7 +108,26 @@ public record FalconUcodeDescV3(long hdr, long storedSize, long pkcDataOffset,
         return d;
     }
 
+    /** The code, all of it secure, from the start of the ucode. */
+    @Override
+    public LoadTarget imemSecure() {
+        return new LoadTarget(0, imemPhysBase, imemLoadSize);
+    }
+
+    /** V3 has no non-secure code. */
+    @Override
+    public Optional<LoadTarget> imemNonSecure() {
+        return Optional.empty();
+    }
+
+    /** The data, right after the code. */
+    @Override
+    public LoadTarget dmem() {
+        return new LoadTarget(imemLoadSize, dmemPhysBase, dmemLoadSize);
+    }
+
     /** Writes the descriptor at {@code at}. */
+    @Override
     public void write(MemorySegment out, long at) {
         long[] f = {hdr, storedSize, pkcDataOffset, interfaceOffset, imemPhysBase, imemLoadSize,
             imemVirtBase, dmemPhysBase, dmemLoadSize};

@@ -7,8 +7,8 @@ import java.util.List;
 import org.nova.nvidia.internal.Bytes;
 
 /**
- * Builds an FWSEC falcon ucode as the VBIOS stores it: a {@link FalconUcodeDescV3}, its RSA-3K
- * signatures, then the ucode (IMEM image, DMEM image) whose DMEM holds the application
+ * Builds an FWSEC falcon ucode as the VBIOS stores it: a {@link FalconUcodeDescV3} and its RSA-3K
+ * signatures (GA102 and later) or, after {@link #v2()}, a {@link FalconUcodeDescV2} (Turing, GA100), then the ucode (IMEM image, DMEM image) whose DMEM holds the application
  * interface table with a DMEM mapper and a command-in buffer, laid out as {@link FwsecInterface}
  * finds them. For the simulated GPU; the IMEM content is a recognisable filler.
  *
@@ -34,6 +34,9 @@ public final class FwsecImageBuilder {
     private int signatureVersions;
     /** The highest fuse version a signature can be for: signature_versions is a 16-bit bitmap. */
     private static final int MAX_FUSE_VERSION = Short.SIZE - 1;
+    /** Bytes of non-secure code at the start of a V2 image (one IMEM block). */
+    public static final int V2_NON_SECURE_SIZE = 0x100;
+    private boolean v2;
 
     /** @param bytes IMEM image size, a multiple of 256 */
     public FwsecImageBuilder imemSize(int bytes) {
@@ -65,6 +68,9 @@ public final class FwsecImageBuilder {
      * @param signature 384 bytes
      */
     public FwsecImageBuilder signature(int fuseVersion, byte[] signature) {
+        if (v2) {
+            throw new IllegalStateException("a V2 descriptor carries no signatures to choose from");
+        }
         if (fuseVersion < 0 || fuseVersion > MAX_FUSE_VERSION) {
             throw new IllegalArgumentException("fuse version " + fuseVersion + " does not fit the descriptor's "
                     + "16-bit signature_versions (0.." + MAX_FUSE_VERSION + ")");
@@ -78,8 +84,40 @@ public final class FwsecImageBuilder {
         return this;
     }
 
-    /** @return the descriptor the built image carries */
+    /**
+     * Builds a version-2 descriptor (Turing, GA100) instead of version 3: no signatures for the
+     * driver to choose (a V2 image is signed as it is), the first {@link #V2_NON_SECURE_SIZE}
+     * bytes of code non-secure, the rest secure.
+     */
+    public FwsecImageBuilder v2() {
+        if (!signatures.isEmpty()) {
+            throw new IllegalStateException("a V2 descriptor carries no signatures to choose from");
+        }
+        this.v2 = true;
+        return this;
+    }
+
+    /** @return the descriptor the built image carries, V2 or V3 */
+    public FalconUcodeDesc desc() {
+        if (v2) {
+            if (imemSize <= V2_NON_SECURE_SIZE) {
+                throw new IllegalStateException("IMEM of " + imemSize + " bytes leaves no secure code after the "
+                        + V2_NON_SECURE_SIZE + " non-secure bytes");
+            }
+            return new FalconUcodeDescV2(FalconUcodeDescV2.header(), imemSize + dmemSize, imemSize + dmemSize, 0, 0,
+                    0, imemSize, 0, V2_NON_SECURE_SIZE, imemSize - V2_NON_SECURE_SIZE, imemSize, 0, dmemSize, 0, 0);
+        }
+        return descriptor();
+    }
+
+    /**
+     * @return the V3 descriptor the built image carries
+     * @throws IllegalStateException after {@link #v2()}
+     */
     public FalconUcodeDescV3 descriptor() {
+        if (v2) {
+            throw new IllegalStateException("the builder makes a V2 descriptor: use desc()");
+        }
         return new FalconUcodeDescV3(FalconUcodeDescV3.header(signatures.size()),
                 imemSize + dmemSize, PKC_DMEM_OFFSET, 0, 0, imemSize, 0, 0, dmemSize,
                 engineIdMask, ucodeId, signatures.size(), signatureVersions);
@@ -87,7 +125,7 @@ public final class FwsecImageBuilder {
 
     /** @return descriptor, signatures and ucode, contiguous */
     public byte[] build() {
-        FalconUcodeDescV3 d = descriptor();
+        FalconUcodeDesc d = desc();
         byte[] out = new byte[d.size() + imemSize + dmemSize];
         MemorySegment s = MemorySegment.ofArray(out);
         d.write(s, 0);

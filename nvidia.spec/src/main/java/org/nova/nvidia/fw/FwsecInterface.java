@@ -83,6 +83,21 @@ public record FwsecInterface(String source, long headerOffset, long dmemMapperOf
      */
     public static FwsecInterface locate(String source, MemorySegment ucode,
             FalconUcodeDescV3 desc) {
+        return locate(source, ucode, (FalconUcodeDesc) desc);
+    }
+
+    /**
+     * Locates the interface in a ucode described by either descriptor version: both put the
+     * table at {@code imem_load_size + interface_offset} (fwsec.rs reads it through
+     * {@code FalconUCodeDescriptor}).
+     *
+     * @param source the image name, for errors
+     * @param ucode the ucode (IMEM image then DMEM image)
+     * @param desc its descriptor
+     * @return the located interface
+     * @throws FormatException as {@link #locate(String, MemorySegment, FalconUcodeDescV3)}
+     */
+    public static FwsecInterface locate(String source, MemorySegment ucode, FalconUcodeDesc desc) {
         Bytes b = new Bytes(source, ucode);
         long hdr = desc.imemLoadSize() + desc.interfaceOffset();
         String hw = "FalconAppifHdrV1";

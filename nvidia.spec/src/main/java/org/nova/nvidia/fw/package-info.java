@@ -13,8 +13,13 @@
  * the RISC-V ucode descriptor of the GSP bootloader.</li>
  * <li>{@link org.nova.nvidia.fw.Radix3}: the three-level page table the GSP bootloader walks to
  * find the GSP image.</li>
- * <li>{@link org.nova.nvidia.fw.FalconUcodeDescV3} and {@link org.nova.nvidia.fw.FwsecInterface}:
- * the FWSEC descriptor from the VBIOS and the DMEM-mapper interface that carries its command.</li>
+ * <li>{@link org.nova.nvidia.fw.FalconUcodeDesc} ({@link org.nova.nvidia.fw.FalconUcodeDescV2} on
+ * Turing and GA100, {@link org.nova.nvidia.fw.FalconUcodeDescV3} later) and
+ * {@link org.nova.nvidia.fw.FwsecInterface}: the FWSEC descriptor from the VBIOS and the DMEM-mapper
+ * interface that carries its command.</li>
+ * <li>{@link org.nova.nvidia.fw.GenBootloader} and {@link org.nova.nvidia.fw.BootloaderDmemDescV2}:
+ * the generic bootloader that DMAs FWSEC into the GSP falcon on Turing and GA100, and the descriptor
+ * the driver gives it (1.2.0).</li>
  * </ul>
  * Every parser rejects bad input with a {@link org.nova.nvidia.FormatException} naming the
  * file, the structure, the offset and the problem, and with nothing else: no index, arithmetic,
@@ -28,7 +33,7 @@
  * open-gpu-kernel-modules (RM_RISCV_UCODE_DESC, FALCON_UCODE_DESC_V3, FALCON_APPLICATION_INTERFACE).
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.nova.nvidia.fw;
 
 import org.osgi.annotation.bundle.Export;

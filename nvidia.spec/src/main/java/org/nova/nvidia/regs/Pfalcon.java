@@ -217,6 +217,8 @@ public final class Pfalcon {
     /** Memory type: 0 virtual, 1 physical. */
     public static final Field FBIF_TRANSCFG_MEM_TYPE = FBIF_TRANSCFG.field(2, 2, "mem_type",
             "Physical (1) or virtual (0) addresses");
+    /** FBIF memory type: physical addresses (falcon.rs FalconFbifMemType::Physical; since 1.3.0). */
+    public static final int FBIF_MEM_TYPE_PHYSICAL = 1;
     /** FBIF target: local framebuffer (VRAM). */
     public static final int FBIF_TARGET_LOCAL_FB = 0;
     /** FBIF target: coherent system memory. */

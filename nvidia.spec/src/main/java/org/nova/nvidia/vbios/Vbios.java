@@ -9,33 +9,41 @@ import java.util.OptionalLong;
 
 import org.nova.nvidia.FormatException;
 import org.nova.nvidia.FormatException.Kind;
+import org.nova.nvidia.fw.FalconUcodeDesc;
 import org.nova.nvidia.fw.FalconUcodeDescV3;
 import org.nova.nvidia.internal.Bytes;
 
 /**
- * A parsed VBIOS: its images, the BIT of the PC-AT image, the PMU lookup table and the FWSEC
- * ucode. Parsing follows nova-core vbios.rs: images are walked from offset 0, each next image
- * at the 512-byte boundary after the previous one, until the last-image flag (or the scan
- * limit); then the BIT falcon-data pointer leads to the PMU lookup table and its FWSEC_PROD
- * entry to the FWSEC descriptor in the second FWSEC image. Offsets in errors are ROM offsets.
+ * A parsed VBIOS: its IFR header if any, its images, the BIT of the PC-AT image, the PMU lookup
+ * table and the FWSEC ucode. Parsing follows nova-core vbios.rs (the version with
+ * FalconUCodeDescV2, IFR skipping and the concatenated FWSEC section): an IFR header at ROM
+ * offset 0 is skipped ({@link IfrHeader}); images are walked from there, each next image at the
+ * 512-byte boundary after the previous one, until the last-image flag (or the scan limit); the
+ * first PC-AT image is kept, and from the first FWSEC image on every image counts as one FWSEC
+ * section, whatever its type. The BIT falcon-data pointer and the PMU lookup table's FWSEC_PROD
+ * entry count as if the PC-AT image and that section were contiguous; the FWSEC descriptor,
+ * version 2 or 3 ({@link FalconUcodeDesc}), follows at the entry's offset in the section.
+ * Offsets in errors are ROM offsets.
  *
  * @param source name for errors ("VBIOS", or a file name)
  * @param rom the ROM bytes as read (not copied)
+ * @param ifr the IFR header, if the ROM starts with one
  * @param images every image, in ROM order
- * @param pciAt the PC-AT image
+ * @param pciAt the (first) PC-AT image
  * @param bitOffset offset of the BIT header in the PC-AT image
  * @param bit the BIT header
  * @param tokens the BIT tokens
  * @param fwsecFirst the first FWSEC image
- * @param fwsecSecond the second FWSEC image
+ * @param fwsecSection the FWSEC section: the first FWSEC image and every image after it (a slice
+ *        of the ROM: the images are contiguous)
  * @param pmuTable the PMU lookup table
- * @param fwsecDescOffset offset of the FWSEC descriptor in {@code fwsecSecond}
+ * @param fwsecDescOffset offset of the FWSEC descriptor in {@code fwsecSection}
  * @param fwsecDesc the FWSEC descriptor
  */
-public record Vbios(String source, MemorySegment rom, List<BiosImage> images, BiosImage pciAt,
-        long bitOffset, BitHeader bit, List<BitToken> tokens, BiosImage fwsecFirst,
-        BiosImage fwsecSecond, PmuLookupTable pmuTable, long fwsecDescOffset,
-        FalconUcodeDescV3 fwsecDesc) {
+public record Vbios(String source, MemorySegment rom, Optional<IfrHeader> ifr, List<BiosImage> images,
+        BiosImage pciAt, long bitOffset, BitHeader bit, List<BitToken> tokens, BiosImage fwsecFirst,
+        MemorySegment fwsecSection, PmuLookupTable pmuTable, long fwsecDescOffset,
+        FalconUcodeDesc fwsecDesc) {
 
     /** Offset of the ROM window in BAR0 (PROM). */
     public static final int ROM_OFFSET = 0x30_0000;
@@ -56,13 +64,15 @@ public record Vbios(String source, MemorySegment rom, List<BiosImage> images, Bi
      * @param rom the ROM, from offset 0 of the PROM window (not copied)
      * @return the parsed VBIOS
      * @throws FormatException naming the image, structure and ROM offset on any problem:
-     *         bad ROM signature, bad PCIR, zero-length image, image past the end, missing
-     *         PC-AT or FWSEC images, no BIT, no falcon-data token, bad pointers, bad descriptor
+     *         bad IFR header, bad ROM signature, bad PCIR, zero-length image, image past the
+     *         end, missing PC-AT or FWSEC image, no BIT, no falcon-data token, bad pointers, bad
+     *         descriptor (an unknown version included)
      */
     public static Vbios parse(String source, MemorySegment rom) {
         Bytes b = new Bytes(source, rom);
+        Optional<IfrHeader> ifr = IfrHeader.find(source, rom);
         List<BiosImage> images = new ArrayList<>();
-        long offset = 0;
+        long offset = ifr.map(IfrHeader::pciRomOffset).orElse(0L);
         while (true) {
             if (offset > BIOS_MAX_SCAN_LEN) {
                 throw b.error("ROM image chain", offset, Kind.OUT_OF_BOUNDS,
@@ -78,23 +88,24 @@ public record Vbios(String source, MemorySegment rom, List<BiosImage> images, Bi
         }
         BiosImage pciAt = null;
         BiosImage first = null;
-        BiosImage second = null;
         for (BiosImage img : images) {
-            if (img.codeType() == Pcir.CODE_TYPE_PCI_AT) {
+            if (first != null) {
+                break; // the rest belongs to the FWSEC section
+            }
+            if (img.codeType() == Pcir.CODE_TYPE_PCI_AT && pciAt == null) {
                 pciAt = img;
             } else if (img.codeType() == Pcir.CODE_TYPE_FWSEC) {
-                if (first == null) {
-                    first = img;
-                } else {
-                    second = img;
-                }
+                first = img;
             }
         }
-        if (pciAt == null || first == null || second == null) {
-            throw b.error("ROM image chain", -1, Kind.MISSING, "needs a PC-AT image and two "
-                    + "FWSEC images, found types " + images.stream().map(i -> String.format(
+        if (pciAt == null || first == null) {
+            throw b.error("ROM image chain", -1, Kind.MISSING, "needs a PC-AT image and an "
+                    + "FWSEC image, found types " + images.stream().map(i -> String.format(
                             "0x%02x", i.codeType())).toList());
         }
+        BiosImage last = images.getLast();
+        MemorySegment section = rom.asSlice(first.romOffset(),
+                last.romOffset() + last.sizeBytes() - first.romOffset());
         // BIT
         long bitOff = find(pciAt.data(), BitHeader.PATTERN);
         if (bitOff < 0) {
@@ -134,27 +145,25 @@ public record Vbios(String source, MemorySegment rom, List<BiosImage> images, Bi
         if (ptr < pciAtLen) {
             throw b.error("falcon data pointer", pciAt.romOffset() + falcon.dataOffset(),
                     Kind.OUT_OF_BOUNDS, String.format("pointer 0x%x lies inside the PC-AT image "
-                            + "(0x%x bytes), not in an FWSEC image", ptr, pciAtLen));
+                            + "(0x%x bytes), not in the FWSEC section", ptr, pciAtLen));
         }
-        long off = ptr - pciAtLen;
-        long firstLen = first.data().byteSize();
-        BiosImage pmuImage = off < firstLen ? first : second;
-        long pmuOff = off < firstLen ? off : off - firstLen;
-        PmuLookupTable pmu = pmuTable(source, pmuImage, pmuOff);
+        long pmuOff = ptr - pciAtLen;
+        long sectionRom = first.romOffset();
+        PmuLookupTable pmu = pmuTable(source, section, sectionRom, pmuOff);
         PmuLookupTable.Entry prod = pmu.find(PmuLookupTable.APPID_FWSEC_PROD).orElseThrow(
-                () -> b.error("PMU lookup table", pmuImage.romOffset() + pmuOff, Kind.MISSING,
+                () -> b.error("PMU lookup table", sectionRom + pmuOff, Kind.MISSING,
                         "no FWSEC_PROD entry (application id 0x85) among "
                                 + pmu.entries().size() + " entries"));
         long u = prod.data() - pciAtLen;
-        if (prod.data() < pciAtLen || u < firstLen) {
-            throw b.error("PMU lookup table", pmuImage.romOffset() + pmuOff, Kind.OUT_OF_BOUNDS,
-                    String.format("FWSEC_PROD ucode pointer 0x%x is not in the second FWSEC "
-                            + "image", prod.data()));
+        if (prod.data() < pciAtLen || u >= section.byteSize()) {
+            throw b.error("PMU lookup table", first.romOffset() + pmuOff, Kind.OUT_OF_BOUNDS,
+                    String.format("FWSEC_PROD ucode pointer 0x%x is not in the FWSEC section "
+                            + "(0x%x bytes after the PC-AT image's 0x%x)", prod.data(), section.byteSize(),
+                            pciAtLen));
         }
-        u -= firstLen;
-        FalconUcodeDescV3 desc = FalconUcodeDescV3.parse(source + " (second FWSEC image at ROM 0x"
-                + Long.toHexString(second.romOffset()) + ")", second.data(), u);
-        return new Vbios(source, rom, images, pciAt, bitOff, bit, tokens, first, second, pmu, u,
+        FalconUcodeDesc desc = FalconUcodeDesc.parse(source + " (FWSEC section at ROM 0x"
+                + Long.toHexString(first.romOffset()) + ")", section, u);
+        return new Vbios(source, rom, ifr, images, pciAt, bitOff, bit, tokens, first, section, pmu, u,
                 desc);
     }
 
@@ -203,13 +212,12 @@ public record Vbios(String source, MemorySegment rom, List<BiosImage> images, Bi
         return new BiosImage(at, rh, pcir, npde, b.data().asSlice(at, size));
     }
 
-    private static PmuLookupTable pmuTable(String source, BiosImage img, long off) {
-        Bytes b = new Bytes(source, img.data());
+    private static PmuLookupTable pmuTable(String source, MemorySegment section, long rom, long off) {
+        Bytes b = new Bytes(source, section);
         String w = "PMU lookup table";
-        long rom = img.romOffset();
         if (off + PmuLookupTable.HEADER_SIZE > b.size()) {
             throw new FormatException(source, w, rom + off, Kind.OUT_OF_BOUNDS,
-                    "falcon data pointer lies past the end of the FWSEC image");
+                    "falcon data pointer lies past the end of the FWSEC section");
         }
         int version = b.u8(off, w);
         int hlen = b.u8(off + 1, w);
@@ -221,7 +229,7 @@ public record Vbios(String source, MemorySegment rom, List<BiosImage> images, Bi
         }
         if (off + hlen + (long) count * elen > b.size()) {
             throw new FormatException(source, w, rom + off, Kind.TRUNCATED, count + " entries of "
-                    + elen + " bytes do not fit the FWSEC image");
+                    + elen + " bytes do not fit the FWSEC section");
         }
         List<PmuLookupTable.Entry> entries = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -247,15 +255,22 @@ public record Vbios(String source, MemorySegment rom, List<BiosImage> images, Bi
 
     /** @return the FWSEC ucode (IMEM image then DMEM image), a slice of the ROM */
     public MemorySegment fwsecUcode() {
-        return fwsecSecond.data().asSlice(fwsecDescOffset + fwsecDesc.size(),
-                fwsecDesc.ucodeSize());
+        return fwsecSection.asSlice(fwsecDescOffset + fwsecDesc.size(), fwsecDesc.ucodeSize());
     }
 
-    /** @return the FWSEC signatures, slices of the ROM, in signature index order */
+    /** @return the ROM offset of the FWSEC descriptor */
+    public long fwsecDescRomOffset() {
+        return fwsecFirst.romOffset() + fwsecDescOffset;
+    }
+
+    /**
+     * @return the FWSEC signatures, slices of the ROM, in signature index order (none for a V2
+     *     descriptor: its image is signed as it is)
+     */
     public List<MemorySegment> fwsecSignatures() {
         List<MemorySegment> out = new ArrayList<>();
         for (int i = 0; i < fwsecDesc.signatureCount(); i++) {
-            out.add(fwsecSecond.data().asSlice(fwsecDescOffset + FalconUcodeDescV3.SIZE
+            out.add(fwsecSection.asSlice(fwsecDescOffset + FalconUcodeDescV3.SIZE
                     + (long) i * FalconUcodeDescV3.RSA3K_SIGNATURE_SIZE,
                     FalconUcodeDescV3.RSA3K_SIGNATURE_SIZE));
         }

@@ -9,7 +9,8 @@ import java.util.List;
 import org.nova.nvidia.internal.Bytes;
 
 /**
- * Builds a VBIOS ROM in the real layout, for the simulated GPU's expansion ROM: a PC-AT image
+ * Builds a VBIOS ROM in the real layout, for the simulated GPU's expansion ROM: optionally an
+ * IFR header ({@link #ifr}) in front of the PCI ROM, then a PC-AT image
  * with the BIT (BIOSDATA and falcon-data tokens), optionally an EFI image, a first FWSEC image
  * holding the PMU lookup table, and a second, last, FWSEC image holding the FWSEC ucode
  * (descriptor, signatures, ucode, as built by {@link org.nova.nvidia.fw.FwsecImageBuilder}).
@@ -39,6 +40,9 @@ public final class VbiosBuilder {
     private boolean efi = true;
     private byte[] fwsec = new byte[0];
     private int pciAtSize = 0x1000;
+    private int ifrVersion;
+    /** Where the PCI ROM starts in a ROM built with an IFR header ({@link #ifr}). */
+    public static final int IFR_PCI_ROM_OFFSET = 0x2000;
 
     /** Sets the PCI ids and class code written into every PCIR. */
     public VbiosBuilder pciIds(int vendorId, int deviceId, int classCode) {
@@ -63,6 +67,18 @@ public final class VbiosBuilder {
     /** @param blob FWSEC descriptor, signatures and ucode, contiguous */
     public VbiosBuilder fwsec(byte[] blob) {
         this.fwsec = blob.clone();
+        return this;
+    }
+
+    /**
+     * Puts an IFR header of this version (1, 2 or 3) in front of the PCI ROM, which then starts
+     * at {@link #IFR_PCI_ROM_OFFSET} ({@link IfrHeader#write}); 0 (default) builds none.
+     */
+    public VbiosBuilder ifr(int version) {
+        if (version < 0 || version > 3) {
+            throw new IllegalArgumentException("IFR version " + version + " is not 1, 2 or 3 (or 0 for none)");
+        }
+        this.ifrVersion = version;
         return this;
     }
 
@@ -140,7 +156,13 @@ public final class VbiosBuilder {
         // FWSEC ucode in the second FWSEC image
         MemorySegment.copy(MemorySegment.ofArray(fwsec), 0, s, fw2At + FWSEC_DESC_AT,
                 fwsec.length);
-        return rom;
+        if (ifrVersion == 0) {
+            return rom;
+        }
+        byte[] withIfr = new byte[IFR_PCI_ROM_OFFSET + rom.length];
+        IfrHeader.write(MemorySegment.ofArray(withIfr), ifrVersion, IFR_PCI_ROM_OFFSET);
+        System.arraycopy(rom, 0, withIfr, IFR_PCI_ROM_OFFSET, rom.length);
+        return withIfr;
     }
 
     private void writeHeaders(MemorySegment s, int at, int size, int codeType, boolean last) {

@@ -89,16 +89,33 @@ class FirmwareFuzzTest {
         });
     }
 
-    /** FWSEC as nova-core reads it out of the VBIOS: the v3 descriptor, then its DMEM mapper. */
+    /**
+     * FWSEC as nova-core reads it out of the VBIOS: the descriptor, V2 or V3 by its version byte,
+     * its load targets, then its DMEM mapper.
+     */
     @FuzzTest(maxExecutions = FuzzLimits.EXECUTIONS, maxDuration = FuzzLimits.DURATION)
     void fwsecDescriptor(byte[] blob) {
         refusedOrParsed(() -> {
             MemorySegment seg = MemorySegment.ofArray(blob);
-            FalconUcodeDescV3 d = FalconUcodeDescV3.parse("fwsec", seg, 0);
+            FalconUcodeDesc d = FalconUcodeDesc.parse("fwsec", seg, 0);
             d.ucodeSize();
             d.signaturePatchOffset();
+            d.imemSecure();
+            d.imemNonSecure();
+            d.dmem();
             MemorySegment ucode = seg.asSlice(d.size(), d.ucodeSize());
             FwsecInterface.locate("fwsec", ucode, d).readCommand(ucode);
+        });
+    }
+
+    /** The generic bootloader file (Turing, GA100): BinHdr, BootloaderDesc, code. */
+    @FuzzTest(maxExecutions = FuzzLimits.EXECUTIONS, maxDuration = FuzzLimits.DURATION)
+    void genBootloader(byte[] file) {
+        refusedOrParsed(() -> {
+            GenBootloader g = GenBootloader.parse("gen_bootloader", MemorySegment.ofArray(file));
+            g.code();
+            g.imemDstStart();
+            g.bootAddr();
         });
     }
 

@@ -189,7 +189,7 @@ class FirmwareRefusalsTest {
         byte[] rom = new VbiosBuilder().fwsec(new FwsecImageBuilder().imemSize(0x200)
                 .signature(0, new byte[FalconUcodeDescV3.RSA3K_SIGNATURE_SIZE]).build()).build();
         Vbios ok = Vbios.parse("VBIOS", seg(rom));
-        long desc = ok.fwsecSecond().romOffset() + ok.fwsecDescOffset();
+        long desc = ok.fwsecDescRomOffset();
         byte[] versions = rom.clone();
         seg(versions).set(U16, desc + 40, (short) 0x0003); // two versions, one signature
         refused(Kind.BAD_VALUE, () -> Vbios.parse("VBIOS", seg(versions)),

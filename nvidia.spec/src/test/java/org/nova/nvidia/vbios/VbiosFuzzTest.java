@@ -57,6 +57,21 @@ class VbiosFuzzTest {
         FwsecInterface.locate("FWSEC", ucode, v.fwsecDesc()).readCommand(ucode);
     }
 
+    /** A Turing/GA100 ROM the builder writes (IFR header of a fuzzed version, V2 FWSEC) parses back. */
+    @FuzzTest(maxExecutions = FuzzLimits.EXECUTIONS, maxDuration = FuzzLimits.DURATION)
+    void roundTripV2Ifr(FuzzedDataProvider in) {
+        int ifr = in.consumeInt(0, 3);
+        boolean efi = in.consumeBoolean();
+        FwsecImageBuilder fwsec = new FwsecImageBuilder().imemSize(in.consumeInt(1, 8) * 0x400)
+                .dmemSize(in.consumeInt(1, 4) * 0x400).v2();
+        byte[] rom = new VbiosBuilder().efiImage(efi).ifr(ifr).fwsec(fwsec.build()).build();
+        Vbios v = Vbios.parse("VBIOS", MemorySegment.ofArray(rom));
+        assertEquals(fwsec.desc(), v.fwsecDesc());
+        assertEquals(ifr == 0, v.ifr().isEmpty());
+        MemorySegment ucode = v.fwsecUcode();
+        FwsecInterface.locate("FWSEC", ucode, v.fwsecDesc()).readCommand(ucode);
+    }
+
     /**
      * The round trip's finding (corpus roundTrip/crash-f29f5be1…): the builder took fuse version 31,
      * whose bit the 16-bit signature_versions cannot hold, and wrote a descriptor other than the one

@@ -80,7 +80,10 @@ class VbiosTest {
             assertEquals("95.02.41.00", Vbios.formatVersion(v.biosVersion().orElseThrow()));
             assertEquals(2, v.pmuTable().entries().size());
             assertEquals(fwsec().descriptor(), v.fwsecDesc());
-            assertEquals(VbiosBuilder.FWSEC_DESC_AT, v.fwsecDescOffset());
+            // the descriptor's offset counts in the FWSEC section, from the first FWSEC image
+            assertEquals((efi ? 0x1800 : 0x1400) + VbiosBuilder.FWSEC_DESC_AT, v.fwsecDescRomOffset());
+            assertEquals(0x400 + VbiosBuilder.FWSEC_DESC_AT, v.fwsecDescOffset());
+            assertTrue(v.ifr().isEmpty());
             byte[] blob = fwsec().build();
             byte[] ucode = Arrays.copyOfRange(blob, v.fwsecDesc().size(), blob.length);
             assertArrayEquals(ucode, v.fwsecUcode().toArray(ValueLayout.JAVA_BYTE));
@@ -131,7 +134,7 @@ class VbiosTest {
         for (int at : new int[] {0x1400, 0x1800}) {
             nofw[at + VbiosBuilder.PCIR_AT + 20] = 0x03;
         }
-        fails(Kind.MISSING, "two FWSEC images", () -> Vbios.parse("VBIOS",
+        fails(Kind.MISSING, "an FWSEC image", () -> Vbios.parse("VBIOS",
                 MemorySegment.ofArray(nofw)));
         // BIT pattern gone
         byte[] nobit = ok.clone();
@@ -152,10 +155,10 @@ class VbiosTest {
         noprod[0x1400 + VbiosBuilder.PMU_TABLE_AT + 4 + 6] = 0x45;
         fails(Kind.MISSING, "FWSEC_PROD", () -> Vbios.parse("VBIOS",
                 MemorySegment.ofArray(noprod)));
-        // descriptor version != 3
+        // descriptor version neither 2 nor 3
         byte[] ver = ok.clone();
-        ver[0x1800 + VbiosBuilder.FWSEC_DESC_AT + 1] = 2;
-        fails(Kind.BAD_VALUE, "version 2", () -> Vbios.parse("VBIOS",
+        ver[0x1800 + VbiosBuilder.FWSEC_DESC_AT + 1] = 4;
+        fails(Kind.BAD_VALUE, "invalid FWSEC descriptor version 4", () -> Vbios.parse("VBIOS",
                 MemorySegment.ofArray(ver)));
         // empty ROM
         fails(Kind.TRUNCATED, "image 0 ROM header", () -> Vbios.parse("VBIOS",

@@ -20,6 +20,7 @@ import org.nova.nvidia.FirmwareNames;
 import org.nova.nvidia.fw.BooterImageBuilder;
 import org.nova.nvidia.fw.Elf64Builder;
 import org.nova.nvidia.fw.FalconUcodeDescV3;
+import org.nova.nvidia.fw.GenBootloader;
 import org.nova.nvidia.fw.GspFirmware;
 import org.nova.nvidia.fw.RiscvImageBuilder;
 
@@ -118,6 +119,9 @@ public final class GpuFirmwareGenerator {
         out.put(FirmwareNames.path(chipset, FirmwareNames.BOOTLOADER, version),
                 new RiscvImageBuilder().appVersion(BOOTLOADER_APP_VERSION).build());
         out.put(FirmwareNames.path(chipset, FirmwareNames.GSP, version), gsp(chipset, version));
+        if (chipset.needsFwsecBootloader()) {
+            out.put(FirmwareNames.path(chipset, FirmwareNames.GEN_BOOTLOADER, version), genBootloader(chipset));
+        }
         return out;
     }
 
@@ -165,6 +169,11 @@ public final class GpuFirmwareGenerator {
         return root;
     }
 
+    /** Bytes of code of the generated generic bootloader. */
+    static final int GEN_BOOTLOADER_CODE_SIZE = 0x1e4;
+    /** Seed factor of the generic bootloader's made-up code. */
+    private static final long GEN_BOOTLOADER_SEED_FACTOR = 0x6b1L;
+
     private static byte[] bytes(long seed, int n) {
         byte[] b = new byte[n];
         new SplittableRandom(seed).nextBytes(b);
@@ -181,6 +190,18 @@ public final class GpuFirmwareGenerator {
             b.signature(bytes(seed * SIGNATURE_SEED_FACTOR + SIGNATURE_SEED_OFFSET + i, BOOTER_SIGNATURE_SIZE));
         }
         return b.build();
+    }
+
+    /**
+     * The generic bootloader (Turing, GA100): made-up code of {@link #GEN_BOOTLOADER_CODE_SIZE}
+     * bytes (not a multiple of the IMEM block, so the driver must pad it), tagged for the IMEM
+     * offset the driver loads it at, right below 64 KiB.
+     */
+    private static byte[] genBootloader(Chipset c) {
+        long aligned = (GEN_BOOTLOADER_CODE_SIZE + GenBootloader.MEM_BLOCK_ALIGNMENT - 1)
+                / GenBootloader.MEM_BLOCK_ALIGNMENT * GenBootloader.MEM_BLOCK_ALIGNMENT;
+        int startTag = (int) ((GenBootloader.LOAD_CEILING - aligned) >> GenBootloader.BOOT_ADDR_SHIFT);
+        return GenBootloader.build(bytes(c.id() * GEN_BOOTLOADER_SEED_FACTOR, GEN_BOOTLOADER_CODE_SIZE), startTag);
     }
 
     private static byte[] gsp(Chipset c, String version) {

@@ -147,7 +147,7 @@ public final class NvidiaGpu {
         this.gsp = new SimFalcon(FalconEngine.GSP, this, ga102Plus());
         this.sec2 = new SimFalcon(FalconEngine.SEC2, this, ga102Plus());
         this.gspBoot = new SimGspBoot(this, gsp, trusted);
-        this.fwsec = new SimFwsec(this, vbios, fuse, fb, gspBoot);
+        this.fwsec = new SimFwsec(this, vbios, fuse, fb, gspBoot, trusted);
         this.booter = new SimBooter(this, trusted, fuse, fb, gspBoot);
         this.intr = new SimIntr(this::host);
         // (a board configured with less VRAM than BAR1 still backs the whole aperture)

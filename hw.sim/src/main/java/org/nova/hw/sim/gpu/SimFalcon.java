@@ -328,32 +328,68 @@ final class SimFalcon implements Bar0Unit {
             dmaError = true;
             return;
         }
-        int ctx = DMATRFCMD_CTXDMA.get(cmd);
+        long base = (Integer.toUnsignedLong(dmaBase) << DMATRFBASE_SHIFT) | ((long) dmaBase1 << DMATRFBASE1_SHIFT);
+        copyIn(DMATRFCMD_CTXDMA.get(cmd), base + Integer.toUnsignedLong(dmaFboffs), DMATRFCMD_IMEM.isSet(cmd), dmaMoffs);
+    }
+
+    /**
+     * One 256-byte DMA block from host memory at {@code src} into IMEM or DMEM at {@code dst},
+     * through DMA context {@code ctx}: its FBIF aperture must target system memory, and the read
+     * goes through the device's DMA path (the IOMMU). A refusal sets {@link #dmaError()}.
+     *
+     * @return whether the block was copied
+     */
+    private boolean copyIn(int ctx, long src, boolean toImem, int dst) {
+        if (ctx < 0 || ctx >= transcfg.length) {
+            gpu.log("{}: DMA context {} does not exist", engine, ctx);
+            dmaError = true;
+            return false;
+        }
         int target = FBIF_TRANSCFG_TARGET.get(transcfg[ctx]);
         if (target != FBIF_TARGET_COHERENT_SYSMEM && target != FBIF_TARGET_NONCOHERENT_SYSMEM) {
             // The aperture points at VRAM: what the driver put in system memory is not fetched.
             gpu.log("{}: DMA context {} targets local FB (TRANSCFG 0x{}), not system memory", engine, ctx,
                     Integer.toHexString(transcfg[ctx]));
             dmaError = true;
-            return;
+            return false;
         }
-        long base = (Integer.toUnsignedLong(dmaBase) << DMATRFBASE_SHIFT) | ((long) dmaBase1 << DMATRFBASE1_SHIFT);
-        long src = base + Integer.toUnsignedLong(dmaFboffs);
-        boolean toImem = DMATRFCMD_IMEM.isSet(cmd);
         byte[] mem = toImem ? imem : dmem;
-        int dst = dmaMoffs;
-        if (dst + DMA_TRANSFER_BYTES > mem.length) {
+        if (dst < 0 || dst + DMA_TRANSFER_BYTES > mem.length) {
             gpu.log("{}: DMA to {} offset 0x{} is past its end", engine, toImem ? "IMEM" : "DMEM", Integer.toHexString(dst));
             dmaError = true;
-            return;
+            return false;
         }
         MemorySegment buf = MemorySegment.ofArray(new byte[DMA_TRANSFER_BYTES]);
         if (!gpu.host().dmaRead(src, buf)) {
             gpu.log("{}: DMA read of 0x{} refused by the IOMMU", engine, Long.toHexString(src));
             dmaError = true;
-            return;
+            return false;
         }
         MemorySegment.copy(buf, 0, MemorySegment.ofArray(mem), dst, DMA_TRANSFER_BYTES);
+        return true;
+    }
+
+    /**
+     * What a ucode running on the falcon (the generic bootloader, {@link SimFwsec}) DMAs in:
+     * {@code len} bytes, rounded up to whole 256-byte blocks, from host memory at {@code src}
+     * into IMEM or DMEM at {@code dst}, through DMA context {@code ctx} as {@link #copyIn} checks.
+     *
+     * @return whether every block was copied (else {@link #dmaError()} is set)
+     */
+    boolean dmaIn(int ctx, long src, boolean toImem, long dst, long len) {
+        long blocks = (len + DMA_TRANSFER_BYTES - 1) / DMA_TRANSFER_BYTES;
+        if (dst < 0 || len < 0 || dst + blocks * DMA_TRANSFER_BYTES > (toImem ? imem : dmem).length) {
+            gpu.log("{}: DMA of 0x{} bytes to {} offset 0x{} goes past its end", engine, Long.toHexString(len),
+                    toImem ? "IMEM" : "DMEM", Long.toHexString(dst));
+            dmaError = true;
+            return false;
+        }
+        for (long pos = 0; pos < len; pos += DMA_TRANSFER_BYTES) {
+            if (!copyIn(ctx, src + pos, toImem, (int) (dst + pos))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void start() {

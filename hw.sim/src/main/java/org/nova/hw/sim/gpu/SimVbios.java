@@ -1,6 +1,7 @@
 package org.nova.hw.sim.gpu;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.nova.nvidia.Chipset;
 import org.nova.nvidia.NvidiaPciIds;
@@ -13,7 +14,12 @@ import org.nova.nvidia.vbios.VbiosBuilder;
  * The VBIOS in the GPU's ROM, and the two ways the host reads it: the PCI expansion ROM BAR
  * ({@link NvidiaGpu#ROM_SIZE}) and the PROM window of BAR0 at {@link Vbios#ROM_OFFSET}, which is
  * where nova-core's vbios.rs reads it. The image holds a PC-AT image, an EFI image and the FWSEC
- * images with the FWSEC ucode, signed for each of {@link #FWSEC_FUSE_VERSIONS}.
+ * images with the FWSEC ucode: from GA102 on with a V3 descriptor, signed for each of
+ * {@link #FWSEC_FUSE_VERSIONS}; on Turing and GA100 with a V2 descriptor (the image is signed as it
+ * is) behind an IFR header ({@link org.nova.nvidia.vbios.IfrHeader}): version 2 on Turing, whose IFR
+ * microcode applies the ROM offset so that the PROM window starts at the PCI ROM, version 3 on GA100,
+ * whose PROM window shows the IFR header and the driver must skip it (nova-core vbios.rs
+ * {@code rom_offset}). The expansion ROM BAR shows the PCI ROM.
  *
  * <p>Immutable after construction: the ROM cannot be written.
  */
@@ -22,6 +28,10 @@ final class SimVbios {
     static final long PROM_SIZE = 1L << 20;
     /** The fuse versions the FWSEC ucode carries signatures for (the GSP's fuse is one: {@link SimFuse}). */
     static final int[] FWSEC_FUSE_VERSIONS = {0, 1, 2};
+    /** IFR header version of the simulated Turing ROMs. */
+    static final int IFR_VERSION_TURING = 2;
+    /** IFR header version of the simulated GA100 ROM (with a ROM directory). */
+    static final int IFR_VERSION_GA100 = 3;
     /** BIOS version major "90", as the VBIOSes of Turing to Ada boards report it (BIOSDATA token). */
     private static final long BIOS_VERSION_90 = 0x9000_0000L;
     /** Bits below the chip id in the simulated BIOS version: 90.cc.cc.00.01 for chip id cccc. */
@@ -37,7 +47,12 @@ final class SimVbios {
     /** Mask of an unsigned byte. */
     private static final int BYTE_MASK = 0xff;
 
-    private final byte[] rom;
+    /** The whole flash, IFR header included. */
+    private final byte[] flash;
+    /** Where the PCI ROM starts in the flash. */
+    private final int pciRomOffset;
+    /** Where PROM offset 0 is in the flash: the PCI ROM where the IFR microcode applies the offset. */
+    private final int promBase;
     private final Vbios parsed;
 
     /**
@@ -47,13 +62,20 @@ final class SimVbios {
      */
     SimVbios(Chipset chipset, int deviceId, int classCode) {
         FwsecImageBuilder fw = new FwsecImageBuilder();
-        for (int v : FWSEC_FUSE_VERSIONS) {
-            fw.signature(v, signature(chipset, v));
+        VbiosBuilder rom = new VbiosBuilder().pciIds(NvidiaPciIds.PCI_VENDOR_ID_NVIDIA, deviceId, classCode)
+                .biosVersion(BIOS_VERSION_90 | (long) chipset.id() << BIOS_VERSION_CHIP_SHIFT | BIOS_VERSION_BUILD);
+        if (chipset.needsFwsecBootloader()) {
+            fw.v2();
+            rom.ifr(chipset == Chipset.GA100 ? IFR_VERSION_GA100 : IFR_VERSION_TURING);
+        } else {
+            for (int v : FWSEC_FUSE_VERSIONS) {
+                fw.signature(v, signature(chipset, v));
+            }
         }
-        this.rom = new VbiosBuilder().pciIds(NvidiaPciIds.PCI_VENDOR_ID_NVIDIA, deviceId, classCode)
-                .biosVersion(BIOS_VERSION_90 | (long) chipset.id() << BIOS_VERSION_CHIP_SHIFT | BIOS_VERSION_BUILD)
-                .fwsec(fw.build()).build();
-        this.parsed = Vbios.parse("simulated VBIOS", MemorySegment.ofArray(rom));
+        this.flash = rom.fwsec(fw.build()).build();
+        this.pciRomOffset = chipset.needsFwsecBootloader() ? VbiosBuilder.IFR_PCI_ROM_OFFSET : 0;
+        this.promBase = chipset == Chipset.GA100 ? 0 : pciRomOffset;
+        this.parsed = Vbios.parse("simulated VBIOS", MemorySegment.ofArray(flash).asSlice(promBase));
     }
 
     /** The simulator signs nothing: a signature is bytes only this chip and fuse version have. */
@@ -63,12 +85,17 @@ final class SimVbios {
         return b;
     }
 
-    /** @return a copy of the ROM image */
+    /** @return a copy of the PCI ROM (what the expansion ROM BAR shows) */
     byte[] image() {
-        return rom.clone();
+        return Arrays.copyOfRange(flash, pciRomOffset, flash.length);
     }
 
-    /** @return the image, parsed */
+    /** @return a copy of what the PROM window shows from its offset 0 */
+    byte[] promImage() {
+        return Arrays.copyOfRange(flash, promBase, flash.length);
+    }
+
+    /** @return the PROM image, parsed (as the driver parses it) */
     Vbios parsed() {
         return parsed;
     }
@@ -87,8 +114,8 @@ final class SimVbios {
     long readProm(long offset, int size) {
         long v = 0;
         for (int i = size - 1; i >= 0; i--) {
-            long at = offset - Vbios.ROM_OFFSET + i;
-            v = v << BYTE_BITS | (at < rom.length ? rom[(int) at] & BYTE_MASK : 0);
+            long at = offset - Vbios.ROM_OFFSET + promBase + i;
+            v = v << BYTE_BITS | (at < flash.length ? flash[(int) at] & BYTE_MASK : 0);
         }
         return v;
     }

@@ -10,6 +10,7 @@ import org.nova.nvidia.Chipset;
 import org.nova.nvidia.FirmwareNames;
 import org.nova.nvidia.FormatException;
 import org.nova.nvidia.fw.BooterFirmware;
+import org.nova.nvidia.fw.GenBootloader;
 import org.nova.nvidia.fw.GspFirmware;
 import org.nova.nvidia.gsp.GspAbi;
 
@@ -72,6 +73,23 @@ final class TrustedFirmware {
     /** @return the trusted booter_unload, if present and well-formed */
     Optional<BooterFirmware> booterUnload() {
         return booter(FirmwareNames.BOOTER_UNLOAD);
+    }
+
+    /**
+     * @return the trusted generic bootloader (Turing, GA100), if present and well-formed: the
+     *     code the GSP falcon's boot ROM accepts to DMA FWSEC in
+     */
+    Optional<GenBootloader> genBootloader() {
+        try {
+            Optional<Path> p = file(FirmwareNames.GEN_BOOTLOADER);
+            if (p.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(GenBootloader.parse(p.get().toString(),
+                    MemorySegment.ofArray(Files.readAllBytes(p.get()))));
+        } catch (IOException | FormatException e) {
+            return Optional.empty();
+        }
     }
 
     private Optional<BooterFirmware> booter(String name) {

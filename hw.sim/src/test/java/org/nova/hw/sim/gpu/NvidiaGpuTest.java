@@ -26,6 +26,7 @@ import org.nova.nvidia.regs.Pfb;
 import org.nova.nvidia.regs.Pgc6;
 import org.nova.nvidia.regs.Pmc;
 import org.nova.nvidia.vbios.Vbios;
+import org.nova.nvidia.vbios.VbiosBuilder;
 
 /** The simulated GPU's registers, VBIOS and generated firmware, read back with nvidia.spec. */
 class NvidiaGpuTest {
@@ -51,15 +52,22 @@ class NvidiaGpuTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"TU102", "GA102", "AD102"})
+    @EnumSource(names = {"TU102", "GA100", "GA102", "AD102"})
     void vbiosParsesBackFromTheRomAndThePromWindow(Chipset c) {
         NvidiaGpu g = gpu(c);
         Vbios fromRom = Vbios.parse("rom", MemorySegment.ofArray(g.rom()));
-        assertEquals(3, fromRom.fwsecDesc().signatureCount());
-        assertEquals(0b111, fromRom.fwsecDesc().signatureVersions());
+        if (c.needsFwsecBootloader()) {
+            // Turing and GA100: a V2 descriptor, signed as it is
+            assertEquals(2, fromRom.fwsecDesc().version());
+            assertEquals(0, fromRom.fwsecDesc().signatureCount());
+        } else {
+            assertEquals(3, fromRom.fwsecDesc().signatureCount());
+            assertEquals(0b111, fromRom.fwsecDesc().signatureVersions());
+        }
         assertTrue(fromRom.biosVersion().isPresent());
         assertEquals(g.deviceId(), fromRom.pciAt().pcir().deviceId());
-        byte[] prom = new byte[g.rom().length];
+        // GA100's PROM window shows the IFR header in front of the PCI ROM
+        byte[] prom = new byte[g.rom().length + VbiosBuilder.IFR_PCI_ROM_OFFSET];
         for (int i = 0; i < prom.length; i++) {
             prom[i] = (byte) g.read(Vbios.ROM_OFFSET + i, 1);
         }

@@ -47,7 +47,7 @@ class SimFwsecTest {
     /** Loads the VBIOS's FWSEC patched by {@code patch}, signed if {@code sign}, and starts it. */
     private void run(Consumer<MemorySegment> patch, boolean sign) {
         Vbios bios = gpu.vbios();
-        FalconUcodeDescV3 d = bios.fwsecDesc();
+        FalconUcodeDescV3 d = (FalconUcodeDescV3) bios.fwsecDesc();
         MemorySegment ucode = MemorySegment.ofArray(bios.fwsecUcode().toArray(ValueLayout.JAVA_BYTE));
         patch.accept(ucode);
         if (sign) {
@@ -74,7 +74,7 @@ class SimFwsecTest {
     }
 
     private void frts(MemorySegment ucode, long start, long size) {
-        FalconUcodeDescV3 d = gpu.vbios().fwsecDesc();
+        FalconUcodeDescV3 d = (FalconUcodeDescV3) gpu.vbios().fwsecDesc();
         FwsecInterface.locate("test", ucode, d).writeFrts(ucode, start, size);
     }
 

@@ -30,6 +30,7 @@ import org.nova.nvidia.fw.BinFirmware;
 import org.nova.nvidia.fw.BinHeader;
 import org.nova.nvidia.fw.BooterFirmware;
 import org.nova.nvidia.fw.Elf64;
+import org.nova.nvidia.fw.GenBootloader;
 import org.nova.nvidia.fw.GspFirmware;
 import org.nova.nvidia.fw.RiscvFirmware;
 import org.osgi.service.component.annotations.Activate;
@@ -121,6 +122,7 @@ public final class NovaCommands {
         return switch (role) {
             case FirmwareNames.GSP -> describeGsp(name, data, named);
             case FirmwareNames.BOOTLOADER -> describeRiscv(name, data);
+            case FirmwareNames.GEN_BOOTLOADER -> describeGenBootloader(name, data);
             default -> describeBooter(name, data);
         };
     }
@@ -203,6 +205,15 @@ public final class NovaCommands {
         RiscvFirmware r = RiscvFirmware.parse(name, data);
         StringBuilder sb = binHeader(name, r.bin());
         sb.append(String.format("riscv desc     %s%n", r.desc()));
+        return sb.toString();
+    }
+
+    /** The generic bootloader that DMAs FWSEC in on Turing and GA100 (firmware/fwsec/bootloader.rs). */
+    private static String describeGenBootloader(String name, MemorySegment data) {
+        GenBootloader g = GenBootloader.parse(name, data);
+        StringBuilder sb = binHeader(name, g.file());
+        sb.append(String.format("bl desc        start_tag 0x%x, code_size 0x%x (0x%x padded), IMEM 0x%x, boot 0x%x%n",
+                g.startTag(), g.codeSize(), g.alignedCodeSize(), g.imemDstStart(), g.bootAddr()));
         return sb.toString();
     }
 
