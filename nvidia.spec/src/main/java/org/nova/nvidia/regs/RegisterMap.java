@@ -35,7 +35,7 @@ public final class RegisterMap {
     private static List<Register> collect() {
         List<Register> out = new ArrayList<>();
         for (Class<?> c : List.of(Pmc.class, Pbus.class, Pfb.class, Pgsp.class, Pgc6.class,
-                Pdisp.class, Fuse.class, Pfalcon.class, Pfalcon2.class)) {
+                Pdisp.class, Fuse.class, Pfalcon.class, Pfalcon2.class, Pfsp.class)) {
             for (Field f : c.getDeclaredFields()) {
                 if (Modifier.isStatic(f.getModifiers()) && f.getType() == Register.class) {
                     try {

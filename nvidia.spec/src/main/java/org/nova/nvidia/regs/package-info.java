@@ -17,7 +17,7 @@
  * <p>All types are immutable and thread-safe.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.nova.nvidia.regs;
 
 import org.osgi.annotation.bundle.Export;
