@@ -64,6 +64,17 @@ public final class FspCot {
     }
 
     /**
+     * @return whether chips of {@code arch} boot their GSP through the FSP's chain of trust
+     *     (Hopper and Blackwell: nova-core gsp/hal.rs gsp_hal, fsp/hal.rs fsp_hal)
+     */
+    public static boolean bootsThroughFsp(Architecture arch) {
+        return switch (arch) {
+            case HOPPER, BLACKWELL_GB10X, BLACKWELL_GB20X -> true;
+            default -> false;
+        };
+    }
+
+    /**
      * @return the COT protocol version the FSP of {@code arch} speaks
      * @throws IllegalArgumentException for an architecture without an FSP boot (Turing to Ada)
      */
