@@ -391,17 +391,23 @@ class FspBootTest {
         NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(chip, List.of(fw)));
         SimPciDevice dev = new SimPciDevice(gpu, SLOT);
         long[] nanos = new long[100];
+        java.util.Map<String, Long> steps = new java.util.LinkedHashMap<>();
         for (int i = 0; i < nanos.length; i++) {
             long t0 = System.nanoTime();
             Gpu g = probe(dev, fw);
             nanos[i] = System.nanoTime() - t0;
+            g.bootTimes().forEach((k, v) -> steps.merge(k, v, Long::sum));
             assertTrue(gpu.gspRunning(), "round " + i);
             assertEquals(i + 1, gpu.fspCotAccepted(), "one COT per probe, no reset between");
             unbind(dev, g);
             assertFalse(gpu.gspRunning(), "round " + i);
         }
         Arrays.sort(nanos);
-        System.out.printf("FSP boot %s: median of 100 probes %.1f ms%n", chip, nanos[nanos.length / 2] / 1e6);
+        long total = steps.values().stream().mapToLong(Long::longValue).sum();
+        StringBuilder share = new StringBuilder();
+        steps.forEach((k, v) -> share.append(String.format("%s %.0f%%, ", k, 100.0 * v / total)));
+        System.out.printf("FSP boot %s: median of 100 probes %.1f ms; steps: %s%n", chip,
+                nanos[nanos.length / 2] / 1e6, share);
     }
 
     @Test
