@@ -411,6 +411,15 @@ class FspBootTest {
     }
 
     @Test
+    void novaFwDescribesTheFmcsChainOfTrustSections() {
+        String name = FirmwareNames.path(Chipset.GB202, FmcFirmware.FILE, RELEASE);
+        byte[] fmc = GpuFirmwareGenerator.files(Chipset.GB202, RELEASE).get(name);
+        String text = org.nova.gpu.internal.shell.NovaCommands.describe(name, MemorySegment.ofArray(fmc));
+        assertTrue(text.contains("FMC firmware") && text.contains("hash           48 bytes"), text);
+        assertTrue(text.contains("publickey      384 bytes"), text);
+    }
+
+    @Test
     void cotAndResponseBytesRoundTrip() {
         byte[] h = new byte[FmcFirmware.HASH_SIZE];
         h[0] = 7;

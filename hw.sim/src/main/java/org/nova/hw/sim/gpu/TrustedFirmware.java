@@ -9,8 +9,8 @@ import java.util.Optional;
 import org.nova.nvidia.Chipset;
 import org.nova.nvidia.FirmwareNames;
 import org.nova.nvidia.FormatException;
-import org.nova.nvidia.fw.BooterFirmware;
 import org.nova.nvidia.fsp.FmcFirmware;
+import org.nova.nvidia.fw.BooterFirmware;
 import org.nova.nvidia.fw.GspFirmware;
 import org.nova.nvidia.gsp.GspAbi;
 
