@@ -179,6 +179,21 @@ class FspBootTest {
         unbind(dev, probe(dev, d[0]));
     }
 
+    @ParameterizedTest
+    @EnumSource(names = {"GH100", "GB202"})
+    void gspFmcRefusesAGspImageItDoesNotTrust(Chipset chip) throws IOException {
+        Path[] d = trustedAndDriver(chip);
+        Path gsp = d[1].resolve(FirmwareNames.path(chip, FirmwareNames.GSP, RELEASE));
+        byte[] b = Files.readAllBytes(gsp);
+        Elf64 elf = Elf64.parse("gsp", MemorySegment.ofArray(b));
+        long at = elf.section(org.nova.nvidia.fw.GspFirmware.SECTION_IMAGE).orElseThrow().offset();
+        b[(int) at + 8] ^= 0x5a; // the first page of .fwimage changed
+        Files.write(gsp, b);
+        NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(chip, List.of(d[0])));
+        refused(gpu, d[1], Errno.EIO, String.format("GSP-FMC boot failed (mailbox0 0x%x)", SimFsp.FMC_ERR_GSP_IMAGE));
+        assertEquals(1, gpu.fspCotAccepted(), "the chain of trust itself was right");
+    }
+
     @Test
     void anFmcWithoutAHashOrWithOversizedSectionsIsRefusedBeforeTheGpuIsTouched() throws IOException {
         Chipset chip = Chipset.GH100;

@@ -139,7 +139,7 @@ public final class NvidiaGpu {
         this.gspBoot = new SimGspBoot(this, gsp, trusted);
         this.fwsec = new SimFwsec(this, vbios, fuse, fb, gspBoot);
         this.booter = new SimBooter(this, trusted, fuse, fb, gspBoot);
-        this.fsp = bootsThroughFsp() ? new SimFsp(this, trusted, gsp, gspBoot, fb) : null;
+        this.fsp = bootsThroughFsp() ? new SimFsp(this, trusted, gsp, gspBoot, fb, booter) : null;
         this.intr = new SimIntr(this::host);
         // (a board configured with less VRAM than BAR1 still backs the whole aperture)
         this.vram = new SimVram(options.chipset().name(), Math.max(fb.size(), BAR1_SIZE));

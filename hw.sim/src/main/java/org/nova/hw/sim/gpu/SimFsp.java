@@ -11,6 +11,7 @@ import org.nova.nvidia.Architecture;
 import org.nova.nvidia.FbLayoutFacts;
 import org.nova.nvidia.FormatException;
 import org.nova.nvidia.fsp.FmcFirmware;
+import org.nova.nvidia.fsp.FspChipFacts;
 import org.nova.nvidia.fsp.FspCot;
 import org.nova.nvidia.fsp.GspFmcBootParams;
 import org.nova.nvidia.fsp.Mctp;
@@ -41,7 +42,8 @@ import org.nova.nvidia.regs.Register;
  *   <li>on acceptance it answers with error 0 in the message queue (MSGQ_TAIL = the reply's last
  *       word), locks the GSP falcon to itself with the boot parameters' address in its mailboxes,
  *       and runs GSP-FMC: it reads GSP_FMC_BOOT_PARAMS, checks the targets, sizes and the WPR
- *       metadata's magic and revision, starts GSP-RM with the LibOS arguments, clears the mailboxes
+ *       metadata's magic, revision and framebuffer size, the GSP image, bootloader and signatures it
+ *       points at against the trusted firmware (as booter_load does on the other chips), starts GSP-RM with the LibOS arguments, clears the mailboxes
  *       and releases the lockdown; a refusal leaves an {@code FMC_ERR_} code in MAILBOX0 and the
  *       lockdown set.</li>
  * </ul>
@@ -76,17 +78,21 @@ public final class SimFsp implements Bar0Unit {
     public static final int ERR_NO_FIRMWARE = 0x0000_f509;
     /** GSP-FMC's MAILBOX0 when the GSP_FMC_BOOT_PARAMS or the WPR metadata they point at are wrong. */
     public static final int FMC_ERR_BOOT_PARAMS = 0x0000_f601;
+    /**
+     * GSP-FMC's MAILBOX0 when the GSP image, bootloader or signatures the WPR metadata points at are
+     * not the trusted firmware's (the check booter_load makes on the other chips, {@link SimBooter}).
+     */
+    public static final int FMC_ERR_GSP_IMAGE = 0x0000_f602;
 
     private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int WORD = 4;
-    /** FRTS must start on a 2 MiB boundary below the end of VRAM (fsp.rs aligns the offset up to SZ_2M). */
-    private static final long FRTS_ALIGN = 2L << 20;
 
     private final NvidiaGpu gpu;
     private final TrustedFirmware trusted;
     private final SimFalcon gspFalcon;
     private final SimGspBoot gspBoot;
     private final SimFb fb;
+    private final SimBooter booter;
     private final Register bootStatus;
     private final byte[] emem = new byte[EMEM_BYTES];
     private int ememc;
@@ -98,8 +104,10 @@ public final class SimFsp implements Bar0Unit {
     /** COT messages accepted since power-on (for tests and diagnostics). */
     private int accepted;
 
-    SimFsp(NvidiaGpu gpu, TrustedFirmware trusted, SimFalcon gspFalcon, SimGspBoot gspBoot, SimFb fb) {
+    SimFsp(NvidiaGpu gpu, TrustedFirmware trusted, SimFalcon gspFalcon, SimGspBoot gspBoot, SimFb fb,
+            SimBooter booter) {
         this.gpu = gpu;
+        this.booter = booter;
         this.trusted = trusted;
         this.gspFalcon = gspFalcon;
         this.gspBoot = gspBoot;
@@ -262,7 +270,7 @@ public final class SimFsp implements Bar0Unit {
         }
         if (cot.frtsSysmemOffset() != 0 || cot.frtsSysmemSize() != 0
                 || Integer.toUnsignedLong(cot.frtsVidmemSize()) != FbLayoutFacts.FRTS_SIZE
-                || cot.frtsVidmemOffset() % FRTS_ALIGN != 0 || cot.frtsVidmemOffset() < FbLayoutFacts.FRTS_SIZE
+                || cot.frtsVidmemOffset() % FspChipFacts.FRTS_VIDMEM_ALIGN != 0 || cot.frtsVidmemOffset() < FbLayoutFacts.FRTS_SIZE
                 || cot.frtsVidmemOffset() >= fb.size()) {
             gpu.log("FSP: FRTS at sysmem 0x{}+0x{}, vidmem end-0x{}+0x{}: not a 0x{}-byte region 2 MiB-aligned in VRAM",
                     Long.toHexString(cot.frtsSysmemOffset()), Integer.toHexString(cot.frtsSysmemSize()),
@@ -323,12 +331,20 @@ public final class SimFsp implements Bar0Unit {
                 || GspFwWprMeta.get(meta, GspFwWprMeta.MAGIC_AT) != GspFwWprMeta.MAGIC
                 || GspFwWprMeta.get(meta, GspFwWprMeta.REVISION_AT) != GspFwWprMeta.REVISION) {
             bad = "the WPR metadata at 0x" + Long.toHexString(wprMeta) + " is unreadable or has a wrong magic/revision";
+        } else if (GspFwWprMeta.get(meta, GspFwWprMeta.FB_SIZE) != fb.size()) {
+            bad = "the WPR metadata's framebuffer size 0x" + Long.toHexString(GspFwWprMeta.get(meta,
+                    GspFwWprMeta.FB_SIZE)) + " is not the GPU's 0x" + Long.toHexString(fb.size());
         } else if (libos == 0) {
             bad = "no LibOS arguments";
         }
         if (bad != null) {
             gpu.log("GSP-FMC: boot parameters refused: {}", bad);
             gspFalcon.fmcDone(FMC_ERR_BOOT_PARAMS);
+            return;
+        }
+        if (booter.checkGspImage(meta) != 0) {
+            gpu.log("GSP-FMC: the GSP image, bootloader or signatures are not the trusted firmware's");
+            gspFalcon.fmcDone(FMC_ERR_GSP_IMAGE);
             return;
         }
         gspBoot.startGspRmFromFmc(libos);
