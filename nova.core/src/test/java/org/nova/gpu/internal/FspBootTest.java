@@ -223,6 +223,17 @@ class FspBootTest {
         assertTrue(System.nanoTime() - t0 >= Fsp.SECURE_BOOT_TIMEOUT_MS * 1_000_000L, "waited the 5 s");
     }
 
+    @Test
+    void aGspFmcThatNeverReleasesTheLockdownTimesOutAndLeavesNothing() {
+        Path fw = GpuFirmwareGenerator.generate(Chipset.GH100, tmp);
+        NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(Chipset.GH100, List.of(fw)).withFault(GpuFault.GSP_FMC_HANG));
+        long t0 = System.nanoTime();
+        refused(gpu, fw, Errno.ETIMEDOUT, "lockdown was not released", "30000 ms",
+                String.format("HWCFG2 0x%x", org.nova.nvidia.regs.Pfalcon.PRIV_TARGET_LOCKED_PATTERN));
+        assertTrue(System.nanoTime() - t0 >= FspBoot.LOCKDOWN_TIMEOUT_MS * 1_000_000L, "waited the 30 s");
+        assertEquals(1, gpu.fspCotAccepted());
+    }
+
     // ---- messages the driver never sends, sent raw: the FSP refuses them as the hardware would ----
 
     /** A simulated GPU with BAR0 mapped, for raw FSP exchanges. */

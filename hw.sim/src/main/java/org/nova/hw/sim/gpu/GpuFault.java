@@ -30,6 +30,8 @@ public enum GpuFault {
     SEC2_RESUME_ERROR("sec2-resume-error"),
     /** Hopper and Blackwell: the FSP's secure boot never completes (the driver's 5 s boot-complete wait must time out). */
     FSP_BOOT_HANG("fsp-boot-hang"),
+    /** Hopper and Blackwell: GSP-FMC never runs after the FSP accepted the chain of trust (the GSP stays locked: the driver's 30 s lockdown wait must time out). */
+    GSP_FMC_HANG("gsp-fmc-hang"),
     /** A vGPU's plugin task accepts the bootload but never reports success in its control buffer. */
     VGPU_PLUGIN_HANG("vgpu-plugin-hang");
 

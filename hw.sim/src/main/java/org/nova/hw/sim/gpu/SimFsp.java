@@ -27,7 +27,8 @@ import org.nova.nvidia.regs.Register;
  *   <li>after reset the FSP's secure boot completes and it reports
  *       {@link Pfsp#FSP_BOOT_COMPLETE_STATUS_SUCCESS} in the chip's thermal scratch register
  *       (GH100 and GB10x: {@link Pfsp#THERM_I2CS_SCRATCH_GH100}; GB20x: {@link Pfsp#THERM_I2CS_SCRATCH_GB202});
- *       with the {@link GpuFault#FSP_BOOT_HANG} fault it never does;</li>
+ *       with the {@link GpuFault#FSP_BOOT_HANG} fault it never does (and with {@link GpuFault#GSP_FMC_HANG}
+ *       GSP-FMC never runs after an accepted chain of trust);</li>
  *   <li>{@value #EMEM_BYTES} bytes of EMEM for channel 0 behind the EMEMC/EMEMD port (block and
  *       offset, auto-increment on write and on read); writes outside it are dropped;</li>
  *   <li>the driver's write of QUEUE_HEAD hands it the message from QUEUE_HEAD to QUEUE_TAIL + 4;
@@ -309,6 +310,10 @@ public final class SimFsp implements Bar0Unit {
         accepted++;
         gpu.info("FSP: chain of trust accepted (COT version {}), GSP-FMC boots", version);
         gspFalcon.lockToFsp(cot.gspBootArgsSysmemOffset());
+        if (gpu.options().fault() == GpuFault.GSP_FMC_HANG) {
+            gpu.log("GSP-FMC: hangs (fault): the GSP stays locked to the FSP");
+            return 0;
+        }
         runGspFmc(params);
         return 0;
     }
