@@ -18,7 +18,7 @@ import org.nova.nvidia.fw.RiscvImageBuilder;
 
 /**
  * Generates the firmware files of release 570.144 a Hopper or Blackwell chip boots with through its
- * FSP (nova-core firmware.rs, firmware/fsp.rs): {@code fmc} (an ELF with the sections {@code image},
+ * FSP (nova-core firmware.rs@6372843a, firmware/fsp.rs@637315cb): {@code fmc} (an ELF with the sections {@code image},
  * {@code hash}, {@code publickey}, {@code signature}), {@code bootloader} and {@code gsp}. No booter:
  * the FSP replaces SEC2's part. Deterministic per chip, like {@link GpuFirmwareGenerator}, which
  * delegates to this class for these chips.
