@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * framebuffer layout ({@link FbLayout}), prepare every image the boot and the unload run (FWSEC-FRTS,
  * booter_load, the {@link UnloadBundle}), set up the WPR metadata and the GSP's shared memory
  * ({@link Gsp}); then {@link GspBoot} boots the GSP in gsp/boot.rs's order and unloads it if the boot
- * fails past FWSEC-FRTS. The bindings are chosen from the image's {@code .fwversion}. Everything
+ * fails past FWSEC-FRTS. Hopper and Blackwell ({@link FspGpuHal}) await no GFW boot, load the FMC
+ * instead of FWSEC and the booters, and boot through the FSP ({@link FspBoot}, whose unload unbind
+ * runs). The bindings are chosen from the image's {@code .fwversion}. Everything
  * acquired is a device resource of the binding (BAR0, DMA memory, mapped firmware); {@link #unbind}
  * closes the clients' channels and runs {@link GspBoot#unload} (UNLOADING_GUEST_DRIVER, the suspend
  * report, FWSEC-SB, booter_unload, WPR2 read back); the binding's devres release the rest.
