@@ -86,12 +86,12 @@ public final class SimDeviceComponent {
 
         /** @return the GPU chip */
         @AttributeDefinition(name = "Chip", required = false,
-                description = "nvidia-gpu only: the chip, e.g. tu102, ga102, ad102 (full models), gh100, gb202 (identification only).")
+                description = "nvidia-gpu only: the chip, e.g. tu102, ga102, ad102 (FWSEC and booter), gh100, gb100, gb202 (through the FSP).")
         String chip() default SimModels.DEFAULT_CHIP;
 
         /** @return the GPU fault */
         @AttributeDefinition(name = "Fault", required = false,
-                description = "nvidia-gpu only: none, fwsec-error, wpr2-set, falcon-hang or gfw-hang.")
+                description = "nvidia-gpu only: none, fwsec-error, wpr2-set, falcon-hang, gfw-hang, fsp-boot-hang, gsp-fmc-hang, ...")
         String fault() default "none";
 
         /** @return the framebuffer size */

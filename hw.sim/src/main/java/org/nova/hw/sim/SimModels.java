@@ -13,6 +13,7 @@ import org.nova.hw.sim.gpu.GpuFirmwareGenerator;
 import org.nova.hw.sim.gpu.GpuOptions;
 import org.nova.hw.sim.gpu.NvidiaGpu;
 import org.nova.nvidia.Chipset;
+import org.nova.nvidia.fsp.FspCot;
 
 /** The device models a configuration can name ({@code model} of {@value SimDeviceComponent#PID}). */
 final class SimModels {
@@ -170,7 +171,7 @@ final class SimModels {
             dirs.add(Path.of("/lib/firmware"));
             dirs.add(Path.of("/usr/lib/firmware"));
             Path generated = GpuFirmwareGenerator.defaultDir();
-            if (chip.hasGspFirmware535()) {
+            if (chip.hasGspFirmware535() || FspCot.bootsThroughFsp(chip.architecture())) {
                 GpuFirmwareGenerator.generate(chip, generated);
             }
             dirs.add(generated);

@@ -90,7 +90,7 @@ public class SoakIT {
     private static final List<String> LEAF_BUNDLES = List.of("samples");
     /** Models a step adds, with the options cm:set takes for them. */
     private static final List<String> MODELS = List.of("model=edu", "model=pci-testdev", "model=nvidia-gpu chip=ga102",
-            "model=nvidia-gpu chip=tu102", "model=pci-generic vendor=1b36 device=0005 flr=true",
+            "model=nvidia-gpu chip=tu102", "model=nvidia-gpu chip=gb202", "model=pci-generic vendor=1b36 device=0005 flr=true",
             "model=pci-generic vendor=abcd device=1234 removal=surprise");
     private static final String DEVICE_FACTORY = "org.nova.hw.sim.device";
     private static final String VGPU_PF = "0000:00:06.0";

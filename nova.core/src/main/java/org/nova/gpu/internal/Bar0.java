@@ -37,6 +37,10 @@ final class Bar0 {
         bar.write32(r.address(), value);
     }
 
+    void write(Register r, int index, int value) {
+        bar.write32(r.address(index), value);
+    }
+
     void write(Register r, FalconEngine e, int value) {
         bar.write32(r.address(e), value);
     }

@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * framebuffer layout ({@link FbLayout}), prepare every image the boot and the unload run (FWSEC-FRTS,
  * booter_load, the {@link UnloadBundle}), set up the WPR metadata and the GSP's shared memory
  * ({@link Gsp}); then {@link GspBoot} boots the GSP in gsp/boot.rs's order and unloads it if the boot
- * fails past FWSEC-FRTS. The bindings are chosen from the image's {@code .fwversion}. Everything
+ * fails past FWSEC-FRTS. Hopper and Blackwell ({@link FspGpuHal}) await no GFW boot, load the FMC
+ * instead of FWSEC and the booters, and boot through the FSP ({@link FspBoot}, whose unload unbind
+ * runs). The bindings are chosen from the image's {@code .fwversion}. Everything
  * acquired is a device resource of the binding (BAR0, DMA memory, mapped firmware); {@link #unbind}
  * closes the clients' channels and runs {@link GspBoot#unload} (UNLOADING_GUEST_DRIVER, the suspend
  * report, FWSEC-SB, booter_unload, WPR2 read back); the binding's devres release the rest.
@@ -158,7 +160,9 @@ final class Gpu {
 
     private void bringUp(Bar0 bar, FirmwareLoader loader) {
         faultPoint("GFW boot");
-        waitGfwBoot(bar);
+        if (!(hal instanceof FspGpuHal)) { // gpu/hal/gh100.rs: Hopper and Blackwell have no GFW_BOOT to await
+            waitGfwBoot(bar);
+        }
         bootTimes.step("GFW boot");
         // before any falcon is reset: a falcon's reset acknowledgement is flushed through it
         if (!BootTamper.skipSysmemFlush) {
@@ -189,6 +193,10 @@ final class Gpu {
         publish(GpuInfo.BootState.PROBING);
         Falcon gspFalcon = falcon(FalconEngine.GSP, bar);
         Falcon sec2 = falcon(FalconEngine.SEC2, bar);
+        if (hal instanceof FspGpuHal fspHal) {
+            bringUpThroughFsp(bar, loader, fspHal, fb, gspFalcon);
+            return;
+        }
         // Every image the boot and its unload run is checked, signed for the fuses and staged before
         // the first hardware write: a refusal here leaves the GPU untouched, and from FWSEC-FRTS on
         // the unload bundle is there to remove WPR2 again.
@@ -214,14 +222,40 @@ final class Gpu {
         LOG.debug("{}: GSP ABI {} ({})", dev.slot(), abi.version(), abi.bindingsPackage());
         bootTimes.step("layout and staging");
         GspBoot.boot(this, bar, new GspBoot.Parts(gspFalcon, sec2, frts, booterLoad, unloadBundle, fb, wprMeta, gsp,
-                bl.appVersion()), bootTimes, () -> {
-                    rm = new RmControl(abi, staticInfo.handles(), this::rpc);
-                    LOG.debug("{}: RM controls go to GSP-RM's internal {}", dev.slot(), rm.handles());
-                    faultPoint("vGPU support query");
-                    vgpuSupported = VgpuMgr.supported(abi, rm, RPC_TIMEOUT_MS);
-                    LOG.debug("{}: vGPU {}supported by the firmware", dev.slot(), vgpuSupported ? "" : "not ");
-                    bootTimes.step("vGPU query");
-                });
+                bl.appVersion()), bootTimes, this::afterStaticInfo);
+        LOG.debug("{}: boot steps: {}", dev.slot(), bootTimes);
+    }
+
+    /** What the probe adds past upstream's boot, under its unload guard: RM controls, the vGPU query. */
+    private void afterStaticInfo() {
+        rm = new RmControl(abi, staticInfo.handles(), this::rpc);
+        LOG.debug("{}: RM controls go to GSP-RM's internal {}", dev.slot(), rm.handles());
+        faultPoint("vGPU support query");
+        vgpuSupported = VgpuMgr.supported(abi, rm, RPC_TIMEOUT_MS);
+        LOG.debug("{}: vGPU {}supported by the firmware", dev.slot(), vgpuSupported ? "" : "not ");
+        bootTimes.step("vGPU query");
+    }
+
+    /**
+     * Hopper and Blackwell (gsp/hal/gh100.rs): the FMC and the GSP image staged in DMA memory, the
+     * WPR metadata and the queues set up, then {@link FspBoot} boots the GSP through the FSP. No
+     * FWSEC and no booter; the unload is {@link FspBoot#unload}.
+     */
+    private void bringUpThroughFsp(Bar0 bar, FirmwareLoader loader, FspGpuHal fspHal, FbLayout fb, Falcon gspFalcon) {
+        var fmc = GpuFirmware.requestFmc(dev, identity.chipset(), loader, fwVersion);
+        DmaCoherent fmcImage = GpuFirmware.toDma(dev, fmc.image(), 0);
+        DmaCoherent level0 = firmware.mapGspImage(dev);
+        DmaCoherent blDma = GpuFirmware.toDma(dev, firmware.bootloader().ucode(), 0);
+        DmaCoherent sigDma = GpuFirmware.toDma(dev, firmware.gspSignatures(), 0);
+        DmaCoherent wprMeta = dev.allocCoherent(GspFwWprMeta.SIZE);
+        var bl = firmware.bootloader();
+        WprMetaWriter.write(wprMeta.memory(), fb, level0.iova(), firmware.gsp().imageSize(), blDma.iova(),
+                bl.ucode().byteSize(), bl.codeOffset(), bl.dataOffset(), bl.manifestOffset(), sigDma.iova(),
+                firmware.gspSignatures().byteSize());
+        gsp = Gsp.create(dev, abi, bar0, this::onEvent);
+        bootTimes.step("layout and staging");
+        FspBoot.boot(this, bar, new FspBoot.Parts(gspFalcon, fspHal, fb, fmc, fmcImage, wprMeta, gsp), bootTimes,
+                this::afterStaticInfo);
         LOG.debug("{}: boot steps: {}", dev.slot(), bootTimes);
     }
 
@@ -474,8 +508,12 @@ final class Gpu {
         bar0.tryAccess().ifPresent(g -> {
             try (g) {
                 Bar0 bar = new Bar0(g.get());
-                GspBoot.unload(bar, falcon(FalconEngine.GSP, bar), falcon(FalconEngine.SEC2, bar), cmdq, abi, this::rpc,
-                        unloadBundle);
+                if (hal instanceof FspGpuHal) {
+                    FspBoot.unload(bar, falcon(FalconEngine.GSP, bar), cmdq, abi, this::rpc);
+                } else {
+                    GspBoot.unload(bar, falcon(FalconEngine.GSP, bar), falcon(FalconEngine.SEC2, bar), cmdq, abi,
+                            this::rpc, unloadBundle);
+                }
                 LOG.info("{}: GSP unloaded", dev.slot());
             } catch (DriverException e) {
                 LOG.warn("{}: {} (the GPU needs a reset before the next probe)", dev.slot(), e.getMessage());

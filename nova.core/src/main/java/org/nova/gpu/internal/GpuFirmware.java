@@ -12,6 +12,8 @@ import org.nova.driver.firmware.FirmwareLoader;
 import org.nova.nvidia.Chipset;
 import org.nova.nvidia.FirmwareNames;
 import org.nova.nvidia.FormatException;
+import org.nova.nvidia.fsp.FmcFirmware;
+import org.nova.nvidia.fsp.FspCot;
 import org.nova.nvidia.fw.BooterFirmware;
 import org.nova.nvidia.fw.GspFirmware;
 import org.nova.nvidia.fw.Radix3;
@@ -29,8 +31,8 @@ import org.nova.nvidia.regs.Pfalcon;
  * @param gsp the GSP image (.fwimage, .fwversion, signatures)
  * @param gspSignatures the GSP image's signatures for this chip
  * @param bootloader the GSP's RISC-V bootloader
- * @param booterLoad the booter that starts the GSP
- * @param booterUnload the booter that tears WPR2 down at unbind
+ * @param booterLoad the booter that starts the GSP; null on Hopper and Blackwell (the FSP boots it)
+ * @param booterUnload the booter that tears WPR2 down at unbind; null on Hopper and Blackwell
  */
 record GpuFirmware(String release, GspFirmware gsp, MemorySegment gspSignatures, RiscvFirmware bootloader,
         BooterFirmware booterLoad, BooterFirmware booterUnload) {
@@ -53,11 +55,27 @@ record GpuFirmware(String release, GspFirmware gsp, MemorySegment gspSignatures,
         }
         RiscvFirmware bootloader = parse(chip, "bootloader", () -> RiscvFirmware.parse(
                 r.name(FirmwareNames.BOOTLOADER), r.request(FirmwareNames.BOOTLOADER).data()));
+        if (FspCot.bootsThroughFsp(chip.architecture())) {
+            // Hopper and Blackwell have no booter: the FSP boots the GSP (FspBoot loads the FMC)
+            return new GpuFirmware(release, gsp, sigs, bootloader, null, null);
+        }
         BooterFirmware load = parse(chip, "booter_load", () -> BooterFirmware.parse(
                 r.name(FirmwareNames.BOOTER_LOAD), r.request(FirmwareNames.BOOTER_LOAD).data()));
         BooterFirmware unload = parse(chip, "booter_unload", () -> BooterFirmware.parse(
                 r.name(FirmwareNames.BOOTER_UNLOAD), r.request(FirmwareNames.BOOTER_UNLOAD).data()));
         return new GpuFirmware(release, gsp, sigs, bootloader, load, unload);
+    }
+
+    /**
+     * Requests and parses the FMC firmware of a Hopper or Blackwell chip, of the release the GSP
+     * image came from (firmware/fsp.rs FspFirmware::new).
+     *
+     * @throws DriverException ENOENT (missing), EINVAL (malformed: a section missing or oversized)
+     */
+    static FmcFirmware requestFmc(PciDevice dev, Chipset chip, FirmwareLoader loader, String release) {
+        String name = FirmwareNames.path(chip, FmcFirmware.FILE, release);
+        Firmware f = loader.request(name, dev.device().devres());
+        return parse(chip, "fmc", () -> FmcFirmware.parse(name, f.data()));
     }
 
     /** Finds the files of one release: the newest whose GSP image exists names the others. */

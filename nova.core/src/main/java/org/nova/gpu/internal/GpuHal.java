@@ -12,7 +12,7 @@ import org.nova.nvidia.regs.Pgc6;
 /**
  * What differs between architectures for the bring-up (nova-core fb/hal/*.rs and falcon/hal.rs):
  * where the framebuffer size is read, whether the display engine is present, and the falcon HAL.
- * One implementation per architecture group; Hopper and Blackwell are refused here.
+ * One implementation per architecture group; Hopper and Blackwell's are {@link FspGpuHal}'s.
  *
  * <p>The framebuffer HAL's sizes and the sysmem flush register follow fb/hal/{tu102,ga100,ga102}.rs
  * (torvalds/linux, the versions with pmu_reserved_size / non_wpr_heap_size / frts_size) and the
@@ -86,17 +86,16 @@ interface GpuHal {
     /**
      * @param chipset the identified chip
      * @return its HAL
-     * @throws DriverException ENODEV for a chip whose GSP cannot be booted with firmware 535.113.01
      */
     static GpuHal of(Chipset chipset) {
         return switch (chipset.architecture()) {
             case TURING -> new Tu102();
             case AMPERE -> chipset == Chipset.GA100 ? new Ga100() : new Ga102();
             case ADA -> new Ga102();
-            case HOPPER, BLACKWELL_GB10X, BLACKWELL_GB20X -> throw new DriverException(Errno.ENODEV,
-                    chipset + " (" + chipset.architecture().displayName() + ") identified, but its GSP cannot be "
-                            + "booted: linux-firmware has no GSP firmware 535.113.01 for it (Hopper and Blackwell "
-                            + "boot through the FSP with firmware 570.144, not supported yet)");
+            // gsp/hal.rs: these three boot the GSP through the FSP (gsp/hal/gh100.rs)
+            case HOPPER -> new FspGpuHal.Gh100();
+            case BLACKWELL_GB10X -> new FspGpuHal.Gb100();
+            case BLACKWELL_GB20X -> new FspGpuHal.Gb202();
         };
     }
 

@@ -10,8 +10,8 @@ import org.nova.nvidia.Chipset;
  * vgpu/hal/gb202.rs enables Blackwell GB20x; Ada is enabled as the nova-core vGPU RFC
  * (20251206124208, "On Ada with vGPU supported ..."; its tree's {@code vgpu_is_supported}: AD102 and
  * later with VFs) does, which is what this project's vGPU manager runs on; Turing, Ampere, Hopper and
- * GB10x are off (vgpu/hal/tu102.rs). Hopper and Blackwell are refused earlier ({@link GpuHal#of}),
- * so the FSP knob has no chip to apply to here.
+ * GB10x are off (vgpu/hal/tu102.rs). The FSP's vGPU knob is not asked: the simulated FSP does not
+ * model it, so a GB20x with enough VFs turns vGPU on by the other two rules alone.
  *
  * <p>With vGPU on, the layout reserves the vGPU WPR2 heap with its VF partitions ({@link FbLayout})
  * and SetRegistry adds RMSetSriovMode ({@link Commands#bootRegistry}).

@@ -145,7 +145,7 @@ class FwsecBootloaderProbeTest {
             Bar0 bar = new Bar0(g.get());
             Vbios bios = VbiosReader.read(bar);
             Falcon gsp = new Falcon(FalconEngine.GSP, bar, new Tu102FalconHal());
-            FbLayout fb = FbLayout.compute(GpuOptions.defaultFbMiB(chip) << 20, -1, 0x3000, 0x100800);
+            FbLayout fb = FbLayout.compute(new GpuHal.Tu102(), GpuOptions.defaultFbMiB(chip) << 20, -1, 0x3000, 0x100800, false);
             // GA102's way: FWSEC itself PIO-loaded into IMEM, no bootloader
             Fwsec.Prepared direct = Fwsec.prepare(dev, gsp, bios, fb, null);
             DriverException e = assertThrows(DriverException.class, () -> Fwsec.run(bar, gsp, direct, fb));
@@ -194,11 +194,11 @@ class FwsecBootloaderProbeTest {
 
     @Test
     void fwsecFrtsIsSkippedWhereTheLayoutGivesFrtsNoRoom() {
-        FbLayout normal = FbLayout.compute(24L << 30, -1, 0x3000, 0x100800);
+        FbLayout normal = FbLayout.compute(GpuHal.of(Chipset.TU102), 24L << 30, -1, 0x3000, 0x100800, false);
         assertTrue(Fwsec.frtsNeeded(normal));
-        FbLayout none = new FbLayout(normal.fbSize(), normal.vgaStart(), normal.frtsStart(), normal.frtsStart(),
-                normal.bootStart(), normal.elfStart(), normal.elfEnd(), normal.wpr2HeapStart(), normal.wpr2HeapEnd(),
-                normal.wpr2Start(), normal.heapStart());
+        // GA100's HAL gives FRTS no room (fb/hal/ga100.rs frts_size 0)
+        FbLayout none = FbLayout.compute(GpuHal.of(Chipset.GA100), 24L << 30, -1, 0x3000, 0x100800, false);
+        assertEquals(none.frtsStart(), none.frtsEnd());
         assertFalse(Fwsec.frtsNeeded(none));
         // nothing is touched: no BAR, no falcon, nothing prepared
         Fwsec.run(null, null, null, none);

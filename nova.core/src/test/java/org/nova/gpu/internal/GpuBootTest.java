@@ -128,10 +128,18 @@ class GpuBootTest {
 
     @ParameterizedTest
     @EnumSource(names = {"GH100", "GB202"})
-    void identifiesAndRefusesHopperAndBlackwell(Chipset chip) {
+    void bootsHopperAndBlackwellThroughTheFsp(Chipset chip) {
+        // identification-only before issue 18: now the FSP boots them with 570.144 (FspBootTest has the rest)
+        bootAndUnbind(chip, GpuFirmwareGenerator.generate(chip, tmp), FirmwareNames.VERSION_570_144);
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"GH100", "GB202"})
+    void hopperAndBlackwellWithoutFirmwareAreRefusedUntouched(Chipset chip) {
         NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(chip, List.of(tmp)));
         Run r = probe(gpu, tmp);
-        assertFails(r, Errno.ENODEV, chip.name(), chip.architecture().displayName(), "535.113.01");
+        assertFails(r, Errno.ENOENT, "nvidia/" + chip.firmwareName() + "/gsp/gsp-");
+        assertEquals(0, gpu.fspCotAccepted());
     }
 
     @Test

@@ -56,6 +56,21 @@ public final class Pfalcon {
     public static final Field HWCFG2_MEM_SCRUBBING = HWCFG2.field(12, 12, "mem_scrubbing",
             "Set to 0 after memory scrubbing is completed");
     /** Reset completed (GA102+). */
+    /**
+     * RISC-V branch privilege lockdown: set while the GSP is locked down to the FSP's chain of
+     * trust; GSP-FMC clears it once GSP-RM may be talked to (nova-core falcon/regs.rs,
+     * falcon/gsp.rs riscv_branch_privilege_lockdown; gsp/hal/gh100.rs polls it).
+     */
+    public static final Field HWCFG2_RISCV_BR_PRIV_LOCKDOWN = HWCFG2.field(13, 13, "riscv_br_priv_lockdown",
+            "RISC-V branch privilege lockdown");
+    /**
+     * What a read of a GSP register returns while the PRIV target mask still locks it to the FSP:
+     * this pattern in the upper 24 bits, the low byte varying (nova-core falcon/gsp.rs
+     * priv_target_mask_released LOCKED_PATTERN).
+     */
+    public static final int PRIV_TARGET_LOCKED_PATTERN = 0xbadf_4100;
+    /** The bits of a read that carry {@link #PRIV_TARGET_LOCKED_PATTERN} (falcon/gsp.rs LOCKED_MASK). */
+    public static final int PRIV_TARGET_LOCKED_MASK = 0xffff_ff00;
     public static final Field HWCFG2_RESET_READY = HWCFG2.field(31, 31, "reset_ready",
             "Signal indicating that reset is completed (GA102+)");
 

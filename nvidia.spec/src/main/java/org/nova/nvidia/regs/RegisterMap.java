@@ -36,7 +36,7 @@ public final class RegisterMap {
         List<Register> out = new ArrayList<>();
         for (Class<?> c : List.of(Pmc.class, Pbus.class, Pfb.class, Pgsp.class, Pgc6.class,
                 Pdisp.class, Fuse.class, Pfalcon.class, Pfalcon2.class, Bar0Window.class,
-                Bar1Block.class, MmuInvalidate.class)) {
+                Bar1Block.class, MmuInvalidate.class, Pfsp.class)) {
             for (Field f : c.getDeclaredFields()) {
                 if (Modifier.isStatic(f.getModifiers()) && f.getType() == Register.class) {
                     try {

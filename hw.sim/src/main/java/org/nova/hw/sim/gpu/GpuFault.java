@@ -28,6 +28,10 @@ public enum GpuFault {
     GSP_CRASH("gsp-crash"),
     /** SEC2-RTOS refuses the CPU sequencer's core resume (an error in its MAILBOX0): GSP-RM never resumes. */
     SEC2_RESUME_ERROR("sec2-resume-error"),
+    /** Hopper and Blackwell: the FSP's secure boot never completes (the driver's 5 s boot-complete wait must time out). */
+    FSP_BOOT_HANG("fsp-boot-hang"),
+    /** Hopper and Blackwell: GSP-FMC never runs after the FSP accepted the chain of trust (the GSP stays locked: the driver's 30 s lockdown wait must time out). */
+    GSP_FMC_HANG("gsp-fmc-hang"),
     /** A vGPU's plugin task accepts the bootload but never reports success in its control buffer. */
     VGPU_PLUGIN_HANG("vgpu-plugin-hang"),
     /** GSP-RM answers GetGspStaticInfo with an empty framebuffer region table (numFBRegions 0). */

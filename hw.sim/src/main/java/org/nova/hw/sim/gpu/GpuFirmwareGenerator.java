@@ -17,6 +17,7 @@ import java.util.SplittableRandom;
 import org.nova.nvidia.Architecture;
 import org.nova.nvidia.Chipset;
 import org.nova.nvidia.FirmwareNames;
+import org.nova.nvidia.fsp.FspCot;
 import org.nova.nvidia.fw.BooterImageBuilder;
 import org.nova.nvidia.fw.Elf64Builder;
 import org.nova.nvidia.fw.FalconUcodeDescV3;
@@ -110,6 +111,9 @@ public final class GpuFirmwareGenerator {
      * @return file name (relative to the firmware root) → contents
      */
     public static Map<String, byte[]> files(Chipset chipset, String version) {
+        if (FspCot.bootsThroughFsp(chipset.architecture()) && version.equals(FspFirmwareGenerator.VERSION)) {
+            return FspFirmwareGenerator.files(chipset);
+        }
         if (!chipset.hasGspFirmware535()) {
             throw new IllegalArgumentException(chipset + " has no GSP firmware " + version);
         }
@@ -137,12 +141,14 @@ public final class GpuFirmwareGenerator {
 
     /**
      * The release the simulated board of a chip ships: the Ada boards carry r570.144 (whose images
-     * Debian's package lacks, so they exist only generated), the others r535.113.01.
+     * Debian's package lacks, so they exist only generated), Hopper and Blackwell r570.144 with the
+     * FMC ({@link FspFirmwareGenerator}), the others r535.113.01.
      *
      * @return the firmware release {@link #generate(Chipset, Path)} writes for the chip
      */
     public static String defaultVersion(Chipset chipset) {
-        return chipset.architecture() == Architecture.ADA ? FirmwareNames.VERSION_570_144 : VERSION;
+        return chipset.architecture() == Architecture.ADA || FspCot.bootsThroughFsp(chipset.architecture())
+                ? FirmwareNames.VERSION_570_144 : VERSION;
     }
 
     /**

@@ -7,6 +7,7 @@ import org.nova.hw.pci.PciClass;
 import org.nova.nvidia.Architecture;
 import org.nova.nvidia.Chipset;
 import org.nova.nvidia.mmu.MmuHal;
+import org.nova.nvidia.fsp.FspCot;
 import org.nova.nvidia.regs.FalconEngine;
 import org.nova.nvidia.vbios.Vbios;
 import org.slf4j.Logger;
@@ -37,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * <p>The secure ROM never throws into the driver: a ucode it refuses ends its falcon run with an
  * error code in MAILBOX0 (as the boot ROM and the booter report failures on hardware) and the
  * reason is logged. The codes below are the simulator's own; NVIDIA's are not public. Hopper and
- * Blackwell chips are identification-only: their falcons run nothing (no 535 firmware exists for
- * them).
+ * Blackwell chips boot through their FSP instead ({@link SimFsp}: the chain of trust, GSP-FMC,
+ * then the same GSP-RM); their falcons run no ucode the driver loads.
  *
  * <p>Threading: the platform calls {@link #read}, {@link #write}, {@link #reset} with the
  * function's lock held; GFW boot progresses with time; GSP-RM's thread reaches host memory only
@@ -109,6 +110,8 @@ public final class NvidiaGpu {
     private final SimGspBoot gspBoot;
     private final SimFwsec fwsec;
     private final SimBooter booter;
+    /** The FSP of a Hopper or Blackwell chip, else null. */
+    private final SimFsp fsp;
     private final SimIntr intr;
     private final SimVram vram;
     private final SimPramin pramin;
@@ -149,6 +152,7 @@ public final class NvidiaGpu {
         this.gspBoot = new SimGspBoot(this, gsp, trusted);
         this.fwsec = new SimFwsec(this, vbios, fuse, fb, gspBoot, trusted);
         this.booter = new SimBooter(this, trusted, fuse, fb, gspBoot);
+        this.fsp = bootsThroughFsp() ? new SimFsp(this, trusted, gsp, gspBoot, fb, booter) : null;
         this.intr = new SimIntr(this::host);
         // (a board configured with less VRAM than BAR1 still backs the whole aperture)
         this.vram = new SimVram(options.chipset().name(), Math.max(fb.size(), BAR1_SIZE));
@@ -157,8 +161,12 @@ public final class NvidiaGpu {
         this.mmuRegs = new SimMmuRegs(this, mmu.tlb());
         this.bar1 = new SimBar1(this, vram, vgpu, mmu, mmuRegs);
         this.mmuView = new SimGpuMmu(mmu, bar1);
-        this.bar0 = new SimBar0(this, vbios, intr, List.of(pmc, gfw, fb, sysmemFlush, fuse, gspBoot, gsp, sec2,
+        List<Bar0Unit> units = new java.util.ArrayList<>(List.of(pmc, gfw, fb, sysmemFlush, fuse, gspBoot, gsp, sec2,
                 pramin, mmuRegs));
+        if (fsp != null) {
+            units.add(fsp);
+        }
+        this.bar0 = new SimBar0(this, vbios, intr, units);
     }
 
     // ---- the board ------------------------------------------------------------------------------
@@ -181,6 +189,16 @@ public final class NvidiaGpu {
     /** @return the chip's architecture */
     public Architecture architecture() {
         return options.chipset().architecture();
+    }
+
+    /** @return whether the chip boots its GSP through the FSP (Hopper, Blackwell: nova-core gsp/hal.rs) */
+    boolean bootsThroughFsp() {
+        return FspCot.bootsThroughFsp(options.chipset().architecture());
+    }
+
+    /** @return the chain-of-trust messages the FSP accepted since power-on (0 on a chip without FSP) */
+    public int fspCotAccepted() {
+        return fsp == null ? 0 : fsp.accepted();
     }
 
     /** @return whether the chip is GA102 or later (CPUCTL alias, boot ROM parameters, version fuses) */
@@ -268,6 +286,9 @@ public final class NvidiaGpu {
         sysmemFlush.powerOn();
         vfPartitions = 0;
         sriovMode = false;
+        if (fsp != null) {
+            fsp.powerOn();
+        }
     }
 
     /** The booter accepted WPR metadata with {@code n} VF heap partitions. */
@@ -355,7 +376,7 @@ public final class NvidiaGpu {
      */
     void run(SimFalcon f) {
         if (!options.chipset().hasGspFirmware535()) {
-            log("{}: no ucode runs on an identification-only {} model", f.engine(), options.chipset());
+            log("{}: {} boots through its FSP: no ucode the driver loads runs here", f.engine(), options.chipset());
             f.finish(BROM_ERR_SIGNATURE);
         } else if (f == gsp) {
             if (fwsec.loadedIn(f)) {

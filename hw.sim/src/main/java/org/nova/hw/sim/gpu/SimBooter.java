@@ -183,9 +183,12 @@ final class SimBooter {
 
     /**
      * Follows the radix-3 table in system memory and compares pages of the GSP image, the
-     * bootloader and the signatures with the trusted files.
+     * bootloader and the signatures with the trusted files (also GSP-FMC's check on Hopper and
+     * Blackwell, {@link SimFsp}).
+     *
+     * @return 0, or the BOOTER_ERR_ code of what is wrong
      */
-    private int checkGspImage(MemorySegment meta) {
+    int checkGspImage(MemorySegment meta) {
         Optional<Path> gspFile = trusted.file(FirmwareNames.GSP);
         Optional<Path> blFile = trusted.file(FirmwareNames.BOOTLOADER);
         if (gspFile.isEmpty() || blFile.isEmpty()) {

@@ -76,6 +76,13 @@ final class SimFalcon implements Bar0Unit {
     private volatile boolean riscvActive;
     /** Set when a DMA transfer was refused (bad aperture, IOMMU); the ucode will not verify. */
     private boolean dmaError;
+    /**
+     * Hopper and Blackwell GSP: the PRIV target mask locks the falcon to the FSP (HWCFG2 reads the
+     * locked pattern) from the FSP's acceptance of a chain of trust until GSP-FMC releases it.
+     */
+    private volatile boolean privLocked;
+    /** Hopper and Blackwell GSP: RISC-V branch privilege lockdown (HWCFG2 bit 13), until GSP-FMC booted GSP-RM. */
+    private volatile boolean brPrivLockdown;
 
     SimFalcon(FalconEngine engine, NvidiaGpu gpu, boolean ga102Plus) {
         this.engine = engine;
@@ -108,6 +115,9 @@ final class SimFalcon implements Bar0Unit {
                 ? BCR_CTRL_CORE_SELECT.of(CORE_SELECT_RISCV) | BCR_CTRL_VALID.of(1) : BCR_CTRL_VALID.of(1);
         riscvActive = false;
         dmaError = false;
+        privLocked = false;
+        // the GSP of an FSP chip powers on locked down: only the FSP's chain of trust boots it
+        brPrivLockdown = engine == FalconEngine.GSP && gpu.bootsThroughFsp();
     }
 
     private void scrub() {
@@ -154,8 +164,12 @@ final class SimFalcon implements Bar0Unit {
         } else if (rel == RM.offset()) {
             return rm;
         } else if (rel == HWCFG2.offset()) {
+            if (privLocked) {
+                return PRIV_TARGET_LOCKED_PATTERN;
+            }
             // RISC-V present, scrubbing done at once, reset always ready.
-            return HWCFG2_RISCV.of(1) | HWCFG2_RESET_READY.of(1) | HWCFG2_MEM_SCRUBBING.of(inReset ? 1 : 0);
+            return HWCFG2_RISCV.of(1) | HWCFG2_RESET_READY.of(1) | HWCFG2_MEM_SCRUBBING.of(inReset ? 1 : 0)
+                    | HWCFG2_RISCV_BR_PRIV_LOCKDOWN.of(brPrivLockdown ? 1 : 0);
         } else if (rel == CPUCTL.offset()) {
             return CPUCTL_HALTED.set(0, halted) | CPUCTL_ALIAS_EN.set(0, ga102Plus);
         } else if (rel == BOOTVEC.offset()) {
@@ -490,6 +504,29 @@ final class SimFalcon implements Bar0Unit {
     /** The firmware on the RISC-V core sets {@code bits} in MAILBOX0 (GSP-RM's suspend report). */
     void raiseMailbox0(int bits) {
         mailbox0 |= bits;
+    }
+
+    /**
+     * The FSP took the GSP for a chain of trust: its registers read the PRIV-locked pattern, it is
+     * in branch privilege lockdown, and its mailboxes hold the GSP-FMC boot parameters' address.
+     */
+    void lockToFsp(long bootParams) {
+        privLocked = true;
+        brPrivLockdown = true;
+        mailbox0 = (int) bootParams;
+        mailbox1 = (int) (bootParams >>> MAILBOX_BITS);
+    }
+
+    /**
+     * GSP-FMC is done with the boot parameters: the PRIV target mask is released and MAILBOX0 holds
+     * {@code result} (0, or GSP-FMC's error code), MAILBOX1 0; on success the branch privilege
+     * lockdown is released too.
+     */
+    void fmcDone(int result) {
+        mailbox0 = result;
+        mailbox1 = 0;
+        privLocked = false;
+        brPrivLockdown = result != 0;
     }
 
     /** A firmware that keeps running (its CPU does not halt) posts a verdict in MAILBOX0. */

@@ -358,6 +358,13 @@ final class SimGsp implements Runnable {
                 gpu.gspCrashed();
                 return false;
             }
+            if (!initDone && gpu.bootsThroughFsp()) {
+                // GSP-FMC set GSP-RM up: no mid-initialisation core resume, no CPU sequencer
+                // (nova-core gsp/hal/gh100.rs has no post-boot step)
+                initDone = true;
+                log(SimLibosLog.Format.INIT_DONE);
+                send(ep, abi.EVENT_GSP_INIT_DONE(), GspMsgQueue.RESULT_SUCCESS, 0, new byte[0]);
+            }
             if (!initDone) {
                 initDone = true;
                 gpu.sequencerScratch = 0;

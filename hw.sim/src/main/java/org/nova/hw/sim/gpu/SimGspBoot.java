@@ -87,6 +87,15 @@ final class SimGspBoot implements Bar0Unit {
         fbRegions = r;
     }
 
+    /**
+     * Hopper and Blackwell: GSP-FMC, booted by the FSP's chain of trust, starts GSP-RM with the
+     * LibOS arguments the GSP_FMC_BOOT_PARAMS named ({@link SimFsp}).
+     */
+    void startGspRmFromFmc(long libosArguments) {
+        libosAddr = libosArguments;
+        startGspRm();
+    }
+
     /** booter_load checked the firmware: GSP-RM starts on the GSP's RISC-V core. */
     void startGspRm() {
         gsp.startRiscv();

@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.nova.nvidia.Chipset;
 import org.nova.nvidia.FirmwareNames;
 import org.nova.nvidia.FormatException;
+import org.nova.nvidia.fsp.FmcFirmware;
 import org.nova.nvidia.fw.BooterFirmware;
 import org.nova.nvidia.fw.GenBootloader;
 import org.nova.nvidia.fw.GspFirmware;
@@ -63,6 +64,22 @@ final class TrustedFirmware {
             }
         }
         return GpuFirmwareGenerator.VERSION;
+    }
+
+    /**
+     * @return the trusted FMC firmware of a Hopper or Blackwell chip (its image and chain-of-trust
+     *     sections), if present and well-formed
+     */
+    Optional<FmcFirmware> fmc() {
+        try {
+            Optional<Path> p = file(FmcFirmware.FILE);
+            if (p.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(FmcFirmware.parse(p.get().toString(), MemorySegment.ofArray(Files.readAllBytes(p.get()))));
+        } catch (IOException | FormatException e) {
+            return Optional.empty();
+        }
     }
 
     /** @return the trusted booter_load, if present and well-formed */

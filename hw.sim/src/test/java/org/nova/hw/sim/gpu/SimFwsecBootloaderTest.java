@@ -67,8 +67,14 @@ class SimFwsecBootloaderTest {
                 return false;
             }
         });
+        // the driver registers a sysmem flush page before any falcon reset (fb.rs SysmemFlush): the
+        // last page of the test's host memory
+        w32(Pfb.NISO_FLUSH_SYSMEM_ADDR.address(), (HOST_BASE + HOST_SIZE - FLUSH_PAGE) >>> Pfb.FLUSH_SYSMEM_ADDR_SHIFT);
         return gpu;
     }
+
+    /** The sysmem flush page's size. */
+    private static final int FLUSH_PAGE = 4096;
 
     private int r32(int off) {
         return (int) gpu.read(off, Integer.BYTES);

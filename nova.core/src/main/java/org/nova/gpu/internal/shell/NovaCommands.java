@@ -26,6 +26,7 @@ import org.nova.gpu.NovaGpus;
 import org.nova.gpu.RpcStats;
 import org.nova.nvidia.FirmwareNames;
 import org.nova.nvidia.FormatException;
+import org.nova.nvidia.fsp.FmcFirmware;
 import org.nova.nvidia.fw.BinFirmware;
 import org.nova.nvidia.fw.BinHeader;
 import org.nova.nvidia.fw.BooterFirmware;
@@ -117,6 +118,9 @@ public final class NovaCommands {
      *     the file for its contents
      */
     public static String describe(String name, MemorySegment data) {
+        if (name.replace('\\', '/').matches("(?:^|.*/)" + FmcFirmware.FILE + "-[0-9][0-9.]*\\.bin$")) {
+            return describeFmc(name, data);
+        }
         Optional<FirmwareNames.Named> named = FirmwareNames.parse(name);
         String role = named.map(FirmwareNames.Named::file).orElseGet(() -> roleByContent(name, data));
         return switch (role) {
@@ -215,6 +219,15 @@ public final class NovaCommands {
         sb.append(String.format("bl desc        start_tag 0x%x, code_size 0x%x (0x%x padded), IMEM 0x%x, boot 0x%x%n",
                 g.startTag(), g.codeSize(), g.alignedCodeSize(), g.imemDstStart(), g.bootAddr()));
         return sb.toString();
+    }
+
+    /** The FMC of a Hopper or Blackwell chip (firmware/fsp.rs): its chain-of-trust sections, as the probe parses them. */
+    private static String describeFmc(String name, MemorySegment data) {
+        FmcFirmware f = FmcFirmware.parse(name, data);
+        return String.format("%s: FMC firmware (the FSP's chain of trust)%nimage          %#x bytes%n"
+                + "hash           %d bytes (SHA-384)%npublickey      %d bytes (zero-padded)%n"
+                + "signature      %d bytes (zero-padded)%n", name, f.image().byteSize(), f.hash().length,
+                f.publicKey().length, f.signature().length);
     }
 
     /** nova:info — every GPU nova.core drives. */

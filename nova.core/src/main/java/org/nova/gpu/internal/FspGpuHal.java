@@ -1,0 +1,132 @@
+package org.nova.gpu.internal;
+
+import org.nova.nvidia.fsp.FspChipFacts;
+import org.nova.nvidia.fsp.FspCot;
+import org.nova.nvidia.gsp.GspFwHeap;
+import org.nova.nvidia.regs.Fuse;
+import org.nova.nvidia.regs.Pfsp;
+import org.nova.nvidia.regs.Pgc6;
+import org.nova.nvidia.regs.Register;
+
+/**
+ * The HALs of the chips whose GSP boots through the FSP: Hopper and Blackwell (nova-core, newest
+ * stored versions: gpu/hal/gh100.rs@637315cb for the DMA mask and no GFW wait, fb/hal/gh100.rs@b2128290,
+ * fb/hal/{gb100,gb202}.rs@637315cb for the framebuffer, fsp/hal/{gh100,gb100,gb202}.rs@b2128290 for
+ * the boot status register and the COT version, gsp/hal.rs@b2128290 choosing gsp/hal/gh100.rs's FSP
+ * boot for all three). The framebuffer size comes from NV_USABLE_FB_SIZE_IN_MB and the display fuse
+ * from GA100's register, as on GA102 and later; the falcons are GA102's.
+ *
+ * <p>Where this differs from upstream: the sysmem flush page registers (fb/hal's
+ * read/write_sysmem_flush_page) are not programmed here (issue 18 item 1's part), and the DMA mask is
+ * checked against each address handed to the FSP rather than set on the device (the PCI layer has
+ * no DMA mask).
+ */
+abstract class FspGpuHal implements GpuHal {
+    private final FalconHal falcon = new Ga102FalconHal();
+
+    @Override
+    public long usableFbSize(Bar0 bar) {
+        return Pgc6.usableFbSize(bar.read(Pgc6.USABLE_FB_SIZE_IN_MB));
+    }
+
+    @Override
+    public boolean supportsDisplay(Bar0 bar) {
+        return !Fuse.DISPLAY_DISABLED_GA100.isSet(bar.read(Fuse.STATUS_OPT_DISPLAY_GA100));
+    }
+
+    @Override
+    public FalconHal falconHal() {
+        return falcon;
+    }
+
+    /** @return the thermal scratch register the FSP reports its secure boot in (FspHal::fsp_boot_status) */
+    abstract Register fspBootStatus();
+
+    /** @return the COT protocol version the chip's FSP speaks (FspHal::cot_version) */
+    abstract int cotVersion();
+
+    /** LibOS 3, as on GA102 and later (gsp/fw.rs LibosParams::from_chipset). */
+    @Override
+    public GspFwHeap.Libos libos() {
+        return GspFwHeap.Libos.LIBOS3;
+    }
+
+    /** @return the DMA mask in address bits (GpuHal::dma_mask: 52 for Hopper and Blackwell) */
+    int dmaMaskBits() {
+        return FspChipFacts.DMA_MASK_BITS_GH100;
+    }
+
+    /** @return FRTS's distance below the end of VRAM the COT message carries (fsp.rs FspMessage::new) */
+    long frtsVidmemOffset() {
+        return FspChipFacts.frtsVidmemOffset(nonWprHeapSize(), pmuReservedSize());
+    }
+
+    /** Hopper: fsp/hal/gh100.rs, fb/hal/gh100.rs. */
+    static final class Gh100 extends FspGpuHal {
+        @Override
+        Register fspBootStatus() {
+            return Pfsp.THERM_I2CS_SCRATCH_GH100;
+        }
+
+        @Override
+        int cotVersion() {
+            return FspCot.COT_VERSION_GH100;
+        }
+
+        @Override
+        public long nonWprHeapSize() {
+            return FspChipFacts.NON_WPR_HEAP_GH100;
+        }
+
+        @Override
+        public long pmuReservedSize() {
+            return FspChipFacts.PMU_RESERVED_GH100;
+        }
+    }
+
+    /** GB10x: fsp/hal/gb100.rs (Hopper's status register, COT version 2), fb/hal/gb100.rs. */
+    static final class Gb100 extends FspGpuHal {
+        @Override
+        Register fspBootStatus() {
+            return Pfsp.THERM_I2CS_SCRATCH_GH100;
+        }
+
+        @Override
+        int cotVersion() {
+            return FspCot.COT_VERSION_GB100;
+        }
+
+        @Override
+        public long nonWprHeapSize() {
+            return FspChipFacts.NON_WPR_HEAP_GB100;
+        }
+
+        @Override
+        public long pmuReservedSize() {
+            return FspChipFacts.PMU_RESERVED_GB100;
+        }
+    }
+
+    /** GB20x: fsp/hal/gb202.rs (its own status register, COT version 2), fb/hal/gb202.rs. */
+    static final class Gb202 extends FspGpuHal {
+        @Override
+        Register fspBootStatus() {
+            return Pfsp.THERM_I2CS_SCRATCH_GB202;
+        }
+
+        @Override
+        int cotVersion() {
+            return FspCot.COT_VERSION_GB100;
+        }
+
+        @Override
+        public long nonWprHeapSize() {
+            return FspChipFacts.NON_WPR_HEAP_GB202;
+        }
+
+        @Override
+        public long pmuReservedSize() {
+            return FspChipFacts.PMU_RESERVED_GB100;
+        }
+    }
+}
