@@ -127,6 +127,23 @@ final class FakeFirmware implements NovaGpus, GspCommands {
         return "";
     }
 
+    /** The vGPU tests read no GSP log: an empty buffer. */
+    @Override
+    public String log(String device, org.nova.gpu.GspLogBuffer buffer) {
+        return "";
+    }
+
+    @Override
+    public byte[] logBytes(String device, org.nova.gpu.GspLogBuffer buffer) {
+        return new byte[0];
+    }
+
+    /** The vGPU tests place framebuffers themselves; no region table is consulted. */
+    @Override
+    public List<org.nova.gpu.FbRegion> fbRegions(String device) {
+        return List.of();
+    }
+
     @Override
     public VgpuControl openVgpu(String device, String client) {
         if (gpu(device).isEmpty() || !vgpu) {
