@@ -64,6 +64,21 @@ awk -v b="$kept_jars" -v a="$attrs" '
   /^(felix.fileinstall|felix.webconsole|org.apache.felix.http|org.osgi.service.http)/ { next }
   { print }' "$work/nova/launcher.properties" >"$work/props/launcher.properties"
 (cd "$work/props" && zip -q "$work/bare.jar" launcher.properties)
+# The framework's class path (Embedded-Runpath) keeps the framework and the launcher: nova's SLF4J
+# and Logback jars there are the runtime's logging, not the bare platform's.
+mkdir -p "$work/props/META-INF"
+unzip -p "$work/bare.jar" META-INF/MANIFEST.MF | tr -d '\r' |
+  awk '/^ / { line = line substr($0, 2); next } NR > 1 { print line } { line = $0 } END { print line }' |
+  awk -F': ' -v OFS=': ' '$1 == "Embedded-Runpath" {
+      n = split($2, e, ","); keep = ""
+      for (i = 1; i <= n; i++) if (e[i] ~ /org\.apache\.felix\.framework|biz\.aQute\.launcher/) keep = keep (keep == "" ? "" : ",") e[i]
+      $2 = keep }
+    { print }' |
+  awk 'NF == 0 { print; next } { while (length($0) > 70) { print substr($0, 1, 70); $0 = " " substr($0, 71) } print }' \
+  >"$work/props/META-INF/MANIFEST.MF"
+while IFS= read -r j; do zip -q -d "$work/bare.jar" "$j"; done < <(unzip -Z1 "$work/bare.jar" 'jar/*' |
+  grep -E 'jar/(slf4j|logback)')
+(cd "$work/props" && zip -q "$work/bare.jar" META-INF/MANIFEST.MF)
 rm -rf "$work/nova"
 # Gogo's JLine shell sources etc/gosh_profile under gosh.home; its built-in one expects a line
 # reader, which a run without a terminal has not.
