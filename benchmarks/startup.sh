@@ -5,8 +5,12 @@
 #                                   runs one command, stops the framework in order, exits 0)
 #   bare: Felix + SCR + ConfigAdmin + Gogo (runtime, JLine shell, commands) and nothing else,
 #         assembled here from runtime/target/nova.jar itself: the same launcher, framework jar
-#         and bundle jars, at the same start levels, the same JVM options; Gogo's shell runs
-#         `lb` and then stops the framework (exit 117, the bnd launcher's status for that).
+#         and bundle jars, at the same start levels; Gogo's shell runs `lb` and then stops the
+#         framework (exit 117, the bnd launcher's status for that). By default (BARE=tuned) it
+#         starts as ./nova -c does: the same JVM options (./nova's batch_jvm), the framework's
+#         jars on the class path and a start-up cache of its own, recorded by one run before the
+#         warm-up, so the ratio is the cost of what Nova adds, not of how the JVM is started.
+#         BARE=plain: java -jar with no options, as a bare Felix starts out of the box.
 # The two run in turn, nova bare nova bare ..., so a drift of the machine's load hits both. Wall
 # seconds and peak RSS (GNU time's %e and %M) are taken per process; the script prints their
 # medians and the median of the pair-by-pair ratios, with the load average before and after.
@@ -99,9 +103,29 @@ measure() { # NAME CMD...: appends "wall_s rss_kib" of one run to $work/NAME
 
 # GNU time runs programs, not shell functions: each side is one command line
 nova=(bash -c 'cd "$1" && exec ./nova -c drv:settle' nova "$here")
-bare=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
-  -Dorg.osgi.framework.storage="$work/bare-cache" -Dgosh.home="$work/gosh" -Dorg.jline.terminal.dumb=true
-  -jar "$work/bare.jar")
+bare_props=(-Dorg.osgi.framework.storage="$work/bare-cache" -Dgosh.home="$work/gosh" -Dorg.jline.terminal.dumb=true)
+case "${BARE:-tuned}" in
+  plain)
+    bare=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
+      "${bare_props[@]}" -jar "$work/bare.jar") ;;
+  tuned)
+    # ./nova's own batch options, read from the script so the two never differ
+    read -r -a batch <<<"$(sed -n 's/^batch_jvm=(\(.*\))$/\1/p' "$here/nova")"
+    [ "${#batch[@]}" -gt 0 ] || die "cannot read batch_jvm from $here/nova"
+    mkdir -p "$work/bare-rp"
+    rp=$(unzip -Z1 "$work/bare.jar" 'jar/*' | grep -E 'jar/(org\.apache\.felix\.framework|biz\.aQute\.launcher)-')
+    # shellcheck disable=SC2086 # two jar paths without spaces
+    (cd "$work/bare-rp" && "$JAVA_HOME/bin/jar" xf "$work/bare.jar" $rp)
+    bare_cp=$work/bare.jar$(printf ":$work/bare-rp/%s" $rp)
+    bare_java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
+      "${batch[@]}" "${bare_props[@]}")
+    rc=0
+    "${bare_java[@]}" -XX:AOTCacheOutput="$work/bare.aot" -cp "$bare_cp" aQute.launcher.pre.EmbeddedLauncher \
+      </dev/null >"$work/bare-train.out" 2>&1 || rc=$?
+    [ "$rc" = 117 ] && [ -f "$work/bare.aot" ] || { tail -n 20 "$work/bare-train.out" >&2; die "the bare reference's training run failed (exit $rc)"; }
+    bare=("${bare_java[@]}" -XX:AOTCache="$work/bare.aot" -cp "$bare_cp" aQute.launcher.pre.EmbeddedLauncher) ;;
+  *) die "BARE must be tuned or plain, not '$BARE'" ;;
+esac
 
 export JAVA_HOME
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -117,8 +141,8 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 col() { awk -v c="$2" '{ print $c }' "$work/$1"; }
 ratio() { paste -d' ' "$work/nova" "$work/bare" | awk -v a="$1" -v b="$2" '{ print $a / $b }' | median; }
 
-printf 'startup: %d interleaved pairs on %s cores, load average %s before, %s after; medians\n' \
-  "$runs" "$(nproc)" "$load_before" "$load_after"
+printf 'startup: %d interleaved pairs on %s cores (bare reference: %s), load average %s before, %s after; medians\n' \
+  "$runs" "$(nproc)" "${BARE:-tuned}" "$load_before" "$load_after"
 printf 'wall  nova %.2f s    bare %.2f s    ratio %.2f  (goal <= 1.3)\n' \
   "$(col nova 1 | median)" "$(col bare 1 | median)" "$(ratio 1 3)"
 printf 'RSS   nova %.0f MiB  bare %.0f MiB  ratio %.2f  (goal <= 2)\n' \
