@@ -31,12 +31,12 @@ final class SimBootParams {
             return "GspSystemInfo of " + p.length + " bytes, " + si.size() + " expected";
         }
         GpuHost host = gpu.host();
-        String bars = bar("gpuPhysAddr", SystemInfoFacts.BAR_REGS, si.gpuPhysAddr(p, 0), host);
+        String bars = bar("register aperture", SystemInfoFacts.BAR_REGS, si.gpuPhysAddr(p, 0), host);
         if (bars == null) {
-            bars = bar("gpuPhysFbAddr", SystemInfoFacts.BAR_FB, si.gpuPhysFbAddr(p, 0), host);
+            bars = bar("framebuffer aperture", SystemInfoFacts.BAR_FB, si.gpuPhysFbAddr(p, 0), host);
         }
         if (bars == null) {
-            bars = bar("gpuPhysInstAddr", SystemInfoFacts.BAR_INST, si.gpuPhysInstAddr(p, 0), host);
+            bars = bar("instance-memory aperture", SystemInfoFacts.BAR_INST, si.gpuPhysInstAddr(p, 0), host);
         }
         if (bars != null) {
             return bars;
@@ -59,9 +59,10 @@ final class SimBootParams {
         return null;
     }
 
-    private static String bar(String field, int index, long got, GpuHost host) {
+    /** @param what the aperture in words: hw.sim spells no name of the ABI (AbiNamesTest) */
+    private static String bar(String what, int index, long got, GpuHost host) {
         long want = host.barAddress(index);
-        return got == want ? null : String.format("%s 0x%x is not BAR%d's address 0x%x", field, got, index, want);
+        return got == want ? null : String.format("the %s 0x%x is not BAR%d's address 0x%x", what, got, index, want);
     }
 
     /** @return why GSP-RM refuses this registry, or null */
