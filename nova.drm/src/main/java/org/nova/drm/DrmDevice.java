@@ -246,6 +246,26 @@ public final class DrmDevice {
     }
 
     /**
+     * {@code drm_gem_object_get} for a driver: a reference that keeps the object (and its VRAM)
+     * alive without a handle, as a GPU VA mapping does; the driver gives it back with
+     * {@link #gemPut}. Unplug drops every such reference (after the driver's
+     * {@link DrmDriver#unplug}).
+     *
+     * @throws DrmException EINVAL for an object of another device or one freed already
+     */
+    public void gemGet(GemObject o) {
+        gem.get(o);
+    }
+
+    /**
+     * {@code drm_gem_object_put} of a reference taken with {@link #gemGet}: the object's VRAM
+     * goes back once no handle, dma-buf or reference is left. A put after unplug does nothing.
+     */
+    public void gemPut(GemObject o) {
+        gem.put(o);
+    }
+
+    /**
      * {@code drm_gem_handle_delete}.
      *
      * @throws DrmException EINVAL for a handle the file does not have
@@ -327,6 +347,13 @@ public final class DrmDevice {
                     return;
                 }
                 unplugged = true;
+                for (DrmFile f : files.values()) {
+                    try {
+                        driverFiles.unplug(f);
+                    } catch (RuntimeException e) {
+                        // like postclose, unplug must not fail; the VRAM goes back anyway
+                    }
+                }
                 for (DrmFile f : files.values()) {
                     gem.releaseHandles(f);
                 }
