@@ -342,18 +342,24 @@ public final class DrmDevice {
     void unplug() {
         srcu.writeLock().lock();
         try {
+            List<DrmFile> open;
             synchronized (lock) {
                 if (unplugged) {
                     return;
                 }
                 unplugged = true;
-                for (DrmFile f : files.values()) {
-                    try {
-                        driverFiles.unplug(f);
-                    } catch (RuntimeException e) {
-                        // like postclose, unplug must not fail; the VRAM goes back anyway
-                    }
+                open = List.copyOf(files.values());
+            }
+            // outside the device lock, as postclose runs: the driver's per-file state has its own
+            // locks and takes this one (GEM references) inside them
+            for (DrmFile f : open) {
+                try {
+                    driverFiles.unplug(f);
+                } catch (RuntimeException e) {
+                    // like postclose, unplug must not fail; the VRAM goes back anyway
                 }
+            }
+            synchronized (lock) {
                 for (DrmFile f : files.values()) {
                     gem.releaseHandles(f);
                 }
