@@ -48,29 +48,19 @@ import org.openjdk.jmh.annotations.Warmup;
  * flushed with the TLB invalidate register sequence.
  * <ul>
  *   <li>{@code mapUnmap}: {@link GpuVm#map} then {@link GpuVm#unmap} of one page of
- *       {@link #pageSize} (4 KiB, 64 KiB, 2 MiB: VA and PA aligned so that one page of that size
+ *       {@code pageSize} (4 KiB, 64 KiB, 2 MiB: VA and PA aligned so that one page of that size
  *       is written); a neighbouring page of the same size stays mapped so that the tables stay
  *       (the figure is the entries and the two invalidates, not table allocation);</li>
  *   <li>{@code vmBind1GiB}: one VM_BIND MAP of a whole 1 GiB GEM object (512 2 MiB pages); the
  *       UNMAP runs after each operation, outside the timed region.</li>
  * </ul>
  */
-@State(Scope.Thread)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class GpuVmBench {
     private static final long VA = 1L << 32;
     private static final long VRAM_MIB = 4096;
-
-    /** The page size mapped and unmapped. */
-    @Param({"4096", "65536", "2097152"})
-    public long pageSize;
-
-    private NvidiaGpu gpu;
-    private GpuVmManager vms;
-    private GpuVm vm;
-    private VramBlock block;
 
     /** A simulated GA102 with {@code VRAM_MIB} of VRAM and its BAR0 as the driver maps it. */
     static NvidiaGpu gpu() {
@@ -145,32 +135,45 @@ public class GpuVmBench {
         }).bar();
     }
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        gpu = gpu();
-        BuddyVramManager vram = BuddyVramManager.of("bench", 0, 1L << 30);
-        vms = GpuVms.open("bench", bar0(gpu), Chipset.GA102.architecture(), gpu.vram().byteSize(), vram);
-        vm = vms.create("bench:vm", 1L << 40);
-        // two pages, naturally aligned (a buddy block is aligned to its size): one stays mapped
-        block = vram.allocate(2 * pageSize, "bench:pages");
-        vm.map(VA + pageSize, block, pageSize, pageSize, true);
-        mapUnmap();
-        if (vm.walk(VA + pageSize).pageShift() != Long.numberOfTrailingZeros(pageSize)) {
-            throw new IllegalStateException("not mapped with " + pageSize + "-byte pages");
-        }
-    }
+    /** A space with one page of {@link #pageSize} mapped next to the one the benchmark maps. */
+    @State(Scope.Thread)
+    public static class Space {
+        /** The page size mapped and unmapped. */
+        @Param({"4096", "65536", "2097152"})
+        public long pageSize;
 
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        vms.revoke();
+        private GpuVmManager vms;
+        private GpuVm vm;
+        private VramBlock block;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            NvidiaGpu gpu = gpu();
+            BuddyVramManager vram = BuddyVramManager.of("bench", 0, 1L << 30);
+            vms = GpuVms.open("bench", bar0(gpu), Chipset.GA102.architecture(), gpu.vram().byteSize(), vram);
+            vm = vms.create("bench:vm", 1L << 40);
+            // two pages, naturally aligned (a buddy block is aligned to its size): one stays mapped
+            block = vram.allocate(2 * pageSize, "bench:pages");
+            vm.map(VA + pageSize, block, pageSize, pageSize, true);
+            vm.map(VA, block, 0, pageSize, true);
+            vm.unmap(VA, pageSize);
+            if (vm.walk(VA + pageSize).pageShift() != Long.numberOfTrailingZeros(pageSize)) {
+                throw new IllegalStateException("not mapped with " + pageSize + "-byte pages");
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            vms.revoke();
+        }
     }
 
     @Benchmark
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
-    public long mapUnmap() {
-        vm.map(VA, block, 0, pageSize, true);
-        return vm.unmap(VA, pageSize);
+    public long mapUnmap(Space s) {
+        s.vm.map(VA, s.block, 0, s.pageSize, true);
+        return s.vm.unmap(VA, s.pageSize);
     }
 
     /** A nova-drm device over the same kind of GPU, a file with a VA space and a 1 GiB object. */
