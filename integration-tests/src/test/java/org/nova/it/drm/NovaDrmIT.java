@@ -47,6 +47,7 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 
 /**
@@ -403,6 +404,44 @@ public class NovaDrmIT {
             }
         }
         awaitGpusUp();
+    }
+
+    /**
+     * Stopping the nova-drm bundle with a file's objects mapped (one only through its mapping)
+     * unplugs the devices: the file's VA space closes and every byte, objects and page tables,
+     * goes back to VRAM; started again, nova-drm binds both GPUs anew.
+     */
+    @Test
+    public void stoppingNovaDrmWithMappingsGivesEveryByteBack() throws Exception {
+        DrmDevice dev = deviceOf(GPUS.get(1));
+        VramManager vram = dev.vram();
+        Bundle bundle = java.util.Arrays.stream(context.getBundles())
+                .filter(b -> "nova.drm".equals(b.getSymbolicName())).findFirst().orElseThrow();
+        DrmFile f = dev.open(DrmFile.Node.RENDER);
+        try {
+            NovaDrm.vmInit(f, 0, 0);
+            int h = NovaDrm.gemCreate(f, 1 << 21);
+            int k = NovaDrm.gemCreate(f, 1 << 16);
+            NovaDrm.vmBindOrThrow(f, List.of(NovaDrm.VmBindOp.map(h, 1L << 32, 0, 1 << 21),
+                    NovaDrm.VmBindOp.map(k, (1L << 32) + (1 << 16), 0, 1 << 16)));
+            NovaDrm.gemClose(f, h);
+            assertTrue(vram.usageByOwner().toString(), vram.available() < vram.total());
+            bundle.stop();
+            assertTrue(dev.isUnplugged());
+            assertEquals(Map.of(), vram.usageByOwner());
+            assertEquals(vram.total(), vram.available());
+            assertEquals(-DrmErrno.ENODEV.value(), NovaDrm.vmBind(f, List.of(NovaDrm.VmBindOp.unmap(1L << 32, 1 << 21))));
+        } finally {
+            f.close();
+            if (bundle.getState() != Bundle.ACTIVE) {
+                bundle.start();
+            }
+        }
+        await("nova-drm's DRM devices back", () -> {
+            var ref = context.getServiceReference(DrmDevices.class);
+            DrmDevices d = ref == null ? null : context.getService(ref);
+            return d != null && d.devices().stream().filter(x -> !x.isUnplugged()).count() == GPUS.size();
+        }, this::state);
     }
 
     // ---------------------------------------------------------------- unbind with files open
