@@ -164,6 +164,39 @@ class NovaVmBindTest {
         assertEquals(-1, g.sim(space(f).instBlock(), 16 * M2, false));
     }
 
+    /**
+     * VRAM that cannot hold a page table: the bind fails with ENOMEM (as the kernel's page-table
+     * allocation does) and undoes its earlier operations, the split one included.
+     */
+    @Test
+    void aBindThatRunsOutOfVramForTablesIsUndoneWhole() {
+        NovaDrm.vmInit(f, 0, 0);
+        int h = NovaDrm.gemCreate(f, 4 * K64);
+        NovaDrm.vmBindOrThrow(f, List.of(map(h, M2, 0, 4 * K64)));
+        List<Integer> fill = new ArrayList<>();
+        for (long size = VmGpu.MANAGED; size >= K4; size >>= 1) {
+            while (g.vram.available() >= size) {
+                fill.add(NovaDrm.gemCreate(f, size));
+            }
+        }
+        assertEquals(0, g.vram.available());
+        List<NovaVm.Va> before = mappings(f);
+        // the first op splits A (its 4 KiB piece needs a small page table: no VRAM for it either)
+        errno(DrmErrno.ENOMEM, NovaDrm.vmBind(f, List.of(unmap(M2 + K64, K4), map(h, 1L << 45, 0, K4))));
+        assertEquals(before, mappings(f));
+        errno(DrmErrno.ENOMEM, NovaDrm.vmBind(f, List.of(unmap(M2 + K64, K64), map(h, 1L << 45, 0, K4))));
+        assertEquals(before, mappings(f));
+        assertEquals(0, g.vram.available());
+        long inst = space(f).instBlock();
+        for (long at = M2; at < M2 + 4 * K64; at += K4) {
+            assertEquals(g.dev.lookup(f, h).vramOffset() + (at - M2), g.sim(inst, at, false));
+        }
+        assertEquals(-1, g.sim(inst, 1L << 45, false));
+        for (int k : fill) {
+            NovaDrm.gemClose(f, k);
+        }
+    }
+
     @Test
     void mapOverMappingsRemapsTheirPiecesAndPartialUnmapSplits() {
         NovaDrm.vmInit(f, 0, 0);
