@@ -50,6 +50,14 @@ final class DriverFiles<F> {
         }
     }
 
+    /** {@link DrmDriver#unplug} with the file's data, if the file has any. */
+    void unplug(DrmFile file) {
+        F d = data.get(file);
+        if (d != null) {
+            driver.unplug(file, d);
+        }
+    }
+
     /** The file is closed: its data is dropped. */
     void closed(DrmFile file) {
         data.remove(file);

@@ -246,6 +246,26 @@ public final class DrmDevice {
     }
 
     /**
+     * {@code drm_gem_object_get} for a driver: a reference that keeps the object (and its VRAM)
+     * alive without a handle, as a GPU VA mapping does; the driver gives it back with
+     * {@link #gemPut}. Unplug drops every such reference (after the driver's
+     * {@link DrmDriver#unplug}).
+     *
+     * @throws DrmException EINVAL for an object of another device or one freed already
+     */
+    public void gemGet(GemObject o) {
+        gem.get(o);
+    }
+
+    /**
+     * {@code drm_gem_object_put} of a reference taken with {@link #gemGet}: the object's VRAM
+     * goes back once no handle, dma-buf or reference is left. A put after unplug does nothing.
+     */
+    public void gemPut(GemObject o) {
+        gem.put(o);
+    }
+
+    /**
      * {@code drm_gem_handle_delete}.
      *
      * @throws DrmException EINVAL for a handle the file does not have
@@ -322,11 +342,24 @@ public final class DrmDevice {
     void unplug() {
         srcu.writeLock().lock();
         try {
+            List<DrmFile> open;
             synchronized (lock) {
                 if (unplugged) {
                     return;
                 }
                 unplugged = true;
+                open = List.copyOf(files.values());
+            }
+            // outside the device lock, as postclose runs: the driver's per-file state has its own
+            // locks and takes this one (GEM references) inside them
+            for (DrmFile f : open) {
+                try {
+                    driverFiles.unplug(f);
+                } catch (RuntimeException e) {
+                    // like postclose, unplug must not fail; the VRAM goes back anyway
+                }
+            }
+            synchronized (lock) {
                 for (DrmFile f : files.values()) {
                     gem.releaseHandles(f);
                 }

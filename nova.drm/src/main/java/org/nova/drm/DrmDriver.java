@@ -49,4 +49,16 @@ public interface DrmDriver<F> {
      */
     default void postclose(DrmFile file, F data) {
     }
+
+    /**
+     * The device is being unplugged with the file still open (the driver is unbinding): the file's
+     * data lets go of what it holds on the device — GPU mappings of GEM objects — before the
+     * objects' VRAM goes back. Runs with every ioctl of the device finished and new ones refused;
+     * postclose is not called afterwards. Must not fail; an exception is ignored.
+     *
+     * @param file the file
+     * @param data what {@link #open} returned for it
+     */
+    default void unplug(DrmFile file, F data) {
+    }
 }

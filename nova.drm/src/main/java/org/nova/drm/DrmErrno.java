@@ -19,12 +19,18 @@ public enum DrmErrno {
     EACCES(13),
     /** Bad address (the argument buffer is smaller than the size the command encodes). */
     EFAULT(14),
+    /** Device or resource busy (VM_INIT of a file that has its VA space). */
+    EBUSY(16),
+    /** File exists. */
+    EEXIST(17),
     /** No such device (the device is unplugged: drm_dev_is_unplugged). */
     ENODEV(19),
     /** Invalid argument. */
     EINVAL(22),
-    /** No space left (no free DRM minor: idr_alloc in drm_minor_alloc). */
+    /** No space left (no free DRM minor: idr_alloc in drm_minor_alloc; a VM_BIND against a sparse region). */
     ENOSPC(28),
+    /** Function not implemented (VM_BIND before VM_INIT, as nouveau_uvmm answers). */
+    ENOSYS(38),
     /** Operation not supported. */
     EOPNOTSUPP(95);
 

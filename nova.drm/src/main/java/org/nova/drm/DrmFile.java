@@ -3,6 +3,7 @@ package org.nova.drm;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -35,6 +36,8 @@ public final class DrmFile implements AutoCloseable {
     private int nextHandle = 1;
     volatile boolean authenticated;
     volatile boolean closed;
+    /** The caller's memory during {@link #ioctl(int, MemorySegment, MemorySegment...)}. */
+    private static final ScopedValue<List<MemorySegment>> USER_MEMORY = ScopedValue.newInstance();
     int magic;
 
     DrmFile(DrmDevice device, int id, Node node) {
@@ -98,6 +101,41 @@ public final class DrmFile implements AutoCloseable {
      */
     public int ioctl(int cmd, MemorySegment arg) {
         return device.ioctl(this, cmd, arg);
+    }
+
+    /**
+     * Issues an ioctl whose structure points at more of the caller's memory (an array of bind
+     * operations, say): {@code user} are the segments the caller's pointers may point into, as
+     * the kernel's copy_from_user may read the process's mapped memory; the handler reads them
+     * with {@link #copyFromUser}, and a pointer outside them is EFAULT. The segments are only read
+     * during the call.
+     */
+    public int ioctl(int cmd, MemorySegment arg, MemorySegment... user) {
+        List<MemorySegment> mem = List.of(user);
+        return ScopedValue.where(USER_MEMORY, mem).call(() -> ioctl(cmd, arg));
+    }
+
+    /**
+     * {@code copy_from_user} inside an ioctl handler: the caller's bytes [ptr, ptr + size).
+     *
+     * @param ptr a native address in one of the segments the caller passed to
+     *     {@link #ioctl(int, MemorySegment, MemorySegment...)}
+     * @param size bytes, &ge; 0
+     * @return a read-only copy
+     * @throws DrmException EFAULT when the range is not wholly inside one of them (or the ioctl
+     *     was issued without any)
+     */
+    public static MemorySegment copyFromUser(long ptr, long size) {
+        List<MemorySegment> mem = USER_MEMORY.isBound() ? USER_MEMORY.get() : List.of();
+        for (MemorySegment s : mem) {
+            long base = s.address();
+            if (size >= 0 && ptr >= base && size <= s.byteSize() && ptr - base <= s.byteSize() - size) {
+                return MemorySegment.ofArray(s.asSlice(ptr - base, size).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))
+                        .asReadOnly();
+            }
+        }
+        throw new DrmException(DrmErrno.EFAULT, String.format(
+                "user pointer %#x (+%#x bytes) points at no memory the caller passed", ptr, size));
     }
 
     /** {@link #ioctl(int, MemorySegment)} over a buffer's bytes from its position to its limit. */

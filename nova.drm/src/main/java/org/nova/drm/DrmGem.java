@@ -104,9 +104,31 @@ final class DrmGem {
         close(f, a.get(U32, 0));
     }
 
+    /** See {@link DrmDevice#gemGet}. */
+    void get(GemObject o) {
+        synchronized (lock) {
+            if (o.device != device || o.block == null) {
+                throw new DrmException(DrmErrno.EINVAL, o + " is not a live object of " + device.primaryName());
+            }
+            o.vmRefs++;
+        }
+    }
+
+    /** See {@link DrmDevice#gemPut}. */
+    void put(GemObject o) {
+        synchronized (lock) {
+            if (o.vmRefs <= 0) {
+                // unplug dropped every reference already (freeAll)
+                return;
+            }
+            o.vmRefs--;
+            freeIfUnused(o);
+        }
+    }
+
     /** Gives the object's VRAM back once no handle and no dma-buf refers to it. Lock held. */
     void freeIfUnused(GemObject o) {
-        if (o.handleCount == 0 && o.dmaBufRefs == 0 && o.block != null) {
+        if (o.handleCount == 0 && o.dmaBufRefs == 0 && o.vmRefs == 0 && o.block != null) {
             byMmapOffset.remove(DrmDevice.DRM_FILE_PAGE_OFFSET_START + o.block.offset());
             vram.free(o.block);
             o.block = null;
@@ -129,6 +151,7 @@ final class DrmGem {
         for (GemObject o : new ArrayList<>(byMmapOffset.values())) {
             o.handleCount = 0;
             o.dmaBufRefs = 0;
+            o.vmRefs = 0;
             freeIfUnused(o);
         }
     }

@@ -16,6 +16,8 @@ public final class GemObject {
     final String owner;
     VramBlock block;
     int handleCount;
+    /** References the driver holds (GPU VA mappings: {@link DrmDevice#gemGet}). */
+    int vmRefs;
     int dmaBufRefs;
     DmaBuf dmaBuf;
 
@@ -72,6 +74,23 @@ public final class GemObject {
     public int handleCount() {
         synchronized (device.lock) {
             return handleCount;
+        }
+    }
+
+    /**
+     * @return the backing VRAM block, or null once freed: what a driver maps into a GPU VA space
+     *     while it holds a reference ({@link DrmDevice#gemGet}); the block stays the object's
+     */
+    public VramBlock vramBlock() {
+        synchronized (device.lock) {
+            return block;
+        }
+    }
+
+    /** @return the references drivers hold on the object (its GPU VA mappings) */
+    public int vmRefCount() {
+        synchronized (device.lock) {
+            return vmRefs;
         }
     }
 

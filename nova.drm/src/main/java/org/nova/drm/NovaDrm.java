@@ -1,6 +1,7 @@
 package org.nova.drm;
 
 import java.lang.foreign.Arena;
+import java.util.List;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
@@ -9,8 +10,15 @@ import java.nio.ByteOrder;
 
 /**
  * The nova-drm uAPI, include/uapi/drm/nova_drm.h (declared unstable upstream), with the structure
- * layouts and typed helpers over {@link DrmFile#ioctl}. All three ioctls are
+ * layouts and typed helpers over {@link DrmFile#ioctl}. Every ioctl is
  * {@code DRM_IOWR(DRM_COMMAND_BASE + nr, struct)}.
+ *
+ * <p>VM_INIT and VM_BIND are nova's GPU VA spaces (issue 19), not upstream's yet: numbers 0x03
+ * and 0x04 after GEM_INFO, with nouveau's structures and rules (include/uapi/drm/nouveau_drm.h,
+ * nouveau_uvmm.c): VM_INIT once per file with a kernel-managed range user space may not bind in;
+ * VM_BIND an array of MAP/UNMAP operations, SPARSE for sparse regions, run synchronously (the
+ * RUN_ASYNC flag and the syncobjs are refused with EINVAL until nova has job submission). The
+ * file's VA space spans [0, {@link #NOVA_VA_SPACE_END}).
  */
 public final class NovaDrm {
     private NovaDrm() {
@@ -31,12 +39,129 @@ public final class NovaDrm {
     /** {@code struct drm_nova_gem_info}: the same layout as gem_create. */
     public static final StructLayout STRUCT_DRM_NOVA_GEM_INFO = STRUCT_DRM_NOVA_GEM_CREATE;
 
+    /** {@code struct drm_nova_vm_init} {u64 kernel_managed_addr; u64 kernel_managed_size} (nouveau's). */
+    public static final StructLayout STRUCT_DRM_NOVA_VM_INIT = MemoryLayout.structLayout(
+            U64.withName("kernel_managed_addr"), U64.withName("kernel_managed_size"));
+    /**
+     * {@code struct drm_nova_vm_bind_op} {u32 op; u32 flags; u32 handle; u32 pad; u64 addr;
+     * u64 bo_offset; u64 range} (nouveau's drm_nouveau_vm_bind_op).
+     */
+    public static final StructLayout STRUCT_DRM_NOVA_VM_BIND_OP = MemoryLayout.structLayout(
+            U32.withName("op"), U32.withName("flags"), U32.withName("handle"), U32.withName("pad"),
+            U64.withName("addr"), U64.withName("bo_offset"), U64.withName("range"));
+    /**
+     * {@code struct drm_nova_vm_bind} {u32 op_count; u32 flags; u32 wait_count; u32 sig_count;
+     * u64 wait_ptr; u64 sig_ptr; u64 op_ptr} (nouveau's drm_nouveau_vm_bind); {@code op_ptr}
+     * points at {@code op_count} operations in the caller's memory.
+     */
+    public static final StructLayout STRUCT_DRM_NOVA_VM_BIND = MemoryLayout.structLayout(
+            U32.withName("op_count"), U32.withName("flags"), U32.withName("wait_count"), U32.withName("sig_count"),
+            U64.withName("wait_ptr"), U64.withName("sig_ptr"), U64.withName("op_ptr"));
+
+    /** {@code DRM_NOVA_VM_BIND_OP_MAP}. */
+    public static final int DRM_NOVA_VM_BIND_OP_MAP = 0x0;
+    /** {@code DRM_NOVA_VM_BIND_OP_UNMAP}. */
+    public static final int DRM_NOVA_VM_BIND_OP_UNMAP = 0x1;
+    /** {@code DRM_NOVA_VM_BIND_SPARSE}: the operation creates (MAP) or destroys (UNMAP) a sparse region. */
+    public static final int DRM_NOVA_VM_BIND_SPARSE = 1 << 8;
+    /** {@code DRM_NOVA_VM_BIND_RUN_ASYNC}: refused (EINVAL) until nova has job submission. */
+    public static final int DRM_NOVA_VM_BIND_RUN_ASYNC = 0x1;
+    /** The end of a file's VA space: 2^47 bytes, as nouveau's NOUVEAU_VA_SPACE_END. */
+    public static final long NOVA_VA_SPACE_END = 1L << 47;
+
     /** {@code DRM_NOVA_GETPARAM}. */
     public static final int DRM_NOVA_GETPARAM = 0x00;
     /** {@code DRM_NOVA_GEM_CREATE}. */
     public static final int DRM_NOVA_GEM_CREATE = 0x01;
     /** {@code DRM_NOVA_GEM_INFO}. */
     public static final int DRM_NOVA_GEM_INFO = 0x02;
+
+    /** {@code DRM_NOVA_VM_INIT}. */
+    public static final int DRM_NOVA_VM_INIT = 0x03;
+    /** {@code DRM_NOVA_VM_BIND}. */
+    public static final int DRM_NOVA_VM_BIND = 0x04;
+
+    /** {@code DRM_IOCTL_NOVA_VM_INIT}. */
+    public static final int DRM_IOCTL_NOVA_VM_INIT = DrmIoctl.iowr(DrmIoctl.DRM_COMMAND_BASE + DRM_NOVA_VM_INIT,
+            (int) STRUCT_DRM_NOVA_VM_INIT.byteSize());
+    /** {@code DRM_IOCTL_NOVA_VM_BIND}. */
+    public static final int DRM_IOCTL_NOVA_VM_BIND = DrmIoctl.iowr(DrmIoctl.DRM_COMMAND_BASE + DRM_NOVA_VM_BIND,
+            (int) STRUCT_DRM_NOVA_VM_BIND.byteSize());
+
+    /**
+     * One VM_BIND operation, as {@link #vmBind} lays it out.
+     *
+     * @param op {@link #DRM_NOVA_VM_BIND_OP_MAP} or {@link #DRM_NOVA_VM_BIND_OP_UNMAP}
+     * @param flags 0 or {@link #DRM_NOVA_VM_BIND_SPARSE}
+     * @param handle the GEM handle (MAP)
+     * @param addr the GPU VA
+     * @param boOffset the offset in the object (MAP)
+     * @param range bytes
+     */
+    public record VmBindOp(int op, int flags, int handle, long addr, long boOffset, long range) {
+        /** @return a MAP of {@code range} bytes of {@code handle} from {@code boOffset} at {@code addr} */
+        public static VmBindOp map(int handle, long addr, long boOffset, long range) {
+            return new VmBindOp(DRM_NOVA_VM_BIND_OP_MAP, 0, handle, addr, boOffset, range);
+        }
+
+        /** @return an UNMAP of [addr, addr + range) */
+        public static VmBindOp unmap(long addr, long range) {
+            return new VmBindOp(DRM_NOVA_VM_BIND_OP_UNMAP, 0, 0, addr, 0, range);
+        }
+
+        /** @return a MAP with SPARSE: a sparse region [addr, addr + range) */
+        public static VmBindOp sparse(long addr, long range) {
+            return new VmBindOp(DRM_NOVA_VM_BIND_OP_MAP, DRM_NOVA_VM_BIND_SPARSE, 0, addr, 0, range);
+        }
+
+        /** @return an UNMAP with SPARSE: destroys the sparse region [addr, addr + range) */
+        public static VmBindOp unsparse(long addr, long range) {
+            return new VmBindOp(DRM_NOVA_VM_BIND_OP_UNMAP, DRM_NOVA_VM_BIND_SPARSE, 0, addr, 0, range);
+        }
+    }
+
+    /** VM_INIT: the file's VA space, [kernelManagedAddr, + kernelManagedSize) kept from user binds. */
+    public static void vmInit(DrmFile f, long kernelManagedAddr, long kernelManagedSize) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(STRUCT_DRM_NOVA_VM_INIT);
+            s.set(U64, 0, kernelManagedAddr);
+            s.set(U64, 8, kernelManagedSize);
+            f.ioctlOrThrow(DRM_IOCTL_NOVA_VM_INIT, s);
+        }
+    }
+
+    /**
+     * VM_BIND of {@code ops}, synchronously.
+     *
+     * @return 0 or the negative errno
+     */
+    public static int vmBind(DrmFile f, List<VmBindOp> ops) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment arr = a.allocate(STRUCT_DRM_NOVA_VM_BIND_OP, Math.max(1, ops.size()));
+            for (int i = 0; i < ops.size(); i++) {
+                VmBindOp o = ops.get(i);
+                MemorySegment e = arr.asSlice(i * STRUCT_DRM_NOVA_VM_BIND_OP.byteSize(), STRUCT_DRM_NOVA_VM_BIND_OP);
+                e.set(U32, 0, o.op());
+                e.set(U32, 4, o.flags());
+                e.set(U32, 8, o.handle());
+                e.set(U64, 16, o.addr());
+                e.set(U64, 24, o.boOffset());
+                e.set(U64, 32, o.range());
+            }
+            MemorySegment s = a.allocate(STRUCT_DRM_NOVA_VM_BIND);
+            s.set(U32, 0, ops.size());
+            s.set(U64, 32, arr.address());
+            return f.ioctl(DRM_IOCTL_NOVA_VM_BIND, s, arr);
+        }
+    }
+
+    /** {@link #vmBind}, throwing the errno as a DrmException. */
+    public static void vmBindOrThrow(DrmFile f, List<VmBindOp> ops) {
+        int r = vmBind(f, ops);
+        if (r != 0) {
+            throw new DrmException(DrmErrno.of(r), f.name() + ": VM_BIND of " + ops + " failed");
+        }
+    }
 
     /** {@code DRM_IOCTL_NOVA_GETPARAM}. */
     public static final int DRM_IOCTL_NOVA_GETPARAM = DrmIoctl.iowr(DrmIoctl.DRM_COMMAND_BASE + DRM_NOVA_GETPARAM,

@@ -47,6 +47,7 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 
 /**
@@ -350,6 +351,97 @@ public class NovaDrmIT {
             assertEquals(42, m.get(U32, 8));
         }
         assertEquals(again.vram().total(), again.vram().available());
+    }
+
+    // ---------------------------------------------------------------- GPU VA spaces (issue 19)
+
+    /**
+     * VM_INIT and VM_BIND on the probed GPU: the mapping is in page tables nova.core wrote
+     * through the real probe's PRAMIN, {@code drm:vm} shows it translating to the object's VRAM,
+     * the handle's close keeps the object while mapped, and unbinding the GPU with the file open
+     * force-closes the space with every byte (objects and tables) back in VRAM.
+     */
+    @Test
+    public void vmBindMapsObjectsShowsThemInDrmVmAndUnbindTearsDown() throws Exception {
+        String gpu = GPUS.get(0);
+        DrmDevice dev = deviceOf(gpu);
+        VramManager vram = dev.vram();
+        Bus pci = core.requireBus(PciBus.NAME);
+        DrmFile f = dev.open(DrmFile.Node.RENDER);
+        DrmFile other = dev.open(DrmFile.Node.RENDER);
+        try {
+            NovaDrm.vmInit(f, 1L << 40, 1L << 30);
+            try {
+                NovaDrm.vmInit(f, 0, 0);
+                fail("a second VM_INIT should be refused");
+            } catch (DrmException e) {
+                assertEquals(DrmErrno.EBUSY, e.errno());
+            }
+            int h = NovaDrm.gemCreate(f, 1 << 22);
+            long va = 1L << 32;
+            NovaDrm.vmBindOrThrow(f, List.of(NovaDrm.VmBindOp.map(h, va, 1 << 21, 1 << 21),
+                    NovaDrm.VmBindOp.sparse(1L << 36, 1L << 21)));
+            long pa = dev.lookup(f, h).vramOffset() + (1 << 21);
+            // the other file has no VA space and cannot reach the handle
+            NovaDrm.vmInit(other, 0, 0);
+            assertEquals(-DrmErrno.ENOENT.value(), NovaDrm.vmBind(other, List.of(NovaDrm.VmBindOp.map(h + 7, 0, 0, 4096))));
+            String out = shell("drm:vm " + f.name());
+            assertTrue(out, out.contains(String.format("%#x", va)) && out.contains(String.format("%#x", pa)));
+            assertTrue(out, out.contains("sparse"));
+            assertTrue(out, !out.contains("unmapped!"));
+            NovaDrm.gemClose(f, h);
+            assertTrue(vram.usageByOwner().toString(), vram.available() < vram.total());
+            pci.unbind(gpu);
+            await(gpu + " unbound", () -> pci.device(gpu).orElseThrow().driver().isEmpty(), this::state);
+            assertEquals(-DrmErrno.ENODEV.value(), NovaDrm.vmBind(f, List.of(NovaDrm.VmBindOp.unmap(va, 1 << 21))));
+            assertEquals(Map.of(), vram.usageByOwner());
+            assertEquals(vram.total(), vram.available());
+        } finally {
+            f.close();
+            other.close();
+            if (pci.device(gpu).orElseThrow().driver().isEmpty()) {
+                pci.bind(gpu, NOVA_CORE);
+            }
+        }
+        awaitGpusUp();
+    }
+
+    /**
+     * Stopping the nova-drm bundle with a file's objects mapped (one only through its mapping)
+     * unplugs the devices: the file's VA space closes and every byte, objects and page tables,
+     * goes back to VRAM; started again, nova-drm binds both GPUs anew.
+     */
+    @Test
+    public void stoppingNovaDrmWithMappingsGivesEveryByteBack() throws Exception {
+        DrmDevice dev = deviceOf(GPUS.get(1));
+        VramManager vram = dev.vram();
+        Bundle bundle = java.util.Arrays.stream(context.getBundles())
+                .filter(b -> "nova.drm".equals(b.getSymbolicName())).findFirst().orElseThrow();
+        DrmFile f = dev.open(DrmFile.Node.RENDER);
+        try {
+            NovaDrm.vmInit(f, 0, 0);
+            int h = NovaDrm.gemCreate(f, 1 << 21);
+            int k = NovaDrm.gemCreate(f, 1 << 16);
+            NovaDrm.vmBindOrThrow(f, List.of(NovaDrm.VmBindOp.map(h, 1L << 32, 0, 1 << 21),
+                    NovaDrm.VmBindOp.map(k, (1L << 32) + (1 << 16), 0, 1 << 16)));
+            NovaDrm.gemClose(f, h);
+            assertTrue(vram.usageByOwner().toString(), vram.available() < vram.total());
+            bundle.stop();
+            assertTrue(dev.isUnplugged());
+            assertEquals(Map.of(), vram.usageByOwner());
+            assertEquals(vram.total(), vram.available());
+            assertEquals(-DrmErrno.ENODEV.value(), NovaDrm.vmBind(f, List.of(NovaDrm.VmBindOp.unmap(1L << 32, 1 << 21))));
+        } finally {
+            f.close();
+            if (bundle.getState() != Bundle.ACTIVE) {
+                bundle.start();
+            }
+        }
+        await("nova-drm's DRM devices back", () -> {
+            var ref = context.getServiceReference(DrmDevices.class);
+            DrmDevices d = ref == null ? null : context.getService(ref);
+            return d != null && d.devices().stream().filter(x -> !x.isUnplugged()).count() == GPUS.size();
+        }, this::state);
     }
 
     // ---------------------------------------------------------------- unbind with files open

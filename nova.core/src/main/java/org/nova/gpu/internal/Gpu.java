@@ -96,6 +96,16 @@ final class Gpu {
     }
 
     /** @return the GPU's description */
+    /** @return the GPU's BAR0 mapping (devres: revoked at unbind) */
+    Devres<Bar> bar0() {
+        return bar0;
+    }
+
+    /** @return what the GPU identified as (its chipset, hence its MMU HAL) */
+    GpuIdentity identity() {
+        return identity;
+    }
+
     GpuInfo info() {
         return info;
     }

@@ -34,6 +34,8 @@ import org.nova.gpu.GspStatus;
 import org.nova.gpu.NovaGpus;
 import org.nova.gpu.RpcStats;
 import org.nova.gpu.VgpuControl;
+import org.nova.gpu.vm.GpuVmManager;
+import org.nova.gpu.vm.GpuVms;
 import org.nova.gpu.vram.BuddyVramManager;
 import org.nova.gpu.vram.NovaDrmData;
 import org.nova.gpu.vram.VramManager;
@@ -137,11 +139,37 @@ public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspComman
             vram.revoke();
             r.unregister();
         });
+        // GPU VA spaces over that VRAM: registered after the VRAM service and before the aux device,
+        // so devres revokes them (force-closing what nova-drm left open) after nova-drm unbound
+        // and before the VRAM service goes
+        GpuVmManager vms = vmSpaces(dev, gpu, vram);
+        if (vms != null) {
+            Devres.register(dev.device().devres(), "nova-core/vm", vms, GpuVmManager::revoke);
+        }
         // driver.rs: the nova-drm auxiliary device, deleted by devres before the VRAM service goes
         auxiliary.register(dev.device(), NAME, NOVA_DRM_AUX_NAME, AUX_ID.getAndIncrement(),
-                new NovaDrmData(dev.slot(), dev.resourceLen(1), vram, aperture));
+                new NovaDrmData(dev.slot(), dev.resourceLen(1), vram, aperture, vms));
         gpus.put(PciAddress.parse(dev.slot()), new Bound(gpu, vram));
         return gpu;
+    }
+
+    /**
+     * The GPU VA spaces: page tables written through PRAMIN on the GPU's BAR0 mapping (kept past
+     * its access guard as the BAR1 aperture is: devres revokes it at unbind, after the spaces),
+     * flushed with the Turing+ TLB invalidate.
+     *
+     * @return the manager, or null when BAR0 is gone already (VM_INIT then fails with ENODEV)
+     */
+    private static GpuVmManager vmSpaces(PciDevice dev, Gpu gpu, VramManager vram) {
+        try {
+            try (var g = gpu.bar0().access()) {
+                return GpuVms.open(dev.slot(), g.get(), gpu.identity().chipset().architecture(),
+                        gpu.info().fbSize(), vram);
+            }
+        } catch (DriverException e) {
+            LOG.warn("{}: no GPU VA spaces: {}", dev.slot(), e.getMessage());
+            return null;
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.nova.gpu.vram;
 
 import java.lang.foreign.MemorySegment;
+import org.nova.gpu.vm.GpuVmManager;
 
 /**
  * The registration data of the auxiliary device "NovaCore.nova-drm.&lt;id&gt;" that nova.core
@@ -17,8 +18,16 @@ import java.lang.foreign.MemorySegment;
  *     through which GEM objects are mapped, or {@link MemorySegment#NULL} if there is none (mmap
  *     then fails with ENXIO): nova.core's devres mapping of BAR1 ({@code Bar.memory()}), which
  *     becomes inaccessible (IllegalStateException) when nova.core unbinds, after nova-drm
+ * @param vm the GPU's VA spaces (what nova-drm's VM_INIT creates a file's space with), or null
+ *     when the GPU offers none (VM_INIT then fails with ENODEV); revoked by nova.core after
+ *     nova-drm unbinds
  */
-public record NovaDrmData(String gpu, long vramBarSize, VramManager vram, MemorySegment aperture) {
+public record NovaDrmData(String gpu, long vramBarSize, VramManager vram, MemorySegment aperture, GpuVmManager vm) {
+    /** The data without GPU VA spaces (version 1.2 of this package). */
+    public NovaDrmData(String gpu, long vramBarSize, VramManager vram, MemorySegment aperture) {
+        this(gpu, vramBarSize, vram, aperture, null);
+    }
+
     public NovaDrmData {
         if (gpu == null || vram == null) {
             throw new IllegalArgumentException("NovaDrmData needs a GPU name and a VRAM manager");

@@ -12,6 +12,7 @@ import org.nova.drm.DrmErrno;
 import org.nova.drm.DrmException;
 import org.nova.drm.DrmFile;
 import org.nova.drm.GemObject;
+import org.nova.drm.NovaDrm;
 import org.nova.gpu.vram.NovaDrmData;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -19,7 +20,8 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * The {@code drm} shell scope: {@code drm:list} (one line per DRM device) and
- * {@code drm:gem [FILE|NODE]} (GEM objects with their handles and sizes). A node is named as
+ * {@code drm:gem [FILE|NODE]} (GEM objects with their handles and sizes) and {@code drm:vm FILE}
+ * (a file's GPU VA space: mappings and sparse regions). A node is named as
  * user space names it: "card0", "/dev/dri/card0", "renderD128", its minor, or the parent device.
  * Errors: ENODEV for no such node, ENOENT for no such open file; arguments no overload takes get
  * EINVAL with the usage line.
@@ -27,7 +29,8 @@ import org.osgi.service.component.annotations.Reference;
 @Component(service = DrmCommands.class, property = {
         "osgi.command.scope=drm",
         "osgi.command.function=list",
-        "osgi.command.function=gem"})
+        "osgi.command.function=gem",
+        "osgi.command.function=vm"})
 public final class DrmCommands {
     /** The osgi.command.scope of these commands. */
     static final String SCOPE = "drm";
@@ -91,6 +94,51 @@ public final class DrmCommands {
                 Table t = new Table("HANDLE", "OBJ", "SIZE", "MMAP-OFFSET");
                 f.objects().forEach((h, o) -> t.row(h, o.id(), hex(o.size()), hex(o.mmapOffset())));
                 return f.name() + ":\n" + t;
+            }
+        }
+        throw new DrmException(DrmErrno.ENOENT, "no open file " + what);
+    }
+
+    /**
+     * drm:vm FILE — the file's VA space: the kernel-managed range, each mapping (VA range, object,
+     * bo offset, the VRAM address its first page translates to by the page tables) and each sparse
+     * region.
+     *
+     * @throws DrmException ENOENT for no such open file or a file without VA space (no VM_INIT)
+     */
+    @Descriptor("list an open file's GPU VA space: mappings (VA, size, object, offset, VRAM) and sparse regions")
+    public String vm(@Descriptor("FILE: an open file (card0/3, as drm:gem lists them)") String what) {
+        DrmFile f = file(what);
+        NovaFile data = f.device().driver() instanceof NovaDriver nd ? nd.fileData(f) : null;
+        NovaVm v = data == null ? null : data.vm();
+        if (v == null) {
+            throw new DrmException(DrmErrno.ENOENT, f.name() + " has no VA space (no VM_INIT)");
+        }
+        Table t = new Table("VA", "END", "SIZE", "KIND", "OBJ", "BO-OFFSET", "VRAM");
+        for (NovaVm.Va m : v.mappings()) {
+            long pa = v.space().isClosed() ? -1 : v.space().walk(m.va()).pa();
+            t.row(hex(m.va()), hex(m.end()), hex(m.range()), "map", m.obj().id(), hex(m.boOffset()),
+                    pa < 0 ? "unmapped!" : hex(pa));
+        }
+        for (long[] r : v.regions()) {
+            t.row(hex(r[0]), hex(r[0] + r[1]), hex(r[1]), "sparse", "-", "-", "-");
+        }
+        return String.format("%s: VA space [0, %s), kernel-managed [%s, +%s), %d tables%n%s", f.name(),
+                hex(NovaDrm.NOVA_VA_SPACE_END), hex(v.kernelManagedAddr()), hex(v.kernelManagedSize()),
+                v.space().isClosed() ? 0 : v.space().tables(), t);
+    }
+
+    /** @return the open file "card0/3" (or "/dev/dri/card0/3") names */
+    private DrmFile file(String what) {
+        String name = what.startsWith(DEV_DRI) ? what.substring(DEV_DRI.length()) : what;
+        int slash = name.indexOf('/');
+        if (slash < 0) {
+            throw new DrmException(DrmErrno.ENOENT, "no open file " + what + " (name one as card0/3)");
+        }
+        DrmDevice d = node(name.substring(0, slash), what);
+        for (DrmFile f : d.files()) {
+            if (f.name().equals(name)) {
+                return f;
             }
         }
         throw new DrmException(DrmErrno.ENOENT, "no open file " + what);

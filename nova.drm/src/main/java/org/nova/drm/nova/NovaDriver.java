@@ -1,6 +1,8 @@
 package org.nova.drm.nova;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.nova.drm.DrmDriver;
 import org.nova.drm.DrmDriverInfo;
@@ -8,6 +10,7 @@ import org.nova.drm.DrmFile;
 import org.nova.drm.DrmIoctl;
 import org.nova.drm.IoctlDesc;
 import org.nova.drm.NovaDrm;
+import org.nova.gpu.vm.GpuVmManager;
 
 /**
  * The nova-drm driver's {@code drm::Driver} for one device (drivers/gpu/drm/nova/driver.rs): its
@@ -22,10 +25,28 @@ public final class NovaDriver implements DrmDriver<NovaFile> {
     public static final long GEM_ALIGN = 1L << 12;
 
     private final long vramBarSize;
+    private final GpuVmManager vms;
+    /** The open files' data, for drm:vm (the DRM core keeps its own copy for the handlers). */
+    private final Map<DrmFile, NovaFile> files = new ConcurrentHashMap<>();
 
     /** @param vramBarSize what GETPARAM(VRAM_BAR_SIZE) answers: the parent's BAR1 length */
     public NovaDriver(long vramBarSize) {
+        this(vramBarSize, null);
+    }
+
+    /**
+     * @param vramBarSize what GETPARAM(VRAM_BAR_SIZE) answers: the parent's BAR1 length
+     * @param vms the GPU's VA spaces VM_INIT creates files' spaces in (nova.core's), or null: VM_INIT
+     *     is then ENODEV
+     */
+    public NovaDriver(long vramBarSize, GpuVmManager vms) {
         this.vramBarSize = vramBarSize;
+        this.vms = vms;
+    }
+
+    /** @return the GPU's VA spaces, or null */
+    GpuVmManager vms() {
+        return vms;
     }
 
     /** @return the parent's BAR1 length (upstream reads it from the auxiliary device's parent) */
@@ -38,7 +59,10 @@ public final class NovaDriver implements DrmDriver<NovaFile> {
         return INFO;
     }
 
-    /** driver.rs declare_drm_ioctls!: GETPARAM RENDER_ALLOW, GEM_CREATE and GEM_INFO AUTH | RENDER_ALLOW. */
+    /**
+     * driver.rs declare_drm_ioctls!: GETPARAM RENDER_ALLOW, GEM_CREATE and GEM_INFO AUTH |
+     * RENDER_ALLOW; VM_INIT and VM_BIND AUTH | RENDER_ALLOW as nouveau declares them.
+     */
     @Override
     public List<IoctlDesc<NovaFile>> ioctls() {
         return List.of(
@@ -47,12 +71,37 @@ public final class NovaDriver implements DrmDriver<NovaFile> {
                 new IoctlDesc<>(NovaDrm.DRM_IOCTL_NOVA_GEM_CREATE, DrmIoctl.DRM_AUTH | DrmIoctl.DRM_RENDER_ALLOW,
                         "NOVA_GEM_CREATE", (file, data, arg) -> NovaFile.gemCreate(arg, file)),
                 new IoctlDesc<>(NovaDrm.DRM_IOCTL_NOVA_GEM_INFO, DrmIoctl.DRM_AUTH | DrmIoctl.DRM_RENDER_ALLOW,
-                        "NOVA_GEM_INFO", (file, data, arg) -> NovaFile.gemInfo(arg, file)));
+                        "NOVA_GEM_INFO", (file, data, arg) -> NovaFile.gemInfo(arg, file)),
+                new IoctlDesc<>(NovaDrm.DRM_IOCTL_NOVA_VM_INIT, DrmIoctl.DRM_AUTH | DrmIoctl.DRM_RENDER_ALLOW,
+                        "NOVA_VM_INIT", (file, data, arg) -> NovaFile.vmInit(this, arg, file, data)),
+                new IoctlDesc<>(NovaDrm.DRM_IOCTL_NOVA_VM_BIND, DrmIoctl.DRM_AUTH | DrmIoctl.DRM_RENDER_ALLOW,
+                        "NOVA_VM_BIND", (file, data, arg) -> NovaFile.vmBind(arg, file, data)));
     }
 
     /** file.rs {@code DriverFile::open}: every file gets an (empty) {@link NovaFile}. */
     @Override
     public NovaFile open(DrmFile file) {
-        return new NovaFile();
+        NovaFile f = new NovaFile();
+        files.put(file, f);
+        return f;
+    }
+
+    /** @return the data of an open file of this driver's device, or null (for drm:vm) */
+    NovaFile fileData(DrmFile file) {
+        return files.get(file);
+    }
+
+    /** postclose: the file's VA space goes before its handles do. */
+    @Override
+    public void postclose(DrmFile file, NovaFile data) {
+        files.remove(file);
+        data.release();
+    }
+
+    /** Unplug: the file's VA space goes before the device's objects give their VRAM back. */
+    @Override
+    public void unplug(DrmFile file, NovaFile data) {
+        files.remove(file);
+        data.release();
     }
 }

@@ -1,0 +1,106 @@
+package org.nova.gpu.vm;
+
+import java.util.List;
+import org.nova.gpu.vram.VramBlock;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * One GPU virtual address space (nouveau's {@code nvif_vmm}): an instance block naming version 2
+ * page tables in VRAM, written by nova.core; each change is followed by a TLB invalidate of the
+ * space before the call returns, so the GPU never uses a stale translation. Every mapping uses
+ * the largest pages its VA and PA alignment allow (2 MiB, 64 KiB, 4 KiB).
+ *
+ * <p>Ownership: the space belongs to whoever {@link GpuVmManager#create created} it and is closed
+ * by it; the tables and the instance block are nova.core's (charged to the creator's owner name)
+ * and go back to VRAM at {@link #close}. Mapped VRAM blocks stay their owners': the space only
+ * points at them, and the owner unmaps them before freeing them. When the GPU unbinds the space is
+ * force-closed (everything unmapped, tables freed); afterwards every call but {@link #close} and
+ * the read-only ones fails with ENODEV. On any error a call changes nothing. Thread-safe.
+ */
+@ProviderType
+public interface GpuVm extends AutoCloseable {
+    /** @return the owner name the tables are charged to */
+    String owner();
+
+    /** @return bytes of VA the space spans from 0 */
+    long vaSize();
+
+    /**
+     * @return the VRAM address of the instance block: what a channel (or a test's simulated MMU)
+     *     is pointed at to translate in this space
+     */
+    long instBlock();
+
+    /** @return the VRAM address of the root page directory (what the TLB invalidate names) */
+    long pageDirectory();
+
+    /**
+     * Maps {@code range} bytes of {@code block} from {@code offset} at {@code va}.
+     *
+     * @param va 4 KiB aligned; [va, va + range) inside the space and wholly unmapped
+     * @param block an allocated VRAM block (of the GPU's VRAM manager)
+     * @param offset 4 KiB aligned, below the block's size
+     * @param range a multiple of 4 KiB, &gt; 0, at most the block's size minus {@code offset}
+     * @param writable false: GPU writes through the mapping fault
+     * @throws org.nova.driver.DriverException EINVAL for misalignment, a range outside the space
+     *     or the block, a block that is not allocated; EEXIST if part of [va, va + range) is
+     *     mapped; ENOSPC when no VRAM is left for a page table; ENODEV once closed
+     */
+    void map(long va, VramBlock block, long offset, long range, boolean writable);
+
+    /**
+     * Unmaps whatever is mapped in [va, va + range): a mapping wholly inside goes, one that
+     * straddles an end keeps its part outside (its pages re-laid out with the pages that fit the
+     * remaining piece), VAs not mapped are skipped (DRM GPUVM's sm_unmap).
+     *
+     * @param va 4 KiB aligned
+     * @param range a multiple of 4 KiB, &gt; 0, inside the space
+     * @return the bytes that were mapped in the range
+     * @throws org.nova.driver.DriverException EINVAL for misalignment or a range outside the
+     *     space; ENOSPC when re-laying a remaining piece needs a table VRAM cannot hold (the
+     *     space is then as before); ENODEV once closed
+     */
+    long unmap(long va, long range);
+
+    /**
+     * Reserves [va, va + range) as a sparse range. Only a reservation: the page tables hold no
+     * sparse entries, so a GPU access to an unmapped VA in it faults like any unmapped VA.
+     *
+     * @throws org.nova.driver.DriverException EINVAL for misalignment or a range outside the
+     *     space; EEXIST if it overlaps another sparse range; ENODEV once closed
+     */
+    void reserveSparse(long va, long range);
+
+    /**
+     * Drops the sparse range [va, va + range) exactly as reserved, unmapping whatever is mapped in it.
+     *
+     * @throws org.nova.driver.DriverException ENOENT if no sparse range is exactly that; ENODEV once closed
+     */
+    void unreserveSparse(long va, long range);
+
+    /** @return the mappings, by VA */
+    List<VmMapping> mappings();
+
+    /** @return the sparse ranges, by VA */
+    List<VmRange> sparseRanges();
+
+    /** @return the page tables (directories included) allocated now */
+    int tables();
+
+    /**
+     * Translates {@code va} by reading the space's tables in VRAM, as the GPU's MMU would.
+     *
+     * @throws org.nova.driver.DriverException ENODEV once closed
+     */
+    VmWalk walk(long va);
+
+    /** @return true once closed (by its owner or because the GPU unbound) */
+    boolean isClosed();
+
+    /**
+     * Unmaps everything, invalidates, and gives the tables and the instance block back to VRAM.
+     * Idempotent; never fails for the caller (a hardware error is logged by nova.core).
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,25 @@
+package org.nova.gpu.vm;
+
+import java.util.List;
+
+/**
+ * How a VA of a {@link GpuVm} translates, read from the page tables in VRAM (not from the
+ * space's bookkeeping): each level's table, index, entry and meaning, root first.
+ *
+ * @param va the virtual address
+ * @param steps one line per level read ("PD3 table 0x... [  0] = 0x...  -&gt; 0x...")
+ * @param pa the VRAM address, or -1 when the walk stopped at an invalid entry
+ * @param pageShift the page size mapping {@code va} (12, 16 or 21), or 0
+ * @param writable whether the PTE allows writes (false when unmapped)
+ * @param fault why the walk stopped, or null when mapped
+ */
+public record VmWalk(long va, List<String> steps, long pa, int pageShift, boolean writable, String fault) {
+    public VmWalk {
+        steps = List.copyOf(steps);
+    }
+
+    /** @return whether {@code va} is mapped */
+    public boolean mapped() {
+        return pa >= 0;
+    }
+}

@@ -1,0 +1,310 @@
+package org.nova.drm.nova;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+import org.nova.drm.DrmErrno;
+import org.nova.drm.DrmException;
+import org.nova.drm.DrmFile;
+import org.nova.drm.GemObject;
+import org.nova.drm.NovaDrm;
+import org.nova.drm.NovaDrm.VmBindOp;
+import org.nova.gpu.vm.GpuVm;
+import org.nova.gpu.vram.VramBlock;
+
+/**
+ * One file's GPU VA space as DRM GPUVM keeps it (drm_gpuvm.c) with nouveau_uvmm.c's rules: the
+ * mappings (each a GEM object range at a VA, holding a reference on the object), the sparse
+ * regions, the kernel-managed range, over a nova.core {@link GpuVm} that holds the page tables.
+ *
+ * <p>Rules, with nouveau's errnos: a range must be page aligned, non-empty, inside
+ * [0, {@link NovaDrm#NOVA_VA_SPACE_END}) and clear of the kernel-managed range (EINVAL,
+ * nouveau_uvmm_validate_range); a MAP's handle must be the file's (ENOENT), its bo_offset page
+ * aligned and below the object's size and its range within the object (EINVAL, bind_validate_op);
+ * a MAP lies wholly inside one sparse region or outside all (ENOSPC), a sparse MAP overlaps no
+ * region (ENOSPC, bind_validate_map_common); a sparse UNMAP names a region exactly (ENOENT); an
+ * unknown op or flag is EINVAL. A MAP over existing mappings unmaps them and keeps their pieces
+ * outside the new range (drm_gpuvm_sm_map's REMAP prev/next, with their bo offsets); an UNMAP
+ * does the same without the new mapping (sm_unmap); unmapping where nothing is mapped is no
+ * error. Mappings are not merged, as drm_gpuvm does not merge them. A bind's operations apply in
+ * order; if one fails, those before it are undone and the space is as before the bind.
+ *
+ * <p>Ownership: made by VM_INIT, owned by the file's {@link NovaFile}; {@link #close} (file
+ * close, device unplug) unmaps everything, closes the nova.core space and drops the object
+ * references, freeing objects that have no handle left. Serialised on itself.
+ */
+final class NovaVm {
+    private static final long PAGE = 1L << 12;
+
+    /** A mapping: [va, va + range) shows obj from boOffset. */
+    record Va(long va, long range, GemObject obj, long boOffset) {
+        long end() {
+            return va + range;
+        }
+    }
+
+    private final DrmFile file;
+    private final GpuVm space;
+    private final long kmAddr;
+    private final long kmSize;
+    private final TreeMap<Long, Va> vas = new TreeMap<>();
+    private final TreeMap<Long, Long> regions = new TreeMap<>();
+    private boolean closed;
+
+    NovaVm(DrmFile file, GpuVm space, long kmAddr, long kmSize) {
+        this.file = file;
+        this.space = space;
+        this.kmAddr = kmAddr;
+        this.kmSize = kmSize;
+    }
+
+    /** @return the nova.core space (its instance block is what the GPU would be pointed at) */
+    GpuVm space() {
+        return space;
+    }
+
+    long kernelManagedAddr() {
+        return kmAddr;
+    }
+
+    long kernelManagedSize() {
+        return kmSize;
+    }
+
+    synchronized List<Va> mappings() {
+        return List.copyOf(vas.values());
+    }
+
+    /** @return sparse regions, {addr, range} */
+    synchronized List<long[]> regions() {
+        List<long[]> l = new ArrayList<>();
+        regions.forEach((a, r) -> l.add(new long[] {a, r}));
+        return l;
+    }
+
+    /** Runs a VM_BIND's operations in order; all or nothing. */
+    synchronized void bind(List<VmBindOp> ops) {
+        if (closed) {
+            throw new DrmException(DrmErrno.ENODEV, file + ": the VA space is gone");
+        }
+        TreeMap<Long, Va> before = new TreeMap<>(vas);
+        TreeMap<Long, Long> regionsBefore = new TreeMap<>(regions);
+        List<long[]> touched = new ArrayList<>();
+        for (int i = 0; i < ops.size(); i++) {
+            VmBindOp op = ops.get(i);
+            try {
+                apply(op, touched);
+            } catch (RuntimeException e) {
+                undo(before, regionsBefore, touched, e);
+                DrmErrno errno = e instanceof DrmException d ? d.errno()
+                        : e instanceof DriverException d && (d.errno() == Errno.ENOSPC || d.errno() == Errno.ENOMEM)
+                                ? DrmErrno.ENOMEM
+                                : e instanceof DriverException d && d.errno() == Errno.ENODEV ? DrmErrno.ENODEV
+                                        : DrmErrno.EINVAL;
+                throw new DrmException(errno, String.format("%s: VM_BIND op %d of %d (%s): %s", file, i, ops.size(),
+                        op, e.getMessage()));
+            }
+        }
+    }
+
+    private void apply(VmBindOp op, List<long[]> touched) {
+        boolean sparse = (op.flags() & NovaDrm.DRM_NOVA_VM_BIND_SPARSE) != 0;
+        if ((op.flags() & ~NovaDrm.DRM_NOVA_VM_BIND_SPARSE) != 0) {
+            throw new DrmException(DrmErrno.EINVAL, String.format("unknown flags %#x", op.flags()));
+        }
+        switch (op.op()) {
+            case NovaDrm.DRM_NOVA_VM_BIND_OP_MAP -> {
+                if (sparse) {
+                    validateRange(op.addr(), op.range());
+                    if (firstRegion(op.addr(), op.range()) != null) {
+                        throw new DrmException(DrmErrno.ENOSPC, String.format(
+                                "sparse region [%#x, +%#x) overlaps another", op.addr(), op.range()));
+                    }
+                    space.reserveSparse(op.addr(), op.range());
+                    regions.put(op.addr(), op.range());
+                } else {
+                    GemObject obj = file.device().lookup(file, op.handle());
+                    long off = op.boOffset();
+                    if ((off & (PAGE - 1)) != 0 || Long.compareUnsigned(obj.size(), off) <= 0
+                            || Long.compareUnsigned(op.range(), obj.size() - off) > 0) {
+                        throw new DrmException(DrmErrno.EINVAL, String.format(
+                                "bo_offset %#x + range %#x do not fit the %#x-byte object (or are not page aligned)",
+                                off, op.range(), obj.size()));
+                    }
+                    validateRange(op.addr(), op.range());
+                    Map.Entry<Long, Long> reg = firstRegion(op.addr(), op.range());
+                    if (reg != null && (reg.getKey() > op.addr()
+                            || reg.getKey() + reg.getValue() < op.addr() + op.range())) {
+                        throw new DrmException(DrmErrno.ENOSPC, String.format(
+                                "[%#x, +%#x) is neither inside nor outside the sparse region [%#x, +%#x)", op.addr(),
+                                op.range(), reg.getKey(), reg.getValue()));
+                    }
+                    touched.add(new long[] {op.addr(), op.range()});
+                    smUnmap(op.addr(), op.range());
+                    VramBlock block = obj.vramBlock();
+                    file.device().gemGet(obj);
+                    try {
+                        space.map(op.addr(), block, off, op.range(), true);
+                    } catch (RuntimeException e) {
+                        file.device().gemPut(obj);
+                        throw e;
+                    }
+                    vas.put(op.addr(), new Va(op.addr(), op.range(), obj, off));
+                }
+            }
+            case NovaDrm.DRM_NOVA_VM_BIND_OP_UNMAP -> {
+                validateRange(op.addr(), op.range());
+                if (sparse) {
+                    Long r = regions.get(op.addr());
+                    if (r == null || r != op.range()) {
+                        throw new DrmException(DrmErrno.ENOENT, String.format(
+                                "no sparse region is exactly [%#x, +%#x)", op.addr(), op.range()));
+                    }
+                    touched.add(new long[] {op.addr(), op.range()});
+                    smUnmap(op.addr(), op.range());
+                    space.unreserveSparse(op.addr(), op.range());
+                    regions.remove(op.addr());
+                } else {
+                    touched.add(new long[] {op.addr(), op.range()});
+                    smUnmap(op.addr(), op.range());
+                }
+            }
+            default -> throw new DrmException(DrmErrno.EINVAL, "unknown VM_BIND op " + Integer.toUnsignedString(op.op()));
+        }
+    }
+
+    /** nouveau_uvmm_validate_range with drm_gpuvm_range_valid. */
+    private void validateRange(long addr, long range) {
+        if ((addr & (PAGE - 1)) != 0 || (range & (PAGE - 1)) != 0 || range == 0) {
+            throw new DrmException(DrmErrno.EINVAL, String.format(
+                    "[%#x, +%#x) is not page aligned or empty", addr, range));
+        }
+        if (addr < 0 || range < 0 || addr > NovaDrm.NOVA_VA_SPACE_END - range) {
+            throw new DrmException(DrmErrno.EINVAL, String.format(
+                    "[%#x, +%#x) leaves the VA space [0, %#x)", addr, range, NovaDrm.NOVA_VA_SPACE_END));
+        }
+        if (kmSize > 0 && addr < kmAddr + kmSize && kmAddr < addr + range) {
+            throw new DrmException(DrmErrno.EINVAL, String.format(
+                    "[%#x, +%#x) overlaps the kernel-managed range [%#x, +%#x)", addr, range, kmAddr, kmSize));
+        }
+    }
+
+    private Map.Entry<Long, Long> firstRegion(long addr, long range) {
+        Map.Entry<Long, Long> e = regions.floorEntry(addr);
+        if (e != null && e.getKey() + e.getValue() > addr) {
+            return e;
+        }
+        e = regions.ceilingEntry(addr);
+        return e != null && e.getKey() < addr + range ? e : null;
+    }
+
+    /**
+     * drm_gpuvm_sm_unmap over [addr, addr + range): mappings inside go (UNMAP), those straddling
+     * an end keep their outer pieces (REMAP prev/next), each piece holding its own reference.
+     */
+    private void smUnmap(long addr, long range) {
+        long end = addr + range;
+        List<Va> hit = new ArrayList<>();
+        Map.Entry<Long, Va> e = vas.lowerEntry(end);
+        while (e != null && e.getValue().end() > addr) {
+            hit.add(e.getValue());
+            e = vas.lowerEntry(e.getKey());
+        }
+        if (hit.isEmpty()) {
+            return;
+        }
+        space.unmap(addr, range);
+        for (Va v : hit) {
+            vas.remove(v.va());
+            if (v.va() < addr) {
+                file.device().gemGet(v.obj());
+                vas.put(v.va(), new Va(v.va(), addr - v.va(), v.obj(), v.boOffset()));
+            }
+            if (v.end() > end) {
+                file.device().gemGet(v.obj());
+                vas.put(end, new Va(end, v.end() - end, v.obj(), v.boOffset() + (end - v.va())));
+            }
+            file.device().gemPut(v.obj());
+        }
+    }
+
+    /**
+     * Puts the space back as it was before a failed bind: the touched ranges (with every old
+     * mapping they cut) are cleared in the page tables and the old mappings in them mapped again; references follow the
+     * mapping lists (the old ones taken before the new ones are dropped, so no object dies between).
+     */
+    private void undo(TreeMap<Long, Va> before, TreeMap<Long, Long> regionsBefore, List<long[]> touched,
+            RuntimeException cause) {
+        // the touched ranges, widened to the whole of every old mapping they cut (so that it is
+        // mapped again whole, with the pages it had), as disjoint intervals
+        List<long[]> widened = new ArrayList<>(touched);
+        for (Va v : before.values()) {
+            for (long[] t : touched) {
+                if (v.va() < t[0] + t[1] && t[0] < v.end()) {
+                    widened.add(new long[] {v.va(), v.range()});
+                    break;
+                }
+            }
+        }
+        TreeMap<Long, Long> union = new TreeMap<>();
+        for (long[] t : widened) {
+            long from = t[0];
+            long to = t[0] + t[1];
+            Map.Entry<Long, Long> e = union.floorEntry(to);
+            while (e != null && e.getValue() >= from) {
+                from = Math.min(from, e.getKey());
+                to = Math.max(to, e.getValue());
+                union.remove(e.getKey());
+                e = union.floorEntry(to);
+            }
+            union.put(from, to);
+        }
+        try {
+            for (Map.Entry<Long, Long> t : union.entrySet()) {
+                space.unmap(t.getKey(), t.getValue() - t.getKey());
+                for (Va v : before.subMap(t.getKey(), t.getValue()).values()) {
+                    space.map(v.va(), v.obj().vramBlock(), v.boOffset(), v.range(), true);
+                }
+            }
+            for (Map.Entry<Long, Long> r : regions.entrySet()) {
+                if (!regionsBefore.containsKey(r.getKey())) {
+                    space.unreserveSparse(r.getKey(), r.getValue());
+                }
+            }
+            for (Map.Entry<Long, Long> r : regionsBefore.entrySet()) {
+                if (!regions.containsKey(r.getKey())) {
+                    space.reserveSparse(r.getKey(), r.getValue());
+                }
+            }
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+        for (Va v : before.values()) {
+            file.device().gemGet(v.obj());
+        }
+        for (Va v : vas.values()) {
+            file.device().gemPut(v.obj());
+        }
+        vas.clear();
+        vas.putAll(before);
+        regions.clear();
+        regions.putAll(regionsBefore);
+    }
+
+    /** Unmaps everything, closes the nova.core space, drops the references. Idempotent. */
+    synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        space.close();
+        for (Va v : vas.values()) {
+            file.device().gemPut(v.obj());
+        }
+        vas.clear();
+        regions.clear();
+    }
+}
