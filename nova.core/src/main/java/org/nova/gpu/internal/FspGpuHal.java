@@ -1,9 +1,13 @@
 package org.nova.gpu.internal;
 
+import java.util.List;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
 import org.nova.nvidia.fsp.FspChipFacts;
 import org.nova.nvidia.fsp.FspCot;
 import org.nova.nvidia.gsp.GspFwHeap;
 import org.nova.nvidia.regs.Fuse;
+import org.nova.nvidia.regs.Pfb;
 import org.nova.nvidia.regs.Pfsp;
 import org.nova.nvidia.regs.Pgc6;
 import org.nova.nvidia.regs.Register;
@@ -16,13 +20,45 @@ import org.nova.nvidia.regs.Register;
  * boot for all three). The framebuffer size comes from NV_USABLE_FB_SIZE_IN_MB and the display fuse
  * from GA100's register, as on GA102 and later; the falcons are GA102's.
  *
- * <p>Where this differs from upstream: the sysmem flush page registers (fb/hal's
- * read/write_sysmem_flush_page) are not programmed here (issue 18 item 1's part), and the DMA mask is
- * checked against each address handed to the FSP rather than set on the device (the PCI layer has
- * no DMA mask).
+ * <p>The sysmem flush page goes to each chip's own registers (fb/hal/{gh100,gb100,gb202}.rs
+ * write_sysmem_flush_page): the raw address in LO/HI halves, HI first because the LO write
+ * triggers the flush, 52 address bits; GB10x programs two pairs with the same address.
+ *
+ * <p>Where this differs from upstream: the DMA mask is checked against each address handed to the
+ * FSP rather than set on the device (the PCI layer has no DMA mask).
  */
 abstract class FspGpuHal implements GpuHal {
     private final FalconHal falcon = new Ga102FalconHal();
+
+    /** One LO/HI pair of a flush register. */
+    record FlushPair(Register lo, Register hi) {
+    }
+
+    /** @return the flush register pairs the chip routes sysmembar through; the first is read back */
+    abstract List<FlushPair> flushPairs();
+
+    /**
+     * @throws DriverException EINVAL if the address has bits above the registers' 52 (nothing is
+     *     written)
+     */
+    @Override
+    public void writeSysmemFlushPage(Bar0 bar, long addr) {
+        if (addr >>> Pfb.FLUSH_SYSMEM_ADDR_BITS_GH100 != 0) {
+            throw new DriverException(Errno.EINVAL, String.format("sysmem flush page 0x%x does not fit %s "
+                    + "(%d address bits)", addr, flushPairs().get(0).lo().name(), Pfb.FLUSH_SYSMEM_ADDR_BITS_GH100));
+        }
+        for (FlushPair p : flushPairs()) {
+            bar.write(p.hi(), Pfb.FBHUB_PCIE_FLUSH_SYSMEM_ADDR_HI_ADR.of(addr >>> Integer.SIZE));
+            bar.write(p.lo(), (int) addr);
+        }
+    }
+
+    @Override
+    public long readSysmemFlushPage(Bar0 bar) {
+        FlushPair p = flushPairs().get(0);
+        return (long) Pfb.FBHUB_PCIE_FLUSH_SYSMEM_ADDR_HI_ADR.get(bar.read(p.hi())) << Integer.SIZE
+                | Integer.toUnsignedLong(bar.read(p.lo()));
+    }
 
     @Override
     public long usableFbSize(Bar0 bar) {
@@ -74,6 +110,11 @@ abstract class FspGpuHal implements GpuHal {
         }
 
         @Override
+        List<FlushPair> flushPairs() {
+            return List.of(new FlushPair(Pfb.FBHUB_PCIE_FLUSH_SYSMEM_ADDR_LO, Pfb.FBHUB_PCIE_FLUSH_SYSMEM_ADDR_HI));
+        }
+
+        @Override
         public long nonWprHeapSize() {
             return FspChipFacts.NON_WPR_HEAP_GH100;
         }
@@ -94,6 +135,15 @@ abstract class FspGpuHal implements GpuHal {
         @Override
         int cotVersion() {
             return FspCot.COT_VERSION_GB100;
+        }
+
+        /** HSHUB0's primary and egress pairs: the hardware needs both to hold the page. */
+        @Override
+        List<FlushPair> flushPairs() {
+            return List.of(
+                    new FlushPair(Pfb.HSHUB_PCIE_FLUSH_SYSMEM_ADDR_LO_GB100, Pfb.HSHUB_PCIE_FLUSH_SYSMEM_ADDR_HI_GB100),
+                    new FlushPair(Pfb.HSHUB_EG_PCIE_FLUSH_SYSMEM_ADDR_LO_GB100,
+                            Pfb.HSHUB_EG_PCIE_FLUSH_SYSMEM_ADDR_HI_GB100));
         }
 
         @Override
@@ -117,6 +167,12 @@ abstract class FspGpuHal implements GpuHal {
         @Override
         int cotVersion() {
             return FspCot.COT_VERSION_GB100;
+        }
+
+        @Override
+        List<FlushPair> flushPairs() {
+            return List.of(new FlushPair(Pfb.FBHUB0_PCIE_FLUSH_SYSMEM_ADDR_LO_GB202,
+                    Pfb.FBHUB0_PCIE_FLUSH_SYSMEM_ADDR_HI_GB202));
         }
 
         @Override

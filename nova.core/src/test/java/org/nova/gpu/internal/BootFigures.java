@@ -12,9 +12,10 @@ import org.nova.hw.sim.gpu.NvidiaGpu;
 import org.nova.nvidia.Chipset;
 
 /**
- * The boot's figures on the simulator, not a test (run by hand, see the report of issue 18): per
- * chip, RUNS probes of one simulated GPU, each followed by an unbind, on generated firmware, after
- * WARMUP probes the JIT needs; prints the median probe time and each step's median and share of the
+ * The boot's figures on the simulator, not a test (run by hand; the table and the command are in
+ * docs/testing.md, "Boot figures"): for each of the six chips the issue names (TU102, GA100, GA102,
+ * AD102 through FWSEC and the booter, GH100 and GB202 through the FSP), RUNS probes of one
+ * simulated GPU, each followed by an unbind, on generated firmware, after WARMUP probes the JIT needs; prints the median probe time and each step's median and share of the
  * median total, from the times {@link Gpu#bootTimes} records, and the median unbind (the unload).
  *
  * <pre>java -cp nova.core/target/classes:nova.core/target/test-classes:$(cat cp.txt) org.nova.gpu.internal.BootFigures</pre>
@@ -30,7 +31,8 @@ public final class BootFigures {
 
     public static void main(String[] args) throws Exception {
         Path tmp = Files.createTempDirectory("boot-figures");
-        for (Chipset chip : List.of(Chipset.TU102, Chipset.GA102, Chipset.AD102)) {
+        for (Chipset chip : List.of(Chipset.TU102, Chipset.GA100, Chipset.GA102, Chipset.AD102, Chipset.GH100,
+                Chipset.GB202)) {
             Path fw = GpuFirmwareGenerator.generate(chip, tmp.resolve(chip.name()));
             NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(chip, List.of(fw)));
             SimPciDevice dev = new SimPciDevice(gpu, "0000:00:05.0");

@@ -167,7 +167,7 @@ class BootParamsTest {
 
     @Test
     void flushRegisterPerArchitecture() {
-        for (Chipset chip : List.of(Chipset.TU102, Chipset.GA102)) {
+        for (Chipset chip : List.of(Chipset.TU102, Chipset.GA102, Chipset.GH100, Chipset.GB100, Chipset.GB202)) {
             NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(chip, List.of(tmp)));
             SimPciDevice dev = new SimPciDevice(gpu, "0000:00:05.0");
             dev.enableDeviceMem();
@@ -182,6 +182,22 @@ class BootParamsTest {
                     DriverException e = assertThrows(DriverException.class, () -> hal.writeSysmemFlushPage(bar, high));
                     assertEquals(Errno.EINVAL, e.errno());
                     assertEquals(0, hal.readSysmemFlushPage(bar), "nothing written");
+                } else if (hal instanceof FspGpuHal f) {
+                    // Hopper and Blackwell: 52 address bits (fb/hal/gh100.rs Bounded<u64, 52>: EINVAL above)
+                    DriverException e = assertThrows(DriverException.class, () -> hal.writeSysmemFlushPage(bar, 1L << 52));
+                    assertEquals(Errno.EINVAL, e.errno());
+                    assertEquals(0, hal.readSysmemFlushPage(bar), "nothing written");
+                    long at = 0xf_ffffL << 32 | 0x3456_7800L;
+                    hal.writeSysmemFlushPage(bar, at);
+                    assertEquals(at, hal.readSysmemFlushPage(bar), "the raw address in LO/HI halves");
+                    for (var p : f.flushPairs()) { // GB10x: the egress pair holds the same page
+                        assertEquals(0x3456_7800L, gpu.read(p.lo().address(), Integer.BYTES), p.lo().name());
+                        assertEquals(0xf_ffffL, gpu.read(p.hi().address(), Integer.BYTES), p.hi().name());
+                    }
+                    // the NISO register is not the flush register there: a write to it flushes nothing
+                    hal.writeSysmemFlushPage(bar, 0);
+                    bar.write(Pfb.NISO_FLUSH_SYSMEM_ADDR, 0x1234);
+                    assertEquals(0, hal.readSysmemFlushPage(bar));
                 } else {
                     hal.writeSysmemFlushPage(bar, high);
                     assertEquals(high, hal.readSysmemFlushPage(bar), "the high register holds bits 63:40");
@@ -219,8 +235,22 @@ class BootParamsTest {
         }
     }
 
-    private static int flushRegister(NvidiaGpu gpu) {
-        return (int) gpu.read(Pfb.NISO_FLUSH_SYSMEM_ADDR.address(), Integer.BYTES);
+    /**
+     * @return the flush page address the chip's registers hold (fb/hal: NISO LO/HI to Ada, the first
+     *     FBHUB/HSHUB pair from Hopper), read from the simulated GPU's side
+     */
+    private static long flushRegister(NvidiaGpu gpu) {
+        GpuHal hal = GpuHal.of(gpu.options().chipset());
+        if (hal instanceof FspGpuHal f) {
+            var p = f.flushPairs().get(0);
+            return Integer.toUnsignedLong((int) gpu.read(p.lo().address(), Integer.BYTES))
+                    | gpu.read(p.hi().address(), Integer.BYTES) << Integer.SIZE;
+        }
+        long a = Integer.toUnsignedLong((int) gpu.read(Pfb.NISO_FLUSH_SYSMEM_ADDR.address(), Integer.BYTES))
+                << Pfb.FLUSH_SYSMEM_ADDR_SHIFT;
+        return gpu.options().chipset().compareTo(Chipset.GA100) >= 0
+                ? a | gpu.read(Pfb.NISO_FLUSH_SYSMEM_ADDR_HI.address(), Integer.BYTES) << Pfb.FLUSH_SYSMEM_ADDR_SHIFT_HI
+                : a;
     }
 
     /** Boots, checks what GSP-RM was given, unbinds; the flush page is registered only while bound. */
@@ -244,7 +274,7 @@ class BootParamsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"TU102", "GA102", "AD102"})
+    @EnumSource(names = {"TU102", "GA100", "GA102", "AD102", "GH100", "GB100", "GB202"})
     void bootsWithUpstreamsParameters(Chipset chip) {
         Path fw = GpuFirmwareGenerator.generate(chip, tmp);
         bootCheckUnbind(new NvidiaGpu(GpuOptions.of(chip, List.of(fw))), fw, chip == Chipset.AD102);

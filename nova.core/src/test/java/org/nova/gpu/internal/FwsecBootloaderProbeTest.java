@@ -104,14 +104,20 @@ class FwsecBootloaderProbeTest {
         bootsAndUnbinds(dev, gpu, fw);
     }
 
-    @ParameterizedTest
-    @EnumSource(names = {"TU102", "GA100"})
-    void aBootloaderTheGpuDoesNotTrustIsRefusedAndTheSameGpuThenBootsWithoutAReset(Chipset chip) throws IOException {
-        Path trusted = GpuFirmwareGenerator.generate(chip, tmp.resolve("trusted"));
+    /** Generated firmware whose gen_bootloader has one byte of its code changed. */
+    private Path untrustedBootloader(Chipset chip) throws IOException {
         Path other = GpuFirmwareGenerator.generate(chip, tmp.resolve("other"));
         byte[] b = Files.readAllBytes(genBootloader(other, chip));
-        b[b.length - 1] ^= 0x5a; // one byte of its code changed
+        b[b.length - 1] ^= 0x5a;
         Files.write(genBootloader(other, chip), b);
+        return other;
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"TU102"})
+    void aBootloaderTheGpuDoesNotTrustIsRefusedAndTheSameGpuThenBootsWithoutAReset(Chipset chip) throws IOException {
+        Path trusted = GpuFirmwareGenerator.generate(chip, tmp.resolve("trusted"));
+        Path other = untrustedBootloader(chip);
         NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(chip, List.of(trusted)));
         SimPciDevice dev = new SimPciDevice(gpu, SLOT);
         DriverException e = probeFails(dev, other, Errno.EIO, "FWSEC-FRTS", "generic bootloader", "0xbad");
@@ -119,6 +125,31 @@ class FwsecBootloaderProbeTest {
         assertFalse(gpu.gspRunning());
         bootsAndUnbinds(dev, gpu, trusted);
         // and once more: unbind left the GPU ready for the next probe
+        bootsAndUnbinds(dev, gpu, trusted);
+    }
+
+    /**
+     * GA100 has no FRTS, so the probe never runs FWSEC-FRTS: the generic bootloader first runs at
+     * the unbind, for FWSEC-SB. The GPU refuses the untrusted one there, booter_unload cannot run,
+     * and WPR2 (which booter_load created) stays: booter_load refuses the next probe until a reset,
+     * after which the trusted firmware boots.
+     */
+    @Test
+    void onGa100AnUntrustedBootloaderIsRefusedAtTheUnbindsFwsecSbAndWpr2StaysUntilAReset() throws IOException {
+        Chipset chip = Chipset.GA100;
+        Path trusted = GpuFirmwareGenerator.generate(chip, tmp.resolve("trusted"));
+        Path other = untrustedBootloader(chip);
+        NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(chip, List.of(trusted)));
+        SimPciDevice dev = new SimPciDevice(gpu, SLOT);
+        Gpu g = Gpu.probe(dev, new DirFirmwareLoader(other));
+        assertTrue(gpu.gspRunning(), "booter_load needs no FWSEC on GA100");
+        assertTrue(wpr2(gpu), "booter_load created WPR2");
+        g.unbind();
+        dev.releaseAll();
+        assertEquals(0, dev.liveDma());
+        assertTrue(wpr2(gpu), "FWSEC-SB was refused, so booter_unload did not run");
+        probeFails(dev, trusted, Errno.ENODEV, "booter_load", "0xe06");
+        gpu.reset();
         bootsAndUnbinds(dev, gpu, trusted);
     }
 
@@ -144,6 +175,8 @@ class FwsecBootloaderProbeTest {
         try (Revocable.Guard<Bar> g = bar0.access()) {
             Bar0 bar = new Bar0(g.get());
             Vbios bios = VbiosReader.read(bar);
+            // as the probe does before any falcon reset: without a flush page the reset never completes
+            SysmemFlush.register(dev, bar, GpuHal.of(chip));
             Falcon gsp = new Falcon(FalconEngine.GSP, bar, new Tu102FalconHal());
             FbLayout fb = FbLayout.compute(new GpuHal.Tu102(), GpuOptions.defaultFbMiB(chip) << 20, -1, 0x3000, 0x100800, false);
             // GA102's way: FWSEC itself PIO-loaded into IMEM, no bootloader

@@ -163,10 +163,12 @@ class GspUnloadTest {
         unbind(dev, Gpu.probe(dev, new DirFirmwareLoader(fw)));
     }
 
-    @Test
-    void unbindThenProbeAgainAHundredTimesOnOneGpuLeaksNothing() throws InterruptedException {
-        Path fw = GpuFirmwareGenerator.generate(Chipset.GA102, tmp);
-        NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(Chipset.GA102, List.of(fw)));
+    /** Per chip of the FWSEC boot (the FSP chips have FspBootTest's): GA100's WPR2 comes from booter_load. */
+    @ParameterizedTest
+    @EnumSource(names = {"TU102", "GA100", "GA102", "AD102"})
+    void unbindThenProbeAgainAHundredTimesOnOneGpuLeaksNothing(Chipset chip) throws InterruptedException {
+        Path fw = GpuFirmwareGenerator.generate(chip, tmp);
+        NvidiaGpu gpu = new NvidiaGpu(GpuOptions.of(chip, List.of(fw)));
         SimPciDevice dev = new SimPciDevice(gpu, SLOT);
         long simThreadsBefore = simGspThreads();
         int threadsBefore = Thread.activeCount();

@@ -27,6 +27,54 @@ public final class Pfb {
     /** Shift of the address written into NISO_FLUSH_SYSMEM_ADDR_HI (fb/hal/ga100.rs). */
     public static final int FLUSH_SYSMEM_ADDR_SHIFT_HI = 40;
 
+    /**
+     * Source of the Hopper and Blackwell flush registers: they take the raw address split in
+     * halves (bits 7:0 of LO ignored), HI written first because the LO write triggers the flush.
+     */
+    private static final String SRC_FLUSH_FSP = "nova-core fb/regs.rs, fb/hal/{gh100,gb100,gb202}.rs";
+    /** Address bits the Hopper and Blackwell flush registers take (fb/hal/gh100.rs: Bounded&lt;u64, 52&gt;). */
+    public static final int FLUSH_SYSMEM_ADDR_BITS_GH100 = 52;
+
+    /** Hopper: low 32 bits of the sysmem flush page address. */
+    public static final Register FBHUB_PCIE_FLUSH_SYSMEM_ADDR_LO = Register.bar0(
+            "NV_PFB_FBHUB_PCIE_FLUSH_SYSMEM_ADDR_LO", 0x0010_0a34,
+            "Hopper: low 32 bits of the sysmem flush page address (bits 7:0 ignored)", SRC_FLUSH_FSP);
+    /** Hopper: address bits 51:32 of the sysmem flush page. */
+    public static final Register FBHUB_PCIE_FLUSH_SYSMEM_ADDR_HI = Register.bar0(
+            "NV_PFB_FBHUB_PCIE_FLUSH_SYSMEM_ADDR_HI", 0x0010_0a38,
+            "Hopper: bits 51:32 of the sysmem flush page address", SRC_FLUSH_FSP);
+    /** The 20 address bits (51:32) of every Hopper and Blackwell flush HI register. */
+    public static final Field FBHUB_PCIE_FLUSH_SYSMEM_ADDR_HI_ADR = FBHUB_PCIE_FLUSH_SYSMEM_ADDR_HI.field(
+            19, 0, "adr", "Bits 51:32 of the flush page address");
+
+    /** GB10x: the fixed HSHUB0 base the boot path uses (fb/hal/gb100.rs, Open RM NV_HSHUB0_PRIV_BASE). */
+    public static final int HSHUB0_BASE_GB100 = 0x0087_0000;
+    /** GB10x: HSHUB0's primary flush pair, low half. */
+    public static final Register HSHUB_PCIE_FLUSH_SYSMEM_ADDR_LO_GB100 = Register.bar0(
+            "NV_PFB_HSHUB_PCIE_FLUSH_SYSMEM_ADDR_LO", HSHUB0_BASE_GB100 + 0x0e50,
+            "GB10x: low 32 bits of the sysmem flush page address, primary pair", SRC_FLUSH_FSP);
+    /** GB10x: HSHUB0's primary flush pair, high half (bits 19:0). */
+    public static final Register HSHUB_PCIE_FLUSH_SYSMEM_ADDR_HI_GB100 = Register.bar0(
+            "NV_PFB_HSHUB_PCIE_FLUSH_SYSMEM_ADDR_HI", HSHUB0_BASE_GB100 + 0x0e54,
+            "GB10x: bits 51:32 of the sysmem flush page address, primary pair", SRC_FLUSH_FSP);
+    /** GB10x: HSHUB0's egress flush pair, low half; must match the primary pair. */
+    public static final Register HSHUB_EG_PCIE_FLUSH_SYSMEM_ADDR_LO_GB100 = Register.bar0(
+            "NV_PFB_HSHUB_EG_PCIE_FLUSH_SYSMEM_ADDR_LO", HSHUB0_BASE_GB100 + 0x06c0,
+            "GB10x: low 32 bits of the sysmem flush page address, egress pair", SRC_FLUSH_FSP);
+    /** GB10x: HSHUB0's egress flush pair, high half; must match the primary pair. */
+    public static final Register HSHUB_EG_PCIE_FLUSH_SYSMEM_ADDR_HI_GB100 = Register.bar0(
+            "NV_PFB_HSHUB_EG_PCIE_FLUSH_SYSMEM_ADDR_HI", HSHUB0_BASE_GB100 + 0x06c4,
+            "GB10x: bits 51:32 of the sysmem flush page address, egress pair", SRC_FLUSH_FSP);
+
+    /** GB20x: FBHUB0's flush register, low half. */
+    public static final Register FBHUB0_PCIE_FLUSH_SYSMEM_ADDR_LO_GB202 = Register.bar0(
+            "NV_PFB_FBHUB0_PCIE_FLUSH_SYSMEM_ADDR_LO", 0x008a_1d58,
+            "GB20x: low 32 bits of the sysmem flush page address (bits 7:0 ignored)", SRC_FLUSH_FSP);
+    /** GB20x: FBHUB0's flush register, high half (bits 19:0). */
+    public static final Register FBHUB0_PCIE_FLUSH_SYSMEM_ADDR_HI_GB202 = Register.bar0(
+            "NV_PFB_FBHUB0_PCIE_FLUSH_SYSMEM_ADDR_HI", 0x008a_1d5c,
+            "GB20x: bits 51:32 of the sysmem flush page address", SRC_FLUSH_FSP);
+
     /** Size of local memory as magnitude and scale, with the ECC mode. */
     public static final Register PRI_MMU_LOCAL_MEMORY_RANGE = Register.bar0(
             "NV_PFB_PRI_MMU_LOCAL_MEMORY_RANGE", 0x0010_0ce0,

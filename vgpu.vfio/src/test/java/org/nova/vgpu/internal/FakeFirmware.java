@@ -12,9 +12,11 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
+import org.nova.gpu.FbRegion;
 import org.nova.gpu.GpuInfo;
 import org.nova.gpu.GspChannel;
 import org.nova.gpu.GspCommands;
+import org.nova.gpu.GspLogBuffer;
 import org.nova.gpu.GspReply;
 import org.nova.gpu.GspStatus;
 import org.nova.gpu.NovaGpus;
@@ -127,21 +129,23 @@ final class FakeFirmware implements NovaGpus, GspCommands {
         return "";
     }
 
-    /** The vGPU tests read no GSP log: an empty buffer. */
+    /** The fake runs no GSP, so it has no log to decode. */
     @Override
-    public String log(String device, org.nova.gpu.GspLogBuffer buffer) {
+    public String log(String device, GspLogBuffer buffer) {
         return "";
     }
 
+    /** The fake runs no GSP: nova.core's answer when no GSP is running. */
     @Override
-    public byte[] logBytes(String device, org.nova.gpu.GspLogBuffer buffer) {
-        return new byte[0];
+    public byte[] logBytes(String device, GspLogBuffer buffer) {
+        throw new DriverException(Errno.ENODEV, device + ": no GSP running, so no " + buffer + " buffer");
     }
 
-    /** The vGPU tests place framebuffers themselves; no region table is consulted. */
+    /** The fake's framebuffer as GSP-RM would report it: one region, the whole VRAM, usable. */
     @Override
-    public List<org.nova.gpu.FbRegion> fbRegions(String device) {
-        return List.of();
+    public List<FbRegion> fbRegions(String device) {
+        return gpu(device).map(g -> List.of(new FbRegion(0, 0, g.fbSize(), 0, 0, true, true, false)))
+                .orElse(List.of());
     }
 
     @Override

@@ -78,6 +78,11 @@ public final class NvidiaGpu {
      * suspending (crashed, or its core was reset before it acknowledged UNLOADING_GUEST_DRIVER).
      */
     public static final int BOOTER_ERR_GSP_RUNNING = 0x0000_0e05;
+    /**
+     * MAILBOX0 of booter_load on a chip without FRTS (GA100) when WPR2 exists already: it creates
+     * WPR2 itself and will not take one it did not set up.
+     */
+    public static final int BOOTER_ERR_WPR2_EXISTS = 0x0000_0e06;
     /** MAILBOX0 of SEC2-RTOS when no GSP-RM waits to be resumed. */
     public static final int SEC2_ERR_NOTHING_TO_RESUME = 0x0000_0f01;
     /** MAILBOX0 of SEC2-RTOS when the GSP's mailboxes do not hold the LibOS arguments GSP-RM booted with. */
@@ -144,7 +149,7 @@ public final class NvidiaGpu {
         this.pmc = new SimPmc(options.chipset());
         this.gfw = new SimGfw(options.fault() == GpuFault.GFW_HANG);
         this.fb = new SimFb(options.fbSizeMiB(), options.fault() == GpuFault.WPR2_SET);
-        this.sysmemFlush = new SimSysmemFlush(this, options.chipset().compareTo(Chipset.GA100) >= 0);
+        this.sysmemFlush = new SimSysmemFlush(this, options.chipset());
         this.fuse = new SimFuse(ga102Plus(), trusted);
         this.vbios = new SimVbios(options.chipset(), deviceId(), classCode());
         this.gsp = new SimFalcon(FalconEngine.GSP, this, ga102Plus());

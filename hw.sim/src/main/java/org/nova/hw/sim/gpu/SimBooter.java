@@ -72,7 +72,16 @@ final class SimBooter {
             f.finish(NvidiaGpu.BROM_ERR_SIGNATURE);
             return;
         }
-        if (!fb.hasWpr2()) {
+        if (!unload && carvesWpr2()) {
+            // GA100: no FWSEC-FRTS ran, so booter_load is the one to create WPR2 and finds none
+            if (fb.hasWpr2()) {
+                gpu.log("booter_load: WPR2 0x{}..0x{} exists already: {} has no FRTS, so only booter_load "
+                        + "creates it; it stays until booter_unload or a reset", Long.toHexString(fb.wpr2Start()),
+                        Long.toHexString(fb.wpr2End()), gpu.options().chipset());
+                f.finish(NvidiaGpu.BOOTER_ERR_WPR2_EXISTS);
+                return;
+            }
+        } else if (!fb.hasWpr2()) {
             gpu.log("booter: WPR2 does not exist: FWSEC-FRTS has not run");
             f.finish(NvidiaGpu.BOOTER_ERR_NO_WPR2);
             return;
@@ -105,6 +114,15 @@ final class SimBooter {
         }
         gspBoot.startGspRm();
         f.finish(0, 0);
+    }
+
+    /**
+     * @return whether booter_load creates WPR2 itself: on a chip whose layout gives FRTS no room
+     *     (GA100, fb/hal/ga100.rs frts_size 0) FWSEC-FRTS does not run (gsp/boot.rs "only boot FRTS
+     *     if its region is allocated"), so nothing else would
+     */
+    private boolean carvesWpr2() {
+        return SimWprLayout.frtsSize(gpu.options().chipset()) == 0;
     }
 
     private static boolean holdsCode(SimFalcon f, BooterFirmware b) {
@@ -164,16 +182,27 @@ final class SimBooter {
         long wprStart = GspFwWprMeta.get(meta, GspFwWprMeta.GSP_FW_WPR_START);
         long wprEnd = GspFwWprMeta.get(meta, GspFwWprMeta.GSP_FW_WPR_END);
         long fbSize = GspFwWprMeta.get(meta, GspFwWprMeta.FB_SIZE);
-        if (frtsOffset != fb.wpr2Start() || frtsSize != SimWprLayout.frtsSize(gpu.options().chipset())
+        // with FRTS, WPR2 is FWSEC-FRTS's region and FRTS opens it; without (GA100), the empty FRTS
+        // region sits at the WPR end and WPR2 is yet to be created
+        boolean carves = carvesWpr2();
+        long wpr2Start = carves ? frtsOffset : fb.wpr2Start();
+        long wpr2End = carves ? wprEnd : fb.wpr2End();
+        if (frtsOffset != wpr2Start || frtsSize != SimWprLayout.frtsSize(gpu.options().chipset())
                 || fbSize != fb.size()
-                || wprEnd != fb.wpr2End() || wprStart >= frtsOffset) {
+                || wprEnd != wpr2End || wprStart >= frtsOffset) {
             gpu.log("booter: WPR metadata layout (frts 0x{}+0x{}, wpr 0x{}..0x{}, fb 0x{}) does not match WPR2 0x{}..0x{}",
                     Long.toHexString(frtsOffset), Long.toHexString(frtsSize), Long.toHexString(wprStart),
-                    Long.toHexString(wprEnd), Long.toHexString(fbSize), Long.toHexString(fb.wpr2Start()),
-                    Long.toHexString(fb.wpr2End()));
+                    Long.toHexString(wprEnd), Long.toHexString(fbSize), Long.toHexString(wpr2Start),
+                    Long.toHexString(wpr2End));
             return NvidiaGpu.BOOTER_ERR_WPR_META;
         }
         int err = checkGspImage(meta);
+        if (err == 0 && carves) {
+            // GSP-RM's whole WPR, as the accepted metadata bounds it, becomes WPR2
+            fb.wpr2CreatedByBooter(wprStart, wprEnd);
+            gpu.info("booter_load: WPR2 created at 0x{}..0x{} (no FRTS on {})", Long.toHexString(wprStart),
+                    Long.toHexString(wprEnd), gpu.options().chipset());
+        }
         if (err == 0) {
             // GSP-RM will occupy what the accepted metadata lays out: its regions report that
             gspBoot.fbRegions(SimFbRegions.fromWprMeta(meta, fb.size(), gpu.options().fault()));

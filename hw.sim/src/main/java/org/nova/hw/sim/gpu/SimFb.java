@@ -14,7 +14,8 @@ import org.nova.nvidia.regs.Pgc6;
  * FWSEC-FRTS leaves in PBUS's SW_SCRATCH_0E_FRTS_ERR (gsp/boot.rs run_fwsec_frts reads both).
  *
  * <p>Owns the WPR2 bounds: only the secure firmware models change them ({@link SimFwsec} creates
- * WPR2, {@link SimBooter}'s booter_unload tears it down); to the host they are read-only.
+ * WPR2, or {@link SimBooter}'s booter_load on a chip without FRTS; booter_unload tears it down);
+ * to the host they are read-only.
  */
 final class SimFb implements Bar0Unit {
     /**
@@ -87,6 +88,11 @@ final class SimFb implements Bar0Unit {
     /** FWSEC-FRTS failed: it reports {@code code} and creates no WPR2. */
     void frtsFailed(int code) {
         frtsErr = Pbus.FRTS_ERR_CODE.of(code);
+    }
+
+    /** booter_load created WPR2 over [start, end) itself (a chip without FRTS: GA100). */
+    void wpr2CreatedByBooter(long start, long end) {
+        setWpr2(start, end);
     }
 
     /** booter_unload removed WPR2. */

@@ -352,6 +352,8 @@ public final class SimFsp implements Bar0Unit {
             gspFalcon.fmcDone(FMC_ERR_GSP_IMAGE);
             return;
         }
+        // GSP-RM will occupy what the accepted metadata lays out: its regions report that, as after booter_load
+        gspBoot.fbRegions(SimFbRegions.fromWprMeta(meta, fb.size(), gpu.options().fault()));
         gspBoot.startGspRmFromFmc(libos);
         gspFalcon.fmcDone(0);
     }

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import org.nova.nvidia.Architecture;
 import org.nova.nvidia.Chipset;
 import org.nova.nvidia.FbLayoutFacts;
+import org.nova.nvidia.fsp.FspChipFacts;
 import org.nova.nvidia.gsp.GspFwHeap;
 import org.nova.nvidia.gsp.GspFwWprMeta;
 
@@ -27,6 +28,28 @@ final class SimWprLayout {
     /** @return the FRTS size the chip's FWSEC and booter expect (GA100: an empty region) */
     static long frtsSize(Chipset chip) {
         return chip == Chipset.GA100 ? FbLayoutFacts.FRTS_SIZE_GA100 : FbLayoutFacts.FRTS_SIZE_TU102;
+    }
+
+    /**
+     * @return the non-WPR heap GSP-RM expects below WPR2 on the chip (fb/hal: 1 MiB to Ada, 2 MiB
+     *     on Hopper and GB10x, 2 MiB + 128 KiB on GB20x)
+     */
+    static long nonWprHeapSize(Chipset chip) {
+        return switch (chip.architecture()) {
+            case HOPPER -> FspChipFacts.NON_WPR_HEAP_GH100;
+            case BLACKWELL_GB10X -> FspChipFacts.NON_WPR_HEAP_GB100;
+            case BLACKWELL_GB20X -> FspChipFacts.NON_WPR_HEAP_GB202;
+            default -> FbLayoutFacts.NON_WPR_HEAP_SIZE_TU102;
+        };
+    }
+
+    /** @return the PMU reservation GSP-RM expects on the chip (fb/hal: none before Blackwell) */
+    static long pmuReservedSize(Chipset chip) {
+        return switch (chip.architecture()) {
+            case BLACKWELL_GB10X, BLACKWELL_GB20X -> FspChipFacts.PMU_RESERVED_GB100;
+            case HOPPER -> FspChipFacts.PMU_RESERVED_GH100;
+            default -> FbLayoutFacts.PMU_RESERVED_SIZE_TU102;
+        };
     }
 
     /** @return the LibOS the chip's GSP-RM runs on: 2 on Turing and GA100, 3 from GA102 */
@@ -85,7 +108,7 @@ final class SimWprLayout {
         long heapEnd = down(elf, FbLayoutFacts.WPR2_HEAP_DOWN_ALIGN);
         long heapStart = down(elf - heap, FbLayoutFacts.WPR2_HEAP_DOWN_ALIGN);
         long wpr = down(heapStart - GspFwWprMeta.SIZE, FbLayoutFacts.WPR2_DOWN_ALIGN);
-        long nonWpr = wpr - FbLayoutFacts.NON_WPR_HEAP_SIZE_TU102;
+        long nonWpr = wpr - nonWprHeapSize(chip);
         Object[][] want = {
             {"fbSize", GspFwWprMeta.FB_SIZE, fbSize},
             {"vgaWorkspaceOffset", GspFwWprMeta.VGA_WORKSPACE_OFFSET, vgaStart},
@@ -110,9 +133,9 @@ final class SimWprLayout {
             }
         }
         long pmu = GspFwWprMeta.getU32(meta, GspFwWprMeta.PMU_RESERVED_SIZE);
-        if (pmu != FbLayoutFacts.PMU_RESERVED_SIZE_TU102) {
+        if (pmu != pmuReservedSize(chip)) {
             return String.format("pmuReservedSize 0x%x, %s reserves 0x%x for the PMU", pmu, chip,
-                    FbLayoutFacts.PMU_RESERVED_SIZE_TU102);
+                    pmuReservedSize(chip));
         }
         return null;
     }

@@ -21,6 +21,7 @@ import org.nova.nvidia.gsp.bindings.GspSystemInfo;
 import org.nova.nvidia.regs.FalconEngine;
 import org.nova.nvidia.regs.Pfalcon;
 import org.nova.nvidia.regs.Pfb;
+import org.nova.nvidia.regs.Register;
 
 /**
  * What the simulated GPU checks of nova-core's boot parameters, driven register by register and
@@ -100,6 +101,41 @@ class SimBootParamsTest {
                 "the high register exists from GA100 on");
         g.reset();
         assertEquals(0, (int) g.read(Pfb.NISO_FLUSH_SYSMEM_ADDR.address(), 4), "a reset clears the page");
+    }
+
+    /** Hopper and Blackwell flush through their own LO/HI pairs (fb/hal/{gh100,gb100,gb202}.rs). */
+    @ParameterizedTest
+    @EnumSource(names = {"GH100", "GB100", "GB202"})
+    void fromHopperOnOnlyTheChipsOwnFlushRegistersCount(Chipset c) {
+        NvidiaGpu g = gpu(c);
+        long page = HIGH_BASE + 4096;
+        // Ampere's registers: not the flush register there
+        g.write(Pfb.NISO_FLUSH_SYSMEM_ADDR_HI.address(), 4, (int) (page >>> Pfb.FLUSH_SYSMEM_ADDR_SHIFT_HI));
+        g.write(Pfb.NISO_FLUSH_SYSMEM_ADDR.address(), 4, (int) (page >>> Pfb.FLUSH_SYSMEM_ADDR_SHIFT));
+        resetGsp(g);
+        assertTrue(scrubbing(g) != 0, c + ": the NISO registers flush nothing from Hopper on");
+        List<Register[]> pairs = switch (c) {
+            case GH100 -> List.<Register[]>of(new Register[] {Pfb.FBHUB_PCIE_FLUSH_SYSMEM_ADDR_LO,
+                Pfb.FBHUB_PCIE_FLUSH_SYSMEM_ADDR_HI});
+            case GB100 -> List.of(new Register[] {Pfb.HSHUB_PCIE_FLUSH_SYSMEM_ADDR_LO_GB100,
+                Pfb.HSHUB_PCIE_FLUSH_SYSMEM_ADDR_HI_GB100}, new Register[] {Pfb.HSHUB_EG_PCIE_FLUSH_SYSMEM_ADDR_LO_GB100,
+                Pfb.HSHUB_EG_PCIE_FLUSH_SYSMEM_ADDR_HI_GB100});
+            default -> List.<Register[]>of(new Register[] {Pfb.FBHUB0_PCIE_FLUSH_SYSMEM_ADDR_LO_GB202,
+                Pfb.FBHUB0_PCIE_FLUSH_SYSMEM_ADDR_HI_GB202});
+        };
+        for (int i = 0; i < pairs.size(); i++) {
+            if (i > 0) {
+                resetGsp(g);
+                assertTrue(scrubbing(g) != 0, c + ": the egress pair does not hold the page yet");
+            }
+            // the raw address in halves, HI first; bits 7:0 of LO are ignored
+            g.write(pairs.get(i)[1].address(), 4, (int) (page >>> Integer.SIZE));
+            g.write(pairs.get(i)[0].address(), 4, (int) page | 0x5a);
+        }
+        resetGsp(g);
+        assertEquals(0, scrubbing(g), c + ": with the page in the chip's registers the reset completes");
+        g.reset();
+        assertEquals(0, (int) g.read(pairs.get(0)[0].address(), 4), "a reset clears the page");
     }
 
     /** Metadata as the rules put it, for a chip, framebuffer, bootloader and image size. */
