@@ -6,6 +6,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.nova.bus.pci.Bar;
+import org.nova.gpu.internal.mm.Bar1Space;
+import org.nova.gpu.internal.mm.Pramin;
+import org.nova.gpu.internal.mm.TlbInvalidate;
+import org.nova.gpu.vram.VramManager;
+import org.nova.nvidia.mmu.MmuHal;
 import org.nova.bus.pci.DmaCoherent;
 import org.nova.bus.pci.PciDevice;
 import org.nova.devres.Devres;
@@ -490,6 +495,31 @@ final class Gpu {
         } catch (DriverException e) {
             throw new DriverException(Errno.ETIMEDOUT, "GFW boot did not complete within "
                     + Pgc6.GFW_BOOT_TIMEOUT_MS + " ms (" + Pgc6.GFW_BOOT.describe(bar.read(Pgc6.GFW_BOOT)) + ")", e);
+        }
+    }
+
+    /**
+     * BAR1 as nouveau's r535_bar_bar1_init runs it once GSP-RM has booted: GSP-RM bound BAR1 to its
+     * own instance block and reported the root directory (GspStaticConfigInfo.bar1PdeBase); the
+     * driver's BAR1 tables go beneath that root, from {@code vram}. Called once at publish; the
+     * caller owns the space and closes it before {@code vram} is revoked.
+     *
+     * @return the BAR1 space, or null when GSP-RM reported no root (BAR1 stays linear onto VRAM)
+     * @throws DriverException as {@link Bar1Space#underGspRm}: EIO when BAR1 is not bound as
+     *     GSP-RM reported, EOPNOTSUPP for an MMU format without BAR1 tables here
+     */
+    Bar1Space bar1Space(VramManager vram) {
+        long root = abi.GspStaticConfigInfo().bar1PdeBase(staticInfo.reply(), 0);
+        if (root == 0) {
+            LOG.info("{}: GSP-RM reported no BAR1 root directory: BAR1 stays linear onto VRAM", dev.slot());
+            return null;
+        }
+        try (var g = bar0.access()) {
+            // kept beyond the guard: every access fails with RevokedException once BAR0 is revoked
+            Bar bar = g.get();
+            MmuHal mmu = MmuHal.of(identity.architecture());
+            return Bar1Space.underGspRm(dev.slot(), bar, mmu, vram, new Pramin(bar, mmu, fbSize),
+                    new TlbInvalidate(bar), dev.resourceLen(1), 0, root);
         }
     }
 

@@ -34,6 +34,8 @@ import org.nova.gpu.GspStatus;
 import org.nova.gpu.NovaGpus;
 import org.nova.gpu.RpcStats;
 import org.nova.gpu.VgpuControl;
+import org.nova.gpu.internal.mm.Bar1Space;
+import org.nova.gpu.internal.mm.Bar1VramManager;
 import org.nova.gpu.vram.BuddyVramManager;
 import org.nova.gpu.vram.NovaDrmData;
 import org.nova.gpu.vram.VramManager;
@@ -71,6 +73,10 @@ public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspComman
 
     /** A bound GPU and its VRAM manager. */
     private record Bound(Gpu gpu, VramManager vram) {
+        /** @return BAR1's VA space, or null when BAR1 is linear */
+        Bar1Space bar1() {
+            return vram instanceof Bar1VramManager m ? m.bar1() : null;
+        }
     }
 
     /** The auxiliary device name nova-drm binds (drivers/gpu/drm/nova/driver.rs AUXILIARY_NAME). */
@@ -129,7 +135,22 @@ public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspComman
         MemorySegment aperture = mapAperture(dev);
         // VRAM: a buddy allocator over the usable regions GSP-RM reported (FbRegions), as a service
         // for the binding's lifetime (registered before the aux device, so devres releases it after)
-        BuddyVramManager vram = gpu.fbRegions().vramManager(dev.slot(), aperture);
+        BuddyVramManager buddy = gpu.fbRegions().vramManager(dev.slot(), aperture);
+        // BAR1 under GSP-RM's root (Gpu.bar1Space): CPU views of VRAM through BAR1 VAs. Closed by
+        // devres after the aux device (whose GEM objects unmap first) and the VRAM service (whose
+        // revocation still accepts frees), so its tables go back to the buddy.
+        Bar1Space bar1 = gpu.bar1Space(buddy);
+        if (bar1 != null) {
+            Devres.register(dev.device().devres(), "nova-core/bar1", bar1, b -> {
+                try {
+                    b.close();
+                } catch (RuntimeException e) {
+                    // the GPU is gone (hot removal): the tables went back to VRAM all the same
+                    LOG.warn("{}: BAR1 teardown: {}", dev.slot(), e.getMessage());
+                }
+            });
+        }
+        VramManager vram = bar1 == null ? buddy : new Bar1VramManager(buddy, bar1, aperture);
         ServiceRegistration<VramManager> reg = context.registerService(
                 VramManager.class, vram,
                 FrameworkUtil.asDictionary(Map.of(VramManager.GPU_PROPERTY, dev.slot())));
