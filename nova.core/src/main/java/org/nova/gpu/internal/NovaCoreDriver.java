@@ -35,6 +35,7 @@ import org.nova.gpu.NovaGpus;
 import org.nova.gpu.RpcStats;
 import org.nova.gpu.VgpuControl;
 import org.nova.gpu.internal.mm.Bar1Space;
+import org.nova.gpu.internal.mm.Bar1Spaces;
 import org.nova.gpu.internal.mm.Bar1VramManager;
 import org.nova.gpu.vram.BuddyVramManager;
 import org.nova.gpu.vram.NovaDrmData;
@@ -53,12 +54,12 @@ import org.slf4j.LoggerFactory;
  * nova-core's PCI driver (driver.rs): binds NVIDIA display functions, VGA and 3D controllers,
  * and brings each up to a started GSP ({@link Gpu}). Also the {@link NovaGpus} service.
  */
-@Component(service = {PciDriver.class, NovaGpus.class, GspCommands.class})
+@Component(service = {PciDriver.class, NovaGpus.class, GspCommands.class, Bar1Spaces.class})
 @PciDriverAlias(driver = NovaCoreDriver.NAME, vendor = PCI_VENDOR_ID_NVIDIA,
         baseClass = PCI_CLASS_DISPLAY_VGA >> Byte.SIZE, subClass = PCI_CLASS_DISPLAY_VGA & PCI_CLASS_BYTE_MASK)
 @PciDriverAlias(driver = NovaCoreDriver.NAME, vendor = PCI_VENDOR_ID_NVIDIA,
         baseClass = PCI_CLASS_DISPLAY_3D >> Byte.SIZE, subClass = PCI_CLASS_DISPLAY_3D & PCI_CLASS_BYTE_MASK)
-public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspCommands {
+public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspCommands, Bar1Spaces {
     private static final Logger LOG = LoggerFactory.getLogger(NovaCoreDriver.class);
     /** The driver name (nova-core's module name). */
     public static final String NAME = "NovaCore";
@@ -242,6 +243,11 @@ public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspComman
     @Override
     public Optional<GpuInfo> gpu(String device) {
         return bound(device).map(b -> b.gpu().info());
+    }
+
+    @Override
+    public Optional<Bar1Space> bar1(String device) {
+        return bound(device).map(Bound::bar1);
     }
 
     /** @return the GPU bound at {@code device} ("0000:00:05.0" or "00:05.0"); empty for anything else */

@@ -490,7 +490,8 @@ final class SimGsp implements Runnable {
         for (int i = 0; i < org.nova.nvidia.mmu.MmuV2.PD3.entries(); i++) {
             long e = gpu.vramRead(bar1Root + (long) i * org.nova.nvidia.mmu.MmuV2.PD3.entrySize(), Long.BYTES);
             if (e != 0) {
-                gpu.log("GSP: BAR1 root entry {} still 0x{} at unload", i, Long.toHexString(e));
+                gpu.info("GSP: BAR1 root entry {} still 0x{} at unload (the driver frees its tables after)", i,
+                        Long.toHexString(e));
             }
         }
         gpu.write(org.nova.nvidia.regs.Bar1Block.FUNC_BAR1_BLOCK.address(), 4, 0);
