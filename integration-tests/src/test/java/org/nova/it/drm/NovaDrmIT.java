@@ -352,6 +352,37 @@ public class NovaDrmIT {
         assertEquals(again.vram().total(), again.vram().available());
     }
 
+    /**
+     * On both GPUs the simulated GSP-RM has bound BAR1 to its page tables, so a GEM mmap is a
+     * BAR1 VA mapping: {@code nova:vm} lists it under the file that mapped it, the driver's walk of
+     * the VA ends at the object's VRAM page, and the range goes when the object does, leaving the
+     * VRAM allocator where it started.
+     */
+    @Test
+    public void gemMmapsAreBar1VaMappingsThatGoWithTheObject() throws Exception {
+        for (String gpu : GPUS) {
+            DrmDevice dev = deviceOf(gpu);
+            long before = dev.vram().available();
+            try (Arena arena = Arena.ofConfined(); DrmFile f = dev.open(DrmFile.Node.RENDER)) {
+                int h = create(f, arena, 3 * 65536);
+                MemorySegment m = f.mmap(f.mmapOffset(h), 3 * 65536);
+                m.set(U64, 0x1_0008, 0x0123_4567_89ab_cdefL);
+                String vm = shell("nova:vm " + gpu);
+                assertTrue(vm, vm.contains("bound by GSP-RM"));
+                String line = vm.lines().filter(l -> l.contains(f.owner())).findFirst().orElseThrow(
+                        () -> new AssertionError(f.owner() + " not in\n" + vm));
+                long va = Long.decode(words(line).get(0));
+                String walk = shell("nova:vm " + gpu + " 0x" + Long.toHexString(va + 0x1_0008));
+                long pa = dev.lookup(f, h).vramOffset() + 0x1_0008;
+                assertTrue(walk, walk.contains(String.format("-> VRAM 0x%x (64 KiB page)", pa)));
+                assertEquals(0x0123_4567_89ab_cdefL, m.get(U64, 0x1_0008));
+            }
+            String after = shell("nova:vm " + gpu);
+            assertTrue(after, after.contains("(nothing mapped)"));
+            assertEquals(before, dev.vram().available());
+        }
+    }
+
     // ---------------------------------------------------------------- unbind with files open
 
     @Test

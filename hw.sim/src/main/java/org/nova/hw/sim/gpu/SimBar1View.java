@@ -71,9 +71,11 @@ final class SimBar1View {
     /** Per 4 KiB page of BAR1: the VRAM address it shows (| RO), ONES or NONE. */
     private final long[] shown;
     private long relayouts;
+    /** Whether anyone asked for the mapping: until then there is nothing to lay out. */
+    private boolean handedOut;
 
     /**
-     * Reserves the range and lays out PHYSICAL mode.
+     * Reserves the range (laid out at the first {@link #memory()}).
      *
      * @param vramFile the VRAM's backing file, still linked (opened here; the caller deletes it)
      */
@@ -104,7 +106,6 @@ final class SimBar1View {
         } catch (Throwable t) {
             throw new IllegalStateException("cannot set up the simulated BAR1 mapping: " + t, t);
         }
-        relayout();
     }
 
     private static void unmap(long base, long size, int fd) {
@@ -116,8 +117,15 @@ final class SimBar1View {
         }
     }
 
-    /** @return the CPU's mapping of BAR1, {@code size} bytes */
-    MemorySegment memory() {
+    /**
+     * @return the CPU's mapping of BAR1, {@code size} bytes; laid out now if this is the first
+     *     request (a GPU whose BAR1 nobody maps pays nothing at binds and invalidates)
+     */
+    synchronized MemorySegment memory() {
+        if (!handedOut) {
+            handedOut = true;
+            relayout();
+        }
         return range;
     }
 
@@ -130,7 +138,10 @@ final class SimBar1View {
      * Recomputes what each page of BAR1 shows from the BAR1 block register and the page tables it
      * names, and remaps the pages that changed. Called at every BAR1 block write and invalidate.
      */
-    void relayout() {
+    synchronized void relayout() {
+        if (!handedOut) {
+            return;
+        }
         relayouts++;
         long inst = regs.bar1InstBlock();
         boolean walk = inst >= 0 && regs.bar1BlockInVram();

@@ -4,6 +4,7 @@ import java.util.List;
 import org.apache.felix.service.command.Descriptor;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
+import org.nova.driver.shell.Usage;
 import org.nova.gpu.GpuInfo;
 import org.nova.gpu.NovaGpus;
 import org.nova.gpu.internal.mm.Bar1Space;
@@ -76,7 +77,7 @@ public final class VmCommand {
 
     /** Gogo's catch-all: arguments no overload takes. @throws DriverException EINVAL with the usage line */
     public String _main(String... argv) {
-        throw new DriverException(Errno.EINVAL, "usage: " + NovaCommands.SCOPE + ":vm GPU [VA]");
+        throw new DriverException(Errno.EINVAL, Usage.message(getClass(), NovaCommands.SCOPE, argv));
     }
 
     /**
