@@ -75,6 +75,7 @@ public class MmuBench {
 
     private NvidiaGpu bound;
     private NvidiaGpu linear;
+    private NvidiaGpu mapped;
     private SimGpuMmu mmu;
     private MemorySegment boundView;
     private MemorySegment linearView;
@@ -90,8 +91,30 @@ public class MmuBench {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        bound = new NvidiaGpu(GpuOptions.of(Chipset.GA102, List.of(fw)));
+        bound = withTables(fw);
+        // the CPU-mapping reads on a GPU of their own: a GPU whose BAR1 mapping was handed out
+        // relays it out at every invalidate, which walk() must not time
+        mapped = withTables(fw);
         linear = new NvidiaGpu(GpuOptions.of(Chipset.GA102, List.of(fw)));
+        mmu = bound.mmu();
+        boundView = mapped.bar1Memory();
+        linearView = linear.bar1Memory();
+        Random r = new Random(19);
+        vas = new long[OPS];
+        for (int i = 0; i < OPS; i++) {
+            // distinct pages, so every translation after an invalidate is a walk
+            vas[i] = ((long) ((i * 2654435761L) % pages) * K4) + (r.nextInt((int) K4 / 8) * 8);
+        }
+        for (long va : vas) {
+            if (mmu.translate(INST, va, false) != reference.get(va >>> MmuV2.PAGE_SHIFT_4K) + (va & (K4 - 1))) {
+                throw new IllegalStateException("the tables do not translate 0x" + Long.toHexString(va));
+            }
+        }
+    }
+
+    /** @return a GPU with BAR1 bound to {@link #pages} scattered 4 KiB pages (fills {@link #reference}) */
+    private NvidiaGpu withTables(Path fw) {
+        NvidiaGpu bound = new NvidiaGpu(GpuOptions.of(Chipset.GA102, List.of(fw)));
         reference = new HashMap<>();
         long pd3 = DIRS;
         long pd2 = DIRS + K4;
@@ -117,20 +140,7 @@ public class MmuBench {
         int v = Bar1Block.FUNC_BAR1_BLOCK_MODE.set(Bar1Block.FUNC_BAR1_BLOCK_PTR.of(INST >>> Bar1Block.PTR_SHIFT),
                 Bar1Block.MODE_VIRTUAL);
         bound.write(Bar1Block.FUNC_BAR1_BLOCK.address(), 4, Integer.toUnsignedLong(v));
-        mmu = bound.mmu();
-        boundView = bound.bar1Memory();
-        linearView = linear.bar1Memory();
-        Random r = new Random(19);
-        vas = new long[OPS];
-        for (int i = 0; i < OPS; i++) {
-            // distinct pages, so every translation after an invalidate is a walk
-            vas[i] = ((long) ((i * 2654435761L) % pages) * K4) + (r.nextInt((int) K4 / 8) * 8);
-        }
-        for (long va : vas) {
-            if (mmu.translate(INST, va, false) != reference.get(va >>> MmuV2.PAGE_SHIFT_4K) + (va & (K4 - 1))) {
-                throw new IllegalStateException("the tables do not translate 0x" + Long.toHexString(va));
-            }
-        }
+        return bound;
     }
 
     private void invalidateAll(NvidiaGpu gpu) {

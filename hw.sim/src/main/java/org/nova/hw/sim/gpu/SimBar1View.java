@@ -70,7 +70,6 @@ final class SimBar1View {
     private final MemorySegment range;
     /** Per 4 KiB page of BAR1: the VRAM address it shows (| RO), ONES or NONE. */
     private final long[] shown;
-    private long relayouts;
     /** Whether anyone asked for the mapping: until then there is nothing to lay out. */
     private boolean handedOut;
 
@@ -129,11 +128,6 @@ final class SimBar1View {
         return range;
     }
 
-    /** @return how many times the layout was recomputed (binds and invalidates) */
-    long relayouts() {
-        return relayouts;
-    }
-
     /**
      * Recomputes what each page of BAR1 shows from the BAR1 block register and the page tables it
      * names, and remaps the pages that changed. Called at every BAR1 block write and invalidate.
@@ -142,14 +136,20 @@ final class SimBar1View {
         if (!handedOut) {
             return;
         }
-        relayouts++;
         long inst = regs.bar1InstBlock();
         boolean walk = inst >= 0 && regs.bar1BlockInVram();
         int pages = shown.length;
         int runStart = -1;
         long runFirst = 0;
+        // pages under an empty directory entry are all ones without a walk each
+        long skipUntil = 0;
         for (int p = 0; p <= pages; p++) {
-            long want = p == pages ? NONE : inst < 0 ? (long) p * PAGE : walk ? translate(inst, (long) p * PAGE) : ONES;
+            long va = (long) p * PAGE;
+            if (p < pages && walk && va >= skipUntil) {
+                long span = mmu.unmappedSpan(inst, va);
+                skipUntil = va + span;
+            }
+            long want = p == pages ? NONE : inst < 0 ? va : !walk || va < skipUntil ? ONES : translate(inst, va);
             // extend the current run of changed pages while it stays contiguous and of one kind
             if (runStart >= 0) {
                 int n = p - runStart;

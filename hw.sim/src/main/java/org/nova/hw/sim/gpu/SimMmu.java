@@ -97,6 +97,45 @@ final class SimMmu {
         return translate(instBlock, va, access, SimBar1.CLIENT, true);
     }
 
+    /**
+     * @return how many bytes from {@code va} on are refused at the directory levels (an invalid
+     *     PD3, PD2 or PD1 entry, or a PD0 entry with neither a 2 MiB page nor a page table), so
+     *     that {@link SimBar1View} can skip them whole; 0 when {@code va}'s page needs a full
+     *     translation. Leaves no trace, as {@link #peek}.
+     */
+    long unmappedSpan(long instBlock, long va) {
+        if (instBlock < 0 || instBlock + Ramin.SIZE > vram.size()) {
+            return 0;
+        }
+        long dirBase = vram.read(instBlock + Ramin.PAGE_DIR_BASE_OFFSET, Long.BYTES);
+        if (Ramin.PAGE_DIR_BASE_TARGET.get(dirBase) != Ramin.TARGET_VID_MEM) {
+            return 0;
+        }
+        long table = Ramin.pageDir(dirBase);
+        for (MmuLevel level : List.of(MmuV2.PD3, MmuV2.PD2, MmuV2.PD1)) {
+            long at = table + (long) level.index(va) * level.entrySize();
+            if (at + Long.BYTES > vram.size()) {
+                return 0;
+            }
+            long e = vram.read(at, Long.BYTES);
+            if (MmuV2.PDE_IS_PTE.isSet(e) || MmuV2.PDE_APERTURE.get(e) != MmuV2.PDE_APERTURE_VIDEO_MEMORY) {
+                return MmuV2.PDE_APERTURE.get(e) == MmuV2.PDE_APERTURE_INVALID && !MmuV2.PDE_IS_PTE.isSet(e)
+                        ? level.entrySpan() - (va & (level.entrySpan() - 1)) : 0;
+            }
+            table = MmuV2.pdeAddress(e);
+        }
+        long at = table + (long) MmuV2.PD0.index(va) * MmuV2.PD0.entrySize();
+        if (at + MmuV2.PD0.entrySize() > vram.size()) {
+            return 0;
+        }
+        long big = vram.read(at, Long.BYTES);
+        long small = vram.read(at + Long.BYTES, Long.BYTES);
+        boolean empty = !MmuV2.PTE_VALID.isSet(big)
+                && MmuV2.DUAL_PDE_APERTURE_BIG.get(big) == MmuV2.PDE_APERTURE_INVALID
+                && MmuV2.DUAL_PDE_APERTURE_SMALL.get(small) == MmuV2.PDE_APERTURE_INVALID;
+        return empty ? MmuV2.PD0.entrySpan() - (va & (MmuV2.PD0.entrySpan() - 1)) : 0;
+    }
+
     private Translation translate(long instBlock, long va, FaultAccess access, String client, boolean peek) {
         if (instBlock < 0 || instBlock + Ramin.SIZE > vram.size() || (instBlock & (Ramin.SIZE - 1)) != 0) {
             return peek ? null : fault(instBlock, va, access, FaultType.UNBOUND_INST_BLOCK, client,
