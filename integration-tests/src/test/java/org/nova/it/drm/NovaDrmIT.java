@@ -383,6 +383,52 @@ public class NovaDrmIT {
         }
     }
 
+    /**
+     * Stopping nova.core with a GEM object mapped through BAR1 releases the mapping with the
+     * binding (nova-drm's device is unplugged, the object's VRAM freed, the BAR1 tables given
+     * back, GSP-RM unloaded); the next start boots GSP-RM again, which binds BAR1 afresh: nothing
+     * is mapped, all VRAM is free, and a new object maps and reads back.
+     */
+    @Test
+    public void stoppingNovaCoreWithAMappedObjectReleasesBar1AndTheNextStartSetsItUpAgain() throws Exception {
+        String gpu = GPUS.get(0);
+        org.osgi.framework.Bundle core = java.util.stream.Stream.of(context.getBundles())
+                .filter(b -> "nova.core".equals(b.getSymbolicName())).findFirst().orElseThrow();
+        DrmDevice dev = deviceOf(gpu);
+        DrmFile f = dev.open(DrmFile.Node.RENDER);
+        MemorySegment m;
+        try (Arena arena = Arena.ofConfined()) {
+            int h = create(f, arena, 65536);
+            m = f.mmap(f.mmapOffset(h), 65536);
+            m.set(U64, 8, 0x5eed);
+        }
+        assertTrue(shell("nova:vm " + gpu).contains(f.owner()));
+        core.stop();
+        try {
+            try {
+                m.get(U64, 8);
+                fail("a BAR1 mapping is accessible after nova.core stopped");
+            } catch (IllegalStateException expected) {
+                // the BAR1 view was closed when the binding's devres revoked the Bar
+            }
+        } finally {
+            f.close();
+            core.start();
+        }
+        awaitGpusUp();
+        DrmDevice again = deviceOf(gpu);
+        String vm = shell("nova:vm " + gpu);
+        assertTrue(vm, vm.contains("bound by GSP-RM") && vm.contains("(nothing mapped)"));
+        assertEquals(again.vram().total(), again.vram().available());
+        try (Arena arena = Arena.ofConfined(); DrmFile g = again.open(DrmFile.Node.RENDER)) {
+            int h = create(g, arena, 65536);
+            MemorySegment n = g.mmap(g.mmapOffset(h), 65536);
+            n.set(U64, 8, 0x600d);
+            assertEquals(0x600d, n.get(U64, 8));
+        }
+        assertEquals(again.vram().total(), again.vram().available());
+    }
+
     // ---------------------------------------------------------------- unbind with files open
 
     @Test
