@@ -28,9 +28,10 @@ import org.nova.nvidia.regs.Bar1Block;
  * frees the root (r535_bar_bar1_init/_fini/_wait do not touch the register). UPDATE_BAR_PDE is
  * BAR2's RPC (r535_bar_bar2_update_pde), not BAR1's.
  *
- * <p>Ownership: the space owns its tables, its instance block and the BAR1 block register from
- * {@link #bind} until {@link #close()}; mapped VRAM blocks stay their owners', who unmap them
- * before freeing them. Thread-safe.
+ * <p>Ownership: the space owns its tables from creation until {@link #close()}, and after
+ * {@link #bind} also its instance block and the BAR1 block register (under GSP-RM both, and the
+ * root directory, stay GSP-RM's); mapped VRAM blocks stay their owners', who unmap them before
+ * freeing them. Thread-safe.
  */
 public final class Bar1Space implements AutoCloseable {
     /** How long nouveau's tu102_bar_bar1_wait waits for the bind, in milliseconds. */
