@@ -499,6 +499,13 @@ final class Gpu {
     }
 
     /**
+     * BAR1's kernel carve-out (at most a quarter of BAR1): the VAs for the buffers nova.core fills
+     * for GSP-RM, the vGPU plugin heaps, kept apart from GEM mappings. The simulator's choice of
+     * size (16 plugin heaps of the simulated types' 4 MiB; NVIDIA publishes no figure).
+     */
+    static final long BAR1_KERNEL_CARVE_OUT = 64L << 20;
+
+    /**
      * BAR1 as nouveau's r535_bar_bar1_init runs it once GSP-RM has booted: GSP-RM bound BAR1 to its
      * own instance block and reported the root directory (GspStaticConfigInfo.bar1PdeBase); the
      * driver's BAR1 tables go beneath that root, from {@code vram}. Called once at publish; the
@@ -518,8 +525,9 @@ final class Gpu {
             // kept beyond the guard: every access fails with RevokedException once BAR0 is revoked
             Bar bar = g.get();
             MmuHal mmu = MmuHal.of(identity.architecture());
+            long bar1 = dev.resourceLen(1);
             return Bar1Space.underGspRm(dev.slot(), bar, mmu, vram, new Pramin(bar, mmu, fbSize),
-                    new TlbInvalidate(bar), dev.resourceLen(1), 0, root);
+                    new TlbInvalidate(bar), bar1, Math.min(BAR1_KERNEL_CARVE_OUT, bar1 / 4), root);
         }
     }
 

@@ -97,7 +97,7 @@ class Bar1ProbeTest {
 
         p.vram().free(block);
         assertEquals(-1, p.vram().vaOf(block));
-        assertTrue(p.bar1().ranges().isEmpty(), "the VA went back");
+        assertTrue(p.bar1().ranges().stream().allMatch(r -> r.owner().equals(Bar1Space.KERNEL)), "the VA went back");
         assertEquals(-1L, p.sim().bar1Memory().get(LE64, va + 0x1_0008), "unmapped: BAR1 reads all ones there");
         assertEquals(p.start(), p.buddy().stats().allocated(), "the emptied tables went back at once");
         p.bar1().close();
@@ -112,8 +112,10 @@ class Bar1ProbeTest {
     @Test
     void bar1VaExhaustionIsEnospcAndLosesNothing() {
         Probed p = probe(Chipset.GA102);
+        // the clients' part of BAR1 (all but the 64 MiB kernel carve-out): 128 + 64 MiB
+        assertEquals(64 * MIB, p.bar1().carveOut());
         VramBlock a = p.vram().allocate(128 * MIB, "gem:a");
-        VramBlock b = p.vram().allocate(128 * MIB, "gem:b");
+        VramBlock b = p.vram().allocate(64 * MIB, "gem:b");
         VramBlock c = p.vram().allocate(2 * MIB, "gem:c");
         p.vram().map(a);
         p.vram().map(b);
@@ -126,6 +128,50 @@ class Bar1ProbeTest {
         for (VramBlock x : List.of(b, c)) {
             p.vram().free(x);
         }
+        assertEquals(p.start(), p.buddy().stats().allocated());
+        p.bar1().close();
+        p.gpu().unbind();
+        p.dev().releaseAll();
+    }
+
+    @Test
+    void kernelBuffersMapInsideTheCarveOutAndClientsNeverReachIt() {
+        Probed p = probe(Chipset.GA102);
+        long carve = p.bar1().carveOut();
+        assertEquals(64 * MIB, carve);
+        long kernelStart = NvidiaGpu.BAR1_SIZE - carve;
+        VramBlock heap = p.vram().allocate(4 * MIB, "vgpu.vfio:0000:00:05.1/plugin-heap");
+        MemorySegment view = p.vram().mapKernel(heap);
+        long va = p.vram().vaOf(heap);
+        assertTrue(va >= kernelStart, Long.toHexString(va));
+        view.set(LE64, 0x40, 0x1122L);
+        assertEquals(0x1122L, p.sim().vramRead(p.sim().mmu().translate(p.bar1().instBlock(), va + 0x40, false), 8));
+        // clients fill everything below the carve-out and get ENOSPC, the kernel's mapping intact
+        List<VramBlock> blocks = new java.util.ArrayList<>(List.of(heap));
+        for (long size : List.of(128 * MIB, 64 * MIB)) {
+            VramBlock b = p.vram().allocate(size, "gem");
+            p.vram().map(b);
+            blocks.add(b);
+        }
+        VramBlock more = p.vram().allocate(2 * MIB, "gem:more");
+        blocks.add(more);
+        assertEquals(Errno.ENOSPC, assertThrows(DriverException.class, () -> p.vram().map(more)).errno());
+        // and the kernel fills its carve-out (64 MiB: 4 + 32 + 16 + 8 + 4) without the clients' VAs
+        for (long size : List.of(32 * MIB, 16 * MIB, 8 * MIB, 4 * MIB)) {
+            VramBlock b = p.vram().allocate(size, "nova-core:kernel");
+            assertTrue(p.vram().vaOf(b) < 0);
+            p.vram().mapKernel(b);
+            assertTrue(p.vram().vaOf(b) >= kernelStart);
+            blocks.add(b);
+        }
+        VramBlock over = p.vram().allocate(2 * MIB, "nova-core:over");
+        blocks.add(over);
+        assertEquals(Errno.ENOSPC, assertThrows(DriverException.class, () -> p.vram().mapKernel(over)).errno());
+        assertEquals(0, p.bar1().freeBytes());
+        for (VramBlock b : blocks) {
+            p.vram().free(b);
+        }
+        assertTrue(p.bar1().ranges().stream().allMatch(r -> r.owner().equals(Bar1Space.KERNEL)), p.bar1().ranges().toString());
         assertEquals(p.start(), p.buddy().stats().allocated());
         p.bar1().close();
         p.gpu().unbind();

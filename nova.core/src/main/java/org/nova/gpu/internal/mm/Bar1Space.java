@@ -47,6 +47,8 @@ public final class Bar1Space implements AutoCloseable {
     private final VaAllocator vas;
     private final Walker walker;
     private final long carveOut;
+    /** The VAs of the carve-out, for the kernel's own mappings ({@link #mapKernel}); null without one. */
+    private final VaAllocator kernelVas;
     private boolean closed;
 
     private Bar1Space(String gpu, Bar bar0, PageTableManager tables, VaAllocator vas, Walker walker, long carveOut) {
@@ -56,6 +58,8 @@ public final class Bar1Space implements AutoCloseable {
         this.vas = vas;
         this.walker = walker;
         this.carveOut = carveOut;
+        this.kernelVas = carveOut == 0 ? null
+                : new VaAllocator(gpu + " BAR1 " + KERNEL, tables.vaSize() - carveOut, tables.vaSize(), K4);
     }
 
     /**
@@ -169,6 +173,27 @@ public final class Bar1Space implements AutoCloseable {
      */
     public synchronized long map(VramBlock block, String owner, boolean readOnly) {
         checkOpen();
+        return mapIn(vas, block, owner, readOnly);
+    }
+
+    /**
+     * Maps a VRAM block as {@link #map} does, at a VA inside the kernel carve-out: for the
+     * driver's own buffers (those it fills for GSP-RM), kept apart from client mappings so that
+     * clients exhausting BAR1 cannot starve the kernel, nor the other way round.
+     *
+     * @return the BAR1 offset (VA) of the block's first byte, inside the carve-out
+     * @throws DriverException ENOSPC when the space has no carve-out or no VA range of it fits, or
+     *     no VRAM is left for tables; ENODEV after {@link #close()}. Nothing is mapped on error.
+     */
+    public synchronized long mapKernel(VramBlock block, String owner, boolean readOnly) {
+        checkOpen();
+        if (kernelVas == null) {
+            throw new DriverException(Errno.ENOSPC, gpu + ": BAR1 has no kernel carve-out");
+        }
+        return mapIn(kernelVas, block, owner, readOnly);
+    }
+
+    private long mapIn(VaAllocator vas, VramBlock block, String owner, boolean readOnly) {
         long align = Math.min(Long.highestOneBit(block.size()), LARGEST_PAGE);
         long va = vas.allocate(block.size(), Math.max(align, K4), owner);
         try {
@@ -188,6 +213,14 @@ public final class Bar1Space implements AutoCloseable {
      */
     public synchronized void unmap(long va) {
         checkOpen();
+        if (kernelVas != null && va >= tables.vaSize() - carveOut) {
+            VaAllocator.Range k = kernelVas.find(va);
+            if (k != null && k.va() == va) {
+                tables.unmap(va, k.size());
+                kernelVas.free(va);
+                return;
+            }
+        }
         VaAllocator.Range r = vas.find(va);
         if (r == null || r.va() != va || KERNEL.equals(r.owner())) {
             throw new DriverException(Errno.EINVAL, String.format("%s: no BAR1 mapping starts at 0x%x", gpu, va));
@@ -196,9 +229,14 @@ public final class Bar1Space implements AutoCloseable {
         vas.free(va);
     }
 
-    /** @return the VA ranges held now (mappings and the carve-out), lowest first */
+    /** @return the VA ranges held now (mappings, the carve-out and the kernel's mappings in it), lowest first */
     public synchronized List<VaAllocator.Range> ranges() {
-        return vas.ranges();
+        List<VaAllocator.Range> all = new java.util.ArrayList<>(vas.ranges());
+        if (kernelVas != null) {
+            all.addAll(kernelVas.ranges());
+        }
+        all.sort(java.util.Comparator.comparingLong(VaAllocator.Range::va).thenComparing(r -> !KERNEL.equals(r.owner())));
+        return all;
     }
 
     /**
@@ -231,7 +269,7 @@ public final class Bar1Space implements AutoCloseable {
 
     /** @return the bytes of BAR1 VA not held by any range */
     public synchronized long freeBytes() {
-        return vas.freeBytes();
+        return vas.freeBytes() + (kernelVas == null ? 0 : kernelVas.freeBytes());
     }
 
     /** @return the page tables (for listings) */

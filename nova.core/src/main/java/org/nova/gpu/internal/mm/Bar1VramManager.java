@@ -110,6 +110,20 @@ public final class Bar1VramManager implements VramManager {
      */
     @Override
     public synchronized MemorySegment map(VramBlock block) {
+        return map(block, false);
+    }
+
+    /**
+     * Maps as {@link #map} does, inside BAR1's kernel carve-out ({@link Bar1Space#mapKernel}): for
+     * the buffers nova.core fills for GSP-RM (the vGPU plugin heaps).
+     *
+     * @throws DriverException as {@link #map}; ENOSPC also when the carve-out is full
+     */
+    public synchronized MemorySegment mapKernel(VramBlock block) {
+        return map(block, true);
+    }
+
+    private MemorySegment map(VramBlock block, boolean kernel) {
         if (block == null || block.allocator() != vram.allocator() || !block.isAllocated()) {
             throw new DriverException(Errno.EINVAL, gpu() + ": " + block + " is not an allocated block of this GPU");
         }
@@ -118,8 +132,9 @@ public final class Bar1VramManager implements VramManager {
         }
         Long va = mapped.get(block);
         if (va == null) {
+            String owner = block.owner() == null ? "?" : block.owner();
             try {
-                va = bar1.map(block, block.owner() == null ? "?" : block.owner(), false);
+                va = kernel ? bar1.mapKernel(block, owner, false) : bar1.map(block, owner, false);
             } catch (DriverException e) {
                 throw new DriverException(e.errno(), String.format("%s: no BAR1 mapping for %s: %s", gpu(), block,
                         e.getMessage()), e);
