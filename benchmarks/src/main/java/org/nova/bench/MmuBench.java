@@ -1,6 +1,9 @@
 package org.nova.bench;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +46,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *       {@code hashMap}: a {@code HashMap<Long, Long>} lookup of the same page;</li>
  *   <li>{@code tlbHit}: a translation the TLB holds;</li>
  *   <li>{@code bar1Translated}: a 4-byte CPU read through BAR1 bound to the tables, against
- *       {@code bar1Linear}: the same read through the linear BAR1 used before a bind.</li>
+ *       {@code bar1Linear}: the same read through the linear BAR1 used before a bind (both the
+ *       register-level path, each access translated by the simulator);</li>
+ *   <li>{@code bar1MappedTranslated}: the same read through the CPU's mapping of BAR1 (what a
+ *       GEM mmap hands out; the simulator lays the translation out in host page tables at each
+ *       invalidate), against {@code bar1MappedLinear}: through the mapping of a linear BAR1.</li>
  * </ul>
  * Average time per operation; report the ratios of one run.
  */
@@ -57,6 +64,7 @@ public class MmuBench {
     /** Translations per invocation (each a distinct page). */
     static final int OPS = 1024;
     private static final long K4 = 1L << MmuV2.PAGE_SHIFT_4K;
+    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long INST = 0x10_0000;
     private static final long DIRS = 0x20_0000;
     private static final long PAGES = 0x400_0000;
@@ -67,7 +75,10 @@ public class MmuBench {
 
     private NvidiaGpu bound;
     private NvidiaGpu linear;
+    private NvidiaGpu mapped;
     private SimGpuMmu mmu;
+    private MemorySegment boundView;
+    private MemorySegment linearView;
     private Map<Long, Long> reference;
     private long[] vas;
     private int next;
@@ -80,8 +91,30 @@ public class MmuBench {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        bound = new NvidiaGpu(GpuOptions.of(Chipset.GA102, List.of(fw)));
+        bound = withTables(fw);
+        // the CPU-mapping reads on a GPU of their own: a GPU whose BAR1 mapping was handed out
+        // relays it out at every invalidate, which walk() must not time
+        mapped = withTables(fw);
         linear = new NvidiaGpu(GpuOptions.of(Chipset.GA102, List.of(fw)));
+        mmu = bound.mmu();
+        boundView = mapped.bar1Memory();
+        linearView = linear.bar1Memory();
+        Random r = new Random(19);
+        vas = new long[OPS];
+        for (int i = 0; i < OPS; i++) {
+            // distinct pages, so every translation after an invalidate is a walk
+            vas[i] = ((long) ((i * 2654435761L) % pages) * K4) + (r.nextInt((int) K4 / 8) * 8);
+        }
+        for (long va : vas) {
+            if (mmu.translate(INST, va, false) != reference.get(va >>> MmuV2.PAGE_SHIFT_4K) + (va & (K4 - 1))) {
+                throw new IllegalStateException("the tables do not translate 0x" + Long.toHexString(va));
+            }
+        }
+    }
+
+    /** @return a GPU with BAR1 bound to {@link #pages} scattered 4 KiB pages (fills {@link #reference}) */
+    private NvidiaGpu withTables(Path fw) {
+        NvidiaGpu bound = new NvidiaGpu(GpuOptions.of(Chipset.GA102, List.of(fw)));
         reference = new HashMap<>();
         long pd3 = DIRS;
         long pd2 = DIRS + K4;
@@ -107,18 +140,7 @@ public class MmuBench {
         int v = Bar1Block.FUNC_BAR1_BLOCK_MODE.set(Bar1Block.FUNC_BAR1_BLOCK_PTR.of(INST >>> Bar1Block.PTR_SHIFT),
                 Bar1Block.MODE_VIRTUAL);
         bound.write(Bar1Block.FUNC_BAR1_BLOCK.address(), 4, Integer.toUnsignedLong(v));
-        mmu = bound.mmu();
-        Random r = new Random(19);
-        vas = new long[OPS];
-        for (int i = 0; i < OPS; i++) {
-            // distinct pages, so every translation after an invalidate is a walk
-            vas[i] = ((long) ((i * 2654435761L) % pages) * K4) + (r.nextInt((int) K4 / 8) * 8);
-        }
-        for (long va : vas) {
-            if (mmu.translate(INST, va, false) != reference.get(va >>> MmuV2.PAGE_SHIFT_4K) + (va & (K4 - 1))) {
-                throw new IllegalStateException("the tables do not translate 0x" + Long.toHexString(va));
-            }
-        }
+        return bound;
     }
 
     private void invalidateAll(NvidiaGpu gpu) {
@@ -164,6 +186,26 @@ public class MmuBench {
         long sum = 0;
         for (long va : vas) {
             sum += mmu.bar1Read(va & ~3L, 4);
+        }
+        return sum;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(OPS)
+    public long bar1MappedTranslated() {
+        long sum = 0;
+        for (long va : vas) {
+            sum += boundView.get(LE32, va & ~3L);
+        }
+        return sum;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(OPS)
+    public long bar1MappedLinear() {
+        long sum = 0;
+        for (long va : vas) {
+            sum += linearView.get(LE32, va & ~3L);
         }
         return sum;
     }

@@ -42,12 +42,13 @@ import org.nova.gpu.vram.VramManager;
  * {@link #DRM_FILE_PAGE_OFFSET_START} + its VRAM address, unique since blocks do not overlap;
  * {@link DrmFile#mmap} looks the offset up exactly (drm_gem_mmap: unknown → EINVAL), requires the
  * file to hold a handle on the object (drm_vma_node_is_allowed → EACCES) and a length within the
- * object (EINVAL), and returns the object's window of the VRAM aperture, which is assumed to map
- * VRAM from address 0 (BAR1 of the simulated GPU does; nova.core sets up no BAR1 page tables).
- * GEM_CREATE places objects below the aperture's size when they fit there (CPU-visible VRAM, as
- * TTM does for buffers that need CPU access), elsewhere in VRAM otherwise. Without an aperture, or
- * for an object that does not lie wholly inside it (VRAM past the BAR1 size is out of the CPU's
- * reach), mmap fails with ENXIO. The aperture nova.core hands over is
+ * object (EINVAL), and returns the CPU view the VRAM manager gives of the object
+ * ({@code VramManager.map}): on a GPU whose BAR1 translates (nova.core under GSP-RM) the object is
+ * mapped at a BAR1 VA at its first mmap and stays mapped until its VRAM is freed; BAR1 VA
+ * exhaustion is ENOSPC. A manager over a linear aperture gives the object's window of it, and
+ * for an object not wholly inside it (VRAM past the BAR1 size) mmap fails with ENXIO. GEM_CREATE
+ * places objects below the aperture's size when they fit there (CPU-visible VRAM, as TTM does for
+ * buffers that need CPU access), elsewhere in VRAM otherwise. The aperture nova.core hands over is
  * its BAR1 mapping ({@code Bar.memory()}): when the GPU unbinds, the BAR is revoked after this
  * device is unplugged, and every slice handed out by mmap becomes inaccessible (an access throws
  * IllegalStateException; it never touches unmapped memory).

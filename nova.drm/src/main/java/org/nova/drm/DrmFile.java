@@ -169,13 +169,15 @@ public final class DrmFile implements AutoCloseable {
     }
 
     /**
-     * {@code mmap(fd, offset)}: the object's window of the VRAM aperture.
+     * {@code mmap(fd, offset)}: the object's CPU view from the VRAM manager (through a BAR1 VA
+     * mapped at the first mmap where BAR1 translates, a window of the linear aperture otherwise).
      *
      * @return a slice of the aperture, valid while the object lives (the caller must not use it after
      *     closing the handle); inaccessible (IllegalStateException) once the GPU's BAR1 is revoked
      * @throws DrmException EINVAL for an unknown offset or a length beyond the object, EACCES if this
      *     file holds no handle on it, ENXIO without an aperture or for an object not wholly inside
-     *     it (VRAM beyond the BAR1 size), ENODEV after unplug
+     *     a linear one (VRAM beyond the BAR1 size), ENOSPC when BAR1's VA space is exhausted,
+     *     ENODEV after unplug
      */
     public MemorySegment mmap(long offset, long length) {
         return device.mmap(this, offset, length);

@@ -172,12 +172,22 @@ final class DrmGem {
             if (length <= 0 || length > o.size) {
                 throw new DrmException(DrmErrno.EINVAL, String.format("mmap of %#x bytes of %s", length, o));
             }
-            long at = o.block.offset();
-            if (aperture.byteSize() < at + length) {
-                throw new DrmException(DrmErrno.ENXIO, String.format("%s at VRAM %#x is outside the %#x-byte aperture",
-                        o, at, aperture.byteSize()));
+            // the VRAM manager's CPU view: through a BAR1 VA mapped now (once per object, unmapped
+            // when the object's VRAM is freed) where BAR1 translates, a window of the linear
+            // aperture where it does not
+            MemorySegment view;
+            try {
+                view = vram.map(o.block);
+            } catch (DriverException e) {
+                DrmErrno errno = switch (e.errno()) {
+                    case ENOSPC -> DrmErrno.ENOSPC;
+                    case ENODEV -> DrmErrno.ENODEV;
+                    case ENXIO -> DrmErrno.ENXIO;
+                    default -> DrmErrno.ENOMEM;
+                };
+                throw new DrmException(errno, String.format("mmap of %s: %s", o, e.getMessage()));
             }
-            return aperture.asSlice(at, length);
+            return view.asSlice(0, length);
         }
     }
 

@@ -35,7 +35,7 @@ class ApertureMmapTest {
         Arena backend = Arena.ofShared();
         TestBars.Mapping bar1 = TestBars.overMemory("pci:bar1", backend.allocate(vramSize, K4), backend::close);
         DrmClass cls = new DrmClass();
-        BuddyVramManager vram = BuddyVramManager.of("0000:00:05.0", 0, vramSize);
+        BuddyVramManager vram = BuddyVramManager.of("0000:00:05.0", 0, vramSize, bar1.bar().memory().orElseThrow());
         DrmDevice dev = cls.register(new NovaDriver(vramSize), "NovaCore.nova-drm.0", vram,
                 bar1.bar().memory().orElseThrow());
         DrmFile a = dev.open(Node.RENDER);
@@ -70,7 +70,8 @@ class ApertureMmapTest {
         try (Arena arena = Arena.ofShared()) {
             TestBars.Mapping bar1 = TestBars.overMemory("pci:bar1", arena.allocate(barSize, K4), () -> { });
             DrmClass cls = new DrmClass();
-            BuddyVramManager vram = BuddyVramManager.of("0000:00:05.0", 0, vramSize);
+            BuddyVramManager vram = BuddyVramManager.of("0000:00:05.0", 0, vramSize,
+                    bar1.bar().memory().orElseThrow());
             DrmDevice dev = cls.register(new NovaDriver(barSize), "NovaCore.nova-drm.0", vram,
                     bar1.bar().memory().orElseThrow());
             try (DrmFile f = dev.open(Node.RENDER)) {

@@ -38,8 +38,9 @@ class DrmCoreTest {
     void setUp() {
         arena = Arena.ofConfined();
         cls = new DrmClass();
-        vram = BuddyVramManager.of("0000:00:05.0", 0, VRAM);
-        dev = cls.register(new NovaDriver(BAR1), "NovaCore.nova-drm.0", vram, arena.allocate(VRAM));
+        MemorySegment aperture = arena.allocate(VRAM);
+        vram = BuddyVramManager.of("0000:00:05.0", 0, VRAM, aperture);
+        dev = cls.register(new NovaDriver(BAR1), "NovaCore.nova-drm.0", vram, aperture);
     }
 
     @AfterEach

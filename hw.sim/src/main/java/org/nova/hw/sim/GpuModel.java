@@ -211,7 +211,8 @@ final class GpuModel implements DeviceModel {
 
         @Override
         public Optional<MemorySegment> memory() {
-            return gpu.mmu().bar1Linear() ? Optional.of(gpu.vramAperture()) : Optional.empty();
+            // BAR1 is mappable in both modes: translated, the mapping is the MMU's (SimBar1View)
+            return Optional.of(gpu.bar1Memory());
         }
 
         @Override

@@ -444,6 +444,84 @@ public class NovaDrmIT {
         }, this::state);
     }
 
+    /**
+     * On both GPUs the simulated GSP-RM has bound BAR1 to its page tables, so a GEM mmap is a
+     * BAR1 VA mapping: {@code nova:vm} lists it under the file that mapped it, the driver's walk of
+     * the VA ends at the object's VRAM page, and the range goes when the object does, leaving the
+     * VRAM allocator where it started.
+     */
+    @Test
+    public void gemMmapsAreBar1VaMappingsThatGoWithTheObject() throws Exception {
+        for (String gpu : GPUS) {
+            DrmDevice dev = deviceOf(gpu);
+            long before = dev.vram().available();
+            try (Arena arena = Arena.ofConfined(); DrmFile f = dev.open(DrmFile.Node.RENDER)) {
+                int h = create(f, arena, 3 * 65536);
+                MemorySegment m = f.mmap(f.mmapOffset(h), 3 * 65536);
+                m.set(U64, 0x1_0008, 0x0123_4567_89ab_cdefL);
+                String vm = shell("nova:vm " + gpu);
+                assertTrue(vm, vm.contains("bound by GSP-RM"));
+                String line = vm.lines().filter(l -> l.contains(f.owner())).findFirst().orElseThrow(
+                        () -> new AssertionError(f.owner() + " not in\n" + vm));
+                long va = Long.decode(words(line).get(0));
+                String walk = shell("nova:vm " + gpu + " 0x" + Long.toHexString(va + 0x1_0008));
+                long pa = dev.lookup(f, h).vramOffset() + 0x1_0008;
+                assertTrue(walk, walk.contains(String.format("-> VRAM 0x%x (64 KiB page)", pa)));
+                assertEquals(0x0123_4567_89ab_cdefL, m.get(U64, 0x1_0008));
+            }
+            String after = shell("nova:vm " + gpu);
+            assertEquals(after, List.of("kernel"), bar1Owners(after));
+            assertEquals(before, dev.vram().available());
+        }
+    }
+
+    /**
+     * Stopping nova.core with a GEM object mapped through BAR1 releases the mapping with the
+     * binding (nova-drm's device is unplugged, the object's VRAM freed, the BAR1 tables given
+     * back, GSP-RM unloaded); the next start boots GSP-RM again, which binds BAR1 afresh: nothing
+     * is mapped, all VRAM is free, and a new object maps and reads back.
+     */
+    @Test
+    public void stoppingNovaCoreWithAMappedObjectReleasesBar1AndTheNextStartSetsItUpAgain() throws Exception {
+        String gpu = GPUS.get(0);
+        org.osgi.framework.Bundle core = java.util.stream.Stream.of(context.getBundles())
+                .filter(b -> "nova.core".equals(b.getSymbolicName())).findFirst().orElseThrow();
+        DrmDevice dev = deviceOf(gpu);
+        DrmFile f = dev.open(DrmFile.Node.RENDER);
+        MemorySegment m;
+        try (Arena arena = Arena.ofConfined()) {
+            int h = create(f, arena, 65536);
+            m = f.mmap(f.mmapOffset(h), 65536);
+            m.set(U64, 8, 0x5eed);
+        }
+        assertTrue(shell("nova:vm " + gpu).contains(f.owner()));
+        core.stop();
+        try {
+            try {
+                m.get(U64, 8);
+                fail("a BAR1 mapping is accessible after nova.core stopped");
+            } catch (IllegalStateException expected) {
+                // the BAR1 view was closed when the binding's devres revoked the Bar
+            }
+        } finally {
+            f.close();
+            core.start();
+        }
+        awaitGpusUp();
+        DrmDevice again = deviceOf(gpu);
+        String vm = shell("nova:vm " + gpu);
+        assertTrue(vm, vm.contains("bound by GSP-RM"));
+        assertEquals(vm, List.of("kernel"), bar1Owners(vm));
+        assertEquals(again.vram().total(), again.vram().available());
+        try (Arena arena = Arena.ofConfined(); DrmFile g = again.open(DrmFile.Node.RENDER)) {
+            int h = create(g, arena, 65536);
+            MemorySegment n = g.mmap(g.mmapOffset(h), 65536);
+            n.set(U64, 8, 0x600d);
+            assertEquals(0x600d, n.get(U64, 8));
+        }
+        assertEquals(again.vram().total(), again.vram().available());
+    }
+
     // ---------------------------------------------------------------- unbind with files open
 
     @Test
@@ -593,6 +671,15 @@ public class NovaDrmIT {
 
     private static void await(String what, BooleanSupplier condition, Supplier<?> state) {
         Await.until(what, TIMEOUT, condition, state);
+    }
+
+    /** @return the owners of the BAR1 VA ranges {@code nova:vm} lists (the carve-out is "kernel") */
+    private static List<String> bar1Owners(String vm) {
+        List<String> lines = vm.lines().toList();
+        int header = lines.indexOf(lines.stream().filter(l -> words(l).equals(List.of("VA", "SIZE", "OWNER")))
+                .findFirst().orElseThrow(() -> new AssertionError("no range table in\n" + vm)));
+        return lines.subList(header + 1, lines.size()).stream().takeWhile(l -> l.startsWith("  "))
+                .map(l -> words(l).get(2)).toList();
     }
 
     private String shell(String commandLine) throws Exception {

@@ -139,6 +139,8 @@ public class ShellCommandsIT {
                 error("drv:override pci"));
         assertTrue(error("drv:monitor soon"), error("drv:monitor soon").startsWith("EINVAL: usage: drv:monitor [SECONDS]"));
         assertEquals("EINVAL: usage: nova:rpc-stats [GPU]", error("nova:rpc-stats " + GA102 + " " + AD102));
+        assertEquals("EINVAL: usage: nova:vm GPU [VA] (help nova:vm explains each)",
+                error("nova:vm " + GA102 + " 0x0 0x1000"));
     }
 
     // ---------------------------------------------------------------- errors
@@ -283,6 +285,7 @@ public class ShellCommandsIT {
         assertFalse("a PCI driver is no auxiliary driver", candidates("drv:bind", "auxiliary", "x").contains(NOVA_CORE));
         assertEquals(GPUS, candidates("nova:info"));
         assertEquals(GPUS, candidates("nova:rpc-stats"));
+        assertEquals(GPUS, candidates("nova:vm"));
         assertTrue(candidates("drm:gem").containsAll(List.of("card0", "card1", "renderD128", "renderD129")));
         assertTrue(candidates("vgpu:types").containsAll(GPUS));
         assertTrue(run("shell:names BUNDLE").contains("driver.core"));

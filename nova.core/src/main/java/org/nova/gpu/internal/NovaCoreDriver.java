@@ -35,7 +35,11 @@ import org.nova.gpu.NovaGpus;
 import org.nova.gpu.RpcStats;
 import org.nova.gpu.VgpuControl;
 import org.nova.gpu.vm.GpuVmManager;
-import org.nova.gpu.vm.GpuVms;
+import org.nova.gpu.internal.mm.GpuVmSpaces;
+import org.nova.nvidia.mmu.MmuHal;
+import org.nova.gpu.internal.mm.Bar1Space;
+import org.nova.gpu.internal.mm.Bar1Spaces;
+import org.nova.gpu.internal.mm.Bar1VramManager;
 import org.nova.gpu.vram.BuddyVramManager;
 import org.nova.gpu.vram.NovaDrmData;
 import org.nova.gpu.vram.VramManager;
@@ -53,12 +57,12 @@ import org.slf4j.LoggerFactory;
  * nova-core's PCI driver (driver.rs): binds NVIDIA display functions, VGA and 3D controllers,
  * and brings each up to a started GSP ({@link Gpu}). Also the {@link NovaGpus} service.
  */
-@Component(service = {PciDriver.class, NovaGpus.class, GspCommands.class})
+@Component(service = {PciDriver.class, NovaGpus.class, GspCommands.class, Bar1Spaces.class})
 @PciDriverAlias(driver = NovaCoreDriver.NAME, vendor = PCI_VENDOR_ID_NVIDIA,
         baseClass = PCI_CLASS_DISPLAY_VGA >> Byte.SIZE, subClass = PCI_CLASS_DISPLAY_VGA & PCI_CLASS_BYTE_MASK)
 @PciDriverAlias(driver = NovaCoreDriver.NAME, vendor = PCI_VENDOR_ID_NVIDIA,
         baseClass = PCI_CLASS_DISPLAY_3D >> Byte.SIZE, subClass = PCI_CLASS_DISPLAY_3D & PCI_CLASS_BYTE_MASK)
-public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspCommands {
+public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspCommands, Bar1Spaces {
     private static final Logger LOG = LoggerFactory.getLogger(NovaCoreDriver.class);
     /** The driver name (nova-core's module name). */
     public static final String NAME = "NovaCore";
@@ -73,6 +77,10 @@ public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspComman
 
     /** A bound GPU and its VRAM manager. */
     private record Bound(Gpu gpu, VramManager vram) {
+        /** @return BAR1's VA space, or null when BAR1 is linear */
+        Bar1Space bar1() {
+            return vram instanceof Bar1VramManager m ? m.bar1() : null;
+        }
     }
 
     /** The auxiliary device name nova-drm binds (drivers/gpu/drm/nova/driver.rs AUXILIARY_NAME). */
@@ -131,7 +139,22 @@ public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspComman
         MemorySegment aperture = mapAperture(dev);
         // VRAM: a buddy allocator over the usable regions GSP-RM reported (FbRegions), as a service
         // for the binding's lifetime (registered before the aux device, so devres releases it after)
-        BuddyVramManager vram = gpu.fbRegions().vramManager(dev.slot(), aperture);
+        BuddyVramManager buddy = gpu.fbRegions().vramManager(dev.slot(), aperture);
+        // BAR1 under GSP-RM's root (Gpu.bar1Space): CPU views of VRAM through BAR1 VAs. Closed by
+        // devres after the aux device (whose GEM objects unmap first) and the VRAM service (whose
+        // revocation still accepts frees), so its tables go back to the buddy.
+        Bar1Space bar1 = gpu.bar1Space(buddy);
+        if (bar1 != null) {
+            Devres.register(dev.device().devres(), "nova-core/bar1", bar1, b -> {
+                try {
+                    b.close();
+                } catch (RuntimeException e) {
+                    // the GPU is gone (hot removal): the tables went back to VRAM all the same
+                    LOG.warn("{}: BAR1 teardown: {}", dev.slot(), e.getMessage());
+                }
+            });
+        }
+        VramManager vram = bar1 == null ? buddy : new Bar1VramManager(buddy, bar1, aperture);
         ServiceRegistration<VramManager> reg = context.registerService(
                 VramManager.class, vram,
                 FrameworkUtil.asDictionary(Map.of(VramManager.GPU_PROPERTY, dev.slot())));
@@ -162,10 +185,9 @@ public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspComman
      */
     private static GpuVmManager vmSpaces(PciDevice dev, Gpu gpu, VramManager vram) {
         try {
-            try (var g = gpu.bar0().access()) {
-                return GpuVms.open(dev.slot(), g.get(), gpu.identity().chipset().architecture(),
-                        gpu.info().fbSize(), vram);
-            }
+            // the binding's one PRAMIN window and TLB invalidate, which BAR1's tables use too
+            return new GpuVmSpaces(dev.slot(), MmuHal.of(gpu.identity().chipset().architecture()), vram,
+                    gpu.pramin(), gpu.tlb());
         } catch (DriverException e) {
             LOG.warn("{}: no GPU VA spaces: {}", dev.slot(), e.getMessage());
             return null;
@@ -249,6 +271,11 @@ public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspComman
     @Override
     public Optional<GpuInfo> gpu(String device) {
         return bound(device).map(b -> b.gpu().info());
+    }
+
+    @Override
+    public Optional<Bar1Space> bar1(String device) {
+        return bound(device).map(Bound::bar1);
     }
 
     /** @return the GPU bound at {@code device} ("0000:00:05.0" or "00:05.0"); empty for anything else */

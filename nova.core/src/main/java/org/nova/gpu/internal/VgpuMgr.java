@@ -242,14 +242,14 @@ final class VgpuMgr implements VgpuControl {
             throw new DriverException(Errno.EINVAL, String.format("%s: a %d KiB plugin heap for %s; its regions need "
                     + "%d KiB", channel.device(), t.heap().size() >> 10, t.vf(), h.end() >> 10));
         }
-        initControlBuffer(vram.map(t.heap()), h);
+        initControlBuffer(heapView(t.heap()), h);
         control("BOOTLOAD_GSP_VGPU_PLUGIN_TASK of " + t.vf(),
                 abi.NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK(), bootParams(t, h));
     }
 
     @Override
     public boolean pluginTaskBooted(VramBlock heap) {
-        return abi.VGPU_CPU_GSP_CTRL_BUFF_REGION().message_seq_num(vram.map(heap), 0)
+        return abi.VGPU_CPU_GSP_CTRL_BUFF_REGION().message_seq_num(heapView(heap), 0)
                 == abi.NV_VGPU_PLUGIN_SUCCESS_MAGIC();
     }
 
@@ -268,5 +268,14 @@ final class VgpuMgr implements VgpuControl {
         byte[] p = new byte[l.size()];
         l.gfid(p, 0, gfid);
         control("VGPU_PLUGIN_CLEANUP of gfid " + gfid, abi.NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP(), p);
+    }
+
+    /**
+     * The CPU's view of a plugin heap: inside BAR1's kernel carve-out where BAR1 translates (the
+     * heap is a buffer nova.core fills for GSP-RM, not a client's), the VRAM manager's view
+     * otherwise.
+     */
+    private java.lang.foreign.MemorySegment heapView(VramBlock heap) {
+        return vram instanceof org.nova.gpu.internal.mm.Bar1VramManager b ? b.mapKernel(heap) : vram.map(heap);
     }
 }

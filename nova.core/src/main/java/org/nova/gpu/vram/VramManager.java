@@ -97,16 +97,20 @@ public interface VramManager {
     long cpuVisibleSize();
 
     /**
-     * The CPU's view of an allocated block through the VRAM aperture (BAR1 maps VRAM 1:1 from
-     * offset 0): what a driver uses to fill a buffer the firmware reads, as the RFC's vGPU manager
-     * maps the plugin heap. The view belongs to the block's owner: it must not be used after the
-     * block is freed; it becomes inaccessible (IllegalStateException) when the GPU unbinds.
+     * The CPU's view of an allocated block through BAR1: what a driver uses to fill a buffer the
+     * firmware reads, as the RFC's vGPU manager maps the plugin heap, and what nova-drm's GEM mmap
+     * returns. Where BAR1 translates through page tables (nova-core under GSP-RM) the block is
+     * mapped at a BAR1 VA at the first call (later calls return the same view) and unmapped when
+     * it is freed; where BAR1 is linear the view is the block's window of it. The view belongs to
+     * the block's owner: it must not be used after the block is freed; it becomes inaccessible
+     * (IllegalStateException) when the GPU unbinds.
      *
      * @param block a block of this manager, allocated (use {@link #allocateBelow} with
      *     {@link #cpuVisibleSize()} to place it in the aperture)
      * @return the block's bytes, {@code block.size()} long
      * @throws org.nova.driver.DriverException EINVAL for a block not allocated from this manager,
-     *     ENXIO when the block is not wholly inside the aperture or there is no aperture
+     *     ENXIO when there is no aperture or (linear BAR1) the block is not wholly inside it,
+     *     ENOSPC when BAR1's VA space is exhausted
      */
     MemorySegment map(VramBlock block);
 

@@ -75,9 +75,10 @@ class NovaDrmDriverTest {
             FakeAux[] aux = new FakeAux[2];
             DrmDevice[] devs = new DrmDevice[2];
             for (int i = 0; i < 2; i++) {
-                vram[i] = BuddyVramManager.of("0000:00:0" + (5 + i) + ".0", 0, 64L << 20);
+                MemorySegment aperture = arena.allocate(64L << 20);
+                vram[i] = BuddyVramManager.of("0000:00:0" + (5 + i) + ".0", 0, 64L << 20, aperture);
                 aux[i] = new FakeAux("NovaCore.nova-drm." + i,
-                        new NovaDrmData(vram[i].gpu(), 256L << 20, vram[i], arena.allocate(64L << 20)));
+                        new NovaDrmData(vram[i].gpu(), 256L << 20, vram[i], aperture));
                 devs[i] = nova.probe(aux[i], "NovaCore.nova-drm");
             }
             assertEquals(2, nova.devices().size());

@@ -164,6 +164,7 @@ public final class NvidiaGpu {
         this.pramin = new SimPramin(this, vram, MmuHal.of(architecture()));
         this.mmu = new SimMmu(this, vram);
         this.mmuRegs = new SimMmuRegs(this, mmu.tlb());
+        vram.viewFactory(file -> new SimBar1View(this, mmu, mmuRegs, BAR1_SIZE, file));
         this.bar1 = new SimBar1(this, vram, vgpu, mmu, mmuRegs);
         this.mmuView = new SimGpuMmu(mmu, bar1);
         List<Bar0Unit> units = new java.util.ArrayList<>(List.of(pmc, gfw, fb, sysmemFlush, fuse, gspBoot, gsp, sec2,
@@ -505,6 +506,23 @@ public final class NvidiaGpu {
      */
     public MemorySegment vramAperture() {
         return bar1.aperture();
+    }
+
+    /**
+     * @return the CPU's mapping of the PF's BAR1 ({@link SimBar1View}): linear onto VRAM while BAR1
+     *     is physical, the MMU's translation as of the last bind or invalidate once it is virtual
+     * @throws IllegalStateException after {@link #releaseVram()}, or if the memory cannot be mapped
+     */
+    public MemorySegment bar1Memory() {
+        return vram.bar1View().memory();
+    }
+
+    /** BAR1's block or the TLB changed: the CPU's BAR1 mapping follows ({@link SimBar1View#relayout}). */
+    void bar1Relayout() {
+        SimBar1View v = vram.bar1ViewIfMapped();
+        if (v != null) {
+            v.relayout();
+        }
     }
 
     /** The function was removed: the model lets go of its VRAM ({@link SimVram#release}). Idempotent. */

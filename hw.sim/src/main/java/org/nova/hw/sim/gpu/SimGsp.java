@@ -78,6 +78,8 @@ final class SimGsp implements Runnable {
     /** LOGINIT, LOGINTR and LOGRM once LibOS mapped them (null before). */
     private volatile SimLibosLog.Buffers logs;
     private boolean initDone;
+    /** BAR1's root directory GSP-RM set up at init (reported as bar1PdeBase), 0 if none. */
+    private long bar1Root;
     /** Commands answered (for diagnostics). */
     volatile long answered;
 
@@ -363,6 +365,7 @@ final class SimGsp implements Runnable {
                 // (nova-core gsp/hal/gh100.rs has no post-boot step)
                 initDone = true;
                 log(SimLibosLog.Format.INIT_DONE);
+                setUpBar1();
                 send(ep, abi.EVENT_GSP_INIT_DONE(), GspMsgQueue.RESULT_SUCCESS, 0, new byte[0]);
             }
             if (!initDone) {
@@ -391,6 +394,7 @@ final class SimGsp implements Runnable {
                 }
                 log(SimLibosLog.Format.SEQ_DONE);
                 log(SimLibosLog.Format.INIT_DONE);
+                setUpBar1();
                 send(ep, abi.EVENT_GSP_INIT_DONE(), GspMsgQueue.RESULT_SUCCESS, 0, new byte[0]);
             }
             return true;
@@ -413,7 +417,7 @@ final class SimGsp implements Runnable {
             s.bVbiosValid(p, 0, 1);
             s.vbiosSubVendor(p, 0, NvidiaPciIds.PCI_VENDOR_ID_NVIDIA);
             s.vbiosSubDevice(p, 0, gpu.deviceId());
-            s.bar1PdeBase(p, 0, 0);
+            s.bar1PdeBase(p, 0, bar1Root);
             if (s.hasGpcMask()) {
                 s.gpcMask(p, 0, 0x7f);
             }
@@ -434,6 +438,64 @@ final class SimGsp implements Runnable {
         // anything else: echo the payload back as the reply (the RPC transport's loopback)
         send(ep, fn, GspMsgQueue.RESULT_SUCCESS, m.sequence(), m.payload());
         return true;
+    }
+
+    /**
+     * GSP-RM owns BAR1 once it runs (open-gpu-kernel-modules kern_bus: RM sets up BAR1's address
+     * space and binds it; nouveau's r535_bar_bar1_init then takes RM's root directory,
+     * GspStaticConfigInfo.bar1PdeBase, for the root of its own BAR1 tables and never writes the
+     * BAR1 block): at init, an instance block and an empty root directory (PD3) in the first
+     * 8 KiB of GSP-RM's non-WPR heap, the address limit at the end of BAR1, BAR1 bound VIRTUAL.
+     * Every CPU access through BAR1 then faults until the driver maps pages beneath the root.
+     * Version 2 page tables only: on chips with another MMU format (Hopper, Blackwell) the
+     * simulated GSP-RM leaves BAR1 physical and reports no root (the simulator walks version 2
+     * tables only). Without a reserved non-WPR heap region (fb-region faults) it does the same.
+     */
+    private void setUpBar1() {
+        if (org.nova.nvidia.mmu.MmuHal.of(gpu.options().chipset().architecture()).mmuVersion() != 2) {
+            return;
+        }
+        long heap = fbRegions.regions().stream()
+                .filter(r -> r.reserved() != 0 && !r.protectedMemory() && r.base() > 0)
+                .mapToLong(SimFbRegions.Region::base).findFirst().orElse(-1);
+        if (heap < 0) {
+            gpu.log("GSP: no non-WPR heap reported: BAR1 left physical");
+            return;
+        }
+        long inst = heap;
+        long root = heap + org.nova.nvidia.mmu.Ramin.SIZE;
+        for (long o = 0; o < 2 * org.nova.nvidia.mmu.Ramin.SIZE; o += Long.BYTES) {
+            gpu.vramWrite(inst + o, Long.BYTES, 0);
+        }
+        gpu.vramWrite(inst + org.nova.nvidia.mmu.Ramin.PAGE_DIR_BASE_OFFSET, Long.BYTES,
+                org.nova.nvidia.mmu.Ramin.pageDirBaseV2(root));
+        gpu.vramWrite(inst + org.nova.nvidia.mmu.Ramin.ADR_LIMIT_OFFSET, Long.BYTES,
+                org.nova.nvidia.mmu.Ramin.adrLimit(NvidiaGpu.BAR1_SIZE - 1));
+        int v = org.nova.nvidia.regs.Bar1Block.FUNC_BAR1_BLOCK_PTR.of(inst >>> org.nova.nvidia.regs.Bar1Block.PTR_SHIFT);
+        v = org.nova.nvidia.regs.Bar1Block.FUNC_BAR1_BLOCK_TARGET.set(v, org.nova.nvidia.regs.Bar1Block.TARGET_VID_MEM);
+        v = org.nova.nvidia.regs.Bar1Block.FUNC_BAR1_BLOCK_MODE.set(v, org.nova.nvidia.regs.Bar1Block.MODE_VIRTUAL);
+        gpu.write(org.nova.nvidia.regs.Bar1Block.FUNC_BAR1_BLOCK.address(), 4, Integer.toUnsignedLong(v));
+        bar1Root = root;
+    }
+
+    /**
+     * At unload GSP-RM gives BAR1 back physical (the simulator's choice: the next driver finds the
+     * power-on mode, as after a reset); root entries the driver left are logged, the driver
+     * owns what they point at.
+     */
+    private void tearDownBar1() {
+        if (bar1Root == 0) {
+            return;
+        }
+        for (int i = 0; i < org.nova.nvidia.mmu.MmuV2.PD3.entries(); i++) {
+            long e = gpu.vramRead(bar1Root + (long) i * org.nova.nvidia.mmu.MmuV2.PD3.entrySize(), Long.BYTES);
+            if (e != 0) {
+                gpu.info("GSP: BAR1 root entry {} still 0x{} at unload (the driver frees its tables after)", i,
+                        Long.toHexString(e));
+            }
+        }
+        gpu.write(org.nova.nvidia.regs.Bar1Block.FUNC_BAR1_BLOCK.address(), 4, 0);
+        bar1Root = 0;
     }
 
     /**
@@ -489,6 +551,7 @@ final class SimGsp implements Runnable {
             return false;
         }
         log(SimLibosLog.Format.UNLOADED);
+        tearDownBar1();
         gpu.gspUnloaded();
         return false;
     }

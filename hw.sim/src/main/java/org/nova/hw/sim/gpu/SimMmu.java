@@ -83,67 +83,125 @@ final class SimMmu {
      * @return the translation, or null after recording a fault
      */
     Translation translate(long instBlock, long va, FaultAccess access, String client) {
+        return translate(instBlock, va, access, client, false);
+    }
+
+    /**
+     * Translates as {@link #translate} would right after a TLB invalidate, leaving no trace: no
+     * fault recorded, the TLB neither read nor filled, no walk counted. For {@link SimBar1View},
+     * which lays out the CPU's view of BAR1 after each bind and invalidate.
+     *
+     * @return the translation, or null where {@link #translate} would fault
+     */
+    Translation peek(long instBlock, long va, FaultAccess access) {
+        return translate(instBlock, va, access, SimBar1.CLIENT, true);
+    }
+
+    /**
+     * @return how many bytes from {@code va} on are refused at the directory levels (an invalid
+     *     PD3, PD2 or PD1 entry, or a PD0 entry with neither a 2 MiB page nor a page table), so
+     *     that {@link SimBar1View} can skip them whole; 0 when {@code va}'s page needs a full
+     *     translation. Leaves no trace, as {@link #peek}.
+     */
+    long unmappedSpan(long instBlock, long va) {
+        if (instBlock < 0 || instBlock + Ramin.SIZE > vram.size()) {
+            return 0;
+        }
+        long dirBase = vram.read(instBlock + Ramin.PAGE_DIR_BASE_OFFSET, Long.BYTES);
+        if (Ramin.PAGE_DIR_BASE_TARGET.get(dirBase) != Ramin.TARGET_VID_MEM) {
+            return 0;
+        }
+        long table = Ramin.pageDir(dirBase);
+        for (MmuLevel level : List.of(MmuV2.PD3, MmuV2.PD2, MmuV2.PD1)) {
+            long at = table + (long) level.index(va) * level.entrySize();
+            if (at + Long.BYTES > vram.size()) {
+                return 0;
+            }
+            long e = vram.read(at, Long.BYTES);
+            if (MmuV2.PDE_IS_PTE.isSet(e) || MmuV2.PDE_APERTURE.get(e) != MmuV2.PDE_APERTURE_VIDEO_MEMORY) {
+                return MmuV2.PDE_APERTURE.get(e) == MmuV2.PDE_APERTURE_INVALID && !MmuV2.PDE_IS_PTE.isSet(e)
+                        ? level.entrySpan() - (va & (level.entrySpan() - 1)) : 0;
+            }
+            table = MmuV2.pdeAddress(e);
+        }
+        long at = table + (long) MmuV2.PD0.index(va) * MmuV2.PD0.entrySize();
+        if (at + MmuV2.PD0.entrySize() > vram.size()) {
+            return 0;
+        }
+        long big = vram.read(at, Long.BYTES);
+        long small = vram.read(at + Long.BYTES, Long.BYTES);
+        boolean empty = !MmuV2.PTE_VALID.isSet(big)
+                && MmuV2.DUAL_PDE_APERTURE_BIG.get(big) == MmuV2.PDE_APERTURE_INVALID
+                && MmuV2.DUAL_PDE_APERTURE_SMALL.get(small) == MmuV2.PDE_APERTURE_INVALID;
+        return empty ? MmuV2.PD0.entrySpan() - (va & (MmuV2.PD0.entrySpan() - 1)) : 0;
+    }
+
+    private Translation translate(long instBlock, long va, FaultAccess access, String client, boolean peek) {
         if (instBlock < 0 || instBlock + Ramin.SIZE > vram.size() || (instBlock & (Ramin.SIZE - 1)) != 0) {
-            return fault(instBlock, va, access, FaultType.UNBOUND_INST_BLOCK, client,
+            return peek ? null : fault(instBlock, va, access, FaultType.UNBOUND_INST_BLOCK, client,
                     "instance block not a 4 KiB block inside VRAM");
         }
         long dirBase = vram.read(instBlock + Ramin.PAGE_DIR_BASE_OFFSET, Long.BYTES);
         long limit = vram.read(instBlock + Ramin.ADR_LIMIT_OFFSET, Long.BYTES);
         if (!Ramin.USE_VER2_PT_FORMAT.isSet(dirBase)) {
-            return fault(instBlock, va, access, FaultType.UNBOUND_INST_BLOCK, client,
+            return peek ? null : fault(instBlock, va, access, FaultType.UNBOUND_INST_BLOCK, client,
                     "NV_RAMIN_USE_VER2_PT_FORMAT clear (the simulator walks version 2 tables only)");
         }
         if (Ramin.BIG_PAGE_SIZE.get(dirBase) != Ramin.BIG_PAGE_SIZE_64KB) {
-            return fault(instBlock, va, access, FaultType.UNBOUND_INST_BLOCK, client,
+            return peek ? null : fault(instBlock, va, access, FaultType.UNBOUND_INST_BLOCK, client,
                     "NV_RAMIN_BIG_PAGE_SIZE is not 64KB (128 KiB big pages are not modelled)");
         }
         if (Ramin.PAGE_DIR_BASE_TARGET.get(dirBase) != Ramin.TARGET_VID_MEM) {
-            return fault(instBlock, va, access, FaultType.UNSUPPORTED_APERTURE, client,
+            return peek ? null : fault(instBlock, va, access, FaultType.UNSUPPORTED_APERTURE, client,
                     "page directory outside VRAM (not modelled)");
         }
         if (va < 0 || va >>> MmuV2.VA_BITS != 0 || Long.compareUnsigned(va, Ramin.lastVa(limit)) > 0) {
-            return fault(instBlock, va, access, FaultType.VA_LIMIT_VIOLATION, client,
+            return peek ? null : fault(instBlock, va, access, FaultType.VA_LIMIT_VIOLATION, client,
                     String.format("above NV_RAMIN_ADR_LIMIT 0x%x", Ramin.lastVa(limit)));
         }
         long pdb = Ramin.pageDir(dirBase);
-        SimTlb.Entry e = tlb.lookup(pdb, va);
+        SimTlb.Entry e = peek ? null : tlb.lookup(pdb, va);
         if (e == null) {
+            if (!peek) {
+                walks++;
+            }
             Walk w = walk(pdb, va);
             if (w.fault() != null) {
-                return fault(instBlock, va, access, w.fault(), client, w.reason());
+                return peek ? null : fault(instBlock, va, access, w.fault(), client, w.reason());
             }
             long base = MmuV2.pteAddress(w.pte());
             int aperture = (int) MmuV2.PTE_APERTURE.get(w.pte());
             if ((base & ((1L << w.pageShift()) - 1)) != 0) {
-                return fault(instBlock, va, access, FaultType.PTE, client, String.format(
+                return peek ? null : fault(instBlock, va, access, FaultType.PTE, client, String.format(
                         "PTE 0x%016x: page address 0x%x not aligned to its %d KiB page", w.pte(), base,
                         (1L << w.pageShift()) >> 10));
             }
             if (aperture == MmuV2.PTE_APERTURE_VIDEO_MEMORY && base + (1L << w.pageShift()) > vram.size()) {
-                return fault(instBlock, va, access, FaultType.PTE, client, String.format(
+                return peek ? null : fault(instBlock, va, access, FaultType.PTE, client, String.format(
                         "PTE 0x%016x: page 0x%x beyond the %d bytes of VRAM", w.pte(), base, vram.size()));
             }
             e = new SimTlb.Entry(base, w.pageShift(), w.pte());
-            tlb.fill(pdb, va, e);
+            if (!peek) {
+                tlb.fill(pdb, va, e);
+            }
         }
         int aperture = (int) MmuV2.PTE_APERTURE.get(e.pte());
         if (aperture == MmuV2.PTE_APERTURE_PEER_MEMORY) {
-            return fault(instBlock, va, access, FaultType.UNSUPPORTED_APERTURE, client,
+            return peek ? null : fault(instBlock, va, access, FaultType.UNSUPPORTED_APERTURE, client,
                     String.format("PTE 0x%016x: peer memory (no peer GPU exists)", e.pte()));
         }
         if (MmuV2.PTE_PRIVILEGE.isSet(e.pte())) {
-            return fault(instBlock, va, access, FaultType.PRIV_VIOLATION, client,
+            return peek ? null : fault(instBlock, va, access, FaultType.PRIV_VIOLATION, client,
                     String.format("PTE 0x%016x: privileged page, %s is not a privileged client", e.pte(), client));
         }
         if (access == FaultAccess.VIRT_WRITE && MmuV2.PTE_READ_ONLY.isSet(e.pte())) {
-            return fault(instBlock, va, access, FaultType.RO_VIOLATION, client,
+            return peek ? null : fault(instBlock, va, access, FaultType.RO_VIOLATION, client,
                     String.format("PTE 0x%016x: read-only page", e.pte()));
         }
         return new Translation(e.pageBase() + (va & ((1L << e.pageShift()) - 1)), aperture, e.pageShift());
     }
 
     private Walk walk(long pdb, long va) {
-        walks++;
         long table = pdb;
         for (MmuLevel level : List.of(MmuV2.PD3, MmuV2.PD2, MmuV2.PD1)) {
             int i = level.index(va);

@@ -1,5 +1,6 @@
 package org.nova.hw.sim.gpu;
 
+import org.nova.nvidia.mmu.Ramin;
 import org.nova.nvidia.regs.Bar1Block;
 import org.nova.nvidia.regs.MmuInvalidate;
 
@@ -36,6 +37,7 @@ final class SimMmuRegs implements Bar0Unit {
         pdb = 0;
         upperPdb = 0;
         invalidate = 0;
+        gpu.bar1Relayout();
     }
 
     /** @return the VRAM address of BAR1's instance block, or -1 while BAR1 is physical (linear) */
@@ -80,6 +82,7 @@ final class SimMmuRegs implements Bar0Unit {
         if (off == Bar1Block.FUNC_BAR1_BLOCK.address()) {
             bar1Block = v;
             gpu.info("BAR1 block {}", Bar1Block.FUNC_BAR1_BLOCK.describe(v));
+            gpu.bar1Relayout();
         } else if (off == MmuInvalidate.PDB.address()) {
             pdb = v;
         } else if (off == MmuInvalidate.UPPER_PDB.address()) {
@@ -87,23 +90,30 @@ final class SimMmuRegs implements Bar0Unit {
         } else if (off == MmuInvalidate.INVALIDATE.address()) {
             invalidate = MmuInvalidate.INVALIDATE_TRIGGER.set(v, false);
             if (MmuInvalidate.INVALIDATE_TRIGGER.isSet(v)) {
-                run(v);
+                if (run(v)) {
+                    // the CPU's BAR1 mapping is the TLB's view: it changes when BAR1's entries drop
+                    gpu.bar1Relayout();
+                }
             }
         }
     }
 
-    private void run(int v) {
+    /** @return whether BAR1's translations were dropped */
+    private boolean run(int v) {
         if (!MmuInvalidate.INVALIDATE_ALL_VA.isSet(v)) {
             gpu.log("MMU invalidate 0x{} without ALL_VA: targeted invalidates are not modelled, nothing dropped",
                     Integer.toHexString(v));
-            return;
+            return false;
         }
         if (MmuInvalidate.INVALIDATE_ALL_PDB.isSet(v)) {
             tlb.invalidateAll();
-            return;
+            return true;
         }
         long dir = (Integer.toUnsignedLong(MmuInvalidate.PDB_ADDR.get(pdb)) << MmuInvalidate.PDB_ADDR_SHIFT)
                 | (Integer.toUnsignedLong(MmuInvalidate.UPPER_PDB_ADDR.get(upperPdb)) << MmuInvalidate.PDB_LOW_BITS);
         tlb.invalidate(dir);
+        long inst = bar1InstBlock();
+        return inst >= 0 && bar1BlockInVram()
+                && Ramin.pageDir(gpu.vramRead(inst + Ramin.PAGE_DIR_BASE_OFFSET, Long.BYTES)) == dir;
     }
 }

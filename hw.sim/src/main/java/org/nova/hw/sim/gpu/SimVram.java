@@ -38,6 +38,9 @@ final class SimVram {
     /** Mapped on first use; null until then and after {@link #release()}. Guarded by this. */
     private MemorySegment memory;
     private boolean released;
+    /** Builds the CPU's BAR1 mapping from the backing file while it is linked; set once by the GPU. */
+    private java.util.function.Function<String, SimBar1View> viewFactory;
+    private SimBar1View view;
     /** VRAM chunks a vGPU wrote through its VF's BAR1, for the scrubber. Guarded by itself. */
     private final BitSet dirty = new BitSet();
 
@@ -48,6 +51,25 @@ final class SimVram {
     SimVram(String owner, long size) {
         this.owner = owner;
         this.size = size;
+    }
+
+    /** Sets what builds BAR1's CPU mapping ({@link SimBar1View}) when the memory is first mapped. */
+    synchronized void viewFactory(java.util.function.Function<String, SimBar1View> f) {
+        this.viewFactory = f;
+    }
+
+    /**
+     * @return the CPU's mapping of BAR1 over this memory
+     * @throws IllegalStateException as {@link #memory()}
+     */
+    synchronized SimBar1View bar1View() {
+        memory();
+        return view;
+    }
+
+    /** @return the BAR1 mapping if the memory is mapped already, else null (nothing to lay out yet) */
+    synchronized SimBar1View bar1ViewIfMapped() {
+        return released ? null : view;
     }
 
     /** @return bytes of VRAM backed */
@@ -69,6 +91,9 @@ final class SimVram {
                 try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                     ch.write(ByteBuffer.wrap(new byte[1]), size - 1);
                     memory = ch.map(FileChannel.MapMode.READ_WRITE, 0, size, Arena.ofAuto());
+                    if (viewFactory != null) {
+                        view = viewFactory.apply(file.toString());
+                    }
                 } finally {
                     Files.deleteIfExists(file);
                 }

@@ -192,6 +192,36 @@ class SimMmuTest {
     }
 
     @Test
+    void theCpuMappingOfBar1FollowsTheBindAndTheInvalidates() {
+        java.lang.foreign.MemorySegment bar1 = gpu.bar1Memory();
+        java.lang.foreign.ValueLayout.OfInt le32 = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED
+                .withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+        gpu.vramWrite(0x9000, 4, 0xabcd);
+        assertEquals(0xabcd, bar1.get(le32, 0x9000), "physical: linear onto VRAM");
+        bindBar1(INST);
+        assertEquals(-1, bar1.get(le32, 0x9000), "virtual: an unmapped page reads all ones");
+        bar1.set(le32, VA_4K + 0x20, 0x600d);
+        assertEquals(0x600d, gpu.vramRead(PAGE_4K + 0x20, 4), "a CPU write lands in the page the PTE names");
+        bar1.set(le32, VA_2M + 0x1f_fffc, 9);
+        assertEquals(9, gpu.vramRead(PAGE_2M + 0x1f_fffc, 4));
+        bar1.set(le32, 0x9000, 1);
+        assertEquals(0xabcd, gpu.vramRead(0x9000, 4), "a write to an unmapped page reaches no VRAM");
+        // unmapped without an invalidate: the CPU mapping is the TLB's, still the old page
+        gpu.vramWrite(SPT + 8, 8, 0);
+        assertEquals(0x600d, bar1.get(le32, VA_4K + 0x20));
+        invalidate(PD3, true, false);
+        assertEquals(-1, bar1.get(le32, VA_4K + 0x20), "after the invalidate the page is gone");
+        // a read-only page: reads see VRAM, a CPU write does not reach it
+        gpu.vramWrite(SPT + 8 * 5, 8, MmuV2.vramPte(PAGE_4K, true, false));
+        invalidate(PD3, true, false);
+        assertEquals(0x600d, bar1.get(le32, 0x5020));
+        bar1.set(le32, 0x5020, 3);
+        assertEquals(0x600d, gpu.vramRead(PAGE_4K + 0x20, 4));
+        gpu.reset();
+        assertEquals(0xabcd, bar1.get(le32, 0x9000), "a reset makes BAR1 linear again");
+    }
+
+    @Test
     void aResetUnbindsBar1() {
         bindBar1(INST);
         gpu.reset();

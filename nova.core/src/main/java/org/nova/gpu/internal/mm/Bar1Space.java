@@ -8,6 +8,7 @@ import org.nova.gpu.vram.VramBlock;
 import org.nova.gpu.vram.VramManager;
 import org.nova.nvidia.mmu.MmuHal;
 import org.nova.nvidia.mmu.MmuV2;
+import org.nova.nvidia.mmu.Ramin;
 import org.nova.nvidia.regs.Bar1Block;
 
 /**
@@ -19,13 +20,18 @@ import org.nova.nvidia.regs.Bar1Block;
  * every CPU access through BAR1 is translated by the GPU: only VAs {@link #map mapped} here reach
  * VRAM. Version 2 page tables only (Turing, Ampere, Ada).
  *
- * <p>Not bound at probe yet: nova.drm and {@code VramManager.map} still use BAR1 as a linear
- * window, and on hardware GSP-RM manages BAR1 itself once booted (nouveau's tu102_bar_new steps
- * aside when GSP-RM runs), so who binds BAR1 is a decision for the probe, not this class.
+ * <p>Two ways to own BAR1. {@link #bind}: the driver owns everything (nouveau's tu102 BAR1
+ * without GSP-RM), for tests and the benchmark. {@link #underGspRm}: what nova-core does at probe,
+ * as nouveau's r535_bar_bar1_init does — GSP-RM has bound BAR1 to its own instance block and
+ * reports the root directory ({@code GspStaticConfigInfo.bar1PdeBase}); the driver builds its
+ * directories and page tables beneath that root and neither writes the BAR1 block register nor
+ * frees the root (r535_bar_bar1_init/_fini/_wait do not touch the register). UPDATE_BAR_PDE is
+ * BAR2's RPC (r535_bar_bar2_update_pde), not BAR1's.
  *
- * <p>Ownership: the space owns its tables, its instance block and the BAR1 block register from
- * {@link #bind} until {@link #close()}; mapped VRAM blocks stay their owners', who unmap them
- * before freeing them. Thread-safe.
+ * <p>Ownership: the space owns its tables from creation until {@link #close()}, and after
+ * {@link #bind} also its instance block and the BAR1 block register (under GSP-RM both, and the
+ * root directory, stay GSP-RM's); mapped VRAM blocks stay their owners', who unmap them before
+ * freeing them. Thread-safe.
  */
 public final class Bar1Space implements AutoCloseable {
     /** How long nouveau's tu102_bar_bar1_wait waits for the bind, in milliseconds. */
@@ -40,14 +46,65 @@ public final class Bar1Space implements AutoCloseable {
     private final PageTableManager tables;
     private final VaAllocator vas;
     private final Walker walker;
+    private final long carveOut;
+    /** The VAs of the carve-out, for the kernel's own mappings ({@link #mapKernel}); null without one. */
+    private final VaAllocator kernelVas;
     private boolean closed;
 
-    private Bar1Space(String gpu, Bar bar0, PageTableManager tables, VaAllocator vas, Walker walker) {
+    private Bar1Space(String gpu, Bar bar0, PageTableManager tables, VaAllocator vas, Walker walker, long carveOut) {
         this.gpu = gpu;
         this.bar0 = bar0;
         this.tables = tables;
         this.vas = vas;
         this.walker = walker;
+        this.carveOut = carveOut;
+        this.kernelVas = carveOut == 0 ? null
+                : new VaAllocator(gpu + " BAR1 " + KERNEL, tables.vaSize() - carveOut, tables.vaSize(), K4);
+    }
+
+    /**
+     * BAR1's VA space under GSP-RM's root directory: GSP-RM has bound BAR1 (VIRTUAL, its instance
+     * block) and reported the root; the driver's tables go beneath it (nouveau r535_bar_bar1_init).
+     *
+     * @param rootPd GSP-RM's BAR1 root directory ({@code bar1PdeBase}), in VRAM
+     * @param carveOut bytes at the top of the space reserved for the kernel (0 for none)
+     * @throws DriverException EOPNOTSUPP for an MMU format other than version 2; EINVAL for bad
+     *     sizes or a root of 0 (GSP-RM reported none) or outside VRAM; EIO when BAR1 is not bound
+     *     virtual to an instance block whose root is {@code rootPd}. Nothing is allocated on error.
+     */
+    public static Bar1Space underGspRm(String gpu, Bar bar0, MmuHal hal, VramManager vram, Pramin pramin, TlbFlush tlb,
+            long bar1Size, long carveOut, long rootPd) {
+        check(gpu, hal, bar1Size, carveOut);
+        int block = bar0.read32(Bar1Block.FUNC_BAR1_BLOCK.address());
+        long inst = Integer.toUnsignedLong(Bar1Block.FUNC_BAR1_BLOCK_PTR.get(block)) << Bar1Block.PTR_SHIFT;
+        if (Bar1Block.FUNC_BAR1_BLOCK_MODE.get(block) != Bar1Block.MODE_VIRTUAL
+                || Bar1Block.FUNC_BAR1_BLOCK_TARGET.get(block) != Bar1Block.TARGET_VID_MEM) {
+            throw new DriverException(Errno.EIO, String.format(
+                    "%s: GSP-RM reported BAR1's root at 0x%x but BAR1 is not bound virtual in VRAM (%s)", gpu, rootPd,
+                    Bar1Block.FUNC_BAR1_BLOCK.describe(block)));
+        }
+        PageTableManager t = PageTableManager.underRoot(gpu + ":bar1", vram, pramin, tlb, bar1Size, rootPd);
+        long bound = Ramin.pageDir(pramin.read64(inst + Ramin.PAGE_DIR_BASE_OFFSET));
+        if (bound != rootPd) {
+            throw new DriverException(Errno.EIO, String.format(
+                    "%s: BAR1's instance block 0x%x names root 0x%x, GSP-RM reported 0x%x", gpu, inst, bound, rootPd));
+        }
+        VaAllocator v = new VaAllocator(gpu + " BAR1", 0, bar1Size, K4);
+        if (carveOut > 0) {
+            v.reserve(bar1Size - carveOut, carveOut, KERNEL);
+        }
+        return new Bar1Space(gpu, bar0, t, v, new Walker(pramin), carveOut);
+    }
+
+    private static void check(String gpu, MmuHal hal, long bar1Size, long carveOut) {
+        if (hal.mmuVersion() != 2) {
+            throw new DriverException(Errno.EOPNOTSUPP, gpu + ": BAR1 page tables of MMU format version "
+                    + hal.mmuVersion() + " are not implemented");
+        }
+        if (carveOut < 0 || carveOut % K4 != 0 || carveOut >= bar1Size) {
+            throw new DriverException(Errno.EINVAL, String.format(
+                    "%s: BAR1 carve-out 0x%x does not fit a 0x%x-byte BAR1 in 4 KiB units", gpu, carveOut, bar1Size));
+        }
     }
 
     /**
@@ -68,21 +125,14 @@ public final class Bar1Space implements AutoCloseable {
      */
     public static Bar1Space bind(String gpu, Bar bar0, MmuHal hal, VramManager vram, Pramin pramin, TlbFlush tlb,
             long bar1Size, long carveOut) {
-        if (hal.mmuVersion() != 2) {
-            throw new DriverException(Errno.EOPNOTSUPP, gpu + ": BAR1 page tables of MMU format version "
-                    + hal.mmuVersion() + " are not implemented");
-        }
-        if (carveOut < 0 || carveOut % K4 != 0 || carveOut >= bar1Size) {
-            throw new DriverException(Errno.EINVAL, String.format(
-                    "%s: BAR1 carve-out 0x%x does not fit a 0x%x-byte BAR1 in 4 KiB units", gpu, carveOut, bar1Size));
-        }
+        check(gpu, hal, bar1Size, carveOut);
         PageTableManager t = new PageTableManager(gpu + ":bar1", vram, pramin, tlb, bar1Size);
         try {
             VaAllocator v = new VaAllocator(gpu + " BAR1", 0, bar1Size, K4);
             if (carveOut > 0) {
                 v.reserve(bar1Size - carveOut, carveOut, KERNEL);
             }
-            Bar1Space s = new Bar1Space(gpu, bar0, t, v, new Walker(pramin));
+            Bar1Space s = new Bar1Space(gpu, bar0, t, v, new Walker(pramin), carveOut);
             s.writeBlock(t.instBlock(), Bar1Block.MODE_VIRTUAL);
             return s;
         } catch (RuntimeException e) {
@@ -123,6 +173,27 @@ public final class Bar1Space implements AutoCloseable {
      */
     public synchronized long map(VramBlock block, String owner, boolean readOnly) {
         checkOpen();
+        return mapIn(vas, block, owner, readOnly);
+    }
+
+    /**
+     * Maps a VRAM block as {@link #map} does, at a VA inside the kernel carve-out: for the
+     * driver's own buffers (those it fills for GSP-RM), kept apart from client mappings so that
+     * clients exhausting BAR1 cannot starve the kernel, nor the other way round.
+     *
+     * @return the BAR1 offset (VA) of the block's first byte, inside the carve-out
+     * @throws DriverException ENOSPC when the space has no carve-out or no VA range of it fits, or
+     *     no VRAM is left for tables; ENODEV after {@link #close()}. Nothing is mapped on error.
+     */
+    public synchronized long mapKernel(VramBlock block, String owner, boolean readOnly) {
+        checkOpen();
+        if (kernelVas == null) {
+            throw new DriverException(Errno.ENOSPC, gpu + ": BAR1 has no kernel carve-out");
+        }
+        return mapIn(kernelVas, block, owner, readOnly);
+    }
+
+    private long mapIn(VaAllocator vas, VramBlock block, String owner, boolean readOnly) {
         long align = Math.min(Long.highestOneBit(block.size()), LARGEST_PAGE);
         long va = vas.allocate(block.size(), Math.max(align, K4), owner);
         try {
@@ -142,6 +213,14 @@ public final class Bar1Space implements AutoCloseable {
      */
     public synchronized void unmap(long va) {
         checkOpen();
+        if (kernelVas != null && va >= tables.vaSize() - carveOut) {
+            VaAllocator.Range k = kernelVas.find(va);
+            if (k != null && k.va() == va) {
+                tables.unmap(va, k.size());
+                kernelVas.free(va);
+                return;
+            }
+        }
         VaAllocator.Range r = vas.find(va);
         if (r == null || r.va() != va || KERNEL.equals(r.owner())) {
             throw new DriverException(Errno.EINVAL, String.format("%s: no BAR1 mapping starts at 0x%x", gpu, va));
@@ -150,20 +229,47 @@ public final class Bar1Space implements AutoCloseable {
         vas.free(va);
     }
 
-    /** @return the VA ranges held now (mappings and the carve-out), lowest first */
+    /** @return the VA ranges held now (mappings, the carve-out and the kernel's mappings in it), lowest first */
     public synchronized List<VaAllocator.Range> ranges() {
-        return vas.ranges();
+        List<VaAllocator.Range> all = new java.util.ArrayList<>(vas.ranges());
+        if (kernelVas != null) {
+            all.addAll(kernelVas.ranges());
+        }
+        all.sort(java.util.Comparator.comparingLong(VaAllocator.Range::va).thenComparing(r -> !KERNEL.equals(r.owner())));
+        return all;
     }
 
-    /** @return the walk of BAR1 offset {@code va} through the tables, explained level by level */
+    /**
+     * @return the walk of BAR1 offset {@code va} from the instance block the BAR1 block register
+     *     names (GSP-RM's, under {@link #underGspRm}) through the tables, explained level by level
+     */
     public synchronized Walker.Walk walk(long va) {
         checkOpen();
-        return walker.walk(tables.instBlock(), va);
+        return walker.walk(instBlock(), va);
     }
 
-    /** @return the VRAM address of the instance block bound to BAR1 */
+    /** @return the VRAM address of the instance block bound to BAR1, as the BAR1 block register names it */
     public long instBlock() {
-        return tables.instBlock();
+        if (!tables.foreignRoot()) {
+            return tables.instBlock();
+        }
+        int block = bar0.read32(Bar1Block.FUNC_BAR1_BLOCK.address());
+        return Integer.toUnsignedLong(Bar1Block.FUNC_BAR1_BLOCK_PTR.get(block)) << Bar1Block.PTR_SHIFT;
+    }
+
+    /** @return whether GSP-RM owns BAR1's block and root ({@link #underGspRm}) */
+    public boolean underGspRm() {
+        return tables.foreignRoot();
+    }
+
+    /** @return the bytes reserved for the kernel at the top of the space */
+    public long carveOut() {
+        return carveOut;
+    }
+
+    /** @return the bytes of BAR1 VA not held by any range */
+    public synchronized long freeBytes() {
+        return vas.freeBytes() + (kernelVas == null ? 0 : kernelVas.freeBytes());
     }
 
     /** @return the page tables (for listings) */
@@ -172,7 +278,8 @@ public final class Bar1Space implements AutoCloseable {
     }
 
     /**
-     * Sets BAR1 back to PHYSICAL (linear) and frees the tables and the instance block. The VRAM is
+     * Sets BAR1 back to PHYSICAL (linear; not under GSP-RM, whose root only loses the entries this
+     * space wrote) and frees the tables and the instance block. The VRAM is
      * given back even if the GPU no longer answers (hot removal): the first error is rethrown
      * after. Idempotent.
      */
@@ -183,10 +290,13 @@ public final class Bar1Space implements AutoCloseable {
         }
         closed = true;
         RuntimeException first = null;
-        try {
-            writeBlock(0, Bar1Block.MODE_PHYSICAL);
-        } catch (RuntimeException e) {
-            first = e;
+        if (!tables.foreignRoot()) {
+            // GSP-RM's binding is GSP-RM's: r535_bar_bar1_fini leaves the register alone
+            try {
+                writeBlock(0, Bar1Block.MODE_PHYSICAL);
+            } catch (RuntimeException e) {
+                first = e;
+            }
         }
         try {
             tables.close();

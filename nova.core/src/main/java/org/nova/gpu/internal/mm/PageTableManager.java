@@ -39,7 +39,9 @@ public final class PageTableManager implements AutoCloseable {
     /** A page table or directory in VRAM and its software mirror. */
     private static final class Table {
         final MmuLevel level;
+        /** The table's VRAM, or null for a root another party owns ({@link #underRoot}). */
         final VramBlock block;
+        final long addr;
         /** PD3..PD1: child directories. */
         final Table[] dirs;
         /** PD0: each entry's small and big page tables, and whether it holds a 2 MiB page. */
@@ -50,9 +52,10 @@ public final class PageTableManager implements AutoCloseable {
         final boolean[] mapped;
         int used;
 
-        Table(MmuLevel level, VramBlock block) {
+        Table(MmuLevel level, VramBlock block, long addr) {
             this.level = level;
             this.block = block;
+            this.addr = addr;
             int n = level.entries();
             boolean pd0 = level == MmuV2.PD0;
             boolean pt = level == MmuV2.SPT || level == MmuV2.LPT;
@@ -64,7 +67,7 @@ public final class PageTableManager implements AutoCloseable {
         }
 
         long addr() {
-            return block.offset();
+            return addr;
         }
 
         long entry(int i) {
@@ -77,6 +80,7 @@ public final class PageTableManager implements AutoCloseable {
     private final Pramin pramin;
     private final TlbFlush tlb;
     private final long vaSize;
+    /** Null when the root is another party's (GSP-RM's BAR1 directory): it owns the instance block too. */
     private final VramBlock instBlock;
     private final Table root;
     /** Blocks unhooked by the current operation, freed after its TLB invalidate. */
@@ -122,9 +126,54 @@ public final class PageTableManager implements AutoCloseable {
         this.root = r;
     }
 
-    /** @return the VRAM address of the instance block (what a BAR1 block or channel binds) */
+    private PageTableManager(String owner, VramManager vram, Pramin pramin, TlbFlush tlb, long vaSize, long rootPd) {
+        this.owner = owner;
+        this.vram = vram;
+        this.pramin = pramin;
+        this.tlb = tlb;
+        this.vaSize = vaSize;
+        this.instBlock = null;
+        this.root = new Table(MmuV2.PD3, null, rootPd);
+    }
+
+    /**
+     * An address space under a root directory (PD3) another party owns, as nouveau's
+     * r535_bar_bar1_init takes GSP-RM's BAR1 directory ({@code rm_bar1_pdb}) for the root of its
+     * BAR1 VMM: this manager writes only the root entries for the directories it adds, and owns
+     * everything below them. The root must be empty where this space maps (the owner reported it
+     * for the driver's use); it is neither allocated, cleared as a whole nor freed here.
+     *
+     * @param rootPd VRAM address of the root directory, 4 KiB aligned
+     * @throws DriverException EINVAL for a bad size or a root outside VRAM or misaligned
+     */
+    public static PageTableManager underRoot(String owner, VramManager vram, Pramin pramin, TlbFlush tlb, long vaSize,
+            long rootPd) {
+        if (vaSize <= 0 || vaSize % KIB4 != 0 || vaSize > 1L << MmuV2.VA_BITS) {
+            throw new DriverException(Errno.EINVAL, String.format(
+                    "%s: VA space size 0x%x is not a multiple of 4 KiB up to 2^%d", owner, vaSize, MmuV2.VA_BITS));
+        }
+        if (rootPd <= 0 || rootPd % KIB4 != 0 || rootPd > pramin.vramSize() - MmuV2.PD3.tableBytes()) {
+            throw new DriverException(Errno.EINVAL, String.format(
+                    "%s: root page directory at 0x%x is not a 4 KiB aligned table inside VRAM", owner, rootPd));
+        }
+        return new PageTableManager(owner, vram, pramin, tlb, vaSize, rootPd);
+    }
+
+    /**
+     * @return the VRAM address of the instance block (what a BAR1 block or channel binds)
+     * @throws DriverException EOPNOTSUPP for a space {@link #underRoot} another party's root: its
+     *     instance block is that party's
+     */
     public long instBlock() {
+        if (instBlock == null) {
+            throw new DriverException(Errno.EOPNOTSUPP, owner + ": the instance block is the root owner's");
+        }
         return instBlock.offset();
+    }
+
+    /** @return whether the root directory (and the instance block) belong to another party */
+    public boolean foreignRoot() {
+        return instBlock == null;
     }
 
     /** @return the VRAM address of the root page directory (PD3) */
@@ -137,7 +186,7 @@ public final class PageTableManager implements AutoCloseable {
         return vaSize;
     }
 
-    /** @return tables (directories and page tables) allocated now, the root included */
+    /** @return tables (directories and page tables) allocated now, the root included unless foreign */
     public synchronized int tables() {
         return tables;
     }
@@ -255,13 +304,24 @@ public final class PageTableManager implements AutoCloseable {
         closed = true;
         RuntimeException first = null;
         try {
-            pramin.zero(root.addr(), MmuV2.PD3.tableBytes());
+            if (instBlock == null) {
+                // the root is the owner's: clear only the entries this space wrote
+                for (int i = 0; i < root.dirs.length; i++) {
+                    if (root.dirs[i] != null) {
+                        pramin.write64(root.entry(i), 0);
+                    }
+                }
+            } else {
+                pramin.zero(root.addr(), MmuV2.PD3.tableBytes());
+            }
             tlb.invalidate(root.addr());
         } catch (RuntimeException e) {
             first = e;
         }
         collect(root);
-        toFree.add(instBlock);
+        if (instBlock != null) {
+            toFree.add(instBlock);
+        }
         for (VramBlock b : toFree) {
             try {
                 vram.free(b);
@@ -339,7 +399,7 @@ public final class PageTableManager implements AutoCloseable {
 
     private Table newTable(MmuLevel level) {
         VramBlock b = vram.allocate(TABLE_BLOCK, owner);
-        Table t = new Table(level, b);
+        Table t = new Table(level, b, b.offset());
         try {
             if (level == MmuV2.LPT) {
                 for (int j = 0; j < level.entries(); j++) {
@@ -518,7 +578,9 @@ public final class PageTableManager implements AutoCloseable {
     }
 
     private void collect(Table t) {
-        toFree.add(t.block);
+        if (t.block != null) {
+            toFree.add(t.block);
+        }
         if (t.dirs != null) {
             for (Table c : t.dirs) {
                 if (c != null) {
