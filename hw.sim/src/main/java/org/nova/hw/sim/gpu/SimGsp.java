@@ -29,6 +29,7 @@ import org.nova.nvidia.regs.Pbus;
  * appends its log records to the LOGINIT, LOGINTR and LOGRM buffers in LibOS's binary format
  * ({@link SimLibosLog}; without all three registered LibOS's init fails and GSP-RM never runs).
  * The driver's doorbell write wakes it; each message it writes to the GSP queue raises the GPU's interrupt ({@link NvidiaGpu#raiseMsgqInterrupt}).
+ * UNLOADING_GUEST_DRIVER is handled by its {@link SimGspUnload}.
  */
 final class SimGsp implements Runnable {
     private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -46,13 +47,8 @@ final class SimGsp implements Runnable {
     static final long SEQUENCER_WAIT_NANOS = 5_000_000_000L;
     /** Unused words GSP-RM's sequencer buffer carries after the commands. */
     private static final int SEQUENCER_SPARE_WORDS = 8;
-    /**
-     * How long GSP-RM tears itself down between acknowledging UNLOADING_GUEST_DRIVER and reporting
-     * the suspend (the simulator's choice; upstream gives it 5 s).
-     */
-    static final long SUSPEND_NANOS = 5_000_000L;
     /** How long the thread sleeps when idle and no doorbell rang. */
-    private static final long IDLE_NANOS = 2_000_000L;
+    static final long IDLE_NANOS = 2_000_000L;
     /**
      * The handles of the simulated GSP-RM's internal client, device and subdevice, which it reports
      * in GspStaticConfigInfo (hInternalClient, ...). GSP-RM chooses them; these follow its internal
@@ -71,6 +67,8 @@ final class SimGsp implements Runnable {
     private final GpuFault fault;
     /** What GSP-RM occupies after this boot (from the WPR metadata booter_load accepted). */
     private final SimFbRegions fbRegions;
+    /** UNLOADING_GUEST_DRIVER: the acknowledgement, the teardown and the suspend report. */
+    private final SimGspUnload unload;
     private volatile boolean stop;
     private volatile boolean awaitingResume;
     private volatile Thread thread;
@@ -88,6 +86,7 @@ final class SimGsp implements Runnable {
         this.assembly = new SimRpcAssembly(this.abi);
         this.libosAddr = libosAddr;
         this.fault = fault;
+        this.unload = new SimGspUnload(this, gpu, this.abi);
     }
 
     void start(String name) {
@@ -107,6 +106,11 @@ final class SimGsp implements Runnable {
     void stop() {
         stop = true;
         kick();
+    }
+
+    /** @return whether GSP-RM was stopped from outside (a reset, WPR2 torn down) */
+    boolean stopping() {
+        return stop;
     }
 
     private boolean dmaRead(long addr, byte[] dst, int at, int len) {
@@ -253,7 +257,8 @@ final class SimGsp implements Runnable {
         }
     }
 
-    private void send(GspMsgQueue.Endpoint ep, int function, int result, int sequence, byte[] payload) {
+    /** Writes one message to the GSP queue and raises the GPU's interrupt (unless a fault silences it). */
+    void send(GspMsgQueue.Endpoint ep, int function, int result, int sequence, byte[] payload) {
         if (fault == GpuFault.GSP_SILENT) {
             return;
         }
@@ -425,7 +430,7 @@ final class SimGsp implements Runnable {
             return true;
         }
         if (fn == abi.FUNCTION_UNLOADING_GUEST_DRIVER()) {
-            return unload(ep, m);
+            return unload.handle(ep, m);
         }
         if (fn == abi.FUNCTION_GSP_RM_CONTROL() && m.payload().length >= abi.rpc_gsp_rm_control_v03_00().size()
                 && rmControl(ep, m)) {
@@ -434,63 +439,6 @@ final class SimGsp implements Runnable {
         // anything else: echo the payload back as the reply (the RPC transport's loopback)
         send(ep, fn, GspMsgQueue.RESULT_SUCCESS, m.sequence(), m.payload());
         return true;
-    }
-
-    /**
-     * UNLOADING_GUEST_DRIVER (rpc_unloading_guest_driver_v1F_07): a full unload is level 0 with no
-     * PM transition and no GC6 entry, which GSP-RM acknowledges, then tears itself down for
-     * {@link #SUSPEND_NANOS} and reports the suspend in MAILBOX0 ({@link NvidiaGpu#gspUnloaded}).
-     * Levels 3 and 7 (suspend, hibernate: bInPMTransition set) are not modelled and refused with
-     * NV_ERR_NOT_SUPPORTED; an inconsistent or unknown request with NV_ERR_INVALID_ARGUMENT. Either
-     * refusal leaves GSP-RM running.
-     *
-     * @return false if GSP-RM stopped
-     */
-    private boolean unload(GspMsgQueue.Endpoint ep, GspMsgQueue.Message m) {
-        var u = abi.rpc_unloading_guest_driver_v1F_07();
-        byte[] p = m.payload();
-        int status = abi.NV_OK();
-        String why = null;
-        if (p.length < u.size()) {
-            status = abi.NV_ERR_INVALID_ARGUMENT();
-            why = "payload of " + p.length + " bytes, " + u.size() + " expected";
-        } else {
-            long level = u.newLevel(p, 0);
-            boolean pm = u.bInPMTransition(p, 0) != 0;
-            boolean known = level == abi.NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_0()
-                    || level == abi.NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_3()
-                    || level == abi.NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_7();
-            boolean full = level == abi.NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_0();
-            if (!known || pm == full || u.bGc6Entering(p, 0) != 0) {
-                status = abi.NV_ERR_INVALID_ARGUMENT();
-                why = "newLevel " + level + " with bInPMTransition " + u.bInPMTransition(p, 0) + " and bGc6Entering "
-                        + u.bGc6Entering(p, 0) + " (level 0 is a full unload without a PM transition, 3 and 7 "
-                        + "are PM transitions, GC6 is not entered)";
-            } else if (!full) {
-                status = abi.NV_ERR_NOT_SUPPORTED();
-                why = "a PM transition to level " + level + " is not modelled";
-            }
-        }
-        send(ep, m.function(), status, m.sequence(), new byte[0]);
-        if (why != null) {
-            log(SimLibosLog.Format.UNLOAD_REFUSED, p.length < u.size() ? -1 : u.newLevel(p, 0),
-                    Integer.toUnsignedLong(status));
-            gpu.log("GSP: UNLOADING_GUEST_DRIVER refused: {}", why);
-            return true;
-        }
-        log(SimLibosLog.Format.UNLOADING);
-        // the teardown takes a while after the acknowledgement: a driver that does not wait for the
-        // suspend report resets a GSP-RM that is still running
-        LockSupport.parkNanos(SUSPEND_NANOS);
-        while (gpu.gspTeardownHeld() && !stop) {
-            LockSupport.parkNanos(IDLE_NANOS);
-        }
-        if (stop) {
-            return false;
-        }
-        log(SimLibosLog.Format.UNLOADED);
-        gpu.gspUnloaded();
-        return false;
     }
 
     /**
