@@ -6,13 +6,12 @@ import static org.nova.nvidia.regs.Pfalcon2.*;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import org.nova.nvidia.regs.FalconEngine;
-import org.nova.nvidia.regs.Pfalcon;
 
 /**
  * One falcon engine of the simulated GPU (GSP or SEC2), nova-core's falcon.rs seen from the
- * hardware side: mailboxes, CPU control (with the alias on GA102 and later), boot vector, DMA
- * engine copying from host memory into IMEM/DMEM, PIO ports (IMEMC/IMEMD, DMEMC/DMEMD, as Turing
- * loads), engine reset with memory scrubbing, the boot ROM parameters and the RISC-V core state.
+ * hardware side: mailboxes, CPU control (with the alias on GA102 and later), boot vector, the DMA
+ * engine and FBIF copying from host memory into IMEM/DMEM ({@link SimFalconDma}, which it owns),
+ * PIO ports (IMEMC/IMEMD, DMEMC/DMEMD, as Turing loads), engine reset with memory scrubbing, the boot ROM parameters and the RISC-V core state.
  * Starting the CPU hands control to the GPU's secure ROM model ({@link NvidiaGpu#run}), which
  * decides what the loaded ucode does and reports through {@link #finish} or {@link #post}.
  *
@@ -38,10 +37,6 @@ final class SimFalcon implements Bar0Unit {
     private static final int BYTE_MASK = 0xff;
     /** Bits of a mailbox register, to join MAILBOX0 and MAILBOX1 into a 64-bit value. */
     private static final int MAILBOX_BITS = 32;
-    /** DMATRFBASE holds address bits 39:8 (falcon.rs dma_wr). */
-    private static final int DMATRFBASE_SHIFT = 8;
-    /** DMATRFBASE1 holds address bits 48:40 (falcon.rs dma_wr). */
-    private static final int DMATRFBASE1_SHIFT = 40;
 
     private final FalconEngine engine;
     private final NvidiaGpu gpu;
@@ -60,12 +55,8 @@ final class SimFalcon implements Bar0Unit {
     /** The last reset's acknowledgement could not be flushed (no usable sysmem flush page): it stays in reset. */
     private boolean resetStuck;
     private int dmactl;
-    private int dmaBase;
-    private int dmaBase1;
-    private int dmaMoffs;
-    private int dmaFboffs;
-    private final int[] transcfg = new int[FBIF_TRANSCFG.count()];
-    private int fbifCtl;
+    /** The DMA engine and FBIF, powered on and reset with this falcon. */
+    private final SimFalconDma dma;
     private final int[] imemc = new int[IMEMC.count()];
     private final int[] dmemc = new int[DMEMC.count()];
     private int bromParaaddr;
@@ -74,8 +65,6 @@ final class SimFalcon implements Bar0Unit {
     private int modSel;
     private int bcrCtrl;
     private volatile boolean riscvActive;
-    /** Set when a DMA transfer was refused (bad aperture, IOMMU); the ucode will not verify. */
-    private boolean dmaError;
     /**
      * Hopper and Blackwell GSP: the PRIV target mask locks the falcon to the FSP (HWCFG2 reads the
      * locked pattern) from the FSP's acceptance of a chain of trust until GSP-FMC releases it.
@@ -88,6 +77,7 @@ final class SimFalcon implements Bar0Unit {
         this.engine = engine;
         this.gpu = gpu;
         this.ga102Plus = ga102Plus;
+        this.dma = new SimFalconDma(engine, gpu, imem, dmem);
         powerOn();
     }
 
@@ -102,8 +92,7 @@ final class SimFalcon implements Bar0Unit {
         inReset = false;
         resetStuck = false;
         dmactl = 0;
-        Arrays.fill(transcfg, 0);
-        fbifCtl = 0;
+        dma.powerOn();
         Arrays.fill(imemc, 0);
         Arrays.fill(dmemc, 0);
         bromParaaddr = 0;
@@ -114,7 +103,6 @@ final class SimFalcon implements Bar0Unit {
         bcrCtrl = ga102Plus && engine == FalconEngine.GSP
                 ? BCR_CTRL_CORE_SELECT.of(CORE_SELECT_RISCV) | BCR_CTRL_VALID.of(1) : BCR_CTRL_VALID.of(1);
         riscvActive = false;
-        dmaError = false;
         privLocked = false;
         // the GSP of an FSP chip powers on locked down: only the FSP's chain of trust boots it
         brPrivLockdown = engine == FalconEngine.GSP && gpu.bootsThroughFsp();
@@ -177,26 +165,14 @@ final class SimFalcon implements Bar0Unit {
         } else if (rel == DMACTL.offset()) {
             int scrubbing = DMACTL_DMEM_SCRUBBING.mask() | DMACTL_IMEM_SCRUBBING.mask();
             return dmactl & ~scrubbing | (resetStuck ? scrubbing : 0);
-        } else if (rel == DMATRFBASE.offset()) {
-            return dmaBase;
-        } else if (rel == DMATRFBASE1.offset()) {
-            return dmaBase1;
-        } else if (rel == DMATRFMOFFS.offset()) {
-            return dmaMoffs;
-        } else if (rel == DMATRFFBOFFS.offset()) {
-            return dmaFboffs;
-        } else if (rel == DMATRFCMD.offset()) {
-            return DMATRFCMD_IDLE.of(1); // transfers complete synchronously
+        } else if (dma.decodes(rel)) {
+            return dma.read(rel);
         } else if (rel == HWCFG1.offset()) {
             return HWCFG1_CORE_REV.of(ga102Plus ? CORE_REV_GA102 : CORE_REV_TU102) | HWCFG1_SECURITY_MODEL.of(SECURITY_MODEL_HEAVY);
         } else if (rel == CPUCTL_ALIAS.offset()) {
             return 0;
         } else if (rel == ENGINE.offset()) {
             return ENGINE_RESET.set(0, inReset);
-        } else if (rel == FBIF_CTL.offset()) {
-            return fbifCtl;
-        } else if (FBIF_TRANSCFG.indexAt(rel) >= 0) {
-            return transcfg[FBIF_TRANSCFG.indexAt(rel)];
         } else if (IMEMC.indexAt(rel) >= 0) {
             return imemc[IMEMC.indexAt(rel)];
         } else if (DMEMC.indexAt(rel) >= 0) {
@@ -231,16 +207,8 @@ final class SimFalcon implements Bar0Unit {
             bootvec = v;
         } else if (rel == DMACTL.offset()) {
             dmactl = v;
-        } else if (rel == DMATRFBASE.offset()) {
-            dmaBase = v;
-        } else if (rel == DMATRFBASE1.offset()) {
-            dmaBase1 = v & DMATRFBASE1_BASE.mask();
-        } else if (rel == DMATRFMOFFS.offset()) {
-            dmaMoffs = v & DMATRFMOFFS_OFFS.mask();
-        } else if (rel == DMATRFFBOFFS.offset()) {
-            dmaFboffs = v;
-        } else if (rel == DMATRFCMD.offset()) {
-            dmaTransfer(v);
+        } else if (dma.decodes(rel)) {
+            dma.write(rel, v);
         } else if (rel == ENGINE.offset()) {
             boolean r = ENGINE_RESET.isSet(v);
             if (r) {
@@ -263,10 +231,6 @@ final class SimFalcon implements Bar0Unit {
                     inReset = false; // scrubbing is instantaneous
                 }
             }
-        } else if (rel == FBIF_CTL.offset()) {
-            fbifCtl = v;
-        } else if (FBIF_TRANSCFG.indexAt(rel) >= 0) {
-            transcfg[FBIF_TRANSCFG.indexAt(rel)] = v;
         } else if (IMEMC.indexAt(rel) >= 0) {
             imemc[IMEMC.indexAt(rel)] = v;
         } else if (DMEMC.indexAt(rel) >= 0) {
@@ -330,80 +294,14 @@ final class SimFalcon implements Bar0Unit {
         }
     }
 
-    /** One DMATRFCMD write: a 256-byte copy from host memory into IMEM or DMEM. */
-    private void dmaTransfer(int cmd) {
-        if (Pfalcon.DMATRFCMD_IS_WRITE.isSet(cmd)) {
-            gpu.log("{}: DMA from falcon memory to host is not modelled; ignored", engine);
-            dmaError = true;
-            return;
-        }
-        if (DMATRFCMD_SIZE.get(cmd) != DMATRFCMD_SIZE_256B) {
-            gpu.log("{}: DMA size code {} is not modelled (only 256 B)", engine, DMATRFCMD_SIZE.get(cmd));
-            dmaError = true;
-            return;
-        }
-        long base = (Integer.toUnsignedLong(dmaBase) << DMATRFBASE_SHIFT) | ((long) dmaBase1 << DMATRFBASE1_SHIFT);
-        copyIn(DMATRFCMD_CTXDMA.get(cmd), base + Integer.toUnsignedLong(dmaFboffs), DMATRFCMD_IMEM.isSet(cmd), dmaMoffs);
-    }
-
     /**
-     * One 256-byte DMA block from host memory at {@code src} into IMEM or DMEM at {@code dst},
-     * through DMA context {@code ctx}: its FBIF aperture must target system memory, and the read
-     * goes through the device's DMA path (the IOMMU). A refusal sets {@link #dmaError()}.
-     *
-     * @return whether the block was copied
-     */
-    private boolean copyIn(int ctx, long src, boolean toImem, int dst) {
-        if (ctx < 0 || ctx >= transcfg.length) {
-            gpu.log("{}: DMA context {} does not exist", engine, ctx);
-            dmaError = true;
-            return false;
-        }
-        int target = FBIF_TRANSCFG_TARGET.get(transcfg[ctx]);
-        if (target != FBIF_TARGET_COHERENT_SYSMEM && target != FBIF_TARGET_NONCOHERENT_SYSMEM) {
-            // The aperture points at VRAM: what the driver put in system memory is not fetched.
-            gpu.log("{}: DMA context {} targets local FB (TRANSCFG 0x{}), not system memory", engine, ctx,
-                    Integer.toHexString(transcfg[ctx]));
-            dmaError = true;
-            return false;
-        }
-        byte[] mem = toImem ? imem : dmem;
-        if (dst < 0 || dst + DMA_TRANSFER_BYTES > mem.length) {
-            gpu.log("{}: DMA to {} offset 0x{} is past its end", engine, toImem ? "IMEM" : "DMEM", Integer.toHexString(dst));
-            dmaError = true;
-            return false;
-        }
-        MemorySegment buf = MemorySegment.ofArray(new byte[DMA_TRANSFER_BYTES]);
-        if (!gpu.host().dmaRead(src, buf)) {
-            gpu.log("{}: DMA read of 0x{} refused by the IOMMU", engine, Long.toHexString(src));
-            dmaError = true;
-            return false;
-        }
-        MemorySegment.copy(buf, 0, MemorySegment.ofArray(mem), dst, DMA_TRANSFER_BYTES);
-        return true;
-    }
-
-    /**
-     * What a ucode running on the falcon (the generic bootloader, {@link SimFwsec}) DMAs in:
-     * {@code len} bytes, rounded up to whole 256-byte blocks, from host memory at {@code src}
-     * into IMEM or DMEM at {@code dst}, through DMA context {@code ctx} as {@link #copyIn} checks.
+     * What a ucode running on the falcon (the generic bootloader, {@link SimFwsec}) DMAs in, through
+     * this falcon's DMA engine ({@link SimFalconDma#dmaIn}).
      *
      * @return whether every block was copied (else {@link #dmaError()} is set)
      */
     boolean dmaIn(int ctx, long src, boolean toImem, long dst, long len) {
-        long blocks = (len + DMA_TRANSFER_BYTES - 1) / DMA_TRANSFER_BYTES;
-        if (dst < 0 || len < 0 || dst + blocks * DMA_TRANSFER_BYTES > (toImem ? imem : dmem).length) {
-            gpu.log("{}: DMA of 0x{} bytes to {} offset 0x{} goes past its end", engine, Long.toHexString(len),
-                    toImem ? "IMEM" : "DMEM", Long.toHexString(dst));
-            dmaError = true;
-            return false;
-        }
-        for (long pos = 0; pos < len; pos += DMA_TRANSFER_BYTES) {
-            if (!copyIn(ctx, src + pos, toImem, (int) (dst + pos))) {
-                return false;
-            }
-        }
-        return true;
+        return dma.dmaIn(ctx, src, toImem, dst, len);
     }
 
     private void start() {
@@ -448,7 +346,7 @@ final class SimFalcon implements Bar0Unit {
 
     /** @return whether a DMA transfer into the falcon failed since its last reset */
     boolean dmaError() {
-        return dmaError;
+        return dma.dmaError();
     }
 
     /**

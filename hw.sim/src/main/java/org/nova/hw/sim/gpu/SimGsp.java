@@ -29,6 +29,7 @@ import org.nova.nvidia.regs.Pbus;
  * appends its log records to the LOGINIT, LOGINTR and LOGRM buffers in LibOS's binary format
  * ({@link SimLibosLog}; without all three registered LibOS's init fails and GSP-RM never runs).
  * The driver's doorbell write wakes it; each message it writes to the GSP queue raises the GPU's interrupt ({@link NvidiaGpu#raiseMsgqInterrupt}).
+ * UNLOADING_GUEST_DRIVER is handled by its {@link SimGspUnload}.
  */
 final class SimGsp implements Runnable {
     private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -46,13 +47,8 @@ final class SimGsp implements Runnable {
     static final long SEQUENCER_WAIT_NANOS = 5_000_000_000L;
     /** Unused words GSP-RM's sequencer buffer carries after the commands. */
     private static final int SEQUENCER_SPARE_WORDS = 8;
-    /**
-     * How long GSP-RM tears itself down between acknowledging UNLOADING_GUEST_DRIVER and reporting
-     * the suspend (the simulator's choice; upstream gives it 5 s).
-     */
-    static final long SUSPEND_NANOS = 5_000_000L;
     /** How long the thread sleeps when idle and no doorbell rang. */
-    private static final long IDLE_NANOS = 2_000_000L;
+    static final long IDLE_NANOS = 2_000_000L;
     /**
      * The handles of the simulated GSP-RM's internal client, device and subdevice, which it reports
      * in GspStaticConfigInfo (hInternalClient, ...). GSP-RM chooses them; these follow its internal
@@ -71,6 +67,8 @@ final class SimGsp implements Runnable {
     private final GpuFault fault;
     /** What GSP-RM occupies after this boot (from the WPR metadata booter_load accepted). */
     private final SimFbRegions fbRegions;
+    /** UNLOADING_GUEST_DRIVER: the acknowledgement, the teardown and the suspend report. */
+    private final SimGspUnload unload;
     private volatile boolean stop;
     private volatile boolean awaitingResume;
     private volatile Thread thread;
@@ -78,18 +76,20 @@ final class SimGsp implements Runnable {
     /** LOGINIT, LOGINTR and LOGRM once LibOS mapped them (null before). */
     private volatile SimLibosLog.Buffers logs;
     private boolean initDone;
-    /** BAR1's root directory GSP-RM set up at init (reported as bar1PdeBase), 0 if none. */
-    private long bar1Root;
+    /** GSP-RM's BAR1: set up at init, reported in the static information, given back at unload. */
+    private final SimGspBar1 bar1;
     /** Commands answered (for diagnostics). */
     volatile long answered;
 
     SimGsp(NvidiaGpu gpu, GspAbi abi, long libosAddr, GpuFault fault, SimFbRegions fbRegions) {
         this.gpu = gpu;
         this.fbRegions = fbRegions;
+        this.bar1 = new SimGspBar1(gpu, fbRegions);
         this.abi = GspBindings.of(abi.version()).orElseThrow();
         this.assembly = new SimRpcAssembly(this.abi);
         this.libosAddr = libosAddr;
         this.fault = fault;
+        this.unload = new SimGspUnload(this, gpu, this.abi);
     }
 
     void start(String name) {
@@ -109,6 +109,11 @@ final class SimGsp implements Runnable {
     void stop() {
         stop = true;
         kick();
+    }
+
+    /** @return whether GSP-RM was stopped from outside (a reset, WPR2 torn down) */
+    boolean stopping() {
+        return stop;
     }
 
     private boolean dmaRead(long addr, byte[] dst, int at, int len) {
@@ -255,7 +260,8 @@ final class SimGsp implements Runnable {
         }
     }
 
-    private void send(GspMsgQueue.Endpoint ep, int function, int result, int sequence, byte[] payload) {
+    /** Writes one message to the GSP queue and raises the GPU's interrupt (unless a fault silences it). */
+    void send(GspMsgQueue.Endpoint ep, int function, int result, int sequence, byte[] payload) {
         if (fault == GpuFault.GSP_SILENT) {
             return;
         }
@@ -365,7 +371,7 @@ final class SimGsp implements Runnable {
                 // (nova-core gsp/hal/gh100.rs has no post-boot step)
                 initDone = true;
                 log(SimLibosLog.Format.INIT_DONE);
-                setUpBar1();
+                bar1.setUp();
                 send(ep, abi.EVENT_GSP_INIT_DONE(), GspMsgQueue.RESULT_SUCCESS, 0, new byte[0]);
             }
             if (!initDone) {
@@ -394,7 +400,7 @@ final class SimGsp implements Runnable {
                 }
                 log(SimLibosLog.Format.SEQ_DONE);
                 log(SimLibosLog.Format.INIT_DONE);
-                setUpBar1();
+                bar1.setUp();
                 send(ep, abi.EVENT_GSP_INIT_DONE(), GspMsgQueue.RESULT_SUCCESS, 0, new byte[0]);
             }
             return true;
@@ -417,7 +423,7 @@ final class SimGsp implements Runnable {
             s.bVbiosValid(p, 0, 1);
             s.vbiosSubVendor(p, 0, NvidiaPciIds.PCI_VENDOR_ID_NVIDIA);
             s.vbiosSubDevice(p, 0, gpu.deviceId());
-            s.bar1PdeBase(p, 0, bar1Root);
+            s.bar1PdeBase(p, 0, bar1.root());
             if (s.hasGpcMask()) {
                 s.gpcMask(p, 0, 0x7f);
             }
@@ -429,7 +435,7 @@ final class SimGsp implements Runnable {
             return true;
         }
         if (fn == abi.FUNCTION_UNLOADING_GUEST_DRIVER()) {
-            return unload(ep, m);
+            return unload.handle(ep, m);
         }
         if (fn == abi.FUNCTION_GSP_RM_CONTROL() && m.payload().length >= abi.rpc_gsp_rm_control_v03_00().size()
                 && rmControl(ep, m)) {
@@ -438,122 +444,6 @@ final class SimGsp implements Runnable {
         // anything else: echo the payload back as the reply (the RPC transport's loopback)
         send(ep, fn, GspMsgQueue.RESULT_SUCCESS, m.sequence(), m.payload());
         return true;
-    }
-
-    /**
-     * GSP-RM owns BAR1 once it runs (open-gpu-kernel-modules kern_bus: RM sets up BAR1's address
-     * space and binds it; nouveau's r535_bar_bar1_init then takes RM's root directory,
-     * GspStaticConfigInfo.bar1PdeBase, for the root of its own BAR1 tables and never writes the
-     * BAR1 block): at init, an instance block and an empty root directory (PD3) in the first
-     * 8 KiB of GSP-RM's non-WPR heap, the address limit at the end of BAR1, BAR1 bound VIRTUAL.
-     * Every CPU access through BAR1 then faults until the driver maps pages beneath the root.
-     * Version 2 page tables only: on chips with another MMU format (Hopper, Blackwell) the
-     * simulated GSP-RM leaves BAR1 physical and reports no root (the simulator walks version 2
-     * tables only). Without a reserved non-WPR heap region (fb-region faults) it does the same.
-     */
-    private void setUpBar1() {
-        if (org.nova.nvidia.mmu.MmuHal.of(gpu.options().chipset().architecture()).mmuVersion() != 2) {
-            return;
-        }
-        long heap = fbRegions.regions().stream()
-                .filter(r -> r.reserved() != 0 && !r.protectedMemory() && r.base() > 0)
-                .mapToLong(SimFbRegions.Region::base).findFirst().orElse(-1);
-        if (heap < 0) {
-            gpu.log("GSP: no non-WPR heap reported: BAR1 left physical");
-            return;
-        }
-        long inst = heap;
-        long root = heap + org.nova.nvidia.mmu.Ramin.SIZE;
-        for (long o = 0; o < 2 * org.nova.nvidia.mmu.Ramin.SIZE; o += Long.BYTES) {
-            gpu.vramWrite(inst + o, Long.BYTES, 0);
-        }
-        gpu.vramWrite(inst + org.nova.nvidia.mmu.Ramin.PAGE_DIR_BASE_OFFSET, Long.BYTES,
-                org.nova.nvidia.mmu.Ramin.pageDirBaseV2(root));
-        gpu.vramWrite(inst + org.nova.nvidia.mmu.Ramin.ADR_LIMIT_OFFSET, Long.BYTES,
-                org.nova.nvidia.mmu.Ramin.adrLimit(NvidiaGpu.BAR1_SIZE - 1));
-        int v = org.nova.nvidia.regs.Bar1Block.FUNC_BAR1_BLOCK_PTR.of(inst >>> org.nova.nvidia.regs.Bar1Block.PTR_SHIFT);
-        v = org.nova.nvidia.regs.Bar1Block.FUNC_BAR1_BLOCK_TARGET.set(v, org.nova.nvidia.regs.Bar1Block.TARGET_VID_MEM);
-        v = org.nova.nvidia.regs.Bar1Block.FUNC_BAR1_BLOCK_MODE.set(v, org.nova.nvidia.regs.Bar1Block.MODE_VIRTUAL);
-        gpu.write(org.nova.nvidia.regs.Bar1Block.FUNC_BAR1_BLOCK.address(), 4, Integer.toUnsignedLong(v));
-        bar1Root = root;
-    }
-
-    /**
-     * At unload GSP-RM gives BAR1 back physical (the simulator's choice: the next driver finds the
-     * power-on mode, as after a reset); root entries the driver left are logged, the driver
-     * owns what they point at.
-     */
-    private void tearDownBar1() {
-        if (bar1Root == 0) {
-            return;
-        }
-        for (int i = 0; i < org.nova.nvidia.mmu.MmuV2.PD3.entries(); i++) {
-            long e = gpu.vramRead(bar1Root + (long) i * org.nova.nvidia.mmu.MmuV2.PD3.entrySize(), Long.BYTES);
-            if (e != 0) {
-                gpu.info("GSP: BAR1 root entry {} still 0x{} at unload (the driver frees its tables after)", i,
-                        Long.toHexString(e));
-            }
-        }
-        gpu.write(org.nova.nvidia.regs.Bar1Block.FUNC_BAR1_BLOCK.address(), 4, 0);
-        bar1Root = 0;
-    }
-
-    /**
-     * UNLOADING_GUEST_DRIVER (rpc_unloading_guest_driver_v1F_07): a full unload is level 0 with no
-     * PM transition and no GC6 entry, which GSP-RM acknowledges, then tears itself down for
-     * {@link #SUSPEND_NANOS} and reports the suspend in MAILBOX0 ({@link NvidiaGpu#gspUnloaded}).
-     * Levels 3 and 7 (suspend, hibernate: bInPMTransition set) are not modelled and refused with
-     * NV_ERR_NOT_SUPPORTED; an inconsistent or unknown request with NV_ERR_INVALID_ARGUMENT. Either
-     * refusal leaves GSP-RM running.
-     *
-     * @return false if GSP-RM stopped
-     */
-    private boolean unload(GspMsgQueue.Endpoint ep, GspMsgQueue.Message m) {
-        var u = abi.rpc_unloading_guest_driver_v1F_07();
-        byte[] p = m.payload();
-        int status = abi.NV_OK();
-        String why = null;
-        if (p.length < u.size()) {
-            status = abi.NV_ERR_INVALID_ARGUMENT();
-            why = "payload of " + p.length + " bytes, " + u.size() + " expected";
-        } else {
-            long level = u.newLevel(p, 0);
-            boolean pm = u.bInPMTransition(p, 0) != 0;
-            boolean known = level == abi.NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_0()
-                    || level == abi.NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_3()
-                    || level == abi.NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_7();
-            boolean full = level == abi.NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_0();
-            if (!known || pm == full || u.bGc6Entering(p, 0) != 0) {
-                status = abi.NV_ERR_INVALID_ARGUMENT();
-                why = "newLevel " + level + " with bInPMTransition " + u.bInPMTransition(p, 0) + " and bGc6Entering "
-                        + u.bGc6Entering(p, 0) + " (level 0 is a full unload without a PM transition, 3 and 7 "
-                        + "are PM transitions, GC6 is not entered)";
-            } else if (!full) {
-                status = abi.NV_ERR_NOT_SUPPORTED();
-                why = "a PM transition to level " + level + " is not modelled";
-            }
-        }
-        send(ep, m.function(), status, m.sequence(), new byte[0]);
-        if (why != null) {
-            log(SimLibosLog.Format.UNLOAD_REFUSED, p.length < u.size() ? -1 : u.newLevel(p, 0),
-                    Integer.toUnsignedLong(status));
-            gpu.log("GSP: UNLOADING_GUEST_DRIVER refused: {}", why);
-            return true;
-        }
-        log(SimLibosLog.Format.UNLOADING);
-        // the teardown takes a while after the acknowledgement: a driver that does not wait for the
-        // suspend report resets a GSP-RM that is still running
-        LockSupport.parkNanos(SUSPEND_NANOS);
-        while (gpu.gspTeardownHeld() && !stop) {
-            LockSupport.parkNanos(IDLE_NANOS);
-        }
-        if (stop) {
-            return false;
-        }
-        log(SimLibosLog.Format.UNLOADED);
-        tearDownBar1();
-        gpu.gspUnloaded();
-        return false;
     }
 
     /**
@@ -583,5 +473,10 @@ final class SimGsp implements Runnable {
         System.arraycopy(params[0], 0, out, h.size(), params[0].length);
         send(ep, m.function(), GspMsgQueue.RESULT_SUCCESS, m.sequence(), out);
         return true;
+    }
+
+    /** @return GSP-RM's BAR1 ownership ({@link SimGspUnload} gives it back) */
+    SimGspBar1 bar1() {
+        return bar1;
     }
 }
