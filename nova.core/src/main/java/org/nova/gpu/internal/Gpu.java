@@ -52,6 +52,13 @@ import org.slf4j.LoggerFactory;
  * acquired is a device resource of the binding (BAR0, DMA memory, mapped firmware); {@link #unbind}
  * closes the clients' channels and runs {@link GspBoot#unload} (UNLOADING_GUEST_DRIVER, the suspend
  * report, FWSEC-SB, booter_unload, WPR2 read back); the binding's devres release the rest.
+ *
+ * <p>Why one class: it is gpu.rs's Gpu, the state one binding shares between its boot steps and
+ * its clients. The steps themselves are carved out (GspBoot, FspBoot, Fwsec, FwsecBootloader,
+ * Booter, UnloadBundle, Commands, Sequencer, Cmdq, Gsp and its log buffers, the mm package); what
+ * is left is the bring-up's order, the fields those steps fill, and the accessors through which
+ * the clients (channels, vGPU, the VA spaces, BAR1) reach them. Splitting the fields from their
+ * accessors would only add a second object every step passes around.
  */
 final class Gpu {
     private static final Logger LOG = LoggerFactory.getLogger(Gpu.class);

@@ -44,6 +44,12 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: the platform calls {@link #read}, {@link #write}, {@link #reset} with the
  * function's lock held; GFW boot progresses with time; GSP-RM's thread reaches host memory only
  * through {@link GpuHost} DMA and shares with register accesses only volatile fields.
+ *
+ * <p>Why one class: it is the board, the one object every unit of the model reaches the others
+ * through (a falcon's reset flushing through the sysmem flush unit, the booter reading the WPR
+ * metadata GSP-RM then serves, the MMU walking the VRAM BAR1 exposes). Each unit is a class of its
+ * own (the Sim* classes of this package); what stays here is their wiring, the power-on order,
+ * the PCI function's view (config space, BARs, reset) and the few facts the units share.
  */
 public final class NvidiaGpu {
     private static final Logger LOG = LoggerFactory.getLogger(NvidiaGpu.class);
