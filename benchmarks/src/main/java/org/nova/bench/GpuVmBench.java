@@ -6,7 +6,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.nova.bus.pci.Bar;
@@ -14,15 +13,15 @@ import org.nova.bus.pci.testing.TestBars;
 import org.nova.drm.DrmClass;
 import org.nova.drm.DrmDevice;
 import org.nova.drm.DrmFile;
-import org.nova.drm.NovaDrm;
 import org.nova.drm.NovaDrm.VmBindOp;
+import org.nova.drm.NovaDrm;
 import org.nova.drm.nova.NovaDriver;
 import org.nova.gpu.vm.GpuVm;
 import org.nova.gpu.vm.GpuVmManager;
 import org.nova.gpu.vm.GpuVms;
 import org.nova.gpu.vram.BuddyVramManager;
 import org.nova.gpu.vram.VramBlock;
-import org.nova.hw.Mmio;
+import org.nova.hw.sim.gpu.Bar0Mmio;
 import org.nova.hw.sim.gpu.GpuFault;
 import org.nova.hw.sim.gpu.GpuOptions;
 import org.nova.hw.sim.gpu.NvidiaGpu;
@@ -73,66 +72,7 @@ public class GpuVmBench {
     }
 
     static Bar bar0(NvidiaGpu gpu) {
-        return TestBars.map("sim-bar0", new Mmio() {
-            @Override
-            public int index() {
-                return 0;
-            }
-
-            @Override
-            public long size() {
-                return NvidiaGpu.BAR0_SIZE;
-            }
-
-            @Override
-            public Optional<MemorySegment> segment() {
-                return Optional.empty();
-            }
-
-            @Override
-            public void close() {
-            }
-
-            @Override
-            public int read8(long o) {
-                return (int) gpu.read(o, 1);
-            }
-
-            @Override
-            public int read16(long o) {
-                return (int) gpu.read(o, 2);
-            }
-
-            @Override
-            public int read32(long o) {
-                return (int) gpu.read(o, 4);
-            }
-
-            @Override
-            public long read64(long o) {
-                return gpu.read(o, 8);
-            }
-
-            @Override
-            public void write8(long o, int v) {
-                gpu.write(o, 1, v);
-            }
-
-            @Override
-            public void write16(long o, int v) {
-                gpu.write(o, 2, v);
-            }
-
-            @Override
-            public void write32(long o, int v) {
-                gpu.write(o, 4, Integer.toUnsignedLong(v));
-            }
-
-            @Override
-            public void write64(long o, long v) {
-                gpu.write(o, 8, v);
-            }
-        }).bar();
+        return TestBars.map("sim-bar0", new Bar0Mmio(gpu)).bar();
     }
 
     /** A space with one page of {@link #pageSize} mapped next to the one the benchmark maps. */

@@ -1,13 +1,11 @@
 package org.nova.gpu.internal.mm;
 
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import org.nova.bus.pci.Bar;
 import org.nova.bus.pci.testing.TestBars;
 import org.nova.gpu.vram.BuddyVramManager;
-import org.nova.hw.Mmio;
+import org.nova.hw.sim.gpu.Bar0Mmio;
 import org.nova.hw.sim.gpu.GpuOptions;
 import org.nova.hw.sim.gpu.NvidiaGpu;
 import org.nova.nvidia.Chipset;
@@ -30,66 +28,7 @@ final class MmGpu {
 
     MmGpu(Path firmwareDir, Chipset chip) {
         gpu = new NvidiaGpu(GpuOptions.of(chip, List.of(firmwareDir)));
-        bar0 = TestBars.map("sim-bar0", new Mmio() {
-            @Override
-            public int index() {
-                return 0;
-            }
-
-            @Override
-            public long size() {
-                return NvidiaGpu.BAR0_SIZE;
-            }
-
-            @Override
-            public Optional<MemorySegment> segment() {
-                return Optional.empty();
-            }
-
-            @Override
-            public void close() {
-            }
-
-            @Override
-            public int read8(long o) {
-                return (int) gpu.read(o, 1);
-            }
-
-            @Override
-            public int read16(long o) {
-                return (int) gpu.read(o, 2);
-            }
-
-            @Override
-            public int read32(long o) {
-                return (int) gpu.read(o, 4);
-            }
-
-            @Override
-            public long read64(long o) {
-                return gpu.read(o, 8);
-            }
-
-            @Override
-            public void write8(long o, int v) {
-                gpu.write(o, 1, v);
-            }
-
-            @Override
-            public void write16(long o, int v) {
-                gpu.write(o, 2, v);
-            }
-
-            @Override
-            public void write32(long o, int v) {
-                gpu.write(o, 4, Integer.toUnsignedLong(v));
-            }
-
-            @Override
-            public void write64(long o, long v) {
-                gpu.write(o, 8, v);
-            }
-        }).bar();
+        bar0 = TestBars.map("sim-bar0", new Bar0Mmio(gpu)).bar();
         pramin = new Pramin(bar0, MmuHal.of(chip.architecture()), gpu.vram().byteSize());
         tlb = new TlbInvalidate(bar0);
         vram = BuddyVramManager.of("sim", 0, MANAGED);
