@@ -165,7 +165,9 @@ class PciSgTest {
             List<MemorySegment> pages = randomPages(r);
             int n = pages.size();
             long offset = r.nextInt(4) == 0 ? r.nextInt((int) PAGE) : 0;
-            long lastMin = (n - 1) * PAGE - offset + 1;
+            // the table must end in the last page (SgTable's rule), and hold at least one byte: with
+            // one page and an offset, that is any size up to the page's end
+            long lastMin = Math.max(1, (n - 1) * PAGE - offset + 1);
             long size = r.nextBoolean() ? n * PAGE - offset : lastMin + r.nextInt((int) (n * PAGE - offset - lastMin + 1));
             long maxSeg = switch (r.nextInt(3)) {
                 case 0 -> 65536;
