@@ -7,10 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.nova.bus.pci.Bar;
 import org.nova.gpu.internal.mm.Bar1Space;
-import org.nova.gpu.internal.mm.Pramin;
-import org.nova.gpu.internal.mm.TlbInvalidate;
 import org.nova.gpu.vram.VramManager;
-import org.nova.nvidia.mmu.MmuHal;
 import org.nova.bus.pci.DmaCoherent;
 import org.nova.bus.pci.PciDevice;
 import org.nova.devres.Devres;
@@ -92,6 +89,8 @@ final class Gpu {
     private volatile VgpuSupport.Decision vgpuDecision;
     private volatile int sequencerRuns;
     private final Map<String, Channel.Account> accounts = new ConcurrentHashMap<>();
+    /** The binding's memory-management pieces ({@link #memory}), made at first use. */
+    private GpuMemory memory;
     /** The clients' use of the command queue, closed by {@link #unbind} before the unload. */
     private final ClientGate clients = new ClientGate();
 
@@ -516,26 +515,11 @@ final class Gpu {
     }
 
     /**
-     * BAR1's kernel carve-out (at most a quarter of BAR1): the VAs for the buffers nova.core fills
-     * for GSP-RM, the vGPU plugin heaps, kept apart from GEM mappings. The simulator's choice of
-     * size (16 plugin heaps of the simulated types' 4 MiB; NVIDIA publishes no figure).
-     */
-    static final long BAR1_KERNEL_CARVE_OUT = 64L << 20;
-
-    /** The binding's PRAMIN window, shared by BAR1 and the VA spaces ({@link #pramin}). */
-    private Pramin pramin;
-    /** The binding's TLB invalidate, shared likewise ({@link #tlb}). */
-    private TlbInvalidate tlb;
-
-    /**
-     * BAR1 as nouveau's r535_bar_bar1_init runs it once GSP-RM has booted: GSP-RM bound BAR1 to its
-     * own instance block and reported the root directory (GspStaticConfigInfo.bar1PdeBase); the
-     * driver's BAR1 tables go beneath that root, from {@code vram}. Called once at publish; the
-     * caller owns the space and closes it before {@code vram} is revoked.
+     * BAR1 as nouveau's r535_bar_bar1_init runs it once GSP-RM has booted ({@link GpuMemory#bar1Space}):
+     * under the root directory GSP-RM reported in GspStaticConfigInfo.bar1PdeBase. Called once at
+     * publish; the caller owns the space and closes it before {@code vram} is revoked.
      *
      * @return the BAR1 space, or null when GSP-RM reported no root (BAR1 stays linear onto VRAM)
-     * @throws DriverException as {@link Bar1Space#underGspRm}: EIO when BAR1 is not bound as
-     *     GSP-RM reported, EOPNOTSUPP for an MMU format without BAR1 tables here
      */
     Bar1Space bar1Space(VramManager vram) {
         long root = abi.GspStaticConfigInfo().bar1PdeBase(staticInfo.reply(), 0);
@@ -543,42 +527,15 @@ final class Gpu {
             LOG.info("{}: GSP-RM reported no BAR1 root directory: BAR1 stays linear onto VRAM", dev.slot());
             return null;
         }
-        try (var g = bar0.access()) {
-            // kept beyond the guard: every access fails with RevokedException once BAR0 is revoked
-            Bar bar = g.get();
-            MmuHal mmu = MmuHal.of(identity.architecture());
-            long bar1 = dev.resourceLen(1);
-            return Bar1Space.underGspRm(dev.slot(), bar, mmu, vram, pramin(), tlb(), bar1,
-                    Math.min(BAR1_KERNEL_CARVE_OUT, bar1 / 4), root);
-        }
+        return memory().bar1Space(vram, root);
     }
 
-    /**
-     * The binding's one PRAMIN window ({@link Pramin} owns the BAR0 window register, so BAR1's
-     * tables and the GPU VA spaces must share it: each would otherwise believe the window where it
-     * left it). Made at first use on the BAR0 mapping, kept beyond its guard like the BAR1 space:
-     * every access fails once devres revoked BAR0.
-     */
-    synchronized Pramin pramin() {
-        if (pramin == null) {
-            try (var g = bar0.access()) {
-                pramin = new Pramin(g.get(), MmuHal.of(identity.architecture()), fbSize);
-            }
+    /** @return the binding's PRAMIN window, TLB invalidate and BAR1 space ({@link GpuMemory}), made at first use */
+    synchronized GpuMemory memory() {
+        if (memory == null) {
+            memory = new GpuMemory(dev, bar0, identity.architecture(), fbSize);
         }
-        return pramin;
-    }
-
-    /**
-     * The binding's one TLB invalidate sequence (its register writes must not interleave with
-     * another's: {@link TlbInvalidate} serialises per instance), shared as {@link #pramin} is.
-     */
-    synchronized TlbInvalidate tlb() {
-        if (tlb == null) {
-            try (var g = bar0.access()) {
-                tlb = new TlbInvalidate(g.get());
-            }
-        }
-        return tlb;
+        return memory;
     }
 
     /**

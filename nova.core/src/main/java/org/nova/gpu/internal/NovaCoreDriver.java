@@ -36,7 +36,6 @@ import org.nova.gpu.RpcStats;
 import org.nova.gpu.VgpuControl;
 import org.nova.gpu.vm.GpuVmManager;
 import org.nova.gpu.internal.mm.GpuVmSpaces;
-import org.nova.nvidia.mmu.MmuHal;
 import org.nova.gpu.internal.mm.Bar1Space;
 import org.nova.gpu.internal.mm.Bar1Spaces;
 import org.nova.gpu.internal.mm.Bar1VramManager;
@@ -186,8 +185,8 @@ public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspComman
     private static GpuVmManager vmSpaces(PciDevice dev, Gpu gpu, VramManager vram) {
         try {
             // the binding's one PRAMIN window and TLB invalidate, which BAR1's tables use too
-            return new GpuVmSpaces(dev.slot(), MmuHal.of(gpu.identity().chipset().architecture()), vram,
-                    gpu.pramin(), gpu.tlb());
+            GpuMemory mem = gpu.memory();
+            return new GpuVmSpaces(dev.slot(), mem.mmu(), vram, mem.pramin(), mem.tlb());
         } catch (DriverException e) {
             LOG.warn("{}: no GPU VA spaces: {}", dev.slot(), e.getMessage());
             return null;
