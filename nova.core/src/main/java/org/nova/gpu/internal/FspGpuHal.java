@@ -5,11 +5,8 @@ import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.nvidia.fsp.FspChipFacts;
 import org.nova.nvidia.fsp.FspCot;
-import org.nova.nvidia.gsp.GspFwHeap;
-import org.nova.nvidia.regs.Fuse;
 import org.nova.nvidia.regs.Pfb;
 import org.nova.nvidia.regs.Pfsp;
-import org.nova.nvidia.regs.Pgc6;
 import org.nova.nvidia.regs.Register;
 
 /**
@@ -17,8 +14,9 @@ import org.nova.nvidia.regs.Register;
  * stored versions: gpu/hal/gh100.rs@637315cb for the DMA mask and no GFW wait, fb/hal/gh100.rs@b2128290,
  * fb/hal/{gb100,gb202}.rs@637315cb for the framebuffer, fsp/hal/{gh100,gb100,gb202}.rs@b2128290 for
  * the boot status register and the COT version, gsp/hal.rs@b2128290 choosing gsp/hal/gh100.rs's FSP
- * boot for all three). The framebuffer size comes from NV_USABLE_FB_SIZE_IN_MB and the display fuse
- * from GA100's register, as on GA102 and later; the falcons are GA102's.
+ * boot for all three). The framebuffer size (NV_USABLE_FB_SIZE_IN_MB), the display fuse, the falcons
+ * and LibOS 3 are GA102's, inherited from {@link GpuHal.Ga102} (fb/hal/gh100.rs calls ga102's
+ * vidmem_size and ga100's display check).
  *
  * <p>The sysmem flush page goes to each chip's own registers (fb/hal/{gh100,gb100,gb202}.rs
  * write_sysmem_flush_page): the raw address in LO/HI halves, HI first because the LO write
@@ -27,8 +25,7 @@ import org.nova.nvidia.regs.Register;
  * <p>Where this differs from upstream: the DMA mask is checked against each address handed to the
  * FSP rather than set on the device (the PCI layer has no DMA mask).
  */
-abstract class FspGpuHal implements GpuHal {
-    private final FalconHal falcon = new Ga102FalconHal();
+abstract class FspGpuHal extends GpuHal.Ga102 {
 
     /** One LO/HI pair of a flush register. */
     record FlushPair(Register lo, Register hi) {
@@ -60,32 +57,11 @@ abstract class FspGpuHal implements GpuHal {
                 | Integer.toUnsignedLong(bar.read(p.lo()));
     }
 
-    @Override
-    public long usableFbSize(Bar0 bar) {
-        return Pgc6.usableFbSize(bar.read(Pgc6.USABLE_FB_SIZE_IN_MB));
-    }
-
-    @Override
-    public boolean supportsDisplay(Bar0 bar) {
-        return !Fuse.DISPLAY_DISABLED_GA100.isSet(bar.read(Fuse.STATUS_OPT_DISPLAY_GA100));
-    }
-
-    @Override
-    public FalconHal falconHal() {
-        return falcon;
-    }
-
     /** @return the thermal scratch register the FSP reports its secure boot in (FspHal::fsp_boot_status) */
     abstract Register fspBootStatus();
 
     /** @return the COT protocol version the chip's FSP speaks (FspHal::cot_version) */
     abstract int cotVersion();
-
-    /** LibOS 3, as on GA102 and later (gsp/fw.rs LibosParams::from_chipset). */
-    @Override
-    public GspFwHeap.Libos libos() {
-        return GspFwHeap.Libos.LIBOS3;
-    }
 
     /** @return the DMA mask in address bits (GpuHal::dma_mask: 52 for Hopper and Blackwell) */
     int dmaMaskBits() {

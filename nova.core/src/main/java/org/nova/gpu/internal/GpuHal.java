@@ -149,7 +149,7 @@ interface GpuHal {
      * GA102 and later (Ampere GA10x, Ada): NV_USABLE_FB_SIZE_IN_MB, DMA falcons, GA100's flush
      * register pair, LibOS 3 (fb/hal/ga102.rs, gsp/fw.rs).
      */
-    final class Ga102 implements GpuHal {
+    class Ga102 implements GpuHal {
         private final FalconHal falcon = new Ga102FalconHal();
 
         @Override
