@@ -93,17 +93,7 @@ final class FspBoot {
             gpu.faultPoint("GSP boot commands");
             Commands.sendBootCommands(abi, cmdq, gpu.pciDevice(), gpu.bootRegistry(), Gpu.RPC_TIMEOUT_MS);
             times.step("SetSystemInfo + SetRegistry");
-            try {
-                gpu.faultPoint("GSP init done");
-                cmdq.awaitEvent(abi.EVENT_GSP_INIT_DONE(), GspBoot.INIT_DONE_TIMEOUT_MS);
-            } catch (DriverException e) {
-                throw new DriverException(e.errno(), "GSP-RM did not complete its initialisation: " + e.getMessage(),
-                        e);
-            }
-            times.step("init done");
-            gpu.faultPoint("GSP static info");
-            gpu.staticInfo(Commands.getStaticInfo(abi, gpu::rpc, Gpu.RPC_TIMEOUT_MS));
-            times.step("GetGspStaticInfo");
+            GspBoot.awaitInitAndStaticInfo(gpu, abi, cmdq, times);
             thenInProbe.run();
         } catch (RuntimeException e) {
             try {

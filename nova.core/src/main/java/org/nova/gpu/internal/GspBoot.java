@@ -96,6 +96,25 @@ final class GspBoot {
     }
 
     /**
+     * The boot's common end (gsp/boot.rs, after the HAL's boot): GSP-RM's INIT_DONE event, then
+     * GetGspStaticInfo handed to {@code gpu}. Both boots end so ({@link FspBoot} too).
+     *
+     * @throws DriverException as the wait or the command: the caller unloads
+     */
+    static void awaitInitAndStaticInfo(Gpu gpu, GspBindings abi, Cmdq cmdq, StepTimes times) {
+        try {
+            gpu.faultPoint("GSP init done");
+            cmdq.awaitEvent(abi.EVENT_GSP_INIT_DONE(), INIT_DONE_TIMEOUT_MS);
+        } catch (DriverException e) {
+            throw new DriverException(e.errno(), "GSP-RM did not complete its initialisation: " + e.getMessage(), e);
+        }
+        times.step("init done");
+        gpu.faultPoint("GSP static info");
+        gpu.staticInfo(Commands.getStaticInfo(abi, gpu::rpc, Gpu.RPC_TIMEOUT_MS));
+        times.step("GetGspStaticInfo");
+    }
+
+    /**
      * Boots the GSP from FWSEC-FRTS to GetGspStaticInfo, then runs {@code thenInProbe} (what the
      * probe adds past upstream's boot), all under the unload guard.
      *
@@ -141,17 +160,7 @@ final class GspBoot {
             GspMsgQueue.Message seq = cmdq.awaitEvent(abi.EVENT_GSP_RUN_CPU_SEQUENCER(), SEQUENCER_TIMEOUT_MS);
             gpu.runSequencer(bar, seq);
             times.step("CPU sequencer");
-            try {
-                gpu.faultPoint("GSP init done");
-                cmdq.awaitEvent(abi.EVENT_GSP_INIT_DONE(), INIT_DONE_TIMEOUT_MS);
-            } catch (DriverException e) {
-                throw new DriverException(e.errno(), "GSP-RM did not complete its initialisation: " + e.getMessage(),
-                        e);
-            }
-            times.step("init done");
-            gpu.faultPoint("GSP static info");
-            gpu.staticInfo(Commands.getStaticInfo(abi, gpu::rpc, Gpu.RPC_TIMEOUT_MS));
-            times.step("GetGspStaticInfo");
+            awaitInitAndStaticInfo(gpu, abi, cmdq, times);
             thenInProbe.run();
         } catch (RuntimeException e) {
             try {
