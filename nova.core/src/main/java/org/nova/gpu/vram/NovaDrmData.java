@@ -1,6 +1,7 @@
 package org.nova.gpu.vram;
 
 import java.lang.foreign.MemorySegment;
+import org.nova.gpu.channel.GpuChannels;
 import org.nova.gpu.vm.GpuVmManager;
 
 /**
@@ -21,11 +22,19 @@ import org.nova.gpu.vm.GpuVmManager;
  * @param vm the GPU's VA spaces (what nova-drm's VM_INIT creates a file's space with), or null
  *     when the GPU offers none (VM_INIT then fails with ENODEV); revoked by nova.core after
  *     nova-drm unbinds
+ * @param channels the GPU's channels (what nova-drm's jobs run on), or null when the GPU offers
+ *     none (channel allocation then fails with ENODEV); revoked by nova.core after nova-drm unbinds
  */
-public record NovaDrmData(String gpu, long vramBarSize, VramManager vram, MemorySegment aperture, GpuVmManager vm) {
+public record NovaDrmData(String gpu, long vramBarSize, VramManager vram, MemorySegment aperture, GpuVmManager vm,
+        GpuChannels channels) {
     /** The data without GPU VA spaces (version 1.2 of this package). */
     public NovaDrmData(String gpu, long vramBarSize, VramManager vram, MemorySegment aperture) {
-        this(gpu, vramBarSize, vram, aperture, null);
+        this(gpu, vramBarSize, vram, aperture, null, null);
+    }
+
+    /** The data without channels (version 1.3 of this package). */
+    public NovaDrmData(String gpu, long vramBarSize, VramManager vram, MemorySegment aperture, GpuVmManager vm) {
+        this(gpu, vramBarSize, vram, aperture, vm, null);
     }
 
     public NovaDrmData {
