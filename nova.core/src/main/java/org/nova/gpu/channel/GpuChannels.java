@@ -2,6 +2,7 @@ package org.nova.gpu.channel;
 
 import java.util.List;
 import org.nova.gpu.vm.GpuVm;
+import org.nova.gpu.vm.VmRange;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -22,15 +23,21 @@ public interface GpuChannels {
      *
      * @param owner who is charged for it (e.g. "nova-drm:card0:file3"), not null
      * @param vm an open space of this GPU; it must stay open while the channel is
+     * @param kernelRange the VAs of {@code vm} the channel may map its own objects at (its
+     *     GPFIFO ring, completion pushbuffer and semaphore), which the caller keeps free of its own
+     *     mappings — nova-drm passes its file's kernel-managed range (VM_INIT). Channels of one
+     *     space share the range: nova.core places each one's objects where no other channel's are.
      * @param engine the engine
      * @param gpfifoEntries the ring's size, a power of two from 2 to 2^20
      * @return the channel, owned by the caller
      * @throws org.nova.driver.DriverException EINVAL for a bad size, no owner or another GPU's
-     *     space; ENOSPC when VRAM or the GPU's channel IDs are exhausted; EIO when GSP-RM refuses
+     *     space or a {@code kernelRange} outside it; ENOSPC when VRAM, the kernel range or the GPU's
+     *     channel IDs are exhausted; EEXIST when the caller mapped something where the channel's
+     *     objects go; EIO when GSP-RM refuses
      *     (its NV_STATUS in the message); ENODEV once revoked or for a closed space. Nothing stays
      *     allocated on error.
      */
-    GpuChannel open(String owner, GpuVm vm, Engine engine, int gpfifoEntries);
+    GpuChannel open(String owner, GpuVm vm, VmRange kernelRange, Engine engine, int gpfifoEntries);
 
     /** @return the channels open now, in opening order */
     List<GpuChannel> channels();
