@@ -7,6 +7,8 @@ package org.nova.drm;
 public enum DrmErrno {
     /** Operation not permitted. */
     EPERM(1),
+    /** Interrupted system call (a SYNCOBJ_WAIT whose thread was interrupted). */
+    EINTR(4),
     /** No such GEM object (drm_gem_object_lookup failed). */
     ENOENT(2),
     /** No such device or address (mmap beyond the aperture). */
@@ -31,7 +33,9 @@ public enum DrmErrno {
     ENOSPC(28),
     /** Function not implemented (VM_BIND before VM_INIT, as nouveau_uvmm answers). */
     ENOSYS(38),
-    /** Operation not supported. */
+    /** Timer expired (SYNCOBJ_WAIT timed out, errno.h ETIME). */
+    ETIME(62),
+    /** Operation not supported (an EXEC sync type nova does not have). */
     EOPNOTSUPP(95);
 
     private final int value;
