@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * <li>On the ring, the job's sequence number is its done fence's; when the ring reports
  * {@link #completed} up to it, the done fence signals and its credits come back. Done fences of
  * one queue signal in sequence order.</li>
- * <li>A job still on the ring {@code timeout} after it went there times out: its done fence
- * signals ETIMEDOUT, the ring is aborted ({@link JobRing#abort}) and the queue fails: the other
+ * <li>A job still on the ring {@code timeout} after it went there times out: the ring is aborted
+ * ({@link JobRing#abort}), then its done fence signals ETIMEDOUT and the queue fails: the other
  * jobs on the ring signal EIO, the pending ones ECANCELED, and every later {@link #submit}
  * returns a fence already signalled ECANCELED. Timers run on a shared scheduled executor and are
  * cancelled when the job completes; there is no thread per job.</li>
@@ -179,7 +179,14 @@ public final class JobQueue<P> implements AutoCloseable {
             if (failed) {
                 signalLater(done, FenceError.ECANCELED);
             } else {
-                Job j = new Job(payload, credits, done, List.copyOf(dependencies));
+                // an input named twice is waited for once (drm_sched_job_add_dependency keeps one per fence)
+                List<DmaFence> deps = new ArrayList<>();
+                for (DmaFence d : dependencies) {
+                    if (deps.stream().noneMatch(x -> x == d)) {
+                        deps.add(d);
+                    }
+                }
+                Job j = new Job(payload, credits, done, List.copyOf(deps));
                 pending.addLast(j);
                 j.unsignaledDeps = j.deps.size();
                 for (DmaFence d : j.deps) {
@@ -255,11 +262,16 @@ public final class JobQueue<P> implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        drain();
         if (abort) {
+            // the ring stops before anyone is told the job timed out
             LOG.warn("{}: {}; ring aborted", name, failReason());
-            ring.abort(failReason());
+            try {
+                ring.abort(failReason());
+            } catch (RuntimeException e) {
+                LOG.error("{}: aborting the ring failed", name, e);
+            }
         }
+        drain();
     }
 
     /** @return true once failed */
