@@ -155,7 +155,8 @@ public final class DrmCommands {
         return s.isEmpty() ? file(what).name() + " has no channel\n" : s;
     }
 
-    private static String fileJobs(DrmFile f) {
+    /** @return the drm:jobs lines of one file, empty when it has no channel */
+    static String fileJobs(DrmFile f) {
         NovaFile data = f.device().driver() instanceof NovaDriver nd ? nd.fileData(f) : null;
         if (data == null || data.channels().isEmpty()) {
             return "";
