@@ -17,7 +17,7 @@ import java.nio.ByteOrder;
  * and 0x04 after GEM_INFO, with nouveau's structures and rules (include/uapi/drm/nouveau_drm.h,
  * nouveau_uvmm.c): VM_INIT once per file with a kernel-managed range user space may not bind in;
  * VM_BIND an array of MAP/UNMAP operations, SPARSE for sparse regions, run synchronously (the
- * RUN_ASYNC flag and the syncobjs are refused with EINVAL until nova has job submission). The
+ * RUN_ASYNC flag and the syncobjs are refused with EINVAL: asynchronous binds are not implemented). The
  * file's VA space spans [0, {@link #NOVA_VA_SPACE_END}).
  *
  * <p>CHANNEL_ALLOC (0x05), CHANNEL_FREE (0x06) and EXEC (0x07) are nova's job submission
@@ -71,7 +71,7 @@ public final class NovaDrm {
     public static final int DRM_NOVA_VM_BIND_OP_UNMAP = 0x1;
     /** {@code DRM_NOVA_VM_BIND_SPARSE}: the operation creates (MAP) or destroys (UNMAP) a sparse region. */
     public static final int DRM_NOVA_VM_BIND_SPARSE = 1 << 8;
-    /** {@code DRM_NOVA_VM_BIND_RUN_ASYNC}: refused (EINVAL) until nova has job submission. */
+    /** {@code DRM_NOVA_VM_BIND_RUN_ASYNC}: refused (EINVAL): asynchronous binds are not implemented. */
     public static final int DRM_NOVA_VM_BIND_RUN_ASYNC = 0x1;
     /** The end of a file's VA space: 2^47 bytes, as nouveau's NOUVEAU_VA_SPACE_END. */
     public static final long NOVA_VA_SPACE_END = 1L << 47;

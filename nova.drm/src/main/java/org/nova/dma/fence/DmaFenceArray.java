@@ -28,7 +28,7 @@ public final class DmaFenceArray extends DmaFence {
      * @param fences the members (a copy is kept)
      */
     public DmaFenceArray(FenceContext ctx, List<DmaFence> fences) {
-        this(ctx.context(), ctx.next().seqno(), ctx.name(), fences);
+        this(ctx.context(), ctx.nextSeqno(), ctx.name(), fences);
     }
 
     private DmaFenceArray(long context, long seqno, String name, List<DmaFence> fences) {

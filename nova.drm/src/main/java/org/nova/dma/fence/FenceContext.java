@@ -41,6 +41,11 @@ public final class FenceContext {
         return seqno.get();
     }
 
+    /** @return the next sequence number (from 1), for a fence made here or by a subclass of DmaFence */
+    long nextSeqno() {
+        return seqno.incrementAndGet();
+    }
+
     /** @return a new unsignalled fence with the next sequence number (from 1), owned by the caller */
     public DmaFence next() {
         return new DmaFence(this, seqno.incrementAndGet());

@@ -28,7 +28,8 @@ public interface JobRing<P> {
      *     to {@link JobQueue#completed} once the hardware is done with it
      * @throws org.nova.driver.DriverException EIO when the ring failed (the queue fails); EAGAIN when
      *     the hardware has less room than the credits say (the queue retries at the next
-     *     completion); anything else fails this job alone with EIO. Nothing is queued on error.
+     *     completion; with no job of the queue on the ring to complete, the job fails with EIO);
+     *     anything else fails this job alone with EIO. Nothing is queued on error.
      */
     void run(P payload, long seqno);
 

@@ -123,8 +123,8 @@ public final class NovaFile {
 
     /**
      * vm_bind (nouveau_uvmm_ioctl_vm_bind), synchronous only: ENOSYS before VM_INIT; RUN_ASYNC,
-     * unknown flags and any wait/signal syncobj are EINVAL (asynchronous binds wait for job
-     * submission, issue 20); the ops are read from op_ptr (EFAULT outside the caller's memory) and
+     * unknown flags and any wait/signal syncobj are EINVAL (asynchronous binds, a bind job on a
+     * job queue, are not implemented); the ops are read from op_ptr (EFAULT outside the caller's memory) and
      * applied by {@link NovaVm#bind}.
      */
     static void vmBind(MemorySegment req, DrmFile file, NovaFile data) {
@@ -136,14 +136,14 @@ public final class NovaFile {
         int flags = req.get(U32, 4);
         if ((flags & NovaDrm.DRM_NOVA_VM_BIND_RUN_ASYNC) != 0) {
             throw new DrmException(DrmErrno.EINVAL,
-                    "VM_BIND RUN_ASYNC: nova binds synchronously until it has job submission (issue 20)");
+                    "VM_BIND RUN_ASYNC: nova binds synchronously (asynchronous VM_BIND is not implemented)");
         }
         if (flags != 0) {
             throw new DrmException(DrmErrno.EINVAL, String.format("unknown VM_BIND flags %#x", flags));
         }
         if (req.get(U32, 8) != 0 || req.get(U32, 12) != 0) {
             throw new DrmException(DrmErrno.EINVAL,
-                    "VM_BIND wait/signal syncobjs: nova has no job submission to sync with yet (issue 20)");
+                    "VM_BIND wait/signal syncobjs: nova binds synchronously (asynchronous VM_BIND is not implemented)");
         }
         long opSize = NovaDrm.STRUCT_DRM_NOVA_VM_BIND_OP.byteSize();
         MemorySegment ops = count == 0 ? MemorySegment.NULL
