@@ -41,9 +41,11 @@ import org.nova.gpu.vm.VmRange;
  * multiple of 4 or a va_len of 0 (GPFIFO entries count 32-bit words), unknown push flags → EINVAL;
  * a push not wholly inside mappings of the file's VA space → EINVAL at submit time (nouveau leaves
  * this to the GPU, which faults the channel; nova refuses early, and a mapping removed after submit
- * still faults the channel). Syncs: a type other than SYNCOBJ → EOPNOTSUPP (timeline sync objects
- * are not implemented; nouveau answers EOPNOTSUPP for unknown wait types), unknown flag bits →
- * EINVAL, a handle this file does not have → ENOENT, a wait sync object without fence → EINVAL
+ * still faults the channel). Syncs: TIMELINE_SYNCOBJ → EOPNOTSUPP (timeline sync objects are not
+ * implemented); another unknown type → EOPNOTSUPP for a wait (sync_find_fence) and EINVAL for a
+ * signal (nouveau_job_fence_attach_prepare); flag bits outside the type mask → EINVAL (nouveau
+ * ignores them; nova refuses them so that they can mean something later, as it refuses unknown
+ * push flags, which nouveau ignores too); a handle this file does not have → ENOENT, a wait sync object without fence → EINVAL
  * (drm_syncobj_find_fence). Then the job is submitted with the wait fences as dependencies and
  * credits pushes + 1, and its done fence is installed in every signal sync object.</li>
  * </ul>
@@ -188,9 +190,14 @@ final class NovaExec {
         if ((flags & ~NovaDrm.DRM_NOVA_SYNC_TYPE_MASK) != 0) {
             throw new DrmException(DrmErrno.EINVAL, String.format("%s sync %d: unknown flags %#x", what, i, flags));
         }
-        if (type != NovaDrm.DRM_NOVA_SYNC_SYNCOBJ) {
+        if (type == NovaDrm.DRM_NOVA_SYNC_TIMELINE_SYNCOBJ) {
             throw new DrmException(DrmErrno.EOPNOTSUPP, String.format(
-                    "%s sync %d: type %d (nova has binary sync objects only)", what, i, type));
+                    "%s sync %d: a timeline sync object (nova has binary sync objects only)", what, i));
+        }
+        if (type != NovaDrm.DRM_NOVA_SYNC_SYNCOBJ) {
+            // nouveau_sched.c: sync_find_fence answers EOPNOTSUPP, nouveau_job_fence_attach_prepare EINVAL
+            throw new DrmException("wait".equals(what) ? DrmErrno.EOPNOTSUPP : DrmErrno.EINVAL,
+                    String.format("%s sync %d: unknown type %d", what, i, type));
         }
         return a.get(U32, off + 4);
     }

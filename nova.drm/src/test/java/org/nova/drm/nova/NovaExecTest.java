@@ -183,6 +183,8 @@ class NovaExecTest {
         errno(DrmErrno.EOPNOTSUPP, NovaDrm.exec(f, ch, push(PUSH_VA, 4), List.of(),
                 List.of(new Sync(NovaDrm.DRM_NOVA_SYNC_TIMELINE_SYNCOBJ, sig, 1))));
         errno(DrmErrno.EINVAL, NovaDrm.exec(f, ch, push(PUSH_VA, 4), List.of(new Sync(0x10, sig, 0)), List.of()));
+        errno(DrmErrno.EOPNOTSUPP, NovaDrm.exec(f, ch, push(PUSH_VA, 4), List.of(new Sync(2, sig, 0)), List.of()));
+        errno(DrmErrno.EINVAL, NovaDrm.exec(f, ch, push(PUSH_VA, 4), List.of(), List.of(new Sync(2, sig, 0))));
         errno(DrmErrno.ENOENT, NovaDrm.exec(f, ch, push(PUSH_VA, 4), List.of(Sync.syncobj(77)), List.of()));
         errno(DrmErrno.ENOENT, NovaDrm.exec(f, ch, push(PUSH_VA, 4), List.of(), List.of(Sync.syncobj(77))));
         errno(DrmErrno.EINVAL, NovaDrm.exec(f, ch, push(PUSH_VA, 4), List.of(Sync.syncobj(empty)), List.of()));
