@@ -99,7 +99,7 @@ public final class DrmDevice {
         this.gem = new DrmGem(this, lock, vram, aperture == null ? MemorySegment.NULL : aperture);
         this.auth = new DrmAuth(lock);
         this.prime = new DrmPrime(this, lock, cls, gem);
-        this.syncobjs = new DrmSyncobjs(lock);
+        this.syncobjs = new DrmSyncobjs(lock, cls);
         this.ioctls = new IoctlDispatch<>(this, driverFiles, gem, auth, prime, syncobjs);
     }
 
@@ -293,8 +293,8 @@ public final class DrmDevice {
      * stands for — the file's existing handle if it has one (drm_prime_lookup_buf_handle), else a new one.
      *
      * @return the handle
-     * @throws DrmException EBADF for an fd that is not an open dma-buf; EINVAL for a dma-buf of
-     *     another device (nova-drm has no import of foreign buffers)
+     * @throws DrmException EBADF for an fd that is not open; EINVAL for an fd that is not a dma-buf
+     *     (a sync file, say) or a dma-buf of another device (nova-drm has no import of foreign buffers)
      */
     public int importFd(DrmFile file, int fd) {
         return prime.importFd(file, fd);

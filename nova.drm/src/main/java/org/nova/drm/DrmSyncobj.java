@@ -27,11 +27,17 @@ public final class DrmSyncobj {
      * u32 first_signaled; u32 pad; u64 deadline_nsec}.
      */
     public static final int DRM_SYNCOBJ_WAIT_SIZE = 40;
+    /** {@code struct drm_syncobj_handle} {u32 handle; u32 flags; s32 fd; u32 pad}. */
+    public static final int DRM_SYNCOBJ_HANDLE_SIZE = 16;
     /** {@code struct drm_syncobj_array} {u64 handles; u32 count_handles; u32 pad}. */
     public static final int DRM_SYNCOBJ_ARRAY_SIZE = 16;
 
     /** {@code DRM_SYNCOBJ_CREATE_SIGNALED}: the new object holds a signalled fence. */
     public static final int DRM_SYNCOBJ_CREATE_SIGNALED = 1 << 0;
+    /** {@code DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE}: export the fence as a sync file. */
+    public static final int DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE = 1 << 0;
+    /** {@code DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE}: import a sync file's fence into a handle. */
+    public static final int DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE = 1 << 0;
     /** {@code DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL}: wait for every fence, not the first. */
     public static final int DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL = 1 << 0;
     /** {@code DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT}: an object without fence is waited on until it gets one. */
@@ -45,6 +51,10 @@ public final class DrmSyncobj {
     public static final int DRM_IOCTL_SYNCOBJ_CREATE = DrmIoctl.iowr(0xBF, DRM_SYNCOBJ_CREATE_SIZE);
     /** {@code DRM_IOCTL_SYNCOBJ_DESTROY} = DRM_IOWR(0xC0, struct drm_syncobj_destroy); DRM_RENDER_ALLOW. */
     public static final int DRM_IOCTL_SYNCOBJ_DESTROY = DrmIoctl.iowr(0xC0, DRM_SYNCOBJ_DESTROY_SIZE);
+    /** {@code DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD} = DRM_IOWR(0xC1, struct drm_syncobj_handle); DRM_RENDER_ALLOW. */
+    public static final int DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD = DrmIoctl.iowr(0xC1, DRM_SYNCOBJ_HANDLE_SIZE);
+    /** {@code DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE} = DRM_IOWR(0xC2, struct drm_syncobj_handle); DRM_RENDER_ALLOW. */
+    public static final int DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE = DrmIoctl.iowr(0xC2, DRM_SYNCOBJ_HANDLE_SIZE);
     /** {@code DRM_IOCTL_SYNCOBJ_WAIT} = DRM_IOWR(0xC3, struct drm_syncobj_wait); DRM_RENDER_ALLOW. */
     public static final int DRM_IOCTL_SYNCOBJ_WAIT = DrmIoctl.iowr(0xC3, DRM_SYNCOBJ_WAIT_SIZE);
     /** {@code DRM_IOCTL_SYNCOBJ_RESET} = DRM_IOWR(0xC4, struct drm_syncobj_array); DRM_RENDER_ALLOW. */
@@ -99,6 +109,40 @@ public final class DrmSyncobj {
                 firstSignaled[0] = s.get(U32, 24);
             }
             return r;
+        }
+    }
+
+    /**
+     * SYNCOBJ_HANDLE_TO_FD.
+     *
+     * @param flags 0 (the object's own fd) or {@link #DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE}
+     * @return the fd (≥ 0) or the negative errno
+     */
+    public static int handleToFd(DrmFile f, int handle, int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(DRM_SYNCOBJ_HANDLE_SIZE);
+            s.set(U32, 0, handle);
+            s.set(U32, 4, flags);
+            int r = f.ioctl(DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, s);
+            return r != 0 ? r : s.get(U32, 8);
+        }
+    }
+
+    /**
+     * SYNCOBJ_FD_TO_HANDLE.
+     *
+     * @param handle with {@link #DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE}: the object the
+     *     sync file's fence goes into; ignored otherwise
+     * @return the handle (the new one, or {@code handle} on import) or the negative errno
+     */
+    public static int fdToHandle(DrmFile f, int fd, int handle, int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(DRM_SYNCOBJ_HANDLE_SIZE);
+            s.set(U32, 0, handle);
+            s.set(U32, 4, flags);
+            s.set(U32, 8, fd);
+            int r = f.ioctl(DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, s);
+            return r != 0 ? r : s.get(U32, 0);
         }
     }
 

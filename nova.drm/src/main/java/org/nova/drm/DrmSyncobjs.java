@@ -29,8 +29,10 @@ import org.nova.dma.fence.FenceCallback;
  * <li>RESET (fence removed) and SIGNAL (the signalled stub installed): pad ≠ 0 or count 0 →
  * EINVAL; EFAULT and ENOENT as for WAIT; all or nothing.</li>
  * </ul>
- * HANDLE_TO_FD / FD_TO_HANDLE (sync_file export and import) are not implemented: the device's fd
- * table ({@link DrmClass}) holds dma-bufs only (the numbers answer EINVAL as holes).
+ * HANDLE_TO_FD and FD_TO_HANDLE share sync objects between files (an fd standing for the object)
+ * and move fences through sync files ({@link SyncFile}), in the fd table of {@link DrmClass};
+ * their rules are on {@link #handleToFdIoctl} and {@link #fdToHandleIoctl}. Timeline points are
+ * not implemented (their flags are EINVAL).
  * The handle tables are guarded by the device's lock; waits hold no lock while they sleep.
  */
 final class DrmSyncobjs {
@@ -38,20 +40,18 @@ final class DrmSyncobjs {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final Object lock;
+    private final DrmClass cls;
     /** The waits sleeping now, woken when the device unplugs. */
     private final Set<Object> sleepers = ConcurrentHashMap.newKeySet();
     private volatile boolean unplugging;
 
-    DrmSyncobjs(Object lock) {
+    DrmSyncobjs(Object lock, DrmClass cls) {
         this.lock = lock;
+        this.cls = cls;
     }
 
-    void createIoctl(DrmFile f, MemorySegment arg) {
-        int flags = arg.get(U32, 4);
-        if ((flags & ~DrmSyncobj.DRM_SYNCOBJ_CREATE_SIGNALED) != 0) {
-            throw new DrmException(DrmErrno.EINVAL, String.format("SYNCOBJ_CREATE flags %#x", flags));
-        }
-        Syncobj s = new Syncobj((flags & DrmSyncobj.DRM_SYNCOBJ_CREATE_SIGNALED) != 0 ? DmaFence.signaledStub() : null);
+    /** idr_alloc(&file->syncobj_idr, syncobj, 1, 0): the lowest free handle from 1. */
+    private int addHandle(DrmFile f, Syncobj s) {
         synchronized (lock) {
             int h = 1;
             for (int k : f.syncobjs.keySet()) {
@@ -61,7 +61,79 @@ final class DrmSyncobjs {
                 h++;
             }
             f.syncobjs.put(h, s);
-            arg.set(U32, 0, h);
+            return h;
+        }
+    }
+
+    void createIoctl(DrmFile f, MemorySegment arg) {
+        int flags = arg.get(U32, 4);
+        if ((flags & ~DrmSyncobj.DRM_SYNCOBJ_CREATE_SIGNALED) != 0) {
+            throw new DrmException(DrmErrno.EINVAL, String.format("SYNCOBJ_CREATE flags %#x", flags));
+        }
+        Syncobj s = new Syncobj((flags & DrmSyncobj.DRM_SYNCOBJ_CREATE_SIGNALED) != 0 ? DmaFence.signaledStub() : null);
+        arg.set(U32, 0, addHandle(f, s));
+    }
+
+    /**
+     * drm_syncobj_handle_to_fd_ioctl: pad ≠ 0 or flags other than 0 and EXPORT_SYNC_FILE → EINVAL;
+     * EXPORT_SYNC_FILE: a sync file of the object's fence (an unknown handle → ENOENT, no fence →
+     * EINVAL, as drm_syncobj_find_fence); otherwise the object's own fd (an unknown handle →
+     * EINVAL, as drm_syncobj_handle_to_fd).
+     */
+    void handleToFdIoctl(DrmFile f, MemorySegment arg) {
+        int handle = arg.get(U32, 0);
+        int flags = arg.get(U32, 4);
+        if (arg.get(U32, 12) != 0) {
+            throw new DrmException(DrmErrno.EINVAL, "SYNCOBJ_HANDLE_TO_FD pad is not 0");
+        }
+        if (flags != 0 && flags != DrmSyncobj.DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE) {
+            throw new DrmException(DrmErrno.EINVAL, String.format("SYNCOBJ_HANDLE_TO_FD flags %#x", flags));
+        }
+        if (flags != 0) {
+            DmaFence fence = find(f, handle).fence();
+            if (fence == null) {
+                throw new DrmException(DrmErrno.EINVAL, "sync object " + handle + " has no fence to export");
+            }
+            arg.set(U32, 8, cls.installFd(new SyncFile(fence)));
+        } else {
+            Syncobj s;
+            synchronized (lock) {
+                s = f.syncobjs.get(handle);
+            }
+            if (s == null) {
+                throw new DrmException(DrmErrno.EINVAL, f + " has no sync object " + Integer.toUnsignedString(handle));
+            }
+            arg.set(U32, 8, cls.installFd(s));
+        }
+    }
+
+    /**
+     * drm_syncobj_fd_to_handle_ioctl: pad ≠ 0 or flags other than 0 and IMPORT_SYNC_FILE → EINVAL;
+     * IMPORT_SYNC_FILE: the sync file's fence replaces the fence of the object {@code handle}
+     * (an fd that is not a sync file → EINVAL, as sync_file_get_fence; an unknown handle →
+     * ENOENT); otherwise a new handle for the object behind a sync object fd (an fd not open →
+     * EBADF, of another kind → EINVAL), shared with the exporter.
+     */
+    void fdToHandleIoctl(DrmFile f, MemorySegment arg) {
+        int handle = arg.get(U32, 0);
+        int flags = arg.get(U32, 4);
+        int fd = arg.get(U32, 8);
+        if (arg.get(U32, 12) != 0) {
+            throw new DrmException(DrmErrno.EINVAL, "SYNCOBJ_FD_TO_HANDLE pad is not 0");
+        }
+        if (flags != 0 && flags != DrmSyncobj.DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE) {
+            throw new DrmException(DrmErrno.EINVAL, String.format("SYNCOBJ_FD_TO_HANDLE flags %#x", flags));
+        }
+        if (flags != 0) {
+            SyncFile sf;
+            try {
+                sf = cls.lookup(fd, SyncFile.class, "a sync file");
+            } catch (DrmException e) {
+                throw new DrmException(DrmErrno.EINVAL, e.getMessage());
+            }
+            find(f, handle).replace(sf.fence);
+        } else {
+            arg.set(U32, 0, addHandle(f, cls.lookup(fd, Syncobj.class, "a sync object")));
         }
     }
 

@@ -37,6 +37,10 @@ final class IoctlDispatch<F> {
         add(DrmIoctl.DRM_IOCTL_PRIME_FD_TO_HANDLE, DrmIoctl.DRM_RENDER_ALLOW, "PRIME_FD_TO_HANDLE", prime::fdToHandleIoctl);
         add(DrmSyncobj.DRM_IOCTL_SYNCOBJ_CREATE, DrmIoctl.DRM_RENDER_ALLOW, "SYNCOBJ_CREATE", syncobjs::createIoctl);
         add(DrmSyncobj.DRM_IOCTL_SYNCOBJ_DESTROY, DrmIoctl.DRM_RENDER_ALLOW, "SYNCOBJ_DESTROY", syncobjs::destroyIoctl);
+        add(DrmSyncobj.DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, DrmIoctl.DRM_RENDER_ALLOW, "SYNCOBJ_HANDLE_TO_FD",
+                syncobjs::handleToFdIoctl);
+        add(DrmSyncobj.DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, DrmIoctl.DRM_RENDER_ALLOW, "SYNCOBJ_FD_TO_HANDLE",
+                syncobjs::fdToHandleIoctl);
         add(DrmSyncobj.DRM_IOCTL_SYNCOBJ_WAIT, DrmIoctl.DRM_RENDER_ALLOW, "SYNCOBJ_WAIT", syncobjs::waitIoctl);
         add(DrmSyncobj.DRM_IOCTL_SYNCOBJ_RESET, DrmIoctl.DRM_RENDER_ALLOW, "SYNCOBJ_RESET", syncobjs::resetIoctl);
         add(DrmSyncobj.DRM_IOCTL_SYNCOBJ_SIGNAL, DrmIoctl.DRM_RENDER_ALLOW, "SYNCOBJ_SIGNAL", syncobjs::signalIoctl);

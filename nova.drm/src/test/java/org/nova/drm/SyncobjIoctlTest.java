@@ -62,7 +62,11 @@ class SyncobjIoctlTest {
     }
 
     private static void errno(DrmErrno e, int r) {
-        assertEquals(-e.value(), r, "expected " + e + ", got " + DrmErrno.of(r));
+        errno(e, r, "");
+    }
+
+    private static void errno(DrmErrno e, int r, String why) {
+        assertEquals(-e.value(), r, why + ": expected " + e + ", got " + DrmErrno.of(r));
     }
 
     private int poll(int flags, int... handles) {
@@ -212,6 +216,64 @@ class SyncobjIoctlTest {
         assertThrows(DrmException.class, () -> other.syncobjFence(h));
         master.close();
         other.close();
+    }
+
+    @Test
+    void syncobjFdsShareTheObjectBetweenFiles() {
+        DrmFile other = dev.open(Node.RENDER);
+        int h = DrmSyncobj.create(f, false);
+        int fd = DrmSyncobj.handleToFd(f, h, 0);
+        assertTrue(fd >= DrmClass.FIRST_FD, "an fd: " + fd);
+        int oh = DrmSyncobj.fdToHandle(other, fd, 0, 0);
+        assertEquals(1, oh);
+        DmaFence fence = ctx.next();
+        f.syncobjReplaceFence(h, fence);
+        assertSame(fence, other.syncobjFence(oh), "one object behind both handles");
+        cls.closeFd(fd);
+        errno(DrmErrno.EBADF, DrmSyncobj.fdToHandle(other, fd, 0, 0));
+        errno(DrmErrno.EINVAL, DrmSyncobj.handleToFd(f, 99, 0));
+        other.close();
+    }
+
+    @Test
+    void syncFilesCarryAFenceToAnotherObject() {
+        DrmFile other = dev.open(Node.RENDER);
+        int h = DrmSyncobj.create(f, false);
+        int target = DrmSyncobj.create(other, false);
+        errno(DrmErrno.EINVAL, DrmSyncobj.handleToFd(f, h, DrmSyncobj.DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE));
+        errno(DrmErrno.ENOENT, DrmSyncobj.handleToFd(f, 99, DrmSyncobj.DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE));
+        DmaFence fence = ctx.next();
+        f.syncobjReplaceFence(h, fence);
+        int sf = DrmSyncobj.handleToFd(f, h, DrmSyncobj.DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE);
+        f.syncobjReplaceFence(h, null);
+        assertEquals(target, DrmSyncobj.fdToHandle(other, sf, target,
+                DrmSyncobj.DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE));
+        assertSame(fence, other.syncobjFence(target), "the fence at export time");
+        errno(DrmErrno.ENOENT, DrmSyncobj.fdToHandle(other, sf, 42, DrmSyncobj.DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE));
+        errno(DrmErrno.EINVAL, DrmSyncobj.fdToHandle(other, sf, 0, 0), "a sync file is not a sync object's fd");
+        int objFd = DrmSyncobj.handleToFd(f, h, 0);
+        errno(DrmErrno.EINVAL, DrmSyncobj.fdToHandle(other, objFd, target,
+                DrmSyncobj.DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE), "a sync object's fd is not a sync file");
+        errno(DrmErrno.EINVAL, DrmSyncobj.fdToHandle(other, 1000, target,
+                DrmSyncobj.DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE), "sync_file_get_fence of no file");
+        assertThrows(DrmException.class, () -> org.nova.drm.NovaDrm.primeFdToHandle(other, sf));
+        assertEquals(List.of(sf, objFd), cls.openFds());
+        cls.closeFd(sf);
+        cls.closeFd(objFd);
+        other.close();
+    }
+
+    @Test
+    void handleFdArgumentRules() {
+        int h = DrmSyncobj.create(f, true);
+        errno(DrmErrno.EINVAL, DrmSyncobj.handleToFd(f, h, 2));
+        errno(DrmErrno.EINVAL, DrmSyncobj.fdToHandle(f, 3, h, 2));
+        MemorySegment s = arena.allocate(DrmSyncobj.DRM_SYNCOBJ_HANDLE_SIZE);
+        s.set(U32, 0, h);
+        s.set(U32, 12, 1);
+        errno(DrmErrno.EINVAL, f.ioctl(DrmSyncobj.DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, s));
+        errno(DrmErrno.EINVAL, f.ioctl(DrmSyncobj.DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, s));
+        assertEquals(List.of(), cls.openFds(), "nothing installed by a refused call");
     }
 
     @Test
