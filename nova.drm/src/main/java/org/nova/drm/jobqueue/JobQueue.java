@@ -55,6 +55,10 @@ import org.slf4j.LoggerFactory;
  * <p>Ownership: the queue owns its ring once constructed and closes it in {@link #close}; the
  * timer executor is the caller's (shared, not shut down here). Thread-safe.
  *
+ * <p>One class of some 500 lines: the pending list, the ring's list, the credits, the timers and
+ * the ordered signalling are one state under one lock, and every transition (submit, input
+ * signalled, completion, timeout, ring failure, close) touches all of them.
+ *
  * @param <P> what a job carries to the ring
  */
 public final class JobQueue<P> implements AutoCloseable {
@@ -82,6 +86,10 @@ public final class JobQueue<P> implements AutoCloseable {
     /** Signals queued under the lock, run in order outside it. */
     private final ConcurrentLinkedQueue<Runnable> signals = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
+    /** The thread running the signals now, or null. */
+    private volatile Thread drainer;
+    /** Notified when a thread stops draining. */
+    private final Object drained = new Object();
 
     /** A submitted job. Its fields are guarded by the queue's lock. */
     private final class Job implements FenceCallback {
@@ -323,7 +331,7 @@ public final class JobQueue<P> implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        drain();
+        drainAll();
         try {
             ring.close();
         } catch (RuntimeException e) {
@@ -344,7 +352,7 @@ public final class JobQueue<P> implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        drain();
+        drainAll();
     }
 
     /** @return true once closed */
@@ -463,22 +471,59 @@ public final class JobQueue<P> implements AutoCloseable {
         signals.add(() -> f.signal(e));
     }
 
-    /** Runs the queued signals, outside the lock, one thread at a time and in order. */
+    /**
+     * Runs the queued signals, outside the lock, one thread at a time and in order. A thread that
+     * is draining already (a fence callback calling back into the queue) runs the new ones inline.
+     */
     private void drain() {
         if (lock.isHeldByCurrentThread()) {
+            return;
+        }
+        if (drainer == Thread.currentThread()) {
+            runSignals();
             return;
         }
         while (!signals.isEmpty()) {
             if (!draining.compareAndSet(false, true)) {
                 return;
             }
+            drainer = Thread.currentThread();
             try {
-                Runnable r;
-                while ((r = signals.poll()) != null) {
-                    r.run();
-                }
+                runSignals();
             } finally {
+                drainer = null;
                 draining.set(false);
+                synchronized (drained) {
+                    drained.notifyAll();
+                }
+            }
+        }
+    }
+
+    private void runSignals() {
+        Runnable r;
+        while ((r = signals.poll()) != null) {
+            r.run();
+        }
+    }
+
+    /** {@link #drain}, then waits for another thread draining to finish: every queued signal is done. */
+    private void drainAll() {
+        while (true) {
+            drain();
+            synchronized (drained) {
+                boolean otherDraining = draining.get() && drainer != Thread.currentThread();
+                if (!otherDraining && (signals.isEmpty() || drainer == Thread.currentThread())) {
+                    return;
+                }
+                if (otherDraining) {
+                    try {
+                        drained.wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
             }
         }
     }

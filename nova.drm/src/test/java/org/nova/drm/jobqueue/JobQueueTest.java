@@ -224,6 +224,50 @@ class JobQueueTest {
         q.close();
     }
 
+    /**
+     * close() while another thread is signalling the queue's fences (its engine, stuck in a
+     * callback): close still returns only once every fence signalled.
+     */
+    @Test
+    void closeWaitsForAnotherThreadSignalling() throws Exception {
+        JobQueue<TJob> q = queue("q", 4, NEVER, true);
+        DmaFence a = submit(q, "a", 1);
+        DmaFence b = submit(q, "b", 1, external.next());
+        CountDownLatch inCallback = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        a.addCallback(x -> {
+            inCallback.countDown();
+            try {
+                release.await(BOUND_S, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Thread engine = new Thread(() -> {
+            try {
+                ring(q).completeUpTo(a.seqno());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        engine.start();
+        assertTrue(inCallback.await(BOUND_S, TimeUnit.SECONDS));
+        boolean[] seenAtReturn = new boolean[1];
+        Thread closer = new Thread(() -> {
+            q.close();
+            seenAtReturn[0] = b.isSignaled();
+        });
+        closer.start();
+        while (closer.getState() != Thread.State.WAITING && closer.getState() != Thread.State.TERMINATED) {
+            Thread.onSpinWait();
+        }
+        release.countDown();
+        closer.join();
+        engine.join();
+        assertTrue(seenAtReturn[0], "b was signalled when close returned");
+        assertEquals(FenceError.ECANCELED, b.error());
+    }
+
     @Test
     void aFailedDependencyFailsTheJobInItsTurn() throws Exception {
         JobQueue<TJob> q = queue("q", 4, NEVER, true);
