@@ -11,6 +11,8 @@ public enum DrmErrno {
     EINTR(4),
     /** No such GEM object (drm_gem_object_lookup failed). */
     ENOENT(2),
+    /** I/O error (GSP-RM refused to allocate a channel). */
+    EIO(5),
     /** No such device or address (mmap beyond the aperture). */
     ENXIO(6),
     /** Bad file descriptor (a closed DRM file, an unknown dma-buf fd). */

@@ -28,8 +28,9 @@ import org.nova.gpu.vm.VmRange;
  * tt_ctxdma_handle: {@link NovaDrm#NOVA_FIFO_ENGINE_CE} is the copy engine, any other → ENOSYS
  * (nouveau's answer for an engine it cannot pick); otherwise the default engine, the copy engine
  * (nova's only one). The channel has {@link NovaDrm#NOVA_CHANNEL_GPFIFO_ENTRIES} entries in the
- * file's space, its objects in the file's kernel-managed range; nova.core's errors pass through
- * (ENOMEM for no VRAM, channel IDs or kernel range left). Out: channel, the channel ID.</li>
+ * file's space, its objects in the file's kernel-managed range; nova.core's errors become ENOMEM
+ * (no VRAM, channel IDs or kernel range left), ENODEV (the GPU is going), EIO (GSP-RM refused) or
+ * EINVAL (anything else, e.g. a kernel-managed range that cannot hold the channel's objects). Out: channel, the channel ID.</li>
  * <li>CHANNEL_FREE: a channel this file did not allocate → ENOENT; its jobs are cancelled
  * (ECANCELED) and the channel closed.</li>
  * <li>EXEC, checked in nouveau's order: no VA space → ENOSYS; a channel this file did not
@@ -72,9 +73,20 @@ final class NovaExec {
         if (fb == NO_ENGINE_HANDLE && tt != NovaDrm.NOVA_FIFO_ENGINE_CE) {
             throw new DrmException(DrmErrno.ENOSYS, String.format("engine %#x: nova has the copy engine only", tt));
         }
-        GpuChannel ch = channels.open(file.owner(), vm.space(),
-                new VmRange(vm.kernelManagedAddr(), vm.kernelManagedSize()), Engine.COPY0,
-                NovaDrm.NOVA_CHANNEL_GPFIFO_ENTRIES);
+        GpuChannel ch;
+        try {
+            ch = channels.open(file.owner(), vm.space(),
+                    new VmRange(vm.kernelManagedAddr(), vm.kernelManagedSize()), Engine.COPY0,
+                    NovaDrm.NOVA_CHANNEL_GPFIFO_ENTRIES);
+        } catch (DriverException e) {
+            DrmErrno errno = switch (e.errno()) {
+                case ENOSPC, ENOMEM -> DrmErrno.ENOMEM;
+                case ENODEV -> DrmErrno.ENODEV;
+                case EIO -> DrmErrno.EIO;
+                default -> DrmErrno.EINVAL;
+            };
+            throw new DrmException(errno, file + ": no channel: " + e.getMessage());
+        }
         NovaChannel nc = new NovaChannel(ch);
         try {
             nc.start(new JobQueue<>(file.name() + ":ch" + ch.id(), nc, dev.timer(), dev.jobTimeout()));

@@ -33,6 +33,8 @@ final class FakeChannels implements GpuChannels {
     private boolean revoked;
     /** Set to stall every channel opened from now on. */
     volatile boolean stallNew;
+    /** Set to make the next opens fail as GSP-RM's refusal (EIO). */
+    volatile boolean refuse;
 
     @Override
     public String gpu() {
@@ -41,6 +43,9 @@ final class FakeChannels implements GpuChannels {
 
     @Override
     public synchronized GpuChannel open(String owner, GpuVm vm, VmRange kernelRange, Engine engine, int gpfifoEntries) {
+        if (refuse) {
+            throw new DriverException(Errno.EIO, "GSP-RM: NV_ERR_INSUFFICIENT_RESOURCES (test double refusal)");
+        }
         if (revoked || vm.isClosed()) {
             throw new DriverException(Errno.ENODEV, "revoked or closed space");
         }

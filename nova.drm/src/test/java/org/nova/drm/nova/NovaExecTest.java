@@ -113,6 +113,14 @@ class NovaExecTest {
         assertEquals(List.of(a, b), ((NovaDriver) g.dev.driver()).fileData(f).channels().stream().map(NovaChannel::id).toList());
         assertEquals(NovaDrm.NOVA_CHANNEL_GPFIFO_ENTRIES, fake(a).gpfifoEntries());
         assertEquals(f.owner(), fake(a).owner());
+        channels.refuse = true;
+        errno(DrmErrno.EIO, ioctlAlloc(f, 0, 0));
+        channels.refuse = false;
+        DrmFile small = g.dev.open(DrmFile.Node.RENDER);
+        NovaDrm.vmInit(small, KM_ADDR, 0);
+        errno(DrmErrno.ENOMEM, ioctlAlloc(small, 0, 0));
+        small.close();
+        assertEquals(2, channels.all().size(), "nothing left by the refused allocations");
     }
 
     @Test
