@@ -46,7 +46,8 @@ import org.nova.gpu.vm.VmRange;
  * implemented); another unknown type → EOPNOTSUPP for a wait (sync_find_fence) and EINVAL for a
  * signal (nouveau_job_fence_attach_prepare); flag bits outside the type mask → EINVAL (nouveau
  * ignores them; nova refuses them so that they can mean something later, as it refuses unknown
- * push flags, which nouveau ignores too); a handle this file does not have → ENOENT, a wait sync object without fence → EINVAL
+ * push flags, which nouveau ignores too); NO_PREFETCH is accepted and has no effect (nova.core's
+ * {@link PushSegment} carries no prefetch bit, and its GPFIFO entries fetch without prefetch); a handle this file does not have → ENOENT, a wait sync object without fence → EINVAL
  * (drm_syncobj_find_fence). Then the job is submitted with the wait fences as dependencies and
  * credits pushes + 1, and its done fence is installed in every signal sync object.</li>
  * </ul>
