@@ -47,8 +47,8 @@ import org.nova.gpu.vm.VmRange;
  * signal (nouveau_job_fence_attach_prepare); flag bits outside the type mask → EINVAL (nouveau
  * ignores them; nova refuses them so that they can mean something later, as it refuses unknown
  * push flags, which nouveau ignores too); NO_PREFETCH is accepted and has no effect (nova.core's
- * {@link PushSegment} carries no prefetch bit, and its GPFIFO entries fetch without prefetch); a handle this file does not have → ENOENT, a wait sync object without fence → EINVAL
- * (drm_syncobj_find_fence). Then the job is submitted with the wait fences as dependencies and
+ * {@link PushSegment} carries no prefetch bit); a handle this file does not have → ENOENT, a wait
+ * sync object without fence → EINVAL (drm_syncobj_find_fence). Then the job is submitted with the wait fences as dependencies and
  * credits pushes + 1, and its done fence is installed in every signal sync object.</li>
  * </ul>
  */
