@@ -10,8 +10,9 @@ import org.nova.gpu.vram.VramManager;
 
 /**
  * The DRM core's registry: device minors ({@code drm_minor_alloc}: primary minors 0..63, render
- * minors 128..191, the same index for both) and the dma-buf fd table the devices share (a dma-buf
- * exported from one device's file is visible to every file, as an fd is to the process). Plain
+ * minors 128..191, the same index for both) and the fd table the devices share (a dma-buf, sync
+ * file or sync object exported from one device's file is visible to every file, as an fd is to
+ * the process; sync files and sync object files hold no device memory and outlive unplug). Plain
  * Java; the nova-drm component owns one, tests make their own. Thread-safe.
  */
 public final class DrmClass implements DrmDevices {
@@ -23,7 +24,8 @@ public final class DrmClass implements DrmDevices {
     public static final int FIRST_FD = 3;
 
     private final TreeMap<Integer, DrmDevice> devices = new TreeMap<>();
-    private final TreeMap<Integer, DmaBuf> fds = new TreeMap<>();
+    /** The fds: {@link DmaBuf}s, {@link SyncFile}s and {@link Syncobj}s (a sync object's own file). */
+    private final TreeMap<Integer, Object> fds = new TreeMap<>();
     private int nextFd = FIRST_FD;
 
     /** {@link #register(DrmDriver, String, VramManager, MemorySegment, int)}'s "no preference": the lowest free index. */
@@ -98,25 +100,38 @@ public final class DrmClass implements DrmDevices {
         return Optional.ofNullable(devices.get(index));
     }
 
-    synchronized int installFd(DmaBuf buf) {
+    synchronized int installFd(Object file) {
         int fd = nextFd++;
-        fds.put(fd, buf);
+        fds.put(fd, file);
         return fd;
     }
 
+    /** dma_buf_get: EBADF for an fd that is not open, EINVAL for one that is not a dma-buf. */
     synchronized DmaBuf lookupFd(int fd) {
-        DmaBuf b = fds.get(fd);
-        if (b == null) {
-            throw new DrmException(DrmErrno.EBADF, "fd " + fd + " is not an open dma-buf");
+        return lookup(fd, DmaBuf.class, "a dma-buf");
+    }
+
+    /**
+     * @return what fd {@code fd} is, if a {@code type}
+     * @throws DrmException EBADF for an fd that is not open (fdget), EINVAL for an fd of another
+     *     kind (the f_op checks of dma_buf_get, sync_file_fdget, drm_syncobj_fd_to_handle)
+     */
+    synchronized <T> T lookup(int fd, Class<T> type, String what) {
+        Object o = fds.get(fd);
+        if (o == null) {
+            throw new DrmException(DrmErrno.EBADF, "fd " + fd + " is not open");
         }
-        return b;
+        if (!type.isInstance(o)) {
+            throw new DrmException(DrmErrno.EINVAL, "fd " + fd + " is not " + what);
+        }
+        return type.cast(o);
     }
 
     /** Removes every fd of that device's dma-bufs; returns the bufs. */
     synchronized List<DmaBuf> dropFds(DrmDevice dev) {
         List<DmaBuf> out = new ArrayList<>();
-        fds.values().removeIf(b -> {
-            if (b.object.device == dev) {
+        fds.values().removeIf(o -> {
+            if (o instanceof DmaBuf b && b.object.device == dev) {
                 out.add(b);
                 return true;
             }
@@ -127,14 +142,16 @@ public final class DrmClass implements DrmDevices {
 
     @Override
     public void closeFd(int fd) {
-        DmaBuf b;
+        Object o;
         synchronized (this) {
-            b = fds.remove(fd);
+            o = fds.remove(fd);
         }
-        if (b == null) {
-            throw new DrmException(DrmErrno.EBADF, "fd " + fd + " is not an open dma-buf");
+        if (o == null) {
+            throw new DrmException(DrmErrno.EBADF, "fd " + fd + " is not open");
         }
-        b.object.device.releaseDmaBufFd(b);
+        if (o instanceof DmaBuf b) {
+            b.object.device.releaseDmaBufFd(b);
+        }
     }
 
     @Override

@@ -83,6 +83,7 @@ public final class DrmDevice {
     private final DrmGem gem;
     private final DrmAuth auth;
     private final DrmPrime prime;
+    private final DrmSyncobjs syncobjs;
     private final IoctlDispatch<?> ioctls;
     private final Map<Integer, DrmFile> files = new LinkedHashMap<>();
     private int nextFile = 1;
@@ -98,7 +99,8 @@ public final class DrmDevice {
         this.gem = new DrmGem(this, lock, vram, aperture == null ? MemorySegment.NULL : aperture);
         this.auth = new DrmAuth(lock);
         this.prime = new DrmPrime(this, lock, cls, gem);
-        this.ioctls = new IoctlDispatch<>(this, driverFiles, gem, auth, prime);
+        this.syncobjs = new DrmSyncobjs(lock, cls);
+        this.ioctls = new IoctlDispatch<>(this, driverFiles, gem, auth, prime, syncobjs);
     }
 
     /** @return the index: primary minor N, render minor 128 + N */
@@ -291,11 +293,15 @@ public final class DrmDevice {
      * stands for — the file's existing handle if it has one (drm_prime_lookup_buf_handle), else a new one.
      *
      * @return the handle
-     * @throws DrmException EBADF for an fd that is not an open dma-buf; EINVAL for a dma-buf of
-     *     another device (nova-drm has no import of foreign buffers)
+     * @throws DrmException EBADF for an fd that is not open; EINVAL for an fd that is not a dma-buf
+     *     (a sync file, say) or a dma-buf of another device (nova-drm has no import of foreign buffers)
      */
     public int importFd(DrmFile file, int fd) {
         return prime.importFd(file, fd);
+    }
+
+    DrmSyncobjs syncobjs() {
+        return syncobjs;
     }
 
     void releaseDmaBufFd(DmaBuf b) {
@@ -330,6 +336,7 @@ public final class DrmDevice {
             synchronized (lock) {
                 f.closed = true;
                 gem.releaseHandles(f);
+                syncobjs.release(f);
                 files.remove(f.id());
                 auth.closed(f);
                 driverFiles.closed(f);
@@ -341,6 +348,8 @@ public final class DrmDevice {
 
     /** {@code drm_dev_unplug}: waits for the readers, then every handle, fd and object lets go of VRAM. */
     void unplug() {
+        // sleeping SYNCOBJ_WAITs hold the read side: wake them (ENODEV) before waiting for it
+        syncobjs.unplugging();
         srcu.writeLock().lock();
         try {
             List<DrmFile> open;

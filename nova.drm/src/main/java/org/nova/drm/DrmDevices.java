@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The DRM devices of the system ({@code drm_class}) and the process's dma-buf fd table, as an OSGi
- * service: how programs find a device to {@link DrmDevice#open open}.
+ * The DRM devices of the system ({@code drm_class}) and the process's fd table of dma-bufs, sync
+ * files and sync object files, as an OSGi service: how programs find a device to
+ * {@link DrmDevice#open open}.
  */
 public interface DrmDevices {
     /** @return the registered devices by index */
@@ -15,13 +16,13 @@ public interface DrmDevices {
     Optional<DrmDevice> byMinor(int minor);
 
     /**
-     * Closes a dma-buf fd returned by DRM_IOCTL_PRIME_HANDLE_TO_FD, dropping its reference on the
-     * object.
+     * Closes an fd: a dma-buf fd returned by DRM_IOCTL_PRIME_HANDLE_TO_FD, dropping its reference
+     * on the object, or a sync file or sync object fd returned by DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD.
      *
      * @throws DrmException EBADF for an fd that is not open
      */
     void closeFd(int fd);
 
-    /** @return the open dma-buf fds */
+    /** @return the open fds (dma-bufs, sync files, sync object files) */
     List<Integer> openFds();
 }

@@ -7,8 +7,12 @@ package org.nova.drm;
 public enum DrmErrno {
     /** Operation not permitted. */
     EPERM(1),
+    /** Interrupted system call (a SYNCOBJ_WAIT whose thread was interrupted). */
+    EINTR(4),
     /** No such GEM object (drm_gem_object_lookup failed). */
     ENOENT(2),
+    /** I/O error (GSP-RM refused to allocate a channel). */
+    EIO(5),
     /** No such device or address (mmap beyond the aperture). */
     ENXIO(6),
     /** Bad file descriptor (a closed DRM file, an unknown dma-buf fd). */
@@ -31,7 +35,9 @@ public enum DrmErrno {
     ENOSPC(28),
     /** Function not implemented (VM_BIND before VM_INIT, as nouveau_uvmm answers). */
     ENOSYS(38),
-    /** Operation not supported. */
+    /** Timer expired (SYNCOBJ_WAIT timed out, errno.h ETIME). */
+    ETIME(62),
+    /** Operation not supported (an EXEC sync type nova does not have). */
     EOPNOTSUPP(95);
 
     private final int value;

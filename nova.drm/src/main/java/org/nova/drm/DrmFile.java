@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
+import org.nova.dma.fence.DmaFence;
+
 /**
  * An open DRM file ({@code struct drm_file}): the Java client API. Obtained from
  * {@link DrmDevice#open}; owns its GEM handle namespace; {@link #close} releases its handles
@@ -33,6 +35,8 @@ public final class DrmFile implements AutoCloseable {
     final TreeMap<Integer, GemObject> handles = new TreeMap<>();
     final Map<GemObject, Integer> byObject = new HashMap<>();
     private final TreeSet<Integer> freeHandles = new TreeSet<>();
+    /** The sync objects by handle (drm_file.syncobj_idr), guarded by the device's lock. */
+    final TreeMap<Integer, Syncobj> syncobjs = new TreeMap<>();
     private int nextHandle = 1;
     volatile boolean authenticated;
     volatile boolean closed;
@@ -181,6 +185,35 @@ public final class DrmFile implements AutoCloseable {
      */
     public MemorySegment mmap(long offset, long length) {
         return device.mmap(this, offset, length);
+    }
+
+    /**
+     * {@code drm_syncobj_find} + {@code drm_syncobj_fence_get} for a driver: the fence the sync
+     * object {@code handle} of this file holds now.
+     *
+     * @return the fence, or null when the object holds none
+     * @throws DrmException ENOENT for a handle this file does not have
+     */
+    public DmaFence syncobjFence(int handle) {
+        return device.syncobjs().find(this, handle).fence();
+    }
+
+    /**
+     * {@code drm_syncobj_replace_fence} for a driver: the sync object {@code handle} of this file
+     * holds {@code fence} from now on (null: none); waits for it are woken. The fence stays its
+     * signaller's.
+     *
+     * @throws DrmException ENOENT for a handle this file does not have
+     */
+    public void syncobjReplaceFence(int handle, DmaFence fence) {
+        device.syncobjs().find(this, handle).replace(fence);
+    }
+
+    /** @return the handles of this file's sync objects now */
+    public List<Integer> syncobjHandles() {
+        synchronized (device.lock) {
+            return List.copyOf(syncobjs.keySet());
+        }
     }
 
     /** @return the file's handles and their objects now */

@@ -29,6 +29,8 @@ public final class DrmIoctl {
     public static final int DRM_COMMAND_BASE = 0x40;
     /** {@code DRM_COMMAND_END}: driver ioctls end before here. */
     public static final int DRM_COMMAND_END = 0xA0;
+    /** The core's numbers: 0 to 0xFF (drm_ioctls[] reaches past DRM_COMMAND_END, e.g. the syncobj ioctls at 0xBF..). */
+    public static final int CORE_TABLE_SIZE = 0x100;
 
     /** Ioctl flag {@code DRM_AUTH} (drm_ioctl.h): the primary-node file must be authenticated. */
     public static final int DRM_AUTH = 1 << 0;

@@ -18,14 +18,15 @@ import org.nova.driver.Errno;
  * @param <F> the driver's per-file data, handed to its handlers
  */
 final class IoctlDispatch<F> {
-    /** The core's table by number below DRM_COMMAND_BASE; null where this runtime has no ioctl. */
-    private final List<IoctlDesc<F>> core = new ArrayList<>(Collections.nCopies(DrmIoctl.DRM_COMMAND_BASE, null));
+    /** The core's table by number (the driver's range excluded); null where this runtime has no ioctl. */
+    private final List<IoctlDesc<F>> core = new ArrayList<>(Collections.nCopies(DrmIoctl.CORE_TABLE_SIZE, null));
     /** The driver's table, read once; null entries are holes. */
     private final List<IoctlDesc<F>> driver;
     private final DriverFiles<F> files;
     private final DrmDevice device;
 
-    IoctlDispatch(DrmDevice device, DriverFiles<F> files, DrmGem gem, DrmAuth auth, DrmPrime prime) {
+    IoctlDispatch(DrmDevice device, DriverFiles<F> files, DrmGem gem, DrmAuth auth, DrmPrime prime,
+            DrmSyncobjs syncobjs) {
         this.device = device;
         this.files = files;
         this.driver = new ArrayList<>(files.driver().ioctls());
@@ -34,6 +35,15 @@ final class IoctlDispatch<F> {
         add(DrmIoctl.DRM_IOCTL_AUTH_MAGIC, DrmIoctl.DRM_MASTER, "AUTH_MAGIC", auth::authMagic);
         add(DrmIoctl.DRM_IOCTL_PRIME_HANDLE_TO_FD, DrmIoctl.DRM_RENDER_ALLOW, "PRIME_HANDLE_TO_FD", prime::handleToFdIoctl);
         add(DrmIoctl.DRM_IOCTL_PRIME_FD_TO_HANDLE, DrmIoctl.DRM_RENDER_ALLOW, "PRIME_FD_TO_HANDLE", prime::fdToHandleIoctl);
+        add(DrmSyncobj.DRM_IOCTL_SYNCOBJ_CREATE, DrmIoctl.DRM_RENDER_ALLOW, "SYNCOBJ_CREATE", syncobjs::createIoctl);
+        add(DrmSyncobj.DRM_IOCTL_SYNCOBJ_DESTROY, DrmIoctl.DRM_RENDER_ALLOW, "SYNCOBJ_DESTROY", syncobjs::destroyIoctl);
+        add(DrmSyncobj.DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, DrmIoctl.DRM_RENDER_ALLOW, "SYNCOBJ_HANDLE_TO_FD",
+                syncobjs::handleToFdIoctl);
+        add(DrmSyncobj.DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, DrmIoctl.DRM_RENDER_ALLOW, "SYNCOBJ_FD_TO_HANDLE",
+                syncobjs::fdToHandleIoctl);
+        add(DrmSyncobj.DRM_IOCTL_SYNCOBJ_WAIT, DrmIoctl.DRM_RENDER_ALLOW, "SYNCOBJ_WAIT", syncobjs::waitIoctl);
+        add(DrmSyncobj.DRM_IOCTL_SYNCOBJ_RESET, DrmIoctl.DRM_RENDER_ALLOW, "SYNCOBJ_RESET", syncobjs::resetIoctl);
+        add(DrmSyncobj.DRM_IOCTL_SYNCOBJ_SIGNAL, DrmIoctl.DRM_RENDER_ALLOW, "SYNCOBJ_SIGNAL", syncobjs::signalIoctl);
     }
 
     /** A core ioctl: its handler needs no driver data. */

@@ -36,6 +36,7 @@ import org.nova.drm.DrmErrno;
 import org.nova.drm.DrmException;
 import org.nova.drm.DrmFile;
 import org.nova.drm.DrmIoctl;
+import org.nova.drm.DrmSyncobj;
 import org.nova.drm.GemObject;
 import org.nova.drm.NovaDrm;
 import org.nova.gpu.vram.VramManager;
@@ -411,6 +412,32 @@ public class NovaDrmIT {
      * unplugs the devices: the file's VA space closes and every byte, objects and page tables,
      * goes back to VRAM; started again, nova-drm binds both GPUs anew.
      */
+    @Test
+    public void syncobjsWorkOnAProbedGpuAndExecNeedsAVaSpace() throws Exception {
+        DrmDevice dev = deviceOf(GPUS.get(0));
+        DrmFile f = dev.open(DrmFile.Node.RENDER);
+        DrmFile other = dev.open(DrmFile.Node.RENDER);
+        try {
+            int signaled = DrmSyncobj.create(f, true);
+            int empty = DrmSyncobj.create(f, false);
+            assertEquals(0, DrmSyncobj.wait(f, new int[] {signaled}, 0, 0, null));
+            assertEquals(-DrmErrno.EINVAL.value(), DrmSyncobj.wait(f, new int[] {empty}, 0, 0, null));
+            assertEquals(-DrmErrno.ETIME.value(), DrmSyncobj.wait(f, new int[] {empty}, 0,
+                    DrmSyncobj.DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT, null));
+            assertEquals(0, DrmSyncobj.signal(f, empty));
+            assertEquals(0, DrmSyncobj.wait(f, new int[] {signaled, empty}, 0,
+                    DrmSyncobj.DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL, null));
+            assertEquals(-DrmErrno.ENOENT.value(), DrmSyncobj.wait(other, new int[] {empty + 5}, 0, 0, null));
+            assertEquals(-DrmErrno.ENOSYS.value(), NovaDrm.exec(f, 1,
+                    List.of(new NovaDrm.ExecPush(1L << 32, 4, 0)), List.of(), List.of()));
+            String out = shell("drm:jobs " + f.name());
+            assertTrue(out, out.contains("has no channel"));
+        } finally {
+            f.close();
+            other.close();
+        }
+    }
+
     @Test
     public void stoppingNovaDrmWithMappingsGivesEveryByteBack() throws Exception {
         DrmDevice dev = deviceOf(GPUS.get(1));

@@ -21,7 +21,8 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * The {@code drm} shell scope: {@code drm:list} (one line per DRM device) and
  * {@code drm:gem [FILE|NODE]} (GEM objects with their handles and sizes) and {@code drm:vm FILE}
- * (a file's GPU VA space: mappings and sparse regions). A node is named as
+ * (a file's GPU VA space: mappings and sparse regions) and {@code drm:jobs [FILE]} (each file's
+ * channels: job queue counts, credits, failure, recent fences). A node is named as
  * user space names it: "card0", "/dev/dri/card0", "renderD128", its minor, or the parent device.
  * Errors: ENODEV for no such node, ENOENT for no such open file; arguments no overload takes get
  * EINVAL with the usage line.
@@ -30,7 +31,8 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.scope=drm",
         "osgi.command.function=list",
         "osgi.command.function=gem",
-        "osgi.command.function=vm"})
+        "osgi.command.function=vm",
+        "osgi.command.function=jobs"})
 public final class DrmCommands {
     /** The osgi.command.scope of these commands. */
     static final String SCOPE = "drm";
@@ -126,6 +128,51 @@ public final class DrmCommands {
         return String.format("%s: VA space [0, %s), kernel-managed [%s, +%s), %d tables%n%s", f.name(),
                 hex(NovaDrm.NOVA_VA_SPACE_END), hex(v.kernelManagedAddr()), hex(v.kernelManagedSize()),
                 v.space().isClosed() ? 0 : v.space().tables(), t);
+    }
+
+    /** drm:jobs — every open file's channels and job queues. */
+    @Descriptor("list the open files' channels: job queues (pending, in flight, credits, failure) and recent fences")
+    public String jobs() {
+        StringBuilder sb = new StringBuilder();
+        for (DrmDevice d : nova.devices()) {
+            for (DrmFile f : d.files()) {
+                sb.append(fileJobs(f));
+            }
+        }
+        return sb.isEmpty() ? "no open file has a channel\n" : sb.toString();
+    }
+
+    /**
+     * drm:jobs FILE — the file's channels: per job queue its pending and in-flight jobs, free
+     * credits of the ring, last completed sequence number, failed state and reason, and the done
+     * fences of its last jobs (context:seqno, state, error).
+     *
+     * @throws DrmException ENOENT for no such open file
+     */
+    @Descriptor("list the open files' channels: job queues (pending, in flight, credits, failure) and recent fences")
+    public String jobs(@Descriptor("FILE: an open file (card0/3, as drm:gem lists them)") String what) {
+        String s = fileJobs(file(what));
+        return s.isEmpty() ? file(what).name() + " has no channel\n" : s;
+    }
+
+    /** @return the drm:jobs lines of one file, empty when it has no channel */
+    static String fileJobs(DrmFile f) {
+        NovaFile data = f.device().driver() instanceof NovaDriver nd ? nd.fileData(f) : null;
+        if (data == null || data.channels().isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(f.name()).append(":\n");
+        Table t = new Table("CHANNEL", "QUEUE", "PENDING", "IN-FLIGHT", "CREDITS(free/all)", "COMPLETED", "STATE");
+        Table fences = new Table("CHANNEL", "FENCE", "STATE");
+        for (NovaChannel c : data.channels()) {
+            org.nova.drm.jobqueue.QueueStatus st = c.queue().status();
+            t.row(c.id(), st.name(), st.pending(), st.inFlight(), st.creditsFree() + "/" + st.capacity(),
+                    st.completedSeqno(), st.closed() ? "closed" : st.failed() ? "FAILED: " + st.reason() : "running");
+            for (org.nova.dma.fence.DmaFence fe : st.recent()) {
+                fences.row(c.id(), fe.id(), fe.state());
+            }
+        }
+        return sb.append(t).append("recent fences:\n").append(fences).toString();
     }
 
     /** @return the open file "card0/3" (or "/dev/dri/card0/3") names */

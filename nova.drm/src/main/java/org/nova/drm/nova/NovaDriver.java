@@ -1,8 +1,10 @@
 package org.nova.drm.nova;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 
 import org.nova.drm.DrmDriver;
 import org.nova.drm.DrmDriverInfo;
@@ -10,6 +12,7 @@ import org.nova.drm.DrmFile;
 import org.nova.drm.DrmIoctl;
 import org.nova.drm.IoctlDesc;
 import org.nova.drm.NovaDrm;
+import org.nova.gpu.channel.GpuChannels;
 import org.nova.gpu.vm.GpuVmManager;
 
 /**
@@ -23,9 +26,14 @@ public final class NovaDriver implements DrmDriver<NovaFile> {
     public static final DrmDriverInfo INFO = new DrmDriverInfo("nova", "Nvidia Graphics", 0, 0, 0);
     /** gem.rs: object sizes are rounded up to a multiple of {@code 1 << 12}. */
     public static final long GEM_ALIGN = 1L << 12;
+    /** How long a job may run: nouveau_sched.h NOUVEAU_SCHED_JOB_TIMEOUT_MS, 10 s. */
+    public static final Duration JOB_TIMEOUT = Duration.ofMillis(10_000);
 
     private final long vramBarSize;
     private final GpuVmManager vms;
+    private final GpuChannels channels;
+    private final ScheduledExecutorService timer;
+    private final Duration jobTimeout;
     /** The open files' data, for drm:vm (the DRM core keeps its own copy for the handlers). */
     private final Map<DrmFile, NovaFile> files = new ConcurrentHashMap<>();
 
@@ -40,8 +48,41 @@ public final class NovaDriver implements DrmDriver<NovaFile> {
      *     is then ENODEV
      */
     public NovaDriver(long vramBarSize, GpuVmManager vms) {
+        this(vramBarSize, vms, null, null, JOB_TIMEOUT);
+    }
+
+    /**
+     * @param vramBarSize what GETPARAM(VRAM_BAR_SIZE) answers: the parent's BAR1 length
+     * @param vms the GPU's VA spaces, or null (VM_INIT is then ENODEV)
+     * @param channels the GPU's channels CHANNEL_ALLOC opens, or null (CHANNEL_ALLOC is then ENODEV)
+     * @param timer the shared executor job timeouts run on (not owned; needed with channels)
+     * @param jobTimeout how long a job may stay on its channel before it fails and kills the channel
+     */
+    public NovaDriver(long vramBarSize, GpuVmManager vms, GpuChannels channels, ScheduledExecutorService timer,
+            Duration jobTimeout) {
+        if (channels != null && timer == null) {
+            throw new IllegalArgumentException("channels need a timer executor for job timeouts");
+        }
         this.vramBarSize = vramBarSize;
         this.vms = vms;
+        this.channels = channels;
+        this.timer = timer;
+        this.jobTimeout = jobTimeout;
+    }
+
+    /** @return the GPU's channels, or null */
+    GpuChannels channels() {
+        return channels;
+    }
+
+    /** @return the job-timeout executor */
+    ScheduledExecutorService timer() {
+        return timer;
+    }
+
+    /** @return how long a job may run */
+    Duration jobTimeout() {
+        return jobTimeout;
     }
 
     /** @return the GPU's VA spaces, or null */
@@ -61,7 +102,8 @@ public final class NovaDriver implements DrmDriver<NovaFile> {
 
     /**
      * driver.rs declare_drm_ioctls!: GETPARAM RENDER_ALLOW, GEM_CREATE and GEM_INFO AUTH |
-     * RENDER_ALLOW; VM_INIT and VM_BIND AUTH | RENDER_ALLOW as nouveau declares them.
+     * RENDER_ALLOW; VM_INIT, VM_BIND, CHANNEL_ALLOC, CHANNEL_FREE and EXEC AUTH | RENDER_ALLOW
+     * as nouveau declares them.
      */
     @Override
     public List<IoctlDesc<NovaFile>> ioctls() {
@@ -75,7 +117,13 @@ public final class NovaDriver implements DrmDriver<NovaFile> {
                 new IoctlDesc<>(NovaDrm.DRM_IOCTL_NOVA_VM_INIT, DrmIoctl.DRM_AUTH | DrmIoctl.DRM_RENDER_ALLOW,
                         "NOVA_VM_INIT", (file, data, arg) -> NovaFile.vmInit(this, arg, file, data)),
                 new IoctlDesc<>(NovaDrm.DRM_IOCTL_NOVA_VM_BIND, DrmIoctl.DRM_AUTH | DrmIoctl.DRM_RENDER_ALLOW,
-                        "NOVA_VM_BIND", (file, data, arg) -> NovaFile.vmBind(arg, file, data)));
+                        "NOVA_VM_BIND", (file, data, arg) -> NovaFile.vmBind(arg, file, data)),
+                new IoctlDesc<>(NovaDrm.DRM_IOCTL_NOVA_CHANNEL_ALLOC, DrmIoctl.DRM_AUTH | DrmIoctl.DRM_RENDER_ALLOW,
+                        "NOVA_CHANNEL_ALLOC", (file, data, arg) -> NovaExec.channelAlloc(this, arg, file, data)),
+                new IoctlDesc<>(NovaDrm.DRM_IOCTL_NOVA_CHANNEL_FREE, DrmIoctl.DRM_AUTH | DrmIoctl.DRM_RENDER_ALLOW,
+                        "NOVA_CHANNEL_FREE", (file, data, arg) -> NovaExec.channelFree(arg, file, data)),
+                new IoctlDesc<>(NovaDrm.DRM_IOCTL_NOVA_EXEC, DrmIoctl.DRM_AUTH | DrmIoctl.DRM_RENDER_ALLOW,
+                        "NOVA_EXEC", (file, data, arg) -> NovaExec.exec(arg, file, data)));
     }
 
     /** file.rs {@code DriverFile::open}: every file gets an (empty) {@link NovaFile}. */

@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 import org.nova.bus.auxiliary.AuxiliaryDevice;
 import org.nova.bus.auxiliary.AuxiliaryDriver;
@@ -17,6 +19,7 @@ import org.nova.drm.DrmDevice;
 import org.nova.drm.DrmDevices;
 import org.nova.gpu.vram.NovaDrmData;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +54,18 @@ public final class NovaDrmDriver implements AuxiliaryDriver<DrmDevice>, DrmDevic
     @Reference
     private volatile DriverCore core;
     private final Map<DrmDevice, NovaDrmData> data = new ConcurrentHashMap<>();
+    /** The job-timeout timer every device's job queues share: one daemon thread, no thread per job. */
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "nova-drm-job-timeouts");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** Stops the timer; the devices were removed (and their queues closed) before. */
+    @Deactivate
+    void deactivate() {
+        timer.shutdownNow();
+    }
 
     @Override
     public String name() {
@@ -66,8 +81,8 @@ public final class NovaDrmDriver implements AuxiliaryDriver<DrmDevice>, DrmDevic
     public DrmDevice probe(AuxiliaryDevice dev, String matchedId) {
         NovaDrmData d = dev.registrationData(NovaDrmData.class).orElseThrow(
                 () -> new DriverException(Errno.EINVAL, dev.name() + " has no NovaDrmData registration data"));
-        DrmDevice drmDev = drm.register(new NovaDriver(d.vramBarSize(), d.vm()), dev.name(), d.vram(), d.aperture(),
-                gpuIndex(dev.parent()));
+        DrmDevice drmDev = drm.register(new NovaDriver(d.vramBarSize(), d.vm(), d.channels(), timer,
+                NovaDriver.JOB_TIMEOUT), dev.name(), d.vram(), d.aperture(), gpuIndex(dev.parent()));
         data.put(drmDev, d);
         LOG.info("{}: {} and {} for GPU {} ({} MiB VRAM, BAR1 {} MiB)", dev.name(), drmDev.primaryName(),
                 drmDev.renderName(), d.gpu(), d.vram().total() >> 20, d.vramBarSize() >> 20);

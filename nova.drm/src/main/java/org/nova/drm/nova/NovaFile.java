@@ -17,8 +17,9 @@ import org.nova.gpu.vm.GpuVmManager;
 /**
  * drivers/gpu/drm/nova/file.rs: {@code File}, nova-drm's per-file data ({@code drm_file.driver_priv}),
  * and the ioctl handlers upstream keeps with it. Upstream's File holds nothing; this one holds the
- * file's GPU VA space once VM_INIT made it ({@link NovaVm}), closed when the file closes or the
- * device is unplugged. {@link NovaDriver#open} makes one per open file and the handlers receive it
+ * file's GPU VA space once VM_INIT made it ({@link NovaVm}) and the channels CHANNEL_ALLOC made
+ * ({@link NovaChannel}, each with its job queue), closed when the file closes or the device is
+ * unplugged. {@link NovaDriver#open} makes one per open file and the handlers receive it
  * as the calling file's data.
  *
  * <p>The handlers are static, as file.rs' associated functions are: they take the device's driver
@@ -30,6 +31,8 @@ public final class NovaFile {
 
     /** The file's VA space, once VM_INIT made it; guarded by this. */
     private NovaVm vm;
+    /** The file's channels by ID (CHANNEL_ALLOC), in allocation order; guarded by this. */
+    private final java.util.LinkedHashMap<Integer, NovaChannel> channels = new java.util.LinkedHashMap<>();
     private boolean released;
 
     /** {@code DriverFile::open}: a file's data, made by {@link NovaDriver#open}. */
@@ -41,12 +44,48 @@ public final class NovaFile {
         return vm;
     }
 
-    /** File close or unplug: the VA space goes, with every mapping and object reference. */
+    /** @return the channel {@code id} if this file allocated it, else null */
+    synchronized NovaChannel channel(int id) {
+        return channels.get(id);
+    }
+
+    /** @return the file's channels */
+    synchronized List<NovaChannel> channels() {
+        return List.copyOf(channels.values());
+    }
+
+    /**
+     * Keeps a channel CHANNEL_ALLOC made.
+     *
+     * @throws DrmException ENODEV when the file is closing (the caller closes the channel)
+     */
+    synchronized void addChannel(NovaChannel c) {
+        if (released) {
+            throw new DrmException(DrmErrno.ENODEV, "the file is closing");
+        }
+        channels.put(c.id(), c);
+    }
+
+    /** @return the channel {@code id}, no longer the file's, or null */
+    synchronized NovaChannel removeChannel(int id) {
+        return channels.remove(id);
+    }
+
+    /**
+     * File close or unplug: the channels' jobs are cancelled and the channels closed, then the VA
+     * space goes, with every mapping and object reference.
+     */
     void release() {
         NovaVm v;
+        List<NovaChannel> chs;
         synchronized (this) {
             released = true;
             v = vm;
+            chs = List.copyOf(channels.values());
+            channels.clear();
+        }
+        for (NovaChannel c : chs) {
+            c.queue().close();
         }
         if (v != null) {
             v.close();
@@ -84,8 +123,8 @@ public final class NovaFile {
 
     /**
      * vm_bind (nouveau_uvmm_ioctl_vm_bind), synchronous only: ENOSYS before VM_INIT; RUN_ASYNC,
-     * unknown flags and any wait/signal syncobj are EINVAL (asynchronous binds wait for job
-     * submission, issue 20); the ops are read from op_ptr (EFAULT outside the caller's memory) and
+     * unknown flags and any wait/signal syncobj are EINVAL (asynchronous binds, a bind job on a
+     * job queue, are not implemented); the ops are read from op_ptr (EFAULT outside the caller's memory) and
      * applied by {@link NovaVm#bind}.
      */
     static void vmBind(MemorySegment req, DrmFile file, NovaFile data) {
@@ -97,14 +136,14 @@ public final class NovaFile {
         int flags = req.get(U32, 4);
         if ((flags & NovaDrm.DRM_NOVA_VM_BIND_RUN_ASYNC) != 0) {
             throw new DrmException(DrmErrno.EINVAL,
-                    "VM_BIND RUN_ASYNC: nova binds synchronously until it has job submission (issue 20)");
+                    "VM_BIND RUN_ASYNC: nova binds synchronously (asynchronous VM_BIND is not implemented)");
         }
         if (flags != 0) {
             throw new DrmException(DrmErrno.EINVAL, String.format("unknown VM_BIND flags %#x", flags));
         }
         if (req.get(U32, 8) != 0 || req.get(U32, 12) != 0) {
             throw new DrmException(DrmErrno.EINVAL,
-                    "VM_BIND wait/signal syncobjs: nova has no job submission to sync with yet (issue 20)");
+                    "VM_BIND wait/signal syncobjs: nova binds synchronously (asynchronous VM_BIND is not implemented)");
         }
         long opSize = NovaDrm.STRUCT_DRM_NOVA_VM_BIND_OP.byteSize();
         MemorySegment ops = count == 0 ? MemorySegment.NULL

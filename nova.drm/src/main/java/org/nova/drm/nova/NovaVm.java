@@ -78,6 +78,26 @@ final class NovaVm {
         return List.copyOf(vas.values());
     }
 
+    /**
+     * @return true if every byte of [va, va + len) lies in a mapping (adjacent mappings may share
+     *     the range): what an EXEC push must point at
+     */
+    synchronized boolean covers(long va, long len) {
+        long at = va;
+        long end = va + len;
+        if (len <= 0 || end < va || closed) {
+            return false;
+        }
+        while (at < end) {
+            Map.Entry<Long, Va> e = vas.floorEntry(at);
+            if (e == null || e.getValue().end() <= at) {
+                return false;
+            }
+            at = e.getValue().end();
+        }
+        return true;
+    }
+
     /** @return sparse regions, {addr, range} */
     synchronized List<long[]> regions() {
         List<long[]> l = new ArrayList<>();

@@ -32,11 +32,23 @@ final class VmGpu {
     final DrmDevice dev;
 
     VmGpu(Path firmwareDir) {
+        this(firmwareDir, null, null, null);
+    }
+
+    /**
+     * @param channels the test's channels (a test double), or null
+     * @param timer the job-timeout executor, with channels
+     * @param jobTimeout how long a job may run, with channels
+     */
+    VmGpu(Path firmwareDir, org.nova.gpu.channel.GpuChannels channels, java.util.concurrent.ScheduledExecutorService timer,
+            java.time.Duration jobTimeout) {
         gpu = new NvidiaGpu(new GpuOptions(Chipset.GA102, 1024, GpuFault.NONE, List.of(firmwareDir)));
         bar0 = TestBars.map("sim-bar0", new Bar0Mmio(gpu)).bar();
         vram = BuddyVramManager.of("0000:00:05.0", 0, MANAGED);
         vms = GpuVms.open("0000:00:05.0", bar0, Chipset.GA102.architecture(), gpu.vram().byteSize(), vram);
-        dev = cls.register(new NovaDriver(256L << 20, vms), "NovaCore.nova-drm.0", vram, MemorySegment.NULL);
+        dev = cls.register(channels == null ? new NovaDriver(256L << 20, vms)
+                : new NovaDriver(256L << 20, vms, channels, timer, jobTimeout), "NovaCore.nova-drm.0", vram,
+                MemorySegment.NULL);
     }
 
     /** @return what the simulated MMU translates {@code va} to in {@code instBlock}'s space, or -1 */
