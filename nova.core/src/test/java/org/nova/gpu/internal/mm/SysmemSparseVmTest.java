@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nova.bus.pci.DmaCoherent;
 import org.nova.bus.pci.DmaSegment;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
@@ -26,6 +27,8 @@ import org.nova.gpu.vm.GpuVms;
 import org.nova.gpu.vm.VmAperture;
 import org.nova.gpu.vm.VmMapping;
 import org.nova.gpu.vm.VmWalk;
+import org.nova.gpu.vram.GpuSysmem;
+import org.nova.gpu.vram.SysmemBuffer;
 import org.nova.gpu.vram.VramBlock;
 import org.nova.nvidia.Architecture;
 import org.nova.nvidia.mmu.MmuV2;
@@ -320,5 +323,72 @@ class SysmemSparseVmTest {
             }
         }
         assertEquals(faults + expectFaults, g.gpu.mmu().faultCount(), "faults only where nothing is mapped or sparse");
+    }
+
+    /** A coherent DMA buffer over the harness's IOMMU. */
+    private DmaCoherent coherent(long size) {
+        long iova = g.dma(size, K4);
+        MemorySegment m = g.host(iova);
+        return new DmaCoherent() {
+            @Override
+            public long iova() {
+                return iova;
+            }
+
+            @Override
+            public long size() {
+                return size;
+            }
+
+            @Override
+            public MemorySegment memory() {
+                return m;
+            }
+
+            @Override
+            public void close() {
+                g.unmapDma(iova);
+            }
+        };
+    }
+
+    @Test
+    void gpuSysmemCopiesToAndFromVramKeepsItsLimitAndRevokeFreesEverything() {
+        GpuSysmem sys = new CoherentSysmem("sim", this::coherent, g.pramin, 4 * M2);
+        SysmemBuffer a = sys.allocate(M2 - 100, "test:a");
+        assertEquals(M2, a.size(), "rounded to 4 KiB");
+        VramBlock bo = g.vram.allocate(M2, "bo");
+        for (long off = 0; off < M2; off += K64) {
+            g.gpu.vramWrite(bo.offset() + off, 8, 0x1000_0000L + off);
+        }
+        sys.copyFromVram(bo, 0, a, 0, M2);
+        for (long off = 0; off < M2; off += K64) {
+            assertEquals(0x1000_0000L + off, a.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, off));
+        }
+        a.memory().set(ValueLayout.JAVA_LONG_UNALIGNED, 8, 0x77L);
+        sys.copyToVram(a, 0, bo, 0, K4);
+        assertEquals(0x77L, g.gpu.vramRead(bo.offset() + 8, 8));
+        fails(Errno.EINVAL, () -> sys.copyFromVram(bo, 0, a, K4, M2));
+        fails(Errno.EINVAL, () -> sys.copyToVram(a, 4, bo, 0, K4));
+
+        // the GPU reaches the buffer through a VA space
+        GpuVm vm = vms.create("test:sysmem", 1L << 40);
+        vm.mapSysmem(4 * M2, a.segments(), true, true);
+        assertEquals(0x1000_0000L + K64, g.gpu.mmu().read(vm.instBlock(), 4 * M2 + K64, 8).orElseThrow());
+        vm.unmap(4 * M2, M2);
+
+        fails(Errno.ENOMEM, () -> sys.allocate(3 * M2 + K4, "test:over"));
+        SysmemBuffer b = sys.allocate(3 * M2, "test:b");
+        assertEquals(4 * M2, sys.allocated());
+        a.close();
+        assertEquals(3 * M2, sys.allocated());
+        assertTrue(g.gpu.mmu().read(vm.instBlock(), 4 * M2, 8).isEmpty());
+        sys.revoke();
+        assertTrue(b.isFreed());
+        assertEquals(0, sys.allocated());
+        assertEquals(List.of(), sys.buffers());
+        fails(Errno.ENODEV, () -> sys.allocate(K4, "test:late"));
+        vm.close();
+        g.vram.free(bo);
     }
 }
