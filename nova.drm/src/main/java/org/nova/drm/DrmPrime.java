@@ -61,7 +61,7 @@ final class DrmPrime {
             if (b.object.device != device) {
                 throw new DrmException(DrmErrno.EINVAL, "fd " + fd + " is a dma-buf of " + b.object.device.primaryName());
             }
-            if (b.object.block == null) {
+            if (b.object.isFreedLocked()) {
                 throw new DrmException(DrmErrno.EBADF, "fd " + fd + " refers to a freed object");
             }
             Integer h = file.byObject.get(b.object);

@@ -66,7 +66,7 @@ public final class NovaDrmDriver implements AuxiliaryDriver<DrmDevice>, DrmDevic
     public DrmDevice probe(AuxiliaryDevice dev, String matchedId) {
         NovaDrmData d = dev.registrationData(NovaDrmData.class).orElseThrow(
                 () -> new DriverException(Errno.EINVAL, dev.name() + " has no NovaDrmData registration data"));
-        DrmDevice drmDev = drm.register(new NovaDriver(d.vramBarSize(), d.vm()), dev.name(), d.vram(), d.aperture(),
+        DrmDevice drmDev = drm.register(new NovaDriver(d.vramBarSize(), d.vm()), dev.name(), d.vram(), d.aperture(), d.sysmem(),
                 gpuIndex(dev.parent()));
         data.put(drmDev, d);
         LOG.info("{}: {} and {} for GPU {} ({} MiB VRAM, BAR1 {} MiB)", dev.name(), drmDev.primaryName(),
