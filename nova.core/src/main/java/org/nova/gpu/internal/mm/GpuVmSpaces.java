@@ -61,6 +61,11 @@ public final class GpuVmSpaces implements GpuVmManager {
         return gpu;
     }
 
+    /** @return the PRAMIN window the spaces' tables are written through (the GPU's one window) */
+    public Pramin pramin() {
+        return pramin;
+    }
+
     @Override
     public GpuVm create(String owner, long vaSize) {
         if (owner == null || owner.isEmpty()) {
