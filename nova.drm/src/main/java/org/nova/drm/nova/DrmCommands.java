@@ -144,7 +144,7 @@ public final class DrmCommands {
     @Descriptor("move a GEM object between VRAM and GPU system memory (its GPU VAs follow)")
     public String migrate(@Descriptor("FILE: an open file (card0/3, as drm:gem lists them)") String what,
             @Descriptor("HANDLE: the file's GEM handle") int handle,
-            @Descriptor("vram or sysmem") String to) {
+            @Descriptor("TO: vram or sysmem") String to) {
         GemObject.Placement target = switch (to) {
             case "vram" -> GemObject.Placement.VRAM;
             case "sysmem" -> GemObject.Placement.SYSMEM;
