@@ -41,16 +41,24 @@ final class DrmPrime {
         a.set(U32, HANDLE_AT, importFd(f, a.get(U32, FD_AT)));
     }
 
-    /** See {@link DrmDevice#exportHandle}. */
+    /**
+     * See {@link DrmDevice#exportHandle}. Under the placement lock: exporting pins the object, so
+     * no eviction may be moving it meanwhile.
+     */
     int exportHandle(DrmFile file, int handle) {
-        synchronized (lock) {
-            GemObject o = gem.lookup(file, handle);
-            if (o.dmaBuf == null) {
-                o.dmaBuf = new DmaBuf(o);
+        gem.placementLock().lock();
+        try {
+            synchronized (lock) {
+                GemObject o = gem.lookup(file, handle);
+                if (o.dmaBuf == null) {
+                    o.dmaBuf = new DmaBuf(o);
+                }
+                o.dmaBuf.fds++;
+                o.dmaBufRefs++;
+                return cls.installFd(o.dmaBuf);
             }
-            o.dmaBuf.fds++;
-            o.dmaBufRefs++;
-            return cls.installFd(o.dmaBuf);
+        } finally {
+            gem.placementLock().unlock();
         }
     }
 

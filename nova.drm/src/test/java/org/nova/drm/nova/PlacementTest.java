@@ -93,6 +93,7 @@ class PlacementTest {
         List<Integer> handles = new ArrayList<>();
         long alias = 1L << 32;
         MemorySegment pinnedView = null;
+        int exported = -1;
         for (int i = 0; i < n; i++) {
             int h = NovaDrm.gemCreate(f, M2);
             GemObject o = g.dev.lookup(f, h);
@@ -108,6 +109,11 @@ class PlacementTest {
             if (i == 4) {
                 // CPU-mapped: pinned in VRAM from now on
                 pinnedView = f.mmap(f.mmapOffset(h), M2);
+                assertTrue(o.isPinned());
+            }
+            if (i == 5) {
+                // exported as a dma-buf: pinned too
+                exported = NovaDrm.primeHandleToFd(f, h);
                 assertTrue(o.isPinned());
             }
         }
@@ -132,6 +138,8 @@ class PlacementTest {
         assertEquals(Placement.VRAM, objs.get(n - 1).placement(), "the newest stays");
         assertEquals(Placement.VRAM, objs.get(4).placement(), "the CPU-mapped object never moves");
         assertEquals(0, objs.get(4).moves());
+        assertEquals(Placement.VRAM, objs.get(5).placement(), "the exported object never moves");
+        assertEquals(0, objs.get(5).moves());
         for (long off = 0; off < M2; off += K64) {
             assertEquals(pattern(4, off), pinnedView.get(U64, off), "the pinned object's CPU mapping");
         }
@@ -170,6 +178,7 @@ class PlacementTest {
         assertEquals(0, g.gpu.mmu().faultCount());
 
         f.close();
+        g.cls.closeFd(exported);
         assertEquals(List.of(), g.dev.objects());
         assertEquals(start, g.vram.stats().allocated(), "every object and table back in the buddy");
         assertEquals(0, g.sysmem.allocated());
