@@ -94,8 +94,9 @@ public interface GpuVm extends AutoCloseable {
      * MMU's sparse encoding (vmmgp100.c: VALID clear + VOL in a PTE, VOL_BIG in a dual PDE for a
      * whole unmapped 2 MiB), so a GPU read there returns zero and a write is dropped, without a
      * fault; a VA outside every sparse range and unmapped still faults. Mapping inside the range
-     * replaces the sparse entries; {@link #unmap} inside it restores them. Costs a PD0 table per
-     * 512 MiB of range (and a 4 KiB page table per 2 MiB partly mapped or partly sparse).
+     * replaces the sparse entries; {@link #unmap} inside it restores them. Whole 256 GiB and
+     * 512 MiB directory entries are single sparse entries, so the tables it costs are those around
+     * its ends and around what is mapped in it.
      *
      * @throws org.nova.driver.DriverException EINVAL for misalignment or a range outside the
      *     space; EEXIST if it overlaps another sparse range; ENOSPC when VRAM cannot hold the

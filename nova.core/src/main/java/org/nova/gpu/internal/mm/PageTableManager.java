@@ -32,9 +32,11 @@ import org.nova.nvidia.mmu.Ramin;
  * sparse and mapping nothing is one sparse dual PDE (gp100_vmm_pd0_sparse, no page table); a
  * PD0 entry partly sparse or partly mapped gets a small page table whose unmapped sparse entries
  * are sparse PTEs (gp100_vmm_pgt_sparse). The sparse entries are derived state: each operation
- * strips them from the 2 MiB entries it touches, changes the mappings, and lays them out again.
- * (nouveau also marks whole PD1..PD3 entries sparse; this manager stops at PD0, so a sparse
- * range costs one PD0 table per 512 MiB.)
+ * strips them from the entries it touches, changes the mappings, and lays them out again. As
+ * nouveau marks whole directory entries sparse, a PD2 (256 GiB) or PD1 (512 MiB) entry whose
+ * whole span is sparse and holds no table is itself one sparse entry (VALID clear + VOL), so a
+ * sparse range costs tables only around its ends and around what is mapped in it; mapping under
+ * such an entry replaces it by a table whose entries are laid out sparse again.
  *
  * <p>Ownership: the manager owns its instance block and every table (VRAM blocks charged to its
  * owner name) until {@link #close()}, which frees them all. Mapped pages belong to the caller;
@@ -57,6 +59,8 @@ public final class PageTableManager implements AutoCloseable {
         final long addr;
         /** PD3..PD1: child directories. */
         final Table[] dirs;
+        /** PD2 and PD1: which entries are one sparse entry (no table below; counted in {@link #used}). */
+        final boolean[] sparseDir;
         /** PD0: each entry's small and big page tables, and whether it holds a 2 MiB page. */
         final Table[] small;
         final Table[] big;
@@ -77,6 +81,7 @@ public final class PageTableManager implements AutoCloseable {
             boolean pd0 = level == MmuV2.PD0;
             boolean pt = level == MmuV2.SPT || level == MmuV2.LPT;
             this.dirs = !pd0 && !pt ? new Table[n] : null;
+            this.sparseDir = level == MmuV2.PD2 || level == MmuV2.PD1 ? new boolean[n] : null;
             this.small = pd0 ? new Table[n] : null;
             this.big = pd0 ? new Table[n] : null;
             this.huge = pd0 ? new boolean[n] : null;
@@ -255,23 +260,23 @@ public final class PageTableManager implements AutoCloseable {
             off += 1L << shift;
         }
         long done = 0;
-        stripSparse(va, size);
+        long[] ext = stripSparse(va, size);
         try {
             while (done < size) {
                 int shift = pageShift(va + done, pa + done, size - done);
                 mapPage(va + done, pa + done, shift, readOnly, aperture);
                 done += 1L << shift;
             }
-            layOutSparse(va, size);
+            layOutSparse(ext[0], ext[1]);
         } catch (RuntimeException e) {
             // give back what this call mapped and allocated: the space is as before
             for (long off = 0; off < done;) {
                 off += 1L << unmapPage(va + off);
             }
-            restoreSparse(va, size, e);
+            restoreSparse(ext, e);
             throw e;
         }
-        tidy(va, size);
+        tidy(ext);
         finish();
     }
 
@@ -299,20 +304,20 @@ public final class PageTableManager implements AutoCloseable {
             }
             off += page;
         }
-        stripSparse(va, size);
+        long[] ext = stripSparse(va, size);
         for (long off = 0; off < size;) {
             off += 1L << unmapPage(va + off);
         }
         try {
-            layOutSparse(va, size);
+            layOutSparse(ext[0], ext[1]);
         } catch (RuntimeException e) {
             // the pages are gone; the sparse entries a table VRAM could not hold are missing
             // (those VAs fault instead of reading zero) until the next change lays them out
-            tidy(va, size);
+            tidy(ext);
             finish();
             throw e;
         }
-        tidy(va, size);
+        tidy(ext);
         finish();
     }
 
@@ -342,24 +347,24 @@ public final class PageTableManager implements AutoCloseable {
                         "%s: no sparse range is exactly [0x%x, +0x%x)", owner, va, size));
             }
         }
-        stripSparse(va, size);
+        long[] ext = stripSparse(va, size);
         if (on) {
             sparse.put(va, va + size);
         } else {
             sparse.remove(va);
         }
         try {
-            layOutSparse(va, size);
+            layOutSparse(ext[0], ext[1]);
         } catch (RuntimeException e) {
             if (on) {
                 sparse.remove(va);
             } else {
                 sparse.put(va, va + size);
             }
-            restoreSparse(va, size, e);
+            restoreSparse(ext, e);
             throw e;
         }
-        tidy(va, size);
+        tidy(ext);
         finish();
     }
 
@@ -541,7 +546,12 @@ public final class PageTableManager implements AutoCloseable {
                 }
                 c = newTable(next);
                 t.dirs[i] = c;
-                t.used++;
+                if (t.sparseDir != null && t.sparseDir[i]) {
+                    // callers strip the sparse entries first; should one remain, the table replaces it
+                    t.sparseDir[i] = false;
+                } else {
+                    t.used++;
+                }
                 pramin.write64(t.entry(i), MmuV2.vramPde(c.addr()));
             }
             t = c;
@@ -657,22 +667,47 @@ public final class PageTableManager implements AutoCloseable {
         return r != null && r.getValue() > va;
     }
 
-    /** Calls {@code f} with the first VA of every 2 MiB PD0 entry [va, va + size) touches. */
-    private static void eachChunk(long va, long size, java.util.function.LongConsumer f) {
-        long step = MmuV2.PD0.entrySpan();
-        for (long at = va & ~(step - 1); at < va + size; at += step) {
-            f.accept(at);
+    /** @return whether one sparse range covers [from, to) */
+    private boolean sparseCovers(long from, long to) {
+        Map.Entry<Long, Long> r = sparse.floorEntry(from);
+        return r != null && r.getValue() >= to;
+    }
+
+    /** @return whether a sparse range overlaps [from, to) */
+    private boolean sparseOverlaps(long from, long to) {
+        Map.Entry<Long, Long> r = sparse.lowerEntry(to);
+        return r != null && r.getValue() > from;
+    }
+
+    /** A PD0 entry visitor: the PD0 table, the entry's index, the entry's first VA. */
+    private interface Pd0Entry {
+        void visit(Table pd0, int i, long at);
+    }
+
+    /** Calls {@code f} for every PD0 entry of an existing PD0 table that [from, to) touches. */
+    private void eachPd0Entry(Table t, long from, long to, Pd0Entry f) {
+        long span = t.level.entrySpan();
+        for (long at = from & ~(span - 1); at < to; at += span) {
+            int i = t.level.index(at);
+            if (t.level == MmuV2.PD0) {
+                f.visit(t, i, at);
+            } else if (t.dirs[i] != null) {
+                eachPd0Entry(t.dirs[i], Math.max(from, at), Math.min(to, at + span), f);
+            }
         }
     }
 
-    /** Clears the sparse entries of the PD0 entries [va, va + size) touches, keeping the (maybe empty) tables. */
-    private void stripSparse(long va, long size) {
-        eachChunk(va, size, at -> {
-            Table pd0 = pd0(at, false);
-            if (pd0 == null) {
-                return;
-            }
-            int i = MmuV2.PD0.index(at);
+    /**
+     * Clears the sparse entries of the tables [va, va + size) touches, keeping the (maybe empty)
+     * tables. A sparse directory entry (PD2 or PD1) it clears covered VAs outside the range too.
+     *
+     * @return the range whose sparse entries must be laid out again: [va, va + size) widened to
+     *     every sparse directory entry cleared
+     */
+    private long[] stripSparse(long va, long size) {
+        long[] ext = {va, va + size};
+        stripDirs(root, va, va + size, ext);
+        eachPd0Entry(root, va, va + size, (pd0, i, at) -> {
             if (pd0.sparseBig[i]) {
                 pd0.sparseBig[i] = false;
                 pramin.write64(pd0.entry(i), 0);
@@ -691,90 +726,139 @@ public final class PageTableManager implements AutoCloseable {
                 }
             }
         });
+        return ext;
     }
 
-    /** Writes the sparse entries of the PD0 entries [va, va + size) touches, from the sparse ranges and the mappings. */
-    private void layOutSparse(long va, long size) {
-        eachChunk(va, size, at -> {
-            long end = at + MmuV2.PD0.entrySpan();
-            List<long[]> in = new ArrayList<>();
-            Map.Entry<Long, Long> first = sparse.floorEntry(at);
-            for (Map.Entry<Long, Long> r : (first != null ? sparse.tailMap(first.getKey(), true)
-                    : sparse.tailMap(at, true)).entrySet()) {
-                if (r.getKey() >= end) {
-                    break;
-                }
-                if (r.getValue() > at) {
-                    in.add(new long[] {Math.max(at, r.getKey()), Math.min(end, r.getValue())});
+    private void stripDirs(Table t, long from, long to, long[] ext) {
+        long span = t.level.entrySpan();
+        for (long at = from & ~(span - 1); at < to; at += span) {
+            int i = t.level.index(at);
+            if (t.sparseDir != null && t.sparseDir[i]) {
+                t.sparseDir[i] = false;
+                t.used--;
+                pramin.write64(t.entry(i), 0);
+                ext[0] = Math.min(ext[0], at);
+                ext[1] = Math.max(ext[1], at + span);
+            } else if (t.dirs[i] != null && t.level != MmuV2.PD1) {
+                stripDirs(t.dirs[i], Math.max(from, at), Math.min(to, at + span), ext);
+            }
+        }
+    }
+
+    /**
+     * Writes the sparse entries of [from, to) from the sparse ranges and the mappings: a PD2 or
+     * PD1 entry whose whole span is sparse and holds no table is one sparse entry
+     * (gp100_vmm_pgt_sparse on a directory, as nouveau marks whole PDEs); below, PD0 entries as
+     * {@link #layOutChunk} lays them.
+     */
+    private void layOutSparse(long from, long to) {
+        // whole PD0 entries: stripping cleared the sparse entries of every PD0 entry the range touched
+        long chunk = MmuV2.PD0.entrySpan();
+        layDir(root, from & ~(chunk - 1), Math.min(vaSize, (to + chunk - 1) & ~(chunk - 1)));
+    }
+
+    private void layDir(Table t, long from, long to) {
+        long span = t.level.entrySpan();
+        for (long at = from & ~(span - 1); at < to; at += span) {
+            long eFrom = Math.max(from, at);
+            long eTo = Math.min(to, at + span);
+            if (!sparseOverlaps(eFrom, eTo)) {
+                continue;
+            }
+            int i = t.level.index(at);
+            if (t.level == MmuV2.PD0) {
+                layOutChunk(t, i, at);
+                continue;
+            }
+            Table c = t.dirs[i];
+            if (t.sparseDir != null && t.sparseDir[i]) {
+                continue;
+            }
+            if (c == null && t.sparseDir != null && sparseCovers(at, at + span)) {
+                t.sparseDir[i] = true;
+                t.used++;
+                pramin.write64(t.entry(i), MmuV2.sparsePte());
+                continue;
+            }
+            if (c == null) {
+                c = newTable(t.level == MmuV2.PD3 ? MmuV2.PD2 : t.level == MmuV2.PD2 ? MmuV2.PD1 : MmuV2.PD0);
+                t.dirs[i] = c;
+                t.used++;
+                pramin.write64(t.entry(i), MmuV2.vramPde(c.addr()));
+            }
+            layDir(c, eFrom, eTo);
+        }
+    }
+
+    /** Lays out the sparse entries of PD0 entry {@code i} (first VA {@code at}). */
+    private void layOutChunk(Table pd0, int i, long at) {
+        long end = at + MmuV2.PD0.entrySpan();
+        List<long[]> in = new ArrayList<>();
+        Map.Entry<Long, Long> first = sparse.floorEntry(at);
+        for (Map.Entry<Long, Long> r : (first != null ? sparse.tailMap(first.getKey(), true)
+                : sparse.tailMap(at, true)).entrySet()) {
+            if (r.getKey() >= end) {
+                break;
+            }
+            if (r.getValue() > at) {
+                in.add(new long[] {Math.max(at, r.getKey()), Math.min(end, r.getValue())});
+            }
+        }
+        if (in.isEmpty() || pd0.huge[i]) {
+            return;
+        }
+        boolean whole = in.size() == 1 && in.get(0)[0] == at && in.get(0)[1] == end;
+        boolean anyMapped = pd0.big[i] != null && mappedCount(pd0.big[i]) > 0
+                || pd0.small[i] != null && mappedCount(pd0.small[i]) > 0;
+        if (whole && !anyMapped) {
+            boolean wasUsed = pd0EntryUsed(pd0, i);
+            for (Table t : new Table[] {pd0.small[i], pd0.big[i]}) {
+                if (t != null) {
+                    unhook(t);
                 }
             }
-            if (in.isEmpty()) {
-                return;
+            pd0.small[i] = null;
+            pd0.big[i] = null;
+            pd0.sparseBig[i] = true;
+            writePd0(pd0, i);
+            if (!wasUsed) {
+                pd0.used++;
             }
-            Table pd0 = pd0(at, false);
-            int i = MmuV2.PD0.index(at);
-            boolean whole = in.size() == 1 && in.get(0)[0] == at && in.get(0)[1] == end;
-            boolean anyMapped = pd0 != null && (pd0.huge[i]
-                    || pd0.big[i] != null && pd0.big[i].used > 0 || pd0.small[i] != null && pd0.small[i].used > 0);
-            if (pd0 != null && pd0.huge[i]) {
-                return;
+            return;
+        }
+        Table spt = pd0.small[i];
+        if (spt == null) {
+            boolean wasUsed = pd0EntryUsed(pd0, i);
+            spt = newTable(MmuV2.SPT);
+            pd0.small[i] = spt;
+            writePd0(pd0, i);
+            if (!wasUsed) {
+                pd0.used++;
             }
-            if (whole && !anyMapped) {
-                if (pd0 == null) {
-                    pd0 = pd0(at, true);
+        }
+        Table lpt = pd0.big[i];
+        for (long[] r : in) {
+            for (long p = r[0]; p < r[1]; p += KIB4) {
+                int j = MmuV2.SPT.index(p);
+                if (spt.mapped[j] || spt.sparse[j] || lpt != null && lpt.mapped[MmuV2.LPT.index(p)]) {
+                    continue;
                 }
-                boolean wasUsed = pd0EntryUsed(pd0, i);
-                for (Table t : new Table[] {pd0.small[i], pd0.big[i]}) {
-                    if (t != null) {
-                        unhook(t);
-                    }
-                }
-                pd0.small[i] = null;
-                pd0.big[i] = null;
-                pd0.sparseBig[i] = true;
-                writePd0(pd0, i);
-                if (!wasUsed) {
-                    pd0.used++;
-                }
-                return;
+                spt.sparse[j] = true;
+                spt.used++;
+                pramin.write64(spt.entry(j), MmuV2.sparsePte());
             }
-            if (pd0 == null) {
-                pd0 = pd0(at, true);
-            }
-            Table spt = pd0.small[i];
-            if (spt == null) {
-                boolean wasUsed = pd0EntryUsed(pd0, i);
-                spt = newTable(MmuV2.SPT);
-                pd0.small[i] = spt;
-                writePd0(pd0, i);
-                if (!wasUsed) {
-                    pd0.used++;
-                }
-            }
-            Table lpt = pd0.big[i];
-            for (long[] r : in) {
-                for (long p = r[0]; p < r[1]; p += KIB4) {
-                    int j = MmuV2.SPT.index(p);
-                    if (spt.mapped[j] || spt.sparse[j] || lpt != null && lpt.mapped[MmuV2.LPT.index(p)]) {
-                        continue;
-                    }
-                    spt.sparse[j] = true;
-                    spt.used++;
-                    pramin.write64(spt.entry(j), MmuV2.sparsePte());
-                }
-            }
-        });
+        }
     }
 
     /** After a failure: lays the sparse entries out again for the state as it is now, then tidies and invalidates. */
-    private void restoreSparse(long va, long size, RuntimeException cause) {
+    private void restoreSparse(long[] ext, RuntimeException cause) {
         try {
-            stripSparse(va, size);
-            layOutSparse(va, size);
+            long[] again = stripSparse(ext[0], ext[1] - ext[0]);
+            layOutSparse(Math.min(ext[0], again[0]), Math.max(ext[1], again[1]));
         } catch (RuntimeException e) {
             cause.addSuppressed(e);
         }
-        tidy(va, size);
+        tidy(ext);
         try {
             finish();
         } catch (RuntimeException e) {
@@ -782,14 +866,9 @@ public final class PageTableManager implements AutoCloseable {
         }
     }
 
-    /** Frees page tables left without entries under [va, va + size), then the directories left empty. */
-    private void tidy(long va, long size) {
-        eachChunk(va, size, at -> {
-            Table pd0 = pd0(at, false);
-            if (pd0 == null) {
-                return;
-            }
-            int i = MmuV2.PD0.index(at);
+    /** Frees page tables left without entries under [ext[0], ext[1]), then the directories left empty. */
+    private void tidy(long[] ext) {
+        eachPd0Entry(root, ext[0], ext[1], (pd0, i, at) -> {
             boolean wasUsed = pd0EntryUsed(pd0, i);
             boolean changed = false;
             if (pd0.small[i] != null && pd0.small[i].used == 0) {
@@ -809,7 +888,7 @@ public final class PageTableManager implements AutoCloseable {
                 }
             }
         });
-        pruneEmpty(va, size);
+        pruneEmpty(ext[0], ext[1] - ext[0]);
     }
 
     /** Frees directories below the root left empty under [va, va + size). */

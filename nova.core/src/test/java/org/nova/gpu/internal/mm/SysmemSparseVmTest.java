@@ -17,6 +17,8 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.nova.bus.pci.DmaCoherent;
 import org.nova.bus.pci.DmaSegment;
 import org.nova.driver.DriverException;
@@ -178,15 +180,59 @@ class SysmemSparseVmTest {
     }
 
     @Test
-    void randomMapsOfVramAndSysmemInAndOutOfSparseRangesMatchAPerPageModel() {
+    void aHugeSparseRangeIsMadeOfSparseDirectoryEntriesAndAMappingInsideSplitsOnlyItsOwnEntries() {
         long start = g.vram.stats().allocated();
-        Random rnd = new Random(0x5eed19L);
-        GpuVm vm = vms.create("test:prop", 1L << 40);
+        GpuVm vm = vms.create("test:huge", 1L << 47);
+        long base = 1L << 40;
+        long size = 2L << 40; // 2 TiB: 8 PD2 entries, not one table per 2 MiB
+        vm.reserveSparse(base + M2, size - M2); // starts 2 MiB in: the first PD1 entry is partly sparse
+        assertTrue(vm.tables() <= 8, "tables: " + vm.tables());
+        long faults = g.gpu.mmu().faultCount();
+        for (long va : new long[] {base + M2, base + (1L << 30) + 8, base + (700L << 30), base + size - 8}) {
+            assertEquals(0, g.gpu.mmu().read(vm.instBlock(), va, 8).orElseThrow(), "0x" + Long.toHexString(va));
+            assertTrue(vm.walk(va).sparse());
+        }
+        assertEquals(faults, g.gpu.mmu().faultCount());
+        assertTrue(g.gpu.mmu().read(vm.instBlock(), base + M2 - 8, 8).isEmpty(), "before the range: a fault");
+        // a mapping deep inside: its PD2 and PD1 entries become tables, every neighbour stays sparse
+        VramBlock bo = g.vram.allocate(K64, "bo");
+        g.gpu.vramWrite(bo.offset(), 8, 0x77L);
+        long at = base + (300L << 30) + 5 * M2 + K64;
+        vm.map(at, bo, 0, K64, true);
+        assertEquals(0x77L, g.gpu.mmu().read(vm.instBlock(), at, 8).orElseThrow());
+        for (long va : new long[] {at - K4, at + K64, at - M2, at + (1L << 29), at - (1L << 38), at + (1L << 38)}) {
+            assertTrue(vm.walk(va).sparse(), "0x" + Long.toHexString(va));
+            assertEquals(0, g.gpu.mmu().read(vm.instBlock(), va, 8).orElseThrow());
+        }
+        assertEquals(faults + 1, g.gpu.mmu().faultCount());
+        assertTrue(vm.tables() <= 16, "tables: " + vm.tables());
+        vm.unmap(at, K64);
+        assertTrue(vm.walk(at).sparse());
+        vm.unreserveSparse(base + M2, size - M2);
+        assertEquals(1, vm.tables());
+        assertTrue(g.gpu.mmu().read(vm.instBlock(), at, 8).isEmpty());
+        vm.close();
+        g.vram.free(bo);
+        assertEquals(start, g.vram.stats().allocated());
+    }
+
+    /**
+     * @param seed the random sequence
+     * @param sparseFrom where the sparse range starts, relative to the span the maps land in
+     * @param sparseSize its size: inside the span (PD0 entries), or around it (whole PD1 and PD2
+     *     entries sparse, split as mappings land in them)
+     */
+    @ParameterizedTest
+    @CsvSource({"6221081, 10944512, 18894848", "7, -134217728, 2199023255552", "42, 3145728, 549755813888"})
+    void randomMapsOfVramAndSysmemInAndOutOfSparseRangesMatchAPerPageModel(long seed, long sparseFrom,
+            long sparseSize) {
+        long start = g.vram.stats().allocated();
+        Random rnd = new Random(seed);
+        GpuVm vm = vms.create("test:prop", 1L << 47);
         long span = 32 * M2;
         long base = 64 * M2;
         long iova = g.dma(span, M2);
-        long sparseAt = base + 5 * M2 + 7 * K64;
-        long sparseSize = 9 * M2 + 5 * K4;
+        long sparseAt = base + sparseFrom;
         vm.reserveSparse(sparseAt, sparseSize);
         List<VramBlock> blocks = new ArrayList<>();
         TreeMap<Long, Page> model = new TreeMap<>();
