@@ -176,6 +176,14 @@ class PlacementTest {
         g.dev.gemMigrate(back, Placement.SYSMEM);
         checkObject(g, s, 3 * 8 * M2, back, 2);
         assertEquals(0, g.gpu.mmu().faultCount());
+        // every live object, wherever it ended up, shows its bytes through mmap too
+        for (int i = 0; i < 7; i++) {
+            MemorySegment view = f.mmap(f.mmapOffset(handles.get(i)), M2);
+            for (long off = 0; off < M2; off += K64) {
+                assertEquals(pattern(i, off), view.get(U64, off), objs.get(i) + " (" + objs.get(i).placement() + ") at +0x"
+                        + Long.toHexString(off));
+            }
+        }
 
         f.close();
         g.cls.closeFd(exported);
