@@ -252,7 +252,7 @@ class SysmemSparseVmTest {
                 }
                 blocks.add(b);
                 long off = rnd.nextBoolean() ? ((va - b.offset()) & (M2 - 1)) & ~(K4 - 1) : K4 * rnd.nextInt(16);
-                if (!free(model, va, size, sparseAt, sparseSize)) {
+                if (!free(model, va, size)) {
                     fails(Errno.EEXIST, () -> vm.map(va, b, off, size, true));
                     continue;
                 }
@@ -278,7 +278,7 @@ class SysmemSparseVmTest {
                     continue;
                 }
                 boolean coherent = rnd.nextBoolean();
-                if (!free(model, va, size, sparseAt, sparseSize)) {
+                if (!free(model, va, size)) {
                     fails(Errno.EEXIST, () -> vm.mapSysmem(va, segs, coherent, true));
                     continue;
                 }
@@ -310,7 +310,8 @@ class SysmemSparseVmTest {
         assertEquals(start, g.vram.stats().allocated(), "no page-table memory leaked");
     }
 
-    private static boolean free(TreeMap<Long, Page> model, long va, long size, long sparseAt, long sparseSize) {
+    /** @return whether the model maps nothing in [va, va + size) */
+    private static boolean free(TreeMap<Long, Page> model, long va, long size) {
         Map.Entry<Long, Page> e = model.ceilingEntry(va);
         return e == null || e.getKey() >= va + size;
     }
