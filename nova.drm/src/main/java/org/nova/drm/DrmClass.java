@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
 
+import org.nova.gpu.vram.GpuSysmem;
 import org.nova.gpu.vram.VramManager;
 
 /**
@@ -58,8 +59,20 @@ public final class DrmClass implements DrmDevices {
      * @return the registered device; unregister it with {@link #unregister}
      * @throws DrmException ENOSPC (as idr_alloc) when 64 devices exist
      */
-    public synchronized DrmDevice register(DrmDriver<?> driver, String parent, VramManager vram, MemorySegment aperture,
+    public DrmDevice register(DrmDriver<?> driver, String parent, VramManager vram, MemorySegment aperture,
             int preferred) {
+        return register(driver, parent, vram, aperture, null, preferred);
+    }
+
+    /**
+     * As {@link #register(DrmDriver, String, VramManager, MemorySegment, int)}, with GPU system
+     * memory GEM objects may be placed in and evicted to.
+     *
+     * @param sysmem the GPU's system memory, or null (objects live in VRAM only); not owned
+     * @since 2.3
+     */
+    public synchronized DrmDevice register(DrmDriver<?> driver, String parent, VramManager vram, MemorySegment aperture,
+            GpuSysmem sysmem, int preferred) {
         int index = 0;
         if (preferred >= 0 && preferred < MINORS_PER_TYPE && !devices.containsKey(preferred)) {
             index = preferred;
@@ -70,7 +83,7 @@ public final class DrmClass implements DrmDevices {
         if (index >= MINORS_PER_TYPE) {
             throw new DrmException(DrmErrno.ENOSPC, "no free DRM minor for " + parent);
         }
-        DrmDevice d = new DrmDevice(this, index, driver, parent, vram, aperture);
+        DrmDevice d = new DrmDevice(this, index, driver, parent, vram, aperture, sysmem);
         devices.put(index, d);
         return d;
     }

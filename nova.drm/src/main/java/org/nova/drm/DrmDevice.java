@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
+import org.nova.gpu.vram.GpuSysmem;
 import org.nova.gpu.vram.VramManager;
 
 /**
@@ -38,8 +39,23 @@ import org.nova.gpu.vram.VramManager;
  * drm_gem_handle_create_tail). GEM_CLOSE of an unknown handle → EINVAL (drm_gem_handle_delete); a
  * lookup of an unknown handle → ENOENT (drm_gem_object_lookup / Rust's lookup_handle).
  *
- * <h2>mmap</h2> The drm_vma_manager fake-offset scheme: each object gets the offset
- * {@link #DRM_FILE_PAGE_OFFSET_START} + its VRAM address, unique since blocks do not overlap;
+ * <h2>Placement</h2> (TTM's role) An object lives in VRAM or, on a device given GPU system memory
+ * ({@link GpuSysmem}), in a coherent DMA buffer. GEM_CREATE's domain (nouveau's
+ * NOUVEAU_GEM_DOMAIN_VRAM / _GART bits, {@link NovaDrm#NOVA_GEM_DOMAIN_VRAM}) says where it is
+ * created: VRAM (0 or VRAM: VRAM only, ENOMEM when VRAM stays full), system memory (GART), or VRAM
+ * with system memory as the fallback (VRAM|GART). When a VRAM allocation fails with ENOSPC, the
+ * least recently used (created, GPU-mapped, mmapped or migrated last) evictable object is moved to
+ * system memory, and again, until the allocation fits or nothing is left to evict. Evictable:
+ * in VRAM and not pinned; pinned are objects exported as a dma-buf (an importer may hold their
+ * pages) and objects that were ever mmapped (the runtime has no munmap telling when a CPU mapping
+ * ends, and a CPU mapping must keep showing the object's bytes). A move copies the bytes (CPU,
+ * through PRAMIN), then every {@link GemMover} (the drivers' GPU VA spaces) maps the same VAs onto
+ * the new backing, then the old backing is freed. {@link #gemMigrate} moves an object explicitly
+ * (back to VRAM, or out to system memory); objects are not moved back on their own. An mmap of an
+ * object in system memory maps its DMA buffer.
+ *
+ * <h2>mmap</h2> The drm_vma_manager fake-offset scheme: each object gets an offset from
+ * {@link #DRM_FILE_PAGE_OFFSET_START} up, fixed for its life whatever its placement;
  * {@link DrmFile#mmap} looks the offset up exactly (drm_gem_mmap: unknown → EINVAL), requires the
  * file to hold a handle on the object (drm_vma_node_is_allowed → EACCES) and a length within the
  * object (EINVAL), and returns the CPU view the VRAM manager gives of the object
@@ -90,13 +106,13 @@ public final class DrmDevice {
     private volatile boolean unplugged;
 
     <F> DrmDevice(DrmClass cls, int index, DrmDriver<F> driver, String parent, VramManager vram,
-            MemorySegment aperture) {
+            MemorySegment aperture, GpuSysmem sysmem) {
         DriverFiles<F> driverFiles = new DriverFiles<>(driver);
         this.index = index;
         this.driverFiles = driverFiles;
         this.parent = parent;
         this.vram = vram;
-        this.gem = new DrmGem(this, lock, vram, aperture == null ? MemorySegment.NULL : aperture);
+        this.gem = new DrmGem(this, lock, vram, aperture == null ? MemorySegment.NULL : aperture, sysmem);
         this.auth = new DrmAuth(lock);
         this.prime = new DrmPrime(this, lock, cls, gem);
         this.syncobjs = new DrmSyncobjs(lock, cls);
@@ -202,6 +218,63 @@ public final class DrmDevice {
         return gem.objects();
     }
 
+    /** @return the system memory the live objects hold, in bytes */
+    public long sysmemInUse() {
+        return gem.sysmemInUse();
+    }
+
+    /** @return the GPU system memory objects may be placed in, or null (VRAM only) */
+    public GpuSysmem sysmem() {
+        return gem.sysmem();
+    }
+
+    /** @return how many objects were evicted from VRAM since the device was registered */
+    public long evictions() {
+        return gem.evictions();
+    }
+
+    /**
+     * The device's placement lock: a driver holds it while it maps objects into GPU VA spaces (so
+     * no object moves meanwhile), taking it before its own locks and the device's.
+     *
+     * @return the lock
+     */
+    public java.util.concurrent.locks.Lock placementLock() {
+        return gem.placementLock();
+    }
+
+    /**
+     * Registers (or drops) a driver's GPU VA mappings of {@code o} to be told when it moves.
+     * Dropped by itself when the object is freed.
+     *
+     * @param on true to register, false to drop
+     */
+    public void gemTrack(GemObject o, GemMover mover, boolean on) {
+        gem.track(o, mover, on);
+    }
+
+    /**
+     * Moves an object to {@code to} (ttm_bo_validate with one placement): its bytes are copied,
+     * every tracked mover remaps it, its old memory is freed. Moving to where it is only marks it
+     * used.
+     *
+     * @throws DrmException EINVAL for a dead object or a device without system memory; EBUSY for a
+     *     pinned object (CPU-mapped or exported); ENOMEM when the destination has no room (for
+     *     VRAM: after evicting what can be evicted); ENODEV once unplugged. The object is where
+     *     it was on error.
+     */
+    public void gemMigrate(GemObject o, GemObject.Placement to) {
+        srcu.readLock().lock();
+        try {
+            if (unplugged) {
+                throw new DrmException(DrmErrno.ENODEV, primaryName() + " is unplugged");
+            }
+            gem.migrate(o, to);
+        } finally {
+            srcu.readLock().unlock();
+        }
+    }
+
     /** @return the VRAM held by this device's GEM objects, in bytes */
     public long vramInUse() {
         return gem.vramInUse();
@@ -230,13 +303,28 @@ public final class DrmDevice {
     /**
      * Creates a GEM object of {@code size} bytes (a multiple of 4 KiB, checked by the driver) in
      * VRAM, and a handle for it in {@code file} ({@code drm_gem_handle_create}). The object is
-     * charged to the file.
+     * charged to the file. Same as {@link #gemCreate(DrmFile, long, int)} with domain 0.
      *
      * @return the handle
      * @throws DrmException ENOMEM when VRAM cannot hold it, ENODEV if unplugged
      */
     public int gemCreate(DrmFile file, long size) {
-        return gem.create(file, size);
+        return gem.create(file, size, 0);
+    }
+
+    /**
+     * Creates a GEM object of {@code size} bytes placed as {@code domains} says (see Placement
+     * above), evicting least recently used objects from VRAM when it is full, and a handle for it.
+     *
+     * @param domains 0, {@link NovaDrm#NOVA_GEM_DOMAIN_VRAM}, {@link NovaDrm#NOVA_GEM_DOMAIN_GART}
+     *     or both (checked by the driver)
+     * @return the handle
+     * @throws DrmException EINVAL for GART on a device without system memory; ENOMEM when no
+     *     allowed placement can hold it; ENODEV if unplugged
+     * @since 2.3
+     */
+    public int gemCreate(DrmFile file, long size, int domains) {
+        return gem.create(file, size, domains);
     }
 
     /**

@@ -7,34 +7,65 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.nova.gpu.vram.GpuSysmem;
+import org.nova.gpu.vram.SysmemBuffer;
 import org.nova.gpu.vram.VramBlock;
 import org.nova.gpu.vram.VramManager;
 
 /**
- * drivers/gpu/drm/drm_gem.c for one device: GEM objects in VRAM, their per-file handles
- * (drm_gem_handle_create / _delete, drm_gem_object_lookup), the fake mmap offsets of the
- * drm_vma_manager and drm_gem_mmap; an object's memory goes back to VRAM when its last handle and
- * its last dma-buf reference are gone. The rules are listed on {@link DrmDevice}. Guarded by the
- * device's lock.
+ * drivers/gpu/drm/drm_gem.c for one device, with TTM's placement role (drivers/gpu/drm/ttm:
+ * ttm_bo_validate, ttm_bo_evict, the LRU): GEM objects in VRAM or in GPU-reachable system memory,
+ * their per-file handles (drm_gem_handle_create / _delete, drm_gem_object_lookup), the fake mmap
+ * offsets of the drm_vma_manager and drm_gem_mmap; an object's memory goes back when its last
+ * handle, its last dma-buf reference and its last GPU VA mapping are gone. The rules are listed on
+ * {@link DrmDevice}.
+ *
+ * <p>Locks: the placement lock (taken first: by creates, migrations and a driver's VA binds,
+ * {@link DrmDevice#placementLock}) serialises everything that moves or maps objects; the device's
+ * lock guards the objects' state and is never held while a {@link GemMover} runs.
+ *
+ * <p>Why one class past 300 lines: the objects' lifetime and their placement share every field
+ * and both locks; split, each half would reach into the other's state.
  */
 final class DrmGem {
+    private static final Logger LOG = LoggerFactory.getLogger(DrmGem.class);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final DrmDevice device;
     private final Object lock;
     private final VramManager vram;
     private final MemorySegment aperture;
+    /** Null when the GPU offers no system memory: objects live in VRAM only and nothing is evicted. */
+    private final GpuSysmem sysmem;
+    private final ReentrantLock placement = new ReentrantLock();
     private final TreeMap<Long, GemObject> byMmapOffset = new TreeMap<>();
     private int nextObject = 1;
+    /** drm_vma_offset_manager: offsets handed out upwards, never reused while the device lives. */
+    private long nextMmapOffset = DrmDevice.DRM_FILE_PAGE_OFFSET_START;
+    /** The use clock for the LRU. */
+    private long clock;
+    private long evictions;
 
-    DrmGem(DrmDevice device, Object lock, VramManager vram, MemorySegment aperture) {
+    DrmGem(DrmDevice device, Object lock, VramManager vram, MemorySegment aperture, GpuSysmem sysmem) {
         this.device = device;
         this.lock = lock;
         this.vram = vram;
         this.aperture = aperture;
+        this.sysmem = sysmem;
+    }
+
+    ReentrantLock placementLock() {
+        return placement;
+    }
+
+    GpuSysmem sysmem() {
+        return sysmem;
     }
 
     /**
@@ -56,23 +87,229 @@ final class DrmGem {
         return vram.allocate(size, owner);
     }
 
-    /** See {@link DrmDevice#gemCreate}. */
-    int create(DrmFile file, long size) {
-        VramBlock block;
-        try {
-            block = allocateVram(size, file.owner());
-        } catch (DriverException e) {
-            throw new DrmException(e.errno() == Errno.ENODEV ? DrmErrno.ENODEV : DrmErrno.ENOMEM,
-                    String.format("%s: no VRAM for a GEM object of %#x bytes: %s", device.primaryName(), size, e.getMessage()));
+    /**
+     * VRAM for {@code size} bytes, evicting least-recently-used evictable objects to system memory
+     * while VRAM says ENOSPC (ttm_bo_mem_space → ttm_mem_evict_first). Placement lock held.
+     *
+     * @return the block, or null when VRAM stays full with nothing left to evict
+     */
+    private VramBlock allocateVramEvicting(long size, String owner) {
+        while (true) {
+            try {
+                return allocateVram(size, owner);
+            } catch (DriverException e) {
+                if (e.errno() != Errno.ENOSPC) {
+                    throw e;
+                }
+            }
+            GemObject victim = lruVictim();
+            if (victim == null) {
+                return null;
+            }
+            try {
+                moveToSysmem(victim);
+            } catch (DriverException e) {
+                LOG.warn("{}: cannot evict {}: {}", device.primaryName(), victim, e.getMessage());
+                return null;
+            }
+            evictions++;
+        }
+    }
+
+    /** @return the least recently used object in VRAM that may move, or null (placement lock held) */
+    private GemObject lruVictim() {
+        if (sysmem == null) {
+            return null;
         }
         synchronized (lock) {
-            if (device.isUnplugged() || file.closed) {
-                vram.free(block);
-                throw new DrmException(DrmErrno.ENODEV, device.primaryName() + " is unplugged");
+            GemObject best = null;
+            for (GemObject o : byMmapOffset.values()) {
+                if (o.block != null && !o.cpuMapped && o.dmaBuf == null && o.dmaBufRefs == 0
+                        && (best == null || o.lastUse < best.lastUse)) {
+                    best = o;
+                }
             }
-            GemObject o = new GemObject(device, nextObject++, size, file.owner(), block);
-            byMmapOffset.put(DrmDevice.DRM_FILE_PAGE_OFFSET_START + block.offset(), o);
-            return file.addHandle(o);
+            return best;
+        }
+    }
+
+    /** See {@link DrmDevice#gemCreate(DrmFile, long, int)}. */
+    int create(DrmFile file, long size, int domains) {
+        boolean vramOk = domains == 0 || (domains & NovaDrm.NOVA_GEM_DOMAIN_VRAM) != 0;
+        boolean gartOk = (domains & NovaDrm.NOVA_GEM_DOMAIN_GART) != 0;
+        if (gartOk && sysmem == null) {
+            throw new DrmException(DrmErrno.EINVAL, device.primaryName()
+                    + ": GEM object in the GART domain, but the GPU offers no system memory");
+        }
+        VramBlock block = null;
+        SysmemBuffer sys = null;
+        placement.lock();
+        try {
+            try {
+                if (vramOk) {
+                    block = allocateVramEvicting(size, file.owner());
+                }
+                if (block == null && gartOk) {
+                    sys = sysmem.allocate(size, file.owner());
+                }
+            } catch (DriverException e) {
+                throw new DrmException(e.errno() == Errno.ENODEV ? DrmErrno.ENODEV : DrmErrno.ENOMEM, String.format(
+                        "%s: no memory for a GEM object of %#x bytes: %s", device.primaryName(), size, e.getMessage()));
+            }
+            if (block == null && sys == null) {
+                throw new DrmException(DrmErrno.ENOMEM, String.format(
+                        "%s: no VRAM for a GEM object of %#x bytes (nothing left to evict%s)", device.primaryName(),
+                        size, gartOk ? "" : "; the object may not live in system memory"));
+            }
+            synchronized (lock) {
+                if (device.isUnplugged() || file.closed) {
+                    if (block != null) {
+                        vram.free(block);
+                    }
+                    if (sys != null) {
+                        sys.close();
+                    }
+                    throw new DrmException(DrmErrno.ENODEV, device.primaryName() + " is unplugged");
+                }
+                GemObject o = new GemObject(device, nextObject++, size, file.owner(), nextMmapOffset, domains);
+                nextMmapOffset += size;
+                o.block = block;
+                o.sys = sys;
+                o.lastUse = ++clock;
+                byMmapOffset.put(o.mmapOffset, o);
+                return file.addHandle(o);
+            }
+        } finally {
+            placement.unlock();
+        }
+    }
+
+    /**
+     * Moves an object from VRAM to a new system memory buffer: copy, then every mover remaps, then
+     * the VRAM goes. Placement lock held; on failure the object is where it was.
+     */
+    private void moveToSysmem(GemObject o) {
+        VramBlock old;
+        synchronized (lock) {
+            old = o.block;
+        }
+        SysmemBuffer buf = sysmem.allocate(o.size, o.owner);
+        try {
+            sysmem.copyFromVram(old, 0, buf, 0, o.size);
+            swap(o, null, buf, old, null);
+        } catch (RuntimeException e) {
+            buf.close();
+            throw e;
+        }
+        vram.free(old);
+        LOG.debug("{}: {} moved to system memory (DMA {})", device.primaryName(), o, Long.toHexString(buf.dmaAddress()));
+    }
+
+    /** Moves an object from system memory into VRAM (evicting others if needed). Placement lock held. */
+    private void moveToVram(GemObject o) {
+        SysmemBuffer old;
+        synchronized (lock) {
+            old = o.sys;
+        }
+        VramBlock block = allocateVramEvicting(o.size, o.owner);
+        if (block == null) {
+            throw new DrmException(DrmErrno.ENOMEM, device.primaryName() + ": no VRAM for " + o);
+        }
+        try {
+            sysmem.copyToVram(old, 0, block, 0, o.size);
+            swap(o, block, null, null, old);
+        } catch (RuntimeException e) {
+            vram.free(block);
+            throw e;
+        }
+        old.close();
+    }
+
+    /** Installs the new backing and tells the movers; puts the old one back if one of them fails. */
+    private void swap(GemObject o, VramBlock newBlock, SysmemBuffer newSys, VramBlock oldBlock, SysmemBuffer oldSys) {
+        List<GemMover> movers;
+        synchronized (lock) {
+            o.block = newBlock;
+            o.sys = newSys;
+            movers = new ArrayList<>(o.movers);
+        }
+        List<GemMover> told = new ArrayList<>();
+        try {
+            for (GemMover m : movers) {
+                told.add(m);
+                m.moved(o);
+            }
+        } catch (RuntimeException e) {
+            synchronized (lock) {
+                o.block = oldBlock;
+                o.sys = oldSys;
+            }
+            for (GemMover m : told) {
+                try {
+                    m.moved(o);
+                } catch (RuntimeException e2) {
+                    e.addSuppressed(e2);
+                }
+            }
+            throw e;
+        }
+        synchronized (lock) {
+            o.moves++;
+        }
+    }
+
+    /** See {@link DrmDevice#gemMigrate}. */
+    void migrate(GemObject o, GemObject.Placement to) {
+        placement.lock();
+        try {
+            synchronized (lock) {
+                if (o.device != device || o.isFreedLocked()) {
+                    throw new DrmException(DrmErrno.EINVAL, o + " is not a live object of " + device.primaryName());
+                }
+                if ((o.block != null ? GemObject.Placement.VRAM : GemObject.Placement.SYSMEM) == to) {
+                    o.lastUse = ++clock;
+                    return;
+                }
+                if (o.cpuMapped || o.dmaBuf != null || o.dmaBufRefs > 0) {
+                    throw new DrmException(DrmErrno.EBUSY, o + " is pinned (CPU-mapped or exported): it does not move");
+                }
+            }
+            if (sysmem == null) {
+                throw new DrmException(DrmErrno.EINVAL, device.primaryName() + " has no system memory to move to");
+            }
+            try {
+                if (to == GemObject.Placement.SYSMEM) {
+                    moveToSysmem(o);
+                } else {
+                    moveToVram(o);
+                }
+            } catch (DriverException e) {
+                throw new DrmException(e.errno() == Errno.ENODEV ? DrmErrno.ENODEV : DrmErrno.ENOMEM,
+                        String.format("%s: moving %s to %s: %s", device.primaryName(), o, to, e.getMessage()));
+            }
+            synchronized (lock) {
+                o.lastUse = ++clock;
+            }
+        } finally {
+            placement.unlock();
+        }
+    }
+
+    /** See {@link DrmDevice#gemTrack}. */
+    void track(GemObject o, GemMover m, boolean on) {
+        synchronized (lock) {
+            if (on) {
+                o.movers.add(m);
+            } else {
+                o.movers.remove(m);
+            }
+        }
+    }
+
+    /** @return evictions done since the device was registered */
+    long evictions() {
+        synchronized (lock) {
+            return evictions;
         }
     }
 
@@ -107,10 +344,11 @@ final class DrmGem {
     /** See {@link DrmDevice#gemGet}. */
     void get(GemObject o) {
         synchronized (lock) {
-            if (o.device != device || o.block == null) {
+            if (o.device != device || o.isFreedLocked()) {
                 throw new DrmException(DrmErrno.EINVAL, o + " is not a live object of " + device.primaryName());
             }
             o.vmRefs++;
+            o.lastUse = ++clock;
         }
     }
 
@@ -126,13 +364,20 @@ final class DrmGem {
         }
     }
 
-    /** Gives the object's VRAM back once no handle and no dma-buf refers to it. Lock held. */
+    /** Gives the object's memory back once no handle, dma-buf or mapping refers to it. Lock held. */
     void freeIfUnused(GemObject o) {
-        if (o.handleCount == 0 && o.dmaBufRefs == 0 && o.vmRefs == 0 && o.block != null) {
-            byMmapOffset.remove(DrmDevice.DRM_FILE_PAGE_OFFSET_START + o.block.offset());
-            vram.free(o.block);
+        if (o.handleCount == 0 && o.dmaBufRefs == 0 && o.vmRefs == 0 && !o.isFreedLocked()) {
+            byMmapOffset.remove(o.mmapOffset);
+            if (o.block != null) {
+                vram.free(o.block);
+            }
+            if (o.sys != null) {
+                o.sys.close();
+            }
             o.block = null;
+            o.sys = null;
             o.dmaBuf = null;
+            o.movers.clear();
         }
     }
 
@@ -146,7 +391,7 @@ final class DrmGem {
         f.byObject.clear();
     }
 
-    /** At unplug, after files and dma-bufs let go: whatever is left goes back to VRAM. Lock held. */
+    /** At unplug, after files and dma-bufs let go: whatever is left goes back. Lock held. */
     void freeAll() {
         for (GemObject o : new ArrayList<>(byMmapOffset.values())) {
             o.handleCount = 0;
@@ -158,6 +403,16 @@ final class DrmGem {
 
     /** {@code drm_gem_mmap} on an offset of {@link GemObject#mmapOffset}; see {@link DrmDevice}. */
     MemorySegment mmap(DrmFile file, long offset, long length) {
+        // the placement lock first: no eviction may have picked the object and be copying it
+        placement.lock();
+        try {
+            return mmapLocked(file, offset, length);
+        } finally {
+            placement.unlock();
+        }
+    }
+
+    private MemorySegment mmapLocked(DrmFile file, long offset, long length) {
         synchronized (lock) {
             if (device.isUnplugged()) {
                 throw new DrmException(DrmErrno.ENODEV, device.primaryName() + " is unplugged");
@@ -171,6 +426,12 @@ final class DrmGem {
             }
             if (length <= 0 || length > o.size) {
                 throw new DrmException(DrmErrno.EINVAL, String.format("mmap of %#x bytes of %s", length, o));
+            }
+            if (o.sys != null) {
+                // system memory: the CPU maps the DMA buffer itself (coherent), as TTM maps TT pages
+                o.cpuMapped = true;
+                o.lastUse = ++clock;
+                return o.sys.memory().asSlice(0, length);
             }
             // the VRAM manager's CPU view: through a BAR1 VA mapped now (once per object, unmapped
             // when the object's VRAM is freed) where BAR1 translates, a window of the linear
@@ -187,6 +448,8 @@ final class DrmGem {
                 };
                 throw new DrmException(errno, String.format("mmap of %s: %s", o, e.getMessage()));
             }
+            o.cpuMapped = true;
+            o.lastUse = ++clock;
             return view.asSlice(0, length);
         }
     }
@@ -203,7 +466,14 @@ final class DrmGem {
     /** @return the VRAM the live objects hold, in bytes */
     long vramInUse() {
         synchronized (lock) {
-            return byMmapOffset.values().stream().mapToLong(o -> o.block.size()).sum();
+            return byMmapOffset.values().stream().filter(o -> o.block != null).mapToLong(o -> o.block.size()).sum();
+        }
+    }
+
+    /** @return the system memory the live objects hold, in bytes */
+    long sysmemInUse() {
+        synchronized (lock) {
+            return byMmapOffset.values().stream().filter(o -> o.sys != null).mapToLong(o -> o.sys.size()).sum();
         }
     }
 }

@@ -41,16 +41,24 @@ final class DrmPrime {
         a.set(U32, HANDLE_AT, importFd(f, a.get(U32, FD_AT)));
     }
 
-    /** See {@link DrmDevice#exportHandle}. */
+    /**
+     * See {@link DrmDevice#exportHandle}. Under the placement lock: exporting pins the object, so
+     * no eviction may be moving it meanwhile.
+     */
     int exportHandle(DrmFile file, int handle) {
-        synchronized (lock) {
-            GemObject o = gem.lookup(file, handle);
-            if (o.dmaBuf == null) {
-                o.dmaBuf = new DmaBuf(o);
+        gem.placementLock().lock();
+        try {
+            synchronized (lock) {
+                GemObject o = gem.lookup(file, handle);
+                if (o.dmaBuf == null) {
+                    o.dmaBuf = new DmaBuf(o);
+                }
+                o.dmaBuf.fds++;
+                o.dmaBufRefs++;
+                return cls.installFd(o.dmaBuf);
             }
-            o.dmaBuf.fds++;
-            o.dmaBufRefs++;
-            return cls.installFd(o.dmaBuf);
+        } finally {
+            gem.placementLock().unlock();
         }
     }
 
@@ -61,7 +69,7 @@ final class DrmPrime {
             if (b.object.device != device) {
                 throw new DrmException(DrmErrno.EINVAL, "fd " + fd + " is a dma-buf of " + b.object.device.primaryName());
             }
-            if (b.object.block == null) {
+            if (b.object.isFreedLocked()) {
                 throw new DrmException(DrmErrno.EBADF, "fd " + fd + " refers to a freed object");
             }
             Integer h = file.byObject.get(b.object);

@@ -40,7 +40,13 @@ public final class NovaDrm {
     /** {@code struct drm_nova_getparam} {u64 param; u64 value}. */
     public static final StructLayout STRUCT_DRM_NOVA_GETPARAM = MemoryLayout.structLayout(
             U64.withName("param"), U64.withName("value"));
-    /** {@code struct drm_nova_gem_create} {u32 handle; u32 pad; u64 size}. */
+    /**
+     * {@code struct drm_nova_gem_create} {u32 handle; u32 pad; u64 size}. nova-drm here reads the
+     * {@code pad} word as the placement domain ({@link #NOVA_GEM_DOMAIN_VRAM},
+     * {@link #NOVA_GEM_DOMAIN_GART}: nouveau's drm_nouveau_gem_info.domain bits, since upstream
+     * nova_drm.h has no placement field yet); 0, what every upstream caller passes, is VRAM. GEM_INFO
+     * returns the object's current placement in the same word.
+     */
     public static final StructLayout STRUCT_DRM_NOVA_GEM_CREATE = MemoryLayout.structLayout(
             U32.withName("handle"), U32.withName("pad"), U64.withName("size"));
     /** {@code struct drm_nova_gem_info}: the same layout as gem_create. */
@@ -75,6 +81,13 @@ public final class NovaDrm {
     public static final int DRM_NOVA_VM_BIND_RUN_ASYNC = 0x1;
     /** The end of a file's VA space: 2^47 bytes, as nouveau's NOUVEAU_VA_SPACE_END. */
     public static final long NOVA_VA_SPACE_END = 1L << 47;
+
+    /** {@code NOUVEAU_GEM_DOMAIN_VRAM} (include/uapi/drm/nouveau_drm.h): the object lives in VRAM. */
+    public static final int NOVA_GEM_DOMAIN_VRAM = 1 << 1;
+    /** {@code NOUVEAU_GEM_DOMAIN_GART} (nouveau_drm.h): the object lives in GPU-reachable system memory. */
+    public static final int NOVA_GEM_DOMAIN_GART = 1 << 2;
+    /** The domain bits GEM_CREATE accepts; nouveau's CPU, MAPPABLE, COHERENT and NO_SHARE are EINVAL here. */
+    public static final int NOVA_GEM_DOMAINS = NOVA_GEM_DOMAIN_VRAM | NOVA_GEM_DOMAIN_GART;
 
     /** {@code DRM_NOVA_GETPARAM}. */
     public static final int DRM_NOVA_GETPARAM = 0x00;
@@ -323,8 +336,14 @@ public final class NovaDrm {
 
     /** @return the handle of a new GEM object of at least {@code size} bytes */
     public static int gemCreate(DrmFile f, long size) {
+        return gemCreate(f, size, 0);
+    }
+
+    /** @return the handle of a new GEM object of at least {@code size} bytes placed in {@code domains} */
+    public static int gemCreate(DrmFile f, long size, int domains) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocate(STRUCT_DRM_NOVA_GEM_CREATE);
+            s.set(U32, 4, domains);
             s.set(U64, 8, size);
             f.ioctlOrThrow(DRM_IOCTL_NOVA_GEM_CREATE, s);
             return s.get(U32, 0);
@@ -338,6 +357,16 @@ public final class NovaDrm {
             s.set(U32, 0, handle);
             f.ioctlOrThrow(DRM_IOCTL_NOVA_GEM_INFO, s);
             return s.get(U64, 8);
+        }
+    }
+
+    /** @return the domain ({@link #NOVA_GEM_DOMAIN_VRAM} or {@link #NOVA_GEM_DOMAIN_GART}) the object behind {@code handle} is in now */
+    public static int gemDomain(DrmFile f, int handle) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(STRUCT_DRM_NOVA_GEM_INFO);
+            s.set(U32, 0, handle);
+            f.ioctlOrThrow(DRM_IOCTL_NOVA_GEM_INFO, s);
+            return s.get(U32, 4);
         }
     }
 

@@ -35,11 +35,13 @@ import org.nova.gpu.NovaGpus;
 import org.nova.gpu.RpcStats;
 import org.nova.gpu.VgpuControl;
 import org.nova.gpu.vm.GpuVmManager;
+import org.nova.gpu.internal.mm.CoherentSysmem;
 import org.nova.gpu.internal.mm.GpuVmSpaces;
 import org.nova.gpu.internal.mm.Bar1Space;
 import org.nova.gpu.internal.mm.Bar1Spaces;
 import org.nova.gpu.internal.mm.Bar1VramManager;
 import org.nova.gpu.vram.BuddyVramManager;
+import org.nova.gpu.vram.GpuSysmem;
 import org.nova.gpu.vram.NovaDrmData;
 import org.nova.gpu.vram.VramManager;
 import org.nova.hw.pci.PciAddress;
@@ -63,6 +65,11 @@ import org.slf4j.LoggerFactory;
         baseClass = PCI_CLASS_DISPLAY_3D >> Byte.SIZE, subClass = PCI_CLASS_DISPLAY_3D & PCI_CLASS_BYTE_MASK)
 public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspCommands, Bar1Spaces {
     private static final Logger LOG = LoggerFactory.getLogger(NovaCoreDriver.class);
+    /**
+     * The most system memory nova-drm may hold for GEM objects outside VRAM (evicted or created in
+     * GART) per GPU: 256 MiB, a policy of nova (TTM bounds its TT pool by system RAM instead).
+     */
+    static final long SYSMEM_LIMIT = 256L << 20;
     /** The driver name (nova-core's module name). */
     public static final String NAME = "NovaCore";
     /** driver.rs PCI_TABLE. */
@@ -168,11 +175,32 @@ public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspComman
         if (vms != null) {
             Devres.register(dev.device().devres(), "nova-core/vm", vms, GpuVmManager::revoke);
         }
+        // GPU system memory for GEM objects outside VRAM: coherent DMA of this binding, revoked
+        // (what nova-drm left open closed) after nova-drm unbound, before devres frees the DMA
+        GpuSysmem sysmem = sysmem(dev, gpu);
+        if (sysmem != null) {
+            Devres.register(dev.device().devres(), "nova-core/sysmem", sysmem, GpuSysmem::revoke);
+        }
         // driver.rs: the nova-drm auxiliary device, deleted by devres before the VRAM service goes
         auxiliary.register(dev.device(), NAME, NOVA_DRM_AUX_NAME, AUX_ID.getAndIncrement(),
-                new NovaDrmData(dev.slot(), dev.resourceLen(1), vram, aperture, vms));
+                new NovaDrmData(dev.slot(), dev.resourceLen(1), vram, aperture, vms, null, sysmem));
         gpus.put(PciAddress.parse(dev.slot()), new Bound(gpu, vram));
         return gpu;
+    }
+
+    /**
+     * The GPU's system memory for GEM objects: coherent DMA buffers of the binding, at most
+     * {@link #SYSMEM_LIMIT} bytes, copied to and from VRAM through the binding's PRAMIN window.
+     *
+     * @return the manager, or null when BAR0 is gone already (GEM objects then stay in VRAM)
+     */
+    private static GpuSysmem sysmem(PciDevice dev, Gpu gpu) {
+        try {
+            return new CoherentSysmem(dev.slot(), dev::allocCoherent, gpu.memory().pramin(), SYSMEM_LIMIT);
+        } catch (DriverException e) {
+            LOG.warn("{}: no GPU system memory: {}", dev.slot(), e.getMessage());
+            return null;
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.nova.gpu.vm;
 
 import java.util.List;
+import org.nova.bus.pci.DmaSegment;
 import org.nova.gpu.vram.VramBlock;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -8,12 +9,17 @@ import org.osgi.annotation.versioning.ProviderType;
  * One GPU virtual address space (nouveau's {@code nvif_vmm}): an instance block naming version 2
  * page tables in VRAM, written by nova.core; each change is followed by a TLB invalidate of the
  * space before the call returns, so the GPU never uses a stale translation. Every mapping uses
- * the largest pages its VA and PA alignment allow (2 MiB, 64 KiB, 4 KiB).
+ * the largest pages its VA and PA alignment allow (2 MiB, 64 KiB, 4 KiB). Pages are VRAM
+ * ({@link #map}) or system memory the GPU reaches by DMA ({@link #mapSysmem}: the PTE's system
+ * memory aperture, coherent or not, with the page's DMA address).
  *
  * <p>Ownership: the space belongs to whoever {@link GpuVmManager#create created} it and is closed
  * by it; the tables and the instance block are nova.core's (charged to the creator's owner name)
  * and go back to VRAM at {@link #close}. Mapped VRAM blocks stay their owners': the space only
- * points at them, and the owner unmaps them before freeing them. When the GPU unbinds the space is
+ * points at them, and the owner unmaps them before freeing them. The same holds for system
+ * memory: the DMA buffers (a coherent allocation, a mapped scatterlist of the GPU's PciDevice)
+ * stay the caller's, who unmaps them here before freeing or unmapping them from the device —
+ * otherwise the GPU would reach freed memory (the simulated IOMMU refuses it). When the GPU unbinds the space is
  * force-closed (everything unmapped, tables freed); afterwards every call but {@link #close} and
  * the read-only ones fails with ENODEV. On any error a call changes nothing. Thread-safe.
  */
@@ -49,6 +55,27 @@ public interface GpuVm extends AutoCloseable {
     void map(long va, VramBlock block, long offset, long range, boolean writable);
 
     /**
+     * Maps system memory at {@code va}: the DMA segments one after the other (segment 0 at
+     * {@code va}, segment 1 right after it, ...), each with the largest pages its VA and DMA
+     * address alignment allow (segments that are contiguous in DMA space are mapped as one). The
+     * PTEs carry the aperture nouveau's vmmgp100.c gives the memory: SYSTEM_COHERENT_MEMORY with
+     * VOL for coherent (snooped) memory, SYSTEM_NON_COHERENT_MEMORY otherwise. Unmapped (and
+     * split) by {@link #unmap} like VRAM mappings.
+     *
+     * @param va 4 KiB aligned; [va, va + total) inside the space and wholly unmapped
+     * @param segments DMA addresses of the GPU's PciDevice (its IOMMU domain), each address and
+     *     length 4 KiB aligned and &gt; 0; not empty. They stay the caller's.
+     * @param coherent whether the memory is coherent (a {@code DmaCoherent}, or a scatterlist the
+     *     caller keeps in sync)
+     * @param writable false: GPU writes through the mapping fault
+     * @throws org.nova.driver.DriverException EINVAL for misalignment, an empty list or a range
+     *     outside the space; EEXIST if part of the range is mapped; ENOSPC when no VRAM is left for
+     *     a page table; ENODEV once closed. Nothing is mapped on error.
+     * @since 1.1
+     */
+    void mapSysmem(long va, List<DmaSegment> segments, boolean coherent, boolean writable);
+
+    /**
      * Unmaps whatever is mapped in [va, va + range): a mapping wholly inside goes, one that
      * straddles an end keeps its part outside (its pages re-laid out with the pages that fit the
      * remaining piece), VAs not mapped are skipped (DRM GPUVM's sm_unmap).
@@ -63,16 +90,23 @@ public interface GpuVm extends AutoCloseable {
     long unmap(long va, long range);
 
     /**
-     * Reserves [va, va + range) as a sparse range. Only a reservation: the page tables hold no
-     * sparse entries, so a GPU access to an unmapped VA in it faults like any unmapped VA.
+     * Reserves [va, va + range) as a sparse range: every page in it that maps nothing holds the
+     * MMU's sparse encoding (vmmgp100.c: VALID clear + VOL in a PTE, VOL_BIG in a dual PDE for a
+     * whole unmapped 2 MiB), so a GPU read there returns zero and a write is dropped, without a
+     * fault; a VA outside every sparse range and unmapped still faults. Mapping inside the range
+     * replaces the sparse entries; {@link #unmap} inside it restores them. Whole 256 GiB and
+     * 512 MiB directory entries are single sparse entries, so the tables it costs are those around
+     * its ends and around what is mapped in it.
      *
      * @throws org.nova.driver.DriverException EINVAL for misalignment or a range outside the
-     *     space; EEXIST if it overlaps another sparse range; ENODEV once closed
+     *     space; EEXIST if it overlaps another sparse range; ENOSPC when VRAM cannot hold the
+     *     tables (nothing changed); ENODEV once closed
      */
     void reserveSparse(long va, long range);
 
     /**
-     * Drops the sparse range [va, va + range) exactly as reserved, unmapping whatever is mapped in it.
+     * Drops the sparse range [va, va + range) exactly as reserved, unmapping whatever is mapped
+     * in it: its VAs fault again.
      *
      * @throws org.nova.driver.DriverException ENOENT if no sparse range is exactly that; ENODEV once closed
      */

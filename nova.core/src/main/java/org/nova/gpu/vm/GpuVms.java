@@ -1,9 +1,13 @@
 package org.nova.gpu.vm;
 
+import java.util.function.LongFunction;
 import org.nova.bus.pci.Bar;
+import org.nova.bus.pci.DmaCoherent;
+import org.nova.gpu.internal.mm.CoherentSysmem;
 import org.nova.gpu.internal.mm.GpuVmSpaces;
 import org.nova.gpu.internal.mm.Pramin;
 import org.nova.gpu.internal.mm.TlbInvalidate;
+import org.nova.gpu.vram.GpuSysmem;
 import org.nova.gpu.vram.VramManager;
 import org.nova.nvidia.Architecture;
 import org.nova.nvidia.mmu.MmuHal;
@@ -30,5 +34,22 @@ public final class GpuVms {
     public static GpuVmManager open(String gpu, Bar bar0, Architecture arch, long vramSize, VramManager vram) {
         MmuHal hal = MmuHal.of(arch);
         return new GpuVmSpaces(gpu, hal, vram, new Pramin(bar0, hal, vramSize), new TlbInvalidate(bar0));
+    }
+
+    /**
+     * Makes the {@link GpuSysmem} of the same GPU, copying through the PRAMIN window of
+     * {@code vms} (one window per GPU: two users would move it under each other).
+     *
+     * @param vms a manager {@link #open} returned
+     * @param dma the GPU's coherent DMA allocator ({@code PciDevice::allocCoherent})
+     * @param limit the most bytes the buffers may hold together
+     * @return the manager, owned by the caller, who {@link GpuSysmem#revoke revokes} it
+     * @throws IllegalArgumentException if {@code vms} is not one {@link #open} made
+     */
+    public static GpuSysmem openSysmem(GpuVmManager vms, LongFunction<DmaCoherent> dma, long limit) {
+        if (!(vms instanceof GpuVmSpaces s)) {
+            throw new IllegalArgumentException(vms + " was not made by GpuVms.open");
+        }
+        return new CoherentSysmem(s.gpu(), dma, s.pramin(), limit);
     }
 }

@@ -24,17 +24,26 @@ import org.nova.gpu.vm.GpuVmManager;
  *     nova-drm unbinds
  * @param channels the GPU's channels (what nova-drm's jobs run on), or null when the GPU offers
  *     none (channel allocation then fails with ENODEV); revoked by nova.core after nova-drm unbinds
+ * @param sysmem the GPU's system memory for GEM objects placed outside VRAM (coherent DMA of the
+ *     GPU's PciDevice), or null when the GPU offers none (GEM objects then live in VRAM only and
+ *     nothing is evicted); revoked by nova.core after nova-drm unbinds (version 1.5)
  */
 public record NovaDrmData(String gpu, long vramBarSize, VramManager vram, MemorySegment aperture, GpuVmManager vm,
-        GpuChannels channels) {
+        GpuChannels channels, GpuSysmem sysmem) {
     /** The data without GPU VA spaces (version 1.2 of this package). */
     public NovaDrmData(String gpu, long vramBarSize, VramManager vram, MemorySegment aperture) {
-        this(gpu, vramBarSize, vram, aperture, null, null);
+        this(gpu, vramBarSize, vram, aperture, null, null, null);
     }
 
     /** The data without channels (version 1.3 of this package). */
     public NovaDrmData(String gpu, long vramBarSize, VramManager vram, MemorySegment aperture, GpuVmManager vm) {
-        this(gpu, vramBarSize, vram, aperture, vm, null);
+        this(gpu, vramBarSize, vram, aperture, vm, null, null);
+    }
+
+    /** The data without system memory (version 1.4 of this package). */
+    public NovaDrmData(String gpu, long vramBarSize, VramManager vram, MemorySegment aperture, GpuVmManager vm,
+            GpuChannels channels) {
+        this(gpu, vramBarSize, vram, aperture, vm, channels, null);
     }
 
     public NovaDrmData {

@@ -12,6 +12,9 @@ import org.nova.drm.DrmErrno;
 import org.nova.drm.DrmException;
 import org.nova.drm.DrmFile;
 import org.nova.drm.GemObject;
+import org.nova.gpu.vm.VmAperture;
+import org.nova.gpu.vm.VmWalk;
+import org.nova.gpu.vram.SysmemBuffer;
 import org.nova.drm.NovaDrm;
 import org.nova.gpu.vram.NovaDrmData;
 import org.osgi.service.component.annotations.Activate;
@@ -21,8 +24,10 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * The {@code drm} shell scope: {@code drm:list} (one line per DRM device) and
  * {@code drm:gem [FILE|NODE]} (GEM objects with their handles and sizes) and {@code drm:vm FILE}
- * (a file's GPU VA space: mappings and sparse regions) and {@code drm:jobs [FILE]} (each file's
- * channels: job queue counts, credits, failure, recent fences). A node is named as
+ * (a file's GPU VA space: mappings and sparse regions), {@code drm:jobs [FILE]} (each file's
+ * channels: job queue counts, credits, failure, recent fences) and
+ * {@code drm:migrate FILE HANDLE vram|sysmem} (moves an object between VRAM and GPU system memory).
+ * A node is named as
  * user space names it: "card0", "/dev/dri/card0", "renderD128", its minor, or the parent device.
  * Errors: ENODEV for no such node, ENOENT for no such open file; arguments no overload takes get
  * EINVAL with the usage line.
@@ -32,7 +37,8 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=list",
         "osgi.command.function=gem",
         "osgi.command.function=vm",
-        "osgi.command.function=jobs"})
+        "osgi.command.function=jobs",
+        "osgi.command.function=migrate"})
 public final class DrmCommands {
     /** The osgi.command.scope of these commands. */
     static final String SCOPE = "drm";
@@ -116,11 +122,12 @@ public final class DrmCommands {
         if (v == null) {
             throw new DrmException(DrmErrno.ENOENT, f.name() + " has no VA space (no VM_INIT)");
         }
-        Table t = new Table("VA", "END", "SIZE", "KIND", "OBJ", "BO-OFFSET", "VRAM");
+        Table t = new Table("VA", "END", "SIZE", "KIND", "OBJ", "BO-OFFSET", "PA");
         for (NovaVm.Va m : v.mappings()) {
-            long pa = v.space().isClosed() ? -1 : v.space().walk(m.va()).pa();
+            VmWalk w = v.space().isClosed() ? null : v.space().walk(m.va());
             t.row(hex(m.va()), hex(m.end()), hex(m.range()), "map", m.obj().id(), hex(m.boOffset()),
-                    pa < 0 ? "unmapped!" : hex(pa));
+                    w == null || !w.mapped() ? "unmapped!"
+                            : (w.aperture() == VmAperture.VIDEO_MEMORY ? "" : "sysmem:") + hex(w.pa()));
         }
         for (long[] r : v.regions()) {
             t.row(hex(r[0]), hex(r[0] + r[1]), hex(r[1]), "sparse", "-", "-", "-");
@@ -175,6 +182,28 @@ public final class DrmCommands {
         return sb.append(t).append("recent fences:\n").append(fences).toString();
     }
 
+    /**
+     * drm:migrate FILE HANDLE vram|sysmem — moves the object behind the file's handle (TTM's
+     * validate with one placement): its bytes are copied, every GPU VA of it remapped.
+     *
+     * @throws DrmException ENOENT for no such file or handle; EINVAL for another target; EBUSY for a
+     *     pinned (mmapped or exported) object; ENOMEM when the target has no room
+     */
+    @Descriptor("move a GEM object between VRAM and GPU system memory (its GPU VAs follow)")
+    public String migrate(@Descriptor("FILE: an open file (card0/3, as drm:gem lists them)") String what,
+            @Descriptor("HANDLE: the file's GEM handle") int handle,
+            @Descriptor("TO: vram or sysmem") String to) {
+        GemObject.Placement target = switch (to) {
+            case "vram" -> GemObject.Placement.VRAM;
+            case "sysmem" -> GemObject.Placement.SYSMEM;
+            default -> throw new DrmException(DrmErrno.EINVAL, "migrate to " + to + ": vram or sysmem");
+        };
+        DrmFile f = file(what);
+        GemObject o = f.device().lookup(f, handle);
+        f.device().gemMigrate(o, target);
+        return String.format("%s handle %d (%s): %s%n", f.name(), handle, o, place(o));
+    }
+
     /** @return the open file "card0/3" (or "/dev/dri/card0/3") names */
     private DrmFile file(String what) {
         String name = what.startsWith(DEV_DRI) ? what.substring(DEV_DRI.length()) : what;
@@ -203,7 +232,7 @@ public final class DrmCommands {
     }
 
     private static String deviceObjects(DrmDevice d) {
-        Table t = new Table("OBJ", "SIZE", "VRAM", "MMAP-OFFSET", "HANDLES");
+        Table t = new Table("OBJ", "SIZE", "PLACE", "MMAP-OFFSET", "HANDLES");
         List<DrmFile> files = d.files();
         for (GemObject o : d.objects()) {
             StringBuilder handles = new StringBuilder();
@@ -214,10 +243,16 @@ public final class DrmCommands {
                     }
                 });
             }
-            t.row(o.id(), hex(o.size()), hex(o.vramOffset()), hex(o.mmapOffset()),
+            t.row(o.id(), hex(o.size()), place(o) + (o.isPinned() ? ",pinned" : ""), hex(o.mmapOffset()),
                     handles.isEmpty() ? "(dma-buf only)" : handles);
         }
         return d.primaryName() + " (" + d.parent() + "):\n" + t;
+    }
+
+    /** @return "vram:0x..." (VRAM offset) or "sysmem:0x..." (DMA address) */
+    private static String place(GemObject o) {
+        SysmemBuffer sys = o.sysmemBuffer();
+        return sys != null ? "sysmem:" + hex(sys.dmaAddress()) : "vram:" + hex(o.vramOffset());
     }
 
     private static String hex(long v) {

@@ -82,7 +82,7 @@ public final class NovaDrmDriver implements AuxiliaryDriver<DrmDevice>, DrmDevic
         NovaDrmData d = dev.registrationData(NovaDrmData.class).orElseThrow(
                 () -> new DriverException(Errno.EINVAL, dev.name() + " has no NovaDrmData registration data"));
         DrmDevice drmDev = drm.register(new NovaDriver(d.vramBarSize(), d.vm(), d.channels(), timer,
-                NovaDriver.JOB_TIMEOUT), dev.name(), d.vram(), d.aperture(), gpuIndex(dev.parent()));
+                NovaDriver.JOB_TIMEOUT), dev.name(), d.vram(), d.aperture(), d.sysmem(), gpuIndex(dev.parent()));
         data.put(drmDev, d);
         LOG.info("{}: {} and {} for GPU {} ({} MiB VRAM, BAR1 {} MiB)", dev.name(), drmDev.primaryName(),
                 drmDev.renderName(), d.gpu(), d.vram().total() >> 20, d.vramBarSize() >> 20);

@@ -9,6 +9,7 @@ import java.util.List;
 import org.nova.drm.DrmErrno;
 import org.nova.drm.DrmException;
 import org.nova.drm.DrmFile;
+import org.nova.drm.GemObject;
 import org.nova.drm.NovaDrm;
 import org.nova.drm.NovaDrm.VmBindOp;
 import org.nova.gpu.vm.GpuVm;
@@ -172,9 +173,15 @@ public final class NovaFile {
     /**
      * gem_create → gem.rs NovaObject::new: {@code aligned = size.next_multiple_of(4096);
      * if size == 0 || size > aligned → EINVAL} (a size whose rounding wraps is the overflow case);
-     * VRAM that cannot hold it → ENOMEM.
+     * the placement domain in the pad word ({@link NovaDrm#NOVA_GEM_DOMAINS}; other bits → EINVAL,
+     * as nouveau_gem_new refuses a domain it cannot place); memory that cannot hold it → ENOMEM.
      */
     static void gemCreate(MemorySegment req, DrmFile file) {
+        int domains = req.get(U32, 4);
+        if ((domains & ~NovaDrm.NOVA_GEM_DOMAINS) != 0) {
+            throw new DrmException(DrmErrno.EINVAL, String.format("GEM domain %#x: only VRAM (%#x) and GART (%#x)",
+                    domains, NovaDrm.NOVA_GEM_DOMAIN_VRAM, NovaDrm.NOVA_GEM_DOMAIN_GART));
+        }
         long size = req.get(U64, 8);
         long aligned = (size + NovaDriver.GEM_ALIGN - 1) & -NovaDriver.GEM_ALIGN;
         if (size == 0 || Long.compareUnsigned(size, aligned) > 0) {
@@ -183,11 +190,17 @@ public final class NovaFile {
         if (aligned < 0) {
             throw new DrmException(DrmErrno.ENOMEM, "GEM object size " + Long.toUnsignedString(size) + " exceeds VRAM");
         }
-        req.set(U32, 0, file.device().gemCreate(file, aligned));
+        req.set(U32, 0, file.device().gemCreate(file, aligned, domains));
     }
 
-    /** gem_info: handle → size; an unknown handle is ENOENT (lookup_handle). */
+    /**
+     * gem_info: handle → size, and (nova-drm here) the current placement domain in the pad word;
+     * an unknown handle is ENOENT (lookup_handle).
+     */
     static void gemInfo(MemorySegment req, DrmFile file) {
-        req.set(U64, 8, file.device().lookup(file, req.get(U32, 0)).size());
+        GemObject o = file.device().lookup(file, req.get(U32, 0));
+        req.set(U64, 8, o.size());
+        req.set(U32, 4, o.placement() == GemObject.Placement.SYSMEM ? NovaDrm.NOVA_GEM_DOMAIN_GART
+                : NovaDrm.NOVA_GEM_DOMAIN_VRAM);
     }
 }

@@ -1,7 +1,9 @@
 package org.nova.drm.nova;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.TreeMap;
 import org.nova.driver.DriverException;
@@ -9,10 +11,12 @@ import org.nova.driver.Errno;
 import org.nova.drm.DrmErrno;
 import org.nova.drm.DrmException;
 import org.nova.drm.DrmFile;
+import org.nova.drm.GemMover;
 import org.nova.drm.GemObject;
 import org.nova.drm.NovaDrm;
 import org.nova.drm.NovaDrm.VmBindOp;
 import org.nova.gpu.vm.GpuVm;
+import org.nova.gpu.vram.SysmemBuffer;
 import org.nova.gpu.vram.VramBlock;
 
 /**
@@ -35,8 +39,13 @@ import org.nova.gpu.vram.VramBlock;
  * <p>Ownership: made by VM_INIT, owned by the file's {@link NovaFile}; {@link #close} (file
  * close, device unplug) unmaps everything, closes the nova.core space and drops the object
  * references, freeing objects that have no handle left. Serialised on itself.
+ *
+ * <p>Placement: an object is mapped where it lives, VRAM or system memory ({@link GpuVm#mapSysmem},
+ * coherent). The space is a {@link GemMover} of every object it maps: when the device evicts or
+ * migrates one, {@link #moved} maps each of its VAs again, same VA, onto the new backing. Binds
+ * run under the device's placement lock, so no object moves in the middle of one.
  */
-final class NovaVm {
+final class NovaVm implements GemMover {
     private static final long PAGE = 1L << 12;
 
     /** A mapping: [va, va + range) shows obj from boOffset. */
@@ -52,6 +61,8 @@ final class NovaVm {
     private final long kmSize;
     private final TreeMap<Long, Va> vas = new TreeMap<>();
     private final TreeMap<Long, Long> regions = new TreeMap<>();
+    /** Objects this space registered as their mover. */
+    private final Set<GemObject> tracked = new LinkedHashSet<>();
     private boolean closed;
 
     NovaVm(DrmFile file, GpuVm space, long kmAddr, long kmSize) {
@@ -105,8 +116,17 @@ final class NovaVm {
         return l;
     }
 
-    /** Runs a VM_BIND's operations in order; all or nothing. */
-    synchronized void bind(List<VmBindOp> ops) {
+    /** Runs a VM_BIND's operations in order; all or nothing. Under the device's placement lock. */
+    void bind(List<VmBindOp> ops) {
+        file.device().placementLock().lock();
+        try {
+            bindLocked(ops);
+        } finally {
+            file.device().placementLock().unlock();
+        }
+    }
+
+    private synchronized void bindLocked(List<VmBindOp> ops) {
         if (closed) {
             throw new DrmException(DrmErrno.ENODEV, file + ": the VA space is gone");
         }
@@ -164,13 +184,15 @@ final class NovaVm {
                     }
                     touched.add(new long[] {op.addr(), op.range()});
                     smUnmap(op.addr(), op.range());
-                    VramBlock block = obj.vramBlock();
                     file.device().gemGet(obj);
                     try {
-                        space.map(op.addr(), block, off, op.range(), true);
+                        mapObject(op.addr(), obj, off, op.range());
                     } catch (RuntimeException e) {
                         file.device().gemPut(obj);
                         throw e;
+                    }
+                    if (tracked.add(obj)) {
+                        file.device().gemTrack(obj, this, true);
                     }
                     vas.put(op.addr(), new Va(op.addr(), op.range(), obj, off));
                 }
@@ -286,7 +308,7 @@ final class NovaVm {
             for (Map.Entry<Long, Long> t : union.entrySet()) {
                 space.unmap(t.getKey(), t.getValue() - t.getKey());
                 for (Va v : before.subMap(t.getKey(), t.getValue()).values()) {
-                    space.map(v.va(), v.obj().vramBlock(), v.boOffset(), v.range(), true);
+                    mapObject(v.va(), v.obj(), v.boOffset(), v.range());
                 }
             }
             for (Map.Entry<Long, Long> r : regions.entrySet()) {
@@ -314,12 +336,47 @@ final class NovaVm {
         regions.putAll(regionsBefore);
     }
 
+    /** Maps [va, va + range) onto the object from {@code off}, where the object lives now. */
+    private void mapObject(long va, GemObject obj, long off, long range) {
+        VramBlock block = obj.vramBlock();
+        if (block != null) {
+            space.map(va, block, off, range, true);
+            return;
+        }
+        SysmemBuffer sys = obj.sysmemBuffer();
+        if (sys == null) {
+            throw new DrmException(DrmErrno.EINVAL, obj + " has no memory (freed)");
+        }
+        space.mapSysmem(va, List.of(new org.nova.bus.pci.DmaSegment(sys.dmaAddress() + off, range)), true, true);
+    }
+
+    /**
+     * The device moved {@code o}: each VA of it is unmapped and mapped again at once onto the new
+     * backing (GpuVm invalidates the TLB after each). A space already closed has nothing to remap.
+     */
+    @Override
+    public synchronized void moved(GemObject o) {
+        if (closed) {
+            return;
+        }
+        for (Va v : vas.values()) {
+            if (v.obj() == o) {
+                space.unmap(v.va(), v.range());
+                mapObject(v.va(), o, v.boOffset(), v.range());
+            }
+        }
+    }
+
     /** Unmaps everything, closes the nova.core space, drops the references. Idempotent. */
     synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        for (GemObject o : tracked) {
+            file.device().gemTrack(o, this, false);
+        }
+        tracked.clear();
         space.close();
         for (Va v : vas.values()) {
             file.device().gemPut(v.obj());

@@ -165,6 +165,69 @@ public final class MmuV2 {
     }
 
     /**
+     * A PTE mapping a system memory page the GPU reaches at a DMA (bus) address, as nouveau's
+     * vmmgp100.c {@code gp100_vmm_valid} builds it: aperture SYSTEM_COHERENT_MEMORY with VOL set
+     * (nouveau sets VOL by default for {@code NVKM_MEM_TARGET_HOST}: the GPU does not cache a page
+     * the CPU writes behind its back) or SYSTEM_NON_COHERENT_MEMORY without VOL
+     * ({@code NVKM_MEM_TARGET_NCOH}); the address is {@code addr >> 12} at bit 8
+     * ({@link #PTE_ADDRESS_SYS}).
+     *
+     * @param addr the page's DMA address, aligned to 4 KiB at least
+     * @param coherent whether the page is coherent with the CPU's caches (snooped)
+     * @param readOnly whether writes fault
+     * @return the 64-bit PTE
+     * @throws IllegalArgumentException if {@code addr} is misaligned or does not fit
+     */
+    public static long sysPte(long addr, boolean coherent, boolean readOnly) {
+        checkAligned(addr, ADDRESS_SHIFT, "system memory page address");
+        long e = PTE_VALID.of(1)
+                | PTE_APERTURE.of(coherent ? PTE_APERTURE_SYSTEM_COHERENT : PTE_APERTURE_SYSTEM_NON_COHERENT)
+                | PTE_ADDRESS_SYS.of(addr >>> ADDRESS_SHIFT);
+        e = PTE_VOL.set(e, coherent ? 1 : 0);
+        return PTE_READ_ONLY.set(e, readOnly ? 1 : 0);
+    }
+
+    /**
+     * The sparse PTE (4 KiB and 64 KiB page tables, and the single PDEs PD3..PD1): VALID_FALSE +
+     * VOL, nouveau vmmgp100.c {@code gp100_vmm_pgt_sparse} ("VALID_FALSE + VOL tells the MMU to
+     * treat the PTE as sparse"): reads through it return zero, writes are dropped, no fault.
+     *
+     * @return the 64-bit entry
+     */
+    public static long sparsePte() {
+        return PTE_VOL.of(1);
+    }
+
+    /**
+     * The big half of a sparse dual PDE (PD0): VALID_FALSE + VOL_BIG with both halves' apertures
+     * INVALID, nouveau vmmgp100.c {@code gp100_vmm_pd0_sparse}; the small half is 0. The whole
+     * 2 MiB the entry covers is sparse.
+     *
+     * @return the low 64-bit word of the dual PDE
+     */
+    public static long dualSparseBig() {
+        return DUAL_PDE_VOL_BIG.of(1);
+    }
+
+    /** @return whether a PTE (or a single PDE) is the sparse encoding: VALID clear, VOL set, aperture INVALID for a PDE */
+    public static boolean isSparse(long entry) {
+        return !PTE_VALID.isSet(entry) && PTE_VOL.isSet(entry) && PDE_APERTURE.get(entry) == PDE_APERTURE_INVALID;
+    }
+
+    /** @return whether a dual PDE is the sparse encoding ({@link #dualSparseBig}) */
+    public static boolean isDualSparse(long big, long small) {
+        return !PTE_VALID.isSet(big) && DUAL_PDE_VOL_BIG.isSet(big)
+                && DUAL_PDE_APERTURE_BIG.get(big) == PDE_APERTURE_INVALID
+                && DUAL_PDE_APERTURE_SMALL.get(small) == PDE_APERTURE_INVALID;
+    }
+
+    /** @return whether a valid PTE's aperture is one of the two system memory apertures */
+    public static boolean isSysmemPte(long pte) {
+        long ap = PTE_APERTURE.get(pte);
+        return ap == PTE_APERTURE_SYSTEM_COHERENT || ap == PTE_APERTURE_SYSTEM_NON_COHERENT;
+    }
+
+    /**
      * The invalid big-page PTE that sends the MMU to the small page table for its 64 KiB
      * (nouveau vmmgp100.c {@code gp100_vmm_lpt_invalid}: VALID_FALSE + PRIV).
      *
@@ -227,6 +290,16 @@ public final class MmuV2 {
     /** @return the page address a video-memory PTE maps */
     public static long pteAddress(long pte) {
         return PTE_ADDRESS_VID.get(pte) << ADDRESS_SHIFT;
+    }
+
+    /** @return the DMA address a system-memory PTE maps */
+    public static long pteSysAddress(long pte) {
+        return PTE_ADDRESS_SYS.get(pte) << ADDRESS_SHIFT;
+    }
+
+    /** @return the address a PTE maps, read from the field its aperture uses (VID or SYS) */
+    public static long ptePageAddress(long pte) {
+        return isSysmemPte(pte) ? pteSysAddress(pte) : pteAddress(pte);
     }
 
     private static void checkAligned(long addr, int shift, String what) {

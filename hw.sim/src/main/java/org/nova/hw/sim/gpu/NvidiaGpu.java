@@ -172,7 +172,7 @@ public final class NvidiaGpu {
         this.mmuRegs = new SimMmuRegs(this, mmu.tlb());
         vram.viewFactory(file -> new SimBar1View(this, mmu, mmuRegs, BAR1_SIZE, file));
         this.bar1 = new SimBar1(this, vram, vgpu, mmu, mmuRegs);
-        this.mmuView = new SimGpuMmu(mmu, bar1);
+        this.mmuView = new SimGpuMmu(mmu, bar1, vram, this::host);
         List<Bar0Unit> units = new java.util.ArrayList<>(List.of(pmc, gfw, fb, sysmemFlush, fuse, gspBoot, gsp, sec2,
                 pramin, mmuRegs));
         if (fsp != null) {

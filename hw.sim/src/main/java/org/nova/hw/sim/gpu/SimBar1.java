@@ -71,6 +71,9 @@ final class SimBar1 {
         if (t == null) {
             return size == Long.BYTES ? -1L : (1L << (size * Byte.SIZE)) - 1;
         }
+        if (t.sparse()) {
+            return 0;
+        }
         if (t.aperture() != MmuV2.PTE_APERTURE_VIDEO_MEMORY) {
             MemorySegment buf = Arena.ofAuto().allocate(Long.BYTES);
             if (!gpu.host().dmaRead(t.pa(), buf.asSlice(0, size))) {
@@ -91,7 +94,7 @@ final class SimBar1 {
             return;
         }
         SimMmu.Translation t = translate(inst, offset, FaultAccess.VIRT_WRITE);
-        if (t == null) {
+        if (t == null || t.sparse()) {
             return;
         }
         if (t.aperture() != MmuV2.PTE_APERTURE_VIDEO_MEMORY) {

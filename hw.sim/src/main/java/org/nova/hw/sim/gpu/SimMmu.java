@@ -17,7 +17,12 @@ import org.nova.nvidia.mmu.Ramin;
  * reports them (open-gpu-kernel-modules dev_fault.h codes). Walk rules follow nouveau
  * mmu/vmmgp100.c: bit 0 set marks a PTE, a dual PDE's big half holds a 2 MiB PTE or the big page
  * table, a big-page PTE that is invalid but PRIVILEGE-marked sends the walk to the small page
- * table, any other invalid entry faults.
+ * table, any other invalid entry faults — except the sparse encodings (vmmgp100.c
+ * {@code gp100_vmm_pgt_sparse} / {@code gp100_vmm_pd0_sparse}: VALID clear with VOL set in a PTE
+ * or a single PDE, VOL_BIG with both apertures INVALID in a dual PDE), which translate to
+ * "sparse": no page, reads return zero, writes are dropped, nothing is recorded. A valid PTE with
+ * a system memory aperture (coherent or not) yields the DMA address in its SYS address field,
+ * which the GPU reaches through the host's IOMMU ({@link GpuHost}).
  *
  * <p>Where NVIDIA does not say what the hardware does, the simulator refuses rather than guess,
  * each named in the fault's reason: page tables or page directories outside VRAM
@@ -39,15 +44,33 @@ final class SimMmu {
      *
      * @param pa the physical address
      * @param aperture the PTE's aperture (MmuV2.PTE_APERTURE_*)
-     * @param pageShift the page size that mapped it
+     * @param pageShift the page size that mapped it (for a sparse translation: the span the
+     *     sparse entry covers)
+     * @param sparse whether the VA lies in a sparse entry: no page, reads return zero, writes are
+     *     dropped ({@code pa} and {@code aperture} are -1)
      */
-    record Translation(long pa, int aperture, int pageShift) {
+    record Translation(long pa, int aperture, int pageShift, boolean sparse) {
+        Translation(long pa, int aperture, int pageShift) {
+            this(pa, aperture, pageShift, false);
+        }
+
+        static Translation sparse(int shift) {
+            return new Translation(-1, -1, shift, true);
+        }
     }
 
-    /** The result of one walk: the PTE and its page size, or a fault. */
-    private record Walk(long pte, int pageShift, FaultType fault, String reason) {
+    /** The result of one walk: the PTE and its page size, or a fault, or a sparse entry. */
+    private record Walk(long pte, int pageShift, FaultType fault, String reason, boolean sparse) {
+        Walk(long pte, int pageShift, FaultType fault, String reason) {
+            this(pte, pageShift, fault, reason, false);
+        }
+
         static Walk fault(FaultType t, String reason) {
             return new Walk(0, 0, t, reason);
+        }
+
+        static Walk sparse(int shift) {
+            return new Walk(0, shift, null, null, true);
         }
     }
 
@@ -169,7 +192,11 @@ final class SimMmu {
             if (w.fault() != null) {
                 return peek ? null : fault(instBlock, va, access, w.fault(), client, w.reason());
             }
-            long base = MmuV2.pteAddress(w.pte());
+            if (w.sparse()) {
+                // not cached: the TLB holds translations to pages, a sparse entry has none
+                return Translation.sparse(w.pageShift());
+            }
+            long base = MmuV2.ptePageAddress(w.pte());
             int aperture = (int) MmuV2.PTE_APERTURE.get(w.pte());
             if ((base & ((1L << w.pageShift()) - 1)) != 0) {
                 return peek ? null : fault(instBlock, va, access, FaultType.PTE, client, String.format(
@@ -215,6 +242,9 @@ final class SimMmu {
                         "%s[%d] = 0x%016x is a PTE (pages above 2 MiB are not modelled)", level.name(), i, e));
             }
             long ap = MmuV2.PDE_APERTURE.get(e);
+            if (MmuV2.isSparse(e)) {
+                return Walk.sparse(level.shift());
+            }
             if (ap == MmuV2.PDE_APERTURE_INVALID) {
                 return Walk.fault(FaultType.PDE, String.format("%s[%d] = 0x%016x is invalid", level.name(), i, e));
             }
@@ -236,6 +266,9 @@ final class SimMmu {
         }
         long bigAp = MmuV2.DUAL_PDE_APERTURE_BIG.get(big);
         long smallAp = MmuV2.DUAL_PDE_APERTURE_SMALL.get(small);
+        if (MmuV2.isDualSparse(big, small)) {
+            return Walk.sparse(MmuV2.PAGE_SHIFT_2M);
+        }
         if (bigAp == MmuV2.PDE_APERTURE_INVALID && smallAp == MmuV2.PDE_APERTURE_INVALID) {
             return Walk.fault(FaultType.PDE, String.format("PD0[%d] = 0x%016x_%016x is invalid", i, small, big));
         }
@@ -248,6 +281,9 @@ final class SimMmu {
             long lpte = vram.read(MmuV2.dualBigAddress(big) + (long) j * MmuV2.LPT.entrySize(), Long.BYTES);
             if (MmuV2.PTE_VALID.isSet(lpte)) {
                 return new Walk(lpte, MmuV2.PAGE_SHIFT_64K, null, null);
+            }
+            if (MmuV2.isSparse(lpte) && !MmuV2.PTE_PRIVILEGE.isSet(lpte)) {
+                return Walk.sparse(MmuV2.PAGE_SHIFT_64K);
             }
             if (!MmuV2.PTE_PRIVILEGE.isSet(lpte)) {
                 return Walk.fault(FaultType.PTE, String.format("PT(64K)[%d] = 0x%016x is invalid", j, lpte));
@@ -263,6 +299,9 @@ final class SimMmu {
         }
         int j = MmuV2.SPT.index(va);
         long spte = vram.read(MmuV2.dualSmallAddress(small) + (long) j * MmuV2.SPT.entrySize(), Long.BYTES);
+        if (MmuV2.isSparse(spte)) {
+            return Walk.sparse(MmuV2.PAGE_SHIFT_4K);
+        }
         if (!MmuV2.PTE_VALID.isSet(spte)) {
             return Walk.fault(FaultType.PTE, String.format("PT(4K)[%d] = 0x%016x is invalid", j, spte));
         }

@@ -247,4 +247,71 @@ class SimMmuTest {
         gpu.reset();
         assertEquals(0, gpu.read(win, 4));
     }
+
+    @Test
+    void sparseEntriesReadZeroAndDropWritesWhileAnInvalidEntryStillFaults() {
+        gpu.vramWrite(SPT + 2 * 8, 8, MmuV2.sparsePte()); // VA 0x2000: sparse 4 KiB
+        gpu.vramWrite(PD0 + 3 * 16, 8, MmuV2.dualSparseBig()); // VA 6M..8M: sparse PD0 entry
+        gpu.vramWrite(PD1 + 8, 8, MmuV2.sparsePte()); // VA 512M..1G: sparse PD1 entry
+        gpu.vramWrite(INST + Ramin.ADR_LIMIT_OFFSET, 8, Ramin.adrLimit((2L << 30) - 1)); // reach PD1[1]
+        gpu.vramWrite(PAGE_4K, 8, 0x1122_3344_5566_7788L);
+        long before = gpu.mmu().faultCount();
+        for (long va : new long[] {0x2000 + 8, 6L << 20, (7L << 20) + 0x1230, 512L << 20, (1L << 30) - 8}) {
+            assertEquals(0, gpu.mmu().read(INST, va, 8).orElseThrow(), "sparse VA 0x" + Long.toHexString(va));
+            assertTrue(gpu.mmu().write(INST, va, 8, -1L), "a write to a sparse VA is dropped without a fault");
+            assertEquals(0, gpu.mmu().read(INST, va, 8).orElseThrow());
+            assertEquals(-1, gpu.mmu().aperture(INST, va));
+        }
+        assertEquals(before, gpu.mmu().faultCount(), "sparse accesses record no fault");
+        assertEquals(0x1122_3344_5566_7788L, gpu.mmu().read(INST, VA_4K, 8).orElseThrow());
+        // VALID clear without VOL is not sparse: it faults, as does the PRIV-marked one in PT(4K)
+        gpu.vramWrite(SPT + 3 * 8, 8, MmuV2.PTE_PRIVILEGE.of(1));
+        assertTrue(gpu.mmu().read(INST, 0x3000, 4).isEmpty());
+        assertTrue(gpu.mmu().read(INST, 0x4000, 4).isEmpty());
+        assertEquals(FaultType.PTE, lastFault().type());
+        assertEquals(0x4000, lastFault().va());
+        assertFalse(gpu.mmu().write(INST, 0x4000, 4, 1));
+        assertEquals(before + 3, gpu.mmu().faultCount());
+        // a 64 KiB entry with VOL is sparse for its 64 KiB; one with VOL and PRIV defers to the 4 KiB table
+        gpu.vramWrite(LPT + 8, 8, MmuV2.sparsePte());
+        assertEquals(0, gpu.mmu().read(INST, VA_64K + 0x1_0000, 8).orElseThrow());
+        assertEquals(before + 3, gpu.mmu().faultCount());
+    }
+
+    @Test
+    void aSystemMemoryPteReachesHostMemoryThroughTheIommu() {
+        long iova = 0x1_2345_6000L;
+        java.lang.foreign.MemorySegment host = java.lang.foreign.Arena.ofAuto().allocate(0x1000);
+        gpu.start(new GpuHost() {
+            @Override
+            public boolean dmaRead(long a, java.lang.foreign.MemorySegment dst) {
+                if (a < iova || a + dst.byteSize() > iova + host.byteSize()) {
+                    return false;
+                }
+                dst.copyFrom(host.asSlice(a - iova, dst.byteSize()));
+                return true;
+            }
+
+            @Override
+            public boolean dmaWrite(long a, java.lang.foreign.MemorySegment src) {
+                if (a < iova || a + src.byteSize() > iova + host.byteSize()) {
+                    return false;
+                }
+                host.asSlice(a - iova, src.byteSize()).copyFrom(src);
+                return true;
+            }
+        });
+        gpu.vramWrite(SPT + 5 * 8, 8, MmuV2.sysPte(iova, true, false)); // VA 0x5000 coherent
+        gpu.vramWrite(SPT + 6 * 8, 8, MmuV2.sysPte(iova + 0x10_0000, false, false)); // VA 0x6000 beyond the buffer
+        host.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0x18, 0xfeed_f00dL);
+        assertEquals(0xfeed_f00dL, gpu.mmu().read(INST, 0x5018, 8).orElseThrow());
+        assertTrue(gpu.mmu().write(INST, 0x5020, 4, 0xabcd));
+        assertEquals(0xabcd, host.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 0x20));
+        assertEquals(iova + 0x18, gpu.mmu().translate(INST, 0x5018, false));
+        assertEquals(MmuV2.PTE_APERTURE_SYSTEM_COHERENT, gpu.mmu().aperture(INST, 0x5000));
+        assertEquals(MmuV2.PTE_APERTURE_SYSTEM_NON_COHERENT, gpu.mmu().aperture(INST, 0x6000));
+        assertTrue(gpu.mmu().read(INST, 0x6000, 8).isEmpty(), "the IOMMU refuses what is not mapped");
+        assertTrue(MmuV2.PTE_VOL.isSet(MmuV2.sysPte(iova, true, false)), "coherent: VOL as nouveau sets it");
+        assertFalse(MmuV2.PTE_VOL.isSet(MmuV2.sysPte(iova, false, false)));
+    }
 }

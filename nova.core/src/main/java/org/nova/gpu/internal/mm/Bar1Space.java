@@ -267,9 +267,18 @@ public final class Bar1Space implements AutoCloseable {
         return carveOut;
     }
 
-    /** @return the bytes of BAR1 VA not held by any range */
+    /**
+     * @return the bytes of BAR1 VA that {@link #map} can still hand out: not held by any range,
+     *     the kernel carve-out not counted (its VAs are never free for {@link #map}, however much of
+     *     it the kernel uses)
+     */
     public synchronized long freeBytes() {
-        return vas.freeBytes() + (kernelVas == null ? 0 : kernelVas.freeBytes());
+        return vas.freeBytes();
+    }
+
+    /** @return the bytes of the kernel carve-out {@link #mapKernel} can still hand out (0 without one) */
+    public synchronized long kernelFreeBytes() {
+        return kernelVas == null ? 0 : kernelVas.freeBytes();
     }
 
     /** @return the page tables (for listings) */

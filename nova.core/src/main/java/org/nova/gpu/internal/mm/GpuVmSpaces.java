@@ -5,10 +5,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.nova.bus.pci.DmaSegment;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.gpu.vm.GpuVm;
 import org.nova.gpu.vm.GpuVmManager;
+import org.nova.gpu.vm.VmAperture;
 import org.nova.gpu.vm.VmMapping;
 import org.nova.gpu.vm.VmRange;
 import org.nova.gpu.vm.VmWalk;
@@ -57,6 +59,11 @@ public final class GpuVmSpaces implements GpuVmManager {
     @Override
     public String gpu() {
         return gpu;
+    }
+
+    /** @return the PRAMIN window the spaces' tables are written through (the GPU's one window) */
+    public Pramin pramin() {
+        return pramin;
     }
 
     @Override
@@ -174,6 +181,58 @@ public final class GpuVmSpaces implements GpuVmManager {
         }
 
         @Override
+        public synchronized void mapSysmem(long va, List<DmaSegment> segments, boolean coherent, boolean writable) {
+            checkOpen();
+            if (segments == null || segments.isEmpty()) {
+                throw new DriverException(Errno.EINVAL, owner + ": a system memory mapping needs DMA segments");
+            }
+            // merge segments contiguous in DMA space: their pages may then be larger
+            List<long[]> runs = new ArrayList<>();
+            long total = 0;
+            for (DmaSegment seg : segments) {
+                if (seg.address() < 0 || seg.address() % K4 != 0 || seg.length() <= 0 || seg.length() % K4 != 0) {
+                    throw new DriverException(Errno.EINVAL, String.format(
+                            "%s: DMA segment [0x%x, +0x%x) is not 4 KiB aligned", owner, seg.address(), seg.length()));
+                }
+                long[] last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+                if (last != null && last[0] + last[1] == seg.address()) {
+                    last[1] += seg.length();
+                } else {
+                    runs.add(new long[] {seg.address(), seg.length()});
+                }
+                total += seg.length();
+            }
+            checkRange(va, total);
+            Map.Entry<Long, VmMapping> below = extents.lowerEntry(va + total);
+            if (below != null && below.getValue().end() > va) {
+                throw new DriverException(Errno.EEXIST, String.format(
+                        "%s: [0x%x, +0x%x) overlaps the mapping at 0x%x", owner, va, total, below.getKey()));
+            }
+            VmAperture ap = coherent ? VmAperture.SYSTEM_COHERENT : VmAperture.SYSTEM_NON_COHERENT;
+            List<VmMapping> done = new ArrayList<>();
+            long at = va;
+            try {
+                for (long[] r : runs) {
+                    pt.map(at, r[0], r[1], !writable, ap);
+                    done.add(new VmMapping(at, r[1], r[0], writable, ap));
+                    at += r[1];
+                }
+            } catch (RuntimeException e) {
+                for (VmMapping m : done) {
+                    try {
+                        pt.unmap(m.va(), m.size());
+                    } catch (RuntimeException e2) {
+                        e.addSuppressed(e2);
+                    }
+                }
+                throw e;
+            }
+            for (VmMapping m : done) {
+                extents.put(m.va(), m);
+            }
+        }
+
+        @Override
         public synchronized long unmap(long va, long range) {
             checkOpen();
             checkRange(va, range);
@@ -208,7 +267,7 @@ public final class GpuVmSpaces implements GpuVmManager {
                         kept.add(piece(m, cutTo, m.end()));
                     }
                     for (VmMapping p : kept) {
-                        pt.map(p.va(), p.pa(), p.size(), !p.writable());
+                        pt.map(p.va(), p.pa(), p.size(), !p.writable(), p.aperture());
                         extents.put(p.va(), p);
                     }
                 } catch (RuntimeException e) {
@@ -218,7 +277,7 @@ public final class GpuVmSpaces implements GpuVmManager {
                             pt.unmap(p.va(), p.size());
                         }
                     }
-                    pt.map(m.va(), m.pa(), m.size(), !m.writable());
+                    pt.map(m.va(), m.pa(), m.size(), !m.writable(), m.aperture());
                     extents.put(m.va(), m);
                     throw e;
                 }
@@ -227,7 +286,7 @@ public final class GpuVmSpaces implements GpuVmManager {
         }
 
         private static VmMapping piece(VmMapping m, long from, long to) {
-            return new VmMapping(from, to - from, m.pa() + (from - m.va()), m.writable());
+            return new VmMapping(from, to - from, m.pa() + (from - m.va()), m.writable(), m.aperture());
         }
 
         @Override
@@ -240,6 +299,7 @@ public final class GpuVmSpaces implements GpuVmManager {
                         "%s: sparse range [0x%x, +0x%x) overlaps the sparse range at 0x%x", owner, va, range,
                         below.getKey()));
             }
+            pt.setSparse(va, range, true);
             sparse.put(va, new VmRange(va, range));
         }
 
@@ -252,6 +312,7 @@ public final class GpuVmSpaces implements GpuVmManager {
                         "%s: no sparse range is exactly [0x%x, +0x%x)", owner, va, range));
             }
             unmapLocked(va, va + range);
+            pt.setSparse(va, range, false);
             sparse.remove(va);
         }
 
@@ -275,7 +336,7 @@ public final class GpuVmSpaces implements GpuVmManager {
             checkOpen();
             Walker.Walk w = walker.walk(pt.instBlock(), va);
             return new VmWalk(va, w.steps().stream().map(Walker.Step::toString).toList(), w.pa(), w.pageShift(),
-                    w.mapped() && !w.readOnly(), w.fault());
+                    w.mapped() && !w.readOnly(), w.fault(), w.aperture(), w.sparse());
         }
 
         @Override

@@ -2,8 +2,11 @@ package org.nova.gpu.internal.mm;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
+import org.nova.gpu.vm.VmAperture;
 import org.nova.gpu.vram.VramBlock;
 import org.nova.gpu.vram.VramManager;
 import org.nova.nvidia.mmu.MmuLevel;
@@ -21,7 +24,19 @@ import org.nova.nvidia.mmu.Ramin;
  * TlbFlush}) and only then is freed table memory given back, so the GPU never walks memory that
  * is reused. Big page table entries not mapping a 64 KiB page hold VALID_FALSE + PRIV, which
  * sends the MMU to the small page table (gp100_vmm_lpt_invalid). Entries are written through
- * {@link Pramin}, the path that needs no page tables.
+ * {@link Pramin}, the path that needs no page tables. Pages are VRAM or system memory (a DMA
+ * address with the coherent or non-coherent aperture, {@link MmuV2#sysPte}).
+ *
+ * <p>Sparse ranges ({@link #setSparse}): every page in one that maps nothing holds the sparse
+ * encoding, so GPU reads there return zero and writes are dropped. A 2 MiB PD0 entry wholly
+ * sparse and mapping nothing is one sparse dual PDE (gp100_vmm_pd0_sparse, no page table); a
+ * PD0 entry partly sparse or partly mapped gets a small page table whose unmapped sparse entries
+ * are sparse PTEs (gp100_vmm_pgt_sparse). The sparse entries are derived state: each operation
+ * strips them from the entries it touches, changes the mappings, and lays them out again. As
+ * nouveau marks whole directory entries sparse, a PD2 (256 GiB) or PD1 (512 MiB) entry whose
+ * whole span is sparse and holds no table is itself one sparse entry (VALID clear + VOL), so a
+ * sparse range costs tables only around its ends and around what is mapped in it; mapping under
+ * such an entry replaces it by a table whose entries are laid out sparse again.
  *
  * <p>Ownership: the manager owns its instance block and every table (VRAM blocks charged to its
  * owner name) until {@link #close()}, which frees them all. Mapped pages belong to the caller;
@@ -44,12 +59,18 @@ public final class PageTableManager implements AutoCloseable {
         final long addr;
         /** PD3..PD1: child directories. */
         final Table[] dirs;
+        /** PD2 and PD1: which entries are one sparse entry (no table below; counted in {@link #used}). */
+        final boolean[] sparseDir;
         /** PD0: each entry's small and big page tables, and whether it holds a 2 MiB page. */
         final Table[] small;
         final Table[] big;
         final boolean[] huge;
+        /** PD0: which entries are one sparse dual PDE. */
+        final boolean[] sparseBig;
         /** Page tables: which entries map a page (and the page's read-only flag is in VRAM). */
         final boolean[] mapped;
+        /** Small page tables: which entries hold the sparse PTE (counted in {@link #used}). */
+        final boolean[] sparse;
         int used;
 
         Table(MmuLevel level, VramBlock block, long addr) {
@@ -60,10 +81,13 @@ public final class PageTableManager implements AutoCloseable {
             boolean pd0 = level == MmuV2.PD0;
             boolean pt = level == MmuV2.SPT || level == MmuV2.LPT;
             this.dirs = !pd0 && !pt ? new Table[n] : null;
+            this.sparseDir = level == MmuV2.PD2 || level == MmuV2.PD1 ? new boolean[n] : null;
             this.small = pd0 ? new Table[n] : null;
             this.big = pd0 ? new Table[n] : null;
             this.huge = pd0 ? new boolean[n] : null;
+            this.sparseBig = pd0 ? new boolean[n] : null;
             this.mapped = pt ? new boolean[n] : null;
+            this.sparse = pt ? new boolean[n] : null;
         }
 
         long addr() {
@@ -85,6 +109,8 @@ public final class PageTableManager implements AutoCloseable {
     private final Table root;
     /** Blocks unhooked by the current operation, freed after its TLB invalidate. */
     private final List<VramBlock> toFree = new ArrayList<>();
+    /** Sparse VA ranges, first VA to end (never overlapping, merged when adjacent). */
+    private final TreeMap<Long, Long> sparse = new TreeMap<>();
     private int tables;
     private boolean closed;
 
@@ -203,11 +229,27 @@ public final class PageTableManager implements AutoCloseable {
      *     {@link #close()}. Nothing is mapped or allocated on error.
      */
     public synchronized void map(long va, long pa, long size, boolean readOnly) {
+        map(va, pa, size, readOnly, VmAperture.VIDEO_MEMORY);
+    }
+
+    /**
+     * Maps [va, va + size) onto [pa, pa + size) of {@code aperture}'s memory (VRAM offsets, or
+     * DMA addresses the GPU reaches through the IOMMU), largest pages first, then invalidates.
+     * Sparse entries under the range give way to the pages.
+     *
+     * @param pa 4 KiB aligned; inside VRAM for {@link VmAperture#VIDEO_MEMORY}, below 2^57 (the
+     *     PTE's SYS address field) for system memory
+     * @throws DriverException as {@link #map(long, long, long, boolean)}
+     */
+    public synchronized void map(long va, long pa, long size, boolean readOnly, VmAperture aperture) {
         checkOpen();
         checkRange(va, size);
-        if (pa < 0 || pa % KIB4 != 0 || pa > pramin.vramSize() - size) {
+        long limit = aperture == VmAperture.VIDEO_MEMORY ? pramin.vramSize()
+                : 1L << (MmuV2.PTE_ADDRESS_SYS.width() + MmuV2.ADDRESS_SHIFT);
+        if (pa < 0 || pa % KIB4 != 0 || pa > limit - size) {
             throw new DriverException(Errno.EINVAL, String.format(
-                    "%s: map of 0x%x bytes at PA 0x%x: not 4 KiB aligned or beyond VRAM", owner, size, pa));
+                    "%s: map of 0x%x bytes at %s address 0x%x: not 4 KiB aligned or beyond the aperture", owner,
+                    size, aperture, pa));
         }
         for (long off = 0; off < size;) {
             int shift = pageShift(va + off, pa + off, size - off);
@@ -218,21 +260,23 @@ public final class PageTableManager implements AutoCloseable {
             off += 1L << shift;
         }
         long done = 0;
+        long[] ext = stripSparse(va, size);
         try {
             while (done < size) {
                 int shift = pageShift(va + done, pa + done, size - done);
-                mapPage(va + done, pa + done, shift, readOnly);
+                mapPage(va + done, pa + done, shift, readOnly, aperture);
                 done += 1L << shift;
             }
+            layOutSparse(ext[0], ext[1]);
         } catch (RuntimeException e) {
             // give back what this call mapped and allocated: the space is as before
             for (long off = 0; off < done;) {
                 off += 1L << unmapPage(va + off);
             }
-            pruneEmpty(va, size);
-            finish();
+            restoreSparse(ext, e);
             throw e;
         }
+        tidy(ext);
         finish();
     }
 
@@ -260,11 +304,76 @@ public final class PageTableManager implements AutoCloseable {
             }
             off += page;
         }
+        long[] ext = stripSparse(va, size);
         for (long off = 0; off < size;) {
             off += 1L << unmapPage(va + off);
         }
-        pruneEmpty(va, size);
+        try {
+            layOutSparse(ext[0], ext[1]);
+        } catch (RuntimeException e) {
+            // the pages are gone; the sparse entries a table VRAM could not hold are missing
+            // (those VAs fault instead of reading zero) until the next change lays them out
+            tidy(ext);
+            finish();
+            throw e;
+        }
+        tidy(ext);
         finish();
+    }
+
+    /**
+     * Marks [va, va + size) sparse or not: unmapped pages there get (or lose) the sparse
+     * encoding; mapped pages stay as they are. Then invalidates.
+     *
+     * @param on true to mark sparse (the range must not overlap a sparse range), false to clear
+     *     (the range must be exactly one marked before)
+     * @throws DriverException EINVAL for a bad range; EEXIST if marking overlaps a sparse range;
+     *     ENOENT if clearing names no sparse range; ENOSPC when no VRAM is left for a table (the
+     *     space is then as before); ENODEV after {@link #close()}
+     */
+    public synchronized void setSparse(long va, long size, boolean on) {
+        checkOpen();
+        checkRange(va, size);
+        if (on) {
+            Map.Entry<Long, Long> below = sparse.lowerEntry(va + size);
+            if (below != null && below.getValue() > va) {
+                throw new DriverException(Errno.EEXIST, String.format(
+                        "%s: [0x%x, +0x%x) overlaps the sparse range at 0x%x", owner, va, size, below.getKey()));
+            }
+        } else {
+            Long end = sparse.get(va);
+            if (end == null || end != va + size) {
+                throw new DriverException(Errno.ENOENT, String.format(
+                        "%s: no sparse range is exactly [0x%x, +0x%x)", owner, va, size));
+            }
+        }
+        long[] ext = stripSparse(va, size);
+        if (on) {
+            sparse.put(va, va + size);
+        } else {
+            sparse.remove(va);
+        }
+        try {
+            layOutSparse(ext[0], ext[1]);
+        } catch (RuntimeException e) {
+            if (on) {
+                sparse.remove(va);
+            } else {
+                sparse.put(va, va + size);
+            }
+            restoreSparse(ext, e);
+            throw e;
+        }
+        tidy(ext);
+        finish();
+    }
+
+    /**
+     * @param va a virtual address
+     * @return whether {@code va} lies in a sparse range and maps no page (software state)
+     */
+    public synchronized boolean isSparse(long va) {
+        return inSparse(va) && mappedShift(va) < 0;
     }
 
     /**
@@ -379,7 +488,8 @@ public final class PageTableManager implements AutoCloseable {
         Table lpt = pd0.big[i];
         Table spt = pd0.small[i];
         if (shift == MmuV2.PAGE_SHIFT_2M) {
-            return lpt == null && spt == null;
+            // a table holding only sparse entries does not count: they are stripped before mapping
+            return (lpt == null || mappedCount(lpt) == 0) && (spt == null || mappedCount(spt) == 0);
         }
         if (lpt != null && lpt.mapped[MmuV2.LPT.index(va)]) {
             return false;
@@ -436,7 +546,12 @@ public final class PageTableManager implements AutoCloseable {
                 }
                 c = newTable(next);
                 t.dirs[i] = c;
-                t.used++;
+                if (t.sparseDir != null && t.sparseDir[i]) {
+                    // callers strip the sparse entries first; should one remain, the table replaces it
+                    t.sparseDir[i] = false;
+                } else {
+                    t.used++;
+                }
                 pramin.write64(t.entry(i), MmuV2.vramPde(c.addr()));
             }
             t = c;
@@ -449,6 +564,11 @@ public final class PageTableManager implements AutoCloseable {
         if (pd0.huge[i]) {
             return; // written by mapPage with the PTE itself
         }
+        if (pd0.sparseBig[i]) {
+            pramin.write64(pd0.entry(i) + Long.BYTES, 0);
+            pramin.write64(pd0.entry(i), MmuV2.dualSparseBig());
+            return;
+        }
         bigWord = pd0.big[i] != null ? MmuV2.dualBigVram(pd0.big[i].addr()) : 0;
         long smallWord = pd0.small[i] != null ? MmuV2.dualSmallVram(pd0.small[i].addr()) : 0;
         // small half first: a walk between the two writes then sees at most a table it may use
@@ -457,15 +577,32 @@ public final class PageTableManager implements AutoCloseable {
     }
 
     private static boolean pd0EntryUsed(Table pd0, int i) {
-        return pd0.huge[i] || pd0.big[i] != null || pd0.small[i] != null;
+        return pd0.huge[i] || pd0.sparseBig[i] || pd0.big[i] != null || pd0.small[i] != null;
     }
 
-    private void mapPage(long va, long pa, int shift, boolean readOnly) {
+    private static int mappedCount(Table t) {
+        int n = 0;
+        for (boolean b : t.mapped) {
+            n += b ? 1 : 0;
+        }
+        return n;
+    }
+
+    private void mapPage(long va, long pa, int shift, boolean readOnly, VmAperture aperture) {
         Table pd0 = pd0(va, true);
         int i = MmuV2.PD0.index(va);
-        long pte = MmuV2.vramPte(pa, readOnly, false);
+        long pte = aperture == VmAperture.VIDEO_MEMORY ? MmuV2.vramPte(pa, readOnly, false)
+                : MmuV2.sysPte(pa, aperture == VmAperture.SYSTEM_COHERENT, readOnly);
         boolean wasUsed = pd0EntryUsed(pd0, i);
         if (shift == MmuV2.PAGE_SHIFT_2M) {
+            // tables left empty by stripping the sparse entries go before the 2 MiB PTE replaces them
+            for (Table t : new Table[] {pd0.small[i], pd0.big[i]}) {
+                if (t != null) {
+                    unhook(t);
+                }
+            }
+            pd0.small[i] = null;
+            pd0.big[i] = null;
             pd0.huge[i] = true;
             pramin.write64(pd0.entry(i) + Long.BYTES, 0);
             pramin.write64(pd0.entry(i), pte);
@@ -523,6 +660,235 @@ public final class PageTableManager implements AutoCloseable {
             pd0.used--;
         }
         return shift;
+    }
+
+    private boolean inSparse(long va) {
+        Map.Entry<Long, Long> r = sparse.floorEntry(va);
+        return r != null && r.getValue() > va;
+    }
+
+    /** @return whether one sparse range covers [from, to) */
+    private boolean sparseCovers(long from, long to) {
+        Map.Entry<Long, Long> r = sparse.floorEntry(from);
+        return r != null && r.getValue() >= to;
+    }
+
+    /** @return whether a sparse range overlaps [from, to) */
+    private boolean sparseOverlaps(long from, long to) {
+        Map.Entry<Long, Long> r = sparse.lowerEntry(to);
+        return r != null && r.getValue() > from;
+    }
+
+    /** A PD0 entry visitor: the PD0 table, the entry's index, the entry's first VA. */
+    private interface Pd0Entry {
+        void visit(Table pd0, int i, long at);
+    }
+
+    /** Calls {@code f} for every PD0 entry of an existing PD0 table that [from, to) touches. */
+    private void eachPd0Entry(Table t, long from, long to, Pd0Entry f) {
+        long span = t.level.entrySpan();
+        for (long at = from & ~(span - 1); at < to; at += span) {
+            int i = t.level.index(at);
+            if (t.level == MmuV2.PD0) {
+                f.visit(t, i, at);
+            } else if (t.dirs[i] != null) {
+                eachPd0Entry(t.dirs[i], Math.max(from, at), Math.min(to, at + span), f);
+            }
+        }
+    }
+
+    /**
+     * Clears the sparse entries of the tables [va, va + size) touches, keeping the (maybe empty)
+     * tables. A sparse directory entry (PD2 or PD1) it clears covered VAs outside the range too.
+     *
+     * @return the range whose sparse entries must be laid out again: [va, va + size) widened to
+     *     every sparse directory entry cleared
+     */
+    private long[] stripSparse(long va, long size) {
+        long[] ext = {va, va + size};
+        stripDirs(root, va, va + size, ext);
+        eachPd0Entry(root, va, va + size, (pd0, i, at) -> {
+            if (pd0.sparseBig[i]) {
+                pd0.sparseBig[i] = false;
+                pramin.write64(pd0.entry(i), 0);
+                if (!pd0EntryUsed(pd0, i)) {
+                    pd0.used--;
+                }
+            }
+            Table spt = pd0.small[i];
+            if (spt != null) {
+                for (int j = 0; j < spt.sparse.length; j++) {
+                    if (spt.sparse[j]) {
+                        spt.sparse[j] = false;
+                        spt.used--;
+                        pramin.write64(spt.entry(j), 0);
+                    }
+                }
+            }
+        });
+        return ext;
+    }
+
+    private void stripDirs(Table t, long from, long to, long[] ext) {
+        long span = t.level.entrySpan();
+        for (long at = from & ~(span - 1); at < to; at += span) {
+            int i = t.level.index(at);
+            if (t.sparseDir != null && t.sparseDir[i]) {
+                t.sparseDir[i] = false;
+                t.used--;
+                pramin.write64(t.entry(i), 0);
+                ext[0] = Math.min(ext[0], at);
+                ext[1] = Math.max(ext[1], at + span);
+            } else if (t.dirs[i] != null && t.level != MmuV2.PD1) {
+                stripDirs(t.dirs[i], Math.max(from, at), Math.min(to, at + span), ext);
+            }
+        }
+    }
+
+    /**
+     * Writes the sparse entries of [from, to) from the sparse ranges and the mappings: a PD2 or
+     * PD1 entry whose whole span is sparse and holds no table is one sparse entry
+     * (gp100_vmm_pgt_sparse on a directory, as nouveau marks whole PDEs); below, PD0 entries as
+     * {@link #layOutChunk} lays them.
+     */
+    private void layOutSparse(long from, long to) {
+        // whole PD0 entries: stripping cleared the sparse entries of every PD0 entry the range touched
+        long chunk = MmuV2.PD0.entrySpan();
+        layDir(root, from & ~(chunk - 1), Math.min(vaSize, (to + chunk - 1) & ~(chunk - 1)));
+    }
+
+    private void layDir(Table t, long from, long to) {
+        long span = t.level.entrySpan();
+        for (long at = from & ~(span - 1); at < to; at += span) {
+            long eFrom = Math.max(from, at);
+            long eTo = Math.min(to, at + span);
+            if (!sparseOverlaps(eFrom, eTo)) {
+                continue;
+            }
+            int i = t.level.index(at);
+            if (t.level == MmuV2.PD0) {
+                layOutChunk(t, i, at);
+                continue;
+            }
+            Table c = t.dirs[i];
+            if (t.sparseDir != null && t.sparseDir[i]) {
+                continue;
+            }
+            if (c == null && t.sparseDir != null && sparseCovers(at, at + span)) {
+                t.sparseDir[i] = true;
+                t.used++;
+                pramin.write64(t.entry(i), MmuV2.sparsePte());
+                continue;
+            }
+            if (c == null) {
+                c = newTable(t.level == MmuV2.PD3 ? MmuV2.PD2 : t.level == MmuV2.PD2 ? MmuV2.PD1 : MmuV2.PD0);
+                t.dirs[i] = c;
+                t.used++;
+                pramin.write64(t.entry(i), MmuV2.vramPde(c.addr()));
+            }
+            layDir(c, eFrom, eTo);
+        }
+    }
+
+    /** Lays out the sparse entries of PD0 entry {@code i} (first VA {@code at}). */
+    private void layOutChunk(Table pd0, int i, long at) {
+        long end = at + MmuV2.PD0.entrySpan();
+        List<long[]> in = new ArrayList<>();
+        Map.Entry<Long, Long> first = sparse.floorEntry(at);
+        for (Map.Entry<Long, Long> r : (first != null ? sparse.tailMap(first.getKey(), true)
+                : sparse.tailMap(at, true)).entrySet()) {
+            if (r.getKey() >= end) {
+                break;
+            }
+            if (r.getValue() > at) {
+                in.add(new long[] {Math.max(at, r.getKey()), Math.min(end, r.getValue())});
+            }
+        }
+        if (in.isEmpty() || pd0.huge[i]) {
+            return;
+        }
+        boolean whole = in.size() == 1 && in.get(0)[0] == at && in.get(0)[1] == end;
+        boolean anyMapped = pd0.big[i] != null && mappedCount(pd0.big[i]) > 0
+                || pd0.small[i] != null && mappedCount(pd0.small[i]) > 0;
+        if (whole && !anyMapped) {
+            boolean wasUsed = pd0EntryUsed(pd0, i);
+            for (Table t : new Table[] {pd0.small[i], pd0.big[i]}) {
+                if (t != null) {
+                    unhook(t);
+                }
+            }
+            pd0.small[i] = null;
+            pd0.big[i] = null;
+            pd0.sparseBig[i] = true;
+            writePd0(pd0, i);
+            if (!wasUsed) {
+                pd0.used++;
+            }
+            return;
+        }
+        Table spt = pd0.small[i];
+        if (spt == null) {
+            boolean wasUsed = pd0EntryUsed(pd0, i);
+            spt = newTable(MmuV2.SPT);
+            pd0.small[i] = spt;
+            writePd0(pd0, i);
+            if (!wasUsed) {
+                pd0.used++;
+            }
+        }
+        Table lpt = pd0.big[i];
+        for (long[] r : in) {
+            for (long p = r[0]; p < r[1]; p += KIB4) {
+                int j = MmuV2.SPT.index(p);
+                if (spt.mapped[j] || spt.sparse[j] || lpt != null && lpt.mapped[MmuV2.LPT.index(p)]) {
+                    continue;
+                }
+                spt.sparse[j] = true;
+                spt.used++;
+                pramin.write64(spt.entry(j), MmuV2.sparsePte());
+            }
+        }
+    }
+
+    /** After a failure: lays the sparse entries out again for the state as it is now, then tidies and invalidates. */
+    private void restoreSparse(long[] ext, RuntimeException cause) {
+        try {
+            long[] again = stripSparse(ext[0], ext[1] - ext[0]);
+            layOutSparse(Math.min(ext[0], again[0]), Math.max(ext[1], again[1]));
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+        tidy(ext);
+        try {
+            finish();
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    /** Frees page tables left without entries under [ext[0], ext[1]), then the directories left empty. */
+    private void tidy(long[] ext) {
+        eachPd0Entry(root, ext[0], ext[1], (pd0, i, at) -> {
+            boolean wasUsed = pd0EntryUsed(pd0, i);
+            boolean changed = false;
+            if (pd0.small[i] != null && pd0.small[i].used == 0) {
+                unhook(pd0.small[i]);
+                pd0.small[i] = null;
+                changed = true;
+            }
+            if (pd0.big[i] != null && pd0.big[i].used == 0) {
+                unhook(pd0.big[i]);
+                pd0.big[i] = null;
+                changed = true;
+            }
+            if (changed) {
+                writePd0(pd0, i);
+                if (wasUsed && !pd0EntryUsed(pd0, i)) {
+                    pd0.used--;
+                }
+            }
+        });
+        pruneEmpty(ext[0], ext[1] - ext[0]);
     }
 
     /** Frees directories below the root left empty under [va, va + size). */

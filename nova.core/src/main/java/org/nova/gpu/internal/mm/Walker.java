@@ -2,6 +2,7 @@ package org.nova.gpu.internal.mm;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.nova.gpu.vm.VmAperture;
 import org.nova.nvidia.mmu.MmuLevel;
 import org.nova.nvidia.mmu.MmuV2;
 import org.nova.nvidia.mmu.Ramin;
@@ -13,7 +14,10 @@ import org.nova.nvidia.mmu.Ramin;
  * the {@link PageTableManager}'s bookkeeping, so tests compare the two and `nova:vm` shows what
  * the GPU would see. Walk rules as nouveau mmu/vmmgp100.c writes the tables: bit 0 marks a PTE;
  * PD0's big half holds a 2 MiB PTE or points at the 64 KiB page table; a 64 KiB entry that is
- * invalid with PRIV set defers to the 4 KiB table. Stateless apart from its Pramin; thread-safe.
+ * invalid with PRIV set defers to the 4 KiB table; the sparse encodings (VALID clear + VOL in a
+ * PTE or single PDE, VOL_BIG in a dual PDE) end the walk as "sparse"; a valid PTE's aperture says
+ * whether its address is a VRAM offset or a DMA address. Stateless apart from its Pramin;
+ * thread-safe.
  */
 public final class Walker {
     /**
@@ -44,9 +48,12 @@ public final class Walker {
      * @param pa the physical address, or -1 if the walk stopped at an invalid entry
      * @param pageShift the page size mapping {@code va} (12, 16, 21), or 0
      * @param readOnly whether the PTE forbids writes
-     * @param fault why the walk stopped, or null
+     * @param fault why the walk stopped, or null (mapped or sparse)
+     * @param aperture where the page lives, or null when not mapped
+     * @param sparse whether the walk ended at a sparse entry
      */
-    public record Walk(long va, List<Step> steps, long pa, int pageShift, boolean readOnly, String fault) {
+    public record Walk(long va, List<Step> steps, long pa, int pageShift, boolean readOnly, String fault,
+            VmAperture aperture, boolean sparse) {
         /** @return whether {@code va} is mapped */
         public boolean mapped() {
             return pa >= 0;
@@ -81,6 +88,10 @@ public final class Walker {
         for (MmuLevel level : List.of(MmuV2.PD3, MmuV2.PD2, MmuV2.PD1)) {
             int i = level.index(va);
             long e = pramin.read64(table + (long) i * level.entrySize());
+            if (MmuV2.isSparse(e)) {
+                steps.add(new Step(level.name(), table, i, e, 0, "sparse"));
+                return sparse(va, steps);
+            }
             if (MmuV2.PDE_IS_PTE.isSet(e)) {
                 steps.add(new Step(level.name(), table, i, e, 0, "PTE at a directory level"));
                 return stop(va, steps, level.name() + " holds a PTE (pages above 2 MiB are not used)");
@@ -103,6 +114,10 @@ public final class Walker {
         }
         long bigAp = MmuV2.DUAL_PDE_APERTURE_BIG.get(big);
         long smallAp = MmuV2.DUAL_PDE_APERTURE_SMALL.get(small);
+        if (MmuV2.isDualSparse(big, small)) {
+            steps.add(new Step(MmuV2.PD0.name(), table, i, big, small, "sparse 2 MiB"));
+            return sparse(va, steps);
+        }
         steps.add(new Step(MmuV2.PD0.name(), table, i, big, small, String.format("big %s, small %s",
                 bigAp == 0 ? "-" : String.format("-> 0x%x", MmuV2.dualBigAddress(big)),
                 smallAp == 0 ? "-" : String.format("-> 0x%x", MmuV2.dualSmallAddress(small)))));
@@ -120,6 +135,10 @@ public final class Walker {
                 steps.add(new Step(MmuV2.LPT.name(), lpt, j, e, 0, "64 KiB PTE"));
                 return page(va, steps, e, MmuV2.PAGE_SHIFT_64K);
             }
+            if (MmuV2.isSparse(e) && !MmuV2.PTE_PRIVILEGE.isSet(e)) {
+                steps.add(new Step(MmuV2.LPT.name(), lpt, j, e, 0, "sparse"));
+                return sparse(va, steps);
+            }
             if (!MmuV2.PTE_PRIVILEGE.isSet(e)) {
                 steps.add(new Step(MmuV2.LPT.name(), lpt, j, e, 0, "invalid"));
                 return stop(va, steps, "64 KiB PTE invalid");
@@ -132,6 +151,10 @@ public final class Walker {
         int j = MmuV2.SPT.index(va);
         long spt = MmuV2.dualSmallAddress(small);
         long e = pramin.read64(spt + (long) j * MmuV2.SPT.entrySize());
+        if (MmuV2.isSparse(e)) {
+            steps.add(new Step(MmuV2.SPT.name(), spt, j, e, 0, "sparse"));
+            return sparse(va, steps);
+        }
         if (!MmuV2.PTE_VALID.isSet(e)) {
             steps.add(new Step(MmuV2.SPT.name(), spt, j, e, 0, "invalid"));
             return stop(va, steps, "4 KiB PTE invalid");
@@ -141,14 +164,19 @@ public final class Walker {
     }
 
     private static Walk page(long va, List<Step> steps, long pte, int shift) {
-        if (MmuV2.PTE_APERTURE.get(pte) != MmuV2.PTE_APERTURE_VIDEO_MEMORY) {
-            return stop(va, steps, "page not in VRAM (aperture " + MmuV2.PTE_APERTURE.get(pte) + ")");
+        VmAperture ap = VmAperture.ofPte(MmuV2.PTE_APERTURE.get(pte));
+        if (ap == null) {
+            return stop(va, steps, "page in peer memory (aperture " + MmuV2.PTE_APERTURE.get(pte) + ")");
         }
-        long pa = MmuV2.pteAddress(pte) + (va & ((1L << shift) - 1));
-        return new Walk(va, List.copyOf(steps), pa, shift, MmuV2.PTE_READ_ONLY.isSet(pte), null);
+        long pa = MmuV2.ptePageAddress(pte) + (va & ((1L << shift) - 1));
+        return new Walk(va, List.copyOf(steps), pa, shift, MmuV2.PTE_READ_ONLY.isSet(pte), null, ap, false);
+    }
+
+    private static Walk sparse(long va, List<Step> steps) {
+        return new Walk(va, List.copyOf(steps), -1, 0, false, null, null, true);
     }
 
     private static Walk stop(long va, List<Step> steps, String why) {
-        return new Walk(va, List.copyOf(steps), -1, 0, false, why);
+        return new Walk(va, List.copyOf(steps), -1, 0, false, why, null, false);
     }
 }

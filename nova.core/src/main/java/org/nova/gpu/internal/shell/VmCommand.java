@@ -38,13 +38,14 @@ public final class VmCommand {
      * @param root the root directory (PD3)
      * @param size the VA space's bytes
      * @param carveOut bytes reserved for the kernel at the top
-     * @param free bytes of VA no range holds
+     * @param free bytes of VA no range holds, the carve-out not counted (it is never free for mappings)
+     * @param carveOutFree bytes of the carve-out the kernel has not mapped
      * @param tables the driver's tables now (the root excluded when it is GSP-RM's)
      * @param ranges the ranges held, lowest first
      * @param walk the walk of the asked VA, or null
      */
     public record View(String device, boolean underGspRm, long instBlock, long root, long size, long carveOut,
-            long free, int tables, List<VaAllocator.Range> ranges, Walker.Walk walk) {
+            long free, long carveOutFree, int tables, List<VaAllocator.Range> ranges, Walker.Walk walk) {
     }
 
     private final NovaGpus gpus;
@@ -96,7 +97,7 @@ public final class VmCommand {
                     g.device(), va, size));
         }
         return new View(g.device(), s.underGspRm(), s.instBlock(), s.tables().pageDirectory(), size, s.carveOut(),
-                s.freeBytes(), s.tables().tables(), s.ranges(), va == -1 ? null : s.walk(va));
+                s.freeBytes(), s.kernelFreeBytes(), s.tables().tables(), s.ranges(), va == -1 ? null : s.walk(va));
     }
 
     /** @return the view as the command prints it */
@@ -109,8 +110,9 @@ public final class VmCommand {
         sb.append(String.format("  driver page tables: %d (%d KiB of VRAM)%n", v.tables(),
                 v.tables() * TABLE_BYTES >> 10));
         sb.append(String.format("  carve-out: %s%n", v.carveOut() == 0 ? "none"
-                : String.format("0x%x bytes at 0x%x", v.carveOut(), v.size() - v.carveOut())));
-        sb.append(String.format("  VA free: 0x%x of 0x%x bytes%n", v.free(), v.size()));
+                : String.format("0x%x bytes at 0x%x (0x%x of them not mapped by the kernel)", v.carveOut(),
+                        v.size() - v.carveOut(), v.carveOutFree())));
+        sb.append(String.format("  VA free: 0x%x of 0x%x bytes (the carve-out is not free)%n", v.free(), v.size()));
         sb.append(String.format("  %-18s %-18s %s%n", "VA", "SIZE", "OWNER"));
         if (v.ranges().isEmpty()) {
             sb.append("  (nothing mapped)\n");
@@ -125,8 +127,10 @@ public final class VmCommand {
                 sb.append("  ").append(st).append('\n');
             }
             sb.append(w.mapped()
-                    ? String.format("  -> VRAM 0x%x (%d KiB page%s)%n", w.pa(), (1L << w.pageShift()) >> 10,
-                            w.readOnly() ? ", read-only" : "")
+                    ? String.format("  -> %s 0x%x (%d KiB page%s)%n",
+                            w.aperture() == org.nova.gpu.vm.VmAperture.VIDEO_MEMORY ? "VRAM" : w.aperture() + " DMA",
+                            w.pa(), (1L << w.pageShift()) >> 10, w.readOnly() ? ", read-only" : "")
+                    : w.sparse() ? "  -> sparse: reads return zero, writes are dropped\n"
                     : String.format("  -> not mapped: %s%n", w.fault()));
         }
         return sb.toString();

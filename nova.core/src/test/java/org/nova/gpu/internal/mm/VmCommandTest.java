@@ -62,12 +62,16 @@ class VmCommandTest {
         VmCommand.View v = cmd.view("00:05.0", va + 0x2_0010);
         assertEquals(2, v.ranges().size(), "the mapping and the carve-out");
         assertEquals(bar1.tables().tables(), v.tables());
+        assertEquals(NvidiaGpu.BAR1_SIZE - 16 * MIB - MIB, v.free(), "VA free counts neither the mapping nor the carve-out");
+        assertEquals(16 * MIB, v.carveOutFree());
         assertEquals(g.gpu.mmu().translate(bar1.instBlock(), va + 0x2_0010, false), v.walk().pa(),
                 "the driver's walk ends where the GPU's MMU translates");
         String out = cmd.vm("00:05.0", "0x" + Long.toHexString(va + 0x2_0010));
         assertTrue(out.contains("nova-drm:card0:file1") && out.contains("kernel"), out);
         assertTrue(out.contains(String.format("-> VRAM 0x%x (64 KiB page)", b.offset() + 0x2_0010)), out);
         assertTrue(out.contains("PD3") && out.contains("PD0"), out);
+        assertTrue(out.contains(String.format("VA free: 0x%x of 0x%x bytes", NvidiaGpu.BAR1_SIZE - 17 * MIB,
+                NvidiaGpu.BAR1_SIZE)), out);
 
         String hole = cmd.vm(DEV, "0x100000");
         assertTrue(hole.contains("-> not mapped"), hole);
