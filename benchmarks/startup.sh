@@ -12,8 +12,11 @@
 #         warm-up, so the ratio is the cost of what Nova adds, not of how the JVM is started.
 #         BARE=plain: java -jar with no options, as a bare Felix starts out of the box.
 # The two run in turn, nova bare nova bare ..., so a drift of the machine's load hits both. Wall
-# seconds and peak RSS (GNU time's %e and %M) are taken per process; the script prints their
-# medians and the median of the pair-by-pair ratios, with the load average before and after.
+# seconds, peak RSS and CPU seconds, user + system (GNU time's %e, %M, %U + %S) are taken per
+# process; the script prints their medians and the median of the pair-by-pair ratios, with the
+# load average before and after. On a loaded machine the wall figures drift with the load (the
+# runtime's threads wait for a core); RSS does not, and CPU time much less, which makes the CPU
+# ratio the steadier view of the work each side does.
 # It builds nothing: run ./nova build first (a stale nova.jar is what ./nova itself would rebuild,
 # so the script refuses to time a rebuild).
 #
@@ -92,13 +95,13 @@ echo '# the bare reference: no profile' >"$work/gosh/etc/gosh_profile"
 # launcher's for a framework stopped from inside, which Gogo does after -c).
 declare -A status=([nova]=0 [bare]=117)
 
-measure() { # NAME CMD...: appends "wall_s rss_kib" of one run to $work/NAME
+measure() { # NAME CMD...: appends "wall_s rss_kib cpu_s" of one run to $work/NAME
   local name=$1 rc=0; shift
-  /usr/bin/time -f '%e %M' -o "$work/$name.one" "$@" </dev/null >"$work/$name.out" 2>&1 || rc=$?
+  /usr/bin/time -f '%e %M %U %S' -o "$work/$name.one" "$@" </dev/null >"$work/$name.out" 2>&1 || rc=$?
   if [ "$rc" != "${status[$name]}" ]; then
     echo "startup: $name exited $rc, not ${status[$name]}:" >&2; tail -n 20 "$work/$name.out" >&2; exit 1
   fi
-  tail -n 1 "$work/$name.one" >>"$work/$name"
+  tail -n 1 "$work/$name.one" | awk '{ print $1, $2, $3 + $4 }' >>"$work/$name"
 }
 
 # GNU time runs programs, not shell functions: each side is one command line
@@ -139,11 +142,14 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 col() { awk -v c="$2" '{ print $c }' "$work/$1"; }
+# columns of the pasted pair: nova's wall, RSS, CPU, then bare's wall, RSS, CPU
 ratio() { paste -d' ' "$work/nova" "$work/bare" | awk -v a="$1" -v b="$2" '{ print $a / $b }' | median; }
 
 printf 'startup: %d interleaved pairs on %s cores (bare reference: %s), load average %s before, %s after; medians\n' \
   "$runs" "$(nproc)" "${BARE:-tuned}" "$load_before" "$load_after"
 printf 'wall  nova %.2f s    bare %.2f s    ratio %.2f  (goal <= 1.3)\n' \
-  "$(col nova 1 | median)" "$(col bare 1 | median)" "$(ratio 1 3)"
+  "$(col nova 1 | median)" "$(col bare 1 | median)" "$(ratio 1 4)"
 printf 'RSS   nova %.0f MiB  bare %.0f MiB  ratio %.2f  (goal <= 2)\n' \
-  "$(col nova 2 | median | awk '{ print $1 / 1024 }')" "$(col bare 2 | median | awk '{ print $1 / 1024 }')" "$(ratio 2 4)"
+  "$(col nova 2 | median | awk '{ print $1 / 1024 }')" "$(col bare 2 | median | awk '{ print $1 / 1024 }')" "$(ratio 2 5)"
+printf 'CPU   nova %.2f s    bare %.2f s    ratio %.2f  (user + system)\n' \
+  "$(col nova 3 | median)" "$(col bare 3 | median)" "$(ratio 3 6)"

@@ -222,6 +222,44 @@ class SimMmuTest {
     }
 
     @Test
+    void unmappedBar1PagesReadAllOnesAndCostNoMemoryUntilTouched() throws java.io.IOException {
+        java.lang.foreign.MemorySegment bar1 = gpu.bar1Memory();
+        java.lang.foreign.ValueLayout.OfInt le32 = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED
+                .withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+        bindBar1(INST);
+        // 256 MiB of BAR1, nearly all of it refused by the MMU: all ones, and not resident
+        assertTrue(residentKib(bar1) < 1024, "an unread BAR1 of all ones is resident: " + residentKib(bar1) + " KiB");
+        long last = NvidiaGpu.BAR1_SIZE - 4;
+        assertEquals(-1, bar1.get(le32, last), "the last page, past many chunks of the file of ones");
+        // every all-ones page maps the same file offset: a write must stay in its own page
+        long at = 0x80_9000; // past what setUp maps (VA 0..6M)
+        bar1.set(le32, at, 7);
+        assertEquals(7, bar1.get(le32, at), "a CPU write to a refused page stays in the CPU's copy");
+        assertEquals(-1, bar1.get(le32, at + SimBar1View.ONES_CHUNK), "the same offset of the next chunk");
+        assertEquals(-1, bar1.get(le32, at + 0x1000), "the next page");
+        assertEquals(-1, bar1.get(le32, at - SimBar1View.ONES_CHUNK), "the same offset of the chunk before");
+        assertEquals(0, gpu.vramRead(at, 4), "and reaches no VRAM");
+    }
+
+    /** KiB of the host's memory resident in the mappings of {@code range} (Linux /proc/self/smaps). */
+    private static long residentKib(java.lang.foreign.MemorySegment range) throws java.io.IOException {
+        long from = range.address();
+        long to = from + range.byteSize();
+        long kib = 0;
+        boolean inside = false;
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/smaps"))) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^([0-9a-f]+)-([0-9a-f]+) ").matcher(line);
+            if (m.find()) {
+                long start = Long.parseUnsignedLong(m.group(1), 16);
+                inside = start >= from && start < to;
+            } else if (inside && line.startsWith("Rss:")) {
+                kib += Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return kib;
+    }
+
+    @Test
     void aResetUnbindsBar1() {
         bindBar1(INST);
         gpu.reset();
