@@ -169,8 +169,11 @@ final class SimMmu {
             if (w.fault() != null) {
                 return peek ? null : fault(instBlock, va, access, w.fault(), client, w.reason());
             }
-            long base = MmuV2.pteAddress(w.pte());
             int aperture = (int) MmuV2.PTE_APERTURE.get(w.pte());
+            // a system-memory PTE holds the bus address in ADDRESS_SYS (53:8), wider than ADDRESS_VID
+            long base = aperture == MmuV2.PTE_APERTURE_SYSTEM_COHERENT
+                    || aperture == MmuV2.PTE_APERTURE_SYSTEM_NON_COHERENT
+                    ? MmuV2.PTE_ADDRESS_SYS.get(w.pte()) << MmuV2.ADDRESS_SHIFT : MmuV2.pteAddress(w.pte());
             if ((base & ((1L << w.pageShift()) - 1)) != 0) {
                 return peek ? null : fault(instBlock, va, access, FaultType.PTE, client, String.format(
                         "PTE 0x%016x: page address 0x%x not aligned to its %d KiB page", w.pte(), base,
