@@ -35,6 +35,7 @@ import org.nova.gpu.NovaGpus;
 import org.nova.gpu.RpcStats;
 import org.nova.gpu.VgpuControl;
 import org.nova.gpu.vm.GpuVmManager;
+import org.nova.gpu.channel.GpuChannels;
 import org.nova.gpu.internal.mm.GpuVmSpaces;
 import org.nova.gpu.internal.mm.Bar1Space;
 import org.nova.gpu.internal.mm.Bar1Spaces;
@@ -168,11 +169,34 @@ public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspComman
         if (vms != null) {
             Devres.register(dev.device().devres(), "nova-core/vm", vms, GpuVmManager::revoke);
         }
+        // the channels in those spaces: registered after them, so devres force-closes what nova-drm
+        // left open (after nova-drm unbound) before the spaces are revoked
+        GpuChannels channels = channels(dev, gpu, vram, vms);
+        if (channels != null) {
+            Devres.register(dev.device().devres(), "nova-core/channels", channels, GpuChannels::revoke);
+        }
         // driver.rs: the nova-drm auxiliary device, deleted by devres before the VRAM service goes
         auxiliary.register(dev.device(), NAME, NOVA_DRM_AUX_NAME, AUX_ID.getAndIncrement(),
-                new NovaDrmData(dev.slot(), dev.resourceLen(1), vram, aperture, vms));
+                new NovaDrmData(dev.slot(), dev.resourceLen(1), vram, aperture, vms, channels));
         gpus.put(PciAddress.parse(dev.slot()), new Bound(gpu, vram));
         return gpu;
+    }
+
+    /**
+     * The GPU's channels ({@link org.nova.gpu.internal.fifo.NovaChannels}) in its VA spaces.
+     *
+     * @return the channels, or null without VA spaces or a running GSP (channel opens then fail with ENODEV)
+     */
+    private static GpuChannels channels(PciDevice dev, Gpu gpu, VramManager vram, GpuVmManager vms) {
+        if (vms == null) {
+            return null;
+        }
+        try {
+            return gpu.channels(vram, vms);
+        } catch (DriverException e) {
+            LOG.warn("{}: no channels: {}", dev.slot(), e.getMessage());
+            return null;
+        }
     }
 
     /**

@@ -37,6 +37,14 @@ public final class Doorbell {
      * {@code r535_chan_doorbell_handle}: the runlist ID in bits 31:16, the channel ID below).
      */
     public static int token(int runlist, int chid) {
-        return runlist << 16 | chid;
+        return runlist << TOKEN_RUNLIST_SHIFT | chid;
     }
+
+    /** @return the channel ID in a work-submit token (its bits 15:0) */
+    public static int chidOf(int token) {
+        return token & ((1 << TOKEN_RUNLIST_SHIFT) - 1);
+    }
+
+    /** Where the runlist ID starts in a work-submit token. */
+    private static final int TOKEN_RUNLIST_SHIFT = 16;
 }

@@ -73,6 +73,12 @@ public final class HostMethods {
     /** {@code Nvc56fControl.GPPut}: one past the last GPFIFO entry the driver queued. */
     public static final int USERD_GP_PUT = 0x8c;
 
+    /**
+     * Bytes of a channel's RAMFC, at the start of its instance block (nouveau
+     * nvkm/subdev/gsp/rm/r535/fifo.c r535_chan_ramfc_write: {@code ramfcMem.size = 0x200}).
+     */
+    public static final int RAMFC_SIZE = 0x200;
+
     // ---- host methods ----
     /** {@code NVC56F_NOP}. */
     public static final int NOP = 0x0008;
