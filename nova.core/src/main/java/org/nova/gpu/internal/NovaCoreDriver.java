@@ -38,6 +38,8 @@ import org.nova.gpu.vm.GpuVmManager;
 import org.nova.gpu.channel.GpuChannels;
 import org.nova.gpu.internal.mm.GpuVmSpaces;
 import org.nova.gpu.internal.mm.Bar1Space;
+import org.nova.gpu.internal.fifo.ChannelSets;
+import org.nova.gpu.internal.fifo.NovaChannels;
 import org.nova.gpu.internal.mm.Bar1Spaces;
 import org.nova.gpu.internal.mm.Bar1VramManager;
 import org.nova.gpu.vram.BuddyVramManager;
@@ -57,12 +59,12 @@ import org.slf4j.LoggerFactory;
  * nova-core's PCI driver (driver.rs): binds NVIDIA display functions, VGA and 3D controllers,
  * and brings each up to a started GSP ({@link Gpu}). Also the {@link NovaGpus} service.
  */
-@Component(service = {PciDriver.class, NovaGpus.class, GspCommands.class, Bar1Spaces.class})
+@Component(service = {PciDriver.class, NovaGpus.class, GspCommands.class, Bar1Spaces.class, ChannelSets.class})
 @PciDriverAlias(driver = NovaCoreDriver.NAME, vendor = PCI_VENDOR_ID_NVIDIA,
         baseClass = PCI_CLASS_DISPLAY_VGA >> Byte.SIZE, subClass = PCI_CLASS_DISPLAY_VGA & PCI_CLASS_BYTE_MASK)
 @PciDriverAlias(driver = NovaCoreDriver.NAME, vendor = PCI_VENDOR_ID_NVIDIA,
         baseClass = PCI_CLASS_DISPLAY_3D >> Byte.SIZE, subClass = PCI_CLASS_DISPLAY_3D & PCI_CLASS_BYTE_MASK)
-public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspCommands, Bar1Spaces {
+public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspCommands, Bar1Spaces, ChannelSets {
     private static final Logger LOG = LoggerFactory.getLogger(NovaCoreDriver.class);
     /** The driver name (nova-core's module name). */
     public static final String NAME = "NovaCore";
@@ -299,6 +301,11 @@ public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspComman
     @Override
     public Optional<Bar1Space> bar1(String device) {
         return bound(device).map(Bound::bar1);
+    }
+
+    @Override
+    public Optional<NovaChannels> channels(String device) {
+        return bound(device).map(b -> b.gpu().channelsOrNull());
     }
 
     /** @return the GPU bound at {@code device} ("0000:00:05.0" or "00:05.0"); empty for anything else */

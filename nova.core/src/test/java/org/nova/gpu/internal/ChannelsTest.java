@@ -31,7 +31,9 @@ import org.nova.gpu.channel.ChannelListener;
 import org.nova.gpu.channel.Engine;
 import org.nova.gpu.channel.GpuChannel;
 import org.nova.gpu.channel.PushSegment;
+import java.util.Optional;
 import org.nova.gpu.internal.fifo.NovaChannels;
+import org.nova.gpu.internal.shell.ChannelsCommand;
 import org.nova.gpu.internal.mm.Bar1Space;
 import org.nova.gpu.internal.mm.Bar1VramManager;
 import org.nova.gpu.internal.mm.GpuVmSpaces;
@@ -190,6 +192,12 @@ class ChannelsTest {
         assertEquals(1, c.completedSeqno());
         assertNull(c.error());
         assertTrue(r.failures.isEmpty());
+        ChannelsCommand cmd = new ChannelsCommand(null, d -> d.equals(SLOT) ? Optional.of(channels) : Optional.empty());
+        String shown = ChannelsCommand.format(SLOT, cmd.view(SLOT));
+        assertTrue(shown.contains("1 channel(s) open"), shown);
+        assertTrue(shown.matches("(?s).*\\n  " + c.id() + " +nova-drm:card0:file1 +COPY0 +63/64 +2 +2 +1 +-\\n.*"),
+                shown);
+        assertEquals(Errno.ENOENT, assertThrows(DriverException.class, () -> cmd.view("0000:00:06.0")).errno());
         c.close();
         assertTrue(c.isClosed());
         assertEquals(1, r.failures.size(), "close tells failed once when it was not");
@@ -278,6 +286,8 @@ class ChannelsTest {
         good.submit(List.of(copyJob(0x200, SRC_VA, DST_VA + 0x100, 4)), 7);
         await("the other channel completes", () -> rg.completed.get() == 7);
         assertEquals(0x600d_600d, cpu(1).get(LE32, 0x100));
+        String shown = ChannelsCommand.format(SLOT, channels.states());
+        assertTrue(shown.contains("rc 31: "), shown);
         bad.abort("no effect on a failed channel");
         bad.close();
         assertEquals(1, rb.failures.size(), "failed exactly once");

@@ -322,6 +322,16 @@ public final class NovaChannels implements GpuChannels {
         return List.copyOf(open.keySet());
     }
 
+    /** @return the open channels' state, in opening order ({@code nova:channels}) */
+    public List<ChannelState> states() {
+        List<ChannelState> out = new ArrayList<>();
+        for (NovaChannel c : openChannels()) {
+            out.add(new ChannelState(c.id(), c.owner(), c.engine(), c.freeEntries(), c.gpfifoEntries(), c.gpGet(),
+                    c.gpPut(), c.completedSeqno(), c.error()));
+        }
+        return out;
+    }
+
     private synchronized List<NovaChannel> openChannels() {
         return new ArrayList<>(open.keySet());
     }
