@@ -36,8 +36,6 @@ final class SimFifo implements Bar0Unit {
      * the number is the simulator's choice).
      */
     static final int COPY0_RUNLIST = 1;
-    /** How long the host thread sleeps with no doorbell. */
-    private static final long IDLE_NANOS = 2_000_000L;
 
     /** What the host tells GSP-RM and the interrupt tree. */
     interface Listener {
@@ -198,7 +196,7 @@ final class SimFifo implements Bar0Unit {
         while (!stop) {
             Integer chid = pending.poll();
             if (chid == null) {
-                LockSupport.parkNanos(IDLE_NANOS);
+                LockSupport.park(this); // a doorbell, a schedule or the reset unparks it (the permit covers a race)
                 continue;
             }
             Channel c = channel(chid);
