@@ -281,7 +281,13 @@ public final class NovaChannels implements GpuChannels {
                         Integer.toHexString(st));
             }
         } catch (DriverException e) {
-            LOG.warn("{}: freeing RM object 0x{}: {}", gpu, Integer.toHexString(handle), e.getMessage());
+            if (e.errno() == Errno.ENODEV) {
+                // unbind unloaded GSP-RM before devres revoked the channels: its objects went with it
+                LOG.debug("{}: RM object 0x{} not freed, GSP-RM is gone: {}", gpu, Integer.toHexString(handle),
+                        e.getMessage());
+            } else {
+                LOG.warn("{}: freeing RM object 0x{}: {}", gpu, Integer.toHexString(handle), e.getMessage());
+            }
         }
     }
 
