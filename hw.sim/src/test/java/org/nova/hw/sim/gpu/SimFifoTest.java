@@ -32,6 +32,7 @@ import org.nova.nvidia.gsp.bindings.NV_CHANNEL_ALLOC_PARAMS;
 import org.nova.nvidia.gsp.bindings.NV_MEMORY_DESC_PARAMS;
 import org.nova.nvidia.mmu.MmuV2;
 import org.nova.nvidia.mmu.Ramin;
+import org.nova.nvidia.regs.MmuInvalidate;
 
 /**
  * GSP-RM's channel objects ({@link SimRmChannels}) and the host and copy engine ({@link SimFifo})
@@ -313,6 +314,42 @@ class SimFifoTest {
         for (int i = 0; i < 128; i++) {
             assertEquals(Byte.toUnsignedLong(sysmem[i]), gpu.vramRead(PAGES + DST + i, 1));
         }
+    }
+
+    @ParameterizedTest
+    @MethodSource("chips")
+    void theEngineTranslatesThroughTheTlbUntilTheSpaceIsInvalidated(Chipset chip, String release) {
+        boot(chip, release);
+        int token = channel(0xcafe_1000, INST_A, USERD_A, RING_A);
+        int chid = rm.chid(0xcafe_1000);
+        gpu.vramWrite(PAGES + SRC, 4, 0x1111_1111L);
+        int[] push = copyPush(SRC, DST, 4, 1, CopyMethods.launch(true, false, true));
+        put(PB, push);
+        submit(RING_A, USERD_A, token, 0, PB, push.length);
+        awaitGpGet(USERD_A, 1, chid);
+        assertEquals(0x1111_1111L, gpu.vramRead(PAGES + DST, 4));
+        // the driver points DST's PTE at another page but does not invalidate: the engine still uses the old one
+        long moved = 0x30_0000;
+        gpu.vramWrite(SPT + (DST >>> 12) * 8, 8, MmuV2.vramPte(moved, false, false));
+        gpu.vramWrite(PAGES + SRC, 4, 0x2222_2222L);
+        int[] again = copyPush(SRC, DST, 4, 2, CopyMethods.launch(true, false, true));
+        put(PB + 0x100, again);
+        submit(RING_A, USERD_A, token, 1, PB + 0x100, again.length);
+        awaitGpGet(USERD_A, 2, chid);
+        assertEquals(0x2222_2222L, gpu.vramRead(PAGES + DST, 4), "the stale TLB entry still names the old page");
+        assertEquals(0, gpu.vramRead(moved, 4));
+        // the invalidate of the space (all VAs of its PDB): the next copy goes to the new page
+        gpu.write(MmuInvalidate.PDB.address(), 4, MmuInvalidate.PDB_ADDR.of(PD3 >>> MmuInvalidate.PDB_ADDR_SHIFT));
+        gpu.write(MmuInvalidate.UPPER_PDB.address(), 4, 0);
+        gpu.write(MmuInvalidate.INVALIDATE.address(), 4, Integer.toUnsignedLong(MmuInvalidate.INVALIDATE_TRIGGER.of(1)
+                | MmuInvalidate.INVALIDATE_HUBTLB_ONLY.of(1) | MmuInvalidate.INVALIDATE_ALL_VA.of(1)));
+        gpu.vramWrite(PAGES + SRC, 4, 0x3333_3333L);
+        int[] third = copyPush(SRC, DST, 4, 3, CopyMethods.launch(true, false, true));
+        put(PB + 0x200, third);
+        submit(RING_A, USERD_A, token, 2, PB + 0x200, third.length);
+        awaitGpGet(USERD_A, 3, chid);
+        assertEquals(0x3333_3333L, gpu.vramRead(moved, 4), "after the invalidate the new PTE is walked");
+        assertEquals(0x2222_2222L, gpu.vramRead(PAGES + DST, 4));
     }
 
     /** One fault kind: what the second channel's pushbuffer does, and what the RC code must be. */
