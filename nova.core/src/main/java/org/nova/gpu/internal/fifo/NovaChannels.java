@@ -152,7 +152,8 @@ public final class NovaChannels implements GpuChannels {
         Deque<Runnable> undo = new ArrayDeque<>();
         try {
             step("VRAM");
-            VramBlock block = vram.allocate(layout.blockSize(), owner);
+            // in the CPU-visible part: nova.core writes the ring, USERD and completions through BAR1
+            VramBlock block = vram.allocateBelow(layout.blockSize(), owner, vram.cpuVisibleSize());
             undo.push(() -> vram.free(block));
             MemorySegment mem = vram.map(block);
             mem.asSlice(0, layout.blockSize()).fill((byte) 0);
