@@ -3,6 +3,7 @@ package org.nova.hw.sim.gpu;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.nova.nvidia.fifo.ChannelAllocFlags;
 import org.nova.nvidia.fifo.Doorbell;
 import org.nova.nvidia.fifo.FifoClasses;
 import org.nova.nvidia.fifo.HostMethods;
@@ -162,6 +163,14 @@ final class SimRmChannels {
         }
         if (d.size(p, userd) != HostMethods.USERD_SIZE || d.base(p, ramfc) != instBase
                 || d.size(p, ramfc) > d.size(p, inst)) {
+            return abi.NV_ERR_INVALID_ARGUMENT();
+        }
+        long flags = Integer.toUnsignedLong(a.internalFlags(p, 0));
+        int errorMem = a.errorNotifierMemOffset();
+        if ((ChannelAllocFlags.ERROR_NOTIFIER_TYPE.get(flags) == ChannelAllocFlags.NOTIFIER_MEMORY
+                && d.size(p, errorMem) == 0)
+                || ChannelAllocFlags.PRIVILEGE.get(flags) != ChannelAllocFlags.PRIVILEGE_USER) {
+            // a notifier in memory needs its memory; a client's channel is a user channel
             return abi.NV_ERR_INVALID_ARGUMENT();
         }
         if (vas.pageDirectory < 0) {

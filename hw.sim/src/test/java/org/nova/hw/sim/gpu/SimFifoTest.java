@@ -20,6 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nova.nvidia.Chipset;
+import org.nova.nvidia.fifo.ChannelAllocFlags;
 import org.nova.nvidia.fifo.CopyMethods;
 import org.nova.nvidia.fifo.Doorbell;
 import org.nova.nvidia.fifo.FifoClasses;
@@ -164,6 +165,7 @@ class SimFifoTest {
         a.gpFifoEntries(p, 0, entries);
         a.hVASpace(p, 0, H_VAS);
         a.engineType(p, 0, abi.NV2080_ENGINE_TYPE_COPY0());
+        a.internalFlags(p, 0, ChannelAllocFlags.userNoNotifiers());
         int fb = abi.NV_MEMORY_DESC_ADDRESS_SPACE_FBMEM();
         d.base(p, a.instanceMemOffset(), inst);
         d.size(p, a.instanceMemOffset(), Ramin.SIZE);
@@ -428,6 +430,10 @@ class SimFifoTest {
         byte[] engine = channelParams(INST_A, USERD_A, RING_A, 8);
         a.engineType(engine, 0, 1); // NV2080_ENGINE_TYPE_GRAPHICS: no graphics engine here
         assertEquals(abi.NV_ERR_INVALID_ARGUMENT(), rm.alloc(CLIENT, DEVICE, 1, cls, engine));
+        byte[] notifier = channelParams(INST_A, USERD_A, RING_A, 8);
+        a.internalFlags(notifier, 0, (int) ChannelAllocFlags.ERROR_NOTIFIER_TYPE.of(ChannelAllocFlags.NOTIFIER_MEMORY));
+        assertEquals(abi.NV_ERR_INVALID_ARGUMENT(), rm.alloc(CLIENT, DEVICE, 1, cls, notifier),
+                "an error notifier in memory without the memory");
         byte[] vas = channelParams(INST_A, USERD_A, RING_A, 8);
         a.hVASpace(vas, 0, 0x1234);
         assertEquals(abi.NV_ERR_INVALID_OBJECT_HANDLE(), rm.alloc(CLIENT, DEVICE, 1, cls, vas));

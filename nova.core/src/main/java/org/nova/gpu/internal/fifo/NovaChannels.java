@@ -23,6 +23,7 @@ import org.nova.gpu.vm.VmRange;
 import org.nova.gpu.vram.VramBlock;
 import org.nova.gpu.vram.VramManager;
 import org.nova.nvidia.Chipset;
+import org.nova.nvidia.fifo.ChannelAllocFlags;
 import org.nova.nvidia.fifo.Doorbell;
 import org.nova.nvidia.fifo.FifoClasses;
 import org.nova.nvidia.fifo.HostMethods;
@@ -246,6 +247,8 @@ public final class NovaChannels implements GpuChannels {
         a.gpFifoEntries(p, 0, layout.entries());
         a.hVASpace(p, 0, hVas);
         a.engineType(p, 0, abi.NV2080_ENGINE_TYPE_COPY0());
+        // failures come as RC_TRIGGERED events: no error notifier memory (nouveau does the same)
+        a.internalFlags(p, 0, ChannelAllocFlags.userNoNotifiers());
         int fb = abi.NV_MEMORY_DESC_ADDRESS_SPACE_FBMEM();
         memDesc(d, p, a.instanceMemOffset(), block.offset() + ChannelLayout.INST, Ramin.SIZE, fb);
         memDesc(d, p, a.userdMemOffset(), block.offset() + ChannelLayout.USERD, HostMethods.USERD_SIZE, fb);
