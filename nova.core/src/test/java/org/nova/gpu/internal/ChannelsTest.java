@@ -425,6 +425,24 @@ class ChannelsTest {
     }
 
     @Test
+    void aLostInterruptDoesNotLoseTheCompletion() {
+        probe(Chipset.GA102);
+        GpuVm vm = space();
+        GpuChannel c = channels.open("lost", vm, KERNEL, Engine.COPY0, 8);
+        Recorder r = new Recorder();
+        c.setListener(r);
+        dev.deliverInterrupts = false;
+        try {
+            long delivered = dev.interruptsDelivered.get();
+            c.submit(List.of(copyJob(0, SRC_VA, DST_VA, 4)), 1);
+            await("completed without an interrupt", () -> r.completed.get() == 1);
+            assertEquals(delivered, dev.interruptsDelivered.get(), "no interrupt reached the handler");
+        } finally {
+            dev.deliverInterrupts = true;
+        }
+    }
+
+    @Test
     void theGpuInterruptReachesTheListener() {
         probe(Chipset.GA102);
         GpuVm vm = space();

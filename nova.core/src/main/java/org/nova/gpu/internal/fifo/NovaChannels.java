@@ -81,6 +81,8 @@ public final class NovaChannels implements GpuChannels {
     private final AtomicInteger handles = new AtomicInteger(HANDLE_BASE);
     private final Map<NovaChannel, Boolean> open = new LinkedHashMap<>();
     private boolean revoked;
+    /** The safety-net poll ({@link #safetyNet}) runs: at most one, while channels are open. */
+    private Thread poller;
 
     /**
      * @param gpu the GPU's PCI name
@@ -207,6 +209,9 @@ public final class NovaChannels implements GpuChannels {
                     throw new DriverException(Errno.ENODEV, gpu + " is unbinding: no new channels");
                 }
                 open.put(c, Boolean.TRUE);
+                if (poller == null) {
+                    poller = Thread.ofVirtual().name("nova-core-channels-poll").start(this::safetyNet);
+                }
             }
             LOG.debug("{}: channel {} of {} open: ring 0x{} ({} entries), token 0x{}", gpu, c.id(), owner,
                     Long.toHexString(c.ringVa()), gpfifoEntries, Integer.toHexString(token));
@@ -318,6 +323,27 @@ public final class NovaChannels implements GpuChannels {
     RmClient rm() {
         return rm;
     }
+
+    /**
+     * The safety net of a lost or missing interrupt (as the command queue's receive has one): while
+     * channels are open their semaphores are read every {@link #SAFETY_NET_NANOS} as well, so a
+     * completion whose non-stall interrupt never arrived (no vector, a lost MSI) is still reported.
+     */
+    private void safetyNet() {
+        while (true) {
+            java.util.concurrent.locks.LockSupport.parkNanos(SAFETY_NET_NANOS);
+            synchronized (this) {
+                if (open.isEmpty() || revoked) {
+                    poller = null;
+                    return;
+                }
+            }
+            interrupt();
+        }
+    }
+
+    /** How often the safety net reads the semaphores (the command queue's fallback poll is 20 ms). */
+    static final long SAFETY_NET_NANOS = 20_000_000L;
 
     /** A channel closed: it leaves the set; its kernel VA goes back. */
     void closed(NovaChannel c) {
