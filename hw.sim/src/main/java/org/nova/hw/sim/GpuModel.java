@@ -115,6 +115,17 @@ final class GpuModel implements DeviceModel {
             }
 
             @Override
+            public <T> T locked(java.util.function.Supplier<T> work) {
+                // the host's thread (SimFifo): VRAM, the MMU and its TLB as a register access sees them
+                context.lock().lock();
+                try {
+                    return work.get();
+                } finally {
+                    context.lock().unlock();
+                }
+            }
+
+            @Override
             public int routingId() {
                 return context.address().routingId();
             }

@@ -141,6 +141,9 @@ public class ShellCommandsIT {
         assertEquals("EINVAL: usage: nova:rpc-stats [GPU]", error("nova:rpc-stats " + GA102 + " " + AD102));
         assertEquals("EINVAL: usage: nova:vm GPU [VA] (help nova:vm explains each)",
                 error("nova:vm " + GA102 + " 0x0 0x1000"));
+        assertEquals("EINVAL: usage: nova:channels GPU (help nova:channels explains each)",
+                error("nova:channels " + GA102 + " 3"));
+        assertTrue(run("nova:channels " + GA102), run("nova:channels " + GA102).contains("channel(s) open"));
     }
 
     // ---------------------------------------------------------------- errors
@@ -286,6 +289,7 @@ public class ShellCommandsIT {
         assertEquals(GPUS, candidates("nova:info"));
         assertEquals(GPUS, candidates("nova:rpc-stats"));
         assertEquals(GPUS, candidates("nova:vm"));
+        assertEquals(GPUS, candidates("nova:channels"));
         assertTrue(candidates("drm:gem").containsAll(List.of("card0", "card1", "renderD128", "renderD129")));
         assertTrue(candidates("vgpu:types").containsAll(GPUS));
         assertTrue(run("shell:names BUNDLE").contains("driver.core"));

@@ -1,5 +1,10 @@
 package org.nova.gpu.internal;
 
+import org.nova.gpu.internal.fifo.NovaChannels;
+import org.nova.gpu.vm.GpuVmManager;
+import org.nova.gpu.vram.VramManager;
+import org.nova.nvidia.fifo.Doorbell;
+
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -91,6 +96,8 @@ final class Gpu {
     private final Map<String, Channel.Account> accounts = new ConcurrentHashMap<>();
     /** The binding's memory-management pieces ({@link #memory}), made at first use. */
     private GpuMemory memory;
+    /** The channels, once published ({@link #channels(VramManager, GpuVmManager)}). */
+    private volatile NovaChannels channels;
     /** The clients' use of the command queue, closed by {@link #unbind} before the unload. */
     private final ClientGate clients = new ClientGate();
 
@@ -239,7 +246,7 @@ final class Gpu {
                 bl.ucode().byteSize(), bl.codeOffset(), bl.dataOffset(), bl.manifestOffset(), sigDma.iova(),
                 firmware.gspSignatures().byteSize());
         // the message queues, the log buffer and the LibOS arguments that point the GSP at them
-        gsp = Gsp.create(dev, abi, bar0, this::onEvent);
+        gsp = Gsp.create(dev, abi, bar0, this::onEvent, this::afterInterrupt);
         LOG.debug("{}: GSP ABI {} ({})", dev.slot(), abi.version(), abi.bindingsPackage());
         bootTimes.step("layout and staging");
         GspBoot.boot(this, bar, new GspBoot.Parts(gspFalcon, sec2, frts, booterLoad, unloadBundle, fb, wprMeta, gsp,
@@ -273,7 +280,7 @@ final class Gpu {
         WprMetaWriter.write(wprMeta.memory(), fb, level0.iova(), firmware.gsp().imageSize(), blDma.iova(),
                 bl.ucode().byteSize(), bl.codeOffset(), bl.dataOffset(), bl.manifestOffset(), sigDma.iova(),
                 firmware.gspSignatures().byteSize());
-        gsp = Gsp.create(dev, abi, bar0, this::onEvent);
+        gsp = Gsp.create(dev, abi, bar0, this::onEvent, this::afterInterrupt);
         bootTimes.step("layout and staging");
         FspBoot.boot(this, bar, new FspBoot.Parts(gspFalcon, fspHal, fb, fmc, fmcImage, wprMeta, gsp), bootTimes,
                 this::afterStaticInfo);
@@ -372,8 +379,71 @@ final class Gpu {
         return q.awaitReply(function, seq, timeoutMs);
     }
 
+    /**
+     * The GPU's interrupt, after the message queue was served: the channels' completions, and the
+     * events that arrived with nobody waiting (a channel's RC_TRIGGERED) are routed on a thread of
+     * their own (the command queue's lock may be held by a sender waiting for GSP-RM, and the
+     * interrupt may come from GSP-RM's side).
+     */
+    private void afterInterrupt() {
+        NovaChannels c = channels;
+        if (c != null) {
+            c.interrupt();
+            Cmdq q = gsp == null ? null : gsp.cmdq();
+            if (q != null && draining.compareAndSet(false, true)) {
+                Thread.ofVirtual().name("nova-core-events").start(() -> {
+                    draining.set(false);
+                    q.drainEvents();
+                });
+            }
+        }
+    }
+
+    /** A drain of the events is scheduled ({@link #afterInterrupt}). */
+    private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * The GPU's channels ({@link NovaChannels}), made once when the GPU is published; the caller
+     * registers their revocation.
+     *
+     * @throws DriverException ENODEV before GSP-RM reported its static information
+     */
+    synchronized NovaChannels channels(VramManager vram, GpuVmManager vms) {
+        if (channels == null) {
+            if (staticInfo == null || rm == null) {
+                throw new DriverException(Errno.ENODEV, dev.slot() + ": the GSP is not running: no channels");
+            }
+            int doorbellReg = Doorbell.notifyChannelPending(identity.architecture()).orElse(-1);
+            channels = new NovaChannels(dev.slot(), identity.chipset(), vram, vms,
+                    new RmObjects(abi, staticInfo.handles(), this::rpc, RPC_TIMEOUT_MS),
+                    token -> bar0.tryAccess().ifPresent(g -> {
+                        try (g) {
+                            if (doorbellReg >= 0) {
+                                g.get().write32(doorbellReg, token);
+                            }
+                        }
+                    }),
+                    point -> dev.device().devres().failNth().shouldFail(point));
+        }
+        return channels;
+    }
+
+    /** @return the channels, or null before {@link #channels(VramManager, GpuVmManager)} */
+    NovaChannels channelsOrNull() {
+        return channels;
+    }
+
     private void onEvent(GspMsgQueue.Message m) {
         LOG.debug("{}: GSP event {}", dev.slot(), abi.nameOf(m.function()));
+        if (m.function() == abi.EVENT_RC_TRIGGERED()) {
+            // routed with the command queue's lock held: the channel's listener runs on a thread of its own
+            NovaChannels c = channels;
+            if (c != null) {
+                byte[] p = m.payload();
+                Thread.ofVirtual().name("nova-core-rc").start(() -> c.rcTriggered(p));
+            }
+            return;
+        }
         if (m.function() == abi.EVENT_GSP_RUN_CPU_SEQUENCER()) {
             Optional<Revocable.Guard<Bar>> g = bar0.tryAccess();
             if (g.isEmpty()) {

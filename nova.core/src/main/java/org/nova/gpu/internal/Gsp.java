@@ -56,8 +56,11 @@ final class Gsp {
      * Allocates and initialises the shared memory and requests the queue interrupt.
      *
      * @param events receives the GSP's events nobody waits for
+     * @param afterInterrupt runs in the interrupt handler after the cause was acknowledged and the
+     *     queue served (the channels' completion semaphores are read there)
      */
-    static Gsp create(PciDevice dev, GspBindings abi, Devres<Bar> bar0, Consumer<GspMsgQueue.Message> events) {
+    static Gsp create(PciDevice dev, GspBindings abi, Devres<Bar> bar0, Consumer<GspMsgQueue.Message> events,
+            Runnable afterInterrupt) {
         DmaCoherent libos = dev.allocCoherent(LIBOS_ARGS_SIZE);
         DmaCoherent shared = dev.allocCoherent(GspMsgQueue.SHARED_SIZE);
         Cmdq cmdq = new Cmdq(abi, shared.memory(), shared.iova(), v -> bar0.tryAccess().ifPresent(g -> {
@@ -65,7 +68,7 @@ final class Gsp {
                 new Bar0(g.get()).write(Pgsp.QUEUE_HEAD, v);
             }
         }), events);
-        requestMsgqInterrupt(dev, bar0, cmdq);
+        requestMsgqInterrupt(dev, bar0, cmdq, afterInterrupt);
         // gsp.rs: _kgspInitLibosLoggingStructures and kgspSetupLibosInitArgs_IMPL's order
         Map<String, LogBuffer> logs = new LinkedHashMap<>();
         for (String name : LibosLog.BUFFERS) {
@@ -111,9 +114,10 @@ final class Gsp {
     /**
      * Requests the GPU's interrupt (one vector, MSI or INTx; devres-managed, freed on unbind):
      * GSP-RM signals each message it writes through the GSP falcon's SWGEN0 interrupt; the
-     * handler clears it and wakes the waiting receives. Without a vector the queues are polled.
+     * handler clears it and wakes the waiting receives, then runs {@code afterInterrupt} (the
+     * channels' non-stall completions share the vector). Without a vector the queues are polled.
      */
-    private static void requestMsgqInterrupt(PciDevice dev, Devres<Bar> bar0, Cmdq q) {
+    private static void requestMsgqInterrupt(PciDevice dev, Devres<Bar> bar0, Cmdq q, Runnable afterInterrupt) {
         try {
             dev.allocIrqVectors(1, 1, EnumSet.of(PciIrqType.MSI, PciIrqType.INTX));
             dev.requestIrq(0, IRQ_NAME, vector -> {
@@ -123,6 +127,7 @@ final class Gsp {
                     }
                 });
                 q.interrupt();
+                afterInterrupt.run();
             });
             q.interruptDriven(true);
         } catch (DriverException | UnsupportedOperationException e) {

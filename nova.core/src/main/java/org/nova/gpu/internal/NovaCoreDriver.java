@@ -36,8 +36,11 @@ import org.nova.gpu.RpcStats;
 import org.nova.gpu.VgpuControl;
 import org.nova.gpu.vm.GpuVmManager;
 import org.nova.gpu.internal.mm.CoherentSysmem;
+import org.nova.gpu.channel.GpuChannels;
 import org.nova.gpu.internal.mm.GpuVmSpaces;
 import org.nova.gpu.internal.mm.Bar1Space;
+import org.nova.gpu.internal.fifo.ChannelSets;
+import org.nova.gpu.internal.fifo.NovaChannels;
 import org.nova.gpu.internal.mm.Bar1Spaces;
 import org.nova.gpu.internal.mm.Bar1VramManager;
 import org.nova.gpu.vram.BuddyVramManager;
@@ -58,12 +61,12 @@ import org.slf4j.LoggerFactory;
  * nova-core's PCI driver (driver.rs): binds NVIDIA display functions, VGA and 3D controllers,
  * and brings each up to a started GSP ({@link Gpu}). Also the {@link NovaGpus} service.
  */
-@Component(service = {PciDriver.class, NovaGpus.class, GspCommands.class, Bar1Spaces.class})
+@Component(service = {PciDriver.class, NovaGpus.class, GspCommands.class, Bar1Spaces.class, ChannelSets.class})
 @PciDriverAlias(driver = NovaCoreDriver.NAME, vendor = PCI_VENDOR_ID_NVIDIA,
         baseClass = PCI_CLASS_DISPLAY_VGA >> Byte.SIZE, subClass = PCI_CLASS_DISPLAY_VGA & PCI_CLASS_BYTE_MASK)
 @PciDriverAlias(driver = NovaCoreDriver.NAME, vendor = PCI_VENDOR_ID_NVIDIA,
         baseClass = PCI_CLASS_DISPLAY_3D >> Byte.SIZE, subClass = PCI_CLASS_DISPLAY_3D & PCI_CLASS_BYTE_MASK)
-public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspCommands, Bar1Spaces {
+public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspCommands, Bar1Spaces, ChannelSets {
     private static final Logger LOG = LoggerFactory.getLogger(NovaCoreDriver.class);
     /**
      * The most system memory nova-drm may hold for GEM objects outside VRAM (evicted or created in
@@ -181,9 +184,15 @@ public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspComman
         if (sysmem != null) {
             Devres.register(dev.device().devres(), "nova-core/sysmem", sysmem, GpuSysmem::revoke);
         }
+        // the channels in those spaces: registered after them, so devres force-closes what nova-drm
+        // left open (after nova-drm unbound) before the spaces are revoked
+        GpuChannels channels = channels(dev, gpu, vram, vms);
+        if (channels != null) {
+            Devres.register(dev.device().devres(), "nova-core/channels", channels, GpuChannels::revoke);
+        }
         // driver.rs: the nova-drm auxiliary device, deleted by devres before the VRAM service goes
         auxiliary.register(dev.device(), NAME, NOVA_DRM_AUX_NAME, AUX_ID.getAndIncrement(),
-                new NovaDrmData(dev.slot(), dev.resourceLen(1), vram, aperture, vms, null, sysmem));
+                new NovaDrmData(dev.slot(), dev.resourceLen(1), vram, aperture, vms, channels, sysmem));
         gpus.put(PciAddress.parse(dev.slot()), new Bound(gpu, vram));
         return gpu;
     }
@@ -199,6 +208,23 @@ public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspComman
             return new CoherentSysmem(dev.slot(), dev::allocCoherent, gpu.memory().pramin(), SYSMEM_LIMIT);
         } catch (DriverException e) {
             LOG.warn("{}: no GPU system memory: {}", dev.slot(), e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * The GPU's channels ({@link org.nova.gpu.internal.fifo.NovaChannels}) in its VA spaces.
+     *
+     * @return the channels, or null without VA spaces or a running GSP (channel opens then fail with ENODEV)
+     */
+    private static GpuChannels channels(PciDevice dev, Gpu gpu, VramManager vram, GpuVmManager vms) {
+        if (vms == null) {
+            return null;
+        }
+        try {
+            return gpu.channels(vram, vms);
+        } catch (DriverException e) {
+            LOG.warn("{}: no channels: {}", dev.slot(), e.getMessage());
             return null;
         }
     }
@@ -303,6 +329,11 @@ public final class NovaCoreDriver implements PciDriver<Gpu>, NovaGpus, GspComman
     @Override
     public Optional<Bar1Space> bar1(String device) {
         return bound(device).map(Bound::bar1);
+    }
+
+    @Override
+    public Optional<NovaChannels> channels(String device) {
+        return bound(device).map(b -> b.gpu().channelsOrNull());
     }
 
     /** @return the GPU bound at {@code device} ("0000:00:05.0" or "00:05.0"); empty for anything else */

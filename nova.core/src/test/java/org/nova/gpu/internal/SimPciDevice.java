@@ -98,6 +98,17 @@ final class SimPciDevice implements PciDevice {
             }
 
             @Override
+            public <T> T locked(java.util.function.Supplier<T> work) {
+                // the GPU's own threads (its host): a test holding hostLock stalls them, as a busy engine
+                hostLock.lock();
+                try {
+                    return work.get();
+                } finally {
+                    hostLock.unlock();
+                }
+            }
+
+            @Override
             public long barAddress(int bar) {
                 return SimPciDevice.this.resourceStart(bar);
             }
@@ -427,6 +438,9 @@ final class SimPciDevice implements PciDevice {
         TestBars.Mapping m = TestBars.map(name, regs);
         return Devres.register(scope, "pci:bar0", m.bar(), b -> m.close());
     }
+
+    /** What the GPU's host thread takes per GPFIFO entry: a test holding it keeps the host from running. */
+    final java.util.concurrent.locks.ReentrantLock hostLock = new java.util.concurrent.locks.ReentrantLock();
 
     /** MSI vector 0 once allocated; the GPU's interrupt calls the handler on the signalling thread. */
     private volatile boolean msi;

@@ -34,7 +34,7 @@ public final class EntryField {
      * @param doc one line of documentation
      * @return the field
      */
-    static EntryField of(String name, int hi, int lo, String doc) {
+    public static EntryField of(String name, int hi, int lo, String doc) {
         return new EntryField(name, hi, lo, doc);
     }
 

@@ -373,13 +373,39 @@ class AbiContractTest {
      * checks below to the excerpts they were written from.
      */
     static final Map<String, Map<String, String>> NOT_YET_FROM_HEADERS = Map.of(
-            "535.113.01", Map.of(
-                    "struct GspSystemInfo", "gsp_static_config.h's include closure is not kept yet",
-                    "struct GspStaticConfigInfo", "gsp_static_config.h's include closure is not kept yet",
-                    "constant NV2080_CTRL_GPU_SET_POWER_STATE_*", POWER_STATE_NOT_KEPT,
-                    "struct NV2080_CTRL_CMD_FB_GET_FB_REGION_*", FB_REGION_NOT_KEPT,
-                    "constant NV2080_CTRL_CMD_FB_GET_FB_REGION_*", FB_REGION_NOT_KEPT),
+            "535.113.01", notYet535(),
             "570.144", notYet570());
+
+    /**
+     * Why the channel structures are held to excerpts ({@link #channelLayoutsAreNvidias}): the
+     * headers they come from (alloc_channel.h, nvos.h, ctrl90f1.h, ctrla06fgpfifo.h, ctrlc36f.h,
+     * clb0b5sw.h, cl2080_notification.h and g_rpc-structures.h's alloc, free and RC structures) are
+     * not kept for either release yet; nouveau's excerpts of them (include/nvrm/535.113.01 and
+     * nvkm/subdev/gsp/rm/r570/nvrm) were read instead.
+     */
+    private static final String CHANNELS_NOT_KEPT = "the channel headers of the release are not kept yet "
+            + "(nouveau's excerpts were read)";
+
+    private static void channelsNotYet(Map<String, String> m) {
+        for (String s : List.of("struct rpc_gsp_rm_alloc_v03_00", "struct rpc_free_v03_00",
+                "struct rpc_rc_triggered_v17_02", "struct NV_MEMORY_DESC_PARAMS", "struct NV_CHANNEL_ALLOC_PARAMS",
+                "struct NV_VASPACE_*", "struct NV90F1_*", "struct NVB0B5_*", "struct NVA06F_*", "struct NVC36F_*",
+                "constant NV_MEMORY_DESC_*", "constant NV_VASPACE_*", "constant NV90F1_*", "constant GMMU_FMT_MAX_LEVELS",
+                "constant NVB0B5_*", "constant NV2080_ENGINE_TYPE_*", "constant NVA06F_*", "constant NVC36F_*")) {
+            m.put(s, CHANNELS_NOT_KEPT);
+        }
+    }
+
+    private static Map<String, String> notYet535() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("struct GspSystemInfo", "gsp_static_config.h's include closure is not kept yet");
+        m.put("struct GspStaticConfigInfo", "gsp_static_config.h's include closure is not kept yet");
+        m.put("constant NV2080_CTRL_GPU_SET_POWER_STATE_*", POWER_STATE_NOT_KEPT);
+        m.put("struct NV2080_CTRL_CMD_FB_GET_FB_REGION_*", FB_REGION_NOT_KEPT);
+        m.put("constant NV2080_CTRL_CMD_FB_GET_FB_REGION_*", FB_REGION_NOT_KEPT);
+        channelsNotYet(m);
+        return Map.copyOf(m);
+    }
 
     private static Map<String, String> notYet570() {
         Map<String, String> m = new LinkedHashMap<>();
@@ -391,6 +417,7 @@ class AbiContractTest {
         m.put("constant NV2080_CTRL_GPU_SET_POWER_STATE_*", POWER_STATE_NOT_KEPT);
         m.put("struct NV2080_CTRL_CMD_FB_GET_FB_REGION_*", FB_REGION_NOT_KEPT);
         m.put("constant NV2080_CTRL_CMD_FB_GET_FB_REGION_*", FB_REGION_NOT_KEPT);
+        channelsNotYet(m);
         return Map.copyOf(m);
     }
 
@@ -419,6 +446,42 @@ class AbiContractTest {
             assertEquals((int) nameOffsetSize[i + 1], f.offset(), abi.version() + " " + struct + "." + f.name());
             assertEquals((int) nameOffsetSize[i + 2], f.size(), abi.version() + " " + struct + "." + f.name() + " size");
         }
+    }
+
+    @Test
+    void channelLayoutsAreNvidias() {
+        // CHANNELS_NOT_KEPT: held to nouveau's excerpts of the release's headers (include/nvrm/535.113.01/...
+        // alloc_channel.h, ctrl90f1.h, ctrla06fgpfifo.h, nvrm/vmm.h; nvkm/subdev/gsp/rm/r570/nvrm/fifo.h) and to
+        // ctrlc36f.h / clb0b5sw.h / cl2080_notification.h of open-gpu-kernel-modules
+        for (GspAbi abi : List.of(r535(), r570())) {
+            layout(abi, "rpc_gsp_rm_alloc_v03_00", 32, "hClient", 0, 4, "hClass", 12, 4, "status", 16, 4,
+                    "paramsSize", 20, 4);
+            layout(abi, "rpc_free_v03_00", 16, "hRoot", 0, 4, "hObjectParent", 4, 4, "hObjectOld", 8, 4);
+            layout(abi, "NV_MEMORY_DESC_PARAMS", 24, "base", 0, 8, "size", 8, 8, "addressSpace", 16, 4);
+            layout(abi, "NV_CHANNEL_ALLOC_PARAMS", abi == r535() ? 360 : 368, "gpFifoOffset", 8, 8,
+                    "gpFifoEntries", 16, 4, "hVASpace", 28, 4, "userdOffset", 64, 64, "engineType", 128, 4,
+                    "instanceMem", 144, 24, "userdMem", 168, 24, "ramfcMem", 192, 24, "mthdbufMem", 216, 24,
+                    "internalFlags", 244, 4, "errorNotifierMem", 248, 24, "hmacNonce", 328, 32);
+            layout(abi, "NV_VASPACE_ALLOCATION_PARAMETERS", 48, "index", 0, 4, "vaSize", 8, 8, "bigPageSize", 32, 4,
+                    "vaBase", 40, 8);
+            layout(abi, "NV90F1_CTRL_VASPACE_COPY_SERVER_RESERVED_PDES_PARAMS", 184, "pageSize", 8, 8,
+                    "numLevelsToCopy", 32, 4, "levels", 40, 144);
+            layout(abi, "NVB0B5_ALLOCATION_PARAMETERS", 8, "version", 0, 4, "engineType", 4, 4);
+            layout(abi, "NVA06F_CTRL_GPFIFO_SCHEDULE_PARAMS", 2, "bEnable", 0, 1, "bSkipSubmit", 1, 1);
+            layout(abi, "NVC36F_CTRL_CMD_GPFIFO_GET_WORK_SUBMIT_TOKEN_PARAMS", 4, "workSubmitToken", 0, 4);
+            assertEquals(0xa06f0103, abi.constant("NVA06F_CTRL_CMD_GPFIFO_SCHEDULE"));
+            assertEquals(0xa06f0104, abi.constant("NVA06F_CTRL_CMD_BIND"));
+            assertEquals(0xc36f0108, abi.constant("NVC36F_CTRL_CMD_GPFIFO_GET_WORK_SUBMIT_TOKEN"));
+            assertEquals(0x90f10106, abi.constant("NV90F1_CTRL_CMD_VASPACE_COPY_SERVER_RESERVED_PDES"));
+            assertEquals(9, abi.constant("NV2080_ENGINE_TYPE_COPY0"));
+            assertEquals(6, abi.constant("GMMU_FMT_MAX_LEVELS"));
+            assertEquals(10, abi.function("FREE"));
+        }
+        layout(r535(), "rpc_rc_triggered_v17_02", 20, "chid", 4, 4, "exceptType", 8, 4, "scope", 12, 4,
+                "partitionAttributionId", 16, 2);
+        layout(r570(), "rpc_rc_triggered_v17_02", 48, "chid", 4, 4, "exceptType", 16, 4, "scope", 20, 4,
+                "partitionAttributionId", 24, 2, "mmuFaultAddrLo", 28, 4, "rcJournalBufferSize", 44, 4);
+        layout(r570(), "NV_CHANNEL_ALLOC_PARAMS", 368, "tpcConfigID", 360, 4);
     }
 
     @Test

@@ -45,4 +45,16 @@ public interface GpuHost {
     default int routingId() {
         return 0;
     }
+
+    /**
+     * Runs {@code work} with the function's lock held, as a register access runs: for a unit of
+     * the GPU that works on its own thread (the host, {@link SimFifo}) and touches what register
+     * accesses touch (VRAM, the MMU and its TLB). The default serialises on this object (a GPU
+     * without a platform).
+     */
+    default <T> T locked(java.util.function.Supplier<T> work) {
+        synchronized (this) {
+            return work.get();
+        }
+    }
 }

@@ -131,6 +131,8 @@ public final class NvidiaGpu {
     private final SimGpuMmu mmuView;
     private final SimBar1 bar1;
     private final SimBar0 bar0;
+    /** The host (PBDMA), the copy engine and the channels GSP-RM set up. */
+    private final SimFifo fifo;
     private volatile GpuHost host;
     /**
      * What the driver's CPU sequencer last wrote to {@link SimGsp#SEQUENCER_SCRATCH}: written by the
@@ -173,8 +175,9 @@ public final class NvidiaGpu {
         vram.viewFactory(file -> new SimBar1View(this, mmu, mmuRegs, BAR1_SIZE, file));
         this.bar1 = new SimBar1(this, vram, vgpu, mmu, mmuRegs);
         this.mmuView = new SimGpuMmu(mmu, bar1, vram, this::host);
+        this.fifo = new SimFifo(this, mmu, vram);
         List<Bar0Unit> units = new java.util.ArrayList<>(List.of(pmc, gfw, fb, sysmemFlush, fuse, gspBoot, gsp, sec2,
-                pramin, mmuRegs));
+                pramin, mmuRegs, fifo));
         if (fsp != null) {
             units.add(fsp);
         }
@@ -295,6 +298,7 @@ public final class NvidiaGpu {
         pramin.powerOn();
         mmuRegs.powerOn();
         mmu.powerOn();
+        fifo.reset();
         sysmemFlush.powerOn();
         vfPartitions = 0;
         sriovMode = false;
@@ -467,6 +471,7 @@ public final class NvidiaGpu {
     /** GSP-RM crashed: the RISC-V core halts. */
     void gspCrashed() {
         sriovMode = false;
+        fifo.reset();
         gspBoot.crashed();
     }
 
@@ -475,12 +480,28 @@ public final class NvidiaGpu {
         info("GSP-RM unloaded (UNLOADING_GUEST_DRIVER acknowledged)");
         vgpu.reset();
         sriovMode = false;
+        fifo.reset();
         gspBoot.unloaded();
     }
 
     /** GSP-RM wrote to its message queue: the GSP falcon raises SWGEN0 ({@link SimIntr}). */
     void raiseMsgqInterrupt() {
         intr.raiseMsgq();
+    }
+
+    /** A channel raised its non-stall interrupt ({@link SimIntr#raiseNonstall}). */
+    void raiseNonstallInterrupt() {
+        intr.raiseNonstall();
+    }
+
+    /** @return how many non-stall interrupts channels raised */
+    public long nonstallInterrupts() {
+        return intr.nonstallRaised();
+    }
+
+    /** @return the host and its channels */
+    SimFifo fifo() {
+        return fifo;
     }
 
     /** @return how many message-queue interrupts GSP-RM raised */

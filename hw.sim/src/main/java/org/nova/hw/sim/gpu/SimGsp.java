@@ -14,7 +14,11 @@ import org.nova.nvidia.gsp.bindings.GspBindings;
 import org.nova.nvidia.gsp.bindings.GspStaticConfigInfo;
 import org.nova.nvidia.gsp.RegistryKeys;
 import org.nova.nvidia.gsp.bindings.GspSystemInfo;
+import org.nova.nvidia.fifo.RobustChannel;
+import org.nova.nvidia.gsp.bindings.rpc_free_v03_00;
+import org.nova.nvidia.gsp.bindings.rpc_gsp_rm_alloc_v03_00;
 import org.nova.nvidia.gsp.bindings.rpc_gsp_rm_control_v03_00;
+import org.nova.nvidia.gsp.bindings.rpc_rc_triggered_v17_02;
 import org.nova.nvidia.gsp.bindings.rpc_run_cpu_sequencer_v17_00;
 import org.nova.nvidia.gsp.LibosArgs;
 import org.nova.nvidia.gsp.LibosLog;
@@ -29,7 +33,9 @@ import org.nova.nvidia.regs.Pbus;
  * appends its log records to the LOGINIT, LOGINTR and LOGRM buffers in LibOS's binary format
  * ({@link SimLibosLog}; without all three registered LibOS's init fails and GSP-RM never runs).
  * The driver's doorbell write wakes it; each message it writes to the GSP queue raises the GPU's interrupt ({@link NvidiaGpu#raiseMsgqInterrupt}).
- * UNLOADING_GUEST_DRIVER is handled by its {@link SimGspUnload}.
+ * UNLOADING_GUEST_DRIVER is handled by its {@link SimGspUnload}; the channel objects
+ * (GSP_RM_ALLOC, FREE and their controls) by its {@link SimRmChannels}, and a channel the host
+ * stopped ({@link SimFifo}) is reported with an RC_TRIGGERED event.
  */
 final class SimGsp implements Runnable {
     private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -80,6 +86,10 @@ final class SimGsp implements Runnable {
     private final SimGspBar1 bar1;
     /** Commands answered (for diagnostics). */
     volatile long answered;
+    /** The channel objects under the internal device. */
+    private final SimRmChannels channels;
+    /** RC_TRIGGERED payloads the host reported, sent by GSP-RM's thread. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> rcEvents = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     SimGsp(NvidiaGpu gpu, GspAbi abi, long libosAddr, GpuFault fault, SimFbRegions fbRegions) {
         this.gpu = gpu;
@@ -90,6 +100,38 @@ final class SimGsp implements Runnable {
         this.libosAddr = libosAddr;
         this.fault = fault;
         this.unload = new SimGspUnload(this, gpu, this.abi);
+        this.channels = new SimRmChannels(gpu, this.abi, INTERNAL_CLIENT, INTERNAL_DEVICE);
+        gpu.fifo().listener(new SimFifo.Listener() {
+            @Override
+            public void rcTriggered(int chid, SimChannelError error) {
+                rcEvents.add(rcTriggeredPayload(chid, error));
+                kick();
+            }
+
+            @Override
+            public void nonstall() {
+                gpu.raiseNonstallInterrupt();
+            }
+        });
+    }
+
+    /**
+     * @return the RC_TRIGGERED event for a channel the host stopped, in the release's layout
+     *     (535.113.01: engine, chid, exceptType, scope, partition; 570.144 adds the fault address and
+     *     type, with an empty RC journal)
+     */
+    private byte[] rcTriggeredPayload(int chid, SimChannelError e) {
+        rpc_rc_triggered_v17_02 r = abi.rpc_rc_triggered_v17_02();
+        byte[] p = new byte[r.size()];
+        r.nv2080EngineType(p, 0, abi.NV2080_ENGINE_TYPE_COPY0());
+        r.chid(p, 0, chid);
+        r.exceptType(p, 0, e.rcType());
+        r.scope(p, 0, RobustChannel.SCOPE_CHANNEL);
+        if (r.hasMmuFaultAddrLo() && e.faultVa() >= 0) {
+            r.mmuFaultAddrLo(p, 0, (int) e.faultVa());
+            r.mmuFaultAddrHi(p, 0, (int) (e.faultVa() >>> 32));
+        }
+        return p;
     }
 
     void start(String name) {
@@ -230,6 +272,10 @@ final class SimGsp implements Runnable {
             log(SimLibosLog.Format.RM_START, Long.parseLong(release[0]), Long.parseLong(release[1]));
             log(SimLibosLog.Format.LIBOS_INIT, LibosLog.PAGES, base);
             while (!stop) {
+                for (byte[] rc = rcEvents.poll(); rc != null && initDone; rc = rcEvents.poll()) {
+                    log(SimLibosLog.Format.RPC, abi.EVENT_RC_TRIGGERED(), 0, rc.length);
+                    send(ep, abi.EVENT_RC_TRIGGERED(), GspMsgQueue.RESULT_SUCCESS, 0, rc);
+                }
                 Optional<GspMsgQueue.Message> m;
                 try {
                     m = ep.poll();
@@ -437,13 +483,76 @@ final class SimGsp implements Runnable {
         if (fn == abi.FUNCTION_UNLOADING_GUEST_DRIVER()) {
             return unload.handle(ep, m);
         }
+        if (fn == abi.FUNCTION_GSP_RM_ALLOC() && m.payload().length >= abi.rpc_gsp_rm_alloc_v03_00().size()
+                && rmAlloc(ep, m)) {
+            return true;
+        }
+        if (fn == abi.FUNCTION_FREE() && m.payload().length >= abi.rpc_free_v03_00().size() && rmFree(ep, m)) {
+            return true;
+        }
         if (fn == abi.FUNCTION_GSP_RM_CONTROL() && m.payload().length >= abi.rpc_gsp_rm_control_v03_00().size()
-                && rmControl(ep, m)) {
+                && (channelControl(ep, m) || rmControl(ep, m))) {
             return true;
         }
         // anything else: echo the payload back as the reply (the RPC transport's loopback)
         send(ep, fn, GspMsgQueue.RESULT_SUCCESS, m.sequence(), m.payload());
         return true;
+    }
+
+    /** @return true if the allocation was of a channel object and was answered (others are echoed) */
+    private boolean rmAlloc(GspMsgQueue.Endpoint ep, GspMsgQueue.Message m) {
+        rpc_gsp_rm_alloc_v03_00 h = abi.rpc_gsp_rm_alloc_v03_00();
+        byte[] in = m.payload();
+        int size = (int) Math.min(Integer.toUnsignedLong(h.paramsSize(in, 0)), in.length - h.size());
+        byte[] params = Arrays.copyOfRange(in, h.size(), h.size() + Math.max(0, size));
+        int status = channels.alloc(h.hClient(in, 0), h.hParent(in, 0), h.hObject(in, 0), h.hClass(in, 0), params);
+        if (status < 0) {
+            return false;
+        }
+        log(SimLibosLog.Format.RM_CONTROL, Integer.toUnsignedLong(h.hClass(in, 0)), Integer.toUnsignedLong(status));
+        byte[] out = in.clone();
+        h.status(out, 0, status);
+        send(ep, m.function(), GspMsgQueue.RESULT_SUCCESS, m.sequence(), out);
+        return true;
+    }
+
+    /** @return true if the object freed was a channel object and the free was answered */
+    private boolean rmFree(GspMsgQueue.Endpoint ep, GspMsgQueue.Message m) {
+        rpc_free_v03_00 h = abi.rpc_free_v03_00();
+        byte[] in = m.payload();
+        int status = channels.free(h.hRoot(in, 0), h.hObjectParent(in, 0), h.hObjectOld(in, 0));
+        if (status < 0) {
+            return false;
+        }
+        byte[] out = in.clone();
+        h.status(out, 0, status);
+        send(ep, m.function(), GspMsgQueue.RESULT_SUCCESS, m.sequence(), out);
+        return true;
+    }
+
+    /** @return true if the control was addressed to a channel object and was answered */
+    private boolean channelControl(GspMsgQueue.Endpoint ep, GspMsgQueue.Message m) {
+        rpc_gsp_rm_control_v03_00 h = abi.rpc_gsp_rm_control_v03_00();
+        byte[] in = m.payload();
+        if (!channels.owns(h.hClient(in, 0), h.hObject(in, 0))) {
+            return false;
+        }
+        int size = (int) Math.min(Integer.toUnsignedLong(h.paramsSize(in, 0)), in.length - h.size());
+        byte[][] params = {Arrays.copyOfRange(in, h.size(), h.size() + Math.max(0, size))};
+        int status = channels.control(h.hObject(in, 0), h.cmd(in, 0), params);
+        log(SimLibosLog.Format.RM_CONTROL, Integer.toUnsignedLong(h.cmd(in, 0)), Integer.toUnsignedLong(status));
+        byte[] out = new byte[h.size() + params[0].length];
+        System.arraycopy(in, 0, out, 0, h.size());
+        h.status(out, 0, status);
+        h.paramsSize(out, 0, params[0].length);
+        System.arraycopy(params[0], 0, out, h.size(), params[0].length);
+        send(ep, m.function(), GspMsgQueue.RESULT_SUCCESS, m.sequence(), out);
+        return true;
+    }
+
+    /** @return GSP-RM's channel objects (tests) */
+    SimRmChannels channels() {
+        return channels;
     }
 
     /**

@@ -25,10 +25,28 @@ final class SimIntr {
     private volatile boolean swgen0;
     /** GSP -> CPU message-queue interrupts raised (for tests and diagnostics). */
     private final AtomicLong raised = new AtomicLong();
+    /** A non-stall interrupt pends ({@link #raiseNonstall}). */
+    private volatile boolean nonstall;
+    /** Non-stall interrupts raised. */
+    private final AtomicLong nonstallRaised = new AtomicLong();
 
     /** @param host the platform side at the time of the interrupt (the GPU may be started later) */
     SimIntr(Supplier<GpuHost> host) {
         this.host = host;
+    }
+
+    /**
+     * A channel's engine raised its non-stall interrupt (NON_STALL_INTERRUPT, {@link SimFifo}): the
+     * GPU signals its interrupt. NVIDIA routes it through a vector of the CPU interrupt tree that
+     * GSP-RM names (NV2080_CTRL_CMD_INTERNAL_INTR_GET_KERNEL_TABLE); the simulator does not model that
+     * tree, so the cause pends here and the driver's acknowledgement of the message-queue interrupt
+     * (the GSP's IRQSCLR write) clears it too: a driver that polls its channels' semaphores in its
+     * interrupt handler after that write misses no completion.
+     */
+    void raiseNonstall() {
+        nonstall = true;
+        nonstallRaised.incrementAndGet();
+        host.get().interrupt(true);
     }
 
     /** GSP-RM wrote to its message queue: SWGEN0 pends and the GPU signals its interrupt. */
@@ -45,6 +63,7 @@ final class SimIntr {
     void registerWritten(int off, int value) {
         if (off == GSP_IRQSCLR && Pfalcon.IRQSCLR_SWGEN0.get(value) != 0) {
             swgen0 = false;
+            nonstall = false;
             host.get().interrupt(false);
         }
     }
@@ -52,6 +71,11 @@ final class SimIntr {
     /** @return how many message-queue interrupts GSP-RM raised */
     long raised() {
         return raised.get();
+    }
+
+    /** @return non-stall interrupts raised */
+    long nonstallRaised() {
+        return nonstallRaised.get();
     }
 
     /** @return whether SWGEN0 is pending */

@@ -1,0 +1,183 @@
+package org.nova.it.gpu;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import javax.inject.Inject;
+import org.apache.felix.service.command.CommandProcessor;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.nova.bus.auxiliary.AuxiliaryDevice;
+import org.nova.bus.pci.PciBus;
+import org.nova.driver.Bus;
+import org.nova.driver.Device;
+import org.nova.driver.DriverCore;
+import org.nova.gpu.channel.ChannelError;
+import org.nova.gpu.channel.ChannelListener;
+import org.nova.gpu.channel.Engine;
+import org.nova.gpu.channel.GpuChannel;
+import org.nova.gpu.channel.GpuChannels;
+import org.nova.gpu.channel.PushSegment;
+import org.nova.gpu.vm.GpuVm;
+import org.nova.gpu.vm.VmRange;
+import org.nova.gpu.vram.NovaDrmData;
+import org.nova.gpu.vram.VramBlock;
+import org.nova.gpu.vram.VramManager;
+import org.nova.it.Await;
+import org.nova.it.Gogo;
+import org.nova.it.NovaOptions;
+import org.nova.nvidia.fifo.CopyMethods;
+import org.nova.nvidia.fifo.HostMethods;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/**
+ * Channels in the running framework, on both simulated GPUs (GA102 on r535.113.01, AD102 on
+ * r570.144): through the {@link GpuChannels} nova.core hands nova-drm in {@link NovaDrmData}, a
+ * copy job in a {@link GpuVm} completes through the platform's interrupt and the bytes arrive;
+ * {@code nova:channels} lists the open channel; unbinding the GPU with the channel open tells its
+ * listener {@code failed} and gives its VRAM back.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class ChannelsIT {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final List<String> GPUS = List.of("0000:00:05.0", "0000:00:06.0");
+    private static final String NOVA_CORE = "NovaCore";
+    private static final String AUX_PREFIX = "NovaCore.nova-drm.";
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final long BLOCK = 1L << 16;
+    private static final long SRC = 0x100_0000;
+    private static final long DST = 0x200_0000;
+    private static final long PB = 0x300_0000;
+    private static final VmRange KERNEL = new VmRange(1L << 36, 1L << 28);
+
+    @Inject
+    private DriverCore core;
+
+    @Inject
+    private CommandProcessor processor;
+
+    @Configuration
+    public Option[] config() {
+        return new Option[] {NovaOptions.all()};
+    }
+
+    @Before
+    public void gpusUp() {
+        for (String gpu : GPUS) {
+            Await.until(gpu + "'s nova-drm device", TIMEOUT, () -> data(gpu) != null, () -> "");
+        }
+    }
+
+    /** @return the registration data of the GPU's nova-drm auxiliary device, or null */
+    private NovaDrmData data(String gpu) {
+        for (Device d : core.requireBus("auxiliary").devices()) {
+            if (d.name().startsWith(AUX_PREFIX) && d.parent().map(Device::name).orElse("").equals(gpu)) {
+                return d.busData() instanceof AuxiliaryDevice a ? a.registrationData(NovaDrmData.class).orElse(null) : null;
+            }
+        }
+        return null;
+    }
+
+    private static final class Recorder implements ChannelListener {
+        final AtomicLong completed = new AtomicLong();
+        final List<ChannelError> failures = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void completed(long seqno) {
+            completed.accumulateAndGet(seqno, Math::max);
+        }
+
+        @Override
+        public void failed(ChannelError error) {
+            failures.add(error);
+        }
+    }
+
+    private static void await(String what, BooleanSupplier c) {
+        Await.until(what, TIMEOUT, c, () -> "");
+    }
+
+    private static int inc(int method, int count) {
+        return HostMethods.header(HostMethods.SEC_OP_INC_METHOD, 4, method, count);
+    }
+
+    @Test
+    public void aCopyJobCompletesOnBothGpusAndUnbindFailsAnOpenChannel() throws Exception {
+        for (String gpu : GPUS) {
+            NovaDrmData d = data(gpu);
+            assertNotNull(gpu + " offers channels", d.channels());
+            VramManager vram = d.vram();
+            long before = vram.available();
+            GpuVm vm = d.vm().create("it:channels", 1L << 40);
+            List<VramBlock> blocks = new ArrayList<>();
+            for (long va : List.of(SRC, DST, PB)) {
+                VramBlock b = vram.allocate(BLOCK, "it:channels");
+                blocks.add(b);
+                vm.map(va, b, 0, BLOCK, true);
+            }
+            byte[] data = new byte[20_000];
+            new Random(gpu.hashCode()).nextBytes(data);
+            MemorySegment.copy(data, 0, vram.map(blocks.get(0)), ValueLayout.JAVA_BYTE, 0, data.length);
+            int[] w = {
+                inc(CopyMethods.OFFSET_IN_UPPER, 4), 0, (int) SRC, 0, (int) DST,
+                inc(CopyMethods.LINE_LENGTH_IN, 1), data.length,
+                inc(CopyMethods.LAUNCH_DMA, 1), CopyMethods.launch(true, false, false),
+            };
+            MemorySegment pb = vram.map(blocks.get(2));
+            for (int i = 0; i < w.length; i++) {
+                pb.set(U32, 4L * i, w[i]);
+            }
+            GpuChannel c = d.channels().open("it:channels", vm, KERNEL, Engine.COPY0, 32);
+            Recorder r = new Recorder();
+            c.setListener(r);
+            c.submit(List.of(new PushSegment(PB, w.length)), 1);
+            await(gpu + ": completed(1)", () -> r.completed.get() == 1);
+            byte[] out = new byte[data.length];
+            MemorySegment.copy(vram.map(blocks.get(1)), ValueLayout.JAVA_BYTE, 0, out, 0, out.length);
+            assertArrayEquals(gpu, data, out);
+            String shown = Gogo.run(processor, "nova:channels " + gpu);
+            assertTrue(shown, shown.contains("1 channel(s) open") && shown.contains("it:channels"));
+            if (gpu.equals(GPUS.get(0))) {
+                // unbind with the channel (and the space) open: failed once, everything freed
+                Bus pci = core.requireBus(PciBus.NAME);
+                try {
+                    pci.unbind(gpu);
+                    await(gpu + " unbound", () -> pci.device(gpu).orElseThrow().driver().isEmpty());
+                    assertEquals(1, r.failures.size());
+                    assertTrue(c.isClosed());
+                    assertTrue(vm.isClosed());
+                } finally {
+                    pci.bind(gpu, NOVA_CORE);
+                }
+                await(gpu + " bound again", () -> data(gpu) != null);
+                assertEquals("a fresh binding: all VRAM free", data(gpu).vram().total(), data(gpu).vram().available());
+                continue;
+            }
+            c.close();
+            vm.close();
+            for (VramBlock b : blocks) {
+                vram.free(b);
+            }
+            assertEquals(gpu + ": VRAM back", before, vram.available());
+            assertTrue(Gogo.run(processor, "nova:channels " + gpu).contains("0 channel(s) open"));
+        }
+    }
+}
