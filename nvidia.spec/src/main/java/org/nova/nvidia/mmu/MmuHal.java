@@ -14,6 +14,9 @@ public interface MmuHal {
     /** @return the MMU format version the architecture's page tables use (2 or 3) */
     int mmuVersion();
 
+    /** @return the page-table format the architecture's MMU walks ({@link MmuFormat#V2} or {@link MmuFormat#V3}) */
+    MmuFormat format();
+
     /** @return the register that places the PRAMIN window */
     Register windowRegister();
 
