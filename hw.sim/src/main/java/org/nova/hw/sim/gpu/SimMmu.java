@@ -18,8 +18,8 @@ import org.nova.nvidia.mmu.Ramin;
  * in PD0; version 3 on Hopper and Blackwell, {@link org.nova.nvidia.mmu.MmuV3}: PD4 above the
  * same shape, 57-bit VAs, permissions in the PCF), through the {@link SimTlb} first, and records every
  * refusal as a fault ({@link SimMmuFault}: VA, access type, fault type) the way the fault buffer
- * reports them (open-gpu-kernel-modules dev_fault.h codes; hopper/gh100/dev_fault.h keeps the
- * same NV_PFAULT_FAULT_TYPE values). Walk rules follow nouveau mmu/vmmgp100.c and vmmgh100.c: bit
+ * reports them (open-gpu-kernel-modules volta/gv100 dev_fault.h codes, for version 3 too:
+ * hopper/gh100/dev_fault.h publishes only engine and client ids, no NV_PFAULT_FAULT_TYPE). Walk rules follow nouveau mmu/vmmgp100.c and vmmgh100.c: bit
  * 0 set marks a PTE, a dual PDE's big half holds a 2 MiB PTE or the big page table, a big-page PTE
  * the format marks "use the small table" ({@link MmuFormat#isLptUseSmall}; v2: invalid with
  * PRIVILEGE, v3: PCF INVALID) sends the walk to the small page table, any other invalid entry
