@@ -1,7 +1,6 @@
 package org.nova.hw.sim.gpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -123,11 +122,13 @@ class SimMmuV3Test {
         assertEquals(FaultType.RO_VIOLATION, lastFault().type());
         gpu.vramWrite(SPT + 6 * 8, 8, MmuV3.vramPte(PAGE_4K, false, true));
         assertFault(0x6000, FaultType.PRIV_VIOLATION);
-        // a version 2 PTE in a version 3 table: its address lands in the PCF/KIND bits, the
-        // page address read from 39:12 is not the one meant, and its PRIVILEGE bit reads as
-        // PCF: the walk does not silently translate it to PAGE_4K
-        gpu.vramWrite(SPT + 7 * 8, 8, MmuV2.vramPte(PAGE_4K + 0x1000, false, false));
-        assertFalse(gpu.mmu().translate(INST, 0x7000, false) == PAGE_4K + 0x1000, "a v2 PTE is not a v3 PTE");
+        // a version 2 PTE in a version 3 table: its address (>> 12 at bit 8) is read in place, so
+        // the MMU reaches another page, as the hardware would: 0x201000 >> 12 << 8 = 0x20100, whose
+        // bits 39:12 name page 0x20000 (and whose bit 8 reads as KIND 1)
+        long v2 = MmuV2.vramPte(PAGE_4K + 0x1000, false, false);
+        gpu.vramWrite(SPT + 7 * 8, 8, v2);
+        assertEquals(0x20000 + 0x10, gpu.mmu().translate(INST, 0x7010, false), "a v2 PTE read as v3");
+        assertEquals(1, MmuV3.PTE_KIND.get(v2));
         // a PDE with a system memory aperture (tables outside VRAM are not modelled)
         gpu.vramWrite(PD1 + 8, 8, MmuV3.PDE_APERTURE.set(MmuV3.vramPde(PD0), MmuV3.PDE_APERTURE_SYSTEM_COHERENT));
         assertFault(1L << 29, FaultType.UNSUPPORTED_APERTURE);
