@@ -10,7 +10,7 @@ import java.util.List;
  * {@code src/common/inc/swref/published/hopper/gh100/dev_mmu.h} ({@code NV_MMU_VER3_PDE_*},
  * {@code NV_MMU_VER3_DUAL_PDE_*}, {@code NV_MMU_VER3_PTE_*}; commit 4d89f9d8); the level layout,
  * the PDE and PTE encodings the driver writes and the sparse and "no valid 4 KiB page" markers
- * from nouveau {@code nvkm/subdev/mmu/vmmgh100.c} (Linux 6.15+: {@code gh100_vmm_desc_12/16},
+ * from nouveau {@code nvkm/subdev/mmu/vmmgh100.c} (torvalds/linux 74f1af95: {@code gh100_vmm_desc_12/16},
  * {@code gh100_vmm_pde}, {@code gh100_vmm_valid}, {@code gh100_vmm_pgt_sparse},
  * {@code gh100_vmm_pd0_sparse}, {@code gh100_vmm_lpt_invalid}).
  *
