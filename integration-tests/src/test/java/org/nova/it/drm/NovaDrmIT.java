@@ -503,6 +503,56 @@ public class NovaDrmIT {
     }
 
     /**
+     * A GH100 added at run time (the chips that boot through the FSP use MMU format version 3):
+     * GSP-RM binds BAR1 under an empty PD4, a GEM object's mmap is a BAR1 mapping in the driver's
+     * version 3 tables ({@code nova:vm} names the format and walks from PD4 to the object's VRAM
+     * page), VM_INIT and VM_BIND map the object in a version 3 GPU VA space, and removing the
+     * device gives everything back.
+     */
+    @Test
+    public void hopperMapsGemObjectsThroughVersion3TablesInBar1AndVmBind() throws Exception {
+        String pid = "org.nova.hw.sim.device~hopper";
+        String gpu = "0000:00:09.0";
+        shell("cm:set " + pid + " model=nvidia-gpu chip=gh100 slot=00:09.0");
+        try {
+            await(gpu + " bound with a nova-drm DRM device", () -> drm.devices().stream()
+                    .anyMatch(d -> !d.isUnplugged() && gpu.equals(d.vram().gpu())), this::state);
+            DrmDevice dev = deviceOf(gpu);
+            long before = dev.vram().available();
+            try (Arena arena = Arena.ofConfined(); DrmFile f = dev.open(DrmFile.Node.RENDER)) {
+                int h = create(f, arena, 3 * 65536);
+                MemorySegment m = f.mmap(f.mmapOffset(h), 3 * 65536);
+                m.set(U64, 0x1_0008, 0x0123_4567_89ab_cdefL);
+                String vm = shell("nova:vm " + gpu);
+                assertTrue(vm, vm.contains("bound by GSP-RM") && vm.contains("MMU format version 3 (57-bit VA)")
+                        && vm.contains("root (PD4)"));
+                String line = vm.lines().filter(l -> l.contains(f.owner())).findFirst().orElseThrow(
+                        () -> new AssertionError(f.owner() + " not in\n" + vm));
+                long va = Long.decode(words(line).get(0));
+                String walk = shell("nova:vm " + gpu + " 0x" + Long.toHexString(va + 0x1_0008));
+                long pa = dev.lookup(f, h).vramOffset() + 0x1_0008;
+                assertTrue(walk, walk.lines().anyMatch(l -> l.trim().startsWith("PD4")));
+                assertTrue(walk, walk.contains(String.format("-> VRAM 0x%x (64 KiB page)", pa)));
+                assertEquals(0x0123_4567_89ab_cdefL, m.get(U64, 0x1_0008));
+                // the file's GPU VA space: version 3 tables too
+                NovaDrm.vmInit(f, 1L << 40, 1L << 30);
+                long gva = 1L << 32;
+                NovaDrm.vmBindOrThrow(f, List.of(NovaDrm.VmBindOp.map(h, gva, 0, 65536)));
+                String out = shell("drm:vm " + f.name());
+                assertTrue(out, out.contains(String.format("%#x", gva))
+                        && out.contains(String.format("%#x", dev.lookup(f, h).vramOffset())) && !out.contains("unmapped!"));
+                NovaDrm.vmBindOrThrow(f, List.of(NovaDrm.VmBindOp.unmap(gva, 65536)));
+            }
+            assertEquals(List.of("kernel"), bar1Owners(shell("nova:vm " + gpu)));
+            assertEquals(before, dev.vram().available());
+        } finally {
+            shell("cm:delete " + pid);
+            await(gpu + " removed", () -> core.requireBus(PciBus.NAME).device(gpu).isEmpty()
+                    && drm.devices().stream().noneMatch(d -> !d.isUnplugged() && gpu.equals(d.vram().gpu())), this::state);
+        }
+    }
+
+    /**
      * Stopping nova.core with a GEM object mapped through BAR1 releases the mapping with the
      * binding (nova-drm's device is unplugged, the object's VRAM freed, the BAR1 tables given
      * back, GSP-RM unloaded); the next start boots GSP-RM again, which binds BAR1 afresh: nothing

@@ -79,7 +79,7 @@ final class GpuMemory {
      *
      * @param root the root directory GSP-RM reported (GspStaticConfigInfo.bar1PdeBase), not 0
      * @throws org.nova.driver.DriverException as {@link Bar1Space#underGspRm}: EIO when BAR1 is
-     *     not bound as GSP-RM reported, EOPNOTSUPP for an MMU format without BAR1 tables here
+     *     not bound as GSP-RM reported
      */
     Bar1Space bar1Space(VramManager vram, long root) {
         try (var g = bar0.access()) {

@@ -6,8 +6,8 @@ import org.nova.gpu.vram.VramBlock;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * One GPU virtual address space (nouveau's {@code nvif_vmm}): an instance block naming version 2
- * page tables in VRAM, written by nova.core; each change is followed by a TLB invalidate of the
+ * One GPU virtual address space (nouveau's {@code nvif_vmm}): an instance block naming page
+ * tables in VRAM in the chip's MMU format (version 2 on Turing to Ada, 3 on Hopper and Blackwell), written by nova.core; each change is followed by a TLB invalidate of the
  * space before the call returns, so the GPU never uses a stale translation. Every mapping uses
  * the largest pages its VA and PA alignment allow (2 MiB, 64 KiB, 4 KiB). Pages are VRAM
  * ({@link #map}) or system memory the GPU reaches by DMA ({@link #mapSysmem}: the PTE's system

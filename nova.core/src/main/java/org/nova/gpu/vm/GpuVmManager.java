@@ -22,11 +22,11 @@ public interface GpuVmManager {
      * directory are allocated from VRAM, charged to {@code owner}.
      *
      * @param owner who is charged for the tables (e.g. "nova-drm:card0:file3"), not null
-     * @param vaSize bytes of VA, a multiple of 4 KiB, at most 2^49
+     * @param vaSize bytes of VA, a multiple of 4 KiB, at most 2^49 (2^57 on Hopper and Blackwell,
+     *     whose version 3 page tables have a fifth directory level)
      * @return the space, owned by the caller
      * @throws org.nova.driver.DriverException EINVAL for a bad size or no owner; ENOSPC when VRAM
-     *     cannot hold the tables; EOPNOTSUPP on a chip whose page-table format is not version 2;
-     *     ENODEV once revoked. Nothing stays allocated on error.
+     *     cannot hold the tables; ENODEV once revoked. Nothing stays allocated on error.
      */
     GpuVm create(String owner, long vaSize);
 

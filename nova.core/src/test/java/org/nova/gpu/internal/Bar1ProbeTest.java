@@ -26,6 +26,8 @@ import org.nova.hw.sim.gpu.GpuFirmwareGenerator;
 import org.nova.hw.sim.gpu.GpuOptions;
 import org.nova.hw.sim.gpu.NvidiaGpu;
 import org.nova.nvidia.Chipset;
+import org.nova.nvidia.mmu.MmuHal;
+import org.nova.nvidia.mmu.MmuLevel;
 import org.nova.nvidia.mmu.MmuV2;
 
 /**
@@ -61,15 +63,17 @@ class Bar1ProbeTest {
     }
 
     private static long rootEntries(NvidiaGpu sim, long root) {
+        // the root level of the chip's format: PD3 (v2) or PD4 (v3, Hopper and Blackwell)
+        MmuLevel level = MmuHal.of(sim.architecture()).format().root();
         long used = 0;
-        for (int i = 0; i < MmuV2.PD3.entries(); i++) {
-            used += sim.vramRead(root + (long) i * MmuV2.PD3.entrySize(), Long.BYTES) != 0 ? 1 : 0;
+        for (int i = 0; i < level.entries(); i++) {
+            used += sim.vramRead(root + (long) i * level.entrySize(), Long.BYTES) != 0 ? 1 : 0;
         }
         return used;
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"TU102", "GA102", "AD102"})
+    @EnumSource(names = {"TU102", "GA102", "AD102", "GH100", "GB100", "GB202"})
     void cpuWritesThroughBar1VasAreWhatTheGpuReadsAndTeardownGivesEverythingBack(Chipset chip) {
         Probed p = probe(chip);
         assertTrue(p.bar1().underGspRm());
@@ -93,7 +97,8 @@ class Bar1ProbeTest {
         assertTrue(w.mapped(), w.toString());
         assertEquals(pa, w.pa());
         assertEquals(MmuV2.PAGE_SHIFT_64K, w.pageShift());
-        assertEquals(1, rootEntries(p.sim(), root), "the driver's PD2 hangs off GSP-RM's root");
+        assertEquals(1, rootEntries(p.sim(), root), "the driver's next level hangs off GSP-RM's root");
+        assertEquals(p.bar1().tables().format().root().name(), w.steps().get(0).level());
 
         p.vram().free(block);
         assertEquals(-1, p.vram().vaOf(block));

@@ -30,6 +30,7 @@ import org.nova.drm.GemObject;
 import org.nova.drm.NovaDrm;
 import org.nova.drm.NovaDrm.VmBindOp;
 import org.nova.gpu.vm.GpuVm;
+import org.nova.nvidia.Chipset;
 
 /**
  * VM_INIT and VM_BIND through the ioctl dispatch on a nova-drm device over the simulated GPU: each
@@ -51,9 +52,14 @@ class NovaVmBindTest {
     private long start;
     private DrmFile f;
 
+    /** @return the simulated chip; {@link NovaVmBindV3Test} runs every test on GH100 (MMU format version 3) */
+    Chipset chip() {
+        return Chipset.GA102;
+    }
+
     @BeforeEach
     void setUp() {
-        g = new VmGpu(tmp);
+        g = new VmGpu(tmp, chip());
         start = g.vram.stats().allocated();
         f = g.dev.open(DrmFile.Node.RENDER);
     }

@@ -23,7 +23,7 @@ import org.nova.hw.sim.gpu.NvidiaGpu;
 import org.nova.nvidia.Chipset;
 
 /**
- * A test harness: a simulated GA102 whose BAR0 the driver reaches through the model's register
+ * A test harness: a simulated GA102 (or another chip) whose BAR0 the driver reaches through the model's register
  * decode, a buddy VRAM manager over its first {@link #MANAGED} bytes (or fewer), nova.core's GPU
  * VA spaces over both ({@link GpuVms#open}, the exported API), and a nova-drm device using them.
  * The placement variant adds GPU system memory ({@link GpuVms#openSysmem}) whose coherent buffers
@@ -54,10 +54,20 @@ final class VmGpu {
      */
     VmGpu(Path firmwareDir, org.nova.gpu.channel.GpuChannels channels, java.util.concurrent.ScheduledExecutorService timer,
             java.time.Duration jobTimeout) {
-        gpu = new NvidiaGpu(new GpuOptions(Chipset.GA102, 1024, GpuFault.NONE, List.of(firmwareDir)));
+        this(firmwareDir, Chipset.GA102, channels, timer, jobTimeout);
+    }
+
+    /** @param chip the simulated chip (its MMU format: version 3 on GH100 and the Blackwells) */
+    VmGpu(Path firmwareDir, Chipset chip) {
+        this(firmwareDir, chip, null, null, null);
+    }
+
+    private VmGpu(Path firmwareDir, Chipset chip, org.nova.gpu.channel.GpuChannels channels,
+            java.util.concurrent.ScheduledExecutorService timer, java.time.Duration jobTimeout) {
+        gpu = new NvidiaGpu(new GpuOptions(chip, 1024, GpuFault.NONE, List.of(firmwareDir)));
         bar0 = TestBars.map("sim-bar0", new Bar0Mmio(gpu)).bar();
         vram = BuddyVramManager.of("0000:00:05.0", 0, MANAGED);
-        vms = GpuVms.open("0000:00:05.0", bar0, Chipset.GA102.architecture(), gpu.vram().byteSize(), vram);
+        vms = GpuVms.open("0000:00:05.0", bar0, chip.architecture(), gpu.vram().byteSize(), vram);
         sysmem = null;
         dev = cls.register(channels == null ? new NovaDriver(256L << 20, vms)
                 : new NovaDriver(256L << 20, vms, channels, timer, jobTimeout), "NovaCore.nova-drm.0", vram,

@@ -3,7 +3,8 @@ package org.nova.nvidia.mmu;
 /**
  * Why the GPU MMU refused an access, with the code a fault buffer entry carries
  * ({@code NV_PFAULT_FAULT_TYPE_*}). Source: open-gpu-kernel-modules volta/gv100/dev_fault.h (the
- * values Turing, Ampere and Ada keep).
+ * values Turing, Ampere and Ada keep; hopper/gh100/dev_fault.h publishes engine and client ids
+ * but no fault types, so Hopper and Blackwell faults use these codes too).
  */
 public enum FaultType {
     /** A PDE on the walk is invalid. */

@@ -7,8 +7,9 @@ import org.nova.nvidia.regs.Register;
 
 /**
  * Hopper and Blackwell: MMU format version 3, the PRAMIN window in {@code NV_XAL_EP_BAR0_WINDOW}
- * (VRAM only, no target field; nouveau instmem gh100 hook, nova-core mm/hal/gh100). Declared: the
- * simulated Hopper and Blackwell boot no firmware and walk no page tables.
+ * (VRAM only, no target field; nouveau instmem gh100 hook, nova-core mm/hal/gh100). BAR1 is bound
+ * through the same BAR0 copy of the function's BAR1 block as on Turing to Ada: GSP-RM binds it on
+ * these chips too, and the driver only checks the binding (nouveau r535_bar_bar1_init).
  */
 public final class Gh100MmuHal implements MmuHal {
     /** The one instance. */
@@ -20,6 +21,11 @@ public final class Gh100MmuHal implements MmuHal {
     @Override
     public int mmuVersion() {
         return 3;
+    }
+
+    @Override
+    public MmuFormat format() {
+        return MmuFormat.V3;
     }
 
     @Override

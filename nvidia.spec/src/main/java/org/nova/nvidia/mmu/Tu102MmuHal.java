@@ -23,6 +23,11 @@ public final class Tu102MmuHal implements MmuHal {
     }
 
     @Override
+    public MmuFormat format() {
+        return MmuFormat.V2;
+    }
+
+    @Override
     public Register windowRegister() {
         return Bar0Window.PBUS_BAR0_WINDOW;
     }

@@ -28,14 +28,11 @@ final class SimGspBar1 {
      * BAR1 block): at init, an instance block and an empty root directory (PD3) in the first
      * 8 KiB of GSP-RM's non-WPR heap, the address limit at the end of BAR1, BAR1 bound VIRTUAL.
      * Every CPU access through BAR1 then faults until the driver maps pages beneath the root.
-     * Version 2 page tables only: on chips with another MMU format (Hopper, Blackwell) the
-     * simulated GSP-RM leaves BAR1 physical and reports no root (the simulator walks version 2
-     * tables only). Without a reserved non-WPR heap region (fb-region faults) it does the same.
+     * The root is of the chip's MMU format (PD3 of version 2 on Turing to Ada, PD4 of version 3
+     * on Hopper and Blackwell, which boot through the FSP but bind BAR1 the same way). Without a
+     * reserved non-WPR heap region (fb-region faults) BAR1 stays physical and no root is reported.
      */
     void setUp() {
-        if (org.nova.nvidia.mmu.MmuHal.of(gpu.options().chipset().architecture()).mmuVersion() != 2) {
-            return;
-        }
         long heap = fbRegions.regions().stream()
                 .filter(r -> r.reserved() != 0 && !r.protectedMemory() && r.base() > 0)
                 .mapToLong(SimFbRegions.Region::base).findFirst().orElse(-1);
@@ -68,8 +65,9 @@ final class SimGspBar1 {
         if (bar1Root == 0) {
             return;
         }
-        for (int i = 0; i < org.nova.nvidia.mmu.MmuV2.PD3.entries(); i++) {
-            long e = gpu.vramRead(bar1Root + (long) i * org.nova.nvidia.mmu.MmuV2.PD3.entrySize(), Long.BYTES);
+        org.nova.nvidia.mmu.MmuLevel rootLevel = org.nova.nvidia.mmu.MmuHal.of(gpu.architecture()).format().root();
+        for (int i = 0; i < rootLevel.entries(); i++) {
+            long e = gpu.vramRead(bar1Root + (long) i * rootLevel.entrySize(), Long.BYTES);
             if (e != 0) {
                 gpu.info("GSP: BAR1 root entry {} still 0x{} at unload (the driver frees its tables after)", i,
                         Long.toHexString(e));

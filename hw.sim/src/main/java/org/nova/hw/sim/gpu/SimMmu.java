@@ -5,21 +5,27 @@ import java.util.ArrayList;
 import java.util.List;
 import org.nova.nvidia.mmu.FaultAccess;
 import org.nova.nvidia.mmu.FaultType;
+import org.nova.nvidia.mmu.MmuFormat;
+import org.nova.nvidia.mmu.MmuHal;
 import org.nova.nvidia.mmu.MmuLevel;
 import org.nova.nvidia.mmu.MmuV2;
 import org.nova.nvidia.mmu.Ramin;
 
 /**
  * The GPU MMU: translates a virtual address of the address space an instance block names through
- * the version 2 page tables in VRAM ({@link MmuV2}: PD3, PD2, PD1, the dual PD0, a 4 KiB or
- * 64 KiB page table, or a 2 MiB PTE in PD0), through the {@link SimTlb} first, and records every
+ * the page tables in VRAM in the chip's format ({@link MmuHal#format()}: version 2 on Turing to
+ * Ada, {@link MmuV2}: PD3, PD2, PD1, the dual PD0, a 4 KiB or 64 KiB page table, or a 2 MiB PTE
+ * in PD0; version 3 on Hopper and Blackwell, {@link org.nova.nvidia.mmu.MmuV3}: PD4 above the
+ * same shape, 57-bit VAs, permissions in the PCF), through the {@link SimTlb} first, and records every
  * refusal as a fault ({@link SimMmuFault}: VA, access type, fault type) the way the fault buffer
- * reports them (open-gpu-kernel-modules dev_fault.h codes). Walk rules follow nouveau
- * mmu/vmmgp100.c: bit 0 set marks a PTE, a dual PDE's big half holds a 2 MiB PTE or the big page
- * table, a big-page PTE that is invalid but PRIVILEGE-marked sends the walk to the small page
- * table, any other invalid entry faults — except the sparse encodings (vmmgp100.c
- * {@code gp100_vmm_pgt_sparse} / {@code gp100_vmm_pd0_sparse}: VALID clear with VOL set in a PTE
- * or a single PDE, VOL_BIG with both apertures INVALID in a dual PDE), which translate to
+ * reports them (open-gpu-kernel-modules volta/gv100 dev_fault.h codes, for version 3 too:
+ * hopper/gh100/dev_fault.h publishes only engine and client ids, no NV_PFAULT_FAULT_TYPE). Walk rules follow nouveau mmu/vmmgp100.c and vmmgh100.c: bit
+ * 0 set marks a PTE, a dual PDE's big half holds a 2 MiB PTE or the big page table, a big-page PTE
+ * the format marks "use the small table" ({@link MmuFormat#isLptUseSmall}; v2: invalid with
+ * PRIVILEGE, v3: PCF INVALID) sends the walk to the small page table, any other invalid entry
+ * faults (v3's NO_VALID_4KB_PAGE among them) — except the sparse encodings (v2: VALID clear with
+ * VOL, v3: PCF SPARSE, in a PTE or a single PDE; a dual PDE's big half sparse with both
+ * apertures INVALID), which translate to
  * "sparse": no page, reads return zero, writes are dropped, nothing is recorded. A valid PTE with
  * a system memory aperture (coherent or not) yields the DMA address in its SYS address field,
  * which the GPU reaches through the host's IOMMU ({@link GpuHost}).
@@ -28,7 +34,9 @@ import org.nova.nvidia.mmu.Ramin;
  * each named in the fault's reason: page tables or page directories outside VRAM
  * (UNSUPPORTED_APERTURE: only VRAM tables are modelled), a PTE at PD3..PD1 (PDE: pages larger
  * than 2 MiB are not modelled), a page address not aligned to its page size or beyond VRAM (PTE),
- * an instance block without the version 2 format or 64 KiB big pages (UNBOUND_INST_BLOCK). A
+ * an instance block without the USE_VER2_PT_FORMAT bit (set for version 3 too: nouveau's gh100
+ * VMM joins through gv100_vmm_join) or 64 KiB big pages (UNBOUND_INST_BLOCK), a PTE at PD1 (v3's
+ * 512 MiB pages are not modelled; PDE). A
  * privileged page faults PRIV_VIOLATION for the clients modelled here (BAR1 and test clients are
  * not privileged); a write to a read-only page faults RO_VIOLATION; a peer-memory page faults
  * UNSUPPORTED_APERTURE (no peers exist).
@@ -76,6 +84,8 @@ final class SimMmu {
 
     private final NvidiaGpu gpu;
     private final SimVram vram;
+    /** The chip's page-table format. */
+    private final MmuFormat format;
     private final SimTlb tlb = new SimTlb();
     private final ArrayDeque<SimMmuFault> faults = new ArrayDeque<>();
     private long faultCount;
@@ -84,6 +94,12 @@ final class SimMmu {
     SimMmu(NvidiaGpu gpu, SimVram vram) {
         this.gpu = gpu;
         this.vram = vram;
+        this.format = MmuHal.of(gpu.architecture()).format();
+    }
+
+    /** @return the page-table format this MMU walks */
+    MmuFormat format() {
+        return format;
     }
 
     /** @return the TLB */
@@ -135,28 +151,30 @@ final class SimMmu {
             return 0;
         }
         long table = Ramin.pageDir(dirBase);
-        for (MmuLevel level : List.of(MmuV2.PD3, MmuV2.PD2, MmuV2.PD1)) {
+        List<MmuLevel> dirs = format.directories();
+        for (MmuLevel level : dirs.subList(0, dirs.size() - 1)) {
             long at = table + (long) level.index(va) * level.entrySize();
             if (at + Long.BYTES > vram.size()) {
                 return 0;
             }
             long e = vram.read(at, Long.BYTES);
-            if (MmuV2.PDE_IS_PTE.isSet(e) || MmuV2.PDE_APERTURE.get(e) != MmuV2.PDE_APERTURE_VIDEO_MEMORY) {
-                return MmuV2.PDE_APERTURE.get(e) == MmuV2.PDE_APERTURE_INVALID && !MmuV2.PDE_IS_PTE.isSet(e)
+            if (format.isPte(e) || format.pdeAperture(e) != MmuV2.PDE_APERTURE_VIDEO_MEMORY) {
+                return format.pdeAperture(e) == MmuV2.PDE_APERTURE_INVALID && !format.isPte(e)
                         ? level.entrySpan() - (va & (level.entrySpan() - 1)) : 0;
             }
-            table = MmuV2.pdeAddress(e);
+            table = format.pdeAddress(e);
         }
-        long at = table + (long) MmuV2.PD0.index(va) * MmuV2.PD0.entrySize();
-        if (at + MmuV2.PD0.entrySize() > vram.size()) {
+        MmuLevel pd0 = format.pd0();
+        long at = table + (long) pd0.index(va) * pd0.entrySize();
+        if (at + pd0.entrySize() > vram.size()) {
             return 0;
         }
         long big = vram.read(at, Long.BYTES);
         long small = vram.read(at + Long.BYTES, Long.BYTES);
-        boolean empty = !MmuV2.PTE_VALID.isSet(big)
-                && MmuV2.DUAL_PDE_APERTURE_BIG.get(big) == MmuV2.PDE_APERTURE_INVALID
-                && MmuV2.DUAL_PDE_APERTURE_SMALL.get(small) == MmuV2.PDE_APERTURE_INVALID;
-        return empty ? MmuV2.PD0.entrySpan() - (va & (MmuV2.PD0.entrySpan() - 1)) : 0;
+        boolean empty = !format.isPte(big)
+                && format.dualBigAperture(big) == MmuV2.PDE_APERTURE_INVALID
+                && format.dualSmallAperture(small) == MmuV2.PDE_APERTURE_INVALID;
+        return empty ? pd0.entrySpan() - (va & (pd0.entrySpan() - 1)) : 0;
     }
 
     private Translation translate(long instBlock, long va, FaultAccess access, String client, boolean peek) {
@@ -168,7 +186,7 @@ final class SimMmu {
         long limit = vram.read(instBlock + Ramin.ADR_LIMIT_OFFSET, Long.BYTES);
         if (!Ramin.USE_VER2_PT_FORMAT.isSet(dirBase)) {
             return peek ? null : fault(instBlock, va, access, FaultType.UNBOUND_INST_BLOCK, client,
-                    "NV_RAMIN_USE_VER2_PT_FORMAT clear (the simulator walks version 2 tables only)");
+                    "NV_RAMIN_USE_VER2_PT_FORMAT clear (the pre-Pascal formats are not modelled)");
         }
         if (Ramin.BIG_PAGE_SIZE.get(dirBase) != Ramin.BIG_PAGE_SIZE_64KB) {
             return peek ? null : fault(instBlock, va, access, FaultType.UNBOUND_INST_BLOCK, client,
@@ -178,7 +196,7 @@ final class SimMmu {
             return peek ? null : fault(instBlock, va, access, FaultType.UNSUPPORTED_APERTURE, client,
                     "page directory outside VRAM (not modelled)");
         }
-        if (va < 0 || va >>> MmuV2.VA_BITS != 0 || Long.compareUnsigned(va, Ramin.lastVa(limit)) > 0) {
+        if (va < 0 || va >>> format.vaBits() != 0 || Long.compareUnsigned(va, Ramin.lastVa(limit)) > 0) {
             return peek ? null : fault(instBlock, va, access, FaultType.VA_LIMIT_VIOLATION, client,
                     String.format("above NV_RAMIN_ADR_LIMIT 0x%x", Ramin.lastVa(limit)));
         }
@@ -196,8 +214,8 @@ final class SimMmu {
                 // not cached: the TLB holds translations to pages, a sparse entry has none
                 return Translation.sparse(w.pageShift());
             }
-            long base = MmuV2.ptePageAddress(w.pte());
-            int aperture = (int) MmuV2.PTE_APERTURE.get(w.pte());
+            long base = format.ptePageAddress(w.pte());
+            int aperture = format.pteAperture(w.pte());
             if ((base & ((1L << w.pageShift()) - 1)) != 0) {
                 return peek ? null : fault(instBlock, va, access, FaultType.PTE, client, String.format(
                         "PTE 0x%016x: page address 0x%x not aligned to its %d KiB page", w.pte(), base,
@@ -212,16 +230,16 @@ final class SimMmu {
                 tlb.fill(pdb, va, e);
             }
         }
-        int aperture = (int) MmuV2.PTE_APERTURE.get(e.pte());
+        int aperture = format.pteAperture(e.pte());
         if (aperture == MmuV2.PTE_APERTURE_PEER_MEMORY) {
             return peek ? null : fault(instBlock, va, access, FaultType.UNSUPPORTED_APERTURE, client,
                     String.format("PTE 0x%016x: peer memory (no peer GPU exists)", e.pte()));
         }
-        if (MmuV2.PTE_PRIVILEGE.isSet(e.pte())) {
+        if (format.isPrivileged(e.pte())) {
             return peek ? null : fault(instBlock, va, access, FaultType.PRIV_VIOLATION, client,
                     String.format("PTE 0x%016x: privileged page, %s is not a privileged client", e.pte(), client));
         }
-        if (access == FaultAccess.VIRT_WRITE && MmuV2.PTE_READ_ONLY.isSet(e.pte())) {
+        if (access == FaultAccess.VIRT_WRITE && format.isReadOnly(e.pte())) {
             return peek ? null : fault(instBlock, va, access, FaultType.RO_VIOLATION, client,
                     String.format("PTE 0x%016x: read-only page", e.pte()));
         }
@@ -230,19 +248,20 @@ final class SimMmu {
 
     private Walk walk(long pdb, long va) {
         long table = pdb;
-        for (MmuLevel level : List.of(MmuV2.PD3, MmuV2.PD2, MmuV2.PD1)) {
+        List<MmuLevel> dirs = format.directories();
+        for (MmuLevel level : dirs.subList(0, dirs.size() - 1)) {
             int i = level.index(va);
             long at = table + (long) i * level.entrySize();
             if (at + Long.BYTES > vram.size()) {
                 return Walk.fault(FaultType.PDE, String.format("%s at 0x%x lies beyond VRAM", level.name(), table));
             }
             long e = vram.read(at, Long.BYTES);
-            if (MmuV2.PDE_IS_PTE.isSet(e)) {
+            if (format.isPte(e)) {
                 return Walk.fault(FaultType.PDE, String.format(
                         "%s[%d] = 0x%016x is a PTE (pages above 2 MiB are not modelled)", level.name(), i, e));
             }
-            long ap = MmuV2.PDE_APERTURE.get(e);
-            if (MmuV2.isSparse(e)) {
+            long ap = format.pdeAperture(e);
+            if (format.isSparse(e)) {
                 return Walk.sparse(level.shift());
             }
             if (ap == MmuV2.PDE_APERTURE_INVALID) {
@@ -252,22 +271,25 @@ final class SimMmu {
                 return Walk.fault(FaultType.UNSUPPORTED_APERTURE, String.format(
                         "%s[%d] = 0x%016x points outside VRAM (not modelled)", level.name(), i, e));
             }
-            table = MmuV2.pdeAddress(e);
+            table = format.pdeAddress(e);
         }
-        int i = MmuV2.PD0.index(va);
-        long at = table + (long) i * MmuV2.PD0.entrySize();
-        if (at + MmuV2.PD0.entrySize() > vram.size()) {
+        MmuLevel pd0 = format.pd0();
+        MmuLevel lpt = format.lpt();
+        MmuLevel spt = format.spt();
+        int i = pd0.index(va);
+        long at = table + (long) i * pd0.entrySize();
+        if (at + pd0.entrySize() > vram.size()) {
             return Walk.fault(FaultType.PDE, String.format("PD0 at 0x%x lies beyond VRAM", table));
         }
         long big = vram.read(at, Long.BYTES);
         long small = vram.read(at + Long.BYTES, Long.BYTES);
-        if (MmuV2.PTE_VALID.isSet(big)) {
-            return new Walk(big, MmuV2.PAGE_SHIFT_2M, null, null);
+        if (format.isPte(big)) {
+            return new Walk(big, pd0.shift(), null, null);
         }
-        long bigAp = MmuV2.DUAL_PDE_APERTURE_BIG.get(big);
-        long smallAp = MmuV2.DUAL_PDE_APERTURE_SMALL.get(small);
-        if (MmuV2.isDualSparse(big, small)) {
-            return Walk.sparse(MmuV2.PAGE_SHIFT_2M);
+        long bigAp = format.dualBigAperture(big);
+        long smallAp = format.dualSmallAperture(small);
+        if (format.isDualSparse(big, small)) {
+            return Walk.sparse(pd0.shift());
         }
         if (bigAp == MmuV2.PDE_APERTURE_INVALID && smallAp == MmuV2.PDE_APERTURE_INVALID) {
             return Walk.fault(FaultType.PDE, String.format("PD0[%d] = 0x%016x_%016x is invalid", i, small, big));
@@ -277,18 +299,18 @@ final class SimMmu {
                 return Walk.fault(FaultType.UNSUPPORTED_APERTURE, String.format(
                         "PD0[%d] big half 0x%016x points outside VRAM (not modelled)", i, big));
             }
-            int j = MmuV2.LPT.index(va);
-            long lpte = vram.read(MmuV2.dualBigAddress(big) + (long) j * MmuV2.LPT.entrySize(), Long.BYTES);
-            if (MmuV2.PTE_VALID.isSet(lpte)) {
-                return new Walk(lpte, MmuV2.PAGE_SHIFT_64K, null, null);
+            int j = lpt.index(va);
+            long lpte = vram.read(format.dualBigAddress(big) + (long) j * lpt.entrySize(), Long.BYTES);
+            if (format.isPte(lpte)) {
+                return new Walk(lpte, lpt.shift(), null, null);
             }
-            if (MmuV2.isSparse(lpte) && !MmuV2.PTE_PRIVILEGE.isSet(lpte)) {
-                return Walk.sparse(MmuV2.PAGE_SHIFT_64K);
-            }
-            if (!MmuV2.PTE_PRIVILEGE.isSet(lpte)) {
+            if (!format.isLptUseSmall(lpte)) {
+                if (format.isSparse(lpte)) {
+                    return Walk.sparse(lpt.shift());
+                }
                 return Walk.fault(FaultType.PTE, String.format("PT(64K)[%d] = 0x%016x is invalid", j, lpte));
             }
-            // VALID_FALSE + PRIV: this 64 KiB is mapped by the small page table
+            // this 64 KiB is mapped by the small page table
         }
         if (smallAp == MmuV2.PDE_APERTURE_INVALID) {
             return Walk.fault(FaultType.PDE, String.format("PD0[%d] small half 0x%016x is invalid", i, small));
@@ -297,15 +319,15 @@ final class SimMmu {
             return Walk.fault(FaultType.UNSUPPORTED_APERTURE, String.format(
                     "PD0[%d] small half 0x%016x points outside VRAM (not modelled)", i, small));
         }
-        int j = MmuV2.SPT.index(va);
-        long spte = vram.read(MmuV2.dualSmallAddress(small) + (long) j * MmuV2.SPT.entrySize(), Long.BYTES);
-        if (MmuV2.isSparse(spte)) {
-            return Walk.sparse(MmuV2.PAGE_SHIFT_4K);
+        int j = spt.index(va);
+        long spte = vram.read(format.dualSmallAddress(small) + (long) j * spt.entrySize(), Long.BYTES);
+        if (format.isSparse(spte)) {
+            return Walk.sparse(spt.shift());
         }
-        if (!MmuV2.PTE_VALID.isSet(spte)) {
+        if (!format.isPte(spte)) {
             return Walk.fault(FaultType.PTE, String.format("PT(4K)[%d] = 0x%016x is invalid", j, spte));
         }
-        return new Walk(spte, MmuV2.PAGE_SHIFT_4K, null, null);
+        return new Walk(spte, spt.shift(), null, null);
     }
 
     private Translation fault(long inst, long va, FaultAccess access, FaultType type, String client, String reason) {

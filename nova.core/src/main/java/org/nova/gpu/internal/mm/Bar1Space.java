@@ -68,7 +68,7 @@ public final class Bar1Space implements AutoCloseable {
      *
      * @param rootPd GSP-RM's BAR1 root directory ({@code bar1PdeBase}), in VRAM
      * @param carveOut bytes at the top of the space reserved for the kernel (0 for none)
-     * @throws DriverException EOPNOTSUPP for an MMU format other than version 2; EINVAL for bad
+     * @throws DriverException EINVAL for bad
      *     sizes or a root of 0 (GSP-RM reported none) or outside VRAM; EIO when BAR1 is not bound
      *     virtual to an instance block whose root is {@code rootPd}. Nothing is allocated on error.
      */
@@ -83,7 +83,8 @@ public final class Bar1Space implements AutoCloseable {
                     "%s: GSP-RM reported BAR1's root at 0x%x but BAR1 is not bound virtual in VRAM (%s)", gpu, rootPd,
                     Bar1Block.FUNC_BAR1_BLOCK.describe(block)));
         }
-        PageTableManager t = PageTableManager.underRoot(gpu + ":bar1", vram, pramin, tlb, bar1Size, rootPd);
+        PageTableManager t = PageTableManager.underRoot(gpu + ":bar1", hal.format(), vram, pramin, tlb, bar1Size,
+                rootPd);
         long bound = Ramin.pageDir(pramin.read64(inst + Ramin.PAGE_DIR_BASE_OFFSET));
         if (bound != rootPd) {
             throw new DriverException(Errno.EIO, String.format(
@@ -93,14 +94,10 @@ public final class Bar1Space implements AutoCloseable {
         if (carveOut > 0) {
             v.reserve(bar1Size - carveOut, carveOut, KERNEL);
         }
-        return new Bar1Space(gpu, bar0, t, v, new Walker(pramin), carveOut);
+        return new Bar1Space(gpu, bar0, t, v, new Walker(pramin, hal.format()), carveOut);
     }
 
     private static void check(String gpu, MmuHal hal, long bar1Size, long carveOut) {
-        if (hal.mmuVersion() != 2) {
-            throw new DriverException(Errno.EOPNOTSUPP, gpu + ": BAR1 page tables of MMU format version "
-                    + hal.mmuVersion() + " are not implemented");
-        }
         if (carveOut < 0 || carveOut % K4 != 0 || carveOut >= bar1Size) {
             throw new DriverException(Errno.EINVAL, String.format(
                     "%s: BAR1 carve-out 0x%x does not fit a 0x%x-byte BAR1 in 4 KiB units", gpu, carveOut, bar1Size));
@@ -119,20 +116,20 @@ public final class Bar1Space implements AutoCloseable {
      * @param bar1Size the BAR1 aperture in bytes: the VA space's size
      * @param carveOut bytes at the top of the space reserved for the kernel (0 for none)
      * @return the bound space
-     * @throws DriverException EOPNOTSUPP for a chip whose MMU format is not version 2; EINVAL for
+     * @throws DriverException EINVAL for
      *     bad sizes; ENOSPC from VRAM; ETIMEDOUT if the bind does not complete. Nothing stays
      *     allocated or bound on error.
      */
     public static Bar1Space bind(String gpu, Bar bar0, MmuHal hal, VramManager vram, Pramin pramin, TlbFlush tlb,
             long bar1Size, long carveOut) {
         check(gpu, hal, bar1Size, carveOut);
-        PageTableManager t = new PageTableManager(gpu + ":bar1", vram, pramin, tlb, bar1Size);
+        PageTableManager t = new PageTableManager(gpu + ":bar1", hal.format(), vram, pramin, tlb, bar1Size);
         try {
             VaAllocator v = new VaAllocator(gpu + " BAR1", 0, bar1Size, K4);
             if (carveOut > 0) {
                 v.reserve(bar1Size - carveOut, carveOut, KERNEL);
             }
-            Bar1Space s = new Bar1Space(gpu, bar0, t, v, new Walker(pramin), carveOut);
+            Bar1Space s = new Bar1Space(gpu, bar0, t, v, new Walker(pramin, hal.format()), carveOut);
             s.writeBlock(t.instBlock(), Bar1Block.MODE_VIRTUAL);
             return s;
         } catch (RuntimeException e) {

@@ -42,7 +42,7 @@ public final class GpuVmSpaces implements GpuVmManager {
 
     /**
      * @param gpu the GPU's name
-     * @param hal the chip's MMU HAL (only version 2 is implemented)
+     * @param hal the chip's MMU HAL (its {@link MmuHal#format()} is the tables' format)
      * @param vram where tables come from, and whose blocks are mapped
      * @param pramin the path tables are written and walked through
      * @param tlb the invalidate after each change
@@ -53,7 +53,7 @@ public final class GpuVmSpaces implements GpuVmManager {
         this.vram = vram;
         this.pramin = pramin;
         this.tlb = tlb;
-        this.walker = new Walker(pramin);
+        this.walker = new Walker(pramin, hal.format());
     }
 
     @Override
@@ -71,15 +71,11 @@ public final class GpuVmSpaces implements GpuVmManager {
         if (owner == null || owner.isEmpty()) {
             throw new DriverException(Errno.EINVAL, gpu + ": a GPU VA space needs an owner");
         }
-        if (hal.mmuVersion() != 2) {
-            throw new DriverException(Errno.EOPNOTSUPP, gpu + ": GPU VA spaces of MMU format version "
-                    + hal.mmuVersion() + " are not implemented");
-        }
         synchronized (this) {
             if (revoked) {
                 throw new DriverException(Errno.ENODEV, gpu + " is unbinding: no new GPU VA spaces");
             }
-            Space s = new Space(owner, new PageTableManager(owner, vram, pramin, tlb, vaSize));
+            Space s = new Space(owner, new PageTableManager(owner, hal.format(), vram, pramin, tlb, vaSize));
             open.add(s);
             return s;
         }

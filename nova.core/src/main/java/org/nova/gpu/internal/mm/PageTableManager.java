@@ -9,23 +9,26 @@ import org.nova.driver.Errno;
 import org.nova.gpu.vm.VmAperture;
 import org.nova.gpu.vram.VramBlock;
 import org.nova.gpu.vram.VramManager;
+import org.nova.nvidia.mmu.MmuFormat;
 import org.nova.nvidia.mmu.MmuLevel;
 import org.nova.nvidia.mmu.MmuV2;
 import org.nova.nvidia.mmu.Ramin;
 
 /**
- * The page tables of one GPU virtual address space in the MMU's version 2 format ({@link MmuV2}):
- * an instance block naming the root page directory (PD3), directories allocated from VRAM as
+ * The page tables of one GPU virtual address space in the chip's MMU format ({@link MmuFormat}:
+ * version 2, {@link MmuV2}, on Turing to Ada; version 3, {@link org.nova.nvidia.mmu.MmuV3}, on
+ * Hopper and Blackwell; every entry is built through the format, so nothing here depends on the
+ * version): an instance block naming the root page directory (PD3, or PD4 in version 3), directories allocated from VRAM as
  * mappings need them, and the mapping of VA ranges onto VRAM with the largest page size that fits
  * each piece (2 MiB where VA and PA are 2 MiB aligned and 2 MiB remain, else 64 KiB, else 4 KiB;
  * one PD0 entry may mix 64 KiB and 4 KiB pages through its dual halves). Follows nouveau
- * mmu/vmm.c and vmmgp100.c: each table counts its used entries, a table that becomes empty is
+ * mmu/vmm.c, vmmgp100.c and vmmgh100.c: each table counts its used entries, a table that becomes empty is
  * unhooked from its parent and freed; after every change the TLB is invalidated ({@link
  * TlbFlush}) and only then is freed table memory given back, so the GPU never walks memory that
- * is reused. Big page table entries not mapping a 64 KiB page hold VALID_FALSE + PRIV, which
- * sends the MMU to the small page table (gp100_vmm_lpt_invalid). Entries are written through
+ * is reused. Big page table entries not mapping a 64 KiB page hold the format's "use the small
+ * table" entry ({@link MmuFormat#lptUseSmall}). Entries are written through
  * {@link Pramin}, the path that needs no page tables. Pages are VRAM or system memory (a DMA
- * address with the coherent or non-coherent aperture, {@link MmuV2#sysPte}).
+ * address with the coherent or non-coherent aperture, {@link MmuFormat#sysPte}).
  *
  * <p>Sparse ranges ({@link #setSparse}): every page in one that maps nothing holds the sparse
  * encoding, so GPU reads there return zero and writes are dropped. A 2 MiB PD0 entry wholly
@@ -33,7 +36,8 @@ import org.nova.nvidia.mmu.Ramin;
  * PD0 entry partly sparse or partly mapped gets a small page table whose unmapped sparse entries
  * are sparse PTEs (gp100_vmm_pgt_sparse). The sparse entries are derived state: each operation
  * strips them from the entries it touches, changes the mappings, and lays them out again. As
- * nouveau marks whole directory entries sparse, a PD2 (256 GiB) or PD1 (512 MiB) entry whose
+ * nouveau marks whole directory entries sparse, a directory entry below the root (PD2: 256 GiB,
+ * PD1: 512 MiB; version 3's PD3: 128 TiB) whose
  * whole span is sparse and holds no table is itself one sparse entry (VALID clear + VOL), so a
  * sparse range costs tables only around its ends and around what is mapped in it; mapping under
  * such an entry replaces it by a table whose entries are laid out sparse again.
@@ -47,6 +51,7 @@ import org.nova.nvidia.mmu.Ramin;
  * and the order of writes, invalidate and frees only hold together in one place.
  */
 public final class PageTableManager implements AutoCloseable {
+    /** The 4 KiB granule: the smallest page and table alignment of both formats. */
     private static final long KIB4 = 1L << MmuV2.PAGE_SHIFT_4K;
     /** Tables are allocated in whole 4 KiB VRAM chunks (the buddy's granule; nouveau aligns tables to 0x1000). */
     private static final long TABLE_BLOCK = KIB4;
@@ -57,9 +62,9 @@ public final class PageTableManager implements AutoCloseable {
         /** The table's VRAM, or null for a root another party owns ({@link #underRoot}). */
         final VramBlock block;
         final long addr;
-        /** PD3..PD1: child directories. */
+        /** Directories above PD0: child directories. */
         final Table[] dirs;
-        /** PD2 and PD1: which entries are one sparse entry (no table below; counted in {@link #used}). */
+        /** Directories between the root and PD0: which entries are one sparse entry (no table below; counted in {@link #used}). */
         final boolean[] sparseDir;
         /** PD0: each entry's small and big page tables, and whether it holds a 2 MiB page. */
         final Table[] small;
@@ -73,15 +78,15 @@ public final class PageTableManager implements AutoCloseable {
         final boolean[] sparse;
         int used;
 
-        Table(MmuLevel level, VramBlock block, long addr) {
+        Table(MmuFormat format, MmuLevel level, VramBlock block, long addr) {
             this.level = level;
             this.block = block;
             this.addr = addr;
             int n = level.entries();
-            boolean pd0 = level == MmuV2.PD0;
-            boolean pt = level == MmuV2.SPT || level == MmuV2.LPT;
+            boolean pd0 = level == format.pd0();
+            boolean pt = level == format.spt() || level == format.lpt();
             this.dirs = !pd0 && !pt ? new Table[n] : null;
-            this.sparseDir = level == MmuV2.PD2 || level == MmuV2.PD1 ? new boolean[n] : null;
+            this.sparseDir = !pd0 && !pt && level != format.root() ? new boolean[n] : null;
             this.small = pd0 ? new Table[n] : null;
             this.big = pd0 ? new Table[n] : null;
             this.huge = pd0 ? new boolean[n] : null;
@@ -100,6 +105,7 @@ public final class PageTableManager implements AutoCloseable {
     }
 
     private final String owner;
+    private final MmuFormat format;
     private final VramManager vram;
     private final Pramin pramin;
     private final TlbFlush tlb;
@@ -119,20 +125,20 @@ public final class PageTableManager implements AutoCloseable {
      * directory.
      *
      * @param owner the VRAM owner name charged for the tables (e.g. "nova-core:bar1")
+     * @param format the chip's page-table format ({@link org.nova.nvidia.mmu.MmuHal#format()})
      * @param vram where tables come from
      * @param pramin the path to write them
      * @param tlb the invalidate run after every change
      * @param vaSize bytes of VA the space spans from 0 (the instance block's ADR_LIMIT), a multiple
-     *     of 4 KiB, at most 2^49
+     *     of 4 KiB, at most 2^{@link MmuFormat#vaBits()} (49 or 57)
      * @throws DriverException EINVAL for a bad size; ENOSPC (or ENODEV) from the VRAM manager,
      *     with nothing left allocated
      */
-    public PageTableManager(String owner, VramManager vram, Pramin pramin, TlbFlush tlb, long vaSize) {
-        if (vaSize <= 0 || vaSize % KIB4 != 0 || vaSize > 1L << MmuV2.VA_BITS) {
-            throw new DriverException(Errno.EINVAL, String.format(
-                    "%s: VA space size 0x%x is not a multiple of 4 KiB up to 2^%d", owner, vaSize, MmuV2.VA_BITS));
-        }
+    public PageTableManager(String owner, MmuFormat format, VramManager vram, Pramin pramin, TlbFlush tlb,
+            long vaSize) {
+        checkSize(owner, format, vaSize);
         this.owner = owner;
+        this.format = format;
         this.vram = vram;
         this.pramin = pramin;
         this.tlb = tlb;
@@ -140,7 +146,7 @@ public final class PageTableManager implements AutoCloseable {
         VramBlock inst = vram.allocate(Ramin.SIZE, owner);
         Table r;
         try {
-            r = newTable(MmuV2.PD3);
+            r = newTable(format.root());
             pramin.zero(inst.offset(), Ramin.SIZE);
             pramin.write64(inst.offset() + Ramin.PAGE_DIR_BASE_OFFSET, Ramin.pageDirBaseV2(r.addr()));
             pramin.write64(inst.offset() + Ramin.ADR_LIMIT_OFFSET, Ramin.adrLimit(vaSize - 1));
@@ -152,18 +158,27 @@ public final class PageTableManager implements AutoCloseable {
         this.root = r;
     }
 
-    private PageTableManager(String owner, VramManager vram, Pramin pramin, TlbFlush tlb, long vaSize, long rootPd) {
+    private PageTableManager(String owner, MmuFormat format, VramManager vram, Pramin pramin, TlbFlush tlb,
+            long vaSize, long rootPd) {
         this.owner = owner;
+        this.format = format;
         this.vram = vram;
         this.pramin = pramin;
         this.tlb = tlb;
         this.vaSize = vaSize;
         this.instBlock = null;
-        this.root = new Table(MmuV2.PD3, null, rootPd);
+        this.root = new Table(format, format.root(), null, rootPd);
+    }
+
+    private static void checkSize(String owner, MmuFormat format, long vaSize) {
+        if (vaSize <= 0 || vaSize % KIB4 != 0 || vaSize > 1L << format.vaBits()) {
+            throw new DriverException(Errno.EINVAL, String.format(
+                    "%s: VA space size 0x%x is not a multiple of 4 KiB up to 2^%d", owner, vaSize, format.vaBits()));
+        }
     }
 
     /**
-     * An address space under a root directory (PD3) another party owns, as nouveau's
+     * An address space under a root directory (PD3, or PD4 in version 3) another party owns, as nouveau's
      * r535_bar_bar1_init takes GSP-RM's BAR1 directory ({@code rm_bar1_pdb}) for the root of its
      * BAR1 VMM: this manager writes only the root entries for the directories it adds, and owns
      * everything below them. The root must be empty where this space maps (the owner reported it
@@ -172,17 +187,14 @@ public final class PageTableManager implements AutoCloseable {
      * @param rootPd VRAM address of the root directory, 4 KiB aligned
      * @throws DriverException EINVAL for a bad size or a root outside VRAM or misaligned
      */
-    public static PageTableManager underRoot(String owner, VramManager vram, Pramin pramin, TlbFlush tlb, long vaSize,
-            long rootPd) {
-        if (vaSize <= 0 || vaSize % KIB4 != 0 || vaSize > 1L << MmuV2.VA_BITS) {
-            throw new DriverException(Errno.EINVAL, String.format(
-                    "%s: VA space size 0x%x is not a multiple of 4 KiB up to 2^%d", owner, vaSize, MmuV2.VA_BITS));
-        }
-        if (rootPd <= 0 || rootPd % KIB4 != 0 || rootPd > pramin.vramSize() - MmuV2.PD3.tableBytes()) {
+    public static PageTableManager underRoot(String owner, MmuFormat format, VramManager vram, Pramin pramin,
+            TlbFlush tlb, long vaSize, long rootPd) {
+        checkSize(owner, format, vaSize);
+        if (rootPd <= 0 || rootPd % KIB4 != 0 || rootPd > pramin.vramSize() - format.root().tableBytes()) {
             throw new DriverException(Errno.EINVAL, String.format(
                     "%s: root page directory at 0x%x is not a 4 KiB aligned table inside VRAM", owner, rootPd));
         }
-        return new PageTableManager(owner, vram, pramin, tlb, vaSize, rootPd);
+        return new PageTableManager(owner, format, vram, pramin, tlb, vaSize, rootPd);
     }
 
     /**
@@ -202,7 +214,12 @@ public final class PageTableManager implements AutoCloseable {
         return instBlock == null;
     }
 
-    /** @return the VRAM address of the root page directory (PD3) */
+    /** @return the page-table format the space is written in */
+    public MmuFormat format() {
+        return format;
+    }
+
+    /** @return the VRAM address of the root page directory (PD3, or PD4 in version 3) */
     public long pageDirectory() {
         return root.addr();
     }
@@ -237,15 +254,15 @@ public final class PageTableManager implements AutoCloseable {
      * DMA addresses the GPU reaches through the IOMMU), largest pages first, then invalidates.
      * Sparse entries under the range give way to the pages.
      *
-     * @param pa 4 KiB aligned; inside VRAM for {@link VmAperture#VIDEO_MEMORY}, below 2^57 (the
-     *     PTE's SYS address field) for system memory
+     * @param pa 4 KiB aligned; inside VRAM for {@link VmAperture#VIDEO_MEMORY}, below
+     *     2^{@link MmuFormat#sysAddressBits()} (the PTE's SYS address field) for system memory
      * @throws DriverException as {@link #map(long, long, long, boolean)}
      */
     public synchronized void map(long va, long pa, long size, boolean readOnly, VmAperture aperture) {
         checkOpen();
         checkRange(va, size);
         long limit = aperture == VmAperture.VIDEO_MEMORY ? pramin.vramSize()
-                : 1L << (MmuV2.PTE_ADDRESS_SYS.width() + MmuV2.ADDRESS_SHIFT);
+                : 1L << format.sysAddressBits();
         if (pa < 0 || pa % KIB4 != 0 || pa > limit - size) {
             throw new DriverException(Errno.EINVAL, String.format(
                     "%s: map of 0x%x bytes at %s address 0x%x: not 4 KiB aligned or beyond the aperture", owner,
@@ -388,15 +405,15 @@ public final class PageTableManager implements AutoCloseable {
         if (pd0 == null) {
             return -1;
         }
-        int i = MmuV2.PD0.index(va);
+        int i = format.pd0().index(va);
         if (pd0.huge[i]) {
-            return MmuV2.PAGE_SHIFT_2M;
+            return format.pd0().shift();
         }
-        if (pd0.big[i] != null && pd0.big[i].mapped[MmuV2.LPT.index(va)]) {
-            return MmuV2.PAGE_SHIFT_64K;
+        if (pd0.big[i] != null && pd0.big[i].mapped[format.lpt().index(va)]) {
+            return format.lpt().shift();
         }
-        if (pd0.small[i] != null && pd0.small[i].mapped[MmuV2.SPT.index(va)]) {
-            return MmuV2.PAGE_SHIFT_4K;
+        if (pd0.small[i] != null && pd0.small[i].mapped[format.spt().index(va)]) {
+            return format.spt().shift();
         }
         return -1;
     }
@@ -421,7 +438,7 @@ public final class PageTableManager implements AutoCloseable {
                     }
                 }
             } else {
-                pramin.zero(root.addr(), MmuV2.PD3.tableBytes());
+                pramin.zero(root.addr(), root.level.tableBytes());
             }
             tlb.invalidate(root.addr());
         } catch (RuntimeException e) {
@@ -465,14 +482,14 @@ public final class PageTableManager implements AutoCloseable {
         }
     }
 
-    private static int pageShift(long va, long pa, long left) {
-        for (int shift : new int[] {MmuV2.PAGE_SHIFT_2M, MmuV2.PAGE_SHIFT_64K}) {
+    private int pageShift(long va, long pa, long left) {
+        for (int shift : new int[] {format.pd0().shift(), format.lpt().shift()}) {
             long page = 1L << shift;
             if (((va | pa) & (page - 1)) == 0 && left >= page) {
                 return shift;
             }
         }
-        return MmuV2.PAGE_SHIFT_4K;
+        return format.spt().shift();
     }
 
     /** @return whether nothing is mapped in the page of size {@code 1 << shift} at {@code va} */
@@ -481,23 +498,23 @@ public final class PageTableManager implements AutoCloseable {
         if (pd0 == null) {
             return true;
         }
-        int i = MmuV2.PD0.index(va);
+        int i = format.pd0().index(va);
         if (pd0.huge[i]) {
             return false;
         }
         Table lpt = pd0.big[i];
         Table spt = pd0.small[i];
-        if (shift == MmuV2.PAGE_SHIFT_2M) {
+        if (shift == format.pd0().shift()) {
             // a table holding only sparse entries does not count: they are stripped before mapping
             return (lpt == null || mappedCount(lpt) == 0) && (spt == null || mappedCount(spt) == 0);
         }
-        if (lpt != null && lpt.mapped[MmuV2.LPT.index(va)]) {
+        if (lpt != null && lpt.mapped[format.lpt().index(va)]) {
             return false;
         }
         if (spt == null) {
             return true;
         }
-        int first = MmuV2.SPT.index(va);
+        int first = format.spt().index(va);
         int n = (int) ((1L << shift) / KIB4);
         for (int j = first; j < first + n; j++) {
             if (spt.mapped[j]) {
@@ -509,11 +526,11 @@ public final class PageTableManager implements AutoCloseable {
 
     private Table newTable(MmuLevel level) {
         VramBlock b = vram.allocate(TABLE_BLOCK, owner);
-        Table t = new Table(level, b, b.offset());
+        Table t = new Table(format, level, b, b.offset());
         try {
-            if (level == MmuV2.LPT) {
+            if (level == format.lpt() && format.lptUseSmall() != 0) {
                 for (int j = 0; j < level.entries(); j++) {
-                    pramin.write64(t.entry(j), MmuV2.lptUseSmall());
+                    pramin.write64(t.entry(j), format.lptUseSmall());
                 }
             } else {
                 pramin.zero(b.offset(), level.tableBytes());
@@ -537,7 +554,8 @@ public final class PageTableManager implements AutoCloseable {
     /** @return the PD0 table covering {@code va}, created (with its directories) if asked */
     private Table pd0(long va, boolean create) {
         Table t = root;
-        for (MmuLevel next : List.of(MmuV2.PD2, MmuV2.PD1, MmuV2.PD0)) {
+        List<MmuLevel> dirs = format.directories();
+        for (MmuLevel next : dirs.subList(1, dirs.size())) {
             int i = t.level.index(va);
             Table c = t.dirs[i];
             if (c == null) {
@@ -552,7 +570,7 @@ public final class PageTableManager implements AutoCloseable {
                 } else {
                     t.used++;
                 }
-                pramin.write64(t.entry(i), MmuV2.vramPde(c.addr()));
+                pramin.write64(t.entry(i), format.vramPde(c.addr()));
             }
             t = c;
         }
@@ -566,11 +584,11 @@ public final class PageTableManager implements AutoCloseable {
         }
         if (pd0.sparseBig[i]) {
             pramin.write64(pd0.entry(i) + Long.BYTES, 0);
-            pramin.write64(pd0.entry(i), MmuV2.dualSparseBig());
+            pramin.write64(pd0.entry(i), format.dualSparseBig());
             return;
         }
-        bigWord = pd0.big[i] != null ? MmuV2.dualBigVram(pd0.big[i].addr()) : 0;
-        long smallWord = pd0.small[i] != null ? MmuV2.dualSmallVram(pd0.small[i].addr()) : 0;
+        bigWord = pd0.big[i] != null ? format.dualBigVram(pd0.big[i].addr()) : 0;
+        long smallWord = pd0.small[i] != null ? format.dualSmallVram(pd0.small[i].addr()) : 0;
         // small half first: a walk between the two writes then sees at most a table it may use
         pramin.write64(pd0.entry(i) + Long.BYTES, smallWord);
         pramin.write64(pd0.entry(i), bigWord);
@@ -590,11 +608,11 @@ public final class PageTableManager implements AutoCloseable {
 
     private void mapPage(long va, long pa, int shift, boolean readOnly, VmAperture aperture) {
         Table pd0 = pd0(va, true);
-        int i = MmuV2.PD0.index(va);
-        long pte = aperture == VmAperture.VIDEO_MEMORY ? MmuV2.vramPte(pa, readOnly, false)
-                : MmuV2.sysPte(pa, aperture == VmAperture.SYSTEM_COHERENT, readOnly);
+        int i = format.pd0().index(va);
+        long pte = aperture == VmAperture.VIDEO_MEMORY ? format.vramPte(pa, readOnly, false)
+                : format.sysPte(pa, aperture == VmAperture.SYSTEM_COHERENT, readOnly);
         boolean wasUsed = pd0EntryUsed(pd0, i);
-        if (shift == MmuV2.PAGE_SHIFT_2M) {
+        if (shift == format.pd0().shift()) {
             // tables left empty by stripping the sparse entries go before the 2 MiB PTE replaces them
             for (Table t : new Table[] {pd0.small[i], pd0.big[i]}) {
                 if (t != null) {
@@ -607,10 +625,10 @@ public final class PageTableManager implements AutoCloseable {
             pramin.write64(pd0.entry(i) + Long.BYTES, 0);
             pramin.write64(pd0.entry(i), pte);
         } else {
-            boolean big = shift == MmuV2.PAGE_SHIFT_64K;
+            boolean big = shift == format.lpt().shift();
             Table pt = big ? pd0.big[i] : pd0.small[i];
             if (pt == null) {
-                pt = newTable(big ? MmuV2.LPT : MmuV2.SPT);
+                pt = newTable(big ? format.lpt() : format.spt());
                 if (big) {
                     pd0.big[i] = pt;
                 } else {
@@ -631,20 +649,20 @@ public final class PageTableManager implements AutoCloseable {
     /** Unmaps the page at {@code va} (mapped, page-aligned); frees page tables left empty. @return its shift */
     private int unmapPage(long va) {
         Table pd0 = pd0(va, false);
-        int i = MmuV2.PD0.index(va);
+        int i = format.pd0().index(va);
         int shift;
         if (pd0.huge[i]) {
             pd0.huge[i] = false;
             pramin.write64(pd0.entry(i), 0);
-            shift = MmuV2.PAGE_SHIFT_2M;
+            shift = format.pd0().shift();
         } else {
             Table lpt = pd0.big[i];
-            boolean big = lpt != null && lpt.mapped[MmuV2.LPT.index(va)];
+            boolean big = lpt != null && lpt.mapped[format.lpt().index(va)];
             Table pt = big ? lpt : pd0.small[i];
             int j = pt.level.index(va);
             pt.mapped[j] = false;
             pt.used--;
-            pramin.write64(pt.entry(j), big ? MmuV2.lptUseSmall() : 0);
+            pramin.write64(pt.entry(j), big ? format.lptUseSmall() : 0);
             if (pt.used == 0) {
                 if (big) {
                     pd0.big[i] = null;
@@ -654,7 +672,7 @@ public final class PageTableManager implements AutoCloseable {
                 writePd0(pd0, i);
                 unhook(pt);
             }
-            shift = big ? MmuV2.PAGE_SHIFT_64K : MmuV2.PAGE_SHIFT_4K;
+            shift = big ? format.lpt().shift() : format.spt().shift();
         }
         if (!pd0EntryUsed(pd0, i)) {
             pd0.used--;
@@ -689,7 +707,7 @@ public final class PageTableManager implements AutoCloseable {
         long span = t.level.entrySpan();
         for (long at = from & ~(span - 1); at < to; at += span) {
             int i = t.level.index(at);
-            if (t.level == MmuV2.PD0) {
+            if (t.level == format.pd0()) {
                 f.visit(t, i, at);
             } else if (t.dirs[i] != null) {
                 eachPd0Entry(t.dirs[i], Math.max(from, at), Math.min(to, at + span), f);
@@ -699,7 +717,7 @@ public final class PageTableManager implements AutoCloseable {
 
     /**
      * Clears the sparse entries of the tables [va, va + size) touches, keeping the (maybe empty)
-     * tables. A sparse directory entry (PD2 or PD1) it clears covered VAs outside the range too.
+     * tables. A sparse directory entry (below the root, above PD0) it clears covered VAs outside the range too.
      *
      * @return the range whose sparse entries must be laid out again: [va, va + size) widened to
      *     every sparse directory entry cleared
@@ -739,21 +757,21 @@ public final class PageTableManager implements AutoCloseable {
                 pramin.write64(t.entry(i), 0);
                 ext[0] = Math.min(ext[0], at);
                 ext[1] = Math.max(ext[1], at + span);
-            } else if (t.dirs[i] != null && t.level != MmuV2.PD1) {
+            } else if (t.dirs[i] != null && t.dirs[i].level != format.pd0()) {
                 stripDirs(t.dirs[i], Math.max(from, at), Math.min(to, at + span), ext);
             }
         }
     }
 
     /**
-     * Writes the sparse entries of [from, to) from the sparse ranges and the mappings: a PD2 or
-     * PD1 entry whose whole span is sparse and holds no table is one sparse entry
+     * Writes the sparse entries of [from, to) from the sparse ranges and the mappings: a directory
+     * entry below the root whose whole span is sparse and holds no table is one sparse entry
      * (gp100_vmm_pgt_sparse on a directory, as nouveau marks whole PDEs); below, PD0 entries as
      * {@link #layOutChunk} lays them.
      */
     private void layOutSparse(long from, long to) {
         // whole PD0 entries: stripping cleared the sparse entries of every PD0 entry the range touched
-        long chunk = MmuV2.PD0.entrySpan();
+        long chunk = format.pd0().entrySpan();
         layDir(root, from & ~(chunk - 1), Math.min(vaSize, (to + chunk - 1) & ~(chunk - 1)));
     }
 
@@ -766,7 +784,7 @@ public final class PageTableManager implements AutoCloseable {
                 continue;
             }
             int i = t.level.index(at);
-            if (t.level == MmuV2.PD0) {
+            if (t.level == format.pd0()) {
                 layOutChunk(t, i, at);
                 continue;
             }
@@ -777,14 +795,14 @@ public final class PageTableManager implements AutoCloseable {
             if (c == null && t.sparseDir != null && sparseCovers(at, at + span)) {
                 t.sparseDir[i] = true;
                 t.used++;
-                pramin.write64(t.entry(i), MmuV2.sparsePte());
+                pramin.write64(t.entry(i), format.sparsePte());
                 continue;
             }
             if (c == null) {
-                c = newTable(t.level == MmuV2.PD3 ? MmuV2.PD2 : t.level == MmuV2.PD2 ? MmuV2.PD1 : MmuV2.PD0);
+                c = newTable(format.below(t.level));
                 t.dirs[i] = c;
                 t.used++;
-                pramin.write64(t.entry(i), MmuV2.vramPde(c.addr()));
+                pramin.write64(t.entry(i), format.vramPde(c.addr()));
             }
             layDir(c, eFrom, eTo);
         }
@@ -792,7 +810,7 @@ public final class PageTableManager implements AutoCloseable {
 
     /** Lays out the sparse entries of PD0 entry {@code i} (first VA {@code at}). */
     private void layOutChunk(Table pd0, int i, long at) {
-        long end = at + MmuV2.PD0.entrySpan();
+        long end = at + format.pd0().entrySpan();
         List<long[]> in = new ArrayList<>();
         Map.Entry<Long, Long> first = sparse.floorEntry(at);
         for (Map.Entry<Long, Long> r : (first != null ? sparse.tailMap(first.getKey(), true)
@@ -829,7 +847,7 @@ public final class PageTableManager implements AutoCloseable {
         Table spt = pd0.small[i];
         if (spt == null) {
             boolean wasUsed = pd0EntryUsed(pd0, i);
-            spt = newTable(MmuV2.SPT);
+            spt = newTable(format.spt());
             pd0.small[i] = spt;
             writePd0(pd0, i);
             if (!wasUsed) {
@@ -839,13 +857,13 @@ public final class PageTableManager implements AutoCloseable {
         Table lpt = pd0.big[i];
         for (long[] r : in) {
             for (long p = r[0]; p < r[1]; p += KIB4) {
-                int j = MmuV2.SPT.index(p);
-                if (spt.mapped[j] || spt.sparse[j] || lpt != null && lpt.mapped[MmuV2.LPT.index(p)]) {
+                int j = format.spt().index(p);
+                if (spt.mapped[j] || spt.sparse[j] || lpt != null && lpt.mapped[format.lpt().index(p)]) {
                     continue;
                 }
                 spt.sparse[j] = true;
                 spt.used++;
-                pramin.write64(spt.entry(j), MmuV2.sparsePte());
+                pramin.write64(spt.entry(j), format.sparsePte());
             }
         }
     }
@@ -893,35 +911,26 @@ public final class PageTableManager implements AutoCloseable {
 
     /** Frees directories below the root left empty under [va, va + size). */
     private void pruneEmpty(long va, long size) {
-        for (long at = va & ~(MmuV2.PD1.entrySpan() - 1); at < va + size; at += MmuV2.PD1.entrySpan()) {
-            int n = MmuV2.PD3.index(at);
-            Table pd2 = root.dirs[n];
-            if (pd2 == null) {
+        pruneDir(root, va, va + size);
+    }
+
+    /** Frees the empty child directories of {@code t} under [from, to), deepest first (PD0 before its parent). */
+    private void pruneDir(Table t, long from, long to) {
+        long span = t.level.entrySpan();
+        for (long at = from & ~(span - 1); at < to; at += span) {
+            int i = t.level.index(at);
+            Table c = t.dirs[i];
+            if (c == null) {
                 continue;
             }
-            int m = MmuV2.PD2.index(at);
-            Table pd1 = pd2.dirs[m];
-            if (pd1 != null) {
-                int k = MmuV2.PD1.index(at);
-                Table pd0 = pd1.dirs[k];
-                if (pd0 != null && pd0.used == 0) {
-                    pd1.dirs[k] = null;
-                    pd1.used--;
-                    pramin.write64(pd1.entry(k), 0);
-                    unhook(pd0);
-                }
-                if (pd1.used == 0) {
-                    pd2.dirs[m] = null;
-                    pd2.used--;
-                    pramin.write64(pd2.entry(m), 0);
-                    unhook(pd1);
-                }
+            if (c.dirs != null) {
+                pruneDir(c, Math.max(from, at), Math.min(to, at + span));
             }
-            if (pd2.used == 0) {
-                root.dirs[n] = null;
-                root.used--;
-                pramin.write64(root.entry(n), 0);
-                unhook(pd2);
+            if (c.used == 0) {
+                t.dirs[i] = null;
+                t.used--;
+                pramin.write64(t.entry(i), 0);
+                unhook(c);
             }
         }
     }

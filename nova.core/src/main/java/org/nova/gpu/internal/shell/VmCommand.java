@@ -11,6 +11,7 @@ import org.nova.gpu.internal.mm.Bar1Space;
 import org.nova.gpu.internal.mm.Bar1Spaces;
 import org.nova.gpu.internal.mm.VaAllocator;
 import org.nova.gpu.internal.mm.Walker;
+import org.nova.nvidia.mmu.MmuFormat;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -35,7 +36,8 @@ public final class VmCommand {
      * @param device the GPU
      * @param underGspRm whether GSP-RM owns BAR1's binding and root directory
      * @param instBlock the instance block the BAR1 block register names
-     * @param root the root directory (PD3)
+     * @param format the page-table format the space is written in (version 2, or 3 on Hopper and Blackwell)
+     * @param root the root directory (PD3 in version 2, PD4 in version 3)
      * @param size the VA space's bytes
      * @param carveOut bytes reserved for the kernel at the top
      * @param free bytes of VA no range holds, the carve-out not counted (it is never free for mappings)
@@ -44,7 +46,8 @@ public final class VmCommand {
      * @param ranges the ranges held, lowest first
      * @param walk the walk of the asked VA, or null
      */
-    public record View(String device, boolean underGspRm, long instBlock, long root, long size, long carveOut,
+    public record View(String device, boolean underGspRm, long instBlock, MmuFormat format, long root, long size,
+            long carveOut,
             long free, long carveOutFree, int tables, List<VaAllocator.Range> ranges, Walker.Walk walk) {
     }
 
@@ -96,7 +99,8 @@ public final class VmCommand {
             throw new DriverException(Errno.EINVAL, String.format("%s: VA 0x%x is outside BAR1's 0x%x-byte space",
                     g.device(), va, size));
         }
-        return new View(g.device(), s.underGspRm(), s.instBlock(), s.tables().pageDirectory(), size, s.carveOut(),
+        return new View(g.device(), s.underGspRm(), s.instBlock(), s.tables().format(), s.tables().pageDirectory(),
+                size, s.carveOut(),
                 s.freeBytes(), s.kernelFreeBytes(), s.tables().tables(), s.ranges(), va == -1 ? null : s.walk(va));
     }
 
@@ -106,7 +110,8 @@ public final class VmCommand {
         sb.append(String.format("%s BAR1: 0x%x bytes of VA, %s%n", v.device(), v.size(), v.underGspRm()
                 ? "bound by GSP-RM (instance block and root are GSP-RM's; the driver's tables hang off the root)"
                 : "bound by the driver"));
-        sb.append(String.format("  instance block 0x%x, root (PD3) 0x%x%n", v.instBlock(), v.root()));
+        sb.append(String.format("  MMU format version %d (%d-bit VA), instance block 0x%x, root (%s) 0x%x%n",
+                v.format().version(), v.format().vaBits(), v.instBlock(), v.format().root().name(), v.root()));
         sb.append(String.format("  driver page tables: %d (%d KiB of VRAM)%n", v.tables(),
                 v.tables() * TABLE_BYTES >> 10));
         sb.append(String.format("  carve-out: %s%n", v.carveOut() == 0 ? "none"

@@ -8,14 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.gpu.vram.VramBlock;
 import org.nova.hw.sim.gpu.NvidiaGpu;
 import org.nova.hw.sim.gpu.SimMmuFault;
+import org.nova.nvidia.Chipset;
 import org.nova.nvidia.mmu.FaultType;
-import org.nova.nvidia.mmu.Gh100MmuHal;
 import org.nova.nvidia.mmu.MmuHal;
 import org.nova.nvidia.mmu.Tu102MmuHal;
 
@@ -115,14 +117,37 @@ class Bar1SpaceTest {
         assertEquals(start, g.vram.stats().allocated(), "no table leaked although the GPU was gone");
     }
 
-    @Test
-    void hopperIsRefusedUntilVersion3TablesExist() {
-        MmGpu g = new MmGpu(tmp);
-        MmuHal v3 = Gh100MmuHal.INSTANCE;
-        DriverException e = assertThrows(DriverException.class, () -> Bar1Space.bind("sim", g.bar0, v3, g.vram,
-                g.pramin, g.tlb, NvidiaGpu.BAR1_SIZE, 0));
-        assertEquals(Errno.EOPNOTSUPP, e.errno());
-        assertEquals(0, g.vram.stats().allocated());
+    @ParameterizedTest
+    @EnumSource(names = {"GH100", "GB100", "GB202"})
+    void fspChipsMapBar1ThroughVersion3Tables(Chipset chip) {
+        MmGpu g = new MmGpu(tmp, chip);
+        MmuHal hal = MmuHal.of(chip.architecture());
+        long start = g.vram.stats().allocated();
+        Bar1Space bar1 = Bar1Space.bind("sim", g.bar0, hal, g.vram, g.pramin, g.tlb, NvidiaGpu.BAR1_SIZE, CARVE);
+        assertFalse(g.gpu.mmu().bar1Linear());
+        VramBlock small = g.vram.allocate(64 << 10, "gem");
+        VramBlock big = g.vram.allocate(4 * MIB, "gem");
+        long vaSmall = bar1.map(small, "gem:1", false);
+        long vaBig = bar1.map(big, "gem:2", false);
+        Walker.Walk w = bar1.walk(vaBig + MIB);
+        assertEquals("PD4", w.steps().get(0).level(), w.toString());
+        assertEquals(5, w.steps().size(), "PD4, PD3, PD2, PD1 and PD0, whose big half is the 2 MiB PTE");
+        assertEquals(21, w.pageShift());
+        assertEquals(16, bar1.walk(vaSmall).pageShift());
+        g.gpu.mmu().bar1Write(vaSmall + 0x10, 4, 0xabcd);
+        assertEquals(0xabcd, g.pramin.read32(small.offset() + 0x10));
+        g.pramin.write64(big.offset() + 3 * MIB, 0x1234_5678_9abc_def0L);
+        assertEquals(0x1234_5678_9abc_def0L, g.gpu.mmu().bar1Read(vaBig + 3 * MIB, 8));
+        long hole = vaBig + big.size();
+        assertEquals(0xffff_ffffL, g.gpu.mmu().bar1Read(hole, 4));
+        SimMmuFault f = g.gpu.mmu().faults().get(g.gpu.mmu().faults().size() - 1);
+        assertEquals(hole, f.va());
+        bar1.unmap(vaSmall);
+        bar1.unmap(vaBig);
+        g.vram.free(small);
+        g.vram.free(big);
+        bar1.close();
         assertTrue(g.gpu.mmu().bar1Linear());
+        assertEquals(start, g.vram.stats().allocated(), "tables and instance block given back");
     }
 }

@@ -14,6 +14,7 @@ import org.nova.hw.sim.gpu.GpuHost;
 import org.nova.hw.sim.gpu.GpuOptions;
 import org.nova.hw.sim.gpu.NvidiaGpu;
 import org.nova.nvidia.Chipset;
+import org.nova.nvidia.mmu.MmuFormat;
 import org.nova.nvidia.mmu.MmuHal;
 
 /**
@@ -28,6 +29,8 @@ final class MmGpu {
     static final long MANAGED = 64L << 20;
 
     final NvidiaGpu gpu;
+    /** The chip's page-table format. */
+    final MmuFormat format;
     final Bar bar0;
     final Pramin pramin;
     final TlbInvalidate tlb;
@@ -39,6 +42,7 @@ final class MmGpu {
 
     MmGpu(Path firmwareDir, Chipset chip) {
         gpu = new NvidiaGpu(GpuOptions.of(chip, List.of(firmwareDir)));
+        format = MmuHal.of(chip.architecture()).format();
         bar0 = TestBars.map("sim-bar0", new Bar0Mmio(gpu)).bar();
         pramin = new Pramin(bar0, MmuHal.of(chip.architecture()), gpu.vram().byteSize());
         tlb = new TlbInvalidate(bar0);

@@ -20,9 +20,12 @@ import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.gpu.vram.BuddyVramManager;
 import org.nova.hw.sim.gpu.SimMmuFault;
+import org.nova.nvidia.Chipset;
 import org.nova.nvidia.mmu.FaultAccess;
 import org.nova.nvidia.mmu.FaultType;
+import org.nova.nvidia.mmu.EntryField;
 import org.nova.nvidia.mmu.MmuV2;
+import org.nova.nvidia.mmu.MmuV3;
 import org.nova.nvidia.regs.Bar1Block;
 
 /**
@@ -47,8 +50,13 @@ class PageTableManagerTest {
     @TempDir
     Path tmp;
 
+    /** @return the chip the tests run on (its MMU format); {@link PageTableManagerV3Test} runs them on Hopper */
+    Chipset chip() {
+        return Chipset.GA102;
+    }
+
     private static PageTableManager space(MmGpu g, TlbFlush flush) {
-        return new PageTableManager("test:vm", g.vram, g.pramin, flush, VA_SIZE);
+        return new PageTableManager("test:vm", g.format, g.vram, g.pramin, flush, VA_SIZE);
     }
 
     /** Reserves the page pool so the buddy never puts a table there. */
@@ -59,12 +67,12 @@ class PageTableManagerTest {
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
     void randomMapUnmapAgreesWithTheModelThroughBothWalkers(long seed) {
-        MmGpu g = new MmGpu(tmp);
+        MmGpu g = new MmGpu(tmp, chip());
         reservePages(g.vram);
         long start = g.vram.stats().allocated();
         Random rnd = new Random(seed);
         PageTableManager pt = space(g, g.tlb);
-        Walker walker = new Walker(g.pramin);
+        Walker walker = new Walker(g.pramin, g.format);
         TreeMap<Long, Long> model = new TreeMap<>(); // 4 KiB VA page -> PA
         List<long[]> live = new ArrayList<>(); // {va, size}
         int[] shiftsSeen = new int[32];
@@ -170,10 +178,10 @@ class PageTableManagerTest {
 
     @Test
     void theLargestPageThatFitsIsUsedAndOnePd0EntryMixesSizes() {
-        MmGpu g = new MmGpu(tmp);
+        MmGpu g = new MmGpu(tmp, chip());
         reservePages(g.vram);
         PageTableManager pt = space(g, g.tlb);
-        Walker walker = new Walker(g.pramin);
+        Walker walker = new Walker(g.pramin, g.format);
         // [2M - 4K, 4M + 64K + 4K): 4K, then a 2 MiB page, then 64K, then 4K
         long va = 3 * M2 - K4;
         long pa = PA_BASE + M2 - K4;
@@ -200,7 +208,7 @@ class PageTableManagerTest {
 
     @Test
     void refusedRequestsChangeNothing() {
-        MmGpu g = new MmGpu(tmp);
+        MmGpu g = new MmGpu(tmp, chip());
         reservePages(g.vram);
         PageTableManager pt = space(g, g.tlb);
         pt.map(M2, PA_BASE, M2, false);
@@ -224,10 +232,10 @@ class PageTableManagerTest {
 
     @Test
     void runningOutOfVramForATableUndoesTheWholeMap() {
-        MmGpu g = new MmGpu(tmp);
+        MmGpu g = new MmGpu(tmp, chip());
         // leave room for the instance block, the root and three more tables only
         BuddyVramManager small = BuddyVramManager.of("small", 0, 5 * K4);
-        PageTableManager pt = new PageTableManager("test:vm", small, g.pramin, g.tlb, VA_SIZE);
+        PageTableManager pt = new PageTableManager("test:vm", g.format, small, g.pramin, g.tlb, VA_SIZE);
         long before = small.stats().allocated();
         // needs PD2, PD1, PD0 and a page table: one too many
         DriverException e = assertThrows(DriverException.class, () -> pt.map(0, PA_BASE, K4, false));
@@ -241,7 +249,7 @@ class PageTableManagerTest {
 
     @Test
     void withoutTheInvalidateTheGpuKeepsUsingAnUnmappedPage() {
-        MmGpu g = new MmGpu(tmp);
+        MmGpu g = new MmGpu(tmp, chip());
         reservePages(g.vram);
         // first a space that forgets to invalidate: the GPU still translates after the unmap
         PageTableManager forgetful = space(g, pdb -> { });
@@ -250,7 +258,7 @@ class PageTableManagerTest {
         forgetful.unmap(0, K4);
         assertEquals(PA_BASE + 8, g.gpu.mmu().translate(forgetful.instBlock(), 8, false),
                 "a stale TLB entry: the page is unmapped (and its table freed) yet still reached");
-        assertFalse(new Walker(g.pramin).walk(forgetful.instBlock(), 8).mapped(), "the tables say unmapped");
+        assertFalse(new Walker(g.pramin, g.format).walk(forgetful.instBlock(), 8).mapped(), "the tables say unmapped");
         // the same with the invalidate sequence: the GPU faults
         PageTableManager correct = space(g, g.tlb);
         correct.map(0, PA_BASE, K4, false);
@@ -266,30 +274,33 @@ class PageTableManagerTest {
 
     @Test
     void wrongEntriesWrittenOnPurposeFaultWithTheirAddressAndType() {
-        MmGpu g = new MmGpu(tmp);
+        MmGpu g = new MmGpu(tmp, chip());
         reservePages(g.vram);
         PageTableManager pt = space(g, g.tlb);
-        Walker walker = new Walker(g.pramin);
+        Walker walker = new Walker(g.pramin, g.format);
         pt.map(0, PA_BASE, 4 * K4, false);
         pt.map(M2, PA_BASE + M2, K64, false);
         // the 4 KiB PTE of VA 0x1000, found by the walker
         Walker.Walk w = walker.walk(pt.instBlock(), K4);
         Walker.Step leaf = w.steps().get(w.steps().size() - 1);
-        long pteAddr = leaf.table() + (long) leaf.index() * MmuV2.SPT.entrySize();
-        // bad aperture: peer memory
-        g.pramin.write64(pteAddr, MmuV2.PTE_APERTURE.set(leaf.entry(), MmuV2.PTE_APERTURE_PEER_MEMORY));
+        long pteAddr = leaf.table() + (long) leaf.index() * g.format.spt().entrySize();
+        // bad aperture: peer memory (APERTURE 2:1 and VALID 0:0 in both formats' PTEs)
+        EntryField aperture = g.format.version() == 3 ? MmuV3.PTE_APERTURE : MmuV2.PTE_APERTURE;
+        EntryField valid = g.format.version() == 3 ? MmuV3.PTE_VALID : MmuV2.PTE_VALID;
+        g.pramin.write64(pteAddr, aperture.set(leaf.entry(), MmuV2.PTE_APERTURE_PEER_MEMORY));
         g.tlb.invalidate(pt.pageDirectory());
         assertFault(g, pt.instBlock(), K4 + 0x10, FaultType.UNSUPPORTED_APERTURE);
         // invalid bit cleared
-        g.pramin.write64(pteAddr, MmuV2.PTE_VALID.set(leaf.entry(), 0));
+        g.pramin.write64(pteAddr, valid.set(leaf.entry(), 0));
         g.tlb.invalidate(pt.pageDirectory());
         assertFault(g, pt.instBlock(), K4 + 0x20, FaultType.PTE);
         assertFalse(walker.walk(pt.instBlock(), K4).mapped());
         // a PTE at the wrong level: PD1's entry for VA 0 replaced by a (2 MiB-style) PTE
-        Walker.Step pd1 = walker.walk(pt.instBlock(), 0).steps().get(2);
-        assertEquals(MmuV2.PD1.name(), pd1.level());
-        long pd1Addr = pd1.table() + (long) pd1.index() * MmuV2.PD1.entrySize();
-        g.pramin.write64(pd1Addr, MmuV2.vramPte(PA_BASE, false, false));
+        int pd1Level = g.format.directories().size() - 2;
+        Walker.Step pd1 = walker.walk(pt.instBlock(), 0).steps().get(pd1Level);
+        assertEquals("PD1", pd1.level());
+        long pd1Addr = pd1.table() + (long) pd1.index() * g.format.directories().get(pd1Level).entrySize();
+        g.pramin.write64(pd1Addr, g.format.vramPte(PA_BASE, false, false));
         g.tlb.invalidate(pt.pageDirectory());
         assertFault(g, pt.instBlock(), M2 + 0x30, FaultType.PDE);
         assertNotNull(walker.walk(pt.instBlock(), M2).fault());
@@ -308,9 +319,9 @@ class PageTableManagerTest {
 
     @Test
     void praminWritesAreWhatBar1ReadsThroughTheTables() {
-        MmGpu g = new MmGpu(tmp);
+        MmGpu g = new MmGpu(tmp, chip());
         reservePages(g.vram);
-        PageTableManager pt = new PageTableManager("test:bar1", g.vram, g.pramin, g.tlb, 256L << 20);
+        PageTableManager pt = new PageTableManager("test:bar1", g.format, g.vram, g.pramin, g.tlb, 256L << 20);
         // BAR1 VA 0x10000 (64K page) and 0x400000 (2M page) onto scattered VRAM
         pt.map(K64, PA_BASE + 5 * K64, K64, false);
         pt.map(2 * M2, PA_BASE + 4 * M2, M2, true);

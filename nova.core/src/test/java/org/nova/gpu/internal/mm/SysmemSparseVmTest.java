@@ -32,7 +32,7 @@ import org.nova.gpu.vm.VmWalk;
 import org.nova.gpu.vram.GpuSysmem;
 import org.nova.gpu.vram.SysmemBuffer;
 import org.nova.gpu.vram.VramBlock;
-import org.nova.nvidia.Architecture;
+import org.nova.nvidia.Chipset;
 import org.nova.nvidia.mmu.MmuV2;
 
 /**
@@ -51,10 +51,15 @@ class SysmemSparseVmTest {
     private MmGpu g;
     private GpuVmManager vms;
 
+    /** @return the chip the tests run on (its MMU format); {@link SysmemSparseVmV3Test} runs them on Hopper */
+    Chipset chip() {
+        return Chipset.GA102;
+    }
+
     @BeforeEach
     void setUp() {
-        g = new MmGpu(tmp);
-        vms = GpuVms.open("sim", g.bar0, Architecture.AMPERE, g.pramin.vramSize(), g.vram);
+        g = new MmGpu(tmp, chip());
+        vms = GpuVms.open("sim", g.bar0, chip().architecture(), g.pramin.vramSize(), g.vram);
     }
 
     private static DriverException fails(Errno errno, Runnable r) {

@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.gpu.GpuInfo;
@@ -16,7 +17,8 @@ import org.nova.gpu.NovaGpus;
 import org.nova.gpu.internal.shell.VmCommand;
 import org.nova.gpu.vram.VramBlock;
 import org.nova.hw.sim.gpu.NvidiaGpu;
-import org.nova.nvidia.mmu.Tu102MmuHal;
+import org.nova.nvidia.Chipset;
+import org.nova.nvidia.mmu.MmuHal;
 
 /**
  * nova:vm over a BAR1 space on the simulated GPU: the ranges and table memory it lists are the
@@ -50,10 +52,11 @@ class VmCommandTest {
         };
     }
 
-    @Test
-    void listsTheSpaceAndWalksAVaToWhatTheGpuTranslates() {
-        MmGpu g = new MmGpu(tmp);
-        Bar1Space bar1 = Bar1Space.bind("sim", g.bar0, Tu102MmuHal.INSTANCE, g.vram, g.pramin, g.tlb,
+    @ParameterizedTest
+    @EnumSource(names = {"GA102", "GH100"})
+    void listsTheSpaceAndWalksAVaToWhatTheGpuTranslates(Chipset chip) {
+        MmGpu g = new MmGpu(tmp, chip);
+        Bar1Space bar1 = Bar1Space.bind("sim", g.bar0, MmuHal.of(chip.architecture()), g.vram, g.pramin, g.tlb,
                 NvidiaGpu.BAR1_SIZE, 16 * MIB);
         VramBlock b = g.vram.allocate(MIB, "gem");
         long va = bar1.map(b, "nova-drm:card0:file1", false);
@@ -69,7 +72,9 @@ class VmCommandTest {
         String out = cmd.vm("00:05.0", "0x" + Long.toHexString(va + 0x2_0010));
         assertTrue(out.contains("nova-drm:card0:file1") && out.contains("kernel"), out);
         assertTrue(out.contains(String.format("-> VRAM 0x%x (64 KiB page)", b.offset() + 0x2_0010)), out);
-        assertTrue(out.contains("PD3") && out.contains("PD0"), out);
+        assertTrue(out.contains(g.format.root().name()) && out.contains("PD0"), out);
+        assertTrue(out.contains("MMU format version " + g.format.version() + " (" + g.format.vaBits() + "-bit VA)"), out);
+        assertEquals(g.format.directories().size() + 1, v.walk().steps().size(), "every directory level and the page table");
         assertTrue(out.contains(String.format("VA free: 0x%x of 0x%x bytes", NvidiaGpu.BAR1_SIZE - 17 * MIB,
                 NvidiaGpu.BAR1_SIZE)), out);
 
