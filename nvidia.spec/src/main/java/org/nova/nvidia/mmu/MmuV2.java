@@ -228,13 +228,33 @@ public final class MmuV2 {
     }
 
     /**
-     * The invalid big-page PTE that sends the MMU to the small page table for its 64 KiB
-     * (nouveau vmmgp100.c {@code gp100_vmm_lpt_invalid}: VALID_FALSE + PRIV).
+     * The unmapped big-page PTE under which the MMU walks the small page table for its 64 KiB: all
+     * zero (nouveau vmm.c nvkm_vmm_ref_sptes writes an LPTE back to "unmapped", its "I -&gt; U",
+     * once 4 KiB PTEs below it are in use).
      *
      * @return the 64-bit entry
      */
     public static long lptUseSmall() {
+        return 0;
+    }
+
+    /**
+     * The invalid big-page PTE telling the MMU that no 4 KiB page lies below it, so the small
+     * table is not fetched and the access faults (nouveau vmmgp100.c {@code gp100_vmm_lpt_invalid}:
+     * VALID_FALSE + PRIV; vmm.c's "U -&gt; I" once the last 4 KiB PTE below is unreferenced).
+     *
+     * @return the 64-bit entry
+     */
+    public static long lptNoSmall() {
         return PTE_PRIVILEGE.of(1);
+    }
+
+    /**
+     * @return whether a big-page PTE sends the walk to the small page table: not valid, and neither
+     *     sparse (VOL) nor "no 4 KiB page below" (PRIV)
+     */
+    public static boolean isLptUseSmall(long lpte) {
+        return !PTE_VALID.isSet(lpte) && !PTE_VOL.isSet(lpte) && !PTE_PRIVILEGE.isSet(lpte);
     }
 
     /**

@@ -141,7 +141,7 @@ final class MmuV2Format implements MmuFormat {
 
     @Override
     public boolean isLptUseSmall(long lpte) {
-        return !MmuV2.PTE_VALID.isSet(lpte) && MmuV2.PTE_PRIVILEGE.isSet(lpte);
+        return MmuV2.isLptUseSmall(lpte);
     }
 
     @Override

@@ -55,7 +55,11 @@ class MmuFormatTest {
         assertEquals(1, MmuV2.DUAL_PDE_APERTURE_SMALL.word(), "66:65 is in the high word");
         assertEquals(1L << 1 | (0x5000L >>> 12) << 8, small, "small half: aperture at 66:65, addr at 72");
         assertEquals(0x5000, MmuV2.dualSmallAddress(small));
-        assertEquals(1L << 5, MmuV2.lptUseSmall(), "VALID_FALSE + PRIV");
+        assertEquals(0, MmuV2.lptUseSmall(), "an unmapped big PTE: walk the small table");
+        assertEquals(1L << 5, MmuV2.lptNoSmall(), "VALID_FALSE + PRIV: no 4 KiB page below");
+        assertTrue(MmuV2.isLptUseSmall(0));
+        assertFalse(MmuV2.isLptUseSmall(MmuV2.lptNoSmall()));
+        assertFalse(MmuV2.isLptUseSmall(MmuV2.sparsePte()));
         assertThrows(IllegalArgumentException.class, () -> MmuV2.vramPte(0x1800, false, false));
         assertThrows(IllegalArgumentException.class, () -> MmuV2.dualBigVram(0x80));
     }

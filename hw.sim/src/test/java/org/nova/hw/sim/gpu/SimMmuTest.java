@@ -159,14 +159,18 @@ class SimMmuTest {
     }
 
     @Test
-    void theBigPageTableDefersToTheSmallOneOnlyWhenMarked() {
+    void theBigPageTableDefersToTheSmallOneUnlessItSaysNoSmallPageIsBelow() {
         // PD0[0] gets a big page table too: its entry 0 decides for VA 0..64K
         long lpt2 = 0x1_7000;
         gpu.vramWrite(PD0, 8, MmuV2.dualBigVram(lpt2));
-        assertEquals(-1, gpu.mmu().translate(INST, VA_4K, false), "an unmarked invalid big PTE faults");
+        // (a fault caches nothing, so the second walk needs no invalidate)
+        gpu.vramWrite(lpt2, 8, MmuV2.lptNoSmall());
+        assertEquals(-1, gpu.mmu().translate(INST, VA_4K, false),
+                "VALID_FALSE + PRIV: no 4 KiB page below, the small table is not fetched");
         assertEquals(FaultType.PTE, lastFault().type());
+        assertEquals(VA_4K, lastFault().va());
         gpu.vramWrite(lpt2, 8, MmuV2.lptUseSmall());
-        assertEquals(PAGE_4K, gpu.mmu().translate(INST, VA_4K, false), "VALID_FALSE + PRIV: the small table maps it");
+        assertEquals(PAGE_4K, gpu.mmu().translate(INST, VA_4K, false), "an unmapped (zero) big PTE: the small table maps it");
     }
 
     @Test
