@@ -168,6 +168,11 @@ public final class DrmClass implements DrmDevices {
     }
 
     @Override
+    public DmaBuf dmaBuf(int fd) {
+        return lookupFd(fd);
+    }
+
+    @Override
     public synchronized List<Integer> openFds() {
         return List.copyOf(fds.keySet());
     }

@@ -23,6 +23,15 @@ public interface DrmDevices {
      */
     void closeFd(int fd);
 
+    /**
+     * {@code dma_buf_get}: the dma-buf an fd stands for, for a driver importing it (its pages
+     * through {@link DmaBuf#sgTable} / {@link DmaBuf#map}). The fd keeps its reference: the
+     * importer uses the dma-buf only while the fd is open.
+     *
+     * @throws DrmException EBADF for an fd that is not open; EINVAL for an fd that is not a dma-buf
+     */
+    DmaBuf dmaBuf(int fd);
+
     /** @return the open fds (dma-bufs, sync files, sync object files) */
     List<Integer> openFds();
 }

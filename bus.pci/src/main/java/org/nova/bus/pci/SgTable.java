@@ -26,8 +26,8 @@ import org.nova.driver.Errno;
  * ({@link PciDevice#dmaMapSg}) lives; the devres order (pages allocated before the mapping, so
  * released after it) does that for pages taken from {@link PciDevice#allocPages}.
  *
- * <p>Where a GEM object lives in system memory, its pages are such a page list; nova.drm's GEM
- * objects are in VRAM today, so that source does not exist yet.
+ * <p>A GEM object in GPU system memory is such a source: nova.drm's {@code DmaBuf.sgTable()} (the
+ * exporter's get_sg_table) lists its pages, and an importer maps the table for its own device.
  */
 public final class SgTable {
     /** The page size, x86-64's base page and the IOMMU granule of both backends. */

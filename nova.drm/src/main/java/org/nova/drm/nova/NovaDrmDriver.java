@@ -15,6 +15,7 @@ import org.nova.driver.DriverCore;
 import org.nova.driver.DriverException;
 import org.nova.driver.Errno;
 import org.nova.drm.DrmClass;
+import org.nova.drm.DmaBuf;
 import org.nova.drm.DrmDevice;
 import org.nova.drm.DrmDevices;
 import org.nova.gpu.vram.NovaDrmData;
@@ -145,5 +146,10 @@ public final class NovaDrmDriver implements AuxiliaryDriver<DrmDevice>, DrmDevic
     @Override
     public List<Integer> openFds() {
         return drm.openFds();
+    }
+
+    @Override
+    public DmaBuf dmaBuf(int fd) {
+        return drm.dmaBuf(fd);
     }
 }
