@@ -49,7 +49,8 @@ import org.nova.gpu.vm.VmRange;
  * push flags, which nouveau ignores too); NO_PREFETCH is accepted and has no effect (nova.core's
  * {@link PushSegment} carries no prefetch bit); a handle this file does not have → ENOENT, a wait
  * sync object without fence → EINVAL (drm_syncobj_find_fence). Then the job is submitted with the wait fences as dependencies and
- * credits pushes + 1, and its done fence is installed in every signal sync object.</li>
+ * credits pushes + 1, and its done fence is installed in every signal sync object and guards every
+ * object of the file's VA space against eviction until it signals ({@link NovaVm#awaitIdle}).</li>
  * </ul>
  */
 final class NovaExec {
@@ -187,6 +188,7 @@ final class NovaExec {
         } catch (DriverException e) {
             throw new DrmException(DrmErrno.ENODEV, "channel " + id + ": " + e.getMessage());
         }
+        vm.jobSubmitted(done);
         for (int h : out) {
             try {
                 file.syncobjReplaceFence(h, done);
