@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
 import org.junit.Before;
@@ -337,10 +338,11 @@ public class ExecIT {
     }
 
     /**
-     * A long copy (32 MiB from system memory into a VRAM object, as several jobs) is in flight when
-     * the object is migrated to system memory and when VRAM pressure evicts another object of the
-     * same space: the move waits for the space's job fences (TTM's reservation wait), so the bytes
-     * the jobs wrote are in the object after it moved, at the same GPU VA.
+     * Jobs that write a VRAM object (32 MiB from system memory, as 8 jobs) are submitted but held
+     * by another driver's fence when the object is migrated to system memory: the move waits for
+     * the space's job fences (TTM's reservation wait; nouveau's EXEC jobs fence the VM's shared
+     * reservation), the object stays in VRAM until they are done, and the bytes the jobs wrote are
+     * in the object after it moved, at the same GPU VA, which the GPU then reads back.
      */
     @Test
     public void anObjectMovedWhileJobsWriteItKeepsTheirBytes() throws Exception {
@@ -350,22 +352,41 @@ public class ExecIT {
         long size = 32 * M1;
         int n = (int) size;
         int jobs = 8;
+        DmaFence foreign = new FenceContext("it:gate").next();
         try (Client c = new Client(dev, size)) {
             int ch = NovaDrm.channelAlloc(c.f);
             byte[] a = random(n, 99);
             MemorySegment.copy(a, 0, c.view(c.gartObj, size), ValueLayout.JAVA_BYTE, 0, n);
             GemObject target = dev.lookup(c.f, c.vramObj);
             assertEquals(GemObject.Placement.VRAM, target.placement());
-            List<Integer> outs = new ArrayList<>();
+            int gate = DrmSyncobj.create(c.f, false);
+            c.f.syncobjReplaceFence(gate, foreign);
+            int out = DrmSyncobj.create(c.f, false);
             int chunk = n / jobs;
             for (int i = 0; i < jobs; i++) {
-                int s = DrmSyncobj.create(c.f, false);
-                outs.add(s);
-                exec(c.f, ch, c.push.copy(GART_VA + (long) i * chunk, VRAM_VA + (long) i * chunk, chunk), List.of(), s);
+                exec(c.f, ch, c.push.copy(GART_VA + (long) i * chunk, VRAM_VA + (long) i * chunk, chunk),
+                        List.of(Sync.syncobj(gate)), out);
             }
-            DmaFence last = c.f.syncobjFence(outs.getLast());
-            dev.gemMigrate(target, GemObject.Placement.SYSMEM);
-            assertTrue("the move waited for the jobs in flight: " + last, last.isSignaled());
+            DmaFence last = c.f.syncobjFence(out);
+            AtomicReference<Throwable> moveError = new AtomicReference<>();
+            Thread mover = Thread.ofPlatform().name("it:migrate").start(() -> {
+                try {
+                    dev.gemMigrate(target, GemObject.Placement.SYSMEM);
+                } catch (Throwable t) {
+                    moveError.set(t);
+                }
+            });
+            // the move blocks in the wait for the jobs' fences (it returned at once before nova-drm waited)
+            Await.until("the move waits for the jobs in flight", TIMEOUT, () -> {
+                assertTrue("the move finished before the jobs ran: " + moveError.get(), mover.isAlive());
+                return mover.getState() == Thread.State.TIMED_WAITING;
+            }, () -> mover.getState());
+            assertEquals("not moved while its jobs are pending", GemObject.Placement.VRAM, target.placement());
+            assertTrue(!last.isSignaled());
+            foreign.signal();
+            mover.join();
+            assertNull(moveError.get());
+            assertTrue(last.isSignaled());
             assertNull(last.error());
             assertEquals(GemObject.Placement.SYSMEM, target.placement());
             assertArrayEquals("every byte the jobs wrote moved with the object", a, read(c.view(c.vramObj, size), n));
@@ -376,6 +397,8 @@ public class ExecIT {
             exec(c.f, ch, c.push.copy(VRAM_VA, THIRD_VA, n), List.of(), s);
             assertNull(done(c.f, s).error());
             assertArrayEquals(a, read(c.view(back, size), n));
+        } finally {
+            foreign.signal();
         }
         assertEquals("VRAM back", before, vram.available());
     }
