@@ -53,7 +53,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
  * from nvidia.spec's {@link HostMethods} and {@link CopyMethods}. Copies between a VRAM and a
  * system-memory object both ways arrive byte for byte (read through mmap); a chain across two
  * channels through a sync object runs in order; a job on an unmapped VA faults its channel (the
- * job's fence carries EIO, the next EXEC answers ENODEV, as nouveau's killed channel does) while
+ * job's fence carries ENODEV and the next EXEC answers ENODEV, as nouveau's killed channel) while
  * another channel continues; closing a file with jobs in flight cancels them and leaves no channel
  * and no VRAM behind; {@code drm:jobs} shows a live file's queue. Both simulated GPUs: GA102 on
  * r535.113.01 and AD102 on r570.144.
@@ -274,10 +274,10 @@ public class ExecIT {
             int s = DrmSyncobj.create(c.f, false);
             exec(c.f, bad, c.push.copy(UNMAPPED_VA, GART_VA, n), List.of(), s);
             DmaFence fault = done(c.f, s);
-            // nova-drm: the faulted job's fence signals EIO (SYNCOBJ_WAIT still returns 0: the fence
-            // signalled); the channel is dead and the next EXEC on it answers ENODEV, nouveau's
-            // answer for a killed channel (nouveau_exec_ioctl_exec)
-            assertEquals(FenceError.EIO, fault.error());
+            // as nouveau: the faulted channel is killed, its job's fence signals ENODEV
+            // (nouveau_channel_kill; SYNCOBJ_WAIT still returns 0: the fence signalled) and the next
+            // EXEC on it answers ENODEV (nouveau_exec_ioctl_exec's check of chan->killed)
+            assertEquals(FenceError.ENODEV, fault.error());
             assertEquals(0, DrmSyncobj.wait(c.f, new int[] {s}, DrmSyncobj.monotonicNanos() + 1_000_000_000L, 0, null));
             ExecPush retry = c.push.copy(VRAM_VA, GART_VA, n);
             assertEquals(-DrmErrno.ENODEV.value(), NovaDrm.exec(c.f, bad, List.of(retry), List.of(), List.of()));

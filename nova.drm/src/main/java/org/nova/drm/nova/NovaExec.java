@@ -29,7 +29,8 @@ import org.nova.gpu.vm.VmRange;
  * (nouveau's answer for an engine it cannot pick); otherwise the default engine, the copy engine
  * (nova's only one). The channel has {@link NovaDrm#NOVA_CHANNEL_GPFIFO_ENTRIES} entries in the
  * file's space, its objects in the file's kernel-managed range; nova.core's errors become ENOMEM
- * (no VRAM, channel IDs or kernel range left), ENODEV (the GPU is going), EIO (GSP-RM refused) or
+ * (no VRAM, channel IDs or kernel range left — nova.core uses only the part of the kernel-managed
+ * range below the GPFIFO's 40-bit address limit, so a range wholly above 2^40 is ENOMEM), ENODEV (the GPU is going), EIO (GSP-RM refused) or
  * EINVAL (anything else, e.g. a kernel-managed range that cannot hold the channel's objects). Out: channel, the channel ID.</li>
  * <li>CHANNEL_FREE: a channel this file did not allocate → ENOENT; its jobs are cancelled
  * (ECANCELED) and the channel closed.</li>

@@ -257,7 +257,7 @@ class NovaExecTest {
         assertEquals(0, NovaDrm.exec(f, ch, push(PUSH_VA, 4), List.of(), List.of(Sync.syncobj(s))));
         NovaDrm.vmBindOrThrow(f, List.of(unmap(PUSH_VA, OBJ)));
         fake(ch).stall(false);
-        assertEquals(FenceError.EIO, fence(f, s).error(), "the fault is reported to the submitter");
+        assertEquals(FenceError.ENODEV, fence(f, s).error(), "the fault is reported to the submitter (nouveau_channel_kill's ENODEV)");
         assertEquals(FakeChannels.RC_MMU_FAULT, fake(ch).error().rcType());
         assertEquals(PUSH_VA, fake(ch).error().faultVa());
         errno(DrmErrno.ENODEV, NovaDrm.exec(f, ch, push(PUSH_VA, 4), List.of(), List.of()));
