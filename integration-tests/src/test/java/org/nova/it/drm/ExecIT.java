@@ -238,6 +238,39 @@ public class ExecIT {
         }
     }
 
+    /**
+     * Credits on the real ring: 3000 jobs of one push (2 GPFIFO entries each with the completion
+     * entry) submitted back to back wrap the channel's 1024-entry ring several times; EXEC waits for
+     * credits rather than failing, and every fence signals in order without error.
+     */
+    @Test
+    public void thousandsOfJobsWrapTheRingThroughCredits() throws Exception {
+        DrmDevice dev = device(GPUS.get(0));
+        try (Client c = new Client(dev, K64)) {
+            int ch = NovaDrm.channelAlloc(c.f);
+            long at = c.push.words;
+            c.push.cpu.set(U32, 4 * at, HostMethods.header(HostMethods.SEC_OP_INC_METHOD, COPY_SUBCHANNEL, HostMethods.NOP, 1));
+            c.push.cpu.set(U32, 4 * at + 4, 0);
+            c.push.words += 2;
+            ExecPush nop = new ExecPush(PB_VA + 4 * at, 8, 0);
+            int s = DrmSyncobj.create(c.f, false);
+            List<DmaFence> fences = new ArrayList<>();
+            for (int i = 0; i < 3000; i++) {
+                exec(c.f, ch, nop, List.of(), s);
+                fences.add(c.f.syncobjFence(s));
+            }
+            DmaFence last = done(c.f, s);
+            assertNull(last.error());
+            long prev = 0;
+            for (DmaFence fe : fences) {
+                assertTrue(fe.isSignaled());
+                assertNull(fe.error());
+                assertTrue(fe.seqno() > prev);
+                prev = fe.seqno();
+            }
+        }
+    }
+
     @Test
     public void aChainAcrossTwoChannelsRunsInOrder() throws Exception {
         DrmDevice dev = device(GPUS.get(0));
