@@ -17,6 +17,7 @@ import org.nova.gpu.channel.GpuChannel;
 import org.nova.gpu.channel.GpuChannels;
 import org.nova.gpu.channel.PushSegment;
 import org.nova.gpu.vm.VmRange;
+import org.nova.nvidia.fifo.HostMethods;
 
 /**
  * Job submission ioctls: CHANNEL_ALLOC and CHANNEL_FREE (nouveau_abi16.c,
@@ -40,7 +41,9 @@ import org.nova.gpu.vm.VmRange;
  * (nouveau_exec_push_max_from_ib_max) → EINVAL; an array outside the caller's memory → EFAULT; a
  * push of va_len above {@link NovaDrm#NV50_DMA_PUSH_MAX_LENGTH} → EINVAL. Nova's own rules, checked
  * before anything is queued: no push (nova's jobs need a GPFIFO entry), a va or va_len not a
- * multiple of 4 or a va_len of 0 (GPFIFO entries count 32-bit words), unknown push flags → EINVAL;
+ * multiple of 4 or a va_len of 0 (GPFIFO entries count 32-bit words), a push ending above 2^40
+ * ({@link HostMethods#GP_ENTRY_ADDRESS_LIMIT}: nouveau's nv50_dma_push would drop the high bits),
+ * unknown push flags → EINVAL;
  * a push not wholly inside mappings of the file's VA space → EINVAL at submit time (nouveau leaves
  * this to the GPU, which faults the channel; nova refuses early, and a mapping removed after submit
  * still faults the channel). Syncs: TIMELINE_SYNCOBJ → EOPNOTSUPP (timeline sync objects are not
@@ -161,6 +164,11 @@ final class NovaExec {
             if (len == 0 || (len & 3) != 0 || (va & 3) != 0) {
                 throw new DrmException(DrmErrno.EINVAL, String.format(
                         "push %d: [%#x, +%#x) is empty or not 4-byte aligned", i, va, len));
+            }
+            if (Long.compareUnsigned(va + len, HostMethods.GP_ENTRY_ADDRESS_LIMIT) > 0) {
+                throw new DrmException(DrmErrno.EINVAL, String.format(
+                        "push %d: [%#x, +%#x) ends above %#x: a GPFIFO entry carries 40-bit addresses", i, va, len,
+                        HostMethods.GP_ENTRY_ADDRESS_LIMIT));
             }
             if (!vm.covers(va, len)) {
                 throw new DrmException(DrmErrno.EINVAL, String.format(
