@@ -11,7 +11,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -45,6 +47,7 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
  * nova-drm's EXEC end to end in the running framework, on the real channels: the uAPI (VM_INIT,
@@ -64,6 +67,9 @@ public class ExecIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final long FENCE_S = 60;
     private static final List<String> GPUS = List.of("0000:00:05.0", "0000:00:06.0");
+    /** A GA102 hot-added with a small framebuffer, so that VRAM fills. */
+    private static final String SMALL_SLOT = "00:09.0";
+    private static final String SMALL_GPU = "0000:00:09.0";
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long K64 = 1L << 16;
     private static final long M1 = 1L << 20;
@@ -90,6 +96,9 @@ public class ExecIT {
 
     @Inject
     private CommandProcessor processor;
+
+    @Inject
+    private ConfigurationAdmin cm;
 
     @Configuration
     public Option[] config() {
@@ -434,5 +443,69 @@ public class ExecIT {
             foreign.signal();
         }
         assertEquals("VRAM back", before, vram.available());
+    }
+
+    /**
+     * VRAM pressure while jobs that write the least recently used object are held by another
+     * driver's fence, on a GA102 hot-added with 512 MiB of framebuffer: the eviction that picks it
+     * waits in the victim's space's job fences (the creating thread blocks there, nothing is evicted
+     * yet) until the jobs ran, then moves it; its bytes are the jobs' and its VA reads them.
+     */
+    @Test
+    public void evictionUnderPressureWaitsForTheVictimsJobs() throws Exception {
+        org.osgi.service.cm.Configuration conf = cm.createFactoryConfiguration("org.nova.hw.sim.device", "?");
+        conf.update(new Hashtable<>(Map.of("bridge", "sim0", "slot", SMALL_SLOT, "model", "nvidia-gpu", "chip", "ga102",
+                "fb_mib", "512")));
+        DmaFence foreign = new FenceContext("it:gate").next();
+        try {
+            Await.until(SMALL_GPU + "'s DRM device", TIMEOUT, () -> device(SMALL_GPU) != null, () -> drm.devices());
+            DrmDevice dev = device(SMALL_GPU);
+            long size = 16 * M1;
+            int n = (int) size;
+            try (Client c = new Client(dev, size); DrmFile b = dev.open(DrmFile.Node.RENDER)) {
+                NovaDrm.vmInit(b, KM_ADDR, KM_SIZE);
+                int ch = NovaDrm.channelAlloc(c.f);
+                byte[] a = random(n, 1234);
+                MemorySegment.copy(a, 0, c.view(c.gartObj, size), ValueLayout.JAVA_BYTE, 0, n);
+                GemObject victim = dev.lookup(c.f, c.vramObj);
+                int gate = DrmSyncobj.create(c.f, false);
+                c.f.syncobjReplaceFence(gate, foreign);
+                int out = DrmSyncobj.create(c.f, false);
+                for (int i = 0; i < 4; i++) {
+                    exec(c.f, ch, c.push.copy(GART_VA + (long) i * n / 4, VRAM_VA + (long) i * n / 4, n / 4),
+                            List.of(Sync.syncobj(gate)), out);
+                }
+                DmaFence last = c.f.syncobjFence(out);
+                long evictions = dev.evictions();
+                AtomicReference<Throwable> pressError = new AtomicReference<>();
+                Thread presser = Thread.ofPlatform().name("it:pressure").start(() -> {
+                    try {
+                        while (dev.evictions() == evictions) {
+                            NovaDrm.gemCreate(b, size, NovaDrm.NOVA_GEM_DOMAIN_VRAM);
+                        }
+                    } catch (Throwable t) {
+                        pressError.set(t);
+                    }
+                });
+                Await.until("the eviction waits for the victim's jobs", TIMEOUT, () -> {
+                    assertTrue("the pressure ended before the jobs ran: " + pressError.get(), presser.isAlive());
+                    return java.util.Arrays.stream(presser.getStackTrace())
+                            .anyMatch(f -> f.getMethodName().equals("awaitIdle"));
+                }, () -> java.util.Arrays.toString(presser.getStackTrace()));
+                assertEquals("nothing evicted while the victim's jobs are pending", evictions, dev.evictions());
+                assertEquals(GemObject.Placement.VRAM, victim.placement());
+                foreign.signal();
+                presser.join();
+                assertNull(pressError.get());
+                assertTrue(last.isSignaled());
+                assertNull(last.error());
+                assertEquals("the least recently used object was evicted", GemObject.Placement.SYSMEM, victim.placement());
+                assertArrayEquals("the jobs' bytes moved with it", a, read(c.view(c.vramObj, size), n));
+            }
+        } finally {
+            foreign.signal();
+            conf.delete();
+            Await.until(SMALL_GPU + " removed", TIMEOUT, () -> device(SMALL_GPU) == null, () -> drm.devices());
+        }
     }
 }
