@@ -58,8 +58,10 @@ import org.osgi.service.cm.ConfigurationAdmin;
  * channels through a sync object runs in order; a job on an unmapped VA faults its channel (the
  * job's fence carries ENODEV and the next EXEC answers ENODEV, as nouveau's killed channel) while
  * another channel continues; closing a file with jobs in flight cancels them and leaves no channel
- * and no VRAM behind; {@code drm:jobs} shows a live file's queue. Both simulated GPUs: GA102 on
- * r535.113.01 and AD102 on r570.144.
+ * and no VRAM behind; {@code drm:jobs} shows a live file's queue; 3000 jobs wrap the ring through
+ * credits; an object migrated, and one evicted under VRAM pressure, while jobs that write it are
+ * pending is moved only after they ran (the move waits for its space's job fences), with their
+ * bytes. Both simulated GPUs: GA102 on r535.113.01 and AD102 on r570.144.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
