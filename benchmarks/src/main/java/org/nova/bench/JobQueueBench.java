@@ -32,8 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * same handoff with no queue: a {@link CompletableFuture} completed by the same kind of engine
  * thread. The ratio of the pair is the queue's cost; run with {@code -t 1} and {@code -t 8} for 1
  * and 8 submitting threads (each thread has its own queue and ring; with 8 they share the 2 cores
- * and the timer). The simulated copy engine's 4 KiB-copy jobs are the lead's to add once nova.core's
- * channels are merged.
+ * and the timer). {@link JobBench} times the real path: EXEC over nova.core's channels over the
+ * simulated GPU's host and copy engine, empty and 4 KiB-copy jobs.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -48,7 +48,11 @@ import org.nova.gpu.vram.VramManager;
  * system memory, and again, until the allocation fits or nothing is left to evict. Evictable:
  * in VRAM and not pinned; pinned are objects exported as a dma-buf (an importer may hold their
  * pages) and objects that were ever mmapped (the runtime has no munmap telling when a CPU mapping
- * ends, and a CPU mapping must keep showing the object's bytes). A move copies the bytes (CPU,
+ * ends, and a CPU mapping must keep showing the object's bytes). Before a move, every {@link GemMover} of the
+ * object waits for the GPU work that may touch it ({@link GemMover#awaitIdle}, TTM's reservation
+ * wait; nova-drm's VA spaces wait for their file's job fences, at most the job timeout): a busy
+ * object is skipped by eviction and refused by {@link #gemMigrate} (EBUSY); the placement lock is
+ * held meanwhile, so creates, binds and mmaps of the device wait too. A move copies the bytes (CPU,
  * through PRAMIN), then every {@link GemMover} (the drivers' GPU VA spaces) maps the same VAs onto
  * the new backing, then the old backing is freed. {@link #gemMigrate} moves an object explicitly
  * (back to VRAM, or out to system memory); objects are not moved back on their own. An mmap of an
@@ -259,7 +263,8 @@ public final class DrmDevice {
      * used.
      *
      * @throws DrmException EINVAL for a dead object or a device without system memory; EBUSY for a
-     *     pinned object (CPU-mapped or exported); ENOMEM when the destination has no room (for
+     *     pinned object (CPU-mapped or exported) or a busy one (GPU jobs of a space mapping it still
+     *     in flight after the wait); ENOMEM when the destination has no room (for
      *     VRAM: after evicting what can be evicted); ENODEV once unplugged. The object is where
      *     it was on error.
      */

@@ -5,7 +5,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -94,6 +96,7 @@ final class DrmGem {
      * @return the block, or null when VRAM stays full with nothing left to evict
      */
     private VramBlock allocateVramEvicting(long size, String owner) {
+        Set<GemObject> busy = new HashSet<>();
         while (true) {
             try {
                 return allocateVram(size, owner);
@@ -102,9 +105,15 @@ final class DrmGem {
                     throw e;
                 }
             }
-            GemObject victim = lruVictim();
+            GemObject victim = lruVictim(busy);
             if (victim == null) {
                 return null;
+            }
+            if (!awaitIdle(victim)) {
+                LOG.debug("{}: {} is busy (GPU jobs in flight past the wait): evicting another", device.primaryName(),
+                        victim);
+                busy.add(victim);
+                continue;
             }
             try {
                 moveToSysmem(victim);
@@ -116,15 +125,37 @@ final class DrmGem {
         }
     }
 
-    /** @return the least recently used object in VRAM that may move, or null (placement lock held) */
-    private GemObject lruVictim() {
+    /**
+     * Waits, as TTM does before it moves a buffer, for the GPU work on the object: every mover's
+     * {@link GemMover#awaitIdle}. Placement lock held, the device's lock not.
+     *
+     * @return true when the object is idle; false when it is busy at some mover's bound
+     */
+    private boolean awaitIdle(GemObject o) {
+        List<GemMover> movers;
+        synchronized (lock) {
+            movers = new ArrayList<>(o.movers);
+        }
+        for (GemMover m : movers) {
+            if (!m.awaitIdle(o)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * @param busy objects found busy in this eviction round, not picked again
+     * @return the least recently used object in VRAM that may move, or null (placement lock held)
+     */
+    private GemObject lruVictim(Set<GemObject> busy) {
         if (sysmem == null) {
             return null;
         }
         synchronized (lock) {
             GemObject best = null;
             for (GemObject o : byMmapOffset.values()) {
-                if (o.block != null && !o.cpuMapped && o.dmaBuf == null && o.dmaBufRefs == 0
+                if (o.block != null && !o.cpuMapped && o.dmaBuf == null && o.dmaBufRefs == 0 && !busy.contains(o)
                         && (best == null || o.lastUse < best.lastUse)) {
                     best = o;
                 }
@@ -276,6 +307,9 @@ final class DrmGem {
             }
             if (sysmem == null) {
                 throw new DrmException(DrmErrno.EINVAL, device.primaryName() + " has no system memory to move to");
+            }
+            if (!awaitIdle(o)) {
+                throw new DrmException(DrmErrno.EBUSY, o + " is busy: GPU jobs that may access it are still in flight");
             }
             try {
                 if (to == GemObject.Placement.SYSMEM) {

@@ -26,7 +26,9 @@ public interface GpuChannels {
      * @param kernelRange the VAs of {@code vm} the channel may map its own objects at (its
      *     GPFIFO ring, completion pushbuffer and semaphore), which the caller keeps free of its own
      *     mappings — nova-drm passes its file's kernel-managed range (VM_INIT). Channels of one
-     *     space share the range: nova.core places each one's objects where no other channel's are.
+     *     space share the range: nova.core places each one's objects where no other channel's are,
+     *     below the GPFIFO address limit (2^40, {@code HostMethods.GP_ENTRY_ADDRESS_LIMIT}): the part
+     *     of the range above it is not used, and a range wholly above it has no room (ENOSPC).
      * @param engine the engine
      * @param gpfifoEntries the ring's size, a power of two from 2 to 2^20
      * @return the channel, owned by the caller

@@ -382,6 +382,29 @@ class ChannelsTest {
                 () -> channels.open("x", other, KERNEL, Engine.COPY0, 8)).errno());
     }
 
+    /**
+     * GPFIFO entries and GP_GET name 40-bit addresses: the channel's objects go in the part of the
+     * kernel range below {@link HostMethods#GP_ENTRY_ADDRESS_LIMIT}; a range above it, or with too
+     * little room below it, is ENOSPC (a range at 2^44, as a VM_INIT may give, used to reach GSP-RM
+     * and be refused as EIO).
+     */
+    @Test
+    void theChannelsObjectsStayBelowTheGpfifoAddressLimit() {
+        probe(Chipset.GA102);
+        GpuVm big = vms.create("big", 1L << 47);
+        long limit = HostMethods.GP_ENTRY_ADDRESS_LIMIT;
+        assertEquals(Errno.ENOSPC, assertThrows(DriverException.class,
+                () -> channels.open("x", big, new VmRange(limit << 4, 1L << 32), Engine.COPY0, 8)).errno());
+        assertEquals(Errno.ENOSPC, assertThrows(DriverException.class,
+                () -> channels.open("x", big, new VmRange(limit - 0x1000, 1L << 32), Engine.COPY0, 8)).errno(),
+                "4 KiB below the limit: no room, and nothing may go above it");
+        GpuChannel c = channels.open("x", big, new VmRange(limit - (1L << 20), 1L << 32), Engine.COPY0, 8);
+        assertNull(big.walk(limit - (1L << 20)).fault(), "the channel's objects are mapped below the limit");
+        assertEquals(1, channels.channels().size());
+        c.close();
+        big.close();
+    }
+
     @Test
     void everyStepOfAnOpenCanFailAndNothingLeaks() {
         probe(Chipset.GA102);

@@ -65,6 +65,8 @@ public final class JobQueue<P> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JobQueue.class);
     /** How many done fences {@link #status} lists. */
     public static final int RECENT_FENCES = 16;
+    /** What the jobs on the ring signal when it fails: EIO unless the ring said otherwise. Guarded by the lock. */
+    private FenceError ringError = FenceError.EIO;
 
     private final String name;
     private final JobRing<P> ring;
@@ -235,6 +237,18 @@ public final class JobQueue<P> implements AutoCloseable {
      * failed or closed. Called by the ring, with no lock of its own held.
      */
     public void failed(long completed, String reason) {
+        failed(completed, reason, FenceError.EIO);
+    }
+
+    /**
+     * As {@link #failed(long, String)}, with the error the jobs on the ring past {@code completed}
+     * signal: a driver names its kernel model's (nouveau kills a faulted channel's fences with
+     * ENODEV, nouveau_channel_kill).
+     *
+     * @param onRing the error of the jobs the ring did not complete
+     * @since 1.1
+     */
+    public void failed(long completed, String reason, FenceError onRing) {
         lock.lock();
         try {
             if (closed) {
@@ -243,6 +257,7 @@ public final class JobQueue<P> implements AutoCloseable {
             if (completed > completedSeqno) {
                 completedSeqno = completed;
             }
+            ringError = onRing;
             failLocked("ring failed: " + reason, null);
         } finally {
             lock.unlock();
@@ -449,7 +464,7 @@ public final class JobQueue<P> implements AutoCloseable {
         failReason = reason;
         retireLocked();
         for (Job j : inFlight) {
-            finishLocked(j, j == timedOutJob ? FenceError.ETIMEDOUT : j.onRing ? FenceError.EIO : j.error);
+            finishLocked(j, j == timedOutJob ? FenceError.ETIMEDOUT : j.onRing ? ringError : j.error);
         }
         inFlight.clear();
         creditsOnRing = 0;

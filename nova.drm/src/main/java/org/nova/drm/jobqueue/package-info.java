@@ -8,7 +8,7 @@
  * {@link org.nova.dma.fence}'s. Plain Java: no OSGi types.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.nova.drm.jobqueue;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,6 +1,7 @@
 package org.nova.drm.nova;
 
 import java.util.List;
+import org.nova.dma.fence.FenceError;
 import org.nova.drm.jobqueue.JobQueue;
 import org.nova.drm.jobqueue.JobRing;
 import org.nova.gpu.channel.ChannelError;
@@ -13,7 +14,9 @@ import org.nova.gpu.channel.PushSegment;
  * with its {@code nouveau_sched}): a nova.core {@link GpuChannel} as the {@link JobRing} of the
  * channel's {@link JobQueue}. A job's pushes are one {@link PushSegment} each and its credits are
  * pushes + 1 (the channel's completion entry), so the ring's credits are its free GPFIFO entries
- * when opened. The channel's completions and failure go to the queue.
+ * when opened. The channel's completions and failure go to the queue; a failed channel (an MMU
+ * fault, a robust-channel error, GPU removal) signals the jobs it did not complete with ENODEV, as
+ * nouveau_channel_kill (nouveau_chan.c, Linux 6.12) kills a channel's fence context.
  *
  * <p>Ownership: the file's {@link NovaFile} owns it; {@link #close} (CHANNEL_FREE, file close,
  * unplug) closes the queue, which cancels its jobs and closes the GPU channel.
@@ -87,8 +90,9 @@ final class NovaChannel implements JobRing<List<PushSegment>>, ChannelListener {
 
     @Override
     public void failed(ChannelError error) {
+        // nouveau_channel_kill: the killed channel's fences signal ENODEV
         queue.failed(error.completedSeqno(), error.reason()
                 + (error.faultVa() >= 0 ? String.format(" at VA %#x", error.faultVa()) : "")
-                + (error.rcType() != 0 ? " (RC type " + error.rcType() + ")" : ""));
+                + (error.rcType() != 0 ? " (RC type " + error.rcType() + ")" : ""), FenceError.ENODEV);
     }
 }

@@ -17,6 +17,7 @@ import org.nova.gpu.channel.GpuChannel;
 import org.nova.gpu.channel.GpuChannels;
 import org.nova.gpu.channel.PushSegment;
 import org.nova.gpu.vm.VmRange;
+import org.nova.nvidia.fifo.HostMethods;
 
 /**
  * Job submission ioctls: CHANNEL_ALLOC and CHANNEL_FREE (nouveau_abi16.c,
@@ -29,7 +30,8 @@ import org.nova.gpu.vm.VmRange;
  * (nouveau's answer for an engine it cannot pick); otherwise the default engine, the copy engine
  * (nova's only one). The channel has {@link NovaDrm#NOVA_CHANNEL_GPFIFO_ENTRIES} entries in the
  * file's space, its objects in the file's kernel-managed range; nova.core's errors become ENOMEM
- * (no VRAM, channel IDs or kernel range left), ENODEV (the GPU is going), EIO (GSP-RM refused) or
+ * (no VRAM, channel IDs or kernel range left — nova.core uses only the part of the kernel-managed
+ * range below the GPFIFO's 40-bit address limit, so a range wholly above 2^40 is ENOMEM), ENODEV (the GPU is going), EIO (GSP-RM refused) or
  * EINVAL (anything else, e.g. a kernel-managed range that cannot hold the channel's objects). Out: channel, the channel ID.</li>
  * <li>CHANNEL_FREE: a channel this file did not allocate → ENOENT; its jobs are cancelled
  * (ECANCELED) and the channel closed.</li>
@@ -39,7 +41,9 @@ import org.nova.gpu.vm.VmRange;
  * (nouveau_exec_push_max_from_ib_max) → EINVAL; an array outside the caller's memory → EFAULT; a
  * push of va_len above {@link NovaDrm#NV50_DMA_PUSH_MAX_LENGTH} → EINVAL. Nova's own rules, checked
  * before anything is queued: no push (nova's jobs need a GPFIFO entry), a va or va_len not a
- * multiple of 4 or a va_len of 0 (GPFIFO entries count 32-bit words), unknown push flags → EINVAL;
+ * multiple of 4 or a va_len of 0 (GPFIFO entries count 32-bit words), a push ending above 2^40
+ * ({@link HostMethods#GP_ENTRY_ADDRESS_LIMIT}: nouveau's nv50_dma_push would drop the high bits),
+ * unknown push flags → EINVAL;
  * a push not wholly inside mappings of the file's VA space → EINVAL at submit time (nouveau leaves
  * this to the GPU, which faults the channel; nova refuses early, and a mapping removed after submit
  * still faults the channel). Syncs: TIMELINE_SYNCOBJ → EOPNOTSUPP (timeline sync objects are not
@@ -49,7 +53,8 @@ import org.nova.gpu.vm.VmRange;
  * push flags, which nouveau ignores too); NO_PREFETCH is accepted and has no effect (nova.core's
  * {@link PushSegment} carries no prefetch bit); a handle this file does not have → ENOENT, a wait
  * sync object without fence → EINVAL (drm_syncobj_find_fence). Then the job is submitted with the wait fences as dependencies and
- * credits pushes + 1, and its done fence is installed in every signal sync object.</li>
+ * credits pushes + 1, and its done fence is installed in every signal sync object and guards every
+ * object of the file's VA space against eviction until it signals ({@link NovaVm#awaitIdle}).</li>
  * </ul>
  */
 final class NovaExec {
@@ -160,6 +165,11 @@ final class NovaExec {
                 throw new DrmException(DrmErrno.EINVAL, String.format(
                         "push %d: [%#x, +%#x) is empty or not 4-byte aligned", i, va, len));
             }
+            if (Long.compareUnsigned(va + len, HostMethods.GP_ENTRY_ADDRESS_LIMIT) > 0) {
+                throw new DrmException(DrmErrno.EINVAL, String.format(
+                        "push %d: [%#x, +%#x) ends above %#x: a GPFIFO entry carries 40-bit addresses", i, va, len,
+                        HostMethods.GP_ENTRY_ADDRESS_LIMIT));
+            }
             if (!vm.covers(va, len)) {
                 throw new DrmException(DrmErrno.EINVAL, String.format(
                         "push %d: [%#x, +%#x) is not mapped in %s's VA space", i, va, len, file));
@@ -187,6 +197,7 @@ final class NovaExec {
         } catch (DriverException e) {
             throw new DrmException(DrmErrno.ENODEV, "channel " + id + ": " + e.getMessage());
         }
+        vm.jobSubmitted(done);
         for (int h : out) {
             try {
                 file.syncobjReplaceFence(h, done);

@@ -118,7 +118,8 @@ public final class NovaFile {
                 throw new DrmException(DrmErrno.ENODEV, file + " is closing");
             }
             GpuVm space = vms.create(file.owner() + ":vm", NovaDrm.NOVA_VA_SPACE_END);
-            data.vm = new NovaVm(file, space, addr, size);
+            data.vm = new NovaVm(file, space, addr, size,
+                    dev.jobTimeout() != null ? dev.jobTimeout() : java.time.Duration.ZERO);
         }
     }
 

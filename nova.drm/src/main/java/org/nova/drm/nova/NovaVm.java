@@ -12,6 +12,10 @@ import org.nova.drm.DrmErrno;
 import org.nova.drm.DrmException;
 import org.nova.drm.DrmFile;
 import org.nova.drm.GemMover;
+import org.nova.dma.fence.DmaFence;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.nova.drm.GemObject;
 import org.nova.drm.NovaDrm;
 import org.nova.drm.NovaDrm.VmBindOp;
@@ -43,7 +47,11 @@ import org.nova.gpu.vram.VramBlock;
  * <p>Placement: an object is mapped where it lives, VRAM or system memory ({@link GpuVm#mapSysmem},
  * coherent). The space is a {@link GemMover} of every object it maps: when the device evicts or
  * migrates one, {@link #moved} maps each of its VAs again, same VA, onto the new backing. Binds
- * run under the device's placement lock, so no object moves in the middle of one.
+ * run under the device's placement lock, so no object moves in the middle of one. Before an object
+ * moves, {@link #awaitIdle} waits for the done fences of this space's jobs in flight on any of the
+ * file's channels (nouveau attaches each EXEC job's done fence to the VM's shared reservation, so
+ * every object the VM maps waits for all of its jobs); past the driver's job timeout the object is
+ * busy and the device evicts another one (migration answers EBUSY).
  */
 final class NovaVm implements GemMover {
     private static final long PAGE = 1L << 12;
@@ -64,12 +72,63 @@ final class NovaVm implements GemMover {
     /** Objects this space registered as their mover. */
     private final Set<GemObject> tracked = new LinkedHashSet<>();
     private boolean closed;
+    /**
+     * The done fences of this space's jobs not signalled yet (nouveau's VM-wide shared reservation:
+     * nouveau_exec_job_armed_submit adds each job's done fence to the VM's resv). Not guarded by the
+     * space's monitor: a job's fence signals from the channel's completion path.
+     */
+    private final Set<DmaFence> jobs = ConcurrentHashMap.newKeySet();
+    private final Duration idleBound;
 
-    NovaVm(DrmFile file, GpuVm space, long kmAddr, long kmSize) {
+    /**
+     * @param idleBound how long {@link #awaitIdle} waits for the space's jobs (the driver's job
+     *     timeout: a job still running past it is being failed by its queue)
+     */
+    NovaVm(DrmFile file, GpuVm space, long kmAddr, long kmSize, Duration idleBound) {
         this.file = file;
         this.space = space;
         this.kmAddr = kmAddr;
         this.kmSize = kmSize;
+        this.idleBound = idleBound;
+    }
+
+    /**
+     * A job of this space was submitted: its done fence guards every object the space maps until
+     * it signals (EXEC's attach to the VM's reservation).
+     */
+    void jobSubmitted(DmaFence done) {
+        jobs.add(done);
+        if (!done.addCallback(jobs::remove)) {
+            jobs.remove(done);
+        }
+    }
+
+    /** @return the done fences of this space's jobs that have not signalled */
+    List<DmaFence> busyFences() {
+        return List.copyOf(jobs);
+    }
+
+    /**
+     * Waits for every job of this space in flight now (a job's done fence, whichever channel runs
+     * it): TTM's wait on the shared reservation before the object moves. The space maps {@code o}
+     * (the device asks the movers of {@code o} only). Waits at most {@link #idleBound} in all, then
+     * answers busy; an interrupt answers busy and keeps the flag.
+     */
+    @Override
+    public boolean awaitIdle(GemObject o) {
+        long deadline = System.nanoTime() + idleBound.toNanos();
+        for (DmaFence f : List.copyOf(jobs)) {
+            long left = deadline - System.nanoTime();
+            try {
+                if (!f.isSignaled() && (left <= 0 || !f.await(left, TimeUnit.NANOSECONDS))) {
+                    return false;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 
     /** @return the nova.core space (its instance block is what the GPU would be pointed at) */

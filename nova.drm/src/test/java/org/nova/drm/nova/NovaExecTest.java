@@ -186,6 +186,11 @@ class NovaExecTest {
         errno(DrmErrno.EINVAL, NovaDrm.exec(f, ch, List.of(new ExecPush(PUSH_VA, 4, 2)), List.of(), List.of()));
         errno(DrmErrno.EINVAL, NovaDrm.exec(f, ch, push(PUSH_VA + OBJ - 4, 8), List.of(), List.of()));
         errno(DrmErrno.EINVAL, NovaDrm.exec(f, ch, push(0x10000000, 4), List.of(), List.of()));
+        // mapped, but above what a GPFIFO entry can name (40 bits)
+        int high = NovaDrm.gemCreate(f, OBJ);
+        NovaDrm.vmBindOrThrow(f, List.of(map(high, org.nova.nvidia.fifo.HostMethods.GP_ENTRY_ADDRESS_LIMIT, 0, OBJ)));
+        errno(DrmErrno.EINVAL, NovaDrm.exec(f, ch, push(org.nova.nvidia.fifo.HostMethods.GP_ENTRY_ADDRESS_LIMIT, 4),
+                List.of(), List.of()));
         errno(DrmErrno.EOPNOTSUPP, NovaDrm.exec(f, ch, push(PUSH_VA, 4),
                 List.of(new Sync(NovaDrm.DRM_NOVA_SYNC_TIMELINE_SYNCOBJ, sig, 1)), List.of()));
         errno(DrmErrno.EOPNOTSUPP, NovaDrm.exec(f, ch, push(PUSH_VA, 4), List.of(),
@@ -257,7 +262,7 @@ class NovaExecTest {
         assertEquals(0, NovaDrm.exec(f, ch, push(PUSH_VA, 4), List.of(), List.of(Sync.syncobj(s))));
         NovaDrm.vmBindOrThrow(f, List.of(unmap(PUSH_VA, OBJ)));
         fake(ch).stall(false);
-        assertEquals(FenceError.EIO, fence(f, s).error(), "the fault is reported to the submitter");
+        assertEquals(FenceError.ENODEV, fence(f, s).error(), "the fault is reported to the submitter (nouveau_channel_kill's ENODEV)");
         assertEquals(FakeChannels.RC_MMU_FAULT, fake(ch).error().rcType());
         assertEquals(PUSH_VA, fake(ch).error().faultVa());
         errno(DrmErrno.ENODEV, NovaDrm.exec(f, ch, push(PUSH_VA, 4), List.of(), List.of()));

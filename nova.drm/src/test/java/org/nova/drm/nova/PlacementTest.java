@@ -256,6 +256,51 @@ class PlacementTest {
         plain.vms.revoke();
     }
 
+    /**
+     * An object whose space has a job in flight is busy (its done fence guards the VM's objects,
+     * nouveau's shared reservation): once the wait bound (the driver's job timeout) passes, eviction skips it and moves the next least recently used object, migration answers
+     * EBUSY; once the fence signals the object moves like any other. The job timeout (the bound
+     * of the wait) is short here so that the busy verdicts come quickly.
+     */
+    @Test
+    void anObjectOfASpaceWithAJobInFlightIsBusyAndAnotherIsEvicted() {
+        VmGpu g = new VmGpu(tmp, MANAGED, 64L << 20, java.time.Duration.ofMillis(20));
+        long start = g.vram.stats().allocated();
+        DrmFile a = g.dev.open(DrmFile.Node.RENDER);
+        DrmFile b = g.dev.open(DrmFile.Node.RENDER);
+        NovaDrm.vmInit(a, 0, 0);
+        NovaDrm.vmInit(b, 0, 0);
+        int ha = NovaDrm.gemCreate(a, M2); // the least recently used
+        int hb = NovaDrm.gemCreate(b, M2);
+        NovaDrm.vmBindOrThrow(a, List.of(map(ha, 8 * M2, 0, M2)));
+        NovaDrm.vmBindOrThrow(b, List.of(map(hb, 8 * M2, 0, M2)));
+        GemObject oa = g.dev.lookup(a, ha);
+        GemObject ob = g.dev.lookup(b, hb);
+        assertEquals(Placement.VRAM, oa.placement());
+        assertEquals(Placement.VRAM, ob.placement());
+        gpuFill(g, space(g, a), 8 * M2, 1, M2);
+        // a's space has a job in flight: its done fence, not signalled
+        org.nova.dma.fence.DmaFence job = new org.nova.dma.fence.FenceContext("test:job").next();
+        ((NovaDriver) g.dev.driver()).fileData(a).vm().jobSubmitted(job);
+        assertEquals(DrmErrno.EBUSY, errno(() -> g.dev.gemMigrate(oa, Placement.SYSMEM)), "busy: not migrated");
+        // pressure: b's object goes although a's is older
+        while (ob.placement() == Placement.VRAM) {
+            NovaDrm.gemCreate(b, 2 * M2);
+            assertEquals(Placement.VRAM, oa.placement(), "the busy object stays");
+        }
+        job.signal();
+        assertTrue(((NovaDriver) g.dev.driver()).fileData(a).vm().busyFences().isEmpty(), "the signalled fence is dropped");
+        g.dev.gemMigrate(oa, Placement.SYSMEM);
+        assertEquals(Placement.SYSMEM, oa.placement());
+        checkObject(g, space(g, a), 8 * M2, oa, 1);
+        a.close();
+        b.close();
+        g.cls.unregister(g.dev);
+        g.vms.revoke();
+        g.sysmem.revoke();
+        assertEquals(start, g.vram.stats().allocated(), "every object and table back in the buddy");
+    }
+
     @Test
     void gpuRemovalWithLiveVaSpacesMappingsAndSystemMemoryObjectsReleasesEverything() {
         VmGpu g = new VmGpu(tmp, MANAGED, 64L << 20);

@@ -79,6 +79,15 @@ final class VmGpu {
      * @param sysmemLimit bytes of GPU system memory
      */
     VmGpu(Path firmwareDir, long managed, long sysmemLimit) {
+        this(firmwareDir, managed, sysmemLimit, NovaDriver.JOB_TIMEOUT);
+    }
+
+    /**
+     * @param managed bytes of VRAM the buddy manages (small, so that it fills)
+     * @param sysmemLimit bytes of GPU system memory
+     * @param jobTimeout the driver's job timeout: also how long a move waits for a busy space's jobs
+     */
+    VmGpu(Path firmwareDir, long managed, long sysmemLimit, java.time.Duration jobTimeout) {
         gpu = new NvidiaGpu(new GpuOptions(Chipset.GA102, 1024, GpuFault.NONE, List.of(firmwareDir)));
         bar0 = TestBars.map("sim-bar0", new Bar0Mmio(gpu)).bar();
         MemorySegment aperture = gpu.vram().asSlice(0, managed);
@@ -106,7 +115,7 @@ final class VmGpu {
             }
         });
         sysmem = GpuVms.openSysmem(vms, this::coherent, sysmemLimit);
-        dev = cls.register(new NovaDriver(managed, vms), "NovaCore.nova-drm.0", vram, aperture, sysmem,
+        dev = cls.register(new NovaDriver(managed, vms, null, null, jobTimeout), "NovaCore.nova-drm.0", vram, aperture, sysmem,
                 DrmClass.ANY_INDEX);
     }
 

@@ -164,10 +164,17 @@ public final class NovaChannels implements GpuChannels {
             mem.set(LE64, ChannelLayout.INST + Ramin.PAGE_DIR_BASE_OFFSET, Ramin.pageDirBaseV2(vm.pageDirectory()));
             mem.set(LE64, ChannelLayout.INST + Ramin.ADR_LIMIT_OFFSET, Ramin.adrLimit(vm.vaSize() - 1));
             step("kernel VA");
-            long va = kernelVas.take(vm, kernelRange, layout.mappedSize(), ChannelLayout.PAGE);
+            // the ring and the completion pushbuffer are named by GPFIFO/GP_GET addresses, which have
+            // 40 bits: only the part of the kernel range below HostMethods.GP_ENTRY_ADDRESS_LIMIT serves
+            // (NVK's kernel-managed range, [2^39, 2^40), lies there; a range above it holds no channel)
+            VmRange reachable = kernelRange.va() >= HostMethods.GP_ENTRY_ADDRESS_LIMIT ? null
+                    : new VmRange(kernelRange.va(),
+                            Math.min(kernelRange.end(), HostMethods.GP_ENTRY_ADDRESS_LIMIT) - kernelRange.va());
+            long va = reachable == null ? -1 : kernelVas.take(vm, reachable, layout.mappedSize(), ChannelLayout.PAGE);
             if (va < 0) {
                 throw new DriverException(Errno.ENOSPC, String.format("%s: no %#x bytes free in the kernel range "
-                        + "[0x%x, +0x%x) of %s", gpu, layout.mappedSize(), kernelRange.va(), kernelRange.size(), vm.owner()));
+                        + "[0x%x, +0x%x) of %s below the GPFIFO address limit %#x", gpu, layout.mappedSize(),
+                        kernelRange.va(), kernelRange.size(), vm.owner(), HostMethods.GP_ENTRY_ADDRESS_LIMIT));
             }
             undo.push(() -> kernelVas.give(vm, va));
             step("map");
