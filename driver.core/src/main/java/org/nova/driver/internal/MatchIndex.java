@@ -192,20 +192,22 @@ final class MatchIndex {
      * keys.
      *
      * @param all every driver of the bus, in registration order
+     * @return the drivers; the caller must not write the array (it is the device's kept one)
      */
-    List<DriverImpl> driversFor(DeviceImpl dev, Collection<DriverImpl> all) {
+    DriverImpl[] driversFor(DeviceImpl dev, Collection<DriverImpl> all) {
         Bucket[] bs = dev.matchBuckets;
         if (bs == null) {
-            return all.stream().filter(d -> !d.isLeaving()).toList();
+            return all.stream().filter(d -> !d.isLeaving()).toArray(DriverImpl[]::new);
         }
+        DriverImpl[] kept = dev.candidates;
         if (dev.candidatesGeneration != generation) {
-            dev.candidates = List.of(merge(bs));
+            kept = merge(bs);
+            dev.candidates = kept;
             dev.candidatesGeneration = generation;
         }
-        List<DriverImpl> kept = dev.candidates;
-        for (int i = 0; i < kept.size(); i++) {
-            if (kept.get(i).isLeaving()) {
-                return kept.stream().filter(d -> !d.isLeaving()).toList();
+        for (DriverImpl d : kept) {
+            if (d.isLeaving()) {
+                return Arrays.stream(kept).filter(c -> !c.isLeaving()).toArray(DriverImpl[]::new);
             }
         }
         return kept;

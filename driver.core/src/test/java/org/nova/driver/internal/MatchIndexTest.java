@@ -21,8 +21,8 @@ class MatchIndexTest extends CoreTestBase {
         return new DeviceImpl(core, (BusImpl) bus, name, null, new TestBus.TestDev(name), seq++);
     }
 
-    private static List<String> names(List<DriverImpl> drivers) {
-        return drivers.stream().map(d -> d.desc.name()).toList();
+    private static List<String> names(DriverImpl[] drivers) {
+        return java.util.Arrays.stream(drivers).map(d -> d.desc.name()).toList();
     }
 
     private static List<String> deviceNames(List<DeviceImpl> devices) {
