@@ -196,7 +196,10 @@ public final class PciMatch {
     record ClassKey(int mask, int classCode) {
     }
 
-    /** The class masks the index knows (base class, base+sub class, full class); others are asked always. */
+    /**
+     * The class masks the index knows (base class, base+sub class, full class), narrowest first;
+     * an entry with another mask is indexed under the widest of these it covers, or asked always.
+     */
     static final int[] INDEXED_CLASS_MASKS = {PciRegs.PCI_CLASS_MASK_BASE,
         PciRegs.PCI_CLASS_MASK_BASE_SUB, PciRegs.PCI_CLASS_MASK_24};
 
@@ -239,15 +242,25 @@ public final class PciMatch {
         return keys;
     }
 
-    /** Adds an entry's index key. @return false if the entry cannot be indexed (ask always) */
+    /**
+     * Adds an entry's index key: its vendor:device, else its class under the widest indexed mask
+     * its own mask covers (an entry that compares more class bits, say 0xfff000, matches only
+     * functions whose class agrees under 0xff0000 too, so that key admits all it can match).
+     *
+     * @return false if the entry cannot be indexed (ask always)
+     */
     private static boolean addKey(Set<Object> keys, PciDeviceId id) {
         if (id.vendor() != PciDeviceId.PCI_ANY_ID && id.device() != PciDeviceId.PCI_ANY_ID) {
             keys.add(key(id.vendor(), id.device()));
             return true;
         }
-        if (Arrays.stream(INDEXED_CLASS_MASKS).anyMatch(m -> m == id.classMask())) {
-            keys.add(new ClassKey(id.classMask(), id.classCode() & id.classMask()));
-            return true;
+        // INDEXED_CLASS_MASKS is narrowest first: look from the widest
+        for (int i = INDEXED_CLASS_MASKS.length - 1; i >= 0; i--) {
+            int m = INDEXED_CLASS_MASKS[i];
+            if ((id.classMask() & m) == m) {
+                keys.add(new ClassKey(m, id.classCode() & m));
+                return true;
+            }
         }
         return false;
     }
