@@ -326,13 +326,13 @@ final class PciDrivers {
             PciDriver<?> drv = (PciDriver<?>) desc.driver();
             Entry entry = drivers.get(desc.name());
             boolean current = entry != null && entry.driver() == drv;
-            List<PciDeviceId> dynamic = current ? entry.dynamicIds().view() : List.of();
             String override = device.driverOverride().orElse(null);
             List<PciDeviceId> table = drv.idTable();
-            if (current && override == null && dynamic.isEmpty() && table == entry.table()) {
+            if (current && override == null && entry.dynamicIds().isEmpty() && table == entry.table()) {
                 int i = PciMatch.matchFlat(entry.flat(), pdev.ids());
                 return i >= 0 ? entry.results()[i] : entry.noMatch();
             }
+            List<PciDeviceId> dynamic = current ? entry.dynamicIds().view() : List.of();
             PciDeviceId id = PciMatch.matchDevice(dynamic, table, pdev.ids(), override, desc.name());
             if (id == null) {
                 return MatchResult.noMatch(override != null && !override.equals(desc.name())
