@@ -41,6 +41,7 @@ final class BusImpl implements BusRegistration {
     /** By name, in registration order: bus_find_driver's lookup is O(1) (the kernel walks a kset). */
     private final Map<String, DriverImpl> drivers = new LinkedHashMap<>();
     private final MatchIndex index = new MatchIndex();
+    private static final DriverImpl[] NO_DRIVERS = {};
     /** drivers_autoprobe; read by probes without the core's lock. */
     private volatile boolean autoprobe = true;
     /** Sequence numbers of drivers and devices, for registration order without list scans. */
@@ -400,14 +401,16 @@ final class BusImpl implements BusRegistration {
     /**
      * The drivers that may match {@code dev}, in registration order: with a driver_override only
      * the driver it names; else those the index admits. Drivers that are leaving are left out.
+     *
+     * @return the drivers; the caller must not write the array (it may be the index's)
      */
-    List<DriverImpl> candidates(DeviceImpl dev) {
+    DriverImpl[] candidates(DeviceImpl dev) {
         String override = dev.overrideValue();
         core.lock.lock();
         try {
             if (override != null) {
                 DriverImpl d = findDriver(override);
-                return d == null || d.isLeaving() ? List.of() : List.of(d);
+                return d == null || d.isLeaving() ? NO_DRIVERS : new DriverImpl[] {d};
             }
             return index.driversFor(dev, drivers.values());
         } finally {

@@ -54,11 +54,17 @@ final class DeviceImpl implements Device {
      */
     MatchIndex.Bucket[] matchBuckets;
     /**
+     * The device's node in each of {@link #matchBuckets}' device lists, by position; null while
+     * unindexed or unkeyed; written by {@link MatchIndex} only, under the core's lock.
+     */
+    MatchIndex.DeviceNode[] matchNodes;
+    /**
      * The drivers of {@link #matchBuckets} and the unkeyed ones merged in registration order, as
      * of the index's generation {@link #candidatesGeneration}; written by {@link MatchIndex} only,
-     * under the core's lock.
+     * under the core's lock. An array, never written once made, not a list: one indirection less
+     * for every match.
      */
-    List<DriverImpl> candidates;
+    DriverImpl[] candidates;
     /** The match index's generation {@link #candidates} was made in; 0: never. */
     long candidatesGeneration;
     /** The path under /devices, its parent's path and its name: neither changes. */

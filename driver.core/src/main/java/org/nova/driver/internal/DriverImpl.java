@@ -1,6 +1,7 @@
 package org.nova.driver.internal;
 
 import java.util.List;
+import java.util.Optional;
 
 import org.nova.driver.DriverDescriptor;
 import org.nova.driver.DriverInfo;
@@ -20,7 +21,12 @@ final class DriverImpl implements DriverRegistration {
     final long seq;
     /** The devices bound to or probing with this driver; written by {@link Binding} only. */
     final DriverDevices devices = new DriverDevices();
-    /** Replaced, never mutated, when the service's ranking changes. */
+    /**
+     * The driver's name, which never changes, as {@code DriverCore#firstChoice} answers it: made
+     * once, not at every answer (one allocation per device matched).
+     */
+    final Optional<String> name;
+    /** Replaced, never mutated, when the service's ranking changes (the name stays). */
     volatile DriverDescriptor desc;
     private boolean registered = true;
     /** Its code is going away: offered no new device. */
@@ -30,6 +36,7 @@ final class DriverImpl implements DriverRegistration {
         this.bus = bus;
         this.desc = desc;
         this.seq = seq;
+        this.name = Optional.of(desc.name());
     }
 
     /** @return the driver as the API shows it; call with the core's lock. */

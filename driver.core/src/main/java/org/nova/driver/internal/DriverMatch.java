@@ -1,6 +1,7 @@
 package org.nova.driver.internal;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -70,7 +71,7 @@ final class DriverMatch {
      * of every driver with {@code all}, else of the candidates the bus's index admits.
      */
     List<Candidate> rank(DeviceImpl dev, boolean all) {
-        List<DriverImpl> drivers = all ? dev.bus.driverList() : dev.bus.candidates(dev);
+        List<DriverImpl> drivers = all ? dev.bus.driverList() : Arrays.asList(dev.bus.candidates(dev));
         List<Candidate> out = new ArrayList<>(drivers.size());
         int matches = 0;
         for (DriverImpl d : drivers) {
@@ -99,7 +100,7 @@ final class DriverMatch {
                 firstResult = r;
             }
         }
-        return first == null || !firstResult.matches() ? Optional.empty() : Optional.of(first.desc.name());
+        return first == null || !firstResult.matches() ? Optional.empty() : first.name;
     }
 
     /** {@code drv:why}: every driver's answer in trial order, and a sentence on the outcome. */

@@ -20,11 +20,13 @@ import java.util.Set;
  * skips pairs that cannot match. A driver or device without keys (null) may match anything and is
  * always offered.
  *
- * <p>Each key has a {@link Bucket}: its devices and its drivers, each an insertion-ordered set.
- * A device keeps its buckets ({@link DeviceImpl#matchBuckets}), found once when it is added, so
- * looking up its drivers hashes nothing and removing it is one set removal per key, however many
- * devices share the key (a bus of 100k devices of one base class holds them all in that class's
- * bucket). A bucket leaves the map when its last device and driver leave it.
+ * <p>Each key has a {@link Bucket}: its drivers, an insertion-ordered set, and its devices, an
+ * intrusive list in the order they were added. A device keeps its buckets
+ * ({@link DeviceImpl#matchBuckets}), found once when it is added, and its nodes in their lists
+ * ({@link DeviceImpl#matchNodes}), so looking up its drivers hashes nothing and removing it is one
+ * unlink per key, however many devices share the key (a bus of 100k devices of one base class
+ * holds them all in that class's bucket). A bucket leaves the map when its last device and driver
+ * leave it.
  *
  * <p>A device's candidates, merged from its buckets in registration order, are kept on the device
  * ({@link DeviceImpl#candidates}) with the {@link #generation} they were made in: every driver
@@ -56,10 +58,16 @@ final class MatchIndex {
      */
     private long generation = 1;
 
-    /** One key's devices and drivers, each in the order they came. */
+    /**
+     * One key's devices and drivers, each in the order they came. The devices are an intrusive
+     * doubly linked list of {@link DeviceNode}s, one per key of each device, which the device keeps
+     * ({@link DeviceImpl#matchNodes}): adding appends, removing unlinks, neither hashes nor grows a
+     * table, and a bucket of 100k devices costs its removal no more than one of ten.
+     */
     static final class Bucket {
         private final Object key;
-        private final Set<DeviceImpl> devices = new LinkedHashSet<>();
+        private DeviceNode head;
+        private DeviceNode tail;
         private final Set<DriverImpl> drivers = new LinkedHashSet<>();
         /** {@link #drivers} as an array, made again after a change: read for every device matched. */
         private DriverImpl[] driverArray = NO_DRIVERS;
@@ -69,7 +77,47 @@ final class MatchIndex {
         }
 
         boolean isEmpty() {
-            return devices.isEmpty() && drivers.isEmpty();
+            return head == null && drivers.isEmpty();
+        }
+
+        boolean hasDevices() {
+            return head != null;
+        }
+
+        /** Appends a device: the list stays in the order devices were added. */
+        DeviceNode link(DeviceImpl dev) {
+            DeviceNode n = new DeviceNode(dev, this);
+            n.prev = tail;
+            if (tail == null) {
+                head = n;
+            } else {
+                tail.next = n;
+            }
+            tail = n;
+            return n;
+        }
+
+        /** Unlinks a node of this bucket. */
+        void unlink(DeviceNode n) {
+            if (n.prev == null) {
+                head = n.next;
+            } else {
+                n.prev.next = n.next;
+            }
+            if (n.next == null) {
+                tail = n.prev;
+            } else {
+                n.next.prev = n.prev;
+            }
+            n.prev = null;
+            n.next = null;
+        }
+
+        /** Appends the devices, in the order they were added, to {@code out}. */
+        void devicesTo(List<DeviceImpl> out) {
+            for (DeviceNode n = head; n != null; n = n.next) {
+                out.add(n.dev);
+            }
         }
 
         /** @return the drivers in registration order (a driver indexed again joins the set's end) */
@@ -85,6 +133,19 @@ final class MatchIndex {
 
         void driversChanged() {
             driverArray = null;
+        }
+    }
+
+    /** A device's place in one bucket's list; the device keeps it until it leaves the index. */
+    static final class DeviceNode {
+        final DeviceImpl dev;
+        final Bucket bucket;
+        DeviceNode prev;
+        DeviceNode next;
+
+        DeviceNode(DeviceImpl dev, Bucket bucket) {
+            this.dev = dev;
+            this.bucket = bucket;
         }
     }
 
@@ -141,11 +202,13 @@ final class MatchIndex {
             return;
         }
         Bucket[] bs = bucketsOf(keys);
-        dev.matchBuckets = bs;
-        keyedDevices++;
-        for (Bucket b : bs) {
-            b.devices.add(dev);
+        DeviceNode[] nodes = new DeviceNode[bs.length];
+        for (int i = 0; i < bs.length; i++) {
+            nodes[i] = bs[i].link(dev);
         }
+        dev.matchBuckets = bs;
+        dev.matchNodes = nodes;
+        keyedDevices++;
     }
 
     /** Takes a device out of the index. */
@@ -155,12 +218,14 @@ final class MatchIndex {
             unkeyedDevices.remove(dev);
             return;
         }
+        DeviceNode[] nodes = dev.matchNodes;
         dev.matchBuckets = null;
+        dev.matchNodes = null;
         dev.candidates = null;
         keyedDevices--;
-        for (Bucket b : bs) {
-            b.devices.remove(dev);
-            dropIfEmpty(b);
+        for (DeviceNode n : nodes) {
+            n.bucket.unlink(n);
+            dropIfEmpty(n.bucket);
         }
     }
 
@@ -178,8 +243,8 @@ final class MatchIndex {
         List<DeviceImpl> out = new ArrayList<>(unkeyedDevices);
         int sources = out.isEmpty() ? 0 : 1;
         for (Bucket b : bs) {
-            if (!b.devices.isEmpty()) {
-                out.addAll(b.devices);
+            if (b.hasDevices()) {
+                b.devicesTo(out);
                 sources++;
             }
         }
@@ -192,20 +257,22 @@ final class MatchIndex {
      * keys.
      *
      * @param all every driver of the bus, in registration order
+     * @return the drivers; the caller must not write the array (it is the device's kept one)
      */
-    List<DriverImpl> driversFor(DeviceImpl dev, Collection<DriverImpl> all) {
+    DriverImpl[] driversFor(DeviceImpl dev, Collection<DriverImpl> all) {
         Bucket[] bs = dev.matchBuckets;
         if (bs == null) {
-            return all.stream().filter(d -> !d.isLeaving()).toList();
+            return all.stream().filter(d -> !d.isLeaving()).toArray(DriverImpl[]::new);
         }
+        DriverImpl[] kept = dev.candidates;
         if (dev.candidatesGeneration != generation) {
-            dev.candidates = List.of(merge(bs));
+            kept = merge(bs);
+            dev.candidates = kept;
             dev.candidatesGeneration = generation;
         }
-        List<DriverImpl> kept = dev.candidates;
-        for (int i = 0; i < kept.size(); i++) {
-            if (kept.get(i).isLeaving()) {
-                return kept.stream().filter(d -> !d.isLeaving()).toList();
+        for (DriverImpl d : kept) {
+            if (d.isLeaving()) {
+                return Arrays.stream(kept).filter(c -> !c.isLeaving()).toArray(DriverImpl[]::new);
             }
         }
         return kept;

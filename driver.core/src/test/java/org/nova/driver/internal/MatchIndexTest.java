@@ -21,8 +21,8 @@ class MatchIndexTest extends CoreTestBase {
         return new DeviceImpl(core, (BusImpl) bus, name, null, new TestBus.TestDev(name), seq++);
     }
 
-    private static List<String> names(List<DriverImpl> drivers) {
-        return drivers.stream().map(d -> d.desc.name()).toList();
+    private static List<String> names(DriverImpl[] drivers) {
+        return java.util.Arrays.stream(drivers).map(d -> d.desc.name()).toList();
     }
 
     private static List<String> deviceNames(List<DeviceImpl> devices) {
@@ -189,5 +189,66 @@ class MatchIndexTest extends CoreTestBase {
         index.removeDriver(first);
         index.addDriver(first, Set.of("k1"));
         assertEquals(List.of("first", "second"), names(index.driversFor(card, List.of(first, second))));
+    }
+
+    /**
+     * Random adds and removals of keyed and unkeyed devices and drivers: what the index offers
+     * always equals the linear answer (every device, in the order added, that shares a key with
+     * the driver or has none; every driver, in registration order, that shares a key with the
+     * device or has none), whatever was unlinked from the middle, the head or the tail of a list.
+     */
+    @Test
+    void randomAddsAndRemovalsAnswerAsALinearWalk() {
+        java.util.Random r = new java.util.Random(16);
+        List<Object> keys = List.of("a", "b", "c", "d");
+        java.util.Map<DeviceImpl, Set<Object>> devs = new java.util.LinkedHashMap<>();
+        java.util.Map<DriverImpl, Set<Object>> drvs = new java.util.LinkedHashMap<>();
+        for (int step = 0; step < 3_000; step++) {
+            int op = r.nextInt(10);
+            if (op < 4) {
+                DeviceImpl d = device("dev" + step);
+                Set<Object> k = randomKeys(r, keys);
+                index.addDevice(d, k);
+                devs.put(d, k);
+            } else if (op < 7 && !devs.isEmpty()) {
+                DeviceImpl d = new ArrayList<>(devs.keySet()).get(r.nextInt(devs.size()));
+                index.removeDevice(d);
+                devs.remove(d);
+            } else if (op < 8 || drvs.size() < 2) {
+                DriverImpl d = driver("drv" + step);
+                Set<Object> k = randomKeys(r, keys);
+                index.addDriver(d, k);
+                drvs.put(d, k);
+            } else {
+                DriverImpl d = new ArrayList<>(drvs.keySet()).get(r.nextInt(drvs.size()));
+                index.removeDriver(d);
+                drvs.remove(d);
+            }
+            for (var drv : drvs.entrySet()) {
+                List<DeviceImpl> expected = devs.entrySet().stream()
+                        .filter(e -> shareAKey(drv.getValue(), e.getValue())).map(java.util.Map.Entry::getKey).toList();
+                assertEquals(deviceNames(expected), deviceNames(index.devicesFor(drv.getKey(), devs.keySet())),
+                        "step " + step + ": devices for " + drv.getKey().desc.name());
+            }
+            for (var dev : devs.entrySet()) {
+                List<String> expected = drvs.entrySet().stream().filter(e -> shareAKey(e.getValue(), dev.getValue()))
+                        .map(e -> e.getKey().desc.name()).toList();
+                assertEquals(expected, names(index.driversFor(dev.getKey(), drvs.keySet())),
+                        "step " + step + ": drivers for " + dev.getKey().name);
+            }
+        }
+    }
+
+    /** Null (no keys: matches anything) one time in six, else one or two keys. */
+    private static Set<Object> randomKeys(java.util.Random r, List<Object> keys) {
+        if (r.nextInt(6) == 0) {
+            return null;
+        }
+        Object a = keys.get(r.nextInt(keys.size()));
+        return r.nextBoolean() ? Set.of(a) : new java.util.HashSet<>(List.of(a, keys.get(r.nextInt(keys.size()))));
+    }
+
+    private static boolean shareAKey(Set<Object> driverKeys, Set<Object> deviceKeys) {
+        return driverKeys == null || deviceKeys == null || driverKeys.stream().anyMatch(deviceKeys::contains);
     }
 }

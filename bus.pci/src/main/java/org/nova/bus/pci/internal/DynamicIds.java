@@ -37,10 +37,22 @@ public final class DynamicIds {
     static final int PCI_DEV_ID_MASK = 0xffff;
 
     private final CopyOnWriteArrayList<PciDeviceId> ids = new CopyOnWriteArrayList<>();
+    /**
+     * Whether {@link #ids} is empty, written after each change: the bus's match asks it for every
+     * driver of every device, and this field is one cache line where the list is three (this
+     * object's, the list's, its array's). A match racing a new_id sees the id or not, as a match
+     * racing the kernel's dynids lock does.
+     */
+    private volatile boolean none = true;
 
     /** @return the dynamic ids, oldest first (a snapshot) */
     public List<PciDeviceId> list() {
         return List.copyOf(ids);
+    }
+
+    /** @return whether there are no dynamic ids */
+    boolean isEmpty() {
+        return none;
     }
 
     /** @return the live list for matching (iteration is snapshot-consistent) */
@@ -62,6 +74,7 @@ public final class DynamicIds {
     public synchronized PciDeviceId add(String fields, List<PciDeviceId> table, String driver) {
         PciDeviceId id = parseNewId(fields, ids, table, driver);
         ids.add(id);
+        none = false;
         return id;
     }
 
@@ -73,7 +86,9 @@ public final class DynamicIds {
      */
     public synchronized PciDeviceId remove(String fields) {
         int i = findForRemoval(fields, ids);
-        return ids.remove(i);
+        PciDeviceId id = ids.remove(i);
+        none = ids.isEmpty();
+        return id;
     }
 
     /** The checks of new_id_store, without side effects. @see #add */

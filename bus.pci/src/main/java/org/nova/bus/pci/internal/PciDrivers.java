@@ -47,14 +47,15 @@ final class PciDrivers {
      * {@code results[i]} the answer of a match on {@code table.get(i)}, made then and never
      * written again; {@code noMatch} its answer for a function none of its ids matches. The bus's
      * match runs for every candidate driver of every device added, and making these answers (the
-     * reason is a formatted id) cost more than matching.
+     * reason is a formatted id) cost more than matching. {@code flat} is {@code table} as
+     * {@link PciMatch#flatten} lays it out for that match.
      */
     private record Entry(PciDriver<?> driver, DynamicIds dynamicIds, DriverRegistration registration,
-            List<PciDeviceId> table, MatchResult[] results, MatchResult noMatch) {
+            List<PciDeviceId> table, int[] flat, MatchResult[] results, MatchResult noMatch) {
         /** A driver registered under {@code name}, with no dynamic ids yet. */
         static Entry of(PciDriver<?> driver, String name, DriverRegistration registration) {
             List<PciDeviceId> table = driver.idTable();
-            return new Entry(driver, new DynamicIds(), registration, table, results(table),
+            return new Entry(driver, new DynamicIds(), registration, table, PciMatch.flatten(table), results(table),
                     MatchResult.noMatch(noIdMatches(name)));
         }
 
@@ -325,13 +326,13 @@ final class PciDrivers {
             PciDriver<?> drv = (PciDriver<?>) desc.driver();
             Entry entry = drivers.get(desc.name());
             boolean current = entry != null && entry.driver() == drv;
-            List<PciDeviceId> dynamic = current ? entry.dynamicIds().view() : List.of();
             String override = device.driverOverride().orElse(null);
             List<PciDeviceId> table = drv.idTable();
-            if (current && override == null && dynamic.isEmpty() && table == entry.table()) {
-                int i = PciMatch.matchStatic(table, pdev.ids(), false);
+            if (current && override == null && entry.dynamicIds().isEmpty() && table == entry.table()) {
+                int i = PciMatch.matchFlat(entry.flat(), pdev.ids());
                 return i >= 0 ? entry.results()[i] : entry.noMatch();
             }
+            List<PciDeviceId> dynamic = current ? entry.dynamicIds().view() : List.of();
             PciDeviceId id = PciMatch.matchDevice(dynamic, table, pdev.ids(), override, desc.name());
             if (id == null) {
                 return MatchResult.noMatch(override != null && !override.equals(desc.name())

@@ -119,6 +119,74 @@ public final class PciMatch {
         return -1;
     }
 
+    /** Ints per entry of a {@link #flatten flattened} table. */
+    private static final int FLAT_STRIDE = 7;
+    private static final int FLAT_VENDOR = 0;
+    private static final int FLAT_DEVICE = 1;
+    private static final int FLAT_SUBVENDOR = 2;
+    private static final int FLAT_SUBDEVICE = 3;
+    private static final int FLAT_CLASS = 4;
+    private static final int FLAT_CLASS_MASK = 5;
+    private static final int FLAT_INDEX = 6;
+
+    /**
+     * A static table as {@link #matchFlat} walks it: for each entry up to the terminator that is
+     * not override_only, its vendor, device, subvendor, subdevice, class, class mask and position
+     * in the table, in one array. {@code pci_match_id} reads the entries of a C array one after
+     * the other; a list of records costs a cache miss per entry, which for a driver matched at
+     * every device added is most of the match.
+     */
+    public static int[] flatten(List<PciDeviceId> table) {
+        int[] out = new int[table.size() * FLAT_STRIDE];
+        int n = 0;
+        for (int i = 0; i < table.size(); i++) {
+            PciDeviceId id = table.get(i);
+            if (id.isTerminator()) {
+                break;
+            }
+            if (id.overrideOnly()) {
+                continue;
+            }
+            out[n + FLAT_VENDOR] = id.vendor();
+            out[n + FLAT_DEVICE] = id.device();
+            out[n + FLAT_SUBVENDOR] = id.subvendor();
+            out[n + FLAT_SUBDEVICE] = id.subdevice();
+            out[n + FLAT_CLASS] = id.classCode();
+            out[n + FLAT_CLASS_MASK] = id.classMask();
+            out[n + FLAT_INDEX] = i;
+            n += FLAT_STRIDE;
+        }
+        return n == out.length ? out : Arrays.copyOf(out, n);
+    }
+
+    /**
+     * {@link #matchStatic}{@code (table, ids, false)} on {@link #flatten}{@code (table)}: the
+     * first entry that matches ({@code pci_match_one_device}), override_only entries skipped.
+     *
+     * @return the index of the entry in the table, or -1
+     */
+    public static int matchFlat(int[] flat, PciIds ids) {
+        int vendor = ids.vendor();
+        int device = ids.device();
+        int subvendor = ids.subsystemVendor();
+        int subdevice = ids.subsystemDevice();
+        int cls = ids.classCode();
+        for (int e = 0; e < flat.length; e += FLAT_STRIDE) {
+            int v = flat[e + FLAT_VENDOR];
+            int d = flat[e + FLAT_DEVICE];
+            int sv = flat[e + FLAT_SUBVENDOR];
+            int sd = flat[e + FLAT_SUBDEVICE];
+            if ((v == PciDeviceId.PCI_ANY_ID || v == vendor)
+                    && (d == PciDeviceId.PCI_ANY_ID || d == device)
+                    && (sv == PciDeviceId.PCI_ANY_ID || sv == subvendor)
+                    && (sd == PciDeviceId.PCI_ANY_ID || sd == subdevice)
+                    && ((flat[e + FLAT_CLASS] ^ cls) & flat[e + FLAT_CLASS_MASK]) == 0) {
+                return flat[e + FLAT_INDEX];
+            }
+        }
+        return -1;
+    }
+
     /** The driver core's index key of a vendor:device pair. */
     static Long key(int vendor, int device) {
         return (long) vendor << Integer.SIZE | Integer.toUnsignedLong(device);
@@ -128,7 +196,10 @@ public final class PciMatch {
     record ClassKey(int mask, int classCode) {
     }
 
-    /** The class masks the index knows (base class, base+sub class, full class); others are asked always. */
+    /**
+     * The class masks the index knows (base class, base+sub class, full class), narrowest first;
+     * an entry with another mask is indexed under the widest of these it covers, or asked always.
+     */
     static final int[] INDEXED_CLASS_MASKS = {PciRegs.PCI_CLASS_MASK_BASE,
         PciRegs.PCI_CLASS_MASK_BASE_SUB, PciRegs.PCI_CLASS_MASK_24};
 
@@ -171,15 +242,25 @@ public final class PciMatch {
         return keys;
     }
 
-    /** Adds an entry's index key. @return false if the entry cannot be indexed (ask always) */
+    /**
+     * Adds an entry's index key: its vendor:device, else its class under the widest indexed mask
+     * its own mask covers (an entry that compares more class bits, say 0xfff000, matches only
+     * functions whose class agrees under 0xff0000 too, so that key admits all it can match).
+     *
+     * @return false if the entry cannot be indexed (ask always)
+     */
     private static boolean addKey(Set<Object> keys, PciDeviceId id) {
         if (id.vendor() != PciDeviceId.PCI_ANY_ID && id.device() != PciDeviceId.PCI_ANY_ID) {
             keys.add(key(id.vendor(), id.device()));
             return true;
         }
-        if (Arrays.stream(INDEXED_CLASS_MASKS).anyMatch(m -> m == id.classMask())) {
-            keys.add(new ClassKey(id.classMask(), id.classCode() & id.classMask()));
-            return true;
+        // INDEXED_CLASS_MASKS is narrowest first: look from the widest
+        for (int i = INDEXED_CLASS_MASKS.length - 1; i >= 0; i--) {
+            int m = INDEXED_CLASS_MASKS[i];
+            if ((id.classMask() & m) == m) {
+                keys.add(new ClassKey(m, id.classCode() & m));
+                return true;
+            }
         }
         return false;
     }
