@@ -25,6 +25,14 @@ import org.nova.nvidia.fifo.RobustChannel;
  * for good, records the error in its notifier ({@link #error}) and reports it to GSP-RM
  * ({@link Listener#rcTriggered}), which posts RC_TRIGGERED; other channels keep running.
  *
+ * <p>Per chip: the doorbell takes only a channel's exact work-submit token ({@link
+ * Doorbell#token(org.nova.nvidia.Architecture, int, int)}: on GB20x with RUNLIST_DOORBELL_ENABLE;
+ * any other value is counted in {@link #strayDoorbells} and runs nothing); a host method the
+ * channel's class does not declare ({@link FifoClasses#hasSemaphoreAtoD}, {@link
+ * FifoClasses#hasSemExecute}: SEMAPHOREA..D on Hopper and Blackwell, SEM_* on Turing) is a PBDMA
+ * error; SEM_ADDR_HI and the copy engine's upper-address fields are as wide as the class makes them
+ * ({@link HostMethods#semAddrHi}, {@link CopyMethods#upperField}).
+ *
  * <p>Channel memory is read and written with the function's lock held ({@link GpuHost#locked}),
  * one GPFIFO entry at a time; the channel table is guarded by this object.
  */

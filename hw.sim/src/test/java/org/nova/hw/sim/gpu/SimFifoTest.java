@@ -45,8 +45,10 @@ import org.nova.nvidia.regs.MmuInvalidate;
  * copy done byte for byte between VRAM and VRAM and between VRAM and system memory (through the
  * device's DMA path), the semaphore and the non-stall interrupt, each kind of fault stopping its
  * channel with the right RC code and chid while another channel keeps running, and the
- * allocation parameters GSP-RM refuses. Parametrized by chip (the GPFIFO and copy classes differ)
- * and ABI release.
+ * allocation parameters GSP-RM refuses. Parametrized by chip (the GPFIFO and copy classes differ;
+ * GH100, GB100 and GB202 walk format v3 tables from PD4, the others v2 from PD3) and ABI release;
+ * on Hopper and Blackwell also the SEM_EXECUTE release, the refused SEMAPHOREA..D, the 24:0 copy
+ * upper-address field, and on every chip that only the channel's exact token rings it.
  */
 class SimFifoTest {
     private static final int CLIENT = 0xc1e0_0000;
