@@ -12,11 +12,14 @@ import org.nova.nvidia.Chipset;
  * clc9b5.h, clcab5.h) and the VA-space class (class/cl90f1.h). Which chip takes which class follows
  * nouveau (nvkm/engine/device/base.c: tu102 {@code TURING_CHANNEL_GPFIFO_A}, ga100 {@code
  * AMPERE_DMA_COPY_A}, ga102/ad102 {@code AMPERE_DMA_COPY_B}; nvkm/subdev/gsp/rm/gh100.c, gb10x.c and
- * gb20x.c, Linux 6.17: GH100 {@code HOPPER_CHANNEL_GPFIFO_A}/{@code HOPPER_DMA_COPY_A}, GB10x {@code
- * BLACKWELL_CHANNEL_GPFIFO_A}/{@code BLACKWELL_DMA_COPY_A}, GB20x {@code
- * BLACKWELL_CHANNEL_GPFIFO_B}/{@code BLACKWELL_DMA_COPY_B}). The numbers agree with nouveau's
- * include/nvif/class.h and with the class headers above; NVIDIA's own generated RM tables were not read
- * for which older classes a newer chip also accepts, so each chip takes exactly its own class here.
+ * gb20x.c as read at torvalds/linux 44f93b209e2a, 32cb1cc358ff and ab93e0dd72c3: GH100 {@code
+ * HOPPER_CHANNEL_GPFIFO_A}/{@code HOPPER_DMA_COPY_A}, GB10x {@code BLACKWELL_CHANNEL_GPFIFO_A}/{@code
+ * BLACKWELL_DMA_COPY_A}, GB20x {@code BLACKWELL_CHANNEL_GPFIFO_B}/{@code BLACKWELL_DMA_COPY_B}). The
+ * numbers agree with nouveau's include/nvif/class.h and with the class headers above
+ * (open-gpu-kernel-modules clc86f.h at 448d5cc65624, clc96f.h at 41595798880, clca6f.h at
+ * 877fd23cf0ed, nvidia-uvm clc8b5.h at 63c05c676fa9, clcab5.h at 54d69484da94 = 570.86.15); NVIDIA's
+ * own generated RM tables were not read for which older classes a newer chip also accepts, so each
+ * chip takes exactly its own class here.
  *
  * <p>The host method set differs by class: {@code SEMAPHOREA}..{@code SEMAPHORED} are declared in
  * clc46f.h and clc56f.h but in none of clc86f.h, clc96f.h and clca6f.h, which declare the {@code
