@@ -16,7 +16,7 @@ import org.nova.nvidia.Chipset;
  * HOPPER_CHANNEL_GPFIFO_A}/{@code HOPPER_DMA_COPY_A}, GB10x {@code BLACKWELL_CHANNEL_GPFIFO_A}/{@code
  * BLACKWELL_DMA_COPY_A}, GB20x {@code BLACKWELL_CHANNEL_GPFIFO_B}/{@code BLACKWELL_DMA_COPY_B}). The
  * numbers agree with nouveau's include/nvif/class.h and with the class headers above
- * (open-gpu-kernel-modules clc86f.h at 448d5cc65624, clc96f.h at 41595798880, clca6f.h at
+ * (open-gpu-kernel-modules clc86f.h at 448d5cc65624, clc96f.h at 415957988803, clca6f.h at
  * 877fd23cf0ed, nvidia-uvm clc8b5.h at 63c05c676fa9, clcab5.h at 54d69484da94 = 570.86.15); NVIDIA's
  * own generated RM tables were not read for which older classes a newer chip also accepts, so each
  * chip takes exactly its own class here.
@@ -48,7 +48,7 @@ public final class FifoClasses {
     public static final int AMPERE_DMA_COPY_B = 0xc7b5;
     /** {@code HOPPER_DMA_COPY_A} (clc8b5.h). */
     public static final int HOPPER_DMA_COPY_A = 0xc8b5;
-    /** {@code BLACKWELL_DMA_COPY_A} (clc9b5.h; nouveau nvif/class.h): GB10x. */
+    /** {@code BLACKWELL_DMA_COPY_A} (nouveau include/nvif/class.h; clc9b5.h itself was not read): GB10x. */
     public static final int BLACKWELL_DMA_COPY_A = 0xc9b5;
     /** {@code BLACKWELL_DMA_COPY_B} (kernel-open/nvidia-uvm/clcab5.h): GB20x. */
     public static final int BLACKWELL_DMA_COPY_B = 0xcab5;
