@@ -10,7 +10,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -178,6 +180,71 @@ public class ChannelsIT {
             }
             assertEquals(gpu + ": VRAM back", before, vram.available());
             assertTrue(Gogo.run(processor, "nova:channels " + gpu).contains("0 channel(s) open"));
+        }
+    }
+
+    /**
+     * GH100 and GB202 added as a user adds them ({@code cm:set ... chip=}): a copy job on each
+     * completes byte for byte through its own channel and copy classes and doorbell token, then the
+     * channel closes and its VRAM goes back; the devices are removed again.
+     */
+    @Test
+    public void aCopyJobCompletesOnHopperAndBlackwell() throws Exception {
+        Map<String, String> added = new LinkedHashMap<>();
+        added.put("gh100", "0000:00:09.0");
+        added.put("gb202", "0000:00:0a.0");
+        try {
+            for (Map.Entry<String, String> e : added.entrySet()) {
+                Gogo.run(processor, "cm:set org.nova.hw.sim.device~it-chan-" + e.getKey() + " model=nvidia-gpu chip="
+                        + e.getKey() + " slot=" + e.getValue().substring("0000:".length()));
+            }
+            for (String gpu : added.values()) {
+                Await.until(gpu + "'s nova-drm device", TIMEOUT, () -> data(gpu) != null, () -> "");
+                NovaDrmData d = data(gpu);
+                VramManager vram = d.vram();
+                long before = vram.available();
+                GpuVm vm = d.vm().create("it:channels", 1L << 40);
+                List<VramBlock> blocks = new ArrayList<>();
+                for (long va : List.of(SRC, DST, PB)) {
+                    VramBlock b = vram.allocate(BLOCK, "it:channels");
+                    blocks.add(b);
+                    vm.map(va, b, 0, BLOCK, true);
+                }
+                byte[] data = new byte[20_000];
+                new Random(gpu.hashCode()).nextBytes(data);
+                MemorySegment.copy(data, 0, vram.map(blocks.get(0)), ValueLayout.JAVA_BYTE, 0, data.length);
+                int[] w = {
+                    inc(CopyMethods.OFFSET_IN_UPPER, 4), 0, (int) SRC, 0, (int) DST,
+                    inc(CopyMethods.LINE_LENGTH_IN, 1), data.length,
+                    inc(CopyMethods.LAUNCH_DMA, 1), CopyMethods.launch(true, false, false),
+                };
+                MemorySegment pb = vram.map(blocks.get(2));
+                for (int i = 0; i < w.length; i++) {
+                    pb.set(U32, 4L * i, w[i]);
+                }
+                GpuChannel c = d.channels().open("it:channels", vm, KERNEL, Engine.COPY0, 32);
+                Recorder r = new Recorder();
+                c.setListener(r);
+                c.submit(List.of(new PushSegment(PB, w.length)), 1);
+                await(gpu + ": completed(1)", () -> r.completed.get() == 1);
+                byte[] out = new byte[data.length];
+                MemorySegment.copy(vram.map(blocks.get(1)), ValueLayout.JAVA_BYTE, 0, out, 0, out.length);
+                assertArrayEquals(gpu, data, out);
+                String shown = Gogo.run(processor, "nova:channels " + gpu);
+                assertTrue(shown, shown.contains("1 channel(s) open") && shown.contains("it:channels"));
+                c.close();
+                vm.close();
+                for (VramBlock b : blocks) {
+                    vram.free(b);
+                }
+                assertEquals(gpu + ": VRAM back", before, vram.available());
+                assertEquals(gpu + ": no channel error, only close's notice " + r.failures, 1, r.failures.size());
+                assertEquals(gpu + ": close's notice", 0, r.failures.get(0).rcType());
+            }
+        } finally {
+            for (String chip : added.keySet()) {
+                Gogo.run(processor, "cm:delete org.nova.hw.sim.device~it-chan-" + chip);
+            }
         }
     }
 }

@@ -44,6 +44,25 @@ public final class CopyMethods {
     /** {@code NVC5B5_OFFSET_IN_UPPER_UPPER} (the same 16:0 for OFFSET_OUT_UPPER). */
     public static final EntryField OFFSET_UPPER = EntryField.of("NVC5B5_OFFSET_IN_UPPER_UPPER", 16, 0,
             "Address bits 56:32 (" + SRC + ")");
+    /**
+     * {@code NVC8B5_OFFSET_IN_UPPER_UPPER}, {@code _OFFSET_OUT_UPPER_UPPER} and {@code
+     * _SET_SEMAPHORE_A_UPPER}: Hopper's and Blackwell's copy classes widen every upper address field to
+     * 24:0, for MMU v3's 57-bit VA (kernel-open/nvidia-uvm/clc8b5.h; UVM's clc9b5.h/clcab5.h declare
+     * only what changes after it). The methods' offsets are clc5b5.h's.
+     */
+    public static final EntryField UPPER_V3 = EntryField.of("NVC8B5_OFFSET_IN_UPPER_UPPER", 24, 0,
+            "Address bits 56:32 (kernel-open/nvidia-uvm/clc8b5.h)");
+
+    /**
+     * @return the field holding address bits 56:32 in OFFSET_IN_UPPER, OFFSET_OUT_UPPER and
+     *         SET_SEMAPHORE_A of copy class {@code copyClass}: {@link #UPPER_V3} for HOPPER_DMA_COPY_A and
+     *         the Blackwell classes, {@link #OFFSET_UPPER} (16:0, the same as {@link
+     *         #SET_SEMAPHORE_A_UPPER}) for the older ones
+     */
+    public static EntryField upperField(int copyClass) {
+        return copyClass == FifoClasses.HOPPER_DMA_COPY_A || copyClass == FifoClasses.BLACKWELL_DMA_COPY_A
+                || copyClass == FifoClasses.BLACKWELL_DMA_COPY_B ? UPPER_V3 : OFFSET_UPPER;
+    }
 
     /** {@code NVC5B5_LAUNCH_DMA_DATA_TRANSFER_TYPE}: 0 NONE, 1 PIPELINED, 2 NON_PIPELINED. */
     public static final EntryField LAUNCH_DATA_TRANSFER_TYPE = EntryField.of("NVC5B5_LAUNCH_DMA_DATA_TRANSFER_TYPE",

@@ -106,6 +106,26 @@ public final class HostMethods {
     public static final int SEM_ADDR_LO = 0x005c;
     /** {@code NVC56F_SEM_ADDR_HI}: semaphore address bits 39:32 ({@code OFFSET} 7:0). */
     public static final int SEM_ADDR_HI = 0x0060;
+    /** {@code NVC56F_SEM_ADDR_HI_OFFSET}: address bits 39:32. */
+    public static final EntryField SEM_ADDR_HI_OFFSET = EntryField.of("NVC56F_SEM_ADDR_HI_OFFSET", 7, 0,
+            "Semaphore address bits 39:32 (" + SRC + ")");
+    /**
+     * {@code NVC86F_SEM_ADDR_HI_OFFSET} (the same in clc96f.h and clca6f.h): address bits 56:32 on
+     * Hopper and Blackwell. The method offsets SEM_ADDR_LO..SEM_EXECUTE are clc56f.h's in all three.
+     */
+    public static final EntryField SEM_ADDR_HI_OFFSET_V3 = EntryField.of("NVC86F_SEM_ADDR_HI_OFFSET", 24, 0,
+            "Semaphore address bits 56:32 (src/common/sdk/nvidia/inc/class/clc86f.h)");
+
+    /**
+     * @return the SEM_ADDR_HI field of GPFIFO class {@code gpfifoClass}: {@link #SEM_ADDR_HI_OFFSET_V3} for
+     *         HOPPER_CHANNEL_GPFIFO_A and the Blackwell classes, {@link #SEM_ADDR_HI_OFFSET} otherwise
+     */
+    public static EntryField semAddrHi(int gpfifoClass) {
+        return gpfifoClass == FifoClasses.HOPPER_CHANNEL_GPFIFO_A
+                || gpfifoClass == FifoClasses.BLACKWELL_CHANNEL_GPFIFO_A
+                || gpfifoClass == FifoClasses.BLACKWELL_CHANNEL_GPFIFO_B ? SEM_ADDR_HI_OFFSET_V3 : SEM_ADDR_HI_OFFSET;
+    }
+
     /** {@code NVC56F_SEM_PAYLOAD_LO}. */
     public static final int SEM_PAYLOAD_LO = 0x0064;
     /** {@code NVC56F_SEM_PAYLOAD_HI}. */
@@ -120,6 +140,8 @@ public final class HostMethods {
     /** {@code NVC56F_SEM_EXECUTE_PAYLOAD_SIZE}: 0 32BIT, 1 64BIT. */
     public static final EntryField SEM_EXECUTE_PAYLOAD_SIZE = EntryField.of("NVC56F_SEM_EXECUTE_PAYLOAD_SIZE", 24, 24,
             "0 32BIT, 1 64BIT (" + SRC + ")");
+    /** {@code NVC56F_SEM_EXECUTE_PAYLOAD_SIZE_32BIT} (the same in clc86f.h, clc96f.h, clca6f.h). */
+    public static final int SEM_EXECUTE_PAYLOAD_SIZE_32BIT = 0;
     /** {@code NVC56F_SEM_EXECUTE_PAYLOAD_SIZE_64BIT}. */
     public static final int SEM_EXECUTE_PAYLOAD_SIZE_64BIT = 1;
     /** Host methods lie below this byte offset; subchannel (engine) methods from it on (0x100 = NOP of the engine classes). */

@@ -12,7 +12,7 @@
  * <p>All types are immutable and thread-safe.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.nova.nvidia.fifo;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,5 +1,6 @@
 package org.nova.hw.sim.gpu;
 
+import org.nova.nvidia.mmu.EntryField;
 import org.nova.nvidia.fifo.CopyMethods;
 import org.nova.nvidia.fifo.RobustChannel;
 
@@ -24,6 +25,8 @@ final class SimCopyEngine {
         }
     }
 
+    /** The upper-address field of the chip's copy class ({@link CopyMethods#upperField}). */
+    private final EntryField upper;
     private long inUpper;
     private long inLower;
     private long outUpper;
@@ -38,6 +41,10 @@ final class SimCopyEngine {
     /** Bytes copied by this context (diagnostics). */
     long bytesCopied;
 
+    SimCopyEngine(EntryField upper) {
+        this.upper = upper;
+    }
+
     /**
      * Executes one method.
      *
@@ -49,12 +56,12 @@ final class SimCopyEngine {
             case CopyMethods.NOP -> {
                 return false;
             }
-            case CopyMethods.SET_SEMAPHORE_A -> semUpper = CopyMethods.SET_SEMAPHORE_A_UPPER.get(Integer.toUnsignedLong(data));
+            case CopyMethods.SET_SEMAPHORE_A -> semUpper = upper.get(Integer.toUnsignedLong(data));
             case CopyMethods.SET_SEMAPHORE_B -> semLower = Integer.toUnsignedLong(data);
             case CopyMethods.SET_SEMAPHORE_PAYLOAD -> semPayload = data;
-            case CopyMethods.OFFSET_IN_UPPER -> inUpper = CopyMethods.OFFSET_UPPER.get(Integer.toUnsignedLong(data));
+            case CopyMethods.OFFSET_IN_UPPER -> inUpper = upper.get(Integer.toUnsignedLong(data));
             case CopyMethods.OFFSET_IN_LOWER -> inLower = Integer.toUnsignedLong(data);
-            case CopyMethods.OFFSET_OUT_UPPER -> outUpper = CopyMethods.OFFSET_UPPER.get(Integer.toUnsignedLong(data));
+            case CopyMethods.OFFSET_OUT_UPPER -> outUpper = upper.get(Integer.toUnsignedLong(data));
             case CopyMethods.OFFSET_OUT_LOWER -> outLower = Integer.toUnsignedLong(data);
             case CopyMethods.PITCH_IN -> pitchIn = data;
             case CopyMethods.PITCH_OUT -> pitchOut = data;

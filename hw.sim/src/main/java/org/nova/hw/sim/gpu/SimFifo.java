@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
+import org.nova.nvidia.fifo.CopyMethods;
 import org.nova.nvidia.fifo.Doorbell;
 import org.nova.nvidia.fifo.FifoClasses;
 import org.nova.nvidia.fifo.HostMethods;
@@ -23,6 +24,14 @@ import org.nova.nvidia.fifo.RobustChannel;
  * GPFIFO entry, an unknown method, a LAUNCH_DMA with fields the model refuses) stops that channel
  * for good, records the error in its notifier ({@link #error}) and reports it to GSP-RM
  * ({@link Listener#rcTriggered}), which posts RC_TRIGGERED; other channels keep running.
+ *
+ * <p>Per chip: the doorbell takes only a channel's exact work-submit token ({@link
+ * Doorbell#token(org.nova.nvidia.Architecture, int, int)}: on GB20x with RUNLIST_DOORBELL_ENABLE;
+ * any other value is counted in {@link #strayDoorbells} and runs nothing); a host method the
+ * channel's class does not declare ({@link FifoClasses#hasSemaphoreAtoD}, {@link
+ * FifoClasses#hasSemExecute}: SEMAPHOREA..D on Hopper and Blackwell, SEM_* on Turing) is a PBDMA
+ * error; SEM_ADDR_HI and the copy engine's upper-address fields are as wide as the class makes them
+ * ({@link HostMethods#semAddrHi}, {@link CopyMethods#upperField}).
  *
  * <p>Channel memory is read and written with the function's lock held ({@link GpuHost#locked}),
  * one GPFIFO entry at a time; the channel table is guarded by this object.
@@ -62,7 +71,7 @@ final class SimFifo implements Bar0Unit {
     /** A channel's host state. */
     static final class Channel {
         final Setup setup;
-        final SimCopyEngine ce = new SimCopyEngine();
+        final SimCopyEngine ce;
         /** Whether GSP-RM scheduled it (NVA06F_CTRL_CMD_GPFIFO_SCHEDULE bEnable). */
         volatile boolean enabled;
         volatile boolean copyObject;
@@ -74,8 +83,9 @@ final class SimFifo implements Bar0Unit {
         long semPayload;
         long entriesDone;
 
-        Channel(Setup setup) {
+        Channel(Setup setup, int chipCopyClass) {
             this.setup = setup;
+            this.ce = new SimCopyEngine(CopyMethods.upperField(chipCopyClass));
         }
     }
 
@@ -114,10 +124,11 @@ final class SimFifo implements Bar0Unit {
 
     @Override
     public void write(int off, int token) {
-        int chid = token & 0xffff;
+        int chid = Doorbell.chidOf(token);
         synchronized (this) {
             Channel c = channels.get(chid);
-            if (c == null || token >>> 16 != COPY0_RUNLIST) {
+            // the whole token must be the channel's: the runlist, and on GB20x RUNLIST_DOORBELL_ENABLE
+            if (c == null || token != Doorbell.token(gpu.architecture(), COPY0_RUNLIST, chid)) {
                 strayDoorbells++;
                 gpu.log("host: doorbell with token 0x{} names no channel", Integer.toHexString(token));
                 return;
@@ -132,7 +143,7 @@ final class SimFifo implements Bar0Unit {
 
     /** GSP-RM set a channel up (its RAMFC written): the host knows it, disabled until scheduled. */
     synchronized void add(Setup s) {
-        channels.put(s.chid(), new Channel(s));
+        channels.put(s.chid(), new Channel(s, FifoClasses.copyClass(gpu.options().chipset()).orElseThrow()));
     }
 
     /** GSP-RM freed the channel: the host forgets it (work not fetched never runs). */
@@ -364,7 +375,7 @@ final class SimFifo implements Bar0Unit {
 
     private void hostMethod(Channel c, int method, int data, boolean[] nonstall) throws Stop {
         long d = Integer.toUnsignedLong(data);
-        boolean ampere = c.setup.gpfifoClass() != FifoClasses.TURING_CHANNEL_GPFIFO_A;
+        int cls = c.setup.gpfifoClass();
         switch (method) {
             case 0 -> { // NVC56F_SET_OBJECT: binds the subchannel to an object of the channel's engine
                 if ((data & 0xffff) != c.copyClass || !c.copyObject) {
@@ -374,25 +385,34 @@ final class SimFifo implements Bar0Unit {
             }
             case HostMethods.NOP -> {
             }
-            case HostMethods.SEMAPHOREA -> c.semAddr = (c.semAddr & 0xffff_ffffL) | (d & 0xff) << 32;
-            case HostMethods.SEMAPHOREB -> c.semAddr = (c.semAddr & ~0xffff_ffffL) | (d & ~3L);
-            case HostMethods.SEMAPHOREC -> c.semPayload = d;
-            case HostMethods.SEMAPHORED -> {
-                if (HostMethods.SEMAPHORED_OPERATION.get(d) != HostMethods.SEMAPHORED_OPERATION_RELEASE) {
-                    throw pbdma("SEMAPHORED 0x%08x: only RELEASE is modelled", data);
+            case HostMethods.SEMAPHOREA, HostMethods.SEMAPHOREB, HostMethods.SEMAPHOREC, HostMethods.SEMAPHORED -> {
+                if (!FifoClasses.hasSemaphoreAtoD(cls)) {
+                    throw pbdma("host method 0x%03x is not a method of class 0x%04x", method, cls);
                 }
-                boolean fourBytes = HostMethods.SEMAPHORED_RELEASE_SIZE.get(d) == HostMethods.SEMAPHORED_RELEASE_SIZE_4BYTE;
-                release(c, fourBytes ? Integer.BYTES : SEMAPHORE_16BYTE);
+                switch (method) {
+                    case HostMethods.SEMAPHOREA -> c.semAddr = (c.semAddr & 0xffff_ffffL) | (d & 0xff) << 32;
+                    case HostMethods.SEMAPHOREB -> c.semAddr = (c.semAddr & ~0xffff_ffffL) | (d & ~3L);
+                    case HostMethods.SEMAPHOREC -> c.semPayload = d;
+                    default -> {
+                        if (HostMethods.SEMAPHORED_OPERATION.get(d) != HostMethods.SEMAPHORED_OPERATION_RELEASE) {
+                            throw pbdma("SEMAPHORED 0x%08x: only RELEASE is modelled", data);
+                        }
+                        boolean fourBytes = HostMethods.SEMAPHORED_RELEASE_SIZE.get(d)
+                                == HostMethods.SEMAPHORED_RELEASE_SIZE_4BYTE;
+                        release(c, fourBytes ? Integer.BYTES : SEMAPHORE_16BYTE);
+                    }
+                }
             }
             case HostMethods.NON_STALL_INTERRUPT -> nonstall[0] = true;
             case HostMethods.SEM_ADDR_LO, HostMethods.SEM_ADDR_HI, HostMethods.SEM_PAYLOAD_LO, HostMethods.SEM_PAYLOAD_HI,
                     HostMethods.SEM_EXECUTE -> {
-                if (!ampere) {
-                    throw pbdma("host method 0x%03x is not a method of TURING_CHANNEL_GPFIFO_A", method);
+                if (!FifoClasses.hasSemExecute(cls)) {
+                    throw pbdma("host method 0x%03x is not a method of class 0x%04x", method, cls);
                 }
                 switch (method) {
                     case HostMethods.SEM_ADDR_LO -> c.semAddr = (c.semAddr & ~0xffff_ffffL) | (d & ~3L);
-                    case HostMethods.SEM_ADDR_HI -> c.semAddr = (c.semAddr & 0xffff_ffffL) | (d & 0xff) << 32;
+                    case HostMethods.SEM_ADDR_HI -> c.semAddr = (c.semAddr & 0xffff_ffffL)
+                            | HostMethods.semAddrHi(cls).get(d) << 32;
                     case HostMethods.SEM_PAYLOAD_LO -> c.semPayload = (c.semPayload & ~0xffff_ffffL) | d;
                     case HostMethods.SEM_PAYLOAD_HI -> c.semPayload = (c.semPayload & 0xffff_ffffL) | d << 32;
                     default -> {

@@ -101,12 +101,9 @@ final class SimRmChannels {
         return allocCopy(hParent, hObject, hClass, p);
     }
 
-    /** @return whether {@code cls} is a channel, copy or VA-space class of any chip (refused on the wrong chip) */
+    /** @return whether {@code cls} is a channel or copy class of any chip (refused on the wrong chip) */
     private static boolean isChannelClass(int cls) {
-        return cls == FifoClasses.TURING_CHANNEL_GPFIFO_A || cls == FifoClasses.AMPERE_CHANNEL_GPFIFO_A
-                || cls == FifoClasses.HOPPER_CHANNEL_GPFIFO_A || cls == FifoClasses.TURING_DMA_COPY_A
-                || cls == FifoClasses.AMPERE_DMA_COPY_A || cls == FifoClasses.AMPERE_DMA_COPY_B
-                || cls == FifoClasses.HOPPER_DMA_COPY_A;
+        return FifoClasses.isGpfifoClass(cls) || FifoClasses.isCopyClass(cls);
     }
 
     private int allocVaSpace(int hParent, int hObject, byte[] p) {
@@ -299,7 +296,7 @@ final class SimRmChannels {
                     return abi.NV_ERR_INVALID_PARAM_STRUCT();
                 }
                 abi.NVC36F_CTRL_CMD_GPFIFO_GET_WORK_SUBMIT_TOKEN_PARAMS().workSubmitToken(p, 0,
-                        Doorbell.token(SimFifo.COPY0_RUNLIST, ch.chid()));
+                        Doorbell.token(gpu.architecture(), SimFifo.COPY0_RUNLIST, ch.chid()));
                 return abi.NV_OK();
             }
         }

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.nova.nvidia.Architecture;
 import org.nova.nvidia.Chipset;
 import org.nova.nvidia.fifo.ChannelAllocFlags;
 import org.nova.nvidia.fifo.CopyMethods;
@@ -31,7 +32,10 @@ import org.nova.nvidia.gsp.bindings.GspBindings;
 import org.nova.nvidia.gsp.bindings.NV90F1_CTRL_VASPACE_COPY_SERVER_RESERVED_PDES_PARAMS;
 import org.nova.nvidia.gsp.bindings.NV_CHANNEL_ALLOC_PARAMS;
 import org.nova.nvidia.gsp.bindings.NV_MEMORY_DESC_PARAMS;
+import org.nova.nvidia.mmu.MmuFormat;
+import org.nova.nvidia.mmu.MmuHal;
 import org.nova.nvidia.mmu.MmuV2;
+import org.nova.nvidia.mmu.MmuV3;
 import org.nova.nvidia.mmu.Ramin;
 import org.nova.nvidia.regs.MmuInvalidate;
 
@@ -41,8 +45,10 @@ import org.nova.nvidia.regs.MmuInvalidate;
  * copy done byte for byte between VRAM and VRAM and between VRAM and system memory (through the
  * device's DMA path), the semaphore and the non-stall interrupt, each kind of fault stopping its
  * channel with the right RC code and chid while another channel keeps running, and the
- * allocation parameters GSP-RM refuses. Parametrized by chip (the GPFIFO and copy classes differ)
- * and ABI release.
+ * allocation parameters GSP-RM refuses. Parametrized by chip (the GPFIFO and copy classes differ;
+ * GH100, GB100 and GB202 walk format v3 tables from PD4, the others v2 from PD3) and ABI release;
+ * on Hopper and Blackwell also the SEM_EXECUTE release, the refused SEMAPHOREA..D, the 24:0 copy
+ * upper-address field, and on every chip that only the channel's exact token rings it.
  */
 class SimFifoTest {
     private static final int CLIENT = 0xc1e0_0000;
@@ -52,6 +58,8 @@ class SimFifoTest {
     private static final long INST_B = 0x10_1000;
     private static final long USERD_A = 0x10_2000;
     private static final long USERD_B = 0x10_2200;
+    /** The root on MMU v3 (Hopper, Blackwell): PD4[0] -> PD3; on v2 PD3 is the root. */
+    private static final long PD4 = 0x11_5000;
     private static final long PD3 = 0x11_0000;
     private static final long PD2 = 0x11_1000;
     private static final long PD1 = 0x11_2000;
@@ -84,11 +92,34 @@ class SimFifoTest {
     static Stream<Arguments> chips() {
         List<Arguments> a = new ArrayList<>();
         for (GspAbi r : GspAbi.all()) {
-            for (Chipset c : List.of(Chipset.TU102, Chipset.GA102, Chipset.AD102)) {
+            for (Chipset c : List.of(Chipset.TU102, Chipset.GA102, Chipset.AD102, Chipset.GH100)) {
                 a.add(Arguments.of(c, r.version()));
             }
         }
+        // Blackwell: the release that knows it (r570)
+        for (Chipset c : List.of(Chipset.GB100, Chipset.GB202)) {
+            a.add(Arguments.of(c, GspAbi.all().get(GspAbi.all().size() - 1).version()));
+        }
         return a.stream();
+    }
+
+    /** The chips whose classes differ from Ampere's, on the latest release: Hopper and both Blackwells. */
+    static Stream<Arguments> newChips() {
+        String latest = GspAbi.all().get(GspAbi.all().size() - 1).version();
+        return Stream.of(Chipset.GH100, Chipset.GB100, Chipset.GB202).map(c -> Arguments.of(c, latest));
+    }
+
+    private boolean v3() {
+        return MmuHal.of(gpu.architecture()).format() == MmuFormat.V3;
+    }
+
+    /** The root page directory of the test's space. */
+    private long root() {
+        return v3() ? PD4 : PD3;
+    }
+
+    private long vramPte(long pa, boolean readOnly) {
+        return v3() ? MmuV3.vramPte(pa, readOnly, false) : MmuV2.vramPte(pa, readOnly, false);
     }
 
     private void boot(Chipset chip, String release) {
@@ -127,23 +158,32 @@ class SimFifoTest {
         });
         // one space: PD3 -> PD2 -> PD1 -> PD0[0] small table; page i of VA at PAGES + i*4K
         for (long inst : List.of(INST_A, INST_B)) {
-            gpu.vramWrite(inst + Ramin.PAGE_DIR_BASE_OFFSET, 8, Ramin.pageDirBaseV2(PD3));
-            gpu.vramWrite(inst + Ramin.ADR_LIMIT_OFFSET, 8, Ramin.adrLimit((1L << 47) - 1));
+            gpu.vramWrite(inst + Ramin.PAGE_DIR_BASE_OFFSET, 8, Ramin.pageDirBaseV2(root()));
+            gpu.vramWrite(inst + Ramin.ADR_LIMIT_OFFSET, 8, Ramin.adrLimit((1L << (v3() ? MmuV3.VA_BITS : 47)) - 1));
         }
-        gpu.vramWrite(PD3, 8, MmuV2.vramPde(PD2));
-        gpu.vramWrite(PD2, 8, MmuV2.vramPde(PD1));
-        gpu.vramWrite(PD1, 8, MmuV2.vramPde(PD0));
-        gpu.vramWrite(PD0 + 8, 8, MmuV2.dualSmallVram(SPT));
+        if (v3()) {
+            gpu.vramWrite(PD4, 8, MmuV3.vramPde(PD3));
+            gpu.vramWrite(PD3, 8, MmuV3.vramPde(PD2));
+            gpu.vramWrite(PD2, 8, MmuV3.vramPde(PD1));
+            gpu.vramWrite(PD1, 8, MmuV3.vramPde(PD0));
+            gpu.vramWrite(PD0 + 8, 8, MmuV3.dualSmallVram(SPT));
+            gpu.vramWrite(SPT + (SYS >>> 12) * 8, 8, MmuV3.sysPte(BUS, true, false));
+        } else {
+            gpu.vramWrite(PD3, 8, MmuV2.vramPde(PD2));
+            gpu.vramWrite(PD2, 8, MmuV2.vramPde(PD1));
+            gpu.vramWrite(PD1, 8, MmuV2.vramPde(PD0));
+            gpu.vramWrite(PD0 + 8, 8, MmuV2.dualSmallVram(SPT));
+            gpu.vramWrite(SPT + (SYS >>> 12) * 8, 8, MmuV2.PTE_VALID.of(1)
+                    | MmuV2.PTE_APERTURE.of(MmuV2.PTE_APERTURE_SYSTEM_COHERENT) | MmuV2.PTE_ADDRESS_SYS.of(BUS >>> 12));
+        }
         for (long va = RING_A; va < RO; va += 0x1000) {
-            gpu.vramWrite(SPT + (va >>> 12) * 8, 8, MmuV2.vramPte(PAGES + va, false, false));
+            gpu.vramWrite(SPT + (va >>> 12) * 8, 8, vramPte(PAGES + va, false));
         }
-        gpu.vramWrite(SPT + (RO >>> 12) * 8, 8, MmuV2.vramPte(PAGES + RO, true, false));
-        gpu.vramWrite(SPT + (SYS >>> 12) * 8, 8, MmuV2.PTE_VALID.of(1)
-                | MmuV2.PTE_APERTURE.of(MmuV2.PTE_APERTURE_SYSTEM_COHERENT) | MmuV2.PTE_ADDRESS_SYS.of(BUS >>> 12));
+        gpu.vramWrite(SPT + (RO >>> 12) * 8, 8, vramPte(PAGES + RO, true));
         assertEquals(0, rm.alloc(CLIENT, DEVICE, H_VAS, FifoClasses.FERMI_VASPACE_A,
                 new byte[abi.NV_VASPACE_ALLOCATION_PARAMETERS().size()]));
         assertEquals(0, rm.control(H_VAS, abi.NV90F1_CTRL_CMD_VASPACE_COPY_SERVER_RESERVED_PDES(),
-                new byte[][] {reservedPdes(PD3)}));
+                new byte[][] {reservedPdes(root())}));
     }
 
     private byte[] reservedPdes(long root) {
@@ -200,7 +240,7 @@ class SimFifoTest {
         byte[][] tok = {new byte[4]};
         assertEquals(0, rm.control(handle, abi.NVC36F_CTRL_CMD_GPFIFO_GET_WORK_SUBMIT_TOKEN(), tok));
         int token = abi.NVC36F_CTRL_CMD_GPFIFO_GET_WORK_SUBMIT_TOKEN_PARAMS().workSubmitToken(tok[0], 0);
-        assertEquals(Doorbell.token(SimFifo.COPY0_RUNLIST, rm.chid(handle)), token);
+        assertEquals(Doorbell.token(gpu.architecture(), SimFifo.COPY0_RUNLIST, rm.chid(handle)), token);
         return token;
     }
 
@@ -332,7 +372,7 @@ class SimFifoTest {
         assertEquals(0x1111_1111L, gpu.vramRead(PAGES + DST, 4));
         // the driver points DST's PTE at another page but does not invalidate: the engine still uses the old one
         long moved = 0x30_0000;
-        gpu.vramWrite(SPT + (DST >>> 12) * 8, 8, MmuV2.vramPte(moved, false, false));
+        gpu.vramWrite(SPT + (DST >>> 12) * 8, 8, vramPte(moved, false));
         gpu.vramWrite(PAGES + SRC, 4, 0x2222_2222L);
         int[] again = copyPush(SRC, DST, 4, 2, CopyMethods.launch(true, false, true));
         put(PB + 0x100, again);
@@ -341,7 +381,7 @@ class SimFifoTest {
         assertEquals(0x2222_2222L, gpu.vramRead(PAGES + DST, 4), "the stale TLB entry still names the old page");
         assertEquals(0, gpu.vramRead(moved, 4));
         // the invalidate of the space (all VAs of its PDB): the next copy goes to the new page
-        gpu.write(MmuInvalidate.PDB.address(), 4, MmuInvalidate.PDB_ADDR.of(PD3 >>> MmuInvalidate.PDB_ADDR_SHIFT));
+        gpu.write(MmuInvalidate.PDB.address(), 4, MmuInvalidate.PDB_ADDR.of(root() >>> MmuInvalidate.PDB_ADDR_SHIFT));
         gpu.write(MmuInvalidate.UPPER_PDB.address(), 4, 0);
         gpu.write(MmuInvalidate.INVALIDATE.address(), 4, Integer.toUnsignedLong(MmuInvalidate.INVALIDATE_TRIGGER.of(1)
                 | MmuInvalidate.INVALIDATE_HUBTLB_ONLY.of(1) | MmuInvalidate.INVALIDATE_ALL_VA.of(1)));
@@ -356,6 +396,11 @@ class SimFifoTest {
 
     /** One fault kind: what the second channel's pushbuffer does, and what the RC code must be. */
     static Stream<Arguments> faults() {
+        return Stream.of(Chipset.GA102, Chipset.GH100, Chipset.GB202).flatMap(chip -> faultKinds().map(
+                a -> Arguments.of(a.get()[0], a.get()[1], a.get()[2], chip)));
+    }
+
+    static Stream<Arguments> faultKinds() {
         return Stream.of(
                 Arguments.of("unmapped source", RobustChannel.FIFO_ERROR_MMU_ERR_FLT, UNMAPPED),
                 Arguments.of("read-only destination", RobustChannel.FIFO_ERROR_MMU_ERR_FLT, RO),
@@ -368,8 +413,8 @@ class SimFifoTest {
 
     @ParameterizedTest
     @MethodSource("faults")
-    void aFaultStopsItsChannelReportsItAndTheOtherChannelRuns(String kind, int rcType, long faultVa) {
-        boot(Chipset.GA102, GspAbi.all().get(GspAbi.all().size() - 1).version());
+    void aFaultStopsItsChannelReportsItAndTheOtherChannelRuns(String kind, int rcType, long faultVa, Chipset chip) {
+        boot(chip, GspAbi.all().get(GspAbi.all().size() - 1).version());
         int good = channel(0xcafe_1000, INST_A, USERD_A, RING_A);
         int bad = channel(0xcafe_2000, INST_B, USERD_B, RING_B);
         int goodChid = rm.chid(0xcafe_1000);
@@ -437,7 +482,7 @@ class SimFifoTest {
         byte[] vas = channelParams(INST_A, USERD_A, RING_A, 8);
         a.hVASpace(vas, 0, 0x1234);
         assertEquals(abi.NV_ERR_INVALID_OBJECT_HANDLE(), rm.alloc(CLIENT, DEVICE, 1, cls, vas));
-        gpu.vramWrite(INST_B + Ramin.PAGE_DIR_BASE_OFFSET, 8, Ramin.pageDirBaseV2(PD2));
+        gpu.vramWrite(INST_B + Ramin.PAGE_DIR_BASE_OFFSET, 8, Ramin.pageDirBaseV2(root() == PD3 ? PD2 : PD3));
         assertEquals(abi.NV_ERR_INVALID_STATE(), rm.alloc(CLIENT, DEVICE, 1, cls, channelParams(INST_B, USERD_A, RING_A, 8)),
                 "the instance block names another page directory than the VA space's");
         assertEquals(0, rm.alloc(CLIENT, DEVICE, 1, cls, channelParams(INST_A, USERD_A, RING_A, 8)));
@@ -467,5 +512,75 @@ class SimFifoTest {
         assertEquals(0, rm.alloc(CLIENT, DEVICE, 0x999, gpfifoClass(), channelParams(INST_A, USERD_A, RING_A, 8)));
         assertEquals(5, rm.chid(0x999), "the freed ID is handed out again");
         assertNotNull(gpu.fifo().channel(5));
+    }
+
+    @ParameterizedTest
+    @MethodSource("newChips")
+    void hopperAndBlackwellReleaseBySemExecuteAndRefuseSemaphoreAtoD(Chipset chip, String release) {
+        boot(chip, release);
+        int good = channel(0xcafe_1000, INST_A, USERD_A, RING_A);
+        int bad = channel(0xcafe_2000, INST_B, USERD_B, RING_B);
+        int goodChid = rm.chid(0xcafe_1000);
+        int badChid = rm.chid(0xcafe_2000);
+        int[] sem = {
+            HostMethods.header(HostMethods.SEC_OP_INC_METHOD, 0, HostMethods.SEM_ADDR_LO, 5),
+            (int) SEM, (int) (SEM >>> 32), 0x5eed, 0,
+            (int) (HostMethods.SEM_EXECUTE_OPERATION.of(HostMethods.SEM_EXECUTE_OPERATION_RELEASE)
+                    | HostMethods.SEM_EXECUTE_PAYLOAD_SIZE.of(HostMethods.SEM_EXECUTE_PAYLOAD_SIZE_32BIT)),
+            HostMethods.header(HostMethods.SEC_OP_INC_METHOD, 0, HostMethods.NON_STALL_INTERRUPT, 1), 0,
+        };
+        put(PB, sem);
+        submit(RING_A, USERD_A, good, 0, PB, sem.length);
+        awaitGpGet(USERD_A, 1, goodChid);
+        assertNull(gpu.fifo().error(goodChid));
+        assertEquals(0x5eed, gpu.vramRead(PAGES + SEM, 4));
+        // SEMAPHOREA..D are not methods of clc86f.h/clc96f.h/clca6f.h: a PBDMA error, like any unknown method
+        int[] legacy = {HostMethods.header(HostMethods.SEC_OP_INC_METHOD, 0, HostMethods.SEMAPHOREA, 4),
+            0, (int) SEM, 7, (int) HostMethods.SEMAPHORED_OPERATION.of(HostMethods.SEMAPHORED_OPERATION_RELEASE)};
+        put(PB + 0x100, legacy);
+        submit(RING_B, USERD_B, bad, 0, PB + 0x100, legacy.length);
+        awaitError(badChid);
+        assertEquals(RobustChannel.PBDMA_ERROR, gpu.fifo().error(badChid).rcType());
+        assertEquals(0x5eed, gpu.vramRead(PAGES + SEM, 4), "the refused release wrote nothing");
+    }
+
+    @ParameterizedTest
+    @MethodSource("newChips")
+    void theCopyClassesTakeAddressBitsUpTo56(Chipset chip, String release) {
+        boot(chip, release);
+        int token = channel(0xcafe_1000, INST_A, USERD_A, RING_A);
+        int chid = rm.chid(0xcafe_1000);
+        // OFFSET_IN_UPPER bit 17 (VA bit 49): kept by clc8b5.h's 24:0 field, so the read faults there,
+        // where clc5b5.h's 16:0 field would have dropped it and read SRC
+        long high = 1L << 49 | SRC;
+        int[] push = copyPush(high, DST, 16, 9, CopyMethods.launch(true, false, true));
+        put(PB, push);
+        submit(RING_A, USERD_A, token, 0, PB, push.length);
+        awaitError(chid);
+        SimChannelError e = gpu.fifo().error(chid);
+        assertEquals(RobustChannel.FIFO_ERROR_MMU_ERR_FLT, e.rcType(), e.reason());
+        assertEquals(high, e.faultVa(), e.reason());
+    }
+
+    @ParameterizedTest
+    @MethodSource("chips")
+    void onlyTheChannelsExactTokenRingsIt(Chipset chip, String release) {
+        boot(chip, release);
+        int token = channel(0xcafe_1000, INST_A, USERD_A, RING_A);
+        int chid = rm.chid(0xcafe_1000);
+        assertEquals(Doorbell.NOTIFY_CHANNEL_PENDING + Doorbell.USERMODE_OFFSET + Doorbell.VFN_BASE,
+                Doorbell.notifyChannelPending(gpu.architecture()).orElseThrow());
+        // GB20x: RUNLIST_DOORBELL must be ENABLE; elsewhere bit 30 is no part of the token
+        int wrong = token ^ Doorbell.RUNLIST_DOORBELL_ENABLE;
+        int[] push = copyPush(SRC, DST, 4, 3, CopyMethods.launch(true, false, true));
+        put(PB, push);
+        long stray = gpu.fifo().strayDoorbells;
+        submit(RING_A, USERD_A, wrong, 0, PB, push.length);
+        assertEquals(stray + 1, gpu.fifo().strayDoorbells, "token 0x" + Integer.toHexString(wrong) + " names no channel");
+        assertEquals(0, gpu.vramRead(USERD_A + HostMethods.USERD_GP_GET, 4));
+        submit(RING_A, USERD_A, token, 0, PB, push.length);
+        awaitGpGet(USERD_A, 1, chid);
+        assertEquals(3, gpu.vramRead(PAGES + SEM, 4));
+        assertEquals(chip.architecture() == Architecture.BLACKWELL_GB20X, (token & Doorbell.RUNLIST_DOORBELL_ENABLE) != 0);
     }
 }

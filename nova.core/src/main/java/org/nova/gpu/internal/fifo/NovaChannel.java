@@ -159,13 +159,7 @@ final class NovaChannel implements GpuChannel {
             }
             long slot = layout.slotsAt() + (submissions % layout.slots()) * ChannelLayout.SLOT_BYTES;
             long sem = ChannelLayout.vaOf(va, ChannelLayout.SEMAPHORE);
-            int[] words = {
-                HostMethods.header(HostMethods.SEC_OP_INC_METHOD, 0, HostMethods.SEMAPHOREA, 4),
-                (int) (sem >>> 32), (int) sem, (int) seqno,
-                (int) (HostMethods.SEMAPHORED_OPERATION.of(HostMethods.SEMAPHORED_OPERATION_RELEASE)
-                        | HostMethods.SEMAPHORED_RELEASE_SIZE.of(HostMethods.SEMAPHORED_RELEASE_SIZE_4BYTE)),
-                HostMethods.header(HostMethods.SEC_OP_INC_METHOD, 0, HostMethods.NON_STALL_INTERRUPT, 1), 0,
-            };
+            int[] words = FenceMethods.release(owner.gpfifoClass(), sem, (int) seqno);
             for (int i = 0; i < words.length; i++) {
                 mem.set(NovaChannels.LE32, slot + 4L * i, words[i]);
             }

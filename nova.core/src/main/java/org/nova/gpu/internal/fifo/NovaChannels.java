@@ -109,6 +109,11 @@ public final class NovaChannels implements GpuChannels {
         return gpu;
     }
 
+    /** @return the chip's channel GPFIFO class (which host methods a pushbuffer may use) */
+    int gpfifoClass() {
+        return FifoClasses.gpfifoClass(chip.architecture()).orElseThrow();
+    }
+
     private void step(String name) {
         if (faultPoint.test("channel step " + name)) {
             throw new DriverException(Errno.EIO, gpu + ": channel " + name + " failed: fault injected (fail-nth)");
