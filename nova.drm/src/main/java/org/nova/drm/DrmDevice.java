@@ -121,6 +121,7 @@ public final class DrmDevice {
         this.prime = new DrmPrime(this, lock, cls, gem);
         this.syncobjs = new DrmSyncobjs(lock, cls);
         this.ioctls = new IoctlDispatch<>(this, driverFiles, gem, auth, prime, syncobjs);
+        gem.copier(sysmem == null ? null : driver.gemCopier(this));
     }
 
     /** @return the index: primary minor N, render minor 128 + N */
@@ -278,6 +279,16 @@ public final class DrmDevice {
         } finally {
             srcu.readLock().unlock();
         }
+    }
+
+    /**
+     * @return how many moves the driver's {@link GemCopier} (the copy engine) did; the others were
+     *     CPU copies
+     * @since 2.5
+     */
+    public long acceleratedMoves() {
+        GemCopier c = gem.copier();
+        return c == null ? 0 : c.copies();
     }
 
     /** @return the VRAM held by this device's GEM objects, in bytes */
@@ -462,6 +473,8 @@ public final class DrmDevice {
                     // like postclose, unplug must not fail; the VRAM goes back anyway
                 }
             }
+            // the kernel channel and its space go while the GPU's VRAM manager still has them
+            gem.closeCopier();
             synchronized (lock) {
                 for (DrmFile f : files.values()) {
                     gem.releaseHandles(f);

@@ -8,6 +8,7 @@ import java.util.concurrent.ScheduledExecutorService;
 
 import org.nova.drm.DrmDriver;
 import org.nova.drm.DrmDriverInfo;
+import org.nova.drm.DrmDevice;
 import org.nova.drm.DrmFile;
 import org.nova.drm.DrmIoctl;
 import org.nova.drm.IoctlDesc;
@@ -124,6 +125,15 @@ public final class NovaDriver implements DrmDriver<NovaFile> {
                         "NOVA_CHANNEL_FREE", (file, data, arg) -> NovaExec.channelFree(arg, file, data)),
                 new IoctlDesc<>(NovaDrm.DRM_IOCTL_NOVA_EXEC, DrmIoctl.DRM_AUTH | DrmIoctl.DRM_RENDER_ALLOW,
                         "NOVA_EXEC", (file, data, arg) -> NovaExec.exec(arg, file, data)));
+    }
+
+    /**
+     * The device's kernel channel for accelerated GEM moves ({@link KernelCopier}), opened at the
+     * first move; moves go to the CPU copy when the GPU has no channels or no VA spaces.
+     */
+    @Override
+    public org.nova.drm.GemCopier gemCopier(DrmDevice device) {
+        return new KernelCopier("nova-drm:" + device.primaryName(), vms, channels, device.sysmem(), jobTimeout);
     }
 
     /** file.rs {@code DriverFile::open}: every file gets an (empty) {@link NovaFile}. */
