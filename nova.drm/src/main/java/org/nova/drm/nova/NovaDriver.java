@@ -37,6 +37,8 @@ public final class NovaDriver implements DrmDriver<NovaFile> {
     private final Duration jobTimeout;
     /** The open files' data, for drm:vm (the DRM core keeps its own copy for the handlers). */
     private final Map<DrmFile, NovaFile> files = new ConcurrentHashMap<>();
+    /** The device's accelerated mover, made at registration (null on a device without system memory). */
+    private volatile KernelCopier copier;
 
     /** @param vramBarSize what GETPARAM(VRAM_BAR_SIZE) answers: the parent's BAR1 length */
     public NovaDriver(long vramBarSize) {
@@ -133,7 +135,15 @@ public final class NovaDriver implements DrmDriver<NovaFile> {
      */
     @Override
     public org.nova.drm.GemCopier gemCopier(DrmDevice device) {
-        return new KernelCopier("nova-drm:" + device.primaryName(), vms, channels, device.sysmem(), jobTimeout);
+        KernelCopier c = new KernelCopier("nova-drm:" + device.primaryName(), vms, channels, device.sysmem(),
+                jobTimeout);
+        copier = c;
+        return c;
+    }
+
+    /** @return the copier made for the device (drm:vm, tests), or null before registration */
+    KernelCopier copier() {
+        return copier;
     }
 
     /** file.rs {@code DriverFile::open}: every file gets an (empty) {@link NovaFile}. */
