@@ -52,9 +52,17 @@ import org.nova.gpu.vram.VramManager;
  * object waits for the GPU work that may touch it ({@link GemMover#awaitIdle}, TTM's reservation
  * wait; nova-drm's VA spaces wait for their file's job fences, at most the job timeout): a busy
  * object is skipped by eviction and refused by {@link #gemMigrate} (EBUSY); the placement lock is
- * held meanwhile, so creates, binds and mmaps of the device wait too. A move copies the bytes (CPU,
- * through PRAMIN), then every {@link GemMover} (the drivers' GPU VA spaces) maps the same VAs onto
- * the new backing, then the old backing is freed. {@link #gemMigrate} moves an object explicitly
+ * held meanwhile, so creates, binds and mmaps of the device wait too. A move copies the bytes,
+ * then every {@link GemMover} (the drivers' GPU VA spaces) maps the same VAs onto the new backing,
+ * then the old backing is freed. The copy is the driver's {@link GemCopier} when it has one and
+ * it takes the copy (TTM's accelerated move; nova-drm: the copy engine on the device's kernel
+ * channel, opened at the first move in a VA space of its own and kept until unplug, waiting for the
+ * copy's completion for at most the job timeout without holding a lock the completion needs);
+ * otherwise, and whenever the copier declines (no channels on the GPU, no kernel channel to be had,
+ * the channel failed or timed out: logged once, later moves do not try again), the CPU copies
+ * through PRAMIN. Both paths leave the same bytes at the same VAs; {@link #acceleratedMoves}
+ * counts the copier's. At unplug the copier is closed (its channel and space give their VRAM back)
+ * before the objects' memory goes. {@link #gemMigrate} moves an object explicitly
  * (back to VRAM, or out to system memory); objects are not moved back on their own. An mmap of an
  * object in system memory maps its DMA buffer.
  *
@@ -121,6 +129,7 @@ public final class DrmDevice {
         this.prime = new DrmPrime(this, lock, cls, gem);
         this.syncobjs = new DrmSyncobjs(lock, cls);
         this.ioctls = new IoctlDispatch<>(this, driverFiles, gem, auth, prime, syncobjs);
+        gem.copier(sysmem == null ? null : driver.gemCopier(this));
     }
 
     /** @return the index: primary minor N, render minor 128 + N */
@@ -278,6 +287,16 @@ public final class DrmDevice {
         } finally {
             srcu.readLock().unlock();
         }
+    }
+
+    /**
+     * @return how many moves the driver's {@link GemCopier} (the copy engine) did; the others were
+     *     CPU copies
+     * @since 2.5
+     */
+    public long acceleratedMoves() {
+        GemCopier c = gem.copier();
+        return c == null ? 0 : c.copies();
     }
 
     /** @return the VRAM held by this device's GEM objects, in bytes */
@@ -462,6 +481,8 @@ public final class DrmDevice {
                     // like postclose, unplug must not fail; the VRAM goes back anyway
                 }
             }
+            // the kernel channel and its space go while the GPU's VRAM manager still has them
+            gem.closeCopier();
             synchronized (lock) {
                 for (DrmFile f : files.values()) {
                     gem.releaseHandles(f);

@@ -61,4 +61,16 @@ public interface DrmDriver<F> {
      */
     default void unplug(DrmFile file, F data) {
     }
+
+    /**
+     * The device's accelerated mover of GEM objects between VRAM and system memory, asked once at
+     * registration; the device owns what it returns and closes it at unplug.
+     *
+     * @param device the device being registered (its placement, system memory and name are set)
+     * @return the copier, or null: the device moves objects with the CPU
+     * @since 2.5
+     */
+    default GemCopier gemCopier(DrmDevice device) {
+        return null;
+    }
 }

@@ -53,6 +53,8 @@ final class DrmGem {
     /** The use clock for the LRU. */
     private long clock;
     private long evictions;
+    /** The driver's accelerated copy, or null (set once at registration, closed at unplug). */
+    private volatile GemCopier copier;
 
     DrmGem(DrmDevice device, Object lock, VramManager vram, MemorySegment aperture, GpuSysmem sysmem) {
         this.device = device;
@@ -60,6 +62,44 @@ final class DrmGem {
         this.vram = vram;
         this.aperture = aperture;
         this.sysmem = sysmem;
+    }
+
+    void copier(GemCopier c) {
+        this.copier = c;
+    }
+
+    /** @return the driver's copier, or null */
+    GemCopier copier() {
+        return copier;
+    }
+
+    /** Closes the driver's copier (unplug: its channel and space go before the objects' memory). */
+    void closeCopier() {
+        GemCopier c = copier;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: closing the GEM copier: {}", device.primaryName(), e.toString());
+            }
+        }
+    }
+
+    /**
+     * Copies a moving object's bytes: through the driver's copier (the copy engine) when it takes
+     * the copy, else with the CPU through PRAMIN. Placement lock held.
+     */
+    private void copyBytes(GemObject o, VramBlock fromBlock, SysmemBuffer fromSys, VramBlock toBlock,
+            SysmemBuffer toSys) {
+        GemCopier c = copier;
+        if (c != null && c.copy(o, fromBlock, fromSys, toBlock, toSys, o.size)) {
+            return;
+        }
+        if (fromBlock != null) {
+            sysmem.copyFromVram(fromBlock, 0, toSys, 0, o.size);
+        } else {
+            sysmem.copyToVram(fromSys, 0, toBlock, 0, o.size);
+        }
     }
 
     ReentrantLock placementLock() {
@@ -226,7 +266,7 @@ final class DrmGem {
         }
         SysmemBuffer buf = sysmem.allocate(o.size, o.owner);
         try {
-            sysmem.copyFromVram(old, 0, buf, 0, o.size);
+            copyBytes(o, old, null, null, buf);
             swap(o, null, buf, old, null);
         } catch (RuntimeException e) {
             buf.close();
@@ -247,7 +287,7 @@ final class DrmGem {
             throw new DrmException(DrmErrno.ENOMEM, device.primaryName() + ": no VRAM for " + o);
         }
         try {
-            sysmem.copyToVram(old, 0, block, 0, o.size);
+            copyBytes(o, null, old, block, null);
             swap(o, block, null, null, old);
         } catch (RuntimeException e) {
             vram.free(block);

@@ -7,7 +7,7 @@
  * {@link org.nova.drm.DrmDevices} service through which programs find devices.
  */
 @Export
-@Version("2.4.0")
+@Version("2.5.0")
 package org.nova.drm;
 
 import org.osgi.annotation.bundle.Export;

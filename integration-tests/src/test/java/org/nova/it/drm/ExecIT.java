@@ -22,9 +22,12 @@ import org.apache.felix.service.command.CommandProcessor;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
+import org.nova.bus.auxiliary.AuxiliaryDevice;
 import org.nova.dma.fence.DmaFence;
 import org.nova.dma.fence.FenceContext;
 import org.nova.dma.fence.FenceError;
+import org.nova.driver.Device;
+import org.nova.driver.DriverCore;
 import org.nova.drm.DrmDevice;
 import org.nova.drm.DrmDevices;
 import org.nova.drm.DrmErrno;
@@ -36,6 +39,8 @@ import org.nova.drm.NovaDrm;
 import org.nova.drm.NovaDrm.ExecPush;
 import org.nova.drm.NovaDrm.Sync;
 import org.nova.drm.NovaDrm.VmBindOp;
+import org.nova.gpu.channel.GpuChannel;
+import org.nova.gpu.vram.NovaDrmData;
 import org.nova.gpu.vram.VramManager;
 import org.nova.it.Await;
 import org.nova.it.Gogo;
@@ -102,16 +107,60 @@ public class ExecIT {
     @Inject
     private ConfigurationAdmin cm;
 
+    @Inject
+    private DriverCore core;
+
     @Configuration
     public Option[] config() {
         return new Option[] {NovaOptions.all()};
     }
 
+    /**
+     * Both GPUs up, each with its DRM device's kernel channel (opened lazily by the first GEM move
+     * and kept until unplug, as nouveau's {@code drm->channel}): one move here opens it, so that
+     * every test's VRAM and channel counts compare like with like.
+     */
     @Before
     public void gpusUp() {
         for (String gpu : GPUS) {
             Await.until(gpu + "'s DRM device", TIMEOUT, () -> device(gpu) != null, () -> drm.devices());
+            openKernelChannel(gpu);
         }
+    }
+
+    /** Moves one object so that the device's kernel channel is open; @return it */
+    private GpuChannel openKernelChannel(String gpu) {
+        GpuChannel k = kernelChannel(gpu);
+        if (k != null) {
+            return k;
+        }
+        DrmDevice dev = device(gpu);
+        long moves = dev.acceleratedMoves();
+        try (DrmFile f = dev.open(DrmFile.Node.RENDER)) {
+            GemObject o = dev.lookup(f, NovaDrm.gemCreate(f, K64, NovaDrm.NOVA_GEM_DOMAIN_GART));
+            dev.gemMigrate(o, GemObject.Placement.VRAM);
+        }
+        assertEquals(gpu + ": the first move is the copy engine's", moves + 1, dev.acceleratedMoves());
+        k = kernelChannel(gpu);
+        assertNotNull(gpu + ": the first move opened the kernel channel", k);
+        return k;
+    }
+
+    /** @return the registration data of the GPU's nova-drm auxiliary device, or null */
+    private NovaDrmData data(String gpu) {
+        for (Device d : core.requireBus("auxiliary").devices()) {
+            if (d.name().startsWith("NovaCore.nova-drm.") && d.parent().map(Device::name).orElse("").equals(gpu)) {
+                return d.busData() instanceof AuxiliaryDevice a ? a.registrationData(NovaDrmData.class).orElse(null) : null;
+            }
+        }
+        return null;
+    }
+
+    /** @return the open channel of the GPU the DRM device moves objects with, or null */
+    private GpuChannel kernelChannel(String gpu) {
+        NovaDrmData d = data(gpu);
+        return d == null || d.channels() == null ? null
+                : d.channels().channels().stream().filter(c -> c.owner().endsWith(":kernel")).findFirst().orElse(null);
     }
 
     private DrmDevice device(String gpu) {
@@ -230,11 +279,11 @@ public class ExecIT {
                 assertTrue(jobs, jobs.contains(c.f.name()) && jobs.contains("running"));
                 assertTrue(jobs, jobs.contains(c.f.syncobjFence(s).id()));
                 String chans = Gogo.run(processor, "nova:channels " + gpu);
-                assertTrue(chans, chans.contains("1 channel(s) open"));
+                assertTrue(chans, chans.contains("2 channel(s) open") && chans.contains(":kernel"));
             }
             assertEquals(gpu + ": VRAM back", before, vram.available());
             String chans = Gogo.run(processor, "nova:channels " + gpu);
-            assertTrue(chans, chans.contains("0 channel(s) open"));
+            assertTrue(chans, chans.contains("1 channel(s) open") && chans.contains(":kernel"));
         }
     }
 
@@ -378,7 +427,7 @@ public class ExecIT {
         foreign.signal();
         assertEquals("VRAM back", before, vram.available());
         String chans = Gogo.run(processor, "nova:channels " + GPUS.get(0));
-        assertTrue(chans, chans.contains("0 channel(s) open"));
+        assertTrue(chans, chans.contains("1 channel(s) open") && chans.contains(":kernel"));
     }
 
     /**
@@ -509,5 +558,87 @@ public class ExecIT {
             conf.delete();
             Await.until(SMALL_GPU + " removed", TIMEOUT, () -> device(SMALL_GPU) == null, () -> drm.devices());
         }
+    }
+
+    /** The GPU copies {@code n} bytes from {@code from} to the zeroed GART object {@code back} at {@link #THIRD_VA}; @return them */
+    private static byte[] gpuRead(Client c, int ch, int back, long from, int n) throws InterruptedException {
+        MemorySegment view = c.view(back, n);
+        view.fill((byte) 0);
+        int s = DrmSyncobj.create(c.f, false);
+        exec(c.f, ch, c.push.copy(from, THIRD_VA, n), List.of(), s);
+        assertNull(done(c.f, s).error());
+        return read(view, n);
+    }
+
+    /**
+     * Eviction under VRAM pressure on a GA102 hot-added with 512 MiB of framebuffer, with the moves
+     * done by the copy engine on the DRM device's kernel channel (nouveau_bo_move_m2mf): every
+     * eviction counts as an accelerated move, the evicted object's bytes read back through the GPU
+     * (a job copying from its unchanged VA: the simulated MMU walks to the new system memory), a
+     * migration back to VRAM is the engine's too. Then the kernel channel fails (aborted, as a fault
+     * stops it): the next move falls back to the CPU copy (no accelerated move counted) and still
+     * carries the bytes, read through the GPU and through mmap. Removing the GPU closes the channel.
+     */
+    @Test
+    public void movesAreTheCopyEnginesAndFallBackToTheCpuWhenTheKernelChannelFails() throws Exception {
+        org.osgi.service.cm.Configuration conf = cm.createFactoryConfiguration("org.nova.hw.sim.device", "?");
+        conf.update(new Hashtable<>(Map.of("bridge", "sim0", "slot", SMALL_SLOT, "model", "nvidia-gpu", "chip", "ga102",
+                "fb_mib", "512")));
+        GpuChannel kernel = null;
+        try {
+            Await.until(SMALL_GPU + "'s DRM device", TIMEOUT, () -> device(SMALL_GPU) != null, () -> drm.devices());
+            DrmDevice dev = device(SMALL_GPU);
+            assertNull("no kernel channel before the first move", kernelChannel(SMALL_GPU));
+            long size = 16 * M1;
+            int n = (int) size;
+            try (Client c = new Client(dev, size)) {
+                int ch = NovaDrm.channelAlloc(c.f);
+                byte[] a = random(n, 4321);
+                MemorySegment.copy(a, 0, c.view(c.gartObj, size), ValueLayout.JAVA_BYTE, 0, n);
+                int s = DrmSyncobj.create(c.f, false);
+                exec(c.f, ch, c.push.copy(GART_VA, VRAM_VA, n), List.of(), s);
+                assertNull(done(c.f, s).error());
+                int back = NovaDrm.gemCreate(c.f, size, NovaDrm.NOVA_GEM_DOMAIN_GART);
+                NovaDrm.vmBindOrThrow(c.f, List.of(VmBindOp.map(back, THIRD_VA, 0, size)));
+                GemObject victim = dev.lookup(c.f, c.vramObj);
+                long evictions = dev.evictions();
+                long moves = dev.acceleratedMoves();
+                try (DrmFile b = dev.open(DrmFile.Node.RENDER)) {
+                    while (victim.placement() == GemObject.Placement.VRAM) {
+                        NovaDrm.gemCreate(b, size, NovaDrm.NOVA_GEM_DOMAIN_VRAM);
+                    }
+                    assertTrue(dev.evictions() > evictions);
+                    assertEquals("every eviction was the copy engine's", dev.evictions() - evictions,
+                            dev.acceleratedMoves() - moves);
+                    kernel = kernelChannel(SMALL_GPU);
+                    assertNotNull("the first move opened the kernel channel", kernel);
+                    assertNull(kernel.error());
+                    assertArrayEquals("the evicted object's bytes, read by the GPU at its VA", a,
+                            gpuRead(c, ch, back, VRAM_VA, n));
+                }
+                // room again (b's objects are gone): back to VRAM, by the engine
+                moves = dev.acceleratedMoves();
+                dev.gemMigrate(victim, GemObject.Placement.VRAM);
+                assertEquals(GemObject.Placement.VRAM, victim.placement());
+                assertEquals(moves + 1, dev.acceleratedMoves());
+                assertArrayEquals("moved back to VRAM by the engine", a, gpuRead(c, ch, back, VRAM_VA, n));
+                // the kernel channel fails: moves go to the CPU
+                kernel.abort("it: the kernel channel fails");
+                GpuChannel k = kernel;
+                Await.until("the kernel channel stopped", TIMEOUT, () -> k.error() != null, () -> k.error());
+                moves = dev.acceleratedMoves();
+                dev.gemMigrate(victim, GemObject.Placement.SYSMEM);
+                assertEquals(GemObject.Placement.SYSMEM, victim.placement());
+                assertEquals("the move after the failure was the CPU's", moves, dev.acceleratedMoves());
+                assertArrayEquals("the CPU copy carried the bytes (GPU read)", a, gpuRead(c, ch, back, VRAM_VA, n));
+                assertArrayEquals("the CPU copy carried the bytes (mmap)", a, read(c.view(c.vramObj, size), n));
+                String chans = Gogo.run(processor, "nova:channels " + SMALL_GPU);
+                assertTrue(chans, chans.contains(":kernel") && chans.contains("the kernel channel fails"));
+            }
+        } finally {
+            conf.delete();
+            Await.until(SMALL_GPU + " removed", TIMEOUT, () -> device(SMALL_GPU) == null, () -> drm.devices());
+        }
+        assertTrue("the GPU's removal closed the kernel channel", kernel.isClosed());
     }
 }

@@ -200,8 +200,12 @@ public final class DrmCommands {
         };
         DrmFile f = file(what);
         GemObject o = f.device().lookup(f, handle);
+        long engineMoves = f.device().acceleratedMoves();
+        long moves = o.moves();
         f.device().gemMigrate(o, target);
-        return String.format("%s handle %d (%s): %s%n", f.name(), handle, o, place(o));
+        String by = o.moves() == moves ? "" : f.device().acceleratedMoves() > engineMoves ? " (copied by the copy engine)"
+                : " (copied by the CPU)";
+        return String.format("%s handle %d (%s): %s%s%n", f.name(), handle, o, place(o), by);
     }
 
     /** @return the open file "card0/3" (or "/dev/dri/card0/3") names */

@@ -8,6 +8,7 @@ import java.util.concurrent.ScheduledExecutorService;
 
 import org.nova.drm.DrmDriver;
 import org.nova.drm.DrmDriverInfo;
+import org.nova.drm.DrmDevice;
 import org.nova.drm.DrmFile;
 import org.nova.drm.DrmIoctl;
 import org.nova.drm.IoctlDesc;
@@ -36,6 +37,8 @@ public final class NovaDriver implements DrmDriver<NovaFile> {
     private final Duration jobTimeout;
     /** The open files' data, for drm:vm (the DRM core keeps its own copy for the handlers). */
     private final Map<DrmFile, NovaFile> files = new ConcurrentHashMap<>();
+    /** The device's accelerated mover, made at registration (null on a device without system memory). */
+    private volatile KernelCopier copier;
 
     /** @param vramBarSize what GETPARAM(VRAM_BAR_SIZE) answers: the parent's BAR1 length */
     public NovaDriver(long vramBarSize) {
@@ -124,6 +127,23 @@ public final class NovaDriver implements DrmDriver<NovaFile> {
                         "NOVA_CHANNEL_FREE", (file, data, arg) -> NovaExec.channelFree(arg, file, data)),
                 new IoctlDesc<>(NovaDrm.DRM_IOCTL_NOVA_EXEC, DrmIoctl.DRM_AUTH | DrmIoctl.DRM_RENDER_ALLOW,
                         "NOVA_EXEC", (file, data, arg) -> NovaExec.exec(arg, file, data)));
+    }
+
+    /**
+     * The device's kernel channel for accelerated GEM moves ({@link KernelCopier}), opened at the
+     * first move; moves go to the CPU copy when the GPU has no channels or no VA spaces.
+     */
+    @Override
+    public org.nova.drm.GemCopier gemCopier(DrmDevice device) {
+        KernelCopier c = new KernelCopier("nova-drm:" + device.primaryName(), vms, channels, device.sysmem(),
+                jobTimeout);
+        copier = c;
+        return c;
+    }
+
+    /** @return the copier made for the device (drm:vm, tests), or null before registration */
+    KernelCopier copier() {
+        return copier;
     }
 
     /** file.rs {@code DriverFile::open}: every file gets an (empty) {@link NovaFile}. */

@@ -88,6 +88,18 @@ final class VmGpu {
      * @param jobTimeout the driver's job timeout: also how long a move waits for a busy space's jobs
      */
     VmGpu(Path firmwareDir, long managed, long sysmemLimit, java.time.Duration jobTimeout) {
+        this(firmwareDir, managed, sysmemLimit, jobTimeout, null, null);
+    }
+
+    /**
+     * @param managed bytes of VRAM the buddy manages (small, so that it fills)
+     * @param sysmemLimit bytes of GPU system memory
+     * @param jobTimeout the driver's job timeout: also how long a move waits for its copy
+     * @param channels the test's channels (a test double: the device's kernel channel opens there), or null
+     * @param timer the job-timeout executor, with channels
+     */
+    VmGpu(Path firmwareDir, long managed, long sysmemLimit, java.time.Duration jobTimeout,
+            org.nova.gpu.channel.GpuChannels channels, java.util.concurrent.ScheduledExecutorService timer) {
         gpu = new NvidiaGpu(new GpuOptions(Chipset.GA102, 1024, GpuFault.NONE, List.of(firmwareDir)));
         bar0 = TestBars.map("sim-bar0", new Bar0Mmio(gpu)).bar();
         MemorySegment aperture = gpu.vram().asSlice(0, managed);
@@ -115,7 +127,7 @@ final class VmGpu {
             }
         });
         sysmem = GpuVms.openSysmem(vms, this::coherent, sysmemLimit);
-        dev = cls.register(new NovaDriver(managed, vms, null, null, jobTimeout), "NovaCore.nova-drm.0", vram, aperture, sysmem,
+        dev = cls.register(new NovaDriver(managed, vms, channels, timer, jobTimeout), "NovaCore.nova-drm.0", vram, aperture, sysmem,
                 DrmClass.ANY_INDEX);
     }
 
