@@ -24,7 +24,7 @@ import org.nova.drm.NovaDrm.ExecPush;
 import org.nova.drm.NovaDrm.Sync;
 import org.nova.drm.NovaDrm.VmBindOp;
 import org.nova.drm.nova.NovaDriver;
-import org.nova.gpu.internal.BenchGpu;
+import org.nova.gpu.testing.BootedGpu;
 import org.nova.nvidia.Chipset;
 import org.nova.nvidia.fifo.CopyMethods;
 import org.nova.nvidia.fifo.HostMethods;
@@ -76,7 +76,7 @@ public class JobBench {
     @State(Scope.Benchmark)
     public static class Gpu {
         Path firmware;
-        BenchGpu gpu;
+        BootedGpu gpu;
         ScheduledExecutorService timer;
         DrmClass cls;
         DrmDevice dev;
@@ -84,7 +84,7 @@ public class JobBench {
         @Setup(Level.Trial)
         public void boot() throws IOException {
             firmware = Files.createTempDirectory("nova-bench-fw");
-            gpu = BenchGpu.boot(Chipset.GA102, firmware);
+            gpu = BootedGpu.boot(Chipset.GA102, firmware);
             timer = Executors.newSingleThreadScheduledExecutor();
             cls = new DrmClass();
             dev = cls.register(new NovaDriver(gpu.bar1Size(), gpu.vms(), gpu.channels(), timer, NovaDriver.JOB_TIMEOUT),

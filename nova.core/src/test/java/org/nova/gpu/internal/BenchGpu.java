@@ -17,13 +17,13 @@ import org.nova.hw.sim.gpu.NvidiaGpu;
 import org.nova.nvidia.Chipset;
 
 /**
- * BENCHMARK HARNESS, never shipped: a simulated GPU booted with GSP-RM by nova.core outside a
- * framework, exactly as nova.core's ChannelsTest probes it (its {@link SimPciDevice} and
- * {@link DirFirmwareLoader} come from nova.core's test jar, hence this class's package): VRAM
+ * The {@link org.nova.gpu.testing.BootedGpu} fixture of nova.core's test jar, never shipped: a
+ * simulated GPU booted with GSP-RM by nova.core outside a framework, exactly as ChannelsTest probes
+ * it (with this package's {@link SimPciDevice} and {@link DirFirmwareLoader}): VRAM
  * through BAR1's page tables, the VA spaces and the channels nova.core hands nova-drm. The caller
  * owns it; {@link #close} revokes the channels and spaces and unbinds the GPU.
  */
-public final class BenchGpu implements AutoCloseable {
+public final class BenchGpu implements org.nova.gpu.testing.BootedGpu {
     private static final String SLOT = "0000:00:05.0";
 
     private final NvidiaGpu sim;
@@ -58,21 +58,25 @@ public final class BenchGpu implements AutoCloseable {
     }
 
     /** @return VRAM through BAR1 (what nova.core gives nova-drm) */
+    @Override
     public VramManager vram() {
         return vram;
     }
 
     /** @return the GPU's VA spaces */
+    @Override
     public GpuVmManager vms() {
         return vms;
     }
 
     /** @return the GPU's channels through GSP-RM */
+    @Override
     public GpuChannels channels() {
         return channels;
     }
 
     /** @return the length of BAR1 (GETPARAM's VRAM_BAR_SIZE) */
+    @Override
     public long bar1Size() {
         return sim.bar1Memory().byteSize();
     }
