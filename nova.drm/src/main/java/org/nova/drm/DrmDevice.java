@@ -91,6 +91,11 @@ import org.nova.gpu.vram.VramManager;
  * nodes, open, close, unplug), with {@link DriverFiles} for drm_file.c's calls into the driver and
  * the per-file data they make; {@link IoctlDispatch} is drm_ioctl.c, {@link DrmGem} drm_gem.c,
  * {@link DrmPrime} drm_prime.c and {@link DrmAuth} drm_auth.c, all guarded by this device's lock.
+ *
+ * <p>Why one class: it is the device those files share — their lock, the unplug lock and the
+ * state behind them — and the public face a driver and the shell reach them through; what is left
+ * here past the delegations is the device's own life (nodes, open, close, unplug) and the javadoc
+ * of the rules every delegate follows.
  */
 public final class DrmDevice {
     /**

@@ -32,7 +32,7 @@ import org.nova.gpu.vram.VramManager;
  * {@link DrmDevice#placementLock}) serialises everything that moves or maps objects; the device's
  * lock guards the objects' state and is never held while a {@link GemMover} runs.
  *
- * <p>Why one class past 300 lines: the objects' lifetime and their placement share every field
+ * <p>Why one class: the objects' lifetime and their placement share every field
  * and both locks; split, each half would reach into the other's state.
  */
 final class DrmGem {

@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * <p>Ownership: the queue owns its ring once constructed and closes it in {@link #close}; the
  * timer executor is the caller's (shared, not shut down here). Thread-safe.
  *
- * <p>One class of some 500 lines: the pending list, the ring's list, the credits, the timers and
+ * <p>Why one class: the pending list, the ring's list, the credits, the timers and
  * the ordered signalling are one state under one lock, and every transition (submit, input
  * signalled, completion, timeout, ring failure, close) touches all of them.
  *

@@ -36,6 +36,13 @@ import org.nova.nvidia.regs.Pbus;
  * UNLOADING_GUEST_DRIVER is handled by its {@link SimGspUnload}; the channel objects
  * (GSP_RM_ALLOC, FREE and their controls) by its {@link SimRmChannels}, and a channel the host
  * stopped ({@link SimFifo}) is reported with an RC_TRIGGERED event.
+ *
+ * <p>Why one class: it is GSP-RM's one RPC loop — the queues' endpoint, the dispatch by function
+ * number, the init sequence's order (SetSystemInfo, SetRegistry, INIT_DONE) and the events it
+ * interleaves with replies — whose state (the endpoint, the init flags, the pending events) every
+ * handler touches. The handlers with state of their own are carved out (SimGspUnload, SimGspBar1,
+ * SimRmChannels, SimRegistry, SimVgpuManager, SimLibosLog); what is left decodes a message and
+ * answers it in the release's layout.
  */
 final class SimGsp implements Runnable {
     private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
