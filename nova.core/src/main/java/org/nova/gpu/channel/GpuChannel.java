@@ -2,6 +2,7 @@ package org.nova.gpu.channel;
 
 import java.util.List;
 import org.nova.gpu.vm.GpuVm;
+import org.nova.nvidia.fifo.HostMethods;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -23,6 +24,31 @@ import org.osgi.annotation.versioning.ProviderType;
 public interface GpuChannel extends AutoCloseable {
     /** The largest segment: NVC56F_GP_ENTRY1_LENGTH is 21 bits of 32-bit words. */
     int MAX_SEGMENT_WORDS = (1 << 21) - 1;
+
+    /**
+     * The first GPU VA a segment may not reach: a GPFIFO entry names 40-bit addresses
+     * (NVC56F_GP_ENTRY0/1: GET 31:2 and GET_HI 7:0).
+     *
+     * @since 1.1
+     */
+    long SEGMENT_VA_LIMIT = HostMethods.GP_ENTRY_ADDRESS_LIMIT;
+
+    /**
+     * The pushbuffer words of one pitch-linear copy on this channel's copy engine, for a segment
+     * the caller writes into its pushbuffer: {@code lineCount} lines of {@code lineLength} bytes
+     * from VA {@code src} to VA {@code dst}, each line {@code pitch} bytes after the one before on
+     * both sides (the copy class's OFFSET_IN/OUT, PITCH_IN/OUT, LINE_LENGTH_IN, LINE_COUNT and a
+     * LAUNCH_DMA with multi-line, pitch layouts and flush, no semaphore: the channel's completion
+     * follows every submission). The encoding is the chip's copy class's (Hopper's widens the upper
+     * address fields), on the subchannel nova.core bound the copy object to.
+     *
+     * @return the words, in order
+     * @throws org.nova.driver.DriverException EINVAL for a line length, count or pitch below 1, a
+     *     pitch below the line length with more than one line, or an address the class cannot
+     *     name; EOPNOTSUPP on an engine that is not a copy engine
+     * @since 1.1
+     */
+    int[] copyMethods(long src, long dst, int pitch, int lineLength, int lineCount);
 
     /** @return the channel ID GSP-RM assigned (unique on the GPU while the channel is open) */
     int id();

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.nova.bus.pci.DmaSegment;
 import org.nova.driver.DriverException;
 import org.nova.drm.GemCopier;
 import org.nova.drm.GemObject;
@@ -23,8 +22,6 @@ import org.nova.gpu.vm.VmRange;
 import org.nova.gpu.vram.GpuSysmem;
 import org.nova.gpu.vram.SysmemBuffer;
 import org.nova.gpu.vram.VramBlock;
-import org.nova.nvidia.fifo.CopyMethods;
-import org.nova.nvidia.fifo.HostMethods;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,8 +53,6 @@ final class KernelCopier implements GemCopier, ChannelListener {
     static final long PAGE = NovaDriver.GEM_ALIGN;
     /** Lines per LAUNCH_DMA: nvc0_bo_move_copy's {@code (page_count > 8191) ? 8191 : page_count}. */
     static final int MAX_LINES = 8191;
-    /** The subchannel the copy class is used on: nouveau's NvSubCopy (nvif/push906f.h convention). */
-    static final int COPY_SUBCHANNEL = 4;
     /** Where the pushbuffer is mapped in the kernel space. */
     static final long PB_VA = 1L << 20;
     /** The pushbuffer's size: 64 KiB, room for 1365 launches (44 GiB of copy). */
@@ -68,9 +63,9 @@ final class KernelCopier implements GemCopier, ChannelListener {
     static final long DST_VA = 1L << 37;
     /**
      * The kernel-managed range the channel's own objects go in: [2^39, 2^40), NVK's kernel
-     * reservation, below the GPFIFO address limit ({@link HostMethods#GP_ENTRY_ADDRESS_LIMIT}).
+     * reservation, below the GPFIFO address limit ({@link GpuChannel#SEGMENT_VA_LIMIT}).
      */
-    static final VmRange KERNEL_RANGE = new VmRange(1L << 39, HostMethods.GP_ENTRY_ADDRESS_LIMIT - (1L << 39));
+    static final VmRange KERNEL_RANGE = new VmRange(1L << 39, GpuChannel.SEGMENT_VA_LIMIT - (1L << 39));
     /** The kernel channel's ring: nouveau's kernel channel is as large as a client's. */
     static final int GPFIFO_ENTRIES = org.nova.drm.NovaDrm.NOVA_CHANNEL_GPFIFO_ENTRIES;
     /** Words of one launch: OFFSET_IN/OUT (1 + 4), PITCH_IN..LINE_COUNT (1 + 4), LAUNCH_DMA (1 + 1). */
@@ -142,7 +137,10 @@ final class KernelCopier implements GemCopier, ChannelListener {
             srcMapped = true;
             map(DST_VA, toBlock, toSys, size, true);
             dstMapped = true;
-            writePush(size);
+            long written = writePush(ch, size);
+            if (written != words) {
+                throw new IllegalStateException(owner + ": wrote " + written + " pushbuffer words, sized " + words);
+            }
             long s;
             synchronized (this) {
                 s = ++seqno;
@@ -190,7 +188,7 @@ final class KernelCopier implements GemCopier, ChannelListener {
         try {
             space = vms.create(owner + ":kernel", org.nova.drm.NovaDrm.NOVA_VA_SPACE_END);
             pb = sysmem.allocate(PB_SIZE, owner + ":kernel-push");
-            space.mapSysmem(PB_VA, List.of(new DmaSegment(pb.dmaAddress(), PB_SIZE)), true, false);
+            space.mapSysmem(PB_VA, pb, 0, PB_SIZE, false);
             channel = channels.open(owner + ":kernel", space, KERNEL_RANGE, Engine.COPY0, GPFIFO_ENTRIES);
             channel.setListener(this);
             LOG.info("{}: kernel channel {} opened for accelerated GEM moves", owner, channel.id());
@@ -215,7 +213,7 @@ final class KernelCopier implements GemCopier, ChannelListener {
         if (block != null) {
             s.map(va, block, 0, size, writable);
         } else {
-            s.mapSysmem(va, List.of(new DmaSegment(sys.dmaAddress(), size)), true, writable);
+            s.mapSysmem(va, sys, 0, size, writable);
         }
     }
 
@@ -231,35 +229,30 @@ final class KernelCopier implements GemCopier, ChannelListener {
         }
     }
 
-    /** nvc0_bo_move_copy: PAGE-pitched lines, at most MAX_LINES per launch, the tail as one short line. */
-    private void writePush(long size) {
+    /**
+     * nvc0_bo_move_copy: PAGE-pitched lines, at most MAX_LINES per launch, the tail as one short
+     * line, each launch in the channel's copy-class encoding ({@link GpuChannel#copyMethods}).
+     *
+     * @return the words written
+     */
+    private long writePush(GpuChannel ch, long size) {
         MemorySegment m = pb.memory();
         long w = 0;
         long pages = size / PAGE;
         long off = 0;
         while (pages > 0) {
             int lines = (int) Math.min(pages, MAX_LINES);
-            w = launch(m, w, off, PAGE, lines);
+            w = launch(m, w, ch.copyMethods(SRC_VA + off, DST_VA + off, (int) PAGE, (int) PAGE, lines));
             off += lines * PAGE;
             pages -= lines;
         }
         if (size % PAGE != 0) {
-            w = launch(m, w, off, size % PAGE, 1);
+            w = launch(m, w, ch.copyMethods(SRC_VA + off, DST_VA + off, (int) PAGE, (int) (size % PAGE), 1));
         }
+        return w;
     }
 
-    private static long launch(MemorySegment m, long w, long off, long lineLength, int lines) {
-        long src = SRC_VA + off;
-        long dst = DST_VA + off;
-        int[] words = {
-            HostMethods.header(HostMethods.SEC_OP_INC_METHOD, COPY_SUBCHANNEL, CopyMethods.OFFSET_IN_UPPER, 4),
-            (int) CopyMethods.OFFSET_UPPER.of(src >>> 32), (int) src,
-            (int) CopyMethods.OFFSET_UPPER.of(dst >>> 32), (int) dst,
-            HostMethods.header(HostMethods.SEC_OP_INC_METHOD, COPY_SUBCHANNEL, CopyMethods.PITCH_IN, 4),
-            (int) PAGE, (int) PAGE, (int) lineLength, lines,
-            HostMethods.header(HostMethods.SEC_OP_INC_METHOD, COPY_SUBCHANNEL, CopyMethods.LAUNCH_DMA, 1),
-            CopyMethods.launch(true, true, false),
-        };
+    private static long launch(MemorySegment m, long w, int[] words) {
         for (int x : words) {
             m.set(U32, 4 * w++, x);
         }

@@ -17,7 +17,6 @@ import org.nova.gpu.channel.GpuChannel;
 import org.nova.gpu.channel.GpuChannels;
 import org.nova.gpu.channel.PushSegment;
 import org.nova.gpu.vm.VmRange;
-import org.nova.nvidia.fifo.HostMethods;
 
 /**
  * Job submission ioctls: CHANNEL_ALLOC and CHANNEL_FREE (nouveau_abi16.c,
@@ -42,7 +41,7 @@ import org.nova.nvidia.fifo.HostMethods;
  * push of va_len above {@link NovaDrm#NV50_DMA_PUSH_MAX_LENGTH} → EINVAL. Nova's own rules, checked
  * before anything is queued: no push (nova's jobs need a GPFIFO entry), a va or va_len not a
  * multiple of 4 or a va_len of 0 (GPFIFO entries count 32-bit words), a push ending above 2^40
- * ({@link HostMethods#GP_ENTRY_ADDRESS_LIMIT}: nouveau's nv50_dma_push would drop the high bits),
+ * ({@link GpuChannel#SEGMENT_VA_LIMIT}: nouveau's nv50_dma_push would drop the high bits),
  * unknown push flags → EINVAL;
  * a push not wholly inside mappings of the file's VA space → EINVAL at submit time (nouveau leaves
  * this to the GPU, which faults the channel; nova refuses early, and a mapping removed after submit
@@ -165,10 +164,10 @@ final class NovaExec {
                 throw new DrmException(DrmErrno.EINVAL, String.format(
                         "push %d: [%#x, +%#x) is empty or not 4-byte aligned", i, va, len));
             }
-            if (Long.compareUnsigned(va + len, HostMethods.GP_ENTRY_ADDRESS_LIMIT) > 0) {
+            if (Long.compareUnsigned(va + len, GpuChannel.SEGMENT_VA_LIMIT) > 0) {
                 throw new DrmException(DrmErrno.EINVAL, String.format(
                         "push %d: [%#x, +%#x) ends above %#x: a GPFIFO entry carries 40-bit addresses", i, va, len,
-                        HostMethods.GP_ENTRY_ADDRESS_LIMIT));
+                        GpuChannel.SEGMENT_VA_LIMIT));
             }
             if (!vm.covers(va, len)) {
                 throw new DrmException(DrmErrno.EINVAL, String.format(

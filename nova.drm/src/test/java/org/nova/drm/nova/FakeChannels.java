@@ -14,6 +14,8 @@ import org.nova.gpu.channel.GpuChannels;
 import org.nova.gpu.channel.PushSegment;
 import org.nova.gpu.vm.GpuVm;
 import org.nova.gpu.vm.VmRange;
+import org.nova.nvidia.fifo.CopyMethods;
+import org.nova.nvidia.fifo.HostMethods;
 
 /**
  * TEST DOUBLE, never shipped: nova.core's channel contract ({@link GpuChannels}, {@link GpuChannel})
@@ -86,6 +88,25 @@ final class FakeChannels implements GpuChannels {
 
     /** One fake channel; its engine is a single thread. */
     static final class FakeChannel implements GpuChannel {
+        /**
+         * The real channel's encoding of a copy (Ampere's copy class on subchannel 4), so the words
+         * a caller writes have the real count; this double's engine does not execute them.
+         */
+        @Override
+        public int[] copyMethods(long src, long dst, int pitch, int lineLength, int lineCount) {
+            if (lineLength < 1 || lineCount < 1 || pitch < 1) {
+                throw new DriverException(Errno.EINVAL, "bad copy");
+            }
+            return new int[] {
+                HostMethods.header(HostMethods.SEC_OP_INC_METHOD, 4, CopyMethods.OFFSET_IN_UPPER, 4),
+                (int) (src >>> 32), (int) src, (int) (dst >>> 32), (int) dst,
+                HostMethods.header(HostMethods.SEC_OP_INC_METHOD, 4, CopyMethods.PITCH_IN, 4),
+                pitch, pitch, lineLength, lineCount,
+                HostMethods.header(HostMethods.SEC_OP_INC_METHOD, 4, CopyMethods.LAUNCH_DMA, 1),
+                CopyMethods.launch(true, true, false),
+            };
+        }
+
         private final int id;
         private final String owner;
         private final GpuVm vm;

@@ -12,6 +12,8 @@ import org.nova.gpu.channel.GpuChannel;
 import org.nova.gpu.channel.PushSegment;
 import org.nova.gpu.vm.GpuVm;
 import org.nova.gpu.vram.VramBlock;
+import org.nova.nvidia.mmu.EntryField;
+import org.nova.nvidia.fifo.CopyMethods;
 import org.nova.nvidia.fifo.Doorbell;
 import org.nova.nvidia.fifo.HostMethods;
 import org.slf4j.Logger;
@@ -30,6 +32,11 @@ import org.slf4j.LoggerFactory;
  */
 final class NovaChannel implements GpuChannel {
     private static final Logger LOG = LoggerFactory.getLogger(NovaChannel.class);
+    /**
+     * The subchannel the copy object is used on: nouveau's NvSubCopy (nvif/push906f.h's
+     * convention); the host binds a subchannel to the channel's engine object on first use.
+     */
+    static final int COPY_SUBCHANNEL = 4;
 
     private final NovaChannels owner;
     private final String ownerName;
@@ -89,6 +96,36 @@ final class NovaChannel implements GpuChannel {
     @Override
     public GpuVm vm() {
         return vm;
+    }
+
+    @Override
+    public int[] copyMethods(long src, long dst, int pitch, int lineLength, int lineCount) {
+        if (engine != Engine.COPY0) {
+            throw new DriverException(Errno.EOPNOTSUPP, this + ": " + engine + " is not a copy engine");
+        }
+        if (lineLength < 1 || lineCount < 1 || pitch < 1 || (lineCount > 1 && pitch < lineLength)) {
+            throw new DriverException(Errno.EINVAL, String.format(
+                    "copy of %d lines of %d bytes with pitch %d: lengths, counts and pitches are at least 1,"
+                            + " and a pitch of several lines at least the line length", lineCount, lineLength, pitch));
+        }
+        EntryField upper = CopyMethods.upperField(owner.copyClass());
+        long last = ((long) lineCount - 1) * pitch + lineLength;
+        for (long a : new long[] {src, dst}) {
+            if (a < 0 || Long.compareUnsigned(a + last, 1L << (Integer.SIZE + upper.width())) > 0) {
+                throw new DriverException(Errno.EINVAL, String.format(
+                        "copy at VA 0x%x + 0x%x: past what copy class 0x%x names (%d address bits)", a, last,
+                        owner.copyClass(), Integer.SIZE + upper.width()));
+            }
+        }
+        return new int[] {
+            HostMethods.header(HostMethods.SEC_OP_INC_METHOD, COPY_SUBCHANNEL, CopyMethods.OFFSET_IN_UPPER, 4),
+            (int) upper.of(src >>> Integer.SIZE), (int) src,
+            (int) upper.of(dst >>> Integer.SIZE), (int) dst,
+            HostMethods.header(HostMethods.SEC_OP_INC_METHOD, COPY_SUBCHANNEL, CopyMethods.PITCH_IN, 4),
+            pitch, pitch, lineLength, lineCount,
+            HostMethods.header(HostMethods.SEC_OP_INC_METHOD, COPY_SUBCHANNEL, CopyMethods.LAUNCH_DMA, 1),
+            CopyMethods.launch(true, true, false),
+        };
     }
 
     @Override

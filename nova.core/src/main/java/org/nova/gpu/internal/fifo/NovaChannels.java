@@ -109,6 +109,11 @@ public final class NovaChannels implements GpuChannels {
         return gpu;
     }
 
+    /** @return the chip's copy class (how a copy's methods are encoded) */
+    int copyClass() {
+        return FifoClasses.copyClass(chip).orElseThrow();
+    }
+
     /** @return the chip's channel GPFIFO class (which host methods a pushbuffer may use) */
     int gpfifoClass() {
         return FifoClasses.gpfifoClass(chip.architecture()).orElseThrow();
