@@ -25,7 +25,7 @@ public interface DrmDevices {
 
     /**
      * {@code dma_buf_get}: the dma-buf an fd stands for, for a driver importing it (its pages
-     * through {@link DmaBuf#sgTable} / {@link DmaBuf#map}). The fd keeps its reference: the
+     * through {@link DmaBuf#sysmem}). The fd keeps its reference: the
      * importer uses the dma-buf only while the fd is open.
      *
      * @throws DrmException EBADF for an fd that is not open; EINVAL for an fd that is not a dma-buf

@@ -26,8 +26,9 @@ import org.nova.driver.Errno;
  * ({@link PciDevice#dmaMapSg}) lives; the devres order (pages allocated before the mapping, so
  * released after it) does that for pages taken from {@link PciDevice#allocPages}.
  *
- * <p>A GEM object in GPU system memory is such a source: nova.drm's {@code DmaBuf.sgTable()} (the
- * exporter's get_sg_table) lists its pages, and an importer maps the table for its own device.
+ * <p>A GEM object in GPU system memory is such a source: nova.core's {@code SysmemBuffer.sgTable}
+ * (dma_get_sgtable; what nova-drm's {@code DmaBuf.sysmem()} hands an importer) lists its pages, and
+ * the importer maps the table for its own device.
  */
 public final class SgTable {
     /** The page size, x86-64's base page and the IOMMU granule of both backends. */

@@ -2,6 +2,9 @@ package org.nova.gpu.vm;
 
 import java.util.List;
 import org.nova.bus.pci.DmaSegment;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
+import org.nova.gpu.vram.SysmemBuffer;
 import org.nova.gpu.vram.VramBlock;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -74,6 +77,26 @@ public interface GpuVm extends AutoCloseable {
      * @since 1.1
      */
     void mapSysmem(long va, List<DmaSegment> segments, boolean coherent, boolean writable);
+
+    /**
+     * Maps {@code range} bytes of a GPU system-memory buffer from {@code offset} at {@code va}:
+     * {@link #mapSysmem(long, List, boolean, boolean)} of that part of the buffer's one DMA range,
+     * coherent (a {@link SysmemBuffer} is a coherent allocation). The buffer stays the caller's, who
+     * unmaps it before closing it.
+     *
+     * @param offset 4 KiB aligned, below the buffer's size
+     * @param range a multiple of 4 KiB, &gt; 0, at most the buffer's size minus {@code offset}
+     * @throws org.nova.driver.DriverException EINVAL for an offset or range outside the buffer,
+     *     then as {@link #mapSysmem(long, List, boolean, boolean)}
+     * @since 1.1
+     */
+    default void mapSysmem(long va, SysmemBuffer buffer, long offset, long range, boolean writable) {
+        if (offset < 0 || range <= 0 || offset > buffer.size() - range) {
+            throw new DriverException(Errno.EINVAL, String.format("map [0x%x, +0x%x) of %s: outside its 0x%x bytes",
+                    offset, range, buffer, buffer.size()));
+        }
+        mapSysmem(va, List.of(new DmaSegment(buffer.dmaAddress() + offset, range)), true, writable);
+    }
 
     /**
      * Unmaps whatever is mapped in [va, va + range): a mapping wholly inside goes, one that

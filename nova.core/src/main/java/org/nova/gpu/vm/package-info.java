@@ -7,5 +7,5 @@
  * what is mapped stays the caller's. Plain Java: no OSGi types.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.nova.gpu.vm;

@@ -1,8 +1,12 @@
 package org.nova.gpu.vram;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 import org.nova.bus.pci.DmaSegment;
+import org.nova.bus.pci.SgTable;
+import org.nova.driver.DriverException;
+import org.nova.driver.Errno;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -33,6 +37,40 @@ public interface SysmemBuffer extends AutoCloseable {
     /** @return the buffer as DMA segments (one: a coherent allocation is contiguous in DMA space) */
     default List<DmaSegment> segments() {
         return List.of(new DmaSegment(dmaAddress(), size()));
+    }
+
+    /**
+     * {@code dma_get_sgtable}: the buffer's first {@code size} bytes as a scatter-gather table of
+     * its pages — one coherent allocation, so they merge into entries of at most
+     * {@link SgTable#DEFAULT_MAX_SEGMENT} bytes — for a device importing the memory, which maps it
+     * with its own {@code PciDevice.dmaMapSg}. This is how an exported GEM object in system memory
+     * is a scatterlist source (nova-drm's {@code DmaBuf.sysmem()}).
+     *
+     * <p>Ownership: the table owns nothing; the pages are the buffer's and stay allocated while the
+     * buffer is, so an importer unmaps its mapping of the table before the buffer's owner frees it.
+     *
+     * @param size bytes from the start, 1 ≤ size ≤ {@link #size()}
+     * @return the table
+     * @throws DriverException EINVAL for a size outside the buffer; ENODEV once freed
+     * @since 1.5
+     */
+    default SgTable sgTable(long size) {
+        if (size < 1 || size > size()) {
+            throw new DriverException(Errno.EINVAL, "sg table of " + size + " bytes of " + this + ": outside its "
+                    + size() + " bytes");
+        }
+        MemorySegment mem;
+        try {
+            mem = memory();
+            int n = (int) ((size + SgTable.PAGE_SIZE - 1) / SgTable.PAGE_SIZE);
+            List<MemorySegment> pages = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                pages.add(mem.asSlice(i * SgTable.PAGE_SIZE, SgTable.PAGE_SIZE));
+            }
+            return SgTable.fromPages(pages, 0, size);
+        } catch (IllegalStateException e) {
+            throw new DriverException(Errno.ENODEV, this + " was freed");
+        }
     }
 
     /** @return true once closed (by the owner or by the GPU's unbind) */

@@ -9,5 +9,5 @@
  * auxiliary device. Plain Java: no OSGi types.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package org.nova.gpu.vram;

@@ -406,7 +406,7 @@ final class NovaVm implements GemMover {
         if (sys == null) {
             throw new DrmException(DrmErrno.EINVAL, obj + " has no memory (freed)");
         }
-        space.mapSysmem(va, List.of(new org.nova.bus.pci.DmaSegment(sys.dmaAddress() + off, range)), true, true);
+        space.mapSysmem(va, sys, off, range, true);
     }
 
     /**

@@ -21,7 +21,7 @@ import org.nova.drm.NovaDrm;
 /**
  * A GEM object in GPU system memory as a scatter-gather source (issue 20 item 5): exported as a
  * dma-buf, found by its fd as an importer finds it (dma_buf_get), its pages make one merged entry
- * covering the object and holding its bytes; a VRAM object refuses (EOPNOTSUPP), a closed fd is
+ * covering the object and holding its bytes ({@code DmaBuf.sysmem().sgTable}, dma_get_sgtable); a VRAM object refuses (EOPNOTSUPP), a closed fd is
  * EBADF, an unplugged device's object ENODEV.
  */
 class DmaBufSgTest {
@@ -49,7 +49,7 @@ class DmaBufSgTest {
         int fd = NovaDrm.primeHandleToFd(f, h);
         DmaBuf buf = g.cls.dmaBuf(fd);
         assertSame(o, buf.object());
-        SgTable t = buf.sgTable();
+        SgTable t = buf.sysmem().sgTable(o.size());
         assertEquals(1, t.nents(), "one coherent allocation: its pages merge into one entry");
         assertEquals(5 * K4, t.size());
         assertEquals(5, t.pageCount());
@@ -60,16 +60,18 @@ class DmaBufSgTest {
 
         int hv = NovaDrm.gemCreate(f, K4, NovaDrm.NOVA_GEM_DOMAIN_VRAM);
         int fdv = NovaDrm.primeHandleToFd(f, hv);
-        assertEquals(DrmErrno.EOPNOTSUPP, errno(() -> g.cls.dmaBuf(fdv).sgTable()));
+        assertEquals(DrmErrno.EOPNOTSUPP, errno(() -> g.cls.dmaBuf(fdv).sysmem()));
         assertEquals(Placement.VRAM, g.dev.lookup(f, hv).placement(), "a refused table moves nothing");
 
         g.cls.closeFd(fdv);
         assertEquals(DrmErrno.EBADF, errno(() -> g.cls.dmaBuf(fdv)));
 
+        assertEquals(org.nova.driver.Errno.EINVAL, assertThrows(org.nova.driver.DriverException.class,
+                () -> buf.sysmem().sgTable(o.size() + 1)).errno(), "past the buffer");
         g.cls.unregister(g.dev);
         g.vms.revoke();
         g.sysmem.revoke();
         assertEquals(DrmErrno.EBADF, errno(() -> g.cls.dmaBuf(fd)), "unplug closes the device's dma-buf fds");
-        assertEquals(DrmErrno.ENODEV, errno(buf::sgTable), "the object's memory went with the device");
+        assertEquals(DrmErrno.ENODEV, errno(buf::sysmem), "the object's memory went with the device");
     }
 }
