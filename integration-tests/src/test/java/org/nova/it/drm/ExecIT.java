@@ -510,6 +510,9 @@ public class ExecIT {
         DmaFence foreign = new FenceContext("it:gate").next();
         try {
             Await.until(SMALL_GPU + "'s DRM device", TIMEOUT, () -> device(SMALL_GPU) != null, () -> drm.devices());
+            // test_remove (CI's second run) probes, removes and probes again: the device found first
+            // may be the removed one, so wait for every probe to finish and look again
+            assertTrue("probes still pending", core.waitForDeviceProbe(TIMEOUT));
             DrmDevice dev = device(SMALL_GPU);
             long size = 16 * M1;
             int n = (int) size;
@@ -587,6 +590,9 @@ public class ExecIT {
         GpuChannel kernel = null;
         try {
             Await.until(SMALL_GPU + "'s DRM device", TIMEOUT, () -> device(SMALL_GPU) != null, () -> drm.devices());
+            // test_remove (CI's second run) probes, removes and probes again: the device found first
+            // may be the removed one, so wait for every probe to finish and look again
+            assertTrue("probes still pending", core.waitForDeviceProbe(TIMEOUT));
             DrmDevice dev = device(SMALL_GPU);
             assertNull("no kernel channel before the first move", kernelChannel(SMALL_GPU));
             long size = 16 * M1;

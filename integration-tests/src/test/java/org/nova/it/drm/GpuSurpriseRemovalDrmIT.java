@@ -81,6 +81,9 @@ public class GpuSurpriseRemovalDrmIT {
         c.update(new Hashtable<>(Map.of("bridge", "sim0", "slot", SLOT, "model", "nvidia-gpu", "chip", "ga102",
                 "removal", "surprise")));
         Await.until(GPU + " bound to NovaCore with a DRM device", TIMEOUT, () -> device() != null, this::state);
+        // test_remove (CI's second run) probes, removes and probes again: the device found first
+        // may be the removed one, so wait for every probe to finish and look again
+        assertTrue("probes still pending", core.waitForDeviceProbe(TIMEOUT));
         DrmDevice dev = device();
         VramManager vram = dev.vram();
         GpuSysmem sysmem = dev.sysmem();

@@ -517,6 +517,9 @@ public class NovaDrmIT {
         try {
             await(gpu + " bound with a nova-drm DRM device", () -> drm.devices().stream()
                     .anyMatch(d -> !d.isUnplugged() && gpu.equals(d.vram().gpu())), this::state);
+            // test_remove (CI's second run) probes, removes and probes again: the device found first
+            // may be the removed one, so wait for every probe to finish and look again
+            assertTrue("probes still pending", core.waitForDeviceProbe(TIMEOUT));
             DrmDevice dev = deviceOf(gpu);
             long before = dev.vram().available();
             try (Arena arena = Arena.ofConfined(); DrmFile f = dev.open(DrmFile.Node.RENDER)) {
