@@ -3,9 +3,11 @@ package org.nova.gpu.channel;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
- * Told about a channel's progress. Called from nova.core's interrupt thread with no lock of
- * nova.core held; a listener must not block for long (it hands work on) and may call the
- * channel back. An exception it throws is logged and otherwise ignored.
+ * Told about a channel's progress, with no lock of nova.core held: completions from nova.core's
+ * interrupt thread (or its poll for a lost interrupt), a failure from the thread that saw it
+ * (GSP-RM's RC event is handed to a thread of its own, since events arrive under the command
+ * queue's lock; an abort or close from the caller's). A listener must not block for long (it hands
+ * work on) and may call the channel back. An exception it throws is logged and otherwise ignored.
  */
 @ConsumerType
 public interface ChannelListener {
