@@ -41,8 +41,6 @@ import org.nova.gpu.vram.VramManager;
 import org.nova.it.Await;
 import org.nova.it.Gogo;
 import org.nova.it.NovaOptions;
-import org.nova.nvidia.fifo.CopyMethods;
-import org.nova.nvidia.fifo.HostMethods;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
@@ -117,8 +115,43 @@ public class ChannelsIT {
         Await.until(what, TIMEOUT, c, () -> "");
     }
 
-    private static int inc(int method, int count) {
-        return HostMethods.header(HostMethods.SEC_OP_INC_METHOD, 4, method, count);
+    /** What {@link #copyJob} leaves open for the caller to check and close. */
+    private record Job(GpuVm vm, GpuChannel channel, Recorder recorder, List<VramBlock> blocks) {
+    }
+
+    /**
+     * A copy job on {@code gpu}: a space with a source, a destination and a pushbuffer block
+     * mapped, 20,000 random bytes copied by the copy engine with the channel's own encoding
+     * ({@link GpuChannel#copyMethods}), checked byte for byte, and nova:channels showing the channel.
+     */
+    private Job copyJob(String gpu, NovaDrmData d) throws Exception {
+        VramManager vram = d.vram();
+        GpuVm vm = d.vm().create("it:channels", 1L << 40);
+        List<VramBlock> blocks = new ArrayList<>();
+        for (long va : List.of(SRC, DST, PB)) {
+            VramBlock b = vram.allocate(BLOCK, "it:channels");
+            blocks.add(b);
+            vm.map(va, b, 0, BLOCK, true);
+        }
+        byte[] data = new byte[20_000];
+        new Random(gpu.hashCode()).nextBytes(data);
+        MemorySegment.copy(data, 0, vram.map(blocks.get(0)), ValueLayout.JAVA_BYTE, 0, data.length);
+        GpuChannel c = d.channels().open("it:channels", vm, KERNEL, Engine.COPY0, 32);
+        int[] w = c.copyMethods(SRC, DST, data.length, data.length, 1);
+        MemorySegment pb = vram.map(blocks.get(2));
+        for (int i = 0; i < w.length; i++) {
+            pb.set(U32, 4L * i, w[i]);
+        }
+        Recorder r = new Recorder();
+        c.setListener(r);
+        c.submit(List.of(new PushSegment(PB, w.length)), 1);
+        await(gpu + ": completed(1)", () -> r.completed.get() == 1);
+        byte[] out = new byte[data.length];
+        MemorySegment.copy(vram.map(blocks.get(1)), ValueLayout.JAVA_BYTE, 0, out, 0, out.length);
+        assertArrayEquals(gpu, data, out);
+        String shown = Gogo.run(processor, "nova:channels " + gpu);
+        assertTrue(shown, shown.contains("1 channel(s) open") && shown.contains("it:channels"));
+        return new Job(vm, c, r, blocks);
     }
 
     @Test
@@ -128,35 +161,11 @@ public class ChannelsIT {
             assertNotNull(gpu + " offers channels", d.channels());
             VramManager vram = d.vram();
             long before = vram.available();
-            GpuVm vm = d.vm().create("it:channels", 1L << 40);
-            List<VramBlock> blocks = new ArrayList<>();
-            for (long va : List.of(SRC, DST, PB)) {
-                VramBlock b = vram.allocate(BLOCK, "it:channels");
-                blocks.add(b);
-                vm.map(va, b, 0, BLOCK, true);
-            }
-            byte[] data = new byte[20_000];
-            new Random(gpu.hashCode()).nextBytes(data);
-            MemorySegment.copy(data, 0, vram.map(blocks.get(0)), ValueLayout.JAVA_BYTE, 0, data.length);
-            int[] w = {
-                inc(CopyMethods.OFFSET_IN_UPPER, 4), 0, (int) SRC, 0, (int) DST,
-                inc(CopyMethods.LINE_LENGTH_IN, 1), data.length,
-                inc(CopyMethods.LAUNCH_DMA, 1), CopyMethods.launch(true, false, false),
-            };
-            MemorySegment pb = vram.map(blocks.get(2));
-            for (int i = 0; i < w.length; i++) {
-                pb.set(U32, 4L * i, w[i]);
-            }
-            GpuChannel c = d.channels().open("it:channels", vm, KERNEL, Engine.COPY0, 32);
-            Recorder r = new Recorder();
-            c.setListener(r);
-            c.submit(List.of(new PushSegment(PB, w.length)), 1);
-            await(gpu + ": completed(1)", () -> r.completed.get() == 1);
-            byte[] out = new byte[data.length];
-            MemorySegment.copy(vram.map(blocks.get(1)), ValueLayout.JAVA_BYTE, 0, out, 0, out.length);
-            assertArrayEquals(gpu, data, out);
-            String shown = Gogo.run(processor, "nova:channels " + gpu);
-            assertTrue(shown, shown.contains("1 channel(s) open") && shown.contains("it:channels"));
+            Job j = copyJob(gpu, d);
+            GpuVm vm = j.vm();
+            GpuChannel c = j.channel();
+            Recorder r = j.recorder();
+            List<VramBlock> blocks = j.blocks();
             if (gpu.equals(GPUS.get(0))) {
                 // unbind with the channel (and the space) open: failed once, everything freed
                 Bus pci = core.requireBus(PciBus.NAME);
@@ -203,35 +212,11 @@ public class ChannelsIT {
                 NovaDrmData d = data(gpu);
                 VramManager vram = d.vram();
                 long before = vram.available();
-                GpuVm vm = d.vm().create("it:channels", 1L << 40);
-                List<VramBlock> blocks = new ArrayList<>();
-                for (long va : List.of(SRC, DST, PB)) {
-                    VramBlock b = vram.allocate(BLOCK, "it:channels");
-                    blocks.add(b);
-                    vm.map(va, b, 0, BLOCK, true);
-                }
-                byte[] data = new byte[20_000];
-                new Random(gpu.hashCode()).nextBytes(data);
-                MemorySegment.copy(data, 0, vram.map(blocks.get(0)), ValueLayout.JAVA_BYTE, 0, data.length);
-                int[] w = {
-                    inc(CopyMethods.OFFSET_IN_UPPER, 4), 0, (int) SRC, 0, (int) DST,
-                    inc(CopyMethods.LINE_LENGTH_IN, 1), data.length,
-                    inc(CopyMethods.LAUNCH_DMA, 1), CopyMethods.launch(true, false, false),
-                };
-                MemorySegment pb = vram.map(blocks.get(2));
-                for (int i = 0; i < w.length; i++) {
-                    pb.set(U32, 4L * i, w[i]);
-                }
-                GpuChannel c = d.channels().open("it:channels", vm, KERNEL, Engine.COPY0, 32);
-                Recorder r = new Recorder();
-                c.setListener(r);
-                c.submit(List.of(new PushSegment(PB, w.length)), 1);
-                await(gpu + ": completed(1)", () -> r.completed.get() == 1);
-                byte[] out = new byte[data.length];
-                MemorySegment.copy(vram.map(blocks.get(1)), ValueLayout.JAVA_BYTE, 0, out, 0, out.length);
-                assertArrayEquals(gpu, data, out);
-                String shown = Gogo.run(processor, "nova:channels " + gpu);
-                assertTrue(shown, shown.contains("1 channel(s) open") && shown.contains("it:channels"));
+                Job j = copyJob(gpu, d);
+                GpuVm vm = j.vm();
+                GpuChannel c = j.channel();
+                Recorder r = j.recorder();
+                List<VramBlock> blocks = j.blocks();
                 c.close();
                 vm.close();
                 for (VramBlock b : blocks) {
