@@ -62,7 +62,7 @@ final class SimModels {
         return switch (name == null ? "" : name) {
             case EDU -> new EduDevice();
             case PCI_TESTDEV -> new PciTestDevice();
-            case NVIDIA_GPU -> new GpuModel(new NvidiaGpu(gpuOptions(options)));
+            case NVIDIA_GPU -> new GpuModel(new NvidiaGpu(gpuOptions(options, true)));
             case PCI_GENERIC -> new PciGenericDevice(PciGenericDevice.parse(options));
             default -> throw new HwException(HwException.EINVAL, "unknown device model '" + name + "' (known: "
                     + String.join(", ", NAMES) + ")");
@@ -139,7 +139,7 @@ final class SimModels {
             create(name);
         }
         if (NVIDIA_GPU.equals(name)) {
-            gpuOptions(options);
+            gpuOptions(options, false); // the firmware is generated when the model is created
         }
         if (PCI_GENERIC.equals(name)) {
             PciGenericDevice.parse(options);
@@ -149,11 +149,14 @@ final class SimModels {
     /**
      * The GPU's options from the configuration. Firmware it trusts: the directories of
      * {@value #OPT_FIRMWARE_PATH}, /lib/firmware, /usr/lib/firmware, then the folder the simulator
-     * generates its firmware into ({@link GpuFirmwareGenerator#defaultDir()}), generated now.
+     * generates its firmware into ({@link GpuFirmwareGenerator#defaultDir()}).
      *
-     * @throws HwException EINVAL naming the bad option
+     * @param generate whether to generate that firmware now: when the model is created, not when
+     *     its configuration is only checked (generating a GPU's images is most of what checking
+     *     it would cost, and a configuration is checked before it is created)
+     * @throws HwException EINVAL naming the bad option, or a folder the firmware cannot be written to
      */
-    static GpuOptions gpuOptions(Map<String, String> options) {
+    static GpuOptions gpuOptions(Map<String, String> options, boolean generate) {
         try {
             Chipset chip = Chipset.fromName(options.getOrDefault(OPT_CHIP, DEFAULT_CHIP).trim());
             GpuFault fault = GpuFault.of(options.get(OPT_FAULT));
@@ -171,7 +174,7 @@ final class SimModels {
             dirs.add(Path.of("/lib/firmware"));
             dirs.add(Path.of("/usr/lib/firmware"));
             Path generated = GpuFirmwareGenerator.defaultDir();
-            if (chip.hasGspFirmware535() || FspCot.bootsThroughFsp(chip.architecture())) {
+            if (generate && (chip.hasGspFirmware535() || FspCot.bootsThroughFsp(chip.architecture()))) {
                 GpuFirmwareGenerator.generate(chip, generated);
             }
             dirs.add(generated);
