@@ -368,7 +368,10 @@ final class Binding {
         } finally {
             lock.unlock();
         }
-        LOG.info("{} {}: bound to {}, probe took {}", dev.bus.name(), dev.name(), drv.desc.name(), duration(nanos));
+        if (LOG.isInfoEnabled()) {
+            // duration() formats: only when the line is written
+            LOG.info("{} {}: bound to {}, probe took {}", dev.bus.name(), dev.name(), drv.desc.name(), duration(nanos));
+        }
     }
 
     /**
@@ -463,8 +466,10 @@ final class Binding {
         } finally {
             lock.unlock();
         }
-        LOG.info("{} {}: unbound from {}, remove and devres release took {}, {} devres released", dev.bus.name(),
-                dev.name(), drv.desc.name(), duration(nanos), released);
+        if (LOG.isInfoEnabled()) {
+            LOG.info("{} {}: unbound from {}, remove and devres release took {}, {} devres released",
+                    dev.bus.name(), dev.name(), drv.desc.name(), duration(nanos), released);
+        }
     }
 
     /**

@@ -67,6 +67,14 @@ final class DeviceImpl implements Device {
     DriverImpl[] candidates;
     /** The match index's generation {@link #candidates} was made in; 0: never. */
     long candidatesGeneration;
+    /**
+     * The device's node in its driver's bound or probing list ({@code knode_driver}): the
+     * neighbours and the list it is on, null when on none; written by {@link DriverDevices.Klist}
+     * only, under the core's lock.
+     */
+    DeviceImpl knodePrev;
+    DeviceImpl knodeNext;
+    DriverDevices.Klist knodeList;
     /** The path under /devices, its parent's path and its name: neither changes. */
     private final String devpath;
 

@@ -57,6 +57,8 @@ public final class PciDeviceImpl implements PciDevice {
     private final PciFunction function;
     private final PciAddress address;
     private final PciIds ids;
+    /** {@link #ueventVars()}, null until the first uevent. */
+    private PciUevent.Vars ueventVars;
     private final PciIomap iomap;
     private final PciMsi msi;
     private final PciDma dma;
@@ -137,6 +139,20 @@ public final class PciDeviceImpl implements PciDevice {
     @Override
     public PciIds ids() {
         return ids;
+    }
+
+    /**
+     * @return the uevent values of the device's ids, made at the first uevent and kept: the ids
+     *     never change. Racy single check: two threads may both make them, equal, and either
+     *     copy is kept (the record is immutable, so any thread sees it whole).
+     */
+    PciUevent.Vars ueventVars() {
+        PciUevent.Vars v = ueventVars;
+        if (v == null) {
+            v = PciUevent.Vars.of(ids);
+            ueventVars = v;
+        }
+        return v;
     }
 
     @Override
