@@ -51,8 +51,6 @@ final class UeventEnv extends AbstractMap<String, String> {
 
     private String[] keys = new String[INITIAL];
     private String[] values = new String[INITIAL];
-    /** The keys' hash codes, by position. */
-    private int[] hashes = new int[INITIAL];
     private int size;
     /**
      * Bytes of {@code KEY=value\0} text held, as the kernel's {@code buflen} counts them; -1 while
@@ -115,11 +113,9 @@ final class UeventEnv extends AbstractMap<String, String> {
         if (size == keys.length) {
             keys = Arrays.copyOf(keys, Math.min(NUM_ENVP, size * 2));
             values = Arrays.copyOf(values, keys.length);
-            hashes = Arrays.copyOf(hashes, keys.length);
         }
         keys[size] = key;
         values[size] = value;
-        hashes[size] = hash;
         size++;
         bound = newBound;
         return null;
@@ -169,7 +165,9 @@ final class UeventEnv extends AbstractMap<String, String> {
 
     private int indexOf(String key, int hash) {
         for (int i = 0; i < size; i++) {
-            if (hashes[i] == hash && keys[i].equals(key)) {
+            String k = keys[i];
+            // a String keeps its hash: no array of hashes needed
+            if (k == key || k.hashCode() == hash && k.equals(key)) {
                 return i;
             }
         }
