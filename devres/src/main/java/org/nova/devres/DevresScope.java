@@ -505,7 +505,10 @@ public final class DevresScope {
     /** Links a resource or an action; call with {@link #lock}. */
     private void link(DevresNode node) {
         list.link(node);
-        LOG.trace("devres: added {} '{}' to device {}", node.kind, node.name, device);
+        if (LOG.isTraceEnabled()) {
+            // three arguments are a varargs array, made before the logger looks at its level
+            LOG.trace("devres: added {} '{}' to device {}", node.kind, node.name, device);
+        }
     }
 
     private DevresNode own(Action action) {

@@ -19,8 +19,9 @@ import java.util.Set;
  *
  * <p>Two arrays rather than a {@link java.util.LinkedHashMap}: every device's ADD and BIND build
  * one of these (about eight variables), and a hash table's nodes were a quarter of what binding
- * 10k devices allocated. Lookups scan the few keys, comparing their hash codes first (a
- * String caches its hash, and the keys are mostly constants). Once {@link #freeze() frozen}
+ * 10k devices allocated. Lookups scan the few keys, and only when a one-word filter of the keys'
+ * hash codes ({@link #hashBits}) says the key may be there: a new variable, which is nearly
+ * every put, is appended without a scan. Once {@link #freeze() frozen}
  * (when the event is posted), the map is read-only and may be shared between threads.
  *
  * <p>The byte limit is checked against an upper bound first: a UTF-16 char takes at most three
@@ -52,6 +53,8 @@ final class UeventEnv extends AbstractMap<String, String> {
     private String[] keys = new String[INITIAL];
     private String[] values = new String[INITIAL];
     private int size;
+    /** Bit {@code hash & 63} set for the hash code of every key held: a key whose bit is clear is not held. */
+    private long hashBits;
     /**
      * Bytes of {@code KEY=value\0} text held, as the kernel's {@code buflen} counts them; -1 while
      * not counted ({@link #bound} alone showed there is room).
@@ -117,6 +120,7 @@ final class UeventEnv extends AbstractMap<String, String> {
         keys[size] = key;
         values[size] = value;
         size++;
+        hashBits |= 1L << hash;
         bound = newBound;
         return null;
     }
@@ -164,10 +168,11 @@ final class UeventEnv extends AbstractMap<String, String> {
     }
 
     private int indexOf(String key, int hash) {
+        if ((hashBits & 1L << hash) == 0) {
+            return -1;
+        }
         for (int i = 0; i < size; i++) {
-            String k = keys[i];
-            // a String keeps its hash: no array of hashes needed
-            if (k == key || k.hashCode() == hash && k.equals(key)) {
+            if (keys[i].equals(key)) {
                 return i;
             }
         }
