@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -205,12 +206,23 @@ public final class DevresTracker {
         }
         // reaching or leaving zero (or a count that is not positive): under the key's lock, where
         // a counter is put in or taken out; a fast path racing with this sees 0 and comes here too
-        counts.compute(key, (k, old) -> {
-            if (old == null) {
-                return new AtomicInteger(delta);
-            }
-            return old.addAndGet(delta) == 0 ? null : old;
-        });
+        counts.compute(key, delta == 1 ? COUNT_IN : delta == -1 ? COUNT_OUT : (k, old) -> recount(old, delta));
+    }
+
+    /**
+     * The map path's step for one entry in and one out: non-capturing, so no function object is
+     * made at each call (that path runs for every label whose count starts or ends, such as each
+     * driver's first binding).
+     */
+    private static final BiFunction<String, AtomicInteger, AtomicInteger> COUNT_IN = (k, old) -> recount(old, 1);
+    private static final BiFunction<String, AtomicInteger, AtomicInteger> COUNT_OUT = (k, old) -> recount(old, -1);
+
+    /** @return the counter after {@code delta}: a new one for an absent count, null (taken out) at zero */
+    private static AtomicInteger recount(AtomicInteger old, int delta) {
+        if (old == null) {
+            return new AtomicInteger(delta);
+        }
+        return old.addAndGet(delta) == 0 ? null : old;
     }
 
     private static int count(ConcurrentHashMap<String, AtomicInteger> counts, String key) {
