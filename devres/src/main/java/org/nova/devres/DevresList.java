@@ -5,22 +5,29 @@ import java.util.List;
 
 /**
  * A device's resource list, {@code dev->devres_head}: circular and doubly linked through a
- * sentinel, oldest entry first, with the count of live entries (group markers not counted)
- * reported to the {@link DevresTracker} as entries come and go.
+ * sentinel, oldest entry first, with the count of live entries (group markers not counted),
+ * which is the device's count in the {@link DevresTracker}: the list tells the tracker when it
+ * starts and stops holding entries, and each entry's driver and bundle.
  *
  * <p>Owned by one {@link DevresScope}; not thread-safe: every method is called with the
- * scope's lock held (the kernel's {@code devres_lock}).
+ * scope's lock held (the kernel's {@code devres_lock}), except {@link #liveLocked()}, which takes it.
  */
 final class DevresList {
     private final DevresTracker tracker;
     private final String device;
+    /** The owning scope's lock, for {@link #liveLocked()}. */
+    private final Object scopeLock;
+    /** The tracker's list of lists that hold entries; guarded by the tracker's lock. */
+    DevresList olderOccupied;
+    DevresList newerOccupied;
     /** {@code head.next} is the oldest entry, {@code head.prev} the newest. */
     private final DevresNode head = DevresNode.sentinel();
     private int live;
 
-    DevresList(DevresTracker tracker, String device) {
+    DevresList(DevresTracker tracker, String device, Object scopeLock) {
         this.tracker = tracker;
         this.device = device;
+        this.scopeLock = scopeLock;
         head.prev = head;
         head.next = head;
     }
@@ -34,8 +41,10 @@ final class DevresList {
         head.prev = node;
         node.linked = true;
         if (!node.isMarker()) {
-            live++;
-            tracker.adjust(device, node.driver, node.bundle, 1);
+            if (live++ == 0) {
+                tracker.occupied(this);
+            }
+            tracker.adjust(node.driver, node.bundle, 1);
         }
     }
 
@@ -47,8 +56,10 @@ final class DevresList {
         node.next = null;
         node.linked = false;
         if (!node.isMarker()) {
-            live--;
-            tracker.adjust(device, node.driver, node.bundle, -1);
+            if (--live == 0) {
+                tracker.vacated(this);
+            }
+            tracker.adjust(node.driver, node.bundle, -1);
         }
     }
 
@@ -70,6 +81,18 @@ final class DevresList {
     /** @return the number of resources and actions on the list */
     int live() {
         return live;
+    }
+
+    /** @return {@link #live()}, read under the scope's lock: for the tracker, which holds none */
+    int liveLocked() {
+        synchronized (scopeLock) {
+            return live;
+        }
+    }
+
+    /** @return the device the list belongs to */
+    String device() {
+        return device;
     }
 
     /** @return every entry, oldest first, markers included */

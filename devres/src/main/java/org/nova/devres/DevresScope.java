@@ -92,8 +92,12 @@ public final class DevresScope {
     private boolean dead;
     /** How many releaseAll calls are running (a release callback may start another). */
     private int releasingAll;
-    /** Ids of groups whose markers the latest releaseAll took off the list. */
-    private final Set<Object> retiredGroups = new HashSet<>();
+    /**
+     * Ids of groups whose markers the latest releaseAll took off the list; null while there are
+     * none (most devices never open a group, and this set was one of the allocations of every
+     * device added).
+     */
+    private Set<Object> retiredGroups;
 
     private volatile List<DevresException> lastFailures = List.of();
     private final FailNth failNth;
@@ -101,7 +105,7 @@ public final class DevresScope {
     DevresScope(DevresTracker tracker, String device) {
         this.tracker = tracker;
         this.device = device;
-        this.list = new DevresList(tracker, device);
+        this.list = new DevresList(tracker, device, lock);
         this.failNth = new FailNth(device);
     }
 
@@ -170,7 +174,7 @@ public final class DevresScope {
         boolean gone;
         synchronized (lock) {
             gone = dead;
-            why = refusal("devres '" + name + "'");
+            why = refusal("devres '", name);
             if (why == null) {
                 link(DevresNode.resource(name, resource, driver, bundle, tracker.nextSequence()));
                 return resource;
@@ -198,7 +202,7 @@ public final class DevresScope {
         boolean gone;
         synchronized (lock) {
             gone = dead;
-            why = refusal("devres action '" + name + "'");
+            why = refusal("devres action '", name);
             if (why == null) {
                 DevresNode node = DevresNode.action(name, action, driver, bundle, tracker.nextSequence());
                 link(node);
@@ -290,7 +294,9 @@ public final class DevresScope {
             DevresGroup group = new DevresGroup(gid);
             group.open = DevresNode.marker(group, Kind.GROUP_OPEN, driver, bundle, tracker.nextSequence());
             list.link(group.open);
-            retiredGroups.remove(gid);
+            if (retiredGroups != null) {
+                retiredGroups.remove(gid);
+            }
             return gid;
         }
     }
@@ -393,10 +399,12 @@ public final class DevresScope {
     public int releaseAll() {
         synchronized (lock) {
             if (releasingAll++ == 0) {
-                retiredGroups.clear();
+                retiredGroups = null;
             }
         }
-        List<DevresException> failures = new ArrayList<>();
+        // allocated at the first failure only: a failing release is rare, a releaseAll is every
+        // unbind and every removal
+        List<DevresException> failures = null;
         int count = 0;
         try {
             while (true) {
@@ -409,12 +417,21 @@ public final class DevresScope {
                     list.unlink(n);
                     if (n.isMarker()) {
                         if (n.kind == Kind.GROUP_OPEN) {
+                            if (retiredGroups == null) {
+                                retiredGroups = new HashSet<>();
+                            }
                             retiredGroups.add(n.group.id);
                         }
                         continue;
                     }
                 }
-                release(n, failures);
+                DevresException failed = release(n);
+                if (failed != null) {
+                    if (failures == null) {
+                        failures = new ArrayList<>();
+                    }
+                    failures.add(failed);
+                }
                 count++;
             }
         } finally {
@@ -422,7 +439,7 @@ public final class DevresScope {
                 releasingAll--;
             }
         }
-        lastFailures = List.copyOf(failures);
+        lastFailures = failures == null ? List.of() : List.copyOf(failures);
         if (count > 0) {
             LOG.debug("devres: released {} entries on device {}", count, device);
         }
@@ -488,7 +505,10 @@ public final class DevresScope {
     /** Links a resource or an action; call with {@link #lock}. */
     private void link(DevresNode node) {
         list.link(node);
-        LOG.trace("devres: added {} '{}' to device {}", node.kind, node.name, device);
+        if (LOG.isTraceEnabled()) {
+            // three arguments are a varargs array, made before the logger looks at its level
+            LOG.trace("devres: added {} '{}' to device {}", node.kind, node.name, device);
+        }
     }
 
     private DevresNode own(Action action) {
@@ -501,18 +521,23 @@ public final class DevresScope {
 
     /**
      * Whether an add may link its entry: null if so, else why not (the device is gone, or
-     * fail-nth fails this point). Call with {@link #lock}.
+     * fail-nth fails this point). The point's name ({@code what} + {@code name} + "'") is
+     * built only while fail-nth is armed: every add of every probe passes here, nearly always
+     * with fault injection off. Call with {@link #lock}.
      */
-    private String refusal(String point) {
+    private String refusal(String what, String name) {
         if (dead) {
             return "device " + device + " is gone";
         }
-        return failNth.shouldFail(point) ? "fault injected on device " + device + " (fail-nth)" : null;
+        if (!failNth.armed()) {
+            return null;
+        }
+        return failNth.shouldFail(what + name + "'") ? "fault injected on device " + device + " (fail-nth)" : null;
     }
 
     /** A group is not on the list: fine if it went with the device, an error otherwise. */
     private void missingGroup(Object id, String what) {
-        if (dead || releasingAll > 0 || (id != null && retiredGroups.contains(id))) {
+        if (dead || releasingAll > 0 || (id != null && retiredGroups != null && retiredGroups.contains(id))) {
             LOG.debug("devres: {} group {} on device {}: already released with the device",
                     what, id, device);
             return;
@@ -523,12 +548,23 @@ public final class DevresScope {
 
     /** Runs one release outside the lock; a failure is logged and collected. */
     private void release(DevresNode node, List<DevresException> failures) {
-        Throwable t = node.release();
-        if (t != null) {
-            LOG.warn("devres: release of {} '{}' on device {} failed", node.kind, node.name,
-                    device, t);
-            failures.add(new DevresException("release of '" + node.name + "' on device "
-                    + device + " failed: " + t, t));
+        DevresException failed = release(node);
+        if (failed != null) {
+            failures.add(failed);
         }
+    }
+
+    /**
+     * Runs one release outside the lock; a failure is logged.
+     *
+     * @return the failure, naming the entry and the device, or null
+     */
+    private DevresException release(DevresNode node) {
+        Throwable t = node.release();
+        if (t == null) {
+            return null;
+        }
+        LOG.warn("devres: release of {} '{}' on device {} failed", node.kind, node.name, device, t);
+        return new DevresException("release of '" + node.name + "' on device " + device + " failed: " + t, t);
     }
 }

@@ -57,6 +57,15 @@ public final class FailNth {
         return remaining.get();
     }
 
+    /**
+     * @return whether the countdown is running: false when it was never armed, was disarmed,
+     *         or has injected its fault, so that no point of the device can fail now and a
+     *         caller may skip naming its point for {@link #shouldFail}
+     */
+    public boolean armed() {
+        return remaining.get() != 0;
+    }
+
     /** @return the fault point that failed since the latest {@link #set}, or null */
     public String injected() {
         return injected;

@@ -12,7 +12,7 @@
  * so tests and the shell can prove nothing leaked.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.nova.devres;
 
 import org.osgi.annotation.bundle.Export;

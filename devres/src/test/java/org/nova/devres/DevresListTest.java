@@ -16,7 +16,7 @@ import org.nova.devres.DevresEntry.Kind;
 /** The carved parts of devres.c on their own: the list, its nodes and the group walks. */
 class DevresListTest {
     private final DevresTracker tracker = new DevresTracker();
-    private final DevresList list = new DevresList(tracker, "dev0");
+    private final DevresList list = new DevresList(tracker, "dev0", new Object());
     private final List<String> log = new ArrayList<>();
     private long seq;
 

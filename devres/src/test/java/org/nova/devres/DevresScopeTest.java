@@ -279,6 +279,47 @@ class DevresScopeTest {
         assertTrue(tracker.liveByBundle().isEmpty());
     }
 
+    /**
+     * The per-device counts come from the scopes that hold entries, which the tracker links in
+     * and out as their first entry comes and their last goes: scopes leaving from the middle,
+     * the newest and the oldest end of that list, scopes coming back, and two scopes of one
+     * device name (summed) all leave the counts a map by name would give.
+     */
+    @Test
+    void perDeviceCountsFollowScopesFillingAndEmptying() {
+        DevresScope a = tracker.newScope("a");
+        DevresScope b = tracker.newScope("b");
+        DevresScope c = tracker.newScope("c");
+        DevresScope a2 = tracker.newScope("a");
+        a.addAction("a1", () -> { });
+        b.addAction("b1", () -> { });
+        b.addAction("b2", () -> { });
+        c.addAction("c1", () -> { });
+        a2.addAction("a21", () -> { });
+        assertEquals(Map.of("a", 2, "b", 2, "c", 1), tracker.liveByDevice());
+        assertEquals(2, tracker.liveForDevice("a"), "two scopes of one name are summed");
+
+        b.releaseAll();      // the middle of the list
+        assertEquals(Map.of("a", 2, "c", 1), tracker.liveByDevice());
+        a2.releaseAll();     // the newest
+        a.releaseAll();      // the oldest
+        assertEquals(Map.of("c", 1), tracker.liveByDevice());
+        assertEquals(0, tracker.liveForDevice("a"));
+        assertEquals(0, tracker.liveForDevice("b"));
+
+        b.addAction("b3", () -> { });
+        a.openGroup("g");    // a marker alone is no entry
+        assertEquals(Map.of("b", 1, "c", 1), tracker.liveByDevice());
+        a.addAction("a3", () -> { });
+        assertEquals(Map.of("a", 1, "b", 1, "c", 1), tracker.liveByDevice());
+        assertEquals(3, tracker.liveTotal());
+        c.kill();
+        b.kill();
+        a.kill();
+        assertTrue(tracker.liveByDevice().isEmpty());
+        assertEquals(0, tracker.liveTotal());
+    }
+
     @Test
     void snapshotsAreImmutable() {
         scope.add("a", new Res("a"));

@@ -29,6 +29,21 @@ class FailNthTest {
     }
 
     @Test
+    void armedWhileTheCountdownRuns() {
+        assertFalse(scope.failNth().armed(), "never armed");
+        scope.failNth().set(2);
+        assertTrue(scope.failNth().armed());
+        scope.addAction("first", () -> { });
+        assertTrue(scope.failNth().armed(), "one point left");
+        assertThrows(DevresException.class, () -> scope.addAction("second", () -> { }));
+        assertFalse(scope.failNth().armed(), "the fault was injected");
+        assertEquals("devres action 'second'", scope.failNth().injected(), "the point is named as before");
+        scope.failNth().set(5);
+        scope.failNth().set(0);
+        assertFalse(scope.failNth().armed(), "disarmed");
+    }
+
+    @Test
     void theNthAcquisitionFailsOnceAndClosesWhatItWasGiven() {
         scope.failNth().set(3);
         scope.add("first", () -> { });

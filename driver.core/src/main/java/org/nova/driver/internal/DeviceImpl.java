@@ -67,11 +67,22 @@ final class DeviceImpl implements Device {
     DriverImpl[] candidates;
     /** The match index's generation {@link #candidates} was made in; 0: never. */
     long candidatesGeneration;
+    /**
+     * The device's node in its driver's bound or probing list ({@code knode_driver}): the
+     * neighbours and the list it is on, null when on none; written by {@link DriverDevices.Klist}
+     * only, under the core's lock.
+     */
+    DeviceImpl knodePrev;
+    DeviceImpl knodeNext;
+    DriverDevices.Klist knodeList;
     /** The path under /devices, its parent's path and its name: neither changes. */
     private final String devpath;
 
-    /** Live children, oldest first ({@code klist_children}); a set, so that a child leaves in O(1). */
-    private final Set<DeviceImpl> children = new LinkedHashSet<>();
+    /**
+     * Live children, oldest first ({@code klist_children}); a set, so that a child leaves in O(1).
+     * Null until the first child: most devices never have one.
+     */
+    private Set<DeviceImpl> children;
     /** {@code dev->p->dead}: set once by {@link #kill()}. */
     private boolean dead;
     /** driver_override; read without the core's lock by matching, hence volatile. */
@@ -107,7 +118,7 @@ final class DeviceImpl implements Device {
     public List<Device> children() {
         core.lock.lock();
         try {
-            return List.copyOf(children);
+            return children == null ? List.of() : List.copyOf(children);
         } finally {
             core.lock.unlock();
         }
@@ -215,17 +226,22 @@ final class DeviceImpl implements Device {
 
     /** Links a new child in ({@code device_add}); call with the core's lock. */
     void addChild(DeviceImpl child) {
+        if (children == null) {
+            children = new LinkedHashSet<>();
+        }
         children.add(child);
     }
 
     /** Unlinks a removed child ({@code device_del}); call with the core's lock. */
     void removeChild(DeviceImpl child) {
-        children.remove(child);
+        if (children != null) {
+            children.remove(child);
+        }
     }
 
     /** @return the live children, oldest first, as a copy; call with the core's lock. */
     List<DeviceImpl> childrenLocked() {
-        return List.copyOf(children);
+        return children == null ? List.of() : List.copyOf(children);
     }
 
     @Override

@@ -82,7 +82,12 @@ final class DriverMatch {
                 out.add(matches++, c);
             }
         }
-        if (matches > 1) {
+        if (matches == 2) {
+            // what the stable sort below does with two: swap only if the second goes first
+            if (TRIAL_ORDER.compare(out.get(0), out.get(1)) > 0) {
+                out.set(1, out.set(0, out.get(1)));
+            }
+        } else if (matches > 2) {
             out.subList(0, matches).sort(TRIAL_ORDER);
         }
         return out;

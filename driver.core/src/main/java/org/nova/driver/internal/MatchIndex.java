@@ -68,16 +68,20 @@ final class MatchIndex {
         private final Object key;
         private DeviceNode head;
         private DeviceNode tail;
-        private final Set<DriverImpl> drivers = new LinkedHashSet<>();
-        /** {@link #drivers} as an array, made again after a change: read for every device matched. */
-        private DriverImpl[] driverArray = NO_DRIVERS;
+        /**
+         * The key's drivers in registration order, each once: kept in order as drivers come and
+         * go (a driver indexed again takes its place by its sequence number), so that the devices
+         * matched read it as it is. A new array at every change, never written once made: the
+         * devices' kept candidates may be this very array.
+         */
+        private DriverImpl[] drivers = NO_DRIVERS;
 
         Bucket(Object key) {
             this.key = key;
         }
 
         boolean isEmpty() {
-            return head == null && drivers.isEmpty();
+            return head == null && drivers.length == 0;
         }
 
         boolean hasDevices() {
@@ -120,19 +124,42 @@ final class MatchIndex {
             }
         }
 
-        /** @return the drivers in registration order (a driver indexed again joins the set's end) */
+        /** @return the drivers in registration order; the caller must not write the array */
         DriverImpl[] drivers() {
-            DriverImpl[] a = driverArray;
-            if (a == null) {
-                a = drivers.toArray(NO_DRIVERS);
-                Arrays.sort(a, DRIVER_ORDER);
-                driverArray = a;
-            }
-            return a;
+            return drivers;
         }
 
-        void driversChanged() {
-            driverArray = null;
+        /** Adds a driver at its place in registration order; a driver already here stays once. */
+        void addDriver(DriverImpl d) {
+            DriverImpl[] a = drivers;
+            int at = a.length;
+            for (int i = 0; i < a.length; i++) {
+                if (a[i] == d) {
+                    return;
+                }
+                if (at == a.length && a[i].seq > d.seq) {
+                    at = i;
+                }
+            }
+            DriverImpl[] out = new DriverImpl[a.length + 1];
+            System.arraycopy(a, 0, out, 0, at);
+            out[at] = d;
+            System.arraycopy(a, at, out, at + 1, a.length - at);
+            drivers = out;
+        }
+
+        /** Takes a driver out; does nothing if it is not here. */
+        void removeDriver(DriverImpl d) {
+            DriverImpl[] a = drivers;
+            for (int i = 0; i < a.length; i++) {
+                if (a[i] == d) {
+                    DriverImpl[] out = new DriverImpl[a.length - 1];
+                    System.arraycopy(a, 0, out, 0, i);
+                    System.arraycopy(a, i + 1, out, i, a.length - i - 1);
+                    drivers = out;
+                    return;
+                }
+            }
         }
     }
 
@@ -175,8 +202,7 @@ final class MatchIndex {
         Bucket[] bs = bucketsOf(keys);
         driverBuckets.put(d, bs);
         for (Bucket b : bs) {
-            b.drivers.add(d);
-            b.driversChanged();
+            b.addDriver(d);
         }
     }
 
@@ -189,8 +215,7 @@ final class MatchIndex {
             return;
         }
         for (Bucket b : bs) {
-            b.drivers.remove(d);
-            b.driversChanged();
+            b.removeDriver(d);
             dropIfEmpty(b);
         }
     }
@@ -304,6 +329,9 @@ final class MatchIndex {
         if (sources == 1) {
             return only;
         }
+        if (sources == 2 && unkeyedDrivers.isEmpty()) {
+            return mergeTwo(bs, total);
+        }
         DriverImpl[] out = new DriverImpl[total];
         int n = 0;
         if (!unkeyedDrivers.isEmpty()) {
@@ -324,6 +352,42 @@ final class MatchIndex {
             }
         }
         return kept == out.length ? out : Arrays.copyOf(out, kept);
+    }
+
+    /**
+     * {@link #merge} of exactly two buckets with drivers (a device's vendor:device key and one
+     * class key, the common case): both are in registration order, so one linear merge, dropping
+     * a driver listed under both, gives what sorting their concatenation would.
+     */
+    private static DriverImpl[] mergeTwo(Bucket[] bs, int total) {
+        DriverImpl[] a = null;
+        DriverImpl[] b = null;
+        for (Bucket bucket : bs) {
+            DriverImpl[] ds = bucket.drivers();
+            if (ds.length > 0) {
+                if (a == null) {
+                    a = ds;
+                } else {
+                    b = ds;
+                }
+            }
+        }
+        DriverImpl[] out = new DriverImpl[total];
+        int i = 0;
+        int j = 0;
+        int n = 0;
+        while (i < a.length || j < b.length) {
+            DriverImpl next;
+            if (j == b.length || i < a.length && a[i].seq <= b[j].seq) {
+                next = a[i++];
+            } else {
+                next = b[j++];
+            }
+            if (n == 0 || out[n - 1] != next) {
+                out[n++] = next;
+            }
+        }
+        return n == out.length ? out : Arrays.copyOf(out, n);
     }
 
     /**

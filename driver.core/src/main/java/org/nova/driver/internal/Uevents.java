@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.nova.driver.DriverCore.UeventRecord;
@@ -20,8 +21,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Events are queued, not submitted one by one: the first event of an empty queue submits one
  * drain task, which takes the whole queue at a time and delivers it; events emitted meanwhile join
- * the next batch. Binding 10k devices is thus a handful of executor hand-offs, not 20k (each a
- * queue node and a wake-up of the dispatcher).
+ * the next batch. A drain task that finds the dispatcher woken for a queue of fewer than
+ * {@value #BATCH} events first gathers for at most {@value #GATHER_MILLIS} ms, or until
+ * {@value #BATCH} are queued (the emitter that queues the {@value #BATCH}th wakes it): when devices
+ * come one every few microseconds, a dispatcher woken for each event or two (thousands of wake-ups
+ * for 10k devices, each a futex call on the emitting thread and a context switch taking the CPU
+ * from the probes on a small machine) was the largest cost of binding left. A lone event is thus
+ * delivered at most {@value #GATHER_MILLIS} ms later than it would be otherwise; order and
+ * numbering do not change. (The kernel hands events to netlink at once; its listeners, udevd
+ * first, read the socket in batches.)
  *
  * <p>Locking: {@link #emit} may be called with or without the core's lock; it takes a sequence
  * number and queues under {@link #seqLock}, held for nothing else. The environment, the bus's
@@ -32,6 +40,10 @@ final class Uevents {
     private static final Logger LOG = LoggerFactory.getLogger(Uevents.class);
     /** How many uevents {@link #recent()} keeps. */
     static final int HISTORY = 512;
+    /** A queue this long is delivered at once; a shorter one waits up to {@link #GATHER_MILLIS} for more. */
+    static final int BATCH = 256;
+    /** The longest a woken dispatcher waits for {@link #BATCH} events before delivering fewer. */
+    static final long GATHER_MILLIS = 1;
 
     private final DriverCoreImpl core;
     private final ExecutorService dispatch = Workqueues.ordered("nova-uevent");
@@ -43,6 +55,10 @@ final class Uevents {
     private ArrayDeque<Pending> queue = new ArrayDeque<>();
     /** Whether a drain task is submitted and has not yet found the queue empty; guarded by {@link #seqLock}. */
     private boolean draining;
+    /** Whether the drain task waits on {@link #seqLock} for {@link #BATCH} events; guarded by it. */
+    private boolean gathering;
+    /** Drain tasks submitted (dispatcher wake-ups) since the core started; guarded by {@link #seqLock}. */
+    private long wakeups;
     private final ArrayDeque<UeventRecord> history = new ArrayDeque<>();
     private volatile Consumer<UeventRecord> sink = e -> { };
 
@@ -74,7 +90,10 @@ final class Uevents {
                 return;
             }
             queue.addLast(new Pending(seq, action, dev, driver, more));
-            if (!draining) {
+            if (gathering && queue.size() == BATCH) {
+                seqLock.notifyAll();
+            } else if (!draining) {
+                wakeups++;
                 draining = Workqueues.submit(dispatch, this::drain);
                 if (!draining) {
                     queue.clear();
@@ -90,6 +109,7 @@ final class Uevents {
     private void drain() {
         boolean empty = false;
         try {
+            gather();
             while (true) {
                 ArrayDeque<Pending> batch;
                 synchronized (seqLock) {
@@ -110,6 +130,31 @@ final class Uevents {
                 synchronized (seqLock) {
                     draining = false;
                 }
+            }
+        }
+    }
+
+    /**
+     * The woken dispatcher's wait for a batch: returns once {@link #BATCH} events are queued,
+     * {@link #GATHER_MILLIS} ms have passed, or the core is shutting down. An interrupt (the
+     * executor stopping) ends the wait and is kept.
+     */
+    private void gather() {
+        synchronized (seqLock) {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GATHER_MILLIS);
+            gathering = true;
+            try {
+                while (queue.size() < BATCH && !core.isShuttingDown()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(seqLock, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                gathering = false;
             }
         }
     }
@@ -167,6 +212,13 @@ final class Uevents {
             sink.accept(rec);
         } catch (RuntimeException e) {
             LOG.warn("uevent {} {} not delivered: {}", p.action(), dev.name(), e.toString());
+        }
+    }
+
+    /** @return how many times the dispatcher was woken for queued events (drain tasks submitted) */
+    long wakeups() {
+        synchronized (seqLock) {
+            return wakeups;
         }
     }
 

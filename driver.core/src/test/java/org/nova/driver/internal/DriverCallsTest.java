@@ -102,6 +102,31 @@ class DriverCallsTest extends CoreTestBase {
         assertEquals(0, core.boundDevices());
     }
 
+    /** Calls end in any order, each once: ending one in the middle, or one twice, leaves the others listed. */
+    @Test
+    void callsEndInAnyOrderAndEndingTwiceDoesNothing() {
+        DriverCalls calls = new DriverCalls();
+        TestDriver a = TestDriver.of("a", "x");
+        Device d1 = add("d1", "none:1");
+        Device d2 = add("d2", "none:2");
+        Device d3 = add("d3", "none:3");
+        DriverImpl drv = new DriverImpl((BusImpl) core.requireBus("test"), a.descriptor(), 1);
+        DriverCalls.Call c1 = calls.begin((DeviceImpl) d1, drv, DriverCall.Kind.PROBE);
+        DriverCalls.Call c2 = calls.begin((DeviceImpl) d2, drv, DriverCall.Kind.PROBE);
+        DriverCalls.Call c3 = calls.begin((DeviceImpl) d3, drv, DriverCall.Kind.REMOVE);
+        c2.close();
+        c2.close();
+        assertEquals(List.of("d1", "d3"), calls.inProgress().stream().map(DriverCall::device).toList());
+        c1.close();
+        assertEquals(List.of("d3"), calls.inProgress().stream().map(DriverCall::device).toList());
+        DriverCalls.Call c4 = calls.begin((DeviceImpl) d1, drv, DriverCall.Kind.PROBE);
+        c3.close();
+        assertEquals(List.of("d1"), calls.inProgress().stream().map(DriverCall::device).toList());
+        c4.close();
+        c1.close();
+        assertEquals(List.of(), calls.inProgress());
+    }
+
     @Test
     void callbacksAreListedLongestRunningFirst() throws Exception {
         DriverCalls calls = new DriverCalls();

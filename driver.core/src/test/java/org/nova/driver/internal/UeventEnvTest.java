@@ -67,6 +67,49 @@ class UeventEnvTest extends CoreTestBase {
         assertThrows(UeventEnv.Full.class, () -> utf.put("W", "é"));
     }
 
+    /**
+     * Whether a put fits is decided on an upper bound while it is far from the limit and on the
+     * exact byte count near it: random puts and replacements of ASCII, two-byte, three-byte and
+     * four-byte (surrogate pair) text, into environments filling up to and past
+     * UEVENT_BUFFER_SIZE, are accepted or refused exactly as a byte count of every put says.
+     */
+    @Test
+    void refusesExactlyWhereTheUtf8ByteCountSays() {
+        String[] alphabet = {"a", "\u00e9", "\u4e2d", "\ud83d\ude00"};
+        java.util.Random r = new java.util.Random(2048);
+        int refused = 0;
+        int accepted = 0;
+        for (int round = 0; round < 300; round++) {
+            UeventEnv env = new UeventEnv();
+            Map<String, String> model = new LinkedHashMap<>();
+            for (int step = 0; step < 40; step++) {
+                String key = "K" + r.nextInt(12);
+                StringBuilder v = new StringBuilder();
+                int len = r.nextInt(r.nextBoolean() ? 8 : 400);
+                for (int c = 0; c < len; c++) {
+                    v.append(alphabet[r.nextInt(alphabet.length)]);
+                }
+                String value = v.toString();
+                Map<String, String> next = new LinkedHashMap<>(model);
+                next.put(key, value);
+                int bytes = 0;
+                for (Map.Entry<String, String> e : next.entrySet()) {
+                    bytes += (e.getKey() + "=" + e.getValue()).getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1;
+                }
+                if (bytes <= UeventEnv.BUFFER_SIZE) {
+                    env.put(key, value);
+                    model = next;
+                    accepted++;
+                } else {
+                    assertThrows(UeventEnv.Full.class, () -> env.put(key, value), bytes + " bytes");
+                    refused++;
+                }
+                assertEquals(model, env);
+            }
+        }
+        assertTrue(refused > 100 && accepted > 100, refused + " refused, " + accepted + " accepted: both paths ran");
+    }
+
     @Test
     void aFrozenEnvironmentIsReadOnly() {
         UeventEnv env = new UeventEnv();

@@ -88,6 +88,41 @@ class UeventOrderTest extends CoreTestBase {
         }
     }
 
+    /**
+     * A woken dispatcher gathers events before delivering: events emitted a few microseconds
+     * apart (a bus adding devices) wake it once per batch, not once per event, and none is held
+     * back: a burst past {@link Uevents#BATCH} arrives whole and in order, and a lone event after
+     * it arrives without any event following it.
+     */
+    @Test
+    void aBurstWakesTheDispatcherOncePerBatchAndALoneEventStillArrives() {
+        Device d = add("paced", "none:none:0");
+        await("the add's uevent", () -> ueventsOf("paced").size() >= 1);
+        int before = delivered.size();
+        long wakeupsBefore = core.uevents.wakeups();
+        int events = 4 * Uevents.BATCH + 7;
+        for (int n = 0; n < events; n++) {
+            bus.changed(d, Map.of("N", Integer.toString(n)));
+            // paced like devices being added: ~20 us apart, so that a dispatcher woken for every
+            // event would keep up with them one by one
+            long until = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(20);
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+        }
+        await(events + " CHANGE uevents", () -> changesSince(before).size() >= events);
+        long wakeups = core.uevents.wakeups() - wakeupsBefore;
+        assertTrue(wakeups * 4 < events, wakeups + " dispatcher wake-ups for " + events + " events");
+        List<UeventRecord> changes = changesSince(before);
+        assertEquals(events, changes.size());
+        for (int n = 0; n < events; n++) {
+            assertEquals(Integer.toString(n), changes.get(n).env().get("N"), "in the order emitted");
+        }
+        bus.changed(d, Map.of("N", "lone"));
+        await("the lone CHANGE uevent", () -> changesSince(before).size() == events + 1);
+        assertEquals("lone", changesSince(before).get(events).env().get("N"));
+    }
+
     private List<UeventRecord> changesSince(int index) {
         List<Delivered> all = List.copyOf(delivered);
         return all.subList(index, all.size()).stream().map(Delivered::rec)

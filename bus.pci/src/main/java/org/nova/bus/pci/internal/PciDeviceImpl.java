@@ -45,6 +45,9 @@ import org.slf4j.LoggerFactory;
  * the resource sizes. The other files of drivers/pci each have their own class, which this one
  * owns one of per function: {@link PciIomap} (BAR mappings), {@link PciMsi} (interrupt vectors),
  * {@link PciDma} (coherent DMA), {@link PciSg} (streaming DMA of scatterlists) and {@link PciIov} (SR-IOV).
+ * Why one class of about 500 lines: it is the {@code PciDevice} API a driver holds, each method a
+ * few lines delegating to those parts or to pci.c's config-space rules, which share the function
+ * and its enable count.
  */
 public final class PciDeviceImpl implements PciDevice {
     private static final Logger LOG = LoggerFactory.getLogger(PciDeviceImpl.class);
@@ -57,6 +60,8 @@ public final class PciDeviceImpl implements PciDevice {
     private final PciFunction function;
     private final PciAddress address;
     private final PciIds ids;
+    /** {@link #ueventVars()}, null until the first uevent. */
+    private PciUevent.Vars ueventVars;
     private final PciIomap iomap;
     private final PciMsi msi;
     private final PciDma dma;
@@ -137,6 +142,20 @@ public final class PciDeviceImpl implements PciDevice {
     @Override
     public PciIds ids() {
         return ids;
+    }
+
+    /**
+     * @return the uevent values of the device's ids, made at the first uevent and kept: the ids
+     *     never change. Racy single check: two threads may both make them, equal, and either
+     *     copy is kept (the record is immutable, so any thread sees it whole).
+     */
+    PciUevent.Vars ueventVars() {
+        PciUevent.Vars v = ueventVars;
+        if (v == null) {
+            v = PciUevent.Vars.of(ids);
+            ueventVars = v;
+        }
+        return v;
     }
 
     @Override

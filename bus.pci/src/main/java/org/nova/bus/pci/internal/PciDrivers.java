@@ -403,7 +403,7 @@ final class PciDrivers {
         public void uevent(Device device, Map<String, String> env) {
             PciDeviceImpl pdev = device.busData(PciDeviceImpl.class);
             // PCI_SLOT_NAME is pci_name(), the device's name (PciProbe names it by its address)
-            PciUevent.fill(pdev.ids(), device.name(), env);
+            PciUevent.fill(pdev.ueventVars(), device.name(), env);
         }
 
         @Override

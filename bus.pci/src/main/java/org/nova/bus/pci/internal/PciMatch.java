@@ -208,12 +208,16 @@ public final class PciMatch {
      *     under each indexed class mask
      */
     public static Set<Object> deviceKeys(PciIds ids) {
-        Set<Object> keys = new HashSet<>();
-        keys.add(key(ids.vendor(), ids.device()));
-        for (int mask : INDEXED_CLASS_MASKS) {
-            keys.add(new ClassKey(mask, ids.classCode() & mask));
+        // an immutable set, which the core keeps as it is (Set.copyOf): no hash set built and
+        // copied for every function added. The keys are distinct: one vendor:device key and one
+        // class key per mask.
+        Object[] keys = new Object[1 + INDEXED_CLASS_MASKS.length];
+        keys[0] = key(ids.vendor(), ids.device());
+        for (int i = 0; i < INDEXED_CLASS_MASKS.length; i++) {
+            int mask = INDEXED_CLASS_MASKS[i];
+            keys[i + 1] = new ClassKey(mask, ids.classCode() & mask);
         }
-        return keys;
+        return Set.of(keys);
     }
 
     /**

@@ -1,17 +1,22 @@
 package org.nova.bus.pci.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.nova.bus.pci.PciAlias;
 import org.nova.bus.pci.PciIds;
+import org.nova.bus.pci.fake.FakeBridge;
+import org.nova.bus.pci.fake.FakeFunction;
+import org.nova.hw.PciFunction;
 import org.nova.hw.pci.PciAddress;
 
 /** pci_uevent's variables. */
@@ -70,6 +75,42 @@ class PciUeventTest {
                     ids.subsystemVendor(), ids.subsystemDevice(), ids.baseClass(), ids.subClass(), ids.progIf()));
             assertEquals(formatted, env, ids.toString());
             assertEquals(List.copyOf(formatted.keySet()), List.copyOf(env.keySet()), "in pci_uevent's order");
+        }
+    }
+
+    /**
+     * A device formats its uevent values once and keeps them: what it fills is byte for byte
+     * what a fresh fill from its ids gives, in the same order, for every uevent it sends.
+     */
+    @Test
+    void aDevicesKeptValuesAreTheFreshOnes() {
+        FakeBridge bridge = new FakeBridge("b", 0);
+        Random r = new Random(7);
+        for (int i = 0; i < 200; i++) {
+            PciIds ids = new PciIds(r.nextInt(0x10000), r.nextInt(0x10000), r.nextInt(0x10000), r.nextInt(0x10000),
+                    r.nextInt(0x1000000), r.nextInt(0x100));
+            FakeFunction f = bridge.function(i % 32, i / 32 % 8, 256);
+            PciDeviceImpl pdev = new PciDeviceImpl(f, ids, new Topology() {
+                @Override
+                public Optional<PciDeviceImpl> lookup(PciFunction function) {
+                    return Optional.empty();
+                }
+
+                @Override
+                public void removeFunction(PciFunction function) {
+                }
+            });
+            PciUevent.Vars kept = pdev.ueventVars();
+            assertSame(kept, pdev.ueventVars(), "made once");
+            assertEquals(PciUevent.Vars.of(ids), kept);
+            for (int event = 0; event < 2; event++) {
+                Map<String, String> fresh = new LinkedHashMap<>();
+                PciUevent.fill(ids, f.address(), fresh);
+                Map<String, String> fromKept = new LinkedHashMap<>();
+                PciUevent.fill(pdev.ueventVars(), f.address().toString(), fromKept);
+                assertEquals(fresh, fromKept, ids.toString());
+                assertEquals(List.copyOf(fresh.keySet()), List.copyOf(fromKept.keySet()), "in pci_uevent's order");
+            }
         }
     }
 }
