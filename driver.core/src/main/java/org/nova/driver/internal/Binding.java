@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * <p>Owns each device's {@link State} (driver, probe in progress, driver data, unbinding, last
  * probe error) and each driver's {@link DriverDevices}; nothing else writes them.
  *
- * <p>Why one class of about 500 lines: it is dd.c's attach/probe/release state machine over one
+ * <p>Why one class: at about 500 lines it is still dd.c's attach/probe/release state machine over one
  * lock order (device lock, then the core's lock), whose steps call each other (attach → probe →
  * bound or failed → release); the parts with state of their own (deferred probing, links, driver
  * calls, the driver's device lists) are already classes of their own.

@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * the resource sizes. The other files of drivers/pci each have their own class, which this one
  * owns one of per function: {@link PciIomap} (BAR mappings), {@link PciMsi} (interrupt vectors),
  * {@link PciDma} (coherent DMA), {@link PciSg} (streaming DMA of scatterlists) and {@link PciIov} (SR-IOV).
- * Why one class of about 500 lines: it is the {@code PciDevice} API a driver holds, each method a
+ * Why one class: at about 500 lines it is still the {@code PciDevice} API a driver holds, each method a
  * few lines delegating to those parts or to pci.c's config-space rules, which share the function
  * and its enable count.
  */
