@@ -9,7 +9,8 @@
 #   platform      the simulated platform: bridge, pci-testdevs, edu, both GPU models (firmware
 #                 generated, VRAM and BAR1 set up) until the GA102 is hot-added
 #   drivers       NovaCore, nova-drm, the samples and vgpu registered
-#   unblock       the rest of the bundles (Web Console, Jetty, FileInstall) until probing is
+#   unblock       the rest of the bundles (web, the JLine shell, FileInstall; a -c run leaves the
+#                 Web Console and Jetty down) until probing is
 #                 unblocked and the first device (pci-testdev 00:02.0) is bound
 #   gpu0 / gpu1   the probe of the AD102 (00:06.0) and then the GA102 (00:05.0), each with its
 #                 GSP boot, until bound
