@@ -2,7 +2,6 @@ package org.nova.runtime;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -31,21 +30,12 @@ import org.slf4j.LoggerFactory;
  * {@value #NOT_SATISFIED} if something did not come up and the framework property
  * {@value #STRICT} is true (the commands are not run). A command that exits ({@code exit N})
  * ends the command line there, with its status.
- *
- * <p>Where the commands' output goes: the file the framework property {@value #OUT} names, opened
- * for appending ({@code ./nova -c} passes {@code /dev/fd/3}, a copy of its standard output, and
- * gives the JVM's own standard output to standard error), else the process's standard output. So
- * standard output carries the commands' output and nothing else: what other code prints on
- * System.out (Event Admin's warnings when it stops with events queued, the JVM's {@code -Xlog}
- * lines) goes to standard error with the log's console lines.
  */
 @Component(immediate = true)
 public final class BatchRunner {
     private static final Logger LOG = LoggerFactory.getLogger(BatchRunner.class);
     /** Framework (or system) property holding the command line to run. */
     public static final String COMMAND = "nova.command";
-    /** Framework (or system) property: the file the commands' output is appended to (default: standard output). */
-    public static final String OUT = "nova.command.out";
     /** Gogo's session variable listing the scopes searched first for a command without one. */
     static final String COMMAND_SCOPES = "SCOPE";
     /** Framework property: true makes a bundle or component that did not come up fail the run. */
@@ -81,20 +71,19 @@ public final class BatchRunner {
         this.strict = Boolean.parseBoolean(context.getProperty(STRICT));
         String command = context.getProperty(COMMAND);
         if (command != null && !command.isBlank()) {
-            String out = context.getProperty(OUT);
-            Thread t = new Thread(() -> run(command, out), "nova-batch");
+            Thread t = new Thread(() -> run(command), "nova-batch");
             t.setDaemon(true);
             t.start();
         }
     }
 
-    private void run(String command, String outFile) {
+    private void run(String command) {
         // Gogo replaces System.out/err with streams that forward to the current session's; a
         // session built on them would feed its own output back to itself (and a log line written
         // during a command would recurse until the stack overflows). The process's own
-        // descriptors, or the file OUT names, are what the batch prints to.
+        // descriptors are what the batch prints to.
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
-        PrintStream out = output(outFile, err);
         int rc;
         try {
             SettleReport settled = settle(Duration.ofSeconds(SETTLE_LIMIT_S));
@@ -120,24 +109,6 @@ public final class BatchRunner {
         }
         out.flush();
         reboot.requestExit(rc, "end of -c");
-    }
-
-    /**
-     * @param file the property {@value #OUT}, or null
-     * @return the commands' output: that file opened for appending (a pipe, a terminal or a file
-     *     the caller redirected to, whose content and offset appending leaves alone), else, and
-     *     when it cannot be opened (said on {@code err}), standard output
-     */
-    static PrintStream output(String file, PrintStream err) {
-        if (file != null && !file.isBlank()) {
-            try {
-                return new PrintStream(new FileOutputStream(file.trim(), true), true);
-            } catch (IOException e) {
-                err.println("nova: cannot write the commands' output to " + OUT + "=" + file.trim() + " ("
-                        + e.getMessage() + "): writing it to standard output");
-            }
-        }
-        return new PrintStream(new FileOutputStream(FileDescriptor.out), true);
     }
 
     /**

@@ -55,36 +55,6 @@ public class ScriptsIT {
         return file;
     }
 
-    /**
-     * Before: Event Admin's "WARNING: EventAdmin: Event Task Processing Interrupted" (printed on
-     * System.out when it stops with events queued, about one run in three) and Maven's escape
-     * sequences when the command line rebuilt first ended up in the commands' output. Now standard
-     * output carries the commands' output only. The JVM's gc log, which goes to its standard output
-     * at every run, stands in for any such print, so the test does not hang on a race.
-     */
-    @Test
-    public void aCommandLinesStandardOutputIsTheCommandsOutputOnly() throws Exception {
-        Path dir = Files.createTempDirectory(NovaProcess.repo().resolve("integration-tests/target"), "batch-out");
-        Path out = dir.resolve("out");
-        Path err = dir.resolve("err");
-        Files.writeString(out, "kept\n"); // appended to, not replaced: the file a caller redirected to
-        ProcessBuilder pb = new ProcessBuilder("bash", NovaProcess.repo().resolve("nova").toString(), "-c",
-                "echo hello; echo world").directory(NovaProcess.repo().toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
-                .redirectError(err.toFile());
-        pb.environment().put("NOVA_OPTS", "-Xlog:gc");
-        Process p = pb.start();
-        if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("./nova -c did not finish within " + TIMEOUT_S + " s");
-        }
-        String stderr = Files.readString(err, StandardCharsets.ISO_8859_1);
-        assertEquals(stderr, 0, p.exitValue());
-        assertEquals("standard error: " + stderr, "kept\nhello\nworld\n", Files.readString(out, StandardCharsets.ISO_8859_1));
-        assertTrue("the JVM's own standard output goes to standard error: " + stderr, stderr.contains("[gc]"));
-    }
-
     /** Before: "JAVA_HOME is 'unset'" whatever JAVA_HOME was. */
     @Test
     public void theNovaScriptSaysWhatJavaHomeIsAndWhyItIsRefused() throws Exception {
