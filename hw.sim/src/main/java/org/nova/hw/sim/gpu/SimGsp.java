@@ -544,17 +544,29 @@ final class SimGsp implements Runnable {
         if (!channels.owns(h.hClient(in, 0), h.hObject(in, 0))) {
             return false;
         }
-        int size = (int) Math.min(Integer.toUnsignedLong(h.paramsSize(in, 0)), in.length - h.size());
-        byte[][] params = {Arrays.copyOfRange(in, h.size(), h.size() + Math.max(0, size))};
+        byte[][] params = {controlParams(h, in)};
         int status = channels.control(h.hObject(in, 0), h.cmd(in, 0), params);
+        answerControl(ep, m, h, status, params[0]);
+        return true;
+    }
+
+    /** @return the parameters a control RPC carries, as far as its payload holds them */
+    private static byte[] controlParams(rpc_gsp_rm_control_v03_00 h, byte[] in) {
+        int size = (int) Math.min(Integer.toUnsignedLong(h.paramsSize(in, 0)), in.length - h.size());
+        return Arrays.copyOfRange(in, h.size(), h.size() + Math.max(0, size));
+    }
+
+    /** Logs a control RPC's status and sends its answer: the request's header with status and the (updated) parameters. */
+    private void answerControl(GspMsgQueue.Endpoint ep, GspMsgQueue.Message m, rpc_gsp_rm_control_v03_00 h,
+            int status, byte[] params) {
+        byte[] in = m.payload();
         log(SimLibosLog.Format.RM_CONTROL, Integer.toUnsignedLong(h.cmd(in, 0)), Integer.toUnsignedLong(status));
-        byte[] out = new byte[h.size() + params[0].length];
+        byte[] out = new byte[h.size() + params.length];
         System.arraycopy(in, 0, out, 0, h.size());
         h.status(out, 0, status);
-        h.paramsSize(out, 0, params[0].length);
-        System.arraycopy(params[0], 0, out, h.size(), params[0].length);
+        h.paramsSize(out, 0, params.length);
+        System.arraycopy(params, 0, out, h.size(), params.length);
         send(ep, m.function(), GspMsgQueue.RESULT_SUCCESS, m.sequence(), out);
-        return true;
     }
 
     /** @return GSP-RM's channel objects (tests) */
@@ -574,20 +586,12 @@ final class SimGsp implements Runnable {
                     Integer.toUnsignedLong(h.hObject(in, 0)));
             return false;
         }
-        int cmd = h.cmd(in, 0);
-        int size = (int) Math.min(Integer.toUnsignedLong(h.paramsSize(in, 0)), in.length - h.size());
-        byte[][] params = {Arrays.copyOfRange(in, h.size(), h.size() + Math.max(0, size))};
-        int status = gpu.vgpu().control(abi, cmd, params);
+        byte[][] params = {controlParams(h, in)};
+        int status = gpu.vgpu().control(abi, h.cmd(in, 0), params);
         if (status < 0) {
             return false;
         }
-        log(SimLibosLog.Format.RM_CONTROL, Integer.toUnsignedLong(cmd), Integer.toUnsignedLong(status));
-        byte[] out = new byte[h.size() + params[0].length];
-        System.arraycopy(in, 0, out, 0, h.size());
-        h.status(out, 0, status);
-        h.paramsSize(out, 0, params[0].length);
-        System.arraycopy(params[0], 0, out, h.size(), params[0].length);
-        send(ep, m.function(), GspMsgQueue.RESULT_SUCCESS, m.sequence(), out);
+        answerControl(ep, m, h, status, params[0]);
         return true;
     }
 
