@@ -94,6 +94,14 @@ class ChannelsTest {
         channels = gpu.channels(vram, vms);
     }
 
+    /** Frees the test's own VRAM blocks (CPU views, pushbuffers, buffers). */
+    private void freeBlocks() {
+        for (VramBlock b : blocks) {
+            vram.free(b);
+        }
+        blocks.clear();
+    }
+
     @AfterEach
     void tearDown() {
         if (dev != null && dev.hostLock.isHeldByCurrentThread()) {
@@ -102,9 +110,7 @@ class ChannelsTest {
         if (gpu != null) {
             channels.revoke();
             vms.revoke();
-            for (VramBlock b : blocks) {
-                vram.free(b);
-            }
+            freeBlocks();
             bar1.close();
             gpu.unbind();
             dev.releaseAll();
@@ -204,10 +210,7 @@ class ChannelsTest {
         assertEquals(0, r.failures.get(0).rcType());
         assertThrows(DriverException.class, () -> c.submit(List.of(new PushSegment(PB_VA, 1)), 2));
         vm.close();
-        for (VramBlock b : blocks) {
-            vram.free(b);
-        }
-        blocks.clear();
+        freeBlocks();
         assertEquals(start, buddy.stats().allocated(), "the channel's VRAM and tables went back");
     }
 
@@ -341,10 +344,7 @@ class ChannelsTest {
         assertEquals(Errno.ENODEV, assertThrows(DriverException.class,
                 () -> b.submit(List.of(copyJob(0, SRC_VA, DST_VA, 4)), 1)).errno());
         vm.close();
-        for (VramBlock x : blocks) {
-            vram.free(x);
-        }
-        blocks.clear();
+        freeBlocks();
         assertEquals(start, buddy.stats().allocated(), "VRAM back to the start");
     }
 

@@ -297,6 +297,16 @@ class SimFifoTest {
         }
     }
 
+    /**
+     * Writes {@code push} at {@code pb}, submits it as GPFIFO entry {@code entry} of channel A's
+     * ring and waits until the host has fetched it (GP_GET past it).
+     */
+    private void runOnA(int token, int chid, int entry, long pb, int[] push) {
+        put(pb, push);
+        submit(RING_A, USERD_A, token, entry, pb, push.length);
+        awaitGpGet(USERD_A, entry + 1, chid);
+    }
+
     @ParameterizedTest
     @MethodSource("chips")
     void copiesVramToVramByteForByteAndReleasesTheSemaphore(Chipset chip, String release) {
@@ -334,9 +344,7 @@ class SimFifoTest {
             inc(CopyMethods.OFFSET_IN_UPPER, 8), 0, (int) SRC, 0, (int) SYS, 64, 32, 16, 4,
             inc(CopyMethods.LAUNCH_DMA, 1), CopyMethods.launch(true, true, false),
         };
-        put(PB, push);
-        submit(RING_A, USERD_A, token, 0, PB, push.length);
-        awaitGpGet(USERD_A, 1, chid);
+        runOnA(token, chid, 0, PB, push);
         assertNull(gpu.fifo().error(chid));
         for (int line = 0; line < 4; line++) {
             for (int b = 0; b < 32; b++) {
@@ -350,9 +358,7 @@ class SimFifoTest {
             inc(CopyMethods.LINE_LENGTH_IN, 1), 128,
             inc(CopyMethods.LAUNCH_DMA, 1), CopyMethods.launch(true, false, false),
         };
-        put(PB + 0x100, back);
-        submit(RING_A, USERD_A, token, 1, PB + 0x100, back.length);
-        awaitGpGet(USERD_A, 2, chid);
+        runOnA(token, chid, 1, PB + 0x100, back);
         for (int i = 0; i < 128; i++) {
             assertEquals(Byte.toUnsignedLong(sysmem[i]), gpu.vramRead(PAGES + DST + i, 1));
         }
@@ -366,18 +372,14 @@ class SimFifoTest {
         int chid = rm.chid(0xcafe_1000);
         gpu.vramWrite(PAGES + SRC, 4, 0x1111_1111L);
         int[] push = copyPush(SRC, DST, 4, 1, CopyMethods.launch(true, false, true));
-        put(PB, push);
-        submit(RING_A, USERD_A, token, 0, PB, push.length);
-        awaitGpGet(USERD_A, 1, chid);
+        runOnA(token, chid, 0, PB, push);
         assertEquals(0x1111_1111L, gpu.vramRead(PAGES + DST, 4));
         // the driver points DST's PTE at another page but does not invalidate: the engine still uses the old one
         long moved = 0x30_0000;
         gpu.vramWrite(SPT + (DST >>> 12) * 8, 8, vramPte(moved, false));
         gpu.vramWrite(PAGES + SRC, 4, 0x2222_2222L);
         int[] again = copyPush(SRC, DST, 4, 2, CopyMethods.launch(true, false, true));
-        put(PB + 0x100, again);
-        submit(RING_A, USERD_A, token, 1, PB + 0x100, again.length);
-        awaitGpGet(USERD_A, 2, chid);
+        runOnA(token, chid, 1, PB + 0x100, again);
         assertEquals(0x2222_2222L, gpu.vramRead(PAGES + DST, 4), "the stale TLB entry still names the old page");
         assertEquals(0, gpu.vramRead(moved, 4));
         // the invalidate of the space (all VAs of its PDB): the next copy goes to the new page
@@ -387,9 +389,7 @@ class SimFifoTest {
                 | MmuInvalidate.INVALIDATE_HUBTLB_ONLY.of(1) | MmuInvalidate.INVALIDATE_ALL_VA.of(1)));
         gpu.vramWrite(PAGES + SRC, 4, 0x3333_3333L);
         int[] third = copyPush(SRC, DST, 4, 3, CopyMethods.launch(true, false, true));
-        put(PB + 0x200, third);
-        submit(RING_A, USERD_A, token, 2, PB + 0x200, third.length);
-        awaitGpGet(USERD_A, 3, chid);
+        runOnA(token, chid, 2, PB + 0x200, third);
         assertEquals(0x3333_3333L, gpu.vramRead(moved, 4), "after the invalidate the new PTE is walked");
         assertEquals(0x2222_2222L, gpu.vramRead(PAGES + DST, 4));
     }
@@ -529,9 +529,7 @@ class SimFifoTest {
                     | HostMethods.SEM_EXECUTE_PAYLOAD_SIZE.of(HostMethods.SEM_EXECUTE_PAYLOAD_SIZE_32BIT)),
             HostMethods.header(HostMethods.SEC_OP_INC_METHOD, 0, HostMethods.NON_STALL_INTERRUPT, 1), 0,
         };
-        put(PB, sem);
-        submit(RING_A, USERD_A, good, 0, PB, sem.length);
-        awaitGpGet(USERD_A, 1, goodChid);
+        runOnA(good, goodChid, 0, PB, sem);
         assertNull(gpu.fifo().error(goodChid));
         assertEquals(0x5eed, gpu.vramRead(PAGES + SEM, 4));
         // SEMAPHOREA..D are not methods of clc86f.h/clc96f.h/clca6f.h: a PBDMA error, like any unknown method
