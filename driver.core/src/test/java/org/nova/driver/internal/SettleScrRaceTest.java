@@ -1,8 +1,9 @@
 package org.nova.driver.internal;
 
+import static org.nova.driver.internal.Proxies.none;
+import static org.nova.driver.internal.Proxies.proxy;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,23 +26,6 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
  * thread that unblocks probing at boot and left every device unbound.
  */
 class SettleScrRaceTest {
-    private static <T> T proxy(Class<T> type, java.lang.reflect.InvocationHandler h) {
-        return type.cast(Proxy.newProxyInstance(SettleScrRaceTest.class.getClassLoader(), new Class<?>[] {type}, h));
-    }
-
-    private static Object none(Class<?> r) {
-        if (r == boolean.class) {
-            return false;
-        }
-        if (r == int.class) {
-            return 0;
-        }
-        if (r == long.class) {
-            return 0L;
-        }
-        return null;
-    }
-
     @Test
     void aComponentScrCannotDescribeYetIsPendingNotAFailure() {
         FrameworkStartLevel level = proxy(FrameworkStartLevel.class,

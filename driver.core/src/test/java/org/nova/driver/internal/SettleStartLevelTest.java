@@ -1,10 +1,10 @@
 package org.nova.driver.internal;
 
+import static org.nova.driver.internal.Proxies.none;
+import static org.nova.driver.internal.Proxies.proxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.Hashtable;
 import java.util.List;
@@ -28,23 +28,6 @@ import org.osgi.framework.startlevel.FrameworkStartLevel;
 class SettleStartLevelTest {
     /** The beginning start level of the framework in these tests. */
     private static final int BEGINNING = 19;
-
-    private static <T> T proxy(Class<T> type, InvocationHandler h) {
-        return type.cast(Proxy.newProxyInstance(SettleStartLevelTest.class.getClassLoader(), new Class<?>[] {type}, h));
-    }
-
-    private static Object none(Class<?> r) {
-        if (r == boolean.class) {
-            return false;
-        }
-        if (r == int.class) {
-            return 0;
-        }
-        if (r == long.class) {
-            return 0L;
-        }
-        return null;
-    }
 
     /** A resolved bundle, persistently started at {@code level}. */
     private static Bundle resolved(long id, String name, int level) {
