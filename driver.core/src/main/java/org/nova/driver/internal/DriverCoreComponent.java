@@ -139,7 +139,19 @@ public final class DriverCoreComponent extends DriverCoreImpl {
 
     @Override
     public SettleReport settle(Duration timeout) {
-        return settle.await(timeout, true);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Thread b = boot;
+        if (b != null && b.isAlive()) {
+            // during the start the boot thread is already waiting for the same condition (bar the
+            // probes, which it then lets run): wait for it rather than re-check every event of the
+            // start a second time beside it; the check below then sees the probes through
+            try {
+                b.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return settle.await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), true);
     }
 
     private Tally tally() {
